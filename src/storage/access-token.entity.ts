@@ -1,0 +1,13 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { tokenColumns } from './token-columns.ts';
+
+export const AccessToken = defineEntity({
+  name: 'AccessToken',
+  tableName: 'access_tokens',
+  properties: {
+    ...tokenColumns(),
+    /** Tokens from one authorization (and its refreshes) share a family: revocation and reuse act on it. */
+    familyId: p.string().length(64).nullable().index(),
+  },
+});
+export type AccessTokenEntity = InferEntity<typeof AccessToken>;

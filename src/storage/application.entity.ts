@@ -1,0 +1,27 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { createdAt, epochMs } from './columns.ts';
+import { User } from './user.entity.ts';
+
+/** An OAuth client ("application" in django-oauth-toolkit's words). List fields are space separated. */
+export const Application = defineEntity({
+  name: 'Application',
+  tableName: 'applications',
+  properties: {
+    id: p.integer().primary(),
+    clientId: p.string().length(100).unique(),
+    name: p.string().length(255),
+    clientType: p.string().length(20),
+    /** HMAC-SHA-256 of the generated secret under the server pepper; null for public clients. */
+    secretHash: p.string().length(255).nullable().hidden(),
+    grantTypes: p.text(),
+    redirectUris: p.text(),
+    allowedScopes: p.text(),
+    skipAuthorization: p.boolean().default(false),
+    allowedOrigins: p.text(),
+    tokenEndpointAuthMethod: p.string().length(40),
+    owner: () => p.manyToOne(User).deleteRule('cascade'),
+    createdAt: createdAt(),
+    updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),
+  },
+});
+export type ApplicationEntity = InferEntity<typeof Application>;

@@ -1,0 +1,94 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { Application, type ApplicationEntity } from './application.entity.ts';
+import type { ClientInput, ClientRecord, ClientStore, ClientType, GrantType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+
+const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
+
+function toRecord(a: ApplicationEntity): ClientRecord {
+  return {
+    id: a.id,
+    clientId: a.clientId,
+    name: a.name,
+    clientType: a.clientType as ClientType,
+    secretHash: a.secretHash ?? null,
+    grantTypes: split(a.grantTypes) as GrantType[],
+    redirectUris: split(a.redirectUris),
+    allowedScopes: split(a.allowedScopes),
+    skipAuthorization: a.skipAuthorization,
+    allowedOrigins: split(a.allowedOrigins),
+    tokenEndpointAuthMethod: a.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
+    ownerId: (a.owner as unknown as { id: number }).id,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+function columns(input: ClientInput) {
+  return {
+    name: input.name,
+    clientType: input.clientType,
+    grantTypes: input.grantTypes.join(' '),
+    redirectUris: input.redirectUris.join(' '),
+    allowedScopes: input.allowedScopes.join(' '),
+    skipAuthorization: input.skipAuthorization,
+    allowedOrigins: input.allowedOrigins.join(' '),
+    tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
+  };
+}
+
+export class ApplicationRepository implements ClientStore {
+  readonly #em: () => EntityManager;
+  #origins: Promise<ReadonlySet<string>> | null = null;
+  constructor(em: () => EntityManager) { this.#em = em; }
+
+  /** Every CORS origin some application registered (cached; any write here clears it). */
+  registeredOrigins(): Promise<ReadonlySet<string>> {
+    this.#origins ??= this.#em().getConnection().execute('select allowed_origins from applications where allowed_origins <> ?', [''])
+      .then((rows: { allowed_origins: string }[]) => new Set(rows.flatMap((r) => split(r.allowed_origins))));
+    return this.#origins;
+  }
+
+  #changed() { this.#origins = null; }
+
+  async findByClientId(clientId: string) {
+    const a = await this.#em().findOne(Application, { clientId });
+    return a ? toRecord(a) : null;
+  }
+
+  async findById(id: number) {
+    const a = await this.#em().findOne(Application, { id });
+    return a ? toRecord(a) : null;
+  }
+
+  async list(ownerId?: number) {
+    const rows = await this.#em().find(Application, ownerId === undefined ? {} : { owner: ownerId }, { orderBy: { id: 'asc' } });
+    return rows.map(toRecord);
+  }
+
+  async create(data: ClientInput & { clientId: string; secretHash: string | null; ownerId: number }) {
+    const em = this.#em();
+    const a = em.create(Application, { ...columns(data), clientId: data.clientId, secretHash: data.secretHash, owner: data.ownerId });
+    await em.flush();
+    this.#changed();
+    return toRecord(a);
+  }
+
+  async update(id: number, data: ClientInput & { secretHash?: string | null }) {
+    const em = this.#em();
+    const a = await em.findOneOrFail(Application, { id });
+    em.assign(a, { ...columns(data), ...(data.secretHash !== undefined ? { secretHash: data.secretHash } : {}) });
+    await em.flush();
+    this.#changed();
+    return toRecord(a);
+  }
+
+  async setSecretHash(id: number, secretHash: string | null) {
+    await this.#em().nativeUpdate(Application, { id }, { secretHash, updatedAt: Date.now() });
+  }
+
+  async delete(id: number) {
+    // Foreign keys cascade to codes, tokens and grants, so nothing issued to the client survives it.
+    await this.#em().nativeDelete(Application, { id });
+    this.#changed();
+  }
+}

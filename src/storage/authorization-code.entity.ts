@@ -1,0 +1,30 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { createdAt, epochMs } from './columns.ts';
+import { User } from './user.entity.ts';
+import { Application } from './application.entity.ts';
+import { Grant } from './grant.entity.ts';
+
+export const AuthorizationCode = defineEntity({
+  name: 'AuthorizationCode',
+  tableName: 'authorization_codes',
+  properties: {
+    id: p.integer().primary(),
+    /** SHA-256 of the code: the code itself is never stored. */
+    codeHash: p.string().length(64).unique(),
+    application: () => p.manyToOne(Application).deleteRule('cascade').index(),
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    grant: () => p.manyToOne(Grant).deleteRule('cascade').nullable(),
+    redirectUri: p.text(),
+    /** Whether redirect_uri was present in the authorization request (RFC 6749 §4.1.3). */
+    redirectUriProvided: p.boolean().default(true),
+    scope: p.text(),
+    codeChallenge: p.string().length(128).nullable(),
+    codeChallengeMethod: p.string().length(10).nullable(),
+    /** Tokens issued from this code share this family, so a replayed code can revoke them (RFC 6749 §4.1.2). */
+    familyId: p.string().length(64),
+    expiresAt: epochMs().index(),
+    consumedAt: epochMs().nullable(),
+    createdAt: createdAt(),
+  },
+});
+export type AuthorizationCodeEntity = InferEntity<typeof AuthorizationCode>;

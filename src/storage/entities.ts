@@ -1,0 +1,11 @@
+import { User } from './user.entity.ts';
+import { Application } from './application.entity.ts';
+import { Grant } from './grant.entity.ts';
+import { AuthorizationCode } from './authorization-code.entity.ts';
+import { AccessToken } from './access-token.entity.ts';
+import { RefreshToken } from './refresh-token.entity.ts';
+import { Event } from './event.entity.ts';
+import { Session } from './session.entity.ts';
+
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session };
+export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session];

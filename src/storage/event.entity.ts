@@ -1,0 +1,19 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { createdAt } from './columns.ts';
+
+/** Audit log row. Ids are plain columns, not foreign keys, so history outlives deleted users and clients. */
+export const Event = defineEntity({
+  name: 'Event',
+  tableName: 'events',
+  properties: {
+    id: p.integer().primary(),
+    type: p.string().length(60).index(),
+    userId: p.integer().nullable().index(),
+    clientId: p.string().length(100).nullable().index(),
+    ip: p.string().length(64).nullable(),
+    requestId: p.string().length(64).nullable(),
+    detail: p.text().nullable(),
+    createdAt: createdAt().index(),
+  },
+});
+export type EventEntity = InferEntity<typeof Event>;

@@ -1,0 +1,43 @@
+import type { Sql } from './sql.ts';
+import type { GrantRecord, GrantStore } from '../oauth2/store.ts';
+
+interface DbGrant { id: number; user_id: number; application_id: number; scope: string; created_at: number; last_used_at: number | null; revoked_at: number | null }
+
+const toRecord = (g: DbGrant): GrantRecord => ({
+  id: g.id, userId: g.user_id, applicationId: g.application_id, scope: g.scope, createdAt: Number(g.created_at),
+  lastUsedAt: g.last_used_at === null ? null : Number(g.last_used_at), revokedAt: g.revoked_at === null ? null : Number(g.revoked_at),
+});
+
+export class GrantRepository implements GrantStore {
+  readonly #sql: Sql;
+  constructor(sql: Sql) { this.#sql = sql; }
+
+  async find(userId: number, applicationId: number) {
+    const g = await this.#sql.get<DbGrant>('select * from grants where user_id = ? and application_id = ?', [userId, applicationId]);
+    return g ? toRecord(g) : null;
+  }
+
+  async upsert(userId: number, applicationId: number, scope: string, now: number) {
+    // One row per user and client (unique index); consenting again after a revocation revives it.
+    await this.#sql.run(`insert into grants (user_id, application_id, scope, created_at, last_used_at, revoked_at) values (?, ?, ?, ?, null, null)
+      on conflict (user_id, application_id) do update set scope = excluded.scope,
+      created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`,
+    [userId, applicationId, scope, now]);
+    return (await this.find(userId, applicationId))!;
+  }
+
+  async listForUser(userId: number) {
+    const rows = await this.#sql.all<DbGrant & { client_name: string; client_id: string }>(
+      `select g.*, a.name as client_name, a.client_id from grants g join applications a on a.id = g.application_id
+       where g.user_id = ? and g.revoked_at is null order by g.id`, [userId]);
+    return rows.map((r) => ({ ...toRecord(r), clientName: r.client_name, clientId: r.client_id }));
+  }
+
+  async revoke(id: number, now: number) {
+    await this.#sql.run('update grants set revoked_at = ? where id = ? and revoked_at is null', [now, id]);
+  }
+
+  async touch(id: number, now: number) {
+    await this.#sql.run('update grants set last_used_at = ? where id = ?', [now, id]);
+  }
+}

@@ -1,0 +1,24 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Orm } from './orm.ts';
+import { ApplicationRepository } from './application.repository.ts';
+import { UserRepository } from './user.repository.ts';
+import { EventRepository } from './event.repository.ts';
+import { SessionRepository } from './session.repository.ts';
+import { TokenRepository } from './token.repository.ts';
+import { GrantRepository } from './grant.repository.ts';
+import type { Sql } from './sql.ts';
+
+export type Stores = ReturnType<typeof createStores>;
+
+/** Repositories share the ORM's global EntityManager, which resolves to the request's fork (DESIGN rule 7). */
+export function createStores(orm: Orm, sql: Sql) {
+  const em = (): EntityManager => orm.em;
+  return {
+    users: new UserRepository(em),
+    clients: new ApplicationRepository(em),
+    events: new EventRepository(em),
+    sessions: new SessionRepository(em),
+    tokens: new TokenRepository(sql),
+    grants: new GrantRepository(sql),
+  };
+}

@@ -1,0 +1,25 @@
+import type { Orm } from './orm.ts';
+
+const TABLES = ['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions'] as const;
+
+/**
+ * Deletes expired rows in batches, so a large backlog never holds one long write lock.
+ * Used refresh tokens stay until they expire: reuse detection needs them (RFC 9700 §4.14.2).
+ */
+export async function clearExpired(orm: Orm, opts: { now?: number; batchSize?: number } = {}): Promise<Record<string, number>> {
+  const now = opts.now ?? Date.now();
+  const batch = opts.batchSize ?? 1000;
+  const conn = orm.em.getConnection();
+  const counts: Record<string, number> = {};
+  for (const table of TABLES) {
+    let total = 0;
+    for (;;) {
+      const res = await conn.execute(`delete from ${table} where id in (select id from ${table} where expires_at < ? limit ?)`, [now, batch], 'run');
+      const n = Number((res as { affectedRows?: number }).affectedRows ?? 0);
+      total += n;
+      if (n < batch) break;
+    }
+    counts[table] = total;
+  }
+  return counts;
+}

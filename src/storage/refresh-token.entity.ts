@@ -1,0 +1,15 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { epochMs } from './columns.ts';
+import { tokenColumns } from './token-columns.ts';
+
+export const RefreshToken = defineEntity({
+  name: 'RefreshToken',
+  tableName: 'refresh_tokens',
+  properties: {
+    ...tokenColumns(),
+    familyId: p.string().length(64).index(),
+    /** Set when rotated: presenting it again is reuse and revokes the family (RFC 9700 §4.14.2). */
+    usedAt: epochMs().nullable(),
+  },
+});
+export type RefreshTokenEntity = InferEntity<typeof RefreshToken>;

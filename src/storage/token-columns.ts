@@ -1,0 +1,20 @@
+import { p } from '@mikro-orm/core';
+import { createdAt, epochMs } from './columns.ts';
+import { User } from './user.entity.ts';
+import { Application } from './application.entity.ts';
+import { Grant } from './grant.entity.ts';
+
+/** Columns access and refresh tokens share: a hash (never the token), its owner, scope, family and lifetime. */
+export const tokenColumns = () => ({
+  id: p.integer().primary(),
+  /** SHA-256 of the token. */
+  tokenHash: p.string().length(64).unique(),
+  application: () => p.manyToOne(Application).deleteRule('cascade').index(),
+  /** Null for client_credentials tokens, which act for the client itself. */
+  user: () => p.manyToOne(User).deleteRule('cascade').nullable().index(),
+  grant: () => p.manyToOne(Grant).deleteRule('set null').nullable().index(),
+  scope: p.text(),
+  expiresAt: epochMs().index(),
+  revokedAt: epochMs().nullable(),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,120 @@
+import type { Sql, SyncSql } from './sql.ts';
+import type { CodeRow, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
+
+interface DbToken {
+  token_hash: string; application_id: number; user_id: number | null; grant_id: number | null; scope: string;
+  family_id: string | null; expires_at: number; created_at: number; revoked_at: number | null; used_at?: number | null;
+  client_id: string; username: string | null; user_active: number | boolean | null;
+}
+
+const SELECT_TOKEN = (table: string, extra = '') => `select t.token_hash, t.application_id, t.user_id, t.grant_id, t.scope, t.family_id,
+  t.expires_at, t.created_at, t.revoked_at${extra}, a.client_id, u.username, u.is_active as user_active
+  from ${table} t join applications a on a.id = t.application_id left join users u on u.id = t.user_id where t.token_hash = ?`;
+const SELECT_ACCESS = SELECT_TOKEN('access_tokens');
+const SELECT_REFRESH = SELECT_TOKEN('refresh_tokens', ', t.used_at');
+const INSERT = (table: string) => `insert into ${table} (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_ACCESS = INSERT('access_tokens');
+const INSERT_REFRESH = INSERT('refresh_tokens');
+
+function toInfo(r: DbToken, kind: 'access' | 'refresh'): TokenInfo {
+  // A deactivated user's tokens stop working at once, without touching every row.
+  const inactiveUser = r.user_id !== null && (r.user_active === 0 || r.user_active === false);
+  return {
+    kind, tokenHash: r.token_hash, applicationId: r.application_id, userId: r.user_id, grantId: r.grant_id, scope: r.scope,
+    familyId: r.family_id, expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.client_id, username: r.username,
+    revokedAt: r.revoked_at !== null ? Number(r.revoked_at) : inactiveUser ? 0 : null,
+    usedAt: r.used_at != null ? Number(r.used_at) : null,
+  };
+}
+
+const params = (t: TokenRow) => [t.tokenHash, t.applicationId, t.userId, t.grantId, t.scope, t.familyId, t.expiresAt, t.createdAt];
+
+function insertRows(tx: SyncSql, rows: IssuedRows) {
+  tx.run(INSERT_ACCESS, params(rows.access));
+  if (rows.refresh) tx.run(INSERT_REFRESH, params(rows.refresh));
+}
+
+function revokeFamilySync(tx: SyncSql, familyId: string, now: number): number {
+  return tx.run('update access_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId])
+    + tx.run('update refresh_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId]);
+}
+
+export class TokenRepository implements TokenStore {
+  readonly #sql: Sql;
+  constructor(sql: Sql) { this.#sql = sql; }
+
+  async saveCode(c: CodeRow) {
+    await this.#sql.run(`insert into authorization_codes (code_hash, application_id, user_id, grant_id, redirect_uri, redirect_uri_provided, scope,
+      code_challenge, code_challenge_method, family_id, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.expiresAt, c.createdAt]);
+  }
+
+  redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
+    return this.#sql.atomic((tx): RedeemResult<IssuedRows> => {
+      const r = tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash]);
+      if (!r) return { ok: false, reason: 'not_found' };
+      if (r.consumed_at !== null) {
+        // RFC 6749 §4.1.2: a code used twice must be refused, and tokens issued from it should be revoked.
+        revokeFamilySync(tx, r.family_id as string, now);
+        return { ok: false, reason: 'reused' };
+      }
+      const rows = decide({
+        codeHash, applicationId: r.application_id as number, userId: r.user_id as number, grantId: r.grant_id as number | null,
+        redirectUri: r.redirect_uri as string, redirectUriProvided: Boolean(r.redirect_uri_provided), scope: r.scope as string,
+        codeChallenge: r.code_challenge as string | null, codeChallengeMethod: r.code_challenge_method as string | null,
+        familyId: r.family_id as string, expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.app_client_id as string,
+      });
+      if (tx.run('update authorization_codes set consumed_at = ? where id = ? and consumed_at is null', [now, r.id]) !== 1) return { ok: false, reason: 'reused' };
+      insertRows(tx, rows);
+      return { ok: true, value: rows };
+    });
+  }
+
+  rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
+    return this.#sql.atomic((tx): RedeemResult<IssuedRows> => {
+      const r = tx.get<DbToken>(SELECT_REFRESH, [tokenHash]);
+      if (!r) return { ok: false, reason: 'not_found' };
+      const info = toInfo(r, 'refresh');
+      if (info.usedAt !== null && info.familyId) {
+        // RFC 9700 §4.14.2: a rotated refresh token presented again means theft; revoke the whole family.
+        revokeFamilySync(tx, info.familyId, now);
+        return { ok: false, reason: 'reused' };
+      }
+      if (info.revokedAt !== null) return { ok: false, reason: 'not_found' };
+      const rows = decide(info);
+      if (tx.run('update refresh_tokens set used_at = ? where token_hash = ? and used_at is null', [now, tokenHash]) !== 1) return { ok: false, reason: 'reused' };
+      insertRows(tx, rows);
+      return { ok: true, value: rows };
+    });
+  }
+
+  async issue(rows: IssuedRows) {
+    if (!rows.refresh) { await this.#sql.run(INSERT_ACCESS, params(rows.access)); return; }
+    await this.#sql.atomic((tx) => insertRows(tx, rows));
+  }
+
+  async findAccessToken(tokenHash: string) {
+    const r = await this.#sql.get<DbToken>(SELECT_ACCESS, [tokenHash]);
+    return r ? toInfo(r, 'access') : null;
+  }
+
+  async findRefreshToken(tokenHash: string) {
+    const r = await this.#sql.get<DbToken>(SELECT_REFRESH, [tokenHash]);
+    return r ? toInfo(r, 'refresh') : null;
+  }
+
+  async revokeAccessToken(tokenHash: string, now: number) {
+    return (await this.#sql.run('update access_tokens set revoked_at = ? where token_hash = ? and revoked_at is null', [now, tokenHash])) > 0;
+  }
+
+  revokeFamily(familyId: string, now: number) {
+    return this.#sql.atomic((tx) => revokeFamilySync(tx, familyId, now));
+  }
+
+  revokeByGrant(grantId: number, now: number) {
+    return this.#sql.atomic((tx) =>
+      tx.run('update access_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
+      + tx.run('update refresh_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
+      + tx.run('update authorization_codes set consumed_at = ? where grant_id = ? and consumed_at is null', [now, grantId]));
+  }
+}

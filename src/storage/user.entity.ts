@@ -1,0 +1,19 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { createdAt, epochMs } from './columns.ts';
+
+export const User = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: p.integer().primary(),
+    username: p.string().length(150).unique(),
+    email: p.string().length(254).nullable(),
+    /** scrypt with its parameters recorded in the string (src/accounts/passwords.ts). */
+    passwordHash: p.string().length(255).hidden(),
+    isAdmin: p.boolean().default(false),
+    isActive: p.boolean().default(true),
+    createdAt: createdAt(),
+    lastLoginAt: epochMs().nullable(),
+  },
+});
+export type UserEntity = InferEntity<typeof User>;

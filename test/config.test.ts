@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('config', () => {
+  it('has working development defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).to.equal(8000);
+    expect(c.issuer).to.equal('http://localhost:8000');
+    expect(c.allowInsecureTransport).to.equal(true);
+    expect(c.database.file).to.equal('gatehouse.sqlite');
+  });
+
+  it('reads the environment', () => {
+    const c = loadConfig({ PORT: '9001', ACCESS_TOKEN_TTL: '120', CORS_ORIGINS: 'https://a.example, https://b.example', ALLOW_INSECURE_TRANSPORT: 'false', ISSUER: 'https://auth.example.com/' });
+    expect(c.port).to.equal(9001);
+    expect(c.tokens.accessTokenTtl).to.equal(120);
+    expect(c.cors.origins).to.deep.equal(['https://a.example', 'https://b.example']);
+    expect(c.allowInsecureTransport).to.equal(false);
+    expect(c.issuer).to.equal('https://auth.example.com');
+  });
+
+  it('fails loudly, listing every problem, on invalid values', () => {
+    try {
+      loadConfig({ PORT: 'eighty', ALLOW_INSECURE_TRANSPORT: 'maybe', APPROVAL_PROMPT: 'sometimes', DATABASE_URL: 'mysql://x' });
+      expect.fail('should have thrown');
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+      expect((e as ConfigError).problems).to.have.length(4);
+    }
+  });
+
+  it('refuses default secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ISSUER: 'https://auth.example.com' })).to.throw(ConfigError);
+    const ok = loadConfig({
+      NODE_ENV: 'production', ISSUER: 'https://auth.example.com', SESSION_KEYS: 'k'.repeat(40),
+      SECRET_PEPPER: 'p'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32),
+    });
+    expect(ok.allowInsecureTransport).to.equal(false);
+  });
+
+  it('refuses an http issuer when insecure transport is off', () => {
+    expect(() => loadConfig({ ALLOW_INSECURE_TRANSPORT: 'false' })).to.throw(ConfigError);
+  });
+});
