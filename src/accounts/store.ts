@@ -1,0 +1,24 @@
+export interface UserRecord {
+  id: number;
+  username: string;
+  email: string | null;
+  isAdmin: boolean;
+  isActive: boolean;
+  createdAt: number;
+  lastLoginAt: number | null;
+}
+
+export interface UserStore {
+  /** Used by: login (with the hash), CLI. */
+  findByUsername(username: string): Promise<(UserRecord & { passwordHash: string }) | null>;
+  /** Used by: session user, token owner lookup. */
+  findById(id: number): Promise<UserRecord | null>;
+  /** Used by: CLI createuser, first-start admin, GraphQL createUser. */
+  create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean }): Promise<UserRecord>;
+  /** Used by: login. */
+  touchLogin(id: number, at: number): Promise<void>;
+  /** Used by: login (transparent upgrade of hash parameters). */
+  setPasswordHash(id: number, passwordHash: string): Promise<void>;
+  /** Used by: first start (is there anyone yet?). */
+  count(): Promise<number>;
+}

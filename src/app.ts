@@ -1,0 +1,140 @@
+import Koa from 'koa';
+import bodyParser from 'koa-bodyparser';
+import session from 'koa-session';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RequestContext } from '@mikro-orm/core';
+import { resolveConfig, type ConfigOverrides, type GatehouseConfig } from './config.ts';
+import { createLogger, silentLogger, type Logger } from './logger.ts';
+import { initStorage, type Orm } from './storage/orm.ts';
+import { createStores, type Stores } from './storage/index.ts';
+import { createSql } from './storage/sql.ts';
+import { MemoryRateLimiter, type RateLimiter } from './storage/rate-limit.ts';
+import { createRenderer } from './http/render.ts';
+import { requestId, ormContext } from './http/middleware/request-context.ts';
+import { errorHandler } from './http/middleware/errors.ts';
+import { securityHeaders } from './http/middleware/security-headers.ts';
+import { sessionUser } from './http/middleware/session-user.ts';
+import { homeRoutes } from './http/routes/home.ts';
+import { loginRoutes } from './http/routes/login.ts';
+import { applicationRoutes } from './http/routes/applications.ts';
+import { authorizeRoutes } from './http/routes/authorize.ts';
+import { tokenRoutes } from './http/routes/token.ts';
+import { revokeRoutes } from './http/routes/revoke.ts';
+import { introspectRoutes } from './http/routes/introspect.ts';
+import { metadataRoutes } from './http/routes/metadata.ts';
+import { authorizedRoutes } from './http/routes/authorized.ts';
+import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
+import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
+import { protocolCors } from './http/middleware/cors.ts';
+import { authorizationServerMetadata } from './oauth2/metadata.ts';
+import type { Context, Middleware } from 'koa';
+import { createSeeder, type Seeder } from './seed.ts';
+
+export interface GatehouseDeps {
+  logger?: Logger;
+  limiter?: RateLimiter;
+}
+
+export interface Gatehouse {
+  config: GatehouseConfig;
+  koa: Koa;
+  orm: Orm;
+  stores: Stores;
+  seed: Seeder;
+  /** RFC 6750 middleware for resource routes mounted on this app or another Koa app in the same process. */
+  requireToken(opts?: RequireTokenOptions): Middleware;
+  /** Starts an HTTP server (port 0 picks a free one); resolves with its base URL. */
+  listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
+  /** Stops the server (if listening) and closes the database: no handle stays open. */
+  close(): Promise<void>;
+  /** Runs a function with its own EntityManager, as a request would (for scripts and tests). */
+  withContext<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** The whole server, wired. The in-process API for test suites: `await createApp({ database: { file: ':memory:' } })`. */
+export async function createApp(overrides: ConfigOverrides = {}, deps: GatehouseDeps = {}): Promise<Gatehouse> {
+  const config = resolveConfig(overrides);
+  const issuerIsExplicit = overrides.issuer !== undefined;
+  const logger = deps.logger ?? (config.env === 'test' ? silentLogger : createLogger());
+  const orm = await initStorage(config);
+  const stores = createStores(orm, await createSql(orm));
+  const limiter = deps.limiter ?? new MemoryRateLimiter();
+  const render = createRenderer({ siteName: 'Gatehouse', cache: true });
+
+  const koa = new Koa({ proxy: config.trustProxy, keys: config.sessionKeys });
+  koa.silent = true;
+  const sessionMiddleware = session({
+    key: 'gatehouse.sid',
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: !config.allowInsecureTransport,
+    maxAge: 14 * 24 * 3600 * 1000,
+    renew: true,
+    store: stores.sessions,
+  }, koa);
+
+  koa.use(requestId());
+  koa.use(errorHandler(logger, render));
+  koa.use(securityHeaders({ hsts: !config.allowInsecureTransport }));
+  koa.use(protocolCors({ allowAll: config.cors.allowAll, origins: config.cors.origins, registeredOrigins: () => stores.clients.registeredOrigins() }));
+  koa.use(bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }));
+  koa.use(ormContext(orm));
+  koa.use(sessionMiddleware);
+  koa.use(sessionUser(stores.users));
+
+  const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
+  const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper };
+  const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
+  const { tokens: ttl } = config;
+  const requireToken = createRequireToken(stores.tokens);
+  const issuer = () => config.issuer;
+  for (const router of [
+    homeRoutes({ render }),
+    loginRoutes({ users: stores.users, events: stores.events, limiter, render, limits: config.rateLimit }),
+    applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
+    authorizeRoutes({
+      settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes },
+      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, render, issuer,
+      approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, now: Date.now(), audit: audit(ctx) }),
+    }),
+    tokenRoutes({
+      ...clientDeps,
+      grantContext: (ctx) => ({
+        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx),
+        settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
+      }),
+    }),
+    revokeRoutes({ ...clientDeps, tokens: stores.tokens }),
+    introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer }),
+    metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
+    authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
+    resourceExampleRoutes({ requireToken }),
+  ]) {
+    koa.use(router.routes());
+    koa.use(router.allowedMethods());
+  }
+
+  let server: Server | undefined;
+  const withContext = <T>(fn: () => Promise<T>) => RequestContext.create(orm.em, fn);
+
+  return {
+    config, koa, orm, stores, withContext, requireToken,
+    seed: createSeeder({ stores, config, withContext }),
+    async listen(port = config.port, host = config.host) {
+      server = koa.listen(port, host);
+      await new Promise<void>((resolve, reject) => { server!.once('listening', resolve); server!.once('error', reject); });
+      const actual = (server.address() as AddressInfo).port;
+      if (!issuerIsExplicit) config.issuer = `http://localhost:${actual}`;
+      return { url: `http://localhost:${actual}`, server };
+    },
+    async close() {
+      if (server) {
+        await new Promise<void>((resolve) => { server!.close(() => resolve()); server!.closeIdleConnections(); });
+        server = undefined;
+      }
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import { timingSafeEqualString } from '../../oauth2/tokens.ts';
+import { HttpError } from './errors.ts';
+
+export const CSRF_FIELD = 'csrfmiddlewaretoken';
+
+/** The session's synchronizer token, created on first use. */
+export function csrfToken(ctx: Context): string {
+  const session = ctx.session!;
+  if (typeof session.csrf !== 'string') session.csrf = randomBytes(32).toString('base64url');
+  return session.csrf as string;
+}
+
+/** Rejects unsafe requests whose form field (or X-CSRF-Token header) does not carry the session's token. */
+export function csrfProtection(): Middleware {
+  return async (ctx, next) => {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
+      const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+      const sent = typeof body[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : ctx.get('x-csrf-token');
+      const expected = ctx.session?.csrf;
+      if (!sent || typeof expected !== 'string' || !timingSafeEqualString(sent, expected)) {
+        throw new HttpError(403, 'csrf_failed', 'The form has expired or did not come from this site. Go back, reload the page and try again.');
+      }
+    }
+    await next();
+  };
+}

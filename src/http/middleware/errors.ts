@@ -1,0 +1,82 @@
+import type { Context, Middleware } from 'koa';
+import { isOAuthError } from '../../oauth2/errors.ts';
+import type { Logger } from '../../logger.ts';
+
+/** An error meant for a person or a JSON caller, with a stable code (pages use it; OAuth uses OAuthError). */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+type Render = (ctx: Context, template: string, locals: Record<string, unknown>) => void;
+
+function wantsJson(ctx: Context): boolean {
+  return ctx.state.api === true || ctx.accepts('html', 'json') === 'json';
+}
+
+/**
+ * Turns every failure into a clear answer: OAuth errors keep their RFC shape, known HTTP errors their
+ * status, and anything unexpected becomes a fixed server_error logged with the request id — never a stack trace.
+ */
+export function errorHandler(logger: Logger, render: Render): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'not_found', 'There is no page at this address.');
+    } catch (err) {
+      let status = 500;
+      let code = 'server_error';
+      let description = 'The server encountered an unexpected condition.';
+      let headers: Record<string, string> = {};
+      let title = 'Something went wrong';
+      if (isOAuthError(err)) {
+        ({ status, error: code, description, headers } = err);
+        title = 'The request could not be completed';
+      } else if (err instanceof HttpError) {
+        ({ status, code, headers } = err);
+        description = err.message;
+        title = status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : status === 429 ? 'Too many attempts' : 'The request could not be completed';
+      } else if (isClientHttpError(err)) {
+        // Body parser and Koa's own 4xx (malformed JSON or form, body too large): the caller's fault, said plainly.
+        status = err.status;
+        code = 'invalid_request';
+        description = status === 413 ? 'The request body is too large.' : status === 415 ? 'Unsupported content type.' : 'The request could not be parsed.';
+        title = 'The request could not be completed';
+      } else if (isUnavailable(err)) {
+        status = 503;
+        code = 'temporarily_unavailable';
+        description = 'The service is temporarily unavailable. Try again shortly.';
+        title = 'Temporarily unavailable';
+        logger.error('unavailable', { requestId: ctx.state.requestId, error: String((err as Error)?.message ?? err) });
+      } else {
+        logger.error('unhandled error', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, error: (err as Error)?.stack ?? String(err) });
+      }
+      ctx.status = status;
+      for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
+      if (status >= 500 || status === 401 || status === 400) ctx.set('Cache-Control', 'no-store');
+      if (wantsJson(ctx)) {
+        ctx.body = { error: code, error_description: description };
+      } else {
+        render(ctx, 'error', { title, status, code, description, requestId: ctx.state.requestId });
+        ctx.status = status;
+      }
+    }
+  };
+}
+
+function isClientHttpError(err: unknown): err is { status: number } {
+  const e = err as { status?: unknown; expose?: unknown };
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500;
+}
+
+function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'SQLITE_BUSY', '57P01', '57P03', '08006', '08001'].includes(String(code)) || (err as Error)?.name === 'ConnectionException';
+}

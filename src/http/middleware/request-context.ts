@@ -1,0 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import type { Middleware } from 'koa';
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
+
+/** Gives every request an id (echoed as X-Request-Id, used in logs and audit events). */
+export function requestId(): Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    ctx.state.requestId = /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomBytes(9).toString('base64url');
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    await next();
+  };
+}
+
+/** One EntityManager per request (DESIGN rule 7): repositories resolve `orm.em` to this fork. */
+export function ormContext(orm: MikroORM): Middleware {
+  return (_ctx, next) => RequestContext.create(orm.em, next);
+}

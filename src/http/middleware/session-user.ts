@@ -1,0 +1,32 @@
+import type { Context, Middleware } from 'koa';
+import type { UserStore } from '../../accounts/store.ts';
+import { HttpError } from './errors.ts';
+
+/** Loads the logged-in user (if any) into ctx.state.user; inactive users are treated as logged out. */
+export function sessionUser(users: UserStore): Middleware {
+  return async (ctx, next) => {
+    const id = ctx.session?.userId;
+    if (typeof id === 'number') {
+      const user = await users.findById(id);
+      if (user?.isActive) ctx.state.user = user;
+      else ctx.session = null;
+    }
+    await next();
+  };
+}
+
+/** Sends anonymous visitors to the login page, remembering where they were going. */
+export function requireLogin(): Middleware {
+  return async (ctx, next) => {
+    if (!ctx.state.user) {
+      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw new HttpError(401, 'login_required', 'Log in to continue.');
+      ctx.redirect(`/accounts/login/?next=${encodeURIComponent(ctx.originalUrl)}`);
+      return;
+    }
+    await next();
+  };
+}
+
+export function currentUser(ctx: Context) {
+  return ctx.state.user as import('../../accounts/store.ts').UserRecord;
+}

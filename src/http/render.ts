@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import pug from 'pug';
+import type { Context } from 'koa';
+import { csrfToken, CSRF_FIELD } from './middleware/csrf.ts';
+
+const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export type Render = (ctx: Context, template: string, locals?: Record<string, unknown>) => void;
+
+/** Compiles each template once per process (never per request) and renders it with the page locals. */
+export function createRenderer(opts: { siteName: string; cache: boolean }): Render {
+  const compiled = new Map<string, pug.compileTemplate>();
+  const template = (name: string) => {
+    let fn = compiled.get(name);
+    if (!fn) {
+      fn = pug.compileFile(join(TEMPLATES, `${name}.pug`), { basedir: TEMPLATES });
+      if (opts.cache) compiled.set(name, fn);
+    }
+    return fn;
+  };
+  return (ctx, name, locals = {}) => {
+    const flash = ctx.session && Array.isArray(ctx.session.flash) ? (ctx.session.flash as string[]) : [];
+    if (flash.length) ctx.session!.flash = [];
+    ctx.type = 'html';
+    ctx.body = template(name)({
+      siteName: opts.siteName,
+      user: ctx.state.user ?? null,
+      nonce: ctx.state.cspNonce,
+      csrfField: CSRF_FIELD,
+      csrfToken: ctx.session ? csrfToken(ctx) : '',
+      path: ctx.path,
+      flash,
+      errors: {},
+      values: {},
+      ...locals,
+    });
+  };
+}
+
+/** Queues a one-line message for the next page the browser sees. */
+export function flash(ctx: Context, message: string): void {
+  const list = Array.isArray(ctx.session!.flash) ? (ctx.session!.flash as string[]) : [];
+  ctx.session!.flash = [...list, message];
+}

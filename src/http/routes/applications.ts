@@ -1,0 +1,127 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
+import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
+import type { ClientRecord } from '../../oauth2/store.ts';
+import { csrfProtection } from '../middleware/csrf.ts';
+import { HttpError } from '../middleware/errors.ts';
+import { currentUser, requireLogin } from '../middleware/session-user.ts';
+import { flash, type Render } from '../render.ts';
+
+export interface ApplicationPageDeps extends ClientDeps {
+  render: Render;
+  policy: RegistrationPolicy;
+  scopes: Record<string, string>;
+}
+
+/** Form field names (django-oauth-toolkit's, plus the lists Gatehouse adds) to the registration input. */
+export function formToInput(body: Record<string, unknown>): RawClientInput {
+  return {
+    name: body.name,
+    clientType: body.client_type,
+    grantTypes: body.grant_types ?? body.authorization_grant_type,
+    redirectUris: body.redirect_uris,
+    allowedScopes: body.allowed_scopes,
+    skipAuthorization: body.skip_authorization,
+    allowedOrigins: body.allowed_origins,
+    tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+  };
+}
+
+function formValues(c: ClientRecord) {
+  return {
+    name: c.name, client_type: c.clientType, grant_types: c.grantTypes, redirect_uris: c.redirectUris.join('\n'),
+    allowed_scopes: c.allowedScopes, skip_authorization: c.skipAuthorization, allowed_origins: c.allowedOrigins.join('\n'),
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+  };
+}
+
+export function applicationRoutes(deps: ApplicationPageDeps): Router {
+  const router = new Router({ prefix: '/o/applications' });
+  router.use(requireLogin(), csrfProtection());
+  const actor = (ctx: Context) => ({ userId: currentUser(ctx).id, ip: ctx.ip, requestId: ctx.state.requestId as string });
+  const formLocals = { grantTypeChoices: REGISTRABLE_GRANT_TYPES, scopeChoices: deps.scopes };
+
+  /** Another user's application does not exist as far as this user can tell: 404, not 403. */
+  async function load(ctx: Context): Promise<ClientRecord> {
+    const id = /^\d{1,9}$/.test(ctx.params.id) ? Number(ctx.params.id) : NaN;
+    const client = Number.isNaN(id) ? null : await deps.clients.findById(id);
+    const user = currentUser(ctx);
+    if (!client || (client.ownerId !== user.id && !user.isAdmin)) throw new HttpError(404, 'not_found', 'There is no such application.');
+    return client;
+  }
+
+  router.get('/', async (ctx) => {
+    const user = currentUser(ctx);
+    const applications = await deps.clients.list(user.isAdmin ? undefined : user.id);
+    deps.render(ctx, 'applications/list', { applications });
+  });
+
+  router.get(['/register', '/register/'], (ctx) => {
+    deps.render(ctx, 'applications/form', { ...formLocals, mode: 'register', values: { client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read', 'write'] } });
+  });
+
+  router.post(['/register', '/register/'], async (ctx) => {
+    const body = ctx.request.body as Record<string, unknown>;
+    const result = validateClientInput(formToInput(body), deps.policy);
+    if (!result.ok) {
+      ctx.status = 400;
+      return deps.render(ctx, 'applications/form', { ...formLocals, mode: 'register', values: body, errors: result.errors });
+    }
+    const { client, clientSecret } = await registerClient(result.value, currentUser(ctx).id, deps, actor(ctx));
+    if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };
+    flash(ctx, `Application "${client.name}" registered.`);
+    ctx.redirect(`/o/applications/${client.id}/`);
+  });
+
+  router.get(['/:id', '/:id/'], async (ctx) => {
+    const client = await load(ctx);
+    // The secret is shown exactly once: taken out of the session as it is rendered.
+    const reveal = ctx.session!.revealSecret as { id: number; secret: string } | undefined;
+    let clientSecret: string | null = null;
+    if (reveal?.id === client.id) { clientSecret = reveal.secret; delete ctx.session!.revealSecret; }
+    ctx.set('Cache-Control', 'no-store');
+    deps.render(ctx, 'applications/detail', { application: client, clientSecret, scopeChoices: deps.scopes });
+  });
+
+  router.get(['/:id/update', '/:id/update/'], async (ctx) => {
+    const client = await load(ctx);
+    deps.render(ctx, 'applications/form', { ...formLocals, mode: 'update', application: client, values: formValues(client) });
+  });
+
+  router.post(['/:id/update', '/:id/update/'], async (ctx) => {
+    const client = await load(ctx);
+    const body = ctx.request.body as Record<string, unknown>;
+    const result = validateClientInput(formToInput(body), deps.policy);
+    if (!result.ok) {
+      ctx.status = 400;
+      return deps.render(ctx, 'applications/form', { ...formLocals, mode: 'update', application: client, values: body, errors: result.errors });
+    }
+    const { clientSecret } = await updateClient(client, result.value, deps, actor(ctx));
+    if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };
+    flash(ctx, 'Application updated.');
+    ctx.redirect(`/o/applications/${client.id}/`);
+  });
+
+  router.post(['/:id/rotate-secret', '/:id/rotate-secret/'], async (ctx) => {
+    const client = await load(ctx);
+    if (client.clientType !== 'confidential') throw new HttpError(400, 'invalid_request', 'Public applications have no secret.');
+    ctx.session!.revealSecret = { id: client.id, secret: await rotateClientSecret(client, deps, actor(ctx)) };
+    flash(ctx, 'A new secret was generated. The old one no longer works.');
+    ctx.redirect(`/o/applications/${client.id}/`);
+  });
+
+  router.get(['/:id/delete', '/:id/delete/'], async (ctx) => {
+    deps.render(ctx, 'applications/confirm-delete', { application: await load(ctx) });
+  });
+
+  router.post(['/:id/delete', '/:id/delete/'], async (ctx) => {
+    const client = await load(ctx);
+    await deleteClient(client, deps, actor(ctx));
+    flash(ctx, `Application "${client.name}" deleted; its tokens no longer work.`);
+    ctx.redirect('/o/applications/');
+  });
+
+  return router;
+}

@@ -1,0 +1,133 @@
+// One validation module for client registration: the HTML forms, the CLI and GraphQL all call this,
+// so a client that one of them accepts, every other accepts too.
+import { normalizeGrantType } from './grant-types.ts';
+import { parseRedirectUriList, validateRedirectUriForRegistration } from './redirect-uri.ts';
+import { isValidScopeToken } from './scope.ts';
+import type { ClientInput, ClientType, GrantType, TokenEndpointAuthMethod } from './store.ts';
+
+export interface RawClientInput {
+  name?: unknown;
+  clientType?: unknown;
+  grantTypes?: unknown;
+  redirectUris?: unknown;
+  allowedScopes?: unknown;
+  skipAuthorization?: unknown;
+  allowedOrigins?: unknown;
+  tokenEndpointAuthMethod?: unknown;
+}
+
+export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
+
+export type ValidationResult = { ok: true; value: ClientInput } | { ok: false; errors: FieldErrors };
+
+export interface RegistrationPolicy {
+  allowInsecureTransport: boolean;
+  /** Scopes Gatehouse knows; a client may only be allowed those. */
+  knownScopes: readonly string[];
+}
+
+const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** Text fields arrive as strings (forms) or arrays (GraphQL, JSON); both become a clean list. */
+function toList(value: unknown): string[] | null {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+  return null;
+}
+
+function toBool(value: unknown): boolean | null {
+  if (value === undefined || value === null || value === '' || value === false) return false;
+  if (value === true || value === 'on' || value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0' || value === 'off') return false;
+  return null;
+}
+
+export function validateClientInput(raw: RawClientInput, policy: RegistrationPolicy): ValidationResult {
+  const errors: FieldErrors = {};
+
+  const name = typeof raw.name === 'string' ? raw.name.trim() : '';
+  if (!name) errors.name = 'Give the application a name.';
+  else if (name.length > 255) errors.name = 'Use at most 255 characters.';
+
+  const clientType = raw.clientType === undefined || raw.clientType === '' ? 'confidential' : raw.clientType;
+  if (clientType !== 'confidential' && clientType !== 'public') errors.clientType = 'Choose confidential or public.';
+
+  const grantList = toList(raw.grantTypes);
+  const grantTypes: GrantType[] = [];
+  if (!grantList) errors.grantTypes = 'Choose grant types from the list.';
+  else {
+    for (const g of grantList) {
+      const n = normalizeGrantType(g);
+      if (!n || n === 'refresh_token') { errors.grantTypes = `Unknown grant type "${g}".`; break; }
+      if (!grantTypes.includes(n)) grantTypes.push(n);
+    }
+    if (!errors.grantTypes && grantTypes.length === 0) errors.grantTypes = 'Choose at least one grant type.';
+  }
+  // client_credentials acts for the client itself, so only a client that can keep a secret may use it (RFC 6749 §4.4).
+  if (clientType === 'public' && grantTypes.includes('client_credentials')) errors.grantTypes = 'Public clients cannot use client credentials.';
+
+  const uriText = typeof raw.redirectUris === 'string' ? raw.redirectUris : Array.isArray(raw.redirectUris) ? raw.redirectUris.join('\n') : raw.redirectUris == null ? '' : null;
+  let redirectUris: string[] = [];
+  if (uriText === null) errors.redirectUris = 'Redirect URIs must be text.';
+  else {
+    redirectUris = parseRedirectUriList(uriText);
+    for (const uri of redirectUris) {
+      const problem = validateRedirectUriForRegistration(uri, { allowInsecureTransport: policy.allowInsecureTransport });
+      if (problem) { errors.redirectUris = `${uri}: ${problem}`; break; }
+    }
+    // RFC 6749 §3.1.2.2: clients using redirection-based flows must register their redirect URIs.
+    if (!errors.redirectUris && redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
+      errors.redirectUris = 'Authorization-code and implicit clients need at least one redirect URI.';
+    }
+  }
+
+  const scopeList = toList(raw.allowedScopes);
+  let allowedScopes: string[] = [];
+  if (!scopeList) errors.allowedScopes = 'Scopes must be text.';
+  else {
+    allowedScopes = scopeList.length ? [...new Set(scopeList)] : [...policy.knownScopes].filter((s) => s !== 'admin' && s !== 'introspection');
+    const bad = allowedScopes.find((s) => !isValidScopeToken(s) || !policy.knownScopes.includes(s));
+    if (bad) errors.allowedScopes = `Unknown scope "${bad}". Known scopes: ${policy.knownScopes.join(', ')}.`;
+  }
+
+  const skipAuthorization = toBool(raw.skipAuthorization);
+  if (skipAuthorization === null) errors.skipAuthorization = 'Must be true or false.';
+
+  const originList = toList(raw.allowedOrigins);
+  const allowedOrigins: string[] = [];
+  if (!originList) errors.allowedOrigins = 'Origins must be text.';
+  else {
+    for (const o of originList) {
+      let url: URL | undefined;
+      try { url = new URL(o); } catch { /* reported below */ }
+      if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
+        errors.allowedOrigins = `"${o}" is not an origin (scheme://host[:port], no path).`;
+        break;
+      }
+      if (!allowedOrigins.includes(url.origin)) allowedOrigins.push(url.origin);
+    }
+  }
+
+  const defaultMethod: TokenEndpointAuthMethod = clientType === 'public' ? 'none' : 'client_secret_basic';
+  const method = raw.tokenEndpointAuthMethod === undefined || raw.tokenEndpointAuthMethod === '' ? defaultMethod : raw.tokenEndpointAuthMethod;
+  if (!AUTH_METHODS.includes(method as TokenEndpointAuthMethod)) errors.tokenEndpointAuthMethod = 'Choose client_secret_basic, client_secret_post or none.';
+  else if ((clientType === 'public') !== (method === 'none')) {
+    errors.tokenEndpointAuthMethod = clientType === 'public' ? 'Public clients authenticate with "none".' : 'Confidential clients authenticate with their secret.';
+  }
+
+  if (Object.keys(errors).length) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      name,
+      clientType: clientType as ClientType,
+      grantTypes,
+      redirectUris,
+      allowedScopes,
+      skipAuthorization: skipAuthorization ?? false,
+      allowedOrigins,
+      tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
+    },
+  };
+}

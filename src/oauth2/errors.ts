@@ -1,0 +1,61 @@
+// Errors named after their RFC codes (DESIGN rule 2): the class fixes the code and the HTTP status.
+
+export interface OAuthErrorOptions { fatal?: boolean; headers?: Record<string, string> }
+
+export class OAuthError extends Error {
+  error = 'server_error';
+  status = 500;
+  readonly description: string;
+  /** True when the error must never be sent to the client's redirect URI (unknown client, bad redirect_uri). */
+  fatal: boolean;
+  headers: Record<string, string>;
+  uri: string | undefined;
+  constructor(description?: string, opts: OAuthErrorOptions = {}) {
+    super(description ?? 'The request could not be completed.');
+    this.name = new.target.name;
+    this.description = this.message;
+    this.fatal = opts.fatal ?? false;
+    this.headers = { ...(opts.headers ?? {}) };
+  }
+  toJSON(): { error: string; error_description?: string } {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+/** Declares a subclass with a fixed code and status (and default headers). */
+function kind(error: string, status: number, defaults: OAuthErrorOptions = {}) {
+  return class extends OAuthError {
+    constructor(description?: string, opts: OAuthErrorOptions = {}) {
+      super(description, { ...defaults, ...opts, headers: { ...(defaults.headers ?? {}), ...(opts.headers ?? {}) } });
+      this.error = error;
+      this.status = status;
+    }
+  };
+}
+
+// RFC 6749 §5.2 and §4.1.2.1
+export class InvalidRequest extends kind('invalid_request', 400) {}
+// RFC 6749 §5.2: 401 with WWW-Authenticate matching the scheme the client used.
+export class InvalidClient extends kind('invalid_client', 401, { headers: { 'WWW-Authenticate': 'Basic realm="gatehouse"' } }) {}
+export class InvalidGrant extends kind('invalid_grant', 400) {}
+export class UnauthorizedClient extends kind('unauthorized_client', 400) {}
+export class UnsupportedGrantType extends kind('unsupported_grant_type', 400) {}
+export class InvalidScope extends kind('invalid_scope', 400) {}
+export class AccessDenied extends kind('access_denied', 403) {}
+export class UnsupportedResponseType extends kind('unsupported_response_type', 400) {}
+export class ServerError extends kind('server_error', 500) {
+  constructor(description = 'The server encountered an unexpected condition.', opts?: OAuthErrorOptions) { super(description, opts); }
+}
+export class TemporarilyUnavailable extends kind('temporarily_unavailable', 503) {}
+// RFC 7009 §2.2.1
+export class UnsupportedTokenType extends kind('unsupported_token_type', 400) {}
+// RFC 6750 §3.1
+export class InvalidToken extends kind('invalid_token', 401) {}
+export class InsufficientScope extends kind('insufficient_scope', 403) {}
+// Errors the authorization endpoint must show on a page, never redirect (RFC 6749 §4.1.2.1).
+export class InvalidRedirectUri extends kind('invalid_request', 400, { fatal: true }) {}
+export class InvalidClientId extends kind('invalid_client', 400, { fatal: true }) {}
+
+export function isOAuthError(e: unknown): e is OAuthError {
+  return e instanceof OAuthError;
+}

@@ -1,0 +1,36 @@
+// Redirect URIs: strict rules at registration, exact string match at use (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
+/** A human-readable problem with a URI someone wants to register, or null when it is acceptable. */
+export function validateRedirectUriForRegistration(uri: string, opts: { allowInsecureTransport: boolean }): string | null {
+  if (uri.length > 2000) return 'is longer than 2000 characters';
+  if (/[\s\x00-\x1f\x7f]/.test(uri)) return 'contains spaces or control characters';
+  let url: URL;
+  // RFC 6749 §3.1.2: the redirection endpoint URI MUST be an absolute URI.
+  try { url = new URL(uri); } catch { return 'is not an absolute URI'; }
+  // RFC 6749 §3.1.2: it MUST NOT include a fragment component.
+  if (uri.includes('#')) return 'must not contain a fragment (#)';
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `uses the ${url.protocol} scheme, which cannot be a redirect target`;
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:') {
+    // RFC 6749 §3.1.2.1 / RFC 8252 §7.3: plain http only for loopback, unless insecure transport is allowed.
+    if (LOOPBACK_HOSTS.has(url.hostname) || opts.allowInsecureTransport) return null;
+    return 'must use https (http is only allowed for 127.0.0.1, [::1] and localhost)';
+  }
+  // RFC 8252 §7.1: private-use schemes for native apps are reverse domain names, so they contain a dot.
+  if (url.protocol.slice(0, -1).includes('.')) return null;
+  return 'uses an unknown scheme (use https, loopback http, or a reverse-domain scheme like com.example.app:)';
+}
+
+/** One URI per line or space, empties dropped, duplicates removed. */
+export function parseRedirectUriList(text: string): string[] {
+  return [...new Set(text.split(/\s+/).filter(Boolean))];
+}
+
+/** RFC 9700 §4.1.3: simple string comparison, no normalisation, no prefix or pattern matching. */
+export function matchRedirectUri(requested: string, registered: readonly string[]): boolean {
+  return registered.includes(requested);
+}

@@ -1,0 +1,35 @@
+import { InvalidScope } from './errors.ts';
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export const isValidScopeToken = (token: string): boolean => SCOPE_TOKEN.test(token);
+
+/** Splits a space-delimited scope string (order kept, duplicates dropped); invalid characters are invalid_scope. */
+export function parseScope(value: string | undefined | null): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  for (const token of value.split(' ')) {
+    if (token === '') continue;
+    if (!isValidScopeToken(token)) throw new InvalidScope('The scope contains characters RFC 6749 §3.3 does not allow.');
+    if (!out.includes(token)) out.push(token);
+  }
+  return out;
+}
+
+export const formatScope = (scopes: readonly string[]): string => scopes.join(' ');
+
+export const isSubset = (requested: readonly string[], allowed: readonly string[]): boolean => requested.every((s) => allowed.includes(s));
+
+/** The scope to grant: the request if every scope is allowed; when empty, the defaults the client is allowed. */
+export function resolveScope(requested: string[], allowed: readonly string[], defaults: readonly string[]): string[] {
+  if (requested.length === 0) return defaults.filter((s) => allowed.includes(s));
+  const bad = requested.find((s) => !allowed.includes(s));
+  if (bad !== undefined) throw new InvalidScope(`The scope "${bad.slice(0, 40)}" is not available to this client.`);
+  return requested;
+}
+
+/** Union of two scope strings, order kept. */
+export function mergeScopes(existing: string | undefined, added: string): string {
+  return formatScope([...new Set([...parseScope(existing), ...parseScope(added)])]);
+}

@@ -1,0 +1,151 @@
+// Storage interfaces the protocol core needs. src/storage implements them; the core never sees an ORM.
+
+export type ClientType = 'confidential' | 'public';
+export type GrantType = 'authorization_code' | 'implicit' | 'password' | 'client_credentials' | 'refresh_token';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** Fields a person or an admin API may set; ids, secrets and owners are Gatehouse's. */
+export interface ClientInput {
+  name: string;
+  clientType: ClientType;
+  /** Grant types the client may use; refresh_token follows from authorization_code and password. */
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  allowedScopes: string[];
+  skipAuthorization: boolean;
+  allowedOrigins: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+}
+
+export interface ClientRecord extends ClientInput {
+  id: number;
+  clientId: string;
+  secretHash: string | null;
+  ownerId: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientStore {
+  /** Used by: token, authorize, revoke, introspect (client authentication and lookup). */
+  findByClientId(clientId: string): Promise<ClientRecord | null>;
+  /** Used by: application pages, GraphQL. */
+  findById(id: number): Promise<ClientRecord | null>;
+  /** Used by: application pages (ownerId) and admin listing (undefined = all). */
+  list(ownerId?: number): Promise<ClientRecord[]>;
+  /** Used by: registration. */
+  create(data: ClientInput & { clientId: string; secretHash: string | null; ownerId: number }): Promise<ClientRecord>;
+  /** Used by: application edit. */
+  update(id: number, data: ClientInput & { secretHash?: string | null }): Promise<ClientRecord>;
+  /** Used by: secret rotation. */
+  setSecretHash(id: number, secretHash: string | null): Promise<void>;
+  /** Used by: application delete (its tokens and grants go with it). */
+  delete(id: number): Promise<void>;
+}
+
+export interface AuditEvent {
+  type: string;
+  userId?: number | null;
+  clientId?: string | null;
+  ip?: string | null;
+  requestId?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface EventSink {
+  /** Used by: every security-relevant step (login, consent, token issue/refresh/revoke, reuse, auth failure). */
+  record(event: AuditEvent): Promise<void>;
+}
+
+/** A row of access_tokens or refresh_tokens as the protocol sees it (hash only, never the token). */
+export interface TokenRow {
+  tokenHash: string;
+  applicationId: number;
+  userId: number | null;
+  grantId: number | null;
+  scope: string;
+  familyId: string | null;
+  expiresAt: number;
+  createdAt: number;
+}
+
+/** What introspection, revocation and protected resources learn about a presented token. */
+export interface TokenInfo extends TokenRow {
+  kind: 'access' | 'refresh';
+  clientId: string;
+  username: string | null;
+  revokedAt: number | null;
+  /** Refresh tokens only: set once rotated. */
+  usedAt: number | null;
+}
+
+export interface CodeRow {
+  codeHash: string;
+  applicationId: number;
+  userId: number;
+  grantId: number | null;
+  redirectUri: string;
+  redirectUriProvided: boolean;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  familyId: string;
+  expiresAt: number;
+  createdAt: number;
+}
+
+export interface IssuedRows { access: TokenRow; refresh?: TokenRow }
+
+/**
+ * Outcome of an atomic redeem/rotate: `reused` means the code or refresh token had already been spent,
+ * and the store has already revoked every token of its family (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
+ */
+export type RedeemResult<T> = { ok: true; value: T } | { ok: false; reason: 'not_found' | 'reused' };
+
+export interface TokenStore {
+  /** Used by: authorize (code response). */
+  saveCode(row: CodeRow): Promise<void>;
+  /**
+   * Used by: authorization_code grant. Atomically: find the code, and if unspent run `decide` (pure and
+   * synchronous: validate, mint rows or throw an OAuthError), then mark it spent and store the rows.
+   * Two concurrent calls with one code: exactly one reaches `decide` with an unspent code.
+   */
+  redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>>;
+  /** Used by: refresh_token grant; same contract as redeemCode for a refresh token. */
+  rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>>;
+  /** Used by: client_credentials, password, implicit. */
+  issue(rows: IssuedRows): Promise<void>;
+  /** Used by: introspection, protected resources (one indexed lookup). */
+  findAccessToken(tokenHash: string): Promise<TokenInfo | null>;
+  /** Used by: introspection, revocation. */
+  findRefreshToken(tokenHash: string): Promise<TokenInfo | null>;
+  /** Used by: revocation of an access token. */
+  revokeAccessToken(tokenHash: string, now: number): Promise<boolean>;
+  /** Used by: revocation of a refresh token (RFC 7009 §2.1: its access tokens go too). */
+  revokeFamily(familyId: string, now: number): Promise<number>;
+  /** Used by: revoking a grant from the authorized-applications page or the admin API. */
+  revokeByGrant(grantId: number, now: number): Promise<number>;
+}
+
+export interface GrantRecord {
+  id: number;
+  userId: number;
+  applicationId: number;
+  scope: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface GrantStore {
+  /** Used by: authorize (skip consent for scopes already granted). */
+  find(userId: number, applicationId: number): Promise<GrantRecord | null>;
+  /** Used by: consent (records or widens the user's grant to the client). */
+  upsert(userId: number, applicationId: number, scope: string, now: number): Promise<GrantRecord>;
+  /** Used by: authorized applications page. */
+  listForUser(userId: number): Promise<(GrantRecord & { clientName: string; clientId: string })[]>;
+  /** Used by: revoke a grant (its tokens are revoked by TokenStore.revokeByGrant). */
+  revoke(id: number, now: number): Promise<void>;
+  /** Used by: token issuance (last used). */
+  touch(id: number, now: number): Promise<void>;
+}

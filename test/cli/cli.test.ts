@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/index.ts';
+import { verifyClientSecret } from '../../src/oauth2/tokens.ts';
+
+const run = promisify(execFile);
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+
+describe('CLI (npm run gatehouse -- <command>)', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const gatehouse = (...args: string[]) => run(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN, ...args], { env });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+    env = { ...process.env, DB_FILE: join(dir, 'cli.sqlite'), NODE_ENV: 'development' };
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('migrate applies the migrations once', async () => {
+    expect((await gatehouse('migrate')).stdout).to.match(/Applied 1 migration/);
+    expect((await gatehouse('migrate')).stdout).to.match(/No migrations to apply/);
+  });
+
+  it('createuser creates an admin whose printed password logs in', async () => {
+    const { stdout } = await gatehouse('createuser', 'root', '--admin');
+    const password = /Password \(shown once\): (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    try {
+      const user = await app.withContext(() => app.stores.users.findByUsername('root'));
+      expect(user!.isAdmin).to.equal(true);
+      const { authenticate } = await import('../../src/accounts/users.ts');
+      expect(await app.withContext(() => authenticate(app.stores.users, 'root', password))).to.not.equal(null);
+    } finally { await app.close(); }
+  });
+
+  it('createuser refuses a taken username with exit code 1', async () => {
+    try { await gatehouse('createuser', 'root'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+  });
+
+  it('createclient prints client_id and a secret that verifies against the stored hash', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'CLI app', '--owner', 'root', '--grant-types', 'authorization-code,client-credentials', '--redirect-uris', 'https://cli.example/cb');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const secret = /client_secret: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    try {
+      const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
+      expect(client!.grantTypes).to.deep.equal(['authorization_code', 'client_credentials']);
+      expect(verifyClientSecret(secret, client!.secretHash!, app.config.secretPepper)).to.equal(true);
+    } finally { await app.close(); }
+  });
+
+  it('createclient rejects invalid input with exit code 1', async () => {
+    try { await gatehouse('createclient', '--name', 'Bad', '--owner', 'root', '--redirect-uris', 'javascript:alert(1)'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+  });
+
+  it('cleartokens deletes expired rows and keeps live ones, printing counts', async () => {
+    const app = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    try {
+      const conn = app.orm.em.getConnection();
+      const now = Date.now();
+      await conn.execute("insert into access_tokens (token_hash, application_id, scope, expires_at, created_at) values ('h1', 1, 'read', ?, ?), ('h2', 1, 'read', ?, ?)", [now - 1000, now, now + 3_600_000, now]);
+    } finally { await app.close(); }
+    const { stdout } = await gatehouse('cleartokens');
+    expect(stdout).to.match(/access_tokens: 1 expired/);
+    const app2 = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    try {
+      const rows = await app2.orm.em.getConnection().execute('select token_hash from access_tokens');
+      expect(rows.map((r: { token_hash: string }) => r.token_hash)).to.deep.equal(['h2']);
+    } finally { await app2.close(); }
+  });
+
+  it('fails at start with a clear message on invalid configuration (exit 2)', async () => {
+    try { await run(process.execPath, ['--experimental-strip-types', MAIN, 'migrate'], { env: { ...env, PORT: 'abc' } }); expect.fail('should fail'); } catch (e) {
+      expect((e as { code: number }).code).to.equal(2);
+      expect((e as { stderr: string }).stderr).to.match(/PORT/);
+    }
+  });
+});
