@@ -1,0 +1,79 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.ts';
+import { checkUserMayGrant, denied, errorRedirect, RedirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
+import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
+import type { GrantStore } from '../../oauth2/store.ts';
+import { csrfProtection } from '../middleware/csrf.ts';
+import { currentUser } from '../middleware/session-user.ts';
+import { plainParams } from '../oauth-endpoint.ts';
+import type { Render } from '../render.ts';
+
+export interface AuthorizeDeps {
+  settings: AuthorizeSettings;
+  approvalPrompt: 'auto' | 'force';
+  scopes: Record<string, string>;
+  grants: GrantStore;
+  approveDeps: (ctx: Context) => ApproveDeps;
+  render: Render;
+  issuer: () => string;
+}
+
+/** RFC 6749 §3.1: the authorization endpoint (GET shows consent, POST records the decision). */
+export function authorizeRoutes(deps: AuthorizeDeps): Router {
+  const router = new Router();
+
+  /** Validates and, when the error allows it, answers by redirecting to the client; fatal errors render a page. */
+  async function handle(ctx: Context, params: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
+    try {
+      const req = await validateAuthorizationRequest(params, deps.settings);
+      if (!ctx.state.user) {
+        // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us).
+        if (ctx.method !== 'GET') throw new InvalidRequest('Log in first.');
+        return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(ctx.originalUrl)}`);
+      }
+      checkUserMayGrant(req, currentUser(ctx));
+      await decide(req);
+    } catch (e) {
+      if (e instanceof RedirectError) return ctx.redirect(errorRedirect(e, deps.issuer()));
+      throw e;
+    }
+  }
+
+  function query(ctx: Context): Record<string, string> {
+    try { return plainParams(ctx.query as Record<string, unknown>); } catch (e) {
+      // Repeated parameters (RFC 6749 §3.1) make client_id and redirect_uri untrustworthy: show a page.
+      if (isOAuthError(e)) throw Object.assign(e, { fatal: true });
+      throw e;
+    }
+  }
+
+  router.get(['/o/authorize', '/o/authorize/'], async (ctx) => {
+    await handle(ctx, query(ctx), async (req) => {
+      const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
+      if (canSkipConsent(req, grant, deps.approvalPrompt)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx)));
+      ctx.set('Cache-Control', 'no-store');
+      deps.render(ctx, 'consent', {
+        title: `Authorize ${req.client.name}`,
+        client: req.client,
+        redirectHost: new URL(req.redirectUri).host || req.redirectUri.split(':')[0],
+        scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s })),
+        fields: requestFields(req),
+        implicit: req.responseType === 'token',
+      });
+    });
+  });
+
+  router.post(['/o/authorize', '/o/authorize/'], csrfProtection(), async (ctx) => {
+    const body = plainParams(ctx.request.body as Record<string, unknown>);
+    await handle(ctx, body, async (req) => {
+      // django-oauth-toolkit's form posts `allow`; anything else is a refusal.
+      if (body.allow === undefined) {
+        await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
+        throw denied(req);
+      }
+      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx)));
+    });
+  });
+  return router;
+}

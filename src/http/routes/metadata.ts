@@ -1,0 +1,12 @@
+import Router from '@koa/router';
+import { authorizationServerMetadata } from '../../oauth2/metadata.ts';
+
+export function metadataRoutes(deps: { metadata: () => ReturnType<typeof authorizationServerMetadata> }): Router {
+  const router = new Router();
+  router.get('/.well-known/oauth-authorization-server', (ctx) => {
+    ctx.state.api = true;
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = deps.metadata();
+  });
+  return router;
+}

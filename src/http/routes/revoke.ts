@@ -1,0 +1,27 @@
+import Router from '@koa/router';
+import type { ClientStore, EventSink, TokenStore } from '../../oauth2/store.ts';
+import { InvalidRequest } from '../../oauth2/errors.ts';
+import { findToken } from '../../oauth2/introspection.ts';
+import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
+import { clientFrom } from './token.ts';
+
+/** RFC 7009: token revocation. A client may revoke only its own tokens; anything else is a silent 200. */
+export function revokeRoutes(deps: { clients: ClientStore; events: EventSink; tokens: TokenStore; pepper: string }): Router {
+  const router = new Router();
+  router.post(['/o/revoke_token', '/o/revoke_token/'], oauthEndpoint(), async function revokeEndpoint(ctx) {
+    const params = formParams(ctx);
+    const client = await clientFrom(ctx, params, deps);
+    if (!params.token) throw new InvalidRequest('token is required.');
+    const found = await findToken(deps.tokens, params.token, params.token_type_hint);
+    // RFC 7009 §2.2: invalid tokens, and tokens of other clients, get 200 and no effect.
+    if (found && found.applicationId === client.id) {
+      const now = Date.now();
+      if (found.kind === 'refresh' && found.familyId) await deps.tokens.revokeFamily(found.familyId, now);
+      else await deps.tokens.revokeAccessToken(found.tokenHash, now);
+      await deps.events.record({ type: 'token.revoked', clientId: client.clientId, userId: found.userId, ip: ctx.ip, requestId: ctx.state.requestId, detail: { kind: found.kind, via: 'revocation_endpoint' } });
+    }
+    ctx.status = 200;
+    ctx.body = '';
+  });
+  return router;
+}

@@ -1,0 +1,49 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { extractClientCredentials } from '../../oauth2/client-auth.ts';
+import { authenticateClient } from '../../oauth2/authenticate-client.ts';
+import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType, isOAuthError } from '../../oauth2/errors.ts';
+import { effectiveGrantTypes } from '../../oauth2/grant-types.ts';
+import { grants } from '../../oauth2/grants/index.ts';
+import type { GrantContext } from '../../oauth2/grants/context.ts';
+import type { ClientRecord, ClientStore, EventSink, GrantType } from '../../oauth2/store.ts';
+import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
+
+export interface TokenRouteDeps {
+  clients: ClientStore;
+  events: EventSink;
+  pepper: string;
+  grantContext: (ctx: Context) => GrantContext;
+}
+
+/** Authenticates the client from the header or body, recording failures as audit events. */
+export async function clientFrom(ctx: Context, params: Record<string, string>, deps: Pick<TokenRouteDeps, 'clients' | 'events' | 'pepper'>): Promise<ClientRecord> {
+  const presented = extractClientCredentials({ authorization: ctx.get('authorization') || undefined, body: params });
+  try {
+    return await authenticateClient(presented, deps.clients, deps.pepper);
+  } catch (e) {
+    if (isOAuthError(e) && e.error === 'invalid_client') {
+      await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path } });
+    }
+    throw e;
+  }
+}
+
+/** RFC 6749 §3.2: the token endpoint. Every grant is a module in src/oauth2/grants. */
+export function tokenRoutes(deps: TokenRouteDeps): Router {
+  const router = new Router();
+  router.post(['/o/token', '/o/token/'], oauthEndpoint(), async function tokenEndpoint(ctx) {
+    const params = formParams(ctx);
+    const client = await clientFrom(ctx, params, deps);
+    const grantType = params.grant_type;
+    if (!grantType) throw new InvalidRequest('grant_type is required.');
+    const grant = grants.get(grantType);
+    if (!grant) throw new UnsupportedGrantType(`grant_type "${grantType.slice(0, 40)}" is not supported.`);
+    // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant type.
+    if (!effectiveGrantTypes(client.grantTypes).includes(grantType as GrantType)) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
+    const declared: Record<string, string> = {};
+    for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
+    ctx.body = await grant.handle(declared, client, deps.grantContext(ctx));
+  });
+  return router;
+}

@@ -1,0 +1,53 @@
+import { buildRedirect, type AuthorizationRequest } from './authorize.ts';
+import { mintTokens, newFamilyId } from './issue.ts';
+import { formatScope, isSubset, mergeScopes, parseScope } from './scope.ts';
+import type { EventSink, GrantRecord, GrantStore, TokenStore } from './store.ts';
+import { generateToken, hashToken } from './tokens.ts';
+
+export interface ApproveDeps {
+  tokens: TokenStore;
+  grants: GrantStore;
+  events: EventSink;
+  settings: { issuer: string; authorizationCodeTtl: number; accessTokenTtl: number; refreshTokenTtl: number };
+  now: number;
+  audit: { ip: string | null; requestId: string | null };
+}
+
+/** Consent can be skipped for trusted clients, or (approval prompt "auto") when the user already granted these scopes. */
+export function canSkipConsent(req: AuthorizationRequest, grant: GrantRecord | null, approvalPrompt: 'auto' | 'force'): boolean {
+  if (req.prompt === 'consent') return false;
+  if (req.client.skipAuthorization) return true;
+  return approvalPrompt === 'auto' && grant !== null && grant.revokedAt === null && isSubset(req.scopes, parseScope(grant.scope));
+}
+
+/** The user said yes: record the grant and answer with a code (§4.1.2) or a token in the fragment (§4.2.2). */
+export async function approve(req: AuthorizationRequest, userId: number, deps: ApproveDeps): Promise<string> {
+  const { client } = req;
+  const scope = formatScope(req.scopes);
+  const existing = await deps.grants.find(userId, client.id);
+  const grant = await deps.grants.upsert(userId, client.id, mergeScopes(existing?.revokedAt === null ? existing.scope : undefined, scope), deps.now);
+  if (!existing || existing.revokedAt !== null || !isSubset(req.scopes, parseScope(existing.scope))) {
+    await deps.events.record({ type: 'consent.granted', userId, clientId: client.clientId, ...deps.audit, detail: { scope } });
+  }
+  // RFC 9207 §2: `iss` identifies this server in every authorization response.
+  const common = { state: req.state, iss: deps.settings.issuer };
+  if (req.responseType === 'code') {
+    const code = generateToken();
+    await deps.tokens.saveCode({
+      codeHash: hashToken(code), applicationId: client.id, userId, grantId: grant.id, redirectUri: req.redirectUri,
+      redirectUriProvided: req.redirectUriProvided, scope, codeChallenge: req.codeChallenge ?? null,
+      codeChallengeMethod: req.codeChallengeMethod ?? null, familyId: newFamilyId(),
+      // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
+      expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
+    });
+    return buildRedirect(req.redirectUri, { code, ...common }, false);
+  }
+  // RFC 6749 §4.2.2: the implicit grant MUST NOT issue a refresh token.
+  const { rows, response } = mintTokens({
+    applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(), withRefresh: false,
+    accessTtl: deps.settings.accessTokenTtl, refreshTtl: deps.settings.refreshTokenTtl, now: deps.now,
+  });
+  await deps.tokens.issue(rows);
+  await deps.events.record({ type: 'token.issued', userId, clientId: client.clientId, ...deps.audit, detail: { grant: 'implicit', scope } });
+  return buildRedirect(req.redirectUri, { access_token: response.access_token, token_type: response.token_type, expires_in: response.expires_in, scope, ...common }, true);
+}

@@ -1,0 +1,121 @@
+// RFC 6749 §3.1, §4.1.1, §4.2.1 authorization requests, validated in the order the RFC demands:
+// first the client and redirect URI (errors there must NOT redirect), then everything else (errors redirect).
+import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
+import { isValidChallenge, parseChallengeMethod, type PkceMethod } from './pkce.ts';
+import { matchRedirectUri } from './redirect-uri.ts';
+import { formatScope, parseScope, resolveScope } from './scope.ts';
+import type { ClientRecord, ClientStore } from './store.ts';
+
+export interface AuthorizationRequest {
+  client: ClientRecord;
+  redirectUri: string;
+  redirectUriProvided: boolean;
+  responseType: 'code' | 'token';
+  scopes: string[];
+  state?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: PkceMethod;
+  /** OIDC-style `prompt=consent` forces the consent page even when a grant exists. */
+  prompt?: string;
+}
+
+/** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
+export class RedirectError extends Error {
+  readonly error: OAuthError;
+  readonly redirectUri: string;
+  readonly state: string | undefined;
+  readonly fragment: boolean;
+  constructor(error: OAuthError, redirectUri: string, state: string | undefined, fragment: boolean) {
+    super(error.description);
+    this.error = error;
+    this.redirectUri = redirectUri;
+    this.state = state;
+    this.fragment = fragment;
+  }
+}
+
+export interface AuthorizeSettings { clients: ClientStore; allowPlainPkce: boolean; defaultScopes: readonly string[] }
+
+/** Parameters arrive as strings; repeated parameters were already refused by the HTTP layer. */
+export async function validateAuthorizationRequest(params: Record<string, string>, s: AuthorizeSettings): Promise<AuthorizationRequest> {
+  if (!params.client_id) throw new InvalidClientId('client_id is missing.');
+  const client = await s.clients.findByClientId(params.client_id);
+  if (!client) throw new InvalidClientId('There is no application with this client_id.');
+
+  // RFC 6749 §3.1.2.3: with several registered URIs the request must name one; it must match exactly.
+  let redirectUri: string;
+  if (params.redirect_uri !== undefined) {
+    if (!matchRedirectUri(params.redirect_uri, client.redirectUris)) throw new InvalidRedirectUri('The redirect_uri is not registered for this application.');
+    redirectUri = params.redirect_uri;
+  } else if (client.redirectUris.length === 1) {
+    redirectUri = client.redirectUris[0];
+  } else {
+    throw new InvalidRedirectUri(client.redirectUris.length ? 'redirect_uri is required: this application registered several.' : 'This application has no redirect URI registered.');
+  }
+
+  const state = params.state;
+  const fragment = params.response_type === 'token';
+  const fail: (e: OAuthError) => never = (e) => { throw new RedirectError(e, redirectUri, state, fragment); };
+
+  const responseType = params.response_type as 'code' | 'token' | undefined;
+  if (!responseType) fail(new InvalidRequest('response_type is required.'));
+  if (responseType !== 'code' && responseType !== 'token') fail(new UnsupportedResponseType(`response_type "${String(params.response_type).slice(0, 40)}" is not supported.`));
+  const needed = responseType === 'code' ? 'authorization_code' : 'implicit';
+  if (!client.grantTypes.includes(needed)) fail(new UnauthorizedClient(`This application is not allowed the ${needed.replace('_', ' ')} flow.`));
+
+  let scopes: string[] = [];
+  try { scopes = resolveScope(parseScope(params.scope), client.allowedScopes, s.defaultScopes); } catch (e) { fail(e as OAuthError); }
+
+  let codeChallenge: string | undefined;
+  let codeChallengeMethod: PkceMethod | undefined;
+  if (responseType === 'code') {
+    if (params.code_challenge !== undefined) {
+      if (!isValidChallenge(params.code_challenge)) fail(new InvalidRequest('code_challenge is malformed (RFC 7636 §4.2).'));
+      try { codeChallengeMethod = parseChallengeMethod(params.code_challenge_method, s.allowPlainPkce); } catch (e) { fail(e as OAuthError); }
+      codeChallenge = params.code_challenge;
+    } else if (client.clientType === 'public') {
+      // OAuth 2.1 / RFC 9700 §2.1.1: public clients must use PKCE.
+      fail(new InvalidRequest('code_challenge is required for public clients (PKCE, S256).'));
+    } else if (params.code_challenge_method !== undefined) {
+      fail(new InvalidRequest('code_challenge_method was sent without code_challenge.'));
+    }
+  }
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt };
+}
+
+/** The admin scope acts as an administrator; only administrators can grant it. */
+export function checkUserMayGrant(req: AuthorizationRequest, user: { isAdmin: boolean }): void {
+  if (req.scopes.includes('admin') && !user.isAdmin) {
+    throw new RedirectError(new InvalidScope('Only administrators can grant the admin scope.'), req.redirectUri, req.state, req.responseType === 'token');
+  }
+}
+
+export function denied(req: AuthorizationRequest): RedirectError {
+  return new RedirectError(new AccessDenied('The user denied the request.'), req.redirectUri, req.state, req.responseType === 'token');
+}
+
+/** RFC 6749 §3.1.2: keep the redirect URI's own query; add ours to the query or, for implicit, the fragment. */
+export function buildRedirect(redirectUri: string, params: Record<string, string | number | undefined>, fragment: boolean): string {
+  const url = new URL(redirectUri);
+  const extra = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) extra.append(k, String(v));
+  if (fragment) {
+    url.hash = extra.toString();
+  } else {
+    for (const [k, v] of extra) url.searchParams.append(k, v);
+  }
+  return url.toString();
+}
+
+export function errorRedirect(e: RedirectError, issuer: string): string {
+  return buildRedirect(e.redirectUri, { error: e.error.error, error_description: e.error.description, state: e.state, iss: issuer }, e.fragment);
+}
+
+/** Hidden fields that carry a validated request from the consent page back to the POST. */
+export function requestFields(req: AuthorizationRequest): Record<string, string> {
+  const f: Record<string, string> = { client_id: req.client.clientId, response_type: req.responseType, scope: formatScope(req.scopes) };
+  if (req.redirectUriProvided) f.redirect_uri = req.redirectUri;
+  if (req.state !== undefined) f.state = req.state;
+  if (req.codeChallenge) { f.code_challenge = req.codeChallenge; f.code_challenge_method = req.codeChallengeMethod!; }
+  return f;
+}

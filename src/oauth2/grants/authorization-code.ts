@@ -1,0 +1,52 @@
+import { InvalidGrant, InvalidRequest } from '../errors.ts';
+import { mintTokens, type TokenResponse } from '../issue.ts';
+import { verifyPkce, type PkceMethod } from '../pkce.ts';
+import type { ClientRecord } from '../store.ts';
+import { hashToken } from '../tokens.ts';
+import type { GrantContext, GrantParams } from './context.ts';
+
+export const grantType = 'authorization_code';
+export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier']);
+
+/** RFC 6749 §4.1.3, with PKCE (RFC 7636 §4.6). The code is spent atomically with the tokens' insertion. */
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+  if (!params.code) throw new InvalidRequest('code is required.');
+  let response: TokenResponse | undefined;
+  let userId: number | null = null;
+  let grantId: number | null = null;
+  const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
+    // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
+    if (code.applicationId !== client.id) throw new InvalidGrant('The code was issued to another client.');
+    if (code.expiresAt <= ctx.now) throw new InvalidGrant('The code has expired.');
+    // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
+    if ((code.redirectUriProvided || params.redirect_uri !== undefined) && params.redirect_uri !== code.redirectUri) {
+      throw new InvalidGrant('redirect_uri does not match the authorization request.');
+    }
+    if (code.codeChallenge) {
+      // RFC 7636 §4.6: the verifier must transform to the stored challenge.
+      if (!params.code_verifier) throw new InvalidGrant('code_verifier is required.');
+      if (!verifyPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod as PkceMethod)) throw new InvalidGrant('code_verifier does not match the code challenge.');
+    } else if (params.code_verifier) {
+      // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
+      throw new InvalidGrant('code_verifier was sent but no code_challenge was.');
+    }
+    userId = code.userId;
+    grantId = code.grantId;
+    const minted = mintTokens({
+      applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: true,
+      accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
+    });
+    response = minted.response;
+    return minted.rows;
+  });
+  if (!result.ok) {
+    if (result.reason === 'reused') {
+      await ctx.events.record({ type: 'token.reuse_detected', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType } });
+      throw new InvalidGrant('The code has already been used; tokens issued from it are revoked.');
+    }
+    throw new InvalidGrant('The code is invalid.');
+  }
+  if (grantId !== null) await ctx.grants.touch(grantId, ctx.now);
+  await ctx.events.record({ type: 'token.issued', clientId: client.clientId, userId, ...ctx.audit, detail: { grant: grantType, scope: response!.scope } });
+  return response!;
+}

@@ -1,0 +1,24 @@
+import { InvalidScope, UnauthorizedClient } from '../errors.ts';
+import { mintTokens } from '../issue.ts';
+import { formatScope, parseScope, resolveScope } from '../scope.ts';
+import type { ClientRecord } from '../store.ts';
+import type { GrantContext, GrantParams } from './context.ts';
+
+export const grantType = 'client_credentials';
+export const parameters: ReadonlySet<string> = new Set(['scope']);
+
+/** RFC 6749 §4.4: the client acts for itself; no refresh token (§4.4.3). */
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+  // RFC 6749 §4.4: the client credentials grant type MUST only be used by confidential clients.
+  if (client.clientType !== 'confidential') throw new UnauthorizedClient('Public clients cannot use the client credentials grant.');
+  const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes);
+  // The admin scope acts for an admin user; a client acting for itself has none.
+  if (scopes.includes('admin')) throw new InvalidScope('The admin scope needs a user.');
+  const { rows, response } = mintTokens({
+    applicationId: client.id, userId: null, grantId: null, scope: formatScope(scopes), familyId: null, withRefresh: false,
+    accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
+  });
+  await ctx.tokens.issue(rows);
+  await ctx.events.record({ type: 'token.issued', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType, scope: response.scope } });
+  return response;
+}

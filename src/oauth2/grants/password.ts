@@ -1,0 +1,31 @@
+import { authenticate } from '../../accounts/users.ts';
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
+import { mintTokens } from '../issue.ts';
+import { formatScope, mergeScopes, parseScope, resolveScope } from '../scope.ts';
+import type { ClientRecord } from '../store.ts';
+import type { GrantContext, GrantParams } from './context.ts';
+
+export const grantType = 'password';
+export const parameters: ReadonlySet<string> = new Set(['username', 'password', 'scope']);
+
+/** RFC 6749 §4.3: resource owner password credentials, only for clients registered for it. */
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+  if (!params.username || !params.password) throw new InvalidRequest('username and password are required.');
+  const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes);
+  const user = await authenticate(ctx.users, params.username, params.password);
+  if (!user) {
+    await ctx.events.record({ type: 'login.failed', clientId: client.clientId, ...ctx.audit, detail: { via: 'password_grant' } });
+    throw new InvalidGrant('The resource owner credentials are invalid.');
+  }
+  if (scopes.includes('admin') && !user.isAdmin) throw new InvalidScope('Only administrators can be granted the admin scope.');
+  const scope = formatScope(scopes);
+  const grant = await ctx.grants.upsert(user.id, client.id, mergeScopes((await ctx.grants.find(user.id, client.id))?.scope, scope), ctx.now);
+  const { rows, response } = mintTokens({
+    applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: true,
+    accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
+  });
+  await ctx.tokens.issue(rows);
+  await ctx.events.record({ type: 'token.issued', clientId: client.clientId, userId: user.id, ...ctx.audit, detail: { grant: grantType, scope } });
+  return response;
+}
+

@@ -1,0 +1,47 @@
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
+import { mintTokens, type TokenResponse } from '../issue.ts';
+import { formatScope, isSubset, parseScope } from '../scope.ts';
+import type { ClientRecord } from '../store.ts';
+import { hashToken } from '../tokens.ts';
+import type { GrantContext, GrantParams } from './context.ts';
+
+export const grantType = 'refresh_token';
+export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope']);
+
+/** RFC 6749 §6 with rotation: each use spends the token and returns a new pair in the same family. */
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+  if (!params.refresh_token) throw new InvalidRequest('refresh_token is required.');
+  const requested = parseScope(params.scope);
+  let response: TokenResponse | undefined;
+  let userId: number | null = null;
+  let grantId: number | null = null;
+  const result = await ctx.tokens.rotateRefreshToken(hashToken(params.refresh_token), ctx.now, (token) => {
+    // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
+    if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token was issued to another client.');
+    if (token.expiresAt <= ctx.now) throw new InvalidGrant('The refresh token has expired.');
+    const original = parseScope(token.scope);
+    // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
+    if (requested.length && !isSubset(requested, original)) throw new InvalidScope('The requested scope exceeds the original grant.');
+    const scope = formatScope(requested.length ? requested : original);
+    userId = token.userId;
+    grantId = token.grantId;
+    const minted = mintTokens({
+      applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: true,
+      accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
+    });
+    // The new refresh token keeps the originally granted scope, so a narrowed request can widen again later.
+    minted.rows.refresh!.scope = token.scope;
+    response = minted.response;
+    return minted.rows;
+  });
+  if (!result.ok) {
+    if (result.reason === 'reused') {
+      await ctx.events.record({ type: 'token.reuse_detected', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType } });
+      throw new InvalidGrant('The refresh token was already used; its whole family is revoked.');
+    }
+    throw new InvalidGrant('The refresh token is invalid.');
+  }
+  if (grantId !== null) await ctx.grants.touch(grantId, ctx.now);
+  await ctx.events.record({ type: 'token.refreshed', clientId: client.clientId, userId, ...ctx.audit, detail: { scope: response!.scope } });
+  return response!;
+}

@@ -1,0 +1,42 @@
+import type { TokenInfo, TokenStore } from './store.ts';
+import { hashToken } from './tokens.ts';
+
+/** RFC 7662 §2.2 response members Gatehouse fills in. */
+export interface IntrospectionResponse {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  username?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  sub?: string;
+  aud?: string;
+  iss?: string;
+}
+
+export const isLive = (t: TokenInfo, now: number) => t.revokedAt === null && t.expiresAt > now && (t.kind === 'access' || t.usedAt === null);
+
+/** Finds a presented token of either kind; the hint orders the lookups but is never trusted (RFC 7009 §2.1, RFC 7662 §2.1). */
+export async function findToken(tokens: TokenStore, token: string, hint: string | undefined): Promise<TokenInfo | null> {
+  const hash = hashToken(token);
+  if (hint === 'refresh_token') return (await tokens.findRefreshToken(hash)) ?? (await tokens.findAccessToken(hash));
+  return (await tokens.findAccessToken(hash)) ?? (await tokens.findRefreshToken(hash));
+}
+
+/** RFC 7662 §2.2: inactive, unknown, expired and revoked tokens all answer just {"active": false}. */
+export function describeToken(t: TokenInfo | null, now: number, issuer: string): IntrospectionResponse {
+  if (!t || !isLive(t, now)) return { active: false };
+  const r: IntrospectionResponse = {
+    active: true,
+    scope: t.scope,
+    client_id: t.clientId,
+    token_type: t.kind === 'access' ? 'Bearer' : 'refresh_token',
+    exp: Math.floor(t.expiresAt / 1000),
+    iat: Math.floor(t.createdAt / 1000),
+    aud: t.clientId,
+    iss: issuer,
+  };
+  if (t.username !== null) { r.username = t.username; r.sub = String(t.userId); }
+  return r;
+}

@@ -1,0 +1,240 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('RFC 6749 §3.2 token endpoint', () => {
+  let srv: TestServer;
+  let token: string;
+  let cc: { id: string; secret: string };
+  beforeEach(async () => {
+    srv = await createTestApp();
+    token = `${srv.url}/o/token/`;
+    const owner = await srv.app.seed.user({ username: 'owner', password: 'owner-password' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials', 'password'], redirectUris: [], allowedScopes: ['read', 'write'] });
+    cc = { id: client.clientId, secret: clientSecret! };
+  });
+  afterEach(() => srv.close());
+
+  const rows = (sql: string, p: unknown[] = []) => srv.app.orm.em.fork().getConnection().execute(sql, p);
+
+  describe('RFC 6749 §4.4 client credentials', () => {
+    it('issues a bearer token with client_secret_basic, no-store headers, and stores only its hash', async () => {
+      const res = await postForm(token, { grant_type: 'client_credentials' }, cc);
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('cache-control')).to.equal('no-store');
+      expect(res.headers.get('pragma')).to.equal('no-cache');
+      const body = await res.json();
+      expect(body.token_type).to.equal('Bearer');
+      expect(body.expires_in).to.equal(3600);
+      expect(body.scope).to.equal('read');
+      expect(body).not.to.have.property('refresh_token');
+      const stored = await rows('select * from access_tokens');
+      expect(stored).to.have.length(1);
+      expect(stored[0].token_hash).to.equal(sha256(body.access_token));
+      expect(JSON.stringify(stored)).not.to.include(body.access_token);
+    });
+
+    it('accepts client_secret_post and honours a requested scope within the allowed ones', async () => {
+      const res = await postForm(token, { grant_type: 'client_credentials', client_id: cc.id, client_secret: cc.secret, scope: 'read write' });
+      expect(res.status).to.equal(200);
+      expect((await res.json()).scope).to.equal('read write');
+    });
+
+    it('answers a wrong secret with 401 invalid_client, WWW-Authenticate, and an audit event', async () => {
+      const res = await postForm(token, { grant_type: 'client_credentials' }, { id: cc.id, secret: 'wrong' });
+      expect(res.status).to.equal(401);
+      expect(res.headers.get('www-authenticate')).to.match(/^Basic realm=/);
+      expect(res.headers.get('cache-control')).to.equal('no-store');
+      expect((await res.json()).error).to.equal('invalid_client');
+      expect(await rows("select * from events where type = 'client.auth_failed'")).to.have.length(1);
+    });
+
+    it('answers an unknown client with 401 invalid_client', async () => {
+      const res = await postForm(token, { grant_type: 'client_credentials' }, { id: 'nope', secret: 'x' });
+      expect(res.status).to.equal(401);
+      expect((await res.json()).error).to.equal('invalid_client');
+    });
+
+    it('rejects two authentication methods at once (RFC 6749 §2.3)', async () => {
+      const res = await postForm(token, { grant_type: 'client_credentials', client_secret: cc.secret }, cc);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_request');
+    });
+
+    it('rejects a repeated parameter (RFC 6749 §3.1)', async () => {
+      const res = await fetch(token, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic ' + Buffer.from(`${cc.id}:${cc.secret}`).toString('base64') }, body: 'grant_type=client_credentials&scope=read&scope=write' });
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_request');
+    });
+
+    it('rejects a JSON body (RFC 6749 §3.2 requires form encoding)', async () => {
+      const res = await fetch(token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: cc.id, client_secret: cc.secret }) });
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_request');
+    });
+
+    it('answers missing grant_type with invalid_request and an unknown one with unsupported_grant_type', async () => {
+      const a = await postForm(token, {}, cc);
+      expect([a.status, (await a.json()).error]).to.deep.equal([400, 'invalid_request']);
+      const b = await postForm(token, { grant_type: 'urn:example:magic' }, cc);
+      expect([b.status, (await b.json()).error]).to.deep.equal([400, 'unsupported_grant_type']);
+    });
+
+    it('refuses a grant the client is not registered for with unauthorized_client', async () => {
+      const res = await postForm(token, { grant_type: 'authorization_code', code: 'x' }, cc);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('unauthorized_client');
+    });
+
+    it('refuses scope escalation with invalid_scope', async () => {
+      const res = await postForm(token, { grant_type: 'client_credentials', scope: 'read admin' }, cc);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_scope');
+    });
+
+    it('refuses client credentials to a public client', async () => {
+      const owner = await srv.app.seed.user({ username: 'pub' });
+      const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1:9/cb'] });
+      const res = await postForm(token, { grant_type: 'client_credentials', client_id: client.clientId });
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('unauthorized_client');
+    });
+  });
+
+  describe('RFC 6749 §4.3 resource owner password credentials', () => {
+    it('issues an access and a refresh token for valid credentials, recording a grant', async () => {
+      const res = await postForm(token, { grant_type: 'password', username: 'owner', password: 'owner-password', scope: 'read' }, cc);
+      expect(res.status).to.equal(200);
+      const body = await res.json();
+      expect(body.refresh_token).to.be.a('string');
+      expect(await rows('select * from grants')).to.have.length(1);
+    });
+
+    it('answers wrong user credentials with invalid_grant', async () => {
+      const res = await postForm(token, { grant_type: 'password', username: 'owner', password: 'nope' }, cc);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_grant');
+    });
+
+    it('refuses clients not registered for the password grant', async () => {
+      const s = await codeFlowSetup(srv);
+      const res = await postForm(token, { grant_type: 'password', username: 'owner', password: 'owner-password' }, s.auth);
+      expect((await res.json()).error).to.equal('unauthorized_client');
+    });
+  });
+
+  describe('RFC 6749 §4.1.3 authorization code', () => {
+    it('exchanges a code (with PKCE) for tokens once; a second use fails and revokes what the first issued (§4.1.2)', async () => {
+      const s = await codeFlowSetup(srv);
+      const { code, verifier, location } = await getCode(s);
+      expect(location.searchParams.get('state')).to.equal('xyz');
+      expect(location.searchParams.get('iss')).to.equal(srv.app.config.issuer);
+      const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier };
+      const first = await postForm(token, params, s.auth);
+      expect(first.status).to.equal(200);
+      const body = await first.json();
+      expect(body.scope).to.equal('read');
+      expect(body.refresh_token).to.be.a('string');
+      const second = await postForm(token, params, s.auth);
+      expect(second.status).to.equal(400);
+      expect((await second.json()).error).to.equal('invalid_grant');
+      const revoked = await rows('select revoked_at from access_tokens where token_hash = ?', [sha256(body.access_token)]);
+      expect(revoked[0].revoked_at).to.be.a('number');
+      const rt = await rows('select revoked_at from refresh_tokens where token_hash = ?', [sha256(body.refresh_token)]);
+      expect(rt[0].revoked_at).to.be.a('number');
+      expect(await rows("select * from events where type = 'token.reuse_detected'")).to.have.length(1);
+    });
+
+    it('refuses a mismatched redirect_uri, a wrong verifier and a missing verifier with invalid_grant, leaving the code usable', async () => {
+      const s = await codeFlowSetup(srv);
+      const { code, verifier } = await getCode(s);
+      const base = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb' };
+      for (const bad of [{ ...base, redirect_uri: 'https://client.example/cb/', code_verifier: verifier }, { ...base, code_verifier: 'x'.repeat(43) }, base]) {
+        const res = await postForm(token, bad, s.auth);
+        expect(res.status).to.equal(400);
+        expect((await res.json()).error).to.equal('invalid_grant');
+      }
+      expect((await postForm(token, { ...base, code_verifier: verifier }, s.auth)).status).to.equal(200);
+    });
+
+    it("refuses another client's code", async () => {
+      const s = await codeFlowSetup(srv);
+      const { code, verifier } = await getCode(s);
+      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, { id: cc.id, secret: cc.secret });
+      expect((await res.json()).error).to.be.oneOf(['invalid_grant', 'unauthorized_client']);
+    });
+
+    it('refuses an expired code', async () => {
+      await srv.close();
+      srv = await createTestApp({ tokens: { authorizationCodeTtl: 1 } });
+      token = `${srv.url}/o/token/`;
+      const s = await codeFlowSetup(srv);
+      const { code, verifier } = await getCode(s);
+      await new Promise((r) => setTimeout(r, 1100));
+      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
+      expect((await res.json()).error).to.equal('invalid_grant');
+    });
+
+    it('lets a public client exchange with PKCE and no secret', async () => {
+      const s = await codeFlowSetup(srv, { clientType: 'public' });
+      const { code, verifier } = await getCode(s);
+      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier, client_id: s.client.clientId });
+      expect(res.status).to.equal(200);
+    });
+
+    it('gives exactly one token to 20 concurrent exchanges of one code', async () => {
+      const s = await codeFlowSetup(srv);
+      const { code, verifier } = await getCode(s);
+      const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier };
+      const results = await Promise.all(Array.from({ length: 20 }, () => postForm(token, params, s.auth)));
+      expect(results.filter((r) => r.status === 200)).to.have.length(1);
+      expect(results.filter((r) => r.status === 400)).to.have.length(19);
+      const live = await rows('select count(*) as n from access_tokens where revoked_at is null');
+      expect(Number(live[0].n)).to.equal(0);
+    });
+  });
+
+  describe('RFC 6749 §6 refresh with rotation', () => {
+    async function tokens() {
+      const s = await codeFlowSetup(srv);
+      const { code, verifier } = await getCode(s, { scope: 'read write' });
+      const body = await (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+      return { s, body };
+    }
+
+    it('rotates: a new pair, the old refresh token spent; reusing it revokes the whole family', async () => {
+      const { s, body } = await tokens();
+      const r1 = await postForm(token, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, s.auth);
+      expect(r1.status).to.equal(200);
+      const b1 = await r1.json();
+      expect(b1.refresh_token).to.be.a('string').and.not.equal(body.refresh_token);
+      const reuse = await postForm(token, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, s.auth);
+      expect(reuse.status).to.equal(400);
+      expect((await reuse.json()).error).to.equal('invalid_grant');
+      const live = await rows('select count(*) as n from access_tokens where revoked_at is null');
+      expect(Number(live[0].n)).to.equal(0);
+      const r2 = await postForm(token, { grant_type: 'refresh_token', refresh_token: b1.refresh_token }, s.auth);
+      expect((await r2.json()).error).to.equal('invalid_grant');
+    });
+
+    it('may narrow the scope but never widen it', async () => {
+      const { s, body } = await tokens();
+      const narrow = await postForm(token, { grant_type: 'refresh_token', refresh_token: body.refresh_token, scope: 'read' }, s.auth);
+      const nb = await narrow.json();
+      expect(nb.scope).to.equal('read');
+      const wide = await postForm(token, { grant_type: 'refresh_token', refresh_token: nb.refresh_token, scope: 'read write introspection' }, s.auth);
+      expect((await wide.json()).error).to.equal('invalid_scope');
+    });
+
+    it('gives one new pair to 20 concurrent uses of one refresh token and revokes the family', async () => {
+      const { s, body } = await tokens();
+      const results = await Promise.all(Array.from({ length: 20 }, () => postForm(token, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, s.auth)));
+      expect(results.filter((r) => r.status === 200)).to.have.length(1);
+      const live = await rows('select count(*) as n from refresh_tokens where revoked_at is null');
+      expect(Number(live[0].n)).to.equal(0);
+    });
+  });
+});

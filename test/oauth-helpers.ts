@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Browser, csrfFrom, type TestServer } from './helpers.ts';
+import { encodeBasicAuthorization } from '../src/oauth2/client-auth.ts';
+import type { ClientRecord } from '../src/oauth2/store.ts';
+
+export const pkcePair = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
+/** POSTs a form to a protocol endpoint, optionally with client_secret_basic. */
+export function postForm(url: string, body: Record<string, string>, auth?: { id: string; secret: string }, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: encodeBasicAuthorization(auth.id, auth.secret) } : {}), ...headers },
+    body: new URLSearchParams(body),
+  });
+}
+
+/** A logged-in person and a confidential client registered for the authorization-code flow. */
+export async function codeFlowSetup(srv: TestServer, client: Partial<Parameters<TestServer['app']['seed']['client']>[0]> = {}) {
+  const user = await srv.app.seed.user({ username: `u${randomBytes(3).toString('hex')}` });
+  const { client: c, clientSecret } = await srv.app.seed.client({ owner: user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read', 'write'], ...client });
+  const browser = new Browser(srv.url);
+  await browser.login(user.username, user.password);
+  return { user, client: c as ClientRecord, secret: clientSecret, browser, auth: { id: c.clientId, secret: clientSecret ?? '' } };
+}
+
+/** Goes through the consent page as a person would, pressing Allow (or Deny); returns the final redirect. */
+export async function authorizeThroughConsent(browser: Browser, params: Record<string, string>, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
+  const res = await browser.get(`/o/authorize/?${new URLSearchParams(params)}`);
+  if (res.status === 302) return new URL(res.headers.get('location')!, browser.base);
+  if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
+  const html = await res.text();
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]] = decodeHtml(m[2]);
+  fields.csrfmiddlewaretoken = csrfFrom(html)!;
+  if (decision === 'allow') fields.allow = 'Authorize';
+  const post = await browser.post('/o/authorize/', fields);
+  if (post.status !== 302) throw new Error(`consent POST answered ${post.status}`);
+  return new URL(post.headers.get('location')!, browser.base);
+}
+
+const decodeHtml = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** Runs authorize → code for a setup; returns the code and the verifier used. */
+export async function getCode(setup: Awaited<ReturnType<typeof codeFlowSetup>>, extra: Record<string, string> = {}) {
+  const { verifier, challenge } = pkcePair();
+  const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
+  return { code: loc.searchParams.get('code')!, verifier, location: loc };
+}
