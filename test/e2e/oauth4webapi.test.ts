@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import * as oauth from 'oauth4webapi';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { authorizeThroughConsent, codeFlowSetup } from '../oauth-helpers.ts';
+
+// A real client library drives the flow as an application would: discovery, PKCE, the login and consent
+// pages, the code exchange, refresh, introspection and revocation, with the library's own validation.
+describe('e2e: oauth4webapi against Gatehouse (RFC 8414, 6749, 7636, 9207, 7662, 7009)', () => {
+  let srv: TestServer;
+  before(async () => { srv = await createTestApp(); });
+  after(() => srv.close());
+
+  it('completes authorization code + PKCE, refresh, introspection and revocation', async () => {
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const issuer = new URL(srv.app.config.issuer);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const setup = await codeFlowSetup(srv, { redirectUris: ['http://127.0.0.1:8080/callback'] });
+    const client: oauth.Client = { client_id: setup.client.clientId };
+    const auth = oauth.ClientSecretBasic(setup.secret!);
+
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: client.client_id, redirect_uri: 'http://127.0.0.1:8080/callback', response_type: 'code', scope: 'read write',
+      state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    }).toString();
+
+    const callback = await authorizeThroughConsent(setup.browser, Object.fromEntries(url.searchParams));
+    // validateAuthResponse checks state and RFC 9207 iss against the discovered issuer.
+    const params = oauth.validateAuthResponse(as, client, callback, state);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client,
+      await oauth.authorizationCodeGrantRequest(as, client, auth, params, 'http://127.0.0.1:8080/callback', verifier, insecure));
+    expect(tokens.token_type).to.equal('bearer');
+    expect(tokens.scope).to.equal('read write');
+
+    const hello = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${srv.url}/api/hello`), undefined, undefined, insecure);
+    expect(hello.status).to.equal(200);
+
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure));
+    expect(refreshed.refresh_token).to.be.a('string').and.not.equal(tokens.refresh_token);
+
+    const active = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure));
+    expect(active.active).to.equal(true);
+    expect(active.client_id).to.equal(client.client_id);
+
+    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, refreshed.refresh_token!, insecure));
+    const after = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure));
+    expect(after.active).to.equal(false);
+  });
+
+  it('surfaces the RFC error of a replayed code through the library', async () => {
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const issuer = new URL(srv.app.config.issuer);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const setup = await codeFlowSetup(srv, { redirectUris: ['http://127.0.0.1:8080/callback'] });
+    const client: oauth.Client = { client_id: setup.client.clientId };
+    const auth = oauth.ClientSecretBasic(setup.secret!);
+    const verifier = oauth.generateRandomCodeVerifier();
+    const callback = await authorizeThroughConsent(setup.browser, {
+      client_id: client.client_id, redirect_uri: 'http://127.0.0.1:8080/callback', response_type: 'code',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const params = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
+    await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, auth, params, 'http://127.0.0.1:8080/callback', verifier, insecure));
+    try {
+      await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, auth, params, 'http://127.0.0.1:8080/callback', verifier, insecure));
+      expect.fail('a replayed code must fail');
+    } catch (e) {
+      expect(e).to.be.instanceOf(oauth.ResponseBodyError);
+      expect((e as oauth.ResponseBodyError).error).to.equal('invalid_grant');
+    }
+  });
+});
