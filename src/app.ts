@@ -28,6 +28,7 @@ import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
 import { authorizationServerMetadata } from './oauth2/metadata.ts';
+import { createGraphQL } from './graphql/server.ts';
 import type { Context, Middleware } from 'koa';
 import { createSeeder, type Seeder } from './seed.ts';
 
@@ -83,6 +84,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   koa.use(ormContext(orm));
   koa.use(sessionMiddleware);
   koa.use(sessionUser(stores.users));
+  koa.use(createGraphQL({ stores, config, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }));
 
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
   const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper };

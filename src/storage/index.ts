@@ -6,6 +6,7 @@ import { EventRepository } from './event.repository.ts';
 import { SessionRepository } from './session.repository.ts';
 import { TokenRepository } from './token.repository.ts';
 import { GrantRepository } from './grant.repository.ts';
+import { AdminRepository } from './admin.repository.ts';
 import type { Sql } from './sql.ts';
 
 export type Stores = ReturnType<typeof createStores>;
@@ -14,11 +15,13 @@ export type Stores = ReturnType<typeof createStores>;
 export function createStores(orm: Orm, sql: Sql) {
   const em = (): EntityManager => orm.em;
   return {
+    sql,
     users: new UserRepository(em),
     clients: new ApplicationRepository(em),
     events: new EventRepository(em),
     sessions: new SessionRepository(em),
     tokens: new TokenRepository(sql),
     grants: new GrantRepository(sql),
+    admin: new AdminRepository(sql),
   };
 }

@@ -7,6 +7,8 @@ import type { Orm } from './orm.ts';
  */
 export interface Sql {
   readonly dialect: 'sqlite' | 'postgresql';
+  /** Statements run so far (tests count them to prove batching; costs one increment). */
+  readonly stats: { statements: number };
   get<T>(sql: string, params?: unknown[]): Promise<T | undefined>;
   all<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Returns the number of changed rows. */
@@ -30,7 +32,9 @@ interface NativeSqlite { prepare(sql: string): Statement; transaction<F extends 
 export async function createSql(orm: Orm): Promise<Sql> {
   const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<NativeSqlite> }).getNativeClient();
   const cache = new Map<string, Statement>();
+  const stats = { statements: 0 };
   const stmt = (sql: string) => {
+    stats.statements++;
     let s = cache.get(sql);
     if (!s) { s = native.prepare(sql); cache.set(sql, s); }
     return s;
@@ -42,6 +46,7 @@ export async function createSql(orm: Orm): Promise<Sql> {
   };
   return {
     dialect: 'sqlite',
+    stats,
     get: async (sql, params) => sync.get(sql, params),
     all: async (sql, params) => sync.all(sql, params),
     run: async (sql, params) => sync.run(sql, params),

@@ -1,0 +1,31 @@
+import { badUserInput } from './errors.ts';
+
+export const MAX_PAGE = 100;
+
+/** Relay cursors are opaque base64url of the row id; order is always by id, so pages are stable. */
+export const encodeCursor = (id: number) => Buffer.from(`c:${id}`).toString('base64url');
+
+export function decodeCursor(cursor: string | null | undefined): number | null {
+  if (cursor === null || cursor === undefined) return null;
+  const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw badUserInput({ after: 'Not a cursor from this API.' }, []);
+  return Number(m[1]);
+}
+
+/** `first` is capped at MAX_PAGE; a negative one is an input error. */
+export function pageArgs(args: { first?: number | null; after?: string | null }): { first: number; afterId: number | null } {
+  const first = args.first ?? 20;
+  if (first < 0) throw badUserInput({ first: 'Must not be negative.' }, []);
+  return { first: Math.min(first, MAX_PAGE), afterId: decodeCursor(args.after) };
+}
+
+export function connection<R extends { id: number }, N>(rows: R[], total: number, first: number, map: (r: R) => N) {
+  const page = rows.slice(0, first);
+  const nodes = page.map(map);
+  return {
+    edges: page.map((r, i) => ({ cursor: encodeCursor(r.id), node: nodes[i] })),
+    nodes,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page[page.length - 1].id) : null },
+    totalCount: total,
+  };
+}

@@ -1,0 +1,88 @@
+import DataLoader from 'dataloader';
+import type { Context as KoaContext } from 'koa';
+import type { UserRecord } from '../accounts/store.ts';
+import type { GatehouseConfig } from '../config.ts';
+import { isLive } from '../oauth2/introspection.ts';
+import { parseScope } from '../oauth2/scope.ts';
+import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
+import type { Stores } from '../storage/index.ts';
+import type { Row } from '../storage/admin.repository.ts';
+import { forbidden, unauthenticated } from './errors.ts';
+import { clientNode, grantNode, tokenNode, userNode } from './mappers.ts';
+
+export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[] }
+
+export interface GraphQLDeps { stores: Stores; config: GatehouseConfig }
+
+export interface GraphQLContext {
+  viewer: Viewer | null;
+  /** Session-authenticated requests must prove they come from our pages before mutating (CSRF). */
+  csrfOk: boolean;
+  koa: KoaContext;
+  deps: GraphQLDeps;
+  loaders: ReturnType<typeof createLoaders>;
+  audit: { userId: number | undefined; ip: string | null; requestId: string | null };
+}
+
+const byId = <T extends { id: number }>(ids: readonly number[], rows: T[]) => {
+  const map = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => map.get(id) ?? null);
+};
+
+/** Per-request batching: N parents asking for their users, clients, grants or tokens become one query each. */
+function createLoaders(stores: Stores) {
+  const { admin } = stores;
+  const grouped = <T>(keys: readonly number[], rows: Row[], column: string, map: (r: Row) => T) =>
+    keys.map((k) => rows.filter((r) => Number(r[column]) === k).map(map));
+  return {
+    user: new DataLoader(async (ids: readonly number[]) => byId(ids, (await admin.byIds('users', ids)).map(userNode))),
+    client: new DataLoader(async (ids: readonly number[]) => byId(ids, (await admin.byIds('applications', ids)).map(clientNode))),
+    grantsByClient: new DataLoader(async (ids: readonly number[]) => grouped(ids, await admin.byColumn('grants', 'application_id', ids, 'and revoked_at is null'), 'application_id', grantNode)),
+    clientsByOwner: new DataLoader(async (ids: readonly number[]) => grouped(ids, await admin.byColumn('applications', 'owner_id', ids), 'owner_id', clientNode)),
+    liveTokensByGrant: new DataLoader(async (ids: readonly number[]) => {
+      const now = Date.now();
+      const live = `and revoked_at is null and expires_at > ${now}`;
+      const [access, refresh] = await Promise.all([admin.byColumn('access_tokens', 'grant_id', ids, live), admin.byColumn('refresh_tokens', 'grant_id', ids, `${live} and used_at is null`)]);
+      return ids.map((id) => [...access.filter((r) => Number(r.grant_id) === id).map((r) => tokenNode(r, 'ACCESS', now)), ...refresh.filter((r) => Number(r.grant_id) === id).map((r) => tokenNode(r, 'REFRESH', now))]);
+    }),
+  };
+}
+
+/**
+ * Who is asking: a bearer token (admin rights need the `admin` scope AND an admin user; other users need
+ * `read` to query and `write` to mutate), or the browser session of a logged-in user.
+ */
+export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<GraphQLContext> {
+  let viewer: Viewer | null = null;
+  let csrfOk = true;
+  const auth = koa.get('authorization');
+  if (/^bearer\s/i.test(auth)) {
+    const info = await deps.stores.tokens.findAccessToken(hashToken(auth.replace(/^bearer\s+/i, '').trim()));
+    if (!info || !isLive(info, Date.now()) || info.userId === null) throw unauthenticated();
+    const user = await deps.stores.users.findById(info.userId);
+    if (!user?.isActive) throw unauthenticated();
+    const scopes = parseScope(info.scope);
+    viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes };
+  } else if (koa.state.user) {
+    const user = koa.state.user as UserRecord;
+    viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write'] };
+    const sent = koa.get('x-csrf-token');
+    const expected = koa.session?.csrf;
+    csrfOk = Boolean(sent) && typeof expected === 'string' && timingSafeEqualString(sent, expected);
+  }
+  return { viewer, csrfOk, koa, deps, loaders: createLoaders(deps.stores), audit: { userId: viewer?.user.id, ip: koa.ip, requestId: koa.state.requestId ?? null } };
+}
+
+export function requireViewer(ctx: GraphQLContext, need: 'read' | 'write' = 'read'): Viewer {
+  if (!ctx.viewer) throw unauthenticated();
+  const v = ctx.viewer;
+  if (need === 'write' && v.via === 'session' && !ctx.csrfOk) throw forbidden('Mutations from a browser session need the X-CSRF-Token header of that session.');
+  if (v.via === 'token' && !v.isAdmin && !v.scopes.includes(need)) throw forbidden(`This token lacks the ${need} scope.`);
+  return v;
+}
+
+export function requireAdmin(ctx: GraphQLContext, need: 'read' | 'write' = 'read'): Viewer {
+  const v = requireViewer(ctx, need);
+  if (!v.isAdmin) throw forbidden('Administrators only.');
+  return v;
+}

@@ -1,0 +1,12 @@
+import { GraphQLError } from 'graphql';
+
+// Error codes admin UIs can branch on (extensions.code), the names Apollo and most GraphQL clients expect.
+export const unauthenticated = () => new GraphQLError('Authentication required: a session, or a bearer token.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+export const forbidden = (why = 'You may not do this.') => new GraphQLError(why, { extensions: { code: 'FORBIDDEN' } });
+export const notFound = (what: string) => new GraphQLError(`${what} not found.`, { extensions: { code: 'NOT_FOUND' } });
+
+/** Invalid input: one entry per field, each with its path from the argument root. */
+export function badUserInput(fields: Record<string, string>, root: string[] = ['input']): GraphQLError {
+  const list = Object.entries(fields).map(([field, message]) => ({ path: [...root, field], message }));
+  return new GraphQLError(`Invalid input: ${list.map((f) => `${f.path.join('.')}: ${f.message}`).join(' ')}`, { extensions: { code: 'BAD_USER_INPUT', fields: list } });
+}

@@ -1,0 +1,80 @@
+import { validateClientInput } from '../../oauth2/client-registration.ts';
+import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
+import type { ClientRecord } from '../../oauth2/store.ts';
+import { connection, pageArgs } from '../connection.ts';
+import { requireViewer, type GraphQLContext } from '../context.ts';
+import { badUserInput, notFound } from '../errors.ts';
+import { clientNode, type ClientNode } from '../mappers.ts';
+
+type Args = Record<string, any>;
+
+const policy = (ctx: GraphQLContext) => ({ allowInsecureTransport: ctx.deps.config.allowInsecureTransport, knownScopes: Object.keys(ctx.deps.config.scopes) });
+const clientDeps = (ctx: GraphQLContext) => ({ clients: ctx.deps.stores.clients, events: ctx.deps.stores.events, pepper: ctx.deps.config.secretPepper });
+
+/** The client if the viewer may manage it (admin, or owner); otherwise it does not exist for them. */
+async function manageable(ctx: GraphQLContext, id: string): Promise<ClientRecord> {
+  const v = requireViewer(ctx, 'write');
+  const client = /^\d{1,9}$/.test(id) ? await ctx.deps.stores.clients.findById(Number(id)) : null;
+  if (!client || (!v.isAdmin && client.ownerId !== v.user.id)) throw notFound('Client');
+  return client;
+}
+
+function validated(ctx: GraphQLContext, input: Args) {
+  const result = validateClientInput(input, policy(ctx));
+  if (!result.ok) throw badUserInput(result.errors);
+  return result.value;
+}
+
+const node = (c: ClientRecord): ClientNode => ({ ...c });
+
+export const clientResolvers = {
+  ClientType: { CONFIDENTIAL: 'confidential', PUBLIC: 'public' },
+  GrantType: { AUTHORIZATION_CODE: 'authorization_code', IMPLICIT: 'implicit', PASSWORD: 'password', CLIENT_CREDENTIALS: 'client_credentials' },
+  TokenEndpointAuthMethod: { CLIENT_SECRET_BASIC: 'client_secret_basic', CLIENT_SECRET_POST: 'client_secret_post', NONE: 'none' },
+  Query: {
+    async clients(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx);
+      const page = pageArgs(args);
+      const { rows, total } = await ctx.deps.stores.admin.page('applications', { owner_id: v.isAdmin ? undefined : v.user.id }, page);
+      return connection(rows, total, page.first, clientNode);
+    },
+    async client(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx);
+      if ((args.id == null) === (args.clientId == null)) throw badUserInput({ id: 'Give exactly one of id and clientId.' }, []);
+      const c = args.id != null
+        ? (/^\d{1,9}$/.test(args.id) ? await ctx.deps.stores.clients.findById(Number(args.id)) : null)
+        : await ctx.deps.stores.clients.findByClientId(args.clientId);
+      return c && (v.isAdmin || c.ownerId === v.user.id) ? node(c) : null;
+    },
+  },
+  Mutation: {
+    async registerClient(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx, 'write');
+      const { client, clientSecret } = await registerClient(validated(ctx, args.input), v.user.id, clientDeps(ctx), ctx.audit);
+      return { client: node(client), clientSecret };
+    },
+    async updateClient(_: unknown, args: Args, ctx: GraphQLContext) {
+      const existing = await manageable(ctx, args.id);
+      const { client, clientSecret } = await updateClient(existing, validated(ctx, args.input), clientDeps(ctx), ctx.audit);
+      return { client: node(client), clientSecret };
+    },
+    async rotateClientSecret(_: unknown, args: Args, ctx: GraphQLContext) {
+      const client = await manageable(ctx, args.id);
+      if (client.clientType !== 'confidential') throw badUserInput({ id: 'Public clients have no secret.' }, []);
+      return { client: node(client), clientSecret: await rotateClientSecret(client, clientDeps(ctx), ctx.audit) };
+    },
+    async deleteClient(_: unknown, args: Args, ctx: GraphQLContext) {
+      const client = await manageable(ctx, args.id);
+      await deleteClient(client, clientDeps(ctx), ctx.audit);
+      return { deletedId: String(client.id) };
+    },
+  },
+  Client: {
+    owner: (c: ClientNode, _: Args, ctx: GraphQLContext) => ctx.loaders.user.load(c.ownerId),
+    async grants(c: ClientNode, args: Args, ctx: GraphQLContext) {
+      const page = pageArgs(args);
+      const all = (await ctx.loaders.grantsByClient.load(c.id)).filter((g) => page.afterId === null || g.id > page.afterId);
+      return connection(all, all.length, page.first, (g) => g);
+    },
+  },
+};

@@ -1,0 +1,63 @@
+import { connection, pageArgs } from '../connection.ts';
+import { requireViewer, type GraphQLContext } from '../context.ts';
+import { forbidden, notFound } from '../errors.ts';
+import { grantNode, type GrantNode } from '../mappers.ts';
+
+type Args = Record<string, any>;
+
+const id = (value: unknown) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : -1);
+
+/** Revocation through the admin API goes down the same path as the pages: grant first, then its tokens. */
+async function revokeGrantById(ctx: GraphQLContext, grantId: number): Promise<number> {
+  const now = Date.now();
+  await ctx.deps.stores.grants.revoke(grantId, now);
+  return ctx.deps.stores.tokens.revokeByGrant(grantId, now);
+}
+
+export const grantResolvers = {
+  Query: {
+    async grants(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx);
+      const userId = args.userId != null ? id(args.userId) : v.isAdmin ? undefined : v.user.id;
+      if (!v.isAdmin && userId !== v.user.id) throw forbidden('You can only see your own grants.');
+      const page = pageArgs(args);
+      const { rows, total } = await ctx.deps.stores.admin.page('grants', { user_id: userId, application_id: args.clientId != null ? id(args.clientId) : undefined, revoked_at: null }, page);
+      return connection(rows, total, page.first, grantNode);
+    },
+  },
+  Mutation: {
+    async revokeGrant(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx, 'write');
+      const [row] = await ctx.deps.stores.admin.byIds('grants', [id(args.id)]);
+      if (!row || (!v.isAdmin && Number(row.user_id) !== v.user.id)) throw notFound('Grant');
+      const revokedTokens = await revokeGrantById(ctx, row.id);
+      await ctx.deps.stores.events.record({ type: 'consent.revoked', ...ctx.audit, detail: { grantId: row.id, tokens: revokedTokens, via: 'graphql' } });
+      return { revokedTokens };
+    },
+    async revokeAllForUser(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx, 'write');
+      const userId = id(args.userId);
+      if (!v.isAdmin && userId !== v.user.id) throw forbidden('You can only revoke your own tokens.');
+      const now = Date.now();
+      await ctx.deps.stores.admin.revokeGrantsWhere('user_id', userId, now);
+      const revokedTokens = await ctx.deps.stores.admin.revokeWhere('user_id', userId, now);
+      await ctx.deps.stores.events.record({ type: 'token.revoked', ...ctx.audit, detail: { userId, tokens: revokedTokens, via: 'graphql' } });
+      return { revokedTokens };
+    },
+    async revokeAllForClient(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx, 'write');
+      const client = await ctx.deps.stores.clients.findById(id(args.clientId));
+      if (!client || (!v.isAdmin && client.ownerId !== v.user.id)) throw notFound('Client');
+      const now = Date.now();
+      await ctx.deps.stores.admin.revokeGrantsWhere('application_id', client.id, now);
+      const revokedTokens = await ctx.deps.stores.admin.revokeWhere('application_id', client.id, now);
+      await ctx.deps.stores.events.record({ type: 'token.revoked', clientId: client.clientId, ...ctx.audit, detail: { tokens: revokedTokens, via: 'graphql' } });
+      return { revokedTokens };
+    },
+  },
+  Grant: {
+    user: (g: GrantNode, _: Args, ctx: GraphQLContext) => ctx.loaders.user.load(g.userId),
+    client: (g: GrantNode, _: Args, ctx: GraphQLContext) => ctx.loaders.client.load(g.clientDbId),
+    liveTokens: (g: GrantNode, _: Args, ctx: GraphQLContext) => ctx.loaders.liveTokensByGrant.load(g.id),
+  },
+};

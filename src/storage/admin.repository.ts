@@ -1,0 +1,53 @@
+import type { Sql } from './sql.ts';
+
+// Read models and bulk operations for the admin API. Every list is keyset-paginated by id (stable order),
+// and every by-id lookup takes a batch so GraphQL's DataLoaders turn N lookups into one query.
+
+export interface Page { first: number; afterId: number | null }
+export interface Row { [column: string]: unknown; id: number }
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+export class AdminRepository {
+  readonly #sql: Sql;
+  constructor(sql: Sql) { this.#sql = sql; }
+
+  /** One page (first + 1 rows, to know if there is more) and the total, from a filtered table. */
+  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc'): Promise<{ rows: Row[]; total: number }> {
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    for (const [col, value] of Object.entries(where)) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) { conds.push(`${col} in (${placeholders(value.length)})`); params.push(...value); }
+      else if (value === null) conds.push(`${col} is null`);
+      else if (typeof value === 'object' && value && 'gt' in value) { conds.push(`${col} > ?`); params.push((value as { gt: unknown }).gt); }
+      else { conds.push(`${col} = ?`); params.push(value); }
+    }
+    const filter = conds.length ? `where ${conds.join(' and ')}` : '';
+    const total = Number((await this.#sql.get<{ n: number }>(`select count(*) as n from ${table} ${filter}`, params))!.n);
+    const keyset = page.afterId === null ? '' : `${conds.length ? 'and' : 'where'} id ${order === 'asc' ? '>' : '<'} ?`;
+    const rows = await this.#sql.all<Row>(`select * from ${table} ${filter} ${keyset} order by id ${order} limit ?`, [...params, ...(page.afterId === null ? [] : [page.afterId]), page.first + 1]);
+    return { rows, total };
+  }
+
+  async byIds(table: 'applications' | 'users' | 'grants', ids: readonly number[]): Promise<Row[]> {
+    if (!ids.length) return [];
+    return this.#sql.all<Row>(`select * from ${table} where id in (${placeholders(ids.length)})`, [...ids]);
+  }
+
+  async byColumn(table: 'applications' | 'grants' | 'access_tokens' | 'refresh_tokens', column: string, values: readonly unknown[], extra = ''): Promise<Row[]> {
+    if (!values.length) return [];
+    return this.#sql.all<Row>(`select * from ${table} where ${column} in (${placeholders(values.length)}) ${extra} order by id`, [...values]);
+  }
+
+  /** Revokes every live token matching a column (user_id, application_id, grant_id); returns how many. */
+  revokeWhere(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Promise<number> {
+    return this.#sql.atomic((tx) =>
+      tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value])
+      + tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
+  }
+
+  async revokeGrantsWhere(column: 'user_id' | 'application_id', value: number, now: number): Promise<void> {
+    await this.#sql.run(`update grants set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]);
+  }
+}

@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { actors, CLIENT_INPUT } from './gql-helpers.ts';
+
+describe('GraphQL admin API: authorization matrix (anonymous, user, admin)', () => {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  let aliceClientId: string;
+  let rootClientId: string;
+  before(async () => {
+    srv = await createTestApp();
+    a = await actors(srv);
+    aliceClientId = (await a.user('mutation($i: ClientInput!) { registerClient(input: $i) { client { id } } }', { i: CLIENT_INPUT })).data.registerClient.client.id;
+    rootClientId = String(a.console.id);
+  });
+  after(() => srv.close());
+
+  const code = (r: { errors?: { extensions: { code: string } }[] }) => r.errors?.[0]?.extensions.code;
+
+  it('gives anonymous callers UNAUTHENTICATED and no data, for queries and mutations', async () => {
+    for (const q of ['{ viewer { id } }', '{ clients { totalCount } }', '{ users { totalCount } }', '{ events { totalCount } }', `mutation { deleteClient(id: "${aliceClientId}") { deletedId } }`]) {
+      const r = await a.anonymous(q);
+      expect(code(r), q).to.equal('UNAUTHENTICATED');
+      expect(r.data).to.equal(null);
+    }
+  });
+
+  it('refuses an invalid bearer token with UNAUTHENTICATED', async () => {
+    const r = await (await fetch(`${srv.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: '{"query":"{ viewer { id } }"}' })).json();
+    expect(r.errors[0].extensions.code).to.equal('UNAUTHENTICATED');
+  });
+
+  it('shows a user only their own clients, grants and tokens; admin-only lists are FORBIDDEN', async () => {
+    const mine = await a.user('{ clients { nodes { id } } }');
+    expect(mine.data.clients.nodes.map((c: { id: string }) => c.id)).to.deep.equal([aliceClientId]);
+    expect((await a.user('query($id: ID) { client(id: $id) { id } }', { id: rootClientId })).data.client).to.equal(null);
+    expect(code(await a.user('{ users { totalCount } }'))).to.equal('FORBIDDEN');
+    expect(code(await a.user('{ events { totalCount } }'))).to.equal('FORBIDDEN');
+    expect(code(await a.user(`{ grants(userId: "${a.root.id}") { totalCount } }`))).to.equal('FORBIDDEN');
+    expect(code(await a.user(`{ tokens(filter: { userId: "${a.root.id}" }) { totalCount } }`))).to.equal('FORBIDDEN');
+  });
+
+  it("refuses a user's mutations on someone else's things (NOT_FOUND/FORBIDDEN) and admin-only mutations", async () => {
+    expect(code(await a.user(`mutation { rotateClientSecret(id: "${rootClientId}") { clientSecret } }`))).to.equal('NOT_FOUND');
+    expect(code(await a.user(`mutation { deleteClient(id: "${rootClientId}") { deletedId } }`))).to.equal('NOT_FOUND');
+    expect(code(await a.user(`mutation { revokeAllForUser(userId: "${a.root.id}") { revokedTokens } }`))).to.equal('FORBIDDEN');
+    expect(code(await a.user('mutation { createUser(input: { username: "x", password: "xxxxxxxxxx" }) { user { id } } }'))).to.equal('FORBIDDEN');
+    expect(code(await a.user(`mutation { setUserActive(id: "${a.root.id}", active: false) { user { id } } }`))).to.equal('FORBIDDEN');
+  });
+
+  it('needs the write scope for a user token to mutate', async () => {
+    expect(code(await a.userReadOnly('mutation($i: ClientInput!) { registerClient(input: $i) { clientSecret } }', { i: CLIENT_INPUT }))).to.equal('FORBIDDEN');
+    expect((await a.userReadOnly('{ clients { totalCount } }')).data.clients.totalCount).to.equal(1);
+  });
+
+  it('lets an admin see everything', async () => {
+    expect((await a.admin('{ clients { totalCount } }')).data.clients.totalCount).to.equal(2);
+    expect((await a.admin('{ users { totalCount } }')).data.users.totalCount).to.equal(2);
+  });
+
+  it('an admin user without the admin scope is an ordinary user', async () => {
+    const { postForm } = await import('../oauth-helpers.ts');
+    const c = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['read', 'write', 'admin'] });
+    const tok = (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'root', password: a.root.password, scope: 'read' }, { id: c.client.clientId, secret: c.clientSecret! })).json()).access_token;
+    const { gql } = await import('./gql-helpers.ts');
+    expect((await gql(srv.url, tok)('{ viewer { isAdmin } users { totalCount } }')).errors![0].extensions.code).to.equal('FORBIDDEN');
+  });
+
+  it('requires the session CSRF token for mutations over a browser session', async () => {
+    const b = await a.aliceBrowser();
+    const post = (headers: Record<string, string>) => b.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: 'mutation($i: ClientInput!) { registerClient(input: $i) { client { id } } }', variables: { i: CLIENT_INPUT } }) });
+    expect((await (await post({})).json()).errors[0].extensions.code).to.equal('FORBIDDEN');
+    const token = csrfFrom(await (await b.get('/o/applications/')).text())!;
+    const ok = await (await post({ 'x-csrf-token': token })).json();
+    expect(ok.data.registerClient.client.id).to.be.a('string');
+  });
+});

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { buildSchema, getIntrospectionQuery, isObjectType } from 'graphql';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { postForm } from '../oauth-helpers.ts';
+import { loadTypeDefs, resolverMaps } from '../../src/graphql/server.ts';
+import { clientNode, eventNode, grantNode, tokenNode, userNode } from '../../src/graphql/mappers.ts';
+import { actors } from './gql-helpers.ts';
+
+describe('GraphQL admin API: contract, limits, batching and live events', () => {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  beforeEach(async () => { srv = await createTestApp(); a = await actors(srv); });
+  afterEach(() => srv.close());
+
+  it('keeps SDL and resolvers in step: no unused resolver, every root field resolved, every other field resolved or mapped', () => {
+    const schema = buildSchema(loadTypeDefs());
+    const maps = resolverMaps();
+    const row = { id: 1, client_id: 'c', name: 'n', client_type: 'public', grant_types: '', redirect_uris: '', allowed_scopes: '', skip_authorization: 0, allowed_origins: '', token_endpoint_auth_method: 'none', owner_id: 1, created_at: 1, updated_at: 1, username: 'u', email: null, is_admin: 0, is_active: 1, last_login_at: null, user_id: 1, application_id: 1, scope: '', last_used_at: null, revoked_at: null, expires_at: 1, type: 't', ip: null, request_id: null, detail: null };
+    const mapped: Record<string, object> = { Client: clientNode(row), User: userNode(row), Grant: grantNode(row), Token: tokenNode(row, 'ACCESS'), Event: eventNode(row) };
+    for (const [type, fields] of Object.entries(maps)) {
+      const t = schema.getType(type);
+      expect(t, `resolver for unknown type ${type}`).to.not.equal(undefined);
+      if (isObjectType(t)) for (const f of Object.keys(fields)) expect(t.getFields(), `unused resolver ${type}.${f}`).to.have.property(f);
+    }
+    for (const root of ['Query', 'Mutation', 'Subscription']) {
+      for (const f of Object.keys((schema.getType(root) as never as { getFields(): object }).getFields())) expect(maps[root], `${root}.${f}`).to.have.property(f);
+    }
+    for (const [type, sample] of Object.entries(mapped)) {
+      const t = schema.getType(type);
+      if (!isObjectType(t)) throw new Error(type);
+      for (const f of Object.keys(t.getFields())) expect(f in sample || f in (maps[type] ?? {}), `${type}.${f} has neither a resolver nor a mapped property`).to.equal(true);
+    }
+  });
+
+  it('allows introspection (codegen tools rely on it)', async () => {
+    const r = await a.anonymous(getIntrospectionQuery());
+    expect(r.data.__schema.queryType.name).to.equal('Query');
+  });
+
+  it('refuses queries that are too deep or too costly before running them', async () => {
+    const deep = await a.admin('{ clients { nodes { owner { clients { nodes { owner { clients { nodes { owner { clients { nodes { owner { username } } } } } } } } } } } } }');
+    expect(deep.errors![0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+    const costly = await a.admin('{ users(first: 100) { nodes { clients(first: 100) { nodes { grants(first: 100) { nodes { id } } } } } } }');
+    expect(costly.errors![0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+    const capped = await a.admin('{ users(first: 100000) { nodes { id } } }');
+    expect(capped.errors).to.equal(undefined);
+  });
+
+  it('answers syntax errors and bad cursors cleanly, without stack traces or SQL', async () => {
+    const bad = await a.admin('{ clients { nodes { ');
+    expect(bad.errors).to.have.length.greaterThan(0);
+    const cursor = await a.admin('{ clients(after: "garbage") { totalCount } }');
+    expect(cursor.errors![0].extensions.code).to.equal('BAD_USER_INPUT');
+    expect(JSON.stringify([bad, cursor])).not.to.match(/select |\.ts:\d+|at [A-Z]\w+\./);
+  });
+
+  it('batches: 50 clients with their grants, owners and live tokens in a handful of SQL statements', async () => {
+    for (let i = 0; i < 50; i++) {
+      const { client, clientSecret } = await srv.app.seed.client({ owner: a.alice, grantTypes: ['password'], redirectUris: [] });
+      await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password }, { id: client.clientId, secret: clientSecret! });
+    }
+    const sql = srv.app.stores.sql;
+    const before = sql.stats.statements;
+    const r = await a.admin('{ clients(first: 60) { totalCount nodes { clientId owner { username } grants { nodes { user { username } liveTokens { kind } } } } } }');
+    const used = sql.stats.statements - before;
+    expect(r.errors).to.equal(undefined);
+    expect(r.data.clients.totalCount).to.equal(51);
+    expect(r.data.clients.nodes.filter((c: { grants: { nodes: unknown[] } }) => c.grants.nodes.length === 1)).to.have.length(50);
+    // token lookup + user, page + count, owners, grants, grant users, access + refresh tokens: constant, not 50×.
+    expect(used).to.be.at.most(10);
+  });
+
+  it('streams audit events live over server-sent events (subscription)', async () => {
+    const admin = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });
+    const adminToken = (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'root', password: a.root.password, scope: 'admin' }, { id: admin.client.clientId, secret: admin.clientSecret! })).json()).access_token;
+    const ac = new AbortController();
+    const res = await fetch(`${srv.url}/graphql`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ query: 'subscription { events(filter: { types: ["token.issued", "token.revoked"] }) { type clientId } }' }) });
+    expect(res.headers.get('content-type')).to.match(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    // Give the subscription a moment to register, then cause an event.
+    await new Promise((r) => setTimeout(r, 100));
+    await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'read' }, { id: admin.client.clientId, secret: admin.clientSecret! });
+    let text = '';
+    const deadline = Date.now() + 5000;
+    while (!text.includes('token.issued') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    ac.abort();
+    const line = text.split('\n').find((l) => l.startsWith('data:') && l.includes('token.issued'))!;
+    expect(JSON.parse(line.slice(5)).data.events).to.deep.equal({ type: 'token.issued', clientId: admin.client.clientId });
+  });
+
+  it('refuses the subscription to non-admins', async () => {
+    const r = await a.user('subscription { events { type } }');
+    expect(r.errors![0].extensions.code).to.be.oneOf(['FORBIDDEN', 'BAD_REQUEST']);
+  });
+});
