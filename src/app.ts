@@ -25,10 +25,13 @@ import { introspectRoutes } from './http/routes/introspect.ts';
 import { metadataRoutes } from './http/routes/metadata.ts';
 import { authorizedRoutes } from './http/routes/authorized.ts';
 import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
+import { createRequireOAuth1, oauth1Routes } from './http/routes/oauth1.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
 import { authorizationServerMetadata } from './oauth2/metadata.ts';
 import { createGraphQL } from './graphql/server.ts';
+import { parseKey } from './oauth1/secret-box.ts';
+import type { ClientDeps } from './oauth2/clients.ts';
 import type { Context, Middleware } from 'koa';
 import { createSeeder, type Seeder } from './seed.ts';
 
@@ -43,8 +46,12 @@ export interface Gatehouse {
   orm: Orm;
   stores: Stores;
   seed: Seeder;
+  /** What client registration needs (CLI, seeding, GraphQL share it with the pages). */
+  clientDeps: ClientDeps;
   /** RFC 6750 middleware for resource routes mounted on this app or another Koa app in the same process. */
   requireToken(opts?: RequireTokenOptions): Middleware;
+  /** RFC 5849 §3 middleware for resources signed with OAuth 1 token credentials. */
+  requireOAuth1(opts?: { realm?: string }): Middleware;
   /** Starts an HTTP server (port 0 picks a free one); resolves with its base URL. */
   listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
   /** Stops the server (if listening) and closes the database: no handle stays open. */
@@ -59,8 +66,10 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const issuerIsExplicit = overrides.issuer !== undefined;
   const logger = deps.logger ?? (config.env === 'test' ? silentLogger : createLogger());
   const orm = await initStorage(config);
-  const stores = createStores(orm, await createSql(orm));
+  const sealKey = parseKey(config.encryptionKey);
+  const stores = createStores(orm, await createSql(orm), { sealKey });
   const limiter = deps.limiter ?? new MemoryRateLimiter();
+  const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
   const render = createRenderer({ siteName: 'Gatehouse', cache: true });
 
   const koa = new Koa({ proxy: config.trustProxy, keys: config.sessionKeys });
@@ -84,13 +93,15 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   koa.use(ormContext(orm));
   koa.use(sessionMiddleware);
   koa.use(sessionUser(stores.users));
-  koa.use(createGraphQL({ stores, config, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }));
+  koa.use(createGraphQL({ stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }));
 
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
-  const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper };
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const { tokens: ttl } = config;
   const requireToken = createRequireToken(stores.tokens);
+  // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
+  const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
+  const requireOAuth1 = createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext });
   const issuer = () => config.issuer;
   for (const router of [
     homeRoutes({ render }),
@@ -112,7 +123,11 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer }),
     metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
-    resourceExampleRoutes({ requireToken }),
+    oauth1Routes({
+      store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext, realm: 'gatehouse',
+      temporaryTtl: config.tokens.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
+    }),
+    resourceExampleRoutes({ requireToken, requireOAuth1 }),
   ]) {
     koa.use(router.routes());
     koa.use(router.allowedMethods());
@@ -122,8 +137,8 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const withContext = <T>(fn: () => Promise<T>) => RequestContext.create(orm.em, fn);
 
   return {
-    config, koa, orm, stores, withContext, requireToken,
-    seed: createSeeder({ stores, config, withContext }),
+    config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps,
+    seed: createSeeder({ config, withContext, clientDeps, users: stores.users }),
     async listen(port = config.port, host = config.host) {
       server = koa.listen(port, host);
       await new Promise<void>((resolve, reject) => { server!.once('listening', resolve); server!.once('error', reject); });

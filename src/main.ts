@@ -1,5 +1,6 @@
 // CLI entry: `serve` (default), `migrate`, `createuser`, `createclient`, `cleartokens`, `makemigrations`.
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, ConfigError, type GatehouseConfig } from './config.ts';
 import { createApp, type Gatehouse } from './app.ts';
@@ -16,7 +17,7 @@ const USAGE = `Usage: npm run gatehouse -- <command>
   migrate                       apply database migrations
   createuser <username> [--admin] [--password P] [--email E]
   createclient --name N --owner USERNAME [--type confidential|public] [--grant-types authorization-code,...]
-               [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization]
+               [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
   cleartokens                   delete expired codes, tokens and sessions
   makemigrations                write a migration for entity changes (development)`;
 
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: {
         name: { type: 'string' }, owner: { type: 'string' }, type: { type: 'string' }, 'grant-types': { type: 'string' },
         'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
-        'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' },
+        'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' }, oauth1: { type: 'boolean' }, 'rsa-public-key-file': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
@@ -62,10 +63,11 @@ async function main(argv: string[]): Promise<number> {
         const v = validateClientInput({
           name: values.name, clientType: values.type, grantTypes: values['grant-types'] ?? 'authorization_code',
           redirectUris: values['redirect-uris']?.split(',').join('\n'), allowedScopes: values.scopes, skipAuthorization: values['skip-authorization'],
-          allowedOrigins: values['allowed-origins'], tokenEndpointAuthMethod: values['auth-method'],
+          allowedOrigins: values['allowed-origins'], tokenEndpointAuthMethod: values['auth-method'], oauth1Enabled: values.oauth1,
+          rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
         }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
-        const { client, clientSecret } = await registerClient(v.value, owner.id, { clients: app.stores.clients, events: app.stores.events, pepper: config.secretPepper });
+        const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);
         out(`client_id: ${client.clientId}`);
         if (clientSecret) out(`client_secret: ${clientSecret}\n(the secret is shown only this once)`);
         return 0;

@@ -1,31 +1,30 @@
 import type { GatehouseConfig } from './config.ts';
-import type { Stores } from './storage/index.ts';
-import type { UserRecord } from './accounts/store.ts';
+import type { UserRecord, UserStore } from './accounts/store.ts';
 import type { ClientRecord, GrantType, ClientType } from './oauth2/store.ts';
 import { createUser } from './accounts/users.ts';
-import { registerClient } from './oauth2/clients.ts';
+import { registerClient, type ClientDeps } from './oauth2/clients.ts';
 import { validateClientInput } from './oauth2/client-registration.ts';
 
 export interface Seeder {
   /** A user with a known password (default: 'password-<username>'). */
   user(data: { username: string; password?: string; isAdmin?: boolean; email?: string }): Promise<UserRecord & { password: string }>;
   /** A registered client, validated like the registration form; returns its one-time secret. */
-  client(data: { owner: UserRecord; name?: string; clientType?: ClientType; grantTypes?: GrantType[]; redirectUris?: string[]; allowedScopes?: string[]; skipAuthorization?: boolean; allowedOrigins?: string[]; tokenEndpointAuthMethod?: string }): Promise<{ client: ClientRecord; clientSecret: string | null }>;
+  client(data: { owner: UserRecord; name?: string; clientType?: ClientType; grantTypes?: GrantType[]; redirectUris?: string[]; allowedScopes?: string[]; skipAuthorization?: boolean; allowedOrigins?: string[]; tokenEndpointAuthMethod?: string; oauth1Enabled?: boolean; rsaPublicKey?: string }): Promise<{ client: ClientRecord; clientSecret: string | null }>;
 }
 
-export function createSeeder(deps: { stores: Stores; config: GatehouseConfig; withContext: <T>(fn: () => Promise<T>) => Promise<T> }): Seeder {
-  const { stores, config } = deps;
+export function createSeeder(deps: { config: GatehouseConfig; clientDeps: ClientDeps; users: UserStore; withContext: <T>(fn: () => Promise<T>) => Promise<T> }): Seeder {
+  const { config, clientDeps } = deps;
   return {
     user: (data) => deps.withContext(async () => {
       const password = data.password ?? `password-${data.username}`;
-      const r = await createUser(stores.users, { ...data, password });
+      const r = await createUser(deps.users, { ...data, password });
       if (!r.ok) throw new Error(`seed.user: ${JSON.stringify(r.errors)}`);
       return { ...r.user, password };
     }),
     client: (data) => deps.withContext(async () => {
       const v = validateClientInput({ name: 'Test client', grantTypes: ['authorization_code'], redirectUris: ['http://localhost:3000/callback'], ...data }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) });
       if (!v.ok) throw new Error(`seed.client: ${JSON.stringify(v.errors)}`);
-      return registerClient(v.value, data.owner.id, { clients: stores.clients, events: stores.events, pepper: config.secretPepper });
+      return registerClient(v.value, data.owner.id, clientDeps);
     }),
   };
 }

@@ -6,13 +6,14 @@ import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
 import type { Stores } from '../storage/index.ts';
+import type { ClientDeps } from '../oauth2/clients.ts';
 import type { Row } from '../storage/admin.repository.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { clientNode, grantNode, tokenNode, userNode } from './mappers.ts';
 
 export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[] }
 
-export interface GraphQLDeps { stores: Stores; config: GatehouseConfig }
+export interface GraphQLDeps { stores: Stores; config: GatehouseConfig; clientDeps: ClientDeps }
 
 export interface GraphQLContext {
   viewer: Viewer | null;
@@ -42,8 +43,13 @@ function createLoaders(stores: Stores) {
     liveTokensByGrant: new DataLoader(async (ids: readonly number[]) => {
       const now = Date.now();
       const live = `and revoked_at is null and expires_at > ${now}`;
-      const [access, refresh] = await Promise.all([admin.byColumn('access_tokens', 'grant_id', ids, live), admin.byColumn('refresh_tokens', 'grant_id', ids, `${live} and used_at is null`)]);
-      return ids.map((id) => [...access.filter((r) => Number(r.grant_id) === id).map((r) => tokenNode(r, 'ACCESS', now)), ...refresh.filter((r) => Number(r.grant_id) === id).map((r) => tokenNode(r, 'REFRESH', now))]);
+      const [access, refresh, oauth1] = await Promise.all([
+        admin.byColumn('access_tokens', 'grant_id', ids, live),
+        admin.byColumn('refresh_tokens', 'grant_id', ids, `${live} and used_at is null`),
+        admin.byColumn('oauth1_tokens', 'grant_id', ids, "and revoked_at is null and kind = 'access'"),
+      ]);
+      const of = (rows: Row[], kind: 'ACCESS' | 'REFRESH' | 'OAUTH1', id: number) => rows.filter((r) => Number(r.grant_id) === id).map((r) => tokenNode(r, kind, now));
+      return ids.map((id) => [...of(access, 'ACCESS', id), ...of(refresh, 'REFRESH', id), ...of(oauth1, 'OAUTH1', id)]);
     }),
   };
 }

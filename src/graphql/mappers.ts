@@ -4,15 +4,17 @@ import type { Row } from '../storage/admin.repository.ts';
 const list = (v: unknown) => String(v ?? '').split(/\s+/).filter(Boolean);
 const time = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export interface ClientNode { id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[]; skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; ownerId: number; createdAt: number; updatedAt: number }
+export interface ClientNode { id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[]; skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; oauth1Enabled: boolean; rsaPublicKey: string | null; ownerId: number; createdAt: number; updatedAt: number }
 export interface UserNode { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null }
 export interface GrantNode { id: number; userId: number; clientDbId: number; scopes: string[]; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }
-export interface TokenNode { id: string; rowId: number; kind: 'ACCESS' | 'REFRESH'; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number; revokedAt: number | null; active: boolean }
+export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
+export interface TokenNode { id: string; rowId: number; kind: TokenKind; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number | null; revokedAt: number | null; active: boolean }
 
 export const clientNode = (r: Row): ClientNode => ({
   id: r.id, clientId: String(r.client_id), name: String(r.name), clientType: String(r.client_type), grantTypes: list(r.grant_types),
   redirectUris: list(r.redirect_uris), allowedScopes: list(r.allowed_scopes), skipAuthorization: Boolean(r.skip_authorization),
   allowedOrigins: list(r.allowed_origins), tokenEndpointAuthMethod: String(r.token_endpoint_auth_method), ownerId: Number(r.owner_id),
+  oauth1Enabled: Boolean(r.oauth1_enabled), rsaPublicKey: (r.rsa_public_key as string | null) ?? null,
   createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
 });
 
@@ -26,13 +28,16 @@ export const grantNode = (r: Row): GrantNode => ({
   lastUsedAt: time(r.last_used_at), revokedAt: time(r.revoked_at),
 });
 
-export function tokenNode(r: Row, kind: 'ACCESS' | 'REFRESH', now = Date.now()): TokenNode {
+export const TOKEN_TABLES = { ACCESS: 'access_tokens', REFRESH: 'refresh_tokens', OAUTH1: 'oauth1_tokens' } as const;
+
+export function tokenNode(r: Row, kind: TokenKind, now = Date.now()): TokenNode {
   const revokedAt = time(r.revoked_at);
+  const expiresAt = time(r.expires_at);
   const spent = kind === 'REFRESH' && r.used_at !== null && r.used_at !== undefined;
   return {
-    id: `${kind === 'ACCESS' ? 'access' : 'refresh'}:${r.id}`, rowId: r.id, kind, scopes: list(r.scope), clientDbId: Number(r.application_id),
-    userId: r.user_id === null ? null : Number(r.user_id), issuedAt: Number(r.created_at), expiresAt: Number(r.expires_at), revokedAt,
-    active: revokedAt === null && !spent && Number(r.expires_at) > now,
+    id: `${kind.toLowerCase()}:${r.id}`, rowId: r.id, kind, scopes: list(r.scope), clientDbId: Number(r.application_id),
+    userId: r.user_id === null ? null : Number(r.user_id), issuedAt: Number(r.created_at), expiresAt, revokedAt,
+    active: revokedAt === null && !spent && (expiresAt === null || expiresAt > now),
   };
 }
 

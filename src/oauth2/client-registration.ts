@@ -1,5 +1,6 @@
 // One validation module for client registration: the HTML forms, the CLI and GraphQL all call this,
 // so a client that one of them accepts, every other accepts too.
+import { createPublicKey } from 'node:crypto';
 import { normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isValidScopeToken } from './scope.ts';
@@ -14,6 +15,8 @@ export interface RawClientInput {
   skipAuthorization?: unknown;
   allowedOrigins?: unknown;
   tokenEndpointAuthMethod?: unknown;
+  oauth1Enabled?: unknown;
+  rsaPublicKey?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -116,6 +119,16 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     errors.tokenEndpointAuthMethod = clientType === 'public' ? 'Public clients authenticate with "none".' : 'Confidential clients authenticate with their secret.';
   }
 
+  const oauth1Enabled = toBool(raw.oauth1Enabled);
+  if (oauth1Enabled === null) errors.oauth1Enabled = 'Must be true or false.';
+  const rsaPublicKey = typeof raw.rsaPublicKey === 'string' && raw.rsaPublicKey.trim() ? raw.rsaPublicKey.trim() : null;
+  if (raw.rsaPublicKey != null && typeof raw.rsaPublicKey !== 'string') errors.rsaPublicKey = 'Must be a PEM text.';
+  if (rsaPublicKey) {
+    // RFC 5849 §3.4.3: RSA-SHA1 needs the consumer's RSA public key.
+    try { if (createPublicKey(rsaPublicKey).asymmetricKeyType !== 'rsa') errors.rsaPublicKey = 'Must be an RSA public key.'; } catch { errors.rsaPublicKey = 'Not a PEM public key.'; }
+  }
+  if (oauth1Enabled && clientType === 'public' && !rsaPublicKey) errors.oauth1Enabled = 'OAuth 1.0a needs a shared secret (confidential client) or an RSA public key.';
+
   if (Object.keys(errors).length) return { ok: false, errors };
   return {
     ok: true,
@@ -128,6 +141,8 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
       skipAuthorization: skipAuthorization ?? false,
       allowedOrigins,
       tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
+      oauth1Enabled: oauth1Enabled ?? false,
+      rsaPublicKey,
     },
   };
 }

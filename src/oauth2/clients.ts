@@ -1,44 +1,58 @@
 import { generateClientId, generateClientSecret, hashClientSecret } from './tokens.ts';
+import { seal } from '../oauth1/secret-box.ts';
 import type { ClientInput, ClientRecord, ClientStore, EventSink } from './store.ts';
 
-export interface ClientDeps { clients: ClientStore; events: EventSink; pepper: string }
+export interface ClientDeps { clients: ClientStore; events: EventSink; pepper: string; sealKey: Buffer }
+type Actor = { userId?: number; ip?: string | null; requestId?: string | null };
 
-/** Registers a client. The secret is returned here once and only its HMAC is stored. */
-export async function registerClient(input: ClientInput, ownerId: number, deps: ClientDeps, actor?: { userId?: number; ip?: string | null; requestId?: string | null }): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+/**
+ * The secret's stored forms: always an HMAC for OAuth 2; with OAuth 1 enabled also a sealed copy,
+ * because OAuth 1 HMAC signatures need the consumer secret itself.
+ */
+function storedForms(secret: string, input: ClientInput, deps: ClientDeps) {
+  return { secretHash: hashClientSecret(secret, deps.pepper), oauth1SecretSealed: input.oauth1Enabled ? seal(secret, deps.sealKey) : null };
+}
+
+/** Registers a client. The secret is returned here once and only its HMAC (and, for OAuth 1, a sealed copy) is stored. */
+export async function registerClient(input: ClientInput, ownerId: number, deps: ClientDeps, actor?: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   const clientSecret = input.clientType === 'confidential' ? generateClientSecret() : null;
   const client = await deps.clients.create({
     ...input,
     clientId: generateClientId(),
-    secretHash: clientSecret ? hashClientSecret(clientSecret, deps.pepper) : null,
+    ...(clientSecret ? storedForms(clientSecret, input, deps) : { secretHash: null, oauth1SecretSealed: null }),
     ownerId,
   });
   await deps.events.record({ type: 'client.registered', clientId: client.clientId, userId: actor?.userId ?? ownerId, ip: actor?.ip, requestId: actor?.requestId });
   return { client, clientSecret };
 }
 
-/** Updates a client; turning it confidential creates a secret (returned once), turning it public drops it. */
-export async function updateClient(client: ClientRecord, input: ClientInput, deps: ClientDeps, actor?: { userId?: number; ip?: string | null; requestId?: string | null }): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+/**
+ * Updates a client. A secret is generated (and returned once) when the client becomes confidential, or when
+ * OAuth 1 is switched on and no sealed copy exists (the plaintext of the old secret is not kept anywhere).
+ */
+export async function updateClient(client: ClientRecord, input: ClientInput, deps: ClientDeps, actor?: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   let clientSecret: string | null = null;
-  let secretHash: string | null | undefined;
-  if (input.clientType === 'public') secretHash = null;
-  else if (!client.secretHash) {
+  let forms: { secretHash?: string | null; oauth1SecretSealed?: string | null } = {};
+  if (input.clientType === 'public') forms = { secretHash: null, oauth1SecretSealed: null };
+  else if (!client.secretHash || (input.oauth1Enabled && !client.hasOAuth1Secret)) {
     clientSecret = generateClientSecret();
-    secretHash = hashClientSecret(clientSecret, deps.pepper);
-  }
-  const updated = await deps.clients.update(client.id, { ...input, ...(secretHash !== undefined ? { secretHash } : {}) });
+    forms = storedForms(clientSecret, input, deps);
+  } else if (!input.oauth1Enabled) forms = { oauth1SecretSealed: null };
+  const updated = await deps.clients.update(client.id, { ...input, ...forms });
   await deps.events.record({ type: 'client.updated', clientId: client.clientId, userId: actor?.userId, ip: actor?.ip, requestId: actor?.requestId });
   return { client: updated, clientSecret };
 }
 
-/** Replaces a confidential client's secret; the old one stops working at once. */
-export async function rotateClientSecret(client: ClientRecord, deps: ClientDeps, actor?: { userId?: number; ip?: string | null; requestId?: string | null }): Promise<string> {
+/** Replaces a confidential client's secret; the old one stops working at once, for OAuth 2 and OAuth 1. */
+export async function rotateClientSecret(client: ClientRecord, deps: ClientDeps, actor?: Actor): Promise<string> {
   const clientSecret = generateClientSecret();
-  await deps.clients.setSecretHash(client.id, hashClientSecret(clientSecret, deps.pepper));
+  const forms = storedForms(clientSecret, client, deps);
+  await deps.clients.setSecretHash(client.id, forms.secretHash, forms.oauth1SecretSealed);
   await deps.events.record({ type: 'client.secret_rotated', clientId: client.clientId, userId: actor?.userId, ip: actor?.ip, requestId: actor?.requestId });
   return clientSecret;
 }
 
-export async function deleteClient(client: ClientRecord, deps: ClientDeps, actor?: { userId?: number; ip?: string | null; requestId?: string | null }): Promise<void> {
+export async function deleteClient(client: ClientRecord, deps: ClientDeps, actor?: Actor): Promise<void> {
   await deps.clients.delete(client.id);
   await deps.events.record({ type: 'client.deleted', clientId: client.clientId, userId: actor?.userId, ip: actor?.ip, requestId: actor?.requestId });
 }

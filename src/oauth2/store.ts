@@ -15,12 +15,18 @@ export interface ClientInput {
   skipAuthorization: boolean;
   allowedOrigins: string[];
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** OAuth 1.0a on the same registry (consumer key = client_id, consumer secret = client secret). */
+  oauth1Enabled: boolean;
+  /** PEM public key for RSA-SHA1 OAuth 1 signatures. */
+  rsaPublicKey: string | null;
 }
 
 export interface ClientRecord extends ClientInput {
   id: number;
   clientId: string;
   secretHash: string | null;
+  /** Whether a sealed copy of the secret exists for OAuth 1 HMAC (never the secret itself here). */
+  hasOAuth1Secret: boolean;
   ownerId: number;
   createdAt: number;
   updatedAt: number;
@@ -34,11 +40,11 @@ export interface ClientStore {
   /** Used by: application pages (ownerId) and admin listing (undefined = all). */
   list(ownerId?: number): Promise<ClientRecord[]>;
   /** Used by: registration. */
-  create(data: ClientInput & { clientId: string; secretHash: string | null; ownerId: number }): Promise<ClientRecord>;
+  create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number }): Promise<ClientRecord>;
   /** Used by: application edit. */
-  update(id: number, data: ClientInput & { secretHash?: string | null }): Promise<ClientRecord>;
-  /** Used by: secret rotation. */
-  setSecretHash(id: number, secretHash: string | null): Promise<void>;
+  update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }): Promise<ClientRecord>;
+  /** Used by: secret rotation (the sealed OAuth 1 copy changes with it). */
+  setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null): Promise<void>;
   /** Used by: application delete (its tokens and grants go with it). */
   delete(id: number): Promise<void>;
 }

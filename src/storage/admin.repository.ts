@@ -13,7 +13,7 @@ export class AdminRepository {
   constructor(sql: Sql) { this.#sql = sql; }
 
   /** One page (first + 1 rows, to know if there is more) and the total, from a filtered table. */
-  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc'): Promise<{ rows: Row[]; total: number }> {
+  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc'): Promise<{ rows: Row[]; total: number }> {
     const conds: string[] = [];
     const params: unknown[] = [];
     for (const [col, value] of Object.entries(where)) {
@@ -35,7 +35,7 @@ export class AdminRepository {
     return this.#sql.all<Row>(`select * from ${table} where id in (${placeholders(ids.length)})`, [...ids]);
   }
 
-  async byColumn(table: 'applications' | 'grants' | 'access_tokens' | 'refresh_tokens', column: string, values: readonly unknown[], extra = ''): Promise<Row[]> {
+  async byColumn(table: 'applications' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens', column: string, values: readonly unknown[], extra = ''): Promise<Row[]> {
     if (!values.length) return [];
     return this.#sql.all<Row>(`select * from ${table} where ${column} in (${placeholders(values.length)}) ${extra} order by id`, [...values]);
   }
@@ -44,7 +44,8 @@ export class AdminRepository {
   revokeWhere(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Promise<number> {
     return this.#sql.atomic((tx) =>
       tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value])
-      + tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
+      + tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value])
+      + tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
   }
 
   async revokeGrantsWhere(column: 'user_id' | 'application_id', value: number, now: number): Promise<void> {

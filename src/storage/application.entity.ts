@@ -19,6 +19,12 @@ export const Application = defineEntity({
     skipAuthorization: p.boolean().default(false),
     allowedOrigins: p.text(),
     tokenEndpointAuthMethod: p.string().length(40),
+    /** OAuth 1.0a on the same registry: the consumer key is the client_id. */
+    oauth1Enabled: p.boolean().default(false).fieldNames('oauth1_enabled'),
+    /** The OAuth 1 consumer secret, sealed with AES-256-GCM (HMAC-SHA1/256 need it back). */
+    oauth1SecretSealed: p.text().nullable().hidden().fieldNames('oauth1_secret_sealed'),
+    /** PEM public key for RSA-SHA1 consumers. */
+    rsaPublicKey: p.text().nullable(),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
     createdAt: createdAt(),
     updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),

@@ -17,6 +17,9 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     skipAuthorization: a.skipAuthorization,
     allowedOrigins: split(a.allowedOrigins),
     tokenEndpointAuthMethod: a.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
+    oauth1Enabled: a.oauth1Enabled,
+    rsaPublicKey: a.rsaPublicKey ?? null,
+    hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
@@ -33,6 +36,8 @@ function columns(input: ClientInput) {
     skipAuthorization: input.skipAuthorization,
     allowedOrigins: input.allowedOrigins.join(' '),
     tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
+    oauth1Enabled: input.oauth1Enabled,
+    rsaPublicKey: input.rsaPublicKey,
   };
 }
 
@@ -65,25 +70,29 @@ export class ApplicationRepository implements ClientStore {
     return rows.map(toRecord);
   }
 
-  async create(data: ClientInput & { clientId: string; secretHash: string | null; ownerId: number }) {
+  async create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number }) {
     const em = this.#em();
-    const a = em.create(Application, { ...columns(data), clientId: data.clientId, secretHash: data.secretHash, owner: data.ownerId });
+    const a = em.create(Application, { ...columns(data), clientId: data.clientId, secretHash: data.secretHash, oauth1SecretSealed: data.oauth1SecretSealed, owner: data.ownerId });
     await em.flush();
     this.#changed();
     return toRecord(a);
   }
 
-  async update(id: number, data: ClientInput & { secretHash?: string | null }) {
+  async update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }) {
     const em = this.#em();
     const a = await em.findOneOrFail(Application, { id });
-    em.assign(a, { ...columns(data), ...(data.secretHash !== undefined ? { secretHash: data.secretHash } : {}) });
+    em.assign(a, {
+      ...columns(data),
+      ...(data.secretHash !== undefined ? { secretHash: data.secretHash } : {}),
+      ...(data.oauth1SecretSealed !== undefined ? { oauth1SecretSealed: data.oauth1SecretSealed } : {}),
+    });
     await em.flush();
     this.#changed();
     return toRecord(a);
   }
 
-  async setSecretHash(id: number, secretHash: string | null) {
-    await this.#em().nativeUpdate(Application, { id }, { secretHash, updatedAt: Date.now() });
+  async setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null) {
+    await this.#em().nativeUpdate(Application, { id }, { secretHash, ...(oauth1SecretSealed !== undefined ? { oauth1SecretSealed } : {}), updatedAt: Date.now() });
   }
 
   async delete(id: number) {

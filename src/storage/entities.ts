@@ -6,6 +6,7 @@ import { AccessToken } from './access-token.entity.ts';
 import { RefreshToken } from './refresh-token.entity.ts';
 import { Event } from './event.entity.ts';
 import { Session } from './session.entity.ts';
+import { OAuth1Token, OAuth1Nonce } from './oauth1.entity.ts';
 
-export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session };
-export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session];
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce };
+export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce];

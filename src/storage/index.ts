@@ -7,12 +7,13 @@ import { SessionRepository } from './session.repository.ts';
 import { TokenRepository } from './token.repository.ts';
 import { GrantRepository } from './grant.repository.ts';
 import { AdminRepository } from './admin.repository.ts';
+import { OAuth1Repository } from './oauth1.repository.ts';
 import type { Sql } from './sql.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
 /** Repositories share the ORM's global EntityManager, which resolves to the request's fork (DESIGN rule 7). */
-export function createStores(orm: Orm, sql: Sql) {
+export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer }) {
   const em = (): EntityManager => orm.em;
   return {
     sql,
@@ -23,5 +24,6 @@ export function createStores(orm: Orm, sql: Sql) {
     tokens: new TokenRepository(sql),
     grants: new GrantRepository(sql),
     admin: new AdminRepository(sql),
+    oauth1: new OAuth1Repository(sql, opts.sealKey),
   };
 }

@@ -1,6 +1,6 @@
 import type { Orm } from './orm.ts';
 
-const TABLES = ['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions'] as const;
+const TABLES = ['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions', 'oauth1_tokens', 'oauth1_nonces'] as const;
 
 /**
  * Deletes expired rows in batches, so a large backlog never holds one long write lock.

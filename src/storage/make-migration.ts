@@ -12,7 +12,7 @@ export async function makeMigration(config: GatehouseConfig): Promise<string | n
     const name = result.fileName.replace(/\.ts$/, '');
     const index = fileURLToPath(new URL('./migrations/sqlite/index.ts', import.meta.url));
     const src = readFileSync(index, 'utf8')
-      .replace(/(\nexport const)/, `import { ${name} } from './${name}.ts';\n$1`)
+      .replace(/(import [^\n]+\n)(?!import )/, `$1import { ${name} } from './${name}.ts';\n`)
       .replace(/\n\];/, `\n  { name: '${name}', class: ${name} },\n];`);
     writeFileSync(index, src);
     return result.fileName;

@@ -115,6 +115,7 @@ export class TokenRepository implements TokenStore {
     return this.#sql.atomic((tx) =>
       tx.run('update access_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
       + tx.run('update refresh_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
+      + tx.run('update oauth1_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
       + tx.run('update authorization_codes set consumed_at = ? where grant_id = ? and consumed_at is null', [now, grantId]));
   }
 }

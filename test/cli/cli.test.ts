@@ -22,7 +22,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('migrate applies the migrations once', async () => {
-    expect((await gatehouse('migrate')).stdout).to.match(/Applied 1 migration/);
+    expect((await gatehouse('migrate')).stdout).to.match(/Applied \d+ migration/);
     expect((await gatehouse('migrate')).stdout).to.match(/No migrations to apply/);
   });
 
@@ -43,13 +43,19 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
   });
 
   it('createclient prints client_id and a secret that verifies against the stored hash', async () => {
-    const { stdout } = await gatehouse('createclient', '--name', 'CLI app', '--owner', 'root', '--grant-types', 'authorization-code,client-credentials', '--redirect-uris', 'https://cli.example/cb');
+    const { stdout } = await gatehouse('createclient', '--name', 'CLI app', '--owner', 'root', '--grant-types', 'authorization-code,client-credentials', '--redirect-uris', 'https://cli.example/cb', '--oauth1');
     const clientId = /client_id: (\S+)/.exec(stdout)![1];
     const secret = /client_secret: (\S+)/.exec(stdout)![1];
     const app = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
     try {
       const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
       expect(client!.grantTypes).to.deep.equal(['authorization_code', 'client_credentials']);
+      // --oauth1: the same secret signs OAuth 1 requests, so a sealed copy exists (never the plain secret).
+      expect(client!.oauth1Enabled).to.equal(true);
+      const consumer = await app.stores.oauth1.findConsumer(clientId);
+      expect(consumer!.consumerSecret).to.equal(secret);
+      const row = (await app.orm.em.getConnection().execute('select oauth1_secret_sealed from applications where client_id = ?', [clientId]))[0];
+      expect(row.oauth1_secret_sealed).to.be.a('string').and.not.include(secret);
       expect(verifyClientSecret(secret, client!.secretHash!, app.config.secretPepper)).to.equal(true);
     } finally { await app.close(); }
   });

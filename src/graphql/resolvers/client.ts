@@ -9,7 +9,7 @@ import { clientNode, type ClientNode } from '../mappers.ts';
 type Args = Record<string, any>;
 
 const policy = (ctx: GraphQLContext) => ({ allowInsecureTransport: ctx.deps.config.allowInsecureTransport, knownScopes: Object.keys(ctx.deps.config.scopes) });
-const clientDeps = (ctx: GraphQLContext) => ({ clients: ctx.deps.stores.clients, events: ctx.deps.stores.events, pepper: ctx.deps.config.secretPepper });
+const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
 
 /** The client if the viewer may manage it (admin, or owner); otherwise it does not exist for them. */
 async function manageable(ctx: GraphQLContext, id: string): Promise<ClientRecord> {

@@ -1,7 +1,7 @@
 import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, type GraphQLContext } from '../context.ts';
 import { forbidden, notFound } from '../errors.ts';
-import { tokenNode, type TokenNode } from '../mappers.ts';
+import { TOKEN_TABLES, tokenNode, type TokenKind, type TokenNode } from '../mappers.ts';
 
 type Args = Record<string, any>;
 
@@ -12,28 +12,31 @@ export const tokenResolvers = {
     async tokens(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireViewer(ctx);
       const f = args.filter ?? {};
-      const kind: 'ACCESS' | 'REFRESH' = f.kind ?? 'ACCESS';
+      const kind: TokenKind = f.kind ?? 'ACCESS';
       const userId = f.userId != null ? num(f.userId) : v.isAdmin ? undefined : v.user.id;
       if (!v.isAdmin && userId !== v.user.id) throw forbidden('You can only see your own tokens.');
       const page = pageArgs(args);
       const where: Record<string, unknown> = { user_id: userId, application_id: f.clientId != null ? num(f.clientId) : undefined };
-      if (f.activeOnly) { where.revoked_at = null; where.expires_at = { gt: Date.now() }; }
-      const { rows, total } = await ctx.deps.stores.admin.page(kind === 'ACCESS' ? 'access_tokens' : 'refresh_tokens', where, page);
+      if (kind === 'OAUTH1') where.kind = 'access';
+      if (f.activeOnly) { where.revoked_at = null; if (kind !== 'OAUTH1') where.expires_at = { gt: Date.now() }; }
+      const { rows, total } = await ctx.deps.stores.admin.page(TOKEN_TABLES[kind], where, page);
       return connection(rows, total, page.first, (r) => tokenNode(r, kind));
     },
   },
   Mutation: {
     async revokeToken(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireViewer(ctx, 'write');
-      const m = /^(access|refresh):(\d{1,12})$/.exec(String(args.id));
-      const table = m?.[1] === 'refresh' ? 'refresh_tokens' : 'access_tokens';
+      const m = /^(access|refresh|oauth1):(\d{1,12})$/.exec(String(args.id));
+      const table = TOKEN_TABLES[(m?.[1] ?? 'access').toUpperCase() as TokenKind];
       const [row] = m ? await ctx.deps.stores.admin.byColumn(table, 'id', [Number(m[2])]) : [];
       if (!row || (!v.isAdmin && Number(row.user_id) !== v.user.id)) throw notFound('Token');
       const now = Date.now();
       // A refresh token takes its family with it (RFC 7009 §2.1), as at the revocation endpoint.
       const revokedTokens = m![1] === 'refresh' && row.family_id
         ? await ctx.deps.stores.tokens.revokeFamily(String(row.family_id), now)
-        : Number(await ctx.deps.stores.tokens.revokeAccessToken(String(row.token_hash), now));
+        : m![1] === 'oauth1'
+          ? await ctx.deps.stores.oauth1.revokeById(row.id, now)
+          : Number(await ctx.deps.stores.tokens.revokeAccessToken(String(row.token_hash), now));
       await ctx.deps.stores.events.record({ type: 'token.revoked', ...ctx.audit, userId: row.user_id as number | null, detail: { id: args.id, via: 'graphql' } });
       return { revokedTokens };
     },

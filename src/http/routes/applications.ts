@@ -26,6 +26,8 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     skipAuthorization: body.skip_authorization,
     allowedOrigins: body.allowed_origins,
     tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+    oauth1Enabled: body.oauth1_enabled,
+    rsaPublicKey: body.rsa_public_key,
   };
 }
 
@@ -33,7 +35,7 @@ function formValues(c: ClientRecord) {
   return {
     name: c.name, client_type: c.clientType, grant_types: c.grantTypes, redirect_uris: c.redirectUris.join('\n'),
     allowed_scopes: c.allowedScopes, skip_authorization: c.skipAuthorization, allowed_origins: c.allowedOrigins.join('\n'),
-    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod, oauth1_enabled: c.oauth1Enabled, rsa_public_key: c.rsaPublicKey ?? '',
   };
 }
 

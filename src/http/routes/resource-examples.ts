@@ -2,14 +2,25 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { TokenInfo } from '../../oauth2/store.ts';
 import type { RequireTokenOptions } from '../protect.ts';
+import { looksLikeOAuth1 } from '../oauth1-request.ts';
 
 /** The tutorials' protected resources: django-oauth-toolkit's /api/hello and django-oauth2-provider's /api/verify. */
-export function resourceExampleRoutes(deps: { requireToken: (o?: RequireTokenOptions) => Middleware }): Router {
+export function resourceExampleRoutes(deps: { requireToken: (o?: RequireTokenOptions) => Middleware; requireOAuth1: (o?: { realm?: string }) => Middleware }): Router {
   const router = new Router({ prefix: '/api' });
-  router.get(['/hello', '/hello/'], deps.requireToken(), (ctx) => {
+  const bearer = deps.requireToken();
+  const oauth1 = deps.requireOAuth1();
+  // /api/hello speaks both protocols: an OAuth 1 signature if the request carries one, else a bearer token.
+  const either: Middleware = (ctx, next) => (looksLikeOAuth1(ctx) ? oauth1(ctx, next) : bearer(ctx, next));
+  router.get(['/hello', '/hello/'], either, (ctx) => {
+    if (ctx.state.oauth1) {
+      ctx.body = { message: 'Hello, OAuth1!', user: ctx.state.oauth1.username, client_id: ctx.state.oauth1.consumerKey };
+      return;
+    }
     const t = ctx.state.token as TokenInfo;
     ctx.body = { message: 'Hello, OAuth2!', user: t.username, client_id: t.clientId, scope: t.scope };
   });
+  // Authlib's user_api: who signed this request?
+  router.get(['/oauth1/user', '/oauth1/user/'], oauth1, (ctx) => { ctx.body = { username: ctx.state.oauth1.username }; });
   router.post(['/verify', '/verify/'], deps.requireToken(), (ctx) => {
     const t = ctx.state.token as TokenInfo;
     ctx.body = { user: t.username, client_id: t.clientId, scope: t.scope };
