@@ -11,8 +11,9 @@ import { createStores, type Stores } from './storage/index.ts';
 import { createSql } from './storage/sql.ts';
 import { MemoryRateLimiter, type RateLimiter } from './storage/rate-limit.ts';
 import { createRenderer } from './http/render.ts';
-import { requestId, ormContext } from './http/middleware/request-context.ts';
+import { accessLog, requestId, ormContext } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
+import { rejectNul } from './http/middleware/reject-nul.ts';
 import { securityHeaders } from './http/middleware/security-headers.ts';
 import { sessionUser } from './http/middleware/session-user.ts';
 import { homeRoutes } from './http/routes/home.ts';
@@ -26,6 +27,7 @@ import { metadataRoutes } from './http/routes/metadata.ts';
 import { authorizedRoutes } from './http/routes/authorized.ts';
 import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
 import { createRequireOAuth1, oauth1Routes } from './http/routes/oauth1.ts';
+import { healthRoutes } from './http/routes/health.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
 import { authorizationServerMetadata } from './oauth2/metadata.ts';
@@ -86,10 +88,12 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   }, koa);
 
   koa.use(requestId());
+  if (config.logRequests) koa.use(accessLog(logger));
   koa.use(errorHandler(logger, render));
   koa.use(securityHeaders({ hsts: !config.allowInsecureTransport }));
   koa.use(protocolCors({ allowAll: config.cors.allowAll, origins: config.cors.origins, registeredOrigins: () => stores.clients.registeredOrigins() }));
   koa.use(bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }));
+  koa.use(rejectNul());
   koa.use(ormContext(orm));
   koa.use(sessionMiddleware);
   koa.use(sessionUser(stores.users));
@@ -105,6 +109,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const issuer = () => config.issuer;
   for (const router of [
     homeRoutes({ render }),
+    healthRoutes({ ping: async () => { await stores.sql.get('select 1 as ok'); } }),
     loginRoutes({ users: stores.users, events: stores.events, limiter, render, limits: config.rateLimit }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
@@ -113,14 +118,14 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, now: Date.now(), audit: audit(ctx) }),
     }),
     tokenRoutes({
-      ...clientDeps,
+      ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds,
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx),
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
-    revokeRoutes({ ...clientDeps, tokens: stores.tokens }),
-    introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer }),
+    revokeRoutes({ ...clientDeps, tokens: stores.tokens, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds }),
+    introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds }),
     metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
     oauth1Routes({

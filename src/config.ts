@@ -35,7 +35,8 @@ export interface GatehouseConfig {
   defaultScopes: string[];
   /** First-start admin account; the password is generated and printed once when unset. */
   admin: { username: string; password: string | undefined };
-  rateLimit: { loginPerUsername: number; loginPerIp: number; windowSeconds: number; tokenPerClient: number };
+  /** Failed logins per username / per IP, and failed client authentications per client_id, within the window. */
+  rateLimit: { loginPerUsername: number; loginPerIp: number; windowSeconds: number; clientAuthFailures: number };
   playground: boolean;
   redisUrl: string | undefined;
   /** Body size limit for forms and JSON. */
@@ -70,7 +71,7 @@ export const defaults: GatehouseConfig = {
   },
   defaultScopes: ['read'],
   admin: { username: 'admin', password: undefined },
-  rateLimit: { loginPerUsername: 5, loginPerIp: 20, windowSeconds: 900, tokenPerClient: 0 },
+  rateLimit: { loginPerUsername: 5, loginPerIp: 20, windowSeconds: 900, clientAuthFailures: 20 },
   playground: true,
   redisUrl: undefined,
   bodyLimit: '100kb',
@@ -140,7 +141,7 @@ export function overridesFromEnv(env: Env, problems: string[]): ConfigOverrides 
     approvalPrompt: str('APPROVAL_PROMPT') as GatehouseConfig['approvalPrompt'] | undefined,
     defaultScopes: list('DEFAULT_SCOPES'),
     admin: { username: str('ADMIN_USERNAME'), password: str('ADMIN_PASSWORD') },
-    rateLimit: { loginPerUsername: int('LOGIN_LIMIT_PER_USERNAME'), loginPerIp: int('LOGIN_LIMIT_PER_IP'), windowSeconds: int('RATE_LIMIT_WINDOW'), tokenPerClient: int('TOKEN_LIMIT_PER_CLIENT') },
+    rateLimit: { loginPerUsername: int('LOGIN_LIMIT_PER_USERNAME'), loginPerIp: int('LOGIN_LIMIT_PER_IP'), windowSeconds: int('RATE_LIMIT_WINDOW'), clientAuthFailures: int('CLIENT_AUTH_FAILURE_LIMIT') },
     playground: bool('PLAYGROUND'),
     redisUrl: str('REDIS_URL'),
     logRequests: bool('LOG_REQUESTS'),

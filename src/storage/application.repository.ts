@@ -41,9 +41,15 @@ function columns(input: ClientInput) {
   };
 }
 
+/** How long another instance's change to a client may take to show here (this instance's own changes show at once). */
+export const CLIENT_CACHE_MS = 10_000;
+const CLIENT_CACHE_MAX = 10_000;
+
 export class ApplicationRepository implements ClientStore {
   readonly #em: () => EntityManager;
   #origins: Promise<ReadonlySet<string>> | null = null;
+  /** Client records by client_id: every token request authenticates a client, so this is the hottest read. */
+  readonly #byClientId = new Map<string, { record: ClientRecord; until: number }>();
   constructor(em: () => EntityManager) { this.#em = em; }
 
   /** Every CORS origin some application registered (cached; any write here clears it). */
@@ -53,11 +59,18 @@ export class ApplicationRepository implements ClientStore {
     return this.#origins;
   }
 
-  #changed() { this.#origins = null; }
+  #changed() { this.#origins = null; this.#byClientId.clear(); }
 
   async findByClientId(clientId: string) {
-    const a = await this.#em().findOne(Application, { clientId });
-    return a ? toRecord(a) : null;
+    const now = Date.now();
+    const hit = this.#byClientId.get(clientId);
+    if (hit && hit.until > now) return hit.record;
+    const a = await this.#em().findOne(Application, { clientId }, { disableIdentityMap: true });
+    if (!a) return null; // misses are not cached: random ids must not fill memory
+    const record = toRecord(a);
+    if (this.#byClientId.size >= CLIENT_CACHE_MAX) this.#byClientId.clear();
+    this.#byClientId.set(clientId, { record, until: now + CLIENT_CACHE_MS });
+    return record;
   }
 
   async findById(id: number) {
@@ -93,6 +106,7 @@ export class ApplicationRepository implements ClientStore {
 
   async setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null) {
     await this.#em().nativeUpdate(Application, { id }, { secretHash, ...(oauth1SecretSealed !== undefined ? { oauth1SecretSealed } : {}), updatedAt: Date.now() });
+    this.#changed();
   }
 
   async delete(id: number) {

@@ -1,27 +1,19 @@
-import type { EntityManager } from '@mikro-orm/core';
-import { Event } from './event.entity.ts';
+import type { Sql } from './sql.ts';
 import type { AuditEvent, EventSink } from '../oauth2/store.ts';
 
 type Listener = (event: AuditEvent & { id: number; createdAt: number }) => void;
 
-/** Writes audit rows and tells live listeners (the GraphQL subscription) about each one. */
+/** Writes audit rows (one prepared INSERT: this runs on every token request) and tells live listeners. */
 export class EventRepository implements EventSink {
-  readonly #em: () => EntityManager;
+  readonly #sql: Sql;
   readonly #listeners = new Set<Listener>();
-  constructor(em: () => EntityManager) { this.#em = em; }
+  constructor(sql: Sql) { this.#sql = sql; }
 
   async record(e: AuditEvent) {
     const createdAt = Date.now();
-    const id = await this.#em().insert(Event, {
-      type: e.type,
-      userId: e.userId ?? null,
-      clientId: e.clientId ?? null,
-      ip: e.ip ?? null,
-      requestId: e.requestId ?? null,
-      detail: e.detail ? JSON.stringify(e.detail) : null,
-      createdAt,
-    });
-    for (const l of this.#listeners) l({ ...e, id: Number(id), createdAt });
+    const id = await this.#sql.insert('insert into events (type, user_id, client_id, ip, request_id, detail, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+      [e.type, e.userId ?? null, e.clientId ?? null, e.ip ?? null, e.requestId ?? null, e.detail ? JSON.stringify(e.detail) : null, createdAt]);
+    for (const l of this.#listeners) l({ ...e, id, createdAt });
   }
 
   subscribe(listener: Listener): () => void {

@@ -19,7 +19,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer }) {
     sql,
     users: new UserRepository(em),
     clients: new ApplicationRepository(em),
-    events: new EventRepository(em),
+    events: new EventRepository(sql),
     sessions: new SessionRepository(em),
     tokens: new TokenRepository(sql),
     grants: new GrantRepository(sql),

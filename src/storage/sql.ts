@@ -13,6 +13,8 @@ export interface Sql {
   all<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Returns the number of changed rows. */
   run(sql: string, params?: unknown[]): Promise<number>;
+  /** Runs an INSERT and returns the new row's id. */
+  insert(sql: string, params?: unknown[]): Promise<number>;
   /**
    * Runs `fn` as one transaction. On SQLite `fn` must stay synchronous (better-sqlite3 transactions are),
    * which also means no other request can interleave: the read-check-write is atomic by construction.
@@ -26,7 +28,7 @@ export interface SyncSql {
   run(sql: string, params?: unknown[]): number;
 }
 
-interface Statement { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number } }
+interface Statement { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number; lastInsertRowid: number | bigint } }
 interface NativeSqlite { prepare(sql: string): Statement; transaction<F extends (...a: never[]) => unknown>(fn: F): F }
 
 export async function createSql(orm: Orm): Promise<Sql> {
@@ -50,6 +52,7 @@ export async function createSql(orm: Orm): Promise<Sql> {
     get: async (sql, params) => sync.get(sql, params),
     all: async (sql, params) => sync.all(sql, params),
     run: async (sql, params) => sync.run(sql, params),
+    insert: async (sql, params = []) => Number(stmt(sql).run(...params).lastInsertRowid),
     atomic: async (fn) => native.transaction(() => fn(sync))(),
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { Logger } from '../../logger.ts';
 
 /** Gives every request an id (echoed as X-Request-Id, used in logs and audit events). */
 export function requestId(): Middleware {
@@ -9,6 +10,16 @@ export function requestId(): Middleware {
     ctx.state.requestId = /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomBytes(9).toString('base64url');
     ctx.set('X-Request-Id', ctx.state.requestId);
     await next();
+  };
+}
+
+/** One line per request: path only, never the query (it can hold codes) nor any header or body. */
+export function accessLog(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const t0 = performance.now();
+    try { await next(); } finally {
+      logger.info('request', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - t0) });
+    }
   };
 }
 

@@ -1,14 +1,14 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { ClientStore, EventSink, TokenStore } from '../../oauth2/store.ts';
+import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidClient, InvalidRequest } from '../../oauth2/errors.ts';
 import { describeToken, findToken, isLive } from '../../oauth2/introspection.ts';
 import { parseScope } from '../../oauth2/scope.ts';
 import { hashToken } from '../../oauth2/tokens.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
-import { clientFrom } from './token.ts';
+import { clientFrom, type ClientAuthDeps } from './token.ts';
 
-interface Deps { clients: ClientStore; events: EventSink; tokens: TokenStore; pepper: string; issuer: () => string }
+interface Deps extends ClientAuthDeps { tokens: TokenStore; issuer: () => string }
 
 /**
  * RFC 7662 §2.1: the caller must be authorized — a confidential client (a resource server is one), or,

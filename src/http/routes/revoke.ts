@@ -1,12 +1,12 @@
 import Router from '@koa/router';
-import type { ClientStore, EventSink, TokenStore } from '../../oauth2/store.ts';
+import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidRequest } from '../../oauth2/errors.ts';
 import { findToken } from '../../oauth2/introspection.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
-import { clientFrom } from './token.ts';
+import { clientFrom, type ClientAuthDeps } from './token.ts';
 
 /** RFC 7009: token revocation. A client may revoke only its own tokens; anything else is a silent 200. */
-export function revokeRoutes(deps: { clients: ClientStore; events: EventSink; tokens: TokenStore; pepper: string }): Router {
+export function revokeRoutes(deps: ClientAuthDeps & { tokens: TokenStore }): Router {
   const router = new Router();
   router.post(['/o/revoke_token', '/o/revoke_token/'], oauthEndpoint(), async function revokeEndpoint(ctx) {
     const params = formParams(ctx);

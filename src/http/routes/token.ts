@@ -8,21 +8,39 @@ import { grants } from '../../oauth2/grants/index.ts';
 import type { GrantContext } from '../../oauth2/grants/context.ts';
 import type { ClientRecord, ClientStore, EventSink, GrantType } from '../../oauth2/store.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
+import { HttpError } from '../middleware/errors.ts';
+import type { RateLimiter } from '../../storage/rate-limit.ts';
 
-export interface TokenRouteDeps {
+export interface ClientAuthDeps {
   clients: ClientStore;
   events: EventSink;
   pepper: string;
+  limiter: RateLimiter;
+  /** Failed authentications per client_id within the window before the client is refused outright. */
+  failureLimit: number;
+  windowSeconds: number;
+}
+
+export interface TokenRouteDeps extends ClientAuthDeps {
   grantContext: (ctx: Context) => GrantContext;
 }
 
-/** Authenticates the client from the header or body, recording failures as audit events. */
-export async function clientFrom(ctx: Context, params: Record<string, string>, deps: Pick<TokenRouteDeps, 'clients' | 'events' | 'pepper'>): Promise<ClientRecord> {
+/**
+ * Authenticates the client from the header or body, recording failures as audit events. After too many
+ * failures for one client_id the secret is not even checked (429), so guessing it online is pointless.
+ */
+export async function clientFrom(ctx: Context, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
   const presented = extractClientCredentials({ authorization: ctx.get('authorization') || undefined, body: params });
+  const key = presented ? `client-auth:${presented.clientId.slice(0, 100)}` : '';
+  if (presented) {
+    const state = await deps.limiter.peek(key, deps.failureLimit);
+    if (!state.allowed) throw new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(state.retryAfter) });
+  }
   try {
     return await authenticateClient(presented, deps.clients, deps.pepper);
   } catch (e) {
     if (isOAuthError(e) && e.error === 'invalid_client') {
+      if (presented) await deps.limiter.hit(key, deps.failureLimit, deps.windowSeconds);
       await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path } });
     }
     throw e;

@@ -1,0 +1,20 @@
+import type { Middleware } from 'koa';
+import { HttpError } from './errors.ts';
+
+/** True when a parsed value (string, array or object, any depth) contains a NUL or a lone surrogate. */
+function hostile(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed();
+  if (depth > 8 || value === null || typeof value !== 'object') return false;
+  return Object.entries(value as object).some(([k, v]) => hostile(k) || hostile(v, depth + 1));
+}
+
+/**
+ * No Gatehouse parameter can contain NUL or malformed UTF-16, and some database drivers cut a query at a NUL
+ * instead of refusing it: such requests stop here with 400 invalid_request, before reaching any store.
+ */
+export function rejectNul(): Middleware {
+  return async (ctx, next) => {
+    if (hostile(ctx.query) || hostile(ctx.request.body)) throw new HttpError(400, 'invalid_request', 'The request contains characters no parameter may contain.');
+    await next();
+  };
+}
