@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { RequestContext, type EntityManager } from '@mikro-orm/core';
 import type { Orm } from './orm.ts';
 import { ApplicationRepository } from './application.repository.ts';
 import { UserRepository } from './user.repository.ts';
@@ -12,9 +12,12 @@ import type { Sql } from './sql.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
-/** Repositories share the ORM's global EntityManager, which resolves to the request's fork (DESIGN rule 7). */
+/**
+ * Repositories use the request's EntityManager (DESIGN rule 7). Protocol endpoints run without one (their hot
+ * paths are plain SQL); an ORM call there, e.g. a client-cache miss, gets a short-lived fork of its own.
+ */
 export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer }) {
-  const em = (): EntityManager => orm.em;
+  const em = (): EntityManager => RequestContext.getEntityManager() ?? orm.em.fork();
   return {
     sql,
     users: new UserRepository(em),

@@ -46,13 +46,39 @@ export async function createSql(orm: Orm): Promise<Sql> {
     all: <T>(sql: string, params: unknown[] = []) => stmt(sql).all(...params) as T[],
     run: (sql: string, params: unknown[] = []) => stmt(sql).run(...params).changes,
   };
+  // Group commit: writes queued during one turn of the event loop share one transaction, so fifty concurrent
+  // token requests pay for one WAL commit, not fifty. Each job runs in its own savepoint (a failing one rolls
+  // back alone), and every caller's promise resolves only after the commit: nothing is answered before it is stored.
+  type Job = { fn: (tx: SyncSql) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void; result?: unknown; error?: unknown; failed?: boolean };
+  let queue: Job[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const jobs = queue;
+    queue = [];
+    try {
+      native.transaction(() => {
+        for (const j of jobs) {
+          try { j.result = native.transaction(() => j.fn(sync))(); } catch (e) { j.error = e; j.failed = true; }
+        }
+      })();
+    } catch (e) {
+      for (const j of jobs) j.reject(e);
+      return;
+    }
+    for (const j of jobs) (j.failed ? j.reject(j.error) : j.resolve(j.result));
+  };
+  const enqueue = <T>(fn: (tx: SyncSql) => T) => new Promise<T>((resolve, reject) => {
+    queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    if (!scheduled) { scheduled = true; setImmediate(flush); }
+  });
   return {
     dialect: 'sqlite',
     stats,
     get: async (sql, params) => sync.get(sql, params),
     all: async (sql, params) => sync.all(sql, params),
-    run: async (sql, params) => sync.run(sql, params),
-    insert: async (sql, params = []) => Number(stmt(sql).run(...params).lastInsertRowid),
-    atomic: async (fn) => native.transaction(() => fn(sync))(),
+    run: (sql, params) => enqueue((tx) => tx.run(sql, params)),
+    insert: (sql, params = []) => enqueue(() => Number(stmt(sql).run(...params).lastInsertRowid)),
+    atomic: (fn) => enqueue(fn),
   };
 }
