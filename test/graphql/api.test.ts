@@ -33,6 +33,14 @@ describe('GraphQL admin API: queries and mutations over HTTP', () => {
     expect(tok.status).to.equal(200);
   });
 
+  it('registers an OAuth 1.0a consumer: the returned secret signs OAuth 1 requests', async () => {
+    const r = await a.user('mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId oauth1Enabled } clientSecret } }', { input: { ...CLIENT_INPUT, oauth1Enabled: true } });
+    const { client, clientSecret } = r.data.registerClient;
+    expect(client.oauth1Enabled).to.equal(true);
+    const consumer = await srv.app.withContext(() => srv.app.stores.oauth1.findConsumer(client.clientId));
+    expect(consumer!.consumerSecret).to.equal(clientSecret);
+  });
+
   it('refuses invalid input with BAD_USER_INPUT naming each field path, storing nothing', async () => {
     const before = (await a.admin('{ clients { totalCount } }')).data.clients.totalCount;
     const r = await a.admin(REGISTER, { input: { ...CLIENT_INPUT, name: ' ', redirectUris: ['https://x.example/cb#frag'] } });

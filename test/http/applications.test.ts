@@ -132,6 +132,17 @@ describe('application registry pages (/o/applications/)', () => {
     expect(row.token_endpoint_auth_method).to.equal('none');
   });
 
+  it('enables OAuth 1.0a from the form: the shown secret is also the consumer secret', async () => {
+    const res = await register(alice, { oauth1_enabled: 'on' });
+    const html = await (await alice.get(res.headers.get('location')!)).text();
+    const clientId = testIdValue(html, 'client-id')!;
+    const secret = testIdValue(html, 'client-secret')!;
+    const consumer = await srv.app.withContext(() => srv.app.stores.oauth1.findConsumer(clientId));
+    expect(consumer!.consumerSecret).to.equal(secret);
+    const bad = await register(alice, { name: 'RSA', rsa_public_key: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' });
+    expect(bad.status).to.equal(400);
+  });
+
   it('rejects a form POST without CSRF', async () => {
     const res = await alice.post('/o/applications/register/', { name: 'x', grant_types: 'client_credentials' });
     expect(res.status).to.equal(403);
