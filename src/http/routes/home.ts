@@ -9,6 +9,8 @@ const CSS_ETAG = `"${createHash('sha256').update(CSS).digest('base64url').slice(
 export function homeRoutes(deps: { render: Render }): Router {
   const router = new Router();
   router.get('/', (ctx) => deps.render(ctx, 'home', {}));
+  // No icon, but an explicit empty answer: a 404 here shows as an error in every browser console.
+  router.get('/favicon.ico', (ctx) => { ctx.set('Cache-Control', 'public, max-age=86400'); ctx.status = 204; });
   router.get('/static/gatehouse.css', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.set('ETag', CSS_ETAG);

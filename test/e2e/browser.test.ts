@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { chromium, type Browser as Chromium, type Page } from 'playwright-core';
+import OAuth from 'oauth-1.0a';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { pkcePair, postForm } from '../oauth-helpers.ts';
+
+// A person in headless Chromium (Debian's package, never a downloaded browser): log in, register an
+// application, copy its secret, deny then allow a consent, revoke it, and authorize an OAuth 1 consumer.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+
+describe('e2e: the pages in a real browser (headless Chromium)', function () {
+  this.timeout(120_000);
+  let srv: TestServer;
+  let browser: Chromium;
+  let page: Page;
+  let callback: Server;
+  let callbackUrl: string;
+  const problems: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    srv = await createTestApp();
+    await srv.app.seed.user({ username: 'alice', password: 'alice-password' });
+    callback = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(`callback ${req.url}`); });
+    await new Promise<void>((r) => callback.listen(0, '127.0.0.1', () => r()));
+    callbackUrl = `http://127.0.0.1:${(callback.address() as { port: number }).port}/callback`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    page = await browser.newPage();
+    // Console errors include CSP violations ("Refused to ..."): the pages must produce none.
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(e.message));
+  });
+  after(async () => { await browser?.close(); callback?.close(); await srv?.close(); });
+  afterEach(() => { expect(problems, 'console errors or CSP violations').to.deep.equal([]); });
+
+  const shoot = async (name: string) => {
+    for (const width of [360, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: `${ARTIFACTS}${name}-${width}.png`, fullPage: true });
+    }
+  };
+
+  let clientId = '';
+  let clientSecret = '';
+
+  it('logs in with the labelled form', async () => {
+    await page.goto(`${srv.url}/accounts/login/`);
+    await shoot('login');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('alice-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${srv.url}/`);
+    expect(await page.textContent('body')).to.include('Hello, alice');
+  });
+
+  it('registers an application and copies its secret, shown once', async () => {
+    await page.goto(`${srv.url}/o/applications/register/`);
+    await page.getByLabel('Name').fill('Browser app');
+    await page.getByLabel('Redirect URIs').fill(callbackUrl);
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.waitForURL(/\/o\/applications\/\d+\/$/);
+    await shoot('application-detail');
+    clientId = (await page.getByTestId('client-id').textContent())!.trim();
+    clientSecret = await page.getByTestId('client-secret').inputValue();
+    expect(clientSecret).to.have.length(43);
+    await page.reload();
+    expect(await page.getByTestId('client-secret').count()).to.equal(0);
+  });
+
+  it('runs the authorization-code flow through the consent page: Deny, then Allow', async () => {
+    const { verifier, challenge } = pkcePair();
+    const authorize = `${srv.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: callbackUrl, scope: 'read write', state: 's1', code_challenge: challenge, code_challenge_method: 'S256' })}`;
+    await page.goto(authorize);
+    await shoot('consent');
+    expect(await page.textContent('main')).to.include('Browser app');
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL(/\/callback\?/);
+    expect(new URL(page.url()).searchParams.get('error')).to.equal('access_denied');
+    await page.goto(authorize);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/callback\?/);
+    const code = new URL(page.url()).searchParams.get('code')!;
+    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: callbackUrl, code_verifier: verifier }, { id: clientId, secret: clientSecret });
+    expect(res.status).to.equal(200);
+  });
+
+  it('shows the application under authorized applications and revokes it', async () => {
+    await page.goto(`${srv.url}/o/authorized_tokens/`);
+    await shoot('authorized');
+    expect(await page.getByTestId('grant').count()).to.equal(1);
+    await page.getByRole('link', { name: 'Revoke' }).click();
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForURL(`${srv.url}/o/authorized_tokens/`);
+    expect(await page.getByTestId('grant').count()).to.equal(0);
+  });
+
+  it('authorizes an OAuth 1.0a consumer on its page', async () => {
+    await page.goto(`${srv.url}/o/applications/register/`);
+    await page.getByLabel('Name').fill('OAuth 1 app');
+    await page.getByLabel('Redirect URIs').fill(callbackUrl);
+    await page.getByLabel(/Enable OAuth 1.0a/).check();
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.waitForURL(/\/o\/applications\/\d+\/$/);
+    const key = (await page.getByTestId('client-id').textContent())!.trim();
+    const secret = await page.getByTestId('client-secret').inputValue();
+    const o = new OAuth({ consumer: { key, secret }, signature_method: 'HMAC-SHA1', hash_function: (b, k) => createHmac('sha1', k).update(b).digest('base64') });
+    const sign = (url: string, method: string, data: Record<string, string>, token?: OAuth.Token) => o.toHeader(o.authorize({ url, method, data }, token));
+    const initiate = `${srv.url}/oauth1/initiate`;
+    const temp = Object.fromEntries(new URLSearchParams(await (await fetch(initiate, { method: 'POST', headers: { ...sign(initiate, 'POST', { oauth_callback: callbackUrl }) } })).text()));
+    await page.goto(`${srv.url}/oauth1/authorize?oauth_token=${encodeURIComponent(temp.oauth_token)}`);
+    await shoot('oauth1-authorize');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/callback\?/);
+    const verifier = new URL(page.url()).searchParams.get('oauth_verifier')!;
+    const tokenUrl = `${srv.url}/oauth1/token`;
+    const creds = Object.fromEntries(new URLSearchParams(await (await fetch(tokenUrl, { method: 'POST', headers: { ...sign(tokenUrl, 'POST', { oauth_verifier: verifier }, { key: temp.oauth_token, secret: temp.oauth_token_secret }) } })).text()));
+    const userUrl = `${srv.url}/api/oauth1/user`;
+    const me = await fetch(userUrl, { headers: { ...sign(userUrl, 'GET', {}, { key: creds.oauth_token, secret: creds.oauth_token_secret }) } });
+    expect(await me.json()).to.deep.equal({ username: 'alice' });
+  });
+
+  it('is keyboard-usable: the skip link and form fields take focus in order', async () => {
+    await page.goto(`${srv.url}/o/applications/register/`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Skip to content');
+  });
+});
