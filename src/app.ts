@@ -28,6 +28,7 @@ import { authorizedRoutes } from './http/routes/authorized.ts';
 import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
 import { createRequireOAuth1, oauth1Routes } from './http/routes/oauth1.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { playgroundRoutes } from './http/routes/playground.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
 import { authorizationServerMetadata } from './oauth2/metadata.ts';
@@ -72,7 +73,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const stores = createStores(orm, await createSql(orm), { sealKey });
   const limiter = deps.limiter ?? new MemoryRateLimiter();
   const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
-  const render = createRenderer({ siteName: 'Gatehouse', cache: true });
+  const render = createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground });
 
   const koa = new Koa({ proxy: config.trustProxy, keys: config.sessionKeys });
   koa.silent = true;
@@ -133,6 +134,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
       temporaryTtl: config.tokens.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
     }),
     resourceExampleRoutes({ requireToken, requireOAuth1 }),
+    ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, render, issuer })] : []),
   ]) {
     koa.use(router.routes());
     koa.use(router.allowedMethods());

@@ -9,7 +9,7 @@ const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 export type Render = (ctx: Context, template: string, locals?: Record<string, unknown>) => void;
 
 /** Compiles each template once per process (never per request) and renders it with the page locals. */
-export function createRenderer(opts: { siteName: string; cache: boolean }): Render {
+export function createRenderer(opts: { siteName: string; cache: boolean; playground: boolean }): Render {
   const compiled = new Map<string, pug.compileTemplate>();
   const template = (name: string) => {
     let fn = compiled.get(name);
@@ -25,6 +25,7 @@ export function createRenderer(opts: { siteName: string; cache: boolean }): Rend
     ctx.type = 'html';
     ctx.body = template(name)({
       siteName: opts.siteName,
+      playground: opts.playground,
       user: ctx.state.user ?? null,
       nonce: ctx.state.cspNonce,
       csrfField: CSRF_FIELD,

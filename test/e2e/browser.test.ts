@@ -124,6 +124,57 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
     expect(await me.json()).to.deep.equal({ username: 'alice' });
   });
 
+  it('drives the playground through code + PKCE, refresh, resource, introspect, revoke, client credentials and OAuth 1', async () => {
+    await page.goto(`${srv.url}/o/applications/register/`);
+    await page.getByLabel('Name').fill('Playground app');
+    await page.getByLabel('Redirect URIs').fill(callbackUrl);
+    await page.getByRole('checkbox', { name: /client credentials/ }).check();
+    await page.getByLabel(/Enable OAuth 1.0a/).check();
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.waitForURL(/\/o\/applications\/\d+\/$/);
+    const id = (await page.getByTestId('client-id').textContent())!.trim();
+    const secret = await page.getByTestId('client-secret').inputValue();
+    await page.goto(`${srv.url}/o/playground/`);
+    await page.locator('details summary').click();
+    await page.locator('#pg-register-app').selectOption({ label: 'Playground app' });
+    await page.getByRole('button', { name: 'Add the playground callback' }).click();
+    await page.waitForURL(/\/o\/playground\//);
+    const last = () => page.locator('.pg-step').first();
+    const statusOf = async () => last().getAttribute('data-status');
+    await page.locator('#pg-app').selectOption(id);
+    await page.locator('#pg-client-secret').fill(secret);
+    await page.getByRole('button', { name: 'Authorization code + PKCE' }).click();
+    await page.locator('#pg-open').click();
+    await page.waitForLoadState();
+    if (!(await page.getByRole('button', { name: 'Allow' }).count())) throw new Error(`no consent page: ${page.url()} ${await page.textContent('main')}`);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/o\/playground\/callback/);
+    await page.locator('#pg-token-actions:not([hidden])').waitFor();
+    expect(await statusOf()).to.equal('200');
+    await shoot('playground');
+    for (const name of ['Refresh', 'Call /api/hello', 'Introspect', 'Revoke']) {
+      const before = await page.locator('.pg-step').count();
+      await page.getByRole('button', { name }).click();
+      await page.waitForFunction((n) => document.querySelectorAll('.pg-step').length > n, before);
+      expect(await statusOf(), name).to.equal('200');
+    }
+    await page.goto(`${srv.url}/o/playground/`);
+    await page.locator('#pg-app').selectOption(id);
+    await page.locator('#pg-client-secret').fill(secret);
+    await page.getByRole('button', { name: 'Client credentials' }).click();
+    await page.locator('.pg-step[data-status]').first().waitFor();
+    expect(await statusOf()).to.equal('200');
+    await page.getByRole('button', { name: 'OAuth 1.0a three legs' }).click();
+    await page.locator('#pg-open').waitFor();
+    expect(await page.locator('.pg-step', { hasText: 'signature base string' }).count()).to.be.greaterThan(0);
+    await page.locator('#pg-open').click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/o\/playground\/callback/);
+    await page.locator('.pg-step[data-status]', { hasText: '4. Protected resource' }).waitFor();
+    expect(await statusOf()).to.equal('200');
+    expect(await last().textContent()).to.include('"username": "alice"');
+  });
+
   it('is keyboard-usable: the skip link and form fields take focus in order', async () => {
     await page.goto(`${srv.url}/o/applications/register/`);
     await page.keyboard.press('Tab');

@@ -1,0 +1,48 @@
+import Router from '@koa/router';
+import { csrfProtection } from '../middleware/csrf.ts';
+import { HttpError } from '../middleware/errors.ts';
+import { currentUser, requireLogin } from '../middleware/session-user.ts';
+import { flash, type Render } from '../render.ts';
+import type { ClientStore } from '../../oauth2/store.ts';
+import { updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+
+/**
+ * The OAuth playground: a page whose script is a real OAuth client (fetch over HTTP to this server's own
+ * endpoints), showing every request and response. The server only renders it and offers to register the
+ * playground's callback URI on an application; it never shortcuts into the database for the flows.
+ */
+export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: ClientDeps; render: Render; issuer: () => string }): Router {
+  const router = new Router({ prefix: '/o/playground' });
+  router.use(requireLogin(), csrfProtection());
+  const callbackUri = (origin: string) => `${origin}/o/playground/callback`;
+
+  router.get('/', async (ctx) => {
+    const user = currentUser(ctx);
+    const applications = (await deps.clients.list(user.isAdmin ? undefined : user.id)).map((c) => ({
+      id: c.id, clientId: c.clientId, name: c.name, clientType: c.clientType, grantTypes: c.grantTypes, allowedScopes: c.allowedScopes,
+      oauth1Enabled: c.oauth1Enabled, hasCallback: c.redirectUris.includes(callbackUri(`${ctx.protocol}://${ctx.host}`)),
+    }));
+    ctx.set('Cache-Control', 'no-store');
+    deps.render(ctx, 'playground', { title: 'OAuth playground', applications, callbackUri: callbackUri(`${ctx.protocol}://${ctx.host}`), issuer: deps.issuer() });
+  });
+
+  // The page after the authorization server redirects back: the script picks up code/state (or oauth_verifier).
+  router.get('/callback', (ctx) => {
+    deps.render(ctx, 'playground', { title: 'OAuth playground', applications: [], callbackUri: callbackUri(`${ctx.protocol}://${ctx.host}`), issuer: deps.issuer(), isCallback: true });
+  });
+
+  router.post('/register-callback', async (ctx) => {
+    const body = ctx.request.body as Record<string, unknown>;
+    const id = typeof body.application === 'string' && /^\d{1,9}$/.test(body.application) ? Number(body.application) : NaN;
+    const client = Number.isNaN(id) ? null : await deps.clients.findById(id);
+    const user = currentUser(ctx);
+    if (!client || (client.ownerId !== user.id && !user.isAdmin)) throw new HttpError(404, 'not_found', 'There is no such application.');
+    const uri = callbackUri(`${ctx.protocol}://${ctx.host}`);
+    if (!client.redirectUris.includes(uri)) {
+      await updateClient(client, { ...client, redirectUris: [...client.redirectUris, uri] }, deps.clientDeps, { userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
+      flash(ctx, `${uri} is now a redirect URI of "${client.name}".`);
+    }
+    ctx.redirect(`/o/playground/?app=${client.id}`);
+  });
+  return router;
+}
