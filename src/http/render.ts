@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pug from 'pug';
 import type { Context } from 'koa';
 import { csrfToken, CSRF_FIELD } from './middleware/csrf.ts';
+import { negotiateLanguage, translator, type Translate } from './i18n/index.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -22,9 +23,14 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
   return (ctx, name, locals = {}) => {
     const flash = ctx.session && Array.isArray(ctx.session.flash) ? (ctx.session.flash as string[]) : [];
     if (flash.length) ctx.session!.flash = [];
+    const lang = negotiateLanguage(ctx.get('accept-language'));
     ctx.type = 'html';
+    ctx.set('Content-Language', lang);
+    ctx.vary('Accept-Language');
     ctx.body = template(name)({
       siteName: opts.siteName,
+      lang,
+      t: translator(lang),
       playground: opts.playground,
       user: ctx.state.user ?? null,
       nonce: ctx.state.cspNonce,
@@ -37,6 +43,11 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
       ...locals,
     });
   };
+}
+
+/** The translator for the language this request asked for (Accept-Language). */
+export function tr(ctx: Context): Translate {
+  return translator(negotiateLanguage(ctx.get('accept-language')));
 }
 
 /** Queues a one-line message for the next page the browser sees. */

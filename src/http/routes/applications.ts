@@ -7,7 +7,7 @@ import type { ClientRecord } from '../../oauth2/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
-import { flash, type Render } from '../render.ts';
+import { flash, tr, type Render } from '../render.ts';
 
 export interface ApplicationPageDeps extends ClientDeps {
   render: Render;
@@ -73,7 +73,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     }
     const { client, clientSecret } = await registerClient(result.value, currentUser(ctx).id, deps, actor(ctx));
     if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };
-    flash(ctx, `Application "${client.name}" registered.`);
+    flash(ctx, tr(ctx)('apps.registered', { name: client.name }));
     ctx.redirect(`/o/applications/${client.id}/`);
   });
 
@@ -102,7 +102,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     }
     const { clientSecret } = await updateClient(client, result.value, deps, actor(ctx));
     if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };
-    flash(ctx, 'Application updated.');
+    flash(ctx, tr(ctx)('apps.updated'));
     ctx.redirect(`/o/applications/${client.id}/`);
   });
 
@@ -110,7 +110,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     const client = await load(ctx);
     if (client.clientType !== 'confidential') throw new HttpError(400, 'invalid_request', 'Public applications have no secret.');
     ctx.session!.revealSecret = { id: client.id, secret: await rotateClientSecret(client, deps, actor(ctx)) };
-    flash(ctx, 'A new secret was generated. The old one no longer works.');
+    flash(ctx, tr(ctx)('apps.rotated'));
     ctx.redirect(`/o/applications/${client.id}/`);
   });
 
@@ -121,7 +121,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   router.post(['/:id/delete', '/:id/delete/'], async (ctx) => {
     const client = await load(ctx);
     await deleteClient(client, deps, actor(ctx));
-    flash(ctx, `Application "${client.name}" deleted; its tokens no longer work.`);
+    flash(ctx, tr(ctx)('apps.deleted', { name: client.name }));
     ctx.redirect('/o/applications/');
   });
 

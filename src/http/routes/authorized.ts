@@ -3,7 +3,7 @@ import type { EventSink, GrantStore, TokenStore } from '../../oauth2/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
-import { flash, type Render } from '../render.ts';
+import { flash, tr, type Render } from '../render.ts';
 
 /** The user's side of consent: every application they authorized, and a way to take it back. */
 export function authorizedRoutes(deps: { grants: GrantStore; tokens: TokenStore; events: EventSink; render: Render; scopes: Record<string, string> }): Router {
@@ -33,7 +33,7 @@ export function authorizedRoutes(deps: { grants: GrantStore; tokens: TokenStore;
     await deps.grants.revoke(grant.id, now);
     const revoked = await deps.tokens.revokeByGrant(grant.id, now);
     await deps.events.record({ type: 'consent.revoked', userId: user.id, clientId: grant.clientId, ip: ctx.ip, requestId: ctx.state.requestId, detail: { tokens: revoked } });
-    flash(ctx, `${grant.clientName} can no longer access your account.`);
+    flash(ctx, tr(ctx)('authorized.revoked', { client: grant.clientName }));
     ctx.redirect('/o/authorized_tokens/');
   });
   return router;

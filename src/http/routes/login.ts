@@ -4,7 +4,7 @@ import { authenticate } from '../../accounts/users.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import type { EventSink } from '../../oauth2/store.ts';
 import type { RateLimiter } from '../../storage/rate-limit.ts';
-import type { Render } from '../render.ts';
+import { tr, type Render } from '../render.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { safeNext } from '../safe-next.ts';
 
@@ -42,14 +42,14 @@ export function loginRoutes(deps: LoginDeps): Router {
 
     if (!username || !password) {
       ctx.status = 400;
-      return deps.render(ctx, 'login', { next, values: { username }, errors: { form: 'Enter your username and password.' } });
+      return deps.render(ctx, 'login', { next, values: { username }, errors: { form: tr(ctx)('login.missing') } });
     }
     const user = await authenticate(deps.users, username, password);
     if (!user) {
       await Promise.all([deps.limiter.hit(ipKey, limits.loginPerIp, limits.windowSeconds), deps.limiter.hit(userKey, limits.loginPerUsername, limits.windowSeconds)]);
       await deps.events.record({ type: 'login.failed', ip: ctx.ip, requestId: ctx.state.requestId, detail: { username: username.slice(0, 150) } });
       ctx.status = 400;
-      return deps.render(ctx, 'login', { next, values: { username }, errors: { form: 'That username and password do not match an active account.' } });
+      return deps.render(ctx, 'login', { next, values: { username }, errors: { form: tr(ctx)('login.wrong') } });
     }
     await deps.limiter.reset(userKey);
     // A new session id at login: a session id planted before login is worthless afterwards.
@@ -78,5 +78,5 @@ function tooMany(ctx: Context, deps: LoginDeps, retryAfter: number, username: st
   ctx.set('Retry-After', String(retryAfter));
   ctx.status = 429;
   const minutes = Math.max(1, Math.ceil(retryAfter / 60));
-  deps.render(ctx, 'login', { next, values: { username }, errors: { form: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` } });
+  deps.render(ctx, 'login', { next, values: { username }, errors: { form: tr(ctx)('login.throttled', { minutes }) } });
 }
