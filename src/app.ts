@@ -104,6 +104,13 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const { tokens: ttl } = config;
   const requireToken = createRequireToken(stores.tokens);
+  // The same per-username counter as the login page (see routes/login.ts).
+  const userKey = (u: string) => `login:user:${u.trim().toLowerCase()}`;
+  const passwordThrottle = {
+    retryAfter: async (u: string) => { const s = await limiter.peek(userKey(u), config.rateLimit.loginPerUsername); return s.allowed ? 0 : s.retryAfter; },
+    failed: async (u: string) => { await limiter.hit(userKey(u), config.rateLimit.loginPerUsername, config.rateLimit.windowSeconds); },
+    succeeded: (u: string) => limiter.reset(userKey(u)),
+  };
   // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
   const requireOAuth1 = createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext });
@@ -121,7 +128,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     tokenRoutes({
       ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds,
       grantContext: (ctx) => ({
-        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx),
+        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle,
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),

@@ -47,6 +47,8 @@ export class ServerError extends kind('server_error', 500) {
   constructor(description = 'The server encountered an unexpected condition.', opts?: OAuthErrorOptions) { super(description, opts); }
 }
 export class TemporarilyUnavailable extends kind('temporarily_unavailable', 503) {}
+/** Too many failed attempts for this user or client: the same error code, with 429 and Retry-After. */
+export class TooManyAttempts extends kind('invalid_grant', 429) {}
 // RFC 7009 §2.2.1
 export class UnsupportedTokenType extends kind('unsupported_token_type', 400) {}
 // RFC 6750 §3.1

@@ -119,6 +119,16 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect((await res.json()).error).to.equal('invalid_grant');
     });
 
+    it('counts wrong passwords with the login page: past the limit, 429 with Retry-After, even for the right one', async () => {
+      for (let i = 0; i < 5; i++) expect((await postForm(token, { grant_type: 'password', username: 'owner', password: `guess-${i}` }, cc)).status).to.equal(400);
+      const blocked = await postForm(token, { grant_type: 'password', username: 'owner', password: 'owner-password' }, cc);
+      expect(blocked.status).to.equal(429);
+      expect(Number(blocked.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect((await blocked.json()).error).to.equal('invalid_grant');
+      const { Browser } = await import('../helpers.ts');
+      expect((await new Browser(srv.url).login('owner', 'owner-password')).status).to.equal(429);
+    });
+
     it('refuses clients not registered for the password grant', async () => {
       const s = await codeFlowSetup(srv);
       const res = await postForm(token, { grant_type: 'password', username: 'owner', password: 'owner-password' }, s.auth);

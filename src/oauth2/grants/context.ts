@@ -16,6 +16,13 @@ export interface GrantContext {
   };
   now: number;
   audit: { ip: string | null; requestId: string | null };
+  /** Failed-password counting shared with the login page, so the password grant is no way around it. */
+  passwordThrottle: {
+    /** Seconds to wait before trying again, or 0 when allowed. */
+    retryAfter(username: string): Promise<number>;
+    failed(username: string): Promise<void>;
+    succeeded(username: string): Promise<void>;
+  };
 }
 
 export type GrantParams = Record<string, string>;

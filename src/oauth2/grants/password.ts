@@ -1,5 +1,5 @@
 import { authenticate } from '../../accounts/users.ts';
-import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
+import { InvalidGrant, InvalidRequest, InvalidScope, TooManyAttempts } from '../errors.ts';
 import { mintTokens } from '../issue.ts';
 import { formatScope, mergeScopes, parseScope, resolveScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
@@ -12,11 +12,15 @@ export const parameters: ReadonlySet<string> = new Set(['username', 'password', 
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   if (!params.username || !params.password) throw new InvalidRequest('username and password are required.');
   const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes);
+  const wait = await ctx.passwordThrottle.retryAfter(params.username);
+  if (wait > 0) throw new TooManyAttempts('Too many failed attempts for this user. Try again later.', { headers: { 'Retry-After': String(wait) } });
   const user = await authenticate(ctx.users, params.username, params.password);
   if (!user) {
+    await ctx.passwordThrottle.failed(params.username);
     await ctx.events.record({ type: 'login.failed', clientId: client.clientId, ...ctx.audit, detail: { via: 'password_grant' } });
     throw new InvalidGrant('The resource owner credentials are invalid.');
   }
+  await ctx.passwordThrottle.succeeded(params.username);
   if (scopes.includes('admin') && !user.isAdmin) throw new InvalidScope('Only administrators can be granted the admin scope.');
   const scope = formatScope(scopes);
   const grant = await ctx.grants.upsert(user.id, client.id, mergeScopes((await ctx.grants.find(user.id, client.id))?.scope, scope), ctx.now);
