@@ -32,7 +32,6 @@ import { playgroundRoutes } from './http/routes/playground.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
 import { authorizationServerMetadata } from './oauth2/metadata.ts';
-import { createGraphQL } from './graphql/server.ts';
 import { parseKey } from './oauth1/secret-box.ts';
 import type { ClientDeps } from './oauth2/clients.ts';
 import type { Context, Middleware } from 'koa';
@@ -98,7 +97,10 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   koa.use(ormContext(orm));
   koa.use(sessionMiddleware);
   koa.use(sessionUser(stores.users));
-  koa.use(createGraphQL({ stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }));
+  // graphql-yoga is the heaviest dependency to load: it loads beside start-up, and only /graphql waits for it.
+  const graphql = import('./graphql/server.ts').then((m) => m.createGraphQL({ stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }));
+  graphql.catch(() => {});
+  koa.use(async (ctx, next) => (ctx.path === '/graphql' ? (await graphql)(ctx, next) : next()));
 
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });

@@ -1,0 +1,132 @@
+// The commands: `serve` (default), `migrate`, `createuser`, `createclient`, `cleartokens`, `makemigrations`.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, ConfigError, type GatehouseConfig } from './config.ts';
+import { createApp, type Gatehouse } from './app.ts';
+import { initStorage } from './storage/orm.ts';
+import { clearExpired } from './storage/maintenance.ts';
+import { createUser } from './accounts/users.ts';
+import { createLogger } from './logger.ts';
+import { registerClient } from './oauth2/clients.ts';
+import { validateClientInput } from './oauth2/client-registration.ts';
+import { makeMigration } from './storage/make-migration.ts';
+
+const USAGE = `Usage: npm run gatehouse -- <command>
+  serve                         start the server (default)
+  migrate                       apply database migrations
+  createuser <username> [--admin] [--password P] [--email E]
+  createclient --name N --owner USERNAME [--type confidential|public] [--grant-types authorization-code,...]
+               [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
+  cleartokens                   delete expired codes, tokens and sessions
+  makemigrations                write a migration for entity changes (development)`;
+
+const out = (line: string) => process.stdout.write(line + '\n');
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  let config: GatehouseConfig;
+  try { config = loadConfig(process.env); } catch (e) {
+    if (e instanceof ConfigError) { process.stderr.write(e.message + '\n'); return 2; }
+    throw e;
+  }
+  switch (command) {
+    case 'serve': return serve(config);
+    case 'migrate': {
+      const orm = await initStorage(config, { migrate: false });
+      const applied = await orm.migrator.up();
+      out(applied.length ? `Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}` : 'No migrations to apply.');
+      await orm.close(true);
+      return 0;
+    }
+    case 'createuser': return withApp(config, async (app) => {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { admin: { type: 'boolean' }, password: { type: 'string' }, email: { type: 'string' } } });
+      const username = positionals[0];
+      if (!username) { process.stderr.write(USAGE + '\n'); return 2; }
+      const password = values.password ?? process.env.GATEHOUSE_PASSWORD ?? randomBytes(12).toString('base64url');
+      const r = await app.withContext(() => createUser(app.stores.users, { username, password, email: values.email, isAdmin: values.admin ?? false }));
+      if (!r.ok) { for (const [f, m] of Object.entries(r.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
+      out(`Created ${r.user.isAdmin ? 'admin ' : ''}user "${r.user.username}" (id ${r.user.id}).`);
+      if (!values.password && !process.env.GATEHOUSE_PASSWORD) out(`Password (shown once): ${password}`);
+      return 0;
+    });
+    case 'createclient': return withApp(config, async (app) => {
+      const { values } = parseArgs({ args: rest, options: {
+        name: { type: 'string' }, owner: { type: 'string' }, type: { type: 'string' }, 'grant-types': { type: 'string' },
+        'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
+        'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' }, oauth1: { type: 'boolean' }, 'rsa-public-key-file': { type: 'string' },
+      } });
+      if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
+      return app.withContext(async () => {
+        const owner = await app.stores.users.findByUsername(values.owner!);
+        if (!owner) { process.stderr.write(`No user "${values.owner}".\n`); return 1; }
+        const v = validateClientInput({
+          name: values.name, clientType: values.type, grantTypes: values['grant-types'] ?? 'authorization_code',
+          redirectUris: values['redirect-uris']?.split(',').join('\n'), allowedScopes: values.scopes, skipAuthorization: values['skip-authorization'],
+          allowedOrigins: values['allowed-origins'], tokenEndpointAuthMethod: values['auth-method'], oauth1Enabled: values.oauth1,
+          rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
+        }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) });
+        if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
+        const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);
+        out(`client_id: ${client.clientId}`);
+        if (clientSecret) out(`client_secret: ${clientSecret}\n(the secret is shown only this once)`);
+        return 0;
+      });
+    });
+    case 'cleartokens': {
+      const orm = await initStorage(config);
+      const counts = await clearExpired(orm);
+      for (const [table, n] of Object.entries(counts)) out(`${table}: ${n} expired row(s) deleted`);
+      await orm.close(true);
+      return 0;
+    }
+    case 'makemigrations': {
+      const name = await makeMigration(config);
+      out(name ? `Wrote ${name}` : 'No changes.');
+      return 0;
+    }
+    case 'help': case '--help': case '-h': out(USAGE); return 0;
+    default: process.stderr.write(`Unknown command "${command}".\n${USAGE}\n`); return 2;
+  }
+}
+
+async function withApp(config: GatehouseConfig, fn: (app: Gatehouse) => Promise<number>): Promise<number> {
+  const app = await createApp({ ...config, logRequests: false });
+  try { return await fn(app); } finally { await app.close(); }
+}
+
+async function serve(config: GatehouseConfig): Promise<number> {
+  const started = performance.now();
+  const logger = createLogger();
+  // Without ISSUER the issuer follows the port actually bound (PORT=0 picks one).
+  const app = await createApp({ ...config, issuer: process.env.ISSUER ? config.issuer : undefined }, { logger });
+  await ensureFirstAdmin(app);
+  const { url } = await app.listen(config.port, config.host);
+  logger.info('gatehouse listening', { url, issuer: app.config.issuer, database: config.database.url ? 'postgresql' : config.database.file, readyMs: Math.round(performance.now() - started) });
+  out(`Gatehouse is serving on ${url}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => { logger.info('shutting down', { signal }); resolve(); };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await app.close();
+  return 0;
+}
+
+/** On the very first start the admin is created; a generated password is printed once, never stored in clear. */
+async function ensureFirstAdmin(app: Gatehouse): Promise<void> {
+  await app.withContext(async () => {
+    if ((await app.stores.users.count()) > 0) return;
+    const { username, password: given } = app.config.admin;
+    const password = given ?? randomBytes(15).toString('base64url');
+    const r = await createUser(app.stores.users, { username, password, isAdmin: true });
+    if (!r.ok) throw new Error(`Could not create the first admin: ${JSON.stringify(r.errors)}`);
+    out(`Created the first admin user "${username}".`);
+    if (!given) out(`Admin password (shown only this once): ${password}`);
+  });
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
+  process.stderr.write(`gatehouse: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
