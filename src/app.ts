@@ -14,7 +14,9 @@ import { createRenderer } from './http/render.ts';
 import { accessLog, requestId, ormContext } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { rejectNul } from './http/middleware/reject-nul.ts';
-import { securityHeaders } from './http/middleware/security-headers.ts';
+import { apiSecurityHeaders, securityHeaders } from './http/middleware/security-headers.ts';
+import { isProtocolPath } from './http/paths.ts';
+import compose from 'koa-compose';
 import { sessionUser } from './http/middleware/session-user.ts';
 import { homeRoutes } from './http/routes/home.ts';
 import { loginRoutes } from './http/routes/login.ts';
@@ -28,6 +30,7 @@ import { authorizedRoutes } from './http/routes/authorized.ts';
 import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
 import { createRequireOAuth1, oauth1Routes } from './http/routes/oauth1.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { mount } from './http/mount.ts';
 import { playgroundRoutes } from './http/routes/playground.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
@@ -87,20 +90,9 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     store: stores.sessions,
   }, koa);
 
-  koa.use(requestId());
-  if (config.logRequests) koa.use(accessLog(logger));
-  koa.use(errorHandler(logger, render));
-  koa.use(securityHeaders({ hsts: !config.allowInsecureTransport }));
-  koa.use(protocolCors({ allowAll: config.cors.allowAll, origins: config.cors.origins, registeredOrigins: () => stores.clients.registeredOrigins() }));
-  koa.use(bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }));
-  koa.use(rejectNul());
-  koa.use(ormContext(orm));
-  koa.use(sessionMiddleware);
-  koa.use(sessionUser(stores.users));
   // graphql-yoga is the heaviest dependency to load: it loads beside start-up, and only /graphql waits for it.
   const graphql = import('./graphql/server.ts').then((m) => m.createGraphQL({ stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }));
   graphql.catch(() => {});
-  koa.use(async (ctx, next) => (ctx.path === '/graphql' ? (await graphql)(ctx, next) : next()));
 
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
@@ -117,9 +109,12 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
   const requireOAuth1 = createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext });
   const issuer = () => config.issuer;
-  for (const router of [
+  const oauth1 = oauth1Routes({
+    store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext, realm: 'gatehouse',
+    temporaryTtl: config.tokens.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
+  });
+  const pageRouters = [
     homeRoutes({ render }),
-    healthRoutes({ ping: async () => { await stores.sql.get('select 1 as ok'); } }),
     loginRoutes({ users: stores.users, events: stores.events, limiter, render, limits: config.rateLimit }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
@@ -127,6 +122,12 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, render, issuer,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, now: Date.now(), audit: audit(ctx) }),
     }),
+    authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
+    oauth1,
+    ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, render, issuer })] : []),
+  ];
+  const apiRouters = [
+    healthRoutes({ ping: async () => { await stores.sql.get('select 1 as ok'); } }),
     tokenRoutes({
       ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds,
       grantContext: (ctx) => ({
@@ -137,17 +138,29 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     revokeRoutes({ ...clientDeps, tokens: stores.tokens, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds }),
     introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds }),
     metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
-    authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
-    oauth1Routes({
-      store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext, realm: 'gatehouse',
-      temporaryTtl: config.tokens.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
-    }),
+    oauth1,
     resourceExampleRoutes({ requireToken, requireOAuth1 }),
-    ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, render, issuer })] : []),
-  ]) {
-    koa.use(router.routes());
-    koa.use(router.allowedMethods());
-  }
+  ];
+  const parse = [bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }), rejectNul()];
+  // Pages: sessions, CSP nonces, one EntityManager per request, and the GraphQL admin API (session or token).
+  const pageLane = compose([
+    securityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, ormContext(orm), sessionMiddleware, sessionUser(stores.users),
+    async (ctx, next) => (ctx.path === '/graphql' ? (await graphql)(ctx, next) : next()),
+    ...pageRouters.map(mount),
+  ]);
+  // Protocol endpoints: no session, no ORM fork, prepared SQL only (the hot paths).
+  const apiLane = compose([
+    apiSecurityHeaders({ hsts: !config.allowInsecureTransport }),
+    protocolCors({ allowAll: config.cors.allowAll, origins: config.cors.origins, registeredOrigins: () => stores.clients.registeredOrigins() }),
+    ...parse,
+    ...apiRouters.map(mount),
+  ]);
+
+  koa.use(requestId());
+  if (config.logRequests) koa.use(accessLog(logger));
+  koa.use(errorHandler(logger, render));
+  koa.use((ctx, next) => (isProtocolPath(ctx.path) && ctx.path !== '/graphql' ? apiLane(ctx, next) : pageLane(ctx, next)));
+
 
   let server: Server | undefined;
   const withContext = <T>(fn: () => Promise<T>) => RequestContext.create(orm.em, fn);

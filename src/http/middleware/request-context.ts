@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { Logger } from '../../logger.ts';
-import { isProtocolPath } from '../paths.ts';
 
 /** Gives every request an id (echoed as X-Request-Id, used in logs and audit events). */
 export function requestId(): Middleware {
@@ -26,6 +25,5 @@ export function accessLog(logger: Logger): Middleware {
 
 /** One EntityManager per request (DESIGN rule 7): repositories resolve `orm.em` to this fork. */
 export function ormContext(orm: MikroORM): Middleware {
-  // Protocol endpoints (except GraphQL) use prepared SQL and skip the per-request fork.
-  return (ctx, next) => (isProtocolPath(ctx.path) && ctx.path !== '/graphql' ? next() : RequestContext.create(orm.em, next));
+  return (_ctx, next) => RequestContext.create(orm.em, next);
 }

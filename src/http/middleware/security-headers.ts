@@ -1,8 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 
+/** Machine-facing answers (JSON) need no nonce: one fixed, deny-everything policy. */
+export function apiSecurityHeaders(opts: { hsts: boolean }): Middleware {
+  return async (ctx, next) => {
+    await next();
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+  };
+}
+
 /**
- * Headers every response carries. HTML pages get a strict CSP with a per-response nonce for anything
+ * Headers every page carries. HTML pages get a strict CSP with a per-response nonce for anything
  * inline; no Gatehouse page may be framed (clickjacking on consent pages would grant access).
  */
 export function securityHeaders(opts: { hsts: boolean }): Middleware {

@@ -1,13 +1,10 @@
 import type { Context, Middleware } from 'koa';
 import type { UserStore } from '../../accounts/store.ts';
 import { HttpError } from './errors.ts';
-import { isProtocolPath } from '../paths.ts';
 
 /** Loads the logged-in user (if any) into ctx.state.user; inactive users are treated as logged out. */
 export function sessionUser(users: UserStore): Middleware {
   return async (ctx, next) => {
-    // Protocol endpoints authenticate clients and tokens, never browsers (GraphQL accepts both).
-    if (isProtocolPath(ctx.path) && ctx.path !== '/graphql') return next();
     const id = ctx.session?.userId;
     if (typeof id === 'number') {
       const user = await users.findById(id);
