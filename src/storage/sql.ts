@@ -49,7 +49,7 @@ export async function createSql(orm: Orm): Promise<Sql> {
   // Group commit: writes queued during one turn of the event loop share one transaction, so fifty concurrent
   // token requests pay for one WAL commit, not fifty. Each job runs in its own savepoint (a failing one rolls
   // back alone), and every caller's promise resolves only after the commit: nothing is answered before it is stored.
-  type Job = { fn: (tx: SyncSql) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void; result?: unknown; error?: unknown; failed?: boolean };
+  type Job = { fn: (tx: SyncSql) => unknown; savepoint: boolean; resolve: (v: unknown) => void; reject: (e: unknown) => void; result?: unknown; error?: unknown; failed?: boolean };
   let queue: Job[] = [];
   let scheduled = false;
   const flush = () => {
@@ -59,7 +59,8 @@ export async function createSql(orm: Orm): Promise<Sql> {
     try {
       native.transaction(() => {
         for (const j of jobs) {
-          try { j.result = native.transaction(() => j.fn(sync))(); } catch (e) { j.error = e; j.failed = true; }
+          // A single statement that fails undoes itself (SQLite statement journal); several need a savepoint.
+          try { j.result = j.savepoint ? native.transaction(() => j.fn(sync))() : j.fn(sync); } catch (e) { j.error = e; j.failed = true; }
         }
       })();
     } catch (e) {
@@ -68,8 +69,8 @@ export async function createSql(orm: Orm): Promise<Sql> {
     }
     for (const j of jobs) (j.failed ? j.reject(j.error) : j.resolve(j.result));
   };
-  const enqueue = <T>(fn: (tx: SyncSql) => T) => new Promise<T>((resolve, reject) => {
-    queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+  const enqueue = <T>(fn: (tx: SyncSql) => T, savepoint = true) => new Promise<T>((resolve, reject) => {
+    queue.push({ fn, savepoint, resolve: resolve as (v: unknown) => void, reject });
     if (!scheduled) { scheduled = true; setImmediate(flush); }
   });
   return {
@@ -77,8 +78,8 @@ export async function createSql(orm: Orm): Promise<Sql> {
     stats,
     get: async (sql, params) => sync.get(sql, params),
     all: async (sql, params) => sync.all(sql, params),
-    run: (sql, params) => enqueue((tx) => tx.run(sql, params)),
-    insert: (sql, params = []) => enqueue(() => Number(stmt(sql).run(...params).lastInsertRowid)),
+    run: (sql, params) => enqueue((tx) => tx.run(sql, params), false),
+    insert: (sql, params = []) => enqueue(() => Number(stmt(sql).run(...params).lastInsertRowid), false),
     atomic: (fn) => enqueue(fn),
   };
 }
