@@ -4,21 +4,32 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'n
 
 export interface PresentedClientCredentials { method: ClientAuthMethod; clientId: string; clientSecret?: string }
 
+const malformed = () => new InvalidClient('The Authorization header is malformed.');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** RFC 6749 §2.3.1 / Appendix B: the id and secret inside Basic are application/x-www-form-urlencoded. */
 function formDecode(s: string): string {
-  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { throw new InvalidClient('The Authorization header is malformed.'); }
+  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { throw malformed(); }
 }
 
 const formEncode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
 
+// RFC 7617 §2 / RFC 4648 §4: standard base64; padding is tolerated missing, other alphabets are not.
+const BASIC = /^basic(?:\s+([A-Za-z0-9+/]+={0,2}))?\s*$/i;
+
 export function parseBasicAuthorization(header: string): { clientId: string; clientSecret: string } {
-  const m = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-  if (!m) throw new InvalidClient('The Authorization header is malformed.');
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const m = BASIC.exec(header);
+  if (!m?.[1]) throw malformed();
+  const bytes = Buffer.from(m[1], 'base64');
+  // Node's decoder skips junk silently; re-encoding must give the input back, or it was not base64.
+  if (bytes.toString('base64').replace(/=+$/, '') !== m[1].replace(/=+$/, '')) throw malformed();
+  let decoded: string;
+  try { decoded = strictUtf8.decode(bytes); } catch { throw malformed(); }
+  // RFC 6749 §2.3.1: the id is form-encoded, so the first colon is the separator; the secret may hold more.
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw new InvalidClient('The Authorization header is malformed.');
+  if (colon < 0) throw malformed();
   const clientId = formDecode(decoded.slice(0, colon));
-  if (!clientId) throw new InvalidClient('The Authorization header is malformed.');
+  if (!clientId) throw malformed();
   return { clientId, clientSecret: formDecode(decoded.slice(colon + 1)) };
 }
 
@@ -30,7 +41,8 @@ export function extractClientCredentials(input: { authorization?: string; body: 
   }
   const bodyId = body.client_id as string | undefined;
   const bodySecret = body.client_secret as string | undefined;
-  if (input.authorization && /^basic\s/i.test(input.authorization)) {
+  // Other schemes (Bearer, OAuth) belong to other layers; a bare `Basic` is still a malformed Basic header.
+  if (input.authorization && /^basic(?:\s|$)/i.test(input.authorization)) {
     const basic = parseBasicAuthorization(input.authorization);
     // RFC 6749 §2.3: the client MUST NOT use more than one authentication method in each request.
     if (bodySecret !== undefined) throw new InvalidRequest('Use one client authentication method, not Basic and client_secret together.');

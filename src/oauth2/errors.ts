@@ -1,35 +1,46 @@
 // Errors named after their RFC codes (DESIGN rule 2): the class fixes the code and the HTTP status.
 
-export interface OAuthErrorOptions { fatal?: boolean; headers?: Record<string, string> }
+export interface OAuthErrorOptions { fatal?: boolean; headers?: Record<string, string>; uri?: string }
+
+/** What a subclass fixes; read from the constructor so the instance fields can stay readonly. */
+interface Kind { error: string; status: number; defaults: OAuthErrorOptions }
+
+const GENERIC: Kind = { error: 'server_error', status: 500, defaults: {} };
 
 export class OAuthError extends Error {
-  error = 'server_error';
-  status = 500;
+  /** The RFC error code, e.g. `invalid_grant`. */
+  readonly error: string;
+  readonly status: number;
   readonly description: string;
   /** True when the error must never be sent to the client's redirect URI (unknown client, bad redirect_uri). */
-  fatal: boolean;
-  headers: Record<string, string>;
-  uri: string | undefined;
+  readonly fatal: boolean;
+  readonly headers: Record<string, string>;
+  /** RFC 6749 §5.2 error_uri, when there is a page explaining the error. */
+  readonly uri: string | undefined;
   constructor(description?: string, opts: OAuthErrorOptions = {}) {
     super(description ?? 'The request could not be completed.');
+    // Static members are inherited, so `InvalidRequest.kind` finds the one `kind()` declared.
+    const k = (new.target as unknown as { kind?: Kind }).kind ?? GENERIC;
     this.name = new.target.name;
+    this.error = k.error;
+    this.status = k.status;
     this.description = this.message;
-    this.fatal = opts.fatal ?? false;
-    this.headers = { ...(opts.headers ?? {}) };
+    this.fatal = opts.fatal ?? k.defaults.fatal ?? false;
+    this.headers = { ...k.defaults.headers, ...opts.headers };
+    this.uri = opts.uri ?? k.defaults.uri;
   }
-  toJSON(): { error: string; error_description?: string } {
-    return { error: this.error, error_description: this.description };
+  toJSON(): { error: string; error_description?: string; error_uri?: string } {
+    const out: { error: string; error_description?: string; error_uri?: string } = { error: this.error };
+    if (this.description) out.error_description = this.description;
+    if (this.uri) out.error_uri = this.uri;
+    return out;
   }
 }
 
-/** Declares a subclass with a fixed code and status (and default headers). */
+/** Declares a subclass with a fixed code and status (and default options). */
 function kind(error: string, status: number, defaults: OAuthErrorOptions = {}) {
   return class extends OAuthError {
-    constructor(description?: string, opts: OAuthErrorOptions = {}) {
-      super(description, { ...defaults, ...opts, headers: { ...(defaults.headers ?? {}), ...(opts.headers ?? {}) } });
-      this.error = error;
-      this.status = status;
-    }
+    static readonly kind: Kind = { error, status, defaults };
   };
 }
 
@@ -54,7 +65,7 @@ export class UnsupportedTokenType extends kind('unsupported_token_type', 400) {}
 // RFC 6750 §3.1
 export class InvalidToken extends kind('invalid_token', 401) {}
 export class InsufficientScope extends kind('insufficient_scope', 403) {}
-// Errors the authorization endpoint must show on a page, never redirect (RFC 6749 §4.1.2.1).
+// RFC 6749 §4.1.2.1: the authorization endpoint MUST NOT redirect for these; it shows a page instead.
 export class InvalidRedirectUri extends kind('invalid_request', 400, { fatal: true }) {}
 export class InvalidClientId extends kind('invalid_client', 400, { fatal: true }) {}
 

@@ -6,7 +6,8 @@ const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:',
 /** A human-readable problem with a URI someone wants to register, or null when it is acceptable. */
 export function validateRedirectUriForRegistration(uri: string, opts: { allowInsecureTransport: boolean }): string | null {
   if (uri.length > 2000) return 'is longer than 2000 characters';
-  if (/[\s\x00-\x1f\x7f]/.test(uri)) return 'contains spaces or control characters';
+  // Browsers read a backslash as a slash in http(s) URLs, so it could hide a different host from a reviewer.
+  if (/[\s\x00-\x1f\x7f\\]/.test(uri)) return 'contains spaces, backslashes or control characters';
   let url: URL;
   // RFC 6749 §3.1.2: the redirection endpoint URI MUST be an absolute URI.
   try { url = new URL(uri); } catch { return 'is not an absolute URI'; }
@@ -14,6 +15,9 @@ export function validateRedirectUriForRegistration(uri: string, opts: { allowIns
   if (uri.includes('#')) return 'must not contain a fragment (#)';
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return `uses the ${url.protocol} scheme, which cannot be a redirect target`;
   if (url.username || url.password) return 'must not contain a user name or password';
+  // WHATWG parsing would turn `https:evil.example` into a host; only the plain `scheme://host` form is registered.
+  const web = url.protocol === 'https:' || url.protocol === 'http:';
+  if (web && !/^https?:\/\/[^/?#]/i.test(uri)) return 'must be written as scheme://host/path';
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:') {
     // RFC 6749 §3.1.2.1 / RFC 8252 §7.3: plain http only for loopback, unless insecure transport is allowed.

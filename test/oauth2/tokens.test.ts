@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import {
+  generateClientId, generateClientSecret, generateToken, hashClientSecret, hashToken, timingSafeEqualString, verifyClientSecret,
+} from '../../src/oauth2/tokens.ts';
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const bits = (s: string) => Buffer.from(s, 'base64url').length * 8;
+
+describe('RFC 6749 §10.10 credential guessing: generated values', () => {
+  it('tokens are 256 bits of base64url by default, and distinct', () => {
+    const t = generateToken();
+    expect(t).to.match(B64URL);
+    expect([t.length, bits(t)]).to.deep.equal([43, 256]);
+    expect(new Set(Array.from({ length: 200 }, () => generateToken())).size).to.equal(200);
+  });
+
+  it('the size can be asked for in bytes', () => {
+    expect(bits(generateToken(16))).to.equal(128);
+    expect(bits(generateToken(64))).to.equal(512);
+  });
+
+  it('client ids carry at least 128 bits and are URL-safe', () => {
+    const id = generateClientId();
+    expect(id).to.match(B64URL);
+    expect(bits(id)).to.be.at.least(128);
+    expect(generateClientId()).to.not.equal(id);
+  });
+
+  it('client secrets carry at least 256 bits and are URL-safe', () => {
+    const s = generateClientSecret();
+    expect(s).to.match(B64URL);
+    expect(bits(s)).to.be.at.least(256);
+    expect(generateClientSecret()).to.not.equal(s);
+  });
+});
+
+describe('RFC 6819 §5.1.4.1.3 secrets at rest', () => {
+  describe('token lookup hash', () => {
+    it('is SHA-256 hex (FIPS 180-2 "abc" vector)', () => {
+      expect(hashToken('abc')).to.equal('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    });
+    it('is deterministic, 64 hex characters, and never the token itself', () => {
+      const t = generateToken();
+      expect(hashToken(t)).to.equal(hashToken(t)).and.match(/^[0-9a-f]{64}$/);
+      expect(hashToken(t)).to.not.equal(t);
+      expect(hashToken(t + 'x')).to.not.equal(hashToken(t));
+    });
+  });
+
+  describe('client secret hash: HMAC-SHA-256 under a pepper, scheme recorded', () => {
+    const pepper = 'server-side pepper';
+
+    it('matches RFC 4231 test case 2 and is labelled hmac-sha256$', () => {
+      const expected = Buffer.from('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843', 'hex').toString('base64url');
+      expect(hashClientSecret('what do ya want for nothing?', 'Jefe')).to.equal(`hmac-sha256$${expected}`);
+    });
+
+    it('verifies the right secret', () => {
+      const secret = generateClientSecret();
+      expect(verifyClientSecret(secret, hashClientSecret(secret, pepper), pepper)).to.equal(true);
+    });
+
+    it('refuses a wrong secret, including a prefix or an extension of the right one', () => {
+      const secret = generateClientSecret();
+      const stored = hashClientSecret(secret, pepper);
+      for (const guess of ['', 'x', secret.slice(0, -1), secret + 'x', secret.toUpperCase()]) expect(verifyClientSecret(guess, stored, pepper), guess).to.equal(false);
+    });
+
+    it('refuses the right secret under the wrong pepper (a stolen database alone cannot check guesses)', () => {
+      const stored = hashClientSecret('s3cret', pepper);
+      expect(verifyClientSecret('s3cret', stored, 'another pepper')).to.equal(false);
+      expect(hashClientSecret('s3cret', 'another pepper')).to.not.equal(stored);
+    });
+
+    it('accepts a Buffer pepper, equivalent to the same bytes as a string', () => {
+      const stored = hashClientSecret('s3cret', Buffer.from(pepper));
+      expect(stored).to.equal(hashClientSecret('s3cret', pepper));
+      expect(verifyClientSecret('s3cret', stored, Buffer.from(pepper))).to.equal(true);
+    });
+
+    it('refuses unknown schemes, tampering and malformed stored values without throwing', () => {
+      const stored = hashClientSecret('s3cret', pepper);
+      for (const bad of ['', 'hmac-sha256$', stored.replace('hmac-sha256$', 'scrypt$'), stored.replace('hmac-sha256$', 'HMAC-SHA256$'), stored.slice(0, -1),
+        stored + 'A', 's3cret', `plain$s3cret`]) expect(verifyClientSecret('s3cret', bad, pepper), bad).to.equal(false);
+    });
+  });
+});
+
+describe('timing-safe string comparison', () => {
+  it('is true only for identical strings', () => {
+    expect(timingSafeEqualString('abc', 'abc')).to.equal(true);
+    expect(timingSafeEqualString('', '')).to.equal(true);
+    expect(timingSafeEqualString('ünï©ødé', 'ünï©ødé')).to.equal(true);
+    expect(timingSafeEqualString('abc', 'abd')).to.equal(false);
+    expect(timingSafeEqualString('abc', 'ABC')).to.equal(false);
+  });
+
+  it('unequal lengths are false, never an exception', () => {
+    for (const [a, b] of [['abc', 'abcd'], ['', 'a'], ['a'.repeat(1000), 'a']]) expect(timingSafeEqualString(a, b), `${a.length}/${b.length}`).to.equal(false);
+  });
+});
