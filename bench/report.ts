@@ -1,50 +1,175 @@
-// Results as a markdown table and a hand-written SVG plot (no plotting dependency).
+// Results as markdown tables and a hand-written SVG plot (no plotting dependency).
+
+export interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Server CPU (utime + stime from /proc/<pid>/stat) per request, µs. */
+  cpuUsPerReq: number;
+  /** VmRSS after the run, and VmHWM (peak), MB. */
+  rssMb: number;
+  peakMb: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  /** CPU used on the machine by neither server nor load generator during the run, % of all cores (noise). */
+  otherCpuPct: number;
+  /** Steal time during the run (the hypervisor ran something else while this VM wanted the CPU), % of the server's core when pinned, else of all cores (noise). */
+  stealPct: number;
+}
 
 export interface Row {
   scenario: string;
+  scenarioId: string;
   stored: number;
   connections: number;
-  gatehouse: { rps: number; p50: number; p99: number; cpuUsPerReq: number; rssMb: number; non2xx: number };
-  baseline: { rps: number; p50: number; p99: number; cpuUsPerReq: number; rssMb: number } | null;
+  gatehouse: Sample;
+  baseline: Sample | null;
+  /** Every round's req/s, in run order, to show the spread behind the median. */
+  gatehouseRounds: number[];
+  baselineRounds: number[];
+}
+
+export interface Startup { stored: number; npmStartMs: number[]; nodeMs: number[] }
+
+export interface Meta {
+  command: string;
+  machine: string;
+  /** Gatehouse source measured: commit, and whether src/ had uncommitted changes. */
+  source: string;
+  rounds: number;
+  duration: number;
+  date: string;
+  totalSeconds: number;
+  fixtures: { stored: number; accessRows: number; refreshRows: number; clients: number; sizeMb: number; minted: number; refreshPool: number }[];
+  startup: Startup[];
 }
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
-const f1 = (n: number) => n.toFixed(1);
+const f1 = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
+export const ratio = (r: Row) => (r.baseline && r.baseline.rps > 0 ? r.gatehouse.rps / r.baseline.rps : NaN);
+const x2 = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
 
-export function markdown(rows: Row[], meta: { command: string; machine: string; startupMs: number[]; rounds: number }): string {
+export function resultsTable(rows: Row[]): string {
   const lines = [
-    `Command: \`${meta.command}\`  `,
-    `Machine: ${meta.machine}  `,
-    `Median of ${meta.rounds} alternating round(s); server pinned to one core. \`npm start\` ready on an existing database: ${meta.startupMs.map((m) => `${Math.round(m)} ms`).join(', ')}.`,
-    '',
-    '| scenario | stored tokens | conns | Gatehouse req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | bare Koa req/s | bare p99 ms | ratio |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | stored tokens | conns | Gatehouse req/s | p50 ms | p99 ms | CPU µs/req | RSS MB (peak) | bare Koa req/s | bare p99 ms | bare CPU µs/req | ratio | other CPU % | server-core steal % |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    const b = r.baseline;
-    lines.push(`| ${r.scenario}${r.gatehouse.non2xx ? ` (${r.gatehouse.non2xx} non-2xx)` : ''} | ${f0(r.stored)} | ${r.connections} | ${f0(r.gatehouse.rps)} | ${f1(r.gatehouse.p50)} | ${f1(r.gatehouse.p99)} | ${f0(r.gatehouse.cpuUsPerReq)} | ${f0(r.gatehouse.rssMb)} | ${b ? f0(b.rps) : '—'} | ${b ? f1(b.p99) : '—'} | ${b ? `${(r.gatehouse.rps / b.rps).toFixed(2)}×` : '—'} |`);
+    const g = r.gatehouse, b = r.baseline;
+    const bad = g.non2xx + g.errors;
+    lines.push(`| ${r.scenario}${bad ? ` (${bad} non-2xx/errors)` : ''} | ${f0(r.stored)} | ${r.connections} | ${f0(g.rps)} | ${f1(g.p50)} | ${f1(g.p99)} | ${f0(g.cpuUsPerReq)} | ${f0(g.rssMb)} (${f0(g.peakMb)}) | ${b ? f0(b.rps) : '—'} | ${b ? f1(b.p99) : '—'} | ${b ? f0(b.cpuUsPerReq) : '—'} | ${x2(ratio(r))} | ${f0(g.otherCpuPct)} | ${f0(g.stealPct)} |`);
   }
-  return lines.join('\n') + '\n';
+  return lines.join('\n');
 }
 
-/** Throughput and p99 against connections for one scenario, Gatehouse beside the baseline. */
-export function svg(rows: Row[], scenario: string): string {
-  const pts = rows.filter((r) => r.scenario === scenario).sort((a, b) => a.connections - b.connections);
-  const W = 720, H = 300, pad = 50;
-  const conns = pts.map((p) => p.connections);
-  const x = (i: number) => pad + (i * (W / 2 - pad * 1.5)) / Math.max(1, conns.length - 1);
-  const panel = (title: string, left: number, get: (r: Row) => [number, number]) => {
-    const max = Math.max(1, ...pts.flatMap((p) => get(p)));
-    const y = (v: number) => H - pad - (v / max) * (H - pad * 2);
-    const line = (k: 0 | 1, color: string) => `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p, i) => `${left + x(i)},${y(get(p)[k])}`).join(' ')}"/>`;
-    const ticks = conns.map((c, i) => `<text x="${left + x(i)}" y="${H - pad + 16}" font-size="11" text-anchor="middle">${c}</text>`).join('');
-    return `<g><text x="${left + W / 4}" y="20" font-size="13" text-anchor="middle">${title}</text>${line(0, '#1f5fbf')}${line(1, '#999')}${ticks}
-      <text x="${left + pad - 6}" y="${pad}" font-size="10" text-anchor="end">${Math.round(max)}</text><text x="${left + W / 4}" y="${H - 8}" font-size="11" text-anchor="middle">connections</text></g>`;
+export function roundsTable(rows: Row[]): string {
+  const lines = ['| scenario | stored | conns | Gatehouse req/s per round | bare Koa req/s per round |', '| --- | ---: | ---: | --- | --- |'];
+  for (const r of rows) lines.push(`| ${r.scenario} | ${f0(r.stored)} | ${r.connections} | ${r.gatehouseRounds.map(f0).join(', ')} | ${r.baselineRounds.map(f0).join(', ') || '—'} |`);
+  return lines.join('\n');
+}
+
+export interface Target { target: string; measured: string; met: boolean | null }
+
+export function targets(rows: Row[], meta: Meta, mainConns: number): Target[] {
+  const small = Math.min(...rows.map((r) => r.stored));
+  const large = Math.max(...rows.map((r) => r.stored));
+  const at = (id: string, stored: number, conns = mainConns) => rows.find((r) => r.scenarioId === id && r.stored === stored && r.connections === conns);
+  const out: Target[] = [];
+  const ratioTarget = (id: string, label: string, min: number) => {
+    const r = at(id, small);
+    if (r) out.push({ target: `${label} ≥ ${min.toFixed(2)}× bare Koa`, measured: x2(ratio(r)), met: ratio(r) >= min });
   };
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+  ratioTarget('client_credentials', 'token issuance (client_credentials)', 0.6);
+  ratioTarget('introspect', 'introspection', 0.75);
+  ratioTarget('hello', '/api/hello', 0.75);
+  for (const r of rows.filter((x) => x.connections === 50 && x.stored === small)) out.push({ target: `p99 < 40 ms at 50 connections: ${r.scenario}`, measured: `${f1(r.gatehouse.p99)} ms`, met: r.gatehouse.p99 < 40 });
+  if (large > small) {
+    for (const r of rows.filter((x) => x.stored === large)) {
+      const s = at(r.scenarioId, small, r.connections);
+      if (s) out.push({ target: `throughput at ${f0(large)} ≥ 0.90× of at ${f0(small)}: ${r.scenario}`, measured: x2(r.gatehouse.rps / s.gatehouse.rps), met: r.gatehouse.rps / s.gatehouse.rps >= 0.9 });
+    }
+    const rss = Math.max(...rows.filter((x) => x.stored === large).map((x) => x.gatehouse.rssMb));
+    const peak = Math.max(...rows.filter((x) => x.stored === large).map((x) => x.gatehouse.peakMb));
+    out.push({ target: `RSS < 200 MB with ${f0(large)} tokens`, measured: `${f0(rss)} MB after load (peak ${f0(peak)} MB)`, met: rss < 200 });
+  } else {
+    out.push({ target: 'throughput at 1M tokens ≥ 0.90× of at 10k', measured: 'not measured (run with --large)', met: null });
+    out.push({ target: 'RSS < 200 MB with 1M tokens', measured: `not measured (run with --large); at ${f0(small)}: ${f0(Math.max(...rows.map((x) => x.gatehouse.rssMb)))} MB`, met: null });
+  }
+  for (const s of meta.startup) {
+    const m = median(s.npmStartMs);
+    out.push({ target: `\`npm start\` ready < 1 s on an existing DB (${f0(s.stored)} tokens)`, measured: `${f0(m)} ms median (${s.npmStartMs.map(f0).join(', ')})${s.nodeMs.length ? `; node directly ${f0(median(s.nodeMs))} ms (${s.nodeMs.map(f0).join(', ')})` : ''}`, met: m < 1000 });
+  }
+  return out;
+}
+
+export function markdown(rows: Row[], meta: Meta, mainConns: number): string {
+  const t = targets(rows, meta, mainConns);
+  return [
+    `Command: \`${meta.command}\` (${meta.date}, took ${Math.round(meta.totalSeconds)} s)  `,
+    `Machine: ${meta.machine}  `,
+    `Source: ${meta.source}  `,
+    `Median of ${meta.rounds} alternating round(s) of ${meta.duration} s per measurement; every measurement starts a fresh server (Gatehouse on a fresh copy of the seeded database).`,
+    '',
+    `Fixtures: ${meta.fixtures.map((f) => `${f0(f.stored)} → access_tokens ${f0(f.accessRows)} rows, refresh_tokens ${f0(f.refreshRows)} rows (refresh pool ${f0(f.refreshPool)}, of which ${f.minted} from real password grants), ${f.clients} clients, ${f0(f.sizeMb)} MB`).join('; ')}.`,
+    '',
+    resultsTable(rows),
+    '',
+    '### Targets',
+    '',
+    '| target | measured | met |',
+    '| --- | --- | :---: |',
+    ...t.map((x) => `| ${x.target} | ${x.measured} | ${x.met === null ? 'n/a' : x.met ? 'yes' : '**no**'} |`),
+    '',
+    '### Per-round req/s (spread behind the medians)',
+    '',
+    roundsTable(rows),
+    '',
+  ].join('\n');
+}
+
+/** Throughput and p99 against connections for one scenario, Gatehouse beside the baseline, log-spaced x axis. */
+export function svg(rows: Row[], scenarioId: string, stored: number): string {
+  const pts = rows.filter((r) => r.scenarioId === scenarioId && r.stored === stored).sort((a, b) => a.connections - b.connections);
+  if (!pts.length) return '';
+  const W = 860, H = 340, left = 64, right = 20, top = 40, bottom = 60, gap = 70;
+  const pw = (W - left - right - gap) / 2, ph = H - top - bottom;
+  const lx = (c: number) => Math.log10(c);
+  const xmin = lx(pts[0].connections), xmax = lx(pts[pts.length - 1].connections);
+  const x = (c: number) => (xmax === xmin ? pw / 2 : ((lx(c) - xmin) / (xmax - xmin)) * pw);
+  const nice = (v: number) => { const p = 10 ** Math.floor(Math.log10(v)); return [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= v)!; };
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const panel = (x0: number, title: string, unit: string, get: (s: Sample) => number) => {
+    const vals = pts.flatMap((p) => [get(p.gatehouse), p.baseline ? get(p.baseline) : 0]);
+    const max = nice(Math.max(1, ...vals) * 1.05);
+    const y = (v: number) => top + ph - (v / max) * ph;
+    const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => `<line x1="${x0}" x2="${x0 + pw}" y1="${y(f * max)}" y2="${y(f * max)}" stroke="#e5e5e5"/><text x="${x0 - 6}" y="${y(f * max) + 4}" font-size="11" text-anchor="end" fill="#555">${f ? f1(f * max) : '0'}</text>`).join('');
+    const xt = pts.map((p) => `<line x1="${x0 + x(p.connections)}" x2="${x0 + x(p.connections)}" y1="${top + ph}" y2="${top + ph + 4}" stroke="#555"/><text x="${x0 + x(p.connections)}" y="${top + ph + 18}" font-size="11" text-anchor="middle" fill="#555">${p.connections}</text>`).join('');
+    const series = (color: string, pick: (r: Row) => Sample | null, label: string) => {
+      const ps = pts.filter((p) => pick(p)).map((p) => [x0 + x(p.connections), y(get(pick(p)!))] as const);
+      return `<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${ps.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>${ps.map(([a, b], i) => `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3.5" fill="${color}"><title>${label} ${pts[i].connections} conns: ${f1(get(pick(pts[i])!))} ${unit}</title></circle>`).join('')}`;
+    };
+    return `<g>${grid}<line x1="${x0}" x2="${x0 + pw}" y1="${top + ph}" y2="${top + ph}" stroke="#555"/>${xt}
+  <text x="${x0 + pw / 2}" y="${top - 14}" font-size="14" font-weight="bold" text-anchor="middle">${esc(title)}</text>
+  <text x="${x0 + pw / 2}" y="${top + ph + 36}" font-size="12" text-anchor="middle" fill="#333">connections (log scale)</text>
+  ${series('#9a9a9a', (r) => r.baseline, 'bare Koa')}${series('#1f5fbf', (r) => r.gatehouse, 'Gatehouse')}</g>`;
+  };
+  const p99limit = (() => {
+    const vals = pts.flatMap((p) => [p.gatehouse.p99, p.baseline?.p99 ?? 0]);
+    const max = nice(Math.max(1, ...vals) * 1.05);
+    if (40 > max) return '';
+    const yy = top + ph - (40 / max) * ph;
+    const x0 = left + pw + gap;
+    return `<line x1="${x0}" x2="${x0 + pw}" y1="${yy}" y2="${yy}" stroke="#c0392b" stroke-dasharray="5,4"/><text x="${x0 + pw - 2}" y="${yy - 4}" font-size="10" text-anchor="end" fill="#c0392b">40 ms target</text>`;
+  })();
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">
   <rect width="100%" height="100%" fill="#fff"/>
-  ${panel(`${scenario}: req/s`, 0, (r) => [r.gatehouse.rps, r.baseline?.rps ?? 0])}
-  ${panel('p99 latency (ms)', W / 2, (r) => [r.gatehouse.p99, r.baseline?.p99 ?? 0])}
-  <text x="${pad}" y="${H - 24}" font-size="11" fill="#1f5fbf">— Gatehouse</text><text x="${pad + 90}" y="${H - 24}" font-size="11" fill="#999">— bare Koa</text>
-</svg>\n`;
+  ${panel(left, `${pts[0].scenario}: throughput (req/s)`, 'req/s', (s) => s.rps)}
+  ${panel(left + pw + gap, 'p99 latency (ms)', 'ms', (s) => s.p99)}
+  ${p99limit}
+  <g font-size="12"><rect x="${left}" y="${H - 16}" width="14" height="4" fill="#1f5fbf"/><text x="${left + 20}" y="${H - 10}">Gatehouse (${f0(stored)} stored tokens, one core)</text>
+  <rect x="${left + 300}" y="${H - 16}" width="14" height="4" fill="#9a9a9a"/><text x="${left + 320}" y="${H - 10}">bare Koa + @koa/router + koa-bodyparser</text></g>
+</svg>
+`;
 }

@@ -1,103 +1,192 @@
-// `npm run bench [-- --quick | --rounds N | --large | --duration S]`: every scenario against a freshly started
-// Gatehouse (production mode, SQLite file, one core) and a bare Koa baseline, alternating, in the same run.
+// `npm run bench [-- --quick | --large | --rounds N | --duration S | --out DIR | --only a,b]`
+//
+// Every scenario against a freshly started Gatehouse (production mode, SQLite file in a temp dir, a fresh copy of the
+// seeded database, pinned to one core) and a bare Koa baseline (bench/baseline.ts) on the same core, alternating
+// Gatehouse-first and baseline-first between rounds, in the same run. The load generator (this process) runs on the
+// other core. Reported values are medians over the rounds.
 import { parseArgs } from 'node:util';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import { benchEnv, cli, cpuMicros, HAS_TASKSET, rssMb, start, stop } from './server.ts';
-import { seed } from './seed.ts';
-import { SCENARIOS, type Fixture, type Scenario } from './scenarios.ts';
+import { ADMIN_PASSWORD, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, SERVER_CORE, start, stop, type Running } from './server.ts';
+import { buildFixture, freshCopy, type Fixture } from './fixture.ts';
+import { CODE_ROUND, SCENARIOS, type Scenario } from './scenarios.ts';
 import { codeRounds } from './code-round.ts';
-import { markdown, svg, type Row } from './report.ts';
+import { markdown, svg, type Meta, type Row, type Sample, type Startup } from './report.ts';
 
 const { values: opt } = parseArgs({ options: {
-  quick: { type: 'boolean', default: false }, large: { type: 'boolean', default: false },
-  rounds: { type: 'string' }, duration: { type: 'string' }, out: { type: 'string' },
+  quick: { type: 'boolean', default: false },
+  large: { type: 'boolean', default: false },
+  rounds: { type: 'string' },
+  duration: { type: 'string' },
+  connections: { type: 'string' },
+  out: { type: 'string' },
+  only: { type: 'string' },
+  'no-sweep': { type: 'boolean', default: false },
+  'keep-temp': { type: 'boolean', default: false },
 } });
 
-// The load generator stays off the server's core.
+// The load generator stays off the server's core: re-run this script pinned to the other one.
 if (HAS_TASKSET && !process.env.BENCH_PINNED) {
-  const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
+  const r = spawnSync('taskset', ['-c', LOAD_CORE, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
   process.exit(r.status ?? 1);
 }
 
-const rounds = opt.quick ? 1 : Number(opt.rounds ?? 3);
-const duration = opt.quick ? 2 : Number(opt.duration ?? 10);
-const storedSizes = opt.large && !opt.quick ? [10_000, 1_000_000] : [10_000];
-const scenarios = opt.quick ? SCENARIOS.filter((s) => /client_credentials|introspect|hello/.test(s.name)) : SCENARIOS;
+const T0 = performance.now();
+const quick = opt.quick;
+const rounds = quick ? 1 : Math.max(1, Number(opt.rounds ?? 3));
+const duration = quick ? 2 : Math.max(1, Number(opt.duration ?? 10));
+const warmup = quick ? 0.5 : 1;
+const conns = Number(opt.connections ?? 50);
+const sizes = opt.large && !quick ? [10_000, 1_000_000] : [10_000];
+const QUICK_IDS = ['client_credentials', 'introspect', 'hello', CODE_ROUND.id];
+const only = opt.only?.split(',') ?? (quick ? QUICK_IDS : null);
+const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
+const withCodeRound = !only || only.includes(CODE_ROUND.id);
+const sweepConns = quick || opt['no-sweep'] || !scenarios.some((s) => s.id === 'client_credentials') ? [] : [1, 10, 100].filter((c) => c !== conns);
+const CODE_WORKERS = 10;
 const outDir = opt.out ?? new URL('./results/', import.meta.url).pathname;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (s: string) => process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(0).padStart(4)} s] ${s}\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-const db = join(dir, 'bench.sqlite');
-const env = benchEnv(db);
-cli(env, 'migrate');
-cli(env, 'createuser', 'admin', '--admin', '--password', 'bench-admin-password');
-const created = cli(env, 'createclient', '--name', 'Bench', '--owner', 'admin', '--grant-types', 'client-credentials,password,authorization-code', '--redirect-uris', 'https://bench.local/cb', '--scopes', 'read,write,admin,introspection');
-const clientId = /client_id: (\S+)/.exec(created)![1];
-const clientSecret = /client_secret: (\S+)/.exec(created)![1];
+const runDb = join(dir, 'run.sqlite');
 
-type Sample = { rps: number; p50: number; p99: number; cpuUsPerReq: number; rssMb: number; non2xx: number };
+/** autocannon with a hard time limit on top of its own duration. */
+function cannon(o: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const inst = autocannon(o, (err, res) => { clearTimeout(guard); if (err) reject(err); else resolve(res); });
+    const guard = setTimeout(() => inst.stop(), ((o.duration as number) + 20) * 1000);
+  });
+}
 
-async function measure(kind: 'gatehouse' | 'baseline', scenario: Scenario, fixture: Fixture, connections: number): Promise<Sample> {
+type Load = { rps: number; p50: number; p99: number; total: number; non2xx: number; errors: number };
+
+/**
+ * Starts a fresh server (Gatehouse on a fresh copy of the fixture database), runs `warm` and then `load` against it,
+ * and reads the server's CPU time and memory and the machine's other load over `load` only.
+ */
+async function measured(kind: 'gatehouse' | 'baseline', fx: Fixture, load: (s: Running) => Promise<Load>, warm?: (s: Running) => Promise<unknown>): Promise<Sample> {
+  const env = benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite'));
   const server = await start(kind, env);
   try {
-    const requests = scenario.requests(fixture);
-    await autocannon({ url: server.url, connections: Math.min(connections, 10), duration: 1, requests: requests as never });
-    const cpu0 = cpuMicros(server.proc.pid!);
-    const r = await autocannon({ url: server.url, connections, duration, requests: requests as never });
-    const used = cpuMicros(server.proc.pid!) - cpu0;
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpuUsPerReq: used / Math.max(1, r.requests.total), rssMb: rssMb(server.proc.pid!), non2xx: r.non2xx };
-  } finally { await stop(server); }
+    if (warm) await warm(server);
+    const m0 = machineCpuMicros(), cpu0 = cpuMicros(server.pid), self0 = process.cpuUsage(), t0 = performance.now();
+    const r = await load(server);
+    const cpu = cpuMicros(server.pid) - cpu0;
+    const self = process.cpuUsage(self0);
+    const wallUs = (performance.now() - t0) * 1000;
+    const m1 = machineCpuMicros();
+    const other = m1.busy - m0.busy - cpu - self.user - self.system;
+    const mem = memoryMb(server.pid);
+    return { ...r, cpuUsPerReq: cpu / Math.max(1, r.total), rssMb: mem.rss, peakMb: mem.peak, otherCpuPct: Math.max(0, (100 * other) / (wallUs * cpus().length)), stealPct: (100 * (HAS_TASKSET ? (m1.serverCoreSteal - m0.serverCoreSteal) / wallUs : (m1.steal - m0.steal) / (wallUs * cpus().length))) };
+  } finally {
+    const code = await stop(server);
+    if (code !== 0 && code !== null) log(`warning: ${kind} exited with ${code}`);
+  }
 }
 
-const samples = new Map<string, { stored: number; connections: number; scenario: string; g: Sample[]; b: Sample[] }>();
-const record = (scenario: string, stored: number, connections: number, kind: 'g' | 'b', s: Sample) => {
-  const key = `${scenario}|${stored}|${connections}`;
-  if (!samples.has(key)) samples.set(key, { stored, connections, scenario, g: [], b: [] });
-  samples.get(key)![kind].push(s);
+function measureScenario(kind: 'gatehouse' | 'baseline', scenario: Scenario, fx: Fixture, connections: number): Promise<Sample> {
+  // One request list for warm-up and run, so the refresh pool advances past the tokens the warm-up spent.
+  const requests = scenario.requests(fx) as autocannon.Request[];
+  return measured(kind, fx, async (server) => {
+    const r = await cannon({ url: server.url, connections, duration, requests, timeout: 10 });
+    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  }, (server) => cannon({ url: server.url, connections: Math.min(connections, 10), duration: warmup, requests, timeout: 10 }));
+}
+
+async function measureCodeRound(kind: 'gatehouse' | 'baseline', fx: Fixture): Promise<Sample> {
+  let firstError: string | undefined;
+  const s = await measured(kind, fx, async (server) => {
+    const c = await codeRounds(server.url, { clientId: fx.clientId, clientSecret: fx.clientSecret, username: 'admin', password: ADMIN_PASSWORD, workers: CODE_WORKERS, seconds: duration });
+    firstError = c.firstError;
+    return { rps: c.perSecond, p50: c.p50, p99: c.p99, total: c.total, non2xx: 0, errors: c.errors };
+  });
+  if (firstError) log(`code round on ${kind}: ${s.errors} errors, first: ${firstError}`);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+const samples = new Map<string, { scenario: string; scenarioId: string; stored: number; connections: number; g: Sample[]; b: Sample[] }>();
+const record = (id: string, name: string, stored: number, connections: number, kind: 'gatehouse' | 'baseline', s: Sample) => {
+  const key = `${id}|${stored}|${connections}`;
+  if (!samples.has(key)) samples.set(key, { scenario: name, scenarioId: id, stored, connections, g: [], b: [] });
+  samples.get(key)![kind === 'gatehouse' ? 'g' : 'b'].push(s);
+  log(`${stored} ${name} @${connections} ${kind}: ${Math.round(s.rps)} req/s, p99 ${s.p99.toFixed(1)} ms, ${Math.round(s.cpuUsPerReq)} µs CPU/req, RSS ${Math.round(s.rssMb)} MB${s.non2xx + s.errors ? `, ${s.non2xx} non-2xx, ${s.errors} errors` : ''}, other CPU ${s.otherCpuPct.toFixed(0)}%, steal ${s.stealPct.toFixed(0)}%`);
 };
 
-for (const stored of storedSizes) {
+const fixtures: Fixture[] = [];
+const startup: Startup[] = [];
+const refreshPool = scenarios.some((s) => s.id === 'refresh_token') ? Math.ceil((duration + warmup) * 3500) : 0;
+try {
+  for (const stored of sizes) {
+    log(`building the ${stored.toLocaleString('en-US')}-token fixture`);
+    fixtures.push(await buildFixture(dir, { stored, accessPool: 5000, refreshPool, minted: quick ? 2 : 24, clients: 51, log }));
+  }
+  // Each scenario is measured at every size back to back (and Gatehouse/baseline alternate), so a drift in the
+  // machine's other load hits the sizes and the two servers alike; the order of both flips every round.
   for (let round = 0; round < rounds; round++) {
-    const seeded = seed(db, { stored, accessPool: 5000, refreshPool: duration * 15_000, clientId, clients: 51 });
-    const fixture: Fixture = { clientId, clientSecret, seeded };
-    for (const scenario of scenarios) {
-      const order: ('gatehouse' | 'baseline')[] = round % 2 === 0 ? ['gatehouse', 'baseline'] : ['baseline', 'gatehouse'];
+    const order: ('gatehouse' | 'baseline')[] = round % 2 === 0 ? ['gatehouse', 'baseline'] : ['baseline', 'gatehouse'];
+    const fxs = round % 2 === 0 ? fixtures : [...fixtures].reverse();
+    const plan: [Scenario | null, number, Fixture][] = [
+      ...scenarios.flatMap((s) => fxs.map((fx) => [s, conns, fx] as [Scenario, number, Fixture])),
+      ...(withCodeRound ? fxs.map((fx) => [null, CODE_WORKERS, fx] as [null, number, Fixture]) : []),
+      ...sweepConns.map((c) => [SCENARIOS.find((s) => s.id === 'client_credentials')!, c, fixtures[0]] as [Scenario, number, Fixture]),
+    ];
+    for (const [scenario, c, fx] of plan) {
       for (const kind of order) {
-        const s = await measure(kind, scenario, fixture, 50);
-        record(scenario.name, stored, 50, kind === 'gatehouse' ? 'g' : 'b', s);
-        process.stderr.write(`${stored} r${round + 1} ${scenario.name} ${kind}: ${Math.round(s.rps)} req/s p99 ${s.p99} ms\n`);
+        if (scenario) record(scenario.id, scenario.name, fx.stored, c, kind, await measureScenario(kind, scenario, fx, c));
+        else record(CODE_ROUND.id, CODE_ROUND.name, fx.stored, c, kind, await measureCodeRound(kind, fx));
       }
     }
-    const g = await start('gatehouse', env);
-    try {
-      const c = await codeRounds(g.url, { clientId, clientSecret, username: 'admin', password: 'bench-admin-password', workers: 10, seconds: duration });
-      record('authorization-code round (authorize POST + token)', stored, 10, 'g', { rps: c.perSecond, p50: c.p50, p99: c.p99, cpuUsPerReq: 0, rssMb: rssMb(g.proc.pid!), non2xx: c.errors });
-    } finally { await stop(g); }
   }
+  // Startup on an existing (migrated, seeded) database: spawn → "serving on" line, pinned like the benchmark.
+  for (const fx of fixtures) {
+    const st: Startup = { stored: fx.stored, npmStartMs: [], nodeMs: [] };
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const env = benchEnv(freshCopy(fx, runDb));
+      const a = await start('gatehouse', env, { viaNpm: true });
+      st.npmStartMs.push(a.startedMs);
+      await stop(a);
+      if (quick) continue;
+      const b = await start('gatehouse', env);
+      st.nodeMs.push(b.startedMs);
+      await stop(b);
+    }
+    log(`startup at ${fx.stored}: npm start ${st.npmStartMs.map(Math.round).join(', ')} ms; node ${st.nodeMs.map(Math.round).join(', ')} ms`);
+    startup.push(st);
+  }
+} finally {
+  if (!opt['keep-temp']) rmSync(dir, { recursive: true, force: true });
 }
 
-if (!opt.quick) {
-  const seeded = seed(db, { stored: storedSizes[0], accessPool: 0, refreshPool: 0, clientId, clients: 51 });
-  for (const connections of [1, 10, 50, 100]) {
-    for (const kind of ['gatehouse', 'baseline'] as const) record('token sweep: client_credentials', -1, connections, kind === 'gatehouse' ? 'g' : 'b', await measure(kind, SCENARIOS[0], { clientId, clientSecret, seeded }, connections));
-  }
-}
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const med = (xs: Sample[]): Sample => ({
+  rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), cpuUsPerReq: median(xs.map((x) => x.cpuUsPerReq)),
+  rssMb: Math.max(...xs.map((x) => x.rssMb)), peakMb: Math.max(...xs.map((x) => x.peakMb)), total: xs.reduce((a, x) => a + x.total, 0),
+  non2xx: xs.reduce((a, x) => a + x.non2xx, 0), errors: xs.reduce((a, x) => a + x.errors, 0), otherCpuPct: median(xs.map((x) => x.otherCpuPct)), stealPct: median(xs.map((x) => x.stealPct)),
+});
+const order = [...SCENARIOS.map((s) => s.id), CODE_ROUND.id];
+const rows: Row[] = [...samples.values()]
+  .map((s) => ({ scenario: s.scenario, scenarioId: s.scenarioId, stored: s.stored, connections: s.connections, gatehouse: med(s.g), baseline: s.b.length ? med(s.b) : null, gatehouseRounds: s.g.map((x) => x.rps), baselineRounds: s.b.map((x) => x.rps) }))
+  .sort((a, b) => a.stored - b.stored || order.indexOf(a.scenarioId) - order.indexOf(b.scenarioId) || a.connections - b.connections);
 
-const startupMs: number[] = [];
-for (let i = 0; i < 3; i++) { const g = await start('gatehouse', env); startupMs.push(g.startedMs); await stop(g); }
-
-const med = (xs: Sample[]): Sample => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), cpuUsPerReq: median(xs.map((x) => x.cpuUsPerReq)), rssMb: Math.max(...xs.map((x) => x.rssMb)), non2xx: xs.reduce((a, x) => a + x.non2xx, 0) });
-const rows: Row[] = [...samples.values()].map((s) => ({ scenario: s.scenario, stored: s.stored < 0 ? storedSizes[0] : s.stored, connections: s.connections, gatehouse: med(s.g), baseline: s.b.length ? med(s.b) : null }));
+const git = (...a: string[]) => spawnSync('git', a, { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' }).stdout?.trim() ?? '';
+const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
+const source = `${git('rev-parse', '--short', 'HEAD') || 'unknown commit'}${dirty ? ` + ${dirty} uncommitted file(s) under src/` : ''}`;
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
-const machine = `${cpus().length} cores (${cpuModel}), Node ${process.version}, ${HAS_TASKSET ? 'server on core 1, load on core 0' : 'no taskset: unpinned'}`;
-const command = `npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
+const meta: Meta = {
+  command: `npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+  machine: `${cpus().length} cores (nproc), ${cpuModel}, Node ${process.version}, ${HAS_TASKSET ? `server pinned to core ${SERVER_CORE}, load generator on core ${LOAD_CORE} (taskset)` : 'no taskset: nothing pinned'}`,
+  source, rounds, duration, date: new Date().toISOString(), totalSeconds: (performance.now() - T0) / 1000,
+  fixtures: fixtures.map((f) => ({ stored: f.stored, accessRows: f.seeded.accessRows, refreshRows: f.seeded.refreshRows, clients: f.seeded.clients, sizeMb: f.sizeMb, minted: f.minted, refreshPool: f.refresh.length })),
+  startup,
+};
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'latest.md'), markdown(rows, { command, machine, startupMs, rounds }));
-writeFileSync(join(outDir, 'latest.json'), JSON.stringify({ command, machine, startupMs, rows }, null, 2));
-if (!opt.quick) writeFileSync(join(outDir, 'latest.svg'), svg(rows, 'token sweep: client_credentials'));
-process.stdout.write(markdown(rows, { command, machine, startupMs, rounds }));
-rmSync(dir, { recursive: true, force: true });
+const md = markdown(rows, meta, conns);
+writeFileSync(join(outDir, 'latest.md'), md);
+writeFileSync(join(outDir, 'latest.json'), JSON.stringify({ meta, rows }, null, 2) + '\n');
+const plot = svg(rows, 'client_credentials', sizes[0]);
+if (plot) writeFileSync(join(outDir, 'latest.svg'), plot);
+process.stdout.write(md);

@@ -1,25 +1,24 @@
-// The requests each scenario sends. Gatehouse and the baseline get the same method, path, headers and body.
+// The requests each autocannon scenario sends. Gatehouse and the baseline get the same method, path, headers and body.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Seeded } from './seed.ts';
-
-export interface Fixture { clientId: string; clientSecret: string; seeded: Seeded }
+import type { Fixture } from './fixture.ts';
 
 export interface Scenario {
+  id: string;
   name: string;
-  /** autocannon request list; `setupRequest` may pick a fresh credential per request. */
+  /** autocannon request list, built fresh per run; `setupRequest` may pick a new credential per request. */
   requests: (f: Fixture) => object[];
 }
 
-const basic = (f: Fixture) => `Basic ${Buffer.from(`${encodeURIComponent(f.clientId)}:${encodeURIComponent(f.clientSecret)}`).toString('base64')}`;
+export const basic = (f: Fixture) => `Basic ${Buffer.from(`${encodeURIComponent(f.clientId)}:${encodeURIComponent(f.clientSecret)}`).toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/** Round-robin over a pool of known credentials. */
+/** Round-robin over a pool of valid tokens. */
 function cycling(pool: string[]) {
   let i = 0;
   return () => pool[i++ % pool.length];
 }
 
-/** Each refresh token works once (rotation), so every request takes the next unused one. */
+/** Rotation spends each refresh token, so every request takes the next unused one (the last repeats once exhausted, and fails). */
 function once(pool: string[]) {
   let i = 0;
   return () => pool[Math.min(i++, pool.length - 1)];
@@ -27,35 +26,45 @@ function once(pool: string[]) {
 
 export const SCENARIOS: Scenario[] = [
   {
-    name: 'token: client_credentials',
+    id: 'client_credentials',
+    name: 'POST /o/token/ client_credentials',
     requests: (f) => [{ method: 'POST', path: '/o/token/', headers: { ...form, authorization: basic(f) }, body: 'grant_type=client_credentials&scope=read' }],
   },
   {
-    name: 'token: refresh_token',
+    id: 'refresh_token',
+    name: 'POST /o/token/ refresh_token',
     requests: (f) => {
-      const next = once(f.seeded.refresh);
-      return [{ method: 'POST', path: '/o/token/', headers: { ...form, authorization: basic(f) }, setupRequest: (r: { body?: string }) => ({ ...r, body: `grant_type=refresh_token&refresh_token=${next()}` }) }];
+      const next = once(f.refresh);
+      return [{ method: 'POST', path: '/o/token/', headers: { ...form, authorization: basic(f) },
+        setupRequest: (r: object) => ({ ...r, body: `grant_type=refresh_token&refresh_token=${next()}` }) }];
     },
   },
   {
-    name: 'introspect',
+    id: 'introspect',
+    name: 'POST /o/introspect/',
     requests: (f) => {
-      const next = cycling(f.seeded.access);
+      const next = cycling(f.access);
       return [{ method: 'POST', path: '/o/introspect/', headers: { ...form, authorization: basic(f) }, setupRequest: (r: object) => ({ ...r, body: `token=${next()}` }) }];
     },
   },
   {
+    id: 'hello',
     name: 'GET /api/hello (bearer)',
     requests: (f) => {
-      const next = cycling(f.seeded.access);
+      const next = cycling(f.access);
       return [{ method: 'GET', path: '/api/hello', setupRequest: (r: object) => ({ ...r, headers: { authorization: `Bearer ${next()}` } }) }];
     },
   },
   {
-    name: 'GraphQL clients(first: 50)',
-    requests: (f) => [{ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${f.seeded.adminToken}` }, body: JSON.stringify({ query: '{ clients(first: 50) { nodes { id clientId name grantTypes } } }' }) }],
+    id: 'graphql',
+    name: 'POST /graphql clients(first: 50)',
+    requests: (f) => [{ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${f.adminToken}` },
+      body: JSON.stringify({ query: '{ clients(first: 50) { nodes { id clientId name } } }' }) }],
   },
 ];
+
+/** Not an autocannon scenario: a plain fetch loop (bench/code-round.ts). */
+export const CODE_ROUND = { id: 'code_round', name: 'authorization-code round (authorize POST → token)' };
 
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');

@@ -1,33 +1,98 @@
-// Fills a migrated Gatehouse SQLite file fast (one transaction, prepared statements): N stored tokens, plus
-// pools of tokens whose plaintext the benchmark knows (introspection, bearer calls, refresh rotation).
+// Fills a migrated Gatehouse SQLite file fast — better-sqlite3, prepared statements, one transaction — while the
+// server is stopped. Every inserted row is a clone of a row the server itself wrote (a password-grant access and
+// refresh token, the registered client), so the seeded data has exactly the server's shape; only the hash, the
+// family and the expiry differ. The benchmark knows the plaintext of the pool tokens; background rows only need
+// a unique hash, so theirs is random.
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
-const tok = () => randomBytes(32).toString('base64url');
+const token = () => randomBytes(32).toString('base64url');
+const DAY = 24 * 3600 * 1000;
 
-export interface Seeded { access: string[]; refresh: string[]; adminToken: string }
+export interface SeedOptions {
+  /** Rows access_tokens should hold in total (pools included). refresh_tokens gets as many, or the refresh pool if larger. */
+  stored: number;
+  /** Valid access tokens whose plaintext is returned (introspection, bearer calls). */
+  accessPool: number;
+  /** Unused refresh tokens, each of its own family, whose plaintext is returned (one per refresh request). */
+  refreshPool: number;
+  /** Clients the GraphQL query can list (the registered one included). */
+  clients: number;
+  /** Ids of real rows to clone. */
+  templates: { accessTokenId: number; refreshTokenId: number; applicationId: number };
+}
 
-export function seed(file: string, o: { stored: number; accessPool: number; refreshPool: number; clientId: string; clients: number }): Seeded {
+export interface SeedResult { access: string[]; refresh: string[]; accessRows: number; refreshRows: number; clients: number; ms: number }
+
+/** Inserts clones of row `id` of `table`, overriding some columns per row. */
+function cloner(db: Database.Database, table: string, id: number) {
+  const row = db.prepare(`select * from ${table} where id = ?`).get(id) as Record<string, unknown> | undefined;
+  if (!row) throw new Error(`seed: no ${table} row ${id} to clone`);
+  delete row.id;
+  const cols = Object.keys(row);
+  const ins = db.prepare(`insert into ${table} (${cols.map((c) => `"${c}"`).join(', ')}) values (${cols.map((c) => `@${c}`).join(', ')})`);
+  return { row, insert: (over: Record<string, unknown>) => ins.run({ ...row, ...over }) };
+}
+
+export function seed(file: string, o: SeedOptions): SeedResult {
+  const t0 = performance.now();
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  const app = db.prepare('select id, owner_id from applications where client_id = ?').get(o.clientId) as { id: number; owner_id: number };
+  db.pragma('synchronous = OFF');
   const now = Date.now();
-  const farFuture = now + 365 * 24 * 3600 * 1000;
-  const insAccess = db.prepare('insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, revoked_at, created_at) values (?, ?, ?, null, ?, ?, ?, null, ?)');
-  const insRefresh = db.prepare('insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, used_at, revoked_at, created_at) values (?, ?, ?, null, ?, ?, ?, null, null, ?)');
-  const insApp = db.prepare(`insert into applications (client_id, name, client_type, secret_hash, grant_types, redirect_uris, allowed_scopes, skip_authorization,
-    allowed_origins, token_endpoint_auth_method, owner_id, created_at, updated_at, oauth1_enabled) values (?, ?, 'confidential', 'hmac-sha256$x', 'client_credentials', '', 'read', 0, '', 'client_secret_basic', ?, ?, ?, 0)`);
-  const out: Seeded = { access: [], refresh: [], adminToken: tok() };
+  const access = cloner(db, 'access_tokens', o.templates.accessTokenId);
+  const refresh = cloner(db, 'refresh_tokens', o.templates.refreshTokenId);
+  const app = cloner(db, 'applications', o.templates.applicationId);
+  const count = (t: string) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n;
+  const out: SeedResult = { access: [], refresh: [], accessRows: 0, refreshRows: 0, clients: 0, ms: 0 };
+  // Background rows: a realistic mix — half expired, a tenth revoked, the rest live for an hour to a month.
+  let pool = randomBytes(0);
+  const randomHash = () => {
+    if (pool.length < 32) pool = randomBytes(32 * 4096);
+    const h = pool.subarray(0, 32).toString('hex');
+    pool = pool.subarray(32);
+    return h;
+  };
+  const family = () => randomBytes(16).toString('hex');
+  const background = (i: number) => ({
+    created_at: now - (i % 30) * DAY,
+    expires_at: i % 2 ? now - (i % 1000) * 60_000 - 1 : now + 3600_000 + (i % 720) * 3600_000,
+    revoked_at: i % 10 === 3 ? now - 1 : null,
+  });
   db.transaction(() => {
-    const have = (db.prepare('select count(*) as n from access_tokens').get() as { n: number }).n;
-    for (let i = have; i < o.stored; i++) insAccess.run(sha(tok()), app.id, app.owner_id, 'read', null, i % 2 ? now - 1000 : farFuture, now);
-    for (let i = 0; i < o.accessPool; i++) { const t = tok(); out.access.push(t); insAccess.run(sha(t), app.id, app.owner_id, 'read', null, farFuture, now); }
-    for (let i = 0; i < o.refreshPool; i++) { const t = tok(); out.refresh.push(t); insRefresh.run(sha(t), app.id, app.owner_id, 'read', randomBytes(8).toString('hex'), farFuture, now); }
-    insAccess.run(sha(out.adminToken), app.id, app.owner_id, 'admin', null, farFuture, now);
-    const apps = (db.prepare('select count(*) as n from applications').get() as { n: number }).n;
-    for (let i = apps; i < o.clients; i++) insApp.run(randomBytes(18).toString('base64url'), `Bench app ${i}`, app.owner_id, now, now);
+    for (let i = 0; i < o.accessPool; i++) {
+      const t = token();
+      out.access.push(t);
+      access.insert({ token_hash: sha(t), expires_at: now + 365 * DAY, created_at: now, revoked_at: null });
+    }
+    for (let i = 0; i < o.refreshPool; i++) {
+      const t = token();
+      out.refresh.push(t);
+      refresh.insert({ token_hash: sha(t), family_id: family(), expires_at: now + 365 * DAY, created_at: now, used_at: null, revoked_at: null });
+    }
+    for (let i = count('access_tokens'); i < o.stored; i++) access.insert({ token_hash: randomHash(), family_id: randomHash().slice(0, 32), ...background(i) });
+    for (let i = count('refresh_tokens'); i < o.stored; i++) refresh.insert({ token_hash: randomHash(), family_id: randomHash().slice(0, 32), ...background(i), used_at: i % 4 === 1 ? now - 1 : null });
+    for (let i = count('applications'); i < o.clients; i++) app.insert({ client_id: randomBytes(18).toString('base64url'), name: `Bench client ${i}` });
   })();
+  out.accessRows = count('access_tokens');
+  out.refreshRows = count('refresh_tokens');
+  out.clients = count('applications');
+  db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
+  out.ms = performance.now() - t0;
   return out;
+}
+
+/** Folds the WAL into the main file so the file can be copied on its own. */
+export function checkpoint(file: string): void {
+  const db = new Database(file);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+/** Reads one value from the database (fixture building looks up the rows the server wrote). */
+export function query<T>(file: string, sql: string, ...params: unknown[]): T | undefined {
+  const db = new Database(file, { readonly: true });
+  try { return db.prepare(sql).get(...params) as T | undefined; } finally { db.close(); }
 }

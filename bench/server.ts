@@ -2,48 +2,88 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
-export const HAS_TASKSET = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+export const ROOT = new URL('..', import.meta.url).pathname;
+const NODE_FLAGS = ['--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
+export const HAS_TASKSET = spawnSync('sh', ['-c', 'command -v taskset && taskset -c 1 true'], { encoding: 'utf8' }).status === 0;
+export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** The server runs on this core, the load generator (this process) on the other one. */
+export const SERVER_CORE = '1';
+export const LOAD_CORE = '0';
+export const ADMIN_PASSWORD = 'bench-admin-password';
 
-export interface Running { proc: ChildProcess; url: string; startedMs: number }
+export interface Running { kind: 'gatehouse' | 'baseline'; proc: ChildProcess; pid: number; url: string; startedMs: number }
 
 export function benchEnv(dbFile: string): NodeJS.ProcessEnv {
   return {
     ...process.env, NODE_ENV: 'production', PORT: '0', DB_FILE: dbFile, ISSUER: 'https://bench.local', ALLOW_INSECURE_TRANSPORT: 'true',
     SESSION_KEYS: 'bench-session-key-'.padEnd(48, 'k'), SECRET_PEPPER: 'bench-pepper-'.padEnd(48, 'p'), ENCRYPTION_KEY: 'ab'.repeat(32),
-    ADMIN_PASSWORD: 'bench-admin-password', LOGIN_LIMIT_PER_USERNAME: '1000000', LOGIN_LIMIT_PER_IP: '1000000',
+    ADMIN_PASSWORD,
   };
 }
 
-/** Starts `src/main.ts serve` (or the baseline) on core 1 and resolves when it prints where it serves. */
-export function start(kind: 'gatehouse' | 'baseline', env: NodeJS.ProcessEnv, extraNodeArgs: string[] = []): Promise<Running> {
+export interface StartOptions {
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+  /** Pin to SERVER_CORE (default true). Fixture building runs unpinned. */
+  pin?: boolean;
+  /** Start through `npm start` instead of node directly (what the startup target is about). */
+  viaNpm?: boolean;
+  timeoutMs?: number;
+}
+
+/** Starts `src/main.ts serve` (or the baseline) and resolves when it prints where it serves. */
+export function start(kind: 'gatehouse' | 'baseline', env: NodeJS.ProcessEnv, o: StartOptions = {}): Promise<Running> {
   const script = kind === 'gatehouse' ? [`${ROOT}src/main.ts`, 'serve'] : [`${ROOT}bench/baseline.ts`];
-  const argv = [...NODE.slice(0, 1), ...extraNodeArgs, ...NODE.slice(1), ...script];
-  const cmd = HAS_TASKSET ? ['taskset', '-c', '1', ...argv] : argv;
+  let argv = o.viaNpm ? ['npm', 'start', '--silent'] : [process.execPath, ...(o.nodeArgs ?? []), ...NODE_FLAGS, ...script];
+  if (HAS_TASKSET && o.pin !== false) argv = ['taskset', '-c', SERVER_CORE, ...argv];
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd[0], cmd.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    // npm start spawns sh → node; a process group lets stop() reach the real server.
+    const proc = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, detached: !!o.viaNpm });
     let out = '';
     let err = '';
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`${kind} did not start: ${err}`)); }, 20_000);
+    const timer = setTimeout(() => { killTree(proc, 'SIGKILL'); reject(new Error(`${kind} did not start within ${o.timeoutMs ?? 30_000} ms: ${err}`)); }, o.timeoutMs ?? 30_000);
     proc.stdout!.on('data', (d) => {
       out += d;
       const m = /serving on (http:\/\/\S+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ proc, url: m[1].replace('localhost', '127.0.0.1'), startedMs: performance.now() - t0 }); }
+      if (m) {
+        clearTimeout(timer);
+        const startedMs = performance.now() - t0;
+        const pid = o.viaNpm ? findServerPid(proc.pid!) : proc.pid!;
+        resolve({ kind, proc, pid, url: m[1].replace('localhost', '127.0.0.1'), startedMs });
+      }
     });
     proc.stderr!.on('data', (d) => { err += d; });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${kind} exited ${code}: ${err}`)); });
   });
 }
 
-export function stop(r: Running): Promise<void> {
+/** Under `npm start` the server is a descendant of the spawned process; find the node process running src/main.ts. */
+function findServerPid(root: number): number {
+  const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length > 2);
+  const kids = (pid: number): number[] => ps.filter((p) => Number(p[1]) === pid).map((p) => Number(p[0]));
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    const row = ps.find((p) => Number(p[0]) === pid);
+    if (row && row.slice(2).some((a) => a.endsWith('src/main.ts'))) return pid;
+    queue.push(...kids(pid));
+  }
+  return root;
+}
+
+function killTree(proc: ChildProcess, signal: NodeJS.Signals) {
+  try { if (proc.spawnargs.includes('npm')) process.kill(-proc.pid!, signal); else proc.kill(signal); } catch { /* already gone */ }
+}
+
+/** SIGTERM (Gatehouse closes its database and exits cleanly), SIGKILL after 10 s. */
+export function stop(r: Running): Promise<number | null> {
   return new Promise((resolve) => {
     r.proc.removeAllListeners('exit');
-    const kill = setTimeout(() => r.proc.kill('SIGKILL'), 5000);
-    r.proc.on('exit', () => { clearTimeout(kill); resolve(); });
-    r.proc.kill('SIGTERM');
+    if (r.proc.exitCode !== null) return resolve(r.proc.exitCode);
+    const kill = setTimeout(() => killTree(r.proc, 'SIGKILL'), 10_000);
+    r.proc.on('exit', (code) => { clearTimeout(kill); resolve(code); });
+    killTree(r.proc, 'SIGTERM');
   });
 }
 
@@ -53,14 +93,30 @@ export function cpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
 }
 
-export function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
+/** VmRSS (current) and VmHWM (peak) of a process, in MB. */
+export function memoryMb(pid: number): { rss: number; peak: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) / 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-/** Runs a CLI command of Gatehouse (migrate, createclient, ...) and returns its stdout. */
+/**
+ * CPU time of the whole machine so far (µs), from the `cpu` line of /proc/stat: `busy` (user, nice, system, irq,
+ * softirq) and `steal` (time the hypervisor ran something else while this VM wanted the CPU).
+ */
+export function machineCpuMicros(): { busy: number; steal: number; serverCoreSteal: number } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  // user nice system idle iowait irq softirq steal ...
+  const fields = (l: string | undefined) => (l ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const f = fields(lines[0]);
+  const core = fields(lines.find((l) => l.startsWith(`cpu${SERVER_CORE} `)));
+  const us = (ticks: number) => ((ticks || 0) / CLK_TCK) * 1e6;
+  return { busy: us(f[0] + f[1] + f[2] + f[5] + f[6]), steal: us(f[7]), serverCoreSteal: us(core[7]) };
+}
+
+/** Runs a CLI command of Gatehouse (createclient, ...) and returns its stdout. */
 export function cli(env: NodeJS.ProcessEnv, ...args: string[]): string {
-  const r = spawnSync(NODE[0], [...NODE.slice(1), `${ROOT}src/main.ts`, ...args], { env, encoding: 'utf8', cwd: ROOT });
-  if (r.status !== 0) throw new Error(`gatehouse ${args.join(' ')} failed: ${r.stderr}`);
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, `${ROOT}src/main.ts`, ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`gatehouse ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }

@@ -1,0 +1,86 @@
+// One database template per stored-token size, built once per run and copied before every Gatehouse start, so each
+// measurement begins from the same state (the token scenarios add rows; the refresh scenario spends its pool).
+import { copyFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { ADMIN_PASSWORD, benchEnv, cli, start, stop } from './server.ts';
+import { checkpoint, query, seed, type SeedResult } from './seed.ts';
+
+export interface Fixture {
+  stored: number;
+  template: string;
+  clientId: string;
+  clientSecret: string;
+  /** Valid access tokens (scope read, bound to user admin). */
+  access: string[];
+  /** Unused refresh tokens; the first `minted` came from real password grants, the rest are clones of those rows. */
+  refresh: string[];
+  minted: number;
+  /** Access token with scope admin from a password grant, for the GraphQL scenario. */
+  adminToken: string;
+  seeded: SeedResult;
+  sizeMb: number;
+  buildMs: number;
+}
+
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+export interface FixtureOptions { stored: number; accessPool: number; refreshPool: number; minted: number; clients: number; log: (s: string) => void }
+
+export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixture> {
+  const t0 = performance.now();
+  const template = join(dir, `template-${o.stored}.sqlite`);
+  const env = benchEnv(template);
+  // The first start migrates the new file and creates user admin (ADMIN_PASSWORD); the client is registered through
+  // the CLI meanwhile (SQLite in WAL mode takes the second writer), then real tokens come from the password grant.
+  const server = await start('gatehouse', env, { pin: false });
+  const created = cli(env, 'createclient', '--name', 'Bench', '--owner', 'admin', '--grant-types', 'client-credentials,password,authorization-code',
+    '--redirect-uris', 'https://bench.local/cb', '--scopes', 'read,write,admin');
+  const clientId = /client_id: (\S+)/.exec(created)?.[1];
+  const clientSecret = /client_secret: (\S+)/.exec(created)?.[1];
+  if (!clientId || !clientSecret) { await stop(server); throw new Error(`createclient printed no credentials: ${created}`); }
+  const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+
+  // Real tokens from the password grant (scrypt makes it slow: single digits per second on one core).
+  const grant = async (scope: string) => {
+    const r = await fetch(`${server.url}/o/token/`, { method: 'POST', headers: { ...form, authorization: basic }, signal: AbortSignal.timeout(30_000),
+      body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD, scope }) });
+    const j = await r.json() as { access_token?: string; refresh_token?: string };
+    if (r.status !== 200 || !j.access_token || !j.refresh_token) throw new Error(`password grant failed: ${r.status} ${JSON.stringify(j)}`);
+    return { access: j.access_token, refresh: j.refresh_token };
+  };
+  const minted: { access: string; refresh: string }[] = [];
+  let adminToken: string;
+  try {
+    adminToken = (await grant('admin')).access;
+    const want = Math.max(1, o.minted);
+    await Promise.all(Array.from({ length: 4 }, async () => { while (minted.length < want) minted.push(await grant('read')); }));
+  } finally { await stop(server); }
+  minted.length = Math.max(1, o.minted);
+  checkpoint(template);
+
+  const id = (table: string, hash: string) => query<{ id: number }>(template, `select id from ${table} where token_hash = ?`, hash)?.id;
+  const accessTokenId = id('access_tokens', sha(minted[0].access));
+  const refreshTokenId = id('refresh_tokens', sha(minted[0].refresh));
+  const applicationId = query<{ id: number }>(template, 'select id from applications where client_id = ?', clientId)?.id;
+  if (!accessTokenId || !refreshTokenId || !applicationId) throw new Error('fixture: could not find the rows the password grant wrote');
+  const seeded = seed(template, {
+    stored: o.stored, accessPool: Math.max(0, o.accessPool - minted.length), refreshPool: Math.max(0, o.refreshPool - minted.length), clients: o.clients,
+    templates: { accessTokenId, refreshTokenId, applicationId },
+  });
+  const fx: Fixture = {
+    stored: o.stored, template, clientId, clientSecret, adminToken,
+    access: [...minted.map((m) => m.access), ...seeded.access], refresh: [...minted.map((m) => m.refresh), ...seeded.refresh], minted: minted.length,
+    seeded, sizeMb: statSync(template).size / 2 ** 20, buildMs: performance.now() - t0,
+  };
+  o.log(`fixture ${o.stored}: ${seeded.accessRows} access + ${seeded.refreshRows} refresh rows, ${seeded.clients} clients, ${fx.sizeMb.toFixed(0)} MB; seeding ${Math.round(seeded.ms)} ms, total ${Math.round(fx.buildMs)} ms`);
+  return fx;
+}
+
+/** A fresh copy of the template for one server start. */
+export function freshCopy(fx: Fixture, file: string): string {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  copyFileSync(fx.template, file);
+  return file;
+}
