@@ -15,7 +15,7 @@ export interface Running { kind: 'gatehouse' | 'baseline'; proc: ChildProcess; p
 
 export function benchEnv(dbFile: string): NodeJS.ProcessEnv {
   return {
-    ...process.env, NODE_ENV: 'production', PORT: '0', DB_FILE: dbFile, ISSUER: 'https://bench.local', ALLOW_INSECURE_TRANSPORT: 'true',
+    ...process.env, NODE_ENV: 'production', PORT: '0', DB_FILE: dbFile, DATABASE_URL: '', REDIS_URL: '', ISSUER: 'https://bench.local', ALLOW_INSECURE_TRANSPORT: 'true',
     SESSION_KEYS: 'bench-session-key-'.padEnd(48, 'k'), SECRET_PEPPER: 'bench-pepper-'.padEnd(48, 'p'), ENCRYPTION_KEY: 'ab'.repeat(32),
     ADMIN_PASSWORD,
   };

@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { RequestContext } from '@mikro-orm/core';
 import { resolveConfig, type ConfigOverrides, type GatehouseConfig } from './config.ts';
 import { createLogger, silentLogger, type Logger } from './logger.ts';
-import { initStorage, type Orm } from './storage/orm.ts';
+import { dialectOf, initStorage, type Orm } from './storage/orm.ts';
 import { createStores, type Stores } from './storage/index.ts';
 import { createSql } from './storage/sql.ts';
-import { MemoryRateLimiter, type RateLimiter } from './storage/rate-limit.ts';
+import { MemoryRateLimiter, SqlRateLimiter, type RateLimiter } from './storage/rate-limit.ts';
 import { createRenderer } from './http/render.ts';
 import { accessLog, requestId, ormContext } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
@@ -72,8 +72,11 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const logger = deps.logger ?? (config.env === 'test' ? silentLogger : createLogger());
   const orm = await initStorage(config);
   const sealKey = parseKey(config.encryptionKey);
-  const stores = createStores(orm, await createSql(orm), { sealKey });
-  const limiter = deps.limiter ?? new MemoryRateLimiter();
+  const dialect = dialectOf(config);
+  const sql = await createSql(orm, dialect);
+  const stores = createStores(orm, sql, { sealKey });
+  // One process on SQLite counts in memory; instances sharing PostgreSQL count in the database they share.
+  const limiter = deps.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
   const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
   const render = createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground });
 

@@ -183,8 +183,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}, problems: string[
   if (issuerUrl && (issuerUrl.search || issuerUrl.hash)) problems.push('ISSUER must not have a query or fragment');
   if (issuerUrl && issuerUrl.protocol !== 'https:' && !c.allowInsecureTransport) problems.push('ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true');
   if (c.database.url && !/^postgres(ql)?:\/\//.test(c.database.url)) problems.push('DATABASE_URL must start with postgres:// (or leave it unset for SQLite)');
-  // Refuse rather than silently fall back to SQLite while the PostgreSQL mode is not built yet.
-  else if (c.database.url) problems.push('DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use the SQLite file (DB_FILE)');
   if (c.sessionKeys.length === 0) problems.push('SESSION_KEYS must list at least one key');
   for (const [name, v] of Object.entries(c.tokens)) if (!Number.isInteger(v) || v <= 0) problems.push(`token lifetime ${name} must be a positive number of seconds`);
   if (!['auto', 'force'].includes(c.approvalPrompt)) problems.push(`APPROVAL_PROMPT must be auto or force, got "${c.approvalPrompt}"`);

@@ -1,13 +1,15 @@
 import { createApp, type Gatehouse } from '../src/index.ts';
 import type { ConfigOverrides } from '../src/config.ts';
+import { testDatabase } from './database.ts';
 
 export interface TestServer { app: Gatehouse; url: string; close(): Promise<void> }
 
-/** A whole Gatehouse on an in-memory SQLite database, listening on a free port. */
+/** A whole Gatehouse on a fresh database (in-memory SQLite, or PostgreSQL under DATABASE_URL), on a free port. */
 export async function createTestApp(overrides: ConfigOverrides = {}): Promise<TestServer> {
-  const app = await createApp({ env: 'test', database: { file: ':memory:' }, ...overrides });
+  const db = await testDatabase();
+  const app = await createApp({ env: 'test', database: db.database, ...overrides });
   const { url } = await app.listen(0, '127.0.0.1');
-  return { app, url, close: () => app.close() };
+  return { app, url, close: async () => { await app.close(); await db.drop(); } };
 }
 
 /** A tiny browser: keeps cookies, never follows redirects on its own, reads CSRF tokens from forms. */

@@ -1,4 +1,4 @@
-import type { Sql } from './sql.ts';
+import { tx, type Sql } from './sql.ts';
 
 // Read models and bulk operations for the admin API. Every list is keyset-paginated by id (stable order),
 // and every by-id lookup takes a batch so GraphQL's DataLoaders turn N lookups into one query.
@@ -42,10 +42,11 @@ export class AdminRepository {
 
   /** Revokes every live token matching a column (user_id, application_id, grant_id); returns how many. */
   revokeWhere(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Promise<number> {
-    return this.#sql.atomic((tx) =>
-      tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value])
-      + tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value])
-      + tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
+    return this.#sql.atomic(function* () {
+      return (yield* tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
+        + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
+        + (yield* tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
+    });
   }
 
   async revokeGrantsWhere(column: 'user_id' | 'application_id', value: number, now: number): Promise<void> {

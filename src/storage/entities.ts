@@ -7,6 +7,7 @@ import { RefreshToken } from './refresh-token.entity.ts';
 import { Event } from './event.entity.ts';
 import { Session } from './session.entity.ts';
 import { OAuth1Token, OAuth1Nonce } from './oauth1.entity.ts';
+import { RateLimitBucket } from './rate-limit.entity.ts';
 
-export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce };
-export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce];
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket };
+export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket];

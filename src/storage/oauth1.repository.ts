@@ -1,9 +1,9 @@
 import { hashToken } from '../oauth2/tokens.ts';
 import { open, seal } from '../oauth1/secret-box.ts';
 import type { ConsumerRecord, OAuth1Stores, TokenCredentials } from '../oauth1/store.ts';
-import type { Sql } from './sql.ts';
+import { tx, type Sql } from './sql.ts';
 
-interface DbToken { id: number; kind: string; application_id: number; user_id: number | null; grant_id: number | null; secret_sealed: string; callback: string | null; verifier_hash: string | null; expires_at: number | null; used_at: number | null; revoked_at: number | null; user_active: number | null }
+interface DbToken { id: number; kind: string; application_id: number; user_id: number | null; grant_id: number | null; secret_sealed: string; callback: string | null; verifier_hash: string | null; expires_at: number | null; used_at: number | null; revoked_at: number | null; user_active: number | boolean | null }
 
 /** OAuth 1.0a consumers, credentials and nonces. Secrets are sealed at rest and opened only to verify. */
 export class OAuth1Repository implements OAuth1Stores {
@@ -13,7 +13,7 @@ export class OAuth1Repository implements OAuth1Stores {
 
   async findConsumer(consumerKey: string): Promise<ConsumerRecord | null> {
     const r = await this.#sql.get<{ id: number; oauth1_secret_sealed: string | null; rsa_public_key: string | null; redirect_uris: string }>(
-      'select id, oauth1_secret_sealed, rsa_public_key, redirect_uris from applications where client_id = ? and oauth1_enabled = 1', [consumerKey]);
+      'select id, oauth1_secret_sealed, rsa_public_key, redirect_uris from applications where client_id = ? and oauth1_enabled', [consumerKey]);
     if (!r || (!r.oauth1_secret_sealed && !r.rsa_public_key)) return null;
     return {
       applicationId: r.id, consumerKey, consumerSecret: r.oauth1_secret_sealed ? open(r.oauth1_secret_sealed, this.#key) : '',
@@ -28,7 +28,7 @@ export class OAuth1Repository implements OAuth1Stores {
       token, secret: open(r.secret_sealed, this.#key), kind: r.kind as 'temporary' | 'access', applicationId: r.application_id, userId: r.user_id,
       expiresAt: r.expires_at === null ? null : Number(r.expires_at),
       // A spent temporary credential, or a deactivated user's token, is as good as revoked.
-      revoked: r.revoked_at !== null || (r.kind === 'temporary' && r.used_at !== null) || r.user_active === 0,
+      revoked: r.revoked_at !== null || (r.kind === 'temporary' && r.used_at !== null) || (r.user_id !== null && !r.user_active),
       callback: r.callback ?? undefined, verifier: r.verifier_hash, grantId: r.grant_id,
     } as TokenCredentials;
   }
@@ -59,12 +59,13 @@ export class OAuth1Repository implements OAuth1Stores {
    * concurrent exchanges of one verifier exactly one succeeds.
    */
   exchange(o: { temporary: string; verifier: string; token: string; secret: string; now: number }): Promise<{ userId: number; applicationId: number } | null> {
-    return this.#sql.atomic((tx) => {
-      const t = tx.get<DbToken>("select * from oauth1_tokens where token_hash = ? and kind = 'temporary'", [hashToken(o.temporary)]);
+    const sealed = seal(o.secret, this.#key);
+    return this.#sql.atomic(function* () {
+      const t = yield* tx.get<DbToken>("select * from oauth1_tokens t where token_hash = ? and kind = 'temporary'", [hashToken(o.temporary)], { lock: 't' });
       if (!t || t.user_id === null || t.verifier_hash !== hashToken(o.verifier)) return null;
-      if (tx.run('update oauth1_tokens set used_at = ? where id = ? and used_at is null and revoked_at is null', [o.now, t.id]) !== 1) return null;
-      tx.run('insert into oauth1_tokens (token_hash, kind, application_id, user_id, grant_id, secret_sealed, created_at) values (?, ?, ?, ?, ?, ?, ?)',
-        [hashToken(o.token), 'access', t.application_id, t.user_id, t.grant_id, seal(o.secret, this.#key), o.now]);
+      if ((yield* tx.run('update oauth1_tokens set used_at = ? where id = ? and used_at is null and revoked_at is null', [o.now, t.id])) !== 1) return null;
+      yield* tx.run('insert into oauth1_tokens (token_hash, kind, application_id, user_id, grant_id, secret_sealed, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+        [hashToken(o.token), 'access', t.application_id, t.user_id, t.grant_id, sealed, o.now]);
       return { userId: t.user_id, applicationId: t.application_id };
     });
   }

@@ -1,47 +1,94 @@
-import { MikroORM as SqliteORM, defineConfig, type Options } from '@mikro-orm/sqlite';
-import type { MikroORM } from '@mikro-orm/core';
+import { MikroORM as SqliteORM, SqliteDriver, type Options } from '@mikro-orm/sqlite';
+import type { MikroORM, MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import type { GatehouseConfig } from '../config.ts';
 import { entities } from './entities.ts';
 import { sqliteMigrations } from './migrations/sqlite/index.ts';
 
 export type Orm = MikroORM;
+export type Dialect = 'sqlite' | 'postgresql';
 
-/** Options shared by the server, the CLI and mikro-orm.config.ts. */
-export function ormOptions(config: Pick<GatehouseConfig, 'database'>): Options {
-  return defineConfig({
+export const dialectOf = (config: Pick<GatehouseConfig, 'database'>): Dialect => (config.database.url ? 'postgresql' : 'sqlite');
+
+/** Options shared by the server, the CLI and mikro-orm.config.ts; `driver` is filled in per dialect. */
+function commonOptions(dialect: Dialect, migrationsList: MigrationObject[]): Options {
+  return {
     entities,
-    dbName: config.database.file,
     extensions: [Migrator],
     // Entities are defined with defineEntity, so there is nothing to discover or cache on disk.
     discovery: { warnWhenNoEntities: false },
     metadataCache: { enabled: false },
+    // One migration set per dialect, each generated from the same entities and committed.
     migrations: {
       tableName: 'mikro_orm_migrations',
-      path: 'src/storage/migrations/sqlite',
+      path: `src/storage/migrations/${dialect}`,
       snapshotName: '.snapshot-gatehouse',
-      migrationsList: sqliteMigrations,
+      migrationsList,
       transactional: true,
       silent: true,
       allOrNothing: true,
     },
     debug: false,
     allowGlobalContext: false,
-  });
+  } as Options;
+}
+
+/** SQLite options (sync: mikro-orm.config.ts needs them without awaiting). */
+export function ormOptions(config: Pick<GatehouseConfig, 'database'>): Options {
+  return { ...commonOptions('sqlite', sqliteMigrations), driver: SqliteDriver, dbName: config.database.file } as Options;
+}
+
+/** PostgreSQL options; the driver and its migrations load only when DATABASE_URL asks for them. */
+export async function postgresOptions(config: Pick<GatehouseConfig, 'database'>): Promise<Options> {
+  const [{ PostgreSqlDriver }, { postgresqlMigrations }] = await Promise.all([
+    import('@mikro-orm/postgresql'), import('./migrations/postgresql/index.ts'),
+  ]);
+  return {
+    ...commonOptions('postgresql', postgresqlMigrations),
+    driver: PostgreSqlDriver,
+    clientUrl: config.database.url,
+    pool: { min: 0, max: 10 },
+    // A request never waits forever for a database that went away: it fails and is answered 503.
+    driverOptions: { connectionTimeoutMillis: 5000 },
+  } as unknown as Options;
 }
 
 /** Opens the database and applies pending migrations; the schema is never synced at runtime. */
 export async function initStorage(config: GatehouseConfig, opts: { migrate?: boolean } = {}): Promise<Orm> {
-  const orm = (await SqliteORM.init(ormOptions(config))) as unknown as Orm;
-  const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<NativeSqlite> }).getNativeClient();
-  // WAL lets readers run beside the writer; NORMAL stays durable across process crashes in WAL mode.
-  if (config.database.file !== ':memory:') {
-    native.pragma('journal_mode = WAL');
-    native.pragma('synchronous = NORMAL');
+  let orm: Orm;
+  if (dialectOf(config) === 'postgresql') {
+    const { MikroORM: PgORM } = await import('@mikro-orm/postgresql');
+    orm = (await PgORM.init(await postgresOptions(config) as never)) as unknown as Orm;
+  } else {
+    orm = (await SqliteORM.init(ormOptions(config))) as unknown as Orm;
+    const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<NativeSqlite> }).getNativeClient();
+    // WAL lets readers run beside the writer; NORMAL stays durable across process crashes in WAL mode.
+    if (config.database.file !== ':memory:') {
+      native.pragma('journal_mode = WAL');
+      native.pragma('synchronous = NORMAL');
+    }
+    native.pragma('busy_timeout = 5000');
   }
-  native.pragma('busy_timeout = 5000');
-  if (opts.migrate !== false) await orm.migrator.up();
+  if (opts.migrate !== false) await migrate(orm, dialectOf(config));
   return orm;
 }
 
 interface NativeSqlite { pragma(sql: string): unknown }
+
+// Any fixed number: instances starting together take turns at migrating (the second finds nothing to do).
+const MIGRATION_LOCK = 7_364_211;
+
+async function migrate(orm: Orm, dialect: Dialect) {
+  if (dialect !== 'postgresql') { await orm.migrator.up(); return; }
+  const pool = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ connect(): Promise<PgLockClient> }> }).getNativeClient();
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await orm.migrator.up();
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+}
+
+interface PgLockClient { query(sql: string, params: unknown[]): Promise<unknown>; release(): void }

@@ -4,6 +4,7 @@ import type { Orm } from './orm.ts';
  * Lean SQL for the hot paths (token, introspect, protected resources): prepared statements, no unit of work.
  * MikroORM owns the schema, migrations and the admin/page queries; these paths only need a few indexed
  * reads and inserts, and pay ~10 µs for them here instead of ~400 µs through entity hydration.
+ * Statements are written once with `?` placeholders in the SQL both dialects share.
  */
 export interface Sql {
   readonly dialect: 'sqlite' | 'postgresql';
@@ -16,23 +17,56 @@ export interface Sql {
   /** Runs an INSERT and returns the new row's id. */
   insert(sql: string, params?: unknown[]): Promise<number>;
   /**
-   * Runs `fn` as one transaction. On SQLite `fn` must stay synchronous (better-sqlite3 transactions are),
-   * which also means no other request can interleave: the read-check-write is atomic by construction.
+   * Runs a read-check-write as one transaction. `fn` is a generator that yields each statement
+   * (`const row = yield* tx.get(...)`), so one body serves both engines: on SQLite it runs synchronously
+   * inside one better-sqlite3 transaction (nothing can interleave), on PostgreSQL each step awaits its own
+   * connection inside BEGIN … COMMIT, and rows read with `lock` are held with SELECT … FOR UPDATE.
    */
-  atomic<T>(fn: (tx: SyncSql) => T): Promise<T>;
+  atomic<T>(fn: (tx: Tx) => Step<T>): Promise<T>;
 }
 
-export interface SyncSql {
-  get<T>(sql: string, params?: unknown[]): T | undefined;
-  all<T>(sql: string, params?: unknown[]): T[];
-  run(sql: string, params?: unknown[]): number;
+export interface Op { kind: 'get' | 'all' | 'run'; sql: string; params: unknown[]; lock?: string }
+export type Step<T> = Generator<Op, T, unknown>;
+
+export interface Tx {
+  /** `lock`: the alias of the table whose row this transaction will change (PostgreSQL: FOR UPDATE OF it). */
+  get<T>(sql: string, params?: unknown[], opts?: { lock?: string }): Step<T | undefined>;
+  all<T>(sql: string, params?: unknown[]): Step<T[]>;
+  run(sql: string, params?: unknown[]): Step<number>;
 }
+
+function* step<T>(op: Op): Step<T> { return (yield op) as T; }
+
+export const tx: Tx = {
+  get: <T>(sql: string, params: unknown[] = [], opts: { lock?: string } = {}) => step<T | undefined>({ kind: 'get', sql, params, lock: opts.lock }),
+  all: <T>(sql: string, params: unknown[] = []) => step<T[]>({ kind: 'all', sql, params }),
+  run: (sql: string, params: unknown[] = []) => step<number>({ kind: 'run', sql, params }),
+};
+
+/** Drives a transaction body, handing each yielded statement to `exec` (sync or async engines alike). */
+function drive<T>(body: Step<T>, exec: (op: Op) => unknown): T {
+  let r = body.next();
+  while (!r.done) r = body.next(exec(r.value));
+  return r.value;
+}
+
+async function driveAsync<T>(body: Step<T>, exec: (op: Op) => Promise<unknown>): Promise<T> {
+  let r = body.next();
+  while (!r.done) r = body.next(await exec(r.value));
+  return r.value;
+}
+
+export async function createSql(orm: Orm, dialect: 'sqlite' | 'postgresql' = 'sqlite'): Promise<Sql> {
+  const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<unknown> }).getNativeClient();
+  return dialect === 'postgresql' ? await createPgSql(native as PgPool) : createSqliteSql(native as NativeSqlite);
+}
+
+// ---------------------------------------------------------------------------------------------- SQLite
 
 interface Statement { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number; lastInsertRowid: number | bigint } }
 interface NativeSqlite { prepare(sql: string): Statement; transaction<F extends (...a: never[]) => unknown>(fn: F): F }
 
-export async function createSql(orm: Orm): Promise<Sql> {
-  const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<NativeSqlite> }).getNativeClient();
+function createSqliteSql(native: NativeSqlite): Sql {
   const cache = new Map<string, Statement>();
   const stats = { statements: 0 };
   const stmt = (sql: string) => {
@@ -41,15 +75,14 @@ export async function createSql(orm: Orm): Promise<Sql> {
     if (!s) { s = native.prepare(sql); cache.set(sql, s); }
     return s;
   };
-  const sync: SyncSql = {
-    get: <T>(sql: string, params: unknown[] = []) => stmt(sql).get(...params) as T | undefined,
-    all: <T>(sql: string, params: unknown[] = []) => stmt(sql).all(...params) as T[],
-    run: (sql: string, params: unknown[] = []) => stmt(sql).run(...params).changes,
+  const exec = (op: Op): unknown => {
+    const s = stmt(op.sql);
+    return op.kind === 'get' ? s.get(...op.params) : op.kind === 'all' ? s.all(...op.params) : s.run(...op.params).changes;
   };
   // Group commit: writes queued during one turn of the event loop share one transaction, so fifty concurrent
   // token requests pay for one WAL commit, not fifty. Each job runs in its own savepoint (a failing one rolls
   // back alone), and every caller's promise resolves only after the commit: nothing is answered before it is stored.
-  type Job = { fn: (tx: SyncSql) => unknown; savepoint: boolean; resolve: (v: unknown) => void; reject: (e: unknown) => void; result?: unknown; error?: unknown; failed?: boolean };
+  type Job = { fn: () => unknown; savepoint: boolean; resolve: (v: unknown) => void; reject: (e: unknown) => void; result?: unknown; error?: unknown; failed?: boolean };
   let queue: Job[] = [];
   let scheduled = false;
   const flush = () => {
@@ -60,7 +93,7 @@ export async function createSql(orm: Orm): Promise<Sql> {
       native.transaction(() => {
         for (const j of jobs) {
           // A single statement that fails undoes itself (SQLite statement journal); several need a savepoint.
-          try { j.result = j.savepoint ? native.transaction(() => j.fn(sync))() : j.fn(sync); } catch (e) { j.error = e; j.failed = true; }
+          try { j.result = j.savepoint ? native.transaction(j.fn)() : j.fn(); } catch (e) { j.error = e; j.failed = true; }
         }
       })();
     } catch (e) {
@@ -69,17 +102,71 @@ export async function createSql(orm: Orm): Promise<Sql> {
     }
     for (const j of jobs) (j.failed ? j.reject(j.error) : j.resolve(j.result));
   };
-  const enqueue = <T>(fn: (tx: SyncSql) => T, savepoint = true) => new Promise<T>((resolve, reject) => {
+  const enqueue = <T>(fn: () => T, savepoint = true) => new Promise<T>((resolve, reject) => {
     queue.push({ fn, savepoint, resolve: resolve as (v: unknown) => void, reject });
     if (!scheduled) { scheduled = true; setImmediate(flush); }
   });
   return {
     dialect: 'sqlite',
     stats,
-    get: async (sql, params) => sync.get(sql, params),
-    all: async (sql, params) => sync.all(sql, params),
-    run: (sql, params) => enqueue((tx) => tx.run(sql, params), false),
+    get: async <T>(sql: string, params: unknown[] = []) => stmt(sql).get(...params) as T | undefined,
+    all: async <T>(sql: string, params: unknown[] = []) => stmt(sql).all(...params) as T[],
+    run: (sql, params = []) => enqueue(() => stmt(sql).run(...params).changes, false),
     insert: (sql, params = []) => enqueue(() => Number(stmt(sql).run(...params).lastInsertRowid), false),
-    atomic: (fn) => enqueue(fn),
+    atomic: (fn) => enqueue(() => drive(fn(tx), exec)),
+  };
+}
+
+// ------------------------------------------------------------------------------------------ PostgreSQL
+
+interface PgResult { rows: Record<string, unknown>[]; rowCount: number | null }
+interface PgQuery { text: string; values: unknown[]; types: unknown }
+interface PgClient { query(q: PgQuery | string): Promise<PgResult>; release(err?: Error | boolean): void }
+interface PgPool { query(q: PgQuery): Promise<PgResult>; connect(): Promise<PgClient> }
+
+/** `?` placeholders (outside quoted strings) become `$1, $2, …`. */
+export function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/'(?:[^']|'')*'|\?/g, (m) => (m === '?' ? `$${++n}` : m));
+}
+
+async function createPgSql(pool: PgPool): Promise<Sql> {
+  // BIGINT (epoch milliseconds, counts) as numbers: every value here stays far below 2^53.
+  const { TypeOverrides } = (await import('pg')).default;
+  const pgTypes = new TypeOverrides();
+  pgTypes.setTypeParser(20, Number);
+  const texts = new Map<string, string>();
+  const stats = { statements: 0 };
+  const q = (sql: string, params: unknown[], suffix = ''): PgQuery => {
+    stats.statements++;
+    const key = suffix ? `${sql}\u0000${suffix}` : sql;
+    let text = texts.get(key);
+    if (text === undefined) { text = toPgPlaceholders(sql) + suffix; texts.set(key, text); }
+    return { text, values: params, types: pgTypes };
+  };
+  return {
+    dialect: 'postgresql',
+    stats,
+    get: async <T>(sql: string, params: unknown[] = []) => (await pool.query(q(sql, params))).rows[0] as T | undefined,
+    all: async <T>(sql: string, params: unknown[] = []) => (await pool.query(q(sql, params))).rows as T[],
+    run: async (sql, params = []) => (await pool.query(q(sql, params))).rowCount ?? 0,
+    insert: async (sql, params = []) => Number((await pool.query(q(sql, params, ' returning id'))).rows[0].id),
+    async atomic(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await driveAsync(fn(tx), async (op) => {
+          const res = await client.query(q(op.sql, op.params, op.lock ? ` for update of ${op.lock}` : ''));
+          return op.kind === 'get' ? res.rows[0] : op.kind === 'all' ? res.rows : res.rowCount ?? 0;
+        });
+        await client.query('commit');
+        client.release();
+        return result;
+      } catch (e) {
+        // A connection whose rollback fails is broken: release it as such so the pool discards it.
+        await client.query('rollback').then(() => client.release(), (err: Error) => client.release(err));
+        throw e;
+      }
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Sql, SyncSql } from './sql.ts';
+import { tx, type Sql, type Step } from './sql.ts';
 import type { CodeRow, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
 
 interface DbToken {
@@ -18,7 +18,7 @@ const INSERT_REFRESH = INSERT('refresh_tokens');
 
 function toInfo(r: DbToken, kind: 'access' | 'refresh'): TokenInfo {
   // A deactivated user's tokens stop working at once, without touching every row.
-  const inactiveUser = r.user_id !== null && (r.user_active === 0 || r.user_active === false);
+  const inactiveUser = r.user_id !== null && !r.user_active;
   return {
     kind, tokenHash: r.token_hash, applicationId: r.application_id, userId: r.user_id, grantId: r.grant_id, scope: r.scope,
     familyId: r.family_id, expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.client_id, username: r.username,
@@ -29,14 +29,14 @@ function toInfo(r: DbToken, kind: 'access' | 'refresh'): TokenInfo {
 
 const params = (t: TokenRow) => [t.tokenHash, t.applicationId, t.userId, t.grantId, t.scope, t.familyId, t.expiresAt, t.createdAt];
 
-function insertRows(tx: SyncSql, rows: IssuedRows) {
-  tx.run(INSERT_ACCESS, params(rows.access));
-  if (rows.refresh) tx.run(INSERT_REFRESH, params(rows.refresh));
+function* insertRows(rows: IssuedRows): Step<void> {
+  yield* tx.run(INSERT_ACCESS, params(rows.access));
+  if (rows.refresh) yield* tx.run(INSERT_REFRESH, params(rows.refresh));
 }
 
-function revokeFamilySync(tx: SyncSql, familyId: string, now: number): number {
-  return tx.run('update access_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId])
-    + tx.run('update refresh_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId]);
+function* revokeFamilyTx(familyId: string, now: number): Step<number> {
+  return (yield* tx.run('update access_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId]))
+    + (yield* tx.run('update refresh_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId]));
 }
 
 export class TokenRepository implements TokenStore {
@@ -50,12 +50,13 @@ export class TokenRepository implements TokenStore {
   }
 
   redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
-    return this.#sql.atomic((tx): RedeemResult<IssuedRows> => {
-      const r = tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash]);
+    return this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
+      // Locked (PostgreSQL): a concurrent redemption waits here, then sees the code spent and takes the reuse path.
+      const r = yield* tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash], { lock: 'c' });
       if (!r) return { ok: false, reason: 'not_found' };
       if (r.consumed_at !== null) {
         // RFC 6749 §4.1.2: a code used twice must be refused, and tokens issued from it should be revoked.
-        revokeFamilySync(tx, r.family_id as string, now);
+        yield* revokeFamilyTx(r.family_id as string, now);
         return { ok: false, reason: 'reused' };
       }
       const rows = decide({
@@ -64,33 +65,33 @@ export class TokenRepository implements TokenStore {
         codeChallenge: r.code_challenge as string | null, codeChallengeMethod: r.code_challenge_method as string | null,
         familyId: r.family_id as string, expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.app_client_id as string,
       });
-      if (tx.run('update authorization_codes set consumed_at = ? where id = ? and consumed_at is null', [now, r.id]) !== 1) return { ok: false, reason: 'reused' };
-      insertRows(tx, rows);
+      if ((yield* tx.run('update authorization_codes set consumed_at = ? where id = ? and consumed_at is null', [now, r.id])) !== 1) return { ok: false, reason: 'reused' };
+      yield* insertRows(rows);
       return { ok: true, value: rows };
     });
   }
 
   rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
-    return this.#sql.atomic((tx): RedeemResult<IssuedRows> => {
-      const r = tx.get<DbToken>(SELECT_REFRESH, [tokenHash]);
+    return this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
+      const r = yield* tx.get<DbToken>(SELECT_REFRESH, [tokenHash], { lock: 't' });
       if (!r) return { ok: false, reason: 'not_found' };
       const info = toInfo(r, 'refresh');
       if (info.usedAt !== null && info.familyId) {
         // RFC 9700 §4.14.2: a rotated refresh token presented again means theft; revoke the whole family.
-        revokeFamilySync(tx, info.familyId, now);
+        yield* revokeFamilyTx(info.familyId, now);
         return { ok: false, reason: 'reused' };
       }
       if (info.revokedAt !== null) return { ok: false, reason: 'not_found' };
       const rows = decide(info);
-      if (tx.run('update refresh_tokens set used_at = ? where token_hash = ? and used_at is null', [now, tokenHash]) !== 1) return { ok: false, reason: 'reused' };
-      insertRows(tx, rows);
+      if ((yield* tx.run('update refresh_tokens set used_at = ? where token_hash = ? and used_at is null', [now, tokenHash])) !== 1) return { ok: false, reason: 'reused' };
+      yield* insertRows(rows);
       return { ok: true, value: rows };
     });
   }
 
   async issue(rows: IssuedRows) {
     if (!rows.refresh) { await this.#sql.run(INSERT_ACCESS, params(rows.access)); return; }
-    await this.#sql.atomic((tx) => insertRows(tx, rows));
+    await this.#sql.atomic(() => insertRows(rows));
   }
 
   async findAccessToken(tokenHash: string) {
@@ -108,14 +109,15 @@ export class TokenRepository implements TokenStore {
   }
 
   revokeFamily(familyId: string, now: number) {
-    return this.#sql.atomic((tx) => revokeFamilySync(tx, familyId, now));
+    return this.#sql.atomic(() => revokeFamilyTx(familyId, now));
   }
 
   revokeByGrant(grantId: number, now: number) {
-    return this.#sql.atomic((tx) =>
-      tx.run('update access_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
-      + tx.run('update refresh_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
-      + tx.run('update oauth1_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId])
-      + tx.run('update authorization_codes set consumed_at = ? where grant_id = ? and consumed_at is null', [now, grantId]));
+    return this.#sql.atomic(function* () {
+      return (yield* tx.run('update access_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
+        + (yield* tx.run('update refresh_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
+        + (yield* tx.run('update oauth1_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
+        + (yield* tx.run('update authorization_codes set consumed_at = ? where grant_id = ? and consumed_at is null', [now, grantId]));
+    });
   }
 }

@@ -16,7 +16,7 @@ describe('bench: npm run bench -- --quick', function () {
     try {
       const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
         let output = '';
-        const p = execFile('npm', ['run', 'bench', '--', '--quick', '--out', out], { cwd: new URL('../..', import.meta.url).pathname, timeout: 120_000, maxBuffer: 16 * 2 ** 20 });
+        const p = execFile('npm', ['run', 'bench', '--', '--quick', '--out', out], { cwd: new URL('../..', import.meta.url).pathname, timeout: 120_000, maxBuffer: 16 * 2 ** 20, env: { ...process.env, DATABASE_URL: '' } });
         p.stdout?.on('data', (d) => { output += d; });
         p.stderr?.on('data', (d) => { output += d; });
         p.on('close', (c) => resolve({ code: c, output }));

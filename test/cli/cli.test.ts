@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/index.ts';
 import { verifyClientSecret } from '../../src/oauth2/tokens.ts';
+import { testDatabase, type TestDatabase } from '../database.ts';
 
 const run = promisify(execFile);
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
@@ -13,13 +14,15 @@ const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 describe('CLI (npm run gatehouse -- <command>)', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
+  let db: TestDatabase;
   const gatehouse = (...args: string[]) => run(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN, ...args], { env });
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
-    env = { ...process.env, DB_FILE: join(dir, 'cli.sqlite'), NODE_ENV: 'development' };
+    db = await testDatabase({ sqliteFile: join(dir, 'cli.sqlite'), empty: true });
+    env = { ...process.env, ...db.env, NODE_ENV: 'development' };
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => { rmSync(dir, { recursive: true, force: true }); await db.drop(); });
 
   it('migrate applies the migrations once', async () => {
     expect((await gatehouse('migrate')).stdout).to.match(/Applied \d+ migration/);
@@ -29,7 +32,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
   it('createuser creates an admin whose printed password logs in', async () => {
     const { stdout } = await gatehouse('createuser', 'root', '--admin');
     const password = /Password \(shown once\): (\S+)/.exec(stdout)![1];
-    const app = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    const app = await createApp({ env: 'test', database: db.database });
     try {
       const user = await app.withContext(() => app.stores.users.findByUsername('root'));
       expect(user!.isAdmin).to.equal(true);
@@ -46,7 +49,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     const { stdout } = await gatehouse('createclient', '--name', 'CLI app', '--owner', 'root', '--grant-types', 'authorization-code,client-credentials', '--redirect-uris', 'https://cli.example/cb', '--oauth1');
     const clientId = /client_id: (\S+)/.exec(stdout)![1];
     const secret = /client_secret: (\S+)/.exec(stdout)![1];
-    const app = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    const app = await createApp({ env: 'test', database: db.database });
     try {
       const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
       expect(client!.grantTypes).to.deep.equal(['authorization_code', 'client_credentials']);
@@ -65,7 +68,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
   });
 
   it('cleartokens deletes expired rows and keeps live ones, printing counts', async () => {
-    const app = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    const app = await createApp({ env: 'test', database: db.database });
     try {
       const conn = app.orm.em.getConnection();
       const now = Date.now();
@@ -73,7 +76,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     } finally { await app.close(); }
     const { stdout } = await gatehouse('cleartokens');
     expect(stdout).to.match(/access_tokens: 1 expired/);
-    const app2 = await createApp({ env: 'test', database: { file: env.DB_FILE! } });
+    const app2 = await createApp({ env: 'test', database: db.database });
     try {
       const rows = await app2.orm.em.getConnection().execute('select token_hash from access_tokens');
       expect(rows.map((r: { token_hash: string }) => r.token_hash)).to.deep.equal(['h2']);

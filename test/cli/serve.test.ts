@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testDatabase } from '../database.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -32,7 +33,8 @@ describe('npm start (gatehouse serve) on the embedded SQLite default', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('migrates, creates the first admin once with a printed password that logs in, and serves pages', async () => {
-    const env = { ...process.env, DB_FILE: join(dir, 'g.sqlite'), PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: '' };
+    const db = await testDatabase({ sqliteFile: join(dir, 'g.sqlite'), empty: true });
+    const env = { ...process.env, ...db.env, PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: '' };
     const first = await start(env);
     try {
       const password = /Admin password \(shown only this once\): (\S+)/.exec(first.stdout)?.[1];

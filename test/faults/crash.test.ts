@@ -3,8 +3,8 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { encodeBasicAuthorization } from '../../src/oauth2/client-auth.ts';
+import { dialect, testDatabase } from '../database.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN];
@@ -27,7 +27,8 @@ describe('faults: kill -9 under load, then restart', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps every token it reported as issued, and the database file stays intact', async () => {
-    const env = { ...process.env, DB_FILE: join(dir, 'crash.sqlite'), PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: 'admin-password-1' };
+    const db = await testDatabase({ sqliteFile: join(dir, 'crash.sqlite'), empty: true });
+    const env = { ...process.env, ...db.env, PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: 'admin-password-1' };
     execFileSync(NODE[0], [...NODE.slice(1), 'migrate'], { env });
     execFileSync(NODE[0], [...NODE.slice(1), 'createuser', 'owner', '--password', 'owner-password'], { env });
     const out = execFileSync(NODE[0], [...NODE.slice(1), 'createclient', '--name', 'Load', '--owner', 'owner', '--grant-types', 'client-credentials'], { env, encoding: 'utf8' });
@@ -65,11 +66,8 @@ describe('faults: kill -9 under load, then restart', function () {
       second.proc.kill('SIGTERM');
       await new Promise((r) => second.proc.once('exit', r));
     }
-    const db = new Database(env.DB_FILE);
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).to.equal('ok');
-      const orphans = db.prepare('select count(*) as n from access_tokens t left join applications a on a.id = t.application_id where a.id is null').get() as { n: number };
-      expect(orphans.n).to.equal(0);
-    } finally { db.close(); }
+    if (dialect === 'sqlite') expect((await db.query<{ integrity_check: string }>('pragma integrity_check'))[0].integrity_check).to.equal('ok');
+    const [orphans] = await db.query<{ n: number }>('select count(*) as n from access_tokens t left join applications a on a.id = t.application_id where a.id is null');
+    expect(orphans.n).to.equal(0);
   });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBasicAuthorization } from '../../src/oauth2/client-auth.ts';
+import { testDatabase } from '../database.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN];
@@ -17,7 +18,8 @@ describe('faults: graceful shutdown on SIGTERM', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('drains in-flight requests and exits 0', async () => {
-    const env = { ...process.env, DB_FILE: join(dir, 't.sqlite'), PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: 'admin-password-1' };
+    const db = await testDatabase({ sqliteFile: join(dir, 't.sqlite'), empty: true });
+    const env = { ...process.env, ...db.env, PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: 'admin-password-1' };
     execFileSync(NODE[0], [...NODE.slice(1), 'migrate'], { env });
     execFileSync(NODE[0], [...NODE.slice(1), 'createuser', 'owner', '--password', 'owner-password'], { env });
     const out = execFileSync(NODE[0], [...NODE.slice(1), 'createclient', '--name', 'T', '--owner', 'owner', '--grant-types', 'client-credentials'], { env, encoding: 'utf8' });

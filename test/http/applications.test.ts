@@ -27,7 +27,7 @@ describe('application registry pages (/o/applications/)', () => {
   }
 
   async function applicationRow(clientId: string) {
-    const rows = await srv.app.orm.em.fork().getConnection().execute('select * from applications where client_id = ?', [clientId]);
+    const rows = await srv.app.stores.sql.all<any>('select * from applications where client_id = ?', [clientId]);
     return rows[0] as Record<string, unknown>;
   }
 
@@ -57,7 +57,7 @@ describe('application registry pages (/o/applications/)', () => {
     expect(html).to.include('value="Keep me"');
     expect(html).to.match(/aria-invalid="true"/);
     expect(csrfFrom(html)).to.be.a('string');
-    const rows = await srv.app.orm.em.fork().getConnection().execute('select count(*) as n from applications');
+    const rows = await srv.app.stores.sql.all<any>('select count(*) as n from applications');
     expect(Number(rows[0].n)).to.equal(0);
   });
 
@@ -79,14 +79,14 @@ describe('application registry pages (/o/applications/)', () => {
     const token = await alice.csrf(`/o/applications/${id}/update/`);
     const upd = await alice.post(`/o/applications/${id}/update/`, { csrfmiddlewaretoken: token, name: 'Renamed', client_type: 'confidential', grant_types: ['authorization_code', 'client_credentials'], redirect_uris: 'https://app.example.com/callback', allowed_scopes: ['read'] });
     expect(upd.status).to.equal(302);
-    const row = (await srv.app.orm.em.fork().getConnection().execute('select * from applications where id = ?', [Number(id)]))[0];
+    const row = (await srv.app.stores.sql.all<any>('select * from applications where id = ?', [Number(id)]))[0];
     expect(row.name).to.equal('Renamed');
     expect(row.grant_types).to.equal('authorization_code client_credentials');
     const confirm = await alice.get(`/o/applications/${id}/delete/`);
     expect(confirm.status).to.equal(200);
     const del = await alice.post(`/o/applications/${id}/delete/`, { csrfmiddlewaretoken: csrfFrom(await confirm.text())! });
     expect(del.status).to.equal(302);
-    expect((await srv.app.orm.em.fork().getConnection().execute('select count(*) as n from applications'))[0].n).to.equal(0);
+    expect((await srv.app.stores.sql.all<any>('select count(*) as n from applications'))[0].n).to.equal(0);
   });
 
   it('rotates the secret: the new one verifies, the old one no longer does', async () => {

@@ -63,7 +63,7 @@ describe('accounts: login, logout, next, CSRF, throttling', () => {
     const res = await b.login('alice', 'wrong');
     expect(res.status).to.equal(400);
     expect(csrfFrom(await res.text())).to.be.a('string');
-    const rows = await srv.app.orm.em.fork().getConnection().execute("select type from events where type = 'login.failed'");
+    const rows = await srv.app.stores.sql.all<any>("select type from events where type = 'login.failed'");
     expect(rows).to.have.length(1);
   });
 

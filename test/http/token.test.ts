@@ -18,7 +18,7 @@ describe('RFC 6749 §3.2 token endpoint', () => {
   });
   afterEach(() => srv.close());
 
-  const rows = (sql: string, p: unknown[] = []) => srv.app.orm.em.fork().getConnection().execute(sql, p);
+  const rows = (sql: string, p: unknown[] = []) => srv.app.stores.sql.all<any>(sql, p);
 
   describe('RFC 6749 §4.4 client credentials', () => {
     it('issues a bearer token with client_secret_basic, no-store headers, and stores only its hash', async () => {
@@ -195,13 +195,18 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect(res.status).to.equal(200);
     });
 
-    it('gives exactly one token to 20 concurrent exchanges of one code', async () => {
+    it('gives exactly one token to 50 concurrent exchanges of one code, and revokes it (§4.1.2)', async () => {
       const s = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(s);
       const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier };
-      const results = await Promise.all(Array.from({ length: 20 }, () => postForm(token, params, s.auth)));
+      const results = await Promise.all(Array.from({ length: 50 }, () => postForm(token, params, s.auth)));
       expect(results.filter((r) => r.status === 200)).to.have.length(1);
-      expect(results.filter((r) => r.status === 400)).to.have.length(19);
+      const refused = results.filter((r) => r.status === 400);
+      expect(refused).to.have.length(49);
+      for (const r of refused) expect((await r.json()).error).to.equal('invalid_grant');
+      const winner = await results.find((r) => r.status === 200)!.json();
+      const [issued] = await rows('select revoked_at from access_tokens where token_hash = ?', [sha256(winner.access_token)]);
+      expect(issued.revoked_at, 'the token the code bought is revoked once the code is replayed').to.be.a('number');
       const live = await rows('select count(*) as n from access_tokens where revoked_at is null');
       expect(Number(live[0].n)).to.equal(0);
     });
@@ -239,10 +244,11 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect((await wide.json()).error).to.equal('invalid_scope');
     });
 
-    it('gives one new pair to 20 concurrent uses of one refresh token and revokes the family', async () => {
+    it('gives one new pair to 50 concurrent uses of one refresh token and revokes the family', async () => {
       const { s, body } = await tokens();
-      const results = await Promise.all(Array.from({ length: 20 }, () => postForm(token, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, s.auth)));
+      const results = await Promise.all(Array.from({ length: 50 }, () => postForm(token, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, s.auth)));
       expect(results.filter((r) => r.status === 200)).to.have.length(1);
+      for (const r of results.filter((x) => x.status !== 200)) expect([r.status, (await r.json()).error]).to.deep.equal([400, 'invalid_grant']);
       const live = await rows('select count(*) as n from refresh_tokens where revoked_at is null');
       expect(Number(live[0].n)).to.equal(0);
     });
