@@ -39,6 +39,18 @@ import { parseKey } from './oauth1/secret-box.ts';
 import type { ClientDeps } from './oauth2/clients.ts';
 import type { Context, Middleware } from 'koa';
 import { createSeeder, type Seeder } from './seed.ts';
+import { CLIENT_CACHE_MS } from './storage/application.repository.ts';
+
+/** Opens Redis (loaded only when REDIS_URL is set); a failure closes the database already opened. */
+async function connectRedis(url: string, prefix: string, orm: Orm) {
+  try {
+    const { createRedisState } = await import('./storage/redis.ts');
+    return await createRedisState(url, { prefix });
+  } catch (e) {
+    await orm.close(true);
+    throw e;
+  }
+}
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -74,9 +86,16 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const sealKey = parseKey(config.encryptionKey);
   const dialect = dialectOf(config);
   const sql = await createSql(orm, dialect);
-  const stores = createStores(orm, sql, { sealKey });
-  // One process on SQLite counts in memory; instances sharing PostgreSQL count in the database they share.
-  const limiter = deps.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
+  // Several instances: Redis holds what they share (sessions, rate limits, nonces) and tells each of them when a
+  // client changed. Without Redis they share the database: correct, one query slower (no client cache on PostgreSQL).
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisPrefix, orm) : undefined;
+  const clientCache = redis
+    ? { ttlMs: CLIENT_CACHE_MS, onChange: () => { redis.cache.publish('clients').catch(() => {}); } }
+    : { ttlMs: dialect === 'postgresql' ? 0 : CLIENT_CACHE_MS };
+  const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces });
+  redis?.cache.subscribe('clients', () => stores.clients.invalidate());
+  // One process on SQLite counts in memory; instances count in Redis, or else in the database they share.
+  const limiter = deps.limiter ?? redis?.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
   const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
   const render = createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground });
 
@@ -90,7 +109,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     secure: !config.allowInsecureTransport,
     maxAge: 14 * 24 * 3600 * 1000,
     renew: true,
-    store: stores.sessions,
+    store: redis?.sessions ?? stores.sessions,
   }, koa);
 
   // graphql-yoga is the heaviest dependency to load: it loads beside start-up, and only /graphql waits for it.
@@ -130,7 +149,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, render, issuer })] : []),
   ];
   const apiRouters = [
-    healthRoutes({ ping: async () => { await stores.sql.get('select 1 as ok'); } }),
+    healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), redis?.ping()]); } }),
     tokenRoutes({
       ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds,
       grantContext: (ctx) => ({
@@ -183,6 +202,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
         await new Promise<void>((resolve) => { server!.close(() => resolve()); server!.closeIdleConnections(); });
         server = undefined;
       }
+      await redis?.close();
       await orm.close(true);
     },
   };

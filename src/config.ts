@@ -38,7 +38,10 @@ export interface GatehouseConfig {
   /** Failed logins per username / per IP, and failed client authentications per client_id, within the window. */
   rateLimit: { loginPerUsername: number; loginPerIp: number; windowSeconds: number; clientAuthFailures: number };
   playground: boolean;
+  /** Shared state for several instances (sessions, rate limits, OAuth 1 nonces, client-cache invalidation). */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** Body size limit for forms and JSON. */
   bodyLimit: string;
   logRequests: boolean;
@@ -74,6 +77,7 @@ export const defaults: GatehouseConfig = {
   rateLimit: { loginPerUsername: 5, loginPerIp: 20, windowSeconds: 900, clientAuthFailures: 20 },
   playground: true,
   redisUrl: undefined,
+  redisPrefix: 'gatehouse:',
   bodyLimit: '100kb',
   logRequests: false,
 };
@@ -144,6 +148,7 @@ export function overridesFromEnv(env: Env, problems: string[]): ConfigOverrides 
     rateLimit: { loginPerUsername: int('LOGIN_LIMIT_PER_USERNAME'), loginPerIp: int('LOGIN_LIMIT_PER_IP'), windowSeconds: int('RATE_LIMIT_WINDOW'), clientAuthFailures: int('CLIENT_AUTH_FAILURE_LIMIT') },
     playground: bool('PLAYGROUND'),
     redisUrl: str('REDIS_URL'),
+    redisPrefix: str('REDIS_PREFIX'),
     logRequests: bool('LOG_REQUESTS'),
   };
   return o;

@@ -10,6 +10,8 @@ import { createDatabase, dropDatabase } from '../src/storage/pg-admin.ts';
  */
 export const POSTGRES_URL = process.env.DATABASE_URL || undefined;
 export const dialect = POSTGRES_URL ? 'postgresql' : 'sqlite';
+/** `REDIS_URL=redis://127.0.0.1:6379` as well: apps share state through Redis, each under its own key prefix. */
+export const REDIS_URL = process.env.REDIS_URL || undefined;
 
 const run = `gh_test_${process.pid}_${randomBytes(3).toString('hex')}`;
 let template: Promise<string> | undefined;
@@ -27,6 +29,8 @@ async function migratedTemplate(): Promise<string> {
 
 export interface TestDatabase {
   database: NonNullable<ConfigOverrides['database']>;
+  /** Config for the shared state: Redis under a key prefix of this database's own, when REDIS_URL is set. */
+  redis: Pick<ConfigOverrides, 'redisUrl' | 'redisPrefix'>;
   /** Env for a spawned server or CLI command. */
   env: Record<string, string>;
   /** Reads rows straight from the database, beside the server (numbers as numbers on both engines). */
@@ -42,7 +46,7 @@ export async function testDatabase(opts: { sqliteFile?: string; empty?: boolean 
   if (!POSTGRES_URL) {
     const file = opts.sqliteFile ?? ':memory:';
     return {
-      database: { file }, env: { DB_FILE: file }, drop: async () => {},
+      database: { file }, env: { DB_FILE: file }, drop: async () => {}, redis: redisFor(),
       async query<T>(sql: string) {
         const { default: Database } = await import('better-sqlite3');
         const db = new Database(file, { readonly: true });
@@ -54,7 +58,7 @@ export async function testDatabase(opts: { sqliteFile?: string; empty?: boolean 
   const url = await createDatabase(POSTGRES_URL, name, opts.empty ? undefined : await (template ??= migratedTemplate()));
   created.add(name);
   return {
-    database: { url }, env: { DATABASE_URL: url },
+    database: { url }, env: { DATABASE_URL: url }, redis: redisFor(),
     drop: async () => { created.delete(name); await dropDatabase(POSTGRES_URL, name); },
     async query<T>(sql: string) {
       const { default: pg } = await import('pg');
@@ -67,9 +71,27 @@ export async function testDatabase(opts: { sqliteFile?: string; empty?: boolean 
   };
 }
 
+function redisFor(): TestDatabase['redis'] {
+  return REDIS_URL ? { redisUrl: REDIS_URL, redisPrefix: `${run}_${++counter}:` } : {};
+}
+
 /** Root hook (see .mocharc.json): drops whatever this run created, the template last. */
 export const mochaHooks = {
   async afterAll() {
+    if (REDIS_URL) {
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(REDIS_URL, { lazyConnect: true });
+      await redis.connect();
+      for (const pattern of [`${run}_*`, 'gh_multi_*']) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          if (keys.length) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+      redis.disconnect();
+    }
     if (!POSTGRES_URL) return;
     for (const name of [...created].sort().reverse()) await dropDatabase(POSTGRES_URL, name).catch(() => {});
   },

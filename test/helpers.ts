@@ -7,7 +7,7 @@ export interface TestServer { app: Gatehouse; url: string; close(): Promise<void
 /** A whole Gatehouse on a fresh database (in-memory SQLite, or PostgreSQL under DATABASE_URL), on a free port. */
 export async function createTestApp(overrides: ConfigOverrides = {}): Promise<TestServer> {
   const db = await testDatabase();
-  const app = await createApp({ env: 'test', database: db.database, ...overrides });
+  const app = await createApp({ env: 'test', database: db.database, ...db.redis, ...overrides });
   const { url } = await app.listen(0, '127.0.0.1');
   return { app, url, close: async () => { await app.close(); await db.drop(); } };
 }

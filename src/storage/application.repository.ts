@@ -45,21 +45,35 @@ function columns(input: ClientInput) {
 export const CLIENT_CACHE_MS = 10_000;
 const CLIENT_CACHE_MAX = 10_000;
 
+/**
+ * `ttlMs` 0 turns the cache off (instances sharing a database without a bus to tell each other of changes);
+ * `onChange` runs after this instance changed a client, to tell the others (Redis pub/sub).
+ */
+export interface ClientCacheOptions { ttlMs: number; onChange?: () => void }
+
 export class ApplicationRepository implements ClientStore {
   readonly #em: () => EntityManager;
-  #origins: Promise<ReadonlySet<string>> | null = null;
+  readonly #cache: ClientCacheOptions;
+  #origins: { value: Promise<ReadonlySet<string>>; until: number } | null = null;
   /** Client records by client_id: every token request authenticates a client, so this is the hottest read. */
   readonly #byClientId = new Map<string, { record: ClientRecord; until: number }>();
-  constructor(em: () => EntityManager) { this.#em = em; }
+  constructor(em: () => EntityManager, cache: ClientCacheOptions = { ttlMs: CLIENT_CACHE_MS }) { this.#em = em; this.#cache = cache; }
 
-  /** Every CORS origin some application registered (cached; any write here clears it). */
+  /** Every CORS origin some application registered (cached like client records; any write here clears it). */
   registeredOrigins(): Promise<ReadonlySet<string>> {
-    this.#origins ??= this.#em().getConnection().execute('select allowed_origins from applications where allowed_origins <> ?', [''])
+    const now = Date.now();
+    if (this.#origins && this.#origins.until > now) return this.#origins.value;
+    const value = this.#em().getConnection().execute('select allowed_origins from applications where allowed_origins <> ?', [''])
       .then((rows: { allowed_origins: string }[]) => new Set(rows.flatMap((r) => split(r.allowed_origins))));
-    return this.#origins;
+    if (this.#cache.ttlMs > 0) this.#origins = { value, until: now + this.#cache.ttlMs };
+    value.catch(() => { this.#origins = null; });
+    return value;
   }
 
-  #changed() { this.#origins = null; this.#byClientId.clear(); }
+  /** Drops every cached record (another instance changed a client). */
+  invalidate() { this.#origins = null; this.#byClientId.clear(); }
+
+  #changed() { this.invalidate(); this.#cache.onChange?.(); }
 
   async findByClientId(clientId: string) {
     const now = Date.now();
@@ -68,8 +82,10 @@ export class ApplicationRepository implements ClientStore {
     const a = await this.#em().findOne(Application, { clientId }, { disableIdentityMap: true });
     if (!a) return null; // misses are not cached: random ids must not fill memory
     const record = toRecord(a);
-    if (this.#byClientId.size >= CLIENT_CACHE_MAX) this.#byClientId.clear();
-    this.#byClientId.set(clientId, { record, until: now + CLIENT_CACHE_MS });
+    if (this.#cache.ttlMs > 0) {
+      if (this.#byClientId.size >= CLIENT_CACHE_MAX) this.#byClientId.clear();
+      this.#byClientId.set(clientId, { record, until: now + this.#cache.ttlMs });
+    }
     return record;
   }
 

@@ -1,6 +1,6 @@
 import { RequestContext, type EntityManager } from '@mikro-orm/core';
 import type { Orm } from './orm.ts';
-import { ApplicationRepository } from './application.repository.ts';
+import { ApplicationRepository, type ClientCacheOptions } from './application.repository.ts';
 import { UserRepository } from './user.repository.ts';
 import { EventRepository } from './event.repository.ts';
 import { SessionRepository } from './session.repository.ts';
@@ -9,6 +9,7 @@ import { GrantRepository } from './grant.repository.ts';
 import { AdminRepository } from './admin.repository.ts';
 import { OAuth1Repository } from './oauth1.repository.ts';
 import type { Sql } from './sql.ts';
+import type { NonceStore } from './oauth1.repository.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -16,17 +17,17 @@ export type Stores = ReturnType<typeof createStores>;
  * Repositories use the request's EntityManager (DESIGN rule 7). Protocol endpoints run without one (their hot
  * paths are plain SQL); an ORM call there, e.g. a client-cache miss, gets a short-lived fork of its own.
  */
-export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer }) {
+export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; clientCache?: ClientCacheOptions; nonces?: NonceStore }) {
   const em = (): EntityManager => RequestContext.getEntityManager() ?? orm.em.fork();
   return {
     sql,
     users: new UserRepository(em),
-    clients: new ApplicationRepository(em),
+    clients: new ApplicationRepository(em, opts.clientCache),
     events: new EventRepository(sql),
     sessions: new SessionRepository(em),
     tokens: new TokenRepository(sql),
     grants: new GrantRepository(sql),
     admin: new AdminRepository(sql),
-    oauth1: new OAuth1Repository(sql, opts.sealKey),
+    oauth1: new OAuth1Repository(sql, opts.sealKey, opts.nonces),
   };
 }

@@ -5,11 +5,15 @@ import { tx, type Sql } from './sql.ts';
 
 interface DbToken { id: number; kind: string; application_id: number; user_id: number | null; grant_id: number | null; secret_sealed: string; callback: string | null; verifier_hash: string | null; expires_at: number | null; used_at: number | null; revoked_at: number | null; user_active: number | boolean | null }
 
+/** Where nonces live when not in the database (Redis): `remember` is true for the first caller only. */
+export interface NonceStore { remember(key: string, ttlMs: number): Promise<boolean> }
+
 /** OAuth 1.0a consumers, credentials and nonces. Secrets are sealed at rest and opened only to verify. */
 export class OAuth1Repository implements OAuth1Stores {
   readonly #sql: Sql;
   readonly #key: Buffer;
-  constructor(sql: Sql, key: Buffer) { this.#sql = sql; this.#key = key; }
+  readonly #nonces: NonceStore | undefined;
+  constructor(sql: Sql, key: Buffer, nonces?: NonceStore) { this.#sql = sql; this.#key = key; this.#nonces = nonces; }
 
   async findConsumer(consumerKey: string): Promise<ConsumerRecord | null> {
     const r = await this.#sql.get<{ id: number; oauth1_secret_sealed: string | null; rsa_public_key: string | null; redirect_uris: string }>(
@@ -34,6 +38,11 @@ export class OAuth1Repository implements OAuth1Stores {
   }
 
   async rememberNonce(consumerKey: string, token: string, timestamp: number, nonce: string, expiresAt: number): Promise<boolean> {
+    if (this.#nonces) {
+      // Hashed: the key holds no credential, and stays short whatever the client sent.
+      const key = hashToken(JSON.stringify([consumerKey, token, timestamp, nonce]));
+      return this.#nonces.remember(`oauth1:nonce:${key}`, Math.max(1000, expiresAt - Date.now()));
+    }
     // The unique index decides: of two identical concurrent requests exactly one insert succeeds.
     const n = await this.#sql.run('insert into oauth1_nonces (consumer_key, token, timestamp, nonce, expires_at) values (?, ?, ?, ?, ?) on conflict do nothing', [consumerKey, token, timestamp, nonce, expiresAt]);
     return n === 1;

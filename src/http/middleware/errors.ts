@@ -55,6 +55,7 @@ export function errorHandler(logger: Logger, render: Render): Middleware {
         code = 'temporarily_unavailable';
         description = 'The service is temporarily unavailable. Try again shortly.';
         title = 'Temporarily unavailable';
+        headers = { 'Retry-After': '5' };
         logger.error('unavailable', { requestId: ctx.state.requestId, error: String((err as Error)?.message ?? err) });
       } else {
         logger.error('unhandled error', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, error: (err as Error)?.stack ?? String(err) });
@@ -77,7 +78,16 @@ function isClientHttpError(err: unknown): err is { status: number } {
   return typeof e?.status === 'number' && e.status >= 400 && e.status < 500;
 }
 
-function isUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'SQLITE_BUSY', '57P01', '57P03', '08006', '08001'].includes(String(code)) || (err as Error)?.name === 'ConnectionException';
+// Connection failures of the database or Redis: the request was fine, the service will be back (503, not 500).
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'SQLITE_BUSY', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error|Reached the max retries per request limit|Stream isn't writeable/i;
+
+export function isUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (UNAVAILABLE_CODES.has(String(e.code)) || e.name === 'ConnectionException' || e.name === 'MaxRetriesPerRequestError') return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+    // Node's fetch-style aggregate (several addresses refused).
+    if (Array.isArray((e as { errors?: unknown[] }).errors) && (e as { errors: unknown[] }).errors.some(isUnavailable)) return true;
+  }
+  return false;
 }

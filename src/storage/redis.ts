@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { RateLimiter } from './rate-limit.ts';
+import type { NonceStore } from './oauth1.repository.ts';
+
+/** What several instances share through Redis (REDIS_URL): one client for commands, one for pub/sub. */
+export interface RedisState {
+  /** koa-session external store; keys are hashed so a Redis reader cannot replay a cookie. */
+  sessions: {
+    get(key: string): Promise<Record<string, unknown> | undefined>;
+    set(key: string, sess: Record<string, unknown>, maxAge: number | 'session' | undefined): Promise<void>;
+    destroy(key: string): Promise<void>;
+  };
+  limiter: RateLimiter;
+  nonces: NonceStore;
+  /** Cross-instance invalidation: every instance (the publisher too) hears every publish. */
+  cache: { publish(topic: string): Promise<void>; subscribe(topic: string, onMessage: () => void): void };
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The URL without its password, for messages. */
+const redact = (url: string) => { try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return 'REDIS_URL'; } };
+
+// One fixed window per key: INCR, and the window starts (PEXPIRE) with the first hit. Atomic on the server, so
+// hits from any number of instances count exactly. Returns [count, milliseconds left in the window].
+const HIT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
+
+export async function createRedisState(url: string, opts: { prefix?: string } = {}): Promise<RedisState> {
+  const prefix = opts.prefix ?? 'gatehouse:';
+  // Commands fail fast while Redis is away (answered 503 by the error handler) instead of queueing forever;
+  // the client keeps reconnecting in the background and recovers by itself.
+  const options = {
+    maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, commandTimeout: 3000, lazyConnect: true,
+    retryStrategy: (times: number) => Math.min(times * 200, 2000),
+  };
+  const client = new Redis(url, options);
+  const sub = new Redis(url, { ...options, commandTimeout: undefined });
+  // Errors surface on the commands that hit them; an unlistened 'error' event would end the process.
+  client.on('error', () => {});
+  sub.on('error', () => {});
+  try {
+    await Promise.all([client.connect(), sub.connect()]);
+  } catch (e) {
+    client.disconnect();
+    sub.disconnect();
+    throw new Error(`Redis at ${redact(url)} is not reachable: ${(e as Error).message}`);
+  }
+
+  const handlers = new Map<string, (() => void)[]>();
+  sub.on('message', (channel: string) => { for (const h of handlers.get(channel) ?? []) h(); });
+  // Messages sent while the subscriber was reconnecting are lost: treat a reconnection as "everything changed".
+  sub.on('ready', () => { for (const list of handlers.values()) for (const h of list) h(); });
+
+  const sessionKey = (key: string) => `${prefix}session:${sha256(key)}`;
+  const limitKey = (key: string) => `${prefix}limit:${key}`;
+
+  return {
+    sessions: {
+      async get(key) {
+        const raw = await client.get(sessionKey(key));
+        if (raw === null) return undefined;
+        try { return JSON.parse(raw) as Record<string, unknown>; } catch { return undefined; }
+      },
+      async set(key, sess, maxAge) {
+        const ttl = typeof maxAge === 'number' ? maxAge : 24 * 3600 * 1000;
+        await client.set(sessionKey(key), JSON.stringify(sess), 'PX', Math.max(1, Math.round(ttl)));
+      },
+      async destroy(key) { await client.del(sessionKey(key)); },
+    },
+    limiter: {
+      async hit(key, limit, windowSeconds) {
+        const [count, ttl] = (await client.eval(HIT, 1, limitKey(key), String(windowSeconds * 1000))) as [number, number];
+        return { allowed: count <= limit, retryAfter: Math.max(1, Math.ceil(ttl / 1000)) };
+      },
+      async peek(key, limit) {
+        const [count, ttl] = await client.multi().get(limitKey(key)).pttl(limitKey(key)).exec().then((r) => (r ?? []).map(([, v]) => v)) as [string | null, number];
+        if (count === null || ttl <= 0) return { allowed: true, retryAfter: 0 };
+        return { allowed: Number(count) < limit, retryAfter: Math.ceil(ttl / 1000) };
+      },
+      async reset(key) { await client.del(limitKey(key)); },
+    },
+    nonces: {
+      async remember(key, ttlMs) {
+        return (await client.set(`${prefix}${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+      },
+    },
+    cache: {
+      async publish(topic) { await client.publish(`${prefix}${topic}`, '1'); },
+      subscribe(topic, onMessage) {
+        const channel = `${prefix}${topic}`;
+        const list = handlers.get(channel) ?? [];
+        if (!list.length) void sub.subscribe(channel).catch(() => {});
+        handlers.set(channel, [...list, onMessage]);
+      },
+    },
+    async ping() { await client.ping(); },
+    async close() {
+      await Promise.all([client.quit().catch(() => client.disconnect()), sub.quit().catch(() => sub.disconnect())]);
+    },
+  };
+}

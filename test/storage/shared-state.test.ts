@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createRedisState, type RedisState } from '../../src/storage/redis.ts';
+import { SqlRateLimiter, type RateLimiter } from '../../src/storage/rate-limit.ts';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { REDIS_URL } from '../database.ts';
+
+/** The contract every limiter keeps, whichever store holds the counts. */
+function limiterContract(name: string, make: () => Promise<[RateLimiter, RateLimiter]>) {
+  it(`${name}: blocks after the limit with Retry-After, resets, and counts concurrent hits from two instances exactly`, async () => {
+    const [one, two] = await make();
+    const key = `k:${randomBytes(4).toString('hex')}`;
+    expect(await one.peek(key, 3)).to.deep.equal({ allowed: true, retryAfter: 0 });
+    for (let i = 0; i < 3; i++) expect((await one.hit(key, 3, 60)).allowed).to.equal(true);
+    const blocked = await two.hit(key, 3, 60);
+    expect(blocked.allowed).to.equal(false);
+    expect(blocked.retryAfter).to.be.within(1, 60);
+    expect((await one.peek(key, 3)).allowed).to.equal(false);
+    await two.reset(key);
+    expect((await one.peek(key, 3)).allowed).to.equal(true);
+
+    const race = `r:${randomBytes(4).toString('hex')}`;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).hit(race, 10, 60)));
+    expect(results.filter((r) => r.allowed)).to.have.length(10);
+    const after = await one.hit(race, 100, 60);
+    expect(after.allowed, 'the 51st hit sees all 50 before it').to.equal(true);
+    expect((await one.peek(race, 52)).allowed).to.equal(true);
+    expect((await one.peek(race, 51)).allowed).to.equal(false);
+  });
+}
+
+describe('shared state: rate limits in the database (instances without Redis)', () => {
+  let srv: TestServer;
+  before(async () => { srv = await createTestApp(); });
+  after(() => srv.close());
+  limiterContract('SqlRateLimiter', async () => [new SqlRateLimiter(srv.app.stores.sql), new SqlRateLimiter(srv.app.stores.sql)]);
+
+  it('starts a new window once the old one has passed', async () => {
+    const limiter = new SqlRateLimiter(srv.app.stores.sql);
+    const key = `w:${randomBytes(4).toString('hex')}`;
+    await srv.app.stores.sql.run('insert into rate_limits (bucket, hits, reset_at) values (?, ?, ?)', [key, 99, Date.now() - 1]);
+    expect((await limiter.peek(key, 5)).allowed).to.equal(true);
+    expect((await limiter.hit(key, 5, 60)).allowed).to.equal(true);
+    const [row] = await srv.app.stores.sql.all<{ hits: number }>('select hits from rate_limits where bucket = ?', [key]);
+    expect(row.hits).to.equal(1);
+  });
+});
+
+describe('shared state: Redis (REDIS_URL)', function () {
+  let a: RedisState;
+  let b: RedisState;
+  let raw: Redis;
+  const prefix = `gh_test_redis_${randomBytes(4).toString('hex')}:`;
+
+  before(async function () {
+    if (!REDIS_URL) this.skip();
+    [a, b] = await Promise.all([createRedisState(REDIS_URL, { prefix }), createRedisState(REDIS_URL, { prefix })]);
+    raw = new Redis(REDIS_URL);
+  });
+  after(async () => {
+    if (!raw) return;
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length) await raw.del(...keys);
+    raw.disconnect();
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('stores sessions under a hash of the cookie key, with the cookie\'s lifetime, and destroys them', async () => {
+    await a.sessions.set('cookie-key-1', { userId: 7 }, 60_000);
+    expect(await b.sessions.get('cookie-key-1')).to.deep.equal({ userId: 7 });
+    const keys = await raw.keys(`${prefix}*`);
+    expect(keys.join(' ')).not.to.include('cookie-key-1');
+    const ttl = await raw.pttl(keys.find((k) => k.includes('session:'))!);
+    expect(ttl).to.be.within(50_000, 60_000);
+    await b.sessions.destroy('cookie-key-1');
+    expect(await a.sessions.get('cookie-key-1')).to.equal(undefined);
+  });
+
+  limiterContract('Redis limiter', async () => [a.limiter, b.limiter]);
+
+  it('lets exactly one of 50 concurrent nonce uses through, across instances, until the nonce expires', async () => {
+    const key = `nonce:${randomBytes(4).toString('hex')}`;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).nonces.remember(key, 300)));
+    expect(results.filter(Boolean)).to.have.length(1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await a.nonces.remember(key, 300)).to.equal(true);
+  });
+
+  it('tells every instance when one publishes a change', async () => {
+    const heard = new Promise<void>((resolve) => b.cache.subscribe('clients', resolve));
+    await new Promise((r) => setTimeout(r, 100));
+    await a.cache.publish('clients');
+    await heard;
+  });
+
+  it('refuses to start, quickly and clearly, when Redis is not there', async () => {
+    const t = Date.now();
+    try {
+      await createRedisState('redis://:hunter2@127.0.0.1:1');
+      expect.fail('should not connect');
+    } catch (e) {
+      expect((e as Error).message).to.match(/Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1.* is not reachable/);
+      expect((e as Error).message).not.to.include('hunter2');
+    }
+    expect(Date.now() - t).to.be.below(5000);
+  });
+});
