@@ -9,6 +9,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** RFC 6749 §2.3.1 / Appendix B: the id and secret inside Basic are application/x-www-form-urlencoded. */
 function formDecode(s: string): string {
+  // Gatehouse's own ids and secrets are base64url: nothing to decode (the common case, on every token request).
+  if (!s.includes('%') && !s.includes('+')) return s;
   try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { throw malformed(); }
 }
 

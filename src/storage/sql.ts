@@ -85,17 +85,21 @@ function createSqliteSql(native: NativeSqlite): Sql {
   type Job = { fn: () => unknown; savepoint: boolean; resolve: (v: unknown) => void; reject: (e: unknown) => void; result?: unknown; error?: unknown; failed?: boolean };
   let queue: Job[] = [];
   let scheduled = false;
+  // Built once: better-sqlite3's transaction() makes a new wrapper each call. Called inside `runJobs`, `savepoint`
+  // opens a SAVEPOINT rather than a transaction.
+  const savepoint = native.transaction((fn: () => unknown) => fn());
+  const runJobs = native.transaction((jobs: Job[]) => {
+    for (const j of jobs) {
+      // A single statement that fails undoes itself (SQLite statement journal); several need a savepoint.
+      try { j.result = j.savepoint ? savepoint(j.fn) : j.fn(); } catch (e) { j.error = e; j.failed = true; }
+    }
+  });
   const flush = () => {
     scheduled = false;
     const jobs = queue;
     queue = [];
     try {
-      native.transaction(() => {
-        for (const j of jobs) {
-          // A single statement that fails undoes itself (SQLite statement journal); several need a savepoint.
-          try { j.result = j.savepoint ? native.transaction(j.fn)() : j.fn(); } catch (e) { j.error = e; j.failed = true; }
-        }
-      })();
+      runJobs(jobs);
     } catch (e) {
       for (const j of jobs) j.reject(e);
       return;

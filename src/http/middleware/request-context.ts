@@ -3,11 +3,16 @@ import type { Middleware } from 'koa';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { Logger } from '../../logger.ts';
 
-/** Gives every request an id (echoed as X-Request-Id, used in logs and audit events). */
+/**
+ * Gives every request an id (echoed as X-Request-Id, used in logs and audit events). Ids need to be unique, not
+ * secret: a random per-process prefix and a counter, with no system call per request.
+ */
 export function requestId(): Middleware {
+  const prefix = randomBytes(6).toString('base64url');
+  let n = 0;
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
-    ctx.state.requestId = /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomBytes(9).toString('base64url');
+    ctx.state.requestId = /^[\w.-]{8,64}$/.test(incoming) ? incoming : `${prefix}${(++n).toString(36).padStart(4, '0')}`;
     ctx.set('X-Request-Id', ctx.state.requestId);
     await next();
   };
