@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { GatehouseConfig } from '../config.ts';
 import { entities } from './entities.ts';
 import { sqliteMigrations } from './migrations/sqlite/index.ts';
+import { startCheckpointer } from './checkpointer.ts';
 
 export type Orm = MikroORM;
 export type Dialect = 'sqlite' | 'postgresql';
@@ -63,11 +64,14 @@ export async function initStorage(config: GatehouseConfig, opts: { migrate?: boo
     orm = (await SqliteORM.init(ormOptions(config))) as unknown as Orm;
     const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<NativeSqlite> }).getNativeClient();
     // WAL lets readers run beside the writer; NORMAL stays durable across process crashes in WAL mode.
+    native.pragma('busy_timeout = 5000');
     if (config.database.file !== ':memory:') {
       native.pragma('journal_mode = WAL');
       native.pragma('synchronous = NORMAL');
+      const checkpointer = startCheckpointer(native, config.database.file);
+      const close = orm.close.bind(orm);
+      orm.close = async (force?: boolean) => { await checkpointer.stop(); return close(force); };
     }
-    native.pragma('busy_timeout = 5000');
   }
   if (opts.migrate !== false) await migrate(orm, dialectOf(config));
   return orm;
