@@ -1,6 +1,5 @@
 import { MikroORM as SqliteORM, SqliteDriver, type Options } from '@mikro-orm/sqlite';
 import type { MikroORM, MigrationObject } from '@mikro-orm/core';
-import { Migrator } from '@mikro-orm/migrations';
 import type { GatehouseConfig } from '../config.ts';
 import { entities } from './entities.ts';
 import { sqliteMigrations } from './migrations/sqlite/index.ts';
@@ -15,7 +14,7 @@ export const dialectOf = (config: Pick<GatehouseConfig, 'database'>): Dialect =>
 function commonOptions(dialect: Dialect, migrationsList: MigrationObject[]): Options {
   return {
     entities,
-    extensions: [Migrator],
+    // The Migrator (and its dependencies) loads only when a migration is pending or asked for: see withMigrator.
     // Entities are defined with defineEntity, so there is nothing to discover or cache on disk.
     discovery: { warnWhenNoEntities: false },
     metadataCache: { enabled: false },
@@ -73,11 +72,35 @@ export async function initStorage(config: GatehouseConfig, opts: { migrate?: boo
       orm.close = async (force?: boolean) => { await checkpointer.stop(); return close(force); };
     }
   }
-  if (opts.migrate !== false) await migrate(orm, dialectOf(config));
+  if (opts.migrate === false) await withMigrator(orm);
+  else if (await hasPending(orm, dialectOf(config))) await migrate(await withMigrator(orm), dialectOf(config));
   return orm;
 }
 
 interface NativeSqlite { pragma(sql: string): unknown }
+
+/** The ORM with its Migrator registered (loaded on first use: an up-to-date database never pays for it). */
+export async function withMigrator(orm: Orm): Promise<Orm> {
+  if (!withMigratorDone.has(orm)) {
+    const { Migrator } = await import('@mikro-orm/migrations');
+    Migrator.register(orm as never);
+    withMigratorDone.add(orm);
+  }
+  return orm;
+}
+const withMigratorDone = new WeakSet<Orm>();
+
+/** Whether the dialect's migration list names one the database has not recorded (or has no record at all). */
+async function hasPending(orm: Orm, dialect: Dialect): Promise<boolean> {
+  const list = dialect === 'postgresql' ? (await import('./migrations/postgresql/index.ts')).postgresqlMigrations : sqliteMigrations;
+  try {
+    const rows: { name: string }[] = await orm.em.getConnection().execute('select name from mikro_orm_migrations');
+    const done = new Set(rows.map((r) => r.name.replace(/\.[jt]s$/, '')));
+    return list.some((m) => !done.has(m.name));
+  } catch {
+    return true;
+  }
+}
 
 // Any fixed number: instances starting together take turns at migrating (the second finds nothing to do).
 const MIGRATION_LOCK = 7_364_211;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initStorage } from '../../src/storage/orm.ts';
+import { initStorage, withMigrator } from '../../src/storage/orm.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { sqliteMigrations } from '../../src/storage/migrations/sqlite/index.ts';
 
@@ -22,7 +22,7 @@ describe('storage: migrations', () => {
       await orm.close(true);
       // A second start on the same file applies nothing and keeps the data.
       const again = await initStorage(config);
-      expect(await again.migrator.getPending()).to.have.length(0);
+      expect(await (await withMigrator(again)).migrator.getPending()).to.have.length(0);
       await again.close(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
