@@ -32,25 +32,39 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}`;
 
+const START_TIMEOUT_MS = 5000;
+
 export async function createRedisState(url: string, opts: { prefix?: string } = {}): Promise<RedisState> {
   const prefix = opts.prefix ?? 'gatehouse:';
   // Commands fail fast while Redis is away (answered 503 by the error handler) instead of queueing forever;
   // the client keeps reconnecting in the background and recovers by itself.
   const options = {
-    maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, commandTimeout: 3000, lazyConnect: true,
+    maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, commandTimeout: 2000, lazyConnect: true,
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
   };
   const client = new Redis(url, options);
   const sub = new Redis(url, { ...options, commandTimeout: undefined });
-  // Errors surface on the commands that hit them; an unlistened 'error' event would end the process.
-  client.on('error', () => {});
-  sub.on('error', () => {});
+  // Errors surface on the commands that hit them; an unlistened 'error' event would end the process. The first
+  // one explains a failed start better than connect()'s "Connection is closed." (ioredis messages carry no password).
+  let cause: Error | undefined;
+  const remember = (e: Error) => { cause ??= e; };
+  client.on('error', remember);
+  sub.on('error', remember);
+  // A server that accepts but never answers would hold the subscriber's ready check forever: bound the start.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+  });
   try {
-    await Promise.all([client.connect(), sub.connect()]);
+    await Promise.race([Promise.all([client.connect(), sub.connect()]), deadline]);
   } catch (e) {
     client.disconnect();
     sub.disconnect();
-    throw new Error(`Redis at ${redact(url)} is not reachable: ${(e as Error).message}`);
+    throw new Error(`Redis at ${redact(url)} is not reachable: ${(cause ?? (e as Error)).message}`);
+  } finally {
+    clearTimeout(timer);
+    client.off('error', remember).on('error', () => {});
+    sub.off('error', remember).on('error', () => {});
   }
 
   const handlers = new Map<string, (() => void)[]>();
