@@ -40,6 +40,7 @@ import type { ClientDeps } from './oauth2/clients.ts';
 import type { Context, Middleware } from 'koa';
 import { createSeeder, type Seeder } from './seed.ts';
 import { CLIENT_CACHE_MS } from './storage/application.repository.ts';
+import { TOKEN_CACHE_MS } from './storage/token-cache.ts';
 
 /** Opens Redis (loaded only when REDIS_URL is set); a failure closes the database already opened. */
 async function connectRedis(url: string, prefix: string, orm: Orm) {
@@ -92,7 +93,9 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const clientCache = redis
     ? { ttlMs: CLIENT_CACHE_MS, onChange: () => { redis.cache.publish('clients').catch(() => {}); } }
     : { ttlMs: dialect === 'postgresql' ? 0 : CLIENT_CACHE_MS };
-  const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces });
+  // Access-token lookups are cached only where this process is the database's one writer (SQLite): instances
+  // sharing PostgreSQL read every time, so a revocation on one is seen by the next request on any other.
+  const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0 });
   redis?.cache.subscribe('clients', () => stores.clients.invalidate());
   // One process on SQLite counts in memory; instances count in Redis, or else in the database they share.
   const limiter = deps.limiter ?? redis?.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());

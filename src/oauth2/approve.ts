@@ -47,7 +47,9 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
     applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(), withRefresh: false,
     accessTtl: deps.settings.accessTokenTtl, refreshTtl: deps.settings.refreshTokenTtl, now: deps.now,
   });
-  await deps.tokens.issue(rows);
-  await deps.events.record({ type: 'token.issued', userId, clientId: client.clientId, ...deps.audit, detail: { grant: 'implicit', scope } });
+  await Promise.all([
+    deps.tokens.issue(rows),
+    deps.events.record({ type: 'token.issued', userId, clientId: client.clientId, ...deps.audit, detail: { grant: 'implicit', scope } }),
+  ]);
   return buildRedirect(req.redirectUri, { access_token: response.access_token, token_type: response.token_type, expires_in: response.expires_in, scope, ...common }, true);
 }

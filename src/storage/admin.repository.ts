@@ -1,4 +1,5 @@
 import { tx, type Sql } from './sql.ts';
+import { TokenCache } from './token-cache.ts';
 
 // Read models and bulk operations for the admin API. Every list is keyset-paginated by id (stable order),
 // and every by-id lookup takes a batch so GraphQL's DataLoaders turn N lookups into one query.
@@ -10,7 +11,8 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 
 export class AdminRepository {
   readonly #sql: Sql;
-  constructor(sql: Sql) { this.#sql = sql; }
+  readonly #tokenCache: TokenCache;
+  constructor(sql: Sql, tokenCache = new TokenCache(0)) { this.#sql = sql; this.#tokenCache = tokenCache; }
 
   /** One page (first + 1 rows, to know if there is more) and the total, from a filtered table. */
   async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc'): Promise<{ rows: Row[]; total: number }> {
@@ -41,12 +43,16 @@ export class AdminRepository {
   }
 
   /** Revokes every live token matching a column (user_id, application_id, grant_id); returns how many. */
-  revokeWhere(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Promise<number> {
-    return this.#sql.atomic(function* () {
-      return (yield* tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
-        + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
-        + (yield* tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
-    });
+  async revokeWhere(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Promise<number> {
+    try {
+      return await this.#sql.atomic(function* () {
+        return (yield* tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
+          + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
+          + (yield* tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
+      });
+    } finally {
+      this.#tokenCache.clear();
+    }
   }
 
   async revokeGrantsWhere(column: 'user_id' | 'application_id', value: number, now: number): Promise<void> {

@@ -49,7 +49,12 @@ const CLIENT_CACHE_MAX = 10_000;
  * `ttlMs` 0 turns the cache off (instances sharing a database without a bus to tell each other of changes);
  * `onChange` runs after this instance changed a client, to tell the others (Redis pub/sub).
  */
-export interface ClientCacheOptions { ttlMs: number; onChange?: () => void }
+export interface ClientCacheOptions {
+  ttlMs: number;
+  onChange?: () => void;
+  /** Runs after this instance changed or deleted a client (its tokens' cached lookups are dropped). */
+  onLocalChange?: () => void;
+}
 
 export class ApplicationRepository implements ClientStore {
   readonly #em: () => EntityManager;
@@ -73,7 +78,7 @@ export class ApplicationRepository implements ClientStore {
   /** Drops every cached record (another instance changed a client). */
   invalidate() { this.#origins = null; this.#byClientId.clear(); }
 
-  #changed() { this.invalidate(); this.#cache.onChange?.(); }
+  #changed() { this.invalidate(); this.#cache.onChange?.(); this.#cache.onLocalChange?.(); }
 
   async findByClientId(clientId: string) {
     const now = Date.now();

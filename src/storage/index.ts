@@ -1,6 +1,6 @@
 import { RequestContext, type EntityManager } from '@mikro-orm/core';
 import type { Orm } from './orm.ts';
-import { ApplicationRepository, type ClientCacheOptions } from './application.repository.ts';
+import { ApplicationRepository, CLIENT_CACHE_MS, type ClientCacheOptions } from './application.repository.ts';
 import { UserRepository } from './user.repository.ts';
 import { EventRepository } from './event.repository.ts';
 import { SessionRepository } from './session.repository.ts';
@@ -10,6 +10,7 @@ import { AdminRepository } from './admin.repository.ts';
 import { OAuth1Repository } from './oauth1.repository.ts';
 import type { Sql } from './sql.ts';
 import type { NonceStore } from './oauth1.repository.ts';
+import { TokenCache } from './token-cache.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -17,17 +18,19 @@ export type Stores = ReturnType<typeof createStores>;
  * Repositories use the request's EntityManager (DESIGN rule 7). Protocol endpoints run without one (their hot
  * paths are plain SQL); an ORM call there, e.g. a client-cache miss, gets a short-lived fork of its own.
  */
-export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; clientCache?: ClientCacheOptions; nonces?: NonceStore }) {
+export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; clientCache?: ClientCacheOptions; nonces?: NonceStore; tokenCacheMs?: number }) {
   const em = (): EntityManager => RequestContext.getEntityManager() ?? orm.em.fork();
+  // One cache of access-token lookups, cleared by every repository whose writes can end a token's life.
+  const tokenCache = new TokenCache(opts.tokenCacheMs ?? 0);
   return {
     sql,
-    users: new UserRepository(em),
-    clients: new ApplicationRepository(em, opts.clientCache),
+    users: new UserRepository(em, tokenCache),
+    clients: new ApplicationRepository(em, { ...(opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }), onLocalChange: () => tokenCache.clear() }),
     events: new EventRepository(sql),
     sessions: new SessionRepository(em),
-    tokens: new TokenRepository(sql),
+    tokens: new TokenRepository(sql, tokenCache),
     grants: new GrantRepository(sql),
-    admin: new AdminRepository(sql),
+    admin: new AdminRepository(sql, tokenCache),
     oauth1: new OAuth1Repository(sql, opts.sealKey, opts.nonces),
   };
 }

@@ -1,5 +1,6 @@
 import { tx, type Sql, type Step } from './sql.ts';
 import type { CodeRow, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
+import { TokenCache } from './token-cache.ts';
 
 interface DbToken {
   token_hash: string; application_id: number; user_id: number | null; grant_id: number | null; scope: string;
@@ -41,7 +42,13 @@ function* revokeFamilyTx(familyId: string, now: number): Step<number> {
 
 export class TokenRepository implements TokenStore {
   readonly #sql: Sql;
-  constructor(sql: Sql) { this.#sql = sql; }
+  readonly #cache: TokenCache;
+  constructor(sql: Sql, cache = new TokenCache(0)) { this.#sql = sql; this.#cache = cache; }
+
+  /** Runs a write that can end tokens' lives, then drops every cached lookup (see token-cache.ts). */
+  async #ending<T>(write: Promise<T>): Promise<T> {
+    try { return await write; } finally { this.#cache.clear(); }
+  }
 
   async saveCode(c: CodeRow) {
     await this.#sql.run(`insert into authorization_codes (code_hash, application_id, user_id, grant_id, redirect_uri, redirect_uri_provided, scope,
@@ -49,8 +56,8 @@ export class TokenRepository implements TokenStore {
     [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.expiresAt, c.createdAt]);
   }
 
-  redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
-    return this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
+  async redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
+    const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
       // Locked (PostgreSQL): a concurrent redemption waits here, then sees the code spent and takes the reuse path.
       const r = yield* tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash], { lock: 'c' });
       if (!r) return { ok: false, reason: 'not_found' };
@@ -69,10 +76,12 @@ export class TokenRepository implements TokenStore {
       yield* insertRows(rows);
       return { ok: true, value: rows };
     });
+    if (!result.ok && result.reason === 'reused') this.#cache.clear(); // the family was revoked
+    return result;
   }
 
-  rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
-    return this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
+  async rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
+    const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
       const r = yield* tx.get<DbToken>(SELECT_REFRESH, [tokenHash], { lock: 't' });
       if (!r) return { ok: false, reason: 'not_found' };
       const info = toInfo(r, 'refresh');
@@ -87,6 +96,8 @@ export class TokenRepository implements TokenStore {
       yield* insertRows(rows);
       return { ok: true, value: rows };
     });
+    if (!result.ok && result.reason === 'reused') this.#cache.clear(); // the family was revoked
+    return result;
   }
 
   async issue(rows: IssuedRows) {
@@ -95,8 +106,15 @@ export class TokenRepository implements TokenStore {
   }
 
   async findAccessToken(tokenHash: string) {
+    const now = Date.now();
+    const cached = this.#cache.get(tokenHash, now);
+    if (cached) return cached;
+    const generation = this.#cache.generation;
     const r = await this.#sql.get<DbToken>(SELECT_ACCESS, [tokenHash]);
-    return r ? toInfo(r, 'access') : null;
+    if (!r) return null;
+    const info = toInfo(r, 'access');
+    this.#cache.set(tokenHash, info, generation, now);
+    return info;
   }
 
   async findRefreshToken(tokenHash: string) {
@@ -105,19 +123,19 @@ export class TokenRepository implements TokenStore {
   }
 
   async revokeAccessToken(tokenHash: string, now: number) {
-    return (await this.#sql.run('update access_tokens set revoked_at = ? where token_hash = ? and revoked_at is null', [now, tokenHash])) > 0;
+    return (await this.#ending(this.#sql.run('update access_tokens set revoked_at = ? where token_hash = ? and revoked_at is null', [now, tokenHash]))) > 0;
   }
 
   revokeFamily(familyId: string, now: number) {
-    return this.#sql.atomic(() => revokeFamilyTx(familyId, now));
+    return this.#ending(this.#sql.atomic(() => revokeFamilyTx(familyId, now)));
   }
 
   revokeByGrant(grantId: number, now: number) {
-    return this.#sql.atomic(function* () {
+    return this.#ending(this.#sql.atomic(function* () {
       return (yield* tx.run('update access_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
         + (yield* tx.run('update refresh_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
         + (yield* tx.run('update oauth1_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
         + (yield* tx.run('update authorization_codes set consumed_at = ? where grant_id = ? and consumed_at is null', [now, grantId]));
-    });
+    }));
   }
 }

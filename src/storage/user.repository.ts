@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { User, type UserEntity } from './user.entity.ts';
 import type { UserRecord, UserStore } from '../accounts/store.ts';
+import { TokenCache } from './token-cache.ts';
 
 function toRecord(u: UserEntity): UserRecord {
   return { id: u.id, username: u.username, email: u.email ?? null, isAdmin: u.isAdmin, isActive: u.isActive, createdAt: u.createdAt, lastLoginAt: u.lastLoginAt ?? null };
@@ -8,7 +9,8 @@ function toRecord(u: UserEntity): UserRecord {
 
 export class UserRepository implements UserStore {
   readonly #em: () => EntityManager;
-  constructor(em: () => EntityManager) { this.#em = em; }
+  readonly #tokenCache: TokenCache;
+  constructor(em: () => EntityManager, tokenCache = new TokenCache(0)) { this.#em = em; this.#tokenCache = tokenCache; }
 
   async findByUsername(username: string) {
     const u = await this.#em().findOne(User, { username });
@@ -40,7 +42,8 @@ export class UserRepository implements UserStore {
   }
 
   async setActive(id: number, isActive: boolean) {
-    await this.#em().nativeUpdate(User, { id }, { isActive });
+    // A deactivated user's tokens stop working at once: cached lookups carry the old state.
+    try { await this.#em().nativeUpdate(User, { id }, { isActive }); } finally { this.#tokenCache.clear(); }
   }
 
   async count() {

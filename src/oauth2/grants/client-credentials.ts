@@ -18,7 +18,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     applicationId: client.id, userId: null, grantId: null, scope: formatScope(scopes), familyId: null, withRefresh: false,
     accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
   });
-  await ctx.tokens.issue(rows);
-  await ctx.events.record({ type: 'token.issued', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType, scope: response.scope } });
+  // Queued together, the token and its audit row share one commit (see storage/sql.ts, group commit).
+  await Promise.all([
+    ctx.tokens.issue(rows),
+    ctx.events.record({ type: 'token.issued', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType, scope: response.scope } }),
+  ]);
   return response;
 }

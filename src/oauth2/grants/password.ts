@@ -28,8 +28,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: true,
     accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
   });
-  await ctx.tokens.issue(rows);
-  await ctx.events.record({ type: 'token.issued', clientId: client.clientId, userId: user.id, ...ctx.audit, detail: { grant: grantType, scope } });
+  await Promise.all([
+    ctx.tokens.issue(rows),
+    ctx.events.record({ type: 'token.issued', clientId: client.clientId, userId: user.id, ...ctx.audit, detail: { grant: grantType, scope } }),
+  ]);
   return response;
 }
 

@@ -41,7 +41,9 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     }
     throw new InvalidGrant('The refresh token is invalid.');
   }
-  if (grantId !== null) await ctx.grants.touch(grantId, ctx.now);
-  await ctx.events.record({ type: 'token.refreshed', clientId: client.clientId, userId, ...ctx.audit, detail: { scope: response!.scope } });
+  await Promise.all([
+    grantId !== null ? ctx.grants.touch(grantId, ctx.now) : undefined,
+    ctx.events.record({ type: 'token.refreshed', clientId: client.clientId, userId, ...ctx.audit, detail: { scope: response!.scope } }),
+  ]);
   return response!;
 }

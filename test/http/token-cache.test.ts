@@ -1,0 +1,143 @@
+import { expect } from 'chai';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
+import { actors } from '../graphql/gql-helpers.ts';
+
+// Access-token lookups are cached in the SQLite process (src/storage/token-cache.ts). Each test first makes the
+// token answer twice through the real endpoints (so the second answer came from the cache), then ends the token's
+// life through a real interface and expects the very next request to see it: 401 at the API, active:false at
+// introspection.
+describe('Cached access-token lookups: every write that ends a token is seen by the next request', () => {
+  let srv: TestServer;
+  let rs: { id: string; secret: string };
+  let a: Awaited<ReturnType<typeof actors>>;
+
+  beforeEach(async () => {
+    srv = await createTestApp();
+    a = await actors(srv);
+    const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, name: 'Resource server', grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+    rs = { id: client.clientId, secret: clientSecret! };
+  });
+  afterEach(() => srv.close());
+
+  const hello = (token: string) => fetch(`${srv.url}/api/hello`, { headers: { authorization: `Bearer ${token}` } });
+  const active = async (token: string) => (await (await postForm(`${srv.url}/o/introspect/`, { token }, rs)).json()).active as boolean;
+
+  /** A user's access + refresh token from the code flow, plus what issued them. */
+  async function issued() {
+    const s = await codeFlowSetup(srv);
+    const { code, verifier } = await getCode(s, { scope: 'read' });
+    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+    return { s, code, verifier, access: body.access_token as string, refresh: body.refresh_token as string };
+  }
+
+  async function expectServedFromCache(token: string) {
+    expect((await hello(token)).status).to.equal(200);
+    const before = srv.app.stores.sql.stats.statements;
+    expect((await hello(token)).status).to.equal(200);
+    expect(await active(token)).to.equal(true);
+    // The second /api/hello and the introspection read no token row (introspection authenticates its caller from the client cache).
+    expect(srv.app.stores.sql.stats.statements, 'statements run for two cached lookups').to.equal(before);
+  }
+
+  async function expectEnded(token: string) {
+    const res = await hello(token);
+    expect(res.status).to.equal(401);
+    expect(res.headers.get('www-authenticate')).to.include('error="invalid_token"');
+    expect(await active(token)).to.equal(false);
+  }
+
+  it('serves a repeated lookup without reading the database, and never caches an unknown token', async () => {
+    const { access } = await issued();
+    await expectServedFromCache(access);
+    const before = srv.app.stores.sql.stats.statements;
+    expect((await hello('no-such-token')).status).to.equal(401);
+    expect((await hello('no-such-token')).status).to.equal(401);
+    expect(srv.app.stores.sql.stats.statements - before, 'each unknown token is looked up again').to.equal(2);
+  });
+
+  it('RFC 7009: revoking the access token', async () => {
+    const { access, s } = await issued();
+    await expectServedFromCache(access);
+    expect((await postForm(`${srv.url}/o/revoke_token/`, { token: access }, s.auth)).status).to.equal(200);
+    await expectEnded(access);
+  });
+
+  it('RFC 7009: revoking the refresh token takes its family\'s access token', async () => {
+    const { access, refresh, s } = await issued();
+    await expectServedFromCache(access);
+    expect((await postForm(`${srv.url}/o/revoke_token/`, { token: refresh, token_type_hint: 'refresh_token' }, s.auth)).status).to.equal(200);
+    await expectEnded(access);
+  });
+
+  it('RFC 9700 §4.14.2: a rotated refresh token presented again revokes the family', async () => {
+    const { refresh, s } = await issued();
+    const rotated = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: refresh }, s.auth)).json();
+    await expectServedFromCache(rotated.access_token);
+    const reuse = await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: refresh }, s.auth);
+    expect((await reuse.json()).error).to.equal('invalid_grant');
+    await expectEnded(rotated.access_token);
+  });
+
+  it('RFC 6749 §4.1.2: an authorization code used twice revokes what it issued', async () => {
+    const { access, code, verifier, s } = await issued();
+    await expectServedFromCache(access);
+    const again = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
+    expect((await again.json()).error).to.equal('invalid_grant');
+    await expectEnded(access);
+  });
+
+  it('GraphQL: revokeToken, revokeGrant, revokeAllForUser, revokeAllForClient', async () => {
+    const one = await issued();
+    await expectServedFromCache(one.access);
+    const list = await a.admin('query($u: ID) { tokens(filter: { userId: $u, activeOnly: true }) { nodes { id } } }', { u: String(one.s.user.id) });
+    await a.admin('mutation($id: ID!) { revokeToken(id: $id) { revokedTokens } }', { id: list.data.tokens.nodes[0].id });
+    await expectEnded(one.access);
+
+    const two = await issued();
+    await expectServedFromCache(two.access);
+    const grants = await a.admin('query($u: ID) { grants(userId: $u) { nodes { id } } }', { u: String(two.s.user.id) });
+    expect((await a.admin('mutation($id: ID!) { revokeGrant(id: $id) { revokedTokens } }', { id: grants.data.grants.nodes[0].id })).data.revokeGrant.revokedTokens).to.equal(2);
+    await expectEnded(two.access);
+
+    const three = await issued();
+    await expectServedFromCache(three.access);
+    await a.admin('mutation($u: ID!) { revokeAllForUser(userId: $u) { revokedTokens } }', { u: String(three.s.user.id) });
+    await expectEnded(three.access);
+
+    const four = await issued();
+    await expectServedFromCache(four.access);
+    await a.admin('mutation($c: ID!) { revokeAllForClient(clientId: $c) { revokedTokens } }', { c: String(four.s.client.id) });
+    await expectEnded(four.access);
+  });
+
+  it('GraphQL: deactivating the user ends their tokens, reactivating brings them back', async () => {
+    const { access, s } = await issued();
+    await expectServedFromCache(access);
+    await a.admin('mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } } }', { id: String(s.user.id) });
+    await expectEnded(access);
+    await a.admin('mutation($id: ID!) { setUserActive(id: $id, active: true) { user { isActive } } }', { id: String(s.user.id) });
+    expect((await hello(access)).status).to.equal(200);
+    expect(await active(access)).to.equal(true);
+  });
+
+  it('GraphQL: deleting the client deletes its tokens', async () => {
+    const { access, s } = await issued();
+    await expectServedFromCache(access);
+    expect((await a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(s.client.id) })).errors).to.equal(undefined);
+    await expectEnded(access);
+  });
+
+  it('a cached token still expires on time', async () => {
+    await srv.close();
+    srv = await createTestApp({ tokens: { accessTokenTtl: 1 } } as never);
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+    rs = { id: client.clientId, secret: clientSecret! };
+    const tok = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, rs)).json();
+    expect(tok.expires_in).to.equal(1);
+    await expectServedFromCache(tok.access_token);
+    await new Promise((r) => setTimeout(r, 1100));
+    await expectEnded(tok.access_token);
+  });
+});
