@@ -14,6 +14,7 @@ import { createRenderer } from './http/render.ts';
 import { accessLog, requestId, ormContext } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { rejectNul } from './http/middleware/reject-nul.ts';
+import { byteLimit, formBody } from './http/middleware/form-body.ts';
 import { apiSecurityHeaders, securityHeaders } from './http/middleware/security-headers.ts';
 import { isProtocolPath } from './http/paths.ts';
 import compose from 'koa-compose';
@@ -167,6 +168,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     resourceExampleRoutes({ requireToken, requireOAuth1 }),
   ];
   const parse = [bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }), rejectNul()];
+  const parseProtocol = [formBody({ limit: byteLimit(config.bodyLimit) }), rejectNul()];
   // Pages: sessions, CSP nonces, one EntityManager per request, and the GraphQL admin API (session or token).
   const pageLane = compose([
     securityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, ormContext(orm), sessionMiddleware, sessionUser(stores.users),
@@ -177,7 +179,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const apiLane = compose([
     apiSecurityHeaders({ hsts: !config.allowInsecureTransport }),
     protocolCors({ allowAll: config.cors.allowAll, origins: config.cors.origins, registeredOrigins: () => stores.clients.registeredOrigins() }),
-    ...parse,
+    ...parseProtocol,
     ...apiRouters.map(mount),
   ]);
 

@@ -7,7 +7,7 @@ import { actors } from '../graphql/gql-helpers.ts';
 // token answer twice through the real endpoints (so the second answer came from the cache), then ends the token's
 // life through a real interface and expects the very next request to see it: 401 at the API, active:false at
 // introspection.
-describe('Cached access-token lookups: every write that ends a token is seen by the next request', () => {
+describe('Access-token lookups (cached on SQLite): every write that ends a token is seen by the next request', () => {
   let srv: TestServer;
   let rs: { id: string; secret: string };
   let a: Awaited<ReturnType<typeof actors>>;
@@ -36,8 +36,11 @@ describe('Cached access-token lookups: every write that ends a token is seen by 
     const before = srv.app.stores.sql.stats.statements;
     expect((await hello(token)).status).to.equal(200);
     expect(await active(token)).to.equal(true);
-    // The second /api/hello and the introspection read no token row (introspection authenticates its caller from the client cache).
-    expect(srv.app.stores.sql.stats.statements, 'statements run for two cached lookups').to.equal(before);
+    // SQLite: the second /api/hello and the introspection read no token row (introspection authenticates its caller
+    // from the client cache). PostgreSQL instances share the database, so there each lookup reads it.
+    const reads = srv.app.stores.sql.dialect === 'sqlite' ? 0 : 2;
+    expect(srv.app.stores.sql.stats.statements - before, 'statements run for two lookups').to.be.at.least(reads);
+    if (reads === 0) expect(srv.app.stores.sql.stats.statements - before).to.equal(0);
   }
 
   async function expectEnded(token: string) {
