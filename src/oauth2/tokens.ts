@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 // Tokens are cut from a buffer refilled from the CSPRNG 4 KiB at a time (what crypto.randomUUID does): one
 // system call per 128 tokens instead of one each. Every byte is used once, then the buffer is refilled.
@@ -15,7 +15,8 @@ export function generateToken(bytes = 32): string {
 }
 
 /** The lookup key stored in a unique column: SHA-256 hex. The token itself is never stored. */
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+// crypto.hash is the one-shot form (no Hash object per call): a third of createHash's cost on every lookup.
+export const hashToken = (token: string): string => hash('sha256', token, 'hex');
 
 export const generateClientId = (): string => randomBytes(18).toString('base64url');
 
