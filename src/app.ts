@@ -31,7 +31,7 @@ import { authorizedRoutes } from './http/routes/authorized.ts';
 import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
 import { createRequireOAuth1, oauth1Routes } from './http/routes/oauth1.ts';
 import { healthRoutes } from './http/routes/health.ts';
-import { mount } from './http/mount.ts';
+import { mount, mountAll } from './http/mount.ts';
 import { playgroundRoutes } from './http/routes/playground.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
@@ -180,7 +180,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     apiSecurityHeaders({ hsts: !config.allowInsecureTransport }),
     protocolCors({ allowAll: config.cors.allowAll, origins: config.cors.origins, registeredOrigins: () => stores.clients.registeredOrigins() }),
     ...parseProtocol,
-    ...apiRouters.map(mount),
+    mountAll(apiRouters),
   ]);
 
   koa.use(requestId());

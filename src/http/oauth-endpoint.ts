@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { InvalidRequest } from '../oauth2/errors.ts';
+import { isFormRequest } from './middleware/form-body.ts';
 
 /** Marks a protocol endpoint: JSON errors, and RFC 6749 §5.1 caching headers on every answer. */
 export function oauthEndpoint(opts: { noStore?: boolean } = { noStore: true }): Middleware {
@@ -19,7 +20,7 @@ export function oauthEndpoint(opts: { noStore?: boolean } = { noStore: true }): 
  * §3.1 says parameters MUST NOT repeat and that empty ones count as omitted.
  */
 export function formParams(ctx: Context): Record<string, string> {
-  if (!ctx.is('application/x-www-form-urlencoded')) throw new InvalidRequest('The request body must be application/x-www-form-urlencoded.');
+  if (!isFormRequest(ctx)) throw new InvalidRequest('The request body must be application/x-www-form-urlencoded.');
   return plainParams(ctx.request.body as Record<string, unknown>);
 }
 

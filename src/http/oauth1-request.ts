@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { OAuth1Request } from '../oauth1/params.ts';
+import { isFormRequest } from './middleware/form-body.ts';
 
 /**
  * The request as the client signed it (RFC 5849 §3.4.1): the URL it addressed (scheme and host as seen
@@ -7,7 +8,7 @@ import type { OAuth1Request } from '../oauth1/params.ts';
  */
 export function oauth1Request(ctx: Context): OAuth1Request {
   const raw = (ctx.request as unknown as { rawBody?: string }).rawBody;
-  const form = ctx.is('application/x-www-form-urlencoded') && typeof raw === 'string' ? [...new URLSearchParams(raw)] : undefined;
+  const form = isFormRequest(ctx) && typeof raw === 'string' ? [...new URLSearchParams(raw)] : undefined;
   return {
     method: ctx.method,
     url: `${ctx.protocol}://${ctx.host}${ctx.originalUrl}`,

@@ -4,6 +4,7 @@ import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { hashToken } from '../oauth2/tokens.ts';
+import { isFormRequest } from './middleware/form-body.ts';
 
 export interface RequireTokenOptions {
   /** Every one of these scopes must be granted (RFC 6750 §3.1 insufficient_scope otherwise). */
@@ -27,7 +28,7 @@ export function presentedBearer(ctx: Context, allowQuery: boolean): string | nul
   const auth = ctx.get('authorization');
   if (auth && /^bearer /i.test(auth)) found.push(auth.slice(7).trim());
   const body = ctx.request.body as Record<string, unknown> | undefined;
-  if (ctx.method !== 'GET' && ctx.is('application/x-www-form-urlencoded') && body && body.access_token !== undefined) found.push(String(body.access_token));
+  if (ctx.method !== 'GET' && isFormRequest(ctx) && body && body.access_token !== undefined) found.push(String(body.access_token));
   if (allowQuery && ctx.query.access_token !== undefined) found.push(String(ctx.query.access_token));
   if (found.length > 1) throw new InvalidRequest('Send the access token in exactly one place.');
   return found[0] || null;

@@ -19,5 +19,8 @@ export function protocolCors(opts: { allowAll: boolean; origins: readonly string
     maxAge: 600,
   });
   const paths = /^\/(o\/(token|revoke_token|introspect)\/?$|\.well-known\/|api\/)/;
-  return (ctx, next) => (paths.test(ctx.path) ? handler(ctx, next) : next());
+  // No Origin header, no CORS (Fetch §3.2): most protocol calls come from servers. @koa/cors would still add
+  // `Vary: Origin`, which no cache needs here: token and introspection answers are no-store, and shared caches
+  // do not store answers to requests carrying Authorization (RFC 9111 §3.5), which every API call does.
+  return (ctx, next) => (ctx.req.headers.origin !== undefined && paths.test(ctx.path) ? handler(ctx, next) : next());
 }

@@ -8,6 +8,9 @@ const clientError = (status: number, message: string) => Object.assign(new Error
 const FORM = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
+/** Is the body form-encoded? A test of the header, where ctx.is() parses the media type with type-is on each call. */
+export const isFormRequest = (ctx: Context): boolean => FORM.test(ctx.req.headers['content-type'] ?? '');
+
 function readText(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
