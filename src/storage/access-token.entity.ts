@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { tokenColumns } from './token-columns.ts';
+import { nonNullIndexes, tokenColumns } from './token-columns.ts';
 
 export const AccessToken = defineEntity({
   name: 'AccessToken',
@@ -7,7 +7,8 @@ export const AccessToken = defineEntity({
   properties: {
     ...tokenColumns(),
     /** Tokens from one authorization (and its refreshes) share a family: revocation and reuse act on it. */
-    familyId: p.string().length(64).nullable().index(),
+    familyId: p.string().length(64).nullable(),
   },
+  indexes: nonNullIndexes('access_tokens', { user: 'user_id', grant: 'grant_id', familyId: 'family_id' }),
 });
 export type AccessTokenEntity = InferEntity<typeof AccessToken>;

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { createdAt } from './columns.ts';
+import { nonNullIndexes } from './token-columns.ts';
 
 /** Audit log row. Ids are plain columns, not foreign keys, so history outlives deleted users and clients. */
 export const Event = defineEntity({
@@ -8,12 +9,14 @@ export const Event = defineEntity({
   properties: {
     id: p.integer().primary(),
     type: p.string().length(60).index(),
-    userId: p.integer().nullable().index(),
+    userId: p.integer().nullable(),
     clientId: p.string().length(100).nullable().index(),
     ip: p.string().length(64).nullable(),
     requestId: p.string().length(64).nullable(),
     detail: p.text().nullable(),
     createdAt: createdAt().index(),
   },
+  // Most events (a client's own tokens) have no user.
+  indexes: nonNullIndexes('events', { userId: 'user_id' }),
 });
 export type EventEntity = InferEntity<typeof Event>;

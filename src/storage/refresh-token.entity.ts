@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { epochMs } from './columns.ts';
-import { tokenColumns } from './token-columns.ts';
+import { nonNullIndexes, tokenColumns } from './token-columns.ts';
 
 export const RefreshToken = defineEntity({
   name: 'RefreshToken',
@@ -11,5 +11,6 @@ export const RefreshToken = defineEntity({
     /** Set when rotated: presenting it again is reuse and revokes the family (RFC 9700 §4.14.2). */
     usedAt: epochMs().nullable(),
   },
+  indexes: nonNullIndexes('refresh_tokens', { user: 'user_id', grant: 'grant_id' }),
 });
 export type RefreshTokenEntity = InferEntity<typeof RefreshToken>;
