@@ -2,7 +2,7 @@
 // measurement begins from the same state (the token scenarios add rows; the refresh scenario spends its pool).
 import { copyFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { hashToken } from '../src/oauth2/tokens.ts';
 import { ADMIN_PASSWORD, benchEnv, cli, start, stop } from './server.ts';
 import { checkpoint, query, seed, type SeedResult } from './seed.ts';
 
@@ -23,7 +23,8 @@ export interface Fixture {
   buildMs: number;
 }
 
-const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+// The server's own lookup key: minted tokens are ordered tokens (time prefix), seeded ones the older 43-character kind.
+const sha = hashToken;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 export interface FixtureOptions { stored: number; accessPool: number; refreshPool: number; minted: number; clients: number; log: (s: string) => void }

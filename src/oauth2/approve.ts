@@ -2,7 +2,7 @@ import { buildRedirect, type AuthorizationRequest } from './authorize.ts';
 import { mintTokens, newFamilyId } from './issue.ts';
 import { formatScope, isSubset, mergeScopes, parseScope } from './scope.ts';
 import type { EventSink, GrantRecord, GrantStore, TokenStore } from './store.ts';
-import { generateToken, hashToken } from './tokens.ts';
+import { generateOrderedToken, hashToken } from './tokens.ts';
 
 export interface ApproveDeps {
   tokens: TokenStore;
@@ -32,7 +32,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   // RFC 9207 §2: `iss` identifies this server in every authorization response.
   const common = { state: req.state, iss: deps.settings.issuer };
   if (req.responseType === 'code') {
-    const code = generateToken();
+    const code = generateOrderedToken(deps.now);
     await deps.tokens.saveCode({
       codeHash: hashToken(code), applicationId: client.id, userId, grantId: grant.id, redirectUri: req.redirectUri,
       redirectUriProvided: req.redirectUriProvided, scope, codeChallenge: req.codeChallenge ?? null,

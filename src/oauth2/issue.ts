@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateToken, hashToken } from './tokens.ts';
+import { generateOrderedToken, hashToken } from './tokens.ts';
 import type { IssuedRows } from './store.ts';
 
 /** RFC 6749 §5.1 successful response body. */
@@ -28,8 +28,8 @@ export const newFamilyId = () => randomBytes(16).toString('hex');
 
 /** Creates the token strings (returned once) and the hashed rows to store. Pure apart from randomness. */
 export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenResponse } {
-  const access = generateToken();
-  const refresh = m.withRefresh ? generateToken() : undefined;
+  const access = generateOrderedToken(m.now);
+  const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
   const familyId = m.familyId ?? (refresh ? newFamilyId() : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
   const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + m.accessTtl * 1000 } };

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
@@ -129,6 +130,17 @@ describe('Access-token lookups (cached on SQLite): every write that ends a token
     await expectServedFromCache(access);
     expect((await a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(s.client.id) })).errors).to.equal(undefined);
     await expectEnded(access);
+  });
+
+  it('a token of the older form (43 characters, plain SHA-256 key) stored before ordered tokens still works and revokes', async () => {
+    const legacy = randomBytes(32).toString('base64url');
+    const app = await srv.app.stores.clients.findByClientId(rs.id);
+    const now = Date.now();
+    await srv.app.stores.sql.run('insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at) values (?, ?, null, null, ?, null, ?, ?)',
+      [createHash('sha256').update(legacy).digest('hex'), app!.id, 'read', now + 3600_000, now]);
+    await expectServedFromCache(legacy);
+    expect((await postForm(`${srv.url}/o/revoke_token/`, { token: legacy }, rs)).status).to.equal(200);
+    await expectEnded(legacy);
   });
 
   it('a cached token still expires on time', async () => {

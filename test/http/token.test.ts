@@ -4,6 +4,8 @@ import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** The stored lookup key of a token Gatehouse issues: its 9-character time prefix, then 220 bits of its SHA-256. */
+const storedKey = (token: string) => token.slice(0, 9) + sha256(token).slice(0, 55);
 
 describe('RFC 6749 §3.2 token endpoint', () => {
   let srv: TestServer;
@@ -33,7 +35,8 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect(body).not.to.have.property('refresh_token');
       const stored = await rows('select * from access_tokens');
       expect(stored).to.have.length(1);
-      expect(stored[0].token_hash).to.equal(sha256(body.access_token));
+      expect(stored[0].token_hash).to.equal(storedKey(body.access_token));
+      expect(stored[0].token_hash).not.to.include(body.access_token.slice(9, 20));
       expect(JSON.stringify(stored)).not.to.include(body.access_token);
     });
 
@@ -151,9 +154,9 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       const second = await postForm(token, params, s.auth);
       expect(second.status).to.equal(400);
       expect((await second.json()).error).to.equal('invalid_grant');
-      const revoked = await rows('select revoked_at from access_tokens where token_hash = ?', [sha256(body.access_token)]);
+      const revoked = await rows('select revoked_at from access_tokens where token_hash = ?', [storedKey(body.access_token)]);
       expect(revoked[0].revoked_at).to.be.a('number');
-      const rt = await rows('select revoked_at from refresh_tokens where token_hash = ?', [sha256(body.refresh_token)]);
+      const rt = await rows('select revoked_at from refresh_tokens where token_hash = ?', [storedKey(body.refresh_token)]);
       expect(rt[0].revoked_at).to.be.a('number');
       expect(await rows("select * from events where type = 'token.reuse_detected'")).to.have.length(1);
     });
@@ -205,7 +208,7 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect(refused).to.have.length(49);
       for (const r of refused) expect((await r.json()).error).to.equal('invalid_grant');
       const winner = await results.find((r) => r.status === 200)!.json();
-      const [issued] = await rows('select revoked_at from access_tokens where token_hash = ?', [sha256(winner.access_token)]);
+      const [issued] = await rows('select revoked_at from access_tokens where token_hash = ?', [storedKey(winner.access_token)]);
       expect(issued.revoked_at, 'the token the code bought is revoked once the code is replayed').to.be.a('number');
       const live = await rows('select count(*) as n from access_tokens where revoked_at is null');
       expect(Number(live[0].n)).to.equal(0);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import {
-  generateClientId, generateClientSecret, generateToken, hashClientSecret, hashToken, timingSafeEqualString, verifyClientSecret,
+  generateClientId, generateClientSecret, generateOrderedToken, generateToken, hashClientSecret, hashToken, timingSafeEqualString, verifyClientSecret,
 } from '../../src/oauth2/tokens.ts';
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -45,6 +46,28 @@ describe('RFC 6819 §5.1.4.1.3 secrets at rest', () => {
       expect(hashToken(t)).to.equal(hashToken(t)).and.match(/^[0-9a-f]{64}$/);
       expect(hashToken(t)).to.not.equal(t);
       expect(hashToken(t + 'x')).to.not.equal(hashToken(t));
+    });
+    it('for access/refresh tokens and codes: 52 characters, the issue time in base 36, then 256 random bits', () => {
+      const at = Date.UTC(2026, 10, 24, 12, 0, 0, 123);
+      const t = generateOrderedToken(at);
+      expect(t).to.match(/^[0-9a-z]{9}[A-Za-z0-9_-]{43}$/);
+      expect(parseInt(t.slice(0, 9), 36)).to.equal(at);
+      expect(bits(t.slice(9))).to.equal(256);
+      expect(new Set(Array.from({ length: 1000 }, () => generateOrderedToken(at))).size).to.equal(1000);
+    });
+    it('keys ordered tokens by their time prefix and 220 bits of SHA-256, so newer keys sort after older ones', () => {
+      const t = generateOrderedToken(1_700_000_000_000);
+      const key = hashToken(t);
+      expect(key).to.have.length(64);
+      expect(key.slice(0, 9)).to.equal(t.slice(0, 9));
+      expect(key.slice(9)).to.equal(createHash('sha256').update(t).digest('hex').slice(0, 55));
+      const keys = [1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000, 2_000_000_000_000].map((ms) => hashToken(generateOrderedToken(ms)));
+      expect([...keys].sort()).to.deep.equal(keys);
+      // A token of the older kind (43 characters), or anything else, keeps the plain SHA-256 key.
+      const legacy = generateToken();
+      expect(hashToken(legacy)).to.equal(createHash('sha256').update(legacy).digest('hex'));
+      const lookalike = `${'A'.repeat(9)}${legacy}`;
+      expect(hashToken(lookalike)).to.equal(createHash('sha256').update(lookalike).digest('hex'));
     });
   });
 
