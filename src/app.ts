@@ -170,11 +170,15 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const parse = [bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }), rejectNul()];
   const parseProtocol = [formBody({ limit: byteLimit(config.bodyLimit) }), rejectNul()];
   // Pages: sessions, CSP nonces, one EntityManager per request, and the GraphQL admin API (session or token).
+  const serveGraphql: Middleware = async (ctx, next) => (ctx.path === '/graphql' ? (await graphql)(ctx, next) : next());
   const pageLane = compose([
     securityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, ormContext(orm), sessionMiddleware, sessionUser(stores.users),
-    async (ctx, next) => (ctx.path === '/graphql' ? (await graphql)(ctx, next) : next()),
+    serveGraphql,
     ...pageRouters.map(mount),
   ]);
+  // The admin API called with a bearer token (admin UIs, scripts): the token is the whole identity, so no session,
+  // CSP nonce or EntityManager fork (repositories fork one when they need it). Browsers' session calls take the page lane.
+  const graphqlBearerLane = compose([apiSecurityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, serveGraphql]);
   // Protocol endpoints: no session, no ORM fork, prepared SQL only (the hot paths).
   const apiLane = compose([
     apiSecurityHeaders({ hsts: !config.allowInsecureTransport }),
@@ -186,7 +190,11 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   koa.use(requestId());
   if (config.logRequests) koa.use(accessLog(logger));
   koa.use(errorHandler(logger, render));
-  koa.use((ctx, next) => (isProtocolPath(ctx.path) && ctx.path !== '/graphql' ? apiLane(ctx, next) : pageLane(ctx, next)));
+  const bearer = /^bearer\s/i;
+  koa.use((ctx, next) => {
+    if (ctx.path === '/graphql') return (bearer.test(ctx.get('authorization')) ? graphqlBearerLane : pageLane)(ctx, next);
+    return (isProtocolPath(ctx.path) ? apiLane : pageLane)(ctx, next);
+  });
 
 
   let server: Server | undefined;

@@ -10,10 +10,15 @@ export interface GrantNode { id: number; userId: number; clientDbId: number; sco
 export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
 export interface TokenNode { id: string; rowId: number; kind: TokenKind; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number | null; revokedAt: number | null; active: boolean }
 
+// The list fields are split only if the query selects them (a clients page asks for 50 rows, often just names).
 export const clientNode = (r: Row): ClientNode => ({
-  id: r.id, clientId: String(r.client_id), name: String(r.name), clientType: String(r.client_type), grantTypes: list(r.grant_types),
-  redirectUris: list(r.redirect_uris), allowedScopes: list(r.allowed_scopes), skipAuthorization: Boolean(r.skip_authorization),
-  allowedOrigins: list(r.allowed_origins), tokenEndpointAuthMethod: String(r.token_endpoint_auth_method), ownerId: Number(r.owner_id),
+  id: r.id, clientId: String(r.client_id), name: String(r.name), clientType: String(r.client_type),
+  get grantTypes() { return list(r.grant_types); },
+  get redirectUris() { return list(r.redirect_uris); },
+  get allowedScopes() { return list(r.allowed_scopes); },
+  skipAuthorization: Boolean(r.skip_authorization),
+  get allowedOrigins() { return list(r.allowed_origins); },
+  tokenEndpointAuthMethod: String(r.token_endpoint_auth_method), ownerId: Number(r.owner_id),
   oauth1Enabled: Boolean(r.oauth1_enabled), rsaPublicKey: (r.rsa_public_key as string | null) ?? null,
   createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
 });

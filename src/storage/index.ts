@@ -24,7 +24,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
   const tokenCache = new TokenCache(opts.tokenCacheMs ?? 0);
   return {
     sql,
-    users: new UserRepository(em, tokenCache),
+    users: new UserRepository(em, tokenCache, sql),
     clients: new ApplicationRepository(em, { ...(opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }), onLocalChange: () => tokenCache.clear() }),
     events: new EventRepository(sql),
     sessions: new SessionRepository(em),

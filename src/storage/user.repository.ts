@@ -2,6 +2,14 @@ import type { EntityManager } from '@mikro-orm/core';
 import { User, type UserEntity } from './user.entity.ts';
 import type { UserRecord, UserStore } from '../accounts/store.ts';
 import { TokenCache } from './token-cache.ts';
+import type { Sql } from './sql.ts';
+
+interface DbUser { id: number; username: string; email: string | null; is_admin: number | boolean; is_active: number | boolean; created_at: number; last_login_at: number | null }
+
+const fromRow = (r: DbUser): UserRecord => ({
+  id: r.id, username: r.username, email: r.email, isAdmin: Boolean(r.is_admin), isActive: Boolean(r.is_active),
+  createdAt: Number(r.created_at), lastLoginAt: r.last_login_at === null ? null : Number(r.last_login_at),
+});
 
 function toRecord(u: UserEntity): UserRecord {
   return { id: u.id, username: u.username, email: u.email ?? null, isAdmin: u.isAdmin, isActive: u.isActive, createdAt: u.createdAt, lastLoginAt: u.lastLoginAt ?? null };
@@ -10,14 +18,20 @@ function toRecord(u: UserEntity): UserRecord {
 export class UserRepository implements UserStore {
   readonly #em: () => EntityManager;
   readonly #tokenCache: TokenCache;
-  constructor(em: () => EntityManager, tokenCache = new TokenCache(0)) { this.#em = em; this.#tokenCache = tokenCache; }
+  readonly #sql: Sql | undefined;
+  constructor(em: () => EntityManager, tokenCache = new TokenCache(0), sql?: Sql) { this.#em = em; this.#tokenCache = tokenCache; this.#sql = sql; }
 
   async findByUsername(username: string) {
     const u = await this.#em().findOne(User, { username });
     return u ? { ...toRecord(u), passwordHash: u.passwordHash } : null;
   }
 
+  /** Every page request (session user) and GraphQL request (token's user) asks this: one prepared statement. */
   async findById(id: number) {
+    if (this.#sql) {
+      const r = await this.#sql.get<DbUser>('select id, username, email, is_admin, is_active, created_at, last_login_at from users where id = ?', [id]);
+      return r ? fromRow(r) : null;
+    }
     const u = await this.#em().findOne(User, { id });
     return u ? toRecord(u) : null;
   }
