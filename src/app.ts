@@ -116,9 +116,12 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     store: redis?.sessions ?? stores.sessions,
   }, koa);
 
-  // graphql-yoga is the heaviest dependency to load: it loads beside start-up, and only /graphql waits for it.
-  const graphql = import('./graphql/server.ts').then((m) => m.createGraphQL({ stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }));
-  graphql.catch(() => {});
+  // graphql-yoga is the heaviest dependency (~18 MB resident once loaded): it loads on the first /graphql request,
+  // so a server that only answers the protocol endpoints never holds it. A failed load is retried next time.
+  let graphql: Promise<Middleware> | undefined;
+  const loadGraphql = () => (graphql ??= import('./graphql/server.ts')
+    .then((m) => m.createGraphQL({ stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }))
+    .catch((e) => { graphql = undefined; throw e; }));
 
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
@@ -170,7 +173,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const parse = [bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }), rejectNul()];
   const parseProtocol = [formBody({ limit: byteLimit(config.bodyLimit) }), rejectNul()];
   // Pages: sessions, CSP nonces, one EntityManager per request, and the GraphQL admin API (session or token).
-  const serveGraphql: Middleware = async (ctx, next) => (ctx.path === '/graphql' ? (await graphql)(ctx, next) : next());
+  const serveGraphql: Middleware = async (ctx, next) => (ctx.path === '/graphql' ? (await loadGraphql())(ctx, next) : next());
   const pageLane = compose([
     securityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, ormContext(orm), sessionMiddleware, sessionUser(stores.users),
     serveGraphql,

@@ -3,7 +3,6 @@ import type { MikroORM, MigrationObject } from '@mikro-orm/core';
 import type { GatehouseConfig } from '../config.ts';
 import { entities } from './entities.ts';
 import { sqliteMigrations } from './migrations/sqlite/index.ts';
-import { startCheckpointer } from './checkpointer.ts';
 
 export type Orm = MikroORM;
 export type Dialect = 'sqlite' | 'postgresql';
@@ -67,9 +66,12 @@ export async function initStorage(config: GatehouseConfig, opts: { migrate?: boo
     if (config.database.file !== ':memory:') {
       native.pragma('journal_mode = WAL');
       native.pragma('synchronous = NORMAL');
-      const checkpointer = startCheckpointer(native, config.database.file);
-      const close = orm.close.bind(orm);
-      orm.close = async (force?: boolean) => { await checkpointer.stop(); return close(force); };
+      // SQLite's own checkpoint, inside the commit that crosses 1,000 WAL pages. Tokens' keys append to their index
+      // (see oauth2/tokens.ts), so a checkpoint copies few distinct pages: a worker thread doing it instead cost
+      // ~14 MB of resident memory for no measurable throughput (client_credentials 17,570 vs 17,864 req/s, within
+      // the run-to-run spread). After a checkpoint the WAL file is cut back to 64 MB at most.
+      native.pragma('wal_autocheckpoint = 1000');
+      native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     }
   }
   if (opts.migrate === false) await withMigrator(orm);
