@@ -38,6 +38,7 @@ import { protocolCors } from './http/middleware/cors.ts';
 import { authorizationServerMetadata } from './oauth2/metadata.ts';
 import { parseKey } from './oauth1/secret-box.ts';
 import type { ClientDeps } from './oauth2/clients.ts';
+import { CredentialMemo } from './oauth2/credential-memo.ts';
 import type { Context, Middleware } from 'koa';
 import { createSeeder, type Seeder } from './seed.ts';
 import { CLIENT_CACHE_MS } from './storage/application.repository.ts';
@@ -155,17 +156,19 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     oauth1,
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, render, issuer })] : []),
   ];
+  // One memo of verified Basic credentials for the token, revocation and introspection endpoints.
+  const verified = new CredentialMemo();
   const apiRouters = [
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), redis?.ping()]); } }),
     tokenRoutes({
-      ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds,
+      ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified,
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle,
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
-    revokeRoutes({ ...clientDeps, tokens: stores.tokens, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds }),
-    introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds }),
+    revokeRoutes({ ...clientDeps, tokens: stores.tokens, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified }),
+    introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified }),
     metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
     oauth1,
     resourceExampleRoutes({ requireToken, requireOAuth1 }),

@@ -9,6 +9,7 @@ import type { GrantContext } from '../../oauth2/grants/context.ts';
 import type { ClientRecord, ClientStore, EventSink, GrantType } from '../../oauth2/store.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
 import { HttpError } from '../middleware/errors.ts';
+import { CredentialMemo } from '../../oauth2/credential-memo.ts';
 import type { RateLimiter } from '../../storage/rate-limit.ts';
 
 export interface ClientAuthDeps {
@@ -19,6 +20,8 @@ export interface ClientAuthDeps {
   /** Failed authentications per client_id within the window before the client is refused outright. */
   failureLimit: number;
   windowSeconds: number;
+  /** Basic credentials already verified (see oauth2/credential-memo.ts); absent, every call is checked in full. */
+  verified?: CredentialMemo;
 }
 
 export interface TokenRouteDeps extends ClientAuthDeps {
@@ -30,6 +33,22 @@ export interface TokenRouteDeps extends ClientAuthDeps {
  * failures for one client_id the secret is not even checked (429), so guessing it online is pointless.
  */
 export async function clientFrom(ctx: Context, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
+  const auth = ctx.get('authorization');
+  // Only the plain case (Basic alone, no credentials in the body) is remembered: anything else is checked in full.
+  const memoKey = deps.verified && auth.startsWith('Basic ') && params.client_id === undefined && params.client_secret === undefined ? CredentialMemo.key(auth) : null;
+  const hit = memoKey ? deps.verified!.get(memoKey) : undefined;
+  if (hit) {
+    const state = await deps.limiter.peek(`client-auth:${hit.clientId.slice(0, 100)}`, deps.failureLimit);
+    if (!state.allowed) throw new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(state.retryAfter) });
+    const client = await deps.clients.findByClientId(hit.clientId);
+    if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash) return client;
+  }
+  const client = await checkClient(ctx, params, deps);
+  if (memoKey && client.clientType === 'confidential' && client.secretHash) deps.verified!.set(memoKey, { clientId: client.clientId, secretHash: client.secretHash });
+  return client;
+}
+
+async function checkClient(ctx: Context, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
   const presented = extractClientCredentials({ authorization: ctx.get('authorization') || undefined, body: params });
   const key = presented ? `client-auth:${presented.clientId.slice(0, 100)}` : '';
   if (presented) {
