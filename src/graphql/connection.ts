@@ -19,7 +19,8 @@ export function pageArgs(args: { first?: number | null; after?: string | null })
   return { first: Math.min(first, MAX_PAGE), afterId: decodeCursor(args.after) };
 }
 
-export function connection<R extends { id: number }, N>(rows: R[], total: number, first: number, map: (r: R) => N) {
+/** `total` may be a function: GraphQL's default resolver calls it only when the query selects totalCount. */
+export function connection<R extends { id: number }, N>(rows: R[], total: number | (() => Promise<number>), first: number, map: (r: R) => N) {
   const page = rows.slice(0, first);
   const nodes = page.map(map);
   return {

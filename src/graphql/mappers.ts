@@ -10,18 +10,26 @@ export interface GrantNode { id: number; userId: number; clientDbId: number; sco
 export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
 export interface TokenNode { id: string; rowId: number; kind: TokenKind; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number | null; revokedAt: number | null; active: boolean }
 
-// The list fields are split only if the query selects them (a clients page asks for 50 rows, often just names).
-export const clientNode = (r: Row): ClientNode => ({
-  id: r.id, clientId: String(r.client_id), name: String(r.name), clientType: String(r.client_type),
-  get grantTypes() { return list(r.grant_types); },
-  get redirectUris() { return list(r.redirect_uris); },
-  get allowedScopes() { return list(r.allowed_scopes); },
-  skipAuthorization: Boolean(r.skip_authorization),
-  get allowedOrigins() { return list(r.allowed_origins); },
-  tokenEndpointAuthMethod: String(r.token_endpoint_auth_method), ownerId: Number(r.owner_id),
-  oauth1Enabled: Boolean(r.oauth1_enabled), rsaPublicKey: (r.rsa_public_key as string | null) ?? null,
-  createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
-});
+// The list fields are split only if the query selects them (a clients page asks for 50 rows, often just names);
+// prototype getters keep each node as cheap to build as a plain object.
+class ClientRowNode {
+  readonly #r: Row;
+  id: number; clientId: string; name: string; clientType: string; skipAuthorization: boolean; tokenEndpointAuthMethod: string;
+  ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; createdAt: number; updatedAt: number;
+  constructor(r: Row) {
+    this.#r = r;
+    this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
+    this.skipAuthorization = Boolean(r.skip_authorization); this.tokenEndpointAuthMethod = String(r.token_endpoint_auth_method);
+    this.ownerId = Number(r.owner_id); this.oauth1Enabled = Boolean(r.oauth1_enabled); this.rsaPublicKey = (r.rsa_public_key as string | null) ?? null;
+    this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at);
+  }
+  get grantTypes() { return list(this.#r.grant_types); }
+  get redirectUris() { return list(this.#r.redirect_uris); }
+  get allowedScopes() { return list(this.#r.allowed_scopes); }
+  get allowedOrigins() { return list(this.#r.allowed_origins); }
+}
+
+export const clientNode = (r: Row): ClientNode => new ClientRowNode(r);
 
 export const userNode = (r: Row): UserNode => ({
   id: r.id, username: String(r.username), email: (r.email as string | null) ?? null, isAdmin: Boolean(r.is_admin), isActive: Boolean(r.is_active),

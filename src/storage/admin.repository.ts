@@ -7,6 +7,11 @@ import { TokenCache } from './token-cache.ts';
 export interface Page { first: number; afterId: number | null }
 export interface Row { [column: string]: unknown; id: number }
 
+// A client's page leaves out its secret hash and sealed OAuth 1 secret: the admin API never shows them.
+const PAGE_COLUMNS: Partial<Record<string, string>> = {
+  applications: 'id, client_id, name, client_type, grant_types, redirect_uris, allowed_scopes, skip_authorization, allowed_origins, token_endpoint_auth_method, owner_id, oauth1_enabled, rsa_public_key, created_at, updated_at',
+};
+
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 export class AdminRepository {
@@ -14,8 +19,11 @@ export class AdminRepository {
   readonly #tokenCache: TokenCache;
   constructor(sql: Sql, tokenCache = new TokenCache(0)) { this.#sql = sql; this.#tokenCache = tokenCache; }
 
-  /** One page (first + 1 rows, to know if there is more) and the total, from a filtered table. */
-  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc'): Promise<{ rows: Row[]; total: number }> {
+  /**
+   * One page (first + 1 rows, to know if there is more) from a filtered table, and its total, counted only if asked
+   * for (a count over a million audit rows is a full scan; most pages never show it).
+   */
+  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc'): Promise<{ rows: Row[]; total: () => Promise<number> }> {
     const conds: string[] = [];
     const params: unknown[] = [];
     for (const [col, value] of Object.entries(where)) {
@@ -26,9 +34,10 @@ export class AdminRepository {
       else { conds.push(`${col} = ?`); params.push(value); }
     }
     const filter = conds.length ? `where ${conds.join(' and ')}` : '';
-    const total = Number((await this.#sql.get<{ n: number }>(`select count(*) as n from ${table} ${filter}`, params))!.n);
+    let counted: Promise<number> | undefined;
+    const total = () => (counted ??= this.#sql.get<{ n: number }>(`select count(*) as n from ${table} ${filter}`, params).then((r) => Number(r!.n)));
     const keyset = page.afterId === null ? '' : `${conds.length ? 'and' : 'where'} id ${order === 'asc' ? '>' : '<'} ?`;
-    const rows = await this.#sql.all<Row>(`select * from ${table} ${filter} ${keyset} order by id ${order} limit ?`, [...params, ...(page.afterId === null ? [] : [page.afterId]), page.first + 1]);
+    const rows = await this.#sql.all<Row>(`select ${PAGE_COLUMNS[table] ?? '*'} from ${table} ${filter} ${keyset} order by id ${order} limit ?`, [...params, ...(page.afterId === null ? [] : [page.afterId]), page.first + 1]);
     return { rows, total };
   }
 
