@@ -23,7 +23,7 @@ export class AdminRepository {
    * One page (first + 1 rows, to know if there is more) from a filtered table, and its total, counted only if asked
    * for (a count over a million audit rows is a full scan; most pages never show it).
    */
-  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc'): Promise<{ rows: Row[]; total: () => Promise<number> }> {
+  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc', columns?: readonly string[]): Promise<{ rows: Row[]; total: () => Promise<number> }> {
     const conds: string[] = [];
     const params: unknown[] = [];
     for (const [col, value] of Object.entries(where)) {
@@ -37,7 +37,7 @@ export class AdminRepository {
     let counted: Promise<number> | undefined;
     const total = () => (counted ??= this.#sql.get<{ n: number }>(`select count(*) as n from ${table} ${filter}`, params).then((r) => Number(r!.n)));
     const keyset = page.afterId === null ? '' : `${conds.length ? 'and' : 'where'} id ${order === 'asc' ? '>' : '<'} ?`;
-    const rows = await this.#sql.all<Row>(`select ${PAGE_COLUMNS[table] ?? '*'} from ${table} ${filter} ${keyset} order by id ${order} limit ?`, [...params, ...(page.afterId === null ? [] : [page.afterId]), page.first + 1]);
+    const rows = await this.#sql.all<Row>(`select ${columns?.join(', ') ?? PAGE_COLUMNS[table] ?? '*'} from ${table} ${filter} ${keyset} order by id ${order} limit ?`, [...params, ...(page.afterId === null ? [] : [page.afterId]), page.first + 1]);
     return { rows, total };
   }
 

@@ -5,8 +5,17 @@ import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, type GraphQLContext } from '../context.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { clientNode, type ClientNode } from '../mappers.ts';
+import { columnsFor, nodeFields } from '../selection.ts';
+import type { GraphQLResolveInfo } from 'graphql';
 
 type Args = Record<string, any>;
+
+const CLIENT_COLUMNS: Record<string, string> = {
+  clientId: 'client_id', name: 'name', clientType: 'client_type', grantTypes: 'grant_types', redirectUris: 'redirect_uris',
+  allowedScopes: 'allowed_scopes', skipAuthorization: 'skip_authorization', allowedOrigins: 'allowed_origins',
+  tokenEndpointAuthMethod: 'token_endpoint_auth_method', oauth1Enabled: 'oauth1_enabled', rsaPublicKey: 'rsa_public_key',
+  createdAt: 'created_at', updatedAt: 'updated_at',
+};
 
 const policy = (ctx: GraphQLContext) => ({ allowInsecureTransport: ctx.deps.config.allowInsecureTransport, knownScopes: Object.keys(ctx.deps.config.scopes) });
 const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
@@ -32,10 +41,12 @@ export const clientResolvers = {
   GrantType: { AUTHORIZATION_CODE: 'authorization_code', IMPLICIT: 'implicit', PASSWORD: 'password', CLIENT_CREDENTIALS: 'client_credentials' },
   TokenEndpointAuthMethod: { CLIENT_SECRET_BASIC: 'client_secret_basic', CLIENT_SECRET_POST: 'client_secret_post', NONE: 'none' },
   Query: {
-    async clients(_: unknown, args: Args, ctx: GraphQLContext) {
+    async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);
       const page = pageArgs(args);
-      const { rows, total } = await ctx.deps.stores.admin.page('applications', { owner_id: v.isAdmin ? undefined : v.user.id }, page);
+      // Only the columns the query shows: turning 51 rows into objects was a fifth of a clients page.
+      const columns = columnsFor(nodeFields(info), CLIENT_COLUMNS, ['id', 'owner_id'], ['owner', 'grants']);
+      const { rows, total } = await ctx.deps.stores.admin.page('applications', { owner_id: v.isAdmin ? undefined : v.user.id }, page, 'asc', columns ?? undefined);
       return connection(rows, total, page.first, clientNode);
     },
     async client(_: unknown, args: Args, ctx: GraphQLContext) {
