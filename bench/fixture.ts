@@ -23,8 +23,6 @@ export interface Fixture {
   buildMs: number;
 }
 
-// The server's own lookup key: minted tokens are ordered tokens (time prefix), seeded ones the older 43-character kind.
-const sha = hashToken;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 export interface FixtureOptions { stored: number; accessPool: number; refreshPool: number; minted: number; clients: number; log: (s: string) => void }
@@ -61,9 +59,10 @@ export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixt
   minted.length = Math.max(1, o.minted);
   checkpoint(template);
 
+  // The server's own lookup key: minted tokens are ordered tokens (time prefix), seeded ones the older kind.
   const id = (table: string, hash: string) => query<{ id: number }>(template, `select id from ${table} where token_hash = ?`, hash)?.id;
-  const accessTokenId = id('access_tokens', sha(minted[0].access));
-  const refreshTokenId = id('refresh_tokens', sha(minted[0].refresh));
+  const accessTokenId = id('access_tokens', hashToken(minted[0].access));
+  const refreshTokenId = id('refresh_tokens', hashToken(minted[0].refresh));
   const applicationId = query<{ id: number }>(template, 'select id from applications where client_id = ?', clientId)?.id;
   if (!accessTokenId || !refreshTokenId || !applicationId) throw new Error('fixture: could not find the rows the password grant wrote');
   const seeded = seed(template, {

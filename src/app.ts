@@ -31,7 +31,7 @@ import { authorizedRoutes } from './http/routes/authorized.ts';
 import { resourceExampleRoutes } from './http/routes/resource-examples.ts';
 import { createRequireOAuth1, oauth1Routes } from './http/routes/oauth1.ts';
 import { healthRoutes } from './http/routes/health.ts';
-import { mount, mountAll } from './http/mount.ts';
+import { mountAll } from './http/mount.ts';
 import { playgroundRoutes } from './http/routes/playground.ts';
 import { createRequireToken, type RequireTokenOptions } from './http/protect.ts';
 import { protocolCors } from './http/middleware/cors.ts';
@@ -156,19 +156,21 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     oauth1,
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, render, issuer })] : []),
   ];
-  // One memo of verified Basic credentials for the token, revocation and introspection endpoints.
-  const verified = new CredentialMemo();
+  // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
+  const clientAuth = {
+    ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified: new CredentialMemo(),
+  };
   const apiRouters = [
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), redis?.ping()]); } }),
     tokenRoutes({
-      ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified,
+      ...clientAuth,
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle,
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
-    revokeRoutes({ ...clientDeps, tokens: stores.tokens, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified }),
-    introspectRoutes({ ...clientDeps, tokens: stores.tokens, issuer, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified }),
+    revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
+    introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer }),
     metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
     oauth1,
     resourceExampleRoutes({ requireToken, requireOAuth1 }),
@@ -180,7 +182,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const pageLane = compose([
     securityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, ormContext(orm), sessionMiddleware, sessionUser(stores.users),
     serveGraphql,
-    ...pageRouters.map(mount),
+    mountAll(pageRouters),
   ]);
   // The admin API called with a bearer token (admin UIs, scripts): the token is the whole identity, so no session,
   // CSP nonce or EntityManager fork (repositories fork one when they need it). Browsers' session calls take the page lane.

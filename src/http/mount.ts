@@ -21,17 +21,9 @@ function analyse(router: Router): Mounted {
 const enters = (m: Mounted, path: string) => m.all || m.exact.has(path) || m.prefixes.some((p) => path.startsWith(p));
 
 /**
- * A router's middleware, entered only for paths it can match. Each @koa/router dispatch costs a full match
- * and an event per request; with a dozen routers that was most of a protected request's CPU.
- */
-export function mount(router: Router): Middleware {
-  const m = analyse(router);
-  return (ctx, next) => (enters(m, ctx.path) ? m.inner(ctx, next) : next());
-}
-
-/**
- * Several routers in order, as `mount` each would run them, with the routers every known path enters chosen once
- * at start: a protocol request does one Map lookup instead of a test per router. Other paths test each router.
+ * Routers in order, each entered only for paths it can match: an @koa/router dispatch costs a full match and an
+ * event per request, and with a dozen routers that was most of a protected request's CPU. The routers every known
+ * path enters are chosen once at start (one Map lookup a request); other paths test each router in turn.
  */
 export function mountAll(routers: Router[]): Middleware {
   const mounted = routers.map(analyse);
@@ -40,7 +32,7 @@ export function mountAll(routers: Router[]): Middleware {
     const chain = mounted.filter((m) => enters(m, path)).map((m) => m.inner);
     byPath.set(path, chain.length === 1 ? chain[0] : compose(chain));
   }
-  const fallback = compose(routers.map(mount));
+  const fallback = compose(mounted.map((m): Middleware => (ctx, next) => (enters(m, ctx.path) ? m.inner(ctx, next) : next())));
   return (ctx, next) => (byPath.get(ctx.path) ?? fallback)(ctx, next);
 }
 

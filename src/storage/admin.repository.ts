@@ -1,5 +1,5 @@
 import { tx, type Sql } from './sql.ts';
-import { TokenCache } from './token-cache.ts';
+import type { TokenCache } from './token-cache.ts';
 
 // Read models and bulk operations for the admin API. Every list is keyset-paginated by id (stable order),
 // and every by-id lookup takes a batch so GraphQL's DataLoaders turn N lookups into one query.
@@ -17,7 +17,7 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 export class AdminRepository {
   readonly #sql: Sql;
   readonly #tokenCache: TokenCache;
-  constructor(sql: Sql, tokenCache = new TokenCache(0)) { this.#sql = sql; this.#tokenCache = tokenCache; }
+  constructor(sql: Sql, tokenCache: TokenCache) { this.#sql = sql; this.#tokenCache = tokenCache; }
 
   /**
    * One page (first + 1 rows, to know if there is more) from a filtered table, and its total, counted only if asked

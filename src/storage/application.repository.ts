@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
 import type { ClientInput, ClientRecord, ClientStore, ClientType, GrantType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 
@@ -49,12 +50,7 @@ const CLIENT_CACHE_MAX = 10_000;
  * `ttlMs` 0 turns the cache off (instances sharing a database without a bus to tell each other of changes);
  * `onChange` runs after this instance changed a client, to tell the others (Redis pub/sub).
  */
-export interface ClientCacheOptions {
-  ttlMs: number;
-  onChange?: () => void;
-  /** Runs after this instance changed or deleted a client (its tokens' cached lookups are dropped). */
-  onLocalChange?: () => void;
-}
+export interface ClientCacheOptions { ttlMs: number; onChange?: () => void }
 
 export class ApplicationRepository implements ClientStore {
   readonly #em: () => EntityManager;
@@ -62,7 +58,8 @@ export class ApplicationRepository implements ClientStore {
   #origins: { value: Promise<ReadonlySet<string>>; until: number } | null = null;
   /** Client records by client_id: every token request authenticates a client, so this is the hottest read. */
   readonly #byClientId = new Map<string, { record: ClientRecord; until: number }>();
-  constructor(em: () => EntityManager, cache: ClientCacheOptions = { ttlMs: CLIENT_CACHE_MS }) { this.#em = em; this.#cache = cache; }
+  readonly #tokenCache: TokenCache;
+  constructor(em: () => EntityManager, cache: ClientCacheOptions, tokenCache: TokenCache) { this.#em = em; this.#cache = cache; this.#tokenCache = tokenCache; }
 
   /** Every CORS origin some application registered (cached like client records; any write here clears it). */
   registeredOrigins(): Promise<ReadonlySet<string>> {
@@ -78,7 +75,8 @@ export class ApplicationRepository implements ClientStore {
   /** Drops every cached record (another instance changed a client). */
   invalidate() { this.#origins = null; this.#byClientId.clear(); }
 
-  #changed() { this.invalidate(); this.#cache.onChange?.(); this.#cache.onLocalChange?.(); }
+  // A changed or deleted client's tokens may have ended too: their cached lookups go with the client records.
+  #changed() { this.invalidate(); this.#tokenCache.clear(); this.#cache.onChange?.(); }
 
   async findByClientId(clientId: string) {
     const now = Date.now();

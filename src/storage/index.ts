@@ -25,7 +25,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
   return {
     sql,
     users: new UserRepository(em, tokenCache, sql),
-    clients: new ApplicationRepository(em, { ...(opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }), onLocalChange: () => tokenCache.clear() }),
+    clients: new ApplicationRepository(em, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache),
     events: new EventRepository(sql),
     sessions: new SessionRepository(em),
     tokens: new TokenRepository(sql, tokenCache),

@@ -1,6 +1,6 @@
 import { tx, type Sql, type Step } from './sql.ts';
 import type { CodeRow, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
-import { TokenCache } from './token-cache.ts';
+import type { TokenCache } from './token-cache.ts';
 
 interface DbToken {
   token_hash: string; application_id: number; user_id: number | null; grant_id: number | null; scope: string;
@@ -43,7 +43,7 @@ function* revokeFamilyTx(familyId: string, now: number): Step<number> {
 export class TokenRepository implements TokenStore {
   readonly #sql: Sql;
   readonly #cache: TokenCache;
-  constructor(sql: Sql, cache = new TokenCache(0)) { this.#sql = sql; this.#cache = cache; }
+  constructor(sql: Sql, cache: TokenCache) { this.#sql = sql; this.#cache = cache; }
 
   /** Runs a write that can end tokens' lives, then drops every cached lookup (see token-cache.ts). */
   async #ending<T>(write: Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { User, type UserEntity } from './user.entity.ts';
 import type { UserRecord, UserStore } from '../accounts/store.ts';
-import { TokenCache } from './token-cache.ts';
+import type { TokenCache } from './token-cache.ts';
 import type { Sql } from './sql.ts';
 
 interface DbUser { id: number; username: string; email: string | null; is_admin: number | boolean; is_active: number | boolean; created_at: number; last_login_at: number | null }
@@ -18,8 +18,8 @@ function toRecord(u: UserEntity): UserRecord {
 export class UserRepository implements UserStore {
   readonly #em: () => EntityManager;
   readonly #tokenCache: TokenCache;
-  readonly #sql: Sql | undefined;
-  constructor(em: () => EntityManager, tokenCache = new TokenCache(0), sql?: Sql) { this.#em = em; this.#tokenCache = tokenCache; this.#sql = sql; }
+  readonly #sql: Sql;
+  constructor(em: () => EntityManager, tokenCache: TokenCache, sql: Sql) { this.#em = em; this.#tokenCache = tokenCache; this.#sql = sql; }
 
   async findByUsername(username: string) {
     const u = await this.#em().findOne(User, { username });
@@ -28,12 +28,8 @@ export class UserRepository implements UserStore {
 
   /** Every page request (session user) and GraphQL request (token's user) asks this: one prepared statement. */
   async findById(id: number) {
-    if (this.#sql) {
-      const r = await this.#sql.get<DbUser>('select id, username, email, is_admin, is_active, created_at, last_login_at from users where id = ?', [id]);
-      return r ? fromRow(r) : null;
-    }
-    const u = await this.#em().findOne(User, { id });
-    return u ? toRecord(u) : null;
+    const r = await this.#sql.get<DbUser>('select id, username, email, is_admin, is_active, created_at, last_login_at from users where id = ?', [id]);
+    return r ? fromRow(r) : null;
   }
 
   async list() {

@@ -63,6 +63,16 @@ async function redisProxy() {
 
 describe('storage: Redis shared state (createRedisState)', function () {
   const prefix = `gh_test_redis_${id()}:`;
+
+  /** Runs `fn` against a RedisState connected through a proxy the test can cut or stall; closes both after. */
+  async function throughProxy(fn: (proxy: Awaited<ReturnType<typeof redisProxy>>, c: RedisState) => Promise<void>) {
+    const proxy = await redisProxy();
+    const c = await createRedisState(proxy.url(), { prefix });
+    try { await fn(proxy, c); } finally {
+      await c.close();
+      await proxy.close();
+    }
+  }
   let a: RedisState;
   let b: RedisState;
   let raw: Redis;
@@ -228,9 +238,7 @@ describe('storage: Redis shared state (createRedisState)', function () {
 
     it('while Redis is gone, commands and ping fail within 2 s; once it is back, the same instance works again', async function () {
       this.timeout(15_000);
-      const proxy = await redisProxy();
-      const c = await createRedisState(proxy.url(), { prefix });
-      try {
+      await throughProxy(async (proxy, c) => {
         await c.nonces.remember(`n:${id()}`, 60_000);
         await proxy.cut();
         for (const call of [() => c.ping(), () => c.sessions.get('x'), () => c.limiter.hit(`k:${id()}`, 5, 60), () => c.nonces.remember(`n:${id()}`, 1000)]) {
@@ -242,17 +250,12 @@ describe('storage: Redis shared state (createRedisState)', function () {
         for (let i = 0; i < 50 && !up; i++) { up = await c.ping().then(() => true, () => false); if (!up) await sleep(100); }
         expect(up, 'reconnected by itself').to.equal(true);
         expect(await c.nonces.remember(`n:${id()}`, 60_000)).to.equal(true);
-      } finally {
-        await c.close();
-        await proxy.close();
-      }
+      });
     });
 
     it('when Redis stops answering, a command fails after about 2 s instead of hanging, and answers resume after', async function () {
       this.timeout(15_000);
-      const proxy = await redisProxy();
-      const c = await createRedisState(proxy.url(), { prefix });
-      try {
+      await throughProxy(async (proxy, c) => {
         proxy.stall();
         const { ms } = await rejection(c.ping());
         expect(ms).to.be.within(1000, 3000);
@@ -261,17 +264,12 @@ describe('storage: Redis shared state (createRedisState)', function () {
         const key = `after-stall-${id()}`;
         await c.sessions.set(key, { ok: true }, 60_000);
         expect(await c.sessions.get(key), 'replies still match their commands').to.deep.equal({ ok: true });
-      } finally {
-        await c.close();
-        await proxy.close();
-      }
+      });
     });
 
     it('tells subscribers "something changed" when the subscriber connection comes back, since messages were lost', async function () {
       this.timeout(15_000);
-      const proxy = await redisProxy();
-      const c = await createRedisState(proxy.url(), { prefix });
-      try {
+      await throughProxy(async (proxy, c) => {
         let heard = 0;
         c.cache.subscribe(`clients-${id()}`, () => { heard++; });
         await sleep(100);
@@ -280,10 +278,7 @@ describe('storage: Redis shared state (createRedisState)', function () {
         await proxy.restore();
         for (let i = 0; i < 50 && !heard; i++) await sleep(100);
         expect(heard, 'the reconnection counted as a change').to.be.greaterThan(0);
-      } finally {
-        await c.close();
-        await proxy.close();
-      }
+      });
     });
 
     it('close() quits both connections and leaves no socket behind', async () => {

@@ -38,23 +38,27 @@ export async function clientFrom(ctx: Context, params: Record<string, string>, d
   const memoKey = deps.verified && auth.startsWith('Basic ') && params.client_id === undefined && params.client_secret === undefined ? CredentialMemo.key(auth) : null;
   const hit = memoKey ? deps.verified!.get(memoKey) : undefined;
   if (hit) {
-    const state = await deps.limiter.peek(`client-auth:${hit.clientId.slice(0, 100)}`, deps.failureLimit);
-    if (!state.allowed) throw new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(state.retryAfter) });
+    await refuseIfThrottled(throttleKey(hit.clientId), deps);
     const client = await deps.clients.findByClientId(hit.clientId);
     if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash) return client;
   }
-  const client = await checkClient(ctx, params, deps);
+  const client = await checkClient(ctx, auth, params, deps);
   if (memoKey && client.clientType === 'confidential' && client.secretHash) deps.verified!.set(memoKey, { clientId: client.clientId, secretHash: client.secretHash });
   return client;
 }
 
-async function checkClient(ctx: Context, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
-  const presented = extractClientCredentials({ authorization: ctx.get('authorization') || undefined, body: params });
-  const key = presented ? `client-auth:${presented.clientId.slice(0, 100)}` : '';
-  if (presented) {
-    const state = await deps.limiter.peek(key, deps.failureLimit);
-    if (!state.allowed) throw new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(state.retryAfter) });
-  }
+const throttleKey = (clientId: string) => `client-auth:${clientId.slice(0, 100)}`;
+
+/** After too many failures for one client_id the secret is not even checked (429), remembered or not. */
+async function refuseIfThrottled(key: string, deps: ClientAuthDeps): Promise<void> {
+  const state = await deps.limiter.peek(key, deps.failureLimit);
+  if (!state.allowed) throw new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(state.retryAfter) });
+}
+
+async function checkClient(ctx: Context, auth: string, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
+  const presented = extractClientCredentials({ authorization: auth || undefined, body: params });
+  const key = presented ? throttleKey(presented.clientId) : '';
+  if (presented) await refuseIfThrottled(key, deps);
   try {
     return await authenticateClient(presented, deps.clients, deps.pepper);
   } catch (e) {
