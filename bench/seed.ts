@@ -2,13 +2,19 @@
 // server is stopped. Every inserted row is a clone of a row the server itself wrote (a password-grant access and
 // refresh token, the registered client), so the seeded data has exactly the server's shape; only the hash, the
 // family and the expiry differ. The benchmark knows the plaintext of the pool tokens; background rows only need
-// a unique hash, so theirs is random.
+// a unique key, so theirs is random after the time prefix.
+//
+// Keys have the server's own format (ordered tokens: issue time, then random; see src/oauth2/tokens.ts) and rows go
+// in in issue order, as a running server writes them: background rows issued over the past 30 days, oldest first,
+// then the pools, issued now. That is where the tokens a client presents are: with rotation every refresh token
+// in use was issued at the previous refresh, and access tokens live an hour.
 import Database from 'better-sqlite3';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { generateOrderedToken, hashToken } from '../src/oauth2/tokens.ts';
+import { newFamilyId } from '../src/oauth2/issue.ts';
 
-const sha = (t: string) => createHash('sha256').update(t).digest('hex');
-const token = () => randomBytes(32).toString('base64url');
 const DAY = 24 * 3600 * 1000;
+const SPAN = 30 * DAY;
 
 export interface SeedOptions {
   /** Rows access_tokens should hold in total (pools included). refresh_tokens gets as many, or the refresh pool if larger. */
@@ -48,31 +54,36 @@ export function seed(file: string, o: SeedOptions): SeedResult {
   const out: SeedResult = { access: [], refresh: [], accessRows: 0, refreshRows: 0, clients: 0, ms: 0 };
   // Background rows: a realistic mix — half expired, a tenth revoked, the rest live for an hour to a month.
   let pool = randomBytes(0);
-  const randomHash = () => {
-    if (pool.length < 32) pool = randomBytes(32 * 4096);
-    const h = pool.subarray(0, 32).toString('hex');
-    pool = pool.subarray(32);
+  const randomHex = (bytes: number) => {
+    if (pool.length < bytes) pool = randomBytes(32 * 4096);
+    const h = pool.subarray(0, bytes).toString('hex');
+    pool = pool.subarray(bytes);
     return h;
   };
-  const family = () => randomBytes(16).toString('hex');
-  const background = (i: number) => ({
-    created_at: now - (i % 30) * DAY,
-    expires_at: i % 2 ? now - (i % 1000) * 60_000 - 1 : now + 3600_000 + (i % 720) * 3600_000,
-    revoked_at: i % 10 === 3 ? now - 1 : null,
-  });
+  // Background row i of n, issued at an even pace over the past 30 days (so in key and rowid order).
+  const background = (i: number, n: number) => {
+    const created = now - SPAN + Math.floor((i * SPAN) / Math.max(1, n));
+    return {
+      token_hash: created.toString(36).padStart(9, '0') + randomHex(28).slice(0, 55), family_id: created.toString(36).padStart(9, '0') + randomHex(16), created_at: created,
+      expires_at: i % 2 ? now - (i % 1000) * 60_000 - 1 : now + 3600_000 + (i % 720) * 3600_000,
+      revoked_at: i % 10 === 3 ? now - 1 : null,
+    };
+  };
   db.transaction(() => {
+    const accessBackground = o.stored - count('access_tokens') - o.accessPool;
+    const refreshBackground = o.stored - count('refresh_tokens') - o.refreshPool;
+    for (let i = 0; i < accessBackground; i++) access.insert(background(i, accessBackground));
+    for (let i = 0; i < refreshBackground; i++) refresh.insert({ ...background(i, refreshBackground), used_at: i % 4 === 1 ? now - 1 : null });
     for (let i = 0; i < o.accessPool; i++) {
-      const t = token();
+      const t = generateOrderedToken(now);
       out.access.push(t);
-      access.insert({ token_hash: sha(t), expires_at: now + 365 * DAY, created_at: now, revoked_at: null });
+      access.insert({ token_hash: hashToken(t), expires_at: now + 365 * DAY, created_at: now, revoked_at: null });
     }
     for (let i = 0; i < o.refreshPool; i++) {
-      const t = token();
+      const t = generateOrderedToken(now);
       out.refresh.push(t);
-      refresh.insert({ token_hash: sha(t), family_id: family(), expires_at: now + 365 * DAY, created_at: now, used_at: null, revoked_at: null });
+      refresh.insert({ token_hash: hashToken(t), family_id: newFamilyId(now), expires_at: now + 365 * DAY, created_at: now, used_at: null, revoked_at: null });
     }
-    for (let i = count('access_tokens'); i < o.stored; i++) access.insert({ token_hash: randomHash(), family_id: randomHash().slice(0, 32), ...background(i) });
-    for (let i = count('refresh_tokens'); i < o.stored; i++) refresh.insert({ token_hash: randomHash(), family_id: randomHash().slice(0, 32), ...background(i), used_at: i % 4 === 1 ? now - 1 : null });
     for (let i = count('applications'); i < o.clients; i++) app.insert({ client_id: randomBytes(18).toString('base64url'), name: `Bench client ${i}` });
   })();
   out.accessRows = count('access_tokens');
