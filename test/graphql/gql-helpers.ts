@@ -19,9 +19,10 @@ export async function actors(srv: TestServer) {
   const { client, clientSecret } = await srv.app.seed.client({ owner: root, name: 'Admin console', grantTypes: ['password'], allowedScopes: ['read', 'write', 'admin'] });
   const token = async (u: { username: string; password: string }, scope: string) =>
     (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: u.username, password: u.password, scope }, { id: client.clientId, secret: clientSecret! })).json()).access_token as string;
+  const adminToken = await token(root, 'admin');
   return {
-    root, alice, console: client,
-    admin: gql(srv.url, await token(root, 'admin')),
+    root, alice, console: client, adminToken,
+    admin: gql(srv.url, adminToken),
     user: gql(srv.url, await token(alice, 'read write')),
     userReadOnly: gql(srv.url, await token(alice, 'read')),
     anonymous: gql(srv.url),
