@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { getOperationAST, GraphQLError, GraphQLScalarType, Kind, type ExecutionResult } from 'graphql';
 import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Context, Middleware } from 'koa';
 import { buildContext, type GraphQLDeps } from './context.ts';
 import { limitsRule } from './limits.ts';
+import { connectionResolvers } from './connection.ts';
 import { clientResolvers } from './resolvers/client.ts';
 import { userResolvers } from './resolvers/user.ts';
 import { grantResolvers } from './resolvers/grant.ts';
@@ -30,7 +32,7 @@ const DateTime = new GraphQLScalarType({
 /** Every resolver map, merged per type; the drift test checks it against the SDL. */
 export function resolverMaps(): Record<string, Record<string, unknown>> {
   const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as unknown as Record<string, unknown> };
-  for (const part of [clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers] as Record<string, Record<string, unknown>>[]) {
+  for (const part of [connectionResolvers, clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers] as Record<string, Record<string, unknown>>[]) {
     for (const [type, fields] of Object.entries(part)) merged[type] = { ...(merged[type] ?? {}), ...fields };
   }
   return merged;
@@ -53,7 +55,10 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
       },
     },
     context: async ({ koa }) => buildContext(koa, deps),
-    plugins: [{ onValidate: ({ addValidationRule }: { addValidationRule: (r: typeof limitsRule) => void }) => addValidationRule(limitsRule) }],
+    // Each query document is compiled to plain JavaScript once (graphql-jit), cached with yoga's parse cache entry:
+    // a clients page spent most of its execution in graphql-js's per-field machinery. A document it cannot compile
+    // runs as compiled by the fallback (graphql-jit answers its errors).
+    plugins: [useGraphQlJit({}, { onError: (r) => deps.logError(r.errors?.[0]) }), { onValidate: ({ addValidationRule }: { addValidationRule: (r: typeof limitsRule) => void }) => addValidationRule(limitsRule) }],
     logging: false,
   });
   const direct = directQuery(yoga);
