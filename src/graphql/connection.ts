@@ -24,7 +24,8 @@ export function connection<R extends { id: number }, N>(rows: R[], total: number
   const page = rows.slice(0, first);
   const nodes = page.map(map);
   return {
-    edges: page.map((r, i) => ({ cursor: encodeCursor(r.id), node: nodes[i] })),
+    // Built only if the query asks for edges (a cursor per row is a tenth of a page that lists nodes).
+    get edges() { return page.map((r, i) => ({ cursor: encodeCursor(r.id), node: nodes[i] })); },
     nodes,
     pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page[page.length - 1].id) : null },
     totalCount: total,

@@ -40,6 +40,14 @@ describe('GraphQL: a plain JSON query answers exactly as yoga does', () => {
     expect(JSON.parse(named.body)).to.deep.equal({ data: { viewer: { isAdmin: true } } });
   });
 
+  it('serializes any text exactly (the compiled serializer escapes as JSON.stringify does)', async () => {
+    const name = 'Quote " back\\slash é ✓ \u2028 </script> \u{1F600}';
+    const made = await a.admin('mutation($input: ClientInput!) { registerClient(input: $input) { client { name } } }', { input: { ...CLIENT_INPUT, name } });
+    expect(made.data.registerClient.client.name).to.equal(name);
+    const page = await both({ query: '{ clients(first: 50) { nodes { name } } }' });
+    expect(JSON.parse(page.body).data.clients.nodes.map((n: { name: string }) => n.name)).to.include(name);
+  });
+
   it('leaves every error to yoga: the same status, media type and body either way', async () => {
     const cases: [unknown, string | undefined][] = [
       [{ query: '{ clients(first: 50) { nodes { id } ' }, undefined], // syntax
