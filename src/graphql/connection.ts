@@ -19,17 +19,30 @@ export function pageArgs(args: { first?: number | null; after?: string | null })
   return { first: Math.min(first, MAX_PAGE), afterId: decodeCursor(args.after) };
 }
 
-/** `total` may be a function: the totalCount resolver below calls it only when the query selects totalCount. */
+/**
+ * One page of a connection. `edges` is built only if the query asks for it (a cursor per row is a tenth of a page
+ * that lists nodes), by a getter on the class: every page has one shape and no closure of its own. (A getter in an
+ * object literal did the same work but made each page a slow-mode object: a clients page ran at half the speed and
+ * the server grew to 290 MB.) `totalCount` may be a function: its resolver below calls it only when selected.
+ */
+class ConnectionPage<R extends { id: number }, N> {
+  readonly nodes: N[];
+  readonly pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  readonly totalCount: number | (() => Promise<number>);
+  readonly #rows: R[];
+  constructor(rows: R[], nodes: N[], hasNextPage: boolean, total: number | (() => Promise<number>)) {
+    this.#rows = rows;
+    this.nodes = nodes;
+    this.pageInfo = { hasNextPage, endCursor: rows.length ? encodeCursor(rows[rows.length - 1].id) : null };
+    this.totalCount = total;
+  }
+
+  get edges() { return this.#rows.map((r, i) => ({ cursor: encodeCursor(r.id), node: this.nodes[i] })); }
+}
+
 export function connection<R extends { id: number }, N>(rows: R[], total: number | (() => Promise<number>), first: number, map: (r: R) => N) {
   const page = rows.slice(0, first);
-  const nodes = page.map(map);
-  return {
-    // Built only if the query asks for edges (a cursor per row is a tenth of a page that lists nodes).
-    get edges() { return page.map((r, i) => ({ cursor: encodeCursor(r.id), node: nodes[i] })); },
-    nodes,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page[page.length - 1].id) : null },
-    totalCount: total,
-  };
+  return new ConnectionPage(page, page.map(map), rows.length > first, total);
 }
 
 /**
