@@ -53,18 +53,11 @@ export function seed(file: string, o: SeedOptions): SeedResult {
   const count = (t: string) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n;
   const out: SeedResult = { access: [], refresh: [], accessRows: 0, refreshRows: 0, clients: 0, ms: 0 };
   // Background rows: a realistic mix — half expired, a tenth revoked, the rest live for an hour to a month.
-  let pool = randomBytes(0);
-  const randomHex = (bytes: number) => {
-    if (pool.length < bytes) pool = randomBytes(32 * 4096);
-    const h = pool.subarray(0, bytes).toString('hex');
-    pool = pool.subarray(bytes);
-    return h;
-  };
   // Background row i of n, issued at an even pace over the past 30 days (so in key and rowid order).
   const background = (i: number, n: number) => {
     const created = now - SPAN + Math.floor((i * SPAN) / Math.max(1, n));
     return {
-      token_hash: created.toString(36).padStart(9, '0') + randomHex(28).slice(0, 55), family_id: created.toString(36).padStart(9, '0') + randomHex(16), created_at: created,
+      token_hash: hashToken(generateOrderedToken(created)), family_id: newFamilyId(created), created_at: created,
       expires_at: i % 2 ? now - (i % 1000) * 60_000 - 1 : now + 3600_000 + (i % 720) * 3600_000,
       revoked_at: i % 10 === 3 ? now - 1 : null,
     };

@@ -37,7 +37,9 @@ class ConnectionPage<R extends { id: number }, N> {
     this.totalCount = total;
   }
 
-  get edges() { return this.#rows.map((r, i) => ({ cursor: encodeCursor(r.id), node: this.nodes[i] })); }
+  #edges?: { cursor: string; node: N }[];
+  /** Built once: compiled queries read a list field several times while completing it. */
+  get edges() { return (this.#edges ??= this.#rows.map((r, i) => ({ cursor: encodeCursor(r.id), node: this.nodes[i] }))); }
 }
 
 export function connection<R extends { id: number }, N>(rows: R[], total: number | (() => Promise<number>), first: number, map: (r: R) => N) {

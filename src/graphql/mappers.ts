@@ -23,10 +23,12 @@ class ClientRowNode {
     this.ownerId = Number(r.owner_id); this.oauth1Enabled = Boolean(r.oauth1_enabled); this.rsaPublicKey = (r.rsa_public_key as string | null) ?? null;
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at);
   }
-  get grantTypes() { return list(this.#r.grant_types); }
-  get redirectUris() { return list(this.#r.redirect_uris); }
-  get allowedScopes() { return list(this.#r.allowed_scopes); }
-  get allowedOrigins() { return list(this.#r.allowed_origins); }
+  // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.
+  #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[];
+  get grantTypes() { return (this.#grantTypes ??= list(this.#r.grant_types)); }
+  get redirectUris() { return (this.#redirectUris ??= list(this.#r.redirect_uris)); }
+  get allowedScopes() { return (this.#allowedScopes ??= list(this.#r.allowed_scopes)); }
+  get allowedOrigins() { return (this.#allowedOrigins ??= list(this.#r.allowed_origins)); }
 }
 
 export const clientNode = (r: Row): ClientNode => new ClientRowNode(r);

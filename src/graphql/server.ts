@@ -1,11 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { getOperationAST, GraphQLError, GraphQLScalarType, Kind, type ExecutionResult } from 'graphql';
-import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { getOperationAST, GraphQLError, GraphQLScalarType, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type SelectionSetNode } from 'graphql';
+import { createSchema, createYoga, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Context, Middleware } from 'koa';
-import { buildContext, type GraphQLDeps } from './context.ts';
+import { buildContext, type GraphQLContext, type GraphQLDeps } from './context.ts';
 import { limitsRule } from './limits.ts';
 import { connectionResolvers } from './connection.ts';
 import { clientResolvers } from './resolvers/client.ts';
@@ -56,20 +56,24 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
     },
     context: async ({ koa }) => buildContext(koa, deps),
     // Each query document is compiled to plain JavaScript once (graphql-jit), cached with yoga's parse cache entry:
-    // a clients page spent most of its execution in graphql-js's per-field machinery. A document it cannot compile
-    // runs as compiled by the fallback (graphql-jit answers its errors).
-    plugins: [useGraphQlJit({}, { onError: (r) => deps.logError(r.errors?.[0]) }), { onValidate: ({ addValidationRule }: { addValidationRule: (r: typeof limitsRule) => void }) => addValidationRule(limitsRule) }],
+    // a clients page spent most of its execution in graphql-js's per-field machinery. Only for documents worth it
+    // and safe to cache that way (see compilable); a document it cannot compile is answered with its errors.
+    plugins: [
+      useGraphQlJit({}, { enableIf: compilable, onError: (r) => deps.logError(r.errors?.[0]) }),
+      { onValidate: ({ addValidationRule }: { addValidationRule: (r: typeof limitsRule) => void }) => addValidationRule(limitsRule) },
+    ],
     logging: false,
   });
   const direct = directQuery(yoga);
   return async (ctx, next) => {
     if (ctx.path !== '/graphql') return next();
     ctx.state.api = true;
-    const body = await direct(ctx);
-    if (body !== undefined) {
-      ctx.status = 200;
-      ctx.set('Content-Type', 'application/json; charset=utf-8');
-      ctx.body = body;
+    const answer = await direct(ctx);
+    if (answer) {
+      directStats.answered++;
+      ctx.status = answer.status;
+      for (const [key, value] of answer.headers) ctx.set(key, value);
+      ctx.body = answer.body;
       return;
     }
     const response = await yoga.handleNodeRequestAndResponse(ctx.request as never, ctx.res, { koa: ctx });
@@ -87,37 +91,71 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** `Accept` values for which yoga answers `application/json` (GraphQL over HTTP; see its result processors). */
 const PLAIN_JSON_ACCEPT = /^\s*(?:\*\/\*|application\/json)?\s*$/i;
 
+/** How many calls the direct path answered (tests read it to know which path served them). */
+export const directStats = { answered: 0 };
+
+// graphql-jit keeps one compiled query per parsed document, whatever operationName asked for, so a document with
+// several operations must never be compiled (the first name asked would answer for every later one). Compiling
+// is also work a caller orders: only for a signed-in viewer, and only for documents of a bounded size.
+const MAX_JIT_FIELDS = 200;
+const jitWorthy = new WeakMap<DocumentNode, boolean>();
+function compilable(args: ExecutionArgs): boolean {
+  if (!(args.contextValue as GraphQLContext | undefined)?.viewer) return false;
+  let ok = jitWorthy.get(args.document);
+  if (ok === undefined) {
+    let operations = 0;
+    let fields = 0;
+    const count = (set: SelectionSetNode | undefined): void => {
+      for (const s of set?.selections ?? []) { if (s.kind === Kind.FIELD) fields++; if (s.kind !== Kind.FRAGMENT_SPREAD) count(s.selectionSet); }
+    };
+    for (const d of args.document.definitions) {
+      if (d.kind === Kind.OPERATION_DEFINITION) operations++;
+      if (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) count(d.selectionSet);
+    }
+    ok = operations === 1 && fields <= MAX_JIT_FIELDS;
+    jitWorthy.set(args.document, ok);
+  }
+  return ok;
+}
+
+interface Answer { status: number; headers: [string, string][]; body: string }
+
 /**
  * The common admin call — a JSON POST of one query, no Origin, answered as plain JSON — run through yoga's own
- * envelop pipeline (`yoga.getEnveloped`: the same parser and validation cache, limits rule, context and executor
- * as yoga's processRequest) without its HTTP layer, which turns the Node request into a web Request and the result
- * into a web Response: that layer was half of a clients page's CPU. Returns the response body, or undefined to let
- * yoga answer: for anything else (GET, mutations, subscriptions, batches, other media types, CORS) and for every
- * query that does not succeed cleanly (bad syntax, invalid, unauthenticated, any error in the result), so yoga alone
- * shapes every error and status code. Re-running such a query is safe: queries only read.
+ * envelop pipeline (`yoga.getEnveloped`: the same parser and validation cache, limits rule, context, executor and
+ * error masking as yoga's processRequest) without its HTTP layer, which turns the Node request into a web Request
+ * and the result into a web Response: that layer was half of a clients page's CPU. A result with errors is shaped
+ * by yoga's own processor for application/json (processRegularResult: status and body as yoga sends them).
+ * Returns undefined, before anything has run, to let yoga answer everything else: GET, mutations, subscriptions,
+ * batches, other media types, CORS, and queries that fail to parse, validate or authenticate.
  */
 function directQuery(yoga: YogaServerInstance<{ koa: Context }, object>) {
-  return async (ctx: Context): Promise<string | undefined> => {
+  return async (ctx: Context): Promise<Answer | undefined> => {
     if (ctx.method !== 'POST' || ctx.get('origin') || !PLAIN_JSON_ACCEPT.test(ctx.get('accept'))
       || !/^application\/json\s*(?:;|$)/i.test(ctx.get('content-type'))) return undefined;
     const params = (ctx.request as { body?: unknown }).body;
     if (!isObject(params) || typeof params.query !== 'string' || !Object.keys(params).every((k) => PARAMS.has(k))
       || !(params.variables == null || isObject(params.variables)) || !(params.operationName == null || typeof params.operationName === 'string')
       || !(params.extensions == null || isObject(params.extensions))) return undefined;
+    const operationName = (params.operationName as string | null | undefined) ?? undefined;
+    let run: () => Promise<ExecutionResult>;
     try {
       const e = yoga.getEnveloped({ koa: ctx } as Parameters<typeof yoga.getEnveloped>[0]);
       const document = e.parse(params.query);
-      if (getOperationAST(document, params.operationName as string | undefined)?.operation !== 'query') return undefined;
+      if (getOperationAST(document, operationName)?.operation !== 'query') return undefined;
       if (e.validate(e.schema, document).length) return undefined;
-      const result = await (e.execute({
-        schema: e.schema, document, contextValue: await e.contextFactory(),
-        variableValues: params.variables as Record<string, unknown> | undefined, operationName: params.operationName as string | undefined,
-      }) as Promise<ExecutionResult>);
-      if (result.errors?.length || !('data' in result)) return undefined;
-      // As yoga's result processor does: the serializer graphql-jit compiled for this query, if there is one.
-      return ((result as { stringify?: (r: unknown) => string }).stringify ?? JSON.stringify)(result);
+      const contextValue = await e.contextFactory();
+      run = () => e.execute({ schema: e.schema, document, contextValue, variableValues: params.variables as Record<string, unknown> | undefined, operationName }) as Promise<ExecutionResult>;
     } catch {
       return undefined;
     }
+    // From here on the query has run (or failed) once: its answer is ours, whatever it holds.
+    const result = await run();
+    if (!result.errors?.length && 'data' in result) {
+      // As yoga's result processor does: a serializer the executor attached to the result, if any.
+      return { status: 200, headers: [['Content-Type', 'application/json; charset=utf-8']], body: ((result as { stringify?: (r: unknown) => string }).stringify ?? JSON.stringify)(result) };
+    }
+    const response = await processRegularResult(result, yoga.fetchAPI, 'application/json');
+    return { status: response.status, headers: [...response.headers], body: await response.text() };
   };
 }

@@ -36,7 +36,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
     await deps.tokens.saveCode({
       codeHash: hashToken(code), applicationId: client.id, userId, grantId: grant.id, redirectUri: req.redirectUri,
       redirectUriProvided: req.redirectUriProvided, scope, codeChallenge: req.codeChallenge ?? null,
-      codeChallengeMethod: req.codeChallengeMethod ?? null, familyId: newFamilyId(),
+      codeChallengeMethod: req.codeChallengeMethod ?? null, familyId: newFamilyId(deps.now),
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
     });
@@ -44,7 +44,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   }
   // RFC 6749 §4.2.2: the implicit grant MUST NOT issue a refresh token.
   const { rows, response } = mintTokens({
-    applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(), withRefresh: false,
+    applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(deps.now), withRefresh: false,
     accessTtl: deps.settings.accessTokenTtl, refreshTtl: deps.settings.refreshTokenTtl, now: deps.now,
   });
   await Promise.all([

@@ -35,7 +35,7 @@ export const newFamilyId = (now = Date.now()) => now.toString(36).padStart(9, '0
 export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenResponse } {
   const access = generateOrderedToken(m.now);
   const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
-  const familyId = m.familyId ?? (refresh ? newFamilyId() : null);
+  const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
   const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + m.accessTtl * 1000 } };
   if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000 };
