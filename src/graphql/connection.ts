@@ -1,3 +1,4 @@
+import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { badUserInput } from './errors.ts';
 
 export const MAX_PAGE = 100;
@@ -48,8 +49,13 @@ export function connection<R extends { id: number }, N>(rows: R[], total: number
 }
 
 /**
- * totalCount of every connection type, spelled out: graphql-js's default resolver would call a function-valued
- * property, but the compiled executor (graphql-jit) reads properties as they are.
+ * totalCount of every connection type in the SDL (`typeDefs`: each object type named *Connection with that field),
+ * spelled out: graphql-js's default resolver would call a function-valued property, but the compiled executor
+ * (graphql-jit) reads properties as they are.
  */
 const totalCount = { totalCount: (c: { totalCount: number | (() => Promise<number>) }) => (typeof c.totalCount === 'function' ? c.totalCount() : c.totalCount) };
-export const connectionResolvers = Object.fromEntries(['ClientConnection', 'EventConnection', 'GrantConnection', 'TokenConnection', 'UserConnection'].map((t) => [t, totalCount]));
+export function connectionResolvers(typeDefs: string): Record<string, typeof totalCount> {
+  const types = parse(typeDefs).definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION
+    && d.name.value.endsWith('Connection') && Boolean(d.fields?.some((f) => f.name.value === 'totalCount')));
+  return Object.fromEntries(types.map((t) => [t.name.value, totalCount]));
+}

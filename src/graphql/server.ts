@@ -32,7 +32,7 @@ const DateTime = new GraphQLScalarType({
 /** Every resolver map, merged per type; the drift test checks it against the SDL. */
 export function resolverMaps(): Record<string, Record<string, unknown>> {
   const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as unknown as Record<string, unknown> };
-  for (const part of [connectionResolvers, clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers] as Record<string, Record<string, unknown>>[]) {
+  for (const part of [connectionResolvers(loadTypeDefs()), clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers] as Record<string, Record<string, unknown>>[]) {
     for (const [type, fields] of Object.entries(part)) merged[type] = { ...(merged[type] ?? {}), ...fields };
   }
   return merged;
