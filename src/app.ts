@@ -1,6 +1,4 @@
 import Koa from 'koa';
-import bodyParser from 'koa-bodyparser';
-import session from 'koa-session';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RequestContext } from '@mikro-orm/core';
@@ -106,7 +104,10 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
 
   const koa = new Koa({ proxy: config.trustProxy, keys: config.sessionKeys });
   koa.silent = true;
-  const sessionMiddleware = session({
+  // Sessions, the JSON/form body parser of the pages and graphql-yoga serve pages and the admin API only: each
+  // loads on its first request (lazy), so start-up and a server that only answers the protocol endpoints never
+  // pay for them. graphql-yoga is the heaviest (~18 MB resident once loaded).
+  const sessionMiddleware = lazy(async () => (await import('koa-session')).default({
     key: 'gatehouse.sid',
     signed: true,
     httpOnly: true,
@@ -115,14 +116,10 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     maxAge: 14 * 24 * 3600 * 1000,
     renew: true,
     store: redis?.sessions ?? stores.sessions,
-  }, koa);
-
-  // graphql-yoga is the heaviest dependency (~18 MB resident once loaded): it loads on the first /graphql request,
-  // so a server that only answers the protocol endpoints never holds it. A failed load is retried next time.
-  let graphql: Promise<Middleware> | undefined;
-  const loadGraphql = () => (graphql ??= import('./graphql/server.ts')
-    .then((m) => m.createGraphQL({ stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }) }))
-    .catch((e) => { graphql = undefined; throw e; }));
+  }, koa));
+  const graphqlMiddleware = lazy(async () => (await import('./graphql/server.ts')).createGraphQL({
+    stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
+  }));
 
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
@@ -175,10 +172,13 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     oauth1,
     resourceExampleRoutes({ requireToken, requireOAuth1 }),
   ];
-  const parse = [bodyParser({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true }), rejectNul()];
+  const parse = [
+    lazy(async () => (await import('koa-bodyparser')).default({ enableTypes: ['json', 'form'], formLimit: config.bodyLimit, jsonLimit: config.bodyLimit, strict: true })),
+    rejectNul(),
+  ];
   const parseProtocol = [formBody({ limit: byteLimit(config.bodyLimit) }), rejectNul()];
   // Pages: sessions, CSP nonces, one EntityManager per request, and the GraphQL admin API (session or token).
-  const serveGraphql: Middleware = async (ctx, next) => (ctx.path === '/graphql' ? (await loadGraphql())(ctx, next) : next());
+  const serveGraphql: Middleware = (ctx, next) => (ctx.path === '/graphql' ? graphqlMiddleware(ctx, next) : next());
   const pageLane = compose([
     securityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, ormContext(orm), sessionMiddleware, sessionUser(stores.users),
     serveGraphql,
@@ -227,4 +227,10 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
       await orm.close(true);
     },
   };
+}
+
+/** A middleware built on its first request (its module loads then); a failed load is tried again on the next one. */
+function lazy(load: () => Promise<Middleware>): Middleware {
+  let built: Promise<Middleware> | undefined;
+  return async (ctx, next) => (await (built ??= load().catch((e) => { built = undefined; throw e; })))(ctx, next);
 }
