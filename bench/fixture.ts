@@ -59,7 +59,7 @@ export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixt
   minted.length = Math.max(1, o.minted);
   checkpoint(template);
 
-  // The server's own lookup key: minted tokens are ordered tokens (time prefix), seeded ones the older kind.
+  // The server's own lookup key (ordered tokens: time prefix, then part of the SHA-256).
   const id = (table: string, hash: string) => query<{ id: number }>(template, `select id from ${table} where token_hash = ?`, hash)?.id;
   const accessTokenId = id('access_tokens', hashToken(minted[0].access));
   const refreshTokenId = id('refresh_tokens', hashToken(minted[0].refresh));

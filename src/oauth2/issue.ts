@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateOrderedToken, hashToken } from './tokens.ts';
+import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
 import type { IssuedRows } from './store.ts';
 
 /** RFC 6749 §5.1 successful response body. */
@@ -29,7 +29,7 @@ export interface MintInput {
  * Every token of a family is indexed by it; with the time first, the families being refreshed now (the recent
  * ones) share a few index pages instead of each dirtying a random one.
  */
-export const newFamilyId = (now = Date.now()) => now.toString(36).padStart(9, '0') + randomBytes(16).toString('hex');
+export const newFamilyId = (now: number) => timePrefix(now) + randomBytes(16).toString('hex');
 
 /** Creates the token strings (returned once) and the hashed rows to store. Pure apart from randomness. */
 export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenResponse } {

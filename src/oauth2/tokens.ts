@@ -22,9 +22,12 @@ export function generateToken(bytes = 32): string {
 const ORDERED_LENGTH = 9 + 43;
 const ORDERED = /^[0-9a-z]{9}[\w-]{43}$/;
 
+/** A time as the 9-character base-36 prefix that ordered tokens and family ids begin with. */
+export const timePrefix = (ms: number): string => ms.toString(36).padStart(9, '0');
+
 /** An access token, refresh token or authorization code: time prefix + 256 random bits (52 characters). */
 export function generateOrderedToken(now = Date.now()): string {
-  return now.toString(36).padStart(9, '0') + generateToken(32);
+  return timePrefix(now) + generateToken(32);
 }
 
 /**

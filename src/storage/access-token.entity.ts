@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { nonNullIndexes, tokenColumns } from './token-columns.ts';
+import { nonNullIndexes } from './columns.ts';
+import { tokenColumns } from './token-columns.ts';
 
 export const AccessToken = defineEntity({
   name: 'AccessToken',

@@ -1,6 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt } from './columns.ts';
-import { nonNullIndexes } from './token-columns.ts';
+import { createdAt, nonNullIndexes } from './columns.ts';
 
 /** Audit log row. Ids are plain columns, not foreign keys, so history outlives deleted users and clients. */
 export const Event = defineEntity({

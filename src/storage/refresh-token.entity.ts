@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { epochMs } from './columns.ts';
-import { nonNullIndexes, tokenColumns } from './token-columns.ts';
+import { epochMs, nonNullIndexes } from './columns.ts';
+import { tokenColumns } from './token-columns.ts';
 
 export const RefreshToken = defineEntity({
   name: 'RefreshToken',
