@@ -64,6 +64,7 @@ export async function initStorage(config: GatehouseConfig, opts: { migrate?: boo
     // WAL lets readers run beside the writer; NORMAL stays durable across process crashes in WAL mode.
     native.pragma('busy_timeout = 5000');
     if (config.database.file !== ':memory:') {
+      native.pragma(`page_size = ${PAGE_SIZE}`);
       native.pragma('journal_mode = WAL');
       native.pragma('synchronous = NORMAL');
       // SQLite's own checkpoint, inside the commit that crosses 1,000 WAL pages. Tokens' keys append to their index
@@ -80,6 +81,15 @@ export async function initStorage(config: GatehouseConfig, opts: { migrate?: boo
 }
 
 interface NativeSqlite { pragma(sql: string): unknown }
+
+/**
+ * Page size of a new database file (an existing file keeps its own; SQLite fixes it when the first table is made).
+ * A refresh dirties a page at a scattered place in each of six indexes (user, grant and family of both token
+ * tables), and a commit writes every dirty page whole to the WAL, later again to the file: 2 KiB pages halve those
+ * bytes. Measured on the bench fixture, 50 rotations a commit: 131 -> 76 µs CPU a rotation (1 KiB alike, 8 KiB as
+ * 4 KiB).
+ */
+const PAGE_SIZE = 2048;
 
 /** The ORM with its Migrator registered (loaded on first use: an up-to-date database never pays for it). */
 export async function withMigrator(orm: Orm): Promise<Orm> {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createApp, encodeBasicAuthorization } from '../../src/index.ts';
 
 // SQLite in WAL mode: commits go to the -wal file and a checkpoint copies them into the database. Gatehouse leaves
@@ -35,6 +36,37 @@ describe('storage: WAL checkpoints keep the database file current and the WAL bo
       expect(stored!.n).to.equal(sent);
     } finally {
       await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes new database files with 2 KiB pages, and leaves an existing file its own page size and rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-page-'));
+    try {
+      const fresh = join(dir, 'new.sqlite');
+      const app = await createApp({ env: 'test', database: { file: fresh } });
+      try {
+        expect(await app.stores.sql.get('pragma page_size')).to.deep.equal({ page_size: 2048 });
+        expect(await app.stores.sql.get('pragma journal_mode')).to.deep.equal({ journal_mode: 'wal' });
+        await app.seed.user({ username: 'kept' });
+      } finally { await app.close(); }
+      // A file made with SQLite's default 4 KiB pages (as by an earlier Gatehouse): it opens, migrates and keeps them.
+      const old = join(dir, 'old.sqlite');
+      const db = new Database(old);
+      db.pragma('page_size = 4096');
+      db.exec('create table legacy (x integer)');
+      db.close();
+      const again = await createApp({ env: 'test', database: { file: old } });
+      try {
+        expect(await again.stores.sql.get('pragma page_size')).to.deep.equal({ page_size: 4096 });
+        expect(await again.stores.sql.get("select count(*) as n from sqlite_master where name in ('legacy', 'access_tokens')")).to.deep.equal({ n: 2 });
+      } finally { await again.close(); }
+      const reopened = await createApp({ env: 'test', database: { file: fresh } });
+      try {
+        expect(await reopened.stores.sql.get('pragma page_size')).to.deep.equal({ page_size: 2048 });
+        expect(await reopened.stores.sql.get("select count(*) as n from users where username = 'kept'")).to.deep.equal({ n: 1 });
+      } finally { await reopened.close(); }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
