@@ -128,7 +128,7 @@ export interface TokenStore {
   /** Used by: revocation of an access token. */
   revokeAccessToken(tokenHash: string, now: number): Promise<boolean>;
   /** Used by: revocation of a refresh token (RFC 7009 §2.1: its access tokens go too). */
-  revokeFamily(familyId: string, now: number): Promise<number>;
+  revokeFamily(family: FamilyRef, now: number): Promise<number>;
   /** Used by: revoking a grant from the authorized-applications page or the admin API. */
   revokeByGrant(grantId: number, now: number): Promise<number>;
 }
@@ -155,3 +155,6 @@ export interface GrantStore {
   /** Used by: token issuance (last used). */
   touch(id: number, now: number): Promise<void>;
 }
+
+/** A token family and the grant all its tokens carry (null only for tokens issued without one). */
+export interface FamilyRef { familyId: string; grantId: number | null }

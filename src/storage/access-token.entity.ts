@@ -10,6 +10,6 @@ export const AccessToken = defineEntity({
     /** Tokens from one authorization (and its refreshes) share a family: revocation and reuse act on it. */
     familyId: p.string().length(64).nullable(),
   },
-  indexes: nonNullIndexes('access_tokens', { user: 'user_id', grant: 'grant_id', familyId: 'family_id' }),
+  indexes: nonNullIndexes('access_tokens', { user: 'user_id', grant: 'grant_id' }),
 });
 export type AccessTokenEntity = InferEntity<typeof AccessToken>;

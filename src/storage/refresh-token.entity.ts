@@ -7,7 +7,8 @@ export const RefreshToken = defineEntity({
   tableName: 'refresh_tokens',
   properties: {
     ...tokenColumns(),
-    familyId: p.string().length(64).index(),
+    /** Not indexed: revocation finds a family through its grant (see token.repository.ts revokeFamilyTx). */
+    familyId: p.string().length(64),
     /** Set when rotated: presenting it again is reuse and revokes the family (RFC 9700 §4.14.2). */
     usedAt: epochMs().nullable(),
   },

@@ -1,5 +1,5 @@
 import { tx, type Sql, type Step } from './sql.ts';
-import type { CodeRow, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
+import type { CodeRow, FamilyRef, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
 import type { TokenCache } from './token-cache.ts';
 
 interface DbToken {
@@ -35,9 +35,16 @@ function* insertRows(rows: IssuedRows): Step<void> {
   if (rows.refresh) yield* tx.run(INSERT_REFRESH, params(rows.refresh));
 }
 
-function* revokeFamilyTx(familyId: string, now: number): Step<number> {
-  return (yield* tx.run('update access_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId]))
-    + (yield* tx.run('update refresh_tokens set revoked_at = ? where family_id = ? and revoked_at is null', [now, familyId]));
+/**
+ * Revokes a family's live tokens. family_id has no index of its own: a refresh adds a row to each token table at
+ * the family's place, scattered over every live family, and those two index pages were a third of a rotation's
+ * writes (see storage/orm.ts on page size). Every token of a family carries the grant it came from, so the grant's
+ * index finds them (a few hundred rows at most for a grant); a family without a grant is looked for by scanning.
+ */
+function* revokeFamilyTx(family: FamilyRef, now: number): Step<number> {
+  const [where, keys] = family.grantId !== null ? ['grant_id = ? and family_id = ?', [family.grantId, family.familyId]] : ['family_id = ?', [family.familyId]];
+  return (yield* tx.run(`update access_tokens set revoked_at = ? where ${where} and revoked_at is null`, [now, ...keys]))
+    + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${where} and revoked_at is null`, [now, ...keys]));
 }
 
 export class TokenRepository implements TokenStore {
@@ -63,7 +70,7 @@ export class TokenRepository implements TokenStore {
       if (!r) return { ok: false, reason: 'not_found' };
       if (r.consumed_at !== null) {
         // RFC 6749 §4.1.2: a code used twice must be refused, and tokens issued from it should be revoked.
-        yield* revokeFamilyTx(r.family_id as string, now);
+        yield* revokeFamilyTx({ familyId: r.family_id as string, grantId: r.grant_id as number | null }, now);
         return { ok: false, reason: 'reused' };
       }
       const rows = decide({
@@ -87,7 +94,7 @@ export class TokenRepository implements TokenStore {
       const info = toInfo(r, 'refresh');
       if (info.usedAt !== null && info.familyId) {
         // RFC 9700 §4.14.2: a rotated refresh token presented again means theft; revoke the whole family.
-        yield* revokeFamilyTx(info.familyId, now);
+        yield* revokeFamilyTx({ familyId: info.familyId, grantId: info.grantId }, now);
         return { ok: false, reason: 'reused' };
       }
       if (info.revokedAt !== null) return { ok: false, reason: 'not_found' };
@@ -126,8 +133,8 @@ export class TokenRepository implements TokenStore {
     return (await this.#ending(this.#sql.run('update access_tokens set revoked_at = ? where token_hash = ? and revoked_at is null', [now, tokenHash]))) > 0;
   }
 
-  revokeFamily(familyId: string, now: number) {
-    return this.#ending(this.#sql.atomic(() => revokeFamilyTx(familyId, now)));
+  revokeFamily(family: FamilyRef, now: number) {
+    return this.#ending(this.#sql.atomic(() => revokeFamilyTx(family, now)));
   }
 
   revokeByGrant(grantId: number, now: number) {

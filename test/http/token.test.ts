@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
+import { hashToken } from '../../src/oauth2/tokens.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** The stored lookup key of a token Gatehouse issues: its 9-character time prefix, then 220 bits of its SHA-256. */
@@ -236,6 +237,32 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect(Number(live[0].n)).to.equal(0);
       const r2 = await postForm(token, { grant_type: 'refresh_token', refresh_token: b1.refresh_token }, s.auth);
       expect((await r2.json()).error).to.equal('invalid_grant');
+    });
+
+    it('ends only the family at fault: two sign-ins of one user to one client share a grant, not a family', async () => {
+      // Two devices: two code flows under the same grant, each its own family (revocation finds a family through
+      // its grant's index, then its family id).
+      const s = await codeFlowSetup(srv);
+      const exchange = async () => {
+        const { code, verifier } = await getCode(s, { scope: 'read' });
+        return (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+      };
+      const [a, b] = [await exchange(), await exchange()];
+      const grants = await rows('select distinct grant_id from refresh_tokens where token_hash in (?, ?)', [hashToken(a.refresh_token), hashToken(b.refresh_token)]);
+      expect(grants).to.have.length(1);
+      const live = async (t: string) => (await (await postForm(`${srv.url}/o/introspect/`, { token: t }, s.auth)).json()).active;
+      // Device A's refresh token is replayed after rotation: A's family ends, B's goes on.
+      const a1 = await (await postForm(token, { grant_type: 'refresh_token', refresh_token: a.refresh_token }, s.auth)).json();
+      expect((await postForm(token, { grant_type: 'refresh_token', refresh_token: a.refresh_token }, s.auth)).status).to.equal(400);
+      expect([await live(a.access_token), await live(a1.access_token), await live(a1.refresh_token)]).to.deep.equal([false, false, false]);
+      expect([await live(b.access_token), await live(b.refresh_token)]).to.deep.equal([true, true]);
+      // RFC 7009 §2.1: revoking B's refresh token ends B's access token too; a third sign-in is untouched.
+      const c = await exchange();
+      expect((await postForm(`${srv.url}/o/revoke_token/`, { token: b.refresh_token }, s.auth)).status).to.equal(200);
+      expect([await live(b.access_token), await live(b.refresh_token)]).to.deep.equal([false, false]);
+      expect([await live(c.access_token), await live(c.refresh_token)]).to.deep.equal([true, true]);
+      const [n] = await rows('select count(*) as n from access_tokens where revoked_at is null and token_hash = ?', [hashToken(c.access_token)]);
+      expect(Number(n.n)).to.equal(1);
     });
 
     it('may narrow the scope but never widen it', async () => {

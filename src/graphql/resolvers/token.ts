@@ -33,7 +33,7 @@ export const tokenResolvers = {
       const now = Date.now();
       // A refresh token takes its family with it (RFC 7009 §2.1), as at the revocation endpoint.
       const revokedTokens = m![1] === 'refresh' && row.family_id
-        ? await ctx.deps.stores.tokens.revokeFamily(String(row.family_id), now)
+        ? await ctx.deps.stores.tokens.revokeFamily({ familyId: String(row.family_id), grantId: row.grant_id === null ? null : Number(row.grant_id) }, now)
         : m![1] === 'oauth1'
           ? await ctx.deps.stores.oauth1.revokeById(row.id, now)
           : Number(await ctx.deps.stores.tokens.revokeAccessToken(String(row.token_hash), now));

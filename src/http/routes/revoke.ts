@@ -16,7 +16,7 @@ export function revokeRoutes(deps: ClientAuthDeps & { tokens: TokenStore }): Rou
     // RFC 7009 §2.2: invalid tokens, and tokens of other clients, get 200 and no effect.
     if (found && found.applicationId === client.id) {
       const now = Date.now();
-      if (found.kind === 'refresh' && found.familyId) await deps.tokens.revokeFamily(found.familyId, now);
+      if (found.kind === 'refresh' && found.familyId) await deps.tokens.revokeFamily({ familyId: found.familyId, grantId: found.grantId }, now);
       else await deps.tokens.revokeAccessToken(found.tokenHash, now);
       await deps.events.record({ type: 'token.revoked', clientId: client.clientId, userId: found.userId, ip: ctx.ip, requestId: ctx.state.requestId, detail: { kind: found.kind, via: 'revocation_endpoint' } });
     }

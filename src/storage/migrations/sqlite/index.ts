@@ -3,6 +3,7 @@ import { Migration20261123013226 } from './Migration20261123013226.ts';
 import { Migration20261123020623 } from './Migration20261123020623.ts';
 import { Migration20261123044540 } from './Migration20261123044540.ts';
 import { Migration20261124130748 } from './Migration20261124130748.ts';
+import { Migration20261124173303 } from './Migration20261124173303.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -11,4 +12,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123020623', class: Migration20261123020623 },
   { name: 'Migration20261123044540', class: Migration20261123044540 },
   { name: 'Migration20261124130748', class: Migration20261124130748 },
+  { name: 'Migration20261124173303', class: Migration20261124173303 },
 ];
