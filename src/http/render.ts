@@ -1,21 +1,28 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import pug from 'pug';
+import { createRequire } from 'node:module';
+import type pugModule from 'pug';
 import type { Context } from 'koa';
 import { csrfToken, CSRF_FIELD } from './middleware/csrf.ts';
 import { negotiateLanguage, translator, type Translate } from './i18n/index.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
+// pug (with the Babel parser it compiles templates with) is a tenth of start-up, and a server that only answers
+// the protocol endpoints never renders a page: it loads, synchronously, on the first render.
+const require = createRequire(import.meta.url);
+let pugLoaded: typeof pugModule | undefined;
+const pug = () => (pugLoaded ??= require('pug') as typeof pugModule);
+
 export type Render = (ctx: Context, template: string, locals?: Record<string, unknown>) => void;
 
 /** Compiles each template once per process (never per request) and renders it with the page locals. */
 export function createRenderer(opts: { siteName: string; cache: boolean; playground: boolean }): Render {
-  const compiled = new Map<string, pug.compileTemplate>();
+  const compiled = new Map<string, pugModule.compileTemplate>();
   const template = (name: string) => {
     let fn = compiled.get(name);
     if (!fn) {
-      fn = pug.compileFile(join(TEMPLATES, `${name}.pug`), { basedir: TEMPLATES });
+      fn = pug().compileFile(join(TEMPLATES, `${name}.pug`), { basedir: TEMPLATES });
       if (opts.cache) compiled.set(name, fn);
     }
     return fn;
