@@ -26,8 +26,7 @@ export interface MintInput {
 
 /**
  * A family id: the time the authorization was made (as ordered tokens start, see tokens.ts) and 128 random bits.
- * Every token of a family is indexed by it; with the time first, the families being refreshed now (the recent
- * ones) share a few index pages instead of each dirtying a random one.
+ * Not indexed: revocation finds a family's tokens through their grant (see storage/token.repository.ts).
  */
 export const newFamilyId = (now: number) => timePrefix(now) + randomBytes(16).toString('hex');
 

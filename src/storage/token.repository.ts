@@ -39,7 +39,8 @@ function* insertRows(rows: IssuedRows): Step<void> {
  * Revokes a family's live tokens. family_id has no index of its own: a refresh adds a row to each token table at
  * the family's place, scattered over every live family, and those two index pages were a third of a rotation's
  * writes (see storage/orm.ts on page size). Every token of a family carries the grant it came from, so the grant's
- * index finds them (a few hundred rows at most for a grant); a family without a grant is looked for by scanning.
+ * index finds them (every token of that grant not yet purged: ~1,400 rows a device for a client refreshing hourly,
+ * read only when a family is revoked); a family without a grant is looked for by scanning.
  */
 function* revokeFamilyTx(family: FamilyRef, now: number): Step<number> {
   const [where, keys] = family.grantId !== null ? ['grant_id = ? and family_id = ?', [family.grantId, family.familyId]] : ['family_id = ?', [family.familyId]];
