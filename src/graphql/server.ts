@@ -30,16 +30,17 @@ const DateTime = new GraphQLScalarType({
 });
 
 /** Every resolver map, merged per type; the drift test checks it against the SDL. */
-export function resolverMaps(): Record<string, Record<string, unknown>> {
+export function resolverMaps(typeDefs = loadTypeDefs()): Record<string, Record<string, unknown>> {
   const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as unknown as Record<string, unknown> };
-  for (const part of [connectionResolvers(loadTypeDefs()), clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers] as Record<string, Record<string, unknown>>[]) {
+  for (const part of [connectionResolvers(typeDefs), clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers] as Record<string, Record<string, unknown>>[]) {
     for (const [type, fields] of Object.entries(part)) merged[type] = { ...(merged[type] ?? {}), ...fields };
   }
   return merged;
 }
 
 export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError: (e: unknown) => void }): Middleware {
-  const schema = createSchema<{ koa: Context }>({ typeDefs: loadTypeDefs(), resolvers: resolverMaps() as never });
+  const typeDefs = loadTypeDefs();
+  const schema = createSchema<{ koa: Context }>({ typeDefs, resolvers: resolverMaps(typeDefs) as never });
   const yoga = createYoga<{ koa: Context }>({
     schema,
     graphqlEndpoint: '/graphql',
