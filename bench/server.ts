@@ -33,9 +33,9 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/** Starts `src/main.ts serve` (or the baseline) and resolves when it prints where it serves. */
+/** Starts `src/main.js serve` (or the baseline) and resolves when it prints where it serves. */
 export function start(kind: 'gatehouse' | 'baseline', env: NodeJS.ProcessEnv, o: StartOptions = {}): Promise<Running> {
-  const script = kind === 'gatehouse' ? [`${ROOT}src/main.ts`, 'serve'] : [`${ROOT}bench/baseline.ts`];
+  const script = kind === 'gatehouse' ? [`${ROOT}src/main.js`, 'serve'] : [`${ROOT}bench/baseline.ts`];
   // Gatehouse runs with the flags `npm start` gives it (see package.json), the baseline with Node's defaults.
   const flags = kind === 'gatehouse' ? [...START_FLAGS, ...NODE_FLAGS] : NODE_FLAGS;
   let argv = o.viaNpm ? ['npm', 'start', '--silent'] : [process.execPath, ...(o.nodeArgs ?? []), ...flags, ...script];
@@ -62,7 +62,7 @@ export function start(kind: 'gatehouse' | 'baseline', env: NodeJS.ProcessEnv, o:
   });
 }
 
-/** Under `npm start` the server is a descendant of the spawned process; find the node process running src/main.ts. */
+/** Under `npm start` the server is a descendant of the spawned process; find the node process running src/main.js. */
 function findServerPid(root: number): number {
   const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length > 2);
   const kids = (pid: number): number[] => ps.filter((p) => Number(p[1]) === pid).map((p) => Number(p[0]));
@@ -70,7 +70,7 @@ function findServerPid(root: number): number {
   while (queue.length) {
     const pid = queue.shift()!;
     const row = ps.find((p) => Number(p[0]) === pid);
-    if (row && row.slice(2).some((a) => a.endsWith('src/main.ts'))) return pid;
+    if (row && row.slice(2).some((a) => a.endsWith('src/main.js'))) return pid;
     queue.push(...kids(pid));
   }
   return root;
@@ -120,7 +120,7 @@ export function machineCpuMicros(): { busy: number; steal: number; serverCoreSte
 
 /** Runs a CLI command of Gatehouse (createclient, ...) and returns its stdout. */
 export function cli(env: NodeJS.ProcessEnv, ...args: string[]): string {
-  const r = spawnSync(process.execPath, [...NODE_FLAGS, `${ROOT}src/main.ts`, ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, `${ROOT}src/main.js`, ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
   if (r.status !== 0) throw new Error(`gatehouse ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }

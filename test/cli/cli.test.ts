@@ -9,7 +9,7 @@ import { verifyClientSecret } from '../../src/oauth2/tokens.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
 
 const run = promisify(execFile);
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
 
 describe('CLI (npm run gatehouse -- <command>)', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testDatabase } from '../database.ts';
 
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
 
 /** Starts `gatehouse serve` as `npm start` does and resolves once it says where it serves. */
 function start(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; stdout: string }> {
