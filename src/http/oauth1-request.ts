@@ -19,5 +19,6 @@ export function oauth1Request(ctx: Context): OAuth1Request {
 
 /** Does this request try OAuth 1 (so a resource that speaks both should verify it that way)? */
 export function looksLikeOAuth1(ctx: Context): boolean {
-  return /^oauth\s/i.test(ctx.get('authorization')) || typeof ctx.query.oauth_signature === 'string';
+  const auth = ctx.req.headers.authorization;
+  return (auth !== undefined && /^oauth\s/i.test(auth)) || (ctx.querystring !== '' && typeof ctx.query.oauth_signature === 'string');
 }

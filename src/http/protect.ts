@@ -24,14 +24,15 @@ function challenge(realm: string, e?: OAuthError, scope?: string): string {
 
 /** RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. */
 export function presentedBearer(ctx: Context, allowQuery: boolean): string | null {
-  const found: string[] = [];
-  const auth = ctx.get('authorization');
-  if (auth && /^bearer /i.test(auth)) found.push(auth.slice(7).trim());
+  let found: string | undefined;
+  let places = 0;
+  const auth = ctx.req.headers.authorization;
+  if (auth && /^bearer /i.test(auth)) { found = auth.slice(7).trim(); places++; }
   const body = ctx.request.body as Record<string, unknown> | undefined;
-  if (ctx.method !== 'GET' && isFormRequest(ctx) && body && body.access_token !== undefined) found.push(String(body.access_token));
-  if (allowQuery && ctx.query.access_token !== undefined) found.push(String(ctx.query.access_token));
-  if (found.length > 1) throw new InvalidRequest('Send the access token in exactly one place.');
-  return found[0] || null;
+  if (ctx.method !== 'GET' && isFormRequest(ctx) && body && body.access_token !== undefined) { found ??= String(body.access_token); places++; }
+  if (allowQuery && ctx.query.access_token !== undefined) { found ??= String(ctx.query.access_token); places++; }
+  if (places > 1) throw new InvalidRequest('Send the access token in exactly one place.');
+  return found || null;
 }
 
 /** Koa middleware for resource servers: `ctx.state.token` holds the verified token. */

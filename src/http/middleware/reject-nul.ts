@@ -5,7 +5,8 @@ import { HttpError } from './errors.ts';
 function hostile(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed();
   if (depth > 8 || value === null || typeof value !== 'object') return false;
-  return Object.entries(value as object).some(([k, v]) => hostile(k) || hostile(v, depth + 1));
+  for (const k of Object.keys(value)) if (hostile(k) || hostile((value as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
 }
 
 /**
@@ -13,8 +14,9 @@ function hostile(value: unknown, depth = 0): boolean {
  * instead of refusing it: such requests stop here with 400 invalid_request, before reaching any store.
  */
 export function rejectNul(): Middleware {
-  return async (ctx, next) => {
-    if (hostile(ctx.query) || hostile(ctx.request.body)) throw new HttpError(400, 'invalid_request', 'The request contains characters no parameter may contain.');
-    await next();
+  return (ctx, next) => {
+    // No query string, nothing to parse (Koa's ctx.query parses it anew on each request).
+    if ((ctx.querystring !== '' && hostile(ctx.query)) || hostile(ctx.request.body)) throw new HttpError(400, 'invalid_request', 'The request contains characters no parameter may contain.');
+    return next();
   };
 }

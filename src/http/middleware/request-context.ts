@@ -9,12 +9,15 @@ import type { Logger } from '../../logger.ts';
  */
 export function requestId(): Middleware {
   const prefix = randomBytes(6).toString('base64url');
+  const valid = /^[\w.-]{8,64}$/;
   let n = 0;
-  return async (ctx, next) => {
-    const incoming = ctx.get('x-request-id');
-    ctx.state.requestId = /^[\w.-]{8,64}$/.test(incoming) ? incoming : `${prefix}${(++n).toString(36).padStart(4, '0')}`;
-    ctx.set('X-Request-Id', ctx.state.requestId);
-    await next();
+  // Every request passes here: the raw header and setHeader, not Koa's delegating ctx.get/ctx.set, and no async frame.
+  return (ctx, next) => {
+    const incoming = ctx.req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && valid.test(incoming) ? incoming : `${prefix}${(++n).toString(36).padStart(4, '0')}`;
+    ctx.state.requestId = id;
+    ctx.res.setHeader('X-Request-Id', id);
+    return next();
   };
 }
 
