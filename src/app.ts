@@ -41,6 +41,7 @@ import type { Context, Middleware } from 'koa';
 import { createSeeder, type Seeder } from './seed.ts';
 import { CLIENT_CACHE_MS } from './storage/application.repository.ts';
 import { TOKEN_CACHE_MS } from './storage/token-cache.ts';
+import { watchExternalChanges } from './storage/external-changes.ts';
 
 /** Opens Redis (loaded only when REDIS_URL is set); a failure closes the database already opened. */
 async function connectRedis(url: string, prefix: string, orm: Orm) {
@@ -97,6 +98,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   // sharing PostgreSQL read every time, so a revocation on one is seen by the next request on any other.
   const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0 });
   redis?.cache.subscribe('clients', () => stores.clients.invalidate());
+  const external = sql.dataVersion ? watchExternalChanges(sql.dataVersion, () => stores.invalidateCaches()) : undefined;
   // One process on SQLite counts in memory; instances count in Redis, or else in the database they share.
   const limiter = deps.limiter ?? redis?.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
   const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
@@ -223,6 +225,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
         await new Promise<void>((resolve) => { server!.close(() => resolve()); server!.closeIdleConnections(); });
         server = undefined;
       }
+      external?.stop();
       await redis?.close();
       await orm.close(true);
     },

@@ -22,10 +22,13 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
   const em = (): EntityManager => RequestContext.getEntityManager() ?? orm.em.fork();
   // One cache of access-token lookups, cleared by every repository whose writes can end a token's life.
   const tokenCache = new TokenCache(opts.tokenCacheMs ?? 0);
+  const clients = new ApplicationRepository(em, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache);
   return {
     sql,
+    /** Forgets every cached read (clients, access-token lookups): for writes made outside this process. */
+    invalidateCaches() { tokenCache.clear(); clients.invalidate(); },
     users: new UserRepository(em, tokenCache, sql),
-    clients: new ApplicationRepository(em, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache),
+    clients,
     events: new EventRepository(sql),
     sessions: new SessionRepository(em),
     tokens: new TokenRepository(sql, tokenCache),

@@ -23,6 +23,11 @@ export interface Sql {
    * connection inside BEGIN … COMMIT, and rows read with `lock` are held with SELECT … FOR UPDATE.
    */
   atomic<T>(fn: (tx: Tx) => Step<T>): Promise<T>;
+  /**
+   * SQLite only: PRAGMA data_version, which changes when another connection (the CLI, a script, the sqlite3 shell)
+   * has committed since this one last asked, and not for this connection's own commits.
+   */
+  readonly dataVersion?: () => number;
 }
 
 export interface Op { kind: 'get' | 'all' | 'run'; sql: string; params: unknown[]; lock?: string }
@@ -64,7 +69,7 @@ export async function createSql(orm: Orm, dialect: 'sqlite' | 'postgresql' = 'sq
 // ---------------------------------------------------------------------------------------------- SQLite
 
 interface Statement { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number; lastInsertRowid: number | bigint } }
-interface NativeSqlite { prepare(sql: string): Statement; transaction<F extends (...a: never[]) => unknown>(fn: F): F }
+interface NativeSqlite { prepare(sql: string): Statement; transaction<F extends (...a: never[]) => unknown>(fn: F): F; pragma(sql: string, o: { simple: true }): unknown }
 
 function createSqliteSql(native: NativeSqlite): Sql {
   const cache = new Map<string, Statement>();
@@ -118,6 +123,7 @@ function createSqliteSql(native: NativeSqlite): Sql {
     run: (sql, params = []) => enqueue(() => stmt(sql).run(...params).changes, false),
     insert: (sql, params = []) => enqueue(() => Number(stmt(sql).run(...params).lastInsertRowid), false),
     atomic: (fn) => enqueue(() => drive(fn(tx), exec)),
+    dataVersion: () => Number(native.pragma('data_version', { simple: true })),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { TokenInfo } from '../oauth2/store.ts';
 
-/** How long a cached access-token lookup may be served before it is read again (a bound, not the invalidation). */
-export const TOKEN_CACHE_MS = 10_000;
+/**
+ * How long a cached access-token lookup may be served before it is read again: a bound, not the invalidation (this
+ * process's writes clear the cache when they commit, other processes' writes within EXTERNAL_CHANGE_CHECK_MS).
+ */
+export const TOKEN_CACHE_MS = 60_000;
 const TOKEN_CACHE_MAX = 20_000;
 
 /**

@@ -3,6 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { dialect } from '../database.ts';
+import { hashToken } from '../../src/oauth2/tokens.ts';
 
 // Access-token lookups are cached in the SQLite process (src/storage/token-cache.ts). Each test first makes the
 // token answer twice through the real endpoints (so the second answer came from the cache), then ends the token's
@@ -141,6 +147,38 @@ describe('Access-token lookups (cached on SQLite): every write that ends a token
     await expectServedFromCache(legacy);
     expect((await postForm(`${srv.url}/o/revoke_token/`, { token: legacy }, rs)).status).to.equal(200);
     await expectEnded(legacy);
+  });
+
+  it('a token revoked by another process (a script, the sqlite3 shell) stops working within a fifth of a second', async function () {
+    if (dialect !== 'sqlite') this.skip(); // PostgreSQL instances do not cache token lookups
+    await srv.close();
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-external-'));
+    try {
+      srv = await createTestApp({ database: { file: join(dir, 'g.sqlite') } } as never);
+      const owner = await srv.app.seed.user({ username: 'owner' });
+      const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+      rs = { id: client.clientId, secret: clientSecret! };
+      const tok = (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, rs)).json()).access_token as string;
+      await expectServedFromCache(tok);
+      // A second connection to the same file, as another process would open it.
+      const other = new Database(join(dir, 'g.sqlite'));
+      try {
+        expect(other.prepare('update access_tokens set revoked_at = ? where token_hash = ?').run(Date.now(), hashToken(tok)).changes).to.equal(1);
+      } finally { other.close(); }
+      const t0 = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - t0 < 2000) {
+        status = (await hello(tok)).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status, 'the revoked token is refused').to.equal(401);
+      expect(Date.now() - t0, 'ms until it was refused').to.be.below(600);
+      await expectEnded(tok);
+    } finally {
+      await srv.close();
+      srv = await createTestApp();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a cached token still expires on time', async () => {
