@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';

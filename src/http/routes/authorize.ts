@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { Context } from 'koa';
 import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.ts';
 import { checkUserMayGrant, denied, errorRedirect, RedirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';

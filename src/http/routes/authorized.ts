@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { EventSink, GrantStore, TokenStore } from '../../oauth2/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';

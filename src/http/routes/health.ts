@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 
 /** Liveness (the process answers) and readiness (the database answers) for load balancers and orchestrators. */
 export function healthRoutes(deps: { ping: () => Promise<void> }): Router {

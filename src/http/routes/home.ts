@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Render } from '../render.ts';

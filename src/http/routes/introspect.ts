@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { Context } from 'koa';
 import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidClient, InvalidRequest } from '../../oauth2/errors.ts';

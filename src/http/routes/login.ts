@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { Context } from 'koa';
 import { authenticate } from '../../accounts/users.ts';
 import type { UserStore } from '../../accounts/store.ts';

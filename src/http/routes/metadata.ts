@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import { authorizationServerMetadata } from '../../oauth2/metadata.ts';
 
 export function metadataRoutes(deps: { metadata: () => ReturnType<typeof authorizationServerMetadata> }): Router {

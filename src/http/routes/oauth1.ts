@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { Context, Middleware } from 'koa';
 import { isOAuth1Error, badRequest, unauthorized } from '../../oauth1/errors.ts';
 import { verifyRequest } from '../../oauth1/verify.ts';

@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';

@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { Middleware } from 'koa';
 import type { TokenInfo } from '../../oauth2/store.ts';
 import type { RequireTokenOptions } from '../protect.ts';

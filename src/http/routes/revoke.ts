@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidRequest } from '../../oauth2/errors.ts';
 import { findToken } from '../../oauth2/introspection.ts';

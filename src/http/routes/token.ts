@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router from '../router.ts';
 import type { Context } from 'koa';
 import { extractClientCredentials } from '../../oauth2/client-auth.ts';
 import { authenticateClient } from '../../oauth2/authenticate-client.ts';
