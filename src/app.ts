@@ -98,7 +98,9 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   // sharing PostgreSQL read every time, so a revocation on one is seen by the next request on any other.
   const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0 });
   redis?.cache.subscribe('clients', () => stores.clients.invalidate());
-  const external = sql.dataVersion ? watchExternalChanges(sql.dataVersion, () => stores.invalidateCaches()) : undefined;
+  const external = sql.dataVersion
+    ? watchExternalChanges(sql.dataVersion, () => stores.invalidateCaches(), { onError: (e) => logger.error('cannot read PRAGMA data_version; caches are emptied every check until it answers', { error: String((e as Error)?.message ?? e) }) })
+    : undefined;
   // One process on SQLite counts in memory; instances count in Redis, or else in the database they share.
   const limiter = deps.limiter ?? redis?.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
   const clientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };

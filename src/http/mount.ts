@@ -6,7 +6,7 @@ interface Layer { path: unknown; methods: string[]; paramNames: unknown[]; name?
 interface Match { path: Layer[]; pathAndMethod: Layer[]; route: boolean }
 interface RouterInternals { stack: Layer[]; exclusive?: boolean; match(path: string, method: string): Match }
 interface Mounted { router: Router; exact: Set<string>; prefixes: string[]; all: boolean; inner: Middleware; allowed: Middleware }
-type RouterState = Context & { matched?: Layer[]; router?: Router; routeMatched?: boolean; captures?: string[]; routerPath?: string; routerName?: string; _matchedRoute?: string };
+type RouterState = Context & { matched?: Layer[]; router?: Router; routeMatched?: boolean; captures?: string[]; routerPath?: string; routerName?: string; _matchedRoute?: string; _matchedRouteName?: string };
 
 const internals = (router: Router) => router as unknown as RouterInternals;
 
@@ -48,9 +48,11 @@ function direct(m: Mounted, path: string, method: string): Middleware {
     ctx.router = m.router;
     ctx.routeMatched = true;
     ctx.captures = [];
-    ctx.params = (ctx.request as unknown as { params: Record<string, string> }).params = {};
+    // As the router's layer does: parameters set by an earlier router are kept (these routes add none).
+    ctx.params = (ctx.request as unknown as { params: Record<string, string> }).params = { ...ctx.params };
     ctx.routerPath = ctx._matchedRoute = route.path as string;
     ctx.routerName = route.name || undefined;
+    if (route.name) ctx._matchedRouteName = route.name;
     return chain(ctx, () => allowed(ctx, next));
   };
 }

@@ -8,13 +8,22 @@ export const EXTERNAL_CHANGE_CHECK_MS = 200;
  * call: microseconds) and empties the caches when it moved. A token revoked from the command line then stops
  * working within a fifth of a second; without this it lived until its cached lookup timed out.
  */
-export function watchExternalChanges(dataVersion: () => number, onChange: () => void, everyMs = EXTERNAL_CHANGE_CHECK_MS): { stop(): void } {
+export function watchExternalChanges(dataVersion: () => number, onChange: () => void, opts: { everyMs?: number; onError?: (e: unknown) => void } = {}): { stop(): void } {
   let last = dataVersion();
+  let failing = false;
   const timer = setInterval(() => {
     let now: number;
-    try { now = dataVersion(); } catch { return; } // closing, or briefly busy: the next tick asks again
+    try { now = dataVersion(); } catch (e) {
+      // Unable to tell whether anything changed: treat it as changed (the next reads go to the database) and say
+      // so once, not every tick, until the pragma answers again.
+      if (!failing) opts.onError?.(e);
+      failing = true;
+      onChange();
+      return;
+    }
+    failing = false;
     if (now !== last) { last = now; onChange(); }
-  }, everyMs);
+  }, opts.everyMs ?? EXTERNAL_CHANGE_CHECK_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
