@@ -50,8 +50,14 @@ const f1 = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
 export const ratio = (r: Row) => (r.baseline && r.baseline.rps > 0 ? r.gatehouse.rps / r.baseline.rps : NaN);
 const x2 = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
-/** Round by round, a / b: the two were measured back to back, so a drift of the machine's speed hits both alike. */
-const perRound = (a: number[], b: number[]) => a.slice(0, b.length).map((x, i) => x / b[i]);
+/**
+ * Round by round, a / b: the two were measured back to back, so a drift of the machine's speed hits both alike.
+ * Empty unless every round has a positive pair (a failed round falls back to the ratio of medians).
+ */
+const perRound = (a: number[], b: number[]) => {
+  const r = a.length === b.length ? a.map((x, i) => x / b[i]) : [];
+  return r.every((x) => Number.isFinite(x) && x > 0) ? r : [];
+};
 /** Gatehouse ÷ bare Koa in each round. */
 export const roundRatios = (r: Row) => perRound(r.gatehouseRounds, r.baselineRounds);
 /**
