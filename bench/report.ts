@@ -102,7 +102,8 @@ export function targets(rows: Row[], meta: Meta, mainConns: number): Target[] {
   ratioTarget('client_credentials', 'token issuance (client_credentials)', 0.6);
   ratioTarget('introspect', 'introspection', 0.75);
   ratioTarget('hello', '/api/hello', 0.75);
-  for (const r of rows.filter((x) => x.connections === 50 && x.stored === small)) out.push({ target: `p99 < 40 ms at 50 connections: ${r.scenario}`, measured: `${f1(r.gatehouse.p99)} ms`, met: r.gatehouse.p99 < 40 });
+  // Every size: the p99 target names no size.
+  for (const r of rows.filter((x) => x.connections === 50)) out.push({ target: `p99 < 40 ms at 50 connections: ${r.scenario}${large > small ? ` (${f0(r.stored)} stored)` : ''}`, measured: `${f1(r.gatehouse.p99)} ms`, met: r.gatehouse.p99 < 40 });
   if (large > small) {
     for (const r of rows.filter((x) => x.stored === large)) {
       const s = at(r.scenarioId, small, r.connections);
