@@ -189,8 +189,9 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     mountAll(pageRouters),
   ]);
   // The admin API called with a bearer token (admin UIs, scripts): the token is the whole identity, so no session,
-  // CSP nonce or EntityManager fork (repositories fork one when they need it). Browsers' session calls take the page lane.
-  const graphqlBearerLane = compose([apiSecurityHeaders({ hsts: !config.allowInsecureTransport }), ...parse, serveGraphql]);
+  // CSP nonce or EntityManager fork (repositories fork one when they need it), and the protocol lane's body reader
+  // (JSON or form, as koa-bodyparser read them, without co-body and raw-body). Browsers' session calls take the page lane.
+  const graphqlBearerLane = compose([apiSecurityHeaders({ hsts: !config.allowInsecureTransport }), ...parseProtocol, serveGraphql]);
   // Protocol endpoints: no session, no ORM fork, prepared SQL only (the hot paths).
   const apiLane = compose([
     apiSecurityHeaders({ hsts: !config.allowInsecureTransport }),
