@@ -67,7 +67,8 @@ export function mountAll(routers: Router[]): Middleware {
   const byPath = new Map<string, Map<string, Middleware>>();
   for (const path of new Set(mounted.flatMap((m) => [...m.exact]))) {
     const entered = mounted.filter((m) => enters(m, path));
-    const methods = new Set(entered.flatMap((m) => internals(m.router).stack.filter((l) => l.methods.length > 0).flatMap((l) => l.methods)));
+    // The methods of the routes on this path (the router's own match lists every layer the path matches).
+    const methods = new Set(entered.flatMap((m) => internals(m.router).match(path, '').path.flatMap((l) => l.methods)));
     const byMethod = new Map<string, Middleware>();
     for (const method of methods) {
       const chain = entered.map((m) => direct(m, path, method));

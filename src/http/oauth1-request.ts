@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { OAuth1Request } from '../oauth1/params.ts';
-import { isFormRequest } from './middleware/form-body.ts';
+import { isFormRequest, queryOf } from './middleware/form-body.ts';
 
 /**
  * The request as the client signed it (RFC 5849 §3.4.1): the URL it addressed (scheme and host as seen
@@ -20,5 +20,5 @@ export function oauth1Request(ctx: Context): OAuth1Request {
 /** Does this request try OAuth 1 (so a resource that speaks both should verify it that way)? */
 export function looksLikeOAuth1(ctx: Context): boolean {
   const auth = ctx.req.headers.authorization;
-  return (auth !== undefined && /^oauth\s/i.test(auth)) || (ctx.querystring !== '' && typeof ctx.query.oauth_signature === 'string');
+  return (auth !== undefined && /^oauth\s/i.test(auth)) || typeof queryOf(ctx).oauth_signature === 'string';
 }

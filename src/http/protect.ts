@@ -4,7 +4,7 @@ import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { hashToken } from '../oauth2/tokens.ts';
-import { isFormRequest } from './middleware/form-body.ts';
+import { isFormRequest, queryOf } from './middleware/form-body.ts';
 
 export interface RequireTokenOptions {
   /** Every one of these scopes must be granted (RFC 6750 §3.1 insufficient_scope otherwise). */
@@ -30,7 +30,8 @@ export function presentedBearer(ctx: Context, allowQuery: boolean): string | nul
   if (auth && /^bearer /i.test(auth)) { found = auth.slice(7).trim(); places++; }
   const body = ctx.request.body as Record<string, unknown> | undefined;
   if (ctx.method !== 'GET' && isFormRequest(ctx) && body && body.access_token !== undefined) { found ??= String(body.access_token); places++; }
-  if (allowQuery && ctx.query.access_token !== undefined) { found ??= String(ctx.query.access_token); places++; }
+  const query = allowQuery ? queryOf(ctx).access_token : undefined;
+  if (query !== undefined) { found ??= String(query); places++; }
   if (places > 1) throw new InvalidRequest('Send the access token in exactly one place.');
   return found || null;
 }

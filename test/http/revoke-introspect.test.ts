@@ -135,6 +135,23 @@ describe('RFC 7009 revocation, RFC 7662 introspection, RFC 6750 protected resour
         expect(res.headers.get('www-authenticate')).to.match(/error="insufficient_scope".*scope="write"/);
       } finally { server.close(); }
     });
+    it('requireToken({ allowQuery: true }) accepts a token in the query (RFC 6750 §2.3), but not there and in the header at once', async () => {
+      const { body } = await issued('read');
+      const api = new Koa();
+      api.use(async (ctx, next) => { try { await next(); } catch (e) { const err = e as { status: number; error: string }; ctx.status = err.status; ctx.body = { error: err.error }; } });
+      api.use(srv.app.requireToken({ allowQuery: true }));
+      api.use((ctx) => { ctx.body = { user: ctx.state.token.username }; });
+      const server = api.listen(0);
+      try {
+        const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+        const query = await fetch(`${base}?access_token=${body.access_token}`);
+        expect(query.status).to.equal(200);
+        const both = await fetch(`${base}?access_token=${body.access_token}`, { headers: { authorization: `Bearer ${body.access_token}` } });
+        expect(both.status).to.equal(400);
+        expect((await both.json()).error).to.equal('invalid_request');
+        expect((await fetch(`${base}?other=1`)).status).to.equal(401);
+      } finally { server.close(); }
+    });
   });
 
   describe('authorized applications (/o/authorized_tokens/)', () => {

@@ -11,6 +11,13 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 /** Is the body form-encoded? A test of the header, where ctx.is() parses the media type with type-is on each call. */
 export const isFormRequest = (ctx: Context): boolean => FORM.test(ctx.req.headers['content-type'] ?? '');
 
+const NO_QUERY: Readonly<Record<string, string | string[]>> = Object.freeze({});
+/**
+ * The query parameters, as `ctx.query` gives them, without building a URLSearchParams and an object for a request
+ * that has no query string (Koa does that once per request even then; most protocol calls carry none).
+ */
+export const queryOf = (ctx: Context): Readonly<Record<string, string | string[] | undefined>> => (ctx.querystring === '' ? NO_QUERY : ctx.query);
+
 function readText(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

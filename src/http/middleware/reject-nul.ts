@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { HttpError } from './errors.ts';
+import { queryOf } from './form-body.ts';
 
 /** True when a parsed value (string, array or object, any depth) contains a NUL or a lone surrogate. */
 function hostile(value: unknown, depth = 0): boolean {
@@ -15,8 +16,7 @@ function hostile(value: unknown, depth = 0): boolean {
  */
 export function rejectNul(): Middleware {
   return (ctx, next) => {
-    // No query string, nothing to parse (Koa's ctx.query parses it anew on each request).
-    if ((ctx.querystring !== '' && hostile(ctx.query)) || hostile(ctx.request.body)) throw new HttpError(400, 'invalid_request', 'The request contains characters no parameter may contain.');
+    if (hostile(queryOf(ctx)) || hostile(ctx.request.body)) throw new HttpError(400, 'invalid_request', 'The request contains characters no parameter may contain.');
     return next();
   };
 }
