@@ -39,6 +39,9 @@ export interface Meta {
   source: string;
   rounds: number;
   duration: number;
+  /** Requests sent to each fresh server before its measurement (at most warmMaxSeconds), not counted. */
+  warmRequests?: number;
+  warmMaxSeconds?: number;
   date: string;
   totalSeconds: number;
   fixtures: { stored: number; accessRows: number; refreshRows: number; clients: number; sizeMb: number; minted: number; refreshPool: number }[];
@@ -132,7 +135,7 @@ export function markdown(rows: Row[], meta: Meta, mainConns: number): string {
     `Command: \`${meta.command}\` (${meta.date}, took ${Math.round(meta.totalSeconds)} s)  `,
     `Machine: ${meta.machine}  `,
     `Source: ${meta.source}  `,
-    `Median of ${meta.rounds} alternating round(s) of ${meta.duration} s per measurement; every measurement starts a fresh server (Gatehouse on a fresh copy of the seeded database). The table's ratio divides the two medians; the targets judge the median of the per-round ratios (each round's pair ran back to back), with the rounds and the ratio of medians beside it.`,
+    `Median of ${meta.rounds} alternating round(s) of ${meta.duration} s per measurement; every measurement starts a fresh server (Gatehouse on a fresh copy of the seeded database)${meta.warmRequests ? `, warmed up with ${f0(meta.warmRequests)} requests of the same scenario (at most ${meta.warmMaxSeconds} s) that are not counted` : ''}. The table's ratio divides the two medians; the targets judge the median of the per-round ratios (each round's pair ran back to back), with the rounds and the ratio of medians beside it.`,
     '',
     `Fixtures: ${meta.fixtures.map((f) => `${f0(f.stored)} → access_tokens ${f0(f.accessRows)} rows, refresh_tokens ${f0(f.refreshRows)} rows (refresh pool ${f0(f.refreshPool)}, of which ${f.minted} from real password grants), ${f.clients} clients, ${f0(f.sizeMb)} MB`).join('; ')}.`,
     '',

@@ -38,7 +38,12 @@ const T0 = performance.now();
 const quick = opt.quick;
 const rounds = quick ? 1 : Math.max(1, Number(opt.rounds ?? 3));
 const duration = quick ? 2 : Math.max(1, Number(opt.duration ?? 10));
-const warmup = quick ? 0.5 : 1;
+// Warm-up before every measurement, on both servers: a number of requests rather than a time, because V8 tiers hot
+// functions up to optimised code after a number of calls, and on a server pinned to one core that compile competes
+// with the requests (a GraphQL page answered at a quarter of its rate for ~0.3 s around its 12,000th request, which
+// alone set its p99 over a 10 s measurement; see docs/performance.md). Capped in time for the slowest scenarios.
+const warmRequests = quick ? 2_000 : 20_000;
+const warmMaxSeconds = quick ? 1 : 10;
 const conns = Number(opt.connections ?? 50);
 const sizes = opt.large && !quick ? [10_000, 1_000_000] : [10_000];
 const QUICK_IDS = ['client_credentials', 'introspect', 'hello', CODE_ROUND.id];
@@ -54,10 +59,10 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const runDb = join(dir, 'run.sqlite');
 
 /** autocannon with a hard time limit on top of its own duration. */
-function cannon(o: autocannon.Options): Promise<autocannon.Result> {
+function cannon(o: autocannon.Options, limitSeconds = (o.duration as number) + 20): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const inst = autocannon(o, (err, res) => { clearTimeout(guard); if (err) reject(err); else resolve(res); });
-    const guard = setTimeout(() => inst.stop(), ((o.duration as number) + 20) * 1000);
+    const guard = setTimeout(() => inst.stop(), limitSeconds * 1000);
   });
 }
 
@@ -93,7 +98,7 @@ function measureScenario(kind: 'gatehouse' | 'baseline', scenario: Scenario, fx:
   return measured(kind, fx, async (server) => {
     const r = await cannon({ url: server.url, connections, duration, requests, timeout: 10 });
     return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts };
-  }, (server) => cannon({ url: server.url, connections: Math.min(connections, 10), duration: warmup, requests, timeout: 10 }));
+  }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds));
 }
 
 async function measureCodeRound(kind: 'gatehouse' | 'baseline', fx: Fixture): Promise<Sample> {
@@ -118,7 +123,7 @@ const record = (id: string, name: string, stored: number, connections: number, k
 
 const fixtures: Fixture[] = [];
 const startup: Startup[] = [];
-const refreshPool = scenarios.some((s) => s.id === 'refresh_token') ? Math.ceil((duration + warmup) * 12_000) : 0; // above the highest rate measured, so no request meets a spent token
+const refreshPool = scenarios.some((s) => s.id === 'refresh_token') ? Math.ceil(duration * 12_000) + warmRequests : 0; // above the highest rate measured, so no request meets a spent token
 try {
   for (const stored of sizes) {
     log(`building the ${stored.toLocaleString('en-US')}-token fixture`);
@@ -179,7 +184,7 @@ const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf
 const meta: Meta = {
   command: `npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
   machine: `${cpus().length} cores (nproc), ${cpuModel}, Node ${process.version}, ${HAS_TASKSET ? `server pinned to core ${SERVER_CORE}, load generator on core ${LOAD_CORE} (taskset)` : 'no taskset: nothing pinned'}`,
-  source, rounds, duration, date: new Date().toISOString(), totalSeconds: (performance.now() - T0) / 1000,
+  source, rounds, duration, warmRequests, warmMaxSeconds, date: new Date().toISOString(), totalSeconds: (performance.now() - T0) / 1000,
   fixtures: fixtures.map((f) => ({ stored: f.stored, accessRows: f.seeded.accessRows, refreshRows: f.seeded.refreshRows, clients: f.seeded.clients, sizeMb: f.sizeMb, minted: f.minted, refreshPool: f.refresh.length })),
   startup,
 };
