@@ -113,7 +113,11 @@ export function targets(rows: Row[], meta: Meta, mainConns: number): Target[] {
       // The sizes of one scenario are measured back to back in each round, so their rounds pair up too.
       if (!s) continue;
       const j = judged(perRound(r.gatehouseRounds, s.gatehouseRounds), r.gatehouse.rps / s.gatehouse.rps);
-      out.push({ target: `throughput at ${f0(large)} ≥ 0.90× of at ${f0(small)}: ${r.scenario}`, measured: j.text, met: j.value >= 0.9 });
+      // Shown, not judged: the same comparison with each size taken against the bare Koa measured next to it, which
+      // takes out a change of the machine's speed between the two sizes' measurements (they are ~30 s apart).
+      const steady = perRound(roundRatios(r), roundRatios(s));
+      const beside = steady.length > 1 ? `; against bare Koa at each size ${x2(median(steady))} (rounds ${steady.map(x2).join(', ')})` : '';
+      out.push({ target: `throughput at ${f0(large)} ≥ 0.90× of at ${f0(small)}: ${r.scenario}`, measured: j.text.replace(/\)$/, `${beside})`), met: j.value >= 0.9 });
     }
     const rss = Math.max(...rows.filter((x) => x.stored === large).map((x) => x.gatehouse.rssMb));
     const peak = Math.max(...rows.filter((x) => x.stored === large).map((x) => x.gatehouse.peakMb));
