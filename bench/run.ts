@@ -129,18 +129,24 @@ try {
     log(`building the ${stored.toLocaleString('en-US')}-token fixture`);
     fixtures.push(await buildFixture(dir, { stored, accessPool: 5000, refreshPool, minted: quick ? 2 : 24, clients: 51, log }));
   }
-  // Each scenario is measured at every size back to back (and Gatehouse/baseline alternate), so a drift in the
-  // machine's other load hits the sizes and the two servers alike; the order of both flips every round.
+  // Each scenario is measured at every size back to back, in an order where every pair a target compares ran next to
+  // each other: bare Koa, Gatehouse at one size, Gatehouse at the other, bare Koa again (B G | G B). A drift of the
+  // machine's speed between two measurements ~15 s apart then enters each ratio once, where G B | G B put the two
+  // Gatehouse sizes ~30 s apart. The sizes swap every round, so each size has bare Koa first in one round and second
+  // in the next; with one size, Gatehouse and bare Koa alternate which goes first.
+  type Kind = 'gatehouse' | 'baseline';
+  const items: [Scenario | null, number, Fixture[]][] = [
+    ...scenarios.map((s) => [s, conns, fixtures] as [Scenario, number, Fixture[]]),
+    ...(withCodeRound ? [[null, CODE_WORKERS, fixtures] as [null, number, Fixture[]]] : []),
+    ...sweepConns.map((c) => [SCENARIOS.find((s) => s.id === 'client_credentials')!, c, [fixtures[0]]] as [Scenario, number, Fixture[]]),
+  ];
   for (let round = 0; round < rounds; round++) {
-    const order: ('gatehouse' | 'baseline')[] = round % 2 === 0 ? ['gatehouse', 'baseline'] : ['baseline', 'gatehouse'];
-    const fxs = round % 2 === 0 ? fixtures : [...fixtures].reverse();
-    const plan: [Scenario | null, number, Fixture][] = [
-      ...scenarios.flatMap((s) => fxs.map((fx) => [s, conns, fx] as [Scenario, number, Fixture])),
-      ...(withCodeRound ? fxs.map((fx) => [null, CODE_WORKERS, fx] as [null, number, Fixture]) : []),
-      ...sweepConns.map((c) => [SCENARIOS.find((s) => s.id === 'client_credentials')!, c, fixtures[0]] as [Scenario, number, Fixture]),
-    ];
-    for (const [scenario, c, fx] of plan) {
-      for (const kind of order) {
+    for (const [scenario, c, fxs] of items) {
+      const [a, b] = round % 2 === 0 ? fxs : [...fxs].reverse();
+      const steps: [Fixture, Kind][] = b
+        ? [[a, 'baseline'], [a, 'gatehouse'], [b, 'gatehouse'], [b, 'baseline']]
+        : (round % 2 === 0 ? ['gatehouse', 'baseline'] as Kind[] : ['baseline', 'gatehouse'] as Kind[]).map((k) => [a, k] as [Fixture, Kind]);
+      for (const [fx, kind] of steps) {
         if (scenario) record(scenario.id, scenario.name, fx.stored, c, kind, await measureScenario(kind, scenario, fx, c));
         else record(CODE_ROUND.id, CODE_ROUND.name, fx.stored, c, kind, await measureCodeRound(kind, fx));
       }
