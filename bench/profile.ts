@@ -6,9 +6,8 @@ import { parseArgs } from 'node:util';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import { benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, start, stop } from './server.ts';
+import { benchEnv, cpuMicros, machineCpuMicros, pinThisProcessToLoadCore, start, stop } from './server.ts';
 import { buildFixture, freshCopy } from './fixture.ts';
 import { SCENARIOS } from './scenarios.ts';
 import { summarise } from './profile-summary.ts';
@@ -17,10 +16,7 @@ const { values: opt } = parseArgs({ options: {
   seconds: { type: 'string', default: '15' }, connections: { type: 'string', default: '50' },
   scenario: { type: 'string', default: 'client_credentials' }, out: { type: 'string' },
 } });
-if (HAS_TASKSET && !process.env.BENCH_PINNED) {
-  const r = spawnSync('taskset', ['-c', LOAD_CORE, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
-  process.exit(r.status ?? 1);
-}
+pinThisProcessToLoadCore();
 
 const scenario = SCENARIOS.find((s) => s.id === opt.scenario);
 if (!scenario) throw new Error(`unknown scenario ${opt.scenario}; one of ${SCENARIOS.map((s) => s.id).join(', ')}`);

@@ -10,7 +10,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import { ADMIN_PASSWORD, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, SERVER_CORE, start, stop, type Running } from './server.ts';
+import { ADMIN_PASSWORD, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, pinThisProcessToLoadCore, SERVER_CORE, start, stop, type Running } from './server.ts';
 import { buildFixture, freshCopy, type Fixture } from './fixture.ts';
 import { CODE_ROUND, SCENARIOS, type Scenario } from './scenarios.ts';
 import { codeRounds } from './code-round.ts';
@@ -29,10 +29,7 @@ const { values: opt } = parseArgs({ options: {
 } });
 
 // The load generator stays off the server's core: re-run this script pinned to the other one.
-if (HAS_TASKSET && !process.env.BENCH_PINNED) {
-  const r = spawnSync('taskset', ['-c', LOAD_CORE, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
-  process.exit(r.status ?? 1);
-}
+pinThisProcessToLoadCore();
 
 const T0 = performance.now();
 const quick = opt.quick;
@@ -59,7 +56,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const runDb = join(dir, 'run.sqlite');
 
 /** autocannon with a hard time limit on top of its own duration. */
-function cannon(o: autocannon.Options, limitSeconds = (o.duration as number) + 20): Promise<autocannon.Result> {
+function cannon(o: autocannon.Options, limitSeconds = ((o.duration as number | undefined) ?? 0) + 20): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const inst = autocannon(o, (err, res) => { clearTimeout(guard); if (err) reject(err); else resolve(res); });
     const guard = setTimeout(() => inst.stop(), limitSeconds * 1000);
@@ -142,10 +139,11 @@ try {
   ];
   for (let round = 0; round < rounds; round++) {
     for (const [scenario, c, fxs] of items) {
-      const [a, b] = round % 2 === 0 ? fxs : [...fxs].reverse();
+      const even = round % 2 === 0;
+      const [a, b] = even ? fxs : [...fxs].reverse();
       const steps: [Fixture, Kind][] = b
         ? [[a, 'baseline'], [a, 'gatehouse'], [b, 'gatehouse'], [b, 'baseline']]
-        : (round % 2 === 0 ? ['gatehouse', 'baseline'] as Kind[] : ['baseline', 'gatehouse'] as Kind[]).map((k) => [a, k] as [Fixture, Kind]);
+        : [[a, even ? 'gatehouse' : 'baseline'], [a, even ? 'baseline' : 'gatehouse']];
       for (const [fx, kind] of steps) {
         if (scenario) record(scenario.id, scenario.name, fx.stored, c, kind, await measureScenario(kind, scenario, fx, c));
         else record(CODE_ROUND.id, CODE_ROUND.name, fx.stored, c, kind, await measureCodeRound(kind, fx));

@@ -15,6 +15,16 @@ export const SERVER_CORE = '1';
 export const LOAD_CORE = '0';
 export const ADMIN_PASSWORD = 'bench-admin-password';
 
+/**
+ * Re-runs the calling script pinned to LOAD_CORE (and exits with its status) unless it already is, so the load
+ * generator stays off the server's core. A no-op where taskset is missing.
+ */
+export function pinThisProcessToLoadCore(): void {
+  if (!HAS_TASKSET || process.env.BENCH_PINNED) return;
+  const r = spawnSync('taskset', ['-c', LOAD_CORE, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
+  process.exit(r.status ?? 1);
+}
+
 export interface Running { kind: 'gatehouse' | 'baseline'; proc: ChildProcess; pid: number; url: string; startedMs: number }
 
 export function benchEnv(dbFile: string): NodeJS.ProcessEnv {
