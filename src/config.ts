@@ -71,6 +71,7 @@ export const defaults: GatehouseConfig = {
     write: 'Change your data',
     introspection: 'Check whether access tokens are valid',
     admin: 'Administer Gatehouse on your behalf',
+    applications: 'Manage the applications you registered',
   },
   defaultScopes: ['read'],
   admin: { username: 'admin', password: undefined },

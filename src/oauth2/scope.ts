@@ -3,6 +3,17 @@ import { InvalidScope } from './errors.ts';
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
+/**
+ * Scopes that reach past the user's own data: only an administrator may allow them on a client, consent is never
+ * skipped for them unless an administrator owns the client, and a token carries `admin` only for an admin user.
+ * The one list of them; docs/security.md has the table.
+ *   admin         the GraphQL admin API with the user's administrator rights
+ *   introspection RFC 7662 introspection of any client's tokens (a resource server)
+ *   applications  managing the user's own registered applications through GraphQL
+ */
+export const PRIVILEGED_SCOPES: ReadonlySet<string> = new Set(['admin', 'introspection', 'applications']);
+export const isPrivilegedScope = (scope: string): boolean => PRIVILEGED_SCOPES.has(scope);
+
 export const isValidScopeToken = (token: string): boolean => SCOPE_TOKEN.test(token);
 
 /** Splits a space-delimited scope string (order kept, duplicates dropped); invalid characters are invalid_scope. */
