@@ -150,7 +150,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
       settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes },
-      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, render, issuer,
+      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, now: Date.now(), audit: audit(ctx) }),
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),

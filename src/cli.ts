@@ -10,6 +10,7 @@ import { createUser } from './accounts/users.ts';
 import { createLogger } from './logger.ts';
 import { registerClient } from './oauth2/clients.ts';
 import { validateClientInput } from './oauth2/client-registration.ts';
+import { OPERATOR } from './oauth2/privileges.ts';
 import { makeMigration } from './storage/make-migration.ts';
 
 const USAGE = `Usage: npm run gatehouse -- <command>
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
           redirectUris: values['redirect-uris']?.split(',').join('\n'), allowedScopes: values.scopes, skipAuthorization: values['skip-authorization'],
           allowedOrigins: values['allowed-origins'], tokenEndpointAuthMethod: values['auth-method'], oauth1Enabled: values.oauth1,
           rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
-        }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) });
+        }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);
         out(`client_id: ${client.clientId}`);

@@ -4,6 +4,7 @@ import type { ClientRecord, GrantType, ClientType } from './oauth2/store.ts';
 import { createUser } from './accounts/users.ts';
 import { registerClient, type ClientDeps } from './oauth2/clients.ts';
 import { validateClientInput } from './oauth2/client-registration.ts';
+import { OPERATOR } from './oauth2/privileges.ts';
 
 export interface Seeder {
   /** A user with a known password (default: 'password-<username>'). */
@@ -22,7 +23,7 @@ export function createSeeder(deps: { config: GatehouseConfig; clientDeps: Client
       return { ...r.user, password };
     }),
     client: (data) => deps.withContext(async () => {
-      const v = validateClientInput({ name: 'Test client', grantTypes: ['authorization_code'], redirectUris: ['http://localhost:3000/callback'], ...data }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) });
+      const v = validateClientInput({ name: 'Test client', grantTypes: ['authorization_code'], redirectUris: ['http://localhost:3000/callback'], ...data }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
       if (!v.ok) throw new Error(`seed.client: ${JSON.stringify(v.errors)}`);
       return registerClient(v.value, data.owner.id, clientDeps);
     }),

@@ -1,6 +1,7 @@
 import { buildRedirect, type AuthorizationRequest } from './authorize.ts';
 import { mintTokens, newFamilyId } from './issue.ts';
 import { formatScope, isSubset, mergeScopes, parseScope } from './scope.ts';
+import { maySkipConsent } from './privileges.ts';
 import type { EventSink, GrantRecord, GrantStore, TokenStore } from './store.ts';
 import { generateOrderedToken, hashToken } from './tokens.ts';
 
@@ -13,10 +14,13 @@ export interface ApproveDeps {
   audit: { ip: string | null; requestId: string | null };
 }
 
-/** Consent can be skipped for trusted clients, or (approval prompt "auto") when the user already granted these scopes. */
-export function canSkipConsent(req: AuthorizationRequest, grant: GrantRecord | null, approvalPrompt: 'auto' | 'force'): boolean {
+/**
+ * Consent can be skipped for trusted clients (never for a privileged scope unless an administrator owns the client,
+ * see privileges.ts), or (approval prompt "auto") when the user already granted these scopes.
+ */
+export async function canSkipConsent(req: AuthorizationRequest, grant: GrantRecord | null, approvalPrompt: 'auto' | 'force', ownerIsAdmin: () => Promise<boolean>): Promise<boolean> {
   if (req.prompt === 'consent') return false;
-  if (req.client.skipAuthorization) return true;
+  if (req.client.skipAuthorization && await maySkipConsent(req.scopes, ownerIsAdmin)) return true;
   return approvalPrompt === 'auto' && grant !== null && grant.revokedAt === null && isSubset(req.scopes, parseScope(grant.scope));
 }
 

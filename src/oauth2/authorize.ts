@@ -4,6 +4,7 @@ import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, Inva
 import { isValidChallenge, parseChallengeMethod, type PkceMethod } from './pkce.ts';
 import { matchRedirectUri } from './redirect-uri.ts';
 import { formatScope, parseScope, resolveScope } from './scope.ts';
+import { scopeUserMayNotHold } from './privileges.ts';
 import type { ClientRecord, ClientStore } from './store.ts';
 
 export interface AuthorizationRequest {
@@ -83,10 +84,11 @@ export async function validateAuthorizationRequest(params: Record<string, string
   return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt };
 }
 
-/** The admin scope acts as an administrator; only administrators can grant it. */
+/** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
 export function checkUserMayGrant(req: AuthorizationRequest, user: { isAdmin: boolean }): void {
-  if (req.scopes.includes('admin') && !user.isAdmin) {
-    throw new RedirectError(new InvalidScope('Only administrators can grant the admin scope.'), req.redirectUri, req.state, req.responseType === 'token');
+  const refused = scopeUserMayNotHold(req.scopes, user);
+  if (refused) {
+    throw new RedirectError(new InvalidScope(`Only administrators can grant the ${refused} scope.`), req.redirectUri, req.state, req.responseType === 'token');
   }
 }
 

@@ -3,8 +3,9 @@
 import { createPublicKey } from 'node:crypto';
 import { normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateRedirectUriForRegistration } from './redirect-uri.ts';
-import { isValidScopeToken } from './scope.ts';
-import type { ClientInput, ClientType, GrantType, TokenEndpointAuthMethod } from './store.ts';
+import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
+import { privilegeErrors, type RegistrationActor } from './privileges.ts';
+import type { ClientInput, ClientRecord, ClientType, GrantType, TokenEndpointAuthMethod } from './store.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -46,7 +47,10 @@ function toBool(value: unknown): boolean | null {
   return null;
 }
 
-export function validateClientInput(raw: RawClientInput, policy: RegistrationPolicy): ValidationResult {
+/** Who asks, and (on update) the client as it is: privileged capabilities are checked against both. */
+export interface RegistrationContext { actor: RegistrationActor; current?: ClientRecord }
+
+export function validateClientInput(raw: RawClientInput, policy: RegistrationPolicy, context: RegistrationContext): ValidationResult {
   const errors: FieldErrors = {};
 
   const name = typeof raw.name === 'string' ? raw.name.trim() : '';
@@ -89,12 +93,13 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
   let allowedScopes: string[] = [];
   if (!scopeList) errors.allowedScopes = 'Scopes must be text.';
   else {
-    allowedScopes = scopeList.length ? [...new Set(scopeList)] : [...policy.knownScopes].filter((s) => s !== 'admin' && s !== 'introspection');
+    allowedScopes = scopeList.length ? [...new Set(scopeList)] : [...policy.knownScopes].filter((s) => !isPrivilegedScope(s));
     const bad = allowedScopes.find((s) => !isValidScopeToken(s) || !policy.knownScopes.includes(s));
     if (bad) errors.allowedScopes = `Unknown scope "${bad}". Known scopes: ${policy.knownScopes.join(', ')}.`;
   }
 
-  const skipAuthorization = toBool(raw.skipAuthorization);
+  // A user's form has no such field: leaving it out keeps what an administrator set.
+  const skipAuthorization = raw.skipAuthorization === undefined && !context.actor.isAdmin ? (context.current?.skipAuthorization ?? false) : toBool(raw.skipAuthorization);
   if (skipAuthorization === null) errors.skipAuthorization = 'Must be true or false.';
 
   const originList = toList(raw.allowedOrigins);
@@ -130,19 +135,18 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
   if (oauth1Enabled && clientType === 'public' && !rsaPublicKey) errors.oauth1Enabled = 'OAuth 1.0a needs a shared secret (confidential client) or an RSA public key.';
 
   if (Object.keys(errors).length) return { ok: false, errors };
-  return {
-    ok: true,
-    value: {
-      name,
-      clientType: clientType as ClientType,
-      grantTypes,
-      redirectUris,
-      allowedScopes,
-      skipAuthorization: skipAuthorization ?? false,
-      allowedOrigins,
-      tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
-      oauth1Enabled: oauth1Enabled ?? false,
-      rsaPublicKey,
-    },
+  const value: ClientInput = {
+    name,
+    clientType: clientType as ClientType,
+    grantTypes,
+    redirectUris,
+    allowedScopes,
+    skipAuthorization: skipAuthorization ?? false,
+    allowedOrigins,
+    tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
+    oauth1Enabled: oauth1Enabled ?? false,
+    rsaPublicKey,
   };
+  const refused = privilegeErrors(value, context.actor, context.current);
+  return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value };
 }

@@ -28,8 +28,9 @@ async function manageable(ctx: GraphQLContext, id: string): Promise<ClientRecord
   return client;
 }
 
-function validated(ctx: GraphQLContext, input: Args) {
-  const result = validateClientInput(input, policy(ctx));
+/** The registration rules, privileges included: the viewer's admin rights decide what they may allow (oauth2/privileges.ts). */
+function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
+  const result = validateClientInput(input, policy(ctx), { actor: { isAdmin: ctx.viewer?.isAdmin === true }, current });
   if (!result.ok) throw badUserInput(result.errors);
   return result.value;
 }
@@ -66,7 +67,7 @@ export const clientResolvers = {
     },
     async updateClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const existing = await manageable(ctx, args.id);
-      const { client, clientSecret } = await updateClient(existing, validated(ctx, args.input), clientDeps(ctx), ctx.audit);
+      const { client, clientSecret } = await updateClient(existing, validated(ctx, args.input, existing), clientDeps(ctx), ctx.audit);
       return { client: node(client), clientSecret };
     },
     async rotateClientSecret(_: unknown, args: Args, ctx: GraphQLContext) {

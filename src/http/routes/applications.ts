@@ -3,7 +3,9 @@ import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
-import type { ClientRecord } from '../../oauth2/store.ts';
+import { PRIVILEGED_GRANT_TYPES } from '../../oauth2/privileges.ts';
+import { isPrivilegedScope } from '../../oauth2/scope.ts';
+import type { ClientRecord, GrantType } from '../../oauth2/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
@@ -43,7 +45,11 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   const router = new Router({ prefix: '/o/applications' });
   router.use(requireLogin(), csrfProtection());
   const actor = (ctx: Context) => ({ userId: currentUser(ctx).id, ip: ctx.ip, requestId: ctx.state.requestId as string });
-  const formLocals = { grantTypeChoices: REGISTRABLE_GRANT_TYPES, scopeChoices: deps.scopes };
+  // A user sees the privileged choices only where an administrator already made them (to keep or drop them).
+  const formLocals = (ctx: Context) => ({
+    grantTypeChoices: REGISTRABLE_GRANT_TYPES, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
+    isPrivilegedScope, isPrivilegedGrantType: (g: GrantType) => PRIVILEGED_GRANT_TYPES.has(g),
+  });
 
   /** Another user's application does not exist as far as this user can tell: 404, not 403. */
   async function load(ctx: Context): Promise<ClientRecord> {
@@ -61,15 +67,15 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   });
 
   router.get(['/register', '/register/'], (ctx) => {
-    deps.render(ctx, 'applications/form', { ...formLocals, mode: 'register', values: { client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read', 'write'] } });
+    deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', values: { client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read', 'write'] } });
   });
 
   router.post(['/register', '/register/'], async (ctx) => {
     const body = ctx.request.body as Record<string, unknown>;
-    const result = validateClientInput(formToInput(body), deps.policy);
+    const result = validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx) });
     if (!result.ok) {
       ctx.status = 400;
-      return deps.render(ctx, 'applications/form', { ...formLocals, mode: 'register', values: body, errors: result.errors });
+      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', values: body, errors: result.errors });
     }
     const { client, clientSecret } = await registerClient(result.value, currentUser(ctx).id, deps, actor(ctx));
     if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };
@@ -89,16 +95,16 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
 
   router.get(['/:id/update', '/:id/update/'], async (ctx) => {
     const client = await load(ctx);
-    deps.render(ctx, 'applications/form', { ...formLocals, mode: 'update', application: client, values: formValues(client) });
+    deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: formValues(client) });
   });
 
   router.post(['/:id/update', '/:id/update/'], async (ctx) => {
     const client = await load(ctx);
     const body = ctx.request.body as Record<string, unknown>;
-    const result = validateClientInput(formToInput(body), deps.policy);
+    const result = validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx), current: client });
     if (!result.ok) {
       ctx.status = 400;
-      return deps.render(ctx, 'applications/form', { ...formLocals, mode: 'update', application: client, values: body, errors: result.errors });
+      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: body, errors: result.errors });
     }
     const { clientSecret } = await updateClient(client, result.value, deps, actor(ctx));
     if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };

@@ -4,6 +4,7 @@ import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.
 import { checkUserMayGrant, denied, errorRedirect, RedirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import type { GrantStore } from '../../oauth2/store.ts';
+import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
 import { plainParams } from '../oauth-endpoint.ts';
@@ -14,6 +15,7 @@ export interface AuthorizeDeps {
   approvalPrompt: 'auto' | 'force';
   scopes: Record<string, string>;
   grants: GrantStore;
+  users: Pick<UserStore, 'findById'>;
   approveDeps: (ctx: Context) => ApproveDeps;
   render: Render;
   issuer: () => string;
@@ -51,7 +53,8 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
   router.get(['/o/authorize', '/o/authorize/'], async (ctx) => {
     await handle(ctx, query(ctx), async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
-      if (canSkipConsent(req, grant, deps.approvalPrompt)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx)));
+      const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx)));
       ctx.set('Cache-Control', 'no-store');
       deps.render(ctx, 'consent', {
         title: `Authorize ${req.client.name}`,

@@ -3,6 +3,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope, TooManyAttempts } from '../
 import { mintTokens } from '../issue.ts';
 import { formatScope, mergeScopes, parseScope, resolveScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
+import { scopeUserMayNotHold } from '../privileges.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 
 export const grantType = 'password';
@@ -21,7 +22,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     throw new InvalidGrant('The resource owner credentials are invalid.');
   }
   await ctx.passwordThrottle.succeeded(params.username);
-  if (scopes.includes('admin') && !user.isAdmin) throw new InvalidScope('Only administrators can be granted the admin scope.');
+  const refused = scopeUserMayNotHold(scopes, user);
+  if (refused) throw new InvalidScope(`Only administrators can be granted the ${refused} scope.`);
   const scope = formatScope(scopes);
   const grant = await ctx.grants.upsert(user.id, client.id, mergeScopes((await ctx.grants.find(user.id, client.id))?.scope, scope), ctx.now);
   const { rows, response } = mintTokens({

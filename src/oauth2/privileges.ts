@@ -1,0 +1,59 @@
+// Who may give a client which capability: the one table every registration path goes through (the pages, GraphQL,
+// the CLI, the seeder and, later, dynamic registration). docs/security.md prints the same table for people.
+import type { FieldErrors } from './client-registration.ts';
+import type { ClientInput, ClientRecord, GrantType } from './store.ts';
+import { isPrivilegedScope } from './scope.ts';
+
+/** Who is registering or changing a client. The CLI and the seeder act as the operator, an administrator. */
+export interface RegistrationActor { isAdmin: boolean }
+
+/** The CLI and the seeder: whoever runs them holds the server's keys, so they act as an administrator. */
+export const OPERATOR: RegistrationActor = { isAdmin: true };
+
+/**
+ * Grant types that hand the client more than the consent page would: `password` lets it collect users' passwords,
+ * `implicit` puts tokens in URLs (RFC 9700 §2.1.2). Only administrators allow them.
+ */
+export const PRIVILEGED_GRANT_TYPES: ReadonlySet<GrantType> = new Set<GrantType>(['password', 'implicit']);
+
+/**
+ * The privileged capabilities of a client. Each is settable only by an administrator; another user can keep or
+ * drop what an administrator gave their client, never add to it.
+ */
+const CAPABILITIES = [
+  { field: 'skipAuthorization', has: (c: Pick<ClientInput, 'skipAuthorization'>) => (c.skipAuthorization ? ['skip consent'] : []) },
+  { field: 'allowedScopes', has: (c: Pick<ClientInput, 'allowedScopes'>) => c.allowedScopes.filter(isPrivilegedScope) },
+  { field: 'grantTypes', has: (c: Pick<ClientInput, 'grantTypes'>) => c.grantTypes.filter((g) => PRIVILEGED_GRANT_TYPES.has(g)) },
+] as const;
+
+/**
+ * Refuses, field by field, any privileged capability a non-administrator would add to a client (`current` is the
+ * client before an update; undefined on registration).
+ */
+export function privilegeErrors(value: ClientInput, actor: RegistrationActor, current?: ClientRecord): FieldErrors {
+  const errors: FieldErrors = {};
+  if (actor.isAdmin) return errors;
+  for (const cap of CAPABILITIES) {
+    const before = current ? cap.has(current) : [];
+    const added = cap.has(value).filter((x) => !before.includes(x));
+    if (added.length) errors[cap.field] = `Only administrators can allow ${added.map((a) => `"${a}"`).join(', ')}.`;
+  }
+  return errors;
+}
+
+/**
+ * Consent may be skipped (a client marked to skip it, RFC 6749 §10.2 leaves that to the server) only when the
+ * request asks for nothing privileged, or an administrator owns the client: an admin following a link must
+ * never hand an ordinary user's client the admin scope without a page that says so.
+ */
+export async function maySkipConsent(scopes: readonly string[], ownerIsAdmin: () => Promise<boolean>): Promise<boolean> {
+  return !scopes.some(isPrivilegedScope) || ownerIsAdmin();
+}
+
+/**
+ * The privileged scopes a user may hold in a token: `admin` only for an administrator (the client was allowed it by
+ * an administrator, see privilegeErrors). Returns the first scope the user may not have, if any.
+ */
+export function scopeUserMayNotHold(scopes: readonly string[], user: { isAdmin: boolean }): string | undefined {
+  return user.isAdmin ? undefined : scopes.find((s) => s === 'admin');
+}

@@ -1,0 +1,118 @@
+// Issue 17 #1: a registered user must not be able to give their own client a privileged capability (skip consent,
+// the admin / introspection / applications scopes, the password and implicit grants), by any path, and an admin
+// following one link must never hand an ordinary user's client the admin scope without a consent page.
+import { expect } from 'chai';
+import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { pkcePair, postForm } from '../oauth-helpers.ts';
+import type { UserRecord } from '../../src/accounts/store.ts';
+
+describe('security: privileged client capabilities are set by administrators only (issue 17 #1)', () => {
+  let srv: TestServer;
+  let root: UserRecord & { password: string };
+  let mallory: UserRecord & { password: string };
+  let admin: Browser;
+  let attacker: Browser;
+
+  beforeEach(async () => {
+    srv = await createTestApp();
+    root = await srv.app.seed.user({ username: 'root', isAdmin: true });
+    mallory = await srv.app.seed.user({ username: 'mallory' });
+    admin = new Browser(srv.url);
+    attacker = new Browser(srv.url);
+    await admin.login('root', root.password);
+    await attacker.login('mallory', mallory.password);
+  });
+  afterEach(() => srv.close());
+
+  const ATTACKER_CB = 'https://attacker.example/cb';
+  const clientsOf = (owner: number) => srv.app.stores.sql.all<Record<string, unknown>>('select client_id, skip_authorization, allowed_scopes, grant_types from applications where owner_id = ?', [owner]);
+
+  async function registerForm(b: Browser, fields: Record<string, string | string[]>) {
+    const token = await b.csrf('/o/applications/register/');
+    return b.post('/o/applications/register/', {
+      csrfmiddlewaretoken: token, name: 'Innocent app', client_type: 'confidential', grant_types: ['authorization_code'],
+      redirect_uris: ATTACKER_CB, allowed_scopes: ['read'], ...fields,
+    });
+  }
+
+  const refusedByForm: [string, Record<string, string | string[]>][] = [
+    ['skip consent', { skip_authorization: 'on' }],
+    ['the admin scope', { allowed_scopes: ['read', 'admin'] }],
+    ['the introspection scope', { allowed_scopes: ['introspection'] }],
+    ['the applications scope', { allowed_scopes: ['applications'] }],
+    ['the password grant', { grant_types: ['password'] }],
+    ['the implicit grant', { grant_types: ['implicit'] }],
+  ];
+  for (const [what, fields] of refusedByForm) {
+    it(`the registration form refuses ${what} from a non-admin, and stores nothing`, async () => {
+      const res = await registerForm(attacker, fields);
+      expect(res.status).to.equal(400);
+      expect(await res.text()).to.include('Only administrators');
+      expect(await clientsOf(mallory.id)).to.have.length(0);
+    });
+  }
+
+  it('GraphQL registerClient refuses skipAuthorization and the admin scope from a non-admin session', async () => {
+    const token = csrfFrom(await (await attacker.get('/o/applications/')).text())!;
+    const res = await attacker.request('/graphql', {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+      body: JSON.stringify({ query: 'mutation($i: ClientInput!) { registerClient(input: $i) { client { id } } }', variables: { i: { name: 'x', grantTypes: ['AUTHORIZATION_CODE'], redirectUris: [ATTACKER_CB], allowedScopes: ['read', 'admin'], skipAuthorization: true } } }),
+    });
+    const body = await res.json();
+    expect(body.errors[0].extensions.code).to.equal('BAD_USER_INPUT');
+    expect(await clientsOf(mallory.id)).to.have.length(0);
+  });
+
+  it('a non-admin cannot add a privileged capability on update, and keeps what an admin gave when editing', async () => {
+    const { client } = await srv.app.seed.client({ owner: mallory, redirectUris: [ATTACKER_CB], allowedScopes: ['read'], skipAuthorization: true });
+    const form = await (await attacker.get(`/o/applications/${client.id}/update/`)).text();
+    expect(form).not.to.include('name="skip_authorization"');
+    expect(form).not.to.include('value="admin"');
+    const post = (extra: Record<string, string | string[]>) => attacker.post(`/o/applications/${client.id}/update/`, {
+      csrfmiddlewaretoken: csrfFrom(form)!, name: 'Renamed', client_type: 'confidential', grant_types: ['authorization_code'], redirect_uris: ATTACKER_CB, allowed_scopes: ['read'], ...extra,
+    });
+    expect((await post({ allowed_scopes: ['read', 'admin'] })).status).to.equal(400);
+    expect((await post({})).status).to.equal(302);
+    const [row] = await clientsOf(mallory.id);
+    expect(Number(row.skip_authorization)).to.equal(1);
+    expect(String(row.allowed_scopes)).not.to.include('admin');
+  });
+
+  it('an administrator can allow privileged capabilities through the same form', async () => {
+    const res = await registerForm(admin, { skip_authorization: 'on', allowed_scopes: ['read', 'admin'], grant_types: ['authorization_code', 'password'] });
+    expect(res.status).to.equal(302);
+    const [row] = await clientsOf(root.id);
+    expect(Number(row.skip_authorization)).to.equal(1);
+    expect(String(row.allowed_scopes)).to.include('admin');
+  });
+
+  describe('the consent page for a client an ordinary user owns (data from before these rules)', () => {
+    const authorize = (clientId: string, scope: string) =>
+      admin.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: ATTACKER_CB, scope, state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
+
+    it('is shown to an admin for the admin scope even though the client skips consent: no code reaches the attacker', async () => {
+      const { client } = await srv.app.seed.client({ owner: mallory, redirectUris: [ATTACKER_CB], allowedScopes: ['read', 'admin'], skipAuthorization: true });
+      const res = await authorize(client.clientId, 'admin');
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('location')).to.equal(null);
+      expect(await srv.app.stores.sql.all('select id from authorization_codes')).to.have.length(0);
+      // Ordinary scopes still skip consent for such a client.
+      const ordinary = await authorize(client.clientId, 'read');
+      expect(ordinary.status).to.equal(302);
+      expect(new URL(ordinary.headers.get('location')!).searchParams.get('code')).to.be.a('string');
+    });
+
+    it('is skipped for the admin scope when an administrator owns the client', async () => {
+      const { client } = await srv.app.seed.client({ owner: root, redirectUris: [ATTACKER_CB], allowedScopes: ['read', 'admin'], skipAuthorization: true });
+      const res = await authorize(client.clientId, 'admin');
+      expect(res.status).to.equal(302);
+    });
+  });
+
+  it('a token carries admin only for an admin user, even through a client allowed the scope', async () => {
+    const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });
+    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'mallory', password: mallory.password, scope: 'admin' }, { id: client.clientId, secret: clientSecret! });
+    expect(res.status).to.equal(400);
+    expect((await res.json()).error).to.equal('invalid_scope');
+  });
+});
