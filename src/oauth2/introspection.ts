@@ -24,6 +24,18 @@ export async function findToken(tokens: TokenStore, token: string, hint: string 
   return (await tokens.findAccessToken(hash)) ?? (await tokens.findRefreshToken(hash));
 }
 
+/** Who asks: a client (its own tokens only, unless an administrator allowed it the introspection scope), or a bearer token with that scope. */
+export type Introspector = { anyToken: true } | { anyToken: false; clientId: string };
+
+export const introspectorFor = (client: { clientId: string; allowedScopes: readonly string[] }): Introspector =>
+  client.allowedScopes.includes('introspection') ? { anyToken: true } : { anyToken: false, clientId: client.clientId };
+
+/**
+ * RFC 7662 §4: the server decides which tokens a caller may learn about; a client that is no resource server sees
+ * only the tokens issued to it, and any other token is simply inactive to it (§2.2), as in django-oauth-toolkit.
+ */
+export const visibleTo = (t: TokenInfo | null, who: Introspector): TokenInfo | null => (t && (who.anyToken || t.clientId === who.clientId) ? t : null);
+
 /** RFC 7662 §2.2: inactive, unknown, expired and revoked tokens all answer just {"active": false}. */
 export function describeToken(t: TokenInfo | null, now: number, issuer: string): IntrospectionResponse {
   if (!t || !isLive(t, now)) return { active: false };

@@ -34,7 +34,18 @@ export function parseRedirectUriList(text: string): string[] {
   return [...new Set(text.split(/\s+/).filter(Boolean))];
 }
 
-/** RFC 9700 §4.1.3: simple string comparison, no normalisation, no prefix or pattern matching. */
+/**
+ * RFC 9700 §4.1.3: simple string comparison, no normalisation, no prefix or pattern matching — with one exception:
+ * RFC 8252 §7.3 says the server MUST allow any port for a loopback IP literal redirect URI (native apps get a port
+ * from the OS at run time), so for `http://127.0.0.1` and `http://[::1]` the port alone may differ.
+ */
 export function matchRedirectUri(requested: string, registered: readonly string[]): boolean {
-  return registered.includes(requested);
+  if (registered.includes(requested)) return true;
+  if (!LOOPBACK_IP_PORT.test(requested)) return false;
+  const bare = withoutLoopbackPort(requested);
+  return registered.some((r) => withoutLoopbackPort(r) === bare);
 }
+
+/** `http://127.0.0.1:PORT` or `http://[::1]:PORT` at the start of a URI (the port may be absent); group 1 is the host part. */
+const LOOPBACK_IP_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::\d{1,5})?(?=[/?]|$)/;
+const withoutLoopbackPort = (uri: string) => uri.replace(LOOPBACK_IP_PORT, '$1');

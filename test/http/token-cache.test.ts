@@ -22,7 +22,7 @@ describe('Access-token lookups (cached on SQLite): every write that ends a token
   beforeEach(async () => {
     srv = await createTestApp();
     a = await actors(srv);
-    const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, name: 'Resource server', grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+    const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, name: 'Resource server', grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read', 'introspection'] });
     rs = { id: client.clientId, secret: clientSecret! };
   });
   afterEach(() => srv.close());

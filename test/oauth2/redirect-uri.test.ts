@@ -77,9 +77,14 @@ describe('RFC 6749 §3.1.2 redirection endpoint', () => {
       for (const uri of ['https://CLIENT.example.com/cb', 'HTTPS://client.example.com/cb', 'https://client.example.com/CB', 'https://client.example.com/cb/',
         'https://client.example.com:443/cb', 'https://client.example.com/%63b', 'https://client.example.com//cb', ' https://client.example.com/cb']) expect(matchRedirectUri(uri, registered), uri).to.equal(false);
     });
-    it('loopback ports are compared literally too', () => {
-      expect(matchRedirectUri('http://127.0.0.1:9090/cb', registered)).to.equal(false);
-      expect(matchRedirectUri('http://localhost:8080/cb', registered)).to.equal(false);
+    it('RFC 8252 §7.3: a loopback IP literal may come on any port; everything else, localhost included, is compared literally', () => {
+      expect(matchRedirectUri('http://127.0.0.1:9090/cb', registered)).to.equal(true);
+      expect(matchRedirectUri('http://127.0.0.1/cb', registered)).to.equal(true);
+      expect(matchRedirectUri('http://[::1]:9090/cb', ['http://[::1]/cb'])).to.equal(true);
+      for (const uri of ['http://127.0.0.1:9090/cb/', 'http://127.0.0.1:9090/CB', 'http://localhost:8080/cb', 'https://127.0.0.1:8080/cb', 'http://127.0.0.1:9090@evil.example/cb', 'http://127.0.0.1:99999999/cb']) {
+        expect(matchRedirectUri(uri, registered), uri).to.equal(false);
+      }
+      expect(matchRedirectUri('http://localhost:9090/cb', ['http://localhost:8080/cb'])).to.equal(false);
     });
     it('nothing matches an empty registration', () => {
       expect(matchRedirectUri('https://client.example.com/cb', [])).to.equal(false);
