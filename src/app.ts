@@ -8,6 +8,7 @@ import { dialectOf, initStorage, type Orm } from './storage/orm.ts';
 import { createStores, type Stores } from './storage/index.ts';
 import { createSql } from './storage/sql.ts';
 import { MemoryRateLimiter, SqlRateLimiter, type RateLimiter } from './storage/rate-limit.ts';
+import { createPasswordThrottle } from './accounts/password-throttle.ts';
 import { createRenderer } from './http/render.ts';
 import { accessLog, requestId, ormContext } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
@@ -129,13 +130,8 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const { tokens: ttl } = config;
   const requireToken = createRequireToken(stores.tokens);
-  // The same per-username counter as the login page (see routes/login.ts).
-  const userKey = (u: string) => `login:user:${u.trim().toLowerCase()}`;
-  const passwordThrottle = {
-    retryAfter: async (u: string) => { const s = await limiter.peek(userKey(u), config.rateLimit.loginPerUsername); return s.allowed ? 0 : s.retryAfter; },
-    failed: async (u: string) => { await limiter.hit(userKey(u), config.rateLimit.loginPerUsername, config.rateLimit.windowSeconds); },
-    succeeded: (u: string) => limiter.reset(userKey(u)),
-  };
+  // One budget of password guesses per username and per source for the login page and the password grant.
+  const passwordThrottle = createPasswordThrottle(limiter, config.rateLimit);
   // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
   const requireOAuth1 = createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext });
@@ -146,7 +142,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   });
   const pageRouters = [
     homeRoutes({ render }),
-    loginRoutes({ users: stores.users, events: stores.events, limiter, render, limits: config.rateLimit }),
+    loginRoutes({ users: stores.users, events: stores.events, passwords: passwordThrottle, render }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
       settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes },

@@ -1,38 +1,105 @@
-/** Counts attempts per key in a fixed window. Used by: login throttling, client-secret brute-force throttling. */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Sql } from './sql.ts';
+
+/**
+ * The one limiter every throttle uses (login, password grant, client secrets): fixed windows per key.
+ *
+ * Consume, then check (issue 17 #4): `consume` counts the attempt atomically in the store BEFORE the password or
+ * secret it guards is checked, so N concurrent guesses cannot all read "under the limit" and all be checked. The
+ * caller gives the attempt back (`refund`, `reset`) only once the check succeeded, so the limit counts failures.
+ * Used by: http/routes/login.ts and the password grant (via accounts/password-throttle.ts), http/routes/token.ts.
+ */
 export interface RateLimiter {
-  /** Records one attempt; `allowed` is false once the key has used its `limit` within the window. */
-  hit(key: string, limit: number, windowSeconds: number): Promise<{ allowed: boolean; retryAfter: number }>;
-  /** Reads without recording. */
-  peek(key: string, limit: number): Promise<{ allowed: boolean; retryAfter: number }>;
+  /** Counts one attempt; `allowed` is false (and nothing more is counted) once the key has used its `limit`. */
+  consume(key: string, limit: number, windowSeconds: number): Promise<Attempt>;
+  /** Gives back one attempt that `consume` allowed (the check it guarded succeeded). */
+  refund(key: string): Promise<void>;
+  /**
+   * Reads without counting. Only for answers that check nothing secret (credentials verified before): never as a
+   * gate in front of a check, which is the race `consume` exists to close.
+   */
+  peek(key: string, limit: number): Promise<Attempt>;
   reset(key: string): Promise<void>;
 }
 
-import type { Sql } from './sql.ts';
+export interface Attempt { allowed: boolean; retryAfter: number }
 
-/** In-process limiter for the single-instance default; Redis replaces it when instances share load. */
-export class MemoryRateLimiter implements RateLimiter {
+/** What a store keeps per bucket: a count and the milliseconds left in its window. */
+interface Count { count: number; msLeft: number }
+
+/** The stores are plain atomic counters; limits, key digests and Retry-After are decided once, in `Limiter`. */
+interface CounterStore {
+  /** Atomically: a new window at 1 if none is running, else +1 while the count is at most `cap`. */
+  increment(bucket: string, cap: number, windowMs: number): Promise<Count>;
+  /** -1, never below 0, window kept. */
+  decrement(bucket: string): Promise<void>;
+  read(bucket: string): Promise<Count | null>;
+  remove(bucket: string): Promise<void>;
+}
+
+/**
+ * Keys carry usernames and client ids of any length (issue 17 #13: a 500-character username overflowed the
+ * 200-character bucket column on PostgreSQL): every store sees a fixed-size digest instead, and no username
+ * sits in the clear in the database or Redis.
+ */
+const bucketOf = (key: string) => createHash('sha256').update(key).digest('base64url');
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+class Limiter implements RateLimiter {
+  readonly #store: CounterStore;
+  constructor(store: CounterStore) { this.#store = store; }
+
+  async consume(key: string, limit: number, windowSeconds: number): Promise<Attempt> {
+    // The count saturates at limit + 1: refused attempts add nothing, so they cannot push the key further out of
+    // reach (a legitimate burst that was refused leaves nothing behind once its successes are refunded).
+    const { count, msLeft } = await this.#store.increment(bucketOf(key), limit, windowSeconds * 1000);
+    return { allowed: count <= limit, retryAfter: seconds(msLeft) };
+  }
+
+  refund(key: string) { return this.#store.decrement(bucketOf(key)); }
+
+  async peek(key: string, limit: number): Promise<Attempt> {
+    const c = await this.#store.read(bucketOf(key));
+    if (!c || c.msLeft <= 0) return { allowed: true, retryAfter: 0 };
+    return { allowed: c.count < limit, retryAfter: seconds(c.msLeft) };
+  }
+
+  reset(key: string) { return this.#store.remove(bucketOf(key)); }
+}
+
+/** In-process counters for the single-instance default (SQLite); Redis or the database replace them when scaled out. */
+export class MemoryRateLimiter extends Limiter {
+  constructor() { super(new MemoryCounters()); }
+}
+
+class MemoryCounters implements CounterStore {
   readonly #buckets = new Map<string, { count: number; resetAt: number }>();
 
-  async hit(key: string, limit: number, windowSeconds: number) {
+  async increment(bucket: string, cap: number, windowMs: number) {
     const now = Date.now();
-    let b = this.#buckets.get(key);
+    let b = this.#buckets.get(bucket);
     if (!b || b.resetAt <= now) {
-      b = { count: 0, resetAt: now + windowSeconds * 1000 };
-      this.#buckets.set(key, b);
+      b = { count: 0, resetAt: now + windowMs };
+      this.#buckets.set(bucket, b);
       if (this.#buckets.size > 100_000) this.#sweep(now);
     }
-    b.count++;
-    return { allowed: b.count <= limit, retryAfter: Math.ceil((b.resetAt - now) / 1000) };
+    if (b.count <= cap) b.count++;
+    return { count: b.count, msLeft: b.resetAt - now };
   }
 
-  async peek(key: string, limit: number) {
-    const now = Date.now();
-    const b = this.#buckets.get(key);
-    if (!b || b.resetAt <= now) return { allowed: true, retryAfter: 0 };
-    return { allowed: b.count < limit, retryAfter: Math.ceil((b.resetAt - now) / 1000) };
+  async decrement(bucket: string) {
+    const b = this.#buckets.get(bucket);
+    if (b && b.count > 0) b.count--;
   }
 
-  async reset(key: string) { this.#buckets.delete(key); }
+  async read(bucket: string) {
+    const b = this.#buckets.get(bucket);
+    return b ? { count: b.count, msLeft: b.resetAt - Date.now() } : null;
+  }
+
+  async remove(bucket: string) { this.#buckets.delete(bucket); }
 
   #sweep(now: number) {
     for (const [k, b] of this.#buckets) if (b.resetAt <= now) this.#buckets.delete(k);
@@ -40,33 +107,79 @@ export class MemoryRateLimiter implements RateLimiter {
 }
 
 /**
- * Limiter in the database, for several instances without Redis: one upsert per hit, atomic in both engines
- * (the row is the counter), so attempts count across instances exactly as they would in one process.
+ * Counters in the database, for several instances without Redis: one upsert per attempt, atomic in both engines
+ * (INSERT … ON CONFLICT DO UPDATE … RETURNING: the row is the counter, the engine serialises the updates).
  */
-export class SqlRateLimiter implements RateLimiter {
+export class SqlRateLimiter extends Limiter {
+  readonly #counters: SqlCounters;
+  constructor(sql: Sql) { const counters = new SqlCounters(sql); super(counters); this.#counters = counters; }
+  /** Used by: cleartokens (expired windows are dead rows). */
+  deleteExpired(now = Date.now()) { return this.#counters.deleteExpired(now); }
+}
+
+class SqlCounters implements CounterStore {
   readonly #sql: Sql;
   constructor(sql: Sql) { this.#sql = sql; }
 
-  async hit(key: string, limit: number, windowSeconds: number) {
+  async increment(bucket: string, cap: number, windowMs: number) {
     const now = Date.now();
     const row = await this.#sql.get<{ hits: number; reset_at: number }>(`insert into rate_limits (bucket, hits, reset_at) values (?, 1, ?)
       on conflict (bucket) do update set
-        hits = case when rate_limits.reset_at <= ? then 1 else rate_limits.hits + 1 end,
+        hits = case when rate_limits.reset_at <= ? then 1 when rate_limits.hits <= ? then rate_limits.hits + 1 else rate_limits.hits end,
         reset_at = case when rate_limits.reset_at <= ? then excluded.reset_at else rate_limits.reset_at end
-      returning hits, reset_at`, [key, now + windowSeconds * 1000, now, now]);
-    const b = row!;
-    return { allowed: b.hits <= limit, retryAfter: Math.max(1, Math.ceil((Number(b.reset_at) - now) / 1000)) };
+      returning hits, reset_at`, [bucket, now + windowMs, now, cap, now]);
+    return { count: Number(row!.hits), msLeft: Number(row!.reset_at) - now };
   }
 
-  async peek(key: string, limit: number) {
-    const now = Date.now();
-    const b = await this.#sql.get<{ hits: number; reset_at: number }>('select hits, reset_at from rate_limits where bucket = ?', [key]);
-    if (!b || Number(b.reset_at) <= now) return { allowed: true, retryAfter: 0 };
-    return { allowed: b.hits < limit, retryAfter: Math.ceil((Number(b.reset_at) - now) / 1000) };
+  async decrement(bucket: string) {
+    await this.#sql.run('update rate_limits set hits = hits - 1 where bucket = ? and hits > 0', [bucket]);
   }
 
-  async reset(key: string) { await this.#sql.run('delete from rate_limits where bucket = ?', [key]); }
+  async read(bucket: string) {
+    const b = await this.#sql.get<{ hits: number; reset_at: number }>('select hits, reset_at from rate_limits where bucket = ?', [bucket]);
+    return b ? { count: Number(b.hits), msLeft: Number(b.reset_at) - Date.now() } : null;
+  }
 
-  /** Used by: cleartokens (expired windows are dead rows). */
-  deleteExpired(now = Date.now()) { return this.#sql.run('delete from rate_limits where reset_at <= ?', [now]); }
+  async remove(bucket: string) { await this.#sql.run('delete from rate_limits where bucket = ?', [bucket]); }
+
+  deleteExpired(now: number) { return this.#sql.run('delete from rate_limits where reset_at <= ?', [now]); }
+}
+
+// One fixed window per key, atomic on the Redis server so attempts from any number of instances count exactly:
+// the window starts (PEXPIRE) with the first attempt; the count saturates at cap + 1. Returns [count, ms left].
+const INCREMENT = `local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n <= tonumber(ARGV[2]) then n = redis.call('INCR', KEYS[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
+// DECR keeps the key's TTL; a key gone (window over) or at 0 is left alone.
+const DECREMENT = `local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return 0`;
+
+/** Counters in Redis (REDIS_URL), under `prefix`, on the client that src/storage/redis.ts opened. */
+export class RedisRateLimiter extends Limiter {
+  constructor(client: Redis, prefix: string) { super(new RedisCounters(client, prefix)); }
+}
+
+class RedisCounters implements CounterStore {
+  readonly #client: Redis;
+  readonly #prefix: string;
+  constructor(client: Redis, prefix: string) { this.#client = client; this.#prefix = prefix; }
+
+  async increment(bucket: string, cap: number, windowMs: number) {
+    const [count, msLeft] = (await this.#client.eval(INCREMENT, 1, this.#prefix + bucket, String(windowMs), String(cap))) as [number, number];
+    return { count, msLeft };
+  }
+
+  async decrement(bucket: string) { await this.#client.eval(DECREMENT, 1, this.#prefix + bucket); }
+
+  async read(bucket: string) {
+    const key = this.#prefix + bucket;
+    const r = await this.#client.multi().get(key).pttl(key).exec();
+    const [count, ttl] = (r ?? []).map(([, v]) => v) as [string | null | undefined, number | undefined];
+    return count == null || !ttl || ttl <= 0 ? null : { count: Number(count), msLeft: ttl };
+  }
+
+  async remove(bucket: string) { await this.#client.del(this.#prefix + bucket); }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RateLimiter } from './rate-limit.ts';
+import { RedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import type { NonceStore } from './oauth1.repository.ts';
 
 /** What several instances share through Redis (REDIS_URL): one client for commands, one for pub/sub. */
@@ -23,14 +23,6 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The URL without its password, for messages. */
 const redact = (url: string) => { try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return 'REDIS_URL'; } };
-
-// One fixed window per key: INCR, and the window starts (PEXPIRE) with the first hit. Atomic on the server, so
-// hits from any number of instances count exactly. Returns [count, milliseconds left in the window].
-const HIT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}`;
 
 const START_TIMEOUT_MS = 5000;
 
@@ -73,7 +65,6 @@ export async function createRedisState(url: string, opts: { prefix?: string } = 
   sub.on('ready', () => { for (const list of handlers.values()) for (const h of list) h(); });
 
   const sessionKey = (key: string) => `${prefix}session:${sha256(key)}`;
-  const limitKey = (key: string) => `${prefix}limit:${key}`;
 
   return {
     sessions: {
@@ -88,18 +79,8 @@ export async function createRedisState(url: string, opts: { prefix?: string } = 
       },
       async destroy(key) { await client.del(sessionKey(key)); },
     },
-    limiter: {
-      async hit(key, limit, windowSeconds) {
-        const [count, ttl] = (await client.eval(HIT, 1, limitKey(key), String(windowSeconds * 1000))) as [number, number];
-        return { allowed: count <= limit, retryAfter: Math.max(1, Math.ceil(ttl / 1000)) };
-      },
-      async peek(key, limit) {
-        const [count, ttl] = await client.multi().get(limitKey(key)).pttl(limitKey(key)).exec().then((r) => (r ?? []).map(([, v]) => v)) as [string | null, number];
-        if (count === null || ttl <= 0) return { allowed: true, retryAfter: 0 };
-        return { allowed: Number(count) < limit, retryAfter: Math.ceil(ttl / 1000) };
-      },
-      async reset(key) { await client.del(limitKey(key)); },
-    },
+    // Consume-then-check counters, shared with the other stores (see rate-limit.ts).
+    limiter: new RedisRateLimiter(client, `${prefix}limit:`),
     nonces: {
       async remember(key, ttlMs) {
         return (await client.set(`${prefix}${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';

@@ -7,6 +7,8 @@ import { createRedisState, type RedisState } from '../../src/storage/redis.ts';
 // Against a real Redis: REDIS_URL, or the local default. Every key this file writes starts with its own prefix.
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** Limiter keys are stored as their SHA-256 (base64url): usernames never sit in Redis in the clear. */
+const bucket = (key: string) => createHash('sha256').update(key).digest('base64url');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = () => randomBytes(4).toString('hex');
 
@@ -132,52 +134,57 @@ describe('storage: Redis shared state (createRedisState)', function () {
   });
 
   describe('limiter (RateLimiter, fixed window)', () => {
-    it('allows `limit` hits, then blocks with Retry-After until the window ends; peek does not count', async () => {
+    it('allows `limit` attempts, then refuses with Retry-After until the window ends; peek does not count', async () => {
       const key = `login:${id()}`;
       expect(await a.limiter.peek(key, 3)).to.deep.equal({ allowed: true, retryAfter: 0 });
-      const first = await a.limiter.hit(key, 3, 60);
+      const first = await a.limiter.consume(key, 3, 60);
       expect(first.allowed).to.equal(true);
       expect(first.retryAfter).to.be.within(59, 60);
       for (let i = 0; i < 5; i++) expect((await b.limiter.peek(key, 3)).allowed, 'peek after 1 of 3').to.equal(true);
-      expect((await b.limiter.hit(key, 3, 60)).allowed).to.equal(true);
-      expect((await a.limiter.hit(key, 3, 60)).allowed).to.equal(true);
+      expect((await b.limiter.consume(key, 3, 60)).allowed).to.equal(true);
+      expect((await a.limiter.consume(key, 3, 60)).allowed).to.equal(true);
       const peeked = await b.limiter.peek(key, 3);
       expect(peeked.allowed, 'peek after 3 of 3').to.equal(false);
       expect(peeked.retryAfter).to.be.within(1, 60);
-      const blocked = await b.limiter.hit(key, 3, 60);
-      expect(blocked.allowed).to.equal(false);
-      expect(blocked.retryAfter).to.be.within(1, 60);
-      expect(await raw.get(`${prefix}limit:${key}`)).to.equal('4');
-      expect(await raw.pttl(`${prefix}limit:${key}`)).to.be.within(55_000, 60_000);
+      for (let i = 0; i < 3; i++) {
+        const blocked = await b.limiter.consume(key, 3, 60);
+        expect(blocked.allowed).to.equal(false);
+        expect(blocked.retryAfter).to.be.within(1, 60);
+      }
+      expect(await raw.get(`${prefix}limit:${bucket(key)}`), 'saturated at limit + 1').to.equal('4');
+      expect(await raw.pttl(`${prefix}limit:${bucket(key)}`)).to.be.within(55_000, 60_000);
+      expect((await raw.keys(`${prefix}limit:*`)).join(' ')).not.to.include(key);
+      await a.limiter.refund(key);
+      await a.limiter.refund(key);
+      expect(await raw.get(`${prefix}limit:${bucket(key)}`)).to.equal('2');
+      expect(await raw.pttl(`${prefix}limit:${bucket(key)}`), 'a refund keeps the window').to.be.within(55_000, 60_000);
     });
 
     it('reset on one instance clears the count for all', async () => {
       const key = `login:${id()}`;
-      for (let i = 0; i < 3; i++) await a.limiter.hit(key, 2, 60);
+      for (let i = 0; i < 3; i++) await a.limiter.consume(key, 2, 60);
       expect((await b.limiter.peek(key, 2)).allowed).to.equal(false);
       await b.limiter.reset(key);
       expect(await a.limiter.peek(key, 2)).to.deep.equal({ allowed: true, retryAfter: 0 });
-      expect(await raw.exists(`${prefix}limit:${key}`)).to.equal(0);
-      expect((await a.limiter.hit(key, 1, 60)).allowed, 'the count starts again at 1').to.equal(true);
+      expect(await raw.exists(`${prefix}limit:${bucket(key)}`)).to.equal(0);
+      expect((await a.limiter.consume(key, 1, 60)).allowed, 'the count starts again at 1').to.equal(true);
     });
 
     it('starts a new window once the old one has ended, and a blocked hit waits at least 1 s', async () => {
       const key = `login:${id()}`;
-      expect((await a.limiter.hit(key, 1, 1)).allowed).to.equal(true);
-      expect(await a.limiter.hit(key, 1, 1)).to.deep.equal({ allowed: false, retryAfter: 1 });
+      expect((await a.limiter.consume(key, 1, 1)).allowed).to.equal(true);
+      expect(await a.limiter.consume(key, 1, 1)).to.deep.equal({ allowed: false, retryAfter: 1 });
       await sleep(1100);
       expect(await b.limiter.peek(key, 1)).to.deep.equal({ allowed: true, retryAfter: 0 });
-      expect((await b.limiter.hit(key, 1, 1)).allowed).to.equal(true);
+      expect((await b.limiter.consume(key, 1, 1)).allowed).to.equal(true);
     });
 
-    it('counts 50 concurrent hits from two instances exactly', async () => {
+    it('allows exactly `limit` of 50 concurrent attempts from two instances', async () => {
       const key = `client-auth:${id()}`;
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).limiter.hit(key, 10, 60)));
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).limiter.consume(key, 10, 60)));
       expect(results.filter((r) => r.allowed)).to.have.length(10);
       expect(results.filter((r) => !r.allowed).every((r) => r.retryAfter >= 1)).to.equal(true);
-      expect(await raw.get(`${prefix}limit:${key}`)).to.equal('50');
-      expect((await a.limiter.peek(key, 51)).allowed).to.equal(true);
-      expect((await a.limiter.peek(key, 50)).allowed).to.equal(false);
+      expect(await raw.get(`${prefix}limit:${bucket(key)}`)).to.equal('11');
     });
   });
 
@@ -241,7 +248,7 @@ describe('storage: Redis shared state (createRedisState)', function () {
       await throughProxy(async (proxy, c) => {
         await c.nonces.remember(`n:${id()}`, 60_000);
         await proxy.cut();
-        for (const call of [() => c.ping(), () => c.sessions.get('x'), () => c.limiter.hit(`k:${id()}`, 5, 60), () => c.nonces.remember(`n:${id()}`, 1000)]) {
+        for (const call of [() => c.ping(), () => c.sessions.get('x'), () => c.limiter.consume(`k:${id()}`, 5, 60), () => c.nonces.remember(`n:${id()}`, 1000)]) {
           const { ms } = await rejection(call());
           expect(ms).to.be.below(2000);
         }

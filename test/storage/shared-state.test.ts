@@ -1,34 +1,57 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisState, type RedisState } from '../../src/storage/redis.ts';
-import { SqlRateLimiter, type RateLimiter } from '../../src/storage/rate-limit.ts';
+import { MemoryRateLimiter, SqlRateLimiter, type RateLimiter } from '../../src/storage/rate-limit.ts';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { REDIS_URL } from '../database.ts';
 
 /** The contract every limiter keeps, whichever store holds the counts. */
 function limiterContract(name: string, make: () => Promise<[RateLimiter, RateLimiter]>) {
-  it(`${name}: blocks after the limit with Retry-After, resets, and counts concurrent hits from two instances exactly`, async () => {
+  it(`${name}: consumes up to the limit, then refuses with Retry-After; refund and reset give attempts back`, async () => {
     const [one, two] = await make();
     const key = `k:${randomBytes(4).toString('hex')}`;
     expect(await one.peek(key, 3)).to.deep.equal({ allowed: true, retryAfter: 0 });
-    for (let i = 0; i < 3; i++) expect((await one.hit(key, 3, 60)).allowed).to.equal(true);
-    const blocked = await two.hit(key, 3, 60);
+    for (let i = 0; i < 3; i++) expect((await one.consume(key, 3, 60)).allowed).to.equal(true);
+    const blocked = await two.consume(key, 3, 60);
     expect(blocked.allowed).to.equal(false);
     expect(blocked.retryAfter).to.be.within(1, 60);
     expect((await one.peek(key, 3)).allowed).to.equal(false);
+    // Refused attempts add nothing (the count stops at limit + 1): refunding one success frees one attempt.
+    for (let i = 0; i < 5; i++) expect((await two.consume(key, 3, 60)).allowed).to.equal(false);
+    await one.refund(key);
+    await one.refund(key);
+    expect((await two.consume(key, 3, 60)).allowed).to.equal(true);
+    expect((await one.consume(key, 3, 60)).allowed).to.equal(false);
     await two.reset(key);
     expect((await one.peek(key, 3)).allowed).to.equal(true);
+    await one.refund(key); // nothing to give back: never below zero
+    for (let i = 0; i < 3; i++) expect((await one.consume(key, 3, 60)).allowed).to.equal(true);
+    expect((await one.consume(key, 3, 60)).allowed).to.equal(false);
+  });
 
+  it(`${name}: of 50 concurrent attempts from two instances exactly the limit are allowed`, async () => {
+    const [one, two] = await make();
     const race = `r:${randomBytes(4).toString('hex')}`;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).hit(race, 10, 60)));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).consume(race, 10, 60)));
     expect(results.filter((r) => r.allowed)).to.have.length(10);
-    const after = await one.hit(race, 100, 60);
-    expect(after.allowed, 'the 51st hit sees all 50 before it').to.equal(true);
-    expect((await one.peek(race, 52)).allowed).to.equal(true);
-    expect((await one.peek(race, 51)).allowed).to.equal(false);
+    expect(results.filter((r) => !r.allowed).every((r) => r.retryAfter >= 1)).to.equal(true);
+    expect((await one.peek(race, 12)).allowed, 'saturated at limit + 1').to.equal(true);
+    expect((await one.peek(race, 11)).allowed).to.equal(false);
+  });
+
+  it(`${name}: keys of any length (a 500-character username) fit the store`, async () => {
+    const [one, two] = await make();
+    const long = `login:user:${'a'.repeat(500)}${randomBytes(4).toString('hex')}`;
+    expect((await one.consume(long, 1, 60)).allowed).to.equal(true);
+    expect((await two.consume(long, 1, 60)).allowed).to.equal(false);
+    expect((await one.consume(long.slice(0, -1), 1, 60)).allowed, 'a different key').to.equal(true);
   });
 }
+
+describe('rate limits in memory (one instance)', () => {
+  limiterContract('MemoryRateLimiter', async () => { const m = new MemoryRateLimiter(); return [m, m]; });
+});
 
 describe('shared state: rate limits in the database (instances without Redis)', () => {
   let srv: TestServer;
@@ -39,10 +62,12 @@ describe('shared state: rate limits in the database (instances without Redis)', 
   it('starts a new window once the old one has passed', async () => {
     const limiter = new SqlRateLimiter(srv.app.stores.sql);
     const key = `w:${randomBytes(4).toString('hex')}`;
-    await srv.app.stores.sql.run('insert into rate_limits (bucket, hits, reset_at) values (?, ?, ?)', [key, 99, Date.now() - 1]);
+    // Buckets are the SHA-256 of the key (base64url), never the key itself.
+    const bucket = createHash('sha256').update(key).digest('base64url');
+    await srv.app.stores.sql.run('insert into rate_limits (bucket, hits, reset_at) values (?, ?, ?)', [bucket, 99, Date.now() - 1]);
     expect((await limiter.peek(key, 5)).allowed).to.equal(true);
-    expect((await limiter.hit(key, 5, 60)).allowed).to.equal(true);
-    const [row] = await srv.app.stores.sql.all<{ hits: number }>('select hits from rate_limits where bucket = ?', [key]);
+    expect((await limiter.consume(key, 5, 60)).allowed).to.equal(true);
+    const [row] = await srv.app.stores.sql.all<{ hits: number }>('select hits from rate_limits where bucket = ?', [bucket]);
     expect(row.hits).to.equal(1);
   });
 });

@@ -17,7 +17,7 @@ export interface ClientAuthDeps {
   events: EventSink;
   pepper: string;
   limiter: RateLimiter;
-  /** Failed authentications per client_id within the window before the client is refused outright. */
+  /** Failed authentications per (client_id, source) within the window before that source is refused outright. */
   failureLimit: number;
   windowSeconds: number;
   /** Basic credentials already verified (see oauth2/credential-memo.ts); absent, every call is checked in full. */
@@ -29,8 +29,9 @@ export interface TokenRouteDeps extends ClientAuthDeps {
 }
 
 /**
- * Authenticates the client from the header or body, recording failures as audit events. After too many
- * failures for one client_id the secret is not even checked (429), so guessing it online is pointless.
+ * Authenticates the client from the header or body, recording failures as audit events. Each secret check is
+ * counted before it runs, per (client_id, source): past the limit that source gets 429 without a check, even for
+ * the right secret, while the same client calling from elsewhere is untouched (issue 17 #4, #7).
  */
 export async function clientFrom(ctx: Context, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
   const auth = ctx.get('authorization');
@@ -38,36 +39,69 @@ export async function clientFrom(ctx: Context, params: Record<string, string>, d
   const memoKey = deps.verified && auth.startsWith('Basic ') && params.client_id === undefined && params.client_secret === undefined ? CredentialMemo.key(auth) : null;
   const hit = memoKey ? deps.verified!.get(memoKey) : undefined;
   if (hit) {
-    await refuseIfThrottled(throttleKey(hit.clientId), deps);
+    // Nothing is checked on a hit, but a source past its limit must not learn that these credentials are right.
+    await refuseIfThrottled(throttleKey(hit.clientId, ctx.ip), deps);
     const client = await deps.clients.findByClientId(hit.clientId);
     if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash) return client;
   }
-  const client = await checkClient(ctx, auth, params, deps);
+  const client = await checkOnce(ctx, auth, params, deps);
   if (memoKey && client.clientType === 'confidential' && client.secretHash) deps.verified!.set(memoKey, { clientId: client.clientId, secretHash: client.secretHash });
   return client;
 }
 
-const throttleKey = (clientId: string) => `client-auth:${clientId.slice(0, 100)}`;
+// Per (client_id, source): guesses from one address cannot lock the client out everywhere. The limiter digests keys.
+const throttleKey = (clientId: string, source: string) => `client-auth:${source} ${clientId}`;
 
-/** After too many failures for one client_id the secret is not even checked (429), remembered or not. */
+const tooMany = (retryAfter: number) => new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(retryAfter) });
+
 async function refuseIfThrottled(key: string, deps: ClientAuthDeps): Promise<void> {
   const state = await deps.limiter.peek(key, deps.failureLimit);
-  if (!state.allowed) throw new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(state.retryAfter) });
+  if (!state.allowed) throw tooMany(state.retryAfter);
+}
+
+/** Checks in progress per app (keyed by its memo), so identical concurrent requests share one (see checkOnce). */
+const inFlight = new WeakMap<object, Map<string, Promise<ClientRecord>>>();
+
+/**
+ * Identical credentials from one source that arrive together (a client's first burst, before the memo knows
+ * them) share one check and so consume one attempt: consume-first would otherwise refuse a legitimate burst
+ * larger than the limit. Distinct guesses are distinct keys and each consumes its own attempt.
+ */
+function checkOnce(ctx: Context, auth: string, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
+  if (!deps.verified || (params.client_secret === undefined && !auth.startsWith('Basic '))) return checkClient(ctx, auth, params, deps);
+  let flights = inFlight.get(deps.verified);
+  if (!flights) inFlight.set(deps.verified, flights = new Map());
+  const key = CredentialMemo.key(JSON.stringify([auth, params.client_id, params.client_secret, ctx.ip]));
+  let flight = flights.get(key);
+  if (!flight) {
+    flight = checkClient(ctx, auth, params, deps).finally(() => flights.delete(key));
+    flights.set(key, flight);
+  }
+  return flight;
 }
 
 async function checkClient(ctx: Context, auth: string, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
   const presented = extractClientCredentials({ authorization: auth || undefined, body: params });
-  const key = presented ? throttleKey(presented.clientId) : '';
-  if (presented) await refuseIfThrottled(key, deps);
+  // Only a presented secret is something to guess; counted before it is checked (consume, then check).
+  const key = presented?.clientSecret !== undefined ? throttleKey(presented.clientId, ctx.ip) : null;
+  if (key) {
+    const attempt = await deps.limiter.consume(key, deps.failureLimit, deps.windowSeconds);
+    if (!attempt.allowed) throw tooMany(attempt.retryAfter);
+  }
+  let client: ClientRecord;
   try {
-    return await authenticateClient(presented, deps.clients, deps.pepper);
+    client = await authenticateClient(presented, deps.clients, deps.pepper);
   } catch (e) {
     if (isOAuthError(e) && e.error === 'invalid_client') {
-      if (presented) await deps.limiter.hit(key, deps.failureLimit, deps.windowSeconds);
       await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path } });
+    } else if (key) {
+      await deps.limiter.refund(key).catch(() => {}); // not a verdict on the secret (the store failed)
     }
     throw e;
   }
+  // Only failures count: the right secret gives its attempt back.
+  if (key) await deps.limiter.refund(key);
+  return client;
 }
 
 /** RFC 6749 §3.2: the token endpoint. Every grant is a module in src/oauth2/grants. */

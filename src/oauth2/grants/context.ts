@@ -1,4 +1,5 @@
 import type { UserStore } from '../../accounts/store.ts';
+import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import type { ClientRecord, EventSink, GrantStore, TokenStore } from '../store.ts';
 import type { TokenResponse } from '../issue.ts';
 
@@ -16,13 +17,8 @@ export interface GrantContext {
   };
   now: number;
   audit: { ip: string | null; requestId: string | null };
-  /** Failed-password counting shared with the login page, so the password grant is no way around it. */
-  passwordThrottle: {
-    /** Seconds to wait before trying again, or 0 when allowed. */
-    retryAfter(username: string): Promise<number>;
-    failed(username: string): Promise<void>;
-    succeeded(username: string): Promise<void>;
-  };
+  /** Password guesses counted with the login page (per username and per source), so the grant is no way around it. */
+  passwordThrottle: PasswordThrottle;
 }
 
 export type GrantParams = Record<string, string>;

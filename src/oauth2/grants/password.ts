@@ -13,15 +13,14 @@ export const parameters: ReadonlySet<string> = new Set(['username', 'password', 
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   if (!params.username || !params.password) throw new InvalidRequest('username and password are required.');
   const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes);
-  const wait = await ctx.passwordThrottle.retryAfter(params.username);
-  if (wait > 0) throw new TooManyAttempts('Too many failed attempts for this user. Try again later.', { headers: { 'Retry-After': String(wait) } });
-  const user = await authenticate(ctx.users, params.username, params.password);
+  // Counted before the password is checked, per username and per source (issue 17 #4, #6).
+  const guarded = await ctx.passwordThrottle.guard(params.username, ctx.audit.ip, () => authenticate(ctx.users, params.username, params.password));
+  if ('retryAfter' in guarded) throw new TooManyAttempts('Too many failed attempts. Try again later.', { headers: { 'Retry-After': String(guarded.retryAfter) } });
+  const user = guarded.result;
   if (!user) {
-    await ctx.passwordThrottle.failed(params.username);
     await ctx.events.record({ type: 'login.failed', clientId: client.clientId, ...ctx.audit, detail: { via: 'password_grant' } });
     throw new InvalidGrant('The resource owner credentials are invalid.');
   }
-  await ctx.passwordThrottle.succeeded(params.username);
   const refused = scopeUserMayNotHold(scopes, user);
   if (refused) throw new InvalidScope(`Only administrators can be granted the ${refused} scope.`);
   const scope = formatScope(scopes);

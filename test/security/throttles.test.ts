@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+import { postForm } from '../oauth-helpers.ts';
+
+/** Counts the statuses of a burst of responses. */
+const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((t, s) => ({ ...t, [s]: (t[s] ?? 0) + 1 }), {});
+const from = (ip: string) => ({ 'x-forwarded-for': ip });
+
+/**
+ * Issue 17 #4, #6, #7, #13: every throttle consumes an attempt before the secret or password is checked, so
+ * concurrent guesses cannot all slip in under the limit; failures count per (subject, source) so an attacker
+ * cannot lock out the legitimate caller; and keys of any length fit the store.
+ */
+describe('security: throttles consume before they check', () => {
+  let srv: TestServer;
+  // Sources are told apart by X-Forwarded-For, as behind a trusted proxy.
+  beforeEach(async () => { srv = await createTestApp({ trustProxy: true }); });
+  afterEach(() => srv.close());
+
+  it('login: of 60 concurrent attempts for one username, at most 5 have their password checked; the right one is refused past the limit', async () => {
+    const user = await srv.app.seed.user({ username: 'victim' });
+    const browser = new Browser(srv.url);
+    const csrf = await browser.csrf('/accounts/login/');
+    const passwords = [...Array.from({ length: 59 }, (_, i) => `wrong-${i}`), user.password];
+    const res = await Promise.all(passwords.map((password) => browser.post('/accounts/login/', { csrfmiddlewaretoken: csrf, username: 'victim', password })));
+    const t = tally(res.map((r) => r.status));
+    // 400: a wrong password was checked; 302/303: the right one was checked; 429: refused before any check.
+    const checked = (t[400] ?? 0) + (t[302] ?? 0) + (t[303] ?? 0);
+    expect(checked, JSON.stringify(t)).to.be.at.most(5);
+    expect(t[429], JSON.stringify(t)).to.equal(60 - checked);
+    // Past the limit the right password is refused too: no session, a 429 with Retry-After.
+    const late = await new Browser(srv.url).login('victim', user.password);
+    expect(late.status).to.equal(429);
+    expect(Number(late.headers.get('retry-after'))).to.be.greaterThan(0);
+    expect(late.headers.get('location')).to.equal(null);
+  });
+
+  it('password grant: of 40 concurrent attempts for one username, at most 5 are checked; the right one is refused past the limit', async () => {
+    const owner = await srv.app.seed.user({ username: 'victim' });
+    const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['password'], redirectUris: [] });
+    const token = `${srv.url}/o/token/`;
+    const passwords = [...Array.from({ length: 39 }, (_, i) => `wrong-${i}`), owner.password];
+    const res = await Promise.all(passwords.map((password) => postForm(token, { grant_type: 'password', client_id: client.clientId, username: 'victim', password })));
+    const t = tally(res.map((r) => r.status));
+    const checked = (t[400] ?? 0) + (t[200] ?? 0);
+    expect(checked, JSON.stringify(t)).to.be.at.most(5);
+    expect(t[429], JSON.stringify(t)).to.equal(40 - checked);
+    const late = await postForm(token, { grant_type: 'password', client_id: client.clientId, username: 'victim', password: owner.password });
+    expect(late.status).to.equal(429);
+    expect(Number(late.headers.get('retry-after'))).to.be.greaterThan(0);
+    expect((await late.json()).access_token).to.equal(undefined);
+  });
+
+  it('client secrets: of 100 concurrent guesses from one source, at most 20 are checked; the right secret is refused there past the limit', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [] });
+    const token = `${srv.url}/o/token/`;
+    const attacker = from('203.0.113.7');
+    // Basic and client_secret_post alike; the right secret last.
+    const guess = (secret: string, i: number) => (i % 2
+      ? postForm(token, { grant_type: 'client_credentials' }, { id: client.clientId, secret }, attacker)
+      : postForm(token, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: secret }, undefined, attacker));
+    const secrets = [...Array.from({ length: 99 }, (_, i) => `guess-${i}`), clientSecret!];
+    const res = await Promise.all(secrets.map(guess));
+    const t = tally(res.map((r) => r.status));
+    const checked = (t[401] ?? 0) + (t[200] ?? 0);
+    expect(checked, JSON.stringify(t)).to.be.at.most(20);
+    expect(t[429], JSON.stringify(t)).to.equal(100 - checked);
+    for (const [i, style] of [[0, 'post'], [1, 'basic']] as const) {
+      const late = await guess(clientSecret!, i);
+      expect(late.status, style).to.equal(429);
+      expect(Number(late.headers.get('retry-after')), style).to.be.greaterThan(0);
+      expect((await late.json()).error, style).to.equal('invalid_client');
+    }
+  });
+
+  it('client secrets: wrong guesses from one source do not lock the client out from another (per client and source)', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [] });
+    const token = `${srv.url}/o/token/`;
+    for (let i = 0; i < 25; i++) await postForm(token, { grant_type: 'client_credentials' }, { id: client.clientId, secret: `guess-${i}` }, from('203.0.113.7'));
+    expect((await postForm(token, { grant_type: 'client_credentials' }, { id: client.clientId, secret: clientSecret! }, from('203.0.113.7'))).status).to.equal(429);
+    const real = from('198.51.100.20');
+    for (let i = 0; i < 25; i++) {
+      const ok = await postForm(token, { grant_type: 'client_credentials' }, { id: client.clientId, secret: clientSecret! }, real);
+      expect(ok.status, `request ${i}`).to.equal(200);
+      // Body authentication skips the memo of verified Basic credentials: checked in full every time.
+      const post = await postForm(token, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: clientSecret! }, undefined, real);
+      expect(post.status, `request ${i} (post)`).to.equal(200);
+    }
+    expect((await postForm(`${srv.url}/o/introspect/`, { token: 'x' }, { id: client.clientId, secret: clientSecret! }, real)).status).to.equal(200);
+  });
+
+  it('client secrets: a legitimate burst larger than the limit (cold server, no memo yet) is all answered', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [] });
+    const token = `${srv.url}/o/token/`;
+    const basic = await Promise.all(Array.from({ length: 60 }, () => postForm(token, { grant_type: 'client_credentials' }, { id: client.clientId, secret: clientSecret! })));
+    expect(tally(basic.map((r) => r.status))).to.deep.equal({ 200: 60 });
+    const post = await Promise.all(Array.from({ length: 60 }, () => postForm(token, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: clientSecret! })));
+    expect(tally(post.map((r) => r.status))).to.deep.equal({ 200: 60 });
+  });
+
+  it('password grant: 60 usernames sprayed from one source through a public client meet 429 (per-source limit)', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['password'], redirectUris: [] });
+    const sprayer = from('203.0.113.9');
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', client_id: client.clientId, username: `user${i}`, password: 'Winter2024!' }, undefined, sprayer);
+      statuses.push(r.status);
+      if (r.status === 429) {
+        expect(Number(r.headers.get('retry-after'))).to.be.greaterThan(0);
+        expect((await r.json()).error).to.equal('invalid_grant');
+      }
+    }
+    const t = tally(statuses);
+    expect(t[400], JSON.stringify(t)).to.equal(20);
+    expect(t[429], JSON.stringify(t)).to.equal(40);
+    // One budget of password guesses per source, whichever door they come through.
+    const b = new Browser(srv.url, sprayer);
+    expect((await b.login('owner', owner.password)).status).to.equal(429);
+    // Another source is untouched.
+    expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'password', client_id: client.clientId, username: 'owner', password: owner.password }, undefined, from('198.51.100.20'))).status).to.equal(200);
+  });
+
+  it('a 500-character username or client_id is an ordinary failure, not a 500 (keys of any length fit the limiter)', async () => {
+    const long = 'a'.repeat(500);
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['password'], redirectUris: [] });
+    const login = await new Browser(srv.url).login(long, 'whatever-password');
+    expect(login.status).to.equal(400);
+    const grant = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', client_id: client.clientId, username: long, password: 'x' });
+    expect(grant.status).to.equal(400);
+    expect((await grant.json()).error).to.equal('invalid_grant');
+    const secret = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: long, secret: 'x' });
+    expect(secret.status).to.equal(401);
+  });
+});
