@@ -7,7 +7,7 @@ describe('security: client secret brute force, health endpoints', () => {
   beforeEach(async () => { srv = await createTestApp({ rateLimit: { clientAuthFailures: 5 } }); });
   afterEach(() => srv.close());
 
-  it('refuses a client_id outright (429, Retry-After) after repeated wrong secrets, even with the right one', async () => {
+  it('refuses a client_id from that source outright (429, Retry-After) after repeated wrong secrets, even with the right one', async () => {
     const owner = await srv.app.seed.user({ username: 'o' });
     const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'] });
     for (let i = 0; i < 5; i++) expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: client.clientId, secret: `guess-${i}` })).status).to.equal(401);
