@@ -113,7 +113,7 @@ class MemoryCounters implements CounterStore {
 export class SqlRateLimiter extends Limiter {
   readonly #counters: SqlCounters;
   constructor(sql: Sql) { const counters = new SqlCounters(sql); super(counters); this.#counters = counters; }
-  /** Used by: cleartokens (expired windows are dead rows). */
+  /** Expired windows are dead rows: for cleartokens, which does not call it yet (storage/maintenance.ts). */
   deleteExpired(now = Date.now()) { return this.#counters.deleteExpired(now); }
 }
 
