@@ -1,17 +1,52 @@
+import type { Context } from 'koa';
+
+const MAX_LENGTH = 2000;
+// Read as "another host" by some browser or proxy: '//host', '/\host', '\/host', also once percent-decoded.
+const NETWORK_PATH = /^[/\\]{2}/;
+const CONTROL = /[\x00-\x1f\x7f]/;
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
 /**
- * Where to go after login: only a same-origin relative path. Anything that a browser could read as another
- * origin (//host, /\host, schemes, encoded or control-character tricks) falls back to '/'.
+ * The one rule for a redirect target taken from user input (login's `next`): resolve it as a browser would
+ * (WHATWG URL against this origin), accept only a same-origin RESULT, and answer its normalised path and query.
+ * Checking the input alone is not enough: `/..//evil.com` and `/%2e%2e//evil.com` normalise to `//evil.com`.
+ * Anything else, and anything ambiguous, becomes `fallback`.
  */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || next.length === 0 || next.length > 2000) return '/';
-  // Browsers treat '\' as '/', strip tabs/newlines, and '//' starts a network-path reference.
-  if (!next.startsWith('/') || next.startsWith('//') || /[\\\x00-\x1f\x7f]/.test(next)) return '/';
-  let decoded = next;
-  try { decoded = decodeURIComponent(next); } catch { return '/'; }
-  if (decoded.startsWith('//') || /^\/[\\\s]/.test(decoded) || /[\x00-\x1f\x7f]/.test(decoded)) return '/';
-  const base = 'http://gatehouse.invalid';
+export function safeNext(candidate: unknown, origin: string, fallback = '/'): string {
+  // Browsers drop tabs and newlines inside URLs; a target that needs them is not one we built.
+  if (typeof candidate !== 'string' || candidate.length === 0 || candidate.length > MAX_LENGTH || CONTROL.test(candidate)) return fallback;
   let url: URL;
-  try { url = new URL(next, base); } catch { return '/'; }
-  if (url.origin !== base) return '/';
-  return url.pathname + url.search + url.hash;
+  let base: string;
+  // Both parsed: a Host of 'Example.com:80' and the URL's 'http://example.com' are one origin.
+  // A candidate with a scheme is read on its own: `http:evil.com` names evil.com, even where a base would make it relative.
+  try { base = new URL(origin).origin; url = SCHEME.test(candidate) ? new URL(candidate) : new URL(candidate, base); } catch { return fallback; }
+  if (url.origin !== base) return fallback;
+  const target = url.pathname + url.search + url.hash;
+  return isLocalPath(target) ? target : fallback;
+}
+
+/** A path a browser resolves on this origin whatever decoding a hop applies: starts with one '/', no control characters. */
+function isLocalPath(path: string): boolean {
+  if (!path.startsWith('/') || NETWORK_PATH.test(path)) return false;
+  let decoded: string;
+  try { decoded = decodeURIComponent(path); } catch { return false; }
+  return !NETWORK_PATH.test(decoded) && !CONTROL.test(decoded) && !/^\/\s/.test(decoded);
+}
+
+/** This server's origin as the browser addressed it (Koa 3's `ctx.origin` is the Origin request header). */
+const selfOrigin = (ctx: Context) => `${ctx.protocol}://${ctx.host}`;
+
+/** `safeNext` against the origin this request came to. */
+export const localNext = (ctx: Context, candidate: unknown, fallback = '/'): string => safeNext(candidate, selfOrigin(ctx), fallback);
+
+/**
+ * Redirects to a user-supplied target on this origin, then checks the Location actually sent (after Koa's own
+ * encoding) is still same-origin: the rule holds for the final header, not only for what went in.
+ */
+export function redirectLocal(ctx: Context, candidate: unknown, fallback = '/'): void {
+  ctx.redirect(localNext(ctx, candidate, fallback));
+  const sent = String(ctx.response.get('Location'));
+  let same = false;
+  try { const base = new URL(selfOrigin(ctx)).origin; same = new URL(sent, base).origin === base; } catch { /* not same-origin */ }
+  if (!same || !isLocalPath(sent)) ctx.redirect(fallback);
 }
