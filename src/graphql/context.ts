@@ -71,7 +71,7 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
     viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes };
   } else if (koa.state.user) {
     const user = koa.state.user as UserRecord;
-    viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write'] };
+    viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write', 'applications'] };
     const sent = koa.get('x-csrf-token');
     const expected = koa.session?.csrf;
     csrfOk = Boolean(sent) && typeof expected === 'string' && timingSafeEqualString(sent, expected);
@@ -79,15 +79,23 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
   return { viewer, csrfOk, koa, deps, loaders: createLoaders(deps.stores), audit: { userId: viewer?.user.id, ip: koa.ip, requestId: koa.state.requestId ?? null } };
 }
 
-export function requireViewer(ctx: GraphQLContext, need: 'read' | 'write' = 'read'): Viewer {
+/**
+ * What a call needs: `read` to query, `write` to change the viewer's grants and tokens, `applications` to manage
+ * the viewer's registered clients. A token needs that scope (an admin token needs none); `applications` is a
+ * privileged scope (oauth2/scope.ts), so the token of an ordinary third-party app never manages the user's own
+ * clients. A browser session may do all three, mutations only with its CSRF header.
+ */
+export type Need = 'read' | 'write' | 'applications';
+
+export function requireViewer(ctx: GraphQLContext, need: Need = 'read'): Viewer {
   if (!ctx.viewer) throw unauthenticated();
   const v = ctx.viewer;
-  if (need === 'write' && v.via === 'session' && !ctx.csrfOk) throw forbidden('Mutations from a browser session need the X-CSRF-Token header of that session.');
+  if (need !== 'read' && v.via === 'session' && !ctx.csrfOk) throw forbidden('Mutations from a browser session need the X-CSRF-Token header of that session.');
   if (v.via === 'token' && !v.isAdmin && !v.scopes.includes(need)) throw forbidden(`This token lacks the ${need} scope.`);
   return v;
 }
 
-export function requireAdmin(ctx: GraphQLContext, need: 'read' | 'write' = 'read'): Viewer {
+export function requireAdmin(ctx: GraphQLContext, need: Need = 'read'): Viewer {
   const v = requireViewer(ctx, need);
   if (!v.isAdmin) throw forbidden('Administrators only.');
   return v;

@@ -56,7 +56,9 @@ export function tokenNode(r: Row, kind: TokenKind, now = Date.now()): TokenNode 
   };
 }
 
-export const eventNode = (r: Row) => ({
-  id: r.id, type: String(r.type), createdAt: Number(r.created_at), userId: r.user_id ?? null, clientId: r.client_id ?? null,
-  ip: r.ip ?? null, requestId: r.request_id ?? null, detail: r.detail ?? null,
+export interface EventNode { id: number; type: string; createdAt: number; userId: number | null; clientId: string | null; ip: string | null; requestId: string | null; detail: string | null }
+
+export const eventNode = (r: Row): EventNode => ({
+  id: r.id, type: String(r.type), createdAt: Number(r.created_at), userId: r.user_id == null ? null : Number(r.user_id), clientId: (r.client_id as string | null) ?? null,
+  ip: (r.ip as string | null) ?? null, requestId: (r.request_id as string | null) ?? null, detail: (r.detail as string | null) ?? null,
 });

@@ -36,9 +36,12 @@ describe('GraphQL admin API: contract, limits, batching and live events', () => 
     for (const type of counted) expect(maps[type], `${type}.totalCount`).to.have.property('totalCount');
   });
 
-  it('allows introspection (codegen tools rely on it)', async () => {
-    const r = await a.anonymous(getIntrospectionQuery());
+  it('allows introspection to signed-in callers (codegen tools rely on it), not to anonymous ones (issue 17 #2)', async () => {
+    const r = await a.userReadOnly(getIntrospectionQuery());
     expect(r.data.__schema.queryType.name).to.equal('Query');
+    const anonymous = await a.anonymous(getIntrospectionQuery());
+    expect(anonymous.data ?? null).to.equal(null);
+    expect(anonymous.errors![0].extensions.code).to.equal('GRAPHQL_VALIDATION_FAILED');
   });
 
   it('refuses queries that are too deep or too costly before running them', async () => {
@@ -96,8 +99,8 @@ describe('GraphQL admin API: contract, limits, batching and live events', () => 
     expect(JSON.parse(line.slice(5)).data.events).to.deep.equal({ type: 'token.issued', clientId: admin.client.clientId });
   });
 
-  it('refuses the subscription to non-admins', async () => {
-    const r = await a.user('subscription { events { type } }');
+  it("refuses other users' events to non-admins (their own: test/security/graphql-nested.test.ts)", async () => {
+    const r = await a.user(`subscription { events(filter: { userId: "${a.root.id}" }) { type } }`);
     expect(r.errors![0].extensions.code).to.be.oneOf(['FORBIDDEN', 'BAD_REQUEST']);
   });
 });

@@ -3,8 +3,10 @@ import { deleteClient, registerClient, rotateClientSecret, updateClient } from '
 import type { ClientRecord } from '../../oauth2/store.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, type GraphQLContext } from '../context.ts';
+import { rowId } from '../ids.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { clientNode, type ClientNode } from '../mappers.ts';
+import { isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 
@@ -20,11 +22,15 @@ const CLIENT_COLUMNS: Record<string, string> = {
 const policy = (ctx: GraphQLContext) => ({ allowInsecureTransport: ctx.deps.config.allowInsecureTransport, knownScopes: Object.keys(ctx.deps.config.scopes) });
 const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
 
-/** The client if the viewer may manage it (admin, or owner); otherwise it does not exist for them. */
+/**
+ * The client if the viewer may manage it: a session, an admin token or a token with the `applications` scope
+ * (issue 17 #8: an ordinary app's `write` token does not), and a client the policy shows them whole (their own,
+ * or any for an admin). Otherwise it does not exist for them.
+ */
 async function manageable(ctx: GraphQLContext, id: string): Promise<ClientRecord> {
-  const v = requireViewer(ctx, 'write');
-  const client = /^\d{1,9}$/.test(id) ? await ctx.deps.stores.clients.findById(Number(id)) : null;
-  if (!client || (!v.isAdmin && client.ownerId !== v.user.id)) throw notFound('Client');
+  requireViewer(ctx, 'applications');
+  const client = await ctx.deps.stores.clients.findById(rowId(id));
+  if (!client || !seesWhole(ctx, node(client))) throw notFound('Client');
   return client;
 }
 
@@ -36,6 +42,8 @@ function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
 }
 
 const node = (c: ClientRecord): ClientNode => ({ ...c });
+/** A mutation's payload: the client as the policy shows it, and the secret made for it, once. */
+const payload = (ctx: GraphQLContext, c: ClientRecord, clientSecret: string | null) => ({ client: visible(ctx, 'Client', node(c)), clientSecret });
 
 export const clientResolvers = {
   ClientType: { CONFIDENTIAL: 'confidential', PUBLIC: 'public' },
@@ -48,32 +56,32 @@ export const clientResolvers = {
       // Only the columns the query shows: turning 51 rows into objects was a fifth of a clients page.
       const columns = columnsFor(nodeFields(info), CLIENT_COLUMNS, ['id', 'owner_id'], ['owner', 'grants']);
       const { rows, total } = await ctx.deps.stores.admin.page('applications', { owner_id: v.isAdmin ? undefined : v.user.id }, page, 'asc', columns ?? undefined);
-      return connection(rows, total, page.first, clientNode);
+      return connection(visibleAll(ctx, 'Client', rows.map(clientNode)), total, page.first, (c) => c);
     },
     async client(_: unknown, args: Args, ctx: GraphQLContext) {
-      const v = requireViewer(ctx);
+      requireViewer(ctx);
       if ((args.id == null) === (args.clientId == null)) throw badUserInput({ id: 'Give exactly one of id and clientId.' }, []);
       const c = args.id != null
-        ? (/^\d{1,9}$/.test(args.id) ? await ctx.deps.stores.clients.findById(Number(args.id)) : null)
+        ? await ctx.deps.stores.clients.findById(rowId(args.id))
         : await ctx.deps.stores.clients.findByClientId(args.clientId);
-      return c && (v.isAdmin || c.ownerId === v.user.id) ? node(c) : null;
+      return visible(ctx, 'Client', c && node(c));
     },
   },
   Mutation: {
     async registerClient(_: unknown, args: Args, ctx: GraphQLContext) {
-      const v = requireViewer(ctx, 'write');
+      const v = requireViewer(ctx, 'applications');
       const { client, clientSecret } = await registerClient(validated(ctx, args.input), v.user.id, clientDeps(ctx), ctx.audit);
-      return { client: node(client), clientSecret };
+      return payload(ctx, client, clientSecret);
     },
     async updateClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const existing = await manageable(ctx, args.id);
       const { client, clientSecret } = await updateClient(existing, validated(ctx, args.input, existing), clientDeps(ctx), ctx.audit);
-      return { client: node(client), clientSecret };
+      return payload(ctx, client, clientSecret);
     },
     async rotateClientSecret(_: unknown, args: Args, ctx: GraphQLContext) {
       const client = await manageable(ctx, args.id);
       if (client.clientType !== 'confidential') throw badUserInput({ id: 'Public clients have no secret.' }, []);
-      return { client: node(client), clientSecret: await rotateClientSecret(client, clientDeps(ctx), ctx.audit) };
+      return payload(ctx, client, await rotateClientSecret(client, clientDeps(ctx), ctx.audit));
     },
     async deleteClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const client = await manageable(ctx, args.id);
@@ -81,11 +89,13 @@ export const clientResolvers = {
       return { deletedId: String(client.id) };
     },
   },
+  // A client's public face (policy.ts) has no owner and no grants: its other fields resolve to null by themselves.
   Client: {
-    owner: (c: ClientNode, _: Args, ctx: GraphQLContext) => ctx.loaders.user.load(c.ownerId),
-    async grants(c: ClientNode, args: Args, ctx: GraphQLContext) {
+    owner: async (c: ClientNode | ClientFace, _: Args, ctx: GraphQLContext) => (isFace(c) ? null : visible(ctx, 'User', await ctx.loaders.user.load(c.ownerId))),
+    async grants(c: ClientNode | ClientFace, args: Args, ctx: GraphQLContext) {
       const page = pageArgs(args);
-      const all = (await ctx.loaders.grantsByClient.load(c.id)).filter((g) => page.afterId === null || g.id > page.afterId);
+      if (!seesWhole(ctx, c)) return connection([], 0, 0, (g: { id: number }) => g);
+      const all = visibleAll(ctx, 'Grant', await ctx.loaders.grantsByClient.load(c.id)).filter((g) => page.afterId === null || g.id > page.afterId);
       return connection(all, all.length, page.first, (g) => g);
     },
   },

@@ -1,8 +1,11 @@
 import { Repeater } from 'graphql-yoga';
 import type { AuditEvent } from '../../oauth2/store.ts';
 import { connection, pageArgs } from '../connection.ts';
-import { requireAdmin, type GraphQLContext } from '../context.ts';
-import { eventNode } from '../mappers.ts';
+import { requireViewer, type GraphQLContext } from '../context.ts';
+import { forbidden } from '../errors.ts';
+import { rowId } from '../ids.ts';
+import { eventNode, type EventNode } from '../mappers.ts';
+import { visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
 type Filter = { types?: string[] | null; userId?: string | null; clientId?: string | null } | null | undefined;
@@ -10,26 +13,36 @@ type Filter = { types?: string[] | null; userId?: string | null; clientId?: stri
 const matches = (e: AuditEvent, f: Filter) =>
   (!f?.types?.length || f.types.includes(e.type)) && (f?.userId == null || String(e.userId) === f.userId) && (f?.clientId == null || e.clientId === f.clientId);
 
+/** The user whose events a non-admin may ask for: themselves, whether or not they filter by it. */
+function scopedUserId(ctx: GraphQLContext, f: Filter): string | undefined {
+  const v = requireViewer(ctx);
+  if (v.isAdmin) return f?.userId == null ? undefined : String(rowId(f.userId)); // issue 17 #13: ids.ts
+  if (f?.userId != null && f.userId !== String(v.user.id)) throw forbidden('You can only see your own events.');
+  return String(v.user.id);
+}
+
 export const eventResolvers = {
   Query: {
     async events(_: unknown, args: Args, ctx: GraphQLContext) {
-      requireAdmin(ctx);
       const f: Filter = args.filter;
+      const userId = scopedUserId(ctx, f);
       const page = pageArgs(args);
-      const where = { type: f?.types?.length ? f.types : undefined, user_id: f?.userId ?? undefined, client_id: f?.clientId ?? undefined };
+      const where = { type: f?.types?.length ? f.types : undefined, user_id: userId, client_id: f?.clientId ?? undefined };
       const { rows, total } = await ctx.deps.stores.admin.page('events', where, page, 'desc');
-      return connection(rows, total, page.first, eventNode);
+      return connection(visibleAll(ctx, 'Event', rows.map(eventNode)), total, page.first, (e) => e);
     },
   },
   Subscription: {
     events: {
       subscribe(_: unknown, args: Args, ctx: GraphQLContext) {
-        requireAdmin(ctx);
-        // Each subscriber gets its own stream of the events recorded from now on, filtered as asked.
-        return new Repeater<{ events: ReturnType<typeof eventNode> }>(async (push, stop) => {
+        scopedUserId(ctx, args.filter);
+        // Each subscriber gets its own stream of the events recorded from now on, filtered as asked and as the
+        // policy allows (a non-admin: their own).
+        return new Repeater<{ events: EventNode }>(async (push, stop) => {
           const unsubscribe = ctx.deps.stores.events.subscribe((e) => {
             if (!matches(e, args.filter)) return;
-            push({ events: { id: e.id, type: e.type, createdAt: e.createdAt, userId: e.userId ?? null, clientId: e.clientId ?? null, ip: e.ip ?? null, requestId: e.requestId ?? null, detail: e.detail ? JSON.stringify(e.detail) : null } });
+            const node = visible(ctx, 'Event', { id: e.id, type: e.type, createdAt: e.createdAt, userId: e.userId ?? null, clientId: e.clientId ?? null, ip: e.ip ?? null, requestId: e.requestId ?? null, detail: e.detail ? JSON.stringify(e.detail) : null });
+            if (node) push({ events: node });
           });
           await stop;
           unsubscribe();

@@ -1,19 +1,21 @@
 import { createUser } from '../../accounts/users.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
+import { rowId } from '../ids.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { userNode, type UserNode } from '../mappers.ts';
+import { visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
 
 export const userResolvers = {
   Query: {
-    viewer: (_: unknown, __: Args, ctx: GraphQLContext) => ({ ...requireViewer(ctx).user }),
+    viewer: (_: unknown, __: Args, ctx: GraphQLContext) => visible(ctx, 'User', { ...requireViewer(ctx).user }),
     async users(_: unknown, args: Args, ctx: GraphQLContext) {
       requireAdmin(ctx);
       const page = pageArgs(args);
       const { rows, total } = await ctx.deps.stores.admin.page('users', {}, page);
-      return connection(rows, total, page.first, userNode);
+      return connection(visibleAll(ctx, 'User', rows.map(userNode)), total, page.first, (u) => u);
     },
   },
   Mutation: {
@@ -22,25 +24,24 @@ export const userResolvers = {
       const r = await createUser(ctx.deps.stores.users, args.input);
       if (!r.ok) throw badUserInput(r.errors);
       await ctx.deps.stores.events.record({ type: 'user.created', ...ctx.audit, detail: { id: r.user.id, username: r.user.username } });
-      return { user: r.user };
+      return { user: visible(ctx, 'User', r.user) };
     },
     async setUserActive(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireAdmin(ctx, 'write');
-      const id = /^\d{1,9}$/.test(args.id) ? Number(args.id) : NaN;
+      const id = rowId(args.id);
       if (id === v.user.id && !args.active) throw badUserInput({ id: 'You cannot deactivate yourself.' }, []);
       const user = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
       if (!user) throw notFound('User');
       await ctx.deps.stores.users.setActive(id, args.active);
       await ctx.deps.stores.events.record({ type: args.active ? 'user.activated' : 'user.deactivated', ...ctx.audit, detail: { id } });
-      return { user: { ...user, isActive: args.active } };
+      return { user: visible(ctx, 'User', { ...user, isActive: args.active }) };
     },
   },
   User: {
     async clients(u: UserNode, args: Args, ctx: GraphQLContext) {
-      const v = requireViewer(ctx);
-      if (!v.isAdmin && v.user.id !== u.id) return connection([], 0, 0, (x: { id: number }) => x);
+      if (!visible(ctx, 'User', u)) return connection([], 0, 0, (x: { id: number }) => x);
       const page = pageArgs(args);
-      const all = (await ctx.loaders.clientsByOwner.load(u.id)).filter((c) => page.afterId === null || c.id > page.afterId);
+      const all = visibleAll(ctx, 'Client', await ctx.loaders.clientsByOwner.load(u.id)).filter((c) => page.afterId === null || c.id > page.afterId);
       return connection(all, all.length, page.first, (c) => c);
     },
   },

@@ -1,0 +1,62 @@
+import type { GraphQLContext, Viewer } from './context.ts';
+import { unauthenticated } from './errors.ts';
+import type { ClientNode, EventNode, GrantNode, TokenNode, UserNode } from './mappers.ts';
+
+// Who may see which node of the admin API: the one place that decides it, per node type. Every resolver that returns
+// a node, at the root or nested, in a list, a connection, a mutation's payload or an event stream, hands it to
+// `visible` or `visibleAll` below; test/security/graphql-nested.test.ts walks every field of the SDL to hold us to it.
+//
+// An administrator (an admin user's session, or a token with the `admin` scope of an admin user) sees everything.
+// Anyone else sees:
+//   User    themselves
+//   Client  their own applications, whole; an application they authorized (reached through their own grant or
+//           token), only its public face: id, clientId and name, as the consent page showed it
+//   Grant   their own consents (a consent belongs to the person who gave it, not to the application's owner)
+//   Token   their own tokens (tokens of a client without a user belong to no one but administrators)
+//   Event   the audit entries about themselves
+// A node the viewer may not see is null, or left out of its list: never an error, which would tell it exists.
+
+interface Nodes { User: UserNode; Client: ClientNode | ClientFace; Grant: GrantNode; Token: TokenNode; Event: EventNode }
+export type NodeType = keyof Nodes;
+
+/** How the node was reached: through one of the viewer's own grants or tokens (`parent`), or directly. */
+interface Via { parent?: { userId: number | null } }
+
+/** What a person who authorized an application sees of it; the resolvers of other Client fields answer null. */
+export interface ClientFace { id: number; clientId: string; name: string; face: true }
+
+const face = (c: ClientNode | ClientFace): ClientFace => ({ id: c.id, clientId: c.clientId, name: c.name, face: true });
+export const isFace = (c: ClientNode | ClientFace): c is ClientFace => 'face' in c;
+
+/** Who asks. The scopes a call needs were checked by its root resolver (requireViewer); this is about nodes. */
+function viewerOf(ctx: GraphQLContext): Viewer {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer;
+}
+
+const self = (v: Viewer, userId: number | null | undefined) => userId !== null && userId !== undefined && Number(userId) === v.user.id;
+
+const RULES: { [K in NodeType]: (v: Viewer, node: Nodes[K], via: Via) => Nodes[K] | null } = {
+  User: (v, u) => (self(v, u.id) ? u : null),
+  Client: (v, c, via) => (!isFace(c) && self(v, c.ownerId) ? c : self(v, via.parent?.userId) ? face(c) : null),
+  Grant: (v, g) => (self(v, g.userId) ? g : null),
+  Token: (v, t) => (self(v, t.userId) ? t : null),
+  Event: (v, e) => (self(v, e.userId) ? e : null),
+};
+
+/** The node as the viewer may see it (the whole node, a public face, or null). */
+export function visible<K extends NodeType>(ctx: GraphQLContext, type: K, node: Nodes[K] | null | undefined, via: Via = {}): Nodes[K] | null {
+  if (node === null || node === undefined) return null;
+  const v = viewerOf(ctx);
+  return v.isAdmin ? node : RULES[type](v, node, via);
+}
+
+/** The nodes of a list the viewer may see, in order; the others are left out. */
+export function visibleAll<K extends NodeType, N extends Nodes[K]>(ctx: GraphQLContext, type: K, nodes: readonly N[], via: Via = {}): N[] {
+  const v = viewerOf(ctx);
+  if (v.isAdmin) return nodes as N[];
+  return nodes.filter((n) => RULES[type](v, n, via) === n);
+}
+
+/** Whether the viewer sees a client whole (may read its owner-only fields and what hangs below it). */
+export const seesWhole = (ctx: GraphQLContext, c: ClientNode | ClientFace): c is ClientNode => !isFace(c) && visible(ctx, 'Client', c) === c;
