@@ -6,7 +6,7 @@ import type { EventSink } from '../../oauth2/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import { tr, type Render } from '../render.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
-import { safeNext } from '../safe-next.ts';
+import { localNext, redirectLocal } from '../safe-next.ts';
 
 export interface LoginDeps {
   users: UserStore;
@@ -20,15 +20,15 @@ export function loginRoutes(deps: LoginDeps): Router {
   const router = new Router();
 
   router.get(['/accounts/login', '/accounts/login/'], (ctx) => {
-    if (ctx.state.user) return ctx.redirect(safeNext(ctx.query.next));
-    deps.render(ctx, 'login', { next: safeNext(ctx.query.next), values: {} });
+    if (ctx.state.user) return redirectLocal(ctx, ctx.query.next);
+    deps.render(ctx, 'login', { next: localNext(ctx, ctx.query.next), values: {} });
   });
 
   router.post(['/accounts/login', '/accounts/login/'], csrfProtection(), async (ctx) => {
     const body = ctx.request.body as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const next = safeNext(body.next ?? ctx.query.next);
+    const next = localNext(ctx, body.next ?? ctx.query.next);
     if (!username || !password) {
       ctx.status = 400;
       return deps.render(ctx, 'login', { next, values: { username }, errors: { form: tr(ctx)('login.missing') } });
@@ -47,7 +47,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
-    ctx.redirect(next);
+    redirectLocal(ctx, next);
   });
 
   router.get(['/accounts/logout', '/accounts/logout/'], (ctx) => {
