@@ -118,6 +118,8 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
   let srv: TestServer;
   let seeded: Seeded;
   let schema: GraphQLSchema;
+  let passwordToken: (u: { username: string; password: string }, scope: string) => Promise<string>;
+  let bobUser: { username: string; password: string };
 
   const call = async (init: { token?: string; browser?: Browser }, query: string) => {
     const request = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) }, body: JSON.stringify({ query }) };
@@ -155,9 +157,10 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
     for (const c of [aliceApp, bobApp, rootApp]) {
       expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: c.client.clientId, secret: c.clientSecret! })).status).to.equal(200);
     }
-    const passwordToken = async (u: typeof root, scope: string) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: u.username, password: u.password, scope }, { id: console_.client.clientId, secret: console_.clientSecret! })).json()).access_token as string;
+    passwordToken = async (u: typeof root, scope: string) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: u.username, password: u.password, scope }, { id: console_.client.clientId, secret: console_.clientSecret! })).json()).access_token as string;
     await passwordToken(root, 'admin');
     await passwordToken(bob, 'read write');
+    bobUser = bob;
     const aliceToken = await passwordToken(alice, 'read');
     const aliceManager = await passwordToken(alice, 'read write applications');
 
@@ -270,6 +273,28 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
     const browser = new Browser(srv.url);
     await browser.login(seeded.alice.username, seeded.alice.password);
     await walk({ browser }, generate(schema, schema.getQueryType()!, seeded.pool, 'query'));
+  });
+
+  it('the live event stream shows a non-admin only their own events', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${srv.url}/graphql`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${seeded.alice.token}` }, body: JSON.stringify({ query: 'subscription { events { __typename id type userId clientId detail } }' }) });
+    expect(res.headers.get('content-type')).to.match(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    await new Promise((r) => setTimeout(r, 100));
+    await passwordToken(bobUser, 'read');          // bob's token.issued: not for alice
+    await passwordToken(seeded.alice, 'read');     // alice's: shown
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!text.includes(`"userId":"${seeded.alice.id}"`) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    ac.abort();
+    const events = text.split('\n').filter((l) => l.startsWith('data:')).map((l) => JSON.parse(l.slice(5)).data?.events).filter(Boolean);
+    expect(events.length).to.be.at.least(1);
+    expect(events.map((e: { userId: string }) => e.userId)).to.deep.equal(events.map(() => String(seeded.alice.id)));
+    expect(leaks(events)).to.deep.equal([]);
   });
 
   it("every mutation aimed at other users' ids fails without data and changes nothing", async () => {
