@@ -26,7 +26,11 @@ export interface GatehouseConfig {
   allowInsecureTransport: boolean;
   /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
   trustProxy: boolean;
-  cors: { allowAll: boolean; origins: string[] };
+  /**
+   * `origins`/`allowAll`: CORS for the protocol endpoints. `adminOrigins`: the only origins whose pages may call the
+   * admin API (/graphql) cross-origin, cookies included (ADMIN_ORIGINS); same-origin pages need none.
+   */
+  cors: { allowAll: boolean; origins: string[]; adminOrigins: string[] };
   pkce: { allowPlain: boolean };
   /** 'auto' skips consent for scopes already granted; 'force' always asks. */
   approvalPrompt: 'auto' | 'force';
@@ -63,7 +67,7 @@ export const defaults: GatehouseConfig = {
   tokens: { accessTokenTtl: 3600, refreshTokenTtl: 30 * 24 * 3600, authorizationCodeTtl: 60, oauth1TemporaryTtl: 600 },
   allowInsecureTransport: true,
   trustProxy: false,
-  cors: { allowAll: false, origins: [] },
+  cors: { allowAll: false, origins: [], adminOrigins: [] },
   pkce: { allowPlain: false },
   approvalPrompt: 'auto',
   scopes: {
@@ -141,7 +145,7 @@ export function overridesFromEnv(env: Env, problems: string[]): ConfigOverrides 
     },
     allowInsecureTransport: bool('ALLOW_INSECURE_TRANSPORT'),
     trustProxy: bool('TRUST_PROXY'),
-    cors: { allowAll: bool('CORS_ALLOW_ALL'), origins: list('CORS_ORIGINS') },
+    cors: { allowAll: bool('CORS_ALLOW_ALL'), origins: list('CORS_ORIGINS'), adminOrigins: list('ADMIN_ORIGINS') },
     pkce: { allowPlain: bool('PKCE_ALLOW_PLAIN') },
     approvalPrompt: str('APPROVAL_PROMPT') as GatehouseConfig['approvalPrompt'] | undefined,
     defaultScopes: list('DEFAULT_SCOPES'),
@@ -195,6 +199,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}, problems: string[
   if (!/^[0-9a-fA-F]{64}$/.test(c.encryptionKey) && Buffer.from(c.encryptionKey, 'base64').length !== 32) problems.push('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
   for (const s of c.defaultScopes) if (!(s in c.scopes)) problems.push(`DEFAULT_SCOPES names unknown scope "${s}"`);
   if (c.redisUrl && !/^rediss?:\/\//.test(c.redisUrl)) problems.push('REDIS_URL must start with redis://');
+  // An origin is compared as the browser sends it: scheme://host[:port], nothing more.
+  for (const o of c.cors.adminOrigins) if (URL.parse(o)?.origin !== o) problems.push(`ADMIN_ORIGINS entries must be origins such as https://admin.example.com, got "${o}"`);
 
   if (c.env === 'production') {
     if (c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32)) problems.push('production needs SESSION_KEYS of at least 32 characters each (the default key is refused)');

@@ -1,21 +1,25 @@
 import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { badUserInput } from './errors.ts';
+import { NO_ROW, rowId } from './ids.ts';
 
 export const MAX_PAGE = 100;
+/** What `first` is when a query leaves it out (the SDL's default too). */
+export const DEFAULT_PAGE = 20;
 
 /** Relay cursors are opaque base64url of the row id; order is always by id, so pages are stable. */
 export const encodeCursor = (id: number) => Buffer.from(`c:${id}`).toString('base64url');
 
 export function decodeCursor(cursor: string | null | undefined): number | null {
   if (cursor === null || cursor === undefined) return null;
-  const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw badUserInput({ after: 'Not a cursor from this API.' }, []);
-  return Number(m[1]);
+  // A cursor holds a row id, so the id rule applies (ids.ts): beyond int4 it came from no page of ours.
+  const id = rowId(/^c:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString())?.[1]);
+  if (id === NO_ROW) throw badUserInput({ after: 'Not a cursor from this API.' }, []);
+  return id;
 }
 
 /** `first` is capped at MAX_PAGE; a negative one is an input error. */
 export function pageArgs(args: { first?: number | null; after?: string | null }): { first: number; afterId: number | null } {
-  const first = args.first ?? 20;
+  const first = args.first ?? DEFAULT_PAGE;
   if (first < 0) throw badUserInput({ first: 'Must not be negative.' }, []);
   return { first: Math.min(first, MAX_PAGE), afterId: decodeCursor(args.after) };
 }

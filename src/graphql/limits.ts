@@ -1,44 +1,108 @@
-import { GraphQLError, Kind, type ASTNode, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext, type ASTVisitor } from 'graphql';
-import { MAX_PAGE } from './connection.ts';
+import { GraphQLError, Kind, Lexer, Source, TokenKind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { DEFAULT_PAGE, MAX_PAGE } from './connection.ts';
 
+// Cost before work (issue 17 #2): every check here is linear in the document, and runs before graphql-js's own
+// validation walks it. Those rules are not all linear (OverlappingFieldsCanBeMerged compares fields pairwise), so
+// what reaches them is bounded first: the text (length, tokens), then the document with its fragments inlined.
+export const MAX_QUERY_LENGTH = 16 * 1024;
+export const MAX_TOKENS = 2000;
+/** Field selections with every fragment spread inlined (the full introspection query has about 470; 1000 same-named fields cost graphql-js ~30 ms to compare). */
+export const MAX_FIELDS = 1000;
 export const MAX_DEPTH = 10;
 export const MAX_COST = 5000;
+/** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
+const SATURATED = 1e15;
 
-interface Walk { depth: number; cost: number }
-
-/** Depth and cost of an operation. Cost counts object fields (each a load), multiplied by the `first` of the lists above. */
-function measure(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, depth: number, multiplier: number, seen: Set<string>, out: Walk) {
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FRAGMENT_SPREAD) {
-      const frag = fragments.get(sel.name.value);
-      if (frag && !seen.has(frag.name.value)) measure(frag.selectionSet, fragments, depth, multiplier, new Set([...seen, frag.name.value]), out);
-      continue;
-    }
-    if (sel.kind === Kind.INLINE_FRAGMENT) { measure(sel.selectionSet, fragments, depth, multiplier, seen, out); continue; }
-    const field = sel as FieldNode;
-    if (field.name.value.startsWith('__')) continue;
-    out.depth = Math.max(out.depth, depth + 1);
-    if (field.selectionSet) {
-      out.cost += multiplier;
-      const first = field.arguments?.find((a) => a.name.value === 'first');
-      const n = first?.value.kind === Kind.INT ? Math.min(Number(first.value.value), MAX_PAGE) : first ? MAX_PAGE : 1;
-      const isList = first !== undefined || /^(clients|users|grants|tokens|events)$/.test(field.name.value);
-      measure(field.selectionSet, fragments, depth + 1, multiplier * (isList ? Math.max(n, first ? n : 20) : 1), seen, out);
-    }
-  }
+/** A 400 (also for `Accept: application/json`, where yoga answers the spec's validation errors with 200). */
+export function refused(message: string, code: 'QUERY_TOO_COMPLEX' | 'GRAPHQL_VALIDATION_FAILED' | 'BAD_USER_INPUT', extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions, http: { status: 400, spec: false } } });
 }
 
-/** Validation rule: refuse operations deeper than MAX_DEPTH or costlier than MAX_COST before running them. */
-export function limitsRule(context: ValidationContext): ASTVisitor {
-  const doc = context.getDocument() as DocumentNode;
-  const fragments = new Map(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
-  return {
-    OperationDefinition(op) {
-      const out: Walk = { depth: 0, cost: 0 };
-      measure(op.selectionSet, fragments, 0, 1, new Set(), out);
-      const fail = (msg: string, node: ASTNode) => context.reportError(new GraphQLError(msg, { nodes: [node], extensions: { code: 'QUERY_TOO_COMPLEX', depth: out.depth, cost: out.cost } }));
-      if (out.depth > MAX_DEPTH) fail(`Query depth ${out.depth} exceeds the limit of ${MAX_DEPTH}.`, op);
-      else if (out.cost > MAX_COST) fail(`Query cost ${out.cost} exceeds the limit of ${MAX_COST}.`, op);
-    },
+/** The query text, before it is parsed: its length, then its tokens (the lexer is linear; comments are no tokens). */
+export function checkSource(source: string): GraphQLError | null {
+  if (source.length > MAX_QUERY_LENGTH) return refused(`The query is longer than ${MAX_QUERY_LENGTH} characters.`, 'QUERY_TOO_COMPLEX');
+  if (source.length <= MAX_TOKENS) return null; // every token is at least one character long
+  const lexer = new Lexer(new Source(source));
+  try {
+    for (let n = 0; lexer.advance().kind !== TokenKind.EOF;) if (++n > MAX_TOKENS) return refused(`The query has more than ${MAX_TOKENS} tokens.`, 'QUERY_TOO_COMPLEX');
+  } catch {
+    // A syntax error: the parser reports it, having read no more than this.
+  }
+  return null;
+}
+
+/** A selection set's size, at a page-size multiplier of 1: cost is linear in it, so a fragment is measured once. */
+interface Size { depth: number; cost: number; fields: number }
+const NONE: Size = { depth: 0, cost: 0, fields: 0 };
+const add = (a: number, b: number) => Math.min(a + b, SATURATED);
+
+const LISTS = /^(clients|users|grants|tokens|events)$/;
+/** How many nodes a field can return: its `first` (capped as pageArgs caps it), the default page for lists, else 1. */
+function pageSize(field: FieldNode): number {
+  const first = field.arguments?.find((a) => a.name.value === 'first');
+  if (!first) return LISTS.test(field.name.value) ? DEFAULT_PAGE : 1;
+  return first.value.kind === Kind.INT ? Math.min(Math.max(Number(first.value.value), 0), MAX_PAGE) : MAX_PAGE;
+}
+
+/**
+ * Depth, cost and inlined size of every operation, each fragment measured once (memoised), and fragment cycles
+ * found on the way. Cost counts object fields (each a load) multiplied by the page sizes of the lists above them.
+ */
+function measure(doc: DocumentNode): GraphQLError | null {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const measured = new Map<string, Size | 'measuring'>();
+  let cycle: string | undefined;
+
+  const spread = (name: string): Size => {
+    const known = measured.get(name);
+    if (known === 'measuring') { cycle ??= name; return NONE; }
+    if (known) return known;
+    const fragment = fragments.get(name);
+    if (!fragment) return NONE; // KnownFragmentNamesRule reports it
+    measured.set(name, 'measuring');
+    const size = sizeOf(fragment.selectionSet);
+    measured.set(name, size);
+    return size;
   };
+  const sizeOf = (set: SelectionSetNode): Size => {
+    const out = { ...NONE };
+    for (const sel of set.selections) {
+      if (sel.kind !== Kind.FIELD) {
+        const inner = sel.kind === Kind.FRAGMENT_SPREAD ? spread(sel.name.value) : sizeOf(sel.selectionSet);
+        out.depth = Math.max(out.depth, inner.depth); out.cost = add(out.cost, inner.cost); out.fields = add(out.fields, inner.fields);
+        continue;
+      }
+      const inner = sel.selectionSet ? sizeOf(sel.selectionSet) : NONE;
+      out.fields = add(out.fields, 1 + inner.fields);
+      // Introspection loads nothing; graphql-js's MaxIntrospectionDepthRule bounds its depth, MAX_FIELDS its size.
+      if (sel.name.value.startsWith('__')) continue;
+      out.depth = Math.max(out.depth, 1 + inner.depth);
+      if (sel.selectionSet) out.cost = add(out.cost, 1 + Math.min(pageSize(sel) * inner.cost, SATURATED));
+    }
+    return out;
+  };
+
+  // Every definition is validated, used or not: all count towards the inlined size; depth and cost are an
+  // operation's (a fragment's own depth says nothing: introspection's TypeRef is deep, under __schema).
+  let fields = 0;
+  for (const d of doc.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION && d.kind !== Kind.FRAGMENT_DEFINITION) continue;
+    const size = d.kind === Kind.FRAGMENT_DEFINITION ? spread(d.name.value) : sizeOf(d.selectionSet);
+    if (cycle) return refused(`Fragment "${cycle}" spreads itself.`, 'GRAPHQL_VALIDATION_FAILED');
+    fields = add(fields, size.fields);
+    if (fields > MAX_FIELDS) return refused(`The query selects more than ${MAX_FIELDS} fields, fragments inlined.`, 'QUERY_TOO_COMPLEX', { fields });
+    if (d.kind === Kind.FRAGMENT_DEFINITION) continue;
+    if (size.depth > MAX_DEPTH) return refused(`Query depth ${size.depth} exceeds the limit of ${MAX_DEPTH}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
+    if (size.cost > MAX_COST) return refused(`Query cost ${size.cost} exceeds the limit of ${MAX_COST}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
+  }
+  return null;
+}
+
+const checked = new WeakMap<DocumentNode, GraphQLError | null>();
+/** The document's verdict, once per parsed document (yoga's parse cache hands the same object back). */
+export function checkDocument(doc: DocumentNode): GraphQLError | null {
+  let verdict = checked.get(doc);
+  if (verdict === undefined) checked.set(doc, (verdict = measure(doc)));
+  return verdict;
 }

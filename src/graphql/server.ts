@@ -6,7 +6,7 @@ import { createSchema, createYoga, processRegularResult, type YogaServerInstance
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Context, Middleware } from 'koa';
 import { buildContext, type GraphQLContext, type GraphQLDeps } from './context.ts';
-import { limitsRule } from './limits.ts';
+import { useGuard } from './guard.ts';
 import { connectionResolvers } from './connection.ts';
 import { clientResolvers } from './resolvers/client.ts';
 import { userResolvers } from './resolvers/user.ts';
@@ -61,14 +61,16 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
     // and safe to cache that way (see compilable); a document it cannot compile is answered with its errors.
     plugins: [
       useGraphQlJit({}, { enableIf: compilable, onError: (r) => deps.logError(r.errors?.[0]) }),
-      { onValidate: ({ addValidationRule }: { addValidationRule: (r: typeof limitsRule) => void }) => addValidationRule(limitsRule) },
+      useGuard({ production: deps.config.env === 'production' }),
     ],
+    cors: adminCors(deps.config.cors.adminOrigins),
     logging: false,
   });
   const direct = directQuery(yoga);
   return async (ctx, next) => {
     if (ctx.path !== '/graphql') return next();
     ctx.state.api = true;
+    if (ctx.get('origin')) ctx.vary('Origin'); // the CORS answer depends on it (adminCors)
     const answer = await direct(ctx);
     if (answer) {
       directStats.answered++;
@@ -84,6 +86,21 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
     // spares piping a web ReadableStream into Koa (a tenth of a clients page's CPU).
     const type = response.headers.get('content-type') ?? '';
     ctx.body = /^(text\/event-stream|multipart\/mixed)/i.test(type) ? response.body : await response.text();
+  };
+}
+
+/**
+ * Cross-origin calls to the admin API, credentials included, only from the configured admin origins (issue 17
+ * #10): yoga's default reflects any Origin with `Access-Control-Allow-Credentials: true`, which lets any site a
+ * signed-in admin visits read the API with their session. Same-origin pages need no CORS; other origins get none.
+ */
+function adminCors(origins: readonly string[]) {
+  const allowed = new Set(origins);
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    return origin !== null && allowed.has(origin)
+      ? { origin: [origin], credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type', 'X-CSRF-Token'], maxAge: 600 }
+      : false;
   };
 }
 

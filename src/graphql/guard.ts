@@ -1,0 +1,90 @@
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult, type StringValueNode, type ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from 'koa';
+import { hostileString } from '../http/middleware/reject-nul.ts';
+import { checkDocument, checkSource, refused } from './limits.ts';
+
+// What every GraphQL request goes through, on yoga's path and on server.ts's direct path alike (both run yoga's
+// envelop: parse, validate, execute): the limits of limits.ts before any walk, and what strangers may learn.
+
+/** Variables: how many values (any depth) and how deep; a form's worth of input is a few dozen. */
+export const MAX_VARIABLE_VALUES = 1000;
+export const MAX_VARIABLE_DEPTH = 8;
+
+type Koa = { koa?: Context };
+
+/**
+ * Who presented credentials: a session user, or a bearer token (buildContext refuses a token that names no one,
+ * before anything executes). Everyone else is anonymous: no introspection, no hints.
+ */
+const signedIn = (koa: Context | undefined) => Boolean(koa && (koa.state.user || /^bearer\s/i.test(koa.get('authorization'))));
+
+/** A string no parameter may hold (NUL, lone surrogates: databases refuse or cut them), in a literal of the query. */
+function SafeStringLiterals(context: ValidationContext) {
+  return {
+    StringValue(node: StringValueNode) {
+      if (hostileString(node.value)) context.reportError(refused('A string contains characters no parameter may contain.', 'BAD_USER_INPUT'));
+    },
+  };
+}
+
+/** Adds nothing: its name keeps yoga's validation cache (keyed by rule names) apart for callers who get no hints. */
+function NoSuggestions() { return {}; }
+
+/** graphql-js appends "Did you mean …?" to some messages: a map of the schema for whoever probes it. */
+const SUGGESTION = /\s*Did you mean .*\?$/s;
+const withoutSuggestion = (e: GraphQLError) => (SUGGESTION.test(e.message)
+  ? new GraphQLError(e.message.replace(SUGGESTION, ''), { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: e.extensions })
+  : e);
+
+/** Variables within budget and free of strings no parameter may hold; null if fine. */
+export function checkVariables(values: unknown): GraphQLError | null {
+  let count = 0;
+  const visit = (v: unknown, depth: number): GraphQLError | null => {
+    if (++count > MAX_VARIABLE_VALUES || depth > MAX_VARIABLE_DEPTH) return refused(`Variables hold more than ${MAX_VARIABLE_VALUES} values or nest deeper than ${MAX_VARIABLE_DEPTH}.`, 'QUERY_TOO_COMPLEX');
+    if (typeof v === 'string') return hostileString(v) ? refused('A variable contains characters no parameter may contain.', 'BAD_USER_INPUT') : null;
+    if (v === null || typeof v !== 'object') return null;
+    for (const [k, item] of Object.entries(v)) {
+      const bad = (hostileString(k) ? refused('A variable contains characters no parameter may contain.', 'BAD_USER_INPUT') : null) ?? visit(item, depth + 1);
+      if (bad) return bad;
+    }
+    return null;
+  };
+  return values == null ? null : visit(values, 0);
+}
+
+const strip = (result: ExecutionResult) => (result.errors?.length ? { ...result, errors: result.errors.map(withoutSuggestion) } : result);
+
+/** `production`: no hints for anyone; elsewhere signed-in developers keep them. */
+export function useGuard(opts: { production: boolean }): Plugin<Koa> {
+  const hints = (koa: Context | undefined) => !opts.production && signedIn(koa);
+  const beforeRun = ({ args, setResultAndStopExecution }: { args: { variableValues?: unknown; contextValue: unknown }; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+    const bad = checkVariables(args.variableValues);
+    if (bad) { setResultAndStopExecution({ errors: [bad] }); return undefined; }
+    return hints((args.contextValue as Koa).koa) ? undefined : strip;
+  };
+  return {
+    onParse({ params }) {
+      const bad = checkSource(String(typeof params.source === 'string' ? params.source : params.source.body));
+      if (bad) throw bad; // out of parse(): yoga answers it as it is, with its status
+    },
+    onValidate({ params, addValidationRule, setResult, context }) {
+      const bad = checkDocument(params.documentAST);
+      if (bad) { setResult([bad]); return; } // graphql-js's rules never see it
+      addValidationRule(SafeStringLiterals);
+      const koa = (context as Koa).koa;
+      if (!signedIn(koa)) addValidationRule(NoSchemaIntrospectionCustomRule);
+      if (hints(koa)) return;
+      addValidationRule(NoSuggestions);
+      return ({ result, setResult: replace }) => { if (result.length) replace((result as GraphQLError[]).map(withoutSuggestion)); };
+    },
+    onExecute(payload) {
+      const after = beforeRun(payload as never);
+      return after && { onExecuteDone: ({ result, setResult }) => { if (!(Symbol.asyncIterator in result)) setResult(after(result)); } };
+    },
+    onSubscribe(payload) {
+      const after = beforeRun(payload as never);
+      return after && { onSubscribeResult: ({ result, setResult }) => { if (!(Symbol.asyncIterator in result)) setResult(after(result)); } };
+    },
+  };
+}
