@@ -119,6 +119,8 @@ const MAX_JIT_FIELDS = 200;
 const jitWorthy = new WeakMap<DocumentNode, boolean>();
 function compilable(args: ExecutionArgs): boolean {
   if (!(args.contextValue as GraphQLContext | undefined)?.viewer) return false;
+  // graphql-jit calls a subscription's subscribe() with no arguments (its filter would be ignored): graphql-js runs it.
+  if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return false;
   let ok = jitWorthy.get(args.document);
   if (ok === undefined) {
     let operations = 0;
