@@ -42,7 +42,8 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
       user: ctx.state.user ?? null,
       nonce: ctx.state.cspNonce,
       csrfField: CSRF_FIELD,
-      csrfToken: ctx.session ? csrfToken(ctx) : '',
+      // A function, called by the forms that need it: a page without a form creates no session (no row, no cookie).
+      csrfToken: () => (ctx.session ? csrfToken(ctx) : ''),
       path: ctx.path,
       flash,
       errors: {},
