@@ -14,7 +14,7 @@ import { accessLog, requestId, ormContext } from './http/middleware/request-cont
 import { errorHandler } from './http/middleware/errors.ts';
 import { rejectNul } from './http/middleware/reject-nul.ts';
 import { byteLimit, formBody } from './http/middleware/form-body.ts';
-import { apiSecurityHeaders, securityHeaders } from './http/middleware/security-headers.ts';
+import { apiSecurityHeaders, httpsOnly, securityHeaders } from './http/middleware/security-headers.ts';
 import { isProtocolPath } from './http/paths.ts';
 import compose from 'koa-compose';
 import { sessionUser } from './http/middleware/session-user.ts';
@@ -112,7 +112,8 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   // Sessions, the JSON/form body parser of the pages and graphql-yoga serve pages and the admin API only: each
   // loads on its first request (lazy), so start-up and a server that only answers the protocol endpoints never
   // pay for them. graphql-yoga is the heaviest (~18 MB resident once loaded).
-  const sessionMiddleware = lazy(async () => (await import('koa-session')).default({
+  // The session cookie is Secure unless insecure transport is allowed: there, pages asked over http go to https first.
+  const sessionMiddleware = compose([...(config.allowInsecureTransport ? [] : [httpsOnly({ origin: () => new URL(config.issuer).origin })]), lazy(async () => (await import('koa-session')).default({
     key: 'gatehouse.sid',
     signed: true,
     httpOnly: true,
@@ -121,7 +122,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     maxAge: 14 * 24 * 3600 * 1000,
     renew: true,
     store: redis?.sessions ?? stores.sessions,
-  }, koa));
+  }, koa))]);
   const graphqlMiddleware = lazy(async () => (await import('./graphql/server.ts')).createGraphQL({
     stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
   }));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { HttpError } from './errors.ts';
 
 /**
  * Machine-facing answers (JSON) need no nonce: one fixed, deny-everything policy. `frame-ancestors 'none'` already
@@ -21,27 +22,44 @@ export function apiSecurityHeaders(opts: { hsts: boolean }): Middleware {
 /**
  * Headers every page carries. HTML pages get a strict CSP with a per-response nonce for anything
  * inline; no Gatehouse page may be framed (clickjacking on consent pages would grant access).
+ * Set BEFORE the page runs: an error page (rendered by errors.ts after this frame has unwound) keeps them, and a
+ * route that needs another CSP replaces it with ctx.set.
  */
 export function securityHeaders(opts: { hsts: boolean }): Middleware {
-  return async (ctx, next) => {
-    ctx.state.cspNonce = randomBytes(16).toString('base64');
-    await next();
+  return (ctx, next) => {
+    const nonce = randomBytes(16).toString('base64');
+    ctx.state.cspNonce = nonce;
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000');
-    if (!ctx.response.get('Content-Security-Policy')) {
-      // form-action is left out: Chrome applies it to the redirect after the consent POST, which goes to the client.
-      ctx.set('Content-Security-Policy', [
-        "default-src 'self'",
-        `script-src 'self' 'nonce-${ctx.state.cspNonce}'`,
-        `style-src 'self' 'nonce-${ctx.state.cspNonce}'`,
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-      ].join('; '));
-    }
+    // form-action is left out: Chrome applies it to the redirect after the consent POST, which goes to the client.
+    ctx.set('Content-Security-Policy', [
+      "default-src 'self'",
+      `script-src 'self' 'nonce-${nonce}'`,
+      `style-src 'self' 'nonce-${nonce}'`,
+      "img-src 'self' data:",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '));
+    return next();
+  };
+}
+
+/**
+ * Where secure transport is required, a page asked over plain http goes to https before it runs: the session
+ * cookie is Secure (koa-session cannot set it over http: that was a 500), and a form posted over http has already
+ * sent what it carried in the clear, so it is refused rather than acted on. Behind a TLS proxy, trustProxy and
+ * X-Forwarded-Proto make ctx.secure true. `origin` is the issuer's (https), never the request's Host.
+ */
+export function httpsOnly(opts: { origin: () => string }): Middleware {
+  return (ctx, next) => {
+    if (ctx.secure) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw new HttpError(403, 'https_required', 'This page is served over HTTPS only.');
+    ctx.status = 301;
+    // Concatenated, not resolved: a path like '//evil.example/x' stays a path on the issuer's host.
+    ctx.redirect(opts.origin() + ctx.originalUrl);
   };
 }
