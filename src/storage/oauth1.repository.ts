@@ -43,8 +43,9 @@ export class OAuth1Repository implements OAuth1Stores {
       const key = hashToken(JSON.stringify([consumerKey, token, timestamp, nonce]));
       return this.#nonces.remember(`oauth1:nonce:${key}`, Math.max(1000, expiresAt - Date.now()));
     }
-    // The unique index decides: of two identical concurrent requests exactly one insert succeeds.
-    const n = await this.#sql.run('insert into oauth1_nonces (consumer_key, token, timestamp, nonce, expires_at) values (?, ?, ?, ?, ?) on conflict do nothing', [consumerKey, token, timestamp, nonce, expiresAt]);
+    // The unique index decides: of two identical concurrent requests exactly one insert succeeds. The token
+    // column holds the token's SHA-256, as oauth1_tokens does: a nonce row must not be a usable credential.
+    const n = await this.#sql.run('insert into oauth1_nonces (consumer_key, token, timestamp, nonce, expires_at) values (?, ?, ?, ?, ?) on conflict do nothing', [consumerKey, hashToken(token), timestamp, nonce, expiresAt]);
     return n === 1;
   }
 
