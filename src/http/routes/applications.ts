@@ -10,6 +10,7 @@ import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { flash, tr, type Render } from '../render.ts';
+import { revealOnce, takeRevealed } from '../reveal-once.ts';
 
 export interface ApplicationPageDeps extends ClientDeps {
   render: Render;
@@ -78,17 +79,15 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
       return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', values: body, errors: result.errors });
     }
     const { client, clientSecret } = await registerClient(result.value, currentUser(ctx).id, deps, actor(ctx));
-    if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };
+    if (clientSecret) revealOnce(ctx, client.id, clientSecret);
     flash(ctx, tr(ctx)('apps.registered', { name: client.name }));
     ctx.redirect(`/o/applications/${client.id}/`);
   });
 
   router.get(['/:id', '/:id/'], async (ctx) => {
     const client = await load(ctx);
-    // The secret is shown exactly once: taken out of the session as it is rendered.
-    const reveal = ctx.session!.revealSecret as { id: number; secret: string } | undefined;
-    let clientSecret: string | null = null;
-    if (reveal?.id === client.id) { clientSecret = reveal.secret; delete ctx.session!.revealSecret; }
+    // The secret is shown exactly once (see reveal-once.ts).
+    const clientSecret = takeRevealed(ctx, client.id);
     ctx.set('Cache-Control', 'no-store');
     deps.render(ctx, 'applications/detail', { application: client, clientSecret, scopeChoices: deps.scopes });
   });
@@ -107,7 +106,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
       return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: body, errors: result.errors });
     }
     const { clientSecret } = await updateClient(client, result.value, deps, actor(ctx));
-    if (clientSecret) ctx.session!.revealSecret = { id: client.id, secret: clientSecret };
+    if (clientSecret) revealOnce(ctx, client.id, clientSecret);
     flash(ctx, tr(ctx)('apps.updated'));
     ctx.redirect(`/o/applications/${client.id}/`);
   });
@@ -115,7 +114,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   router.post(['/:id/rotate-secret', '/:id/rotate-secret/'], async (ctx) => {
     const client = await load(ctx);
     if (client.clientType !== 'confidential') throw new HttpError(400, 'invalid_request', 'Public applications have no secret.');
-    ctx.session!.revealSecret = { id: client.id, secret: await rotateClientSecret(client, deps, actor(ctx)) };
+    revealOnce(ctx, client.id, await rotateClientSecret(client, deps, actor(ctx)));
     flash(ctx, tr(ctx)('apps.rotated'));
     ctx.redirect(`/o/applications/${client.id}/`);
   });
