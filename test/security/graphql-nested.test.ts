@@ -157,7 +157,7 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
     for (const c of [aliceApp, bobApp, rootApp]) {
       expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: c.client.clientId, secret: c.clientSecret! })).status).to.equal(200);
     }
-    passwordToken = async (u: typeof root, scope: string) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: u.username, password: u.password, scope }, { id: console_.client.clientId, secret: console_.clientSecret! })).json()).access_token as string;
+    passwordToken = async (u: { username: string; password: string }, scope: string) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: u.username, password: u.password, scope }, { id: console_.client.clientId, secret: console_.clientSecret! })).json()).access_token as string;
     await passwordToken(root, 'admin');
     await passwordToken(bob, 'read write');
     bobUser = bob;
