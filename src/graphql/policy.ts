@@ -51,7 +51,7 @@ export function visible<K extends NodeType>(ctx: GraphQLContext, type: K, node: 
   return v.isAdmin ? node : RULES[type](v, node, via);
 }
 
-/** The nodes of a list the viewer may see, in order; the others are left out. */
+/** The nodes of a list the viewer may see whole, in order; the others (a client's public face included) are left out. */
 export function visibleAll<K extends NodeType, N extends Nodes[K]>(ctx: GraphQLContext, type: K, nodes: readonly N[], via: Via = {}): N[] {
   const v = viewerOf(ctx);
   if (v.isAdmin) return nodes as N[];
