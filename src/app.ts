@@ -45,10 +45,10 @@ import { TOKEN_CACHE_MS } from './storage/token-cache.ts';
 import { watchExternalChanges } from './storage/external-changes.ts';
 
 /** Opens Redis (loaded only when REDIS_URL is set); a failure closes the database already opened. */
-async function connectRedis(url: string, prefix: string, orm: Orm) {
+async function connectRedis(url: string, prefix: string, orm: Orm, commandTimeoutMs: number) {
   try {
     const { createRedisState } = await import('./storage/redis.ts');
-    return await createRedisState(url, { prefix });
+    return await createRedisState(url, { prefix, commandTimeoutMs });
   } catch (e) {
     await orm.close(true);
     throw e;
@@ -91,7 +91,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const sql = await createSql(orm, dialect);
   // Several instances: Redis holds what they share (sessions, rate limits, nonces) and tells each of them when a
   // client changed. Without Redis they share the database: correct, one query slower (no client cache on PostgreSQL).
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisPrefix, orm) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisPrefix, orm, config.redisCommandTimeoutMs) : undefined;
   const clientCache = redis
     ? { ttlMs: CLIENT_CACHE_MS, onChange: () => { redis.cache.publish('clients').catch(() => {}); } }
     : { ttlMs: dialect === 'postgresql' ? 0 : CLIENT_CACHE_MS };

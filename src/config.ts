@@ -13,6 +13,10 @@ export interface GatehouseConfig {
     url: string | undefined;
     /** SQLite file path, or ':memory:' for tests. */
     file: string;
+    /** PostgreSQL: longest wait for a connection (opening one, or a free one from the pool), in milliseconds. */
+    connectTimeoutMs: number;
+    /** PostgreSQL: longest wait for one statement's answer; past it the request is answered 503 (migrations: none). */
+    queryTimeoutMs: number;
   };
   /** koa-session signing keys, newest first (rotation keeps old ones verifying). */
   sessionKeys: string[];
@@ -39,13 +43,15 @@ export interface GatehouseConfig {
   defaultScopes: string[];
   /** First-start admin account; the password is generated and printed once when unset. */
   admin: { username: string; password: string | undefined };
-  /** Failed logins per username / per IP, and failed client authentications per client_id, within the window. */
-  rateLimit: { loginPerUsername: number; loginPerIp: number; windowSeconds: number; clientAuthFailures: number };
+  /** Failed logins per (username, source), per username from all sources, per source; failed client authentications per (client_id, source); within the window. */
+  rateLimit: { loginPerUsername: number; loginPerUsernameAllSources: number; loginPerIp: number; windowSeconds: number; clientAuthFailures: number };
   playground: boolean;
   /** Shared state for several instances (sessions, rate limits, OAuth 1 nonces, client-cache invalidation). */
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   redisPrefix: string;
+  /** Longest wait for one Redis command's answer, in milliseconds; past it the request is answered 503. */
+  redisCommandTimeoutMs: number;
   /** Body size limit for forms and JSON. */
   bodyLimit: string;
   logRequests: boolean;
@@ -60,7 +66,7 @@ export const defaults: GatehouseConfig = {
   port: 8000,
   host: undefined,
   issuer: 'http://localhost:8000',
-  database: { url: undefined, file: 'gatehouse.sqlite' },
+  database: { url: undefined, file: 'gatehouse.sqlite', connectTimeoutMs: 5000, queryTimeoutMs: 5000 },
   sessionKeys: [DEV_SESSION_KEY],
   secretPepper: DEV_PEPPER,
   encryptionKey: DEV_ENCRYPTION_KEY,
@@ -79,10 +85,11 @@ export const defaults: GatehouseConfig = {
   },
   defaultScopes: ['read'],
   admin: { username: 'admin', password: undefined },
-  rateLimit: { loginPerUsername: 5, loginPerIp: 20, windowSeconds: 900, clientAuthFailures: 20 },
+  rateLimit: { loginPerUsername: 5, loginPerUsernameAllSources: 100, loginPerIp: 20, windowSeconds: 900, clientAuthFailures: 20 },
   playground: true,
   redisUrl: undefined,
   redisPrefix: 'gatehouse:',
+  redisCommandTimeoutMs: 2000,
   bodyLimit: '100kb',
   logRequests: false,
 };
@@ -133,7 +140,7 @@ export function overridesFromEnv(env: Env, problems: string[]): ConfigOverrides 
     port: int('PORT'),
     host: str('HOST'),
     issuer: str('ISSUER'),
-    database: { url: str('DATABASE_URL'), file: str('DB_FILE') },
+    database: { url: str('DATABASE_URL'), file: str('DB_FILE'), connectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS'), queryTimeoutMs: int('DB_QUERY_TIMEOUT_MS') },
     sessionKeys: list('SESSION_KEYS'),
     secretPepper: str('SECRET_PEPPER'),
     encryptionKey: str('ENCRYPTION_KEY'),
@@ -150,10 +157,11 @@ export function overridesFromEnv(env: Env, problems: string[]): ConfigOverrides 
     approvalPrompt: str('APPROVAL_PROMPT') as GatehouseConfig['approvalPrompt'] | undefined,
     defaultScopes: list('DEFAULT_SCOPES'),
     admin: { username: str('ADMIN_USERNAME'), password: str('ADMIN_PASSWORD') },
-    rateLimit: { loginPerUsername: int('LOGIN_LIMIT_PER_USERNAME'), loginPerIp: int('LOGIN_LIMIT_PER_IP'), windowSeconds: int('RATE_LIMIT_WINDOW'), clientAuthFailures: int('CLIENT_AUTH_FAILURE_LIMIT') },
+    rateLimit: { loginPerUsername: int('LOGIN_LIMIT_PER_USERNAME'), loginPerUsernameAllSources: int('LOGIN_LIMIT_PER_USERNAME_ALL_SOURCES'), loginPerIp: int('LOGIN_LIMIT_PER_IP'), windowSeconds: int('RATE_LIMIT_WINDOW'), clientAuthFailures: int('CLIENT_AUTH_FAILURE_LIMIT') },
     playground: bool('PLAYGROUND'),
     redisUrl: str('REDIS_URL'),
     redisPrefix: str('REDIS_PREFIX'),
+    redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS'),
     logRequests: bool('LOG_REQUESTS'),
   };
   return o;
@@ -201,6 +209,10 @@ export function resolveConfig(overrides: ConfigOverrides = {}, problems: string[
   if (c.redisUrl && !/^rediss?:\/\//.test(c.redisUrl)) problems.push('REDIS_URL must start with redis://');
   // An origin is compared as the browser sends it: scheme://host[:port], nothing more.
   for (const o of c.cors.adminOrigins) if (URL.parse(o)?.origin !== o) problems.push(`ADMIN_ORIGINS entries must be origins such as https://admin.example.com, got "${o}"`);
+  // Every wait has a bound (docs/security.md): a connect or command timeout of 0 would mean "wait forever".
+  if (!(c.database.connectTimeoutMs > 0)) problems.push('DB_CONNECT_TIMEOUT_MS must be a positive number of milliseconds');
+  if (!(c.database.queryTimeoutMs > 0)) problems.push('DB_QUERY_TIMEOUT_MS must be a positive number of milliseconds');
+  if (!(c.redisCommandTimeoutMs > 0)) problems.push('REDIS_COMMAND_TIMEOUT_MS must be a positive number of milliseconds');
 
   if (c.env === 'production') {
     if (c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32)) problems.push('production needs SESSION_KEYS of at least 32 characters each (the default key is refused)');

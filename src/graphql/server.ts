@@ -6,6 +6,7 @@ import { createSchema, createYoga, processRegularResult, type YogaServerInstance
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Context, Middleware } from 'koa';
 import { buildContext, type GraphQLContext, type GraphQLDeps } from './context.ts';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE } from '../http/middleware/errors.ts';
 import { useGuard } from './guard.ts';
 import { connectionResolvers } from './connection.ts';
 import { clientResolvers } from './resolvers/client.ts';
@@ -14,6 +15,7 @@ import { grantResolvers } from './resolvers/grant.ts';
 import { tokenResolvers } from './resolvers/token.ts';
 import { eventResolvers } from './resolvers/event.ts';
 
+const UNAVAILABLE_CODE = 'TEMPORARILY_UNAVAILABLE';
 const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
 /** The SDL is the contract: base.graphql first, then every area file that extends it. */
@@ -52,6 +54,8 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
         deps.logError(original);
+        // The database or Redis did not answer (in time): 503 + Retry-After, as every endpoint says it (http/middleware/errors.ts).
+        if (isUnavailable(original)) return new GraphQLError(UNAVAILABLE, { extensions: { code: UNAVAILABLE_CODE, http: { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } } } });
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },
     },
@@ -166,8 +170,10 @@ function directQuery(yoga: YogaServerInstance<{ koa: Context }, object>) {
       if (e.validate(e.schema, document).length) return undefined;
       const contextValue = await e.contextFactory();
       run = () => e.execute({ schema: e.schema, document, contextValue, variableValues: params.variables as Record<string, unknown> | undefined, operationName }) as Promise<ExecutionResult>;
-    } catch {
-      return undefined;
+    } catch (err) {
+      // An outage (a 503 error, see maskError) is answered now: yoga would only wait for the same database again.
+      if (!(err instanceof GraphQLError && err.extensions.code === UNAVAILABLE_CODE)) return undefined;
+      run = async () => ({ errors: [err] });
     }
     // From here on the query has run (or failed) once: its answer is ours, whatever it holds.
     const result = await run();

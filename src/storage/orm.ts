@@ -37,27 +37,78 @@ export function ormOptions(config: Pick<GatehouseConfig, 'database'>): Options {
   return { ...commonOptions('sqlite', sqliteMigrations), driver: SqliteDriver, dbName: config.database.file } as Options;
 }
 
-/** PostgreSQL options; the driver and its migrations load only when DATABASE_URL asks for them. */
-export async function postgresOptions(config: Pick<GatehouseConfig, 'database'>): Promise<Options> {
-  const [{ PostgreSqlDriver }, { postgresqlMigrations }] = await Promise.all([
-    import('@mikro-orm/postgresql'), import('./migrations/postgresql/index.ts'),
+/**
+ * PostgreSQL options; the driver and its migrations load only when DATABASE_URL asks for them.
+ * Every wait is bounded (a database that accepts connections but never answers must not hang a request; the
+ * error handler answers 503): opening a connection or getting one from the pool (`connectionTimeoutMillis`), each
+ * statement's answer (`query_timeout`, our side; `statement_timeout`, the server stops work nobody waits for), and
+ * a transaction whose client vanished releases its row locks (`idle_in_transaction_session_timeout`).
+ * `bounded: false` (migrations) keeps only the connection bound: a migration may rightly run for minutes.
+ */
+export async function postgresOptions(config: Pick<GatehouseConfig, 'database'>, opts: { bounded?: boolean } = {}): Promise<Options> {
+  const [{ PostgreSqlDriver }, { postgresqlMigrations }, Client] = await Promise.all([
+    import('@mikro-orm/postgresql'), import('./migrations/postgresql/index.ts'), boundedClient(),
   ]);
+  const { connectTimeoutMs, queryTimeoutMs } = config.database;
+  const statements = opts.bounded === false ? {} : {
+    query_timeout: queryTimeoutMs, statement_timeout: queryTimeoutMs, idle_in_transaction_session_timeout: 3 * queryTimeoutMs,
+  };
   return {
     ...commonOptions('postgresql', postgresqlMigrations),
     driver: PostgreSqlDriver,
     clientUrl: config.database.url,
     pool: { min: 0, max: 10 },
-    // A request never waits forever for a database that went away: it fails and is answered 503.
-    driverOptions: { connectionTimeoutMillis: 5000 },
+    driverOptions: { connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, Client, ...statements },
   } as unknown as Options;
 }
 
-/** Opens the database and applies pending migrations; the schema is never synced at runtime. */
+/**
+ * pg's `query_timeout` rejects the caller but keeps the connection waiting for the late answer, and the pool hands
+ * that connection out again: every later query on it would queue behind one that may never be answered. This
+ * client drops its connection instead, so the pool discards it (pg-pool's own test, `_queryable`, on release).
+ */
+async function boundedClient() {
+  const { Client } = (await import('pg')).default;
+  return class BoundedClient extends Client {
+    override query(...args: unknown[]): never {
+      const result = (super.query as (...a: unknown[]) => unknown)(...args);
+      if (result instanceof Promise) {
+        result.catch((e: Error) => {
+          if (e?.message !== 'Query read timeout') return;
+          (this as unknown as { _queryable: boolean })._queryable = false;
+          (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        });
+      }
+      return result as never;
+    }
+  };
+}
+
+/**
+ * Opens the database and applies pending migrations; the schema is never synced at runtime.
+ * `migrate: false`: the caller runs the Migrator itself (the migrate and makemigrations commands), so on
+ * PostgreSQL its statements have no time bound (see postgresOptions).
+ */
 export async function initStorage(config: GatehouseConfig, opts: { migrate?: boolean } = {}): Promise<Orm> {
+  const dialect = dialectOf(config);
+  const orm = await open(config, opts.migrate !== false);
+  if (opts.migrate === false) await withMigrator(orm);
+  else if (await hasPending(orm, dialect)) {
+    if (dialect !== 'postgresql') await migrate(await withMigrator(orm), dialect);
+    else {
+      // Migrations run on a pool of their own, without the statement bounds requests have.
+      const migrating = await open(config, false);
+      try { await migrate(await withMigrator(migrating), dialect); } finally { await migrating.close(true); }
+    }
+  }
+  return orm;
+}
+
+async function open(config: GatehouseConfig, bounded: boolean): Promise<Orm> {
   let orm: Orm;
   if (dialectOf(config) === 'postgresql') {
     const { MikroORM: PgORM } = await import('@mikro-orm/postgresql');
-    orm = (await PgORM.init(await postgresOptions(config) as never)) as unknown as Orm;
+    orm = (await PgORM.init(await postgresOptions(config, { bounded }) as never)) as unknown as Orm;
   } else {
     orm = (await SqliteORM.init(ormOptions(config))) as unknown as Orm;
     const native = await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<NativeSqlite> }).getNativeClient();
@@ -75,8 +126,6 @@ export async function initStorage(config: GatehouseConfig, opts: { migrate?: boo
       native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     }
   }
-  if (opts.migrate === false) await withMigrator(orm);
-  else if (await hasPending(orm, dialectOf(config))) await migrate(await withMigrator(orm), dialectOf(config));
   return orm;
 }
 

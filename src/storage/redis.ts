@@ -26,12 +26,12 @@ const redact = (url: string) => { try { const u = new URL(url); if (u.password) 
 
 const START_TIMEOUT_MS = 5000;
 
-export async function createRedisState(url: string, opts: { prefix?: string } = {}): Promise<RedisState> {
+export async function createRedisState(url: string, opts: { prefix?: string; commandTimeoutMs?: number } = {}): Promise<RedisState> {
   const prefix = opts.prefix ?? 'gatehouse:';
-  // Commands fail fast while Redis is away (answered 503 by the error handler) instead of queueing forever;
-  // the client keeps reconnecting in the background and recovers by itself.
+  // Commands fail fast while Redis is away or silent (answered 503 by the error handler) instead of queueing or
+  // waiting forever; the client keeps reconnecting in the background and recovers by itself.
   const options = {
-    maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, commandTimeout: 2000, lazyConnect: true,
+    maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, commandTimeout: opts.commandTimeoutMs ?? 2000, lazyConnect: true,
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
   };
   const client = new Redis(url, options);

@@ -1,18 +1,25 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-/** A TCP proxy a test can cut and restore: the database "goes away" without touching the real server. */
+/**
+ * A TCP proxy a test can cut and restore (the database host crashed: connections refused and reset), or blackhole
+ * and unblock (a network partition: connections are accepted and bytes sent, but nothing arrives or answers until
+ * it heals, when TCP delivers what waited, as retransmission would).
+ */
 export async function tcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<Socket>();
+  const held: { to: Socket; data: Buffer }[] = [];
+  let blackholed = false;
   let server: Server | undefined;
   let port = 0;
+  const forward = (to: Socket) => (data: Buffer) => { if (blackholed) held.push({ to, data }); else to.write(data); };
   const open = () => new Promise<void>((resolve) => {
     server = createServer((client) => {
       const upstream = connect(target.port, target.host);
       sockets.add(client); sockets.add(upstream);
       const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
       client.on('error', end); upstream.on('error', end); client.on('close', end); upstream.on('close', end);
-      client.pipe(upstream); upstream.pipe(client);
+      client.on('data', forward(upstream)); upstream.on('data', forward(client));
     });
     server.listen(port, '127.0.0.1', () => { port = (server!.address() as AddressInfo).port; resolve(); });
   });
@@ -26,6 +33,13 @@ export async function tcpProxy(target: { host: string; port: number }) {
       await new Promise<void>((r) => server!.close(() => r()));
     },
     restore: open,
+    /** Keeps accepting and keeps every connection open, but nothing gets through in either direction. */
+    blackhole() { blackholed = true; },
+    /** The partition heals: what waited is delivered, in order, and traffic flows again. */
+    unblock() {
+      blackholed = false;
+      for (const { to, data } of held.splice(0)) if (!to.destroyed) to.write(data);
+    },
     close: async () => { for (const s of sockets) s.destroy(); await new Promise<void>((r) => server?.listening ? server.close(() => r()) : r()); },
   };
 }

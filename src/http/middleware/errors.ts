@@ -53,9 +53,9 @@ export function errorHandler(logger: Logger, render: Render): Middleware {
       } else if (isUnavailable(err)) {
         status = 503;
         code = 'temporarily_unavailable';
-        description = 'The service is temporarily unavailable. Try again shortly.';
+        description = UNAVAILABLE;
         title = 'Temporarily unavailable';
-        headers = { 'Retry-After': '5' };
+        headers = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
         logger.error('unavailable', { requestId: ctx.state.requestId, error: String((err as Error)?.message ?? err) });
       } else {
         logger.error('unhandled error', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, error: (err as Error)?.stack ?? String(err) });
@@ -63,7 +63,10 @@ export function errorHandler(logger: Logger, render: Render): Middleware {
       ctx.status = status;
       for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
       if (status >= 500 || status === 401 || status === 400) ctx.set('Cache-Control', 'no-store');
-      if (wantsJson(ctx)) {
+      if (ctx.path === '/graphql') {
+        // GraphQL callers read `errors` whatever went wrong, with Apollo-style codes (see graphql/errors.ts).
+        ctx.body = { errors: [{ message: description, extensions: { code: code.toUpperCase() } }] };
+      } else if (wantsJson(ctx)) {
         ctx.body = { error: code, error_description: description };
       } else {
         render(ctx, 'error', { title, status, code, description, requestId: ctx.state.requestId });
@@ -78,13 +81,20 @@ function isClientHttpError(err: unknown): err is { status: number } {
   return typeof e?.status === 'number' && e.status >= 400 && e.status < 500;
 }
 
-// Connection failures of the database or Redis: the request was fine, the service will be back (503, not 500).
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'SQLITE_BUSY', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error|Reached the max retries per request limit|Stream isn't writeable/i;
+/** How long a caller told 503 should wait before trying again (readiness probes say the same). */
+export const RETRY_AFTER_SECONDS = 5;
+export const UNAVAILABLE = 'The service is temporarily unavailable. Try again shortly.';
+
+// Failures and timeouts of the database or Redis: the request was fine, the service will be back (503, not 500).
+// Every wait on them is bounded (storage/orm.ts, storage/redis.ts), and each bound ends here: 57014 is PostgreSQL's
+// statement_timeout, 25P03 its idle-in-transaction timeout, "Query read timeout" pg's own, "Command timed out"
+// ioredis's; SQLITE_BUSY* (BUSY, BUSY_SNAPSHOT, BUSY_RECOVERY, BUSY_TIMEOUT) comes after busy_timeout waited.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '57014', '25P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error|Reached the max retries per request limit|Stream isn't writeable|Query read timeout|Command timed out/i;
 
 export function isUnavailable(err: unknown): boolean {
   for (let e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (UNAVAILABLE_CODES.has(String(e.code)) || e.name === 'ConnectionException' || e.name === 'MaxRetriesPerRequestError') return true;
+    if (UNAVAILABLE_CODES.has(String(e.code)) || String(e.code).startsWith('SQLITE_BUSY') || e.name === 'ConnectionException' || e.name === 'MaxRetriesPerRequestError') return true;
     if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
     // Node's fetch-style aggregate (several addresses refused).
     if (Array.isArray((e as { errors?: unknown[] }).errors) && (e as { errors: unknown[] }).errors.some(isUnavailable)) return true;
