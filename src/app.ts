@@ -135,10 +135,12 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const passwordThrottle = createPasswordThrottle(limiter, config.rateLimit);
   // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
-  const requireOAuth1 = createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext });
+  // One budget of client-secret checks per (client, source), shared by OAuth 2 client authentication and OAuth 1 signatures.
+  const clientThrottle = { limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds };
+  const requireOAuth1 = createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle });
   const issuer = () => config.issuer;
   const oauth1 = oauth1Routes({
-    store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext, realm: 'gatehouse',
+    store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext, throttle: clientThrottle, realm: 'gatehouse',
     temporaryTtl: config.tokens.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
   });
   const pageRouters = [
@@ -156,7 +158,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   ];
   // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
   const clientAuth = {
-    ...clientDeps, limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds, verified: new CredentialMemo(),
+    ...clientDeps, ...clientThrottle, verified: new CredentialMemo(),
   };
   const apiRouters = [
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), redis?.ping()]); } }),

@@ -1,43 +1,63 @@
+import { createHash } from 'node:crypto';
 import type { RateLimiter } from '../storage/rate-limit.ts';
 
-export interface PasswordLimits { loginPerUsername: number; loginPerIp: number; windowSeconds: number }
+export interface PasswordLimits { loginPerUsername: number; loginPerUsernameAllSources: number; loginPerIp: number; windowSeconds: number }
 
 export type Guarded<T> = { retryAfter: number } | { result: T | null };
 
 /**
- * One budget of password guesses per username and per source, whichever door they come through (the login page
- * or the password grant). Used by: http/routes/login.ts, oauth2/grants/password.ts.
+ * Budgets of password guesses, whichever door they come through (the login page or the password grant): per
+ * (username, source), so a stranger cannot lock a user out of their own network; per source, so one address cannot
+ * spray many usernames; and a larger one per username across all sources, so many addresses together still get
+ * few guesses at one password. Used by: http/routes/login.ts, oauth2/grants/password.ts.
  */
 export interface PasswordThrottle {
   /**
    * Runs `check` (a password verification returning the user, or null) only when the attempt fits under both
    * limits, counting it first (issue 17 #4: consume, then check). `{ retryAfter }` means nothing was checked.
    */
-  guard<T>(username: string, source: string | null, check: () => Promise<T | null>): Promise<Guarded<T>>;
+  guard<T>(username: string, password: string, source: string | null, check: () => Promise<T | null>): Promise<Guarded<T>>;
 }
 
 export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLimits): PasswordThrottle {
+  // Identical attempts (username, password, source) that arrive together share one check and one count: a script
+  // logging in with 30 parallel requests is one guess, not 30, and must not lock itself out (distinct guesses are
+  // distinct keys and each counts). Keyed by a digest: no password is held as a map key.
+  const inFlight = new Map<string, Promise<Guarded<unknown>>>();
   return {
-    async guard<T>(username: string, source: string | null, check: () => Promise<T | null>): Promise<Guarded<T>> {
-      const keys = [`login:user:${username.trim().toLowerCase()}`, `login:ip:${source ?? ''}`];
-      const caps = [limits.loginPerUsername, limits.loginPerIp];
-      const attempts = await Promise.all(keys.map((k, i) => limiter.consume(k, caps[i], limits.windowSeconds)));
-      if (attempts.some((a) => !a.allowed)) {
-        // An attempt counts on both keys or on neither: one refused key gives back what the other counted.
-        await Promise.all(keys.map((k, i) => (attempts[i].allowed ? limiter.refund(k) : undefined)));
-        return { retryAfter: Math.max(...attempts.filter((a) => !a.allowed).map((a) => a.retryAfter)) };
+    guard<T>(username: string, password: string, source: string | null, check: () => Promise<T | null>): Promise<Guarded<T>> {
+      const key = createHash('sha256').update(JSON.stringify([username, password, source])).digest('base64');
+      let flight = inFlight.get(key) as Promise<Guarded<T>> | undefined;
+      if (!flight) {
+        flight = guardOnce(username, source, check).finally(() => inFlight.delete(key));
+        inFlight.set(key, flight);
       }
-      let result: T | null;
-      try {
-        result = await check();
-      } catch (e) {
-        // Not a verdict on the password (the store failed): the attempt is given back.
-        await Promise.all(keys.map((k) => limiter.refund(k))).catch(() => {});
-        throw e;
-      }
-      // The right password clears the username's failures (as a login always did) and gives the source its attempt back.
-      if (result) await Promise.all([limiter.reset(keys[0]), limiter.refund(keys[1])]);
-      return { result };
+      return flight;
     },
   };
+
+  async function guardOnce<T>(username: string, source: string | null, check: () => Promise<T | null>): Promise<Guarded<T>> {
+    const user = username.trim().toLowerCase();
+    // The order matters below: keys[0] is reset by the right password, the others only get this attempt back.
+    const keys = [`login:user-source:${user}\n${source ?? ''}`, `login:ip:${source ?? ''}`, `login:user:${user}`];
+    const caps = [limits.loginPerUsername, limits.loginPerIp, limits.loginPerUsernameAllSources];
+    const attempts = await Promise.all(keys.map((k, i) => limiter.consume(k, caps[i], limits.windowSeconds)));
+    if (attempts.some((a) => !a.allowed)) {
+      // An attempt counts on every key or on none: a refused key gives back what the others counted.
+      await Promise.all(keys.map((k, i) => (attempts[i].allowed ? limiter.refund(k) : undefined)));
+      return { retryAfter: Math.max(...attempts.filter((a) => !a.allowed).map((a) => a.retryAfter)) };
+    }
+    let result: T | null;
+    try {
+      result = await check();
+    } catch (e) {
+      // Not a verdict on the password (the store failed): the attempt is given back.
+      await Promise.all(keys.map((k) => limiter.refund(k))).catch(() => {});
+      throw e;
+    }
+    // The right password clears this source's failures for the username and gives the other budgets this attempt
+    // back (not their count: the right password from one place must not reset what guessers elsewhere used).
+    if (result) await Promise.all([limiter.reset(keys[0]), limiter.refund(keys[1]), limiter.refund(keys[2])]);
+    return { result };
+  }
 }

@@ -12,6 +12,11 @@ export interface VerifyOptions {
   tokenKind?: 'temporary' | 'access';
   allowPlaintext: boolean;
   requireCallback?: boolean;
+  /**
+   * Runs the secret-dependent part (consumer, token, signature) for a consumer key: the HTTP layer counts it in the
+   * same per-(client, source) budget as OAuth 2 client secrets, before it runs. A signature is a guess at the secret.
+   */
+  guard?: <T>(consumerKey: string, check: () => Promise<T>) => Promise<T>;
 }
 
 const DUMMY_SECRET = 'gatehouse-dummy-consumer-secret';
@@ -38,6 +43,17 @@ export async function verifyRequest(req: OAuth1Request, o: VerifyOptions): Promi
     throw unauthorized('timestamp_refused', `oauth_timestamp must be within ${o.timestampWindow} seconds of the server's clock.`);
   }
   const base = signatureBaseString(req.method, req.url, all);
+  const { consumer, token } = await (o.guard ?? ((_, check) => check()))(protocol.oauth_consumer_key, () => checkSignature(protocol, base, o));
+  if (protocol.oauth_nonce !== undefined) {
+    const fresh = await o.stores.rememberNonce(consumer.consumerKey, protocol.oauth_token ?? '', timestamp, protocol.oauth_nonce.slice(0, 255), (o.now + o.timestampWindow * 2) * 1000);
+    if (!fresh) throw unauthorized('nonce_used', 'This nonce was already used.');
+  }
+  return { consumer, token, protocol };
+}
+
+/** The consumer, its token and the signature made with their secrets (RFC 5849 §3.2 items 3 and 4). */
+async function checkSignature(protocol: Record<string, string>, base: string, o: VerifyOptions): Promise<{ consumer: ConsumerRecord; token: TokenCredentials | null }> {
+  const method = protocol.oauth_signature_method as SignatureMethod;
   const consumer = await o.stores.findConsumer(protocol.oauth_consumer_key);
   if (!consumer) {
     // Same work for an unknown consumer as for a known one: timing must not reveal which keys exist.
@@ -56,9 +72,5 @@ export async function verifyRequest(req: OAuth1Request, o: VerifyOptions): Promi
   if (secretless || !verifySignature(method, base, protocol.oauth_signature, consumer.consumerSecret, token?.secret ?? '', consumer.rsaPublicKey)) {
     throw unauthorized('signature_invalid', 'The signature does not match the request.');
   }
-  if (protocol.oauth_nonce !== undefined) {
-    const fresh = await o.stores.rememberNonce(consumer.consumerKey, protocol.oauth_token ?? '', timestamp, protocol.oauth_nonce.slice(0, 255), (o.now + o.timestampWindow * 2) * 1000);
-    if (!fresh) throw unauthorized('nonce_used', 'This nonce was already used.');
-  }
-  return { consumer, token, protocol };
+  return { consumer, token };
 }

@@ -136,4 +136,51 @@ describe('security: throttles consume before they check', () => {
     const secret = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: long, secret: 'x' });
     expect(secret.status).to.equal(401);
   });
+
+  // Found by the attacker's read of this change: a per-username lock let anyone lock any user out from anywhere.
+  it('login: failures from one source do not lock the user out from another; many sources together still get few guesses', async () => {
+    const user = await srv.app.seed.user({ username: 'victim' });
+    const attacker = new Browser(srv.url, from('203.0.113.50'));
+    const csrf = await attacker.csrf('/accounts/login/');
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => attacker.post('/accounts/login/', { csrfmiddlewaretoken: csrf, username: 'Victim ', password: `wrong-${i}` })));
+    expect(tally(burst.map((r) => r.status))).to.deep.equal({ 400: 5, 429: 25 });
+    expect((await new Browser(srv.url, from('198.51.100.1')).login('victim', user.password)).status).to.equal(302);
+    // 100 failures for one username across all sources (LOGIN_LIMIT_PER_USERNAME_ALL_SOURCES) close it everywhere.
+    // 5 failed from the attacker above; 19 sources × 5 more make 100.
+    for (let i = 0; i < 19; i++) {
+      const b = new Browser(srv.url, from(`192.0.2.${i + 1}`));
+      const token = await b.csrf('/accounts/login/');
+      const statuses = await Promise.all(Array.from({ length: 5 }, (_, j) => b.post('/accounts/login/', { csrfmiddlewaretoken: token, username: 'victim', password: `w-${i}-${j}` }).then((r) => r.status)));
+      expect(statuses.every((st) => st === 400), `source ${i}: ${statuses}`).to.equal(true);
+    }
+    expect((await new Browser(srv.url, from('198.51.100.2')).login('victim', user.password)).status).to.equal(429);
+  });
+
+  it('OAuth 1: wrong signatures count in the same per-(client, source) budget as client secrets', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: ['https://consumer.example/cb'], oauth1Enabled: true });
+    const initiate = (secretGuess: string, ip: string) => fetch(`${srv.url}/oauth1/initiate`, {
+      method: 'POST',
+      headers: { ...from(ip), authorization: `OAuth oauth_consumer_key="${client.clientId}", oauth_signature_method="PLAINTEXT", oauth_signature="${encodeURIComponent(secretGuess)}%26", oauth_callback="oob"` },
+    });
+    const res = await Promise.all(Array.from({ length: 40 }, (_, i) => initiate(`guess-${i}`, '203.0.113.9')));
+    expect(tally(res.map((r) => r.status))).to.deep.equal({ 401: 20, 429: 20 });
+    expect((await initiate(clientSecret!, '203.0.113.9')).status).to.equal(429);
+    // The same budget: the OAuth 2 door is closed to that source too, and both stay open elsewhere.
+    expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: client.clientId, secret: clientSecret! }, from('203.0.113.9'))).status).to.equal(429);
+    expect((await initiate(clientSecret!, '198.51.100.30')).status).to.equal(200);
+  });
+
+  it('a source address longer than the event column (a forwarded header) is an ordinary failure, still audited', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['password'], redirectUris: [] });
+    const weird = from('a'.repeat(100));
+    const grant = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', client_id: client.clientId, username: 'owner', password: 'wrong' }, undefined, weird);
+    expect(grant.status).to.equal(400);
+    const login = await new Browser(srv.url, weird).login('owner', owner.password);
+    expect(login.status).to.equal(302);
+    const events = await srv.app.stores.sql.all<{ type: string; ip: string | null }>("select type, ip from events where type in ('login.failed', 'login.succeeded') order by id");
+    expect(events.map((e) => e.type)).to.deep.equal(['login.failed', 'login.succeeded']);
+    expect(events.every((e) => e.ip === null || e.ip.length <= 64)).to.equal(true);
+  });
 });

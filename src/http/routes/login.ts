@@ -34,7 +34,7 @@ export function loginRoutes(deps: LoginDeps): Router {
       return deps.render(ctx, 'login', { next, values: { username }, errors: { form: tr(ctx)('login.missing') } });
     }
     // Counted before the password is checked, so concurrent guesses cannot all slip under the limit (issue 17 #4).
-    const guarded = await deps.passwords.guard(username, ctx.ip, () => authenticate(deps.users, username, password));
+    const guarded = await deps.passwords.guard(username, password, ctx.ip, () => authenticate(deps.users, username, password));
     if ('retryAfter' in guarded) return tooMany(ctx, deps, guarded.retryAfter, username, next);
     const user = guarded.result;
     if (!user) {

@@ -8,6 +8,7 @@ import type { UserStore } from '../../accounts/store.ts';
 import type { OAuth1Repository } from '../../storage/oauth1.repository.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
+import { throttledCheck, type ClientThrottle } from '../client-throttle.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { oauth1Request } from '../oauth1-request.ts';
 import { plainParams } from '../oauth-endpoint.ts';
@@ -24,6 +25,19 @@ export interface OAuth1Deps {
   /** PLAINTEXT only over TLS, or when insecure transport is allowed (RFC 5849 §3.4.4). */
   allowPlaintext: (ctx: Context) => boolean;
   realm: string;
+  /** The per-(client, source) budget of secret checks that OAuth 2 client authentication uses too. */
+  throttle: ClientThrottle;
+}
+
+type VerifyWhat = { tokenRequired: boolean; tokenKind?: 'temporary' | 'access'; requireCallback?: boolean };
+
+/** Every signed OAuth 1 request is verified here; a wrong signature counts as a failed client authentication. */
+function verified(ctx: Context, deps: Pick<OAuth1Deps, 'store' | 'allowPlaintext' | 'throttle'>, o: VerifyWhat) {
+  const isVerdict = (e: unknown) => isOAuth1Error(e) && e.status === 401;
+  return verifyRequest(oauth1Request(ctx), {
+    stores: deps.store, now: Math.floor(Date.now() / 1000), timestampWindow: 300, allowPlaintext: deps.allowPlaintext(ctx), ...o,
+    guard: (consumerKey, check) => throttledCheck(deps.throttle, consumerKey, ctx.ip, check, isVerdict),
+  });
 }
 
 /** RFC 5849 §3.2 errors: 400 or 401 (with an OAuth challenge), as JSON with the problem code. */
@@ -47,8 +61,7 @@ const formEncoded = (ctx: Context, pairs: Record<string, string>) => {
 
 export function oauth1Routes(deps: OAuth1Deps): Router {
   const router = new Router({ prefix: '/oauth1' });
-  const verify = (ctx: Context, o: { tokenRequired: boolean; tokenKind?: 'temporary' | 'access'; requireCallback?: boolean }) =>
-    verifyRequest(oauth1Request(ctx), { stores: deps.store, now: Math.floor(Date.now() / 1000), timestampWindow: 300, allowPlaintext: deps.allowPlaintext(ctx), ...o });
+  const verify = (ctx: Context, o: VerifyWhat) => verified(ctx, deps, o);
 
   // RFC 5849 §2.1: temporary credentials.
   router.post('/initiate', (ctx, next) => { ctx.state.api = true; return next(); }, oauth1Errors(deps.realm), async (ctx) => {
@@ -119,12 +132,12 @@ export function oauth1Routes(deps: OAuth1Deps): Router {
 }
 
 /** Koa middleware for resources signed with OAuth 1 token credentials (RFC 5849 §3). */
-export function createRequireOAuth1(deps: Pick<OAuth1Deps, 'store' | 'users' | 'allowPlaintext'>) {
+export function createRequireOAuth1(deps: Pick<OAuth1Deps, 'store' | 'users' | 'allowPlaintext' | 'throttle'>) {
   return function requireOAuth1(opts: { realm?: string } = {}): Middleware {
     const realm = opts.realm ?? 'gatehouse';
     const check: Middleware = async (ctx, next) => {
       ctx.state.api = true;
-      const { consumer, token } = await verifyRequest(oauth1Request(ctx), { stores: deps.store, now: Math.floor(Date.now() / 1000), timestampWindow: 300, allowPlaintext: deps.allowPlaintext(ctx), tokenRequired: true, tokenKind: 'access' });
+      const { consumer, token } = await verified(ctx, deps, { tokenRequired: true, tokenKind: 'access' });
       const user = token?.userId ? await deps.users.findById(token.userId) : null;
       ctx.state.oauth1 = { consumerKey: consumer.consumerKey, username: user?.username ?? null, userId: token?.userId ?? null };
       await next();

@@ -8,18 +8,13 @@ import { grants } from '../../oauth2/grants/index.ts';
 import type { GrantContext } from '../../oauth2/grants/context.ts';
 import type { ClientRecord, ClientStore, EventSink, GrantType } from '../../oauth2/store.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
-import { HttpError } from '../middleware/errors.ts';
 import { CredentialMemo } from '../../oauth2/credential-memo.ts';
-import type { RateLimiter } from '../../storage/rate-limit.ts';
+import { refuseIfThrottled, throttledCheck, type ClientThrottle } from '../client-throttle.ts';
 
-export interface ClientAuthDeps {
+export interface ClientAuthDeps extends ClientThrottle {
   clients: ClientStore;
   events: EventSink;
   pepper: string;
-  limiter: RateLimiter;
-  /** Failed authentications per (client_id, source) within the window before that source is refused outright. */
-  failureLimit: number;
-  windowSeconds: number;
   /** Basic credentials already verified (see oauth2/credential-memo.ts); absent, every call is checked in full. */
   verified?: CredentialMemo;
 }
@@ -40,23 +35,13 @@ export async function clientFrom(ctx: Context, params: Record<string, string>, d
   const hit = memoKey ? deps.verified!.get(memoKey) : undefined;
   if (hit) {
     // Nothing is checked on a hit, but a source past its limit must not learn that these credentials are right.
-    await refuseIfThrottled(throttleKey(hit.clientId, ctx.ip), deps);
+    await refuseIfThrottled(deps, hit.clientId, ctx.ip);
     const client = await deps.clients.findByClientId(hit.clientId);
     if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash) return client;
   }
   const client = await checkOnce(ctx, auth, params, deps);
   if (memoKey && client.clientType === 'confidential' && client.secretHash) deps.verified!.set(memoKey, { clientId: client.clientId, secretHash: client.secretHash });
   return client;
-}
-
-// Per (client_id, source): guesses from one address cannot lock the client out everywhere. The limiter digests keys.
-const throttleKey = (clientId: string, source: string) => `client-auth:${source} ${clientId}`;
-
-const tooMany = (retryAfter: number) => new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(retryAfter) });
-
-async function refuseIfThrottled(key: string, deps: ClientAuthDeps): Promise<void> {
-  const state = await deps.limiter.peek(key, deps.failureLimit);
-  if (!state.allowed) throw tooMany(state.retryAfter);
 }
 
 /** Checks in progress per app (keyed by its memo), so identical concurrent requests share one (see checkOnce). */
@@ -82,26 +67,17 @@ function checkOnce(ctx: Context, auth: string, params: Record<string, string>, d
 
 async function checkClient(ctx: Context, auth: string, params: Record<string, string>, deps: ClientAuthDeps): Promise<ClientRecord> {
   const presented = extractClientCredentials({ authorization: auth || undefined, body: params });
-  // Only a presented secret is something to guess; counted before it is checked (consume, then check).
-  const key = presented?.clientSecret !== undefined ? throttleKey(presented.clientId, ctx.ip) : null;
-  if (key) {
-    const attempt = await deps.limiter.consume(key, deps.failureLimit, deps.windowSeconds);
-    if (!attempt.allowed) throw tooMany(attempt.retryAfter);
-  }
-  let client: ClientRecord;
-  try {
-    client = await authenticateClient(presented, deps.clients, deps.pepper);
-  } catch (e) {
-    if (isOAuthError(e) && e.error === 'invalid_client') {
-      await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path } });
-    } else if (key) {
-      await deps.limiter.refund(key).catch(() => {}); // not a verdict on the secret (the store failed)
+  const isVerdict = (e: unknown) => isOAuthError(e) && e.error === 'invalid_client';
+  const check = async () => {
+    try {
+      return await authenticateClient(presented, deps.clients, deps.pepper);
+    } catch (e) {
+      if (isVerdict(e)) await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path } });
+      throw e;
     }
-    throw e;
-  }
-  // Only failures count: the right secret gives its attempt back.
-  if (key) await deps.limiter.refund(key);
-  return client;
+  };
+  // Only a presented secret is something to guess; it is counted before it is checked (consume, then check).
+  return presented?.clientSecret !== undefined ? throttledCheck(deps, presented.clientId, ctx.ip, check, isVerdict) : check();
 }
 
 /** RFC 6749 §3.2: the token endpoint. Every grant is a module in src/oauth2/grants. */

@@ -14,7 +14,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   if (!params.username || !params.password) throw new InvalidRequest('username and password are required.');
   const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes);
   // Counted before the password is checked, per username and per source (issue 17 #4, #6).
-  const guarded = await ctx.passwordThrottle.guard(params.username, ctx.audit.ip, () => authenticate(ctx.users, params.username, params.password));
+  const guarded = await ctx.passwordThrottle.guard(params.username, params.password, ctx.audit.ip, () => authenticate(ctx.users, params.username, params.password));
   if ('retryAfter' in guarded) throw new TooManyAttempts('Too many failed attempts. Try again later.', { headers: { 'Retry-After': String(guarded.retryAfter) } });
   const user = guarded.result;
   if (!user) {
