@@ -41,11 +41,12 @@ export function parseRedirectUriList(text: string): string[] {
  */
 export function matchRedirectUri(requested: string, registered: readonly string[]): boolean {
   if (registered.includes(requested)) return true;
-  if (!LOOPBACK_IP_PORT.test(requested)) return false;
+  const loopback = LOOPBACK_IP_PORT.exec(requested);
+  if (!loopback || Number(loopback[2] ?? 0) > 65535) return false;
   const bare = withoutLoopbackPort(requested);
   return registered.some((r) => withoutLoopbackPort(r) === bare);
 }
 
-/** `http://127.0.0.1:PORT` or `http://[::1]:PORT` at the start of a URI (the port may be absent); group 1 is the host part. */
-const LOOPBACK_IP_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::\d{1,5})?(?=[/?]|$)/;
+/** `http://127.0.0.1:PORT` or `http://[::1]:PORT` at the start of a URI; group 1 is the host part, group 2 the port (may be absent). */
+const LOOPBACK_IP_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::(\d{1,5}))?(?=[/?]|$)/;
 const withoutLoopbackPort = (uri: string) => uri.replace(LOOPBACK_IP_PORT, '$1');

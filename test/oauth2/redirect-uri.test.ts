@@ -81,7 +81,7 @@ describe('RFC 6749 §3.1.2 redirection endpoint', () => {
       expect(matchRedirectUri('http://127.0.0.1:9090/cb', registered)).to.equal(true);
       expect(matchRedirectUri('http://127.0.0.1/cb', registered)).to.equal(true);
       expect(matchRedirectUri('http://[::1]:9090/cb', ['http://[::1]/cb'])).to.equal(true);
-      for (const uri of ['http://127.0.0.1:9090/cb/', 'http://127.0.0.1:9090/CB', 'http://localhost:8080/cb', 'https://127.0.0.1:8080/cb', 'http://127.0.0.1:9090@evil.example/cb', 'http://127.0.0.1:99999999/cb']) {
+      for (const uri of ['http://127.0.0.1:9090/cb/', 'http://127.0.0.1:9090/CB', 'http://localhost:8080/cb', 'https://127.0.0.1:8080/cb', 'http://127.0.0.1:9090@evil.example/cb', 'http://127.0.0.1:99999999/cb', 'http://127.0.0.1:65536/cb', 'http://127.0.0.1:99999/cb']) {
         expect(matchRedirectUri(uri, registered), uri).to.equal(false);
       }
       expect(matchRedirectUri('http://localhost:9090/cb', ['http://localhost:8080/cb'])).to.equal(false);

@@ -67,7 +67,7 @@ describe('RFC 8252 §7.3: loopback IP redirect URIs accept any port (issue 17 #1
     });
   }
 
-  const refused = ['http://127.0.0.1:53124/other', 'http://localhost:53124/callback', 'http://127.0.0.1:53124@evil.example/callback', 'http://127.0.0.1.evil.example/callback', 'https://127.0.0.1:53124/callback'];
+  const refused = ['http://127.0.0.1:99999/callback', 'http://[::1]:65536/callback', 'http://127.0.0.1:53124/other', 'http://localhost:53124/callback', 'http://127.0.0.1:53124@evil.example/callback', 'http://127.0.0.1.evil.example/callback', 'https://127.0.0.1:53124/callback'];
   for (const redirectUri of refused) {
     it(`anything but the port must still match exactly: ${redirectUri} is refused without a redirect`, async () => {
       const s = await codeFlowSetup(srv, { clientType: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'] });

@@ -78,6 +78,16 @@ describe('security: privileged client capabilities are set by administrators onl
     expect(String(row.allowed_scopes)).not.to.include('admin');
   });
 
+  it('a non-admin\'s GraphQL updateClient that leaves skipAuthorization out keeps what an admin set', async () => {
+    const { client } = await srv.app.seed.client({ owner: mallory, redirectUris: [ATTACKER_CB], allowedScopes: ['read'], skipAuthorization: true });
+    const token = csrfFrom(await (await attacker.get('/o/applications/')).text())!;
+    const res = await attacker.request('/graphql', {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+      body: JSON.stringify({ query: 'mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { name skipAuthorization } } }', variables: { id: String(client.id), i: { name: 'Renamed', grantTypes: ['AUTHORIZATION_CODE'], redirectUris: [ATTACKER_CB], allowedScopes: ['read'] } } }),
+    });
+    expect((await res.json()).data.updateClient.client).to.deep.equal({ name: 'Renamed', skipAuthorization: true });
+  });
+
   it('an administrator can allow privileged capabilities through the same form', async () => {
     const res = await registerForm(admin, { skip_authorization: 'on', allowed_scopes: ['read', 'admin'], grant_types: ['authorization_code', 'password'] });
     expect(res.status).to.equal(302);
