@@ -18,6 +18,7 @@ import { apiSecurityHeaders, httpsOnly, securityHeaders } from './http/middlewar
 import { isProtocolPath } from './http/paths.ts';
 import compose from 'koa-compose';
 import { sessionUser } from './http/middleware/session-user.ts';
+import { SIGNED_IN_SESSION_MS } from './http/middleware/csrf.ts';
 import { homeRoutes } from './http/routes/home.ts';
 import { loginRoutes } from './http/routes/login.ts';
 import { applicationRoutes } from './http/routes/applications.ts';
@@ -119,7 +120,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     httpOnly: true,
     sameSite: 'lax',
     secure: !config.allowInsecureTransport,
-    maxAge: 14 * 24 * 3600 * 1000,
+    maxAge: SIGNED_IN_SESSION_MS,
     renew: true,
     store: redis?.sessions ?? stores.sessions,
   }, koa))]);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 
 /** Rows (SQLite/PostgreSQL) or keys (Redis) holding browser sessions for this app. */
 async function sessionCount(srv: TestServer): Promise<number> {
@@ -85,6 +85,20 @@ describe('security: pages (issue 17 #13, #14, #15)', () => {
         expect(sessionCookie(res), `${path} set a session cookie`).to.equal(undefined);
       }
       expect(await sessionCount(srv)).to.equal(before);
+    });
+
+    it('the login form\'s anonymous session lives 2 hours, not 14 days; the signed-in one gets 14 days', async () => {
+      const expiry = (res: Response) => {
+        const c = res.headers.getSetCookie().find((x) => x.startsWith('gatehouse.sid='));
+        return c ? Date.parse(/expires=([^;]+)/i.exec(c)![1]) - Date.now() : null;
+      };
+      const b = new Browser(srv.url);
+      const form = await b.get('/accounts/login/');
+      const anonymous = expiry(form)!;
+      expect(anonymous).to.be.within(3600_000, 2 * 3600_000 + 5_000);
+      const login = await b.post('/accounts/login/', { csrfmiddlewaretoken: csrfFrom(await form.text())!, username: 'pat', password: 'correct horse battery' });
+      expect(login.status).to.equal(302);
+      expect(expiry(login)!).to.be.greaterThan(13 * 24 * 3600_000);
     });
 
     it('the login form still gets its CSRF session, and logging in works', async () => {

@@ -5,10 +5,18 @@ import { HttpError } from './errors.ts';
 
 export const CSRF_FIELD = 'csrfmiddlewaretoken';
 
+/** How long a signed-in session lasts (renewed while used). */
+export const SIGNED_IN_SESSION_MS = 14 * 24 * 3600 * 1000;
+/** An anonymous session holds only a form's CSRF token: it need not outlive the form (issue 17 #15). */
+export const ANONYMOUS_SESSION_MS = 2 * 3600 * 1000;
+
 /** The session's synchronizer token, created on first use. */
 export function csrfToken(ctx: Context): string {
   const session = ctx.session!;
-  if (typeof session.csrf !== 'string') session.csrf = randomBytes(32).toString('base64url');
+  if (typeof session.csrf !== 'string') {
+    session.csrf = randomBytes(32).toString('base64url');
+    if (!ctx.state.user) session.maxAge = ANONYMOUS_SESSION_MS;
+  }
   return session.csrf as string;
 }
 

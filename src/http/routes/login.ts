@@ -5,7 +5,7 @@ import type { UserStore } from '../../accounts/store.ts';
 import type { EventSink } from '../../oauth2/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import { tr, type Render } from '../render.ts';
-import { csrfProtection } from '../middleware/csrf.ts';
+import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
 import { localNext, redirectLocal } from '../safe-next.ts';
 
 export interface LoginDeps {
@@ -44,6 +44,8 @@ export function loginRoutes(deps: LoginDeps): Router {
     }
     // A new session id at login: a session id planted before login is worthless afterwards.
     await ctx.session!.regenerate();
+    // regenerate() keeps the anonymous form's short lifetime: a signed-in session gets the full one.
+    ctx.session!.maxAge = SIGNED_IN_SESSION_MS;
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
