@@ -69,7 +69,8 @@ export async function createSql(orm: Orm, dialect: 'sqlite' | 'postgresql' = 'sq
 // ---------------------------------------------------------------------------------------------- SQLite
 
 interface Statement { get(...p: unknown[]): unknown; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number; lastInsertRowid: number | bigint } }
-interface NativeSqlite { prepare(sql: string): Statement; transaction<F extends (...a: never[]) => unknown>(fn: F): F; pragma(sql: string, o: { simple: true }): unknown }
+type Transaction<F> = F & { immediate: F };
+interface NativeSqlite { prepare(sql: string): Statement; transaction<F extends (...a: never[]) => unknown>(fn: F): Transaction<F>; pragma(sql: string, o: { simple: true }): unknown }
 
 function createSqliteSql(native: NativeSqlite): Sql {
   const cache = new Map<string, Statement>();
@@ -104,7 +105,10 @@ function createSqliteSql(native: NativeSqlite): Sql {
     const jobs = queue;
     queue = [];
     try {
-      runJobs(jobs);
+      // BEGIN IMMEDIATE: the write lock is taken first, waiting (busy_timeout) while another process holds it. A
+      // deferred BEGIN reads first and then upgrades, which SQLite refuses at once, without waiting, when another
+      // connection (the cleartokens CLI) wrote meanwhile: SQLITE_BUSY or SQLITE_BUSY_SNAPSHOT (issue 17 #13).
+      runJobs.immediate(jobs);
     } catch (e) {
       for (const j of jobs) j.reject(e);
       return;
@@ -173,7 +177,8 @@ async function createPgSql(pool: PgPool): Promise<Sql> {
         client.release();
         return result;
       } catch (e) {
-        // A connection whose rollback fails is broken: release it as such so the pool discards it.
+        // A connection whose rollback fails is broken (one that timed out fails at once, see orm.ts boundedClient):
+        // release it as such so the pool discards it.
         await client.query('rollback').then(() => client.release(), (err: Error) => client.release(err));
         throw e;
       }
