@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { createApp, encodeBasicAuthorization, type Gatehouse } from '../../src/index.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { POSTGRES_URL, REDIS_URL, testDatabase, type TestDatabase } from '../database.ts';
 import { tcpProxy } from '../scale/proxy.ts';
 import { Browser } from '../helpers.ts';
@@ -148,5 +149,35 @@ describe('security: every wait has a timeout (blackholed PostgreSQL and Redis)',
       await everyCallerGets503(token('a wrong secret'), { bearerNeedsIt: false });
     } finally { redis!.unblock(); }
     await everyCallerRecovers();
+  });
+
+  it('a database that answers but whose lock is never released (a stuck transaction elsewhere): 503 within the bound, then recovery', async () => {
+    const { default: pg } = await import('pg');
+    const holder = new pg.Client({ connectionString: db.database.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table access_tokens in access exclusive mode');
+      const t = await timed(token());
+      expectUnavailable(t, 'token endpoint waiting for a lock');
+      expect(JSON.parse(t.body)).to.deep.include({ error: 'temporarily_unavailable' });
+      await holder.query('rollback');
+    } finally { await holder.end(); }
+    await everyCallerRecovers();
+  });
+});
+
+describe('security: the timeouts are configuration, and never "wait forever"', () => {
+  it('reads DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS and REDIS_COMMAND_TIMEOUT_MS, with bounded defaults', () => {
+    const d = loadConfig({});
+    expect([d.database.connectTimeoutMs, d.database.queryTimeoutMs, d.redisCommandTimeoutMs].every((ms) => ms > 0 && ms <= 10_000)).to.equal(true);
+    const c = loadConfig({ DB_CONNECT_TIMEOUT_MS: '1500', DB_QUERY_TIMEOUT_MS: '2500', REDIS_COMMAND_TIMEOUT_MS: '750' });
+    expect([c.database.connectTimeoutMs, c.database.queryTimeoutMs, c.redisCommandTimeoutMs]).to.deep.equal([1500, 2500, 750]);
+  });
+
+  it('refuses 0 (no limit) at start', () => {
+    for (const name of ['DB_CONNECT_TIMEOUT_MS', 'DB_QUERY_TIMEOUT_MS', 'REDIS_COMMAND_TIMEOUT_MS']) {
+      expect(() => loadConfig({ [name]: '0' }), name).to.throw(ConfigError, name);
+    }
   });
 });

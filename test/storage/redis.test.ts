@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { createRedisState, type RedisState } from '../../src/storage/redis.ts';
+import { isUnavailable } from '../../src/http/middleware/errors.ts';
 
 // Against a real Redis: REDIS_URL, or the local default. Every key this file writes starts with its own prefix.
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -67,9 +68,9 @@ describe('storage: Redis shared state (createRedisState)', function () {
   const prefix = `gh_test_redis_${id()}:`;
 
   /** Runs `fn` against a RedisState connected through a proxy the test can cut or stall; closes both after. */
-  async function throughProxy(fn: (proxy: Awaited<ReturnType<typeof redisProxy>>, c: RedisState) => Promise<void>) {
+  async function throughProxy(fn: (proxy: Awaited<ReturnType<typeof redisProxy>>, c: RedisState) => Promise<void>, opts: { commandTimeoutMs?: number } = {}) {
     const proxy = await redisProxy();
-    const c = await createRedisState(proxy.url(), { prefix });
+    const c = await createRedisState(proxy.url(), { prefix, ...opts });
     try { await fn(proxy, c); } finally {
       await c.close();
       await proxy.close();
@@ -264,14 +265,26 @@ describe('storage: Redis shared state (createRedisState)', function () {
       this.timeout(15_000);
       await throughProxy(async (proxy, c) => {
         proxy.stall();
-        const { ms } = await rejection(c.ping());
+        const { ms, error } = await rejection(c.ping());
         expect(ms).to.be.within(1000, 3000);
+        expect(isUnavailable(error), `answered 503, not 500: ${error.message}`).to.equal(true);
         proxy.resume();
         await within(3000, 'ping after the stall', c.ping());
         const key = `after-stall-${id()}`;
         await c.sessions.set(key, { ok: true }, 60_000);
         expect(await c.sessions.get(key), 'replies still match their commands').to.deep.equal({ ok: true });
       });
+    });
+
+    it('the command timeout is configuration (REDIS_COMMAND_TIMEOUT_MS)', async function () {
+      this.timeout(15_000);
+      await throughProxy(async (proxy, c) => {
+        proxy.stall();
+        try {
+          const { ms } = await rejection(c.ping());
+          expect(ms).to.be.within(300, 1500);
+        } finally { proxy.resume(); }
+      }, { commandTimeoutMs: 500 });
     });
 
     it('tells subscribers "something changed" when the subscriber connection comes back, since messages were lost', async function () {
