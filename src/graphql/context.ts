@@ -11,7 +11,8 @@ import type { Row } from '../storage/admin.repository.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { clientNode, grantNode, tokenNode, userNode } from './mappers.ts';
 
-export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[] }
+/** `tokenHash`: the bearer token's lookup key, so a long-lived answer (a subscription) can check it still holds. */
+export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[]; tokenHash?: string }
 
 export interface GraphQLDeps { stores: Stores; config: GatehouseConfig; clientDeps: ClientDeps }
 
@@ -63,12 +64,13 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
   let csrfOk = true;
   const auth = koa.get('authorization');
   if (/^bearer\s/i.test(auth)) {
-    const info = await deps.stores.tokens.findAccessToken(hashToken(auth.replace(/^bearer\s+/i, '').trim()));
+    const tokenHash = hashToken(auth.replace(/^bearer\s+/i, '').trim());
+    const info = await deps.stores.tokens.findAccessToken(tokenHash);
     if (!info || !isLive(info, Date.now()) || info.userId === null) throw unauthenticated();
     const user = await deps.stores.users.findById(info.userId);
     if (!user?.isActive) throw unauthenticated();
     const scopes = parseScope(info.scope);
-    viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes };
+    viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes, tokenHash };
   } else if (koa.state.user) {
     const user = koa.state.user as UserRecord;
     viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write', 'applications'] };
@@ -93,6 +95,22 @@ export function requireViewer(ctx: GraphQLContext, need: Need = 'read'): Viewer 
   if (need !== 'read' && v.via === 'session' && !ctx.csrfOk) throw forbidden('Mutations from a browser session need the X-CSRF-Token header of that session.');
   if (v.via === 'token' && !v.isAdmin && !v.scopes.includes(need)) throw forbidden(`This token lacks the ${need} scope.`);
   return v;
+}
+
+/**
+ * Whether what this context was built from still holds: the token is live (not revoked, not expired), the user
+ * active, and an administrator still one. A subscription asks before it sends on, since its answer outlives the
+ * request that authorized it.
+ */
+export async function stillAuthorized(ctx: GraphQLContext): Promise<boolean> {
+  const v = ctx.viewer;
+  if (!v) return false;
+  if (v.tokenHash !== undefined) {
+    const info = await ctx.deps.stores.tokens.findAccessToken(v.tokenHash);
+    if (!info || !isLive(info, Date.now())) return false;
+  }
+  const user = await ctx.deps.stores.users.findById(v.user.id);
+  return user !== null && user.isActive && (!v.isAdmin || user.isAdmin);
 }
 
 export function requireAdmin(ctx: GraphQLContext, need: Need = 'read'): Viewer {

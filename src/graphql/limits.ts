@@ -10,7 +10,12 @@ export const MAX_TOKENS = 2000;
 export const MAX_FIELDS = 1000;
 export const MAX_DEPTH = 10;
 export const MAX_COST = 5000;
-/** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
+/**
+ * Values in the answer at most (every field, scalars too, times the page sizes above it): object loads alone do not
+ * bound an answer, since a page of nodes can each carry hundreds of aliased scalars (a 5 KB query over a grant's
+ * live tokens answered 68 MB before this).
+ */
+export const MAX_VALUES = 50_000;/** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
 const SATURATED = 1e15;
 
 /** A 400 (also for `Accept: application/json`, where yoga answers the spec's validation errors with 200). */
@@ -32,15 +37,25 @@ export function checkSource(source: string): GraphQLError | null {
 }
 
 /** A selection set's size, at a page-size multiplier of 1: cost is linear in it, so a fragment is measured once. */
-interface Size { depth: number; cost: number; fields: number }
-const NONE: Size = { depth: 0, cost: 0, fields: 0 };
+interface Size { depth: number; cost: number; fields: number; values: number }
+const NONE: Size = { depth: 0, cost: 0, fields: 0, values: 0 };
 const add = (a: number, b: number) => Math.min(a + b, SATURATED);
 
 const LISTS = /^(clients|users|grants|tokens|events)$/;
+/**
+ * Plain lists (not connections), with the page their resolver returns when `first` is absent (the SDL's default);
+ * test/security/graphql-lists.test.ts checks that every list field of the SDL is a connection or named here.
+ */
+export const BOUNDED_LISTS: Readonly<Record<string, number>> = { liveTokens: DEFAULT_PAGE };
+/**
+ * Introspection loads nothing from storage, but its answer is large (a whole `__schema` is ~22 KB): each costs as
+ * many loads, so a document cannot ask for it by the dozen under aliases.
+ */
+const INTROSPECTION_COST: Readonly<Record<string, number>> = { __schema: 1000, __type: 50 };
 /** How many nodes a field can return: its `first` (capped as pageArgs caps it), the default page for lists, else 1. */
 function pageSize(field: FieldNode): number {
   const first = field.arguments?.find((a) => a.name.value === 'first');
-  if (!first) return LISTS.test(field.name.value) ? DEFAULT_PAGE : 1;
+  if (!first) return BOUNDED_LISTS[field.name.value] ?? (LISTS.test(field.name.value) ? DEFAULT_PAGE : 1);
   return first.value.kind === Kind.INT ? Math.min(Math.max(Number(first.value.value), 0), MAX_PAGE) : MAX_PAGE;
 }
 
@@ -70,14 +85,15 @@ function measure(doc: DocumentNode): GraphQLError | null {
     for (const sel of set.selections) {
       if (sel.kind !== Kind.FIELD) {
         const inner = sel.kind === Kind.FRAGMENT_SPREAD ? spread(sel.name.value) : sizeOf(sel.selectionSet);
-        out.depth = Math.max(out.depth, inner.depth); out.cost = add(out.cost, inner.cost); out.fields = add(out.fields, inner.fields);
+        out.depth = Math.max(out.depth, inner.depth); out.cost = add(out.cost, inner.cost); out.fields = add(out.fields, inner.fields); out.values = add(out.values, inner.values);
         continue;
       }
       const inner = sel.selectionSet ? sizeOf(sel.selectionSet) : NONE;
       out.fields = add(out.fields, 1 + inner.fields);
-      // Introspection loads nothing; graphql-js's MaxIntrospectionDepthRule bounds its depth, MAX_FIELDS its size.
-      if (sel.name.value.startsWith('__')) continue;
+      // Introspection: graphql-js's MaxIntrospectionDepthRule bounds its depth, MAX_FIELDS its size, its cost its number.
+      if (sel.name.value.startsWith('__')) { out.cost = add(out.cost, INTROSPECTION_COST[sel.name.value] ?? 0); continue; }
       out.depth = Math.max(out.depth, 1 + inner.depth);
+      out.values = add(out.values, 1 + Math.min(pageSize(sel) * inner.values, SATURATED));
       if (sel.selectionSet) out.cost = add(out.cost, 1 + Math.min(pageSize(sel) * inner.cost, SATURATED));
     }
     return out;
@@ -95,6 +111,7 @@ function measure(doc: DocumentNode): GraphQLError | null {
     if (d.kind === Kind.FRAGMENT_DEFINITION) continue;
     if (size.depth > MAX_DEPTH) return refused(`Query depth ${size.depth} exceeds the limit of ${MAX_DEPTH}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
     if (size.cost > MAX_COST) return refused(`Query cost ${size.cost} exceeds the limit of ${MAX_COST}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
+    if (size.values > MAX_VALUES) return refused(`The answer could hold ${size.values} values, over the limit of ${MAX_VALUES}: ask for smaller pages or fewer fields.`, 'QUERY_TOO_COMPLEX', { values: size.values });
   }
   return null;
 }

@@ -1,13 +1,17 @@
 import { Repeater } from 'graphql-yoga';
 import type { AuditEvent } from '../../oauth2/store.ts';
 import { connection, pageArgs } from '../connection.ts';
-import { requireViewer, type GraphQLContext } from '../context.ts';
+import { requireViewer, stillAuthorized, type GraphQLContext } from '../context.ts';
 import { forbidden } from '../errors.ts';
 import { rowId } from '../ids.ts';
 import { eventNode, type EventNode } from '../mappers.ts';
 import { visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
+
+/** How old a subscription's verdict on its credentials may be when it sends an event; how often a quiet one checks. */
+const RECHECK_MS = 250;
+const IDLE_RECHECK_MS = 5000;
 type Filter = { types?: string[] | null; userId?: string | null; clientId?: string | null } | null | undefined;
 
 const matches = (e: AuditEvent, f: Filter) =>
@@ -39,12 +43,25 @@ export const eventResolvers = {
         // Each subscriber gets its own stream of the events recorded from now on, filtered as asked and as the
         // policy allows (a non-admin: their own).
         return new Repeater<{ events: EventNode }>(async (push, stop) => {
+          // The stream outlives the request that authorized it: before sending on, it checks again that the token
+          // is live and the user active (a verdict at most RECHECK_MS old), and ends when they are not. Checks run
+          // one after another, so events keep their order.
+          let verdict = { ok: true, at: Date.now() };
+          let chain = Promise.resolve();
+          const authorized = async () => {
+            if (Date.now() - verdict.at >= RECHECK_MS) verdict = { ok: await stillAuthorized(ctx).catch(() => false), at: Date.now() };
+            if (!verdict.ok) stop();
+            return verdict.ok;
+          };
           const unsubscribe = ctx.deps.stores.events.subscribe((e) => {
             if (!matches(e, args.filter)) return;
             const node = visible(ctx, 'Event', { id: e.id, type: e.type, createdAt: e.createdAt, userId: e.userId ?? null, clientId: e.clientId ?? null, ip: e.ip ?? null, requestId: e.requestId ?? null, detail: e.detail ? JSON.stringify(e.detail) : null });
-            if (node) push({ events: node });
+            if (node) chain = chain.then(async () => { if (await authorized()) await push({ events: node }); });
           });
+          // A quiet stream is checked too, so a revoked token's connection does not stay open.
+          const idle = setInterval(() => { chain = chain.then(async () => { verdict.at = 0; await authorized(); }); }, IDLE_RECHECK_MS);
           await stop;
+          clearInterval(idle);
           unsubscribe();
         });
       },

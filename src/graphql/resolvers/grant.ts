@@ -2,12 +2,13 @@ import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, type GraphQLContext } from '../context.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { rowId } from '../ids.ts';
-import { grantNode, type GrantNode } from '../mappers.ts';
+import { grantNode, type GrantNode, type TokenNode } from '../mappers.ts';
 import { seesWhole, visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
 
 const id = rowId; // issue 17 #13: the one id rule (ids.ts)
+const newestFirst = (tokens: TokenNode[]) => [...tokens].sort((a, b) => b.issuedAt - a.issuedAt);
 
 /** Revocation through the admin API goes down the same path as the pages: grant first, then its tokens. */
 async function revokeGrantById(ctx: GraphQLContext, grantId: number): Promise<number> {
@@ -62,6 +63,7 @@ export const grantResolvers = {
     user: async (g: GrantNode, _: Args, ctx: GraphQLContext) => visible(ctx, 'User', await ctx.loaders.user.load(g.userId)),
     // The viewer's own consent shows the application it went to, as far as the policy lets them see it.
     client: async (g: GrantNode, _: Args, ctx: GraphQLContext) => visible(ctx, 'Client', await ctx.loaders.client.load(g.clientDbId), { parent: g }),
-    liveTokens: async (g: GrantNode, _: Args, ctx: GraphQLContext) => visibleAll(ctx, 'Token', await ctx.loaders.liveTokensByGrant.load(g.id)),
+    // `first` of them, newest first, as the cost rule counts them (limits.ts: BOUNDED_LISTS when absent).
+    liveTokens: async (g: GrantNode, args: Args, ctx: GraphQLContext) => visibleAll(ctx, 'Token', newestFirst(await ctx.loaders.liveTokensByGrant.load(g.id)).slice(0, pageArgs(args).first)),
   },
 };

@@ -1,0 +1,105 @@
+// Found by the attacker's read of issue 17: a 5 KB query over a grant's live tokens answered 68 MB and stalled the
+// server for 5 s (a plain list had no bound, and scalars were not counted); 60 aliased __schema fields answered
+// 1.3 MB each time; a subscription kept streaming after its token was revoked.
+import { expect } from 'chai';
+import { buildSchema, getNamedType, GraphQLList, GraphQLNonNull, GraphQLObjectType, type GraphQLOutputType } from 'graphql';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { postForm } from '../oauth-helpers.ts';
+import { loadTypeDefs } from '../../src/graphql/server.ts';
+import { BOUNDED_LISTS } from '../../src/graphql/limits.ts';
+import { actors } from '../graphql/gql-helpers.ts';
+
+const isList = (t: GraphQLOutputType): boolean => t instanceof GraphQLList || (t instanceof GraphQLNonNull && t.ofType instanceof GraphQLList);
+
+describe('security: every GraphQL list is bounded, in the cost rule and in its resolver', () => {
+  it('every list field of the SDL is a connection page or a bounded list with `first`', () => {
+    const schema = buildSchema(loadTypeDefs());
+    const unbounded: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        const named = getNamedType(field.type);
+        if (named instanceof GraphQLObjectType && named.name.endsWith('Connection') && !field.args.some((a) => a.name === 'first')) unbounded.push(`${type.name}.${field.name} (connection without first)`);
+        if (!isList(field.type) || !(named instanceof GraphQLObjectType)) continue;
+        const page = type.name.endsWith('Connection') && (field.name === 'edges' || field.name === 'nodes');
+        const bounded = field.name in BOUNDED_LISTS && field.args.some((a) => a.name === 'first' && a.defaultValue === BOUNDED_LISTS[field.name]);
+        if (!page && !bounded) unbounded.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(unbounded).to.deep.equal([]);
+  });
+
+  describe('over HTTP', () => {
+    let srv: TestServer;
+    let a: Awaited<ReturnType<typeof actors>>;
+    let token: string;
+    before(async () => {
+      srv = await createTestApp({ rateLimit: { loginPerUsername: 1_000, loginPerIp: 1_000 } });
+      a = await actors(srv);
+      const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['read', 'write'] });
+      const auth = { id: client.clientId, secret: clientSecret! };
+      let body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'read' }, auth)).json();
+      // Each refresh leaves the previous access token live: 40 live tokens under one grant.
+      for (let i = 0; i < 39; i++) body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, auth)).json();
+      token = body.access_token;
+    });
+    after(() => srv.close());
+
+    const query = async (q: string, bearer = token) => {
+      const res = await fetch(`${srv.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify({ query: q }) });
+      return { status: res.status, body: await res.json() };
+    };
+
+    it('liveTokens returns its first 20 (newest first) unless asked for up to 100', async () => {
+      const r = await query('{ grants(first: 10) { nodes { client { name } liveTokens { issuedAt } more: liveTokens(first: 100) { id } } } }');
+      const grant = r.body.data.grants.nodes.reduce((x: { more: unknown[] }, y: { more: unknown[] }) => (y.more.length > x.more.length ? y : x));
+      expect(grant.liveTokens).to.have.length(20);
+      expect(grant.more).to.have.length(41); // 40 access tokens and the refresh token that still works
+      const times = grant.liveTokens.map((t: { issuedAt: string }) => Date.parse(t.issuedAt));
+      expect(times).to.deep.equal([...times].sort((x: number, y: number) => y - x));
+    });
+
+    it('a page of nodes each carrying hundreds of aliased scalars is refused before it runs', async () => {
+      const aliases = Array.from({ length: 400 }, (_, i) => `t${i}: issuedAt`).join(' ');
+      const r = await query(`fragment F on Token { ${aliases} } { grants(first: 100) { nodes { liveTokens(first: 100) { ...F } } } }`);
+      expect(r.status).to.equal(400);
+      expect(r.body.errors[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      expect(r.body.data).to.equal(undefined);
+    });
+
+    it('introspection counts: one whole __schema is fine, dozens under aliases are refused', async () => {
+      const one = await query('{ __schema { types { name fields { name } } } }');
+      expect(one.status).to.equal(200);
+      const many = await query(`fragment F on __Schema { types { name description fields { name } } } { ${Array.from({ length: 60 }, (_, i) => `a${i}: __schema { ...F }`).join(' ')} }`);
+      expect(many.status).to.equal(400);
+      expect(many.body.errors[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+    });
+
+    it('a subscription ends when its token is revoked, and sends nothing after', async () => {
+      const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['read'] });
+      const auth = { id: client.clientId, secret: clientSecret! };
+      const watcher = (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'read' }, auth)).json()).access_token;
+      const ac = new AbortController();
+      const res = await fetch(`${srv.url}/graphql`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${watcher}` }, body: JSON.stringify({ query: 'subscription { events { id type } }' }) });
+      const reader = res.body!.getReader();
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await postForm(`${srv.url}/o/revoke_token/`, { token: watcher }, auth)).status).to.equal(200);
+      // alice's activity after the revocation: token.issued events the revoked token must not see.
+      for (let i = 0; i < 3; i++) await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'read' }, auth);
+      let text = '';
+      let ended = false;
+      const deadline = Date.now() + 8_000;
+      while (Date.now() < deadline) {
+        const next = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
+        if (next === null) break;
+        if (next.done) { ended = true; break; }
+        text += new TextDecoder().decode(next.value);
+      }
+      ac.abort();
+      const parse = (s: string) => { try { return JSON.parse(s); } catch { return null; } };
+      const types = text.split('\n').filter((l) => l.startsWith('data:')).map((l) => parse(l.slice(5))?.data?.events?.type).filter(Boolean);
+      expect(types, text).not.to.include('token.issued');
+      expect(ended, 'the stream was closed').to.equal(true);
+    });
+  });
+});
