@@ -3,6 +3,7 @@ import type { MikroORM, MigrationObject } from '@mikro-orm/core';
 import type { GatehouseConfig } from '../config.ts';
 import { entities } from './entities.ts';
 import { sqliteMigrations } from './migrations/sqlite/index.ts';
+import { pgTimeouts } from './pg-timeouts.ts';
 
 export type Orm = MikroORM;
 export type Dialect = 'sqlite' | 'postgresql';
@@ -37,57 +38,25 @@ export function ormOptions(config: Pick<GatehouseConfig, 'database'>): Options {
   return { ...commonOptions('sqlite', sqliteMigrations), driver: SqliteDriver, dbName: config.database.file } as Options;
 }
 
-/**
- * PostgreSQL options; the driver and its migrations load only when DATABASE_URL asks for them.
- * Every wait is bounded (a database that accepts connections but never answers must not hang a request; the
- * error handler answers 503): opening a connection or getting one from the pool (`connectionTimeoutMillis`), each
- * statement's answer (`query_timeout`, our side; `statement_timeout`, the server stops work nobody waits for), and
- * a transaction whose client vanished releases its row locks (`idle_in_transaction_session_timeout`).
- * `bounded: false` (migrations) keeps only the connection bound: a migration may rightly run for minutes.
- */
+/** PostgreSQL options; the driver and its migrations load only when DATABASE_URL asks for them. */
 export async function postgresOptions(config: Pick<GatehouseConfig, 'database'>, opts: { bounded?: boolean } = {}): Promise<Options> {
-  const [{ PostgreSqlDriver }, { postgresqlMigrations }, Client] = await Promise.all([
-    import('@mikro-orm/postgresql'), import('./migrations/postgresql/index.ts'), boundedClient(),
+  const [{ PostgreSqlDriver }, { postgresqlMigrations }, driverOptions] = await Promise.all([
+    import('@mikro-orm/postgresql'), import('./migrations/postgresql/index.ts'), pgTimeouts(config.database, opts.bounded !== false),
   ]);
-  const { connectTimeoutMs, queryTimeoutMs } = config.database;
-  const statements = opts.bounded === false ? {} : {
-    query_timeout: queryTimeoutMs, statement_timeout: queryTimeoutMs, idle_in_transaction_session_timeout: 3 * queryTimeoutMs,
-  };
   return {
     ...commonOptions('postgresql', postgresqlMigrations),
     driver: PostgreSqlDriver,
     clientUrl: config.database.url,
     pool: { min: 0, max: 10 },
-    driverOptions: { connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, Client, ...statements },
+    // Every wait on the database is bounded, and ends in 503 (see pg-timeouts.ts).
+    driverOptions,
   } as unknown as Options;
-}
-
-/**
- * pg's `query_timeout` rejects the caller but keeps the connection waiting for the late answer, and the pool hands
- * that connection out again: every later query on it would queue behind one that may never be answered. This
- * client drops its connection instead, so the pool discards it (pg-pool's own test, `_queryable`, on release).
- */
-async function boundedClient() {
-  const { Client } = (await import('pg')).default;
-  return class BoundedClient extends Client {
-    override query(...args: unknown[]): never {
-      const result = (super.query as (...a: unknown[]) => unknown)(...args);
-      if (result instanceof Promise) {
-        result.catch((e: Error) => {
-          if (e?.message !== 'Query read timeout') return;
-          (this as unknown as { _queryable: boolean })._queryable = false;
-          (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-        });
-      }
-      return result as never;
-    }
-  };
 }
 
 /**
  * Opens the database and applies pending migrations; the schema is never synced at runtime.
  * `migrate: false`: the caller runs the Migrator itself (the migrate and makemigrations commands), so on
- * PostgreSQL its statements have no time bound (see postgresOptions).
+ * PostgreSQL its statements have no time bound (see pg-timeouts.ts).
  */
 export async function initStorage(config: GatehouseConfig, opts: { migrate?: boolean } = {}): Promise<Orm> {
   const dialect = dialectOf(config);

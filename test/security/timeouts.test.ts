@@ -141,6 +141,25 @@ describe('security: every wait has a timeout (blackholed PostgreSQL and Redis)',
     await everyCallerRecovers();
   });
 
+  it('connections a firewall forgot during the outage stay silent: they are dropped, not reused, and service recovers', async () => {
+    await everyCallerRecovers();
+    // Both ways to the database: the lean SQL of the protocol endpoints, and MikroORM's (the pages' and the login's).
+    const viaOrm = () => app.withContext(() => app.stores.users.findByUsername('owner')).then(() => 'ok', (e: Error) => e.message);
+    pg.blackhole({ lost: true });
+    try {
+      const [stuck] = await Promise.all([Promise.all(Array.from({ length: 12 }, viaOrm)), everyCallerGets503(token(), { bearerNeedsIt: true })]);
+      expect(stuck.filter((r) => r === 'ok')).to.deep.equal([]);
+    } finally { pg.unblock(); }
+    // A connection that was idle in the pool when the firewall forgot it fails once (nothing can tell it is dead
+    // before it is tried); then it is gone. One kept after its timeout would fail every call it serves, forever.
+    const after: string[] = [];
+    for (let i = 0; i < 15; i++) after.push(await viaOrm());
+    expect(after.slice(-5), after.join(', ')).to.deep.equal(['ok', 'ok', 'ok', 'ok', 'ok']);
+    await everyCallerRecovers();
+    const again = await Promise.all([...Array.from({ length: 20 }, () => timed(token())), ...Array.from({ length: 20 }, () => timed(page))]);
+    expect(again.map((r) => r.status)).to.deep.equal(again.map(() => 200));
+  });
+
   it('a blackholed Redis: 503 + Retry-After (not 500) from the token endpoint, pages, /graphql and /readyz, then recovery', async function () {
     if (!redis) this.skip();
     await everyCallerRecovers();
