@@ -1,6 +1,10 @@
 import type { Orm } from './orm.ts';
 
-const TABLES = ['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions', 'oauth1_tokens', 'oauth1_nonces'] as const;
+/** Each table with expiring rows: its key and expiry columns. rate_limits holds the throttles' windows without Redis. */
+const TABLES = [
+  ...(['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions', 'oauth1_tokens', 'oauth1_nonces'] as const).map((name) => ({ name, key: 'id', expires: 'expires_at' })),
+  { name: 'rate_limits', key: 'bucket', expires: 'reset_at' },
+] as const;
 
 /**
  * Deletes expired rows in batches, so a large backlog never holds one long write lock.
@@ -14,15 +18,15 @@ export async function clearExpired(orm: Orm, opts: { now?: number; batchSize?: n
   const batch = opts.batchSize ?? 1000;
   const conn = orm.em.getConnection();
   const counts: Record<string, number> = {};
-  for (const table of TABLES) {
+  for (const { name, key, expires } of TABLES) {
     let total = 0;
     for (;;) {
-      const res = await conn.execute(`delete from ${table} where id in (select id from ${table} where expires_at < ? limit ?)`, [now, batch], 'run');
+      const res = await conn.execute(`delete from ${name} where ${key} in (select ${key} from ${name} where ${expires} < ? limit ?)`, [now, batch], 'run');
       const n = Number((res as { affectedRows?: number }).affectedRows ?? 0);
       total += n;
       if (n < batch) break;
     }
-    counts[table] = total;
+    counts[name] = total;
   }
   return counts;
 }

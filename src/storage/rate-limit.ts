@@ -111,10 +111,8 @@ class MemoryCounters implements CounterStore {
  * (INSERT … ON CONFLICT DO UPDATE … RETURNING: the row is the counter, the engine serialises the updates).
  */
 export class SqlRateLimiter extends Limiter {
-  readonly #counters: SqlCounters;
-  constructor(sql: Sql) { const counters = new SqlCounters(sql); super(counters); this.#counters = counters; }
-  /** Expired windows are dead rows: for cleartokens, which does not call it yet (storage/maintenance.ts). */
-  deleteExpired(now = Date.now()) { return this.#counters.deleteExpired(now); }
+  // Ended windows are dead rows: cleartokens deletes them in batches (storage/maintenance.ts).
+  constructor(sql: Sql) { super(new SqlCounters(sql)); }
 }
 
 class SqlCounters implements CounterStore {
@@ -142,7 +140,6 @@ class SqlCounters implements CounterStore {
 
   async remove(bucket: string) { await this.#sql.run('delete from rate_limits where bucket = ?', [bucket]); }
 
-  deleteExpired(now: number) { return this.#sql.run('delete from rate_limits where reset_at <= ?', [now]); }
 }
 
 // One fixed window per key, atomic on the Redis server so attempts from any number of instances count exactly:

@@ -73,13 +73,17 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
       const conn = app.orm.em.getConnection();
       const now = Date.now();
       await conn.execute("insert into access_tokens (token_hash, application_id, scope, expires_at, created_at) values ('h1', 1, 'read', ?, ?), ('h2', 1, 'read', ?, ?)", [now - 1000, now, now + 3_600_000, now]);
+      // Throttle windows kept in the database (no Redis): a sprayer's ended windows must not pile up (issue 17 #4).
+      await conn.execute("insert into rate_limits (bucket, hits, reset_at) values ('ended', 3, ?), ('open', 1, ?)", [now - 1000, now + 900_000]);
     } finally { await app.close(); }
     const { stdout } = await gatehouse('cleartokens');
     expect(stdout).to.match(/access_tokens: 1 expired/);
+    expect(stdout).to.match(/rate_limits: 1 expired/);
     const app2 = await createApp({ env: 'test', database: db.database });
     try {
       const rows = await app2.orm.em.getConnection().execute('select token_hash from access_tokens');
       expect(rows.map((r: { token_hash: string }) => r.token_hash)).to.deep.equal(['h2']);
+      expect((await app2.orm.em.getConnection().execute('select bucket from rate_limits')).map((r: { bucket: string }) => r.bucket)).to.deep.equal(['open']);
     } finally { await app2.close(); }
   });
 
