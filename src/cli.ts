@@ -11,14 +11,22 @@ import { createLogger } from './logger.ts';
 import { registerClient } from './oauth2/clients.ts';
 import { validateClientInput } from './oauth2/client-registration.ts';
 import { OPERATOR } from './oauth2/privileges.ts';
+import { REGISTRABLE_GRANT_TYPES } from './oauth2/grant-types.ts';
+import { CLIENT_AUTH_METHOD_NAMES } from './oauth2/client-auth.ts';
 import { makeMigration } from './storage/make-migration.ts';
+
+// The accepted values come from the registries (oauth2/grants/index.ts, oauth2/client-auth.ts), dashed as in
+// django-oauth-toolkit (both spellings are accepted).
+const GRANT_CHOICES = REGISTRABLE_GRANT_TYPES.map((g) => g.replace(/_/g, '-')).join(',');
 
 const USAGE = `Usage: npm run gatehouse -- <command>
   serve                         start the server (default)
   migrate                       apply database migrations
   createuser <username> [--admin] [--password P] [--email E]
-  createclient --name N --owner USERNAME [--type confidential|public] [--grant-types authorization-code,...]
+  createclient --name N --owner USERNAME [--type confidential|public] [--grant-types G,...]
                [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
+               [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
+               grant types G: ${GRANT_CHOICES}
   cleartokens                   delete expired codes, tokens and sessions
   makemigrations                write a migration for entity changes (development)`;
 

@@ -1,7 +1,8 @@
 import { buildRedirect, type AuthorizationRequest } from './authorize.ts';
-import { mintTokens, newFamilyId } from './issue.ts';
+import { issueAndRecord, newFamilyId } from './issue.ts';
 import { formatScope, isSubset, mergeScopes, parseScope } from './scope.ts';
 import { maySkipConsent } from './privileges.ts';
+import * as implicit from './grants/implicit.ts';
 import type { EventSink, GrantRecord, GrantStore, TokenStore } from './store.ts';
 import { generateOrderedToken, hashToken } from './tokens.ts';
 
@@ -46,14 +47,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
     });
     return buildRedirect(req.redirectUri, { code, ...common }, false);
   }
-  // RFC 6749 §4.2.2: the implicit grant MUST NOT issue a refresh token.
-  const { rows, response } = mintTokens({
-    applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(deps.now), withRefresh: false,
-    accessTtl: deps.settings.accessTokenTtl, refreshTtl: deps.settings.refreshTokenTtl, now: deps.now,
-  });
-  await Promise.all([
-    deps.tokens.issue(rows),
-    deps.events.record({ type: 'token.issued', userId, clientId: client.clientId, ...deps.audit, detail: { grant: 'implicit', scope } }),
-  ]);
+  // RFC 6749 §4.2.2: the implicit grant MUST NOT issue a refresh token (implicit.issuesRefreshToken).
+  const response = await issueAndRecord(deps, { applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(deps.now), withRefresh: implicit.issuesRefreshToken }, { clientId: client.clientId, grant: implicit.grantType });
   return buildRedirect(req.redirectUri, { access_token: response.access_token, token_type: response.token_type, expires_in: response.expires_in, scope, ...common }, true);
 }

@@ -1,6 +1,7 @@
 // RFC 6749 §3.1, §4.1.1, §4.2.1 authorization requests, validated in the order the RFC demands:
 // first the client and redirect URI (errors there must NOT redirect), then everything else (errors redirect).
 import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
+import { grantForResponseType, type ResponseType } from './grant-types.ts';
 import { isValidChallenge, parseChallengeMethod, type PkceMethod } from './pkce.ts';
 import { matchRedirectUri } from './redirect-uri.ts';
 import { formatScope, parseScope, resolveScope } from './scope.ts';
@@ -11,7 +12,7 @@ export interface AuthorizationRequest {
   client: ClientRecord;
   redirectUri: string;
   redirectUriProvided: boolean;
-  responseType: 'code' | 'token';
+  responseType: ResponseType;
   scopes: string[];
   state?: string;
   codeChallenge?: string;
@@ -58,10 +59,11 @@ export async function validateAuthorizationRequest(params: Record<string, string
   const fragment = params.response_type === 'token';
   const fail: (e: OAuthError) => never = (e) => { throw new RedirectError(e, redirectUri, state, fragment); };
 
-  const responseType = params.response_type as 'code' | 'token' | undefined;
+  const responseType = params.response_type as ResponseType | undefined;
   if (!responseType) fail(new InvalidRequest('response_type is required.'));
-  if (responseType !== 'code' && responseType !== 'token') fail(new UnsupportedResponseType(`response_type "${String(params.response_type).slice(0, 40)}" is not supported.`));
-  const needed = responseType === 'code' ? 'authorization_code' : 'implicit';
+  // The grant registry says which grant each response_type starts (grants/index.ts).
+  const needed = grantForResponseType(responseType);
+  if (!needed) fail(new UnsupportedResponseType(`response_type "${String(params.response_type).slice(0, 40)}" is not supported.`));
   if (!client.grantTypes.includes(needed)) fail(new UnauthorizedClient(`This application is not allowed the ${needed.replace('_', ' ')} flow.`));
 
   let scopes: string[] = [];

@@ -1,6 +1,19 @@
 import { InvalidClient, InvalidRequest } from './errors.ts';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/**
+ * The registry of client authentication methods (RFC 6749 §2.3; names from RFC 7591 §2): discovery, registration
+ * validation, the form, the GraphQL enum (checked by a test) and the unions derive from it. `secret`: the client
+ * proves itself with its secret; endpoints only for confidential clients (introspection) accept only those.
+ */
+export const CLIENT_AUTH_METHODS = [
+  { name: 'client_secret_basic', secret: true },
+  { name: 'client_secret_post', secret: true },
+  { name: 'none', secret: false },
+] as const;
+
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number]['name'];
+export const CLIENT_AUTH_METHOD_NAMES: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS.map((m) => m.name);
+export const SECRET_AUTH_METHOD_NAMES: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS.filter((m) => m.secret).map((m) => m.name);
 
 export interface PresentedClientCredentials { method: ClientAuthMethod; clientId: string; clientSecret?: string }
 

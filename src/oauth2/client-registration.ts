@@ -1,6 +1,7 @@
 // One validation module for client registration: the HTML forms, the CLI and GraphQL all call this,
 // so a client that one of them accepts, every other accepts too.
 import { createPublicKey } from 'node:crypto';
+import { CLIENT_AUTH_METHOD_NAMES } from './client-auth.ts';
 import { normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
@@ -30,7 +31,6 @@ export interface RegistrationPolicy {
   knownScopes: readonly string[];
 }
 
-const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 
 /** Text fields arrive as strings (forms) or arrays (GraphQL, JSON); both become a clean list. */
 function toList(value: unknown): string[] | null {
@@ -119,7 +119,7 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
 
   const defaultMethod: TokenEndpointAuthMethod = clientType === 'public' ? 'none' : 'client_secret_basic';
   const method = raw.tokenEndpointAuthMethod === undefined || raw.tokenEndpointAuthMethod === '' ? defaultMethod : raw.tokenEndpointAuthMethod;
-  if (!AUTH_METHODS.includes(method as TokenEndpointAuthMethod)) errors.tokenEndpointAuthMethod = 'Choose client_secret_basic, client_secret_post or none.';
+  if (!CLIENT_AUTH_METHOD_NAMES.includes(method as TokenEndpointAuthMethod)) errors.tokenEndpointAuthMethod = `Choose ${CLIENT_AUTH_METHOD_NAMES.join(', ').replace(/, ([^,]*)$/, ' or $1')}.`;
   else if ((clientType === 'public') !== (method === 'none')) {
     errors.tokenEndpointAuthMethod = clientType === 'public' ? 'Public clients authenticate with "none".' : 'Confidential clients authenticate with their secret.';
   }

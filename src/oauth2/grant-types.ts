@@ -1,18 +1,42 @@
-import type { GrantType } from './store.ts';
+// Views of the grant registry (grants/index.ts): the unions, the lists the form, the CLI and GraphQL offer, and the
+// rules that follow from each grant's declaration. Nothing here names a grant type except refresh_token, the
+// grant RFC 6749 §6 defines for every grant that issues refresh tokens.
+import { GRANTS } from './grants/index.ts';
 
-/** The grant types a client can be registered for; refresh_token follows from the first three. */
-export const REGISTRABLE_GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials'] as const;
+type Grant = (typeof GRANTS)[number];
+export type GrantType = Grant['grantType'];
+/** RFC 6749 §3.1.1 response_type values: declared by the grants the authorization endpoint starts. */
+export type ResponseType = Extract<Grant, { responseType: string }>['responseType'];
+
+export const GRANT_TYPES: readonly GrantType[] = GRANTS.map((g) => g.grantType);
+
+/** The grant types a client can be registered for (form, GraphQL, CLI); refresh_token follows from others. */
+export const REGISTRABLE_GRANT_TYPES: readonly GrantType[] = GRANTS.filter((g) => g.registrable).map((g) => g.grantType);
+
+/** Grant types only an administrator may allow on a client (privileges.ts). */
+export const PRIVILEGED_GRANT_TYPES: ReadonlySet<GrantType> = new Set(GRANTS.filter((g) => g.privileged).map((g) => g.grantType));
+
+const byResponseType = new Map<string, GrantType>(GRANTS.flatMap((g) => ('responseType' in g ? [[g.responseType, g.grantType] as const] : [])));
+
+/** The response types the authorization endpoint serves, in registry order. */
+export const RESPONSE_TYPES = [...byResponseType.keys()] as ResponseType[];
+
+/** The grant a response_type starts (RFC 6749 §3.1.1), or undefined for an unsupported one. */
+export const grantForResponseType = (responseType: string): GrantType | undefined => byResponseType.get(responseType);
 
 /** django-oauth-toolkit spells grant types with dashes; accept both spellings from forms and CLIs. */
 export function normalizeGrantType(value: string): GrantType | null {
   const v = value.trim().replace(/-/g, '_');
-  return (REGISTRABLE_GRANT_TYPES as readonly string[]).includes(v) || v === 'refresh_token' ? (v as GrantType) : null;
+  return (GRANT_TYPES as readonly string[]).includes(v) ? (v as GrantType) : null;
 }
+
+const REFRESH: GrantType = 'refresh_token';
+const issuesRefresh = new Set<string>(GRANTS.filter((g) => g.registrable && g.issuesRefreshToken).map((g) => g.grantType));
 
 /** Grants the client may use at the token endpoint, refresh_token included where it follows. */
 export function effectiveGrantTypes(registered: readonly GrantType[]): GrantType[] {
   const out = [...registered];
   // Refresh tokens are issued with authorization_code and password grants (RFC 6749 §4.1.4, §4.3.3).
-  if ((registered.includes('authorization_code') || registered.includes('password')) && !out.includes('refresh_token')) out.push('refresh_token');
+  if (registered.some((g) => issuesRefresh.has(g)) && !out.includes(REFRESH)) out.push(REFRESH);
   return out;
 }

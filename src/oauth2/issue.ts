@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
-import type { IssuedRows } from './store.ts';
+import type { EventSink, GrantStore, IssuedRows, TokenStore } from './store.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -41,4 +41,46 @@ export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenRes
   const response: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: m.accessTtl, scope: m.scope };
   if (refresh) response.refresh_token = refresh;
   return { rows, response };
+}
+
+/** What issuing needs: a grant's context (grants/context.ts) and the authorization endpoint's (approve.ts) both fit. */
+export interface IssueContext {
+  tokens: Pick<TokenStore, 'issue'>;
+  grants: Pick<GrantStore, 'touch'>;
+  events: EventSink;
+  settings: { accessTokenTtl: number; refreshTokenTtl: number };
+  now: number;
+  audit: { ip: string | null; requestId: string | null };
+}
+
+/** Whose tokens these are; lifetimes and the time come from the context. */
+export type Issuance = Omit<MintInput, 'accessTtl' | 'refreshTtl' | 'now'>;
+
+/** mintTokens with the server's lifetimes: for a store that saves the rows itself (redeemCode, rotateRefreshToken). */
+export const mintFor = (ctx: IssueContext, i: Issuance) =>
+  mintTokens({ ...i, accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now });
+
+/**
+ * The one ending of every grant that issues without spending anything (client_credentials, password, implicit):
+ * mint, store the rows and record `token.issued`. Queued together, the rows and the audit row share one commit
+ * (storage/sql.ts, group commit), so a token is never issued unrecorded.
+ */
+export async function issueAndRecord(ctx: IssueContext, i: Issuance, event: { clientId: string; grant: string }): Promise<TokenResponse> {
+  const { rows, response } = mintFor(ctx, i);
+  await Promise.all([
+    ctx.tokens.issue(rows),
+    ctx.events.record({ type: 'token.issued', clientId: event.clientId, userId: i.userId, ...ctx.audit, detail: { grant: event.grant, scope: i.scope } }),
+  ]);
+  return response;
+}
+
+/**
+ * The ending of a grant whose store already saved the rows while spending a code or a refresh token: the grant is
+ * marked used and the event recorded, together (one commit, as above).
+ */
+export async function recordRedeemed(ctx: IssueContext, r: { type: 'token.issued' | 'token.refreshed'; clientId: string; userId: number | null; grantId: number | null; detail: Record<string, unknown> }): Promise<void> {
+  await Promise.all([
+    r.grantId !== null ? ctx.grants.touch(r.grantId, ctx.now) : undefined,
+    ctx.events.record({ type: r.type, clientId: r.clientId, userId: r.userId, ...ctx.audit, detail: r.detail }),
+  ]);
 }

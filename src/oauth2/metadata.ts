@@ -1,6 +1,7 @@
-import { grants } from './grants/index.ts';
+import { CLIENT_AUTH_METHOD_NAMES, SECRET_AUTH_METHOD_NAMES } from './client-auth.ts';
+import { GRANT_TYPES, RESPONSE_TYPES } from './grant-types.ts';
 
-/** RFC 8414 §2: built from the same registry that serves the endpoints, so it cannot drift. */
+/** RFC 8414 §2: built from the registries that serve the endpoints (grants, client authentication, scopes), so it cannot drift. */
 export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean }) {
   const base = o.issuer;
   return {
@@ -10,12 +11,13 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     revocation_endpoint: `${base}/o/revoke_token/`,
     introspection_endpoint: `${base}/o/introspect/`,
     scopes_supported: [...o.scopes],
-    response_types_supported: ['code', 'token'],
+    response_types_supported: [...RESPONSE_TYPES],
     response_modes_supported: ['query', 'fragment'],
-    grant_types_supported: [...grants.keys(), 'implicit'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    grant_types_supported: [...GRANT_TYPES],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
+    // RFC 7662 §2.1: introspection callers must authenticate; here that means a confidential client's secret.
+    introspection_endpoint_auth_methods_supported: [...SECRET_AUTH_METHOD_NAMES],
     code_challenge_methods_supported: o.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
     authorization_response_iss_parameter_supported: true,
     service_documentation: `${base}/`,

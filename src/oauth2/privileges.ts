@@ -1,7 +1,8 @@
 // Who may give a client which capability: the one table every registration path goes through (the pages, GraphQL,
 // the CLI, the seeder and, later, dynamic registration). docs/security.md prints the same table for people.
 import type { FieldErrors } from './client-registration.ts';
-import type { ClientInput, ClientRecord, GrantType } from './store.ts';
+import type { ClientInput, ClientRecord } from './store.ts';
+import { PRIVILEGED_GRANT_TYPES } from './grant-types.ts';
 import { isPrivilegedScope } from './scope.ts';
 
 /** Who is registering or changing a client. The CLI and the seeder act as the operator, an administrator. */
@@ -11,10 +12,12 @@ export interface RegistrationActor { isAdmin: boolean }
 export const OPERATOR: RegistrationActor = { isAdmin: true };
 
 /**
- * Grant types that hand the client more than the consent page would: `password` lets it collect users' passwords,
- * `implicit` puts tokens in URLs (RFC 9700 §2.1.2). Only administrators allow them.
+ * Grant types that hand the client more than the consent page would (`password` lets it collect users' passwords,
+ * `implicit` puts tokens in URLs, RFC 9700 §2.1.2): each grant module declares `privileged`, the registry lists them.
  */
-export const PRIVILEGED_GRANT_TYPES: ReadonlySet<GrantType> = new Set<GrantType>(['password', 'implicit']);
+export { PRIVILEGED_GRANT_TYPES };
+/** Lives beside the privileged scopes (scope.ts) so the password grant can use it without importing this table. */
+export { scopeUserMayNotHold } from './scope.ts';
 
 /**
  * The privileged capabilities of a client. Each is settable only by an administrator; another user can keep or
@@ -48,12 +51,4 @@ export function privilegeErrors(value: ClientInput, actor: RegistrationActor, cu
  */
 export async function maySkipConsent(scopes: readonly string[], ownerIsAdmin: () => Promise<boolean>): Promise<boolean> {
   return !scopes.some(isPrivilegedScope) || ownerIsAdmin();
-}
-
-/**
- * The privileged scopes a user may hold in a token: `admin` only for an administrator (the client was allowed it by
- * an administrator, see privilegeErrors). Returns the first scope the user may not have, if any.
- */
-export function scopeUserMayNotHold(scopes: readonly string[], user: { isAdmin: boolean }): string | undefined {
-  return user.isAdmin ? undefined : scopes.find((s) => s === 'admin');
 }

@@ -14,6 +14,14 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const PRIVILEGED_SCOPES: ReadonlySet<string> = new Set(['admin', 'introspection', 'applications']);
 export const isPrivilegedScope = (scope: string): boolean => PRIVILEGED_SCOPES.has(scope);
 
+/**
+ * The privileged scopes a user may hold in a token: `admin` only for an administrator (the client was allowed it by
+ * an administrator, see privileges.ts privilegeErrors). Returns the first scope the user may not have, if any.
+ */
+export function scopeUserMayNotHold(scopes: readonly string[], user: { isAdmin: boolean }): string | undefined {
+  return user.isAdmin ? undefined : scopes.find((s) => s === 'admin');
+}
+
 export const isValidScopeToken = (token: string): boolean => SCOPE_TOKEN.test(token);
 
 /** Splits a space-delimited scope string (order kept, duplicates dropped); invalid characters are invalid_scope. */

@@ -1,8 +1,13 @@
 // Storage interfaces the protocol core needs. src/storage implements them; the core never sees an ORM.
 
+import type { GrantType } from './grant-types.ts';
+import type { ClientAuthMethod } from './client-auth.ts';
+
 export type ClientType = 'confidential' | 'public';
-export type GrantType = 'authorization_code' | 'implicit' | 'password' | 'client_credentials' | 'refresh_token';
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/** Derived from the grant registry (grants/index.ts). */
+export type { GrantType };
+/** Derived from the client authentication registry (client-auth.ts). */
+export type TokenEndpointAuthMethod = ClientAuthMethod;
 
 /** Fields a person or an admin API may set; ids, secrets and owners are Gatehouse's. */
 export interface ClientInput {

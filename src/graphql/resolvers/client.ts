@@ -1,4 +1,6 @@
+import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { validateClientInput } from '../../oauth2/client-registration.ts';
+import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
 import type { ClientRecord } from '../../oauth2/store.ts';
 import { connection, pageArgs } from '../connection.ts';
@@ -42,13 +44,15 @@ function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
 }
 
 const node = (c: ClientRecord): ClientNode => ({ ...c });
+/** A GraphQL enum's values from a registry: `client_secret_basic` is CLIENT_SECRET_BASIC (schema/client.graphql; test/graphql/registry-drift.test.ts). */
+export const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n.toUpperCase(), n]));
 /** A mutation's payload: the client as the policy shows it, and the secret made for it, once. */
 const payload = (ctx: GraphQLContext, c: ClientRecord, clientSecret: string | null) => ({ client: visible(ctx, 'Client', node(c)), clientSecret });
 
 export const clientResolvers = {
   ClientType: { CONFIDENTIAL: 'confidential', PUBLIC: 'public' },
-  GrantType: { AUTHORIZATION_CODE: 'authorization_code', IMPLICIT: 'implicit', PASSWORD: 'password', CLIENT_CREDENTIALS: 'client_credentials' },
-  TokenEndpointAuthMethod: { CLIENT_SECRET_BASIC: 'client_secret_basic', CLIENT_SECRET_POST: 'client_secret_post', NONE: 'none' },
+  GrantType: enumValues(REGISTRABLE_GRANT_TYPES),
+  TokenEndpointAuthMethod: enumValues(CLIENT_AUTH_METHOD_NAMES),
   Query: {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);

@@ -2,6 +2,7 @@ import Router from '../router.ts';
 import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { PRIVILEGED_GRANT_TYPES } from '../../oauth2/privileges.ts';
 import { isPrivilegedScope } from '../../oauth2/scope.ts';
@@ -48,7 +49,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   const actor = (ctx: Context) => ({ userId: currentUser(ctx).id, ip: ctx.ip, requestId: ctx.state.requestId as string });
   // A user sees the privileged choices only where an administrator already made them (to keep or drop them).
   const formLocals = (ctx: Context) => ({
-    grantTypeChoices: REGISTRABLE_GRANT_TYPES, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
+    grantTypeChoices: REGISTRABLE_GRANT_TYPES, authMethodChoices: CLIENT_AUTH_METHOD_NAMES, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
     isPrivilegedScope, isPrivilegedGrantType: (g: GrantType) => PRIVILEGED_GRANT_TYPES.has(g),
   });
 

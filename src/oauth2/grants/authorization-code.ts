@@ -1,5 +1,5 @@
 import { InvalidGrant, InvalidRequest } from '../errors.ts';
-import { mintTokens, type TokenResponse } from '../issue.ts';
+import { mintFor, recordRedeemed, type TokenResponse } from '../issue.ts';
 import { verifyPkce, type PkceMethod } from '../pkce.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
@@ -7,6 +7,10 @@ import type { GrantContext, GrantParams } from './context.ts';
 
 export const grantType = 'authorization_code';
 export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier']);
+export const registrable = true;
+export const issuesRefreshToken = true;
+export const privileged = false;
+export const responseType = 'code';
 
 /** RFC 6749 §4.1.3, with PKCE (RFC 7636 §4.6). The code is spent atomically with the tokens' insertion. */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
@@ -32,10 +36,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     }
     userId = code.userId;
     grantId = code.grantId;
-    const minted = mintTokens({
-      applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: true,
-      accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
-    });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken });
     response = minted.response;
     return minted.rows;
   });
@@ -46,9 +47,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     }
     throw new InvalidGrant('The code is invalid.');
   }
-  await Promise.all([
-    grantId !== null ? ctx.grants.touch(grantId, ctx.now) : undefined,
-    ctx.events.record({ type: 'token.issued', clientId: client.clientId, userId, ...ctx.audit, detail: { grant: grantType, scope: response!.scope } }),
-  ]);
+  await recordRedeemed(ctx, { type: 'token.issued', clientId: client.clientId, userId, grantId, detail: { grant: grantType, scope: response!.scope } });
   return response!;
 }

@@ -1,11 +1,15 @@
 import { InvalidScope, UnauthorizedClient } from '../errors.ts';
-import { mintTokens } from '../issue.ts';
+import { issueAndRecord } from '../issue.ts';
 import { formatScope, parseScope, resolveScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 
 export const grantType = 'client_credentials';
 export const parameters: ReadonlySet<string> = new Set(['scope']);
+export const registrable = true;
+// RFC 6749 §4.4.3: a refresh token SHOULD NOT be included.
+export const issuesRefreshToken = false;
+export const privileged = false;
 
 /** RFC 6749 §4.4: the client acts for itself; no refresh token (§4.4.3). */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
@@ -14,14 +18,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes);
   // The admin scope acts for an admin user; a client acting for itself has none.
   if (scopes.includes('admin')) throw new InvalidScope('The admin scope needs a user.');
-  const { rows, response } = mintTokens({
-    applicationId: client.id, userId: null, grantId: null, scope: formatScope(scopes), familyId: null, withRefresh: false,
-    accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
-  });
-  // Queued together, the token and its audit row share one commit (see storage/sql.ts, group commit).
-  await Promise.all([
-    ctx.tokens.issue(rows),
-    ctx.events.record({ type: 'token.issued', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType, scope: response.scope } }),
-  ]);
-  return response;
+  const scope = formatScope(scopes);
+  return issueAndRecord(ctx, { applicationId: client.id, userId: null, grantId: null, scope, familyId: null, withRefresh: issuesRefreshToken }, { clientId: client.clientId, grant: grantType });
 }

@@ -23,9 +23,27 @@ export interface GrantContext {
 
 export type GrantParams = Record<string, string>;
 
-/** DESIGN rule 1: every grant module has this shape; undeclared parameters never reach `handle`. */
+/**
+ * DESIGN rule 1: every grant module has this shape, and grants/index.ts lists the modules. That list is the only
+ * list of grant types: discovery, the GraphQL enum (checked by a test), the form, the CLI, the privilege table and
+ * the TypeScript unions derive from it (see grant-types.ts). Undeclared parameters never reach `handle`.
+ */
 export interface GrantModule {
+  /** The `grant_type` value (RFC 6749 §4), as registered on a client and listed in discovery. */
   grantType: string;
+  /** The token request parameters `handle` reads. */
   parameters: ReadonlySet<string>;
-  handle(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse>;
+  /** A client can be registered for it; false for a grant that follows from others (refresh_token). */
+  registrable: boolean;
+  /** Its tokens come with a refresh token, so a client registered for it may also use refresh_token. */
+  issuesRefreshToken: boolean;
+  /** Only an administrator may allow it on a client (privileges.ts). */
+  privileged: boolean;
+  /** The authorization endpoint's response_type that starts it (RFC 6749 §3.1.1), if it has one. */
+  responseType?: string;
+  /** The token endpoint's step; absent for a grant whose token comes from the authorization endpoint (implicit). */
+  handle?(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse>;
 }
+
+/** A grant the token endpoint serves. */
+export type TokenGrant = GrantModule & Required<Pick<GrantModule, 'handle'>>;

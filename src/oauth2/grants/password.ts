@@ -1,13 +1,16 @@
 import { authenticate } from '../../accounts/users.ts';
 import { InvalidGrant, InvalidRequest, InvalidScope, TooManyAttempts } from '../errors.ts';
-import { mintTokens } from '../issue.ts';
-import { formatScope, mergeScopes, parseScope, resolveScope } from '../scope.ts';
+import { issueAndRecord } from '../issue.ts';
+import { formatScope, mergeScopes, parseScope, resolveScope, scopeUserMayNotHold } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
-import { scopeUserMayNotHold } from '../privileges.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 
 export const grantType = 'password';
 export const parameters: ReadonlySet<string> = new Set(['username', 'password', 'scope']);
+export const registrable = true;
+export const issuesRefreshToken = true;
+// The client collects users' passwords (RFC 9700 §2.4: MUST NOT be used): only administrators allow it.
+export const privileged = true;
 
 /** RFC 6749 §4.3: resource owner password credentials, only for clients registered for it. */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
@@ -25,14 +28,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   if (refused) throw new InvalidScope(`Only administrators can be granted the ${refused} scope.`);
   const scope = formatScope(scopes);
   const grant = await ctx.grants.upsert(user.id, client.id, mergeScopes((await ctx.grants.find(user.id, client.id))?.scope, scope), ctx.now);
-  const { rows, response } = mintTokens({
-    applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: true,
-    accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
-  });
-  await Promise.all([
-    ctx.tokens.issue(rows),
-    ctx.events.record({ type: 'token.issued', clientId: client.clientId, userId: user.id, ...ctx.audit, detail: { grant: grantType, scope } }),
-  ]);
-  return response;
+  return issueAndRecord(ctx, { applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: issuesRefreshToken }, { clientId: client.clientId, grant: grantType });
 }
 

@@ -1,5 +1,5 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
-import { mintTokens, type TokenResponse } from '../issue.ts';
+import { mintFor, recordRedeemed, type TokenResponse } from '../issue.ts';
 import { formatScope, isSubset, parseScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
@@ -7,6 +7,10 @@ import type { GrantContext, GrantParams } from './context.ts';
 
 export const grantType = 'refresh_token';
 export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope']);
+/** Follows from the grants that issue refresh tokens (grant-types.ts effectiveGrantTypes); never registered alone. */
+export const registrable = false;
+export const issuesRefreshToken = true;
+export const privileged = false;
 
 /** RFC 6749 §6 with rotation: each use spends the token and returns a new pair in the same family. */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
@@ -25,10 +29,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     const scope = formatScope(requested.length ? requested : original);
     userId = token.userId;
     grantId = token.grantId;
-    const minted = mintTokens({
-      applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: true,
-      accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now,
-    });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken });
     // The new refresh token keeps the originally granted scope, so a narrowed request can widen again later.
     minted.rows.refresh!.scope = token.scope;
     response = minted.response;
@@ -41,9 +42,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     }
     throw new InvalidGrant('The refresh token is invalid.');
   }
-  await Promise.all([
-    grantId !== null ? ctx.grants.touch(grantId, ctx.now) : undefined,
-    ctx.events.record({ type: 'token.refreshed', clientId: client.clientId, userId, ...ctx.audit, detail: { scope: response!.scope } }),
-  ]);
+  await recordRedeemed(ctx, { type: 'token.refreshed', clientId: client.clientId, userId, grantId, detail: { scope: response!.scope } });
   return response!;
 }
