@@ -1,0 +1,37 @@
+import { expect } from 'chai';
+import { CLIENT_AUTH_METHOD_NAMES } from '../../src/oauth2/client-auth.ts';
+import { GRANTS, grants } from '../../src/oauth2/grants/index.ts';
+import { GRANT_TYPES, PRIVILEGED_GRANT_TYPES, REGISTRABLE_GRANT_TYPES, RESPONSE_TYPES, effectiveGrantTypes, grantForResponseType, normalizeGrantType } from '../../src/oauth2/grant-types.ts';
+import { authorizationServerMetadata } from '../../src/oauth2/metadata.ts';
+
+// The grant registry is the only list of grant types (DESIGN rule 1): every view of it is checked here against
+// the modules' own declarations, and the RFC facts the views must keep are spelled out.
+describe('registries: grant types and client authentication methods', () => {
+  const meta = authorizationServerMetadata({ issuer: 'https://as.example', scopes: ['read'], allowPlainPkce: false });
+
+  it('every grant module has a distinct grant_type; the token endpoint serves those with a step', () => {
+    expect(new Set(GRANT_TYPES).size).to.equal(GRANTS.length);
+    expect([...grants.keys()]).to.deep.equal(GRANTS.filter((g) => 'handle' in g).map((g) => g.grantType));
+    expect(grants.has('implicit'), 'RFC 6749 §4.2: implicit has no token request').to.equal(false);
+  });
+
+  it('RFC 8414 §2 discovery lists exactly the registries', () => {
+    expect(meta.grant_types_supported).to.deep.equal([...GRANT_TYPES]);
+    expect(meta.response_types_supported).to.deep.equal(['code', 'token']);
+    expect(meta.token_endpoint_auth_methods_supported).to.deep.equal([...CLIENT_AUTH_METHOD_NAMES]);
+    expect(meta.introspection_endpoint_auth_methods_supported).to.deep.equal(['client_secret_basic', 'client_secret_post']);
+  });
+
+  it('keeps the RFC facts: what is registrable, privileged, and where refresh tokens follow', () => {
+    expect(REGISTRABLE_GRANT_TYPES).to.deep.equal(['authorization_code', 'implicit', 'password', 'client_credentials']);
+    expect([...PRIVILEGED_GRANT_TYPES]).to.have.members(['implicit', 'password']);
+    expect(RESPONSE_TYPES.map(grantForResponseType)).to.deep.equal(['authorization_code', 'implicit']);
+    expect(grantForResponseType('id_token')).to.equal(undefined);
+    // RFC 6749 §4.1.4, §4.3.3 issue refresh tokens; §4.2.2 and §4.4.3 do not.
+    expect(effectiveGrantTypes(['authorization_code'])).to.deep.equal(['authorization_code', 'refresh_token']);
+    expect(effectiveGrantTypes(['password'])).to.deep.equal(['password', 'refresh_token']);
+    expect(effectiveGrantTypes(['implicit', 'client_credentials'])).to.deep.equal(['implicit', 'client_credentials']);
+    expect(normalizeGrantType('client-credentials')).to.equal('client_credentials');
+    expect(normalizeGrantType('device_code')).to.equal(null);
+  });
+});
