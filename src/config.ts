@@ -1,5 +1,6 @@
 // One typed configuration object: defaults below, overridden from the environment by loadConfig().
 // Every value is validated at start so a bad deployment fails loudly instead of misbehaving later.
+import { scopeDescriptions } from './oauth2/scope.ts';
 
 export interface GatehouseConfig {
   /** 'production' refuses insecure defaults (session keys, pepper, encryption key). */
@@ -76,13 +77,7 @@ export const defaults: GatehouseConfig = {
   cors: { allowAll: false, origins: [], adminOrigins: [] },
   pkce: { allowPlain: false },
   approvalPrompt: 'auto',
-  scopes: {
-    read: 'Read your data',
-    write: 'Change your data',
-    introspection: 'Check whether access tokens are valid',
-    admin: 'Administer Gatehouse on your behalf',
-    applications: 'Manage the applications you registered',
-  },
+  scopes: scopeDescriptions(),
   defaultScopes: ['read'],
   admin: { username: 'admin', password: undefined },
   rateLimit: { loginPerUsername: 5, loginPerUsernameAllSources: 100, loginPerIp: 20, windowSeconds: 900, clientAuthFailures: 20 },

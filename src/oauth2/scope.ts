@@ -4,14 +4,27 @@ import { InvalidScope } from './errors.ts';
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /**
- * Scopes that reach past the user's own data: only an administrator may allow them on a client, consent is never
- * skipped for them unless an administrator owns the client, and a token carries `admin` only for an admin user.
- * The one list of them; docs/security.md has the table.
+ * The registry of the scopes Gatehouse ships with: config.scopes defaults to their descriptions (what the consent
+ * page shows; an operator may add scopes of their own), discovery's scopes_supported lists config.scopes.
+ * `privileged` scopes reach past the user's own data: only an administrator may allow them on a client, consent is
+ * never skipped for them unless an administrator owns the client, and a token carries `admin` only for an admin
+ * user. docs/security.md has the table.
  *   admin         the GraphQL admin API with the user's administrator rights
  *   introspection RFC 7662 introspection of any client's tokens (a resource server)
  *   applications  managing the user's own registered applications through GraphQL
  */
-export const PRIVILEGED_SCOPES: ReadonlySet<string> = new Set(['admin', 'introspection', 'applications']);
+export const SCOPES = [
+  { name: 'read', description: 'Read your data', privileged: false },
+  { name: 'write', description: 'Change your data', privileged: false },
+  { name: 'introspection', description: 'Check whether access tokens are valid', privileged: true },
+  { name: 'admin', description: 'Administer Gatehouse on your behalf', privileged: true },
+  { name: 'applications', description: 'Manage the applications you registered', privileged: true },
+] as const;
+
+export const PRIVILEGED_SCOPES: ReadonlySet<string> = new Set(SCOPES.filter((s) => s.privileged).map((s) => s.name));
+
+/** config.scopes's default: each shipped scope and the words the consent page shows for it. */
+export const scopeDescriptions = (): Record<string, string> => Object.fromEntries(SCOPES.map((s) => [s.name, s.description]));
 export const isPrivilegedScope = (scope: string): boolean => PRIVILEGED_SCOPES.has(scope);
 
 /**
