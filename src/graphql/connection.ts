@@ -30,7 +30,7 @@ export function pageArgs(args: { first?: number | null; after?: string | null })
  * object literal did the same work but made each page a slow-mode object: a clients page ran at half the speed and
  * the server grew to 290 MB.) `totalCount` may be a function: its resolver below calls it only when selected.
  */
-class ConnectionPage<R extends { id: number }, N> {
+export class ConnectionPage<R extends { id: number }, N> {
   readonly nodes: N[];
   readonly pageInfo: { hasNextPage: boolean; endCursor: string | null };
   readonly totalCount: number | (() => Promise<number>);

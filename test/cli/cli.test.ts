@@ -9,13 +9,13 @@ import { verifyClientSecret } from '../../src/oauth2/tokens.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
 
 const run = promisify(execFile);
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
 describe('CLI (npm run gatehouse -- <command>)', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let db: TestDatabase;
-  const gatehouse = (...args: string[]) => run(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN, ...args], { env });
+  const gatehouse = (...args: string[]) => run(process.execPath, [MAIN, ...args], { env });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
@@ -88,7 +88,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
   });
 
   it('fails at start with a clear message on invalid configuration (exit 2)', async () => {
-    try { await run(process.execPath, ['--experimental-strip-types', MAIN, 'migrate'], { env: { ...env, PORT: 'abc' } }); expect.fail('should fail'); } catch (e) {
+    try { await run(process.execPath, [MAIN, 'migrate'], { env: { ...env, PORT: 'abc' } }); expect.fail('should fail'); } catch (e) {
       expect((e as { code: number }).code).to.equal(2);
       expect((e as { stderr: string }).stderr).to.match(/PORT/);
     }

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { encodeBasicAuthorization } from '../../src/oauth2/client-auth.ts';
 import { dialect, testDatabase } from '../database.ts';
 
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
-const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN];
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+const NODE = [process.execPath, MAIN];
 
 function serve(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { encodeBasicAuthorization } from '../../src/oauth2/client-auth.ts';
 import { testDatabase } from '../database.ts';
 
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
-const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN];
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+const NODE = [process.execPath, MAIN];
 
 // SIGTERM (what orchestrators send): requests already being served finish with their answer, then the
 // process closes the database and exits 0.

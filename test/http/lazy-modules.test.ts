@@ -26,7 +26,7 @@ describe('start-up: the page renderer loads on the first page, not before', func
       console.log(JSON.stringify({ undici, meta: meta.status, before, page: page.status, form: html.includes('<form'), after: loaded() }));
       await app.close();
     `;
-    const r = spawnSync(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).to.deep.equal({ undici: false, meta: 200, before: false, page: 200, form: true, after: true });
   });

@@ -5,8 +5,8 @@ import { Browser, csrfFrom, testIdValue } from '../helpers.ts';
 import { authorizeThroughConsent, pkcePair, postForm } from '../oauth-helpers.ts';
 import { POSTGRES_URL, REDIS_URL, testDatabase, type TestDatabase } from '../database.ts';
 
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
-const NODE = [process.execPath, '--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN];
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+const NODE = [process.execPath, MAIN];
 
 interface Instance { proc: ChildProcess; url: string; exited: Promise<number | null> }
 

@@ -11,7 +11,7 @@ import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 import type { TestServer } from '../helpers.ts';
 
 const run = promisify(execFile);
-const MAIN = new URL('../../src/main.js', import.meta.url).pathname;
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
 // The loop runs until ROTATIONS rotations beside at least two whole cleartokens runs, or for SECONDS at most.
 // Few families, so that most of the server's group commits begin with a rotation's read (see storage/sql.ts).
@@ -79,7 +79,7 @@ describe('security: cleartokens beside refresh-token rotations (another process 
         else { bad.push(`${res.status} ${body.slice(0, 200)}`); if (res.status !== 503) return; }
       }
     };
-    const gatehouse = () => run(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', MAIN, 'cleartokens'], { env: { ...process.env, ...db.env, NODE_ENV: 'development' } });
+    const gatehouse = () => run(process.execPath, [MAIN, 'cleartokens'], { env: { ...process.env, ...db.env, NODE_ENV: 'development' } });
     const clear = async () => {
       while (!stop) {
         await backlog(setup.client.id);
