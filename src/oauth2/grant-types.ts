@@ -24,10 +24,15 @@ export const RESPONSE_TYPES = [...byResponseType.keys()] as ResponseType[];
 /** The grant a response_type starts (RFC 6749 §3.1.1), or undefined for an unsupported one. */
 export const grantForResponseType = (responseType: string): GrantType | undefined => byResponseType.get(responseType);
 
-/** django-oauth-toolkit spells grant types with dashes; accept both spellings from forms and CLIs. */
+/**
+ * django-oauth-toolkit spells grant types with dashes; accept both spellings from forms and CLIs. An exact name
+ * wins, so URN grant types (RFC 8628's urn:ietf:params:oauth:grant-type:device_code) keep their dashes.
+ */
 export function normalizeGrantType(value: string): GrantType | null {
-  const v = value.trim().replace(/-/g, '_');
-  return (GRANT_TYPES as readonly string[]).includes(v) ? (v as GrantType) : null;
+  const known = GRANT_TYPES as readonly string[];
+  const v = value.trim();
+  const u = v.replace(/-/g, '_');
+  return known.includes(v) ? (v as GrantType) : known.includes(u) ? (u as GrantType) : null;
 }
 
 const REFRESH: GrantType = 'refresh_token';

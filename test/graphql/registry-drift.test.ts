@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Kind, parse, type EnumTypeDefinitionNode } from 'graphql';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../src/oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../src/oauth2/grant-types.ts';
-import { clientResolvers } from '../../src/graphql/resolvers/client.ts';
+import { clientResolvers, enumName } from '../../src/graphql/resolvers/client.ts';
 
 // schema/*.graphql is the published contract (clients generate code from it), so its enums are written out by
 // hand rather than generated at start-up; this test fails the moment they and the registries differ, and says
@@ -13,7 +13,7 @@ const sdlEnum = (name: string): string[] => {
   const def = sdl.definitions.find((d): d is EnumTypeDefinitionNode => d.kind === Kind.ENUM_TYPE_DEFINITION && d.name.value === name);
   return (def?.values ?? []).map((v) => v.name.value);
 };
-const asEnum = (names: readonly string[]) => names.map((n) => n.toUpperCase());
+const asEnum = (names: readonly string[]) => names.map(enumName);
 
 describe('registries: the GraphQL SDL enums match them (schema/client.graphql)', () => {
   for (const [name, registry, where] of [

@@ -33,5 +33,6 @@ describe('registries: grant types and client authentication methods', () => {
     expect(effectiveGrantTypes(['implicit', 'client_credentials'])).to.deep.equal(['implicit', 'client_credentials']);
     expect(normalizeGrantType('client-credentials')).to.equal('client_credentials');
     expect(normalizeGrantType('device_code')).to.equal(null);
+    expect(normalizeGrantType('urn:ietf:params:oauth:grant-type:device_code'), 'not a registered grant here').to.equal(null);
   });
 });

@@ -44,8 +44,13 @@ function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
 }
 
 const node = (c: ClientRecord): ClientNode => ({ ...c });
-/** A GraphQL enum's values from a registry: `client_secret_basic` is CLIENT_SECRET_BASIC (schema/client.graphql; test/graphql/registry-drift.test.ts). */
-export const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n.toUpperCase(), n]));
+/**
+ * A registry name as a GraphQL enum value: `client_secret_basic` is CLIENT_SECRET_BASIC, and a URN is named by its
+ * last part (urn:ietf:params:oauth:grant-type:device_code is DEVICE_CODE). test/graphql/registry-drift.test.ts
+ * holds schema/client.graphql to these.
+ */
+export const enumName = (name: string): string => name.replace(/^.*:/, '').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
+export const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((n) => [enumName(n), n]));
 /** A mutation's payload: the client as the policy shows it, and the secret made for it, once. */
 const payload = (ctx: GraphQLContext, c: ClientRecord, clientSecret: string | null) => ({ client: visible(ctx, 'Client', node(c)), clientSecret });
 
