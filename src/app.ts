@@ -18,7 +18,7 @@ import { apiSecurityHeaders, httpsOnly, securityHeaders } from './http/middlewar
 import { isProtocolPath } from './http/paths.ts';
 import compose from 'koa-compose';
 import { sessionUser } from './http/middleware/session-user.ts';
-import { SIGNED_IN_SESSION_MS } from './http/middleware/csrf.ts';
+import { SESSION_COOKIE, SIGNED_IN_SESSION_MS } from './http/middleware/csrf.ts';
 import { homeRoutes } from './http/routes/home.ts';
 import { loginRoutes } from './http/routes/login.ts';
 import { applicationRoutes } from './http/routes/applications.ts';
@@ -114,18 +114,19 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   // loads on its first request (lazy), so start-up and a server that only answers the protocol endpoints never
   // pay for them. graphql-yoga is the heaviest (~18 MB resident once loaded).
   // The session cookie is Secure unless insecure transport is allowed: there, pages asked over http go to https first.
+  const sessionStore = redis?.sessions ?? stores.sessions;
   const sessionMiddleware = compose([...(config.allowInsecureTransport ? [] : [httpsOnly({ origin: () => new URL(config.issuer).origin })]), lazy(async () => (await import('koa-session')).default({
-    key: 'gatehouse.sid',
+    key: SESSION_COOKIE,
     signed: true,
     httpOnly: true,
     sameSite: 'lax',
     secure: !config.allowInsecureTransport,
     maxAge: SIGNED_IN_SESSION_MS,
     renew: true,
-    store: redis?.sessions ?? stores.sessions,
+    store: sessionStore,
   }, koa))]);
   const graphqlMiddleware = lazy(async () => (await import('./graphql/server.ts')).createGraphQL({
-    stores, config, clientDeps, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
+    stores, config, clientDeps, sessions: sessionStore, graphiql: config.env !== 'production', logError: (e) => logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
   }));
 
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
@@ -155,7 +156,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
     oauth1,
-    ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, render, issuer })] : []),
+    ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
   ];
   // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
   const clientAuth = {

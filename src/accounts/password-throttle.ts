@@ -19,6 +19,9 @@ export interface PasswordThrottle {
   guard<T>(username: string, password: string, source: string | null, check: () => Promise<T | null>): Promise<Guarded<T>>;
 }
 
+/** How long a source stays known to a user after they signed in from it. */
+const KNOWN_SOURCE_SECONDS = 30 * 24 * 3600;
+
 export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLimits): PasswordThrottle {
   // Identical attempts (username, password, source) that arrive together share one check and one count: a script
   // logging in with 30 parallel requests is one guess, not 30, and must not lock itself out (distinct guesses are
@@ -38,8 +41,12 @@ export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLim
 
   async function guardOnce<T>(username: string, source: string | null, check: () => Promise<T | null>): Promise<Guarded<T>> {
     const user = username.trim().toLowerCase();
+    // A source this user signed in from lately is theirs: the all-sources budget (against guesses from many
+    // addresses) does not apply there, so guessers elsewhere cannot lock the user out of their own network.
+    const knownSource = `login:known-source:${user}\n${source ?? ''}`;
+    const known = !(await limiter.peek(knownSource, 1)).allowed;
     // The order matters below: keys[0] is reset by the right password, the others only get this attempt back.
-    const keys = [`login:user-source:${user}\n${source ?? ''}`, `login:ip:${source ?? ''}`, `login:user:${user}`];
+    const keys = [`login:user-source:${user}\n${source ?? ''}`, `login:ip:${source ?? ''}`, ...(known ? [] : [`login:user:${user}`])];
     const caps = [limits.loginPerUsername, limits.loginPerIp, limits.loginPerUsernameAllSources];
     const attempts = await Promise.all(keys.map((k, i) => limiter.consume(k, caps[i], limits.windowSeconds)));
     if (attempts.some((a) => !a.allowed)) {
@@ -57,7 +64,7 @@ export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLim
     }
     // The right password clears this source's failures for the username and gives the other budgets this attempt
     // back (not their count: the right password from one place must not reset what guessers elsewhere used).
-    if (result) await Promise.all([limiter.reset(keys[0]), limiter.refund(keys[1]), limiter.refund(keys[2])]);
+    if (result) await Promise.all([limiter.reset(keys[0]), ...keys.slice(1).map((k) => limiter.refund(k)), limiter.consume(knownSource, 1, KNOWN_SOURCE_SECONDS)]);
     return { result };
   }
 }

@@ -9,12 +9,17 @@ import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
 import type { Row } from '../storage/admin.repository.ts';
 import { forbidden, unauthenticated } from './errors.ts';
+import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
 import { clientNode, grantNode, tokenNode, userNode } from './mappers.ts';
 
-/** `tokenHash`: the bearer token's lookup key, so a long-lived answer (a subscription) can check it still holds. */
-export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[]; tokenHash?: string }
+/** `tokenHash` / `sessionKey`: what the viewer came with, so a long-lived answer (a subscription) can check it still holds. */
+export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[]; tokenHash?: string; sessionKey?: string }
 
-export interface GraphQLDeps { stores: Stores; config: GatehouseConfig; clientDeps: ClientDeps }
+export interface GraphQLDeps {
+  stores: Stores; config: GatehouseConfig; clientDeps: ClientDeps;
+  /** The pages' session store: a subscription over a session ends when that session does (logout). */
+  sessions: { get(key: string): Promise<Record<string, unknown> | undefined> };
+}
 
 export interface GraphQLContext {
   viewer: Viewer | null;
@@ -73,7 +78,7 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
     viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes, tokenHash };
   } else if (koa.state.user) {
     const user = koa.state.user as UserRecord;
-    viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write', 'applications'] };
+    viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write', 'applications'], sessionKey: koa.cookies.get(SESSION_COOKIE, { signed: true }) };
     const sent = koa.get('x-csrf-token');
     const expected = koa.session?.csrf;
     csrfOk = Boolean(sent) && typeof expected === 'string' && timingSafeEqualString(sent, expected);
@@ -98,8 +103,8 @@ export function requireViewer(ctx: GraphQLContext, need: Need = 'read'): Viewer 
 }
 
 /**
- * Whether what this context was built from still holds: the token is live (not revoked, not expired), the user
- * active, and an administrator still one. A subscription asks before it sends on, since its answer outlives the
+ * Whether what this context was built from still holds: the token is live (not revoked, not expired) or the
+ * session not logged out, the user active, and an administrator still one. A subscription asks before it sends on, since its answer outlives the
  * request that authorized it.
  */
 export async function stillAuthorized(ctx: GraphQLContext): Promise<boolean> {
@@ -108,6 +113,10 @@ export async function stillAuthorized(ctx: GraphQLContext): Promise<boolean> {
   if (v.tokenHash !== undefined) {
     const info = await ctx.deps.stores.tokens.findAccessToken(v.tokenHash);
     if (!info || !isLive(info, Date.now())) return false;
+  }
+  if (v.via === 'session') {
+    const session = v.sessionKey === undefined ? undefined : await ctx.deps.sessions.get(v.sessionKey);
+    if (session?.userId !== v.user.id) return false;
   }
   const user = await ctx.deps.stores.users.findById(v.user.id);
   return user !== null && user.isActive && (!v.isAdmin || user.isAdmin);

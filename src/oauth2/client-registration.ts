@@ -2,10 +2,10 @@
 // so a client that one of them accepts, every other accepts too.
 import { createPublicKey } from 'node:crypto';
 import { CLIENT_AUTH_METHOD_NAMES } from './client-auth.ts';
-import { normalizeGrantType } from './grant-types.ts';
+import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
-import { privilegeErrors, type RegistrationActor } from './privileges.ts';
+import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
 import type { ClientInput, ClientRecord, ClientType, GrantType, TokenEndpointAuthMethod } from './store.ts';
 
 export interface RawClientInput {
@@ -84,7 +84,7 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
       if (problem) { errors.redirectUris = `${uri}: ${problem}`; break; }
     }
     // RFC 6749 §3.1.2.2: clients using redirection-based flows must register their redirect URIs.
-    if (!errors.redirectUris && redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
+    if (!errors.redirectUris && redirectUris.length === 0 && grantTypes.some((g) => REDIRECT_GRANT_TYPES.has(g))) {
       errors.redirectUris = 'Authorization-code and implicit clients need at least one redirect URI.';
     }
   }
@@ -148,5 +148,5 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     rsaPublicKey,
   };
   const refused = privilegeErrors(value, context.actor, context.current);
-  return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value };
+  return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };
 }

@@ -52,3 +52,16 @@ export function privilegeErrors(value: ClientInput, actor: RegistrationActor, cu
 export async function maySkipConsent(scopes: readonly string[], ownerIsAdmin: () => Promise<boolean>): Promise<boolean> {
   return !scopes.some(isPrivilegedScope) || ownerIsAdmin();
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * An administrator trusted a client to skip consent as it was then configured. When someone else changes where its
+ * codes and tokens go (redirect URIs, origins), that trust ends: the consent page comes back until an administrator
+ * allows skipping it again (found by the third attack round: an owner pointed a trusted client at themselves).
+ */
+export function withTrustReviewed(value: ClientInput, actor: RegistrationActor, current?: ClientRecord): ClientInput {
+  if (actor.isAdmin || !current?.skipAuthorization || !value.skipAuthorization) return value;
+  const unchanged = sameSet(value.redirectUris, current.redirectUris) && sameSet(value.allowedOrigins, current.allowedOrigins);
+  return unchanged ? value : { ...value, skipAuthorization: false };
+}

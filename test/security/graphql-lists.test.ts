@@ -3,7 +3,7 @@
 // 1.3 MB each time; a subscription kept streaming after its token was revoked.
 import { expect } from 'chai';
 import { buildSchema, getNamedType, GraphQLList, GraphQLNonNull, GraphQLObjectType, type GraphQLOutputType } from 'graphql';
-import { createTestApp, type TestServer } from '../helpers.ts';
+import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { postForm } from '../oauth-helpers.ts';
 import { loadTypeDefs } from '../../src/graphql/server.ts';
 import { BOUNDED_LISTS } from '../../src/graphql/limits.ts';
@@ -99,6 +99,32 @@ describe('security: every GraphQL list is bounded, in the cost rule and in its r
       const parse = (s: string) => { try { return JSON.parse(s); } catch { return null; } };
       const types = text.split('\n').filter((l) => l.startsWith('data:')).map((l) => parse(l.slice(5))?.data?.events?.type).filter(Boolean);
       expect(types, text).not.to.include('token.issued');
+      expect(ended, 'the stream was closed').to.equal(true);
+    });
+
+    it('a subscription over a browser session ends at logout (third attack round)', async () => {
+      const b = await a.aliceBrowser();
+      const ac = new AbortController();
+      const res = await b.request('/graphql', { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ query: 'subscription { events { id type } }' }) });
+      expect(res.headers.get('content-type')).to.match(/text\/event-stream/);
+      const reader = res.body!.getReader();
+      await new Promise((r) => setTimeout(r, 400));
+      const csrf = csrfFrom(await (await b.get('/o/applications/')).text())!;
+      expect((await b.post('/accounts/logout/', { csrfmiddlewaretoken: csrf })).status).to.equal(302);
+      const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['read'] });
+      await new Promise((r) => setTimeout(r, 300));
+      for (let i = 0; i < 2; i++) await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'read' }, { id: client.clientId, secret: clientSecret! });
+      let text = '';
+      let ended = false;
+      const deadline = Date.now() + 8_000;
+      while (Date.now() < deadline) {
+        const next = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
+        if (next === null) break;
+        if (next.done) { ended = true; break; }
+        text += new TextDecoder().decode(next.value);
+      }
+      ac.abort();
+      expect(text).not.to.include('token.issued');
       expect(ended, 'the stream was closed').to.equal(true);
     });
   });

@@ -88,6 +88,31 @@ describe('security: privileged client capabilities are set by administrators onl
     expect((await res.json()).data.updateClient.client).to.deep.equal({ name: 'Renamed', skipAuthorization: true });
   });
 
+  it('a non-admin who changes where a trusted client\'s codes go loses skip-consent (third attack round)', async () => {
+    const { client } = await srv.app.seed.client({ owner: mallory, redirectUris: ['https://trusted.example/cb'], allowedScopes: ['read'], skipAuthorization: true });
+    const form = await (await attacker.get(`/o/applications/${client.id}/update/`)).text();
+    const post = (uris: string) => attacker.post(`/o/applications/${client.id}/update/`, {
+      csrfmiddlewaretoken: csrfFrom(form)!, name: 'Trusted', client_type: 'confidential', grant_types: ['authorization_code'], redirect_uris: uris, allowed_scopes: ['read'],
+    });
+    expect((await post('https://trusted.example/cb')).status).to.equal(302);
+    expect(Number((await clientsOf(mallory.id))[0].skip_authorization)).to.equal(1);
+    expect((await post(`https://trusted.example/cb ${ATTACKER_CB}`)).status).to.equal(302);
+    expect(Number((await clientsOf(mallory.id))[0].skip_authorization)).to.equal(0);
+    // A user following a link to the new URI now sees the consent page: no code goes out unasked.
+    const res = await admin.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: ATTACKER_CB, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
+    expect(res.status).to.equal(200);
+  });
+
+  it('the playground adds its callback through the same rules: a trusted client of a non-admin loses skip-consent', async () => {
+    const { client } = await srv.app.seed.client({ owner: mallory, redirectUris: ['https://trusted.example/cb'], allowedScopes: ['read'], skipAuthorization: true });
+    const page = await (await attacker.get('/o/playground/')).text();
+    const res = await attacker.post('/o/playground/register-callback', { csrfmiddlewaretoken: csrfFrom(page)!, application: String(client.id) });
+    expect(res.status).to.equal(302);
+    const [row] = await srv.app.stores.sql.all<Record<string, unknown>>('select redirect_uris, skip_authorization from applications where id = ?', [client.id]);
+    expect(String(row.redirect_uris)).to.include('/o/playground/callback');
+    expect(Number(row.skip_authorization)).to.equal(0);
+  });
+
   it('an administrator can allow privileged capabilities through the same form', async () => {
     const res = await registerForm(admin, { skip_authorization: 'on', allowed_scopes: ['read', 'admin'], grant_types: ['authorization_code', 'password'] });
     expect(res.status).to.equal(302);

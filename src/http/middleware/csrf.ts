@@ -5,6 +5,8 @@ import { HttpError } from './errors.ts';
 
 export const CSRF_FIELD = 'csrfmiddlewaretoken';
 
+/** The session cookie (signed); its value is the session store's key. */
+export const SESSION_COOKIE = 'gatehouse.sid';
 /** How long a signed-in session lasts (renewed while used). */
 export const SIGNED_IN_SESSION_MS = 14 * 24 * 3600 * 1000;
 /** An anonymous session holds only a form's CSRF token: it need not outlive the form (issue 17 #15). */

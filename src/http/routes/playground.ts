@@ -5,13 +5,14 @@ import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { flash, type Render } from '../render.ts';
 import type { ClientStore } from '../../oauth2/store.ts';
 import { updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+import { validateClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
 
 /**
  * The OAuth playground: a page whose script is a real OAuth client (fetch over HTTP to this server's own
  * endpoints), showing every request and response. The server only renders it and offers to register the
  * playground's callback URI on an application; it never shortcuts into the database for the flows.
  */
-export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: ClientDeps; render: Render; issuer: () => string }): Router {
+export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: ClientDeps; policy: RegistrationPolicy; render: Render; issuer: () => string }): Router {
   const router = new Router({ prefix: '/o/playground' });
   router.use(requireLogin(), csrfProtection());
   const callbackUri = (origin: string) => `${origin}/o/playground/callback`;
@@ -39,7 +40,10 @@ export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: Clien
     if (!client || (client.ownerId !== user.id && !user.isAdmin)) throw new HttpError(404, 'not_found', 'There is no such application.');
     const uri = callbackUri(`${ctx.protocol}://${ctx.host}`);
     if (!client.redirectUris.includes(uri)) {
-      await updateClient(client, { ...client, redirectUris: [...client.redirectUris, uri] }, deps.clientDeps, { userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
+      // The same registration rules as the form: the URI is validated, and privileges.ts reviews an admin's trust.
+      const result = validateClientInput({ ...client, redirectUris: [...client.redirectUris, uri] }, deps.policy, { actor: user, current: client });
+      if (!result.ok) throw new HttpError(400, 'invalid_request', Object.values(result.errors).join(' '));
+      await updateClient(client, result.value, deps.clientDeps, { userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
       flash(ctx, `${uri} is now a redirect URI of "${client.name}".`);
     }
     ctx.redirect(`/o/playground/?app=${client.id}`);
