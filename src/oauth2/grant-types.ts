@@ -21,6 +21,9 @@ const byResponseType = new Map<string, GrantType>(GRANTS.flatMap((g) => ('respon
 /** The response types the authorization endpoint serves, in registry order. */
 export const RESPONSE_TYPES = [...byResponseType.keys()] as ResponseType[];
 
+/** Grants that go through the authorization endpoint, so a client registered for them needs a redirect URI. */
+export const REDIRECT_GRANT_TYPES: ReadonlySet<GrantType> = new Set(byResponseType.values());
+
 /** The grant a response_type starts (RFC 6749 §3.1.1), or undefined for an unsupported one. */
 export const grantForResponseType = (responseType: string): GrantType | undefined => byResponseType.get(responseType);
 
