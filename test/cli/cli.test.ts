@@ -1,21 +1,18 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/index.ts';
 import { verifyClientSecret } from '../../src/oauth2/tokens.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
+import { gatehouse as run } from '../spawn-server.ts';
 
-const run = promisify(execFile);
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
 describe('CLI (npm run gatehouse -- <command>)', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let db: TestDatabase;
-  const gatehouse = (...args: string[]) => run(process.execPath, [MAIN, ...args], { env });
+  const gatehouse = (...args: string[]) => run(args, env);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
@@ -88,7 +85,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
   });
 
   it('fails at start with a clear message on invalid configuration (exit 2)', async () => {
-    try { await run(process.execPath, [MAIN, 'migrate'], { env: { ...env, PORT: 'abc' } }); expect.fail('should fail'); } catch (e) {
+    try { await run(['migrate'], { ...env, PORT: 'abc' }); expect.fail('should fail'); } catch (e) {
       expect((e as { code: number }).code).to.equal(2);
       expect((e as { stderr: string }).stderr).to.match(/PORT/);
     }

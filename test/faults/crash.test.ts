@@ -1,22 +1,10 @@
 import { expect } from 'chai';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBasicAuthorization } from '../../src/oauth2/client-auth.ts';
 import { dialect, testDatabase } from '../database.ts';
-
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
-const NODE = [process.execPath, MAIN];
-
-function serve(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(NODE[0], [...NODE.slice(1), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout!.on('data', (d) => { out += d; const m = /serving on (\S+)/.exec(out); if (m) resolve({ proc, url: m[1] }); });
-    proc.on('exit', (c) => reject(new Error(`exited ${c}`)));
-  });
-}
+import { gatehouseSync, spawnServer as serve, stopServer } from '../spawn-server.ts';
 
 // Kill -9 a server while it issues tokens: every token it answered with must still be valid after a restart
 // (a response is sent only after its transaction commits), and nothing is half-written.
@@ -29,9 +17,9 @@ describe('faults: kill -9 under load, then restart', function () {
   it('keeps every token it reported as issued, and the database file stays intact', async () => {
     const db = await testDatabase({ sqliteFile: join(dir, 'crash.sqlite'), empty: true });
     const env = { ...process.env, ...db.env, PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: 'admin-password-1' };
-    execFileSync(NODE[0], [...NODE.slice(1), 'migrate'], { env });
-    execFileSync(NODE[0], [...NODE.slice(1), 'createuser', 'owner', '--password', 'owner-password'], { env });
-    const out = execFileSync(NODE[0], [...NODE.slice(1), 'createclient', '--name', 'Load', '--owner', 'owner', '--grant-types', 'client-credentials'], { env, encoding: 'utf8' });
+    gatehouseSync(['migrate'], env);
+    gatehouseSync(['createuser', 'owner', '--password', 'owner-password'], env);
+    const out = gatehouseSync(['createclient', '--name', 'Load', '--owner', 'owner', '--grant-types', 'client-credentials'], env);
     const auth = encodeBasicAuthorization(/client_id: (\S+)/.exec(out)![1], /client_secret: (\S+)/.exec(out)![1]);
 
     const first = await serve(env);
@@ -63,8 +51,7 @@ describe('faults: kill -9 under load, then restart', function () {
       }
       expect(inactive, `${inactive} of ${issued.length} reported tokens were lost`).to.equal(0);
     } finally {
-      second.proc.kill('SIGTERM');
-      await new Promise((r) => second.proc.once('exit', r));
+      await stopServer(second);
     }
     if (dialect === 'sqlite') expect((await db.query<{ integrity_check: string }>('pragma integrity_check'))[0].integrity_check).to.equal('ok');
     const [orphans] = await db.query<{ n: number }>('select count(*) as n from access_tokens t left join applications a on a.id = t.application_id where a.id is null');

@@ -1,13 +1,10 @@
 import { expect } from 'chai';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBasicAuthorization } from '../../src/oauth2/client-auth.ts';
 import { testDatabase } from '../database.ts';
-
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
-const NODE = [process.execPath, MAIN];
+import { gatehouseSync, spawnServer } from '../spawn-server.ts';
 
 // SIGTERM (what orchestrators send): requests already being served finish with their answer, then the
 // process closes the database and exits 0.
@@ -20,13 +17,11 @@ describe('faults: graceful shutdown on SIGTERM', function () {
   it('drains in-flight requests and exits 0', async () => {
     const db = await testDatabase({ sqliteFile: join(dir, 't.sqlite'), empty: true });
     const env = { ...process.env, ...db.env, PORT: '0', NODE_ENV: 'development', ADMIN_PASSWORD: 'admin-password-1' };
-    execFileSync(NODE[0], [...NODE.slice(1), 'migrate'], { env });
-    execFileSync(NODE[0], [...NODE.slice(1), 'createuser', 'owner', '--password', 'owner-password'], { env });
-    const out = execFileSync(NODE[0], [...NODE.slice(1), 'createclient', '--name', 'T', '--owner', 'owner', '--grant-types', 'password'], { env, encoding: 'utf8' });
+    gatehouseSync(['migrate'], env);
+    gatehouseSync(['createuser', 'owner', '--password', 'owner-password'], env);
+    const out = gatehouseSync(['createclient', '--name', 'T', '--owner', 'owner', '--grant-types', 'password'], env);
     const auth = encodeBasicAuthorization(/client_id: (\S+)/.exec(out)![1], /client_secret: (\S+)/.exec(out)![1]);
-    const proc: ChildProcess = spawn(NODE[0], [...NODE.slice(1), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve) => { let o = ''; proc.stdout!.on('data', (d) => { o += d; const m = /serving on (\S+)/.exec(o); if (m) resolve(m[1]); }); });
-    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    const { proc, url, exited } = await spawnServer(env);
     // Password grants: each waits ~tens of ms for scrypt in libuv's thread pool, so thirty of them are truly in
     // flight (not already answered) when the signal is handled.
     const token = () => fetch(`${url}/o/token/`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', connection: 'close' }, body: 'grant_type=password&username=owner&password=owner-password' });

@@ -1,32 +1,9 @@
 import { expect } from 'chai';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Browser, csrfFrom, testIdValue } from '../helpers.ts';
 import { authorizeThroughConsent, pkcePair, postForm } from '../oauth-helpers.ts';
 import { POSTGRES_URL, REDIS_URL, testDatabase, type TestDatabase } from '../database.ts';
-
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
-const NODE = [process.execPath, MAIN];
-
-interface Instance { proc: ChildProcess; url: string; exited: Promise<number | null> }
-
-function serve(env: NodeJS.ProcessEnv): Promise<Instance> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(NODE[0], [...NODE.slice(1), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-    let out = '';
-    let err = '';
-    proc.stderr!.on('data', (d) => { err += d; });
-    proc.stdout!.on('data', (d) => { out += d; const m = /serving on (\S+)/.exec(out); if (m) resolve({ proc, url: m[1], exited }); });
-    proc.once('exit', (c) => reject(new Error(`serve exited ${c}: ${err}`)));
-  });
-}
-
-async function stop(i: Instance | undefined) {
-  if (!i) return;
-  i.proc.kill('SIGTERM');
-  await i.exited;
-}
+import { gatehouseSync, spawnServer as serve, stopServer as stop, type ServerProcess as Instance } from '../spawn-server.ts';
 
 /**
  * Two Gatehouse processes on different ports behind an imaginary load balancer: whichever instance a request
@@ -51,10 +28,10 @@ for (const withRedis of [true, false]) {
         REDIS_URL: withRedis ? REDIS_URL : '', REDIS_PREFIX: `gh_multi_${randomBytes(4).toString('hex')}:`,
         LOGIN_LIMIT_PER_USERNAME: '3', CLIENT_AUTH_FAILURE_LIMIT: '4',
       };
-      execFileSync(NODE[0], [...NODE.slice(1), 'createuser', 'alice', '--password', 'alice-password-1'], { env });
-      execFileSync(NODE[0], [...NODE.slice(1), 'createuser', 'carol', '--password', 'carol-password-1'], { env });
-      const out = execFileSync(NODE[0], [...NODE.slice(1), 'createclient', '--name', 'Shared', '--owner', 'alice', '--grant-types', 'authorization-code',
-        '--redirect-uris', redirectUri, '--scopes', 'read,write'], { env, encoding: 'utf8' });
+      gatehouseSync(['createuser', 'alice', '--password', 'alice-password-1'], env);
+      gatehouseSync(['createuser', 'carol', '--password', 'carol-password-1'], env);
+      const out = gatehouseSync(['createclient', '--name', 'Shared', '--owner', 'alice', '--grant-types', 'authorization-code',
+        '--redirect-uris', redirectUri, '--scopes', 'read,write'], env);
       clientId = /client_id: (\S+)/.exec(out)![1];
       secret = /client_secret: (\S+)/.exec(out)![1];
       [a, b] = await Promise.all([serve(env), serve(env)]);

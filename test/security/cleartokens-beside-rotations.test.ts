@@ -1,17 +1,14 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type Gatehouse } from '../../src/index.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
+import { gatehouse as run } from '../spawn-server.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 import type { TestServer } from '../helpers.ts';
 
-const run = promisify(execFile);
-const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
 // The loop runs until ROTATIONS rotations beside at least two whole cleartokens runs, or for SECONDS at most.
 // Few families, so that most of the server's group commits begin with a rotation's read (see storage/sql.ts).
@@ -79,7 +76,7 @@ describe('security: cleartokens beside refresh-token rotations (another process 
         else { bad.push(`${res.status} ${body.slice(0, 200)}`); if (res.status !== 503) return; }
       }
     };
-    const gatehouse = () => run(process.execPath, [MAIN, 'cleartokens'], { env: { ...process.env, ...db.env, NODE_ENV: 'development' } });
+    const gatehouse = () => run(['cleartokens'], { ...process.env, ...db.env, NODE_ENV: 'development' });
     const clear = async () => {
       while (!stop) {
         await backlog(setup.client.id);
