@@ -210,7 +210,6 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
     return (isProtocolPath(ctx.path) ? apiLane : pageLane)(ctx, next);
   });
 
-
   let server: Server | undefined;
   const withContext = <T>(fn: () => Promise<T>) => RequestContext.create(orm.em, fn);
 

@@ -31,7 +31,6 @@ export interface RegistrationPolicy {
   knownScopes: readonly string[];
 }
 
-
 /** Text fields arrive as strings (forms) or arrays (GraphQL, JSON); both become a clean list. */
 function toList(value: unknown): string[] | null {
   if (value === undefined || value === null) return [];

@@ -18,4 +18,3 @@ export const tokenColumns = () => ({
   revokedAt: epochMs().nullable(),
   createdAt: createdAt(),
 });
-

@@ -7,7 +7,6 @@ import { verifyClientSecret } from '../../src/oauth2/tokens.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
 import { gatehouse as run } from '../spawn-server.ts';
 
-
 describe('CLI (npm run gatehouse -- <command>)', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;

@@ -9,7 +9,6 @@ import { gatehouse as run } from '../spawn-server.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 import type { TestServer } from '../helpers.ts';
 
-
 // The loop runs until ROTATIONS rotations beside at least two whole cleartokens runs, or for SECONDS at most.
 // Few families, so that most of the server's group commits begin with a rotation's read (see storage/sql.ts).
 const ROTATIONS = 1500;

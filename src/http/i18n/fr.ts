@@ -114,7 +114,7 @@ export const fr: Record<MessageKey, string> = {
   'pg.title': 'Bac à sable OAuth',
   'pg.lead': 'Un vrai client OAuth dans cette page : chaque requête envoyée à Gatehouse est affichée ci-dessous avec sa réponse.',
   'pg.application': 'Application',
-  'pg.pick': "(choisissez une de vos applications, ou collez un identifiant client ci-dessous)",
+  'pg.pick': '(choisissez une de vos applications, ou collez un identifiant client ci-dessous)',
   'pg.secretHint': " clients confidentiels seulement ; Gatehouse ne peut pas afficher un secret enregistré : collez-le, ou renouvelez-le sur la page de l'application",
   'pg.scope': 'Portée',
   'pg.code': 'Code d’autorisation + PKCE',
