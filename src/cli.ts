@@ -16,8 +16,8 @@ import { CLIENT_AUTH_METHOD_NAMES } from './oauth2/client-auth.ts';
 import { makeMigration } from './storage/make-migration.ts';
 
 // The accepted values come from the registries (oauth2/grants/index.ts, oauth2/client-auth.ts), dashed as in
-// django-oauth-toolkit (both spellings are accepted).
-const GRANT_CHOICES = REGISTRABLE_GRANT_TYPES.map((g) => g.replace(/_/g, '-')).join(',');
+// django-oauth-toolkit (both spellings are accepted); a URN is shown as it is.
+const GRANT_CHOICES = REGISTRABLE_GRANT_TYPES.map((g) => (g.includes(':') ? g : g.replace(/_/g, '-'))).join(',');
 
 const USAGE = `Usage: npm run gatehouse -- <command>
   serve                         start the server (default)
