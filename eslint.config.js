@@ -37,7 +37,7 @@ export default tseslint.config(
 
       // Imports: type-only imports say so (verbatimModuleSyntax erases exactly those), one import per module,
       // imports first, no import of what package.json does not declare.
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'separate-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-import-type-side-effects': 'error',
       'import-x/no-duplicates': 'error',
       'import-x/first': 'error',

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../oauth2/errors.ts';
+import { InsufficientScope, InvalidRequest, InvalidToken, type OAuthError } from '../oauth2/errors.ts';
 import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';

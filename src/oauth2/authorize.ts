@@ -1,6 +1,6 @@
 // RFC 6749 §3.1, §4.1.1, §4.2.1 authorization requests, validated in the order the RFC demands:
 // first the client and redirect URI (errors there must NOT redirect), then everything else (errors redirect).
-import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
+import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, type OAuthError, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
 import { grantForResponseType, type ResponseType } from './grant-types.ts';
 import { isValidChallenge, parseChallengeMethod, type PkceMethod } from './pkce.ts';
 import { matchRedirectUri } from './redirect-uri.ts';

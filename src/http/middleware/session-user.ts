@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import type { UserStore } from '../../accounts/store.ts';
+import type { UserRecord, UserStore } from '../../accounts/store.ts';
 import { HttpError } from './errors.ts';
 
 /** Loads the logged-in user (if any) into ctx.state.user; inactive users are treated as logged out. */
@@ -28,5 +28,5 @@ export function requireLogin(): Middleware {
 }
 
 export function currentUser(ctx: Context) {
-  return ctx.state.user as import('../../accounts/store.ts').UserRecord;
+  return ctx.state.user as UserRecord;
 }

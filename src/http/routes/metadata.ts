@@ -1,5 +1,5 @@
 import Router from '../router.ts';
-import { authorizationServerMetadata } from '../../oauth2/metadata.ts';
+import type { authorizationServerMetadata } from '../../oauth2/metadata.ts';
 
 export function metadataRoutes(deps: { metadata: () => ReturnType<typeof authorizationServerMetadata> }): Router {
   const router = new Router();
