@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { InvalidGrant } from './errors.ts';
 import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
 import type { EventSink, GrantStore, IssuedRows, TokenStore } from './store.ts';
 
@@ -83,4 +84,17 @@ export async function recordRedeemed(ctx: IssueContext, r: { type: 'token.issued
     r.grantId !== null ? ctx.grants.touch(r.grantId, ctx.now) : undefined,
     ctx.events.record({ type: r.type, clientId: r.clientId, userId: r.userId, ...ctx.audit, detail: r.detail }),
   ]);
+}
+
+/**
+ * A code or refresh token that could not be spent. Presented again, the store has already revoked every token of
+ * its family (RFC 6749 §4.1.2, RFC 9700 §4.14.2) and the reuse is recorded; unknown, it is simply refused. Either
+ * way the answer is invalid_grant.
+ */
+export async function refuseUnspent(ctx: Pick<IssueContext, 'events' | 'audit'>, reason: 'not_found' | 'reused', r: { clientId: string; grant: string; reused: string; invalid: string }): Promise<never> {
+  if (reason === 'reused') {
+    await ctx.events.record({ type: 'token.reuse_detected', clientId: r.clientId, ...ctx.audit, detail: { grant: r.grant } });
+    throw new InvalidGrant(r.reused);
+  }
+  throw new InvalidGrant(r.invalid);
 }

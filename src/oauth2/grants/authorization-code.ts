@@ -1,5 +1,5 @@
 import { InvalidGrant, InvalidRequest } from '../errors.ts';
-import { mintFor, recordRedeemed, type TokenResponse } from '../issue.ts';
+import { mintFor, recordRedeemed, refuseUnspent, type TokenResponse } from '../issue.ts';
 import { verifyPkce, type PkceMethod } from '../pkce.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
@@ -41,11 +41,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     return minted.rows;
   });
   if (!result.ok) {
-    if (result.reason === 'reused') {
-      await ctx.events.record({ type: 'token.reuse_detected', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType } });
-      throw new InvalidGrant('The code has already been used; tokens issued from it are revoked.');
-    }
-    throw new InvalidGrant('The code is invalid.');
+    return refuseUnspent(ctx, result.reason, { clientId: client.clientId, grant: grantType, reused: 'The code has already been used; tokens issued from it are revoked.', invalid: 'The code is invalid.' });
   }
   await recordRedeemed(ctx, { type: 'token.issued', clientId: client.clientId, userId, grantId, detail: { grant: grantType, scope: response!.scope } });
   return response!;

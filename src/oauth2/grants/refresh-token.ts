@@ -1,5 +1,5 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
-import { mintFor, recordRedeemed, type TokenResponse } from '../issue.ts';
+import { mintFor, recordRedeemed, refuseUnspent, type TokenResponse } from '../issue.ts';
 import { formatScope, isSubset, parseScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
@@ -36,11 +36,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     return minted.rows;
   });
   if (!result.ok) {
-    if (result.reason === 'reused') {
-      await ctx.events.record({ type: 'token.reuse_detected', clientId: client.clientId, ...ctx.audit, detail: { grant: grantType } });
-      throw new InvalidGrant('The refresh token was already used; its whole family is revoked.');
-    }
-    throw new InvalidGrant('The refresh token is invalid.');
+    return refuseUnspent(ctx, result.reason, { clientId: client.clientId, grant: grantType, reused: 'The refresh token was already used; its whole family is revoked.', invalid: 'The refresh token is invalid.' });
   }
   await recordRedeemed(ctx, { type: 'token.refreshed', clientId: client.clientId, userId, grantId, detail: { scope: response!.scope } });
   return response!;
