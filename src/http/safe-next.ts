@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 const MAX_LENGTH = 2000;
 // Read as "another host" by some browser or proxy: '//host', '/\host', '\/host', also once percent-decoded.
 const NETWORK_PATH = /^[/\\]{2}/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: a target holding one is refused
 const CONTROL = /[\x00-\x1f\x7f]/;
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 

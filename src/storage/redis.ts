@@ -52,6 +52,9 @@ export async function createRedisState(url: string, opts: { prefix?: string; com
   } catch (e) {
     client.disconnect();
     sub.disconnect();
+    // The message carries the cause's text; the error object is left out so that nothing unredacted from the
+    // client (its options hold the URL) reaches a log.
+    // eslint-disable-next-line preserve-caught-error -- see above
     throw new Error(`Redis at ${redact(url)} is not reachable: ${(cause ?? (e as Error)).message}`);
   } finally {
     clearTimeout(timer);
