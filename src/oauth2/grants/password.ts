@@ -30,4 +30,3 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const grant = await ctx.grants.upsert(user.id, client.id, mergeScopes((await ctx.grants.find(user.id, client.id))?.scope, scope), ctx.now);
   return issueAndRecord(ctx, { applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: issuesRefreshToken }, { clientId: client.clientId, grant: grantType });
 }
-
