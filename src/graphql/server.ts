@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { getOperationAST, GraphQLError, GraphQLScalarType, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult, type SelectionSetNode } from 'graphql';
+import { getOperationAST, GraphQLError, GraphQLScalarType, Kind, OperationTypeNode, type DocumentNode, type ExecutionArgs, type ExecutionResult, type SelectionSetNode } from 'graphql';
 import { createSchema, createYoga, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Context, Middleware } from 'koa';
@@ -124,7 +124,7 @@ const jitWorthy = new WeakMap<DocumentNode, boolean>();
 function compilable(args: ExecutionArgs): boolean {
   if (!(args.contextValue as GraphQLContext | undefined)?.viewer) return false;
   // graphql-jit calls a subscription's subscribe() with no arguments (its filter would be ignored): graphql-js runs it.
-  if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return false;
+  if (getOperationAST(args.document, args.operationName)?.operation === OperationTypeNode.SUBSCRIPTION) return false;
   let ok = jitWorthy.get(args.document);
   if (ok === undefined) {
     let operations = 0;
@@ -166,7 +166,7 @@ function directQuery(yoga: YogaServerInstance<{ koa: Context }, object>) {
     try {
       const e = yoga.getEnveloped({ koa: ctx } as Parameters<typeof yoga.getEnveloped>[0]);
       const document = e.parse(params.query);
-      if (getOperationAST(document, operationName)?.operation !== 'query') return undefined;
+      if (getOperationAST(document, operationName)?.operation !== OperationTypeNode.QUERY) return undefined;
       if (e.validate(e.schema, document).length) return undefined;
       const contextValue = await e.contextFactory();
       run = () => e.execute({ schema: e.schema, document, contextValue, variableValues: params.variables as Record<string, unknown> | undefined, operationName }) as Promise<ExecutionResult>;
@@ -181,7 +181,7 @@ function directQuery(yoga: YogaServerInstance<{ koa: Context }, object>) {
       // As yoga's result processor does: a serializer the executor attached to the result, if any.
       return { status: 200, headers: [['Content-Type', 'application/json; charset=utf-8']], body: ((result as { stringify?: (r: unknown) => string }).stringify ?? JSON.stringify)(result) };
     }
-    const response = await processRegularResult(result, yoga.fetchAPI, 'application/json');
+    const response = processRegularResult(result, yoga.fetchAPI, 'application/json');
     return { status: response.status, headers: [...response.headers], body: await response.text() };
   };
 }
