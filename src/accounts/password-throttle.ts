@@ -51,7 +51,7 @@ export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLim
     const attempts = await Promise.all(keys.map((k, i) => limiter.consume(k, caps[i], limits.windowSeconds)));
     if (attempts.some((a) => !a.allowed)) {
       // An attempt counts on every key or on none: a refused key gives back what the others counted.
-      await Promise.all(keys.map((k, i) => (attempts[i].allowed ? limiter.refund(k) : undefined)));
+      await Promise.all(keys.filter((_, i) => attempts[i].allowed).map((k) => limiter.refund(k)));
       return { retryAfter: Math.max(...attempts.filter((a) => !a.allowed).map((a) => a.retryAfter)) };
     }
     let result: T | null;
