@@ -116,6 +116,14 @@ describe('the npm package: packed, installed in a fresh project, used from node_
 
   after(() => { if (work) rmSync(work, { recursive: true, force: true }); });
 
+  /** Runs one test file with the consumer's mocha. Plain text whatever the terminal: CI may force colours
+   *  (FORCE_COLOR), and mocha then puts escape codes between the check mark and the title. */
+  const mocha = async (file: string) => {
+    const { stdout } = await run(process.execPath, ['node_modules/mocha/bin/mocha.js', '--no-color', '--timeout', '20000', file], app,
+      Object.fromEntries(Object.entries(ENV).filter(([k]) => k !== 'FORCE_COLOR')));
+    return stdout.replace(/\u001b\[[0-9;]*m/g, '');
+  };
+
   it('ships the build, its declarations, the migrations, the schema and the templates, and no sources or tests', () => {
     expect(files).to.include.members(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/main.js',
       'dist/storage/migrations/sqlite/index.js', 'dist/storage/migrations/postgresql/index.js', 'schema/base.graphql', 'templates/layout.pug', 'templates/static/gatehouse.css']);
@@ -128,13 +136,13 @@ describe('the npm package: packed, installed in a fresh project, used from node_
     // The repository runs the same file as test/readme-example.test.ts (below its first comment line).
     expect(readFileSync(join(ROOT, 'test/readme-example.test.ts'), 'utf8').split('\n').slice(1).join('\n')).to.equal(example);
     writeFileSync(join(app, 'readme-example.test.ts'), example);
-    const { stdout } = await run(process.execPath, ['node_modules/mocha/bin/mocha.js', '--timeout', '20000', 'readme-example.test.ts'], app);
+    const stdout = await mocha('readme-example.test.ts');
     expect(stdout).to.match(/✔ gets a token and calls a protected resource/).and.match(/\b1 passing\b/).and.not.match(/failing/);
   });
 
   it('finds its templates and GraphQL schema from node_modules/gatehouse/dist', async () => {
     writeFileSync(join(app, 'runtime-files.test.ts'), RUNTIME_FILES_TEST);
-    const { stdout } = await run(process.execPath, ['node_modules/mocha/bin/mocha.js', '--timeout', '20000', 'runtime-files.test.ts'], app);
+    const stdout = await mocha('runtime-files.test.ts');
     expect(stdout).to.match(/\b2 passing\b/).and.not.match(/failing/);
   });
 
