@@ -5,7 +5,7 @@
 // there (node_modules linked) before packing, so no dist/ or tarball is left in the work tree.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,7 +121,7 @@ describe('the npm package: packed, installed in a fresh project, used from node_
   const mocha = async (file: string) => {
     const { stdout } = await run(process.execPath, ['node_modules/mocha/bin/mocha.js', '--no-color', '--timeout', '20000', file], app,
       Object.fromEntries(Object.entries(ENV).filter(([k]) => k !== 'FORCE_COLOR')));
-    return stdout.replace(/\u001b\[[0-9;]*m/g, '');
+    return stripVTControlCharacters(stdout);
   };
 
   it('ships the build, its declarations, the migrations, the schema and the templates, and no sources or tests', () => {
