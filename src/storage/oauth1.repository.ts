@@ -1,6 +1,6 @@
 import { hashToken } from '../oauth2/tokens.ts';
 import { open, seal } from '../oauth1/secret-box.ts';
-import type { ConsumerRecord, OAuth1Stores, TokenCredentials } from '../oauth1/store.ts';
+import type { ConsumerRecord, OAuth1FlowStore, TokenCredentials } from '../oauth1/store.ts';
 import { tx, type Sql } from './sql.ts';
 
 interface DbToken { id: number; kind: string; application_id: number; user_id: number | null; grant_id: number | null; secret_sealed: string; callback: string | null; verifier_hash: string | null; expires_at: number | null; used_at: number | null; revoked_at: number | null; user_active: number | boolean | null }
@@ -9,7 +9,7 @@ interface DbToken { id: number; kind: string; application_id: number; user_id: n
 export interface NonceStore { remember(key: string, ttlMs: number): Promise<boolean> }
 
 /** OAuth 1.0a consumers, credentials and nonces. Secrets are sealed at rest and opened only to verify. */
-export class OAuth1Repository implements OAuth1Stores {
+export class OAuth1Repository implements OAuth1FlowStore {
   readonly #sql: Sql;
   readonly #key: Buffer;
   readonly #nonces: NonceStore | undefined;
