@@ -1,4 +1,5 @@
-import { tx, type Sql } from './sql.ts';
+import { revokeCredentialsTx } from './revocation.ts';
+import type { Sql } from './sql.ts';
 import type { TokenCache } from './token-cache.ts';
 
 // Read models and bulk operations for the admin API. Every list is keyset-paginated by id (stable order),
@@ -51,14 +52,10 @@ export class AdminRepository {
     return this.#sql.all<Row>(`select * from ${table} where ${column} in (${placeholders(values.length)}) ${extra} order by id`, [...values]);
   }
 
-  /** Revokes every live token matching a column (user_id, application_id, grant_id); returns how many. */
+  /** Revokes every live token and spends every pending code matching a column (user_id, application_id, grant_id); returns how many. */
   async revokeWhere(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Promise<number> {
     try {
-      return await this.#sql.atomic(function* () {
-        return (yield* tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
-          + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
-          + (yield* tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]));
-      });
+      return await this.#sql.atomic(() => revokeCredentialsTx(column, value, now));
     } finally {
       this.#tokenCache.clear();
     }

@@ -1,6 +1,7 @@
 import { tx, type Sql, type Step } from './sql.ts';
 import type { CodeRow, FamilyRef, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
 import type { TokenCache } from './token-cache.ts';
+import { revokeCredentialsTx } from './revocation.ts';
 
 interface DbToken {
   token_hash: string; application_id: number; user_id: number | null; grant_id: number | null; scope: string;
@@ -139,11 +140,6 @@ export class TokenRepository implements TokenStore {
   }
 
   revokeByGrant(grantId: number, now: number) {
-    return this.#ending(this.#sql.atomic(function* () {
-      return (yield* tx.run('update access_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
-        + (yield* tx.run('update refresh_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
-        + (yield* tx.run('update oauth1_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]))
-        + (yield* tx.run('update authorization_codes set consumed_at = ? where grant_id = ? and consumed_at is null', [now, grantId]));
-    }));
+    return this.#ending(this.#sql.atomic(() => revokeCredentialsTx('grant_id', grantId, now)));
   }
 }
