@@ -29,6 +29,20 @@ module.exports = {
       to: { path: '^src/(http|graphql)/' },
     },
     {
+      name: 'graphql-without-orm',
+      comment: 'The admin API asks storage through the admin store (src/storage/admin-store.ts): named queries returning views, never MikroORM or an entity.',
+      severity: 'error',
+      from: { path: '^src/graphql/' },
+      to: { path: ['node_modules/(@types/)?@mikro-orm/', '^src/storage/(.+\\.entity|entities|columns|token-columns)\\.ts$'] },
+    },
+    {
+      name: 'graphql-through-admin-store',
+      comment: 'Of storage, src/graphql sees the admin store interface and its views, and the Stores type it is handed: table and column names stay in storage.',
+      severity: 'error',
+      from: { path: '^src/graphql/' },
+      to: { path: '^src/storage/', pathNot: '^src/storage/(admin-store|index)\\.ts$' },
+    },
+    {
       name: 'no-cycles',
       comment: 'A cycle makes load order matter and layers inseparable; break it with an interface in the lower module.',
       severity: 'error',

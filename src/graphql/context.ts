@@ -7,10 +7,8 @@ import { parseScope } from '../oauth2/scope.ts';
 import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
 import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
-import type { Row } from '../storage/admin.repository.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
-import { clientNode, grantNode, tokenNode, userNode } from './mappers.ts';
 
 /** `tokenHash` / `sessionKey`: what the viewer came with, so a long-lived answer (a subscription) can check it still holds. */
 export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[]; tokenHash?: string; sessionKey?: string }
@@ -31,32 +29,18 @@ export interface GraphQLContext {
   audit: { userId: number | undefined; ip: string | null; requestId: string | null };
 }
 
-const byId = <T extends { id: number }>(ids: readonly number[], rows: T[]) => {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => map.get(id) ?? null);
-};
-
-/** Per-request batching: N parents asking for their users, clients, grants or tokens become one query each. */
-function createLoaders(stores: Stores) {
-  const { admin } = stores;
-  const grouped = <T>(keys: readonly number[], rows: Row[], column: string, map: (r: Row) => T) =>
-    keys.map((k) => rows.filter((r) => Number(r[column]) === k).map(map));
+/**
+ * Per-request batching: N parents asking for their users, clients, grants or tokens become one query each, through
+ * the admin store's batch methods (storage/admin-store.ts).
+ */
+function createLoaders({ admin }: Stores) {
   return {
-    user: new DataLoader(async (ids: readonly number[]) => byId(ids, (await admin.byIds('users', ids)).map(userNode))),
-    client: new DataLoader(async (ids: readonly number[]) => byId(ids, (await admin.byIds('applications', ids)).map(clientNode))),
-    grantsByClient: new DataLoader(async (ids: readonly number[]) => grouped(ids, await admin.byColumn('grants', 'application_id', ids, 'and revoked_at is null'), 'application_id', grantNode)),
-    clientsByOwner: new DataLoader(async (ids: readonly number[]) => grouped(ids, await admin.byColumn('applications', 'owner_id', ids), 'owner_id', clientNode)),
-    liveTokensByGrant: new DataLoader(async (ids: readonly number[]) => {
-      const now = Date.now();
-      const live = `and revoked_at is null and expires_at > ${now}`;
-      const [access, refresh, oauth1] = await Promise.all([
-        admin.byColumn('access_tokens', 'grant_id', ids, live),
-        admin.byColumn('refresh_tokens', 'grant_id', ids, `${live} and used_at is null`),
-        admin.byColumn('oauth1_tokens', 'grant_id', ids, "and revoked_at is null and kind = 'access'"),
-      ]);
-      const of = (rows: Row[], kind: 'ACCESS' | 'REFRESH' | 'OAUTH1', id: number) => rows.filter((r) => Number(r.grant_id) === id).map((r) => tokenNode(r, kind, now));
-      return ids.map((id) => [...of(access, 'ACCESS', id), ...of(refresh, 'REFRESH', id), ...of(oauth1, 'OAUTH1', id)]);
-    }),
+    user: new DataLoader((ids: readonly number[]) => admin.usersByIds(ids)),
+    client: new DataLoader((ids: readonly number[]) => admin.clientsByIds(ids)),
+    grantsByClient: new DataLoader((ids: readonly number[]) => admin.liveGrantsOfClients(ids)),
+    clientsByOwner: new DataLoader((ids: readonly number[]) => admin.clientsOwnedBy(ids)),
+    /** Newest first. */
+    liveTokensByGrant: new DataLoader((ids: readonly number[]) => admin.liveTokensOfGrants(ids)),
   };
 }
 

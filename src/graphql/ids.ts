@@ -1,4 +1,4 @@
-import type { TokenKind } from './mappers.ts';
+import type { TokenKind } from '../storage/admin-store.ts';
 
 /**
  * The one rule for ids a caller sends (`ID` arguments, filters, token ids): a row id is a decimal integer from 1
@@ -21,7 +21,7 @@ export function rowId(value: unknown): number {
 
 const TOKEN_ID = /^(access|refresh|oauth1):(\d+)$/;
 
-/** A token's opaque id (`access:12`, as mappers.ts builds it) as its kind and row id, or null if it names none. */
+/** A token's opaque id (`access:12`, as storage/admin-views.ts builds it) as its kind and row id, or null if it names none. */
 export function tokenId(value: unknown): { kind: TokenKind; id: number } | null {
   const m = typeof value === 'string' ? TOKEN_ID.exec(value) : null;
   const id = m ? rowId(m[2]) : NO_ROW;

@@ -1,6 +1,6 @@
 import type { GraphQLContext, Viewer } from './context.ts';
 import { unauthenticated } from './errors.ts';
-import type { ClientNode, EventNode, GrantNode, TokenNode, UserNode } from './mappers.ts';
+import type { ClientView, EventView, GrantView, TokenView, UserView } from '../storage/admin-store.ts';
 
 // Who may see which node of the admin API: the one place that decides it, per node type. Every resolver that returns
 // a node, at the root or nested, in a list, a connection, a mutation's payload or an event stream, hands it to
@@ -16,7 +16,7 @@ import type { ClientNode, EventNode, GrantNode, TokenNode, UserNode } from './ma
 //   Event   the audit entries about themselves
 // A node the viewer may not see is null, or left out of its list: never an error, which would tell it exists.
 
-interface Nodes { User: UserNode; Client: ClientNode | ClientFace; Grant: GrantNode; Token: TokenNode; Event: EventNode }
+interface Nodes { User: UserView; Client: ClientView | ClientFace; Grant: GrantView; Token: TokenView; Event: EventView }
 export type NodeType = keyof Nodes;
 
 /** How the node was reached: through one of the viewer's own grants or tokens (`parent`), or directly. */
@@ -25,8 +25,8 @@ interface Via { parent?: { userId: number | null } }
 /** What a person who authorized an application sees of it; the resolvers of other Client fields answer null. */
 export interface ClientFace { id: number; clientId: string; name: string; face: true }
 
-const face = (c: ClientNode | ClientFace): ClientFace => ({ id: c.id, clientId: c.clientId, name: c.name, face: true });
-export const isFace = (c: ClientNode | ClientFace): c is ClientFace => 'face' in c;
+const face = (c: ClientView | ClientFace): ClientFace => ({ id: c.id, clientId: c.clientId, name: c.name, face: true });
+export const isFace = (c: ClientView | ClientFace): c is ClientFace => 'face' in c;
 
 /** Who asks. The scopes a call needs were checked by its root resolver (requireViewer); this is about nodes. */
 function viewerOf(ctx: GraphQLContext): Viewer {
@@ -59,4 +59,4 @@ export function visibleAll<K extends NodeType, N extends Nodes[K]>(ctx: GraphQLC
 }
 
 /** Whether the viewer sees a client whole (may read its owner-only fields and what hangs below it). */
-export const seesWhole = (ctx: GraphQLContext, c: ClientNode | ClientFace): c is ClientNode => !isFace(c) && visible(ctx, 'Client', c) === c;
+export const seesWhole = (ctx: GraphQLContext, c: ClientView | ClientFace): c is ClientView => !isFace(c) && visible(ctx, 'Client', c) === c;

@@ -19,8 +19,9 @@ export function nodeFields(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragme
 }
 
 /**
- * The columns a page must read for the selected fields: `always`, plus each selected field's column. Fields with
- * resolvers of their own only need `always`; an unknown field reads every column (`null`), to stay correct.
+ * What a page must read for the selected fields: `always`, plus what `map` names for each selected field (the
+ * clients page maps them onto the admin store's client fields, storage/admin-store.ts). Fields with resolvers of
+ * their own need only `always`; an unknown field reads everything (`null`), to stay correct.
  */
 export function columnsFor(fields: Set<string>, map: Record<string, string>, always: string[], resolved: string[]): string[] | null {
   const cols = new Set(always);

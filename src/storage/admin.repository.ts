@@ -1,67 +1,173 @@
+import type { ClientStore, TokenStore } from '../oauth2/store.ts';
+import { clientRecordView, type AdminStore, type ClientField, type EventFilter, type Page, type PageOf, type TokenFilter, type TokenKind, type TokenView } from './admin-store.ts';
+import {
+  CLIENT_COLUMNS, clientColumns, clientView, EVENT_COLUMNS, eventView, GRANT_COLUMNS, grantView, TOKEN_SOURCES, tokenView,
+  USER_COLUMNS, userView, type Row,
+} from './admin-views.ts';
 import { revokeCredentialsTx } from './revocation.ts';
-import type { Sql } from './sql.ts';
+import { tx, type Sql } from './sql.ts';
 import type { TokenCache } from './token-cache.ts';
 
-// Read models and bulk operations for the admin API. Every list is keyset-paginated by id (stable order),
-// and every by-id lookup takes a batch so GraphQL's DataLoaders turn N lookups into one query.
-
-export interface Page { first: number; afterId: number | null }
-export interface Row { [column: string]: unknown; id: number }
-
-// A client's page leaves out its secret hash and sealed OAuth 1 secret: the admin API never shows them.
-const PAGE_COLUMNS: Partial<Record<string, string>> = {
-  applications: 'id, client_id, name, client_type, grant_types, redirect_uris, allowed_scopes, skip_authorization, allowed_origins, token_endpoint_auth_method, owner_id, oauth1_enabled, rsa_public_key, created_at, updated_at',
-};
+// The admin API's queries (admin-store.ts). Every list is keyset-paginated by id (stable order), and every batch
+// lookup is one query, so GraphQL's DataLoaders turn N lookups into one.
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** A filter: column → value; undefined is no condition, null `is null`, an array `in`, `{ gt }` greater than. */
+type Where = Record<string, unknown>;
 
-export class AdminRepository {
+/** `keys[i]`'s items, in the keys' order (items keep their order within a key). */
+function groupBy<V>(keys: readonly number[], items: V[], keyOf: (v: V) => number): V[][] {
+  const groups = new Map<number, V[]>(keys.map((k) => [k, []]));
+  for (const v of items) groups.get(keyOf(v))?.push(v);
+  return keys.map((k) => groups.get(k)!);
+}
+const byId = <V extends { id: number }>(ids: readonly number[], items: V[]) => {
+  const map = new Map(items.map((v) => [v.id, v]));
+  return ids.map((id) => map.get(id) ?? null);
+};
+const newestFirst = (tokens: TokenView[]) => tokens.sort((a, b) => b.issuedAt - a.issuedAt);
+
+export class AdminRepository implements AdminStore {
   readonly #sql: Sql;
   readonly #tokenCache: TokenCache;
-  constructor(sql: Sql, tokenCache: TokenCache) { this.#sql = sql; this.#tokenCache = tokenCache; }
+  readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId'>;
+  readonly #tokens: Pick<TokenStore, 'revokeFamily'>;
+  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'>; tokens: Pick<TokenStore, 'revokeFamily'> }) {
+    this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients; this.#tokens = stores.tokens;
+  }
 
-  /**
-   * One page (first + 1 rows, to know if there is more) from a filtered table, and its total, counted only if asked
-   * for (a count over a million audit rows is a full scan; most pages never show it).
-   */
-  async page(table: 'applications' | 'users' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens' | 'events', where: Record<string, unknown>, page: Page, order: 'asc' | 'desc' = 'asc', columns?: readonly string[]): Promise<{ rows: Row[]; total: () => Promise<number> }> {
+  /** One page (first + 1 rows, to know if there is more) of a filtered table, and its total, counted only if asked for. */
+  async #page<V>(table: string, columns: string, where: Where, page: Page, view: (r: Row) => V, order: 'asc' | 'desc' = 'asc'): Promise<PageOf<V>> {
     const conds: string[] = [];
     const params: unknown[] = [];
     for (const [col, value] of Object.entries(where)) {
       if (value === undefined) continue;
       if (Array.isArray(value)) { conds.push(`${col} in (${placeholders(value.length)})`); params.push(...value); }
       else if (value === null) conds.push(`${col} is null`);
-      else if (typeof value === 'object' && value && 'gt' in value) { conds.push(`${col} > ?`); params.push((value as { gt: unknown }).gt); }
+      else if (typeof value === 'object' && 'gt' in value) { conds.push(`${col} > ?`); params.push((value as { gt: unknown }).gt); }
       else { conds.push(`${col} = ?`); params.push(value); }
     }
     const filter = conds.length ? `where ${conds.join(' and ')}` : '';
     let counted: Promise<number> | undefined;
     const total = () => (counted ??= this.#sql.get<{ n: number }>(`select count(*) as n from ${table} ${filter}`, params).then((r) => Number(r!.n)));
     const keyset = page.afterId === null ? '' : `${conds.length ? 'and' : 'where'} id ${order === 'asc' ? '>' : '<'} ?`;
-    const rows = await this.#sql.all<Row>(`select ${columns?.join(', ') ?? PAGE_COLUMNS[table] ?? '*'} from ${table} ${filter} ${keyset} order by id ${order} limit ?`, [...params, ...(page.afterId === null ? [] : [page.afterId]), page.first + 1]);
-    return { rows, total };
+    const rows = await this.#sql.all<Row>(`select ${columns} from ${table} ${filter} ${keyset} order by id ${order} limit ?`, [...params, ...(page.afterId === null ? [] : [page.afterId]), page.first + 1]);
+    return { items: rows.map(view), total };
   }
 
-  async byIds(table: 'applications' | 'users' | 'grants', ids: readonly number[]): Promise<Row[]> {
-    if (!ids.length) return [];
-    return this.#sql.all<Row>(`select * from ${table} where id in (${placeholders(ids.length)})`, [...ids]);
-  }
-
-  async byColumn(table: 'applications' | 'grants' | 'access_tokens' | 'refresh_tokens' | 'oauth1_tokens', column: string, values: readonly unknown[], extra = ''): Promise<Row[]> {
+  /** Rows whose `column` is one of `values` (and `extra` holds), by id. */
+  async #whereIn(table: string, columns: string, column: string, values: readonly unknown[], extra = '', extraParams: unknown[] = []): Promise<Row[]> {
     if (!values.length) return [];
-    return this.#sql.all<Row>(`select * from ${table} where ${column} in (${placeholders(values.length)}) ${extra} order by id`, [...values]);
+    return this.#sql.all<Row>(`select ${columns} from ${table} where ${column} in (${placeholders(values.length)}) ${extra} order by id`, [...values, ...extraParams]);
   }
 
-  /** Revokes every live token and spends every pending code matching a column (user_id, application_id, grant_id); returns how many. */
-  async revokeWhere(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Promise<number> {
+  clients(filter: { ownerId?: number }, page: Page, fields?: readonly ClientField[]) {
+    // Only the columns the caller shows: turning 51 rows into objects was a fifth of a clients page.
+    return this.#page('applications', fields ? clientColumns(fields) : CLIENT_COLUMNS, { owner_id: filter.ownerId }, page, clientView);
+  }
+
+  users(page: Page) {
+    return this.#page('users', USER_COLUMNS, {}, page, userView);
+  }
+
+  liveGrants(filter: { userId?: number; clientId?: number }, page: Page) {
+    return this.#page('grants', GRANT_COLUMNS, { user_id: filter.userId, application_id: filter.clientId, revoked_at: null }, page, grantView);
+  }
+
+  tokens(filter: TokenFilter, page: Page) {
+    const { table, columns } = TOKEN_SOURCES[filter.kind];
+    const now = Date.now();
+    const where: Where = { user_id: filter.userId, application_id: filter.clientId };
+    if (filter.kind === 'OAUTH1') where.kind = 'access';
+    if (filter.activeOnly) { where.revoked_at = null; if (filter.kind !== 'OAUTH1') where.expires_at = { gt: now }; }
+    return this.#page(table, columns, where, page, (r) => tokenView(r, filter.kind, now));
+  }
+
+  events(filter: EventFilter, page: Page) {
+    const where = { type: filter.types?.length ? filter.types : undefined, user_id: filter.userId, client_id: filter.clientId };
+    return this.#page('events', EVENT_COLUMNS, where, page, eventView, 'desc');
+  }
+
+  async usersByIds(ids: readonly number[]) {
+    return byId(ids, (await this.#whereIn('users', USER_COLUMNS, 'id', ids)).map(userView));
+  }
+
+  async clientsByIds(ids: readonly number[]) {
+    return byId(ids, (await this.#whereIn('applications', CLIENT_COLUMNS, 'id', ids)).map(clientView));
+  }
+
+  async clientsOwnedBy(userIds: readonly number[]) {
+    return groupBy(userIds, (await this.#whereIn('applications', CLIENT_COLUMNS, 'owner_id', userIds)).map(clientView), (c) => c.ownerId);
+  }
+
+  async liveGrantsOfClients(clientIds: readonly number[]) {
+    return groupBy(clientIds, (await this.#whereIn('grants', GRANT_COLUMNS, 'application_id', clientIds, 'and revoked_at is null')).map(grantView), (g) => g.clientDbId);
+  }
+
+  async liveTokensOfGrants(grantIds: readonly number[]) {
+    const now = Date.now();
+    const live = 'and revoked_at is null and expires_at > ?';
+    const of = async (kind: TokenKind, extra: string, params: unknown[]) => {
+      const { table, columns } = TOKEN_SOURCES[kind];
+      const rows = await this.#whereIn(table, `${columns}, grant_id`, 'grant_id', grantIds, extra, params);
+      return groupBy(grantIds, rows, (r) => Number(r.grant_id)).map((group) => group.map((r) => tokenView(r, kind, now)));
+    };
+    const [access, refresh, oauth1] = await Promise.all([
+      of('ACCESS', live, [now]),
+      of('REFRESH', `${live} and used_at is null`, [now]),
+      of('OAUTH1', "and revoked_at is null and kind = 'access'", []),
+    ]);
+    return grantIds.map((_, i) => newestFirst([...access[i], ...refresh[i], ...oauth1[i]]));
+  }
+
+  async client(id: number) {
+    const c = await this.#clients.findById(id);
+    return c && clientRecordView(c);
+  }
+
+  async clientByClientId(clientId: string) {
+    const c = await this.#clients.findByClientId(clientId);
+    return c && clientRecordView(c);
+  }
+
+  async grant(id: number) {
+    const r = await this.#sql.get<Row>(`select ${GRANT_COLUMNS} from grants where id = ?`, [id]);
+    return r ? grantView(r) : null;
+  }
+
+  revokeAllForUser(userId: number, now: number) {
+    return this.#revokeAll('user_id', userId, now);
+  }
+
+  revokeAllForClient(clientId: number, now: number) {
+    return this.#revokeAll('application_id', clientId, now);
+  }
+
+  /** The grants, then everything issued under them, in one transaction: nothing issued in between survives. */
+  async #revokeAll(column: 'user_id' | 'application_id', value: number, now: number): Promise<number> {
     try {
-      return await this.#sql.atomic(() => revokeCredentialsTx(column, value, now));
+      return await this.#sql.atomic(function* () {
+        yield* tx.run(`update grants set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]);
+        return yield* revokeCredentialsTx(column, value, now);
+      });
     } finally {
       this.#tokenCache.clear();
     }
   }
 
-  async revokeGrantsWhere(column: 'user_id' | 'application_id', value: number, now: number): Promise<void> {
-    await this.#sql.run(`update grants set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]);
+  async revokeToken(kind: TokenKind, id: number, now: number, allowed: (token: TokenView) => boolean) {
+    const { table, columns } = TOKEN_SOURCES[kind];
+    const r = await this.#sql.get<Row>(`select ${columns}, grant_id${kind === 'REFRESH' ? ', family_id' : ''} from ${table} where id = ?`, [id]);
+    const token = r && tokenView(r, kind, now);
+    if (!r || !token || !allowed(token)) return null;
+    // A refresh token takes its family with it (RFC 7009 §2.1), as at the revocation endpoint.
+    if (kind === 'REFRESH' && r.family_id) {
+      return { token, revoked: await this.#tokens.revokeFamily({ familyId: String(r.family_id), grantId: r.grant_id === null ? null : Number(r.grant_id) }, now) };
+    }
+    try {
+      return { token, revoked: await this.#sql.run(`update ${table} set revoked_at = ? where id = ? and revoked_at is null`, [now, id]) };
+    } finally {
+      this.#tokenCache.clear();
+    }
   }
 }

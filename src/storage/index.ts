@@ -7,6 +7,7 @@ import { SessionRepository } from './session.repository.ts';
 import { TokenRepository } from './token.repository.ts';
 import { GrantRepository } from './grant.repository.ts';
 import { AdminRepository } from './admin.repository.ts';
+import type { AdminStore } from './admin-store.ts';
 import { OAuth1Repository } from './oauth1.repository.ts';
 import type { Sql } from './sql.ts';
 import type { NonceStore } from './oauth1.repository.ts';
@@ -23,6 +24,9 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
   // One cache of access-token lookups, cleared by every repository whose writes can end a token's life.
   const tokenCache = new TokenCache(opts.tokenCacheMs ?? 0);
   const clients = new ApplicationRepository(em, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache);
+  const tokens = new TokenRepository(sql, tokenCache);
+  // The admin API sees its store through the interface only (src/graphql: no table or column names).
+  const admin: AdminStore = new AdminRepository(sql, tokenCache, { clients, tokens });
   return {
     sql,
     /** Forgets every cached read (clients, access-token lookups): for writes made outside this process. */
@@ -31,9 +35,9 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     clients,
     events: new EventRepository(sql),
     sessions: new SessionRepository(em),
-    tokens: new TokenRepository(sql, tokenCache),
+    tokens,
     grants: new GrantRepository(sql),
-    admin: new AdminRepository(sql, tokenCache),
+    admin,
     oauth1: new OAuth1Repository(sql, opts.sealKey, opts.nonces),
   };
 }

@@ -3,7 +3,7 @@ import { buildSchema, getIntrospectionQuery, isObjectType } from 'graphql';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { postForm } from '../oauth-helpers.ts';
 import { loadTypeDefs, resolverMaps } from '../../src/graphql/server.ts';
-import { clientNode, eventNode, grantNode, tokenNode, userNode } from '../../src/graphql/mappers.ts';
+import { clientView as clientNode, eventView as eventNode, grantView as grantNode, tokenView as tokenNode, userView as userNode } from '../../src/storage/admin-views.ts';
 import { actors } from './gql-helpers.ts';
 
 describe('GraphQL admin API: contract, limits, batching and live events', () => {

@@ -7,19 +7,15 @@ import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, type GraphQLContext } from '../context.ts';
 import { rowId } from '../ids.ts';
 import { badUserInput, notFound } from '../errors.ts';
-import { clientNode, type ClientNode } from '../mappers.ts';
+import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
 import { isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 
 type Args = Record<string, any>;
 
-const CLIENT_COLUMNS: Record<string, string> = {
-  clientId: 'client_id', name: 'name', clientType: 'client_type', grantTypes: 'grant_types', redirectUris: 'redirect_uris',
-  allowedScopes: 'allowed_scopes', skipAuthorization: 'skip_authorization', allowedOrigins: 'allowed_origins',
-  tokenEndpointAuthMethod: 'token_endpoint_auth_method', oauth1Enabled: 'oauth1_enabled', rsaPublicKey: 'rsa_public_key',
-  createdAt: 'created_at', updatedAt: 'updated_at',
-};
+/** Client fields with resolvers of their own (below): a page need not read anything for them. */
+const RESOLVED_CLIENT_FIELDS = ['owner', 'grants'];
 
 const policy = (ctx: GraphQLContext) => ({ allowInsecureTransport: ctx.deps.config.allowInsecureTransport, knownScopes: Object.keys(ctx.deps.config.scopes) });
 const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
@@ -32,7 +28,7 @@ const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
 async function manageable(ctx: GraphQLContext, id: string): Promise<ClientRecord> {
   requireViewer(ctx, 'applications');
   const client = await ctx.deps.stores.clients.findById(rowId(id));
-  if (!client || !seesWhole(ctx, node(client))) throw notFound('Client');
+  if (!client || !seesWhole(ctx, clientRecordView(client))) throw notFound('Client');
   return client;
 }
 
@@ -43,7 +39,6 @@ function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
   return result.value;
 }
 
-const node = (c: ClientRecord): ClientNode => ({ ...c });
 /**
  * A registry name as a GraphQL enum value: `client_secret_basic` is CLIENT_SECRET_BASIC, and a URN is named by its
  * last part (urn:ietf:params:oauth:grant-type:device_code is DEVICE_CODE). test/graphql/registry-drift.test.ts
@@ -52,7 +47,7 @@ const node = (c: ClientRecord): ClientNode => ({ ...c });
 export const enumName = (name: string): string => name.replace(/^.*:/, '').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
 export const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((n) => [enumName(n), n]));
 /** A mutation's payload: the client as the policy shows it, and the secret made for it, once. */
-const payload = (ctx: GraphQLContext, c: ClientRecord, clientSecret: string | null) => ({ client: visible(ctx, 'Client', node(c)), clientSecret });
+const payload = (ctx: GraphQLContext, c: ClientRecord, clientSecret: string | null) => ({ client: visible(ctx, 'Client', clientRecordView(c)), clientSecret });
 
 export const clientResolvers = {
   ClientType: { CONFIDENTIAL: 'confidential', PUBLIC: 'public' },
@@ -62,18 +57,16 @@ export const clientResolvers = {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);
       const page = pageArgs(args);
-      // Only the columns the query shows: turning 51 rows into objects was a fifth of a clients page.
-      const columns = columnsFor(nodeFields(info), CLIENT_COLUMNS, ['id', 'owner_id'], ['owner', 'grants']);
-      const { rows, total } = await ctx.deps.stores.admin.page('applications', { owner_id: v.isAdmin ? undefined : v.user.id }, page, 'asc', columns ?? undefined);
-      return connection(visibleAll(ctx, 'Client', rows.map(clientNode)), total, page.first, (c) => c);
+      // Only the fields the query shows (null: it asks for one we do not know, so all of them).
+      const fields = columnsFor(nodeFields(info), CLIENT_FIELDS, [], RESOLVED_CLIENT_FIELDS) as ClientField[] | null;
+      const { items, total } = await ctx.deps.stores.admin.clients({ ownerId: v.isAdmin ? undefined : v.user.id }, page, fields ?? undefined);
+      return connection(visibleAll(ctx, 'Client', items), total, page.first, (c) => c);
     },
     async client(_: unknown, args: Args, ctx: GraphQLContext) {
       requireViewer(ctx);
       if ((args.id == null) === (args.clientId == null)) throw badUserInput({ id: 'Give exactly one of id and clientId.' }, []);
-      const c = args.id != null
-        ? await ctx.deps.stores.clients.findById(rowId(args.id))
-        : await ctx.deps.stores.clients.findByClientId(args.clientId);
-      return visible(ctx, 'Client', c && node(c));
+      const c = args.id != null ? await ctx.deps.stores.admin.client(rowId(args.id)) : await ctx.deps.stores.admin.clientByClientId(args.clientId);
+      return visible(ctx, 'Client', c);
     },
   },
   Mutation: {
@@ -100,8 +93,8 @@ export const clientResolvers = {
   },
   // A client's public face (policy.ts) has no owner and no grants: its other fields resolve to null by themselves.
   Client: {
-    owner: async (c: ClientNode | ClientFace, _: Args, ctx: GraphQLContext) => (isFace(c) ? null : visible(ctx, 'User', await ctx.loaders.user.load(c.ownerId))),
-    async grants(c: ClientNode | ClientFace, args: Args, ctx: GraphQLContext) {
+    owner: async (c: ClientView | ClientFace, _: Args, ctx: GraphQLContext) => (isFace(c) ? null : visible(ctx, 'User', await ctx.loaders.user.load(c.ownerId))),
+    async grants(c: ClientView | ClientFace, args: Args, ctx: GraphQLContext) {
       const page = pageArgs(args);
       if (!seesWhole(ctx, c)) return connection([], 0, 0, (g: { id: number }) => g);
       const all = visibleAll(ctx, 'Grant', await ctx.loaders.grantsByClient.load(c.id)).filter((g) => page.afterId === null || g.id > page.afterId);

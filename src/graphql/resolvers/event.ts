@@ -4,7 +4,7 @@ import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, stillAuthorized, type GraphQLContext } from '../context.ts';
 import { forbidden } from '../errors.ts';
 import { rowId } from '../ids.ts';
-import { eventNode, type EventNode } from '../mappers.ts';
+import { auditEventView, type EventView } from '../../storage/admin-store.ts';
 import { visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
@@ -18,11 +18,11 @@ const matches = (e: AuditEvent, f: Filter) =>
   (!f?.types?.length || f.types.includes(e.type)) && (f?.userId == null || String(e.userId) === f.userId) && (f?.clientId == null || e.clientId === f.clientId);
 
 /** The user whose events a non-admin may ask for: themselves, whether or not they filter by it. */
-function scopedUserId(ctx: GraphQLContext, f: Filter): string | undefined {
+function scopedUserId(ctx: GraphQLContext, f: Filter): number | undefined {
   const v = requireViewer(ctx);
-  if (v.isAdmin) return f?.userId == null ? undefined : String(rowId(f.userId)); // issue 17 #13: ids.ts
+  if (v.isAdmin) return f?.userId == null ? undefined : rowId(f.userId); // issue 17 #13: ids.ts
   if (f?.userId != null && f.userId !== String(v.user.id)) throw forbidden('You can only see your own events.');
-  return String(v.user.id);
+  return v.user.id;
 }
 
 export const eventResolvers = {
@@ -31,9 +31,8 @@ export const eventResolvers = {
       const f: Filter = args.filter;
       const userId = scopedUserId(ctx, f);
       const page = pageArgs(args);
-      const where = { type: f?.types?.length ? f.types : undefined, user_id: userId, client_id: f?.clientId ?? undefined };
-      const { rows, total } = await ctx.deps.stores.admin.page('events', where, page, 'desc');
-      return connection(visibleAll(ctx, 'Event', rows.map(eventNode)), total, page.first, (e) => e);
+      const { items, total } = await ctx.deps.stores.admin.events({ types: f?.types ?? undefined, userId, clientId: f?.clientId ?? undefined }, page);
+      return connection(visibleAll(ctx, 'Event', items), total, page.first, (e) => e);
     },
   },
   Subscription: {
@@ -42,7 +41,7 @@ export const eventResolvers = {
         scopedUserId(ctx, args.filter);
         // Each subscriber gets its own stream of the events recorded from now on, filtered as asked and as the
         // policy allows (a non-admin: their own).
-        return new Repeater<{ events: EventNode }>(async (push, stop) => {
+        return new Repeater<{ events: EventView }>(async (push, stop) => {
           // The stream outlives the request that authorized it: before sending on, it checks again that the token
           // is live and the user active (a verdict at most RECHECK_MS old), and ends when they are not. Checks run
           // one after another, so events keep their order.
@@ -55,7 +54,7 @@ export const eventResolvers = {
           };
           const unsubscribe = ctx.deps.stores.events.subscribe((e) => {
             if (!matches(e, args.filter)) return;
-            const node = visible(ctx, 'Event', { id: e.id, type: e.type, createdAt: e.createdAt, userId: e.userId ?? null, clientId: e.clientId ?? null, ip: e.ip ?? null, requestId: e.requestId ?? null, detail: e.detail ? JSON.stringify(e.detail) : null });
+            const node = visible(ctx, 'Event', auditEventView(e));
             if (node) chain = chain.then(async () => { if (await authorized()) await push({ events: node }); });
           });
           // A quiet stream is checked too, so a revoked token's connection does not stay open.

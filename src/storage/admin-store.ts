@@ -1,0 +1,107 @@
+import type { UserRecord } from '../accounts/store.ts';
+import type { AuditEvent, ClientRecord } from '../oauth2/store.ts';
+
+// What the admin API (src/graphql) asks of storage: plain views of the stored rows and named queries over them.
+// No table or column name crosses this line; the views carry only what a caller may be shown (never a hash, a
+// sealed secret or a token family), and which caller may see which view is decided by src/graphql/policy.ts.
+// Implemented by admin.repository.ts; the rows become views in admin-views.ts.
+
+/** Keyset pagination by id: `first` items after the one with id `afterId` (null: from the start). */
+export interface Page { first: number; afterId: number | null }
+
+/**
+ * One page: up to `first + 1` items (the extra one tells whether there is more) and the total, counted only if the
+ * caller asks for it (a count over a million audit rows is a full scan; most pages never show it).
+ */
+export interface PageOf<V> { items: V[]; total: () => Promise<number> }
+
+export interface ClientView {
+  id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[];
+  skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; oauth1Enabled: boolean; rsaPublicKey: string | null;
+  ownerId: number; createdAt: number; updatedAt: number;
+}
+export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null }
+/** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
+export interface GrantView { id: number; userId: number; clientDbId: number; scopes: string[]; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }
+export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
+/** `id` is opaque (`access:12`, read back by src/graphql/ids.ts); `rowId` orders and pages tokens of one kind. */
+export interface TokenView { id: string; rowId: number; kind: TokenKind; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number | null; revokedAt: number | null; active: boolean }
+export interface EventView { id: number; type: string; createdAt: number; userId: number | null; clientId: string | null; ip: string | null; requestId: string | null; detail: string | null }
+
+/** A client's fields that a page may leave unread when its caller does not show them (id and ownerId are always read). */
+export type ClientField = Exclude<keyof ClientView, 'id' | 'ownerId'>;
+/** Each of them by name (a record, so the compiler holds it to ClientView): a caller maps what it shows onto these. */
+export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
+  clientId: 'clientId', name: 'name', clientType: 'clientType', grantTypes: 'grantTypes', redirectUris: 'redirectUris', allowedScopes: 'allowedScopes',
+  skipAuthorization: 'skipAuthorization', allowedOrigins: 'allowedOrigins', tokenEndpointAuthMethod: 'tokenEndpointAuthMethod',
+  oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', createdAt: 'createdAt', updatedAt: 'updatedAt',
+};
+
+// The core's records (a client just registered, the viewer, an event as it is recorded) as views.
+/** A client record of the core (mutations, the client cache) as its view: without its secret hash. */
+export const clientRecordView = (c: ClientRecord): ClientView => ({
+  id: c.id, clientId: c.clientId, name: c.name, clientType: c.clientType, grantTypes: c.grantTypes, redirectUris: c.redirectUris,
+  allowedScopes: c.allowedScopes, skipAuthorization: c.skipAuthorization, allowedOrigins: c.allowedOrigins, tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
+  oauth1Enabled: c.oauth1Enabled, rsaPublicKey: c.rsaPublicKey, ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
+});
+
+/** A user record of the core (the viewer, a user just made) as its view. */
+export const userRecordView = (u: UserRecord): UserView => ({
+  id: u.id, username: u.username, email: u.email, isAdmin: u.isAdmin, isActive: u.isActive, createdAt: u.createdAt, lastLoginAt: u.lastLoginAt,
+});
+
+/** An audit event as it is recorded (the live stream) as its view: the same fields a stored one shows. */
+export const auditEventView = (e: AuditEvent & { id: number; createdAt: number }): EventView => ({
+  id: e.id, type: e.type, createdAt: e.createdAt, userId: e.userId ?? null, clientId: e.clientId ?? null, ip: e.ip ?? null,
+  requestId: e.requestId ?? null, detail: e.detail ? JSON.stringify(e.detail) : null,
+});
+
+export interface TokenFilter { kind: TokenKind; userId?: number; clientId?: number; activeOnly?: boolean }
+export interface EventFilter { types?: readonly string[]; userId?: number; clientId?: string }
+
+export interface AdminStore {
+  // Pages, ordered by id (events: newest first). An absent filter value does not filter.
+  /** Used by: `clients`. `fields`: the fields the caller reads (absent: all); the others are left unread. */
+  clients(filter: { ownerId?: number }, page: Page, fields?: readonly ClientField[]): Promise<PageOf<ClientView>>;
+  /** Used by: `users`. */
+  users(page: Page): Promise<PageOf<UserView>>;
+  /** Used by: `grants`. Unrevoked grants only. */
+  liveGrants(filter: { userId?: number; clientId?: number }, page: Page): Promise<PageOf<GrantView>>;
+  /** Used by: `tokens`. OAuth 1 tokens are token credentials only (no temporary ones). */
+  tokens(filter: TokenFilter, page: Page): Promise<PageOf<TokenView>>;
+  /** Used by: `events`, newest first. */
+  events(filter: EventFilter, page: Page): Promise<PageOf<EventView>>;
+
+  // Batches for the per-request loaders (src/graphql/context.ts): one query per call, one answer per key, in order.
+  /** Used by: owners and users of nodes (Client.owner, Grant.user, Token.user). */
+  usersByIds(ids: readonly number[]): Promise<(UserView | null)[]>;
+  /** Used by: Grant.client, Token.client. */
+  clientsByIds(ids: readonly number[]): Promise<(ClientView | null)[]>;
+  /** Used by: User.clients. */
+  clientsOwnedBy(userIds: readonly number[]): Promise<ClientView[][]>;
+  /** Used by: Client.grants. Unrevoked grants only. */
+  liveGrantsOfClients(clientIds: readonly number[]): Promise<GrantView[][]>;
+  /** Used by: Grant.liveTokens. Unrevoked, unexpired, unspent tokens of every kind, newest first. */
+  liveTokensOfGrants(grantIds: readonly number[]): Promise<TokenView[][]>;
+
+  // One node.
+  /** Used by: `client(id)`. */
+  client(id: number): Promise<ClientView | null>;
+  /** Used by: `client(clientId)`. */
+  clientByClientId(clientId: string): Promise<ClientView | null>;
+  /** Used by: `revokeGrant`, to ask the policy before revoking. */
+  grant(id: number): Promise<GrantView | null>;
+
+  // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
+  // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's
+  // GrantStore.revoke and TokenStore.revokeByGrant, the authorized-applications page's path.)
+  /** Used by: `revokeAllForUser`: every grant, token and pending code of the user. */
+  revokeAllForUser(userId: number, now: number): Promise<number>;
+  /** Used by: `revokeAllForClient`: every grant, token and pending code of the client. */
+  revokeAllForClient(clientId: number, now: number): Promise<number>;
+  /**
+   * Used by: `revokeToken`. `allowed` (the policy) sees the token first; a refresh token takes its family with it
+   * (RFC 7009 §2.1). Null when there is no such token or `allowed` refused it.
+   */
+  revokeToken(kind: TokenKind, id: number, now: number, allowed: (token: TokenView) => boolean): Promise<{ token: TokenView; revoked: number } | null>;
+}
