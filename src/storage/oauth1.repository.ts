@@ -84,10 +84,6 @@ export class OAuth1Repository implements OAuth1FlowStore {
     return this.#sql.run('update oauth1_tokens set revoked_at = ? where grant_id = ? and revoked_at is null', [now, grantId]);
   }
 
-  async revokeById(id: number, now: number): Promise<number> {
-    return this.#sql.run('update oauth1_tokens set revoked_at = ? where id = ? and revoked_at is null', [now, id]);
-  }
-
   async deleteExpiredNonces(now: number): Promise<number> {
     return this.#sql.run('delete from oauth1_nonces where expires_at < ?', [now]);
   }
