@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
 import type { Context } from 'koa';
 import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidClient, InvalidRequest } from '../../oauth2/errors.ts';
@@ -32,7 +33,7 @@ async function authorizeCaller(ctx: Context, deps: Deps): Promise<Introspector> 
 const bearerMode = (ctx: Context) => usesBearerScheme(parseBearer(ctx.get('authorization')));
 
 export function introspectRoutes(deps: Deps): Router {
-  const router = new Router();
+  const router = protocolRouter({ cors: true });
   router.post(['/o/introspect', '/o/introspect/'], oauthEndpoint(), clientAuthentication(deps, { skip: bearerMode }), async function introspectEndpoint(ctx) {
     const params = formParams(ctx);
     const caller = await authorizeCaller(ctx, deps);

@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
 import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidRequest } from '../../oauth2/errors.ts';
 import { findToken } from '../../oauth2/introspection.ts';
@@ -7,7 +8,7 @@ import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '
 
 /** RFC 7009: token revocation. A client may revoke only its own tokens; anything else is a silent 200. */
 export function revokeRoutes(deps: ClientAuthDeps & { tokens: TokenStore }): Router {
-  const router = new Router();
+  const router = protocolRouter({ cors: true });
   router.post(['/o/revoke_token', '/o/revoke_token/'], oauthEndpoint(), clientAuthentication(deps), async function revokeEndpoint(ctx) {
     const params = formParams(ctx);
     const client = authenticatedClient(ctx);

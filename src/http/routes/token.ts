@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../oauth2/errors.ts';
 import { effectiveGrantTypes } from '../../oauth2/grant-types.ts';
@@ -14,7 +15,7 @@ export interface TokenRouteDeps extends ClientAuthDeps {
 
 /** RFC 6749 §3.2: the token endpoint. Every grant is a module in src/oauth2/grants. */
 export function tokenRoutes(deps: TokenRouteDeps): Router {
-  const router = new Router();
+  const router = protocolRouter({ cors: true });
   router.post(['/o/token', '/o/token/'], oauthEndpoint(), clientAuthentication(deps), async function tokenEndpoint(ctx) {
     const params = formParams(ctx);
     const client = authenticatedClient(ctx);
