@@ -5,6 +5,7 @@ import type { GatehouseConfig } from '../config.ts';
 import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
+import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
 import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
 import { forbidden, unauthenticated } from './errors.ts';
@@ -51,9 +52,10 @@ function createLoaders({ admin }: Stores) {
 export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<GraphQLContext> {
   let viewer: Viewer | null = null;
   let csrfOk = true;
-  const auth = koa.get('authorization');
-  if (/^bearer\s/i.test(auth)) {
-    const tokenHash = hashToken(auth.replace(/^bearer\s+/i, '').trim());
+  const bearer = parseBearer(koa.get('authorization'));
+  if (usesBearerScheme(bearer)) {
+    if (!bearer.ok) throw unauthenticated();
+    const tokenHash = hashToken(bearer.token);
     const info = await deps.stores.tokens.findAccessToken(tokenHash);
     if (!info || !isLive(info, Date.now()) || info.userId === null) throw unauthenticated();
     const user = await deps.stores.users.findById(info.userId);

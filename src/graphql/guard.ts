@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Context } from 'koa';
 import { hostileString } from '../http/middleware/reject-nul.ts';
 import { checkDocument, checkSource, refused } from './limits.ts';
+import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
 
 // What every GraphQL request goes through, on yoga's path and on server.ts's direct path alike (both run yoga's
 // envelop: parse, validate, execute): the limits of limits.ts before any walk, and what strangers may learn.
@@ -17,7 +18,7 @@ type Koa = { koa?: Context };
  * Who presented credentials: a session user, or a bearer token (buildContext refuses a token that names no one,
  * before anything executes). Everyone else is anonymous: no introspection, no hints.
  */
-const signedIn = (koa: Context | undefined) => Boolean(koa && (koa.state.user || /^bearer\s/i.test(koa.get('authorization'))));
+const signedIn = (koa: Context | undefined) => Boolean(koa && (koa.state.user || usesBearerScheme(parseBearer(koa.get('authorization')))));
 
 /** A string no parameter may hold (NUL, lone surrogates: databases refuse or cut them), in a literal of the query. */
 function SafeStringLiterals(context: ValidationContext) {

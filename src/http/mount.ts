@@ -10,20 +10,25 @@ type RouterState = Context & { matched?: Layer[]; router?: Router; routeMatched?
 
 const internals = (router: Router) => router as unknown as RouterInternals;
 
-function analyse(router: Router): Mounted {
+/** The paths a router's routes answer: exact ones (with and without a trailing slash), prefixes of routes with parameters, or every path (a route given as a regular expression). */
+export function claims(router: Router): { exact: Set<string>; prefixes: string[]; all: boolean } {
   const exact = new Set<string>();
   const prefixes: string[] = [];
-  const routes = router.routes() as unknown as Middleware;
-  const allowed = router.allowedMethods() as unknown as Middleware;
-  const inner: Middleware = (ctx, next) => routes(ctx, () => allowed(ctx, next));
   for (const layer of internals(router).stack) {
     if (layer.methods.length === 0) continue; // router.use() middleware: runs only when a route matches anyway
-    if (typeof layer.path !== 'string') return { router, exact, prefixes, all: true, inner, allowed };
+    if (typeof layer.path !== 'string') return { exact, prefixes, all: true };
     const i = layer.path.search(/[:(*]/);
     if (i < 0) { exact.add(layer.path); exact.add(layer.path.replace(/\/$/, '')); exact.add(`${layer.path.replace(/\/$/, '')}/`); }
     else prefixes.push(layer.path.slice(0, i));
   }
-  return { router, exact, prefixes, all: false, inner, allowed };
+  return { exact, prefixes, all: false };
+}
+
+function analyse(router: Router): Mounted {
+  const routes = router.routes() as unknown as Middleware;
+  const allowed = router.allowedMethods() as unknown as Middleware;
+  const inner: Middleware = (ctx, next) => routes(ctx, () => allowed(ctx, next));
+  return { router, ...claims(router), inner, allowed };
 }
 
 const enters = (m: Mounted, path: string) => m.all || m.exact.has(path) || m.prefixes.some((p) => path.startsWith(p));

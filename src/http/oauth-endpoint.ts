@@ -20,8 +20,11 @@ export function oauthEndpoint(opts: { noStore?: boolean } = { noStore: true }): 
  * §3.1 says parameters MUST NOT repeat and that empty ones count as omitted.
  */
 export function formParams(ctx: Context): Record<string, string> {
+  // Read once a request: client authentication reads them before the endpoint does.
+  const read = ctx.state.formParams as Record<string, string> | undefined;
+  if (read) return read;
   if (!isFormRequest(ctx)) throw new InvalidRequest('The request body must be application/x-www-form-urlencoded.');
-  return plainParams(ctx.request.body as Record<string, unknown>);
+  return (ctx.state.formParams = plainParams(ctx.request.body as Record<string, unknown>));
 }
 
 export function plainParams(source: Record<string, unknown> | undefined): Record<string, string> {

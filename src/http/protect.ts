@@ -4,6 +4,7 @@ import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { hashToken } from '../oauth2/tokens.ts';
+import { parseBearer } from '../oauth2/bearer.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
 
 export interface RequireTokenOptions {
@@ -26,13 +27,15 @@ function challenge(realm: string, e?: OAuthError, scope?: string): string {
 export function presentedBearer(ctx: Context, allowQuery: boolean): string | null {
   let found: string | undefined;
   let places = 0;
-  const auth = ctx.req.headers.authorization;
-  if (auth && /^bearer /i.test(auth)) { found = auth.slice(7).trim(); places++; }
+  const header = parseBearer(ctx.req.headers.authorization);
+  if (header.ok) { found = header.token; places++; } else if (header.refusal === 'empty' || header.refusal === 'malformed') places++;
   const body = ctx.request.body as Record<string, unknown> | undefined;
   if (ctx.method !== 'GET' && isFormRequest(ctx) && body && body.access_token !== undefined) { found ??= String(body.access_token); places++; }
   const query = allowQuery ? queryOf(ctx).access_token : undefined;
   if (query !== undefined) { found ??= String(query); places++; }
   if (places > 1) throw new InvalidRequest('Send the access token in exactly one place.');
+  // RFC 6750 §3.1: a malformed token is invalid_token; an empty one counts as none (a challenge without error).
+  if (!header.ok && header.refusal === 'malformed') throw new InvalidToken('The access token is malformed.');
   return found || null;
 }
 

@@ -1,7 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { isOAuthError } from '../../oauth2/errors.ts';
 import type { Logger } from '../../logger.ts';
-import { isProtocolPath } from '../paths.ts';
 
 /** An error meant for a person or a JSON caller, with a stable code (pages use it; OAuth uses OAuthError). */
 export class HttpError extends Error {
@@ -19,7 +18,8 @@ export class HttpError extends Error {
 type Render = (ctx: Context, template: string, locals: Record<string, unknown>) => void;
 
 function wantsJson(ctx: Context): boolean {
-  return ctx.state.api === true || isProtocolPath(ctx.path) || ctx.accepts('html', 'json') === 'json';
+  // The protocol lane marks its requests (src/http/lanes.ts), so errors raised before an endpoint runs answer JSON too.
+  return ctx.state.api === true || ctx.accepts('html', 'json') === 'json';
 }
 
 /**

@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
@@ -44,7 +45,7 @@ function formValues(c: ClientRecord) {
 }
 
 export function applicationRoutes(deps: ApplicationPageDeps): Router {
-  const router = new Router({ prefix: '/o/applications' });
+  const router = pageRouter({ prefix: '/o/applications' });
   router.use(requireLogin(), csrfProtection());
   const actor = (ctx: Context) => ({ userId: currentUser(ctx).id, ip: ctx.ip, requestId: ctx.state.requestId as string });
   // A user sees the privileged choices only where an administrator already made them (to keep or drop them).

@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.ts';
 import { checkUserMayGrant, denied, errorRedirect, RedirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
@@ -23,7 +24,7 @@ export interface AuthorizeDeps {
 
 /** RFC 6749 §3.1: the authorization endpoint (GET shows consent, POST records the decision). */
 export function authorizeRoutes(deps: AuthorizeDeps): Router {
-  const router = new Router();
+  const router = pageRouter();
 
   /** Validates and, when the error allows it, answers by redirecting to the client; fatal errors render a page. */
   async function handle(ctx: Context, params: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {

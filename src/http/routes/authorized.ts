@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { pageRouter } from '../router.ts';
 import type { EventSink, GrantStore, TokenStore } from '../../oauth2/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
@@ -7,7 +8,7 @@ import { flash, tr, type Render } from '../render.ts';
 
 /** The user's side of consent: every application they authorized, and a way to take it back. */
 export function authorizedRoutes(deps: { grants: GrantStore; tokens: TokenStore; events: EventSink; render: Render; scopes: Record<string, string> }): Router {
-  const router = new Router({ prefix: '/o/authorized_tokens' });
+  const router = pageRouter({ prefix: '/o/authorized_tokens' });
   router.use(requireLogin(), csrfProtection());
 
   async function own(userId: number, id: string) {

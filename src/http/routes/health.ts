@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
 import { RETRY_AFTER_SECONDS } from '../middleware/errors.ts';
 
 /** A probe's answer must come before the prober gives up (Kubernetes waits 1 s by default, load balancers a few). */
@@ -6,7 +7,7 @@ export const READY_TIMEOUT_MS = 2000;
 
 /** Liveness (the process answers) and readiness (the database and Redis answer) for load balancers and orchestrators. */
 export function healthRoutes(deps: { ping: () => Promise<void>; timeoutMs?: number }): Router {
-  const router = new Router();
+  const router = protocolRouter({ cors: false });
   const timeoutMs = deps.timeoutMs ?? READY_TIMEOUT_MS;
   // Probes arriving while a check is still waiting share it: a silent database never piles up one query per probe.
   let inflight: Promise<void> | undefined;

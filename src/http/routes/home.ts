@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { pageRouter } from '../router.ts';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Render } from '../render.ts';
@@ -10,7 +11,7 @@ const ASSETS = new Map(Object.entries({ 'gatehouse.css': 'text/css', 'playground
 }));
 
 export function homeRoutes(deps: { render: Render }): Router {
-  const router = new Router();
+  const router = pageRouter();
   router.get('/', (ctx) => deps.render(ctx, 'home', {}));
   // No icon, but an explicit empty answer: a 404 here shows as an error in every browser console.
   router.get('/favicon.ico', (ctx) => { ctx.set('Cache-Control', 'public, max-age=86400'); ctx.status = 204; });

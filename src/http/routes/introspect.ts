@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
 import type { Context } from 'koa';
 import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidClient, InvalidRequest } from '../../oauth2/errors.ts';
@@ -6,7 +7,8 @@ import { describeToken, findToken, introspectorFor, isLive, visibleTo, type Intr
 import { parseScope } from '../../oauth2/scope.ts';
 import { hashToken } from '../../oauth2/tokens.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
-import { clientFrom, type ClientAuthDeps } from './token.ts';
+import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
+import { parseBearer, usesBearerScheme } from '../../oauth2/bearer.ts';
 
 interface Deps extends ClientAuthDeps { tokens: TokenStore; issuer: () => string }
 
@@ -15,23 +17,26 @@ interface Deps extends ClientAuthDeps { tokens: TokenStore; issuer: () => string
  * administrator allowed it the `introspection` scope, i.e. made it a resource server), or, as in
  * django-oauth-toolkit, a bearer token carrying the `introspection` scope.
  */
-async function authorizeCaller(ctx: Context, params: Record<string, string>, deps: Deps): Promise<Introspector> {
-  const auth = ctx.get('authorization');
-  if (/^bearer\s/i.test(auth)) {
-    const info = await deps.tokens.findAccessToken(hashToken(auth.replace(/^bearer\s+/i, '').trim()));
+async function authorizeCaller(ctx: Context, deps: Deps): Promise<Introspector> {
+  const bearer = parseBearer(ctx.get('authorization'));
+  if (usesBearerScheme(bearer)) {
+    const info = bearer.ok ? await deps.tokens.findAccessToken(hashToken(bearer.token)) : null;
     if (info && isLive(info, Date.now()) && parseScope(info.scope).includes('introspection')) return { anyToken: true };
     throw new InvalidClient('The bearer token may not introspect (needs the introspection scope).', { headers: { 'WWW-Authenticate': 'Bearer realm="gatehouse", error="invalid_token"' } });
   }
-  const client = await clientFrom(ctx, params, deps);
+  const client = authenticatedClient(ctx);
   if (client.clientType !== 'confidential') throw new InvalidClient('Only confidential clients may introspect tokens.');
   return introspectorFor(client);
 }
 
+/** A caller choosing the Bearer scheme is judged by its token alone (authorizeCaller), not as a client. */
+const bearerMode = (ctx: Context) => usesBearerScheme(parseBearer(ctx.get('authorization')));
+
 export function introspectRoutes(deps: Deps): Router {
-  const router = new Router();
-  router.post(['/o/introspect', '/o/introspect/'], oauthEndpoint(), async function introspectEndpoint(ctx) {
+  const router = protocolRouter({ cors: true });
+  router.post(['/o/introspect', '/o/introspect/'], oauthEndpoint(), clientAuthentication(deps, { skip: bearerMode }), async function introspectEndpoint(ctx) {
     const params = formParams(ctx);
-    const caller = await authorizeCaller(ctx, params, deps);
+    const caller = await authorizeCaller(ctx, deps);
     if (!params.token) throw new InvalidRequest('token is required.');
     ctx.body = describeToken(visibleTo(await findToken(deps.tokens, params.token, params.token_type_hint), caller), Date.now(), deps.issuer());
   });

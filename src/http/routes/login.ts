@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { authenticate } from '../../accounts/users.ts';
 import type { UserStore } from '../../accounts/store.ts';
@@ -17,7 +18,7 @@ export interface LoginDeps {
 }
 
 export function loginRoutes(deps: LoginDeps): Router {
-  const router = new Router();
+  const router = pageRouter();
 
   router.get(['/accounts/login', '/accounts/login/'], (ctx) => {
     if (ctx.state.user) return redirectLocal(ctx, ctx.query.next);

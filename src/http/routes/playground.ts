@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { pageRouter } from '../router.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
@@ -13,7 +14,7 @@ import { validateClientInput, type RegistrationPolicy } from '../../oauth2/clien
  * playground's callback URI on an application; it never shortcuts into the database for the flows.
  */
 export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: ClientDeps; policy: RegistrationPolicy; render: Render; issuer: () => string }): Router {
-  const router = new Router({ prefix: '/o/playground' });
+  const router = pageRouter({ prefix: '/o/playground' });
   router.use(requireLogin(), csrfProtection());
   const callbackUri = (origin: string) => `${origin}/o/playground/callback`;
 

@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
 import type { Middleware } from 'koa';
 import type { TokenInfo } from '../../oauth2/store.ts';
 import type { RequireTokenOptions } from '../protect.ts';
@@ -6,7 +7,7 @@ import { looksLikeOAuth1 } from '../oauth1-request.ts';
 
 /** The tutorials' protected resources: django-oauth-toolkit's /api/hello and django-oauth2-provider's /api/verify. */
 export function resourceExampleRoutes(deps: { requireToken: (o?: RequireTokenOptions) => Middleware; requireOAuth1: (o?: { realm?: string }) => Middleware }): Router {
-  const router = new Router({ prefix: '/api' });
+  const router = protocolRouter({ cors: true, prefix: '/api' });
   const bearer = deps.requireToken();
   const oauth1 = deps.requireOAuth1();
   // /api/hello speaks both protocols: an OAuth 1 signature if the request carries one, else a bearer token.

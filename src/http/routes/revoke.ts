@@ -1,16 +1,17 @@
-import Router from '../router.ts';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
 import type { TokenStore } from '../../oauth2/store.ts';
 import { InvalidRequest } from '../../oauth2/errors.ts';
 import { findToken } from '../../oauth2/introspection.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
-import { clientFrom, type ClientAuthDeps } from './token.ts';
+import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
 
 /** RFC 7009: token revocation. A client may revoke only its own tokens; anything else is a silent 200. */
 export function revokeRoutes(deps: ClientAuthDeps & { tokens: TokenStore }): Router {
-  const router = new Router();
-  router.post(['/o/revoke_token', '/o/revoke_token/'], oauthEndpoint(), async function revokeEndpoint(ctx) {
+  const router = protocolRouter({ cors: true });
+  router.post(['/o/revoke_token', '/o/revoke_token/'], oauthEndpoint(), clientAuthentication(deps), async function revokeEndpoint(ctx) {
     const params = formParams(ctx);
-    const client = await clientFrom(ctx, params, deps);
+    const client = authenticatedClient(ctx);
     if (!params.token) throw new InvalidRequest('token is required.');
     const found = await findToken(deps.tokens, params.token, params.token_type_hint);
     // RFC 7009 §2.2: invalid tokens, and tokens of other clients, get 200 and no effect.

@@ -1,0 +1,63 @@
+import type { Context } from 'koa';
+import type { Services } from '../services.ts';
+import { authorizationServerMetadata } from '../oauth2/metadata.ts';
+import type Router from './router.ts';
+import { splitByLane } from './router.ts';
+import { lazy } from './lazy.ts';
+import { homeRoutes } from './routes/home.ts';
+import { loginRoutes } from './routes/login.ts';
+import { applicationRoutes } from './routes/applications.ts';
+import { authorizeRoutes } from './routes/authorize.ts';
+import { authorizedRoutes } from './routes/authorized.ts';
+import { playgroundRoutes } from './routes/playground.ts';
+import { oauth1Routes } from './routes/oauth1.ts';
+import { healthRoutes } from './routes/health.ts';
+import { tokenRoutes } from './routes/token.ts';
+import { revokeRoutes } from './routes/revoke.ts';
+import { introspectRoutes } from './routes/introspect.ts';
+import { metadataRoutes } from './routes/metadata.ts';
+import { resourceExampleRoutes } from './routes/resource-examples.ts';
+import { graphqlRoutes } from './routes/graphql.ts';
+
+/** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
+export function createRouters(s: Services): Router[] {
+  const { config, stores, render, clientDeps, clientAuth } = s;
+  const ttl = config.tokens;
+  const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
+  const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
+  const issuer = () => config.issuer;
+  const oauth1 = oauth1Routes({
+    store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
+    temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
+  });
+  const graphql = lazy(async () => (await import('../graphql/server.ts')).createGraphQL({
+    stores, config, clientDeps, sessions: s.sessionStore, graphiql: config.env !== 'production', logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
+  }));
+  return [
+    homeRoutes({ render }),
+    loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render }),
+    applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
+    authorizeRoutes({
+      settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes },
+      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer,
+      approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, now: Date.now(), audit: audit(ctx) }),
+    }),
+    authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
+    ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
+    // RFC 5849's initiate and token are protocol endpoints (no CORS), its authorize a page.
+    ...splitByLane(oauth1, { cors: false, paths: ['/oauth1/initiate', '/oauth1/token'] }),
+    graphqlRoutes({ serve: graphql }),
+    healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), s.redis?.ping()]); } }),
+    tokenRoutes({
+      ...clientAuth,
+      grantContext: (ctx) => ({
+        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle,
+        settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
+      }),
+    }),
+    revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
+    introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer }),
+    metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
+    resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
+  ];
+}

@@ -1,0 +1,81 @@
+import type { Context } from 'koa';
+import type { GatehouseConfig } from './config.ts';
+import { createLogger, silentLogger, type Logger } from './logger.ts';
+import { dialectOf, initStorage, type Orm } from './storage/orm.ts';
+import { createStores } from './storage/index.ts';
+import { createSql } from './storage/sql.ts';
+import { MemoryRateLimiter, SqlRateLimiter, type RateLimiter } from './storage/rate-limit.ts';
+import { CLIENT_CACHE_MS } from './storage/application.repository.ts';
+import { TOKEN_CACHE_MS } from './storage/token-cache.ts';
+import { watchExternalChanges } from './storage/external-changes.ts';
+import { createPasswordThrottle } from './accounts/password-throttle.ts';
+import { parseKey } from './oauth1/secret-box.ts';
+import type { ClientDeps } from './oauth2/clients.ts';
+import { CredentialMemo } from './oauth2/credential-memo.ts';
+import { createRenderer } from './http/render.ts';
+import { createRequireToken } from './http/protect.ts';
+import { createRequireOAuth1 } from './http/routes/oauth1.ts';
+
+export interface GatehouseDeps {
+  logger?: Logger;
+  limiter?: RateLimiter;
+}
+
+/** Opens Redis (loaded only when REDIS_URL is set); a failure closes the database already opened. */
+async function connectRedis(url: string, prefix: string, orm: Orm, commandTimeoutMs: number) {
+  try {
+    const { createRedisState } = await import('./storage/redis.ts');
+    return await createRedisState(url, { prefix, commandTimeoutMs });
+  } catch (e) {
+    await orm.close(true);
+    throw e;
+  }
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;
+
+/** What the lanes and routers are made of: storage, caches, throttles, the logger, the renderer. */
+export async function createServices(config: GatehouseConfig, deps: GatehouseDeps = {}) {
+  const logger = deps.logger ?? (config.env === 'test' ? silentLogger : createLogger());
+  const orm = await initStorage(config);
+  const sealKey = parseKey(config.encryptionKey);
+  const dialect = dialectOf(config);
+  const sql = await createSql(orm, dialect);
+  // Several instances: Redis holds what they share (sessions, rate limits, nonces) and tells each of them when a
+  // client changed. Without Redis they share the database: correct, one query slower (no client cache on PostgreSQL).
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisPrefix, orm, config.redisCommandTimeoutMs) : undefined;
+  const clientCache = redis
+    ? { ttlMs: CLIENT_CACHE_MS, onChange: () => { redis.cache.publish('clients').catch(() => {}); } }
+    : { ttlMs: dialect === 'postgresql' ? 0 : CLIENT_CACHE_MS };
+  // Access-token lookups are cached only where this process is the database's one writer (SQLite): instances
+  // sharing PostgreSQL read every time, so a revocation on one is seen by the next request on any other.
+  const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0 });
+  redis?.cache.subscribe('clients', () => stores.clients.invalidate());
+  const external = sql.dataVersion
+    ? watchExternalChanges(sql.dataVersion, () => stores.invalidateCaches(), { onError: (e) => logger.error('cannot read PRAGMA data_version; caches are emptied every check until it answers', { error: String((e as Error)?.message ?? e) }) })
+    : undefined;
+  // One process on SQLite counts in memory; instances count in Redis, or else in the database they share.
+  const limiter = deps.limiter ?? redis?.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
+  const clientDeps: ClientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
+  // One budget of client-secret checks per (client, source), shared by OAuth 2 client authentication and OAuth 1 signatures.
+  const clientThrottle = { limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds };
+  // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
+  const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
+  return {
+    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext,
+    render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),
+    sessionStore: redis?.sessions ?? stores.sessions,
+    // One budget of password guesses per username and per source for the login page and the password grant.
+    passwordThrottle: createPasswordThrottle(limiter, config.rateLimit),
+    // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
+    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo() },
+    requireToken: createRequireToken(stores.tokens),
+    requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
+    /** Stops what the services hold open: the change watcher, Redis, the database. */
+    async close() {
+      external?.stop();
+      await redis?.close();
+      await orm.close(true);
+    },
+  };
+}

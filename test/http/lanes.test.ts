@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import Router, { laneOf, protocolRouter, type Lane } from '../../src/http/router.ts';
+import { createRouters } from '../../src/http/routers.ts';
+import { mountByLane, type LaneChains } from '../../src/http/lanes.ts';
+import { createServices } from '../../src/services.ts';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+
+interface Route { lane: Lane; method: string; path: string }
+
+const noChains: LaneChains = { page: [], protocol: () => [] };
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** Every route of the app as the routers declare it (paths with parameters filled in with 1). */
+function routesOf(routers: Router[]): Route[] {
+  return routers.flatMap((router) => router.stack
+    .filter((layer) => layer.methods.length > 0 && typeof layer.path === 'string')
+    .flatMap((layer) => layer.methods.filter((m) => m === 'GET' || m === 'POST').map((method) => ({
+      lane: laneOf(router)!, method, path: (layer.path as string).replace(/:\w+/g, '1'),
+    }))));
+}
+
+describe('lanes: every endpoint declares whether it is a page or a protocol endpoint', () => {
+  let srv: TestServer;
+  let routers: Router[];
+  let routes: Route[];
+  before(async () => {
+    srv = await createTestApp({ playground: true });
+    await srv.app.seed.user({ username: 'lee', password: 'correct horse battery' });
+    const services = await createServices(srv.app.config);
+    try { routers = createRouters(services); } finally { await services.close(); }
+    routes = routesOf(routers);
+  });
+  after(() => srv?.close());
+
+  it('builds every router of the app in a lane, and no path in two', () => {
+    const undeclared = routers.filter((r) => laneOf(r) === undefined).map((r) => r.stack.map((l) => l.path).join(', '));
+    expect(undeclared, 'routers without a lane').to.deep.equal([]);
+    expect(() => mountByLane(routers, noChains)).not.to.throw();
+    expect(routes.filter((r) => r.lane.kind === 'page').length).to.be.greaterThan(5);
+    expect(routes.filter((r) => r.lane.kind === 'protocol').length).to.be.greaterThan(5);
+  });
+
+  it('refuses to start with a router mounted without a lane, or a path declared in two lanes', () => {
+    const bare = new Router();
+    bare.get('/somewhere', (ctx) => { ctx.body = 'x'; });
+    expect(() => mountByLane([...routers, bare], noChains)).to.throw(/without a lane/);
+    const clash = protocolRouter({ cors: false });
+    clash.post('/accounts/login', (ctx) => { ctx.body = {}; });
+    expect(() => mountByLane([...routers, clash], noChains)).to.throw(/two lanes/);
+  });
+
+  it('protocol routes answer JSON, even to a browser, with the API headers and no cookie', async () => {
+    const protocol = routes.filter((r) => r.lane.kind === 'protocol');
+    for (const { method, path } of [...protocol, { method: 'GET', path: '/api/unknown' }, { method: 'GET', path: '/.well-known/unknown' }]) {
+      const res = await fetch(srv.url + path, { method, headers: { accept: 'text/html' } });
+      const what = `${method} ${path} (${res.status})`;
+      expect(res.headers.get('content-type'), what).to.match(/^application\/json/);
+      expect(res.headers.get('content-security-policy'), what).to.equal(API_CSP);
+      expect(res.headers.getSetCookie(), what).to.deep.equal([]);
+      if (method === 'POST') expect(res.status, what).to.be.within(400, 499);
+      if (method === 'POST') expect((await res.json() as { error?: string }).error, what).to.be.a('string');
+    }
+  });
+
+  it('an error raised before a protocol endpoint runs (body too large) answers JSON', async () => {
+    const res = await fetch(`${srv.url}/o/token/`, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: `x=${'a'.repeat(2_000_000)}` });
+    expect(res.status).to.equal(413);
+    expect((await res.json() as { error: string }).error).to.equal('invalid_request');
+  });
+
+  it('page routes carry the pages\' CSP with a nonce and refuse a form without its CSRF token', async () => {
+    const browser = new Browser(srv.url);
+    expect((await browser.login('lee', 'correct horse battery')).status).to.equal(302);
+    for (const { method, path } of routes.filter((r) => r.lane.kind === 'page')) {
+      const res = method === 'GET' ? await browser.get(path) : await browser.post(path, { x: '1' });
+      const what = `${method} ${path} (${res.status})`;
+      expect(res.headers.get('content-security-policy'), what).to.match(/script-src 'self' 'nonce-/);
+      expect(res.headers.get('x-frame-options'), what).to.equal('DENY');
+      if (method === 'POST') expect(res.status, what).to.equal(403);
+    }
+  });
+
+  it('the admin API runs in the protocol lane for a bearer token, in the page lane for a browser', async () => {
+    const query = `${srv.url}/graphql?query=${encodeURIComponent('{ __typename }')}`;
+    const bearer = await fetch(query, { headers: { authorization: 'Bearer nope', accept: 'application/json' } });
+    expect(bearer.status).to.equal(401);
+    expect(bearer.headers.get('content-security-policy')).to.equal(API_CSP);
+    const browser = new Browser(srv.url);
+    await browser.login('lee', 'correct horse battery');
+    const page = await browser.request(query, { headers: { accept: 'application/json' } });
+    expect(page.status).to.equal(200);
+    expect(page.headers.get('content-security-policy')).to.match(/'nonce-/);
+  });
+});
