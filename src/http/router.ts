@@ -41,18 +41,3 @@ export const bearerOrSessionRouter = (): Router => laneRouter({ kind: 'bearer-or
 
 /** The lane a router was declared in, if it was. */
 export const laneOf = (router: Router): Lane | undefined => declared.get(router);
-
-/**
- * For a route module that still builds one router for both lanes (routes/oauth1.ts: RFC 5849's initiate and token
- * are protocol endpoints, its authorize a page): its routes at `protocol.paths` move to a protocol router, the
- * others to a page router. Split the module's router instead when you next edit it.
- */
-export function splitByLane(router: Router, protocol: { cors: boolean; paths: readonly string[] }): Router[] {
-  const api = protocolRouter({ cors: protocol.cors });
-  const pages = pageRouter();
-  for (const layer of router.stack) {
-    if (layer.methods.length === 0) { api.stack.push(layer); pages.stack.push(layer); } // router.use(): both keep it
-    else (protocol.paths.includes(layer.path as string) ? api : pages).stack.push(layer);
-  }
-  return [api, pages];
-}

@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import type { Services } from '../services.ts';
 import { authorizationServerMetadata } from '../oauth2/metadata.ts';
 import type Router from './router.ts';
-import { splitByLane } from './router.ts';
 import { lazy } from './lazy.ts';
 import { homeRoutes } from './routes/home.ts';
 import { loginRoutes } from './routes/login.ts';
@@ -44,8 +43,7 @@ export function createRouters(s: Services): Router[] {
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
-    // RFC 5849's initiate and token are protocol endpoints (no CORS), its authorize a page.
-    ...splitByLane(oauth1, { cors: false, paths: ['/oauth1/initiate', '/oauth1/token'] }),
+    ...oauth1,
     graphqlRoutes({ serve: graphql }),
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), s.redis?.ping()]); } }),
     tokenRoutes({

@@ -1,4 +1,5 @@
-import Router from '../router.ts';
+import { pageRouter, protocolRouter } from '../router.ts';
+import type Router from '../router.ts';
 import type { Context, Middleware } from 'koa';
 import { callbackHost, decide, findPending } from '../../oauth1/authorization.ts';
 import { isOAuth1Error } from '../../oauth1/errors.ts';
@@ -63,13 +64,15 @@ const formEncoded = (ctx: Context, pairs: Record<string, string>) => {
   ctx.body = new URLSearchParams(pairs).toString();
 };
 
-export function oauth1Routes(deps: OAuth1Deps): Router {
-  const router = new Router({ prefix: '/oauth1' });
-  const api: Middleware = (ctx, next) => { ctx.state.api = true; return next(); };
+/** RFC 5849's initiate and token are protocol endpoints (no CORS: browsers do not sign OAuth 1 requests), its authorize a page. */
+export function oauth1Routes(deps: OAuth1Deps): Router[] {
+  const api = protocolRouter({ cors: false });
+  const pages = pageRouter();
+  const json: Middleware = (ctx, next) => { ctx.state.api = true; return next(); };
   const flow = (ctx: Context) => ({ ...signedSettings(ctx, deps), store: deps.store, events: deps.events, audit: audit(ctx) });
 
   // RFC 5849 §2.1: temporary credentials.
-  router.post('/initiate', api, oauth1Errors(deps.realm), async (ctx) => {
+  api.post('/oauth1/initiate', json, oauth1Errors(deps.realm), async (ctx) => {
     formEncoded(ctx, { ...await issueTemporaryCredentials(oauth1Request(ctx), { ...flow(ctx), temporaryTtl: deps.temporaryTtl }) });
   });
 
@@ -80,13 +83,13 @@ export function oauth1Routes(deps: OAuth1Deps): Router {
   }
 
   // RFC 5849 §2.2: resource owner authorization, by a signed-in user (requireLogin).
-  router.get('/authorize', requireLogin(), async (ctx) => {
+  pages.get('/oauth1/authorize', requireLogin(), async (ctx) => {
     const p = await pending(ctx.query.oauth_token);
     ctx.set('Cache-Control', 'no-store');
     deps.render(ctx, 'oauth1-authorize', { title: 'Authorize', client: { name: await deps.clientName(p.applicationId) }, oauthToken: p.token, callbackHost: callbackHost(p) });
   });
 
-  router.post('/authorize', requireLogin(), csrfProtection(), async (ctx) => {
+  pages.post('/oauth1/authorize', requireLogin(), csrfProtection(), async (ctx) => {
     const body = plainParams(ctx.request.body as Record<string, unknown>);
     const p = await pending(body.oauth_token);
     const d = await decide(p, currentUser(ctx).id, body.allow !== undefined, { store: deps.store, grants: deps.grants, events: deps.events, now: Date.now(), audit: audit(ctx) });
@@ -98,10 +101,10 @@ export function oauth1Routes(deps: OAuth1Deps): Router {
   });
 
   // RFC 5849 §2.3: token credentials, once per verifier.
-  router.post('/token', api, oauth1Errors(deps.realm), async (ctx) => {
+  api.post('/oauth1/token', json, oauth1Errors(deps.realm), async (ctx) => {
     formEncoded(ctx, { ...await issueTokenCredentials(oauth1Request(ctx), flow(ctx)) });
   });
-  return router;
+  return [api, pages];
 }
 
 /** Koa middleware for resources signed with OAuth 1 token credentials (RFC 5849 §3). */
