@@ -61,7 +61,8 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
     },
     context: async ({ koa }) => buildContext(koa, deps),
     // Each query document is compiled to plain JavaScript once (graphql-jit), cached with yoga's parse cache entry:
-    // a clients page spent most of its execution in graphql-js's per-field machinery. Only for documents worth it
+    // a clients page spent most of its execution in graphql-js's per-field machinery (442 → 287 µs a request, profiled
+    // in docs/performance.md "GraphQL"). Only for documents worth it
     // and safe to cache that way (see compilable); a document it cannot compile is answered with its errors.
     plugins: [
       useGraphQlJit({}, { enableIf: compilable, onError: (r) => deps.logError(r.errors?.[0]) }),
@@ -148,7 +149,7 @@ interface Answer { status: number; headers: [string, string][]; body: string }
  * The common admin call — a JSON POST of one query, no Origin, answered as plain JSON — run through yoga's own
  * envelop pipeline (`yoga.getEnveloped`: the same parser and validation cache, limits rule, context, executor and
  * error masking as yoga's processRequest) without its HTTP layer, which turns the Node request into a web Request
- * and the result into a web Response: that layer was half of a clients page's CPU. A result with errors is shaped
+ * and the result into a web Response: that layer was half of a clients page's CPU (736 → 442 µs a request). A result with errors is shaped
  * by yoga's own processor for application/json (processRegularResult: status and body as yoga sends them).
  * Returns undefined, before anything has run, to let yoga answer everything else: GET, mutations, subscriptions,
  * batches, other media types, CORS, and queries that fail to parse, validate or authenticate.
