@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, ConfigError, type GatehouseConfig } from './config.ts';
+import { loadConfig, environmentOverrides, ConfigError, type ConfigOverrides, type GatehouseConfig } from './config.ts';
 import { createApp, type Gatehouse } from './app.ts';
 import { initStorage } from './storage/orm.ts';
 import { clearExpired } from './storage/maintenance.ts';
@@ -34,13 +34,16 @@ const out = (line: string) => process.stdout.write(line + '\n');
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
+  // The whole configuration is checked first (every problem listed at once); an app is then given only what the
+  // environment sets, and resolves the rest as any createApp() caller's.
   let config: GatehouseConfig;
-  try { config = loadConfig(process.env); } catch (e) {
+  let fromEnv: ConfigOverrides;
+  try { config = loadConfig(process.env); fromEnv = environmentOverrides(process.env); } catch (e) {
     if (e instanceof ConfigError) { process.stderr.write(e.message + '\n'); return 2; }
     throw e;
   }
   switch (command) {
-    case 'serve': return serve(config);
+    case 'serve': return serve(config, fromEnv);
     case 'migrate': {
       const orm = await initStorage(config, { migrate: false });
       const applied = await orm.migrator.up();
@@ -48,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       await orm.close(true);
       return 0;
     }
-    case 'createuser': return withApp(config, async (app) => {
+    case 'createuser': return withApp(fromEnv, async (app) => {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { admin: { type: 'boolean' }, password: { type: 'string' }, email: { type: 'string' } } });
       const username = positionals[0];
       if (!username) { process.stderr.write(USAGE + '\n'); return 2; }
@@ -59,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values.password && !process.env.GATEHOUSE_PASSWORD) out(`Password (shown once): ${password}`);
       return 0;
     });
-    case 'createclient': return withApp(config, async (app) => {
+    case 'createclient': return withApp(fromEnv, async (app) => {
       const { values } = parseArgs({ args: rest, options: {
         name: { type: 'string' }, owner: { type: 'string' }, type: { type: 'string' }, 'grant-types': { type: 'string' },
         'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
@@ -99,16 +102,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function withApp(config: GatehouseConfig, fn: (app: Gatehouse) => Promise<number>): Promise<number> {
-  const app = await createApp({ ...config, logRequests: false });
+async function withApp(fromEnv: ConfigOverrides, fn: (app: Gatehouse) => Promise<number>): Promise<number> {
+  const app = await createApp({ ...fromEnv, logRequests: false });
   try { return await fn(app); } finally { await app.close(); }
 }
 
-async function serve(config: GatehouseConfig): Promise<number> {
+async function serve(config: GatehouseConfig, fromEnv: ConfigOverrides): Promise<number> {
   const started = performance.now();
   const logger = createLogger();
   // Without ISSUER the issuer follows the port actually bound (PORT=0 picks one).
-  const app = await createApp({ ...config, issuer: process.env.ISSUER ? config.issuer : undefined }, { logger });
+  const app = await createApp(fromEnv, { logger });
   await ensureFirstAdmin(app);
   const { url } = await app.listen(config.port, config.host);
   logger.info('gatehouse listening', { url, issuer: app.config.issuer, database: config.database.url ? 'postgresql' : config.database.file, readyMs: Math.round(performance.now() - started) });

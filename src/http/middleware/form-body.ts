@@ -1,6 +1,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
+import { sizeInBytes } from '../../config/kinds.ts';
 
 /** A 4xx the error handler answers as invalid_request with this status (see errors.ts isClientHttpError). */
 const clientError = (status: number, message: string) => Object.assign(new Error(message), { status, expose: true });
@@ -38,14 +39,12 @@ function readText(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
-
 /** '100kb' (koa-bodyparser's notation, which the page lane's limit uses too) as a number of bytes. */
 export function byteLimit(limit: string | number): number {
   if (typeof limit === 'number') return limit;
-  const m = /^\s*(\d+)\s*(b|kb|mb)?\s*$/i.exec(limit);
-  if (!m) throw new Error(`body limit "${limit}" is not a size such as 100kb`);
-  return Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()];
+  const bytes = sizeInBytes(limit);
+  if (bytes === undefined) throw new Error(`body limit "${limit}" is not a size such as 100kb`);
+  return bytes;
 }
 
 /**

@@ -1,0 +1,84 @@
+// Every Gatehouse setting, declared once: environment variable, kind (type and bounds), default, one line of
+// description, whether it is secret. The configuration type, createApp's overrides type, the loader's checks and
+// the README's table (`npm run docs:config`) all derive from this table. To add a setting, add a line here (in the
+// group where it belongs) and run `npm run docs:config`; checks that involve two settings go in `rules` below.
+import { scopeDescriptions } from '../oauth2/scope.ts';
+import { bool, dictionary, duration, int, key32, list, oneOf, origins, secret, secretList, size, string, url } from './kinds.ts';
+import { optional, setting, type ConfigOf, type OverridesOf, type Rules } from './schema.ts';
+
+const DEV_SESSION_KEY = 'gatehouse-dev-session-key-change-me';
+const DEV_PEPPER = 'gatehouse-dev-pepper-change-me';
+const DEV_ENCRYPTION_KEY = '0'.repeat(64);
+const DEV_ONLY = 'dev value, refused in production';
+const count = () => int({ min: 0, label: 'count' });
+
+export const settings = {
+  env: setting({ env: 'NODE_ENV', kind: oneOf(['development', 'production', 'test']), default: 'development', doc: '`production` refuses the dev secrets below and turns insecure transport off' }),
+  port: setting({ env: 'PORT', kind: int({ max: 65535 }), default: 8000, doc: 'port to listen on (0 picks a free one)' }),
+  host: optional({ env: 'HOST', kind: string(), defaultText: 'all interfaces', doc: 'address to listen on' }),
+  issuer: setting({ env: 'ISSUER', kind: url({ identifier: true }), default: 'http://localhost:8000', defaultText: '`http://localhost:$PORT`', doc: 'RFC 8414 issuer, also the `iss` of RFC 9207 authorization responses; https unless insecure transport is allowed' }),
+  database: {
+    file: setting({ env: 'DB_FILE', kind: string(), default: 'gatehouse.sqlite', doc: 'SQLite file (`:memory:` for tests)' }),
+    url: optional({ env: 'DATABASE_URL', kind: url({ schemes: ['postgres', 'postgresql'], hint: ' (or leave it unset for SQLite)' }), secret: true, doc: '`postgres://user:pass@host:5432/db`: PostgreSQL instead of the SQLite file' }),
+    connectTimeoutMs: setting({ env: 'DB_CONNECT_TIMEOUT_MS', kind: duration('milliseconds'), default: 5000, doc: 'PostgreSQL: longest wait for a connection (a new one, or a free one from the pool); past it, 503 + `Retry-After`' }),
+    queryTimeoutMs: setting({ env: 'DB_QUERY_TIMEOUT_MS', kind: duration('milliseconds'), default: 5000, doc: 'PostgreSQL: longest wait for one statement (migrations: none); past it, 503 + `Retry-After`' }),
+  },
+  redisUrl: optional({ env: 'REDIS_URL', kind: url({ schemes: ['redis', 'rediss'] }), secret: true, doc: '`redis://host:6379`: sessions, rate limits, OAuth 1 nonces and client-cache invalidation shared by instances' }),
+  redisPrefix: setting({ env: 'REDIS_PREFIX', kind: string(), default: 'gatehouse:', doc: 'prefix of every Redis key and channel (several deployments on one Redis)' }),
+  redisCommandTimeoutMs: setting({ env: 'REDIS_COMMAND_TIMEOUT_MS', kind: duration('milliseconds'), default: 2000, doc: 'longest wait for a Redis command; past it, 503 + `Retry-After`' }),
+  sessionKeys: setting({ env: 'SESSION_KEYS', kind: secretList(), default: [DEV_SESSION_KEY], defaultText: DEV_ONLY, doc: 'cookie signing keys, comma-separated, newest first (older ones keep verifying); 32+ characters each in production' }),
+  secretPepper: setting({ env: 'SECRET_PEPPER', kind: secret(), default: DEV_PEPPER, defaultText: DEV_ONLY, doc: 'server-side key of the HMAC-SHA-256 of client secrets; 32+ characters in production' }),
+  encryptionKey: setting({ env: 'ENCRYPTION_KEY', kind: key32(), default: DEV_ENCRYPTION_KEY, defaultText: DEV_ONLY, doc: 'AES-256-GCM key of the OAuth 1 shared secrets' }),
+  tokens: {
+    accessTokenTtl: setting({ env: 'ACCESS_TOKEN_TTL', kind: duration('seconds'), default: 3600, doc: 'access token lifetime' }),
+    refreshTokenTtl: setting({ env: 'REFRESH_TOKEN_TTL', kind: duration('seconds'), default: 30 * 24 * 3600, doc: 'refresh token lifetime' }),
+    authorizationCodeTtl: setting({ env: 'AUTHORIZATION_CODE_TTL', kind: duration('seconds'), default: 60, doc: 'authorization code lifetime' }),
+    oauth1TemporaryTtl: setting({ env: 'OAUTH1_TEMPORARY_TTL', kind: duration('seconds'), default: 600, doc: 'OAuth 1 temporary credentials lifetime' }),
+  },
+  allowInsecureTransport: setting({ env: 'ALLOW_INSECURE_TRANSPORT', kind: bool(), default: true, defaultText: 'true outside production', doc: 'plain http for local development: cookies lose `Secure`, OAuth 1 PLAINTEXT works without TLS' }),
+  trustProxy: setting({ env: 'TRUST_PROXY', kind: bool(), default: false, doc: 'honour `X-Forwarded-For`/`-Proto` from your reverse proxy' }),
+  cors: {
+    allowAll: setting({ env: 'CORS_ALLOW_ALL', kind: bool(), default: false, doc: 'CORS on the protocol endpoints for any origin' }),
+    origins: setting({ env: 'CORS_ORIGINS', kind: origins(), default: [], doc: 'CORS on the protocol endpoints for these origins, besides those each application registers' }),
+    adminOrigins: setting({ env: 'ADMIN_ORIGINS', kind: origins(), default: [], doc: 'the only origins given credentialed CORS on `/graphql` (same-origin pages need none)' }),
+  },
+  pkce: {
+    allowPlain: setting({ env: 'PKCE_ALLOW_PLAIN', kind: bool(), default: false, doc: 'allow the `plain` PKCE method' }),
+  },
+  approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
+  scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
+  defaultScopes: setting({ env: 'DEFAULT_SCOPES', kind: list(), default: ['read'], doc: 'granted when a request names none' }),
+  admin: {
+    username: setting({ env: 'ADMIN_USERNAME', kind: string(), default: 'admin', doc: 'the first admin, created on the first start' }),
+    password: optional({ env: 'ADMIN_PASSWORD', kind: secret(), defaultText: 'generated, printed once', doc: 'the first admin\'s password' }),
+  },
+  rateLimit: {
+    loginPerUsername: setting({ env: 'LOGIN_LIMIT_PER_USERNAME', kind: count(), default: 5, doc: 'failed password checks (login page and password grant together) per (username, source) in the window' }),
+    loginPerUsernameAllSources: setting({ env: 'LOGIN_LIMIT_PER_USERNAME_ALL_SOURCES', kind: count(), default: 100, doc: 'failed password checks per username from all sources in the window' }),
+    loginPerIp: setting({ env: 'LOGIN_LIMIT_PER_IP', kind: count(), default: 20, doc: 'failed password checks per source in the window' }),
+    windowSeconds: setting({ env: 'RATE_LIMIT_WINDOW', kind: duration('seconds'), default: 900, doc: 'the window of the login and client-authentication limits' }),
+    clientAuthFailures: setting({ env: 'CLIENT_AUTH_FAILURE_LIMIT', kind: count(), default: 20, doc: 'failed client authentications (OAuth 2 secrets and OAuth 1 signatures together) per (client, source) in the window' }),
+  },
+  playground: setting({ env: 'PLAYGROUND', kind: bool(), default: true, doc: 'the OAuth playground at `/o/playground/`' }),
+  bodyLimit: setting({ kind: size(), default: '100kb', doc: 'largest form or JSON body' }),
+  logRequests: setting({ env: 'LOG_REQUESTS', kind: bool(), default: false, doc: 'one JSON line per request on stderr (never the query string, headers or body)' }),
+};
+
+export type GatehouseConfig = ConfigOf<typeof settings>;
+export type ConfigOverrides = OverridesOf<typeof settings>;
+
+export const rules: Rules<GatehouseConfig> = {
+  derived: {
+    issuer: (c) => `http://localhost:${c.port}`,
+    allowInsecureTransport: (c) => c.env !== 'production',
+  },
+  checks: [
+    (c) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true'),
+    (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),
+    (c) => c.env !== 'production' ? undefined : [
+      c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],
+      c.secretPepper === DEV_PEPPER || c.secretPepper.length < 32 ? 'production needs SECRET_PEPPER of at least 32 characters (the default is refused)' : [],
+      c.encryptionKey === DEV_ENCRYPTION_KEY ? 'production needs ENCRYPTION_KEY (32 random bytes); the default is refused' : [],
+    ].flat(),
+  ],
+};
