@@ -1,7 +1,7 @@
 // `npm run check:arch` (part of `npm test`): the layering of docs/architecture.md, checked on every import,
 // type-only imports included. Run through tools/lint/depcruise.js (TypeScript 6 parses, see tools/lint/README.md).
 /** @type {import('dependency-cruiser').IConfiguration} */
-const core = '^src/(oauth2|oauth1)/';
+const core = '^src/(oauth2|oauth1|oidc)/';
 // A framework is reached through its package or its @types package (a type-only import resolves to the latter).
 const frameworks = 'node_modules/(@types/)?(koa|koa-[^/]+|koa__[^/]+|@koa/[^/]+|@mikro-orm/[^/]+|pug)/';
 
@@ -9,7 +9,7 @@ module.exports = {
   forbidden: [
     {
       name: 'core-without-frameworks',
-      comment: 'src/oauth2 and src/oauth1 are the pure protocol core: plain data in and out, no Koa, MikroORM or pug.',
+      comment: 'src/oauth2, src/oauth1 and src/oidc are the pure protocol core: plain data in and out, no Koa, MikroORM or pug.',
       severity: 'error',
       from: { path: core },
       to: { path: frameworks },

@@ -14,6 +14,7 @@ import { errorHandler } from './http/middleware/errors.ts';
 import { laneChains, mountByLane } from './http/lanes.ts';
 import { createRouters } from './http/routers.ts';
 import { createSeeder, type Seeder } from './seed.ts';
+import type { KeyRing } from './oidc/keys.ts';
 
 export type { GatehouseDeps } from './services.ts';
 
@@ -25,6 +26,8 @@ export interface Gatehouse {
   seed: Seeder;
   /** What client registration needs (CLI, seeding, GraphQL share it with the pages). */
   clientDeps: ClientDeps;
+  /** OpenID Connect signing keys: generated at first start, rotated by `gatehouse rotatekeys`. */
+  signingKeys: KeyRing;
   /** RFC 6750 middleware for resource routes mounted on this app or another Koa app in the same process. */
   requireToken(opts?: RequireTokenOptions): Middleware;
   /** RFC 5849 §3 middleware for resources signed with OAuth 1 token credentials. */
@@ -62,7 +65,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const withContext = <T>(fn: () => Promise<T>) => RequestContext.create(orm.em, fn);
 
   return {
-    config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps,
+    config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps, signingKeys: services.signingKeys,
     seed: createSeeder({ config, withContext, clientDeps, users: stores.users }),
     async listen(port = config.port, host = config.host) {
       server = koa.listen(port, host);

@@ -1,4 +1,4 @@
-// The commands: `serve` (default), `migrate`, `createuser`, `createclient`, `cleartokens`, `makemigrations`.
+// The commands: `serve` (default), `migrate`, `createuser`, `createclient`, `cleartokens`, `rotatekeys`, `makemigrations`.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,8 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                grant types G: ${GRANT_CHOICES}
   cleartokens                   delete expired codes, tokens and sessions
+  rotatekeys                    OpenID Connect signing keys: next becomes current, current is retired (still
+                                published until its tokens expire), a new next key is published
   makemigrations                write a migration for entity changes (development)`;
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -92,6 +94,12 @@ async function main(argv: string[]): Promise<number> {
       await orm.close(true);
       return 0;
     }
+    case 'rotatekeys': return withApp(config, async (app) => {
+      for (const r of await app.signingKeys.rotate()) {
+        out(`${r.alg}: current ${r.promoted ?? '(unchanged)'}, retired ${r.retired ?? '(none)'}, next ${r.published}${r.deleted ? `, ${r.deleted} expired key(s) deleted` : ''}`);
+      }
+      return 0;
+    });
     case 'makemigrations': {
       const name = await makeMigration(config);
       out(name ? `Wrote ${name}` : 'No changes.');
@@ -113,6 +121,8 @@ async function serve(config: GatehouseConfig, fromEnv: ConfigOverrides): Promise
   // Without ISSUER the issuer follows the port actually bound (PORT=0 picks one).
   const app = await createApp(fromEnv, { logger });
   await ensureFirstAdmin(app);
+  // OpenID Connect signing keys exist before the first request (instances starting together agree, see oidc/keys.ts).
+  await app.signingKeys.ensure();
   const { url } = await app.listen(config.port, config.host);
   logger.info('gatehouse listening', { url, issuer: app.config.issuer, database: config.database.url ? 'postgresql' : config.database.file, readyMs: Math.round(performance.now() - started) });
   out(`Gatehouse is serving on ${url}`);

@@ -15,6 +15,7 @@ import { CredentialMemo } from './oauth2/credential-memo.ts';
 import { createRenderer } from './http/render.ts';
 import { createRequireToken } from './http/protect.ts';
 import { createRequireOAuth1 } from './http/routes/oauth1.ts';
+import { KeyRing } from './oidc/keys.ts';
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -71,6 +72,8 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo() },
     requireToken: createRequireToken(stores.tokens),
     requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
+    // OpenID Connect signing keys. A retired key stays published as long as an ID Token it signed may live (their lifetime is the access token's).
+    signingKeys: new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000 }),
     /** Stops what the services hold open: the change watcher, Redis, the database. */
     async close() {
       external?.stop();

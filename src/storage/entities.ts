@@ -8,6 +8,7 @@ import { Event } from './event.entity.ts';
 import { Session } from './session.entity.ts';
 import { OAuth1Token, OAuth1Nonce } from './oauth1.entity.ts';
 import { RateLimitBucket } from './rate-limit.entity.ts';
+import { SigningKey } from './signing-key.entity.ts';
 
-export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket };
-export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket];
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey };
+export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey];

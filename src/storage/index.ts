@@ -9,6 +9,7 @@ import { GrantRepository } from './grant.repository.ts';
 import { AdminRepository } from './admin.repository.ts';
 import type { AdminStore } from './admin-store.ts';
 import { OAuth1Repository } from './oauth1.repository.ts';
+import { SigningKeyRepository } from './signing-key.repository.ts';
 import type { Sql } from './sql.ts';
 import type { NonceStore } from './oauth1.repository.ts';
 import { TokenCache } from './token-cache.ts';
@@ -39,5 +40,6 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     grants: new GrantRepository(sql),
     admin,
     oauth1: new OAuth1Repository(sql, opts.sealKey, opts.nonces),
+    signingKeys: new SigningKeyRepository(em),
   };
 }

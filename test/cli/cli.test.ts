@@ -83,6 +83,17 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     } finally { await app2.close(); }
   });
 
+  it('rotatekeys promotes each algorithm\'s next signing key and publishes a new one', async () => {
+    const first = (await gatehouse('rotatekeys')).stdout;
+    expect(first).to.match(/^RS256: current \S+, retired \S+, next \S+$/m);
+    expect(first).to.match(/^ES256: /m);
+    expect(first).to.match(/^EdDSA: /m);
+    const next = /^RS256: .*next (\S+)$/m.exec(first)![1];
+    const second = (await gatehouse('rotatekeys')).stdout;
+    // The key published by the first rotation signs after the second.
+    expect(/^RS256: current (\S+),/m.exec(second)![1]).to.equal(next);
+  });
+
   it('fails at start with a clear message on invalid configuration (exit 2)', async () => {
     try { await run(['migrate'], { ...env, PORT: 'abc' }); expect.fail('should fail'); } catch (e) {
       expect((e as { code: number }).code).to.equal(2);

@@ -1,0 +1,133 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { open, seal } from '../oauth1/secret-box.ts';
+import type { KeyStatus, SigningKeyRow, SigningKeyStore } from './store.ts';
+
+/**
+ * The registry of ID Token signing algorithms: discovery's id_token_signing_alg_values_supported lists it, the key
+ * ring keeps a current and a next key for each. RS256 first: OpenID Connect Core §15.1 requires it, and it is the
+ * default when a client registered none (Core §2 id_token_signed_response_alg, Dynamic Registration §2).
+ */
+export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlg = typeof SIGNING_ALGS[number];
+export const DEFAULT_SIGNING_ALG: SigningAlg = 'RS256';
+
+const GENERATE: Record<SigningAlg, { modulusLength?: number; crv?: string }> = {
+  RS256: { modulusLength: 2048 },
+  ES256: {},
+  EdDSA: { crv: 'Ed25519' },
+};
+
+/** A new key pair for `alg`: kid is its RFC 7638 thumbprint, the private half sealed under the server key. */
+export async function generateSigningKey(alg: SigningAlg, status: Exclude<KeyStatus, 'retired'>, sealKey: Buffer, now: number): Promise<SigningKeyRow> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { ...GENERATE[alg], extractable: true });
+  const pub = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(pub);
+  const publicJwk: JWK = { ...pub, kid, use: 'sig', alg };
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg };
+  return { kid, alg, status, publicJwk: JSON.stringify(publicJwk), privateJwkSealed: seal(JSON.stringify(privateJwk), sealKey), createdAt: now, retiredAt: null };
+}
+
+/** What signing needs: the key and the header values that name it. */
+export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey }
+
+/** The public JWK of a stored key, as JWKS publishes it (RFC 7517 §4: kid, use, alg; no private member). */
+export function publicJwkOf(row: SigningKeyRow): JWK {
+  const { kty, crv, n, e, x, y, kid, use, alg } = JSON.parse(row.publicJwk) as JWK;
+  return Object.fromEntries(Object.entries({ kty, crv, n, e, x, y, kid, use, alg }).filter(([, v]) => v !== undefined)) as JWK;
+}
+
+export async function privateKeyOf(row: SigningKeyRow, sealKey: Buffer): Promise<SigningKey> {
+  const jwk = JSON.parse(open(row.privateJwkSealed, sealKey)) as JWK;
+  return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey };
+}
+
+export interface KeyRingOptions {
+  sealKey: Buffer;
+  /** How long a loaded ring is trusted before the store is read again (another process may have rotated). */
+  cacheMs?: number;
+  /** How long a retired key stays published: the longest lifetime of a token it signed, in milliseconds. */
+  retainMs: () => number;
+  now?: () => number;
+}
+
+interface Loaded { rows: SigningKeyRow[]; at: number; signing: Map<string, Promise<SigningKey>> }
+
+/**
+ * The server's signing keys, read through a short cache. A key is published (as `next`) for at least one rotation
+ * before it signs, and kept (as `retired`) until the tokens it signed have expired, so a relying party that caches
+ * the JWKS never meets a kid it has not seen, nor loses one it still needs.
+ */
+export class KeyRing {
+  readonly #store: SigningKeyStore;
+  readonly #o: Required<KeyRingOptions>;
+  #loaded: Promise<Loaded> | undefined;
+
+  constructor(store: SigningKeyStore, o: KeyRingOptions) {
+    this.#store = store;
+    this.#o = { cacheMs: 60_000, now: Date.now, ...o };
+  }
+
+  /**
+   * First start: a current and a next key for every algorithm. Instances starting together may both generate;
+   * the store keeps one key per (algorithm, role), and each instance then reads the winners.
+   */
+  async ensure(): Promise<void> {
+    const rows = await this.#store.list();
+    const now = this.#o.now();
+    const missing = SIGNING_ALGS.flatMap((alg) => (['current', 'next'] as const).filter((status) => !rows.some((r) => r.alg === alg && r.status === status)).map((status) => ({ alg, status })));
+    for (const { alg, status } of missing) await this.#store.insertIfFree(await generateSigningKey(alg, status, this.#o.sealKey, now));
+    this.invalidate();
+  }
+
+  /** Rotation for every algorithm: next becomes current, current is retired, a new next is published. */
+  async rotate(): Promise<{ alg: SigningAlg; promoted: string | null; retired: string | null; published: string; deleted: number }[]> {
+    await this.ensure();
+    const now = this.#o.now();
+    const out = [];
+    for (const alg of SIGNING_ALGS) {
+      const next = await generateSigningKey(alg, 'next', this.#o.sealKey, now);
+      const r = await this.#store.rotate(next, now, now - this.#retention());
+      out.push({ alg, ...r, published: next.kid });
+    }
+    this.invalidate();
+    return out;
+  }
+
+  invalidate(): void { this.#loaded = undefined; }
+
+  /** A retired key signed until its retirement, or a cache period later on an instance that had not reloaded yet. */
+  #retention(): number { return this.#o.retainMs() + this.#o.cacheMs; }
+
+  async #load(): Promise<Loaded> {
+    const now = this.#o.now();
+    const cached = this.#loaded && await this.#loaded.catch(() => undefined);
+    if (cached && now - cached.at < this.#o.cacheMs) return cached;
+    this.#loaded = (async () => {
+      let rows = await this.#store.list();
+      if (!SIGNING_ALGS.every((alg) => rows.some((r) => r.alg === alg && r.status === 'current'))) {
+        await this.ensure();
+        rows = await this.#store.list();
+      }
+      return { rows, at: now, signing: new Map() };
+    })();
+    return this.#loaded;
+  }
+
+  /** The key that signs now for `alg`. */
+  async signingKey(alg: SigningAlg = DEFAULT_SIGNING_ALG): Promise<SigningKey> {
+    const loaded = await this.#load();
+    const row = loaded.rows.find((r) => r.alg === alg && r.status === 'current');
+    if (!row) throw new Error(`no current ${alg} signing key`);
+    let key = loaded.signing.get(row.kid);
+    if (!key) loaded.signing.set(row.kid, key = privateKeyOf(row, this.#o.sealKey));
+    return key;
+  }
+
+  /** RFC 7517 §5 JWK Set: every published key (next, current, retired not yet deleted), public members only. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const { rows } = await this.#load();
+    const forgotten = this.#o.now() - this.#retention();
+    const order: Record<KeyStatus, number> = { current: 0, next: 1, retired: 2 };
+    return { keys: rows.filter((r) => r.retiredAt === null || r.retiredAt >= forgotten).sort((a, b) => order[a.status] - order[b.status]).map(publicJwkOf) };
+  }
+}

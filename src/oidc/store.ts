@@ -1,0 +1,33 @@
+// Storage interfaces the OpenID Connect core needs. src/storage implements them; the core never sees an ORM.
+
+/** A signing key's role: published before use (next), signing (current), published until its tokens expire (retired). */
+export type KeyStatus = 'next' | 'current' | 'retired';
+
+/** A row of signing_keys as the core sees it: the private JWK only sealed (AES-256-GCM under ENCRYPTION_KEY). */
+export interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  status: KeyStatus;
+  /** The public JWK, JSON. */
+  publicJwk: string;
+  /** The private JWK, JSON, sealed by oauth1/secret-box.ts. */
+  privateJwkSealed: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export interface SigningKeyStore {
+  /** Used by: the key ring (JWKS, ID Token signing). Every key not yet deleted. */
+  list(): Promise<SigningKeyRow[]>;
+  /**
+   * Used by: first start. Inserts a next or current key unless its algorithm already has a key in that role;
+   * false when another instance got there first (a unique constraint decides, not a read before the write).
+   */
+  insertIfFree(row: SigningKeyRow): Promise<boolean>;
+  /**
+   * Used by: rotatekeys. In one transaction, for `next.alg`: the current key is retired (at `now`), the next key
+   * becomes current, `next` is inserted as the new next key, and retired keys retired before `forgetBefore` are
+   * deleted. Returns the kids that changed role.
+   */
+  rotate(next: SigningKeyRow, now: number, forgetBefore: number): Promise<{ promoted: string | null; retired: string | null; deleted: number }>;
+}
