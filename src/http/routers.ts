@@ -17,6 +17,8 @@ import { introspectRoutes } from './routes/introspect.ts';
 import { metadataRoutes } from './routes/metadata.ts';
 import { resourceExampleRoutes } from './routes/resource-examples.ts';
 import { graphqlRoutes } from './routes/graphql.ts';
+import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
+import { openidConfiguration } from '../oidc/discovery.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -25,6 +27,7 @@ export function createRouters(s: Services): Router[] {
   const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const issuer = () => config.issuer;
+  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain });
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
     temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
@@ -55,7 +58,8 @@ export function createRouters(s: Services): Router[] {
     }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer }),
-    metadataRoutes({ metadata: () => authorizationServerMetadata({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain }) }),
+    metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
+    oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings()), jwks: () => s.signingKeys.jwks() }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

@@ -12,10 +12,15 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  *   admin         the GraphQL admin API with the user's administrator rights
  *   introspection RFC 7662 introspection of any client's tokens (a resource server)
  *   applications  managing the user's own registered applications through GraphQL
+ * OpenID Connect Core §3.1.2.1 / §5.4: `openid` makes a request an authentication request (an ID Token comes with
+ * the tokens); `profile` and `email` release those claims (src/oidc/claims.ts says which).
  */
 export const SCOPES = [
   { name: 'read', description: 'Read your data', privileged: false },
   { name: 'write', description: 'Change your data', privileged: false },
+  { name: 'openid', description: 'Sign you in to the application with your account', privileged: false },
+  { name: 'profile', description: 'See your username', privileged: false },
+  { name: 'email', description: 'See your email address', privileged: false },
   { name: 'introspection', description: 'Check whether access tokens are valid', privileged: true },
   { name: 'admin', description: 'Administer Gatehouse on your behalf', privileged: true },
   { name: 'applications', description: 'Manage the applications you registered', privileged: true },

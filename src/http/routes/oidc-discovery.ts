@@ -1,0 +1,22 @@
+import type { JSONWebKeySet } from 'jose';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
+import { JWKS_PATH, type openidConfiguration } from '../../oidc/discovery.ts';
+
+/** OpenID Connect Discovery 1.0 §4 and the JWK Set (RFC 7517 §5), at the issuer and at django-oauth-toolkit's paths. */
+export function oidcDiscoveryRoutes(deps: { configuration: () => ReturnType<typeof openidConfiguration>; jwks: () => Promise<JSONWebKeySet> }): Router {
+  // Relying parties in browsers read both: CORS per registered client, as the RFC 8414 document.
+  const router = protocolRouter({ cors: true });
+  router.get(['/.well-known/openid-configuration', '/o/.well-known/openid-configuration', '/o/.well-known/openid-configuration/'], (ctx) => {
+    ctx.state.api = true;
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = deps.configuration();
+  });
+  // Five minutes: a key is published a whole rotation before it signs, so a relying party's cached set is never short of it.
+  router.get([JWKS_PATH, `/o${JWKS_PATH}`], async (ctx) => {
+    ctx.state.api = true;
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = await deps.jwks();
+  });
+  return router;
+}

@@ -1,0 +1,28 @@
+import { authorizationServerMetadata } from '../oauth2/metadata.ts';
+import { CLAIMS_SUPPORTED } from './claims.ts';
+import { SIGNING_ALGS } from './keys.ts';
+import { PROMPT_VALUES } from './prompt.ts';
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+export const USERINFO_PATH = '/o/userinfo/';
+
+/**
+ * OpenID Connect Discovery 1.0 §3: the RFC 8414 document (same registries, so the two cannot disagree) plus the
+ * OpenID Provider fields. No registration_endpoint: Gatehouse has no dynamic registration yet (§3 lists it only
+ * when it exists). request_uri_parameter_supported defaults to true, so it is stated.
+ */
+export function openidConfiguration(o: Parameters<typeof authorizationServerMetadata>[0]) {
+  return {
+    ...authorizationServerMetadata(o),
+    userinfo_endpoint: `${o.issuer}${USERINFO_PATH}`,
+    jwks_uri: `${o.issuer}${JWKS_PATH}`,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    claims_supported: [...CLAIMS_SUPPORTED],
+    claim_types_supported: ['normal'],
+    prompt_values_supported: [...PROMPT_VALUES],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+  };
+}
