@@ -16,6 +16,7 @@ import { createRenderer } from './http/render.ts';
 import { createRequireToken } from './http/protect.ts';
 import { createRequireOAuth1 } from './http/routes/oauth1.ts';
 import { KeyRing } from './oidc/keys.ts';
+import { createIdTokenIssuer } from './oidc/id-token.ts';
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -62,8 +63,11 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const clientThrottle = { limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds };
   // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
+  // OpenID Connect signing keys. A retired key stays published as long as an ID Token it signed may live (their lifetime is the access token's).
+  const signingKeys = new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000 });
   return {
-    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext,
+    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys,
+    idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),
     sessionStore: redis?.sessions ?? stores.sessions,
     // One budget of password guesses per username and per source for the login page and the password grant.
@@ -72,8 +76,6 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo() },
     requireToken: createRequireToken(stores.tokens),
     requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
-    // OpenID Connect signing keys. A retired key stays published as long as an ID Token it signed may live (their lifetime is the access token's).
-    signingKeys: new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000 }),
     /** Stops what the services hold open: the change watcher, Redis, the database. */
     async close() {
       external?.stop();

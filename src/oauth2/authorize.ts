@@ -19,6 +19,8 @@ export interface AuthorizationRequest {
   codeChallengeMethod?: PkceMethod;
   /** OIDC-style `prompt=consent` forces the consent page even when a grant exists. */
   prompt?: string;
+  /** OpenID Connect Core §3.1.2.1, kept only with scope openid. */
+  nonce?: string;
 }
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
@@ -35,6 +37,8 @@ export class RedirectError extends Error {
     this.fragment = fragment;
   }
 }
+
+const MAX_NONCE_LENGTH = 512;
 
 export interface AuthorizeSettings { clients: ClientStore; allowPlainPkce: boolean; defaultScopes: readonly string[] }
 
@@ -83,7 +87,10 @@ export async function validateAuthorizationRequest(params: Record<string, string
       fail(new InvalidRequest('code_challenge_method was sent without code_challenge.'));
     }
   }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt };
+  // The nonce is echoed in a signed token: bounded, so a request cannot make the server store and sign megabytes.
+  if (params.nonce !== undefined && params.nonce.length > MAX_NONCE_LENGTH) fail(new InvalidRequest(`nonce is longer than ${MAX_NONCE_LENGTH} characters.`));
+  const nonce = scopes.includes('openid') ? params.nonce : undefined;
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, nonce };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
@@ -121,5 +128,6 @@ export function requestFields(req: AuthorizationRequest): Record<string, string>
   if (req.redirectUriProvided) f.redirect_uri = req.redirectUri;
   if (req.state !== undefined) f.state = req.state;
   if (req.codeChallenge) { f.code_challenge = req.codeChallenge; f.code_challenge_method = req.codeChallengeMethod!; }
+  if (req.nonce !== undefined) f.nonce = req.nonce;
   return f;
 }

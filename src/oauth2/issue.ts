@@ -10,6 +10,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  /** OpenID Connect Core §3.1.3.3: with scope openid. */
+  id_token?: string;
 }
 
 export interface MintInput {

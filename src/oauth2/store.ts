@@ -101,6 +101,9 @@ export interface CodeRow {
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
   familyId: string;
+  /** OpenID Connect: the request's nonce and the user's authentication time (epoch ms), for the ID Token. */
+  nonce: string | null;
+  authTime: number | null;
   expiresAt: number;
   createdAt: number;
 }

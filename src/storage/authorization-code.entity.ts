@@ -22,6 +22,10 @@ export const AuthorizationCode = defineEntity({
     codeChallengeMethod: p.string().length(10).nullable(),
     /** Tokens issued from this code share this family, so a replayed code can revoke them (RFC 6749 §4.1.2). */
     familyId: p.string().length(64),
+    /** OpenID Connect Core §3.1.2.1 nonce, returned in the ID Token (only with scope openid). */
+    nonce: p.text().nullable(),
+    /** When the user last authenticated (Core §2 auth_time), from the session that approved. */
+    authTime: epochMs().nullable(),
     expiresAt: epochMs().index(),
     consumedAt: epochMs().nullable(),
     createdAt: createdAt(),

@@ -22,6 +22,12 @@ export interface AuthorizeDeps {
   issuer: () => string;
 }
 
+/** When the session's user logged in (login.ts sets it), for OpenID Connect's auth_time. */
+function authSession(ctx: Context): { authTime: number | null } {
+  const at = ctx.session?.loginAt as unknown;
+  return { authTime: typeof at === 'number' ? at : null };
+}
+
 /** RFC 6749 §3.1: the authorization endpoint (GET shows consent, POST records the decision). */
 export function authorizeRoutes(deps: AuthorizeDeps): Router {
   const router = pageRouter();
@@ -55,7 +61,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     await handle(ctx, query(ctx), async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
-      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx)));
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), authSession(ctx)));
       ctx.set('Cache-Control', 'no-store');
       deps.render(ctx, 'consent', {
         title: `Authorize ${req.client.name}`,
@@ -76,7 +82,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
         throw denied(req);
       }
-      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx)));
+      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), authSession(ctx)));
     });
   });
   return router;

@@ -3,7 +3,7 @@ import { mintFor, recordRedeemed, refuseUnspent, type TokenResponse } from '../i
 import { verifyPkce, type PkceMethod } from '../pkce.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
-import type { GrantContext, GrantParams } from './context.ts';
+import type { GrantContext, GrantParams, IdTokenInput } from './context.ts';
 
 export const grantType = 'authorization_code';
 export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier']);
@@ -18,6 +18,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;
+  let oidc: Pick<IdTokenInput, 'nonce' | 'authTime'> = { nonce: null, authTime: null };
   const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
     // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
     if (code.applicationId !== client.id) throw new InvalidGrant('The code was issued to another client.');
@@ -36,6 +37,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     }
     userId = code.userId;
     grantId = code.grantId;
+    oidc = { nonce: code.nonce, authTime: code.authTime };
     const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken });
     response = minted.response;
     return minted.rows;
@@ -44,5 +46,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     return refuseUnspent(ctx, result.reason, { clientId: client.clientId, grant: grantType, reused: 'The code has already been used; tokens issued from it are revoked.', invalid: 'The code is invalid.' });
   }
   await recordRedeemed(ctx, { type: 'token.issued', clientId: client.clientId, userId, grantId, detail: { grant: grantType, scope: response!.scope } });
-  return response!;
+  // OpenID Connect Core §3.1.3.3: scope openid adds an ID Token, signed after the code is spent (it needs the code's user and nonce).
+  const idToken = await ctx.idTokens?.issue({ clientId: client.clientId, userId: userId!, scope: response!.scope, ...oidc, accessToken: response!.access_token, now: ctx.now });
+  return idToken ? { ...response!, id_token: idToken } : response!;
 }

@@ -19,6 +19,26 @@ export interface GrantContext {
   audit: { ip: string | null; requestId: string | null };
   /** Password guesses counted with the login page (per username and per source), so the grant is no way around it. */
   passwordThrottle: PasswordThrottle;
+  /** OpenID Connect ID Tokens (src/oidc/id-token.ts); absent, no grant issues one. */
+  idTokens?: IdTokenIssuer;
+}
+
+/** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */
+export interface IdTokenInput {
+  clientId: string;
+  userId: number;
+  /** The granted scope: without `openid` there is no ID Token. */
+  scope: string;
+  nonce: string | null;
+  /** Epoch milliseconds, or null when unknown (refresh). */
+  authTime: number | null;
+  accessToken: string;
+  now: number;
+}
+
+export interface IdTokenIssuer {
+  /** Used by: authorization_code and refresh_token grants. The signed ID Token, or undefined when scope lacks openid. */
+  issue(i: IdTokenInput): Promise<string | undefined>;
 }
 
 export type GrantParams = Record<string, string>;

@@ -39,5 +39,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     return refuseUnspent(ctx, result.reason, { clientId: client.clientId, grant: grantType, reused: 'The refresh token was already used; its whole family is revoked.', invalid: 'The refresh token is invalid.' });
   }
   await recordRedeemed(ctx, { type: 'token.refreshed', clientId: client.clientId, userId, grantId, detail: { scope: response!.scope } });
-  return response!;
+  // OpenID Connect Core §12.2: a new ID Token for the same sub, without nonce; auth_time is not kept with refresh tokens.
+  const idToken = userId === null ? undefined : await ctx.idTokens?.issue({ clientId: client.clientId, userId, scope: response!.scope, nonce: null, authTime: null, accessToken: response!.access_token, now: ctx.now });
+  return idToken ? { ...response!, id_token: idToken } : response!;
 }

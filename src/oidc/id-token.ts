@@ -1,0 +1,47 @@
+import { hash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { IdTokenInput, IdTokenIssuer } from '../oauth2/grants/context.ts';
+import { parseScope } from '../oauth2/scope.ts';
+import { OPENID_SCOPE, subjectOf } from './claims.ts';
+import { DEFAULT_SIGNING_ALG, type KeyRing, type SigningAlg } from './keys.ts';
+
+/** The hash of each JWS algorithm for at_hash/c_hash (Core §3.1.3.6); Ed25519 pairs with SHA-512, as RPs compute it. */
+const HASH_OF: Record<SigningAlg, 'sha256' | 'sha512'> = { RS256: 'sha256', ES256: 'sha256', EdDSA: 'sha512' };
+
+/** Core §3.1.3.6: base64url of the left-most half of the hash of the ASCII octets of the token. */
+export function tokenHash(token: string, alg: SigningAlg): string {
+  const digest = hash(HASH_OF[alg], token, 'buffer');
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+export interface IdTokenSettings {
+  keys: KeyRing;
+  issuer: () => string;
+  /** Lifetime in seconds. */
+  ttl: () => number;
+}
+
+/** Core §2 / §3.1.3.7: the ID Token of a token response, signed by the current key (RS256 until clients choose). */
+export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
+  return {
+    async issue(i: IdTokenInput) {
+      if (!parseScope(i.scope).includes(OPENID_SCOPE)) return undefined;
+      const key = await s.keys.signingKey(DEFAULT_SIGNING_ALG);
+      const iat = Math.floor(i.now / 1000);
+      const claims: Record<string, unknown> = {
+        iss: s.issuer(),
+        sub: subjectOf(i.userId),
+        aud: i.clientId,
+        exp: iat + s.ttl(),
+        iat,
+        // Core §2: azp is the party the token was issued to; the only audience here, stated for RPs that check it.
+        azp: i.clientId,
+        at_hash: tokenHash(i.accessToken, key.alg),
+      };
+      if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
+      // Core §3.1.3.7 step 11: the nonce of the authentication request, unmodified.
+      if (i.nonce !== null) claims.nonce = i.nonce;
+      return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.key);
+    },
+  };
+}
