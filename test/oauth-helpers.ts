@@ -49,3 +49,11 @@ export async function getCode(setup: Awaited<ReturnType<typeof codeFlowSetup>>, 
   const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
   return { code: loc.searchParams.get('code')!, verifier, location: loc };
 }
+
+/** authorize → code → token endpoint for a setup; returns the token response (OpenID Connect tests add scope and nonce). */
+export async function codeFlowTokens(srv: TestServer, setup: Awaited<ReturnType<typeof codeFlowSetup>>, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const { code, verifier } = await getCode(setup, extra);
+  const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+  if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
+  return res.json() as Promise<Record<string, string>>;
+}

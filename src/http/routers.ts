@@ -18,6 +18,7 @@ import { metadataRoutes } from './routes/metadata.ts';
 import { resourceExampleRoutes } from './routes/resource-examples.ts';
 import { graphqlRoutes } from './routes/graphql.ts';
 import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
+import { oidcUserinfoRoutes } from './routes/oidc-userinfo.ts';
 import { openidConfiguration } from '../oidc/discovery.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
@@ -60,6 +61,7 @@ export function createRouters(s: Services): Router[] {
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer }),
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings()), jwks: () => s.signingKeys.jwks() }),
+    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
+import { codeFlowSetup, codeFlowTokens, getCode, postForm } from '../oauth-helpers.ts';
 import { tokenHash } from '../../src/oidc/id-token.ts';
 import { isPrivilegedScope } from '../../src/oauth2/scope.ts';
 
@@ -15,12 +15,7 @@ describe('OpenID Connect Core §3.1.3: the ID Token of the authorization code fl
   after(() => t.close());
 
   const setup = () => codeFlowSetup(t, { allowedScopes: ['openid', 'profile', 'email', 'read'] });
-  async function tokens(s: Awaited<ReturnType<typeof setup>>, extra: Record<string, string>) {
-    const { code, verifier } = await getCode(s, extra);
-    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
-    expect(res.status).to.equal(200);
-    return res.json() as Promise<Record<string, string>>;
-  }
+  const tokens = (s: Awaited<ReturnType<typeof setup>>, extra: Record<string, string>) => codeFlowTokens(t, s, extra);
 
   it('§3.1.3.3: scope openid adds an id_token signed by the current RS256 key, with every §2 claim and the nonce', async () => {
     const s = await setup();

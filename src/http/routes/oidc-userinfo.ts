@@ -1,0 +1,39 @@
+import type { Middleware } from 'koa';
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
+import type { UserStore } from '../../accounts/store.ts';
+import { InvalidToken } from '../../oauth2/errors.ts';
+import { parseScope } from '../../oauth2/scope.ts';
+import type { TokenInfo } from '../../oauth2/store.ts';
+import { OPENID_SCOPE, userClaims } from '../../oidc/claims.ts';
+import type { RequireTokenOptions } from '../protect.ts';
+import { oauthEndpoint } from '../oauth-endpoint.ts';
+
+export interface UserinfoDeps {
+  requireToken(opts: RequireTokenOptions): Middleware;
+  users: Pick<UserStore, 'findById'>;
+}
+
+/**
+ * OpenID Connect Core §5.3: the UserInfo endpoint, GET and POST, with a bearer token that carries `openid`
+ * (RFC 6750 §3 errors and WWW-Authenticate from requireToken). Also at django-oauth-toolkit's /o/userinfo/.
+ */
+export function oidcUserinfoRoutes(deps: UserinfoDeps): Router {
+  // Browser relying parties call it: CORS per registered client.
+  const router = protocolRouter({ cors: true });
+  const paths = ['/userinfo', '/userinfo/', '/o/userinfo', '/o/userinfo/'];
+  const steps: Middleware[] = [oauthEndpoint(), deps.requireToken({ scopes: [OPENID_SCOPE] }), async function userinfo(ctx) {
+    const token = ctx.state.token as TokenInfo;
+    // A client's own token (client_credentials) names no end-user; nor does a deactivated user's.
+    const user = token.userId === null ? null : await deps.users.findById(token.userId);
+    if (!user?.isActive) {
+      const e = new InvalidToken('The access token does not belong to an active user.');
+      e.headers['WWW-Authenticate'] = `Bearer realm="gatehouse", error="invalid_token"`;
+      throw e;
+    }
+    ctx.body = userClaims(user, parseScope(token.scope));
+  }];
+  router.get(paths, ...steps);
+  router.post(paths, ...steps);
+  return router;
+}

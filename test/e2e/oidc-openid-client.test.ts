@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import * as client from 'openid-client';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { authorizeThroughConsent, codeFlowSetup } from '../oauth-helpers.ts';
+
+const CALLBACK = 'http://127.0.0.1:8080/callback';
+
+// openid-client as a relying party (its default `oidc` algorithm): OpenID Connect Discovery, the code flow with
+// PKCE, ID Token validation (signature from jwks_uri, iss, aud, exp, nonce), UserInfo and refresh.
+describe('e2e: openid-client as an OpenID Connect relying party', () => {
+  let srv: TestServer;
+  before(async () => { srv = await createTestApp(); });
+  after(() => srv.close());
+
+  async function signIn(nonce: string, expectedNonce = nonce) {
+    const setup = await codeFlowSetup(srv, { redirectUris: [CALLBACK], allowedScopes: ['openid', 'profile', 'email'] });
+    const config = await client.discovery(new URL(srv.app.config.issuer), setup.client.clientId, setup.secret!, client.ClientSecretBasic(setup.secret!), { execute: [client.allowInsecureRequests] });
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK, scope: 'openid profile email', state, nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const callback = await authorizeThroughConsent(setup.browser, Object.fromEntries(url.searchParams));
+    const tokens = () => client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce, idTokenExpected: true });
+    return { setup, config, tokens };
+  }
+
+  it('discovery, code flow + PKCE with a validated ID Token, UserInfo, and a refresh that keeps sub', async () => {
+    const nonce = client.randomNonce();
+    const { setup, config, tokens: exchange } = await signIn(nonce);
+    expect(config.serverMetadata().jwks_uri).to.equal(`${srv.app.config.issuer}/.well-known/jwks.json`);
+    const tokens = await exchange();
+    const claims = tokens.claims()!;
+    expect(claims).to.include({ iss: srv.app.config.issuer, aud: setup.client.clientId, sub: String(setup.user.id), nonce });
+
+    const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(info).to.include({ sub: claims.sub, preferred_username: setup.user.username });
+
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.claims()!.sub).to.equal(claims.sub);
+    expect(refreshed.claims()).to.not.have.property('nonce');
+  });
+
+  it('a nonce that is not the one the relying party sent is detected', async () => {
+    const { tokens } = await signIn(client.randomNonce(), client.randomNonce());
+    try {
+      await tokens();
+      expect.fail('the ID Token nonce must be checked');
+    } catch (e) {
+      expect((e as Error & { code?: string }).code).to.equal('OAUTH_JWT_CLAIM_COMPARISON_FAILED');
+      expect((e as { cause?: { cause?: { claim?: string } } }).cause?.cause?.claim).to.equal('nonce');
+    }
+  });
+
+  it('UserInfo through the library refuses a subject other than the ID Token\'s', async () => {
+    const nonce = client.randomNonce();
+    const { config, tokens: exchange } = await signIn(nonce);
+    const tokens = await exchange();
+    try {
+      await client.fetchUserInfo(config, tokens.access_token, 'someone-else');
+      expect.fail('a different sub must be refused');
+    } catch (e) {
+      expect((e as Error & { code?: string }).code).to.equal('OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED');
+    }
+  });
+});
