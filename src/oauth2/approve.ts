@@ -5,6 +5,7 @@ import { maySkipConsent } from './privileges.ts';
 import * as implicit from './grants/implicit.ts';
 import type { EventSink, GrantRecord, GrantStore, TokenStore } from './store.ts';
 import { generateOrderedToken, hashToken } from './tokens.ts';
+import { promptValues } from '../oidc/prompt.ts';
 
 export interface ApproveDeps {
   tokens: TokenStore;
@@ -20,7 +21,7 @@ export interface ApproveDeps {
  * see privileges.ts), or (approval prompt "auto") when the user already granted these scopes.
  */
 export async function canSkipConsent(req: AuthorizationRequest, grant: GrantRecord | null, approvalPrompt: 'auto' | 'force', ownerIsAdmin: () => Promise<boolean>): Promise<boolean> {
-  if (req.prompt === 'consent') return false;
+  if (promptValues(req.prompt).has('consent')) return false;
   if (req.client.skipAuthorization && await maySkipConsent(req.scopes, ownerIsAdmin)) return true;
   return approvalPrompt === 'auto' && grant !== null && grant.revokedAt === null && isSubset(req.scopes, parseScope(grant.scope));
 }

@@ -7,6 +7,7 @@ import { matchRedirectUri } from './redirect-uri.ts';
 import { formatScope, parseScope, resolveScope } from './scope.ts';
 import { scopeUserMayNotHold } from './privileges.ts';
 import type { ClientRecord, ClientStore } from './store.ts';
+import { validateAuthenticationParams } from '../oidc/prompt.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -17,8 +18,10 @@ export interface AuthorizationRequest {
   state?: string;
   codeChallenge?: string;
   codeChallengeMethod?: PkceMethod;
-  /** OIDC-style `prompt=consent` forces the consent page even when a grant exists. */
+  /** OpenID Connect Core §3.1.2.1 (oidc/prompt.ts): `consent` forces the consent page even when a grant exists. */
   prompt?: string;
+  /** OpenID Connect Core §3.1.2.1: the longest time since the user's last login, in seconds. */
+  maxAge?: number;
   /** OpenID Connect Core §3.1.2.1, kept only with scope openid. */
   nonce?: string;
 }
@@ -90,19 +93,26 @@ export async function validateAuthorizationRequest(params: Record<string, string
   // The nonce is echoed in a signed token: bounded, so a request cannot make the server store and sign megabytes.
   if (params.nonce !== undefined && params.nonce.length > MAX_NONCE_LENGTH) fail(new InvalidRequest(`nonce is longer than ${MAX_NONCE_LENGTH} characters.`));
   const nonce = scopes.includes('openid') ? params.nonce : undefined;
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, nonce };
+  let maxAge: number | undefined;
+  try { ({ maxAge } = validateAuthenticationParams(params)); } catch (e) { fail(e as OAuthError); }
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
 export function checkUserMayGrant(req: AuthorizationRequest, user: { isAdmin: boolean }): void {
   const refused = scopeUserMayNotHold(req.scopes, user);
   if (refused) {
-    throw new RedirectError(new InvalidScope(`Only administrators can grant the ${refused} scope.`), req.redirectUri, req.state, req.responseType === 'token');
+    throw redirectError(req, new InvalidScope(`Only administrators can grant the ${refused} scope.`));
   }
 }
 
+/** An error for the client, sent to its redirect URI (query, or fragment for implicit). */
+export function redirectError(req: AuthorizationRequest, e: OAuthError): RedirectError {
+  return new RedirectError(e, req.redirectUri, req.state, req.responseType === 'token');
+}
+
 export function denied(req: AuthorizationRequest): RedirectError {
-  return new RedirectError(new AccessDenied('The user denied the request.'), req.redirectUri, req.state, req.responseType === 'token');
+  return redirectError(req, new AccessDenied('The user denied the request.'));
 }
 
 /** RFC 6749 §3.1.2: keep the redirect URI's own query; add ours to the query or, for implicit, the fragment. */

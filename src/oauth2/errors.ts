@@ -68,6 +68,9 @@ export class InsufficientScope extends kind('insufficient_scope', 403) {}
 // RFC 6749 §4.1.2.1: the authorization endpoint MUST NOT redirect for these; it shows a page instead.
 export class InvalidRedirectUri extends kind('invalid_request', 400, { fatal: true }) {}
 export class InvalidClientId extends kind('invalid_client', 400, { fatal: true }) {}
+// OpenID Connect Core §3.1.2.6: prompt=none and the request needs a page the user would have to see.
+export class LoginRequired extends kind('login_required', 400) {}
+export class ConsentRequired extends kind('consent_required', 400) {}
 
 export function isOAuthError(e: unknown): e is OAuthError {
   return e instanceof OAuthError;

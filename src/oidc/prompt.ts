@@ -1,2 +1,44 @@
-/** OpenID Connect Core §3.1.2.1 prompt values Gatehouse understands (select_account: there is one account a session). */
+import { InvalidRequest, LoginRequired, type OAuthError } from '../oauth2/errors.ts';
+
+/** OpenID Connect Core §3.1.2.1 prompt values Gatehouse understands (select_account: a session holds one account). */
 export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'] as const;
+
+/** The space-delimited prompt values; unknown ones are ignored. */
+export const promptValues = (prompt: string | undefined): ReadonlySet<string> => new Set((prompt ?? '').split(' ').filter(Boolean));
+
+/** Core §3.1.2.1: `none` must stand alone, and max_age is a whole number of seconds. Throws InvalidRequest. */
+export function validateAuthenticationParams(params: { prompt?: string; max_age?: string }): { maxAge?: number } {
+  const prompt = promptValues(params.prompt);
+  if (prompt.has('none') && prompt.size > 1) throw new InvalidRequest('prompt=none cannot be combined with other values.');
+  if (params.max_age === undefined) return {};
+  if (!/^\d{1,10}$/.test(params.max_age)) throw new InvalidRequest('max_age must be a whole number of seconds.');
+  return { maxAge: Number(params.max_age) };
+}
+
+/**
+ * Core §3.1.2.3: may the request proceed with this session? `login` means authenticate first: nobody is logged in,
+ * prompt=login asks for a fresh authentication, or the last one is older than max_age. With prompt=none that
+ * page may not be shown, so the answer is a login_required error to redirect (§3.1.2.6).
+ * `authTime` is undefined without a session, null when the session does not know when it logged in.
+ */
+export function authenticationStep(req: { prompt?: string; maxAge?: number }, authTime: number | null | undefined, now: number): 'proceed' | 'login' | OAuthError {
+  const prompt = promptValues(req.prompt);
+  let reason: string | undefined;
+  if (authTime === undefined) reason = 'The user is not logged in.';
+  else if (prompt.has('login')) reason = 'A fresh login was requested.';
+  else if (req.maxAge !== undefined && (authTime === null || Math.floor(now / 1000) - Math.floor(authTime / 1000) > req.maxAge)) reason = 'The last login is older than max_age.';
+  if (reason === undefined) return 'proceed';
+  return prompt.has('none') ? new LoginRequired(reason) : 'login';
+}
+
+/**
+ * Where the login page sends the user back: the same request without prompt=login and max_age, which the fresh
+ * login now satisfies (kept, they would send the user to the login page again and again).
+ */
+export function afterLogin(path: string, query: string): string {
+  const q = new URLSearchParams(query);
+  const prompt = [...promptValues(q.get('prompt') ?? undefined)].filter((p) => p !== 'login');
+  if (prompt.length) q.set('prompt', prompt.join(' ')); else q.delete('prompt');
+  q.delete('max_age');
+  return `${path}?${q}`;
+}

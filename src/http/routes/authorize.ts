@@ -2,8 +2,9 @@ import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.ts';
-import { checkUserMayGrant, denied, errorRedirect, RedirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
-import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
+import { checkUserMayGrant, denied, errorRedirect, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
+import { ConsentRequired, InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
+import { afterLogin, authenticationStep, promptValues } from '../../oidc/prompt.ts';
 import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
@@ -36,10 +37,18 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
   async function handle(ctx: Context, params: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
     try {
       const req = await validateAuthorizationRequest(params, deps.settings);
-      if (!ctx.state.user) {
-        // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us).
-        if (ctx.method !== 'GET') throw new InvalidRequest('Log in first.');
-        return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(ctx.originalUrl)}`);
+      if (ctx.method !== 'GET') {
+        if (!ctx.state.user) throw new InvalidRequest('Log in first.');
+      } else {
+        // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
+        // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
+        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now());
+        if (isOAuthError(step)) throw redirectError(req, step);
+        if (step === 'login') {
+          // A fresh login ends the session that was not fresh enough: the user signs in again as anyone would.
+          if (ctx.state.user) ctx.session = null;
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring))}`);
+        }
       }
       checkUserMayGrant(req, currentUser(ctx));
       await decide(req);
@@ -62,6 +71,8 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
       if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), authSession(ctx)));
+      // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
+      if (promptValues(req.prompt).has('none')) throw redirectError(req, new ConsentRequired('The user has not consented to this request.'));
       ctx.set('Cache-Control', 'no-store');
       deps.render(ctx, 'consent', {
         title: `Authorize ${req.client.name}`,

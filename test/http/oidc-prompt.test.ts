@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+import { codeFlowSetup, codeFlowTokens, pkcePair, postForm } from '../oauth-helpers.ts';
+
+describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
+  let t: TestServer;
+  before(async () => { t = await createTestApp(); });
+  after(() => t.close());
+
+  const setup = () => codeFlowSetup(t, { allowedScopes: ['openid', 'read'] });
+  const pkce = pkcePair();
+  const request = (s: Awaited<ReturnType<typeof setup>>, extra: Record<string, string>) =>
+    `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'st', code_challenge: pkce.challenge, code_challenge_method: 'S256', ...extra })}`;
+  /** The client's redirect (never a page), as a URL. */
+  async function redirected(browser: Browser, path: string) {
+    const res = await browser.get(path);
+    expect(res.status).to.equal(302);
+    return new URL(res.headers.get('location')!, t.url);
+  }
+  const authTimeOf = async (idToken: string) => {
+    const jwks = createLocalJWKSet(await (await fetch(`${t.url}/.well-known/jwks.json`)).json() as JSONWebKeySet);
+    return (await jwtVerify(idToken, jwks)).payload.auth_time as number;
+  };
+
+  it('§3.1.2.6: prompt=none without a session is login_required at the redirect URI, with state and iss', async () => {
+    const s = await setup();
+    const location = await redirected(new Browser(t.url), request(s, { prompt: 'none' }));
+    expect(location.origin + location.pathname).to.equal('https://client.example/cb');
+    expect(location.searchParams.get('error')).to.equal('login_required');
+    expect(location.searchParams.get('state')).to.equal('st');
+    expect(location.searchParams.get('iss')).to.equal(t.app.config.issuer);
+  });
+
+  it('§3.1.2.6: prompt=none is consent_required before consent, and a code once the user consented', async () => {
+    const s = await setup();
+    expect((await redirected(s.browser, request(s, { prompt: 'none' }))).searchParams.get('error')).to.equal('consent_required');
+    await codeFlowTokens(t, s, { scope: 'openid' });
+    const location = await redirected(s.browser, request(s, { prompt: 'none' }));
+    expect(location.searchParams.get('error')).to.equal(null);
+    expect(location.searchParams.get('code')).to.be.a('string');
+  });
+
+  it('§3.1.2.1: prompt=none with another value, or a max_age that is not a number, is invalid_request', async () => {
+    const s = await setup();
+    expect((await redirected(s.browser, request(s, { prompt: 'none login' }))).searchParams.get('error')).to.equal('invalid_request');
+    expect((await redirected(s.browser, request(s, { max_age: '-1' }))).searchParams.get('error')).to.equal('invalid_request');
+  });
+
+  it('prompt=login ends the session and asks for a login that then completes the request, with a new auth_time', async () => {
+    const s = await setup();
+    const first = await codeFlowTokens(t, s, { scope: 'openid' });
+    const firstAuth = await authTimeOf(first.id_token);
+    await new Promise((r) => setTimeout(r, 1100)); // auth_time counts seconds
+
+    const login = await redirected(s.browser, request(s, { prompt: 'login' }));
+    expect(login.pathname).to.equal('/accounts/login/');
+    const next = login.searchParams.get('next')!;
+    expect(new URL(next, t.url).searchParams.has('prompt')).to.equal(false);
+    // The old session is over: the same request without prompt=login also goes to the login page now.
+    expect((await redirected(s.browser, request(s, {}))).pathname).to.equal('/accounts/login/');
+
+    const loggedIn = await s.browser.login(s.user.username, s.user.password, next);
+    const back = await redirected(s.browser, loggedIn.headers.get('location')!);
+    const code = back.searchParams.get('code')!;
+    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: pkce.verifier }, s.auth);
+    const { id_token } = await res.json() as { id_token: string };
+    expect(await authTimeOf(id_token)).to.be.greaterThan(firstAuth);
+  });
+
+  it('max_age: a login older than max_age asks for a new one; a recent one proceeds, and prompt=none then says login_required', async () => {
+    const s = await setup();
+    await codeFlowTokens(t, s, { scope: 'openid' });
+    const ok = await redirected(s.browser, request(s, { max_age: '3600' }));
+    expect(ok.searchParams.get('code')).to.be.a('string');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await redirected(s.browser, request(s, { max_age: '0', prompt: 'none' }))).searchParams.get('error')).to.equal('login_required');
+    const login = await redirected(s.browser, request(s, { max_age: '0' }));
+    expect(login.pathname).to.equal('/accounts/login/');
+    expect(new URL(login.searchParams.get('next')!, t.url).searchParams.has('max_age')).to.equal(false);
+  });
+
+  it('auth_time in the ID Token is the session\'s login time', async () => {
+    const s = await setup();
+    const before = Math.floor(Date.now() / 1000);
+    const fresh = new Browser(t.url);
+    await fresh.login(s.user.username, s.user.password);
+    const body = await codeFlowTokens(t, { ...s, browser: fresh }, { scope: 'openid' });
+    expect(await authTimeOf(body.id_token)).to.be.within(before, before + 2);
+  });
+});
