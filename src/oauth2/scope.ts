@@ -19,7 +19,7 @@ export const SCOPES = [
   { name: 'read', description: 'Read your data', privileged: false },
   { name: 'write', description: 'Change your data', privileged: false },
   { name: 'openid', description: 'Sign you in to the application with your account', privileged: false },
-  { name: 'profile', description: 'See your username', privileged: false },
+  { name: 'profile', description: 'See your profile', privileged: false },
   { name: 'email', description: 'See your email address', privileged: false },
   { name: 'introspection', description: 'Check whether access tokens are valid', privileged: true },
   { name: 'admin', description: 'Administer Gatehouse on your behalf', privileged: true },
