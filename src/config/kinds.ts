@@ -96,12 +96,21 @@ export function url(opts: { schemes?: readonly string[]; hint?: string; identifi
     check(v) {
       if (prefixes) {
         if (typeof v !== 'string' || !prefixes.some((p) => v.startsWith(p))) throw new Invalid(`must start with ${orList(prefixes)}${opts.hint ?? ''}`, v);
+        // Checked here, so that a URL its client library would refuse later is named now (a secret one without its value).
+        if (!URL.parse(v)) throw new Invalid('must be a valid URL', v);
         return v;
       }
       const u = typeof v === 'string' ? URL.parse(v) : null;
       if (!u) throw new Invalid('must be an absolute URL', v);
-      if (opts.identifier && (u.search || u.hash)) throw new Invalid('must not have a query or fragment', v);
-      return opts.identifier ? (v as string).replace(/\/+$/, '') : (v as string);
+      if (opts.identifier) {
+        // RFC 8414 §2: the issuer is an https URL (http only where insecure transport is allowed, a rule of
+        // settings.ts) with no query or fragment; it is published and logged, so it carries no credentials.
+        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Invalid('must be an http(s) URL', v);
+        if (u.username || u.password) throw new Invalid('must not carry a user name or password');
+        if (u.search || u.hash) throw new Invalid('must not have a query or fragment', v);
+        return (v as string).replace(/\/+$/, '');
+      }
+      return v as string;
     },
     show: code,
   };

@@ -10,7 +10,8 @@ const DEV_SESSION_KEY = 'gatehouse-dev-session-key-change-me';
 const DEV_PEPPER = 'gatehouse-dev-pepper-change-me';
 const DEV_ENCRYPTION_KEY = '0'.repeat(64);
 const DEV_ONLY = 'dev value, refused in production';
-const count = () => int({ min: 0, label: 'count' });
+// A limit of 0 would refuse every attempt (limits consume before they check), locking everyone out.
+const count = () => int({ min: 1, label: 'count' });
 
 export const settings = {
   env: setting({ env: 'NODE_ENV', kind: oneOf(['development', 'production', 'test']), default: 'development', doc: '`production` refuses the dev secrets below and turns insecure transport off' }),

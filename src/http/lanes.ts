@@ -52,6 +52,7 @@ export function laneChains(s: Services, koa: Koa): LaneChains {
 }
 
 const usesBearer: (ctx: Koa.Context) => boolean = (ctx) => usesBearerScheme(parseBearer(ctx.get('authorization')));
+const asksForPage = (ctx: Koa.Context): boolean => ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html';
 
 /**
  * Mounts each router in the chain its lane names, and sends each request down the lane of the router whose routes
@@ -79,8 +80,9 @@ export function mountByLane(routers: Router[], chains: LaneChains): Middleware {
   const entryOf = (keys: string[]): Middleware => {
     if (keys.length === 1) return entries.get(keys[0])!;
     const protocol = entries.get('protocol')!;
-    // bearer-or-session: the admin API answers JSON in both lanes.
-    return (ctx, next) => { ctx.state.api = true; return (usesBearer(ctx) ? protocol : page)(ctx, next); };
+    // bearer-or-session: the admin API answers JSON in both lanes. A page asked for (GraphiQL: GET preferring
+    // HTML) takes the page lane whatever it presents, so no HTML leaves without the pages' headers (frame protection).
+    return (ctx, next) => { ctx.state.api = true; return (usesBearer(ctx) && !asksForPage(ctx) ? protocol : page)(ctx, next); };
   };
   const exact = new Map<string, { entry: Middleware; lane: string }>();
   const prefixes: { prefix: string; entry: Middleware }[] = [];

@@ -30,7 +30,13 @@ export function errorHandler(logger: Logger, render: Render): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'not_found', 'There is no page at this address.');
+      // What the routers left unanswered answers in its lane's way too (JSON or a page), not as Koa's plain text.
+      if (ctx.body === undefined) {
+        if (ctx.status === 404) throw new HttpError(404, 'not_found', 'There is no page at this address.');
+        // @koa/router's allowedMethods: a method this path does not serve (405, with Allow), or no route serves (501).
+        if (ctx.status === 405) throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed here.`, { Allow: ctx.response.get('Allow') });
+        if (ctx.status === 501) throw new HttpError(501, 'not_implemented', `${ctx.method} is not implemented.`);
+      }
     } catch (err) {
       let status = 500;
       let code = 'server_error';
