@@ -38,6 +38,10 @@ describe('lanes: every endpoint declares whether it is a page or a protocol endp
     expect(() => mountByLane(routers, noChains)).not.to.throw();
     expect(routes.filter((r) => r.lane.kind === 'page').length).to.be.greaterThan(5);
     expect(routes.filter((r) => r.lane.kind === 'protocol').length).to.be.greaterThan(5);
+    // OpenID Connect's documents and UserInfo are for programs, at our paths and django-oauth-toolkit's.
+    for (const path of ['/.well-known/openid-configuration', '/o/.well-known/openid-configuration', '/.well-known/jwks.json', '/o/.well-known/jwks.json', '/userinfo', '/o/userinfo/']) {
+      expect(routes.find((r) => r.path === path)?.lane.kind, path).to.equal('protocol');
+    }
   });
 
   it('refuses to start with a router mounted without a lane, or a path declared in two lanes', () => {
