@@ -28,8 +28,10 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                grant types G: ${GRANT_CHOICES}
   cleartokens                   delete expired codes, tokens and sessions
-  rotatekeys                    OpenID Connect signing keys: next becomes current, current is retired (still
-                                published until its tokens expire), a new next key is published
+  rotatekeys [--force]          OpenID Connect signing keys: next becomes current, current is retired (still
+                                published until its tokens expire), a new next key is published. Refused until
+                                the next key has been published for 6 minutes (relying parties' caches);
+                                --force only when a key is compromised
   makemigrations                write a migration for entity changes (development)`;
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -95,7 +97,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'rotatekeys': return withApp(config, async (app) => {
-      for (const r of await app.signingKeys.rotate()) {
+      const force = rest.includes('--force');
+      let rotated;
+      try { rotated = await app.signingKeys.rotate({ force }); } catch (e) { process.stderr.write(`${(e as Error).message}\n`); return 1; }
+      for (const r of rotated) {
         out(`${r.alg}: current ${r.promoted ?? '(unchanged)'}, retired ${r.retired ?? '(none)'}, next ${r.published}${r.deleted ? `, ${r.deleted} expired key(s) deleted` : ''}`);
       }
       return 0;
@@ -123,6 +128,8 @@ async function serve(config: GatehouseConfig, fromEnv: ConfigOverrides): Promise
   await ensureFirstAdmin(app);
   // OpenID Connect signing keys exist before the first request (instances starting together agree, see oidc/keys.ts).
   await app.signingKeys.ensure();
+  // Keys sealed under another ENCRYPTION_KEY fail the start by name, not the first sign-in.
+  await app.signingKeys.ready();
   const { url } = await app.listen(config.port, config.host);
   logger.info('gatehouse listening', { url, issuer: app.config.issuer, database: config.database.url ? 'postgresql' : config.database.file, readyMs: Math.round(performance.now() - started) });
   out(`Gatehouse is serving on ${url}`);

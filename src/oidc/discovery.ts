@@ -1,9 +1,9 @@
-import { authorizationServerMetadata } from '../oauth2/metadata.ts';
+import { authorizationServerMetadata, JWKS_PATH } from '../oauth2/metadata.ts';
 import { CLAIMS_SUPPORTED } from './claims.ts';
 import { SIGNING_ALGS } from './keys.ts';
 import { PROMPT_VALUES } from './prompt.ts';
 
-export const JWKS_PATH = '/.well-known/jwks.json';
+export { JWKS_PATH };
 export const USERINFO_PATH = '/o/userinfo/';
 
 /**
@@ -15,7 +15,6 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
   return {
     ...authorizationServerMetadata(o),
     userinfo_endpoint: `${o.issuer}${USERINFO_PATH}`,
-    jwks_uri: `${o.issuer}${JWKS_PATH}`,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     claims_supported: [...CLAIMS_SUPPORTED],

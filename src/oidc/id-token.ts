@@ -24,6 +24,7 @@ export interface IdTokenSettings {
 /** Core §2 / §3.1.3.7: the ID Token of a token response, signed by the current key (RS256 until clients choose). */
 export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
   return {
+    async ready() { await s.keys.signingKey(DEFAULT_SIGNING_ALG); },
     async issue(i: IdTokenInput) {
       if (!parseScope(i.scope).includes(OPENID_SCOPE)) return undefined;
       const key = await s.keys.signingKey(DEFAULT_SIGNING_ALG);

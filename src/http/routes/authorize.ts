@@ -45,9 +45,10 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now());
         if (isOAuthError(step)) throw redirectError(req, step);
         if (step === 'login') {
-          // A fresh login ends the session that was not fresh enough: the user signs in again as anyone would.
-          if (ctx.state.user) ctx.session = null;
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring))}`);
+          // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until
+          // it succeeds, so a link with prompt=login or max_age=0 cannot sign anyone out (logout needs POST + CSRF).
+          const reauth = ctx.state.user ? '&reauth=1' : '';
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring))}${reauth}`);
         }
       }
       checkUserMayGrant(req, currentUser(ctx));

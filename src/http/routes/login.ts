@@ -21,7 +21,8 @@ export function loginRoutes(deps: LoginDeps): Router {
   const router = pageRouter();
 
   router.get(['/accounts/login', '/accounts/login/'], (ctx) => {
-    if (ctx.state.user) return redirectLocal(ctx, ctx.query.next);
+    // OpenID Connect's prompt=login and max_age ask a signed-in user to authenticate again (routes/authorize.ts).
+    if (ctx.state.user && ctx.query.reauth !== '1') return redirectLocal(ctx, ctx.query.next);
     deps.render(ctx, 'login', { next: localNext(ctx, ctx.query.next), values: {} });
   });
 

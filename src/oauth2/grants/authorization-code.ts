@@ -15,6 +15,8 @@ export const responseType = 'code';
 /** RFC 6749 §4.1.3, with PKCE (RFC 7636 §4.6). The code is spent atomically with the tokens' insertion. */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   if (!params.code) throw new InvalidRequest('code is required.');
+  // Whatever can fail is ready before the code is spent: a code spent on a failed answer would be lost to the client.
+  await ctx.idTokens?.ready();
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;

@@ -37,6 +37,11 @@ export interface IdTokenInput {
 }
 
 export interface IdTokenIssuer {
+  /**
+   * Used by: authorization_code and refresh_token grants, BEFORE they spend the code or refresh token. Loads what
+   * signing needs, so a failure (a key that cannot be opened) leaves the credential unspent for the next attempt.
+   */
+  ready(): Promise<void>;
   /** Used by: authorization_code and refresh_token grants. The signed ID Token, or undefined when scope lacks openid. */
   issue(i: IdTokenInput): Promise<string | undefined>;
 }
