@@ -1,5 +1,7 @@
 // The full authorization-code round as a logged-in browser and its client do it: authorize POST → code → token
-// exchange (PKCE S256). Measured as rounds per second with N concurrent workers — plain fetch, not autocannon.
+// exchange (PKCE S256); and the OpenID Connect code flow of a user who already consented: authorize GET (scope openid,
+// nonce, PKCE) → code → token exchange with an ID Token, on Gatehouse, bare Koa and node-oidc-provider alike.
+// Measured as rounds per second with N concurrent workers — plain fetch, not autocannon.
 import { pkce } from './scenarios.ts';
 
 const CSRF = /name="csrfmiddlewaretoken" value="([^"]+)"/;
@@ -8,17 +10,25 @@ const REDIRECT_URI = 'https://bench.local/cb';
 export interface CodeRoundOptions { clientId: string; clientSecret: string; username: string; password: string; workers: number; seconds: number }
 export interface CodeRoundResult { perSecond: number; p50: number; p99: number; total: number; errors: number; firstError?: string }
 
+/** A cookie jar for one signed-in browser, shared by the workers. */
+function jar() {
+  const cookies = new Map<string, string>();
+  return {
+    keep: (res: Response) => {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const i = pair.indexOf('=');
+        cookies.set(pair.slice(0, i), pair.slice(i + 1));
+      }
+    },
+    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+  };
+}
+
 /** Logs in once: GET the login form (CSRF field + cookies), POST it, then read the consent form's CSRF field. */
 export async function login(base: string, o: CodeRoundOptions) {
-  const jar = new Map<string, string>();
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair.indexOf('=');
-      jar.set(pair.slice(0, i), pair.slice(i + 1));
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const j = jar();
+  const keep = j.keep, cookie = j.header;
   const signal = () => AbortSignal.timeout(30_000);
   let res = await fetch(`${base}/accounts/login/`, { signal: signal() });
   keep(res);
@@ -44,38 +54,111 @@ export async function login(base: string, o: CodeRoundOptions) {
   return { cookie: cookie(), csrf: consentCsrf };
 }
 
-export async function codeRounds(base: string, o: CodeRoundOptions): Promise<CodeRoundResult> {
-  const s = await login(base, o);
-  const auth = `Basic ${Buffer.from(`${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`).toString('base64')}`;
+const basicAuth = (o: CodeRoundOptions) => `Basic ${Buffer.from(`${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`).toString('base64')}`;
+
+/**
+ * `workers` concurrent loops of `round` until `seconds` have passed; a round answers an error text or null. Each
+ * successful round's latency counts.
+ */
+async function loop(workers: number, seconds: number, round: () => Promise<string | null>): Promise<CodeRoundResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const fail = (why: string) => { errors++; firstError ??= why; };
-  const deadline = performance.now() + o.seconds * 1000;
+  const deadline = performance.now() + seconds * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      try {
-        const { verifier, challenge } = pkce();
-        const a = await fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(10_000),
-          headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ csrfmiddlewaretoken: s.csrf, client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', allow: 'Authorize', code_challenge: challenge, code_challenge_method: 'S256' }) });
-        await a.arrayBuffer();
-        const location = a.headers.get('location');
-        const code = a.status === 302 && location ? new URL(location).searchParams.get('code') : null;
-        if (!code) { fail(`authorize answered ${a.status} ${location ?? ''}`); continue; }
-        const t = await fetch(`${base}/o/token/`, { method: 'POST', signal: AbortSignal.timeout(10_000), headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }) });
-        const body = await t.text();
-        if (t.status !== 200) fail(`token answered ${t.status} ${body.slice(0, 200)}`);
-        else latencies.push(performance.now() - t0);
-      } catch (e) { fail(String(e)); }
+      let why: string | null;
+      try { why = await round(); } catch (e) { why = String(e); }
+      if (why) { errors++; firstError ??= why; } else latencies.push(performance.now() - t0);
     }
   };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: o.workers }, worker));
+  await Promise.all(Array.from({ length: workers }, worker));
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((x, y) => x - y);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
   return { perSecond: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), total: latencies.length, errors, firstError };
+}
+
+/** The code exchange (PKCE); answers the token response's JSON, or an error text. */
+async function exchange(base: string, auth: string, location: string | null, status: number, verifier: string): Promise<Record<string, unknown> | string> {
+  const code = (status === 302 || status === 303) && location ? new URL(location).searchParams.get('code') : null;
+  if (!code) return `authorize answered ${status} ${location ?? ''}`;
+  const t = await fetch(`${base}/o/token/`, { method: 'POST', signal: AbortSignal.timeout(10_000), headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }) });
+  const body = await t.text();
+  if (t.status !== 200) return `token answered ${t.status} ${body.slice(0, 200)}`;
+  return JSON.parse(body) as Record<string, unknown>;
+}
+
+export async function codeRounds(base: string, o: CodeRoundOptions): Promise<CodeRoundResult> {
+  const s = await login(base, o);
+  const auth = basicAuth(o);
+  return loop(o.workers, o.seconds, async () => {
+    const { verifier, challenge } = pkce();
+    const a = await fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(10_000),
+      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrfmiddlewaretoken: s.csrf, client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', allow: 'Authorize', code_challenge: challenge, code_challenge_method: 'S256' }) });
+    await a.arrayBuffer();
+    const t = await exchange(base, auth, a.headers.get('location'), a.status, verifier);
+    return typeof t === 'string' ? t : null;
+  });
+}
+
+export type OidcServer = 'gatehouse' | 'baseline' | 'oidc-provider';
+const oidcQuery = (o: CodeRoundOptions, challenge: string, nonce: string) =>
+  new URLSearchParams({ client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', nonce, code_challenge: challenge, code_challenge_method: 'S256' });
+
+/**
+ * Signs in and pre-grants consent to scope openid, so that each round's GET of the authorization endpoint answers
+ * with a code at once: on Gatehouse (and bare Koa) the login form and one consent POST (approval prompt "auto" then
+ * skips the page); on oidc-provider the authorization request's login interaction, answered by the bench server
+ * without a page (its loadExistingGrant pre-grants consent). Answers the session's cookie header.
+ */
+async function oidcLogin(base: string, o: CodeRoundOptions, server: OidcServer): Promise<string> {
+  const signal = () => AbortSignal.timeout(30_000);
+  if (server !== 'oidc-provider') {
+    const s = await login(base, o);
+    const { challenge } = pkce();
+    const r = await fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: signal(), headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...Object.fromEntries(oidcQuery(o, challenge, 'consent')), csrfmiddlewaretoken: s.csrf, allow: 'Authorize' }) });
+    await r.arrayBuffer();
+    if (r.status !== 302) throw new Error(`consent to openid answered ${r.status}`);
+    return s.cookie;
+  }
+  const j = jar();
+  let url = `${base}/o/authorize/?${oidcQuery(o, pkce().challenge, 'login')}`;
+  for (let hop = 0; hop < 6; hop++) {
+    const r = await fetch(url, { redirect: 'manual', headers: { cookie: j.header() }, signal: signal() });
+    j.keep(r);
+    await r.arrayBuffer();
+    const location = r.headers.get('location');
+    if (!location) throw new Error(`oidc-provider login: ${url} answered ${r.status} without a redirect`);
+    if (location.startsWith(REDIRECT_URI)) return j.header();
+    url = new URL(location, base).href;
+  }
+  throw new Error('oidc-provider login: too many redirects');
+}
+
+/**
+ * The OpenID Connect code flow of a signed-in user with consent already given: GET the authorization endpoint with
+ * scope openid, a nonce and PKCE → code → token exchange, whose ID Token must carry the nonce (read, not verified:
+ * the load generator checks that the work was done, the relying-party tests check the signature).
+ */
+export async function oidcCodeRounds(base: string, o: CodeRoundOptions, server: OidcServer): Promise<CodeRoundResult> {
+  const cookie = await oidcLogin(base, o, server);
+  const auth = basicAuth(o);
+  return loop(o.workers, o.seconds, async () => {
+    const { verifier, challenge } = pkce();
+    const nonce = pkce().verifier;
+    const a = await fetch(`${base}/o/authorize/?${oidcQuery(o, challenge, nonce)}`, { redirect: 'manual', signal: AbortSignal.timeout(10_000), headers: { cookie } });
+    await a.arrayBuffer();
+    const t = await exchange(base, auth, a.headers.get('location'), a.status, verifier);
+    if (typeof t === 'string') return t;
+    if (server === 'baseline') return null; // constant bodies: no ID Token
+    const idToken = typeof t.id_token === 'string' ? t.id_token : '';
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString() || '{}') as { nonce?: string };
+    return claims.nonce === nonce ? null : `no ID Token with the nonce: ${JSON.stringify(t).slice(0, 200)}`;
+  });
 }
