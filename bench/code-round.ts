@@ -1,8 +1,10 @@
 // The full authorization-code round as a logged-in browser and its client do it: authorize POST → code → token
 // exchange (PKCE S256); and the OpenID Connect code flow of a user who already consented: authorize GET (scope openid,
 // nonce, PKCE) → code → token exchange with an ID Token, on Gatehouse, bare Koa and node-oidc-provider alike.
-// Measured as rounds per second with N concurrent workers — plain fetch, not autocannon.
-import { pkce } from './scenarios.ts';
+// The code round is measured as rounds per second with N concurrent workers — plain fetch; the OpenID Connect one
+// is an autocannon request sequence (its req/s counts both requests of a round).
+import { basic, pkce } from './scenarios.ts';
+import type { ServerKind } from './server.ts';
 
 const CSRF = /name="csrfmiddlewaretoken" value="([^"]+)"/;
 const REDIRECT_URI = 'https://bench.local/cb';
@@ -54,60 +56,43 @@ export async function login(base: string, o: CodeRoundOptions) {
   return { cookie: cookie(), csrf: consentCsrf };
 }
 
-const basicAuth = (o: CodeRoundOptions) => `Basic ${Buffer.from(`${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`).toString('base64')}`;
-
-/**
- * `workers` concurrent loops of `round` until `seconds` have passed; a round answers an error text or null. Each
- * successful round's latency counts.
- */
-async function loop(workers: number, seconds: number, round: () => Promise<string | null>): Promise<CodeRoundResult> {
+export async function codeRounds(base: string, o: CodeRoundOptions): Promise<CodeRoundResult> {
+  const s = await login(base, o);
+  const auth = basic(o);
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const deadline = performance.now() + seconds * 1000;
+  const fail = (why: string) => { errors++; firstError ??= why; };
+  const deadline = performance.now() + o.seconds * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      let why: string | null;
-      try { why = await round(); } catch (e) { why = String(e); }
-      if (why) { errors++; firstError ??= why; } else latencies.push(performance.now() - t0);
+      try {
+        const { verifier, challenge } = pkce();
+        const a = await fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(10_000),
+          headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrfmiddlewaretoken: s.csrf, client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', allow: 'Authorize', code_challenge: challenge, code_challenge_method: 'S256' }) });
+        await a.arrayBuffer();
+        const location = a.headers.get('location');
+        const code = a.status === 302 && location ? new URL(location).searchParams.get('code') : null;
+        if (!code) { fail(`authorize answered ${a.status} ${location ?? ''}`); continue; }
+        const t = await fetch(`${base}/o/token/`, { method: 'POST', signal: AbortSignal.timeout(10_000), headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }) });
+        const body = await t.text();
+        if (t.status !== 200) fail(`token answered ${t.status} ${body.slice(0, 200)}`);
+        else latencies.push(performance.now() - t0);
+      } catch (e) { fail(String(e)); }
     }
   };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: workers }, worker));
+  await Promise.all(Array.from({ length: o.workers }, worker));
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((x, y) => x - y);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
   return { perSecond: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), total: latencies.length, errors, firstError };
 }
 
-/** The code exchange (PKCE); answers the token response's JSON, or an error text. */
-async function exchange(base: string, auth: string, location: string | null, status: number, verifier: string): Promise<Record<string, unknown> | string> {
-  const code = (status === 302 || status === 303) && location ? new URL(location).searchParams.get('code') : null;
-  if (!code) return `authorize answered ${status} ${location ?? ''}`;
-  const t = await fetch(`${base}/o/token/`, { method: 'POST', signal: AbortSignal.timeout(10_000), headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }) });
-  const body = await t.text();
-  if (t.status !== 200) return `token answered ${t.status} ${body.slice(0, 200)}`;
-  return JSON.parse(body) as Record<string, unknown>;
-}
-
-export async function codeRounds(base: string, o: CodeRoundOptions): Promise<CodeRoundResult> {
-  const s = await login(base, o);
-  const auth = basicAuth(o);
-  return loop(o.workers, o.seconds, async () => {
-    const { verifier, challenge } = pkce();
-    const a = await fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(10_000),
-      headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrfmiddlewaretoken: s.csrf, client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', allow: 'Authorize', code_challenge: challenge, code_challenge_method: 'S256' }) });
-    await a.arrayBuffer();
-    const t = await exchange(base, auth, a.headers.get('location'), a.status, verifier);
-    return typeof t === 'string' ? t : null;
-  });
-}
-
-export type OidcServer = 'gatehouse' | 'baseline' | 'oidc-provider';
-const oidcQuery = (o: CodeRoundOptions, challenge: string, nonce: string) =>
+const oidcQuery = (o: Pick<CodeRoundOptions, 'clientId'>, challenge: string, nonce: string) =>
   new URLSearchParams({ client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', nonce, code_challenge: challenge, code_challenge_method: 'S256' });
 
 /**
@@ -116,7 +101,7 @@ const oidcQuery = (o: CodeRoundOptions, challenge: string, nonce: string) =>
  * skips the page); on oidc-provider the authorization request's login interaction, answered by the bench server
  * without a page (its loadExistingGrant pre-grants consent). Answers the session's cookie header.
  */
-async function oidcLogin(base: string, o: CodeRoundOptions, server: OidcServer): Promise<string> {
+export async function oidcLogin(base: string, o: CodeRoundOptions, server: ServerKind): Promise<string> {
   const signal = () => AbortSignal.timeout(30_000);
   if (server !== 'oidc-provider') {
     const s = await login(base, o);
@@ -141,24 +126,44 @@ async function oidcLogin(base: string, o: CodeRoundOptions, server: OidcServer):
   throw new Error('oidc-provider login: too many redirects');
 }
 
+/** Failed OpenID Connect rounds of one measurement (autocannon counts the 302s as non-2xx, so it cannot tell). */
+export interface Tally { failed: number; first?: string }
+
 /**
- * The OpenID Connect code flow of a signed-in user with consent already given: GET the authorization endpoint with
- * scope openid, a nonce and PKCE → code → token exchange, whose ID Token must carry the nonce (read, not verified:
- * the load generator checks that the work was done, the relying-party tests check the signature).
+ * The OpenID Connect code flow of a signed-in user with consent already given, as an autocannon request sequence
+ * (each connection a browser of the same session): GET the authorization endpoint with scope openid, a nonce and
+ * PKCE → 302 with a code → token exchange, whose ID Token must carry the nonce (read, not verified: the load
+ * generator checks that the work was done; the relying-party tests check signatures). Bare Koa answers no ID Token.
  */
-export async function oidcCodeRounds(base: string, o: CodeRoundOptions, server: OidcServer): Promise<CodeRoundResult> {
-  const cookie = await oidcLogin(base, o, server);
-  const auth = basicAuth(o);
-  return loop(o.workers, o.seconds, async () => {
-    const { verifier, challenge } = pkce();
-    const nonce = pkce().verifier;
-    const a = await fetch(`${base}/o/authorize/?${oidcQuery(o, challenge, nonce)}`, { redirect: 'manual', signal: AbortSignal.timeout(10_000), headers: { cookie } });
-    await a.arrayBuffer();
-    const t = await exchange(base, auth, a.headers.get('location'), a.status, verifier);
-    if (typeof t === 'string') return t;
-    if (server === 'baseline') return null; // constant bodies: no ID Token
-    const idToken = typeof t.id_token === 'string' ? t.id_token : '';
-    const claims = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString() || '{}') as { nonce?: string };
-    return claims.nonce === nonce ? null : `no ID Token with the nonce: ${JSON.stringify(t).slice(0, 200)}`;
-  });
+export function oidcRequests(o: Pick<CodeRoundOptions, 'clientId' | 'clientSecret'>, cookie: string, server: ServerKind, tally: Tally): object[] {
+  type Round = { verifier?: string; nonce?: string; code?: string | null };
+  const fail = (why: string) => { tally.failed++; tally.first ??= why; };
+  return [
+    {
+      method: 'GET', headers: { cookie },
+      setupRequest: (r: object, c: Round) => {
+        const { verifier, challenge } = pkce();
+        c.verifier = verifier;
+        c.nonce = pkce().verifier;
+        return { ...r, path: `/o/authorize/?${oidcQuery(o, challenge, c.nonce)}` };
+      },
+      onResponse: (status: number, _body: string, c: Round, headers: Record<string, string>) => {
+        const location = headers.location ?? headers.Location;
+        c.code = (status === 302 || status === 303) && location ? new URL(location).searchParams.get('code') : null;
+        if (!c.code) fail(`authorize answered ${status} ${location ?? ''}`);
+      },
+    },
+    {
+      method: 'POST', path: '/o/token/', headers: { authorization: basic(o), 'content-type': 'application/x-www-form-urlencoded' },
+      // No code: start the round again (autocannon restarts the sequence on a falsy request).
+      setupRequest: (r: object, c: Round) => c.code ? { ...r, body: new URLSearchParams({ grant_type: 'authorization_code', code: c.code, redirect_uri: REDIRECT_URI, code_verifier: c.verifier! }).toString() } : null,
+      onResponse: (status: number, body: string, c: Round) => {
+        if (status !== 200) return fail(`token answered ${status} ${body.slice(0, 200)}`);
+        if (server === 'baseline') return;
+        const t = JSON.parse(body) as { id_token?: string };
+        const claims = JSON.parse(Buffer.from(t.id_token?.split('.')[1] ?? '', 'base64url').toString() || '{}') as { nonce?: string };
+        if (claims.nonce !== c.nonce) fail(`no ID Token with the nonce: ${body.slice(0, 200)}`);
+      },
+    },
+  ];
 }

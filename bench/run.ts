@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import { ADMIN_PASSWORD, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, pinThisProcessToLoadCore, SERVER_CORE, start, stop, type Running, type ServerKind } from './server.ts';
 import { buildFixture, freshCopy, type Fixture } from './fixture.ts';
 import { CODE_ROUND, OIDC_CODE, SCENARIOS, VS_OIDC_PROVIDER, type Scenario } from './scenarios.ts';
-import { codeRounds, oidcCodeRounds, type CodeRoundOptions, type CodeRoundResult } from './code-round.ts';
+import { codeRounds, oidcLogin, oidcRequests, type Tally } from './code-round.ts';
 import { markdown, svg, type Meta, type Row, type Sample, type Startup } from './report.ts';
 
 const { values: opt } = parseArgs({ options: {
@@ -100,20 +100,34 @@ function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, conn
   }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds));
 }
 
-/** The code round (id CODE_ROUND) or the OpenID Connect one (OIDC_CODE) with CODE_WORKERS concurrent browsers. */
-async function measureCodeRound(kind: ServerKind, fx: Fixture, rounds: (base: string, o: CodeRoundOptions, kind: ServerKind) => Promise<CodeRoundResult>): Promise<Sample> {
+async function measureCodeRound(kind: ServerKind, fx: Fixture): Promise<Sample> {
   let firstError: string | undefined;
-  const o = (seconds: number): CodeRoundOptions => ({ clientId: fx.clientId, clientSecret: fx.clientSecret, username: 'admin', password: ADMIN_PASSWORD, workers: CODE_WORKERS, seconds });
-  // The OpenID Connect round is warmed up like the autocannon scenarios (by time: a round is several requests), so
-  // both servers it compares are measured past V8's compile of their hot functions. The older code round is not,
-  // to keep its figures comparable with earlier runs.
-  const warm = rounds === oidcCodeRounds ? (server: Running) => rounds(server.url, o(warmMaxSeconds), kind) : undefined;
   const s = await measured(kind, fx, async (server) => {
-    const c = await rounds(server.url, o(duration), kind);
+    const c = await codeRounds(server.url, { clientId: fx.clientId, clientSecret: fx.clientSecret, username: 'admin', password: ADMIN_PASSWORD, workers: CODE_WORKERS, seconds: duration });
     firstError = c.firstError;
     return { rps: c.perSecond, p50: c.p50, p99: c.p99, total: c.total, non2xx: 0, errors: c.errors };
-  }, warm);
+  });
   if (firstError) log(`code round on ${kind}: ${s.errors} errors, first: ${firstError}`);
+  return s;
+}
+
+/**
+ * The OpenID Connect code flow (OIDC_CODE) with autocannon: one signed-in session with consent given (oidcLogin),
+ * then every connection runs authorize GET → token exchange. Its 302s are not errors; failed rounds are tallied.
+ */
+async function measureOidc(kind: ServerKind, fx: Fixture, connections: number): Promise<Sample> {
+  const tally: Tally = { failed: 0 };
+  let requests: autocannon.Request[] = [];
+  const s = await measured(kind, fx, async (server) => {
+    tally.failed = 0;
+    const r = await cannon({ url: server.url, connections, duration, requests, timeout: 10 });
+    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r['4xx'] + r['5xx'], errors: r.errors + r.timeouts + tally.failed };
+  }, async (server) => {
+    const cookie = await oidcLogin(server.url, { clientId: fx.clientId, clientSecret: fx.clientSecret, username: 'admin', password: ADMIN_PASSWORD, workers: 0, seconds: 0 }, kind);
+    requests = oidcRequests(fx, cookie, kind, tally) as autocannon.Request[];
+    return cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds);
+  });
+  if (tally.failed) log(`OIDC code flow on ${kind}: ${tally.failed} failed rounds, first: ${tally.first}`);
   return s;
 }
 
@@ -146,14 +160,14 @@ try {
   const items: Item[] = [
     ...scenarios.map((s): Item => [s, conns, fixtures]),
     ...(withCodeRound ? [[CODE_ROUND, CODE_WORKERS, fixtures] as Item] : []),
-    ...(withOidcCode ? [[OIDC_CODE, CODE_WORKERS, fixtures] as Item] : []),
+    ...(withOidcCode ? [[OIDC_CODE, conns, fixtures] as Item] : []),
     ...sweepConns.map((c): Item => [SCENARIOS.find((s) => s.id === 'client_credentials')!, c, [fixtures[0]]]),
   ];
   for (let round = 0; round < rounds; round++) {
     for (const [scenario, c, fxs] of items) {
       const even = round % 2 === 0;
       const [a, b] = even ? fxs : [...fxs].reverse();
-      const vsProvider = VS_OIDC_PROVIDER.has(scenario.id) && (c === conns || scenario.id === OIDC_CODE.id);
+      const vsProvider = VS_OIDC_PROVIDER.has(scenario.id) && c === conns;
       const steps: [Fixture, Kind][] = b
         ? [[a, 'baseline'], [a, 'gatehouse'], [b, 'gatehouse'], [b, 'baseline']]
         : vsProvider ? [[a, even ? 'baseline' : 'oidc-provider'], [a, 'gatehouse'], [a, even ? 'oidc-provider' : 'baseline']]
@@ -161,7 +175,7 @@ try {
       if (vsProvider && b) steps.splice(even ? 4 : 0, 0, [fixtures[0], 'oidc-provider']);
       for (const [fx, kind] of steps) {
         const sample = 'requests' in scenario ? await measureScenario(kind, scenario, fx, c)
-          : await measureCodeRound(kind, fx, scenario.id === OIDC_CODE.id ? oidcCodeRounds : codeRounds);
+          : scenario.id === OIDC_CODE.id ? await measureOidc(kind, fx, c) : await measureCodeRound(kind, fx);
         record(scenario.id, scenario.name, fx.stored, c, kind, sample);
       }
     }

@@ -9,7 +9,7 @@ export interface Scenario {
   requests: (f: Fixture) => object[];
 }
 
-export const basic = (f: Fixture) => `Basic ${Buffer.from(`${encodeURIComponent(f.clientId)}:${encodeURIComponent(f.clientSecret)}`).toString('base64')}`;
+export const basic = (f: Pick<Fixture, 'clientId' | 'clientSecret'>) => `Basic ${Buffer.from(`${encodeURIComponent(f.clientId)}:${encodeURIComponent(f.clientSecret)}`).toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** Round-robin over a pool of valid tokens. */
