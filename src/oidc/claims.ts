@@ -14,7 +14,7 @@ export const SCOPE_CLAIMS = {
 } as const satisfies Record<string, Record<string, (u: UserRecord) => unknown>>;
 
 /** Claims of the ID Token itself (Core §2) that Gatehouse issues. */
-export const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash'] as const;
+export const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid'] as const;
 
 export const CLAIMS_SUPPORTED: readonly string[] = [...ID_TOKEN_CLAIMS, ...Object.values(SCOPE_CLAIMS).flatMap((c) => Object.keys(c))];
 

@@ -2,6 +2,7 @@ import { authorizationServerMetadata, JWKS_PATH } from '../oauth2/metadata.ts';
 import { CLAIMS_SUPPORTED } from './claims.ts';
 import { SIGNING_ALGS } from './keys.ts';
 import { PROMPT_VALUES } from './prompt.ts';
+import { END_SESSION_PATH } from './logout.ts';
 
 export { JWKS_PATH };
 export const USERINFO_PATH = '/o/userinfo/';
@@ -23,5 +24,10 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    // RP-Initiated Logout 1.0 §3 and Back-Channel Logout 1.0 §2.1; no front-channel logout.
+    end_session_endpoint: `${o.issuer}${END_SESSION_PATH}`,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: false,
   };
 }

@@ -42,6 +42,8 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
       // Core §3.1.3.7 step 11: the nonce of the authentication request, unmodified.
       if (i.nonce !== null) claims.nonce = i.nonce;
+      // Back-Channel Logout §2.1: the session the user signed in with, so a logout_token can name it.
+      if (i.sid) claims.sid = i.sid;
       return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.key);
     },
   };

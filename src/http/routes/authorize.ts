@@ -9,6 +9,7 @@ import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
+import { rememberRelyingParty, sessionSid } from '../oidc-session.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 
@@ -27,6 +28,13 @@ export interface AuthorizeDeps {
 function authSession(ctx: Context): { authTime: number | null } {
   const at = ctx.session?.loginAt as unknown;
   return { authTime: typeof at === 'number' ? at : null };
+}
+
+/** The session as an approval records it: with scope openid, its sid, and the client remembered for logout. */
+function approvingSession(ctx: Context, req: AuthorizationRequest): { authTime: number | null; sid: string | null } {
+  if (!req.scopes.includes('openid') || req.responseType !== 'code') return { ...authSession(ctx), sid: null };
+  rememberRelyingParty(ctx, req.client.clientId);
+  return { ...authSession(ctx), sid: sessionSid(ctx) };
 }
 
 /** RFC 6749 §3.1: the authorization endpoint (GET shows consent, POST records the decision). */
@@ -71,7 +79,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     await handle(ctx, query(ctx), async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
-      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), authSession(ctx)));
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, new ConsentRequired('The user has not consented to this request.'));
       ctx.set('Cache-Control', 'no-store');
@@ -94,7 +102,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
         throw denied(req);
       }
-      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), authSession(ctx)));
+      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
     });
   });
   return router;

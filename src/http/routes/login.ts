@@ -8,6 +8,9 @@ import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import { tr, type Render } from '../render.ts';
 import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
 import { localNext, redirectLocal } from '../safe-next.ts';
+import { startLoginSession } from '../oidc-session.ts';
+import type { Backchannel } from '../../oidc/logout.ts';
+import { endSession } from './oidc-logout.ts';
 
 export interface LoginDeps {
   users: UserStore;
@@ -15,6 +18,8 @@ export interface LoginDeps {
   /** Guesses per username and per source, shared with the password grant. */
   passwords: PasswordThrottle;
   render: Render;
+  /** Clients the session signed in to hear of its end (Back-Channel Logout). */
+  backchannel: Backchannel;
 }
 
 export function loginRoutes(deps: LoginDeps): Router {
@@ -50,6 +55,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.maxAge = SIGNED_IN_SESSION_MS;
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
+    startLoginSession(ctx);
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     redirectLocal(ctx, next);
   });
@@ -60,8 +66,7 @@ export function loginRoutes(deps: LoginDeps): Router {
   });
 
   router.post(['/accounts/logout', '/accounts/logout/'], csrfProtection(), async (ctx) => {
-    if (ctx.state.user) await deps.events.record({ type: 'logout', userId: ctx.state.user.id, ip: ctx.ip, requestId: ctx.state.requestId });
-    ctx.session = null;
+    await endSession(ctx, deps);
     ctx.redirect('/accounts/login/');
   });
 

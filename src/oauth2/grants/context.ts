@@ -32,6 +32,8 @@ export interface IdTokenInput {
   nonce: string | null;
   /** Epoch milliseconds, or null when unknown (refresh). */
   authTime: number | null;
+  /** The login session's id (Back-Channel Logout §2.1), or null when unknown (refresh). */
+  sid?: string | null;
   accessToken: string;
   now: number;
 }
