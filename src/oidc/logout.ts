@@ -10,6 +10,9 @@ export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-lo
 export class LogoutRefused extends Error {}
 
 /** A validated RP-Initiated Logout 1.0 §2 request: the client asking, and where to send the user after. */
+/** state is echoed in a Location header: bounded, as the authorization request's values are. */
+const MAX_STATE_LENGTH = 2048;
+
 export interface LogoutRequest { client: ClientRecord | null; redirectTo: string | null; hintSub: string | null }
 
 /**
@@ -18,6 +21,7 @@ export interface LogoutRequest { client: ClientRecord | null; redirectTo: string
  * client registered, compared exactly (§3.1): otherwise the request is refused, never redirected (no open redirect).
  */
 export async function validateLogoutRequest(params: Record<string, string>, deps: { keys: KeyRing; issuer: string; clients: Pick<ClientStore, 'findByClientId'> }): Promise<LogoutRequest> {
+  if (params.state !== undefined && params.state.length > MAX_STATE_LENGTH) throw new LogoutRefused(`state is longer than ${MAX_STATE_LENGTH} characters.`);
   let clientId = params.client_id || null;
   let hintSub: string | null = null;
   if (params.id_token_hint) {
@@ -34,6 +38,9 @@ export async function validateLogoutRequest(params: Record<string, string>, deps
   if (uri === undefined) return { client, redirectTo: null, hintSub };
   // §3.1: exact match against the client's registration; without a client there is nothing to match.
   if (!client || !client.postLogoutRedirectUris.includes(uri)) throw new LogoutRefused('post_logout_redirect_uri is not registered for this client.');
+  // §3: without an id_token_hint the OP MUST NOT redirect unless it can otherwise confirm the target; a client_id
+  // proves nothing (any user may register a client), so the user stays on our signed-out page.
+  if (!params.id_token_hint) return { client, redirectTo: null, hintSub };
   const target = new URL(uri);
   if (params.state !== undefined) target.searchParams.append('state', params.state);
   return { client, redirectTo: target.href, hintSub };

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 // node:http(s) required on first use: imported as ES modules at start they load undici (test/http/lazy-modules.test.ts).
 const load = createRequire(import.meta.url);
@@ -11,17 +12,36 @@ const load = createRequire(import.meta.url);
 // the socket's own DNS lookup, so the address connected to is the one checked (no rebinding between check and use).
 
 const PRIVATE = new BlockList();
+// IANA special-purpose registries (RFC 6890 and its updates): documentation ranges included, as a host may use them.
 for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
+  ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
+// IPv6. The forms that carry an IPv4 address in their last 32 bits (IPv4-compatible, mapped, translated) are
+// checked as that IPv4 address (embeddedIpv4); NAT64, 6to4 and Teredo are refused whole. (BlockList itself would
+// match every IPv4 address against a ::ffff:0:0/96 rule, so those forms are not listed here.)
+for (const [net, bits] of [['::', 127], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64],
+  ['2001::', 32], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+// This host's own addresses, public ones included: a callback to them reaches whatever listens on every interface.
+for (const list of Object.values(networkInterfaces())) {
+  for (const a of list ?? []) PRIVATE.addAddress(a.address.replace(/%.*$/, ''), a.family === 'IPv4' ? 'ipv4' : 'ipv6');
+}
 
 /** Loopback, private, link-local, shared, multicast or reserved: not a public Internet address. */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return isPrivateAddress(mapped[1]);
   const family = isIP(address);
   if (!family) return true;
+  const v4 = family === 6 ? embeddedIpv4(address) : undefined;
+  if (v4) return isPrivateAddress(v4);
   return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The IPv4 address in ::a.b.c.d, ::ffff:a.b.c.d or ::ffff:0:a.b.c.d (in any spelling), if the address is one. */
+function embeddedIpv4(address: string): string | undefined {
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1); // e.g. ::127.0.0.1 → ::7f00:1
+  const m = /^::(?:ffff:(?:0:)?)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!m) return undefined;
+  const [hi, lo] = [parseInt(m[1], 16), parseInt(m[2], 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
 }
 
 export class OutboundRefused extends Error {}

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { expect } from 'chai';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, getCode, pkcePair, postForm } from '../oauth-helpers.ts';
 import { KeyRing } from '../../src/oidc/keys.ts';
+import { isPrivateAddress } from '../../src/oidc/outbound.ts';
 
 // The attacker's read of issue 19's foundation (signing keys, discovery, ID Tokens, prompt/max_age): each finding
 // written here first and seen failing.
@@ -101,5 +103,42 @@ describe('security: issue 19 attacker read', () => {
       expect(location.searchParams.get('error'), param).to.equal(error);
       expect(location.searchParams.get('state'), param).to.equal('st');
     }
+  });
+});
+
+describe('security: issue 19 attacker read, logout', () => {
+  let t: TestServer;
+  before(async () => { t = await createTestApp(); });
+  after(() => t.close());
+
+  it('F1 RP-Initiated Logout §3: without an id_token_hint there is no post-logout redirection, even to a registered URI', async () => {
+    // A hostile user registers their own client with a post-logout URI of their choosing: without a hint,
+    // Gatehouse must not become their open redirector.
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], postLogoutRedirectUris: ['https://evil.example/after'] });
+    for (const method of ['GET', 'POST'] as const) {
+      const params = new URLSearchParams({ client_id: s.client.clientId, post_logout_redirect_uri: 'https://evil.example/after', state: 'x' });
+      const res = method === 'GET'
+        ? await fetch(`${t.url}/o/logout/?${params}`, { redirect: 'manual' })
+        : await fetch(`${t.url}/o/logout/`, { method, body: params, redirect: 'manual' });
+      expect(res.status, method).to.equal(200);
+      expect(res.headers.get('location'), method).to.equal(null);
+      expect(await res.text(), method).not.to.include('evil.example');
+    }
+  });
+
+  it('F3 a logout state longer than 2,048 characters is refused, not echoed', async () => {
+    const res = await fetch(`${t.url}/o/logout/?state=${'s'.repeat(10_000)}`, { redirect: 'manual' });
+    expect(res.status).to.equal(400);
+    expect(res.headers.get('location')).to.equal(null);
+  });
+
+  it('F2 outbound requests refuse documentation ranges, IPv4 inside IPv6 forms, and this host\'s own addresses', () => {
+    for (const address of ['192.0.2.2', '198.51.100.1', '203.0.113.9', '::127.0.0.1', '::ffff:0:7f00:1', '2002:7f00:1::', '2001:db8::1', '2001::1']) {
+      expect(isPrivateAddress(address), address).to.equal(true);
+    }
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) expect(isPrivateAddress(a.address.replace(/%.*$/, '')), a.address).to.equal(true);
+    }
+    expect(isPrivateAddress('93.184.215.14')).to.equal(false);
   });
 });
