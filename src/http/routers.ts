@@ -20,6 +20,7 @@ import { graphqlRoutes } from './routes/graphql.ts';
 import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
 import { oidcUserinfoRoutes } from './routes/oidc-userinfo.ts';
 import { openidConfiguration } from '../oidc/discovery.ts';
+import { LANGUAGES } from './i18n/index.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -60,8 +61,8 @@ export function createRouters(s: Services): Router[] {
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer }),
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
-    oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings()), jwks: () => s.signingKeys.jwks() }),
-    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users }),
+    oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
+    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

@@ -26,6 +26,8 @@ export const AuthorizationCode = defineEntity({
     nonce: p.text().nullable(),
     /** When the user last authenticated (Core §2 auth_time), from the session that approved. */
     authTime: epochMs().nullable(),
+    /** OpenID Connect Core §5.5: claims asked for in the ID Token, space-separated. */
+    idTokenClaims: p.text().default(''),
     expiresAt: epochMs().index(),
     consumedAt: epochMs().nullable(),
     createdAt: createdAt(),

@@ -32,6 +32,8 @@ export interface IdTokenInput {
   nonce: string | null;
   /** Epoch milliseconds, or null when unknown (refresh). */
   authTime: number | null;
+  /** OpenID Connect Core §5.5: user claims the `claims` parameter asked for in the ID Token. */
+  claims?: readonly string[];
   accessToken: string;
   now: number;
 }
