@@ -8,6 +8,7 @@ import { loginRoutes } from './routes/login.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { authorizeRoutes } from './routes/authorize.ts';
 import { authorizedRoutes } from './routes/authorized.ts';
+import { profileRoutes } from './routes/profile.ts';
 import { playgroundRoutes } from './routes/playground.ts';
 import { oauth1Routes } from './routes/oauth1.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -47,6 +48,7 @@ export function createRouters(s: Services): Router[] {
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, now: Date.now(), audit: audit(ctx) }),
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
+    profileRoutes({ users: stores.users, events: stores.events, render }),
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
     ...oauth1,
     graphqlRoutes({ serve: graphql }),
