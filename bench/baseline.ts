@@ -31,7 +31,13 @@ router.post('/graphql', (ctx) => {
   ctx.body = body.query ? { data: { clients: { nodes } } } : { errors: [{ message: 'no query' }] };
 });
 // The pages of the authorization-code round.
-router.get(['/accounts/login/', '/o/authorize/', '/o/applications/'], (ctx) => { ctx.type = 'html'; ctx.body = form(ctx.path); });
+router.get(['/accounts/login/', '/o/applications/'], (ctx) => { ctx.type = 'html'; ctx.body = form(ctx.path); });
+// The OpenID Connect round's GET (consent already given) answers with a code, as Gatehouse's does; others show the form.
+router.get('/o/authorize/', (ctx) => {
+  if (String(ctx.query.scope).split(' ').includes('openid')) return ctx.redirect(`${String(ctx.query.redirect_uri)}?code=${tok()}`);
+  ctx.type = 'html';
+  ctx.body = form(ctx.path);
+});
 router.post('/accounts/login/', (ctx) => { ctx.cookies.set('bench', 'session'); ctx.redirect('/'); });
 router.post('/o/authorize/', (ctx) => {
   const body = ctx.request.body as Record<string, string>;

@@ -35,7 +35,7 @@ export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixt
   // the CLI meanwhile (SQLite in WAL mode takes the second writer), then real tokens come from the password grant.
   const server = await start('gatehouse', env, { pin: false });
   const created = cli(env, 'createclient', '--name', 'Bench', '--owner', 'admin', '--grant-types', 'client-credentials,password,authorization-code',
-    '--redirect-uris', 'https://bench.local/cb', '--scopes', 'read,write,admin');
+    '--redirect-uris', 'https://bench.local/cb', '--scopes', 'openid,read,write,admin');
   const clientId = /client_id: (\S+)/.exec(created)?.[1];
   const clientSecret = /client_secret: (\S+)/.exec(created)?.[1];
   if (!clientId || !clientSecret) { await stop(server); throw new Error(`createclient printed no credentials: ${created}`); }

@@ -2,7 +2,8 @@
 //
 // Every scenario against a freshly started Gatehouse (production mode, SQLite file in a temp dir, a fresh copy of the
 // seeded database, pinned to one core) and a bare Koa baseline (bench/baseline.ts) on the same core, alternating
-// Gatehouse-first and baseline-first between rounds, in the same run. The load generator (this process) runs on the
+// Gatehouse-first and baseline-first between rounds, in the same run; the scenarios of VS_OIDC_PROVIDER also against
+// node-oidc-provider (bench/oidc-provider.ts), started the same way. The load generator (this process) runs on the
 // other core. Reported values are medians over the rounds.
 import { parseArgs } from 'node:util';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -10,10 +11,10 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import { ADMIN_PASSWORD, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, pinThisProcessToLoadCore, SERVER_CORE, start, stop, type Running } from './server.ts';
+import { ADMIN_PASSWORD, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, pinThisProcessToLoadCore, SERVER_CORE, start, stop, type Running, type ServerKind } from './server.ts';
 import { buildFixture, freshCopy, type Fixture } from './fixture.ts';
-import { CODE_ROUND, SCENARIOS, type Scenario } from './scenarios.ts';
-import { codeRounds } from './code-round.ts';
+import { CODE_ROUND, OIDC_CODE, SCENARIOS, VS_OIDC_PROVIDER, type Scenario } from './scenarios.ts';
+import { codeRounds, oidcLogin, oidcRequests, type Tally } from './code-round.ts';
 import { markdown, svg, type Meta, type Row, type Sample, type Startup } from './report.ts';
 
 const { values: opt } = parseArgs({ options: {
@@ -47,6 +48,7 @@ const QUICK_IDS = ['client_credentials', 'introspect', 'hello', CODE_ROUND.id];
 const only = opt.only?.split(',') ?? (quick ? QUICK_IDS : null);
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
 const withCodeRound = !only || only.includes(CODE_ROUND.id);
+const withOidcCode = !only || only.includes(OIDC_CODE.id);
 const sweepConns = quick || opt['no-sweep'] || !scenarios.some((s) => s.id === 'client_credentials') ? [] : [1, 10, 100].filter((c) => c !== conns);
 const CODE_WORKERS = 10;
 const outDir = opt.out ?? new URL('./results/', import.meta.url).pathname;
@@ -69,8 +71,8 @@ type Load = { rps: number; p50: number; p99: number; total: number; non2xx: numb
  * Starts a fresh server (Gatehouse on a fresh copy of the fixture database), runs `warm` and then `load` against it,
  * and reads the server's CPU time and memory and the machine's other load over `load` only.
  */
-async function measured(kind: 'gatehouse' | 'baseline', fx: Fixture, load: (s: Running) => Promise<Load>, warm?: (s: Running) => Promise<unknown>): Promise<Sample> {
-  const env = benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite'));
+async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Promise<Load>, warm?: (s: Running) => Promise<unknown>): Promise<Sample> {
+  const env = { ...benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite')), BENCH_CLIENT_ID: fx.clientId, BENCH_CLIENT_SECRET: fx.clientSecret };
   const server = await start(kind, env);
   try {
     if (warm) await warm(server);
@@ -89,7 +91,7 @@ async function measured(kind: 'gatehouse' | 'baseline', fx: Fixture, load: (s: R
   }
 }
 
-function measureScenario(kind: 'gatehouse' | 'baseline', scenario: Scenario, fx: Fixture, connections: number): Promise<Sample> {
+function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, connections: number): Promise<Sample> {
   // One request list for warm-up and run, so the refresh pool advances past the tokens the warm-up spent.
   const requests = scenario.requests(fx) as autocannon.Request[];
   return measured(kind, fx, async (server) => {
@@ -98,7 +100,7 @@ function measureScenario(kind: 'gatehouse' | 'baseline', scenario: Scenario, fx:
   }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds));
 }
 
-async function measureCodeRound(kind: 'gatehouse' | 'baseline', fx: Fixture): Promise<Sample> {
+async function measureCodeRound(kind: ServerKind, fx: Fixture): Promise<Sample> {
   let firstError: string | undefined;
   const s = await measured(kind, fx, async (server) => {
     const c = await codeRounds(server.url, { clientId: fx.clientId, clientSecret: fx.clientSecret, username: 'admin', password: ADMIN_PASSWORD, workers: CODE_WORKERS, seconds: duration });
@@ -109,12 +111,32 @@ async function measureCodeRound(kind: 'gatehouse' | 'baseline', fx: Fixture): Pr
   return s;
 }
 
+/**
+ * The OpenID Connect code flow (OIDC_CODE) with autocannon: one signed-in session with consent given (oidcLogin),
+ * then every connection runs authorize GET → token exchange. Its 302s are not errors; failed rounds are tallied.
+ */
+async function measureOidc(kind: ServerKind, fx: Fixture, connections: number): Promise<Sample> {
+  const tally: Tally = { failed: 0 };
+  let requests: autocannon.Request[] = [];
+  const s = await measured(kind, fx, async (server) => {
+    tally.failed = 0;
+    const r = await cannon({ url: server.url, connections, duration, requests, timeout: 10 });
+    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r['4xx'] + r['5xx'], errors: r.errors + r.timeouts + tally.failed };
+  }, async (server) => {
+    const cookie = await oidcLogin(server.url, { clientId: fx.clientId, clientSecret: fx.clientSecret, username: 'admin', password: ADMIN_PASSWORD, workers: 0, seconds: 0 }, kind);
+    requests = oidcRequests(fx, cookie, kind, tally) as autocannon.Request[];
+    return cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds);
+  });
+  if (tally.failed) log(`OIDC code flow on ${kind}: ${tally.failed} failed rounds, first: ${tally.first}`);
+  return s;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
-const samples = new Map<string, { scenario: string; scenarioId: string; stored: number; connections: number; g: Sample[]; b: Sample[] }>();
-const record = (id: string, name: string, stored: number, connections: number, kind: 'gatehouse' | 'baseline', s: Sample) => {
+const samples = new Map<string, { scenario: string; scenarioId: string; stored: number; connections: number; g: Sample[]; b: Sample[]; p: Sample[] }>();
+const record = (id: string, name: string, stored: number, connections: number, kind: ServerKind, s: Sample) => {
   const key = `${id}|${stored}|${connections}`;
-  if (!samples.has(key)) samples.set(key, { scenario: name, scenarioId: id, stored, connections, g: [], b: [] });
-  samples.get(key)![kind === 'gatehouse' ? 'g' : 'b'].push(s);
+  if (!samples.has(key)) samples.set(key, { scenario: name, scenarioId: id, stored, connections, g: [], b: [], p: [] });
+  samples.get(key)![kind === 'gatehouse' ? 'g' : kind === 'baseline' ? 'b' : 'p'].push(s);
   log(`${stored} ${name} @${connections} ${kind}: ${Math.round(s.rps)} req/s, p99 ${s.p99.toFixed(1)} ms, ${Math.round(s.cpuUsPerReq)} µs CPU/req, RSS ${Math.round(s.rssMb)} MB${s.non2xx + s.errors ? `, ${s.non2xx} non-2xx, ${s.errors} errors` : ''}, other CPU ${s.otherCpuPct.toFixed(0)}%, steal ${s.stealPct.toFixed(0)}%`);
 };
 
@@ -131,22 +153,30 @@ try {
   // machine's speed between two measurements ~15 s apart then enters each ratio once, where G B | G B put the two
   // Gatehouse sizes ~30 s apart. The sizes swap every round, so each size has bare Koa first in one round and second
   // in the next; with one size, Gatehouse and bare Koa alternate which goes first.
-  type Kind = 'gatehouse' | 'baseline';
-  const items: [Scenario | null, number, Fixture[]][] = [
-    ...scenarios.map((s) => [s, conns, fixtures] as [Scenario, number, Fixture[]]),
-    ...(withCodeRound ? [[null, CODE_WORKERS, fixtures] as [null, number, Fixture[]]] : []),
-    ...sweepConns.map((c) => [SCENARIOS.find((s) => s.id === 'client_credentials')!, c, [fixtures[0]]] as [Scenario, number, Fixture[]]),
+  // Where node-oidc-provider is measured too (at the first size), it runs next to Gatehouse at that size: B G P, then
+  // P G B in the next round (with two sizes it goes after the pair's last bare Koa, or before the first).
+  type Kind = ServerKind;
+  type Item = [Scenario | typeof CODE_ROUND | typeof OIDC_CODE, number, Fixture[]];
+  const items: Item[] = [
+    ...scenarios.map((s): Item => [s, conns, fixtures]),
+    ...(withCodeRound ? [[CODE_ROUND, CODE_WORKERS, fixtures] as Item] : []),
+    ...(withOidcCode ? [[OIDC_CODE, conns, fixtures] as Item] : []),
+    ...sweepConns.map((c): Item => [SCENARIOS.find((s) => s.id === 'client_credentials')!, c, [fixtures[0]]]),
   ];
   for (let round = 0; round < rounds; round++) {
     for (const [scenario, c, fxs] of items) {
       const even = round % 2 === 0;
       const [a, b] = even ? fxs : [...fxs].reverse();
+      const vsProvider = VS_OIDC_PROVIDER.has(scenario.id) && c === conns;
       const steps: [Fixture, Kind][] = b
         ? [[a, 'baseline'], [a, 'gatehouse'], [b, 'gatehouse'], [b, 'baseline']]
-        : [[a, even ? 'gatehouse' : 'baseline'], [a, even ? 'baseline' : 'gatehouse']];
+        : vsProvider ? [[a, even ? 'baseline' : 'oidc-provider'], [a, 'gatehouse'], [a, even ? 'oidc-provider' : 'baseline']]
+          : [[a, even ? 'gatehouse' : 'baseline'], [a, even ? 'baseline' : 'gatehouse']];
+      if (vsProvider && b) steps.splice(even ? 4 : 0, 0, [fixtures[0], 'oidc-provider']);
       for (const [fx, kind] of steps) {
-        if (scenario) record(scenario.id, scenario.name, fx.stored, c, kind, await measureScenario(kind, scenario, fx, c));
-        else record(CODE_ROUND.id, CODE_ROUND.name, fx.stored, c, kind, await measureCodeRound(kind, fx));
+        const sample = 'requests' in scenario ? await measureScenario(kind, scenario, fx, c)
+          : scenario.id === OIDC_CODE.id ? await measureOidc(kind, fx, c) : await measureCodeRound(kind, fx);
+        record(scenario.id, scenario.name, fx.stored, c, kind, sample);
       }
     }
   }
@@ -176,9 +206,10 @@ const med = (xs: Sample[]): Sample => ({
   rssMb: Math.max(...xs.map((x) => x.rssMb)), peakMb: Math.max(...xs.map((x) => x.peakMb)), total: xs.reduce((a, x) => a + x.total, 0),
   non2xx: xs.reduce((a, x) => a + x.non2xx, 0), errors: xs.reduce((a, x) => a + x.errors, 0), otherCpuPct: median(xs.map((x) => x.otherCpuPct)), stealPct: median(xs.map((x) => x.stealPct)),
 });
-const order = [...SCENARIOS.map((s) => s.id), CODE_ROUND.id];
+const order = [...SCENARIOS.map((s) => s.id), CODE_ROUND.id, OIDC_CODE.id];
 const rows: Row[] = [...samples.values()]
-  .map((s) => ({ scenario: s.scenario, scenarioId: s.scenarioId, stored: s.stored, connections: s.connections, gatehouse: med(s.g), baseline: s.b.length ? med(s.b) : null, gatehouseRounds: s.g.map((x) => x.rps), baselineRounds: s.b.map((x) => x.rps) }))
+  .map((s) => ({ scenario: s.scenario, scenarioId: s.scenarioId, stored: s.stored, connections: s.connections, gatehouse: med(s.g), baseline: s.b.length ? med(s.b) : null, gatehouseRounds: s.g.map((x) => x.rps), baselineRounds: s.b.map((x) => x.rps),
+    oidcProvider: s.p.length ? med(s.p) : null, oidcProviderRounds: s.p.map((x) => x.rps) }))
   .sort((a, b) => a.stored - b.stored || order.indexOf(a.scenarioId) - order.indexOf(b.scenarioId) || a.connections - b.connections);
 
 const git = (...a: string[]) => spawnSync('git', a, { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' }).stdout?.trim() ?? '';

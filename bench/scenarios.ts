@@ -9,7 +9,7 @@ export interface Scenario {
   requests: (f: Fixture) => object[];
 }
 
-export const basic = (f: Fixture) => `Basic ${Buffer.from(`${encodeURIComponent(f.clientId)}:${encodeURIComponent(f.clientSecret)}`).toString('base64')}`;
+export const basic = (f: Pick<Fixture, 'clientId' | 'clientSecret'>) => `Basic ${Buffer.from(`${encodeURIComponent(f.clientId)}:${encodeURIComponent(f.clientSecret)}`).toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** Round-robin over a pool of valid tokens. */
@@ -65,6 +65,10 @@ export const SCENARIOS: Scenario[] = [
 
 /** Not an autocannon scenario: a plain fetch loop (bench/code-round.ts). */
 export const CODE_ROUND = { id: 'code_round', name: 'authorization-code round (authorize POST → token)' };
+/** The OpenID Connect code flow (bench/code-round.ts), measured on node-oidc-provider too. */
+export const OIDC_CODE = { id: 'oidc_code', name: 'OIDC code flow (authorize GET → token + ID Token)' };
+/** Scenarios also measured on node-oidc-provider (bench/oidc-provider.ts), at the first size and the main connection count. */
+export const VS_OIDC_PROVIDER = new Set(['client_credentials', OIDC_CODE.id]);
 
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');

@@ -25,7 +25,10 @@ export function pinThisProcessToLoadCore(): void {
   process.exit(r.status ?? 1);
 }
 
-export interface Running { kind: 'gatehouse' | 'baseline'; proc: ChildProcess; pid: number; url: string; startedMs: number }
+/** Gatehouse, bare Koa (bench/baseline.ts) and node-oidc-provider (bench/oidc-provider.ts). */
+export type ServerKind = 'gatehouse' | 'baseline' | 'oidc-provider';
+
+export interface Running { kind: ServerKind; proc: ChildProcess; pid: number; url: string; startedMs: number }
 
 export function benchEnv(dbFile: string): NodeJS.ProcessEnv {
   return {
@@ -47,10 +50,12 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/** Starts `src/main.ts serve` (or the baseline) and resolves when it prints where it serves. */
-export function start(kind: 'gatehouse' | 'baseline', env: NodeJS.ProcessEnv, o: StartOptions = {}): Promise<Running> {
-  const script = kind === 'gatehouse' ? [`${ROOT}src/main.ts`, 'serve'] : [`${ROOT}bench/baseline.ts`];
-  // Gatehouse runs with the flags `npm start` gives it (see package.json), the baseline with Node's defaults.
+const SCRIPTS: Record<ServerKind, string[]> = { gatehouse: [`${ROOT}src/main.ts`, 'serve'], baseline: [`${ROOT}bench/baseline.ts`], 'oidc-provider': [`${ROOT}bench/oidc-provider.ts`] };
+
+/** Starts `src/main.ts serve` (or a yardstick) and resolves when it prints where it serves. */
+export function start(kind: ServerKind, env: NodeJS.ProcessEnv, o: StartOptions = {}): Promise<Running> {
+  const script = SCRIPTS[kind];
+  // Gatehouse runs with the flags `npm start` gives it (see package.json), the yardsticks with Node's defaults.
   const flags = kind === 'gatehouse' ? [...START_FLAGS, ...NODE_FLAGS] : NODE_FLAGS;
   let argv = o.viaNpm ? ['npm', 'start', '--silent'] : [process.execPath, ...(o.nodeArgs ?? []), ...flags, ...script];
   if (HAS_TASKSET && o.pin !== false) argv = ['taskset', '-c', SERVER_CORE, ...argv];

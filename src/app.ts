@@ -15,6 +15,7 @@ import { laneChains, mountByLane } from './http/lanes.ts';
 import { createRouters } from './http/routers.ts';
 import { createSeeder, type Seeder } from './seed.ts';
 import type { KeyRing } from './oidc/keys.ts';
+import type { Backchannel } from './oidc/logout.ts';
 
 export type { GatehouseDeps } from './services.ts';
 
@@ -28,6 +29,8 @@ export interface Gatehouse {
   clientDeps: ClientDeps;
   /** OpenID Connect signing keys: generated at first start, rotated by `gatehouse rotatekeys`. */
   signingKeys: KeyRing;
+  /** Back-Channel Logout deliveries; `idle()` resolves when those started have finished. */
+  backchannel: Backchannel;
   /** RFC 6750 middleware for resource routes mounted on this app or another Koa app in the same process. */
   requireToken(opts?: RequireTokenOptions): Middleware;
   /** RFC 5849 §3 middleware for resources signed with OAuth 1 token credentials. */
@@ -65,7 +68,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const withContext = <T>(fn: () => Promise<T>) => RequestContext.create(orm.em, fn);
 
   return {
-    config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps, signingKeys: services.signingKeys,
+    config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps, signingKeys: services.signingKeys, backchannel: services.backchannel,
     seed: createSeeder({ config, withContext, clientDeps, users: stores.users }),
     async listen(port = config.port, host = config.host) {
       server = koa.listen(port, host);

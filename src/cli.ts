@@ -48,11 +48,14 @@ const USAGE = `Usage: npm run gatehouse -- <command>
              ${PROFILE_OPTIONS.filter((o) => o !== 'email').join(' ')}
   createclient --name N --owner USERNAME [--type confidential|public] [--grant-types G,...]
                [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
+               [--post-logout-redirect-uris URI,...] [--backchannel-logout-uri URL] [--backchannel-logout-session-required]
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                grant types G: ${GRANT_CHOICES}
   cleartokens                   delete expired codes, tokens and sessions
-  rotatekeys                    OpenID Connect signing keys: next becomes current, current is retired (still
-                                published until its tokens expire), a new next key is published
+  rotatekeys [--force]          OpenID Connect signing keys: next becomes current, current is retired (still
+                                published until its tokens expire), a new next key is published. Refused until
+                                the next key has been published for 6 minutes (relying parties' caches);
+                                --force only when a key is compromised
   makemigrations                write a migration for entity changes (development)`;
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -108,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
         name: { type: 'string' }, owner: { type: 'string' }, type: { type: 'string' }, 'grant-types': { type: 'string' },
         'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
         'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' }, oauth1: { type: 'boolean' }, 'rsa-public-key-file': { type: 'string' },
+        'post-logout-redirect-uris': { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'backchannel-logout-session-required': { type: 'boolean' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
@@ -118,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
           redirectUris: values['redirect-uris']?.split(',').join('\n'), allowedScopes: values.scopes, skipAuthorization: values['skip-authorization'],
           allowedOrigins: values['allowed-origins'], tokenEndpointAuthMethod: values['auth-method'], oauth1Enabled: values.oauth1,
           rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
+          postLogoutRedirectUris: values['post-logout-redirect-uris']?.split(',').join('\n'), backchannelLogoutUri: values['backchannel-logout-uri'],
+          backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
         }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);
@@ -134,7 +140,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'rotatekeys': return withApp(config, async (app) => {
-      for (const r of await app.signingKeys.rotate()) {
+      const force = rest.includes('--force');
+      let rotated;
+      try { rotated = await app.signingKeys.rotate({ force }); } catch (e) { process.stderr.write(`${(e as Error).message}\n`); return 1; }
+      for (const r of rotated) {
         out(`${r.alg}: current ${r.promoted ?? '(unchanged)'}, retired ${r.retired ?? '(none)'}, next ${r.published}${r.deleted ? `, ${r.deleted} expired key(s) deleted` : ''}`);
       }
       return 0;
@@ -162,6 +171,8 @@ async function serve(config: GatehouseConfig, fromEnv: ConfigOverrides): Promise
   await ensureFirstAdmin(app);
   // OpenID Connect signing keys exist before the first request (instances starting together agree, see oidc/keys.ts).
   await app.signingKeys.ensure();
+  // Keys sealed under another ENCRYPTION_KEY fail the start by name, not the first sign-in.
+  await app.signingKeys.ready();
   const { url } = await app.listen(config.port, config.host);
   logger.info('gatehouse listening', { url, issuer: app.config.issuer, database: config.database.url ? 'postgresql' : config.database.file, readyMs: Math.round(performance.now() - started) });
   out(`Gatehouse is serving on ${url}`);

@@ -16,11 +16,14 @@ import { createRenderer } from './http/render.ts';
 import { createRequireToken } from './http/protect.ts';
 import { createRequireOAuth1 } from './http/routes/oauth1.ts';
 import { KeyRing } from './oidc/keys.ts';
+import { createBackchannel } from './oidc/logout.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 
 export interface GatehouseDeps {
   logger?: Logger;
   limiter?: RateLimiter;
+  /** Back-channel logout retry delays (ms); tests shorten them. */
+  backchannelRetryDelaysMs?: readonly number[];
 }
 
 /** Opens Redis (loaded only when REDIS_URL is set); a failure closes the database already opened. */
@@ -67,6 +70,11 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const signingKeys = new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000 });
   return {
     config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys,
+    // Back-Channel Logout deliveries, in the background; outbound calls refuse private targets not allowed (oidc/outbound.ts).
+    backchannel: createBackchannel({
+      keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events,
+      outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
+    }),
     idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),
     sessionStore: redis?.sessions ?? stores.sessions,

@@ -54,8 +54,9 @@ export class Browser {
     return token;
   }
 
-  async login(username: string, password: string, next?: string): Promise<Response> {
-    const token = await this.csrf('/accounts/login/');
+  /** `page`: the login form's address (OpenID Connect's re-authentication adds `reauth=1`). */
+  async login(username: string, password: string, next?: string, page = '/accounts/login/'): Promise<Response> {
+    const token = await this.csrf(page);
     return this.post('/accounts/login/', { csrfmiddlewaretoken: token, username, password, ...(next ? { next } : {}) });
   }
 }

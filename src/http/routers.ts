@@ -20,6 +20,7 @@ import { resourceExampleRoutes } from './routes/resource-examples.ts';
 import { graphqlRoutes } from './routes/graphql.ts';
 import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
 import { oidcUserinfoRoutes } from './routes/oidc-userinfo.ts';
+import { oidcLogoutRoutes } from './routes/oidc-logout.ts';
 import { openidConfiguration } from '../oidc/discovery.ts';
 import { LANGUAGES } from './i18n/index.ts';
 
@@ -40,7 +41,7 @@ export function createRouters(s: Services): Router[] {
   }));
   return [
     homeRoutes({ render }),
-    loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render }),
+    loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
       settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes },
@@ -65,6 +66,7 @@ export function createRouters(s: Services): Router[] {
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
     oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants }),
+    oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, render }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

@@ -29,7 +29,7 @@ export async function canSkipConsent(req: AuthorizationRequest, grant: GrantReco
 }
 
 /** The user said yes: record the grant and answer with a code (§4.1.2) or a token in the fragment (§4.2.2). */
-export async function approve(req: AuthorizationRequest, userId: number, deps: ApproveDeps, session: { authTime: number | null } = { authTime: null }): Promise<string> {
+export async function approve(req: AuthorizationRequest, userId: number, deps: ApproveDeps, session: { authTime: number | null; sid?: string | null } = { authTime: null }): Promise<string> {
   const { client } = req;
   const scope = formatScope(req.scopes);
   const existing = await deps.grants.find(userId, client.id);
@@ -50,7 +50,8 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
       redirectUriProvided: req.redirectUriProvided, scope, codeChallenge: req.codeChallenge ?? null,
       codeChallengeMethod: req.codeChallengeMethod ?? null, familyId: newFamilyId(deps.now),
       // OpenID Connect Core §3.1.2.1: the nonce goes back in the ID Token unmodified; auth_time is when the user logged in.
-      nonce: req.nonce ?? null, authTime: session.authTime, idTokenClaims: (req.claims?.id_token ?? []).join(' '),
+      nonce: req.nonce ?? null, authTime: session.authTime, sid: req.scopes.includes('openid') ? session.sid ?? null : null,
+      idTokenClaims: (req.claims?.id_token ?? []).join(' '),
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
     });

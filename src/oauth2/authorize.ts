@@ -1,6 +1,6 @@
 // RFC 6749 §3.1, §4.1.1, §4.2.1 authorization requests, validated in the order the RFC demands:
 // first the client and redirect URI (errors there must NOT redirect), then everything else (errors redirect).
-import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, type OAuthError, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
+import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, type OAuthError, RequestNotSupported, RequestUriNotSupported, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
 import { grantForResponseType, type ResponseType } from './grant-types.ts';
 import { isValidChallenge, parseChallengeMethod, type PkceMethod } from './pkce.ts';
 import { matchRedirectUri } from './redirect-uri.ts';
@@ -76,6 +76,10 @@ export async function validateAuthorizationRequest(params: Record<string, string
   const needed = grantForResponseType(responseType);
   if (!needed) fail(new UnsupportedResponseType(`response_type "${String(params.response_type).slice(0, 40)}" is not supported.`));
   if (!client.grantTypes.includes(needed)) fail(new UnauthorizedClient(`This application is not allowed the ${needed.replace('_', ' ')} flow.`));
+
+  // Core §3.1.2.6 / RFC 9101: a request object would carry parameters (a nonce) that ignoring it would lose.
+  if (params.request !== undefined) fail(new RequestNotSupported('Request objects (request) are not supported.'));
+  if (params.request_uri !== undefined) fail(new RequestUriNotSupported('Request objects by reference (request_uri) are not supported.'));
 
   let scopes: string[] = [];
   try { scopes = resolveScope(parseScope(params.scope), client.allowedScopes, s.defaultScopes); } catch (e) { fail(e as OAuthError); }

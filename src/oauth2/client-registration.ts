@@ -3,7 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import { CLIENT_AUTH_METHOD_NAMES } from './client-auth.ts';
 import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
-import { parseRedirectUriList, validateRedirectUriForRegistration } from './redirect-uri.ts';
+import { parseRedirectUriList, validateBackchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
 import type { ClientInput, ClientRecord, ClientType, GrantType, TokenEndpointAuthMethod } from './store.ts';
@@ -19,6 +19,9 @@ export interface RawClientInput {
   tokenEndpointAuthMethod?: unknown;
   oauth1Enabled?: unknown;
   rsaPublicKey?: unknown;
+  postLogoutRedirectUris?: unknown;
+  backchannelLogoutUri?: unknown;
+  backchannelLogoutSessionRequired?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -73,15 +76,21 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
   // client_credentials acts for the client itself, so only a client that can keep a secret may use it (RFC 6749 §4.4).
   if (clientType === 'public' && grantTypes.includes('client_credentials')) errors.grantTypes = 'Public clients cannot use client credentials.';
 
-  const uriText = typeof raw.redirectUris === 'string' ? raw.redirectUris : Array.isArray(raw.redirectUris) ? raw.redirectUris.join('\n') : raw.redirectUris == null ? '' : null;
-  let redirectUris: string[] = [];
-  if (uriText === null) errors.redirectUris = 'Redirect URIs must be text.';
-  else {
-    redirectUris = parseRedirectUriList(uriText);
-    for (const uri of redirectUris) {
+  const uris = (field: 'redirectUris' | 'postLogoutRedirectUris'): string[] => {
+    const value = raw[field];
+    const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join('\n') : value == null ? '' : null;
+    if (text === null) { errors[field] = 'URIs must be text.'; return []; }
+    const list = parseRedirectUriList(text);
+    for (const uri of list) {
       const problem = validateRedirectUriForRegistration(uri, { allowInsecureTransport: policy.allowInsecureTransport });
-      if (problem) { errors.redirectUris = `${uri}: ${problem}`; break; }
+      if (problem) { errors[field] = `${uri}: ${problem}`; break; }
     }
+    return list;
+  };
+  const redirectUris = uris('redirectUris');
+  // RP-Initiated Logout 1.0 §3.1: the same rules as redirect URIs, and an exact match when used.
+  const postLogoutRedirectUris = uris('postLogoutRedirectUris');
+  if (!errors.redirectUris) {
     // RFC 6749 §3.1.2.2: clients using redirection-based flows must register their redirect URIs.
     if (!errors.redirectUris && redirectUris.length === 0 && grantTypes.some((g) => REDIRECT_GRANT_TYPES.has(g))) {
       errors.redirectUris = 'Authorization-code and implicit clients need at least one redirect URI.';
@@ -131,6 +140,13 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     // RFC 5849 §3.4.3: RSA-SHA1 needs the consumer's RSA public key.
     try { if (createPublicKey(rsaPublicKey).asymmetricKeyType !== 'rsa') errors.rsaPublicKey = 'Must be an RSA public key.'; } catch { errors.rsaPublicKey = 'Not a PEM public key.'; }
   }
+  const backchannelLogoutUri = typeof raw.backchannelLogoutUri === 'string' && raw.backchannelLogoutUri.trim() ? raw.backchannelLogoutUri.trim() : null;
+  if (raw.backchannelLogoutUri != null && typeof raw.backchannelLogoutUri !== 'string') errors.backchannelLogoutUri = 'Must be a URL.';
+  const backchannelProblem = backchannelLogoutUri && validateBackchannelLogoutUri(backchannelLogoutUri, { allowInsecureTransport: policy.allowInsecureTransport });
+  if (backchannelProblem) errors.backchannelLogoutUri = backchannelProblem;
+  const backchannelLogoutSessionRequired = toBool(raw.backchannelLogoutSessionRequired);
+  if (backchannelLogoutSessionRequired === null) errors.backchannelLogoutSessionRequired = 'Must be true or false.';
+
   if (oauth1Enabled && clientType === 'public' && !rsaPublicKey) errors.oauth1Enabled = 'OAuth 1.0a needs a shared secret (confidential client) or an RSA public key.';
 
   if (Object.keys(errors).length) return { ok: false, errors };
@@ -145,6 +161,9 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     tokenEndpointAuthMethod: method as TokenEndpointAuthMethod,
     oauth1Enabled: oauth1Enabled ?? false,
     rsaPublicKey,
+    postLogoutRedirectUris,
+    backchannelLogoutUri,
+    backchannelLogoutSessionRequired: backchannelLogoutSessionRequired ?? false,
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };

@@ -58,6 +58,9 @@ export class ServerError extends kind('server_error', 500) {
   constructor(description = 'The server encountered an unexpected condition.', opts?: OAuthErrorOptions) { super(description, opts); }
 }
 export class TemporarilyUnavailable extends kind('temporarily_unavailable', 503) {}
+// OpenID Connect Core §3.1.2.6: request objects (§6) are not supported, and say so rather than being ignored.
+export class RequestNotSupported extends kind('request_not_supported', 400) {}
+export class RequestUriNotSupported extends kind('request_uri_not_supported', 400) {}
 /** Too many failed attempts for this user or client: the same error code, with 429 and Retry-After. */
 export class TooManyAttempts extends kind('invalid_grant', 429) {}
 // RFC 7009 §2.2.1

@@ -1,6 +1,9 @@
 import { CLIENT_AUTH_METHOD_NAMES, SECRET_AUTH_METHOD_NAMES } from './client-auth.ts';
 import { GRANT_TYPES, RESPONSE_TYPES } from './grant-types.ts';
 
+/** Where the JWK Set of the keys that sign ID Tokens (and JWT access tokens) is published. */
+export const JWKS_PATH = '/.well-known/jwks.json';
+
 /** RFC 8414 §2: built from the registries that serve the endpoints (grants, client authentication, scopes), so it cannot drift. */
 export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean }) {
   const base = o.issuer;
@@ -10,6 +13,8 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     token_endpoint: `${base}/o/token/`,
     revocation_endpoint: `${base}/o/revoke_token/`,
     introspection_endpoint: `${base}/o/introspect/`,
+    // RFC 8414 §2 jwks_uri: clients that read only this document find the keys too.
+    jwks_uri: `${base}${JWKS_PATH}`,
     scopes_supported: [...o.scopes],
     response_types_supported: [...RESPONSE_TYPES],
     response_modes_supported: ['query', 'fragment'],

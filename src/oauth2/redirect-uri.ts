@@ -30,6 +30,20 @@ export function validateRedirectUriForRegistration(uri: string, opts: { allowIns
   return 'uses an unknown scheme (use https, loopback http, or a reverse-domain scheme like com.example.app:)';
 }
 
+/**
+ * Back-Channel Logout 1.0 §2.2: an absolute http(s) URL without a fragment, https unless insecure transport is
+ * allowed (Gatehouse POSTs to it, so no other scheme). Whether its host may be reached is decided at delivery.
+ */
+export function validateBackchannelLogoutUri(uri: string, opts: { allowInsecureTransport: boolean }): string | null {
+  if (uri.length > 2000) return 'is longer than 2000 characters';
+  const url = URL.parse(uri);
+  if (!url || !/^https?:\/\/[^/?#]/i.test(uri)) return 'must be an absolute http(s) URL';
+  if (uri.includes('#')) return 'must not contain a fragment (#)';
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (url.protocol !== 'https:' && !opts.allowInsecureTransport) return 'must use https';
+  return null;
+}
+
 /** One URI per line or space, empties dropped, duplicates removed. */
 export function parseRedirectUriList(text: string): string[] {
   return [...new Set(text.split(/\s+/).filter(Boolean))];

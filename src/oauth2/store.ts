@@ -24,6 +24,12 @@ export interface ClientInput {
   oauth1Enabled: boolean;
   /** PEM public key for RSA-SHA1 OAuth 1 signatures. */
   rsaPublicKey: string | null;
+  /** RP-Initiated Logout 1.0 §3.1: where the client may ask to be sent after logout, matched exactly. */
+  postLogoutRedirectUris: string[];
+  /** Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed; null for none. */
+  backchannelLogoutUri: string | null;
+  /** Back-Channel Logout 1.0 §2.2: the client needs `sid` in logout tokens (and ID Tokens). */
+  backchannelLogoutSessionRequired: boolean;
 }
 
 export interface ClientRecord extends ClientInput {
@@ -106,6 +112,8 @@ export interface CodeRow {
   authTime: number | null;
   /** OpenID Connect Core §5.5: claims the `claims` parameter asked for in the ID Token, space-separated ('' for none). */
   idTokenClaims: string;
+  /** The browser session's id (Front/Back-Channel Logout §2.1 `sid`), for the ID Token; null outside OpenID Connect. */
+  sid: string | null;
   expiresAt: number;
   createdAt: number;
 }

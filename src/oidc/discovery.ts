@@ -1,10 +1,11 @@
-import { authorizationServerMetadata } from '../oauth2/metadata.ts';
+import { authorizationServerMetadata, JWKS_PATH } from '../oauth2/metadata.ts';
 import { CLAIMS_SUPPORTED } from './claims.ts';
 import { SIGNING_ALGS } from './keys.ts';
 import { PROMPT_VALUES } from './prompt.ts';
 import { DISPLAY_VALUES } from './request-params.ts';
+import { END_SESSION_PATH } from './logout.ts';
 
-export const JWKS_PATH = '/.well-known/jwks.json';
+export { JWKS_PATH };
 export const USERINFO_PATH = '/o/userinfo/';
 
 /**
@@ -16,7 +17,6 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
   return {
     ...authorizationServerMetadata(o),
     userinfo_endpoint: `${o.issuer}${USERINFO_PATH}`,
-    jwks_uri: `${o.issuer}${JWKS_PATH}`,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     claims_supported: [...CLAIMS_SUPPORTED],
@@ -28,5 +28,10 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    // RP-Initiated Logout 1.0 §3 and Back-Channel Logout 1.0 §2.1; no front-channel logout.
+    end_session_endpoint: `${o.issuer}${END_SESSION_PATH}`,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: false,
   };
 }

@@ -27,6 +27,7 @@ export interface IdTokenSettings {
 /** Core §2 / §3.1.3.7: the ID Token of a token response, signed by the current key (RS256 until clients choose). */
 export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
   return {
+    async ready() { await s.keys.signingKey(DEFAULT_SIGNING_ALG); },
     async issue(i: IdTokenInput) {
       if (!parseScope(i.scope).includes(OPENID_SCOPE)) return undefined;
       const key = await s.keys.signingKey(DEFAULT_SIGNING_ALG);
@@ -44,6 +45,8 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
       // Core §3.1.3.7 step 11: the nonce of the authentication request, unmodified.
       if (i.nonce !== null) claims.nonce = i.nonce;
+      // Back-Channel Logout §2.1: the session the user signed in with, so a logout_token can name it.
+      if (i.sid) claims.sid = i.sid;
       // Core §5.5: claims requested for the ID Token by name (the user consented to them on the way).
       const user = i.claims?.length ? await s.users.findById(i.userId) : null;
       if (user) for (const [name, value] of Object.entries(userClaims(user, [], i.claims))) claims[name] ??= value;

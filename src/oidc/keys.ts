@@ -11,6 +11,9 @@ export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = typeof SIGNING_ALGS[number];
 export const DEFAULT_SIGNING_ALG: SigningAlg = 'RS256';
 
+/** How long relying parties may cache the JWK Set (its Cache-Control max-age, src/http/routes/oidc-discovery.ts). */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
 const GENERATE: Record<SigningAlg, { modulusLength?: number; crv?: string }> = {
   RS256: { modulusLength: 2048 },
   ES256: {},
@@ -37,7 +40,11 @@ export function publicJwkOf(row: SigningKeyRow): JWK {
 }
 
 export async function privateKeyOf(row: SigningKeyRow, sealKey: Buffer): Promise<SigningKey> {
-  const jwk = JSON.parse(open(row.privateJwkSealed, sealKey)) as JWK;
+  let sealed: string;
+  try { sealed = open(row.privateJwkSealed, sealKey); } catch {
+    throw new Error(`The stored signing key ${row.kid} (${row.alg}) cannot be opened with this ENCRYPTION_KEY: it was sealed under another one.`);
+  }
+  const jwk = JSON.parse(sealed) as JWK;
   return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey };
 }
 
@@ -79,10 +86,23 @@ export class KeyRing {
     this.invalidate();
   }
 
-  /** Rotation for every algorithm: next becomes current, current is retired, a new next is published. */
-  async rotate(): Promise<{ alg: SigningAlg; promoted: string | null; retired: string | null; published: string; deleted: number }[]> {
+  /**
+   * Rotation for every algorithm: next becomes current, current is retired, a new next is published. A next key
+   * signs only once every relying party can have fetched it: published at least this ring's cache period (other
+   * instances) plus the JWKS max-age (relying parties) ago. Otherwise refused, unless `force` (a key compromised:
+   * relying parties with a stale set then fail until they refetch it).
+   */
+  async rotate(opts: { force?: boolean } = {}): Promise<{ alg: SigningAlg; promoted: string | null; retired: string | null; published: string; deleted: number }[]> {
     await this.ensure();
     const now = this.#o.now();
+    if (!opts.force) {
+      const settle = this.#o.cacheMs + JWKS_MAX_AGE_SECONDS * 1000;
+      const youngest = Math.max(...(await this.#store.list()).filter((r) => r.status === 'next').map((r) => r.createdAt));
+      if (now - youngest < settle) {
+        const ago = Math.round((now - youngest) / 1000);
+        throw new Error(`The next signing keys were published ${ago} s ago; relying parties may cache the key set for ${settle / 1000} s. Rotate again in ${Math.ceil((settle - (now - youngest)) / 1000)} s, or force it (--force) if a key is compromised.`);
+      }
+    }
     const out = [];
     for (const alg of SIGNING_ALGS) {
       const next = await generateSigningKey(alg, 'next', this.#o.sealKey, now);
@@ -111,6 +131,11 @@ export class KeyRing {
       return { rows, at: now, signing: new Map() };
     })();
     return this.#loaded;
+  }
+
+  /** Opens every current key: a key that cannot be opened (another ENCRYPTION_KEY) fails here, at start, by name. */
+  async ready(): Promise<void> {
+    for (const alg of SIGNING_ALGS) await this.signingKey(alg);
   }
 
   /** The key that signs now for `alg`. */

@@ -44,7 +44,7 @@ export function authenticationStep(req: { prompt?: string; maxAge?: number }, au
 export function afterLogin(path: string, query: string, currentUsername?: string): string {
   const q = new URLSearchParams(query);
   const values = promptValues(q.get('prompt') ?? undefined);
-  // select_account offers the account of the session it ends (the login page prefills login_hint).
+  // select_account offers the session's account (the login page prefills login_hint).
   if (values.has('select_account') && currentUsername !== undefined && !q.has('login_hint')) q.set('login_hint', currentUsername);
   const prompt = [...values].filter((p) => p !== 'login' && p !== 'select_account');
   if (prompt.length) q.set('prompt', prompt.join(' ')); else q.delete('prompt');

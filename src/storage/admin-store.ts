@@ -19,6 +19,7 @@ export interface PageOf<V> { items: V[]; total: () => Promise<number> }
 export interface ClientView {
   id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[];
   skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; oauth1Enabled: boolean; rsaPublicKey: string | null;
+  postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   ownerId: number; createdAt: number; updatedAt: number;
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
@@ -36,6 +37,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   clientId: 'clientId', name: 'name', clientType: 'clientType', grantTypes: 'grantTypes', redirectUris: 'redirectUris', allowedScopes: 'allowedScopes',
   skipAuthorization: 'skipAuthorization', allowedOrigins: 'allowedOrigins', tokenEndpointAuthMethod: 'tokenEndpointAuthMethod',
   oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', createdAt: 'createdAt', updatedAt: 'updatedAt',
+  postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
 };
 
 // The core's records (a client just registered, the viewer, an event as it is recorded) as views.
@@ -43,7 +45,8 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
 export const clientRecordView = (c: ClientRecord): ClientView => ({
   id: c.id, clientId: c.clientId, name: c.name, clientType: c.clientType, grantTypes: c.grantTypes, redirectUris: c.redirectUris,
   allowedScopes: c.allowedScopes, skipAuthorization: c.skipAuthorization, allowedOrigins: c.allowedOrigins, tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
-  oauth1Enabled: c.oauth1Enabled, rsaPublicKey: c.rsaPublicKey, ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
+  oauth1Enabled: c.oauth1Enabled, rsaPublicKey: c.rsaPublicKey, postLogoutRedirectUris: c.postLogoutRedirectUris, backchannelLogoutUri: c.backchannelLogoutUri,
+  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
 });
 
 /** A user record of the core (the viewer, a user just made) as its view. */

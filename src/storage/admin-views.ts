@@ -15,7 +15,8 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   clientId: 'client_id', name: 'name', clientType: 'client_type', grantTypes: 'grant_types', redirectUris: 'redirect_uris',
   allowedScopes: 'allowed_scopes', skipAuthorization: 'skip_authorization', allowedOrigins: 'allowed_origins',
   tokenEndpointAuthMethod: 'token_endpoint_auth_method', oauth1Enabled: 'oauth1_enabled', rsaPublicKey: 'rsa_public_key',
-  createdAt: 'created_at', updatedAt: 'updated_at',
+  createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
+  backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
 /** A client's columns for the fields a caller reads (all of them when it does not say): never its secrets. */
 export const clientColumns = (fields: readonly ClientField[] = Object.keys(CLIENT_COLUMN) as ClientField[]) =>
@@ -39,19 +40,22 @@ class ClientRowView implements ClientView {
   readonly #r: Row;
   id: number; clientId: string; name: string; clientType: string; skipAuthorization: boolean; tokenEndpointAuthMethod: string;
   ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; createdAt: number; updatedAt: number;
+  backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   constructor(r: Row) {
     this.#r = r;
     this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
     this.skipAuthorization = Boolean(r.skip_authorization); this.tokenEndpointAuthMethod = String(r.token_endpoint_auth_method);
     this.ownerId = Number(r.owner_id); this.oauth1Enabled = Boolean(r.oauth1_enabled); this.rsaPublicKey = text(r.rsa_public_key);
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at);
+    this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.
-  #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[];
+  #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[]; #postLogoutRedirectUris?: string[];
   get grantTypes() { return (this.#grantTypes ??= list(this.#r.grant_types)); }
   get redirectUris() { return (this.#redirectUris ??= list(this.#r.redirect_uris)); }
   get allowedScopes() { return (this.#allowedScopes ??= list(this.#r.allowed_scopes)); }
   get allowedOrigins() { return (this.#allowedOrigins ??= list(this.#r.allowed_origins)); }
+  get postLogoutRedirectUris() { return (this.#postLogoutRedirectUris ??= list(this.#r.post_logout_redirect_uris)); }
 }
 
 export const clientView = (r: Row): ClientView => new ClientRowView(r);

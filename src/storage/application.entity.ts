@@ -25,6 +25,11 @@ export const Application = defineEntity({
     oauth1SecretSealed: p.text().nullable().hidden().fieldNames('oauth1_secret_sealed'),
     /** PEM public key for RSA-SHA1 consumers. */
     rsaPublicKey: p.text().nullable(),
+    /** RP-Initiated Logout 1.0: registered post_logout_redirect_uris, space separated. */
+    postLogoutRedirectUris: p.text().default(''),
+    /** Back-Channel Logout 1.0 §2.2. */
+    backchannelLogoutUri: p.text().nullable(),
+    backchannelLogoutSessionRequired: p.boolean().default(false),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
     createdAt: createdAt(),
     updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),

@@ -20,6 +20,9 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     tokenEndpointAuthMethod: a.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
     oauth1Enabled: a.oauth1Enabled,
     rsaPublicKey: a.rsaPublicKey ?? null,
+    postLogoutRedirectUris: split(a.postLogoutRedirectUris),
+    backchannelLogoutUri: a.backchannelLogoutUri ?? null,
+    backchannelLogoutSessionRequired: a.backchannelLogoutSessionRequired,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     createdAt: a.createdAt,
@@ -39,6 +42,9 @@ function columns(input: ClientInput) {
     tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
     oauth1Enabled: input.oauth1Enabled,
     rsaPublicKey: input.rsaPublicKey,
+    postLogoutRedirectUris: input.postLogoutRedirectUris.join(' '),
+    backchannelLogoutUri: input.backchannelLogoutUri,
+    backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired,
   };
 }
 

@@ -95,13 +95,20 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     } finally { await app2.close(); }
   });
 
-  it('rotatekeys promotes each algorithm\'s next signing key and publishes a new one', async () => {
-    const first = (await gatehouse('rotatekeys')).stdout;
+  it('rotatekeys refuses while the next key is newer than relying parties\' caches (exit 1, says when), unless --force', async () => {
+    try { await gatehouse('rotatekeys'); expect.fail('should refuse'); } catch (e) {
+      expect((e as { code: number }).code).to.equal(1);
+      expect((e as { stderr: string }).stderr).to.match(/published \d+ s ago.*Rotate again in \d+ s.*--force/s);
+    }
+  });
+
+  it('rotatekeys --force promotes each algorithm\'s next signing key and publishes a new one', async () => {
+    const first = (await gatehouse('rotatekeys', '--force')).stdout;
     expect(first).to.match(/^RS256: current \S+, retired \S+, next \S+$/m);
     expect(first).to.match(/^ES256: /m);
     expect(first).to.match(/^EdDSA: /m);
     const next = /^RS256: .*next (\S+)$/m.exec(first)![1];
-    const second = (await gatehouse('rotatekeys')).stdout;
+    const second = (await gatehouse('rotatekeys', '--force')).stdout;
     // The key published by the first rotation signs after the second.
     expect(/^RS256: current (\S+),/m.exec(second)![1]).to.equal(next);
   });

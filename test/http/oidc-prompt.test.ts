@@ -47,7 +47,7 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     expect((await redirected(s.browser, request(s, { max_age: '-1' }))).searchParams.get('error')).to.equal('invalid_request');
   });
 
-  it('prompt=login ends the session and asks for a login that then completes the request, with a new auth_time', async () => {
+  it('prompt=login asks for a fresh login (the session stays until it succeeds) that then completes the request, with a new auth_time', async () => {
     const s = await setup();
     const first = await codeFlowTokens(t, s, { scope: 'openid' });
     const firstAuth = await authTimeOf(first.id_token);
@@ -57,10 +57,10 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     expect(login.pathname).to.equal('/accounts/login/');
     const next = login.searchParams.get('next')!;
     expect(new URL(next, t.url).searchParams.has('prompt')).to.equal(false);
-    // The old session is over: the same request without prompt=login also goes to the login page now.
-    expect((await redirected(s.browser, request(s, {}))).pathname).to.equal('/accounts/login/');
+    // The login form is shown to the signed-in user (reauth); the session is not ended by a link.
+    expect(login.searchParams.get('reauth')).to.equal('1');
 
-    const loggedIn = await s.browser.login(s.user.username, s.user.password, next);
+    const loggedIn = await s.browser.login(s.user.username, s.user.password, next, login.pathname + login.search);
     const back = await redirected(s.browser, loggedIn.headers.get('location')!);
     const code = back.searchParams.get('code')!;
     const res = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: pkce.verifier }, s.auth);

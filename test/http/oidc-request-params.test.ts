@@ -83,16 +83,20 @@ describe('OpenID Connect Core §3.1.2.1 / §5.5: claims, login_hint, ui_locales,
     for (const display of ['page', 'popup', 'touch', 'wap', 'hologram']) expect((await s.browser.get(request(s, { display }))).status, display).to.equal(200);
   });
 
-  it('prompt=select_account sends the user to log in, with their current account offered', async () => {
+  it('prompt=select_account sends the user to log in, with their current account offered, without ending the session', async () => {
     const s = await setup();
     const res = await s.browser.get(request(s, { prompt: 'select_account' }));
     expect(res.status).to.equal(302);
+    // Like prompt=login (test/security/oidc-attack.test.ts): the form is shown to the signed-in user, no logout by link.
+    expect(new URL(res.headers.get('location')!, t.url).searchParams.get('reauth')).to.equal('1');
     const next = new URL(res.headers.get('location')!, t.url).searchParams.get('next')!;
     const back = new URL(next, t.url).searchParams;
     expect(back.get('login_hint')).to.equal(s.user.username);
     expect(back.get('prompt')).to.equal(null);
     const login = await (await s.browser.get(res.headers.get('location')!)).text();
     expect(/id="username"[^>]*value="([^"]*)"/.exec(login)?.[1]).to.equal(s.user.username);
+    // Still signed in: the request without select_account proceeds to the consent page.
+    expect((await s.browser.get(request(s, {}))).status).to.equal(200);
   });
 
   it('discovery: claims_parameter_supported, ui_locales_supported and display_values_supported', async () => {

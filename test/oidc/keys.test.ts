@@ -63,6 +63,11 @@ describe('OpenID Connect signing keys (Core §10.1, RFC 7517)', () => {
     const oldCurrent = (await ring.signingKey('RS256')).kid;
     const oldNext = (await rows()).find((r) => r.alg === 'RS256' && r.status === 'next')!.kid;
 
+    // A next key signs only once relying parties can have fetched it (their cache and the ring's): refused before.
+    let early: unknown;
+    try { await ring.rotate(); } catch (e) { early = e; }
+    expect(String(early)).to.match(/published 0 s ago/);
+    now += 360_000;
     const [rs] = await ring.rotate();
     expect(rs).to.include({ alg: 'RS256', promoted: oldNext, retired: oldCurrent });
     expect((await ring.signingKey('RS256')).kid).to.equal(oldNext);

@@ -33,6 +33,9 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     tokenEndpointAuthMethod: body.token_endpoint_auth_method,
     oauth1Enabled: body.oauth1_enabled,
     rsaPublicKey: body.rsa_public_key,
+    postLogoutRedirectUris: body.post_logout_redirect_uris,
+    backchannelLogoutUri: body.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
   };
 }
 
@@ -41,6 +44,8 @@ function formValues(c: ClientRecord) {
     name: c.name, client_type: c.clientType, grant_types: c.grantTypes, redirect_uris: c.redirectUris.join('\n'),
     allowed_scopes: c.allowedScopes, skip_authorization: c.skipAuthorization, allowed_origins: c.allowedOrigins.join('\n'),
     token_endpoint_auth_method: c.tokenEndpointAuthMethod, oauth1_enabled: c.oauth1Enabled, rsa_public_key: c.rsaPublicKey ?? '',
+    post_logout_redirect_uris: c.postLogoutRedirectUris.join('\n'), backchannel_logout_uri: c.backchannelLogoutUri ?? '',
+    backchannel_logout_session_required: c.backchannelLogoutSessionRequired,
   };
 }
 

@@ -11,6 +11,7 @@ import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
+import { rememberRelyingParty, sessionSid } from '../oidc-session.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 
@@ -31,6 +32,13 @@ function authSession(ctx: Context): { authTime: number | null } {
   return { authTime: typeof at === 'number' ? at : null };
 }
 
+/** The session as an approval records it: with scope openid, its sid, and the client remembered for logout. */
+function approvingSession(ctx: Context, req: AuthorizationRequest): { authTime: number | null; sid: string | null } {
+  if (!req.scopes.includes('openid') || req.responseType !== 'code') return { ...authSession(ctx), sid: null };
+  rememberRelyingParty(ctx, req.client.clientId);
+  return { ...authSession(ctx), sid: sessionSid(ctx) };
+}
+
 /** RFC 6749 §3.1: the authorization endpoint (GET shows consent, POST records the decision). */
 export function authorizeRoutes(deps: AuthorizeDeps): Router {
   const router = pageRouter();
@@ -47,10 +55,12 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now());
         if (isOAuthError(step)) throw redirectError(req, step);
         if (step === 'login') {
-          // A fresh login ends the session that was not fresh enough: the user signs in again as anyone would.
+          // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until
+          // it succeeds, so a link with prompt=login, select_account or max_age=0 cannot sign anyone out (logout needs
+          // POST + CSRF). select_account offers the signed-in account (login_hint) and lets another be chosen.
           const current = ctx.state.user ? currentUser(ctx).username : undefined;
-          if (ctx.state.user) ctx.session = null;
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current))}`);
+          const reauth = ctx.state.user ? '&reauth=1' : '';
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current))}${reauth}`);
         }
       }
       checkUserMayGrant(req, currentUser(ctx));
@@ -76,7 +86,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     await handle(ctx, params, async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
-      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), authSession(ctx)));
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
@@ -101,7 +111,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
         throw denied(req);
       }
-      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), authSession(ctx)));
+      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
     });
   });
   return router;

@@ -9,6 +9,9 @@ import { tr, type Render } from '../render.ts';
 import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
 import { localNext, redirectLocal } from '../safe-next.ts';
 import { loginHints } from '../../oidc/request-params.ts';
+import { startLoginSession } from '../oidc-session.ts';
+import type { Backchannel } from '../../oidc/logout.ts';
+import { endSession } from './oidc-logout.ts';
 
 export interface LoginDeps {
   users: UserStore;
@@ -16,13 +19,16 @@ export interface LoginDeps {
   /** Guesses per username and per source, shared with the password grant. */
   passwords: PasswordThrottle;
   render: Render;
+  /** Clients the session signed in to hear of its end (Back-Channel Logout). */
+  backchannel: Backchannel;
 }
 
 export function loginRoutes(deps: LoginDeps): Router {
   const router = pageRouter();
 
   router.get(['/accounts/login', '/accounts/login/'], (ctx) => {
-    if (ctx.state.user) return redirectLocal(ctx, ctx.query.next);
+    // OpenID Connect's prompt=login, select_account and max_age ask a signed-in user to authenticate again (routes/authorize.ts).
+    if (ctx.state.user && ctx.query.reauth !== '1') return redirectLocal(ctx, ctx.query.next);
     const next = localNext(ctx, ctx.query.next);
     // OpenID Connect Core §3.1.2.1: the authentication request that sent the user here may name them and a language.
     const { loginHint, uiLocales } = loginHints(next);
@@ -55,6 +61,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.maxAge = SIGNED_IN_SESSION_MS;
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
+    startLoginSession(ctx);
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     redirectLocal(ctx, next);
   });
@@ -65,8 +72,7 @@ export function loginRoutes(deps: LoginDeps): Router {
   });
 
   router.post(['/accounts/logout', '/accounts/logout/'], csrfProtection(), async (ctx) => {
-    if (ctx.state.user) await deps.events.record({ type: 'logout', userId: ctx.state.user.id, ip: ctx.ip, requestId: ctx.state.requestId });
-    ctx.session = null;
+    await endSession(ctx, deps);
     ctx.redirect('/accounts/login/');
   });
 

@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import type Router from '../router.ts';
 import { protocolRouter } from '../router.ts';
 import { JWKS_PATH, type openidConfiguration } from '../../oidc/discovery.ts';
+import { JWKS_MAX_AGE_SECONDS } from '../../oidc/keys.ts';
 
 /** OpenID Connect Discovery 1.0 §4 and the JWK Set (RFC 7517 §5), at the issuer and at django-oauth-toolkit's paths. */
 export function oidcDiscoveryRoutes(deps: { configuration: () => ReturnType<typeof openidConfiguration>; jwks: () => Promise<JSONWebKeySet> }): Router {
@@ -12,10 +13,10 @@ export function oidcDiscoveryRoutes(deps: { configuration: () => ReturnType<type
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = deps.configuration();
   });
-  // Five minutes: a key is published a whole rotation before it signs, so a relying party's cached set is never short of it.
+  // A next key is published at least this long before it signs (KeyRing.rotate), so a cached set is never short of it.
   router.get([JWKS_PATH, `/o${JWKS_PATH}`], async (ctx) => {
     ctx.state.api = true;
-    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.set('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
     ctx.body = await deps.jwks();
   });
   return router;

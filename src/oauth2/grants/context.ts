@@ -34,11 +34,18 @@ export interface IdTokenInput {
   authTime: number | null;
   /** OpenID Connect Core §5.5: user claims the `claims` parameter asked for in the ID Token. */
   claims?: readonly string[];
+  /** The login session's id (Back-Channel Logout §2.1), or null when unknown (refresh). */
+  sid?: string | null;
   accessToken: string;
   now: number;
 }
 
 export interface IdTokenIssuer {
+  /**
+   * Used by: authorization_code and refresh_token grants, BEFORE they spend the code or refresh token. Loads what
+   * signing needs, so a failure (a key that cannot be opened) leaves the credential unspent for the next attempt.
+   */
+  ready(): Promise<void>;
   /** Used by: authorization_code and refresh_token grants. The signed ID Token, or undefined when scope lacks openid. */
   issue(i: IdTokenInput): Promise<string | undefined>;
 }

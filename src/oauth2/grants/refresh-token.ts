@@ -15,6 +15,8 @@ export const privileged = false;
 /** RFC 6749 §6 with rotation: each use spends the token and returns a new pair in the same family. */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   if (!params.refresh_token) throw new InvalidRequest('refresh_token is required.');
+  // As for codes: ready to sign before the token is spent (grants/context.ts IdTokenIssuer.ready).
+  await ctx.idTokens?.ready();
   const requested = parseScope(params.scope);
   let response: TokenResponse | undefined;
   let userId: number | null = null;

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261205084131 extends Migration {
+export class Migration20261205090228 extends Migration {
 
-  override name = 'Migration20261205084131';
+  override name = 'Migration20261205090228';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table \`users\` add column \`profile\` text null;`);

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261205084133 extends Migration {
+export class Migration20261205090230 extends Migration {
 
-  override name = 'Migration20261205084133';
+  override name = 'Migration20261205090230';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "users" add "profile" text null, add "email_verified" boolean not null default false, add "updated_at" bigint null;`);

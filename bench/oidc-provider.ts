@@ -1,0 +1,54 @@
+// The other yardstick: node-oidc-provider (a Koa application) with its in-memory adapter, configured like the bench's
+// Gatehouse client: one confidential client (client_secret_basic) with the bench fixture's credentials, PKCE, RS256
+// ID Tokens, a refresh token with every code exchange (Gatehouse issues one too), client_credentials for `read`, and
+// its routes at Gatehouse's paths, so the bench sends both servers the same requests. Consent is pre-granted through
+// `loadExistingGrant`; the one login is an interaction answered without a page (GET /interaction/:uid signs in the
+// account `admin`). Started by bench/server.ts like the other servers; prints "serving on" when ready.
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { exportJWK, generateKeyPair } from 'jose';
+import { randomBytes } from 'node:crypto';
+
+const clientId = process.env.BENCH_CLIENT_ID;
+const clientSecret = process.env.BENCH_CLIENT_SECRET;
+if (!clientId || !clientSecret) throw new Error('BENCH_CLIENT_ID and BENCH_CLIENT_SECRET are required');
+
+const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+const SCOPES = 'openid read write admin';
+
+const provider = new Provider(process.env.ISSUER ?? 'https://bench.local', {
+  clients: [{
+    client_id: clientId, client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://bench.local/cb'], response_types: ['code'], scope: SCOPES,
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  }],
+  scopes: SCOPES.split(' '),
+  jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bench' }] },
+  cookies: { keys: [randomBytes(32).toString('hex')] },
+  features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+  pkce: { required: () => true },
+  // Gatehouse issues a refresh token with every code exchange (django-oauth-toolkit's behaviour): the same work here.
+  issueRefreshToken: () => true,
+  findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+  // Consent pre-granted: the session's grant when there is one, else a new grant of every scope the client may ask.
+  loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+    const id = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+    if (id) return ctx.oidc.provider.Grant.find(id);
+    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId });
+    grant.addOIDCScope(SCOPES);
+    await grant.save();
+    return grant;
+  },
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  routes: { authorization: '/o/authorize/', token: '/o/token/', jwks: '/o/.well-known/jwks.json', userinfo: '/o/userinfo/', introspection: '/o/introspect/', revocation: '/o/revoke_token/' },
+});
+
+// The login: any interaction signs in `admin` (the bench's user), no page.
+provider.use(async (ctx, next) => {
+  if (!ctx.path.startsWith('/interaction/')) return next();
+  ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: 'admin' } }, { mergeWithLastSubmission: false }));
+});
+
+const server = provider.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  process.stdout.write(`oidc-provider serving on http://127.0.0.1:${(server.address() as { port: number }).port}\n`);
+});
+process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeAllConnections(); });

@@ -1,0 +1,85 @@
+import type { Context } from 'koa';
+import type Router from '../router.ts';
+import { pageRouter } from '../router.ts';
+import type { ClientStore, EventSink } from '../../oauth2/store.ts';
+import { LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
+import type { KeyRing } from '../../oidc/keys.ts';
+import { subjectOf } from '../../oidc/claims.ts';
+import { csrfProtection } from '../middleware/csrf.ts';
+import { plainParams } from '../oauth-endpoint.ts';
+import { LANGUAGES, translator } from '../i18n/index.ts';
+import { relyingPartiesOf, sessionSid } from '../oidc-session.ts';
+import type { Render } from '../render.ts';
+
+export interface LogoutDeps {
+  keys: KeyRing;
+  issuer: () => string;
+  clients: Pick<ClientStore, 'findByClientId'>;
+  events: EventSink;
+  backchannel: Backchannel;
+  render: Render;
+}
+
+const PATHS = ['/o/logout', '/o/logout/', '/logout'];
+const CONFIRM = '/o/logout/confirm/';
+
+/** RP-Initiated Logout 1.0 §2 ui_locales: the first language we have, as the pages' lang and translator. */
+function locale(uiLocales: string | undefined): Record<string, unknown> {
+  const lang = (uiLocales ?? '').split(' ').map((t) => t.split('-')[0].toLowerCase()).find((l) => LANGUAGES.includes(l));
+  return lang ? { lang, t: translator(lang) } : {};
+}
+
+/** Ends the browser session, and tells the clients it signed in to through their back-channel (in the background). */
+export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel'>): Promise<void> {
+  const user = ctx.state.user as { id: number } | undefined;
+  if (user) {
+    const sid = sessionSid(ctx);
+    await deps.events.record({ type: 'logout', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
+    deps.backchannel.notify(relyingPartiesOf(ctx), { sub: subjectOf(user.id), sid, userId: user.id });
+  }
+  ctx.session = null;
+}
+
+/** RP-Initiated Logout 1.0: the end_session_endpoint (GET and POST), its confirmation page and the signed-out page. */
+export function oidcLogoutRoutes(deps: LogoutDeps): Router {
+  const router = pageRouter();
+  const render = (ctx: Context, name: string, locals: Record<string, unknown>) => {
+    deps.render(ctx, name, locals);
+    if (locals.lang) ctx.set('Content-Language', String(locals.lang));
+  };
+
+  const start = async (ctx: Context, params: Record<string, string>) => {
+    const loc = locale(params.ui_locales);
+    let req;
+    try {
+      req = await validateLogoutRequest(params, { keys: deps.keys, issuer: deps.issuer(), clients: deps.clients });
+    } catch (e) {
+      if (!(e instanceof LogoutRefused)) throw e;
+      ctx.status = 400;
+      return render(ctx, 'error', { status: 400, code: 'invalid_request', description: e.message, ...loc });
+    }
+    ctx.set('Cache-Control', 'no-store');
+    if (!ctx.state.user) {
+      if (req.redirectTo) return ctx.redirect(req.redirectTo);
+      return render(ctx, 'end-session', { done: true, ...loc });
+    }
+    // §2: the OP asks the user before logging out (always: a GET without a hint is forgeable by any site).
+    ctx.session!.pendingLogout = { redirectTo: req.redirectTo, lang: loc.lang ?? null };
+    render(ctx, 'end-session', { done: false, clientName: req.client?.name ?? null, ...loc });
+  };
+
+  router.get(PATHS, (ctx) => start(ctx, plainParams(ctx.query as Record<string, unknown>)));
+  // The relying party's own form POST (§2 allows it): cross-site, so no CSRF token of ours; nothing ends before the confirmation.
+  router.post(PATHS, (ctx) => start(ctx, plainParams(ctx.request.body as Record<string, unknown>)));
+
+  router.post([CONFIRM, '/o/logout/confirm'], csrfProtection(), async (ctx) => {
+    const pending = ctx.session?.pendingLogout as { redirectTo: string | null; lang: string | null } | undefined;
+    const loc = locale(pending?.lang ?? undefined);
+    await endSession(ctx, deps);
+    ctx.set('Cache-Control', 'no-store');
+    if (pending?.redirectTo) return ctx.redirect(pending.redirectTo);
+    render(ctx, 'end-session', { done: true, ...loc });
+  });
+
+  return router;
+}

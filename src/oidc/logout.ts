@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT } from 'jose';
+import type { ClientRecord, ClientStore, EventSink } from '../oauth2/store.ts';
+import { DEFAULT_SIGNING_ALG, SIGNING_ALGS, type KeyRing } from './keys.ts';
+import { postForm, OutboundRefused, type OutboundOptions } from './outbound.ts';
+
+export const END_SESSION_PATH = '/o/logout/';
+export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+export class LogoutRefused extends Error {}
+
+/** A validated RP-Initiated Logout 1.0 §2 request: the client asking, and where to send the user after. */
+export interface LogoutRequest { client: ClientRecord | null; redirectTo: string | null; hintSub: string | null }
+
+/**
+ * RP-Initiated Logout 1.0 §2-§3. id_token_hint must be an ID Token we signed (an expired one is fine, §2), and its
+ * audience names the client; client_id, if also sent, must be that client. post_logout_redirect_uri must be one the
+ * client registered, compared exactly (§3.1): otherwise the request is refused, never redirected (no open redirect).
+ */
+export async function validateLogoutRequest(params: Record<string, string>, deps: { keys: KeyRing; issuer: string; clients: Pick<ClientStore, 'findByClientId'> }): Promise<LogoutRequest> {
+  let clientId = params.client_id || null;
+  let hintSub: string | null = null;
+  if (params.id_token_hint) {
+    const claims = await verifyOurIdToken(params.id_token_hint, deps.keys, deps.issuer);
+    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (aud.length !== 1 || typeof aud[0] !== 'string') throw new LogoutRefused('The ID Token hint names no single client.');
+    if (clientId && clientId !== aud[0]) throw new LogoutRefused('client_id is not the audience of the ID Token hint.');
+    clientId = aud[0];
+    hintSub = typeof claims.sub === 'string' ? claims.sub : null;
+  }
+  const client = clientId ? await deps.clients.findByClientId(clientId) : null;
+  if (clientId && !client) throw new LogoutRefused('Unknown client.');
+  const uri = params.post_logout_redirect_uri;
+  if (uri === undefined) return { client, redirectTo: null, hintSub };
+  // §3.1: exact match against the client's registration; without a client there is nothing to match.
+  if (!client || !client.postLogoutRedirectUris.includes(uri)) throw new LogoutRefused('post_logout_redirect_uri is not registered for this client.');
+  const target = new URL(uri);
+  if (params.state !== undefined) target.searchParams.append('state', params.state);
+  return { client, redirectTo: target.href, hintSub };
+}
+
+async function verifyOurIdToken(token: string, keys: KeyRing, issuer: string): Promise<Record<string, unknown>> {
+  try {
+    const alg = decodeProtectedHeader(token).alg;
+    if (!SIGNING_ALGS.includes(alg as never)) throw new Error('algorithm');
+    // Signature against our own JWKS (no `none`, no HMAC); exp is not checked: §2 accepts an expired hint.
+    const { payload } = await compactVerify(token, createLocalJWKSet(await keys.jwks()), { algorithms: [...SIGNING_ALGS] });
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+    if (claims.iss !== issuer) throw new Error('issuer');
+    return claims;
+  } catch {
+    throw new LogoutRefused('id_token_hint is not an ID Token issued here.');
+  }
+}
+
+export interface BackchannelSettings {
+  keys: KeyRing;
+  issuer: () => string;
+  clients: Pick<ClientStore, 'findByClientId'>;
+  events: EventSink;
+  outbound: () => OutboundOptions;
+  /** Delays before each retry, in milliseconds (the first attempt is immediate). */
+  retryDelaysMs?: readonly number[];
+}
+
+/** Back-Channel Logout 1.0 §2.4: the logout_token for one client. */
+export async function logoutToken(keys: KeyRing, issuer: string, client: ClientRecord, subject: { sub: string; sid: string | null }, now: number): Promise<string> {
+  const key = await keys.signingKey(DEFAULT_SIGNING_ALG);
+  const iat = Math.floor(now / 1000);
+  // §2.4: sub and/or sid, events with the back-channel logout member, a jti; a nonce is prohibited.
+  const claims: Record<string, unknown> = { iss: issuer, aud: client.clientId, iat, exp: iat + 120, jti: randomUUID(), sub: subject.sub, events: { [BACKCHANNEL_EVENT]: {} } };
+  if (subject.sid) claims.sid = subject.sid;
+  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'logout+jwt' }).sign(key.key);
+}
+
+/**
+ * Back-Channel Logout 1.0 §2.5: POSTs a logout_token to each client the session signed in to that registered a
+ * backchannel_logout_uri. Runs in the background (the logout page does not wait); each attempt's outcome is an
+ * audit event; failures are retried after each of `retryDelaysMs`. The promise is for tests and shutdown.
+ */
+export function createBackchannel(s: BackchannelSettings) {
+  const pending = new Set<Promise<void>>();
+  const delays = s.retryDelaysMs ?? [2_000, 10_000, 60_000];
+  async function deliver(client: ClientRecord, sub: string, sid: string | null, userId: number): Promise<void> {
+    const uri = client.backchannelLogoutUri!;
+    for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
+      let outcome: { status?: number; error?: string };
+      try {
+        const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: client.backchannelLogoutSessionRequired || sid ? sid : null }, Date.now());
+        outcome = { status: await postForm(uri, { logout_token: token }, s.outbound()) };
+      } catch (e) {
+        outcome = { error: e instanceof OutboundRefused ? `refused: ${e.message}` : String((e as Error)?.message ?? e).slice(0, 200) };
+      }
+      // §2.8: the RP answers 200 (or 204) when it logged out.
+      const ok = outcome.status === 200 || outcome.status === 204;
+      const refused = outcome.error?.startsWith('refused') === true;
+      await s.events.record({ type: ok ? 'logout.backchannel.delivered' : 'logout.backchannel.failed', userId, clientId: client.clientId, detail: { attempt, ...outcome } }).catch(() => undefined);
+      if (ok || refused || attempt > delays.length) return;
+      await new Promise((r) => setTimeout(r, delays[attempt - 1]).unref?.());
+    }
+  }
+  return {
+    /** Starts delivery to every client of `clientIds` with a back-channel; returns at once. */
+    notify(clientIds: readonly string[], subject: { sub: string; sid: string | null; userId: number }): void {
+      const run = (async () => {
+        for (const id of clientIds) {
+          const client = await s.clients.findByClientId(id).catch(() => null);
+          if (!client?.backchannelLogoutUri) continue;
+          const p = deliver(client, subject.sub, subject.sid, subject.userId);
+          pending.add(p);
+          void p.finally(() => pending.delete(p));
+        }
+      })();
+      pending.add(run);
+      void run.finally(() => pending.delete(run));
+    },
+    /** Resolves when every delivery started so far has finished (tests; a graceful stop). */
+    async idle(): Promise<void> { while (pending.size) await Promise.allSettled([...pending]); },
+  };
+}
+export type Backchannel = ReturnType<typeof createBackchannel>;

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { codeFlowSetup, getCode, pkcePair, postForm } from '../oauth-helpers.ts';
+import { KeyRing } from '../../src/oidc/keys.ts';
+
+// The attacker's read of issue 19's foundation (signing keys, discovery, ID Tokens, prompt/max_age): each finding
+// written here first and seen failing.
+describe('security: issue 19 attacker read', () => {
+  let t: TestServer;
+  before(async () => { t = await createTestApp(); });
+  after(() => t.close());
+  const setup = () => codeFlowSetup(t, { grantTypes: ['authorization_code'], allowedScopes: ['openid', 'read'] });
+  const redeem = (s: Awaited<ReturnType<typeof setup>>, code: string, verifier: string) =>
+    postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
+
+  /** Makes every signing-key load fail (as a wrong ENCRYPTION_KEY does) while `fn` runs. */
+  async function keysBroken<T>(fn: () => Promise<T>): Promise<T> {
+    const ring = t.app.signingKeys as unknown as { signingKey: unknown };
+    ring.signingKey = () => Promise.reject(new Error('Unsupported state or unable to authenticate data'));
+    try { return await fn(); } finally { delete ring.signingKey; }
+  }
+
+  it('#1 a code is not spent when its ID Token cannot be signed: the client can redeem it once the keys load', async () => {
+    const s = await setup();
+    const { code, verifier } = await getCode(s, { scope: 'openid' });
+    const failed = await keysBroken(() => redeem(s, code, verifier));
+    expect(failed.status).to.be.within(500, 599);
+    const res = await redeem(s, code, verifier);
+    expect(res.status).to.equal(200);
+    expect((await res.json() as Record<string, string>).id_token).to.be.a('string');
+  });
+
+  it('#1 a refresh token is not spent when the new ID Token cannot be signed', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'] });
+    const { code, verifier } = await getCode(s, { scope: 'openid' });
+    const first = await (await redeem(s, code, verifier)).json() as Record<string, string>;
+    const refresh = () => postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: first.refresh_token }, s.auth);
+    expect((await keysBroken(refresh)).status).to.be.within(500, 599);
+    expect((await refresh()).status).to.equal(200);
+  });
+
+  it('#1 keys sealed under another ENCRYPTION_KEY are named at start (ready), not at the first sign-in', async () => {
+    await t.app.signingKeys.ensure();
+    const wrong = new KeyRing(t.app.stores.signingKeys, { sealKey: randomBytes(32), retainMs: () => 3_600_000 });
+    let error: unknown;
+    try { await wrong.ready(); } catch (e) { error = e; }
+    expect(String((error as Error)?.message)).to.match(/ENCRYPTION_KEY/);
+    await t.app.signingKeys.ready();
+  });
+
+  it('#2 prompt=login and max_age ask for a fresh login without signing the user out (no logout by link)', async () => {
+    const s = await setup();
+    const { challenge } = pkcePair();
+    const request = (extra: Record<string, string>) => `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...extra })}`;
+    await getCode(s, { scope: 'openid' }); // consent given once
+    await new Promise((r) => setTimeout(r, 1100)); // auth_time counts seconds: max_age=0 needs the login a second old
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+      const res = await s.browser.get(request(extra));
+      expect(res.status).to.equal(302);
+      const login = new URL(res.headers.get('location')!, t.url);
+      expect(login.pathname).to.equal('/accounts/login/');
+      // The login form is shown although a user is signed in: a fresh authentication is asked for.
+      const page = await s.browser.get(login.pathname + login.search);
+      expect(page.status).to.equal(200);
+      expect(await page.text()).to.match(/name="password"/);
+      // ... and the session is still there: the user's pages work and a plain request proceeds.
+      expect((await s.browser.get('/o/authorized_tokens/')).status).to.equal(200);
+      const plain = await s.browser.get(request({}));
+      expect(new URL(plain.headers.get('location')!, t.url).searchParams.get('code')).to.be.a('string');
+    }
+  });
+
+  it('#3 rotatekeys refuses to promote a next key relying parties may not have fetched yet, unless forced', async () => {
+    await t.app.signingKeys.ensure();
+    let error: unknown;
+    try { await t.app.signingKeys.rotate(); } catch (e) { error = e; }
+    expect(String((error as Error)?.message)).to.match(/published .* ago/);
+    const forced = await t.app.signingKeys.rotate({ force: true });
+    expect(forced.every((r) => r.promoted)).to.equal(true);
+    let again: unknown;
+    try { await t.app.signingKeys.rotate(); } catch (e) { again = e; }
+    expect(again, 'a second rotation right after is refused too').to.be.instanceOf(Error);
+  });
+
+  it('#4 RFC 8414 metadata names jwks_uri too, as the OpenID document does', async () => {
+    const oauth = await (await fetch(`${t.url}/.well-known/oauth-authorization-server`)).json() as Record<string, string>;
+    const oidc = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, string>;
+    expect(oauth.jwks_uri).to.equal(`${t.app.config.issuer}/.well-known/jwks.json`);
+    expect(oidc.jwks_uri).to.equal(oauth.jwks_uri);
+  });
+
+  it('#4 request and request_uri are refused (Core §3.1.2.6), not silently dropped with the nonce they carry', async () => {
+    const s = await setup();
+    const { challenge } = pkcePair();
+    const base = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' };
+    for (const [param, error] of [['request', 'request_not_supported'], ['request_uri', 'request_uri_not_supported']]) {
+      const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, [param]: 'eyJhbGciOiJub25lIn0.e30.' })}`);
+      expect(res.status, param).to.equal(302);
+      const location = new URL(res.headers.get('location')!);
+      expect(location.searchParams.get('error'), param).to.equal(error);
+      expect(location.searchParams.get('state'), param).to.equal('st');
+    }
+  });
+});
