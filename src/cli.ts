@@ -1,4 +1,4 @@
-// The commands: `serve` (default), `migrate`, `createuser`, `createclient`, `cleartokens`, `rotatekeys`, `makemigrations`.
+// The commands: `serve` (default), `migrate`, `createuser`, `updateuser`, `createclient`, `cleartokens`, `rotatekeys`, `makemigrations`.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -6,7 +6,8 @@ import { loadConfig, environmentOverrides, ConfigError, type ConfigOverrides, ty
 import { createApp, type Gatehouse } from './app.ts';
 import { initStorage } from './storage/orm.ts';
 import { clearExpired } from './storage/maintenance.ts';
-import { createUser } from './accounts/users.ts';
+import { createUser, updateProfile, type ProfileUpdate } from './accounts/users.ts';
+import { ADDRESS_FIELDS, PROFILE_TEXT_FIELDS } from './accounts/profile.ts';
 import { createLogger } from './logger.ts';
 import { registerClient } from './oauth2/clients.ts';
 import { validateClientInput } from './oauth2/client-registration.ts';
@@ -19,10 +20,32 @@ import { makeMigration } from './storage/make-migration.ts';
 // django-oauth-toolkit (both spellings are accepted); a URN is shown as it is.
 const GRANT_CHOICES = REGISTRABLE_GRANT_TYPES.map((g) => (g.includes(':') ? g : g.replace(/_/g, '-'))).join(',');
 
+// updateuser's options: the OpenID Connect §5.1 claims of accounts/profile.ts, dashed (--given-name, --address-locality).
+const dashed = (name: string) => name.replace(/_/g, '-');
+const PROFILE_OPTIONS = ['email', ...PROFILE_TEXT_FIELDS, ...ADDRESS_FIELDS.map((p) => `address_${p}`)].map(dashed);
+
+/** updateuser's options as a profile edit; an empty value clears the field. The operator may set the verified marks. */
+function profileEdit(values: Record<string, string | undefined>): ProfileUpdate | string {
+  const edit: ProfileUpdate = {};
+  if (values.email !== undefined) edit.email = values.email;
+  for (const f of PROFILE_TEXT_FIELDS) if (values[dashed(f)] !== undefined) edit[f] = values[dashed(f)];
+  for (const p of ADDRESS_FIELDS) if (values[`address-${dashed(p)}`] !== undefined) (edit.address ??= {})[p] = values[`address-${dashed(p)}`];
+  for (const [option, field] of [['email-verified', 'email_verified'], ['phone-number-verified', 'phone_number_verified']] as const) {
+    const v = values[option];
+    if (v === undefined) continue;
+    if (v !== 'true' && v !== 'false') return `--${option} takes true or false.`;
+    edit[field] = v === 'true';
+  }
+  return edit;
+}
+
 const USAGE = `Usage: npm run gatehouse -- <command>
   serve                         start the server (default)
   migrate                       apply database migrations
   createuser <username> [--admin] [--password P] [--email E]
+  updateuser <username> [--email E] [--email-verified true|false] [--phone-number-verified true|false]
+             [--<claim> VALUE]...  OpenID Connect profile claims; an empty VALUE clears one. Claims:
+             ${PROFILE_OPTIONS.filter((o) => o !== 'email').join(' ')}
   createclient --name N --owner USERNAME [--type confidential|public] [--grant-types G,...]
                [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
                [--post-logout-redirect-uris URI,...] [--backchannel-logout-uri URL] [--backchannel-logout-session-required]
@@ -65,6 +88,22 @@ async function main(argv: string[]): Promise<number> {
       if (!r.ok) { for (const [f, m] of Object.entries(r.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
       out(`Created ${r.user.isAdmin ? 'admin ' : ''}user "${r.user.username}" (id ${r.user.id}).`);
       if (!values.password && !process.env.GATEHOUSE_PASSWORD) out(`Password (shown once): ${password}`);
+      return 0;
+    });
+    case 'updateuser': return withApp(fromEnv, async (app) => {
+      const options = Object.fromEntries([...PROFILE_OPTIONS, 'email-verified', 'phone-number-verified'].map((o) => [o, { type: 'string' as const }]));
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options });
+      const edit = profileEdit(values as Record<string, string | undefined>);
+      if (!positionals[0] || typeof edit === 'string') { process.stderr.write(`${typeof edit === 'string' ? edit : USAGE}\n`); return 2; }
+      const r = await app.withContext(async () => {
+        const found = await app.stores.users.findByUsername(positionals[0]);
+        if (!found) return null;
+        const { passwordHash: _omit, ...user } = found;
+        return updateProfile(app.stores.users, user, edit, true);
+      });
+      if (!r) { process.stderr.write(`No user "${positionals[0]}".\n`); return 1; }
+      if (!r.ok) { for (const [f, m] of Object.entries(r.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
+      out(`Updated the profile of "${r.user.username}".`);
       return 0;
     });
     case 'createclient': return withApp(fromEnv, async (app) => {

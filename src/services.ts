@@ -75,7 +75,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
       keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events,
       outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
     }),
-    idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl }),
+    idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),
     sessionStore: redis?.sessions ?? stores.sessions,
     // One budget of password guesses per username and per source for the login page and the password grant.

@@ -1,3 +1,5 @@
+import type { Profile } from './profile.ts';
+
 export interface UserRecord {
   id: number;
   username: string;
@@ -6,7 +8,14 @@ export interface UserRecord {
   isActive: boolean;
   createdAt: number;
   lastLoginAt: number | null;
+  /** OpenID Connect Core §5.1 claims the user filled in (accounts/profile.ts). */
+  profile: Profile;
+  emailVerified: boolean;
+  /** When the profile or email last changed (the `updated_at` claim), epoch ms. */
+  updatedAt: number | null;
 }
+
+export interface ProfileChange { profile: Profile; email: string | null; emailVerified: boolean; updatedAt: number }
 
 export interface UserStore {
   /** Used by: login (with the hash), CLI. */
@@ -19,6 +28,8 @@ export interface UserStore {
   touchLogin(id: number, at: number): Promise<void>;
   /** Used by: login (transparent upgrade of hash parameters). */
   setPasswordHash(id: number, passwordHash: string): Promise<void>;
+  /** Used by: the profile page, GraphQL updateProfile, CLI updateuser. */
+  updateProfile(id: number, change: ProfileChange): Promise<void>;
   /** Used by: first start (is there anyone yet?). */
   count(): Promise<number>;
 }

@@ -1,5 +1,6 @@
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, validatePasswordStrength, verifyPassword } from './passwords.ts';
 import type { UserRecord, UserStore } from './store.ts';
+import { applyProfileEdit, type ProfileEdit } from './profile.ts';
 
 const USERNAME = /^[\w.@+-]{1,150}$/;
 
@@ -32,4 +33,30 @@ export async function authenticate(users: UserStore, username: string, password:
   await users.touchLogin(found.id, Date.now());
   const { passwordHash: _omit, ...user } = found;
   return user;
+}
+
+// RFC 5321's 254-octet path, one @ with something on either side: the address is never sent mail here.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,252}$/;
+
+export interface ProfileUpdate extends ProfileEdit { email?: string | null; email_verified?: boolean | null }
+
+/**
+ * The one path that changes a user's profile (the profile page, GraphQL updateProfile, the CLI). Only an
+ * administrator (`asAdmin`) may say an email or phone number is verified; a changed address loses its mark.
+ */
+export async function updateProfile(users: UserStore, user: UserRecord, edit: ProfileUpdate, asAdmin: boolean, now = Date.now()): Promise<{ ok: true; user: UserRecord } | { ok: false; errors: Record<string, string> }> {
+  const r = applyProfileEdit(user.profile, edit, asAdmin);
+  const errors = r.ok ? {} : { ...r.errors };
+  let email = user.email;
+  if (edit.email !== undefined) {
+    email = edit.email?.trim() || null;
+    if (email !== null && (email.length > 254 || !EMAIL.test(email))) errors.email = 'Use an email address such as name@example.com.';
+  }
+  if (!r.ok || Object.keys(errors).length) return { ok: false, errors };
+  let emailVerified = email === user.email ? user.emailVerified : false;
+  if (asAdmin && edit.email_verified !== undefined && edit.email_verified !== null) emailVerified = edit.email_verified;
+  if (email === null) emailVerified = false;
+  const change = { profile: r.profile, email, emailVerified, updatedAt: now };
+  await users.updateProfile(user.id, change);
+  return { ok: true, user: { ...user, ...change } };
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type pugModule from 'pug';
 import type { Context } from 'koa';
 import { csrfToken, CSRF_FIELD } from './middleware/csrf.ts';
-import { negotiateLanguage, translator, type Translate } from './i18n/index.ts';
+import { negotiateLanguage, negotiateUiLocales, translator, type Translate } from './i18n/index.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -30,7 +30,7 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
   return (ctx, name, locals = {}) => {
     const flash = ctx.session && Array.isArray(ctx.session.flash) ? (ctx.session.flash as string[]) : [];
     if (flash.length) ctx.session!.flash = [];
-    const lang = negotiateLanguage(ctx.get('accept-language'));
+    const lang = pageLanguage(ctx);
     ctx.type = 'html';
     ctx.set('Content-Language', lang);
     ctx.vary('Accept-Language');
@@ -53,9 +53,17 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
   };
 }
 
-/** The translator for the language this request asked for (Accept-Language). */
+/**
+ * The language of a page: an authentication request's ui_locales (OpenID Connect Core §3.1.2.1, put in
+ * `ctx.state.uiLocales` by the authorize and login routes) when we speak one of them, else Accept-Language.
+ */
+export function pageLanguage(ctx: Context): string {
+  return negotiateUiLocales(ctx.state.uiLocales as string | undefined) ?? negotiateLanguage(ctx.get('accept-language'));
+}
+
+/** The translator for the language this request asked for. */
 export function tr(ctx: Context): Translate {
-  return translator(negotiateLanguage(ctx.get('accept-language')));
+  return translator(pageLanguage(ctx));
 }
 
 /** Queues a one-line message for the next page the browser sees. */

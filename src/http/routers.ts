@@ -8,6 +8,7 @@ import { loginRoutes } from './routes/login.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { authorizeRoutes } from './routes/authorize.ts';
 import { authorizedRoutes } from './routes/authorized.ts';
+import { profileRoutes } from './routes/profile.ts';
 import { playgroundRoutes } from './routes/playground.ts';
 import { oauth1Routes } from './routes/oauth1.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -21,6 +22,7 @@ import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
 import { oidcUserinfoRoutes } from './routes/oidc-userinfo.ts';
 import { oidcLogoutRoutes } from './routes/oidc-logout.ts';
 import { openidConfiguration } from '../oidc/discovery.ts';
+import { LANGUAGES } from './i18n/index.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -47,6 +49,7 @@ export function createRouters(s: Services): Router[] {
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, now: Date.now(), audit: audit(ctx) }),
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
+    profileRoutes({ users: stores.users, events: stores.events, render }),
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
     ...oauth1,
     graphqlRoutes({ serve: graphql }),
@@ -61,8 +64,8 @@ export function createRouters(s: Services): Router[] {
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer }),
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
-    oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings()), jwks: () => s.signingKeys.jwks() }),
-    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users }),
+    oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
+    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants }),
     oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, render }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];

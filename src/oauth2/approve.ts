@@ -6,6 +6,7 @@ import * as implicit from './grants/implicit.ts';
 import type { EventSink, GrantRecord, GrantStore, TokenStore } from './store.ts';
 import { generateOrderedToken, hashToken } from './tokens.ts';
 import { promptValues } from '../oidc/prompt.ts';
+import { unconsentedClaims } from '../oidc/request-params.ts';
 
 export interface ApproveDeps {
   tokens: TokenStore;
@@ -23,7 +24,8 @@ export interface ApproveDeps {
 export async function canSkipConsent(req: AuthorizationRequest, grant: GrantRecord | null, approvalPrompt: 'auto' | 'force', ownerIsAdmin: () => Promise<boolean>): Promise<boolean> {
   if (promptValues(req.prompt).has('consent')) return false;
   if (req.client.skipAuthorization && await maySkipConsent(req.scopes, ownerIsAdmin)) return true;
-  return approvalPrompt === 'auto' && grant !== null && grant.revokedAt === null && isSubset(req.scopes, parseScope(grant.scope));
+  return approvalPrompt === 'auto' && grant !== null && grant.revokedAt === null && isSubset(req.scopes, parseScope(grant.scope))
+    && unconsentedClaims(req.claims, parseScope(grant.scope), grant.claims).length === 0;
 }
 
 /** The user said yes: record the grant and answer with a code (§4.1.2) or a token in the fragment (§4.2.2). */
@@ -31,7 +33,11 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   const { client } = req;
   const scope = formatScope(req.scopes);
   const existing = await deps.grants.find(userId, client.id);
-  const grant = await deps.grants.upsert(userId, client.id, mergeScopes(existing?.revokedAt === null ? existing.scope : undefined, scope), deps.now);
+  const live = existing?.revokedAt === null ? existing : undefined;
+  // OpenID Connect Core §5.5: claims asked for by name beyond the scopes are consented to with them.
+  const added = unconsentedClaims(req.claims, req.scopes, live?.claims);
+  const claims = added.length ? [...(live?.claims ? live.claims.split(' ') : []), ...added].join(' ') : undefined;
+  const grant = await deps.grants.upsert(userId, client.id, mergeScopes(live?.scope, scope), deps.now, claims);
   if (!existing || existing.revokedAt !== null || !isSubset(req.scopes, parseScope(existing.scope))) {
     await deps.events.record({ type: 'consent.granted', userId, clientId: client.clientId, ...deps.audit, detail: { scope } });
   }
@@ -45,6 +51,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
       codeChallengeMethod: req.codeChallengeMethod ?? null, familyId: newFamilyId(deps.now),
       // OpenID Connect Core §3.1.2.1: the nonce goes back in the ID Token unmodified; auth_time is when the user logged in.
       nonce: req.nonce ?? null, authTime: session.authTime, sid: req.scopes.includes('openid') ? session.sid ?? null : null,
+      idTokenClaims: (req.claims?.id_token ?? []).join(' '),
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
     });

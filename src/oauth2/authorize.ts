@@ -8,6 +8,7 @@ import { formatScope, parseScope, resolveScope } from './scope.ts';
 import { scopeUserMayNotHold } from './privileges.ts';
 import type { ClientRecord, ClientStore } from './store.ts';
 import { validateAuthenticationParams } from '../oidc/prompt.ts';
+import { parseClaimsRequest, type ClaimsRequest } from '../oidc/request-params.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -24,6 +25,9 @@ export interface AuthorizationRequest {
   maxAge?: number;
   /** OpenID Connect Core §3.1.2.1, kept only with scope openid. */
   nonce?: string;
+  /** OpenID Connect Core §5.5, kept only with scope openid: the parsed `claims` parameter and its text. */
+  claims?: ClaimsRequest;
+  claimsParameter?: string;
 }
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
@@ -98,8 +102,12 @@ export async function validateAuthorizationRequest(params: Record<string, string
   if (params.nonce !== undefined && params.nonce.length > MAX_NONCE_LENGTH) fail(new InvalidRequest(`nonce is longer than ${MAX_NONCE_LENGTH} characters.`));
   const nonce = scopes.includes('openid') ? params.nonce : undefined;
   let maxAge: number | undefined;
-  try { ({ maxAge } = validateAuthenticationParams(params)); } catch (e) { fail(e as OAuthError); }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce };
+  let claims: ClaimsRequest | undefined;
+  try {
+    ({ maxAge } = validateAuthenticationParams(params));
+    if (scopes.includes('openid')) claims = parseClaimsRequest(params.claims);
+  } catch (e) { fail(e as OAuthError); }
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
@@ -143,5 +151,6 @@ export function requestFields(req: AuthorizationRequest): Record<string, string>
   if (req.state !== undefined) f.state = req.state;
   if (req.codeChallenge) { f.code_challenge = req.codeChallenge; f.code_challenge_method = req.codeChallengeMethod!; }
   if (req.nonce !== undefined) f.nonce = req.nonce;
+  if (req.claimsParameter !== undefined) f.claims = req.claimsParameter;
   return f;
 }

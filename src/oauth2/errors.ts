@@ -74,6 +74,7 @@ export class InvalidClientId extends kind('invalid_client', 400, { fatal: true }
 // OpenID Connect Core §3.1.2.6: prompt=none and the request needs a page the user would have to see.
 export class LoginRequired extends kind('login_required', 400) {}
 export class ConsentRequired extends kind('consent_required', 400) {}
+export class InteractionRequired extends kind('interaction_required', 400) {}
 
 export function isOAuthError(e: unknown): e is OAuthError {
   return e instanceof OAuthError;

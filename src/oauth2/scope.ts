@@ -13,7 +13,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  *   introspection RFC 7662 introspection of any client's tokens (a resource server)
  *   applications  managing the user's own registered applications through GraphQL
  * OpenID Connect Core §3.1.2.1 / §5.4: `openid` makes a request an authentication request (an ID Token comes with
- * the tokens); `profile` and `email` release those claims (src/oidc/claims.ts says which).
+ * the tokens); `profile`, `email`, `address` and `phone` release those claims (src/oidc/claims.ts says which).
  */
 export const SCOPES = [
   { name: 'read', description: 'Read your data', privileged: false },
@@ -21,6 +21,8 @@ export const SCOPES = [
   { name: 'openid', description: 'Sign you in to the application with your account', privileged: false },
   { name: 'profile', description: 'See your profile', privileged: false },
   { name: 'email', description: 'See your email address', privileged: false },
+  { name: 'address', description: 'See your postal address', privileged: false },
+  { name: 'phone', description: 'See your phone number', privileged: false },
   { name: 'introspection', description: 'Check whether access tokens are valid', privileged: true },
   { name: 'admin', description: 'Administer Gatehouse on your behalf', privileged: true },
   { name: 'applications', description: 'Manage the applications you registered', privileged: true },

@@ -110,6 +110,8 @@ export interface CodeRow {
   /** OpenID Connect: the request's nonce and the user's authentication time (epoch ms), for the ID Token. */
   nonce: string | null;
   authTime: number | null;
+  /** OpenID Connect Core §5.5: claims the `claims` parameter asked for in the ID Token, space-separated ('' for none). */
+  idTokenClaims: string;
   /** The browser session's id (Front/Back-Channel Logout §2.1 `sid`), for the ID Token; null outside OpenID Connect. */
   sid: string | null;
   expiresAt: number;
@@ -154,6 +156,8 @@ export interface GrantRecord {
   userId: number;
   applicationId: number;
   scope: string;
+  /** OpenID Connect Core §5.5: claims the user agreed to share at UserInfo beyond the scopes', space-separated. */
+  claims: string;
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
@@ -162,8 +166,10 @@ export interface GrantRecord {
 export interface GrantStore {
   /** Used by: authorize (skip consent for scopes already granted). */
   find(userId: number, applicationId: number): Promise<GrantRecord | null>;
-  /** Used by: consent (records or widens the user's grant to the client). */
-  upsert(userId: number, applicationId: number, scope: string, now: number): Promise<GrantRecord>;
+  /** Used by: consent (records or widens the user's grant to the client); `claims` undefined keeps the grant's. */
+  upsert(userId: number, applicationId: number, scope: string, now: number, claims?: string): Promise<GrantRecord>;
+  /** Used by: UserInfo (the claims the user agreed to share beyond the scopes'). */
+  claimsOf(id: number): Promise<string>;
   /** Used by: authorized applications page. */
   listForUser(userId: number): Promise<(GrantRecord & { clientName: string; clientId: string })[]>;
   /** Used by: revoke a grant (its tokens are revoked by TokenStore.revokeByGrant). */

@@ -1,32 +1,56 @@
 import type { UserRecord } from '../accounts/store.ts';
+import type { ProfileTextField } from '../accounts/profile.ts';
 
 /** The scope that makes an authorization request an OpenID Connect authentication request (Core §3.1.2.1). */
 export const OPENID_SCOPE = 'openid';
 
+const text = (field: ProfileTextField) => (u: UserRecord) => u.profile[field];
+/** §5.1: updated_at is seconds since the epoch. */
+const updatedAt = (u: UserRecord) => (u.updatedAt === null ? undefined : Math.floor(u.updatedAt / 1000));
+
 /**
  * OpenID Connect Core §5.4: the claims each scope releases, from the fields users have. The one list: discovery's
- * claims_supported and UserInfo derive from it. `name` is the username until users get profile fields.
+ * claims_supported, UserInfo, the ID Token's `claims` request and the consent page derive from it. `name` falls
+ * back to the username, which every user has.
  */
 export const SCOPE_CLAIMS = {
-  profile: { preferred_username: (u: UserRecord) => u.username, name: (u: UserRecord) => u.username },
-  // Gatehouse never verifies addresses, so it says so (§5.1: email_verified false).
-  email: { email: (u: UserRecord) => u.email ?? undefined, email_verified: (u: UserRecord) => (u.email ? false : undefined) },
+  profile: {
+    name: (u: UserRecord) => u.profile.name ?? u.username,
+    family_name: text('family_name'), given_name: text('given_name'), middle_name: text('middle_name'), nickname: text('nickname'),
+    preferred_username: (u: UserRecord) => u.username,
+    picture: text('picture'), website: text('website'), gender: text('gender'), birthdate: text('birthdate'),
+    zoneinfo: text('zoneinfo'), locale: text('locale'), updated_at: updatedAt,
+  },
+  email: { email: (u: UserRecord) => u.email ?? undefined, email_verified: (u: UserRecord) => (u.email ? u.emailVerified : undefined) },
+  // §5.1.1: the address claim is a JSON object of its parts.
+  address: { address: (u: UserRecord) => u.profile.address },
+  phone: {
+    phone_number: text('phone_number'),
+    phone_number_verified: (u: UserRecord) => (u.profile.phone_number ? u.profile.phone_number_verified === true : undefined),
+  },
 } as const satisfies Record<string, Record<string, (u: UserRecord) => unknown>>;
+
+/** Every claim a scope may release, by name: what the `claims` request parameter may ask for (Core §5.5). */
+export const CLAIM_VALUES: Readonly<Record<string, (u: UserRecord) => unknown>> = Object.assign({}, ...Object.values(SCOPE_CLAIMS));
+
+/** The claims each scope releases, by scope name (the consent page lists them). */
+export const claimsOfScope = (scope: string): readonly string[] => Object.keys((SCOPE_CLAIMS as Record<string, object>)[scope] ?? {});
 
 /** Claims of the ID Token itself (Core §2) that Gatehouse issues. */
 export const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid'] as const;
 
 export const CLAIMS_SUPPORTED: readonly string[] = [...ID_TOKEN_CLAIMS, ...Object.values(SCOPE_CLAIMS).flatMap((c) => Object.keys(c))];
 
-/** Core §5.3.2: `sub` always, plus the claims of the granted scopes that the user has a value for. */
-export function userClaims(user: UserRecord, scopes: readonly string[]): Record<string, unknown> {
+/**
+ * Core §5.3.2: `sub` always, plus the claims of the granted scopes that the user has a value for, plus the claims
+ * asked for by name with the `claims` request parameter (§5.5; `requested`, already limited to known claims).
+ */
+export function userClaims(user: UserRecord, scopes: readonly string[], requested: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = { sub: subjectOf(user.id) };
-  for (const [scope, claims] of Object.entries(SCOPE_CLAIMS)) {
-    if (!scopes.includes(scope)) continue;
-    for (const [claim, value] of Object.entries(claims)) {
-      const v = (value as (u: UserRecord) => unknown)(user);
-      if (v !== undefined) out[claim] = v;
-    }
+  const names = new Set([...scopes.flatMap(claimsOfScope), ...requested]);
+  for (const claim of names) {
+    const v = CLAIM_VALUES[claim]?.(user);
+    if (v !== undefined) out[claim] = v;
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { authorizationServerMetadata, JWKS_PATH } from '../oauth2/metadata.ts';
 import { CLAIMS_SUPPORTED } from './claims.ts';
 import { SIGNING_ALGS } from './keys.ts';
 import { PROMPT_VALUES } from './prompt.ts';
+import { DISPLAY_VALUES } from './request-params.ts';
 import { END_SESSION_PATH } from './logout.ts';
 
 export { JWKS_PATH };
@@ -12,7 +13,7 @@ export const USERINFO_PATH = '/o/userinfo/';
  * OpenID Provider fields. No registration_endpoint: Gatehouse has no dynamic registration yet (§3 lists it only
  * when it exists). request_uri_parameter_supported defaults to true, so it is stated.
  */
-export function openidConfiguration(o: Parameters<typeof authorizationServerMetadata>[0]) {
+export function openidConfiguration(o: Parameters<typeof authorizationServerMetadata>[0], pages: { uiLocales: readonly string[] }) {
   return {
     ...authorizationServerMetadata(o),
     userinfo_endpoint: `${o.issuer}${USERINFO_PATH}`,
@@ -21,7 +22,10 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     claims_supported: [...CLAIMS_SUPPORTED],
     claim_types_supported: ['normal'],
     prompt_values_supported: [...PROMPT_VALUES],
-    claims_parameter_supported: false,
+    display_values_supported: [...DISPLAY_VALUES],
+    // The languages of the login and consent pages (src/http/i18n), which ui_locales chooses among.
+    ui_locales_supported: [...pages.uiLocales],
+    claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     // RP-Initiated Logout 1.0 §3 and Back-Channel Logout 1.0 §2.1; no front-channel logout.

@@ -2,7 +2,8 @@ import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { IdTokenInput, IdTokenIssuer } from '../oauth2/grants/context.ts';
 import { parseScope } from '../oauth2/scope.ts';
-import { OPENID_SCOPE, subjectOf } from './claims.ts';
+import { OPENID_SCOPE, subjectOf, userClaims } from './claims.ts';
+import type { UserStore } from '../accounts/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing, type SigningAlg } from './keys.ts';
 
 /** The hash of each JWS algorithm for at_hash/c_hash (Core §3.1.3.6); Ed25519 pairs with SHA-512, as RPs compute it. */
@@ -19,6 +20,8 @@ export interface IdTokenSettings {
   issuer: () => string;
   /** Lifetime in seconds. */
   ttl: () => number;
+  /** For the user claims a `claims` request asks for in the ID Token. */
+  users: Pick<UserStore, 'findById'>;
 }
 
 /** Core §2 / §3.1.3.7: the ID Token of a token response, signed by the current key (RS256 until clients choose). */
@@ -44,6 +47,9 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       if (i.nonce !== null) claims.nonce = i.nonce;
       // Back-Channel Logout §2.1: the session the user signed in with, so a logout_token can name it.
       if (i.sid) claims.sid = i.sid;
+      // Core §5.5: claims requested for the ID Token by name (the user consented to them on the way).
+      const user = i.claims?.length ? await s.users.findById(i.userId) : null;
+      if (user) for (const [name, value] of Object.entries(userClaims(user, [], i.claims))) claims[name] ??= value;
       return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.key);
     },
   };

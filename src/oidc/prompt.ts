@@ -1,6 +1,11 @@
-import { InvalidRequest, LoginRequired, type OAuthError } from '../oauth2/errors.ts';
+import { ConsentRequired, InteractionRequired, InvalidRequest, LoginRequired, type OAuthError } from '../oauth2/errors.ts';
+import { parseScope } from '../oauth2/scope.ts';
+import { unconsentedClaims, type ClaimsRequest } from './request-params.ts';
 
-/** OpenID Connect Core §3.1.2.1 prompt values Gatehouse understands (select_account: a session holds one account). */
+/**
+ * OpenID Connect Core §3.1.2.1 prompt values Gatehouse understands. A session holds one account, so select_account
+ * is a login where the current account is offered (its username prefilled) and another may be chosen.
+ */
 export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'] as const;
 
 /** The space-delimited prompt values; unknown ones are ignored. */
@@ -26,19 +31,35 @@ export function authenticationStep(req: { prompt?: string; maxAge?: number }, au
   let reason: string | undefined;
   if (authTime === undefined) reason = 'The user is not logged in.';
   else if (prompt.has('login')) reason = 'A fresh login was requested.';
+  else if (prompt.has('select_account')) reason = 'An account choice was requested.';
   else if (req.maxAge !== undefined && (authTime === null || Math.floor(now / 1000) - Math.floor(authTime / 1000) > req.maxAge)) reason = 'The last login is older than max_age.';
   if (reason === undefined) return 'proceed';
   return prompt.has('none') ? new LoginRequired(reason) : 'login';
 }
 
 /**
- * Where the login page sends the user back: the same request without prompt=login and max_age, which the fresh
+ * Where the login page sends the user back: the same request without prompt=login/select_account and max_age, which the fresh
  * login now satisfies (kept, they would send the user to the login page again and again).
  */
-export function afterLogin(path: string, query: string): string {
+export function afterLogin(path: string, query: string, currentUsername?: string): string {
   const q = new URLSearchParams(query);
-  const prompt = [...promptValues(q.get('prompt') ?? undefined)].filter((p) => p !== 'login');
+  const values = promptValues(q.get('prompt') ?? undefined);
+  // select_account offers the session's account (the login page prefills login_hint).
+  if (values.has('select_account') && currentUsername !== undefined && !q.has('login_hint')) q.set('login_hint', currentUsername);
+  const prompt = [...values].filter((p) => p !== 'login' && p !== 'select_account');
   if (prompt.length) q.set('prompt', prompt.join(' ')); else q.delete('prompt');
   q.delete('max_age');
   return `${path}?${q}`;
+}
+
+/**
+ * Core §3.1.2.6: why prompt=none cannot be answered without the consent page. The user consented to the scopes but
+ * not to claims the `claims` parameter names: interaction_required; otherwise consent_required.
+ */
+export function promptNoneRefusal(req: { scopes: string[]; claims?: ClaimsRequest }, grant: { scope: string; claims: string; revokedAt: number | null } | null): OAuthError {
+  const scopes = grant && grant.revokedAt === null ? parseScope(grant.scope) : [];
+  if (req.scopes.every((s) => scopes.includes(s)) && unconsentedClaims(req.claims, scopes, grant?.claims).length) {
+    return new InteractionRequired('The user has not agreed to share the claims requested.');
+  }
+  return new ConsentRequired('The user has not consented to this request.');
 }

@@ -1,4 +1,5 @@
 import type { UserRecord } from '../accounts/store.ts';
+import type { Profile } from '../accounts/profile.ts';
 import type { AuditEvent, ClientRecord } from '../oauth2/store.ts';
 
 // What the admin API (src/graphql) asks of storage: plain views of the stored rows and named queries over them.
@@ -21,7 +22,7 @@ export interface ClientView {
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   ownerId: number; createdAt: number; updatedAt: number;
 }
-export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null }
+export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
 /** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
 export interface GrantView { id: number; userId: number; clientDbId: number; scopes: string[]; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }
 export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
@@ -51,6 +52,7 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
 /** A user record of the core (the viewer, a user just made) as its view. */
 export const userRecordView = (u: UserRecord): UserView => ({
   id: u.id, username: u.username, email: u.email, isAdmin: u.isAdmin, isActive: u.isActive, createdAt: u.createdAt, lastLoginAt: u.lastLoginAt,
+  profile: u.profile, emailVerified: u.emailVerified, updatedAt: u.updatedAt,
 });
 
 /** An audit event as it is recorded (the live stream) as its view: the same fields a stored one shows. */

@@ -1,3 +1,4 @@
+import { readProfile } from '../accounts/profile.ts';
 import type { ClientField, ClientView, EventView, GrantView, TokenKind, TokenView, UserView } from './admin-store.ts';
 
 // Stored rows to the views of admin-store.ts. Each view is built from named columns, so a hash, a sealed secret or
@@ -21,7 +22,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
 export const clientColumns = (fields: readonly ClientField[] = Object.keys(CLIENT_COLUMN) as ClientField[]) =>
   ['id', 'owner_id', ...fields.map((f) => CLIENT_COLUMN[f])].join(', ');
 export const CLIENT_COLUMNS = clientColumns();
-export const USER_COLUMNS = 'id, username, email, is_admin, is_active, created_at, last_login_at';
+export const USER_COLUMNS = 'id, username, email, is_admin, is_active, created_at, last_login_at, profile, email_verified, updated_at';
 export const GRANT_COLUMNS = 'id, user_id, application_id, scope, created_at, last_used_at, revoked_at';
 export const EVENT_COLUMNS = 'id, type, created_at, user_id, client_id, ip, request_id, detail';
 const TOKEN_COMMON = 'id, application_id, user_id, created_at, expires_at, revoked_at';
@@ -62,6 +63,7 @@ export const clientView = (r: Row): ClientView => new ClientRowView(r);
 export const userView = (r: Row): UserView => ({
   id: r.id, username: String(r.username), email: text(r.email), isAdmin: Boolean(r.is_admin), isActive: Boolean(r.is_active),
   createdAt: Number(r.created_at), lastLoginAt: time(r.last_login_at),
+  profile: readProfile(r.profile), emailVerified: Boolean(r.email_verified), updatedAt: time(r.updated_at),
 });
 
 export const grantView = (r: Row): GrantView => ({

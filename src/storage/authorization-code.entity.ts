@@ -26,6 +26,8 @@ export const AuthorizationCode = defineEntity({
     nonce: p.text().nullable(),
     /** When the user last authenticated (Core §2 auth_time), from the session that approved. */
     authTime: epochMs().nullable(),
+    /** OpenID Connect Core §5.5: claims asked for in the ID Token, space-separated. */
+    idTokenClaims: p.text().default(''),
     /** The login session's id (OpenID Connect Back-Channel Logout §2.1 sid), for the ID Token. */
     sid: p.string().length(64).nullable(),
     expiresAt: epochMs().index(),

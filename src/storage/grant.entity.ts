@@ -13,6 +13,8 @@ export const Grant = defineEntity({
     user: () => p.manyToOne(User).deleteRule('cascade'),
     application: () => p.manyToOne(Application).deleteRule('cascade').index(),
     scope: p.text(),
+    /** OpenID Connect Core §5.5: claims consented beyond the scopes', space-separated. */
+    claims: p.text().default(''),
     createdAt: createdAt(),
     lastUsedAt: epochMs().nullable(),
     revokedAt: epochMs().nullable(),

@@ -61,8 +61,8 @@ export class TokenRepository implements TokenStore {
 
   async saveCode(c: CodeRow) {
     await this.#sql.run(`insert into authorization_codes (code_hash, application_id, user_id, grant_id, redirect_uri, redirect_uri_provided, scope,
-      code_challenge, code_challenge_method, family_id, nonce, auth_time, sid, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.nonce, c.authTime, c.sid, c.expiresAt, c.createdAt]);
+      code_challenge, code_challenge_method, family_id, nonce, auth_time, sid, id_token_claims, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.nonce, c.authTime, c.sid, c.idTokenClaims, c.expiresAt, c.createdAt]);
   }
 
   async redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
@@ -79,7 +79,7 @@ export class TokenRepository implements TokenStore {
         codeHash, applicationId: r.application_id as number, userId: r.user_id as number, grantId: r.grant_id as number | null,
         redirectUri: r.redirect_uri as string, redirectUriProvided: Boolean(r.redirect_uri_provided), scope: r.scope as string,
         codeChallenge: r.code_challenge as string | null, codeChallengeMethod: r.code_challenge_method as string | null,
-        familyId: r.family_id as string, nonce: r.nonce as string | null, authTime: r.auth_time === null ? null : Number(r.auth_time), sid: r.sid as string | null, expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.app_client_id as string,
+        familyId: r.family_id as string, nonce: r.nonce as string | null, authTime: r.auth_time === null ? null : Number(r.auth_time), sid: r.sid as string | null, idTokenClaims: String(r.id_token_claims ?? ''), expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.app_client_id as string,
       });
       if ((yield* tx.run('update authorization_codes set consumed_at = ? where id = ? and consumed_at is null', [now, r.id])) !== 1) return { ok: false, reason: 'reused' };
       yield* insertRows(rows);

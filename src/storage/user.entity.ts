@@ -14,6 +14,11 @@ export const User = defineEntity({
     isActive: p.boolean().default(true),
     createdAt: createdAt(),
     lastLoginAt: epochMs().nullable(),
+    /** OpenID Connect Core §5.1 claims as JSON text (src/accounts/profile.ts validates and reads it). */
+    profile: p.text().nullable(),
+    emailVerified: p.boolean().default(false),
+    /** The `updated_at` claim: when the profile or email last changed. */
+    updatedAt: epochMs().nullable(),
   },
 });
 export type UserEntity = InferEntity<typeof User>;

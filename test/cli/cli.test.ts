@@ -41,6 +41,18 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     try { await gatehouse('createuser', 'root'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });
 
+  it('updateuser sets profile claims and verified marks, and refuses invalid values with exit code 1', async () => {
+    const { stdout } = await gatehouse('updateuser', 'root', '--given-name', 'Ada', '--phone-number', '+33612345678', '--phone-number-verified', 'true', '--address-country', 'FR', '--email', 'root@example.com', '--email-verified', 'true');
+    expect(stdout).to.match(/Updated/);
+    try { await gatehouse('updateuser', 'root', '--website', 'ftp://x.example'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+    const app = await createApp({ env: 'test', database: db.database });
+    try {
+      const user = await app.withContext(() => app.stores.users.findByUsername('root'));
+      expect(user!.profile).to.deep.equal({ given_name: 'Ada', phone_number: '+33612345678', phone_number_verified: true, address: { country: 'FR' } });
+      expect(user!.emailVerified).to.equal(true);
+    } finally { await app.close(); }
+  });
+
   it('createclient prints client_id and a secret that verifies against the stored hash', async () => {
     const { stdout } = await gatehouse('createclient', '--name', 'CLI app', '--owner', 'root', '--grant-types', 'authorization-code,client-credentials', '--redirect-uris', 'https://cli.example/cb', '--oauth1');
     const clientId = /client_id: (\S+)/.exec(stdout)![1];

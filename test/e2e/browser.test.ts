@@ -58,6 +58,21 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
     expect(await page.textContent('body')).to.include('Hello, alice');
   });
 
+  it('edits the profile with the labelled form, in English and in French', async () => {
+    await page.goto(`${srv.url}/accounts/profile/`);
+    await page.getByLabel('full name').fill('Alice Liddell');
+    await page.getByLabel('city').fill('Oxford');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(`${srv.url}/accounts/profile/`);
+    expect(await page.getByLabel('city').inputValue()).to.equal('Oxford');
+    await shoot('profile');
+    await page.setExtraHTTPHeaders({ 'accept-language': 'fr' });
+    await page.goto(`${srv.url}/accounts/profile/`);
+    expect(await page.getByLabel('ville').inputValue()).to.equal('Oxford');
+    await shoot('profile-fr');
+    await page.setExtraHTTPHeaders({});
+  });
+
   it('registers an application and copies its secret, shown once', async () => {
     await page.goto(`${srv.url}/o/applications/register/`);
     await page.getByLabel('Name').fill('Browser app');

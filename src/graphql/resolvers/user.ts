@@ -1,4 +1,4 @@
-import { createUser } from '../../accounts/users.ts';
+import { createUser, updateProfile, type ProfileUpdate } from '../../accounts/users.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
 import { rowId } from '../ids.ts';
@@ -7,6 +7,13 @@ import { userRecordView, type UserView } from '../../storage/admin-store.ts';
 import { visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
+
+// The SDL names claims in camelCase (givenName), the core as OpenID Connect does (given_name).
+const snakeKey = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camelKey = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+function renameKeys(o: Record<string, unknown>, rename: (k: string) => string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [rename(k), v && typeof v === 'object' ? renameKeys(v as Record<string, unknown>, rename) : v]));
+}
 
 export const userResolvers = {
   Query: {
@@ -36,8 +43,21 @@ export const userResolvers = {
       await ctx.deps.stores.events.record({ type: args.active ? 'user.activated' : 'user.deactivated', ...ctx.audit, detail: { id } });
       return { user: visible(ctx, 'User', { ...userRecordView(user), isActive: args.active }) };
     },
+    async updateProfile(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireViewer(ctx, 'write');
+      const id = rowId(args.id);
+      // The policy decides whose profile the viewer may reach: their own, or anyone's for an administrator.
+      const found = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
+      const user = found && visible(ctx, 'User', userRecordView(found)) ? found : null;
+      if (!user) throw notFound('User');
+      const r = await updateProfile(ctx.deps.stores.users, user, renameKeys(args.input, snakeKey) as ProfileUpdate, v.isAdmin);
+      if (!r.ok) throw badUserInput(renameKeys(r.errors, (k) => k.split('.').map(camelKey).join('.')) as Record<string, string>);
+      await ctx.deps.stores.events.record({ type: 'user.profile_updated', ...ctx.audit, detail: { id, fields: Object.keys(args.input) } });
+      return { user: visible(ctx, 'User', userRecordView(r.user)) };
+    },
   },
   User: {
+    profile: (u: UserView) => ({ phoneNumberVerified: false, ...renameKeys(u.profile, camelKey) }),
     async clients(u: UserView, args: Args, ctx: GraphQLContext) {
       if (!visible(ctx, 'User', u)) return connection([], 0, 0, (x: { id: number }) => x);
       const page = pageArgs(args);

@@ -19,6 +19,11 @@ export function negotiateLanguage(header: string | undefined): string {
   return best.lang;
 }
 
+/** OpenID Connect Core §3.1.2.1 ui_locales: space-separated BCP 47 tags, preferred first; the first one we speak. */
+export function negotiateUiLocales(value: string | undefined): string | undefined {
+  return (value ?? '').split(' ').map((tag) => tag.toLowerCase().split('-')[0]).find((lang) => lang in CATALOGS);
+}
+
 export function translator(lang: string): Translate {
   const catalog = CATALOGS[lang] ?? en;
   return (key, params = {}) => (catalog[key] ?? en[key] ?? key).replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));

@@ -3,8 +3,10 @@ import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.ts';
 import { checkUserMayGrant, denied, errorRedirect, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
-import { ConsentRequired, InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
-import { afterLogin, authenticationStep, promptValues } from '../../oidc/prompt.ts';
+import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
+import { afterLogin, authenticationStep, promptNoneRefusal, promptValues } from '../../oidc/prompt.ts';
+import { claimsOfScope } from '../../oidc/claims.ts';
+import { requestedClaims } from '../../oidc/request-params.ts';
 import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
@@ -54,9 +56,11 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         if (isOAuthError(step)) throw redirectError(req, step);
         if (step === 'login') {
           // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until
-          // it succeeds, so a link with prompt=login or max_age=0 cannot sign anyone out (logout needs POST + CSRF).
+          // it succeeds, so a link with prompt=login, select_account or max_age=0 cannot sign anyone out (logout needs
+          // POST + CSRF). select_account offers the signed-in account (login_hint) and lets another be chosen.
+          const current = ctx.state.user ? currentUser(ctx).username : undefined;
           const reauth = ctx.state.user ? '&reauth=1' : '';
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring))}${reauth}`);
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current))}${reauth}`);
         }
       }
       checkUserMayGrant(req, currentUser(ctx));
@@ -76,18 +80,23 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
   }
 
   router.get(['/o/authorize', '/o/authorize/'], async (ctx) => {
-    await handle(ctx, query(ctx), async (req) => {
+    const params = query(ctx);
+    // OpenID Connect Core §3.1.2.1: the consent page (and an error page) in the language the client asked for.
+    ctx.state.uiLocales = params.ui_locales;
+    await handle(ctx, params, async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
       if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
-      if (promptValues(req.prompt).has('none')) throw redirectError(req, new ConsentRequired('The user has not consented to this request.'));
+      if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
       deps.render(ctx, 'consent', {
         title: `Authorize ${req.client.name}`,
         client: req.client,
         redirectHost: new URL(req.redirectUri).host || req.redirectUri.split(':')[0],
-        scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s })),
+        // OpenID Connect: which claims each scope shares, and those the claims parameter asks for beyond them.
+        scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s, claims: claimsOfScope(s) })),
+        extraClaims: requestedClaims(req.claims).filter((c) => !req.scopes.some((s) => claimsOfScope(s).includes(c))),
         fields: requestFields(req),
         implicit: req.responseType === 'token',
       });

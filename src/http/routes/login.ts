@@ -8,6 +8,7 @@ import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import { tr, type Render } from '../render.ts';
 import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
 import { localNext, redirectLocal } from '../safe-next.ts';
+import { loginHints } from '../../oidc/request-params.ts';
 import { startLoginSession } from '../oidc-session.ts';
 import type { Backchannel } from '../../oidc/logout.ts';
 import { endSession } from './oidc-logout.ts';
@@ -26,9 +27,13 @@ export function loginRoutes(deps: LoginDeps): Router {
   const router = pageRouter();
 
   router.get(['/accounts/login', '/accounts/login/'], (ctx) => {
-    // OpenID Connect's prompt=login and max_age ask a signed-in user to authenticate again (routes/authorize.ts).
+    // OpenID Connect's prompt=login, select_account and max_age ask a signed-in user to authenticate again (routes/authorize.ts).
     if (ctx.state.user && ctx.query.reauth !== '1') return redirectLocal(ctx, ctx.query.next);
-    deps.render(ctx, 'login', { next: localNext(ctx, ctx.query.next), values: {} });
+    const next = localNext(ctx, ctx.query.next);
+    // OpenID Connect Core §3.1.2.1: the authentication request that sent the user here may name them and a language.
+    const { loginHint, uiLocales } = loginHints(next);
+    ctx.state.uiLocales = uiLocales;
+    deps.render(ctx, 'login', { next, values: { username: loginHint } });
   });
 
   router.post(['/accounts/login', '/accounts/login/'], csrfProtection(), async (ctx) => {
@@ -36,6 +41,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     const username = typeof body.username === 'string' ? body.username.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
     const next = localNext(ctx, body.next ?? ctx.query.next);
+    ctx.state.uiLocales = loginHints(next).uiLocales;
     if (!username || !password) {
       ctx.status = 400;
       return deps.render(ctx, 'login', { next, values: { username }, errors: { form: tr(ctx)('login.missing') } });

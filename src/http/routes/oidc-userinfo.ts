@@ -4,7 +4,7 @@ import { protocolRouter } from '../router.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { InvalidToken } from '../../oauth2/errors.ts';
 import { parseScope } from '../../oauth2/scope.ts';
-import type { TokenInfo } from '../../oauth2/store.ts';
+import type { GrantStore, TokenInfo } from '../../oauth2/store.ts';
 import { OPENID_SCOPE, userClaims } from '../../oidc/claims.ts';
 import type { RequireTokenOptions } from '../protect.ts';
 import { oauthEndpoint } from '../oauth-endpoint.ts';
@@ -12,6 +12,7 @@ import { oauthEndpoint } from '../oauth-endpoint.ts';
 export interface UserinfoDeps {
   requireToken(opts: RequireTokenOptions): Middleware;
   users: Pick<UserStore, 'findById'>;
+  grants: Pick<GrantStore, 'claimsOf'>;
 }
 
 /**
@@ -31,7 +32,9 @@ export function oidcUserinfoRoutes(deps: UserinfoDeps): Router {
       e.headers['WWW-Authenticate'] = `Bearer realm="gatehouse", error="invalid_token"`;
       throw e;
     }
-    ctx.body = userClaims(user, parseScope(token.scope));
+    // Core §5.5: plus the claims the user agreed to share with this client by name (the `claims` parameter).
+    const consented = token.grantId === null ? '' : await deps.grants.claimsOf(token.grantId);
+    ctx.body = userClaims(user, parseScope(token.scope), consented.split(' ').filter(Boolean));
   }];
   router.get(paths, ...steps);
   router.post(paths, ...steps);

@@ -20,7 +20,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;
-  let oidc: Pick<IdTokenInput, 'nonce' | 'authTime' | 'sid'> = { nonce: null, authTime: null, sid: null };
+  let oidc: Pick<IdTokenInput, 'nonce' | 'authTime' | 'sid' | 'claims'> = { nonce: null, authTime: null, sid: null };
   const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
     // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
     if (code.applicationId !== client.id) throw new InvalidGrant('The code was issued to another client.');
@@ -39,7 +39,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     }
     userId = code.userId;
     grantId = code.grantId;
-    oidc = { nonce: code.nonce, authTime: code.authTime, sid: code.sid };
+    oidc = { nonce: code.nonce, authTime: code.authTime, sid: code.sid, claims: code.idTokenClaims.split(' ').filter(Boolean) };
     const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken });
     response = minted.response;
     return minted.rows;

@@ -32,6 +32,8 @@ export interface IdTokenInput {
   nonce: string | null;
   /** Epoch milliseconds, or null when unknown (refresh). */
   authTime: number | null;
+  /** OpenID Connect Core §5.5: user claims the `claims` parameter asked for in the ID Token. */
+  claims?: readonly string[];
   /** The login session's id (Back-Channel Logout §2.1), or null when unknown (refresh). */
   sid?: string | null;
   accessToken: string;
