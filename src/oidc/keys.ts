@@ -1,14 +1,16 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { open, seal } from '../oauth1/secret-box.ts';
 import type { KeyStatus, SigningKeyRow, SigningKeyStore } from './store.ts';
+import { SIGNING_ALGS, type IdTokenSigningAlg } from '../oauth2/store.ts';
 
 /**
  * The registry of ID Token signing algorithms: discovery's id_token_signing_alg_values_supported lists it, the key
  * ring keeps a current and a next key for each. RS256 first: OpenID Connect Core §15.1 requires it, and it is the
  * default when a client registered none (Core §2 id_token_signed_response_alg, Dynamic Registration §2).
  */
-export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
-export type SigningAlg = typeof SIGNING_ALGS[number];
+export { SIGNING_ALGS };
+export type SigningAlg = IdTokenSigningAlg;
 export const DEFAULT_SIGNING_ALG: SigningAlg = 'RS256';
 
 /** How long relying parties may cache the JWK Set (its Cache-Control max-age, src/http/routes/oidc-discovery.ts). */
@@ -30,8 +32,8 @@ export async function generateSigningKey(alg: SigningAlg, status: Exclude<KeySta
   return { kid, alg, status, publicJwk: JSON.stringify(publicJwk), privateJwkSealed: seal(JSON.stringify(privateJwk), sealKey), createdAt: now, retiredAt: null };
 }
 
-/** What signing needs: the key and the header values that name it. */
-export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey }
+/** What signing needs: the key (jose's, and node:crypto's for synchronous signing) and the header values that name it. */
+export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey; keyObject: KeyObject }
 
 /** The public JWK of a stored key, as JWKS publishes it (RFC 7517 §4: kid, use, alg; no private member). */
 export function publicJwkOf(row: SigningKeyRow): JWK {
@@ -45,7 +47,7 @@ export async function privateKeyOf(row: SigningKeyRow, sealKey: Buffer): Promise
     throw new Error(`The stored signing key ${row.kid} (${row.alg}) cannot be opened with this ENCRYPTION_KEY: it was sealed under another one.`);
   }
   const jwk = JSON.parse(sealed) as JWK;
-  return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey };
+  return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey, keyObject: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
 }
 
 export interface KeyRingOptions {

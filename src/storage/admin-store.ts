@@ -19,7 +19,7 @@ export interface ClientView {
   id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[];
   skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; oauth1Enabled: boolean; rsaPublicKey: string | null;
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
-  ownerId: number; createdAt: number; updatedAt: number;
+  accessTokenFormat: string; idTokenSignedResponseAlg: string; ownerId: number; createdAt: number; updatedAt: number;
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null }
 /** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
@@ -35,7 +35,7 @@ export type ClientField = Exclude<keyof ClientView, 'id' | 'ownerId'>;
 export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   clientId: 'clientId', name: 'name', clientType: 'clientType', grantTypes: 'grantTypes', redirectUris: 'redirectUris', allowedScopes: 'allowedScopes',
   skipAuthorization: 'skipAuthorization', allowedOrigins: 'allowedOrigins', tokenEndpointAuthMethod: 'tokenEndpointAuthMethod',
-  oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', createdAt: 'createdAt', updatedAt: 'updatedAt',
+  oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', accessTokenFormat: 'accessTokenFormat', idTokenSignedResponseAlg: 'idTokenSignedResponseAlg', createdAt: 'createdAt', updatedAt: 'updatedAt',
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
 };
 
@@ -45,7 +45,8 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   id: c.id, clientId: c.clientId, name: c.name, clientType: c.clientType, grantTypes: c.grantTypes, redirectUris: c.redirectUris,
   allowedScopes: c.allowedScopes, skipAuthorization: c.skipAuthorization, allowedOrigins: c.allowedOrigins, tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
   oauth1Enabled: c.oauth1Enabled, rsaPublicKey: c.rsaPublicKey, postLogoutRedirectUris: c.postLogoutRedirectUris, backchannelLogoutUri: c.backchannelLogoutUri,
-  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
+  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
+  ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
 });
 
 /** A user record of the core (the viewer, a user just made) as its view. */

@@ -5,6 +5,7 @@ import { Migration20261124173307 } from './Migration20261124173307.ts';
 import { Migration20261205072953 } from './Migration20261205072953.ts';
 import { Migration20261205073311 } from './Migration20261205073311.ts';
 import { Migration20261205083507 } from './Migration20261205083507.ts';
+import { Migration20261205090246 } from './Migration20261205090246.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205072953', class: Migration20261205072953 },
   { name: 'Migration20261205073311', class: Migration20261205073311 },
   { name: 'Migration20261205083507', class: Migration20261205083507 },
+  { name: 'Migration20261205090246', class: Migration20261205090246 },
 ];
