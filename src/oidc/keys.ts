@@ -117,6 +117,9 @@ export class KeyRing {
 
   invalidate(): void { this.#loaded = undefined; }
 
+  /** When a key retired at `retiredAt` leaves the JWKS. */
+  publishedUntil(retiredAt: number): number { return retiredAt + this.#retention(); }
+
   /** A retired key signed until its retirement, or a cache period later on an instance that had not reloaded yet. */
   #retention(): number { return this.#o.retainMs() + this.#o.cacheMs; }
 

@@ -27,6 +27,8 @@ export interface GrantView { id: number; userId: number; clientDbId: number; sco
 export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
 /** `id` is opaque (`access:12`, read back by src/graphql/ids.ts); `rowId` orders and pages tokens of one kind. */
 export interface TokenView { id: string; rowId: number; kind: TokenKind; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number | null; revokedAt: number | null; active: boolean }
+/** A signing key's public description (never its private JWK). */
+export interface SigningKeyView { kid: string; alg: string; status: string; createdAt: number; retiredAt: number | null }
 export interface EventView { id: number; type: string; createdAt: number; userId: number | null; clientId: string | null; ip: string | null; requestId: string | null; detail: string | null }
 
 /** A client's fields that a page may leave unread when its caller does not show them (id and ownerId are always read). */
@@ -95,6 +97,8 @@ export interface AdminStore {
   clientByClientId(clientId: string): Promise<ClientView | null>;
   /** Used by: `revokeGrant`, to ask the policy before revoking. */
   grant(id: number): Promise<GrantView | null>;
+  /** Used by: `signingKeys`. Every key not yet deleted, by algorithm, current before next before retired, at most `first`. */
+  signingKeys(first: number): Promise<SigningKeyView[]>;
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
   // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's

@@ -1,4 +1,4 @@
-import type { ClientField, ClientView, EventView, GrantView, TokenKind, TokenView, UserView } from './admin-store.ts';
+import type { ClientField, ClientView, EventView, GrantView, SigningKeyView, TokenKind, TokenView, UserView } from './admin-store.ts';
 
 // Stored rows to the views of admin-store.ts. Each view is built from named columns, so a hash, a sealed secret or
 // a token family never reaches one; the columns each page reads are listed here, next to the views they make.
@@ -85,4 +85,9 @@ export function tokenView(r: Row, kind: TokenKind, now = Date.now()): TokenView 
 export const eventView = (r: Row): EventView => ({
   id: r.id, type: String(r.type), createdAt: Number(r.created_at), userId: r.user_id == null ? null : Number(r.user_id), clientId: text(r.client_id),
   ip: text(r.ip), requestId: text(r.request_id), detail: text(r.detail),
+});
+
+/** Named columns only: the sealed private JWK is never read for the admin API. */
+export const signingKeyView = (r: Row): SigningKeyView => ({
+  kid: String(r.kid), alg: String(r.alg), status: String(r.status), createdAt: Number(r.created_at), retiredAt: time(r.retired_at),
 });
