@@ -50,6 +50,25 @@ export async function privateKeyOf(row: SigningKeyRow, sealKey: Buffer): Promise
   return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey, keyObject: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
 }
 
+/** A rotation refused: the next keys are younger than relying parties' JWKS caches (KeyRing.rotate). */
+export class RotationTooSoon extends Error {
+  readonly publishedSecondsAgo: number;
+  readonly settleSeconds: number;
+  readonly retryInSeconds: number;
+  constructor(publishedSecondsAgo: number, settleSeconds: number, retryInSeconds: number) {
+    super(RotationTooSoon.describe(publishedSecondsAgo, settleSeconds, retryInSeconds, '--force'));
+    this.publishedSecondsAgo = publishedSecondsAgo; this.settleSeconds = settleSeconds; this.retryInSeconds = retryInSeconds;
+  }
+
+  /** The refusal in words, naming how the caller forces it (`--force` on the command line, `force: true` in GraphQL). */
+  static describe(ago: number, settle: number, retryIn: number, forceHow: string): string {
+    return `The next signing keys were published ${ago} s ago; relying parties may cache the key set for ${settle} s. Rotate again in ${retryIn} s, or force it (${forceHow}) if a key is compromised.`;
+  }
+
+  /** The same refusal, naming another way to force it. */
+  forcedBy(forceHow: string): string { return RotationTooSoon.describe(this.publishedSecondsAgo, this.settleSeconds, this.retryInSeconds, forceHow); }
+}
+
 export interface KeyRingOptions {
   sealKey: Buffer;
   /** How long a loaded ring is trusted before the store is read again (another process may have rotated). */
@@ -100,10 +119,7 @@ export class KeyRing {
     if (!opts.force) {
       const settle = this.#o.cacheMs + JWKS_MAX_AGE_SECONDS * 1000;
       const youngest = Math.max(...(await this.#store.list()).filter((r) => r.status === 'next').map((r) => r.createdAt));
-      if (now - youngest < settle) {
-        const ago = Math.round((now - youngest) / 1000);
-        throw new Error(`The next signing keys were published ${ago} s ago; relying parties may cache the key set for ${settle / 1000} s. Rotate again in ${Math.ceil((settle - (now - youngest)) / 1000)} s, or force it (--force) if a key is compromised.`);
-      }
+      if (now - youngest < settle) throw new RotationTooSoon(Math.round((now - youngest) / 1000), settle / 1000, Math.ceil((settle - (now - youngest)) / 1000));
     }
     const out = [];
     for (const alg of SIGNING_ALGS) {

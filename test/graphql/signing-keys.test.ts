@@ -27,7 +27,14 @@ describe('GraphQL: signing keys (administrators only) and clients\' OIDC fields'
     const before = (await a.admin(KEYS)).data.signingKeys as { kid: string; alg: string; status: string }[];
     const nextEs = before.find((k) => k.alg === 'ES256' && k.status === 'NEXT')!.kid;
     const currentEs = before.find((k) => k.alg === 'ES256' && k.status === 'CURRENT')!.kid;
-    const { data, errors } = await a.admin('mutation { rotateSigningKeys { currentKids nextKids } }');
+    // Fresh next keys: relying parties may not have fetched them yet, so the rotation is refused and nothing moves.
+    const early = await a.admin('mutation { rotateSigningKeys { currentKids nextKids } }');
+    expect(early.errors?.[0]?.extensions).to.include({ code: 'ROTATION_TOO_SOON' });
+    expect(early.errors![0].extensions.retryInSeconds).to.be.a('number').above(0);
+    expect(early.errors![0].message).to.match(/Rotate again in \d+ s.*force: true/);
+    srv.app.signingKeys.invalidate();
+    expect((await srv.app.signingKeys.signingKey('ES256')).kid).to.equal(currentEs);
+    const { data, errors } = await a.admin('mutation { rotateSigningKeys(force: true) { currentKids nextKids } }');
     expect(errors).to.equal(undefined);
     expect(data.rotateSigningKeys.currentKids).to.include(nextEs);
     const after = (await a.admin(KEYS)).data.signingKeys as { kid: string; status: string; retiresAt: string | null }[];
@@ -47,7 +54,7 @@ describe('GraphQL: signing keys (administrators only) and clients\' OIDC fields'
       const list = await as(KEYS);
       expect(list.errors?.[0]?.extensions?.code).to.equal('FORBIDDEN');
       expect(list.data).to.equal(null);
-      const rotate = await as('mutation { rotateSigningKeys { currentKids } }');
+      const rotate = await as('mutation { rotateSigningKeys(force: true) { currentKids } }');
       expect(rotate.errors?.[0]?.extensions?.code).to.equal('FORBIDDEN');
     }
     expect((await a.anonymous(KEYS)).errors?.[0]?.extensions?.code).to.equal('UNAUTHENTICATED');

@@ -1,3 +1,5 @@
+import { GraphQLError } from 'graphql';
+import { RotationTooSoon } from '../../oidc/keys.ts';
 import { requireAdmin, type GraphQLContext } from '../context.ts';
 import { pageArgs } from '../connection.ts';
 import { visibleAll } from '../policy.ts';
@@ -17,10 +19,15 @@ export const signingKeyResolvers = {
     },
   },
   Mutation: {
-    async rotateSigningKeys(_: unknown, _args: Args, ctx: GraphQLContext) {
+    async rotateSigningKeys(_: unknown, args: Args, ctx: GraphQLContext) {
       requireAdmin(ctx, 'write');
-      const rotated = await ctx.deps.signingKeys.rotate();
-      await ctx.deps.stores.events.record({ type: 'keys.rotated', ...ctx.audit, detail: { current: rotated.map((r) => r.promoted), next: rotated.map((r) => r.published) } });
+      const force = args.force === true;
+      let rotated;
+      try { rotated = await ctx.deps.signingKeys.rotate({ force }); } catch (e) {
+        if (!(e instanceof RotationTooSoon)) throw e;
+        throw new GraphQLError(e.forcedBy('force: true'), { extensions: { code: 'ROTATION_TOO_SOON', retryInSeconds: e.retryInSeconds } });
+      }
+      await ctx.deps.stores.events.record({ type: 'keys.rotated', ...ctx.audit, detail: { forced: force, current: rotated.map((r) => r.promoted), next: rotated.map((r) => r.published) } });
       return { currentKids: rotated.map((r) => r.promoted).filter((k) => k !== null), nextKids: rotated.map((r) => r.published) };
     },
   },
