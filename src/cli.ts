@@ -14,6 +14,7 @@ import { validateClientInput } from './oauth2/client-registration.ts';
 import { OPERATOR } from './oauth2/privileges.ts';
 import { REGISTRABLE_GRANT_TYPES } from './oauth2/grant-types.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from './oauth2/client-auth.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS } from './oauth2/store.ts';
 import { makeMigration } from './storage/make-migration.ts';
 
 // The accepted values come from the registries (oauth2/grants/index.ts, oauth2/client-auth.ts), dashed as in
@@ -50,6 +51,7 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
                [--post-logout-redirect-uris URI,...] [--backchannel-logout-uri URL] [--backchannel-logout-session-required]
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
+               [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
                grant types G: ${GRANT_CHOICES}
   cleartokens                   delete expired codes, tokens and sessions
   rotatekeys [--force]          OpenID Connect signing keys: next becomes current, current is retired (still
@@ -112,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
         'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
         'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' }, oauth1: { type: 'boolean' }, 'rsa-public-key-file': { type: 'string' },
         'post-logout-redirect-uris': { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'backchannel-logout-session-required': { type: 'boolean' },
+        'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
@@ -124,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
           rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
           postLogoutRedirectUris: values['post-logout-redirect-uris']?.split(',').join('\n'), backchannelLogoutUri: values['backchannel-logout-uri'],
           backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
+          accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'],
         }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);

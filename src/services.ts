@@ -17,6 +17,7 @@ import { createRequireToken } from './http/protect.ts';
 import { createRequireOAuth1 } from './http/routes/oauth1.ts';
 import { KeyRing } from './oidc/keys.ts';
 import { createBackchannel } from './oidc/logout.ts';
+import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 
 export interface GatehouseDeps {
@@ -75,6 +76,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
       keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events,
       outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
     }),
+    accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer }),
     idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),
     sessionStore: redis?.sessions ?? stores.sessions,

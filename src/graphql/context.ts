@@ -8,6 +8,7 @@ import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
 import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
 import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
+import type { KeyRing } from '../oidc/keys.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
 
@@ -16,6 +17,8 @@ export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | '
 
 export interface GraphQLDeps {
   stores: Stores; config: GatehouseConfig; clientDeps: ClientDeps;
+  /** OpenID Connect signing keys: rotation, and how long a retired key stays published. */
+  signingKeys: Pick<KeyRing, 'ensure' | 'rotate' | 'publishedUntil'>;
   /** The pages' session store: a subscription over a session ends when that session does (logout). */
   sessions: { get(key: string): Promise<Record<string, unknown> | undefined> };
 }

@@ -1,6 +1,6 @@
 import type { GraphQLContext, Viewer } from './context.ts';
 import { unauthenticated } from './errors.ts';
-import type { ClientView, EventView, GrantView, TokenView, UserView } from '../storage/admin-store.ts';
+import type { ClientView, EventView, GrantView, SigningKeyView, TokenView, UserView } from '../storage/admin-store.ts';
 
 // Who may see which node of the admin API: the one place that decides it, per node type. Every resolver that returns
 // a node, at the root or nested, in a list, a connection, a mutation's payload or an event stream, hands it to
@@ -14,9 +14,10 @@ import type { ClientView, EventView, GrantView, TokenView, UserView } from '../s
 //   Grant   their own consents (a consent belongs to the person who gave it, not to the application's owner)
 //   Token   their own tokens (tokens of a client without a user belong to no one but administrators)
 //   Event   the audit entries about themselves
+//   SigningKey  nothing (administrators only)
 // A node the viewer may not see is null, or left out of its list: never an error, which would tell it exists.
 
-interface Nodes { User: UserView; Client: ClientView | ClientFace; Grant: GrantView; Token: TokenView; Event: EventView }
+interface Nodes { User: UserView; Client: ClientView | ClientFace; Grant: GrantView; Token: TokenView; Event: EventView; SigningKey: SigningKeyView }
 export type NodeType = keyof Nodes;
 
 /** How the node was reached: through one of the viewer's own grants or tokens (`parent`), or directly. */
@@ -42,6 +43,7 @@ const RULES: { [K in NodeType]: (v: Viewer, node: Nodes[K], via: Via) => Nodes[K
   Grant: (v, g) => (self(v, g.userId) ? g : null),
   Token: (v, t) => (self(v, t.userId) ? t : null),
   Event: (v, e) => (self(v, e.userId) ? e : null),
+  SigningKey: () => null,
 };
 
 /** The node as the viewer may see it (the whole node, a public face, or null). */

@@ -1,5 +1,5 @@
 import { buildRedirect, type AuthorizationRequest } from './authorize.ts';
-import { issueAndRecord, newFamilyId } from './issue.ts';
+import { issueAndRecord, newFamilyId, tokenWriter, type JwtAccessTokens } from './issue.ts';
 import { formatScope, isSubset, mergeScopes, parseScope } from './scope.ts';
 import { maySkipConsent } from './privileges.ts';
 import * as implicit from './grants/implicit.ts';
@@ -13,6 +13,7 @@ export interface ApproveDeps {
   grants: GrantStore;
   events: EventSink;
   settings: { issuer: string; authorizationCodeTtl: number; accessTokenTtl: number; refreshTokenTtl: number };
+  accessTokens?: JwtAccessTokens;
   now: number;
   audit: { ip: string | null; requestId: string | null };
 }
@@ -58,6 +59,6 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
     return buildRedirect(req.redirectUri, { code, ...common }, false);
   }
   // RFC 6749 §4.2.2: the implicit grant MUST NOT issue a refresh token (implicit.issuesRefreshToken).
-  const response = await issueAndRecord(deps, { applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(deps.now), withRefresh: implicit.issuesRefreshToken }, { clientId: client.clientId, grant: implicit.grantType });
+  const response = await issueAndRecord(deps, { applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(deps.now), withRefresh: implicit.issuesRefreshToken, writer: await tokenWriter(deps, client), authTime: session.authTime }, { clientId: client.clientId, grant: implicit.grantType });
   return buildRedirect(req.redirectUri, { access_token: response.access_token, token_type: response.token_type, expires_in: response.expires_in, scope, ...common }, true);
 }

@@ -6,7 +6,7 @@ import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateBackchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
-import type { ClientInput, ClientRecord, ClientType, GrantType, TokenEndpointAuthMethod } from './store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type AccessTokenFormat, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type TokenEndpointAuthMethod } from './store.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -22,6 +22,8 @@ export interface RawClientInput {
   postLogoutRedirectUris?: unknown;
   backchannelLogoutUri?: unknown;
   backchannelLogoutSessionRequired?: unknown;
+  accessTokenFormat?: unknown;
+  idTokenSignedResponseAlg?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -47,6 +49,12 @@ function toBool(value: unknown): boolean | null {
   if (value === true || value === 'on' || value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0' || value === 'off') return false;
   return null;
+}
+
+/** One value of a closed list; absent or empty keeps `fallback`; anything else outside the list is null. */
+function choice<T extends string>(value: unknown, options: readonly T[], fallback: T): T | null {
+  if (value === undefined || value === null || value === '') return fallback;
+  return options.includes(value as T) ? value as T : null;
 }
 
 /** Who asks, and (on update) the client as it is: privileged capabilities are checked against both. */
@@ -149,6 +157,13 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
 
   if (oauth1Enabled && clientType === 'public' && !rsaPublicKey) errors.oauth1Enabled = 'OAuth 1.0a needs a shared secret (confidential client) or an RSA public key.';
 
+  // Not privileges: the owner chooses how the client's own tokens are written. Left out, the current choice stays.
+  const accessTokenFormat = choice(raw.accessTokenFormat, ACCESS_TOKEN_FORMATS, context.current?.accessTokenFormat ?? 'opaque');
+  if (!accessTokenFormat) errors.accessTokenFormat = `Choose ${ACCESS_TOKEN_FORMATS.join(' or ')}.`;
+  // Core §10.1 / Registration §2: `none` is not in the list, so an unsigned ID Token can never be registered.
+  const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? 'RS256');
+  if (!idTokenSignedResponseAlg) errors.idTokenSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}.`;
+
   if (Object.keys(errors).length) return { ok: false, errors };
   const value: ClientInput = {
     name,
@@ -164,6 +179,8 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     postLogoutRedirectUris,
     backchannelLogoutUri,
     backchannelLogoutSessionRequired: backchannelLogoutSessionRequired ?? false,
+    accessTokenFormat: accessTokenFormat as AccessTokenFormat,
+    idTokenSignedResponseAlg: idTokenSignedResponseAlg as IdTokenSigningAlg,
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };

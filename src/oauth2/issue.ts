@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidGrant } from './errors.ts';
 import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
-import type { EventSink, GrantStore, IssuedRows, TokenStore } from './store.ts';
+import type { ClientRecord, EventSink, GrantStore, IssuedRows, TokenStore } from './store.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -25,6 +25,30 @@ export interface MintInput {
   accessTtl: number;
   refreshTtl: number;
   now: number;
+  /** How the access token is written, decided for the client before any store transaction (tokenWriter). */
+  writer: TokenWriter;
+  /** When the user logged in (epoch ms), for a JWT access token's auth_time; null or absent when unknown. */
+  authTime?: number | null;
+}
+
+/** What an RFC 9068 access token says, from the issuance (src/oidc/access-token.ts turns it into claims). */
+export interface AccessTokenInput { clientId: string; userId: number | null; scope: string; authTime: number | null; jti: string; now: number; ttl: number }
+/** Signs synchronously: a store's transaction (redeemCode, rotateRefreshToken) runs `decide` without awaiting. */
+export type AccessTokenSigner = (i: AccessTokenInput) => string;
+export interface JwtAccessTokens {
+  /** Used by: every grant, before minting: the signer of the current key. */
+  signer(): Promise<AccessTokenSigner>;
+}
+/** A client's access-token format, ready for the synchronous mint: `jwt` holds the signer when the client chose jwt. */
+export interface TokenWriter { clientId: string; jwt?: AccessTokenSigner }
+
+/**
+ * The one decision of how a client's access tokens are written (RFC 9068 JWT or opaque). Awaited before minting,
+ * so mintTokens stays synchronous inside a store's transaction.
+ */
+export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'>): Promise<TokenWriter> {
+  if (client.accessTokenFormat !== 'jwt' || !ctx.accessTokens) return { clientId: client.clientId };
+  return { clientId: client.clientId, jwt: await ctx.accessTokens.signer() };
 }
 
 /**
@@ -35,7 +59,12 @@ export const newFamilyId = (now: number) => timePrefix(now) + randomBytes(16).to
 
 /** Creates the token strings (returned once) and the hashed rows to store. Pure apart from randomness. */
 export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenResponse } {
-  const access = generateOrderedToken(m.now);
+  const opaque = generateOrderedToken(m.now);
+  // RFC 9068 §2.2: the random token becomes the JWT's jti; the JWT itself is what is hashed and stored, so
+  // introspection, revocation and bearer checks find it exactly as they find an opaque token.
+  const access = m.writer.jwt
+    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: m.accessTtl })
+    : opaque;
   const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
   const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
@@ -52,6 +81,8 @@ export interface IssueContext {
   grants: Pick<GrantStore, 'touch'>;
   events: EventSink;
   settings: { accessTokenTtl: number; refreshTokenTtl: number };
+  /** RFC 9068 JWT access tokens (src/oidc/access-token.ts); absent, every client gets opaque tokens. */
+  accessTokens?: JwtAccessTokens;
   now: number;
   audit: { ip: string | null; requestId: string | null };
 }

@@ -4,6 +4,14 @@ import type { GrantType } from './grant-types.ts';
 import type { ClientAuthMethod } from './client-auth.ts';
 
 export type ClientType = 'confidential' | 'public';
+export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
+export type AccessTokenFormat = typeof ACCESS_TOKEN_FORMATS[number];
+/**
+ * The JWS algorithms the server holds keys for (src/oidc/keys.ts signs with them; declared here so the core can
+ * validate a registration). Never `none` (Core §10.1, RFC 9068 §2.1). RS256 first: Core §15.1 requires it.
+ */
+export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type IdTokenSigningAlg = typeof SIGNING_ALGS[number];
 /** Derived from the grant registry (grants/index.ts). */
 export type { GrantType };
 /** Derived from the client authentication registry (client-auth.ts). */
@@ -30,6 +38,10 @@ export interface ClientInput {
   backchannelLogoutUri: string | null;
   /** Back-Channel Logout 1.0 §2.2: the client needs `sid` in logout tokens (and ID Tokens). */
   backchannelLogoutSessionRequired: boolean;
+  /** RFC 9068: `jwt` access tokens are signed JWTs (still stored hashed); `opaque` (the default) are random strings. */
+  accessTokenFormat: AccessTokenFormat;
+  /** OpenID Connect Registration §2 id_token_signed_response_alg: the ID Token's JWS algorithm (RS256 by default). */
+  idTokenSignedResponseAlg: IdTokenSigningAlg;
 }
 
 export interface ClientRecord extends ClientInput {

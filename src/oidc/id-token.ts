@@ -24,13 +24,14 @@ export interface IdTokenSettings {
   users: Pick<UserStore, 'findById'>;
 }
 
-/** Core §2 / §3.1.3.7: the ID Token of a token response, signed by the current key (RS256 until clients choose). */
+/** Core §2 / §3.1.3.7: the ID Token of a token response, signed by the current key of the client's algorithm. */
 export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
   return {
-    async ready() { await s.keys.signingKey(DEFAULT_SIGNING_ALG); },
+    async ready(alg) { await s.keys.signingKey(alg ?? DEFAULT_SIGNING_ALG); },
     async issue(i: IdTokenInput) {
       if (!parseScope(i.scope).includes(OPENID_SCOPE)) return undefined;
-      const key = await s.keys.signingKey(DEFAULT_SIGNING_ALG);
+      // Registration §2: the client's id_token_signed_response_alg (RS256 unless it chose another; never none).
+      const key = await s.keys.signingKey(i.alg ?? DEFAULT_SIGNING_ALG);
       const iat = Math.floor(i.now / 1000);
       const claims: Record<string, unknown> = {
         iss: s.issuer(),

@@ -1,14 +1,16 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { open, seal } from '../oauth1/secret-box.ts';
 import type { KeyStatus, SigningKeyRow, SigningKeyStore } from './store.ts';
+import { SIGNING_ALGS, type IdTokenSigningAlg } from '../oauth2/store.ts';
 
 /**
  * The registry of ID Token signing algorithms: discovery's id_token_signing_alg_values_supported lists it, the key
  * ring keeps a current and a next key for each. RS256 first: OpenID Connect Core §15.1 requires it, and it is the
  * default when a client registered none (Core §2 id_token_signed_response_alg, Dynamic Registration §2).
  */
-export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
-export type SigningAlg = typeof SIGNING_ALGS[number];
+export { SIGNING_ALGS };
+export type SigningAlg = IdTokenSigningAlg;
 export const DEFAULT_SIGNING_ALG: SigningAlg = 'RS256';
 
 /** How long relying parties may cache the JWK Set (its Cache-Control max-age, src/http/routes/oidc-discovery.ts). */
@@ -30,8 +32,8 @@ export async function generateSigningKey(alg: SigningAlg, status: Exclude<KeySta
   return { kid, alg, status, publicJwk: JSON.stringify(publicJwk), privateJwkSealed: seal(JSON.stringify(privateJwk), sealKey), createdAt: now, retiredAt: null };
 }
 
-/** What signing needs: the key and the header values that name it. */
-export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey }
+/** What signing needs: the key (jose's, and node:crypto's for synchronous signing) and the header values that name it. */
+export interface SigningKey { kid: string; alg: SigningAlg; key: CryptoKey; keyObject: KeyObject }
 
 /** The public JWK of a stored key, as JWKS publishes it (RFC 7517 §4: kid, use, alg; no private member). */
 export function publicJwkOf(row: SigningKeyRow): JWK {
@@ -45,7 +47,26 @@ export async function privateKeyOf(row: SigningKeyRow, sealKey: Buffer): Promise
     throw new Error(`The stored signing key ${row.kid} (${row.alg}) cannot be opened with this ENCRYPTION_KEY: it was sealed under another one.`);
   }
   const jwk = JSON.parse(sealed) as JWK;
-  return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey };
+  return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey, keyObject: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
+}
+
+/** A rotation refused: the next keys are younger than relying parties' JWKS caches (KeyRing.rotate). */
+export class RotationTooSoon extends Error {
+  readonly publishedSecondsAgo: number;
+  readonly settleSeconds: number;
+  readonly retryInSeconds: number;
+  constructor(publishedSecondsAgo: number, settleSeconds: number, retryInSeconds: number) {
+    super(RotationTooSoon.describe(publishedSecondsAgo, settleSeconds, retryInSeconds, '--force'));
+    this.publishedSecondsAgo = publishedSecondsAgo; this.settleSeconds = settleSeconds; this.retryInSeconds = retryInSeconds;
+  }
+
+  /** The refusal in words, naming how the caller forces it (`--force` on the command line, `force: true` in GraphQL). */
+  static describe(ago: number, settle: number, retryIn: number, forceHow: string): string {
+    return `The next signing keys were published ${ago} s ago; relying parties may cache the key set for ${settle} s. Rotate again in ${retryIn} s, or force it (${forceHow}) if a key is compromised.`;
+  }
+
+  /** The same refusal, naming another way to force it. */
+  forcedBy(forceHow: string): string { return RotationTooSoon.describe(this.publishedSecondsAgo, this.settleSeconds, this.retryInSeconds, forceHow); }
 }
 
 export interface KeyRingOptions {
@@ -98,10 +119,7 @@ export class KeyRing {
     if (!opts.force) {
       const settle = this.#o.cacheMs + JWKS_MAX_AGE_SECONDS * 1000;
       const youngest = Math.max(...(await this.#store.list()).filter((r) => r.status === 'next').map((r) => r.createdAt));
-      if (now - youngest < settle) {
-        const ago = Math.round((now - youngest) / 1000);
-        throw new Error(`The next signing keys were published ${ago} s ago; relying parties may cache the key set for ${settle / 1000} s. Rotate again in ${Math.ceil((settle - (now - youngest)) / 1000)} s, or force it (--force) if a key is compromised.`);
-      }
+      if (now - youngest < settle) throw new RotationTooSoon(Math.round((now - youngest) / 1000), settle / 1000, Math.ceil((settle - (now - youngest)) / 1000));
     }
     const out = [];
     for (const alg of SIGNING_ALGS) {
@@ -114,6 +132,9 @@ export class KeyRing {
   }
 
   invalidate(): void { this.#loaded = undefined; }
+
+  /** When a key retired at `retiredAt` leaves the JWKS. */
+  publishedUntil(retiredAt: number): number { return retiredAt + this.#retention(); }
 
   /** A retired key signed until its retirement, or a cache period later on an instance that had not reloaded yet. */
   #retention(): number { return this.#o.retainMs() + this.#o.cacheMs; }

@@ -72,7 +72,8 @@ export interface BackchannelSettings {
 
 /** Back-Channel Logout 1.0 §2.4: the logout_token for one client. */
 export async function logoutToken(keys: KeyRing, issuer: string, client: ClientRecord, subject: { sub: string; sid: string | null }, now: number): Promise<string> {
-  const key = await keys.signingKey(DEFAULT_SIGNING_ALG);
+  // §2.4: signed with the keys that sign ID Tokens, so with the algorithm the client registered for its ID Tokens.
+  const key = await keys.signingKey(client.idTokenSignedResponseAlg ?? DEFAULT_SIGNING_ALG);
   const iat = Math.floor(now / 1000);
   // §2.4: sub and/or sid, events with the back-channel logout member, a jti; a nonce is prohibited.
   const claims: Record<string, unknown> = { iss: issuer, aud: client.clientId, iat, exp: iat + 120, jti: randomUUID(), sub: subject.sub, events: { [BACKCHANNEL_EVENT]: {} } };

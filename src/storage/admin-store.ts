@@ -20,7 +20,7 @@ export interface ClientView {
   id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[];
   skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; oauth1Enabled: boolean; rsaPublicKey: string | null;
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
-  ownerId: number; createdAt: number; updatedAt: number;
+  accessTokenFormat: string; idTokenSignedResponseAlg: string; ownerId: number; createdAt: number; updatedAt: number;
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
 /** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
@@ -28,6 +28,8 @@ export interface GrantView { id: number; userId: number; clientDbId: number; sco
 export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
 /** `id` is opaque (`access:12`, read back by src/graphql/ids.ts); `rowId` orders and pages tokens of one kind. */
 export interface TokenView { id: string; rowId: number; kind: TokenKind; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number | null; revokedAt: number | null; active: boolean }
+/** A signing key's public description (never its private JWK). */
+export interface SigningKeyView { kid: string; alg: string; status: string; createdAt: number; retiredAt: number | null }
 export interface EventView { id: number; type: string; createdAt: number; userId: number | null; clientId: string | null; ip: string | null; requestId: string | null; detail: string | null }
 
 /** A client's fields that a page may leave unread when its caller does not show them (id and ownerId are always read). */
@@ -36,7 +38,7 @@ export type ClientField = Exclude<keyof ClientView, 'id' | 'ownerId'>;
 export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   clientId: 'clientId', name: 'name', clientType: 'clientType', grantTypes: 'grantTypes', redirectUris: 'redirectUris', allowedScopes: 'allowedScopes',
   skipAuthorization: 'skipAuthorization', allowedOrigins: 'allowedOrigins', tokenEndpointAuthMethod: 'tokenEndpointAuthMethod',
-  oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', createdAt: 'createdAt', updatedAt: 'updatedAt',
+  oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', accessTokenFormat: 'accessTokenFormat', idTokenSignedResponseAlg: 'idTokenSignedResponseAlg', createdAt: 'createdAt', updatedAt: 'updatedAt',
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
 };
 
@@ -46,7 +48,8 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   id: c.id, clientId: c.clientId, name: c.name, clientType: c.clientType, grantTypes: c.grantTypes, redirectUris: c.redirectUris,
   allowedScopes: c.allowedScopes, skipAuthorization: c.skipAuthorization, allowedOrigins: c.allowedOrigins, tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
   oauth1Enabled: c.oauth1Enabled, rsaPublicKey: c.rsaPublicKey, postLogoutRedirectUris: c.postLogoutRedirectUris, backchannelLogoutUri: c.backchannelLogoutUri,
-  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
+  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
+  ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
 });
 
 /** A user record of the core (the viewer, a user just made) as its view. */
@@ -96,6 +99,8 @@ export interface AdminStore {
   clientByClientId(clientId: string): Promise<ClientView | null>;
   /** Used by: `revokeGrant`, to ask the policy before revoking. */
   grant(id: number): Promise<GrantView | null>;
+  /** Used by: `signingKeys`. Every key not yet deleted, by algorithm, current before next before retired, at most `first`. */
+  signingKeys(first: number): Promise<SigningKeyView[]>;
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
   // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's

@@ -1,5 +1,5 @@
 import { readProfile } from '../accounts/profile.ts';
-import type { ClientField, ClientView, EventView, GrantView, TokenKind, TokenView, UserView } from './admin-store.ts';
+import type { ClientField, ClientView, EventView, GrantView, SigningKeyView, TokenKind, TokenView, UserView } from './admin-store.ts';
 
 // Stored rows to the views of admin-store.ts. Each view is built from named columns, so a hash, a sealed secret or
 // a token family never reaches one; the columns each page reads are listed here, next to the views they make.
@@ -15,6 +15,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   clientId: 'client_id', name: 'name', clientType: 'client_type', grantTypes: 'grant_types', redirectUris: 'redirect_uris',
   allowedScopes: 'allowed_scopes', skipAuthorization: 'skip_authorization', allowedOrigins: 'allowed_origins',
   tokenEndpointAuthMethod: 'token_endpoint_auth_method', oauth1Enabled: 'oauth1_enabled', rsaPublicKey: 'rsa_public_key',
+  accessTokenFormat: 'access_token_format', idTokenSignedResponseAlg: 'id_token_signed_response_alg',
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
@@ -39,13 +40,14 @@ export const TOKEN_SOURCES: Readonly<Record<TokenKind, { table: string; columns:
 class ClientRowView implements ClientView {
   readonly #r: Row;
   id: number; clientId: string; name: string; clientType: string; skipAuthorization: boolean; tokenEndpointAuthMethod: string;
-  ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; createdAt: number; updatedAt: number;
+  ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; accessTokenFormat: string; idTokenSignedResponseAlg: string; createdAt: number; updatedAt: number;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   constructor(r: Row) {
     this.#r = r;
     this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
     this.skipAuthorization = Boolean(r.skip_authorization); this.tokenEndpointAuthMethod = String(r.token_endpoint_auth_method);
     this.ownerId = Number(r.owner_id); this.oauth1Enabled = Boolean(r.oauth1_enabled); this.rsaPublicKey = text(r.rsa_public_key);
+    this.accessTokenFormat = String(r.access_token_format); this.idTokenSignedResponseAlg = String(r.id_token_signed_response_alg);
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at);
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
   }
@@ -85,4 +87,9 @@ export function tokenView(r: Row, kind: TokenKind, now = Date.now()): TokenView 
 export const eventView = (r: Row): EventView => ({
   id: r.id, type: String(r.type), createdAt: Number(r.created_at), userId: r.user_id == null ? null : Number(r.user_id), clientId: text(r.client_id),
   ip: text(r.ip), requestId: text(r.request_id), detail: text(r.detail),
+});
+
+/** Named columns only: the sealed private JWK is never read for the admin API. */
+export const signingKeyView = (r: Row): SigningKeyView => ({
+  kid: String(r.kid), alg: String(r.alg), status: String(r.status), createdAt: Number(r.created_at), retiredAt: time(r.retired_at),
 });

@@ -2,7 +2,7 @@ import type { ClientStore, TokenStore } from '../oauth2/store.ts';
 import { clientRecordView, type AdminStore, type ClientField, type EventFilter, type Page, type PageOf, type TokenFilter, type TokenKind, type TokenView } from './admin-store.ts';
 import {
   CLIENT_COLUMNS, clientColumns, clientView, EVENT_COLUMNS, eventView, GRANT_COLUMNS, grantView, TOKEN_SOURCES, tokenView,
-  USER_COLUMNS, userView, type Row,
+  signingKeyView, USER_COLUMNS, userView, type Row,
 } from './admin-views.ts';
 import { revokeCredentialsTx } from './revocation.ts';
 import { tx, type Sql } from './sql.ts';
@@ -118,6 +118,12 @@ export class AdminRepository implements AdminStore {
       of('OAUTH1', "and revoked_at is null and kind = 'access'", []),
     ]);
     return grantIds.map((_, i) => newestFirst([...access[i], ...refresh[i], ...oauth1[i]]));
+  }
+
+  async signingKeys(first: number) {
+    const rows = await this.#sql.all<Row>(`select id, kid, alg, status, created_at, retired_at from signing_keys
+      order by alg, case status when 'current' then 0 when 'next' then 1 else 2 end, id desc limit ?`, [first]);
+    return rows.map(signingKeyView);
   }
 
   async client(id: number) {

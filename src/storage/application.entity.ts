@@ -30,6 +30,10 @@ export const Application = defineEntity({
     /** Back-Channel Logout 1.0 §2.2. */
     backchannelLogoutUri: p.text().nullable(),
     backchannelLogoutSessionRequired: p.boolean().default(false),
+    /** RFC 9068 JWT access tokens or opaque ones (the default). */
+    accessTokenFormat: p.string().length(10).default('opaque'),
+    /** OpenID Connect id_token_signed_response_alg. */
+    idTokenSignedResponseAlg: p.string().length(10).default('RS256'),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
     createdAt: createdAt(),
     updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
-import type { ClientInput, ClientRecord, ClientStore, ClientType, GrantType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 
@@ -23,6 +23,8 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     postLogoutRedirectUris: split(a.postLogoutRedirectUris),
     backchannelLogoutUri: a.backchannelLogoutUri ?? null,
     backchannelLogoutSessionRequired: a.backchannelLogoutSessionRequired,
+    accessTokenFormat: a.accessTokenFormat as AccessTokenFormat,
+    idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     createdAt: a.createdAt,
@@ -45,6 +47,8 @@ function columns(input: ClientInput) {
     postLogoutRedirectUris: input.postLogoutRedirectUris.join(' '),
     backchannelLogoutUri: input.backchannelLogoutUri,
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired,
+    accessTokenFormat: input.accessTokenFormat,
+    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
   };
 }
 

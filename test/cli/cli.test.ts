@@ -71,6 +71,17 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     } finally { await app.close(); }
   });
 
+  it('createclient --access-token-format jwt --id-token-alg EdDSA sets both; none is refused', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'OIDC app', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--access-token-format', 'jwt', '--id-token-alg', 'EdDSA');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: db.database });
+    try {
+      const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
+      expect(client).to.include({ accessTokenFormat: 'jwt', idTokenSignedResponseAlg: 'EdDSA' });
+    } finally { await app.close(); }
+    try { await gatehouse('createclient', '--name', 'Unsigned', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--id-token-alg', 'none'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+  });
+
   it('createclient rejects invalid input with exit code 1', async () => {
     try { await gatehouse('createclient', '--name', 'Bad', '--owner', 'root', '--redirect-uris', 'javascript:alert(1)'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });

@@ -80,7 +80,7 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
   it('Back-Channel §2.5: the logout_token reaches the relying party, verified against our JWKS, with sid as in the ID Token', async () => {
     const rp = await testRp();
     try {
-      const s = await setup({ backchannelLogoutUri: rp.url, backchannelLogoutSessionRequired: true });
+      const s = await setup({ backchannelLogoutUri: rp.url, backchannelLogoutSessionRequired: true, idTokenSignedResponseAlg: 'ES256' });
       const jwks = createLocalJWKSet(await (await fetch(`${t.url}/.well-known/jwks.json`)).json() as JSONWebKeySet);
       const { id_token: idToken } = await codeFlowTokens(t, s, { scope: 'openid' });
       const { payload: id } = await jwtVerify(idToken, jwks);
@@ -89,6 +89,8 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
       await s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(html)! });
       const token = await rp.received;
       expect(decodeProtectedHeader(token).typ).to.equal('logout+jwt');
+      // §2.4: the keys of the client's ID Tokens, so the algorithm it registered for them.
+      expect([decodeProtectedHeader(idToken).alg, decodeProtectedHeader(token).alg]).to.deep.equal(['ES256', 'ES256']);
       const { payload } = await jwtVerify(token, jwks, { issuer: t.app.config.issuer, audience: s.client.clientId, typ: 'logout+jwt' });
       expect(payload).to.include({ sub: String(s.user.id), sid: id.sid });
       expect(payload.events).to.deep.equal({ 'http://schemas.openid.net/event/backchannel-logout': {} });

@@ -222,6 +222,7 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
         case 'User': if (o.id !== undefined && id !== String(seeded.alice.id)) found.push(`${path}: User ${id}`); break;
         case 'Grant': if (o.id !== undefined && !seeded.aliceGrants.has(id)) found.push(`${path}: Grant ${id}`); break;
         case 'Token': if (o.id !== undefined && !seeded.aliceTokens.has(id)) found.push(`${path}: Token ${id}`); break;
+        case 'SigningKey': found.push(`${path}: SigningKey ${String(o.kid)}`); break;
         case 'Event': if (o.userId !== undefined && String(o.userId) !== String(seeded.alice.id)) found.push(`${path}: Event of user ${String(o.userId)}`); break;
         case 'Client':
           if (seeded.aliceClients.has(id)) break;

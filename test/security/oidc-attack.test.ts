@@ -16,11 +16,12 @@ describe('security: issue 19 attacker read', () => {
   const redeem = (s: Awaited<ReturnType<typeof setup>>, code: string, verifier: string) =>
     postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
 
-  /** Makes every signing-key load fail (as a wrong ENCRYPTION_KEY does) while `fn` runs. */
-  async function keysBroken<T>(fn: () => Promise<T>): Promise<T> {
-    const ring = t.app.signingKeys as unknown as { signingKey: unknown };
-    ring.signingKey = () => Promise.reject(new Error('Unsupported state or unable to authenticate data'));
-    try { return await fn(); } finally { delete ring.signingKey; }
+  /** Makes every signing-key load fail (as a wrong ENCRYPTION_KEY does), or only those of `alg`, while `fn` runs. */
+  async function keysBroken<T>(fn: () => Promise<T>, alg?: string): Promise<T> {
+    const ring = t.app.signingKeys as unknown as { signingKey: (a?: string) => Promise<unknown> };
+    const working = ring.signingKey.bind(ring);
+    ring.signingKey = (a?: string) => (alg === undefined || a === alg ? Promise.reject(new Error('Unsupported state or unable to authenticate data')) : working(a));
+    try { return await fn(); } finally { delete (ring as Partial<typeof ring>).signingKey; }
   }
 
   it('#1 a code is not spent when its ID Token cannot be signed: the client can redeem it once the keys load', async () => {
@@ -31,6 +32,16 @@ describe('security: issue 19 attacker read', () => {
     const res = await redeem(s, code, verifier);
     expect(res.status).to.equal(200);
     expect((await res.json() as Record<string, string>).id_token).to.be.a('string');
+  });
+
+  it('#1 per client: a code is not spent when the key of its id_token_signed_response_alg cannot be opened', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'], idTokenSignedResponseAlg: 'EdDSA' });
+    const { code, verifier } = await getCode(s, { scope: 'openid' });
+    expect((await keysBroken(() => redeem(s, code, verifier), 'EdDSA')).status).to.be.within(500, 599);
+    const res = await redeem(s, code, verifier);
+    expect(res.status).to.equal(200);
+    const idToken = (await res.json() as Record<string, string>).id_token;
+    expect(JSON.parse(Buffer.from(idToken.split('.')[0], 'base64url').toString()).alg).to.equal('EdDSA');
   });
 
   it('#1 a refresh token is not spent when the new ID Token cannot be signed', async () => {

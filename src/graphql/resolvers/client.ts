@@ -2,7 +2,7 @@ import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
-import type { ClientRecord } from '../../oauth2/store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type ClientRecord } from '../../oauth2/store.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, type GraphQLContext } from '../context.ts';
 import { rowId } from '../ids.ts';
@@ -53,6 +53,8 @@ export const clientResolvers = {
   ClientType: { CONFIDENTIAL: 'confidential', PUBLIC: 'public' },
   GrantType: enumValues(REGISTRABLE_GRANT_TYPES),
   TokenEndpointAuthMethod: enumValues(CLIENT_AUTH_METHOD_NAMES),
+  AccessTokenFormat: enumValues(ACCESS_TOKEN_FORMATS),
+  SigningAlg: enumValues(SIGNING_ALGS),
   Query: {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);

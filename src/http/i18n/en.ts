@@ -126,6 +126,8 @@ export const en = {
   'apps.skip': 'Skip authorization',
   'apps.origins': 'Allowed CORS origins',
   'apps.authMethod': 'Token endpoint authentication',
+  'apps.accessTokenFormat': 'Access token format (jwt: RFC 9068, signed; opaque: random)',
+  'apps.idTokenAlg': 'ID Token signing algorithm',
   'apps.oauth1': 'OAuth 1.0a',
   'apps.oauth1On': 'enabled: the consumer key is the client ID',
   'apps.oauth1Rsa': ', RSA-SHA1 key registered',

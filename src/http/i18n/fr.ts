@@ -127,6 +127,8 @@ export const fr: Record<MessageKey, string> = {
   'apps.skip': "Sans page d'autorisation",
   'apps.origins': 'Origines CORS autorisées',
   'apps.authMethod': "Authentification au point d'accès des jetons",
+  'apps.accessTokenFormat': "Format des jetons d'accès (jwt : RFC 9068, signé ; opaque : aléatoire)",
+  'apps.idTokenAlg': "Algorithme de signature de l'ID Token",
   'apps.oauth1': 'OAuth 1.0a',
   'apps.oauth1On': "activé : la clé consommateur est l'identifiant client",
   'apps.oauth1Rsa': ', clé RSA-SHA1 enregistrée',

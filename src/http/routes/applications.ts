@@ -7,7 +7,7 @@ import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { PRIVILEGED_GRANT_TYPES } from '../../oauth2/privileges.ts';
 import { isPrivilegedScope } from '../../oauth2/scope.ts';
-import type { ClientRecord, GrantType } from '../../oauth2/store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type ClientRecord, type GrantType } from '../../oauth2/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
@@ -36,6 +36,8 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     postLogoutRedirectUris: body.post_logout_redirect_uris,
     backchannelLogoutUri: body.backchannel_logout_uri,
     backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+    accessTokenFormat: body.access_token_format,
+    idTokenSignedResponseAlg: body.id_token_signed_response_alg,
   };
 }
 
@@ -46,6 +48,7 @@ function formValues(c: ClientRecord) {
     token_endpoint_auth_method: c.tokenEndpointAuthMethod, oauth1_enabled: c.oauth1Enabled, rsa_public_key: c.rsaPublicKey ?? '',
     post_logout_redirect_uris: c.postLogoutRedirectUris.join('\n'), backchannel_logout_uri: c.backchannelLogoutUri ?? '',
     backchannel_logout_session_required: c.backchannelLogoutSessionRequired,
+    access_token_format: c.accessTokenFormat, id_token_signed_response_alg: c.idTokenSignedResponseAlg,
   };
 }
 
@@ -55,7 +58,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   const actor = (ctx: Context) => ({ userId: currentUser(ctx).id, ip: ctx.ip, requestId: ctx.state.requestId as string });
   // A user sees the privileged choices only where an administrator already made them (to keep or drop them).
   const formLocals = (ctx: Context) => ({
-    grantTypeChoices: REGISTRABLE_GRANT_TYPES, authMethodChoices: CLIENT_AUTH_METHOD_NAMES, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
+    grantTypeChoices: REGISTRABLE_GRANT_TYPES, authMethodChoices: CLIENT_AUTH_METHOD_NAMES, accessTokenFormatChoices: ACCESS_TOKEN_FORMATS, signingAlgChoices: SIGNING_ALGS, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
     isPrivilegedScope, isPrivilegedGrantType: (g: GrantType) => PRIVILEGED_GRANT_TYPES.has(g),
   });
 

@@ -1,5 +1,5 @@
 import { InvalidGrant, InvalidRequest } from '../errors.ts';
-import { mintFor, recordRedeemed, refuseUnspent, type TokenResponse } from '../issue.ts';
+import { mintFor, recordRedeemed, refuseUnspent, tokenWriter, type TokenResponse } from '../issue.ts';
 import { verifyPkce, type PkceMethod } from '../pkce.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
@@ -16,11 +16,12 @@ export const responseType = 'code';
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   if (!params.code) throw new InvalidRequest('code is required.');
   // Whatever can fail is ready before the code is spent: a code spent on a failed answer would be lost to the client.
-  await ctx.idTokens?.ready();
+  await ctx.idTokens?.ready(client.idTokenSignedResponseAlg);
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;
   let oidc: Pick<IdTokenInput, 'nonce' | 'authTime' | 'sid' | 'claims'> = { nonce: null, authTime: null, sid: null };
+  const writer = await tokenWriter(ctx, client);
   const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
     // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
     if (code.applicationId !== client.id) throw new InvalidGrant('The code was issued to another client.');
@@ -40,7 +41,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     userId = code.userId;
     grantId = code.grantId;
     oidc = { nonce: code.nonce, authTime: code.authTime, sid: code.sid, claims: code.idTokenClaims.split(' ').filter(Boolean) };
-    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime });
     response = minted.response;
     return minted.rows;
   });
@@ -49,6 +50,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   }
   await recordRedeemed(ctx, { type: 'token.issued', clientId: client.clientId, userId, grantId, detail: { grant: grantType, scope: response!.scope } });
   // OpenID Connect Core §3.1.3.3: scope openid adds an ID Token, signed after the code is spent (it needs the code's user and nonce).
-  const idToken = await ctx.idTokens?.issue({ clientId: client.clientId, userId: userId!, scope: response!.scope, ...oidc, accessToken: response!.access_token, now: ctx.now });
+  const idToken = await ctx.idTokens?.issue({ clientId: client.clientId, alg: client.idTokenSignedResponseAlg, userId: userId!, scope: response!.scope, ...oidc, accessToken: response!.access_token, now: ctx.now });
   return idToken ? { ...response!, id_token: idToken } : response!;
 }

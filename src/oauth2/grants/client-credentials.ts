@@ -1,5 +1,5 @@
 import { InvalidScope, UnauthorizedClient } from '../errors.ts';
-import { issueAndRecord } from '../issue.ts';
+import { issueAndRecord, tokenWriter } from '../issue.ts';
 import { formatScope, parseScope, resolveScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
@@ -19,5 +19,5 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   // The admin scope acts for an admin user; a client acting for itself has none.
   if (scopes.includes('admin')) throw new InvalidScope('The admin scope needs a user.');
   const scope = formatScope(scopes);
-  return issueAndRecord(ctx, { applicationId: client.id, userId: null, grantId: null, scope, familyId: null, withRefresh: issuesRefreshToken }, { clientId: client.clientId, grant: grantType });
+  return issueAndRecord(ctx, { applicationId: client.id, userId: null, grantId: null, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client) }, { clientId: client.clientId, grant: grantType });
 }

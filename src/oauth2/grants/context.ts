@@ -1,7 +1,7 @@
 import type { UserStore } from '../../accounts/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
-import type { ClientRecord, EventSink, GrantStore, TokenStore } from '../store.ts';
-import type { TokenResponse } from '../issue.ts';
+import type { ClientRecord, EventSink, GrantStore, IdTokenSigningAlg, TokenStore } from '../store.ts';
+import type { JwtAccessTokens, TokenResponse } from '../issue.ts';
 
 /** Everything a grant handler may use: stores it owns interfaces for, settings, and who is asking. */
 export interface GrantContext {
@@ -21,6 +21,8 @@ export interface GrantContext {
   passwordThrottle: PasswordThrottle;
   /** OpenID Connect ID Tokens (src/oidc/id-token.ts); absent, no grant issues one. */
   idTokens?: IdTokenIssuer;
+  /** RFC 9068 JWT access tokens (src/oidc/access-token.ts); absent, every client gets opaque tokens. */
+  accessTokens?: JwtAccessTokens;
 }
 
 /** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */
@@ -38,14 +40,17 @@ export interface IdTokenInput {
   sid?: string | null;
   accessToken: string;
   now: number;
+  /** The client's id_token_signed_response_alg; absent, RS256. */
+  alg?: IdTokenSigningAlg;
 }
 
 export interface IdTokenIssuer {
   /**
    * Used by: authorization_code and refresh_token grants, BEFORE they spend the code or refresh token. Loads what
-   * signing needs, so a failure (a key that cannot be opened) leaves the credential unspent for the next attempt.
+   * signing needs (the key of the client's id_token_signed_response_alg; absent, RS256), so a failure (a key that
+   * cannot be opened) leaves the credential unspent for the next attempt.
    */
-  ready(): Promise<void>;
+  ready(alg?: IdTokenSigningAlg): Promise<void>;
   /** Used by: authorization_code and refresh_token grants. The signed ID Token, or undefined when scope lacks openid. */
   issue(i: IdTokenInput): Promise<string | undefined>;
 }

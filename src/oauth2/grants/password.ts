@@ -1,6 +1,6 @@
 import { authenticate } from '../../accounts/users.ts';
 import { InvalidGrant, InvalidRequest, InvalidScope, TooManyAttempts } from '../errors.ts';
-import { issueAndRecord } from '../issue.ts';
+import { issueAndRecord, tokenWriter } from '../issue.ts';
 import { formatScope, mergeScopes, parseScope, resolveScope, scopeUserMayNotHold } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
@@ -28,5 +28,5 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   if (refused) throw new InvalidScope(`Only administrators can be granted the ${refused} scope.`);
   const scope = formatScope(scopes);
   const grant = await ctx.grants.upsert(user.id, client.id, mergeScopes((await ctx.grants.find(user.id, client.id))?.scope, scope), ctx.now);
-  return issueAndRecord(ctx, { applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: issuesRefreshToken }, { clientId: client.clientId, grant: grantType });
+  return issueAndRecord(ctx, { applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client), authTime: ctx.now }, { clientId: client.clientId, grant: grantType });
 }

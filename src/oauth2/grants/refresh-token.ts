@@ -1,5 +1,5 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
-import { mintFor, recordRedeemed, refuseUnspent, type TokenResponse } from '../issue.ts';
+import { mintFor, recordRedeemed, refuseUnspent, tokenWriter, type TokenResponse } from '../issue.ts';
 import { formatScope, isSubset, parseScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
@@ -16,11 +16,12 @@ export const privileged = false;
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   if (!params.refresh_token) throw new InvalidRequest('refresh_token is required.');
   // As for codes: ready to sign before the token is spent (grants/context.ts IdTokenIssuer.ready).
-  await ctx.idTokens?.ready();
+  await ctx.idTokens?.ready(client.idTokenSignedResponseAlg);
   const requested = parseScope(params.scope);
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;
+  const writer = await tokenWriter(ctx, client);
   const result = await ctx.tokens.rotateRefreshToken(hashToken(params.refresh_token), ctx.now, (token) => {
     // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
     if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token was issued to another client.');
@@ -31,7 +32,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     const scope = formatScope(requested.length ? requested : original);
     userId = token.userId;
     grantId = token.grantId;
-    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer });
     // The new refresh token keeps the originally granted scope, so a narrowed request can widen again later.
     minted.rows.refresh!.scope = token.scope;
     response = minted.response;
@@ -42,6 +43,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   }
   await recordRedeemed(ctx, { type: 'token.refreshed', clientId: client.clientId, userId, grantId, detail: { scope: response!.scope } });
   // OpenID Connect Core §12.2: a new ID Token for the same sub, without nonce; auth_time is not kept with refresh tokens.
-  const idToken = userId === null ? undefined : await ctx.idTokens?.issue({ clientId: client.clientId, userId, scope: response!.scope, nonce: null, authTime: null, accessToken: response!.access_token, now: ctx.now });
+  const idToken = userId === null ? undefined : await ctx.idTokens?.issue({ clientId: client.clientId, alg: client.idTokenSignedResponseAlg, userId, scope: response!.scope, nonce: null, authTime: null, accessToken: response!.access_token, now: ctx.now });
   return idToken ? { ...response!, id_token: idToken } : response!;
 }
