@@ -1,5 +1,6 @@
 import type { GraphQLContext, Viewer } from './context.ts';
-import { unauthenticated } from './errors.ts';
+import { forbidden, unauthenticated } from './errors.ts';
+import { claimsOfScope } from '../oidc/claims.ts';
 import type { ClientView, EventView, GrantView, SigningKeyView, TokenView, UserView } from '../storage/admin-store.ts';
 
 // Who may see which node of the admin API: the one place that decides it, per node type. Every resolver that returns
@@ -16,6 +17,10 @@ import type { ClientView, EventView, GrantView, SigningKeyView, TokenView, UserV
 //   Event   the audit entries about themselves
 //   SigningKey  nothing (administrators only)
 // A node the viewer may not see is null, or left out of its list: never an error, which would tell it exists.
+//
+// Within a User node, the OpenID Connect claims (email, the profile, phone, address) follow the consent page's
+// promise (Core §5.4): an application's token reads and changes only the claims its scopes release (`email`,
+// `profile`, `phone`, `address`); the user's own session and an administrator reach them all (`claimAllowed`).
 
 interface Nodes { User: UserView; Client: ClientView | ClientFace; Grant: GrantView; Token: TokenView; Event: EventView; SigningKey: SigningKeyView }
 export type NodeType = keyof Nodes;
@@ -62,3 +67,15 @@ export function visibleAll<K extends NodeType, N extends Nodes[K]>(ctx: GraphQLC
 
 /** Whether the viewer sees a client whole (may read its owner-only fields and what hangs below it). */
 export const seesWhole = (ctx: GraphQLContext, c: ClientView | ClientFace): c is ClientView => !isFace(c) && visible(ctx, 'Client', c) === c;
+
+/** Whether the viewer may read (and, with `write`, change) a user's OpenID Connect claim (Core §5.4 scopes). */
+export function claimAllowed(ctx: GraphQLContext, claim: string): boolean {
+  const v = viewerOf(ctx);
+  return v.isAdmin || v.via === 'session' || v.scopes.some((s) => claimsOfScope(s).includes(claim));
+}
+
+/** Refuses a change to a claim the viewer's token does not release (the scope it lacks is named). */
+export function requireClaims(ctx: GraphQLContext, claims: readonly string[]): void {
+  const refused = claims.find((c) => !claimAllowed(ctx, c));
+  if (refused) throw forbidden(`This token may not change ${refused}: it lacks the scope that releases it (OpenID Connect Core §5.4).`);
+}

@@ -105,7 +105,7 @@ export async function validateAuthorizationRequest(params: Record<string, string
   let claims: ClaimsRequest | undefined;
   try {
     ({ maxAge } = validateAuthenticationParams(params));
-    if (scopes.includes('openid')) claims = parseClaimsRequest(params.claims);
+    if (scopes.includes('openid')) claims = parseClaimsRequest(params.claims, client.allowedScopes);
   } catch (e) { fail(e as OAuthError); }
   return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims };
 }

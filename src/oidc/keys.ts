@@ -2,7 +2,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { open, seal } from '../oauth1/secret-box.ts';
 import type { KeyStatus, SigningKeyRow, SigningKeyStore } from './store.ts';
-import { SIGNING_ALGS, type IdTokenSigningAlg } from '../oauth2/store.ts';
+import { SIGNING_ALGS, type AuditEvent, type EventSink, type IdTokenSigningAlg } from '../oauth2/store.ts';
 
 /**
  * The registry of ID Token signing algorithms: discovery's id_token_signing_alg_values_supported lists it, the key
@@ -50,23 +50,28 @@ export async function privateKeyOf(row: SigningKeyRow, sealKey: Buffer): Promise
   return { kid: row.kid, alg: row.alg as SigningAlg, key: (await importJWK(jwk, row.alg)) as CryptoKey, keyObject: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
 }
 
-/** A rotation refused: the next keys are younger than relying parties' JWKS caches (KeyRing.rotate). */
+/**
+ * A rotation refused: the next keys are younger than relying parties' JWKS caches, or another rotation changed the
+ * keys while this one was being prepared (`raced`: the keys were rotated once, by the other).
+ */
 export class RotationTooSoon extends Error {
   readonly publishedSecondsAgo: number;
   readonly settleSeconds: number;
   readonly retryInSeconds: number;
-  constructor(publishedSecondsAgo: number, settleSeconds: number, retryInSeconds: number) {
-    super(RotationTooSoon.describe(publishedSecondsAgo, settleSeconds, retryInSeconds, '--force'));
-    this.publishedSecondsAgo = publishedSecondsAgo; this.settleSeconds = settleSeconds; this.retryInSeconds = retryInSeconds;
+  readonly raced: boolean;
+  constructor(publishedSecondsAgo: number, settleSeconds: number, retryInSeconds: number, raced = false) {
+    super(RotationTooSoon.describe(publishedSecondsAgo, settleSeconds, retryInSeconds, '--force', raced));
+    this.publishedSecondsAgo = publishedSecondsAgo; this.settleSeconds = settleSeconds; this.retryInSeconds = retryInSeconds; this.raced = raced;
   }
 
   /** The refusal in words, naming how the caller forces it (`--force` on the command line, `force: true` in GraphQL). */
-  static describe(ago: number, settle: number, retryIn: number, forceHow: string): string {
+  static describe(ago: number, settle: number, retryIn: number, forceHow: string, raced = false): string {
+    if (raced) return `Another rotation changed the signing keys at the same moment, so they were rotated once, not twice. Relying parties may cache the key set for ${settle} s: rotate again in ${retryIn} s, or force it (${forceHow}) if a key is compromised.`;
     return `The next signing keys were published ${ago} s ago; relying parties may cache the key set for ${settle} s. Rotate again in ${retryIn} s, or force it (${forceHow}) if a key is compromised.`;
   }
 
   /** The same refusal, naming another way to force it. */
-  forcedBy(forceHow: string): string { return RotationTooSoon.describe(this.publishedSecondsAgo, this.settleSeconds, this.retryInSeconds, forceHow); }
+  forcedBy(forceHow: string): string { return RotationTooSoon.describe(this.publishedSecondsAgo, this.settleSeconds, this.retryInSeconds, forceHow, this.raced); }
 }
 
 export interface KeyRingOptions {
@@ -76,6 +81,8 @@ export interface KeyRingOptions {
   /** How long a retired key stays published: the longest lifetime of a token it signed, in milliseconds. */
   retainMs: () => number;
   now?: () => number;
+  /** Where each rotation is audited (`keys.rotated`), whoever asked for it: the CLI or GraphQL. */
+  events?: EventSink;
 }
 
 interface Loaded { rows: SigningKeyRow[]; at: number; signing: Map<string, Promise<SigningKey>> }
@@ -87,7 +94,7 @@ interface Loaded { rows: SigningKeyRow[]; at: number; signing: Map<string, Promi
  */
 export class KeyRing {
   readonly #store: SigningKeyStore;
-  readonly #o: Required<KeyRingOptions>;
+  readonly #o: Required<Omit<KeyRingOptions, 'events'>> & Pick<KeyRingOptions, 'events'>;
   #loaded: Promise<Loaded> | undefined;
 
   constructor(store: SigningKeyStore, o: KeyRingOptions) {
@@ -113,21 +120,23 @@ export class KeyRing {
    * instances) plus the JWKS max-age (relying parties) ago. Otherwise refused, unless `force` (a key compromised:
    * relying parties with a stale set then fail until they refetch it).
    */
-  async rotate(opts: { force?: boolean } = {}): Promise<{ alg: SigningAlg; promoted: string | null; retired: string | null; published: string; deleted: number }[]> {
+  async rotate(opts: { force?: boolean; audit?: Omit<AuditEvent, 'type' | 'detail'> } = {}): Promise<{ alg: SigningAlg; promoted: string | null; retired: string | null; published: string; deleted: number }[]> {
     await this.ensure();
     const now = this.#o.now();
+    const settle = this.#o.cacheMs + JWKS_MAX_AGE_SECONDS * 1000;
+    const nexts = (await this.#store.list()).filter((r) => r.status === 'next');
     if (!opts.force) {
-      const settle = this.#o.cacheMs + JWKS_MAX_AGE_SECONDS * 1000;
-      const youngest = Math.max(...(await this.#store.list()).filter((r) => r.status === 'next').map((r) => r.createdAt));
+      const youngest = Math.max(...nexts.map((r) => r.createdAt));
       if (now - youngest < settle) throw new RotationTooSoon(Math.round((now - youngest) / 1000), settle / 1000, Math.ceil((settle - (now - youngest)) / 1000));
     }
-    const out = [];
-    for (const alg of SIGNING_ALGS) {
-      const next = await generateSigningKey(alg, 'next', this.#o.sealKey, now);
-      const r = await this.#store.rotate(next, now, now - this.#retention());
-      out.push({ alg, ...r, published: next.kid });
-    }
+    const fresh = await Promise.all(SIGNING_ALGS.map((alg) => generateSigningKey(alg, 'next', this.#o.sealKey, now)));
+    // Every algorithm in one transaction, and only if the next keys are still those read above: of concurrent
+    // rotations (two admins, two instances) one wins, and the 'too soon' judgement above stays true for it.
+    const rotated = await this.#store.rotate(fresh, nexts.map((r) => r.kid), now, now - this.#retention());
     this.invalidate();
+    if (!rotated) throw new RotationTooSoon(0, settle / 1000, settle / 1000, true);
+    const out = rotated.map((r, i) => ({ alg: fresh[i].alg as SigningAlg, ...r, published: fresh[i].kid }));
+    await this.#o.events?.record({ type: 'keys.rotated', ...opts.audit, detail: { forced: opts.force === true, current: out.map((r) => r.promoted), next: out.map((r) => r.published) } });
     return out;
   }
 

@@ -13,21 +13,24 @@ const MAX_CLAIMS_PARAMETER = 4096;
  * Core §5.5: the `claims` request parameter, a JSON object whose `userinfo` and `id_token` members name claims.
  * `essential`, `value` and `values` are accepted and not acted on (§5.5.1: a claim is released when the user has
  * it, essential or not); unknown claims are ignored (§5.5: "MUST ignore"). Malformed JSON is invalid_request.
+ * A claim is kept only when a scope the client is allowed (`allowedScopes`, set by its owner within what an
+ * administrator permits) releases it (§5.4): asking by name reaches no further than asking by scope could.
  */
-export function parseClaimsRequest(value: string | undefined): ClaimsRequest | undefined {
+export function parseClaimsRequest(value: string | undefined, allowedScopes: readonly string[]): ClaimsRequest | undefined {
   if (value === undefined || value === '') return undefined;
   if (value.length > MAX_CLAIMS_PARAMETER) throw new InvalidRequest(`claims is longer than ${MAX_CLAIMS_PARAMETER} characters.`);
   let parsed: unknown;
   try { parsed = JSON.parse(value); } catch { throw new InvalidRequest('claims is not valid JSON (OpenID Connect Core §5.5).'); }
   if (!isObject(parsed)) throw new InvalidRequest('claims must be a JSON object (OpenID Connect Core §5.5).');
   const out: ClaimsRequest = { userinfo: [], id_token: [] };
+  const reachable = new Set(allowedScopes.flatMap(claimsOfScope));
   for (const member of ['userinfo', 'id_token'] as const) {
     const m = parsed[member];
     if (m === undefined || m === null) continue;
     if (!isObject(m)) throw new InvalidRequest(`claims.${member} must be a JSON object (OpenID Connect Core §5.5).`);
     for (const [name, spec] of Object.entries(m)) {
       if (spec !== null && !isObject(spec)) throw new InvalidRequest(`claims.${member}.${name.slice(0, 40)} must be null or an object.`);
-      if (Object.hasOwn(CLAIM_VALUES, name)) out[member].push(name);
+      if (Object.hasOwn(CLAIM_VALUES, name) && reachable.has(name)) out[member].push(name);
     }
   }
   return out;

@@ -25,9 +25,10 @@ export interface SigningKeyStore {
    */
   insertIfFree(row: SigningKeyRow): Promise<boolean>;
   /**
-   * Used by: rotatekeys. In one transaction, for `next.alg`: the current key is retired (at `now`), the next key
-   * becomes current, `next` is inserted as the new next key, and retired keys retired before `forgetBefore` are
-   * deleted. Returns the kids that changed role.
+   * Used by: rotatekeys and GraphQL rotateSigningKeys. In one transaction, for each algorithm of `nexts`: the current
+   * key is retired (at `now`), the next key becomes current, the row of `nexts` is inserted as the new next key, and
+   * retired keys retired before `forgetBefore` are deleted. Only if the next keys are still `expectedNextKids` (a
+   * compare-and-set: of concurrent rotations one wins); null, with nothing changed, otherwise.
    */
-  rotate(next: SigningKeyRow, now: number, forgetBefore: number): Promise<{ promoted: string | null; retired: string | null; deleted: number }>;
+  rotate(nexts: SigningKeyRow[], expectedNextKids: string[], now: number, forgetBefore: number): Promise<{ promoted: string | null; retired: string | null; deleted: number }[] | null>;
 }

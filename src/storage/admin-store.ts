@@ -99,7 +99,7 @@ export interface AdminStore {
   clientByClientId(clientId: string): Promise<ClientView | null>;
   /** Used by: `revokeGrant`, to ask the policy before revoking. */
   grant(id: number): Promise<GrantView | null>;
-  /** Used by: `signingKeys`. Every key not yet deleted, by algorithm, current before next before retired, at most `first`. */
+  /** Used by: `signingKeys`. Every key not yet deleted, current before next before retired (the keys that sign come first, however many have retired), then by algorithm, at most `first`. */
   signingKeys(first: number): Promise<SigningKeyView[]>;
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers

@@ -122,7 +122,7 @@ export class AdminRepository implements AdminStore {
 
   async signingKeys(first: number) {
     const rows = await this.#sql.all<Row>(`select id, kid, alg, status, created_at, retired_at from signing_keys
-      order by alg, case status when 'current' then 0 when 'next' then 1 else 2 end, id desc limit ?`, [first]);
+      order by case status when 'current' then 0 when 'next' then 1 else 2 end, alg, id desc limit ?`, [first]);
     return rows.map(signingKeyView);
   }
 

@@ -16,15 +16,16 @@ export function gql(url: string, token?: string, headers: Record<string, string>
 export async function actors(srv: TestServer) {
   const root = await srv.app.seed.user({ username: 'root', isAdmin: true });
   const alice = await srv.app.seed.user({ username: 'alice' });
-  const { client, clientSecret } = await srv.app.seed.client({ owner: root, name: 'Admin console', grantTypes: ['password'], allowedScopes: ['read', 'write', 'admin', 'applications'] });
+  const { client, clientSecret } = await srv.app.seed.client({ owner: root, name: 'Admin console', grantTypes: ['password'], allowedScopes: ['read', 'write', 'admin', 'applications', 'openid', 'profile', 'email', 'phone', 'address'] });
   const token = async (u: { username: string; password: string }, scope: string) =>
     (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: u.username, password: u.password, scope }, { id: client.clientId, secret: clientSecret! })).json()).access_token as string;
   const adminToken = await token(root, 'admin');
   return {
     root, alice, console: client, adminToken,
     admin: gql(srv.url, adminToken),
-    // The first-party console an administrator allowed `applications`: alice manages her own clients with it.
-    user: gql(srv.url, await token(alice, 'read write applications')),
+    // The first-party console an administrator allowed `applications`: alice manages her own clients with it, and
+    // her profile claims (the OpenID Connect scopes that release them).
+    user: gql(srv.url, await token(alice, 'read write applications profile email phone address')),
     userReadOnly: gql(srv.url, await token(alice, 'read')),
     anonymous: gql(srv.url),
     aliceBrowser: async () => { const b = new Browser(srv.url); await b.login('alice', alice.password); return b; },

@@ -23,11 +23,10 @@ export const signingKeyResolvers = {
       requireAdmin(ctx, 'write');
       const force = args.force === true;
       let rotated;
-      try { rotated = await ctx.deps.signingKeys.rotate({ force }); } catch (e) {
+      try { rotated = await ctx.deps.signingKeys.rotate({ force, audit: ctx.audit }); } catch (e) {
         if (!(e instanceof RotationTooSoon)) throw e;
         throw new GraphQLError(e.forcedBy('force: true'), { extensions: { code: 'ROTATION_TOO_SOON', retryInSeconds: e.retryInSeconds } });
       }
-      await ctx.deps.stores.events.record({ type: 'keys.rotated', ...ctx.audit, detail: { forced: force, current: rotated.map((r) => r.promoted), next: rotated.map((r) => r.published) } });
       return { currentKids: rotated.map((r) => r.promoted).filter((k) => k !== null), nextKids: rotated.map((r) => r.published) };
     },
   },

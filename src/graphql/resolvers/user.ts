@@ -4,7 +4,7 @@ import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts'
 import { rowId } from '../ids.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { userRecordView, type UserView } from '../../storage/admin-store.ts';
-import { visible, visibleAll } from '../policy.ts';
+import { claimAllowed, requireClaims, visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
 
@@ -50,14 +50,23 @@ export const userResolvers = {
       const found = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
       const user = found && visible(ctx, 'User', userRecordView(found)) ? found : null;
       if (!user) throw notFound('User');
-      const r = await updateProfile(ctx.deps.stores.users, user, renameKeys(args.input, snakeKey) as ProfileUpdate, v.isAdmin);
+      const edit = renameKeys(args.input, snakeKey) as ProfileUpdate;
+      requireClaims(ctx, Object.keys(edit));
+      const r = await updateProfile(ctx.deps.stores.users, user, edit, v.isAdmin);
       if (!r.ok) throw badUserInput(renameKeys(r.errors, (k) => k.split('.').map(camelKey).join('.')) as Record<string, string>);
       await ctx.deps.stores.events.record({ type: 'user.profile_updated', ...ctx.audit, detail: { id, fields: Object.keys(args.input) } });
       return { user: visible(ctx, 'User', userRecordView(r.user)) };
     },
   },
   User: {
-    profile: (u: UserView) => ({ phoneNumberVerified: false, ...renameKeys(u.profile, camelKey) }),
+    // Each field is the claim of its name (emailVerified is email_verified), released as the policy says.
+    email: (u: UserView, _: Args, ctx: GraphQLContext) => (claimAllowed(ctx, 'email') ? u.email : null),
+    emailVerified: (u: UserView, _: Args, ctx: GraphQLContext) => claimAllowed(ctx, snakeKey('emailVerified')) && u.emailVerified,
+    updatedAt: (u: UserView, _: Args, ctx: GraphQLContext) => (claimAllowed(ctx, snakeKey('updatedAt')) ? u.updatedAt : null),
+    profile: (u: UserView, _: Args, ctx: GraphQLContext) => ({
+      phoneNumberVerified: false,
+      ...renameKeys(Object.fromEntries(Object.entries(u.profile).filter(([claim]) => claimAllowed(ctx, claim))), camelKey),
+    }),
     async clients(u: UserView, args: Args, ctx: GraphQLContext) {
       if (!visible(ctx, 'User', u)) return connection([], 0, 0, (x: { id: number }) => x);
       const page = pageArgs(args);

@@ -14,17 +14,17 @@ export function negotiateLanguage(header: string | undefined): string {
     const [tag, ...params] = part.trim().toLowerCase().split(';');
     const q = Number(params.find((p) => p.trim().startsWith('q='))?.split('=')[1] ?? 1);
     const lang = tag.split('-')[0];
-    if (lang in CATALOGS && q > best.q) best = { lang, q };
+    if (Object.hasOwn(CATALOGS, lang) && q > best.q) best = { lang, q };
   }
   return best.lang;
 }
 
 /** OpenID Connect Core §3.1.2.1 ui_locales: space-separated BCP 47 tags, preferred first; the first one we speak. */
 export function negotiateUiLocales(value: string | undefined): string | undefined {
-  return (value ?? '').split(' ').map((tag) => tag.toLowerCase().split('-')[0]).find((lang) => lang in CATALOGS);
+  return (value ?? '').split(' ').map((tag) => tag.toLowerCase().split('-')[0]).find((lang) => Object.hasOwn(CATALOGS, lang));
 }
 
 export function translator(lang: string): Translate {
-  const catalog = CATALOGS[lang] ?? en;
+  const catalog = Object.hasOwn(CATALOGS, lang) ? CATALOGS[lang] : en;
   return (key, params = {}) => (catalog[key] ?? en[key] ?? key).replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
