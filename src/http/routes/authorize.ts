@@ -1,8 +1,9 @@
 import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
-import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.ts';
-import { checkUserMayGrant, denied, errorRedirect, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
+import { approve, canSkipConsent, type ApproveDeps, type ApprovingSession } from '../../oauth2/approve.ts';
+import { isRedirect, redirectLocation, type AuthorizationResponse } from '../../oauth2/authorization-response.ts';
+import { checkUserMayGrant, denied, errorResponse, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import { afterLogin, authenticationStep, promptNoneRefusal, promptValues } from '../../oidc/prompt.ts';
 import { claimsOfScope } from '../../oidc/claims.ts';
@@ -11,7 +12,7 @@ import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
-import { rememberRelyingParty, sessionSid } from '../oidc-session.ts';
+import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 
@@ -32,11 +33,22 @@ function authSession(ctx: Context): { authTime: number | null } {
   return { authTime: typeof at === 'number' ? at : null };
 }
 
-/** The session as an approval records it: with scope openid, its sid, and the client remembered for logout. */
-function approvingSession(ctx: Context, req: AuthorizationRequest): { authTime: number | null; sid: string | null } {
-  if (!req.scopes.includes('openid') || req.responseType !== 'code') return { ...authSession(ctx), sid: null };
+/**
+ * The session as an approval records it: with scope openid and an ID Token to come (from here or for the code), its
+ * sid and amr, and the client remembered for logout.
+ */
+function approvingSession(ctx: Context, req: AuthorizationRequest): ApprovingSession {
+  if (!req.scopes.includes('openid') || !(req.rule.code || req.rule.idToken)) return { ...authSession(ctx), sid: null };
   rememberRelyingParty(ctx, req.client.clientId);
-  return { ...authSession(ctx), sid: sessionSid(ctx) };
+  return { ...authSession(ctx), sid: sessionSid(ctx), amr: sessionAmr(ctx) };
+}
+
+/** Sends the authorization response: a redirect, or the auto-submitting form (OAuth 2.0 Form Post Response Mode §2). */
+function respond(ctx: Context, render: Render, r: AuthorizationResponse): void {
+  ctx.set('Cache-Control', 'no-store');
+  if (isRedirect(r)) return ctx.redirect(redirectLocation(r));
+  // The page's CSP (nonce script, frame-ancestors 'none') and X-Frame-Options DENY come from the page lane.
+  render(ctx, 'form-post', { redirectUri: r.redirectUri, fields: r.params });
 }
 
 /** RFC 6749 §3.1: the authorization endpoint (GET shows consent, POST records the decision). */
@@ -66,7 +78,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       checkUserMayGrant(req, currentUser(ctx));
       await decide(req);
     } catch (e) {
-      if (e instanceof RedirectError) return ctx.redirect(errorRedirect(e, deps.issuer()));
+      if (e instanceof RedirectError) return respond(ctx, deps.render, errorResponse(e, deps.issuer()));
       throw e;
     }
   }
@@ -86,7 +98,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     await handle(ctx, params, async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
-      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
@@ -98,7 +110,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s, claims: claimsOfScope(s) })),
         extraClaims: requestedClaims(req.claims).filter((c) => !req.scopes.some((s) => claimsOfScope(s).includes(c))),
         fields: requestFields(req),
-        implicit: req.responseType === 'token',
+        implicit: req.rule.token || req.rule.idToken,
       });
     });
   });
@@ -111,7 +123,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
         throw denied(req);
       }
-      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
     });
   });
   return router;

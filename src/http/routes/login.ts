@@ -61,7 +61,8 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.maxAge = SIGNED_IN_SESSION_MS;
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
-    startLoginSession(ctx);
+    // RFC 8176 §2: "pwd", password-based authentication.
+    startLoginSession(ctx, ['pwd']);
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     redirectLocal(ctx, next);
   });
