@@ -7,6 +7,7 @@ import { homeRoutes } from './routes/home.ts';
 import { loginRoutes } from './routes/login.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { authorizeRoutes } from './routes/authorize.ts';
+import { verifyIdTokenHint } from '../oidc/id-token-hint.ts';
 import { authorizedRoutes } from './routes/authorized.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { playgroundRoutes } from './routes/playground.ts';
@@ -44,7 +45,7 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
-      settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes },
+      settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer) },
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
     }),

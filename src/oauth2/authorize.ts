@@ -1,6 +1,6 @@
 // RFC 6749 §3.1, §4.1.1, §4.2.1 authorization requests, validated in the order the RFC demands:
 // first the client and redirect URI (errors there must NOT redirect), then everything else (errors redirect).
-import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, type OAuthError, RequestNotSupported, RequestUriNotSupported, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
+import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, isOAuthError, type OAuthError, RequestNotSupported, RequestUriNotSupported, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
 import { responseTypeRule, type ResponseMode, type ResponseType, type ResponseTypeRule } from './response-types.ts';
 import { authorizationResponse, responseModeOf, type AuthorizationResponse } from './authorization-response.ts';
 import { isValidChallenge, parseChallengeMethod, type PkceMethod } from './pkce.ts';
@@ -10,6 +10,7 @@ import { scopeUserMayNotHold } from './privileges.ts';
 import type { ClientRecord, ClientStore } from './store.ts';
 import { validateAuthenticationParams } from '../oidc/prompt.ts';
 import { parseClaimsRequest, type ClaimsRequest } from '../oidc/request-params.ts';
+import { idTokenHintSubject } from '../oidc/id-token-hint.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -32,6 +33,8 @@ export interface AuthorizationRequest {
   /** OpenID Connect Core §5.5, kept only with scope openid: the parsed `claims` parameter and its text. */
   claims?: ClaimsRequest;
   claimsParameter?: string;
+  /** OpenID Connect Core §3.1.2.1: the End-User (sub) the verified id_token_hint names. */
+  idTokenHintSub?: string;
 }
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
@@ -51,7 +54,13 @@ export class RedirectError extends Error {
 
 const MAX_NONCE_LENGTH = 512;
 
-export interface AuthorizeSettings { clients: ClientStore; allowPlainPkce: boolean; defaultScopes: readonly string[] }
+export interface AuthorizeSettings {
+  clients: ClientStore;
+  allowPlainPkce: boolean;
+  defaultScopes: readonly string[];
+  /** Verifies an ID Token we issued (oidc/id-token-hint.ts); absent, id_token_hint is refused. */
+  verifyIdTokenHint?: (token: string) => Promise<Record<string, unknown>>;
+}
 
 /** Parameters arrive as strings; repeated parameters were already refused by the HTTP layer. */
 export async function validateAuthorizationRequest(params: Record<string, string>, s: AuthorizeSettings): Promise<AuthorizationRequest> {
@@ -116,11 +125,14 @@ export async function validateAuthorizationRequest(params: Record<string, string
   if (rule.idToken && !nonce) fail(new InvalidRequest(`nonce is required with response_type "${responseType}".`));
   let maxAge: number | undefined;
   let claims: ClaimsRequest | undefined;
+  let idTokenHintSub: string | undefined;
   try {
     ({ maxAge } = validateAuthenticationParams(params));
     if (scopes.includes('openid')) claims = parseClaimsRequest(params.claims);
-  } catch (e) { fail(e as OAuthError); }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims };
+    // Core §3.1.2.1: an id_token_hint we issued to this client (expired accepted); its sub is who must be signed in.
+    if (params.id_token_hint !== undefined) idTokenHintSub = await idTokenHintSubject(params.id_token_hint, client.clientId, s.verifyIdTokenHint);
+  } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, idTokenHintSub };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */

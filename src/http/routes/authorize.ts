@@ -6,7 +6,7 @@ import { isRedirect, redirectLocation, type AuthorizationResponse } from '../../
 import { checkUserMayGrant, denied, errorResponse, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import { afterLogin, authenticationStep, promptNoneRefusal, promptValues } from '../../oidc/prompt.ts';
-import { claimsOfScope } from '../../oidc/claims.ts';
+import { claimsOfScope, subjectOf } from '../../oidc/claims.ts';
 import { requestedClaims } from '../../oidc/request-params.ts';
 import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
@@ -55,6 +55,13 @@ function respond(ctx: Context, render: Render, r: AuthorizationResponse): void {
 export function authorizeRoutes(deps: AuthorizeDeps): Router {
   const router = pageRouter();
 
+  /** The username of the End-User id_token_hint names, offered on the login page like a login_hint. */
+  async function hintedUsername(req: AuthorizationRequest): Promise<string | undefined> {
+    const id = req.idTokenHintSub !== undefined && /^\d{1,10}$/.test(req.idTokenHintSub) ? Number(req.idTokenHintSub) : undefined;
+    const user = id === undefined ? null : await deps.users.findById(id);
+    return user?.isActive ? user.username : undefined;
+  }
+
   /** Validates and, when the error allows it, answers by redirecting to the client; fatal errors render a page. */
   async function handle(ctx: Context, params: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
     try {
@@ -64,7 +71,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       } else {
         // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
         // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
-        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now());
+        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? subjectOf(currentUser(ctx).id) : undefined);
         if (isOAuthError(step)) throw redirectError(req, step);
         if (step === 'login') {
           // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until
@@ -72,7 +79,8 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           // POST + CSRF). select_account offers the signed-in account (login_hint) and lets another be chosen.
           const current = ctx.state.user ? currentUser(ctx).username : undefined;
           const reauth = ctx.state.user ? '&reauth=1' : '';
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current))}${reauth}`);
+          const hinted = await hintedUsername(req);
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current, hinted))}${reauth}`);
         }
       }
       checkUserMayGrant(req, currentUser(ctx));
