@@ -42,7 +42,7 @@ export function createRouters(s: Services): Router[] {
   }));
   return [
     homeRoutes({ render }),
-    loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel }),
+    loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
       settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer) },
@@ -67,7 +67,7 @@ export function createRouters(s: Services): Router[] {
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
     oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants }),
-    oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, render }),
+    oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, render, tokens: stores.tokens }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

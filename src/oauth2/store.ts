@@ -171,6 +171,8 @@ export interface TokenStore {
   revokeFamily(family: FamilyRef, now: number): Promise<number>;
   /** Used by: revoking a grant from the authorized-applications page or the admin API. */
   revokeByGrant(grantId: number, now: number): Promise<number>;
+  /** Used by: logout. Refresh tokens stop naming the ended session, so refreshed ID Tokens carry no stale sid (Core §12.2). */
+  forgetSession(sid: string): Promise<number>;
 }
 
 export interface GrantRecord {

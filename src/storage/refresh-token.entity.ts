@@ -16,6 +16,7 @@ export const RefreshToken = defineEntity({
     sid: p.string().length(64).nullable(),
     amr: p.string().length(100).default(''),
   },
-  indexes: nonNullIndexes('refresh_tokens', { user: 'user_id', grant: 'grant_id' }),
+  // sid: a logout forgets its session on the refresh tokens that carry it (token.repository.ts forgetSession).
+  indexes: nonNullIndexes('refresh_tokens', { user: 'user_id', grant: 'grant_id', sid: 'sid' }),
 });
 export type RefreshTokenEntity = InferEntity<typeof RefreshToken>;

@@ -115,6 +115,10 @@ export class TokenRepository implements TokenStore {
     return result;
   }
 
+  async forgetSession(sid: string) {
+    return this.#sql.run('update refresh_tokens set sid = null where sid = ?', [sid]);
+  }
+
   async issue(rows: IssuedRows) {
     if (!rows.refresh) { await this.#sql.run(INSERT_ACCESS, params(rows.access)); return; }
     await this.#sql.atomic(() => insertRows(rows));

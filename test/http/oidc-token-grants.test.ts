@@ -41,6 +41,20 @@ describe('OpenID Connect at the token endpoint: refreshed ID Tokens (Core §12.2
     }
   });
 
+  it('§12.2: after that browser session logged out, a refreshed ID Token names no sid (auth_time and amr stay)', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'] });
+    const first = await codeFlowTokens(t, s, { scope: 'openid' });
+    const original = (await jwtVerify(first.id_token, jwks)).payload;
+    expect(original.sid).to.be.a('string');
+    const logout = await s.browser.post('/accounts/logout/', { csrfmiddlewaretoken: await s.browser.csrf('/accounts/logout/') });
+    expect(logout.status).to.equal(302);
+    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: first.refresh_token }, s.auth);
+    const p = (await jwtVerify((await res.json() as Record<string, string>).id_token, jwks)).payload;
+    expect(p).to.not.have.property('sid');
+    expect(p).to.include({ sub: original.sub, auth_time: original.auth_time });
+    expect(p.amr).to.deep.equal(['pwd']);
+  });
+
   it('client_credentials with scope openid: no ID Token, and openid is not granted (the response\'s scope says so, RFC 6749 §3.3)', async () => {
     const owner = await t.app.seed.user({ username: 'cc-owner' });
     const { client, clientSecret } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['openid', 'read'] });

@@ -3,7 +3,7 @@ import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { authenticate } from '../../accounts/users.ts';
 import type { UserStore } from '../../accounts/store.ts';
-import type { EventSink } from '../../oauth2/store.ts';
+import type { EventSink, TokenStore } from '../../oauth2/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import { tr, type Render } from '../render.ts';
 import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
@@ -21,6 +21,8 @@ export interface LoginDeps {
   render: Render;
   /** Clients the session signed in to hear of its end (Back-Channel Logout). */
   backchannel: Backchannel;
+  /** Refresh tokens stop naming the session that ends. */
+  tokens: Pick<TokenStore, 'forgetSession'>;
 }
 
 export function loginRoutes(deps: LoginDeps): Router {

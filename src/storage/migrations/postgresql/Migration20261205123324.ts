@@ -1,13 +1,14 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261205120113 extends Migration {
+export class Migration20261205123324 extends Migration {
 
-  override name = 'Migration20261205120113';
+  override name = 'Migration20261205123324';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "applications" add "response_types" text not null default '';`);
 
     this.addSql(`alter table "refresh_tokens" add "auth_time" bigint null, add "sid" varchar(64) null, add "amr" varchar(100) not null default '';`);
+    this.addSql(`create index "refresh_tokens_sid_index" on "refresh_tokens" ("sid") where sid is not null;`);
 
     this.addSql(`alter table "authorization_codes" add "amr" varchar(100) not null default '';`);
   }
@@ -17,6 +18,7 @@ export class Migration20261205120113 extends Migration {
 
     this.addSql(`alter table "authorization_codes" drop column "amr";`);
 
+    this.addSql(`drop index "refresh_tokens_sid_index";`);
     this.addSql(`alter table "refresh_tokens" drop column "auth_time", drop column "sid", drop column "amr";`);
   }
 
