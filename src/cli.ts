@@ -13,6 +13,7 @@ import { registerClient } from './oauth2/clients.ts';
 import { validateClientInput } from './oauth2/client-registration.ts';
 import { OPERATOR } from './oauth2/privileges.ts';
 import { REGISTRABLE_GRANT_TYPES } from './oauth2/grant-types.ts';
+import { RESPONSE_TYPES } from './oauth2/response-types.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from './oauth2/client-auth.ts';
 import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS } from './oauth2/store.ts';
 import { makeMigration } from './storage/make-migration.ts';
@@ -52,7 +53,9 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--post-logout-redirect-uris URI,...] [--backchannel-logout-uri URL] [--backchannel-logout-session-required]
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
+               [--response-types R,...]
                grant types G: ${GRANT_CHOICES}
+               response types R: ${RESPONSE_TYPES.join(', ')}
   cleartokens                   delete expired codes, tokens and sessions
   rotatekeys [--force]          OpenID Connect signing keys: next becomes current, current is retired (still
                                 published until its tokens expire), a new next key is published. Refused until
@@ -114,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
         'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
         'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' }, oauth1: { type: 'boolean' }, 'rsa-public-key-file': { type: 'string' },
         'post-logout-redirect-uris': { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'backchannel-logout-session-required': { type: 'boolean' },
-        'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' },
+        'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' }, 'response-types': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
@@ -127,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
           rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
           postLogoutRedirectUris: values['post-logout-redirect-uris']?.split(',').join('\n'), backchannelLogoutUri: values['backchannel-logout-uri'],
           backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
-          accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'],
+          accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'], responseTypes: values['response-types'],
         }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);

@@ -7,11 +7,18 @@ import type { Context } from 'koa';
 
 const MAX_RELYING_PARTIES = 50;
 
-/** A new session id at login (Back-Channel Logout §2.1: unique per OP session, not guessable). */
-export function startLoginSession(ctx: Context): void {
+/**
+ * A new session id at login (Back-Channel Logout §2.1: unique per OP session, not guessable), and how the user
+ * authenticated (RFC 8176 amr values, for ID Tokens).
+ */
+export function startLoginSession(ctx: Context, amr: readonly string[]): void {
   ctx.session!.sid = randomBytes(18).toString('base64url');
   ctx.session!.rps = [];
+  ctx.session!.amr = [...amr];
 }
+
+/** RFC 8176: how the session's user authenticated; [] for a session signed in before amr was kept. */
+export const sessionAmr = (ctx: Context): string[] => (Array.isArray(ctx.session?.amr) ? (ctx.session.amr as unknown[]).filter((v): v is string => typeof v === 'string') : []);
 
 /** The session's sid, made now for a session that was signed in before sids existed. */
 export function sessionSid(ctx: Context): string | null {

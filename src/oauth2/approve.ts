@@ -1,4 +1,7 @@
-import { buildRedirect, type AuthorizationRequest } from './authorize.ts';
+import type { AuthorizationRequest } from './authorize.ts';
+import { authorizationResponse, type AuthorizationResponse } from './authorization-response.ts';
+import { ServerError } from './errors.ts';
+import type { IdTokenIssuer } from './grants/context.ts';
 import { issueAndRecord, newFamilyId, tokenWriter, type JwtAccessTokens } from './issue.ts';
 import { formatScope, isSubset, mergeScopes, parseScope } from './scope.ts';
 import { maySkipConsent } from './privileges.ts';
@@ -14,6 +17,8 @@ export interface ApproveDeps {
   events: EventSink;
   settings: { issuer: string; authorizationCodeTtl: number; accessTokenTtl: number; refreshTokenTtl: number };
   accessTokens?: JwtAccessTokens;
+  /** OpenID Connect ID Tokens for the implicit and hybrid response types. */
+  idTokens?: IdTokenIssuer;
   now: number;
   audit: { ip: string | null; requestId: string | null };
 }
@@ -29,9 +34,20 @@ export async function canSkipConsent(req: AuthorizationRequest, grant: GrantReco
     && unconsentedClaims(req.claims, parseScope(grant.scope), grant.claims).length === 0;
 }
 
-/** The user said yes: record the grant and answer with a code (§4.1.2) or a token in the fragment (§4.2.2). */
-export async function approve(req: AuthorizationRequest, userId: number, deps: ApproveDeps, session: { authTime: number | null; sid?: string | null } = { authTime: null }): Promise<string> {
-  const { client } = req;
+/** The login behind an approval: when (auth_time), which OpenID Connect session (sid), how (RFC 8176 amr). */
+export interface ApprovingSession { authTime: number | null; sid?: string | null; amr?: string[] }
+
+/**
+ * The user said yes: record the grant and answer with what the response type returns (RFC 6749 §4.1.2 code,
+ * §4.2.2 token, OpenID Connect Core §3.2.2.5 and §3.3.2.5 id_token and their combinations).
+ */
+export async function approve(req: AuthorizationRequest, userId: number, deps: ApproveDeps, session: ApprovingSession = { authTime: null }): Promise<AuthorizationResponse> {
+  const { client, rule } = req;
+  // Whatever can fail is ready before a code is saved or a token issued: no half answer.
+  if (rule.idToken) {
+    if (!deps.idTokens) throw new ServerError('ID Tokens are not available.');
+    await deps.idTokens.ready(client.idTokenSignedResponseAlg);
+  }
   const scope = formatScope(req.scopes);
   const existing = await deps.grants.find(userId, client.id);
   const live = existing?.revokedAt === null ? existing : undefined;
@@ -42,23 +58,39 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   if (!existing || existing.revokedAt !== null || !isSubset(req.scopes, parseScope(existing.scope))) {
     await deps.events.record({ type: 'consent.granted', userId, clientId: client.clientId, ...deps.audit, detail: { scope } });
   }
+  const openid = req.scopes.includes('openid');
+  const sid = openid ? session.sid ?? null : null;
+  // One family for what this approval issues: a code used twice revokes the tokens that came with it (RFC 6749 §4.1.2).
+  const familyId = newFamilyId(deps.now);
   // RFC 9207 §2: `iss` identifies this server in every authorization response.
-  const common = { state: req.state, iss: deps.settings.issuer };
-  if (req.responseType === 'code') {
-    const code = generateOrderedToken(deps.now);
+  const out: Record<string, string | number | undefined> = { state: req.state, iss: deps.settings.issuer };
+  if (rule.code) {
+    out.code = generateOrderedToken(deps.now);
     await deps.tokens.saveCode({
-      codeHash: hashToken(code), applicationId: client.id, userId, grantId: grant.id, redirectUri: req.redirectUri,
+      codeHash: hashToken(out.code), applicationId: client.id, userId, grantId: grant.id, redirectUri: req.redirectUri,
       redirectUriProvided: req.redirectUriProvided, scope, codeChallenge: req.codeChallenge ?? null,
-      codeChallengeMethod: req.codeChallengeMethod ?? null, familyId: newFamilyId(deps.now),
+      codeChallengeMethod: req.codeChallengeMethod ?? null, familyId,
       // OpenID Connect Core §3.1.2.1: the nonce goes back in the ID Token unmodified; auth_time is when the user logged in.
-      nonce: req.nonce ?? null, authTime: session.authTime, sid: req.scopes.includes('openid') ? session.sid ?? null : null,
+      nonce: req.nonce ?? null, authTime: session.authTime, sid, amr: openid ? session.amr ?? [] : [],
       idTokenClaims: (req.claims?.id_token ?? []).join(' '),
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
     });
-    return buildRedirect(req.redirectUri, { code, ...common }, false);
   }
-  // RFC 6749 §4.2.2: the implicit grant MUST NOT issue a refresh token (implicit.issuesRefreshToken).
-  const response = await issueAndRecord(deps, { applicationId: client.id, userId, grantId: grant.id, scope, familyId: newFamilyId(deps.now), withRefresh: implicit.issuesRefreshToken, writer: await tokenWriter(deps, client), authTime: session.authTime }, { clientId: client.clientId, grant: implicit.grantType });
-  return buildRedirect(req.redirectUri, { access_token: response.access_token, token_type: response.token_type, expires_in: response.expires_in, scope, ...common }, true);
+  let accessToken: string | undefined;
+  if (rule.token) {
+    // RFC 6749 §4.2.2: a token from the authorization endpoint MUST NOT come with a refresh token (implicit.issuesRefreshToken).
+    const response = await issueAndRecord(deps, { applicationId: client.id, userId, grantId: grant.id, scope, familyId, withRefresh: implicit.issuesRefreshToken, writer: await tokenWriter(deps, client), authTime: session.authTime }, { clientId: client.clientId, grant: implicit.grantType });
+    accessToken = response.access_token;
+    Object.assign(out, { access_token: accessToken, token_type: response.token_type, expires_in: response.expires_in, scope });
+  }
+  if (rule.idToken) {
+    // Core §3.2.2.10, §3.3.2.11: at_hash for the access token, c_hash for the code returned beside it.
+    out.id_token = await deps.idTokens!.issue({
+      clientId: client.clientId, alg: client.idTokenSignedResponseAlg, userId, scope, nonce: req.nonce ?? null, authTime: session.authTime,
+      sid, amr: session.amr, claims: req.claims?.id_token, accessToken, code: out.code as string | undefined, scopeClaims: !rule.token && !rule.code, now: deps.now,
+    });
+    if (!rule.token) await deps.events.record({ type: 'token.issued', clientId: client.clientId, userId, ...deps.audit, detail: { grant: implicit.grantType, responseType: req.responseType, scope } });
+  }
+  return authorizationResponse(req.redirectUri, out, req.responseMode);
 }

@@ -1,7 +1,8 @@
 // RFC 6749 §3.1, §4.1.1, §4.2.1 authorization requests, validated in the order the RFC demands:
 // first the client and redirect URI (errors there must NOT redirect), then everything else (errors redirect).
-import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, type OAuthError, RequestNotSupported, RequestUriNotSupported, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
-import { grantForResponseType, type ResponseType } from './grant-types.ts';
+import { AccessDenied, InvalidClientId, InvalidRedirectUri, InvalidRequest, InvalidScope, isOAuthError, type OAuthError, RequestNotSupported, RequestUriNotSupported, UnauthorizedClient, UnsupportedResponseType } from './errors.ts';
+import { responseTypeRule, type ResponseMode, type ResponseType, type ResponseTypeRule } from './response-types.ts';
+import { authorizationResponse, responseModeOf, type AuthorizationResponse } from './authorization-response.ts';
 import { isValidChallenge, parseChallengeMethod, type PkceMethod } from './pkce.ts';
 import { matchRedirectUri } from './redirect-uri.ts';
 import { formatScope, parseScope, resolveScope } from './scope.ts';
@@ -9,12 +10,16 @@ import { scopeUserMayNotHold } from './privileges.ts';
 import type { ClientRecord, ClientStore } from './store.ts';
 import { validateAuthenticationParams } from '../oidc/prompt.ts';
 import { parseClaimsRequest, type ClaimsRequest } from '../oidc/request-params.ts';
+import { idTokenHintSubject } from '../oidc/id-token-hint.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
   redirectUri: string;
   redirectUriProvided: boolean;
   responseType: ResponseType;
+  /** What the response type returns, and where (Multiple Response Type Encoding Practices §2). */
+  rule: ResponseTypeRule;
+  responseMode: ResponseMode;
   scopes: string[];
   state?: string;
   codeChallenge?: string;
@@ -28,6 +33,8 @@ export interface AuthorizationRequest {
   /** OpenID Connect Core §5.5, kept only with scope openid: the parsed `claims` parameter and its text. */
   claims?: ClaimsRequest;
   claimsParameter?: string;
+  /** OpenID Connect Core §3.1.2.1: the End-User (sub) the verified id_token_hint names. */
+  idTokenHintSub?: string;
 }
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
@@ -35,19 +42,25 @@ export class RedirectError extends Error {
   readonly error: OAuthError;
   readonly redirectUri: string;
   readonly state: string | undefined;
-  readonly fragment: boolean;
-  constructor(error: OAuthError, redirectUri: string, state: string | undefined, fragment: boolean) {
+  readonly mode: ResponseMode;
+  constructor(error: OAuthError, redirectUri: string, state: string | undefined, mode: ResponseMode) {
     super(error.description);
     this.error = error;
     this.redirectUri = redirectUri;
     this.state = state;
-    this.fragment = fragment;
+    this.mode = mode;
   }
 }
 
 const MAX_NONCE_LENGTH = 512;
 
-export interface AuthorizeSettings { clients: ClientStore; allowPlainPkce: boolean; defaultScopes: readonly string[] }
+export interface AuthorizeSettings {
+  clients: ClientStore;
+  allowPlainPkce: boolean;
+  defaultScopes: readonly string[];
+  /** Verifies an ID Token we issued (oidc/id-token-hint.ts); absent, id_token_hint is refused. */
+  verifyIdTokenHint?: (token: string) => Promise<Record<string, unknown>>;
+}
 
 /** Parameters arrive as strings; repeated parameters were already refused by the HTTP layer. */
 export async function validateAuthorizationRequest(params: Record<string, string>, s: AuthorizeSettings): Promise<AuthorizationRequest> {
@@ -67,15 +80,20 @@ export async function validateAuthorizationRequest(params: Record<string, string
   }
 
   const state = params.state;
-  const fragment = params.response_type === 'token';
-  const fail: (e: OAuthError) => never = (e) => { throw new RedirectError(e, redirectUri, state, fragment); };
+  // Errors go back the way the response would (Multiple Response Type Encoding §2.1; Core §3.2.2.6: the fragment).
+  const { mode: responseMode, error: modeError } = responseModeOf(params.response_type, params.response_mode);
+  const fail: (e: OAuthError) => never = (e) => { throw new RedirectError(e, redirectUri, state, responseMode); };
+  if (modeError) fail(modeError);
 
-  const responseType = params.response_type as ResponseType | undefined;
-  if (!responseType) fail(new InvalidRequest('response_type is required.'));
-  // The grant registry says which grant each response_type starts (grants/index.ts).
-  const needed = grantForResponseType(responseType);
-  if (!needed) fail(new UnsupportedResponseType(`response_type "${String(params.response_type).slice(0, 40)}" is not supported.`));
-  if (!client.grantTypes.includes(needed)) fail(new UnauthorizedClient(`This application is not allowed the ${needed.replace('_', ' ')} flow.`));
+  if (!params.response_type) fail(new InvalidRequest('response_type is required.'));
+  // The response type registry (response-types.ts) says what each returns and which grants it needs.
+  const rule = responseTypeRule(params.response_type);
+  if (!rule) fail(new UnsupportedResponseType(`response_type "${params.response_type.slice(0, 40)}" is not supported.`));
+  const responseType = rule.value;
+  // OpenID Connect Registration §2: a client uses only the response types it registered (and their grants).
+  if (!client.responseTypes.includes(responseType) || !rule.grants.every((g) => client.grantTypes.includes(g))) {
+    fail(new UnauthorizedClient(`This application is not allowed the response type "${responseType}".`));
+  }
 
   // Core §3.1.2.6 / RFC 9101: a request object would carry parameters (a nonce) that ignoring it would lose.
   if (params.request !== undefined) fail(new RequestNotSupported('Request objects (request) are not supported.'));
@@ -83,10 +101,12 @@ export async function validateAuthorizationRequest(params: Record<string, string
 
   let scopes: string[] = [];
   try { scopes = resolveScope(parseScope(params.scope), client.allowedScopes, s.defaultScopes); } catch (e) { fail(e as OAuthError); }
+  // Core §3.2.2.1, §3.3.2.1: implicit and hybrid flows are OpenID Connect requests, which carry scope openid.
+  if (rule.openid && !scopes.includes('openid')) fail(new InvalidRequest(`response_type "${responseType}" needs scope openid.`));
 
   let codeChallenge: string | undefined;
   let codeChallengeMethod: PkceMethod | undefined;
-  if (responseType === 'code') {
+  if (rule.code) {
     if (params.code_challenge !== undefined) {
       if (!isValidChallenge(params.code_challenge)) fail(new InvalidRequest('code_challenge is malformed (RFC 7636 §4.2).'));
       try { codeChallengeMethod = parseChallengeMethod(params.code_challenge_method, s.allowPlainPkce); } catch (e) { fail(e as OAuthError); }
@@ -101,13 +121,18 @@ export async function validateAuthorizationRequest(params: Record<string, string
   // The nonce is echoed in a signed token: bounded, so a request cannot make the server store and sign megabytes.
   if (params.nonce !== undefined && params.nonce.length > MAX_NONCE_LENGTH) fail(new InvalidRequest(`nonce is longer than ${MAX_NONCE_LENGTH} characters.`));
   const nonce = scopes.includes('openid') ? params.nonce : undefined;
+  // Core §3.2.2.1, §3.3.2.11: an ID Token from the authorization endpoint REQUIRES a nonce (against replay).
+  if (rule.idToken && !nonce) fail(new InvalidRequest(`nonce is required with response_type "${responseType}".`));
   let maxAge: number | undefined;
   let claims: ClaimsRequest | undefined;
+  let idTokenHintSub: string | undefined;
   try {
     ({ maxAge } = validateAuthenticationParams(params));
     if (scopes.includes('openid')) claims = parseClaimsRequest(params.claims, client.allowedScopes);
-  } catch (e) { fail(e as OAuthError); }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims };
+    // Core §3.1.2.1: an id_token_hint we issued to this client (expired accepted); its sub is who must be signed in.
+    if (params.id_token_hint !== undefined) idTokenHintSub = await idTokenHintSubject(params.id_token_hint, client.clientId, s.verifyIdTokenHint);
+  } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, idTokenHintSub };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
@@ -118,35 +143,23 @@ export function checkUserMayGrant(req: AuthorizationRequest, user: { isAdmin: bo
   }
 }
 
-/** An error for the client, sent to its redirect URI (query, or fragment for implicit). */
+/** An error for the client, sent to its redirect URI in the request's response mode. */
 export function redirectError(req: AuthorizationRequest, e: OAuthError): RedirectError {
-  return new RedirectError(e, req.redirectUri, req.state, req.responseType === 'token');
+  return new RedirectError(e, req.redirectUri, req.state, req.responseMode);
 }
 
 export function denied(req: AuthorizationRequest): RedirectError {
   return redirectError(req, new AccessDenied('The user denied the request.'));
 }
 
-/** RFC 6749 §3.1.2: keep the redirect URI's own query; add ours to the query or, for implicit, the fragment. */
-export function buildRedirect(redirectUri: string, params: Record<string, string | number | undefined>, fragment: boolean): string {
-  const url = new URL(redirectUri);
-  const extra = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) extra.append(k, String(v));
-  if (fragment) {
-    url.hash = extra.toString();
-  } else {
-    for (const [k, v] of extra) url.searchParams.append(k, v);
-  }
-  return url.toString();
-}
-
-export function errorRedirect(e: RedirectError, issuer: string): string {
-  return buildRedirect(e.redirectUri, { error: e.error.error, error_description: e.error.description, state: e.state, iss: issuer }, e.fragment);
+/** RFC 6749 §4.1.2.1 and RFC 9207 §2: the error, the state and our issuer, in the request's response mode. */
+export function errorResponse(e: RedirectError, issuer: string): AuthorizationResponse {
+  return authorizationResponse(e.redirectUri, { error: e.error.error, error_description: e.error.description, state: e.state, iss: issuer }, e.mode);
 }
 
 /** Hidden fields that carry a validated request from the consent page back to the POST. */
 export function requestFields(req: AuthorizationRequest): Record<string, string> {
-  const f: Record<string, string> = { client_id: req.client.clientId, response_type: req.responseType, scope: formatScope(req.scopes) };
+  const f: Record<string, string> = { client_id: req.client.clientId, response_type: req.responseType, response_mode: req.responseMode, scope: formatScope(req.scopes) };
   if (req.redirectUriProvided) f.redirect_uri = req.redirectUri;
   if (req.state !== undefined) f.state = req.state;
   if (req.codeChallenge) { f.code_challenge = req.codeChallenge; f.code_challenge_method = req.codeChallengeMethod!; }

@@ -6,7 +6,8 @@ import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateBackchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type AccessTokenFormat, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type TokenEndpointAuthMethod } from './store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type AccessTokenFormat, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type TokenEndpointAuthMethod } from './store.ts';
+import { grantResponseTypes, responseTypeRule } from './response-types.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -24,6 +25,7 @@ export interface RawClientInput {
   backchannelLogoutSessionRequired?: unknown;
   accessTokenFormat?: unknown;
   idTokenSignedResponseAlg?: unknown;
+  responseTypes?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -55,6 +57,32 @@ function toBool(value: unknown): boolean | null {
 function choice<T extends string>(value: unknown, options: readonly T[], fallback: T): T | null {
   if (value === undefined || value === null || value === '') return fallback;
   return options.includes(value as T) ? value as T : null;
+}
+
+/**
+ * OpenID Connect Registration §2 response_types. Left out: a new client gets those its grants declare (code, token);
+ * an update keeps the current list where the grants still allow it, plus those of grants it adds. Each needs its grants (Registration §2); an
+ * error is returned as text.
+ */
+function validResponseTypes(value: unknown, grantTypes: readonly GrantType[], current?: ClientRecord): ResponseType[] | string {
+  // A response type holds spaces (code id_token): values are a list's items, or a text's comma-separated parts.
+  const list = value == null ? [] : typeof value === 'string' ? value.split(',') : Array.isArray(value) && value.every((v) => typeof v === 'string') ? value as string[] : null;
+  if (!list) return 'Choose response types from the list.';
+  const fits = (rt: ResponseType) => responseTypeRule(rt)!.grants.every((g) => grantTypes.includes(g));
+  if (list.every((x) => !x.trim())) {
+    if (!current) return grantResponseTypes(grantTypes);
+    // Kept where the grants still allow them; a grant added now brings its own response type (implicit: token).
+    const added = grantResponseTypes(grantTypes.filter((g) => !current.grantTypes.includes(g)));
+    return [...new Set([...current.responseTypes.filter(fits), ...added])];
+  }
+  const out: ResponseType[] = [];
+  for (const v of list.map((x) => x.trim()).filter(Boolean)) {
+    const rule = responseTypeRule(v);
+    if (!rule) return `Unknown response type "${v}".`;
+    if (!fits(rule.value)) return `The response type "${rule.value}" needs the ${rule.grants.join(' and ')} grant types.`;
+    if (!out.includes(rule.value)) out.push(rule.value);
+  }
+  return out;
 }
 
 /** Who asks, and (on update) the client as it is: privileged capabilities are checked against both. */
@@ -164,6 +192,9 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
   const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? 'RS256');
   if (!idTokenSignedResponseAlg) errors.idTokenSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}.`;
 
+  const responseTypes = validResponseTypes(raw.responseTypes, grantTypes, context.current);
+  if (typeof responseTypes === 'string') errors.responseTypes = responseTypes;
+
   if (Object.keys(errors).length) return { ok: false, errors };
   const value: ClientInput = {
     name,
@@ -181,6 +212,7 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     backchannelLogoutSessionRequired: backchannelLogoutSessionRequired ?? false,
     accessTokenFormat: accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: idTokenSignedResponseAlg as IdTokenSigningAlg,
+    responseTypes: responseTypes as ResponseType[],
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };

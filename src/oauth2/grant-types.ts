@@ -5,8 +5,6 @@ import { GRANTS } from './grants/index.ts';
 
 type Grant = (typeof GRANTS)[number];
 export type GrantType = Grant['grantType'];
-/** RFC 6749 §3.1.1 response_type values: declared by the grants the authorization endpoint starts. */
-export type ResponseType = Extract<Grant, { responseType: string }>['responseType'];
 
 export const GRANT_TYPES: readonly GrantType[] = GRANTS.map((g) => g.grantType);
 
@@ -16,16 +14,8 @@ export const REGISTRABLE_GRANT_TYPES: readonly GrantType[] = GRANTS.filter((g) =
 /** Grant types only an administrator may allow on a client (privileges.ts). */
 export const PRIVILEGED_GRANT_TYPES: ReadonlySet<GrantType> = new Set(GRANTS.filter((g) => g.privileged).map((g) => g.grantType));
 
-const byResponseType = new Map<string, GrantType>(GRANTS.flatMap((g) => ('responseType' in g ? [[g.responseType, g.grantType] as const] : [])));
-
-/** The response types the authorization endpoint serves, in registry order. */
-export const RESPONSE_TYPES = [...byResponseType.keys()] as ResponseType[];
-
-/** Grants that go through the authorization endpoint, so a client registered for them needs a redirect URI. */
-export const REDIRECT_GRANT_TYPES: ReadonlySet<GrantType> = new Set(byResponseType.values());
-
-/** The grant a response_type starts (RFC 6749 §3.1.1), or undefined for an unsupported one. */
-export const grantForResponseType = (responseType: string): GrantType | undefined => byResponseType.get(responseType);
+/** Grants that go through the authorization endpoint (response-types.ts), so a client registered for them needs a redirect URI. */
+export const REDIRECT_GRANT_TYPES: ReadonlySet<GrantType> = new Set(GRANTS.flatMap((g) => ('responseType' in g ? [g.grantType] : [])));
 
 /**
  * django-oauth-toolkit spells grant types with dashes; accept both spellings from forms and CLIs. An exact name

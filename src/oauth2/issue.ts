@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidGrant } from './errors.ts';
 import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
-import type { ClientRecord, EventSink, GrantStore, IssuedRows, TokenStore } from './store.ts';
+import type { ClientRecord, EventSink, GrantStore, IssuedRows, LoginFacts, TokenStore } from './store.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -29,6 +29,8 @@ export interface MintInput {
   writer: TokenWriter;
   /** When the user logged in (epoch ms), for a JWT access token's auth_time; null or absent when unknown. */
   authTime?: number | null;
+  /** OpenID Connect Core §12.2: the login a refresh token carries on, for the ID Tokens of later refreshes. */
+  login?: LoginFacts;
 }
 
 /** What an RFC 9068 access token says, from the issuance (src/oidc/access-token.ts turns it into claims). */
@@ -69,7 +71,7 @@ export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenRes
   const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
   const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + m.accessTtl * 1000 } };
-  if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000 };
+  if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login };
   const response: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: m.accessTtl, scope: m.scope };
   if (refresh) response.refresh_token = refresh;
   return { rows, response };

@@ -1,5 +1,6 @@
 import { CLIENT_AUTH_METHOD_NAMES, SECRET_AUTH_METHOD_NAMES } from './client-auth.ts';
-import { GRANT_TYPES, RESPONSE_TYPES } from './grant-types.ts';
+import { GRANT_TYPES } from './grant-types.ts';
+import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
 
 /** Where the JWK Set of the keys that sign ID Tokens (and JWT access tokens) is published. */
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -17,7 +18,7 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     jwks_uri: `${base}${JWKS_PATH}`,
     scopes_supported: [...o.scopes],
     response_types_supported: [...RESPONSE_TYPES],
-    response_modes_supported: ['query', 'fragment'],
+    response_modes_supported: [...RESPONSE_MODES],
     grant_types_supported: [...GRANT_TYPES],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],

@@ -4,6 +4,7 @@ import type { FieldErrors } from './client-registration.ts';
 import type { ClientInput, ClientRecord } from './store.ts';
 import { PRIVILEGED_GRANT_TYPES } from './grant-types.ts';
 import { isPrivilegedScope } from './scope.ts';
+import { isPrivilegedResponseType } from './response-types.ts';
 
 /** Who is registering or changing a client. The CLI and the seeder act as the operator, an administrator. */
 export interface RegistrationActor { isAdmin: boolean }
@@ -27,6 +28,8 @@ const CAPABILITIES = [
   { field: 'skipAuthorization', has: (c: Pick<ClientInput, 'skipAuthorization'>) => (c.skipAuthorization ? ['skip consent'] : []) },
   { field: 'allowedScopes', has: (c: Pick<ClientInput, 'allowedScopes'>) => c.allowedScopes.filter(isPrivilegedScope) },
   { field: 'grantTypes', has: (c: Pick<ClientInput, 'grantTypes'>) => c.grantTypes.filter((g) => PRIVILEGED_GRANT_TYPES.has(g)) },
+  // Implicit and hybrid response types put tokens in the front channel (RFC 9700 §2.1.2): response-types.ts says which.
+  { field: 'responseTypes', has: (c: Pick<ClientInput, 'responseTypes'>) => c.responseTypes.filter(isPrivilegedResponseType) },
 ] as const;
 
 /**

@@ -1,6 +1,7 @@
 // Storage interfaces the protocol core needs. src/storage implements them; the core never sees an ORM.
 
 import type { GrantType } from './grant-types.ts';
+import type { ResponseType } from './response-types.ts';
 import type { ClientAuthMethod } from './client-auth.ts';
 
 export type ClientType = 'confidential' | 'public';
@@ -13,7 +14,7 @@ export type AccessTokenFormat = typeof ACCESS_TOKEN_FORMATS[number];
 export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type IdTokenSigningAlg = typeof SIGNING_ALGS[number];
 /** Derived from the grant registry (grants/index.ts). */
-export type { GrantType };
+export type { GrantType, ResponseType };
 /** Derived from the client authentication registry (client-auth.ts). */
 export type TokenEndpointAuthMethod = ClientAuthMethod;
 
@@ -42,6 +43,8 @@ export interface ClientInput {
   accessTokenFormat: AccessTokenFormat;
   /** OpenID Connect Registration §2 id_token_signed_response_alg: the ID Token's JWS algorithm (RS256 by default). */
   idTokenSignedResponseAlg: IdTokenSigningAlg;
+  /** OpenID Connect Registration §2 response_types: those the client may use (response-types.ts). */
+  responseTypes: ResponseType[];
 }
 
 export interface ClientRecord extends ClientInput {
@@ -96,7 +99,12 @@ export interface TokenRow {
   familyId: string | null;
   expiresAt: number;
   createdAt: number;
+  /** Refresh tokens only (OpenID Connect Core §12.2): the login the family started with, for refreshed ID Tokens. */
+  login?: LoginFacts;
 }
+
+/** How and when the user authenticated: auth_time (epoch ms, null unknown), the session's sid, RFC 8176 amr values. */
+export interface LoginFacts { authTime: number | null; sid: string | null; amr: string[] }
 
 /** What introspection, revocation and protected resources learn about a presented token. */
 export interface TokenInfo extends TokenRow {
@@ -126,6 +134,8 @@ export interface CodeRow {
   idTokenClaims: string;
   /** The browser session's id (Front/Back-Channel Logout §2.1 `sid`), for the ID Token; null outside OpenID Connect. */
   sid: string | null;
+  /** RFC 8176 authentication methods of that login (['pwd'] for a password), [] when unknown. */
+  amr: string[];
   expiresAt: number;
   createdAt: number;
 }
@@ -161,6 +171,8 @@ export interface TokenStore {
   revokeFamily(family: FamilyRef, now: number): Promise<number>;
   /** Used by: revoking a grant from the authorized-applications page or the admin API. */
   revokeByGrant(grantId: number, now: number): Promise<number>;
+  /** Used by: logout. Refresh tokens stop naming the ended session, so refreshed ID Tokens carry no stale sid (Core §12.2). */
+  forgetSession(sid: string): Promise<number>;
 }
 
 export interface GrantRecord {

@@ -37,7 +37,7 @@ export const CLAIM_VALUES: Readonly<Record<string, (u: UserRecord) => unknown>> 
 export const claimsOfScope = (scope: string): readonly string[] => Object.keys((SCOPE_CLAIMS as Record<string, object>)[scope] ?? {});
 
 /** Claims of the ID Token itself (Core §2) that Gatehouse issues. */
-export const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'sid'] as const;
+export const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 'sid', 'amr'] as const;
 
 export const CLAIMS_SUPPORTED: readonly string[] = [...ID_TOKEN_CLAIMS, ...Object.values(SCOPE_CLAIMS).flatMap((c) => Object.keys(c))];
 

@@ -41,16 +41,22 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
         iat,
         // Core §2: azp is the party the token was issued to; the only audience here, stated for RPs that check it.
         azp: i.clientId,
-        at_hash: tokenHash(i.accessToken, key.alg),
       };
+      // Core §3.1.3.6, §3.3.2.11: at_hash with an access token, c_hash with a code from the authorization endpoint.
+      if (i.accessToken !== undefined) claims.at_hash = tokenHash(i.accessToken, key.alg);
+      if (i.code !== undefined) claims.c_hash = tokenHash(i.code, key.alg);
       if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
       // Core §3.1.3.7 step 11: the nonce of the authentication request, unmodified.
       if (i.nonce !== null) claims.nonce = i.nonce;
       // Back-Channel Logout §2.1: the session the user signed in with, so a logout_token can name it.
       if (i.sid) claims.sid = i.sid;
-      // Core §5.5: claims requested for the ID Token by name (the user consented to them on the way).
-      const user = i.claims?.length ? await s.users.findById(i.userId) : null;
-      if (user) for (const [name, value] of Object.entries(userClaims(user, [], i.claims))) claims[name] ??= value;
+      // Core §2 and RFC 8176: how the user authenticated (['pwd'] for the password form).
+      if (i.amr?.length) claims.amr = [...i.amr];
+      // Core §5.5: claims requested for the ID Token by name (the user consented to them on the way); §5.4: with no
+      // access token for UserInfo (response_type id_token), the claims of the granted scopes too.
+      const scopes = i.scopeClaims ? parseScope(i.scope) : [];
+      const user = i.claims?.length || scopes.length ? await s.users.findById(i.userId) : null;
+      if (user) for (const [name, value] of Object.entries(userClaims(user, scopes, i.claims))) claims[name] ??= value;
       return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.key);
     },
   };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
+import { IdTokenHintRefused, verifyIdTokenHint } from './id-token-hint.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../oauth2/store.ts';
-import { DEFAULT_SIGNING_ALG, SIGNING_ALGS, type KeyRing } from './keys.ts';
+import { DEFAULT_SIGNING_ALG, type KeyRing } from './keys.ts';
 import { postForm, OutboundRefused, type OutboundOptions } from './outbound.ts';
 
 export const END_SESSION_PATH = '/o/logout/';
@@ -47,16 +48,9 @@ export async function validateLogoutRequest(params: Record<string, string>, deps
 }
 
 async function verifyOurIdToken(token: string, keys: KeyRing, issuer: string): Promise<Record<string, unknown>> {
-  try {
-    const alg = decodeProtectedHeader(token).alg;
-    if (!SIGNING_ALGS.includes(alg as never)) throw new Error('algorithm');
-    // Signature against our own JWKS (no `none`, no HMAC); exp is not checked: §2 accepts an expired hint.
-    const { payload } = await compactVerify(token, createLocalJWKSet(await keys.jwks()), { algorithms: [...SIGNING_ALGS] });
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-    if (claims.iss !== issuer) throw new Error('issuer');
-    return claims;
-  } catch {
-    throw new LogoutRefused('id_token_hint is not an ID Token issued here.');
+  try { return await verifyIdTokenHint(token, keys, issuer); } catch (e) {
+    if (e instanceof IdTokenHintRefused) throw new LogoutRefused(e.message);
+    throw e;
   }
 }
 

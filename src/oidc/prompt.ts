@@ -22,14 +22,17 @@ export function validateAuthenticationParams(params: { prompt?: string; max_age?
 
 /**
  * Core §3.1.2.3: may the request proceed with this session? `login` means authenticate first: nobody is logged in,
- * prompt=login asks for a fresh authentication, or the last one is older than max_age. With prompt=none that
+ * another user than id_token_hint's is (`sessionSub`), prompt=login asks for a fresh authentication, or the last one
+ * is older than max_age. With prompt=none that
  * page may not be shown, so the answer is a login_required error to redirect (§3.1.2.6).
  * `authTime` is undefined without a session, null when the session does not know when it logged in.
  */
-export function authenticationStep(req: { prompt?: string; maxAge?: number }, authTime: number | null | undefined, now: number): 'proceed' | 'login' | OAuthError {
+export function authenticationStep(req: { prompt?: string; maxAge?: number; idTokenHintSub?: string }, authTime: number | null | undefined, now: number, sessionSub?: string): 'proceed' | 'login' | OAuthError {
   const prompt = promptValues(req.prompt);
   let reason: string | undefined;
   if (authTime === undefined) reason = 'The user is not logged in.';
+  // Core §3.1.2.1 id_token_hint: another End-User is signed in than the one the client expects.
+  else if (req.idTokenHintSub !== undefined && req.idTokenHintSub !== sessionSub) reason = 'The user signed in is not the one of id_token_hint.';
   else if (prompt.has('login')) reason = 'A fresh login was requested.';
   else if (prompt.has('select_account')) reason = 'An account choice was requested.';
   else if (req.maxAge !== undefined && (authTime === null || Math.floor(now / 1000) - Math.floor(authTime / 1000) > req.maxAge)) reason = 'The last login is older than max_age.';
@@ -41,11 +44,13 @@ export function authenticationStep(req: { prompt?: string; maxAge?: number }, au
  * Where the login page sends the user back: the same request without prompt=login/select_account and max_age, which the fresh
  * login now satisfies (kept, they would send the user to the login page again and again).
  */
-export function afterLogin(path: string, query: string, currentUsername?: string): string {
+export function afterLogin(path: string, query: string, currentUsername?: string, hintedUsername?: string): string {
   const q = new URLSearchParams(query);
   const values = promptValues(q.get('prompt') ?? undefined);
-  // select_account offers the session's account (the login page prefills login_hint).
-  if (values.has('select_account') && currentUsername !== undefined && !q.has('login_hint')) q.set('login_hint', currentUsername);
+  // id_token_hint's user is offered like a login_hint; select_account offers the session's account (the login page
+  // prefills login_hint).
+  if (hintedUsername !== undefined && !q.has('login_hint')) q.set('login_hint', hintedUsername);
+  else if (values.has('select_account') && currentUsername !== undefined && !q.has('login_hint')) q.set('login_hint', currentUsername);
   const prompt = [...values].filter((p) => p !== 'login' && p !== 'select_account');
   if (prompt.length) q.set('prompt', prompt.join(' ')); else q.delete('prompt');
   q.delete('max_age');

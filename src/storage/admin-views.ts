@@ -1,4 +1,6 @@
 import { readProfile } from '../accounts/profile.ts';
+import { readResponseTypes } from './application.repository.ts';
+import type { GrantType } from '../oauth2/store.ts';
 import type { ClientField, ClientView, EventView, GrantView, SigningKeyView, TokenKind, TokenView, UserView } from './admin-store.ts';
 
 // Stored rows to the views of admin-store.ts. Each view is built from named columns, so a hash, a sealed secret or
@@ -18,6 +20,8 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   accessTokenFormat: 'access_token_format', idTokenSignedResponseAlg: 'id_token_signed_response_alg',
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
+  // '' means the grant types' own response types, so those are read with it.
+  responseTypes: 'response_types, grant_types',
 };
 /** A client's columns for the fields a caller reads (all of them when it does not say): never its secrets. */
 export const clientColumns = (fields: readonly ClientField[] = Object.keys(CLIENT_COLUMN) as ClientField[]) =>
@@ -58,6 +62,8 @@ class ClientRowView implements ClientView {
   get allowedScopes() { return (this.#allowedScopes ??= list(this.#r.allowed_scopes)); }
   get allowedOrigins() { return (this.#allowedOrigins ??= list(this.#r.allowed_origins)); }
   get postLogoutRedirectUris() { return (this.#postLogoutRedirectUris ??= list(this.#r.post_logout_redirect_uris)); }
+  #responseTypes?: string[];
+  get responseTypes() { return (this.#responseTypes ??= readResponseTypes(this.#r.response_types, list(this.#r.grant_types) as GrantType[])); }
 }
 
 export const clientView = (r: Row): ClientView => new ClientRowView(r);

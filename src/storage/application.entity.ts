@@ -34,6 +34,8 @@ export const Application = defineEntity({
     accessTokenFormat: p.string().length(10).default('opaque'),
     /** OpenID Connect id_token_signed_response_alg. */
     idTokenSignedResponseAlg: p.string().length(10).default('RS256'),
+    /** OpenID Connect Registration §2 response_types, space separated; '' means those of its grant types (code, token). */
+    responseTypes: p.text().default(''),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
     createdAt: createdAt(),
     updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),

@@ -1,9 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
-import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import { grantResponseTypes } from '../oauth2/response-types.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
+
+/** The stored response_types; '' (clients registered before the column existed): the response types of its grants. */
+export const readResponseTypes = (stored: unknown, grantTypes: GrantType[]): ResponseType[] =>
+  (stored ? String(stored).split(',').filter(Boolean) as ResponseType[] : grantResponseTypes(grantTypes));
 
 function toRecord(a: ApplicationEntity): ClientRecord {
   return {
@@ -25,6 +30,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     backchannelLogoutSessionRequired: a.backchannelLogoutSessionRequired,
     accessTokenFormat: a.accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg,
+    responseTypes: readResponseTypes(a.responseTypes, split(a.grantTypes) as GrantType[]),
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     createdAt: a.createdAt,
@@ -49,6 +55,8 @@ function columns(input: ClientInput) {
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired,
     accessTokenFormat: input.accessTokenFormat,
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
+    // Comma-separated: a response type holds spaces (code id_token).
+    responseTypes: input.responseTypes.join(','),
   };
 }
 

@@ -30,6 +30,8 @@ export const AuthorizationCode = defineEntity({
     idTokenClaims: p.text().default(''),
     /** The login session's id (OpenID Connect Back-Channel Logout §2.1 sid), for the ID Token. */
     sid: p.string().length(64).nullable(),
+    /** RFC 8176 amr values of that login, space separated ('' unknown), for the ID Token. */
+    amr: p.string().length(100).default(''),
     expiresAt: epochMs().index(),
     consumedAt: epochMs().nullable(),
     createdAt: createdAt(),

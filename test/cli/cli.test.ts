@@ -82,6 +82,18 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     try { await gatehouse('createclient', '--name', 'Unsigned', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--id-token-alg', 'none'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });
 
+  it('createclient --response-types gives hybrid and implicit response types (the operator acts as an administrator); one its grants lack is refused', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'Hybrid app', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--grant-types', 'authorization-code,implicit', '--response-types', 'code,code id_token,id_token');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: db.database });
+    try {
+      const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
+      expect(client!.responseTypes).to.deep.equal(['code', 'code id_token', 'id_token']);
+    } finally { await app.close(); }
+    // OpenID Connect Registration §2: code id_token needs the implicit grant too.
+    try { await gatehouse('createclient', '--name', 'Half', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--response-types', 'code id_token'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+  });
+
   it('createclient rejects invalid input with exit code 1', async () => {
     try { await gatehouse('createclient', '--name', 'Bad', '--owner', 'root', '--redirect-uris', 'javascript:alert(1)'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });

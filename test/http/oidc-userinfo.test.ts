@@ -51,11 +51,12 @@ describe('OpenID Connect Core §5.3: UserInfo', () => {
     expect((await res.json()).error).to.equal('insufficient_scope');
   });
 
-  it('a client_credentials token, which names no user, is invalid_token even with openid', async () => {
+  it('a client_credentials token, which names no user, never opens UserInfo: openid is not granted to it', async () => {
     const s = await codeFlowSetup(t, { allowedScopes: ['openid'], grantTypes: ['client_credentials'] });
-    const cc = await (await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'openid' }, s.auth)).json() as { access_token: string };
+    const cc = await (await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'openid' }, s.auth)).json() as { access_token: string; scope: string };
+    expect(cc.scope).to.equal('');
     const res = await fetch(`${t.url}/userinfo`, { headers: bearer(cc.access_token) });
-    expect(res.status).to.equal(401);
-    expect((await res.json()).error).to.equal('invalid_token');
+    expect(res.status).to.equal(403);
+    expect((await res.json()).error).to.equal('insufficient_scope');
   });
 });

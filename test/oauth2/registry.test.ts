@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../src/oauth2/client-auth.ts';
 import { GRANTS, grants } from '../../src/oauth2/grants/index.ts';
-import { GRANT_TYPES, PRIVILEGED_GRANT_TYPES, REGISTRABLE_GRANT_TYPES, RESPONSE_TYPES, effectiveGrantTypes, grantForResponseType, normalizeGrantType } from '../../src/oauth2/grant-types.ts';
+import { GRANT_TYPES, PRIVILEGED_GRANT_TYPES, REGISTRABLE_GRANT_TYPES, effectiveGrantTypes, normalizeGrantType } from '../../src/oauth2/grant-types.ts';
+import { RESPONSE_TYPES, isPrivilegedResponseType, responseTypeRule } from '../../src/oauth2/response-types.ts';
 import { authorizationServerMetadata } from '../../src/oauth2/metadata.ts';
 
 // The grant registry is the only list of grant types (DESIGN rule 1): every view of it is checked here against
@@ -17,7 +18,8 @@ describe('registries: grant types and client authentication methods', () => {
 
   it('RFC 8414 §2 discovery lists exactly the registries', () => {
     expect(meta.grant_types_supported).to.deep.equal([...GRANT_TYPES]);
-    expect(meta.response_types_supported).to.deep.equal(['code', 'token']);
+    expect(meta.response_types_supported).to.deep.equal([...RESPONSE_TYPES]);
+    expect(meta.response_modes_supported).to.deep.equal(['query', 'fragment', 'form_post']);
     expect(meta.token_endpoint_auth_methods_supported).to.deep.equal([...CLIENT_AUTH_METHOD_NAMES]);
     expect(meta.introspection_endpoint_auth_methods_supported).to.deep.equal(['client_secret_basic', 'client_secret_post']);
   });
@@ -26,8 +28,11 @@ describe('registries: grant types and client authentication methods', () => {
     // Members, not the whole list: a new grant adds itself without editing this test.
     expect(REGISTRABLE_GRANT_TYPES).to.include.members(['authorization_code', 'implicit', 'password', 'client_credentials']).and.not.include('refresh_token');
     expect([...PRIVILEGED_GRANT_TYPES]).to.have.members(['implicit', 'password']);
-    expect(RESPONSE_TYPES.map(grantForResponseType)).to.deep.equal(['authorization_code', 'implicit']);
-    expect(grantForResponseType('id_token')).to.equal(undefined);
+    // OpenID Connect Registration §2: which grants each response type needs; the order of its words does not matter.
+    expect(RESPONSE_TYPES.map((rt) => responseTypeRule(rt)!.grants)).to.deep.equal([['authorization_code'], ['implicit'], ['implicit'], ['implicit'], ['authorization_code', 'implicit'], ['authorization_code', 'implicit'], ['authorization_code', 'implicit']]);
+    expect(responseTypeRule('token id_token code')!.value).to.equal('code id_token token');
+    expect(responseTypeRule('none')).to.equal(undefined);
+    expect(RESPONSE_TYPES.filter(isPrivilegedResponseType)).to.not.include('code');
     // RFC 6749 §4.1.4, §4.3.3 issue refresh tokens; §4.2.2 and §4.4.3 do not.
     expect(effectiveGrantTypes(['authorization_code'])).to.deep.equal(['authorization_code', 'refresh_token']);
     expect(effectiveGrantTypes(['password'])).to.deep.equal(['password', 'refresh_token']);

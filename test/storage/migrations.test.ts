@@ -42,7 +42,7 @@ describe('storage: migrations', () => {
     const partial = await conn.execute("select name from sqlite_master where type = 'index' and sql like '% where %is not null%' order by name");
     expect(partial.map((r: { name: string }) => r.name)).to.deep.equal([
       'access_tokens_grant_id_index', 'access_tokens_user_id_index',
-      'events_user_id_index', 'refresh_tokens_grant_id_index', 'refresh_tokens_user_id_index',
+      'events_user_id_index', 'refresh_tokens_grant_id_index', 'refresh_tokens_sid_index', 'refresh_tokens_user_id_index',
     ]);
     const plan = async (sql: string) => (await conn.execute(`explain query plan ${sql}`)).map((r: { detail: string }) => r.detail).join(' | ');
     // The statements token.repository.ts and admin.repository.ts run, with their parameters.
@@ -52,6 +52,8 @@ describe('storage: migrations', () => {
     }
     expect(await plan('update access_tokens set revoked_at = 1 where grant_id = 1 and revoked_at is null')).to.include('USING INDEX access_tokens_grant_id_index');
     expect(await plan('update refresh_tokens set revoked_at = 1 where user_id = 1 and revoked_at is null')).to.include('USING INDEX refresh_tokens_user_id_index');
+    // A logout forgets its session on the refresh tokens (token.repository.ts forgetSession).
+    expect(await plan("update refresh_tokens set sid = null where sid = 's'")).to.include('USING INDEX refresh_tokens_sid_index');
     // Deleting a user cascades to its tokens through the same indexes.
     expect(await plan('delete from users where id = 1')).to.match(/access_tokens USING COVERING INDEX access_tokens_user_id_index/);
     await orm.close(true);

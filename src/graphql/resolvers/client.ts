@@ -1,6 +1,7 @@
 import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
+import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
 import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type ClientRecord } from '../../oauth2/store.ts';
 import { connection, pageArgs } from '../connection.ts';
@@ -55,6 +56,7 @@ export const clientResolvers = {
   TokenEndpointAuthMethod: enumValues(CLIENT_AUTH_METHOD_NAMES),
   AccessTokenFormat: enumValues(ACCESS_TOKEN_FORMATS),
   SigningAlg: enumValues(SIGNING_ALGS),
+  ResponseType: enumValues(RESPONSE_TYPES),
   Query: {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);

@@ -5,6 +5,7 @@ import { validateClientInput, type RawClientInput, type RegistrationPolicy } fro
 import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
+import { RESPONSE_TYPES, isPrivilegedResponseType } from '../../oauth2/response-types.ts';
 import { PRIVILEGED_GRANT_TYPES } from '../../oauth2/privileges.ts';
 import { isPrivilegedScope } from '../../oauth2/scope.ts';
 import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type ClientRecord, type GrantType } from '../../oauth2/store.ts';
@@ -38,6 +39,7 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
     accessTokenFormat: body.access_token_format,
     idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+    responseTypes: body.response_types,
   };
 }
 
@@ -49,6 +51,7 @@ function formValues(c: ClientRecord) {
     post_logout_redirect_uris: c.postLogoutRedirectUris.join('\n'), backchannel_logout_uri: c.backchannelLogoutUri ?? '',
     backchannel_logout_session_required: c.backchannelLogoutSessionRequired,
     access_token_format: c.accessTokenFormat, id_token_signed_response_alg: c.idTokenSignedResponseAlg,
+    response_types: c.responseTypes,
   };
 }
 
@@ -60,6 +63,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   const formLocals = (ctx: Context) => ({
     grantTypeChoices: REGISTRABLE_GRANT_TYPES, authMethodChoices: CLIENT_AUTH_METHOD_NAMES, accessTokenFormatChoices: ACCESS_TOKEN_FORMATS, signingAlgChoices: SIGNING_ALGS, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
     isPrivilegedScope, isPrivilegedGrantType: (g: GrantType) => PRIVILEGED_GRANT_TYPES.has(g),
+    responseTypeChoices: RESPONSE_TYPES, isPrivilegedResponseType,
   });
 
   /** Another user's application does not exist as far as this user can tell: 404, not 403. */

@@ -1,17 +1,18 @@
 import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
-import { approve, canSkipConsent, type ApproveDeps } from '../../oauth2/approve.ts';
-import { checkUserMayGrant, denied, errorRedirect, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
+import { approve, canSkipConsent, type ApproveDeps, type ApprovingSession } from '../../oauth2/approve.ts';
+import { isRedirect, redirectLocation, type AuthorizationResponse } from '../../oauth2/authorization-response.ts';
+import { checkUserMayGrant, denied, errorResponse, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import { afterLogin, authenticationStep, promptNoneRefusal, promptValues } from '../../oidc/prompt.ts';
-import { claimsOfScope } from '../../oidc/claims.ts';
+import { claimsOfScope, subjectOf } from '../../oidc/claims.ts';
 import { requestedClaims } from '../../oidc/request-params.ts';
 import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
-import { rememberRelyingParty, sessionSid } from '../oidc-session.ts';
+import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 
@@ -32,16 +33,34 @@ function authSession(ctx: Context): { authTime: number | null } {
   return { authTime: typeof at === 'number' ? at : null };
 }
 
-/** The session as an approval records it: with scope openid, its sid, and the client remembered for logout. */
-function approvingSession(ctx: Context, req: AuthorizationRequest): { authTime: number | null; sid: string | null } {
-  if (!req.scopes.includes('openid') || req.responseType !== 'code') return { ...authSession(ctx), sid: null };
+/**
+ * The session as an approval records it: with scope openid and an ID Token to come (from here or for the code), its
+ * sid and amr, and the client remembered for logout.
+ */
+function approvingSession(ctx: Context, req: AuthorizationRequest): ApprovingSession {
+  if (!req.scopes.includes('openid') || !(req.rule.code || req.rule.idToken)) return { ...authSession(ctx), sid: null };
   rememberRelyingParty(ctx, req.client.clientId);
-  return { ...authSession(ctx), sid: sessionSid(ctx) };
+  return { ...authSession(ctx), sid: sessionSid(ctx), amr: sessionAmr(ctx) };
+}
+
+/** Sends the authorization response: a redirect, or the auto-submitting form (OAuth 2.0 Form Post Response Mode §2). */
+function respond(ctx: Context, render: Render, r: AuthorizationResponse): void {
+  ctx.set('Cache-Control', 'no-store');
+  if (isRedirect(r)) return ctx.redirect(redirectLocation(r));
+  // The page's CSP (nonce script, frame-ancestors 'none') and X-Frame-Options DENY come from the page lane.
+  render(ctx, 'form-post', { redirectUri: r.redirectUri, fields: r.params });
 }
 
 /** RFC 6749 §3.1: the authorization endpoint (GET shows consent, POST records the decision). */
 export function authorizeRoutes(deps: AuthorizeDeps): Router {
   const router = pageRouter();
+
+  /** The username of the End-User id_token_hint names, offered on the login page like a login_hint. */
+  async function hintedUsername(req: AuthorizationRequest): Promise<string | undefined> {
+    const id = req.idTokenHintSub !== undefined && /^\d{1,10}$/.test(req.idTokenHintSub) ? Number(req.idTokenHintSub) : undefined;
+    const user = id === undefined ? null : await deps.users.findById(id);
+    return user?.isActive ? user.username : undefined;
+  }
 
   /** Validates and, when the error allows it, answers by redirecting to the client; fatal errors render a page. */
   async function handle(ctx: Context, params: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
@@ -52,7 +71,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       } else {
         // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
         // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
-        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now());
+        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? subjectOf(currentUser(ctx).id) : undefined);
         if (isOAuthError(step)) throw redirectError(req, step);
         if (step === 'login') {
           // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until
@@ -60,13 +79,14 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           // POST + CSRF). select_account offers the signed-in account (login_hint) and lets another be chosen.
           const current = ctx.state.user ? currentUser(ctx).username : undefined;
           const reauth = ctx.state.user ? '&reauth=1' : '';
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current))}${reauth}`);
+          const hinted = await hintedUsername(req);
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current, hinted))}${reauth}`);
         }
       }
       checkUserMayGrant(req, currentUser(ctx));
       await decide(req);
     } catch (e) {
-      if (e instanceof RedirectError) return ctx.redirect(errorRedirect(e, deps.issuer()));
+      if (e instanceof RedirectError) return respond(ctx, deps.render, errorResponse(e, deps.issuer()));
       throw e;
     }
   }
@@ -86,7 +106,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     await handle(ctx, params, async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
-      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
@@ -98,7 +118,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s, claims: claimsOfScope(s) })),
         extraClaims: requestedClaims(req.claims).filter((c) => !req.scopes.some((s) => claimsOfScope(s).includes(c))),
         fields: requestFields(req),
-        implicit: req.responseType === 'token',
+        implicit: req.rule.token || req.rule.idToken,
       });
     });
   });
@@ -111,7 +131,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
         throw denied(req);
       }
-      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
     });
   });
   return router;

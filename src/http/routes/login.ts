@@ -3,7 +3,7 @@ import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { authenticate } from '../../accounts/users.ts';
 import type { UserStore } from '../../accounts/store.ts';
-import type { EventSink } from '../../oauth2/store.ts';
+import type { EventSink, TokenStore } from '../../oauth2/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import { tr, type Render } from '../render.ts';
 import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
@@ -21,6 +21,8 @@ export interface LoginDeps {
   render: Render;
   /** Clients the session signed in to hear of its end (Back-Channel Logout). */
   backchannel: Backchannel;
+  /** Refresh tokens stop naming the session that ends. */
+  tokens: Pick<TokenStore, 'forgetSession'>;
 }
 
 export function loginRoutes(deps: LoginDeps): Router {
@@ -61,7 +63,8 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.maxAge = SIGNED_IN_SESSION_MS;
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
-    startLoginSession(ctx);
+    // RFC 8176 §2: "pwd", password-based authentication.
+    startLoginSession(ctx, ['pwd']);
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     redirectLocal(ctx, next);
   });

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
-import type { ClientStore, EventSink } from '../../oauth2/store.ts';
+import type { ClientStore, EventSink, TokenStore } from '../../oauth2/store.ts';
 import { LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
 import type { KeyRing } from '../../oidc/keys.ts';
 import { subjectOf } from '../../oidc/claims.ts';
@@ -18,6 +18,8 @@ export interface LogoutDeps {
   events: EventSink;
   backchannel: Backchannel;
   render: Render;
+  /** Refresh tokens stop naming the session that ends (TokenStore.forgetSession). */
+  tokens: Pick<TokenStore, 'forgetSession'>;
 }
 
 const PATHS = ['/o/logout', '/o/logout/', '/logout'];
@@ -30,10 +32,12 @@ function locale(uiLocales: string | undefined): Record<string, unknown> {
 }
 
 /** Ends the browser session, and tells the clients it signed in to through their back-channel (in the background). */
-export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel'>): Promise<void> {
+export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel' | 'tokens'>): Promise<void> {
   const user = ctx.state.user as { id: number } | undefined;
   if (user) {
     const sid = sessionSid(ctx);
+    // Core §12.2: an ID Token from a later refresh names the session only while it lasts.
+    if (sid) await deps.tokens.forgetSession(sid);
     await deps.events.record({ type: 'logout', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     deps.backchannel.notify(relyingPartiesOf(ctx), { sub: subjectOf(user.id), sid, userId: user.id });
   }

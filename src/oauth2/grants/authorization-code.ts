@@ -20,7 +20,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;
-  let oidc: Pick<IdTokenInput, 'nonce' | 'authTime' | 'sid' | 'claims'> = { nonce: null, authTime: null, sid: null };
+  let oidc: Pick<IdTokenInput, 'nonce' | 'authTime' | 'sid' | 'amr' | 'claims'> = { nonce: null, authTime: null, sid: null };
   const writer = await tokenWriter(ctx, client);
   const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
     // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
@@ -40,8 +40,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     }
     userId = code.userId;
     grantId = code.grantId;
-    oidc = { nonce: code.nonce, authTime: code.authTime, sid: code.sid, claims: code.idTokenClaims.split(' ').filter(Boolean) };
-    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime });
+    oidc = { nonce: code.nonce, authTime: code.authTime, sid: code.sid, amr: code.amr, claims: code.idTokenClaims.split(' ').filter(Boolean) };
+    // The refresh token carries the login on, so a refreshed ID Token keeps auth_time, sid and amr (Core §12.2).
+    const login = { authTime: code.authTime, sid: code.sid, amr: code.amr };
+    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime, login });
     response = minted.response;
     return minted.rows;
   });

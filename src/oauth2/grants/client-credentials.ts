@@ -3,6 +3,7 @@ import { issueAndRecord, tokenWriter } from '../issue.ts';
 import { formatScope, parseScope, resolveScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
+import { OPENID_SCOPE } from '../../oidc/claims.ts';
 
 export const grantType = 'client_credentials';
 export const parameters: ReadonlySet<string> = new Set(['scope']);
@@ -15,7 +16,10 @@ export const privileged = false;
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   // RFC 6749 §4.4: the client credentials grant type MUST only be used by confidential clients.
   if (client.clientType !== 'confidential') throw new UnauthorizedClient('Public clients cannot use the client credentials grant.');
-  const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes);
+  // OpenID Connect authenticates an end-user, and here there is none: no ID Token, and `openid` is not granted (RFC 6749
+  // §3.3 lets the server narrow the scope; the response's `scope` says so), so the token never reaches UserInfo.
+  // node-oidc-provider also issues no ID Token here, and keeps openid in the token's scope string.
+  const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes).filter((s) => s !== OPENID_SCOPE);
   // The admin scope acts for an admin user; a client acting for itself has none.
   if (scopes.includes('admin')) throw new InvalidScope('The admin scope needs a user.');
   const scope = formatScope(scopes);

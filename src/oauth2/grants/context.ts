@@ -36,9 +36,16 @@ export interface IdTokenInput {
   authTime: number | null;
   /** OpenID Connect Core §5.5: user claims the `claims` parameter asked for in the ID Token. */
   claims?: readonly string[];
-  /** The login session's id (Back-Channel Logout §2.1), or null when unknown (refresh). */
+  /** The login session's id (Back-Channel Logout §2.1), or null when unknown. */
   sid?: string | null;
-  accessToken: string;
+  /** RFC 8176 authentication methods of the login (['pwd']); absent or empty, no amr claim. */
+  amr?: readonly string[];
+  /** The access token issued with it (at_hash, Core §3.1.3.6, §3.3.2.11); absent when none is (response_type id_token). */
+  accessToken?: string;
+  /** The code issued with it from the authorization endpoint (c_hash, Core §3.3.2.11). */
+  code?: string;
+  /** Core §5.4: with no access token (response_type id_token), the scopes' claims go in the ID Token. */
+  scopeClaims?: boolean;
   now: number;
   /** The client's id_token_signed_response_alg; absent, RS256. */
   alg?: IdTokenSigningAlg;
@@ -46,12 +53,12 @@ export interface IdTokenInput {
 
 export interface IdTokenIssuer {
   /**
-   * Used by: authorization_code and refresh_token grants, BEFORE they spend the code or refresh token. Loads what
+   * Used by: authorization_code and refresh_token grants, and the authorization endpoint, BEFORE they spend the code or refresh token. Loads what
    * signing needs (the key of the client's id_token_signed_response_alg; absent, RS256), so a failure (a key that
    * cannot be opened) leaves the credential unspent for the next attempt.
    */
   ready(alg?: IdTokenSigningAlg): Promise<void>;
-  /** Used by: authorization_code and refresh_token grants. The signed ID Token, or undefined when scope lacks openid. */
+  /** Used by: authorization_code and refresh_token grants, implicit and hybrid responses. The signed ID Token, or undefined when scope lacks openid. */
   issue(i: IdTokenInput): Promise<string | undefined>;
 }
 

@@ -1,7 +1,7 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
 import { mintFor, recordRedeemed, refuseUnspent, tokenWriter, type TokenResponse } from '../issue.ts';
 import { formatScope, isSubset, parseScope } from '../scope.ts';
-import type { ClientRecord } from '../store.ts';
+import type { ClientRecord, LoginFacts } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 
@@ -21,6 +21,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;
+  let login: LoginFacts = { authTime: null, sid: null, amr: [] };
   const writer = await tokenWriter(ctx, client);
   const result = await ctx.tokens.rotateRefreshToken(hashToken(params.refresh_token), ctx.now, (token) => {
     // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
@@ -32,7 +33,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     const scope = formatScope(requested.length ? requested : original);
     userId = token.userId;
     grantId = token.grantId;
-    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer });
+    login = token.login ?? login;
+    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer, login });
     // The new refresh token keeps the originally granted scope, so a narrowed request can widen again later.
     minted.rows.refresh!.scope = token.scope;
     response = minted.response;
@@ -42,7 +44,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     return refuseUnspent(ctx, result.reason, { clientId: client.clientId, grant: grantType, reused: 'The refresh token was already used; its whole family is revoked.', invalid: 'The refresh token is invalid.' });
   }
   await recordRedeemed(ctx, { type: 'token.refreshed', clientId: client.clientId, userId, grantId, detail: { scope: response!.scope } });
-  // OpenID Connect Core §12.2: a new ID Token for the same sub, without nonce; auth_time is not kept with refresh tokens.
-  const idToken = userId === null ? undefined : await ctx.idTokens?.issue({ clientId: client.clientId, alg: client.idTokenSignedResponseAlg, userId, scope: response!.scope, nonce: null, authTime: null, accessToken: response!.access_token, now: ctx.now });
+  // OpenID Connect Core §12.2: a new ID Token for the same sub and client, without nonce; auth_time (and sid, amr)
+  // are those of the original authentication, which the refresh token carried on.
+  const idToken = userId === null ? undefined : await ctx.idTokens?.issue({ clientId: client.clientId, alg: client.idTokenSignedResponseAlg, userId, scope: response!.scope, nonce: null, ...login, accessToken: response!.access_token, now: ctx.now });
   return idToken ? { ...response!, id_token: idToken } : response!;
 }

@@ -1,0 +1,25 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261205123324 extends Migration {
+
+  override name = 'Migration20261205123324';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table "applications" add "response_types" text not null default '';`);
+
+    this.addSql(`alter table "refresh_tokens" add "auth_time" bigint null, add "sid" varchar(64) null, add "amr" varchar(100) not null default '';`);
+    this.addSql(`create index "refresh_tokens_sid_index" on "refresh_tokens" ("sid") where sid is not null;`);
+
+    this.addSql(`alter table "authorization_codes" add "amr" varchar(100) not null default '';`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`alter table "applications" drop column "response_types";`);
+
+    this.addSql(`alter table "authorization_codes" drop column "amr";`);
+
+    this.addSql(`drop index "refresh_tokens_sid_index";`);
+    this.addSql(`alter table "refresh_tokens" drop column "auth_time", drop column "sid", drop column "amr";`);
+  }
+
+}
