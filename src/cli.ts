@@ -50,6 +50,7 @@ const USAGE = `Usage: npm run gatehouse -- <command>
   createclient --name N --owner USERNAME [--type confidential|public] [--grant-types G,...]
                [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
                [--post-logout-redirect-uris URI,...] [--backchannel-logout-uri URL] [--backchannel-logout-session-required]
+               [--frontchannel-logout-uri URL] [--frontchannel-logout-session-required]
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
                grant types G: ${GRANT_CHOICES}
@@ -114,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
         'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
         'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' }, oauth1: { type: 'boolean' }, 'rsa-public-key-file': { type: 'string' },
         'post-logout-redirect-uris': { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'backchannel-logout-session-required': { type: 'boolean' },
+        'frontchannel-logout-uri': { type: 'string' }, 'frontchannel-logout-session-required': { type: 'boolean' },
         'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
@@ -127,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
           rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
           postLogoutRedirectUris: values['post-logout-redirect-uris']?.split(',').join('\n'), backchannelLogoutUri: values['backchannel-logout-uri'],
           backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
+          frontchannelLogoutUri: values['frontchannel-logout-uri'], frontchannelLogoutSessionRequired: values['frontchannel-logout-session-required'],
           accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'],
         }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }

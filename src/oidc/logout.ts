@@ -60,6 +60,29 @@ async function verifyOurIdToken(token: string, keys: KeyRing, issuer: string): P
   }
 }
 
+/** One RP page the signed-out page frames (Front-Channel Logout 1.0 §3), and its origin for the page's CSP. */
+export interface FrontchannelFrame { src: string; origin: string }
+
+/**
+ * Front-Channel Logout 1.0 §3: the signed-out page renders the frontchannel_logout_uri of each client the session
+ * signed in to, in an iframe; §2/§3: with iss and sid query parameters when the client registered
+ * frontchannel_logout_session_required (added to the URI's own query, which §2 allows).
+ */
+export async function frontchannelFrames(clientIds: readonly string[], sid: string | null, issuer: string, clients: Pick<ClientStore, 'findByClientId'>): Promise<FrontchannelFrame[]> {
+  const frames: FrontchannelFrame[] = [];
+  for (const id of clientIds) {
+    const client = await clients.findByClientId(id).catch(() => null);
+    if (!client?.frontchannelLogoutUri) continue;
+    const url = new URL(client.frontchannelLogoutUri);
+    if (client.frontchannelLogoutSessionRequired && sid) {
+      url.searchParams.append('iss', issuer);
+      url.searchParams.append('sid', sid);
+    }
+    frames.push({ src: url.href, origin: url.origin });
+  }
+  return frames;
+}
+
 export interface BackchannelSettings {
   keys: KeyRing;
   issuer: () => string;

@@ -23,6 +23,8 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     postLogoutRedirectUris: split(a.postLogoutRedirectUris),
     backchannelLogoutUri: a.backchannelLogoutUri ?? null,
     backchannelLogoutSessionRequired: a.backchannelLogoutSessionRequired,
+    frontchannelLogoutUri: a.frontchannelLogoutUri ?? null,
+    frontchannelLogoutSessionRequired: a.frontchannelLogoutSessionRequired,
     accessTokenFormat: a.accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
@@ -47,6 +49,8 @@ function columns(input: ClientInput) {
     postLogoutRedirectUris: input.postLogoutRedirectUris.join(' '),
     backchannelLogoutUri: input.backchannelLogoutUri,
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired,
+    frontchannelLogoutUri: input.frontchannelLogoutUri,
+    frontchannelLogoutSessionRequired: input.frontchannelLogoutSessionRequired,
     accessTokenFormat: input.accessTokenFormat,
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
   };

@@ -82,6 +82,17 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     try { await gatehouse('createclient', '--name', 'Unsigned', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--id-token-alg', 'none'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });
 
+  it('createclient --frontchannel-logout-uri (Front-Channel Logout §2): on a redirect URI\'s origin, or refused with exit code 1', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'FC app', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--frontchannel-logout-uri', 'https://cli.example/fc', '--frontchannel-logout-session-required');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: db.database });
+    try {
+      const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
+      expect(client).to.include({ frontchannelLogoutUri: 'https://cli.example/fc', frontchannelLogoutSessionRequired: true });
+    } finally { await app.close(); }
+    try { await gatehouse('createclient', '--name', 'FC elsewhere', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--frontchannel-logout-uri', 'https://elsewhere.example/fc'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+  });
+
   it('createclient rejects invalid input with exit code 1', async () => {
     try { await gatehouse('createclient', '--name', 'Bad', '--owner', 'root', '--redirect-uris', 'javascript:alert(1)'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });

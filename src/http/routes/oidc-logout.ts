@@ -2,10 +2,11 @@ import type { Context } from 'koa';
 import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { ClientStore, EventSink } from '../../oauth2/store.ts';
-import { LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
+import { frontchannelFrames, LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
 import type { KeyRing } from '../../oidc/keys.ts';
 import { subjectOf } from '../../oidc/claims.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
+import { withFrameSources } from '../middleware/security-headers.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import { LANGUAGES, translator } from '../i18n/index.ts';
 import { relyingPartiesOf, sessionSid } from '../oidc-session.ts';
@@ -75,10 +76,14 @@ export function oidcLogoutRoutes(deps: LogoutDeps): Router {
   router.post([CONFIRM, '/o/logout/confirm'], csrfProtection(), async (ctx) => {
     const pending = ctx.session?.pendingLogout as { redirectTo: string | null; lang: string | null } | undefined;
     const loc = locale(pending?.lang ?? undefined);
+    // Read before the session ends: the clients it signed in to, and its sid.
+    const frames = ctx.state.user ? await frontchannelFrames(relyingPartiesOf(ctx), sessionSid(ctx), deps.issuer(), deps.clients) : [];
     await endSession(ctx, deps);
     ctx.set('Cache-Control', 'no-store');
-    if (pending?.redirectTo) return ctx.redirect(pending.redirectTo);
-    render(ctx, 'end-session', { done: true, ...loc });
+    if (!frames.length && pending?.redirectTo) return ctx.redirect(pending.redirectTo);
+    // Front-Channel Logout 1.0 §3: this page alone may frame, and only the origins of the pages it frames.
+    if (frames.length) ctx.set('Content-Security-Policy', withFrameSources(String(ctx.response.get('Content-Security-Policy')), frames.map((f) => f.origin)));
+    render(ctx, 'end-session', { done: true, frames, continueTo: pending?.redirectTo ?? null, ...loc });
   });
 
   return router;
