@@ -41,7 +41,16 @@ export const userResolvers = {
       if (!user) throw notFound('User');
       await ctx.deps.stores.users.setActive(id, args.active);
       await ctx.deps.stores.events.record({ type: args.active ? 'user.activated' : 'user.deactivated', ...ctx.audit, detail: { id } });
+      if (!args.active) await ctx.deps.loginSessions.endAllOf(id, 'deactivated', ctx.audit);
       return { user: visible(ctx, 'User', { ...userRecordView(user), isActive: args.active }) };
+    },
+    async endUserSessions(_: unknown, args: Args, ctx: GraphQLContext) {
+      requireAdmin(ctx, 'write');
+      const id = rowId(args.id);
+      const user = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
+      if (!user) throw notFound('User');
+      await ctx.deps.loginSessions.endAllOf(id, 'administrator', ctx.audit);
+      return { user: visible(ctx, 'User', userRecordView(user)) };
     },
     async updateProfile(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireViewer(ctx, 'write');

@@ -12,6 +12,7 @@ import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
 import { rememberRelyingParty, sessionSid } from '../oidc-session.ts';
+import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 
@@ -24,6 +25,7 @@ export interface AuthorizeDeps {
   approveDeps: (ctx: Context) => ApproveDeps;
   render: Render;
   issuer: () => string;
+  loginSessions: LoginSessions;
 }
 
 /** When the session's user logged in (login.ts sets it), for OpenID Connect's auth_time. */
@@ -33,9 +35,9 @@ function authSession(ctx: Context): { authTime: number | null } {
 }
 
 /** The session as an approval records it: with scope openid, its sid, and the client remembered for logout. */
-function approvingSession(ctx: Context, req: AuthorizationRequest): { authTime: number | null; sid: string | null } {
+async function approvingSession(ctx: Context, req: AuthorizationRequest, registry: LoginSessions): Promise<{ authTime: number | null; sid: string | null }> {
   if (!req.scopes.includes('openid') || req.responseType !== 'code') return { ...authSession(ctx), sid: null };
-  rememberRelyingParty(ctx, req.client.clientId);
+  await rememberRelyingParty(ctx, req.client.clientId, registry);
   return { ...authSession(ctx), sid: sessionSid(ctx) };
 }
 
@@ -86,7 +88,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     await handle(ctx, params, async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
-      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), await approvingSession(ctx, req, deps.loginSessions)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
@@ -111,7 +113,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
         throw denied(req);
       }
-      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      ctx.redirect(await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), await approvingSession(ctx, req, deps.loginSessions)));
     });
   });
   return router;

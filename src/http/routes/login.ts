@@ -11,6 +11,7 @@ import { localNext, redirectLocal } from '../safe-next.ts';
 import { loginHints } from '../../oidc/request-params.ts';
 import { startLoginSession } from '../oidc-session.ts';
 import type { Backchannel } from '../../oidc/logout.ts';
+import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { endSession } from './oidc-logout.ts';
 
 export interface LoginDeps {
@@ -21,6 +22,7 @@ export interface LoginDeps {
   render: Render;
   /** Clients the session signed in to hear of its end (Back-Channel Logout). */
   backchannel: Backchannel;
+  loginSessions: LoginSessions;
 }
 
 export function loginRoutes(deps: LoginDeps): Router {
@@ -61,7 +63,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.maxAge = SIGNED_IN_SESSION_MS;
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
-    startLoginSession(ctx);
+    await startLoginSession(ctx, user.id, deps.loginSessions);
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     redirectLocal(ctx, next);
   });

@@ -4,6 +4,7 @@ import { pageRouter } from '../router.ts';
 import type { ClientStore, EventSink } from '../../oauth2/store.ts';
 import { frontchannelFrames, LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
 import type { KeyRing } from '../../oidc/keys.ts';
+import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { subjectOf } from '../../oidc/claims.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { withFrameSources } from '../middleware/security-headers.ts';
@@ -18,6 +19,7 @@ export interface LogoutDeps {
   clients: Pick<ClientStore, 'findByClientId'>;
   events: EventSink;
   backchannel: Backchannel;
+  loginSessions: Pick<LoginSessions, 'ended'>;
   render: Render;
 }
 
@@ -31,10 +33,11 @@ function locale(uiLocales: string | undefined): Record<string, unknown> {
 }
 
 /** Ends the browser session, and tells the clients it signed in to through their back-channel (in the background). */
-export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel'>): Promise<void> {
+export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel' | 'loginSessions'>): Promise<void> {
   const user = ctx.state.user as { id: number } | undefined;
   if (user) {
     const sid = sessionSid(ctx);
+    if (sid) await deps.loginSessions.ended(sid);
     await deps.events.record({ type: 'logout', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     deps.backchannel.notify(relyingPartiesOf(ctx), { sub: subjectOf(user.id), sid, userId: user.id });
   }
