@@ -42,6 +42,8 @@ export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' |
     deps.backchannel.notify(relyingPartiesOf(ctx), { sub: subjectOf(user.id), sid, userId: user.id });
   }
   ctx.session = null;
+  // The page rendered next (signed out) must not show the user as still signed in.
+  ctx.state.user = undefined;
 }
 
 /** RP-Initiated Logout 1.0: the end_session_endpoint (GET and POST), its confirmation page and the signed-out page. */
