@@ -9,7 +9,7 @@ import { scriptedRp } from '../backchannel-rp.ts';
  * Back-Channel Logout §2.3/§2.5 for sessions that end away from the browser: every client that got an ID Token in
  * one of the user's sessions gets a logout token naming that session's sid, and the browser session is over.
  */
-describe('Back-Channel Logout when a user\'s sessions end elsewhere (deactivation, an administrator)', () => {
+describe('Back-Channel Logout when a user\'s sessions end elsewhere (deactivation, a new password, an administrator)', () => {
   let t: TestServer;
   let a: Awaited<ReturnType<typeof actors>>;
   before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] }); a = await actors(t); });
@@ -66,6 +66,25 @@ describe('Back-Channel Logout when a user\'s sessions end elsewhere (deactivatio
       await a.admin('mutation($id: ID!) { endUserSessions(id: $id) { user { id } } }', { id: String(s.user.id) });
       await t.app.backchannel.idle();
       expect(rp.tokens).to.have.length(2);
+    } finally { rp.server.close(); }
+  });
+
+  it('GraphQL setUserPassword (administrators only, strength rule): the old sessions end and their clients get logout tokens', async () => {
+    const rp = await scriptedRp([200]);
+    try {
+      const { s, clients, sid, jwks } = await signedInToTwo(rp.url);
+      const set = 'mutation($id: ID!, $p: String!) { setUserPassword(id: $id, password: $p) { user { id } } }';
+      expect((await a.user(set, { id: String(s.user.id), p: 'a brand new passphrase 42' })).errors?.[0]?.extensions?.code).to.equal('FORBIDDEN');
+      expect((await a.admin(set, { id: String(s.user.id), p: 'short' })).errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
+      await t.app.backchannel.idle();
+      expect(rp.tokens).to.have.length(0);
+      expect((await s.browser.get('/o/authorized_tokens/')).status).to.equal(200);
+      expect((await a.admin(set, { id: String(s.user.id), p: 'a brand new passphrase 42' })).errors).to.equal(undefined);
+      const tokens = await received(rp, jwks);
+      expect(tokens.map((p) => [p.aud, p.sid]).sort()).to.deep.equal(clients.map((c) => [c, sid]).sort());
+      expect((await s.browser.get('/o/authorized_tokens/')).status).to.equal(302);
+      expect((await s.browser.login(s.user.username, s.user.password)).status).to.equal(400);
+      expect((await s.browser.login(s.user.username, 'a brand new passphrase 42')).status).to.equal(302);
     } finally { rp.server.close(); }
   });
 
