@@ -16,6 +16,7 @@ import { createRouters } from './http/routers.ts';
 import { createSeeder, type Seeder } from './seed.ts';
 import type { KeyRing } from './oidc/keys.ts';
 import type { Backchannel } from './oidc/logout.ts';
+import type { LoginSessions } from './oidc/login-sessions.ts';
 
 export type { GatehouseDeps } from './services.ts';
 
@@ -31,6 +32,8 @@ export interface Gatehouse {
   signingKeys: KeyRing;
   /** Back-Channel Logout deliveries; `idle()` resolves when those started have finished. */
   backchannel: Backchannel;
+  /** Ends a user's browser sessions and tells the RPs they signed in to (the CLI's deactivateuser, setpassword, endsessions). */
+  loginSessions: LoginSessions;
   /** RFC 6750 middleware for resource routes mounted on this app or another Koa app in the same process. */
   requireToken(opts?: RequireTokenOptions): Middleware;
   /** RFC 5849 §3 middleware for resources signed with OAuth 1 token credentials. */
@@ -68,7 +71,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   const withContext = <T>(fn: () => Promise<T>) => RequestContext.create(orm.em, fn);
 
   return {
-    config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps, signingKeys: services.signingKeys, backchannel: services.backchannel,
+    config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps, signingKeys: services.signingKeys, backchannel: services.backchannel, loginSessions: services.loginSessions,
     seed: createSeeder({ config, withContext, clientDeps, users: stores.users }),
     async listen(port = config.port, host = config.host) {
       server = koa.listen(port, host);

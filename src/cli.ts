@@ -1,4 +1,5 @@
-// The commands: `serve` (default), `migrate`, `createuser`, `updateuser`, `createclient`, `cleartokens`, `rotatekeys`, `makemigrations`.
+// The commands: `serve` (default), `migrate`, `createuser`, `updateuser`, `setpassword`, `deactivateuser`, `endsessions`,
+// `createclient`, `cleartokens`, `rotatekeys`, `makemigrations`.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -6,7 +7,7 @@ import { loadConfig, environmentOverrides, ConfigError, type ConfigOverrides, ty
 import { createApp, type Gatehouse } from './app.ts';
 import { initStorage } from './storage/orm.ts';
 import { clearExpired } from './storage/maintenance.ts';
-import { createUser, updateProfile, type ProfileUpdate } from './accounts/users.ts';
+import { createUser, setPassword, updateProfile, type ProfileUpdate } from './accounts/users.ts';
 import { ADDRESS_FIELDS, PROFILE_TEXT_FIELDS } from './accounts/profile.ts';
 import { createLogger } from './logger.ts';
 import { registerClient } from './oauth2/clients.ts';
@@ -48,9 +49,15 @@ const USAGE = `Usage: npm run gatehouse -- <command>
   updateuser <username> [--email E] [--email-verified true|false] [--phone-number-verified true|false]
              [--<claim> VALUE]...  OpenID Connect profile claims; an empty VALUE clears one. Claims:
              ${PROFILE_OPTIONS.filter((o) => o !== 'email').join(' ')}
+  setpassword <username> [--password P]   a new password (or GATEHOUSE_PASSWORD, or one printed once);
+                                ends the user's browser sessions
+  deactivateuser <username>     the user's tokens stop working and their browser sessions end
+  endsessions <username>        ends the user's browser sessions
+                                (these three send Back-Channel logout tokens to the clients those sessions signed in to)
   createclient --name N --owner USERNAME [--type confidential|public] [--grant-types G,...]
                [--redirect-uris URI,...] [--scopes read,write] [--skip-authorization] [--oauth1] [--rsa-public-key-file F]
                [--post-logout-redirect-uris URI,...] [--backchannel-logout-uri URL] [--backchannel-logout-session-required]
+               [--frontchannel-logout-uri URL] [--frontchannel-logout-session-required]
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
                [--response-types R,...]
@@ -111,12 +118,40 @@ async function main(argv: string[]): Promise<number> {
       out(`Updated the profile of "${r.user.username}".`);
       return 0;
     });
+    case 'setpassword': case 'deactivateuser': case 'endsessions': return withApp(fromEnv, async (app) => {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: command === 'setpassword' ? { password: { type: 'string' } } : {} });
+      if (!positionals[0]) { process.stderr.write(`${USAGE}\n`); return 2; }
+      const given = (values as { password?: string }).password ?? process.env.GATEHOUSE_PASSWORD;
+      const password = given ?? randomBytes(12).toString('base64url');
+      const r = await app.withContext(async () => {
+        const user = await app.stores.users.findByUsername(positionals[0]);
+        if (!user) return `No user "${positionals[0]}".`;
+        if (command === 'setpassword') {
+          const set = await setPassword(app.stores.users, user.id, password);
+          if (!set.ok) return set.errors.password;
+          await app.stores.events.record({ type: 'user.password_changed', detail: { id: user.id, by: 'cli' } });
+        }
+        if (command === 'deactivateuser') {
+          await app.stores.users.setActive(user.id, false);
+          await app.stores.events.record({ type: 'user.deactivated', detail: { id: user.id, by: 'cli' } });
+        }
+        const reason = command === 'setpassword' ? 'password_changed' : command === 'deactivateuser' ? 'deactivated' : 'administrator';
+        return app.loginSessions.endAllOf(user.id, reason);
+      });
+      if (typeof r === 'string') { process.stderr.write(`${r}\n`); return 1; }
+      // The logout tokens go out before the process ends (retries included).
+      await app.backchannel.idle();
+      if (command === 'setpassword' && !given) out(`Password (shown once): ${password}`);
+      out(`Ended ${r} login session(s) of "${positionals[0]}".`);
+      return 0;
+    });
     case 'createclient': return withApp(fromEnv, async (app) => {
       const { values } = parseArgs({ args: rest, options: {
         name: { type: 'string' }, owner: { type: 'string' }, type: { type: 'string' }, 'grant-types': { type: 'string' },
         'redirect-uris': { type: 'string' }, scopes: { type: 'string' }, 'skip-authorization': { type: 'boolean' },
         'allowed-origins': { type: 'string' }, 'auth-method': { type: 'string' }, oauth1: { type: 'boolean' }, 'rsa-public-key-file': { type: 'string' },
         'post-logout-redirect-uris': { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'backchannel-logout-session-required': { type: 'boolean' },
+        'frontchannel-logout-uri': { type: 'string' }, 'frontchannel-logout-session-required': { type: 'boolean' },
         'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' }, 'response-types': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
@@ -130,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
           rsaPublicKey: values['rsa-public-key-file'] ? readFileSync(values['rsa-public-key-file'], 'utf8') : undefined,
           postLogoutRedirectUris: values['post-logout-redirect-uris']?.split(',').join('\n'), backchannelLogoutUri: values['backchannel-logout-uri'],
           backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
+          frontchannelLogoutUri: values['frontchannel-logout-uri'], frontchannelLogoutSessionRequired: values['frontchannel-logout-session-required'],
           accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'], responseTypes: values['response-types'],
         }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }

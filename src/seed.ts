@@ -10,7 +10,7 @@ export interface Seeder {
   /** A user with a known password (default: 'password-<username>'). */
   user(data: { username: string; password?: string; isAdmin?: boolean; email?: string }): Promise<UserRecord & { password: string }>;
   /** A registered client, validated like the registration form; returns its one-time secret. */
-  client(data: { owner: UserRecord; name?: string; clientType?: ClientType; grantTypes?: GrantType[]; redirectUris?: string[]; allowedScopes?: string[]; skipAuthorization?: boolean; allowedOrigins?: string[]; tokenEndpointAuthMethod?: string; oauth1Enabled?: boolean; rsaPublicKey?: string; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string; backchannelLogoutSessionRequired?: boolean; accessTokenFormat?: string; idTokenSignedResponseAlg?: string; responseTypes?: string[] }): Promise<{ client: ClientRecord; clientSecret: string | null }>;
+  client(data: { owner: UserRecord; name?: string; clientType?: ClientType; grantTypes?: GrantType[]; redirectUris?: string[]; allowedScopes?: string[]; skipAuthorization?: boolean; allowedOrigins?: string[]; tokenEndpointAuthMethod?: string; oauth1Enabled?: boolean; rsaPublicKey?: string; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string; backchannelLogoutSessionRequired?: boolean; frontchannelLogoutUri?: string; frontchannelLogoutSessionRequired?: boolean; accessTokenFormat?: string; idTokenSignedResponseAlg?: string; responseTypes?: string[] }): Promise<{ client: ClientRecord; clientSecret: string | null }>;
 }
 
 export function createSeeder(deps: { config: GatehouseConfig; clientDeps: ClientDeps; users: UserStore; withContext: <T>(fn: () => Promise<T>) => Promise<T> }): Seeder {

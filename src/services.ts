@@ -17,6 +17,7 @@ import { createRequireToken } from './http/protect.ts';
 import { createRequireOAuth1 } from './http/routes/oauth1.ts';
 import { KeyRing } from './oidc/keys.ts';
 import { createBackchannel } from './oidc/logout.ts';
+import { createLoginSessions } from './oidc/login-sessions.ts';
 import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 
@@ -69,13 +70,15 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
   // OpenID Connect signing keys. A retired key stays published as long as an ID Token it signed may live (their lifetime is the access token's).
   const signingKeys = new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000, events: stores.events });
+  // Back-Channel Logout deliveries, in the background; outbound calls refuse private targets not allowed (oidc/outbound.ts).
+  const backchannel = createBackchannel({
+    keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events,
+    outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
+  });
   return {
-    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys,
-    // Back-Channel Logout deliveries, in the background; outbound calls refuse private targets not allowed (oidc/outbound.ts).
-    backchannel: createBackchannel({
-      keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events,
-      outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
-    }),
+    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, backchannel,
+    // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
+    loginSessions: createLoginSessions({ store: stores.loginSessions, users: stores.users, backchannel, events: stores.events }),
     accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer }),
     idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),

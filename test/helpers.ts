@@ -1,13 +1,13 @@
-import { createApp, type Gatehouse } from '../src/index.ts';
+import { createApp, type Gatehouse, type GatehouseDeps } from '../src/index.ts';
 import type { ConfigOverrides } from '../src/config.ts';
 import { testDatabase } from './database.ts';
 
 export interface TestServer { app: Gatehouse; url: string; close(): Promise<void> }
 
 /** A whole Gatehouse on a fresh database (in-memory SQLite, or PostgreSQL under DATABASE_URL), on a free port. */
-export async function createTestApp(overrides: ConfigOverrides = {}): Promise<TestServer> {
+export async function createTestApp(overrides: ConfigOverrides = {}, deps: GatehouseDeps = {}): Promise<TestServer> {
   const db = await testDatabase();
-  const app = await createApp({ env: 'test', database: db.database, ...db.redis, ...overrides });
+  const app = await createApp({ env: 'test', database: db.database, ...db.redis, ...overrides }, deps);
   const { url } = await app.listen(0, '127.0.0.1');
   return { app, url, close: async () => { await app.close(); await db.drop(); } };
 }

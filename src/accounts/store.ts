@@ -13,6 +13,8 @@ export interface UserRecord {
   emailVerified: boolean;
   /** When the profile or email last changed (the `updated_at` claim), epoch ms. */
   updatedAt: number | null;
+  /** Browser sessions that logged in at or before this instant (epoch ms) are over. */
+  sessionsEndedAt?: number | null;
 }
 
 export interface ProfileChange { profile: Profile; email: string | null; emailVerified: boolean; updatedAt: number }
@@ -28,6 +30,8 @@ export interface UserStore {
   touchLogin(id: number, at: number): Promise<void>;
   /** Used by: login (transparent upgrade of hash parameters). */
   setPasswordHash(id: number, passwordHash: string): Promise<void>;
+  /** Used by: ending a user's sessions (deactivation, a new password, an administrator): sessions from before `at` end. */
+  endSessions(id: number, at: number): Promise<void>;
   /** Used by: the profile page, GraphQL updateProfile, CLI updateuser. */
   updateProfile(id: number, change: ProfileChange): Promise<void>;
   /** Used by: first start (is there anyone yet?). */

@@ -21,6 +21,14 @@ export async function createUser(users: UserStore, data: { username: string; pas
   return { ok: true, user };
 }
 
+/** Sets a new password (the same strength rule as a new user's); the caller ends the user's other sessions. */
+export async function setPassword(users: UserStore, userId: number, password: string): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+  const p = validatePasswordStrength(password);
+  if (p) return { ok: false, errors: { password: p } };
+  await users.setPasswordHash(userId, await hashPassword(password));
+  return { ok: true };
+}
+
 /**
  * Checks a username and password. An unknown user still costs one scrypt run against a dummy hash,
  * so response time does not reveal which usernames exist.

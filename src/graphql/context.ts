@@ -1,3 +1,4 @@
+import type { LoginSessions } from '../oidc/login-sessions.ts';
 import DataLoader from 'dataloader';
 import type { Context as KoaContext } from 'koa';
 import type { UserRecord } from '../accounts/store.ts';
@@ -21,6 +22,8 @@ export interface GraphQLDeps {
   signingKeys: Pick<KeyRing, 'ensure' | 'rotate' | 'publishedUntil'>;
   /** The pages' session store: a subscription over a session ends when that session does (logout). */
   sessions: { get(key: string): Promise<Record<string, unknown> | undefined> };
+  /** Ends a user's browser sessions and tells their RPs (deactivation, an administrator). */
+  loginSessions: Pick<LoginSessions, 'endAllOf'>;
 }
 
 export interface GraphQLContext {

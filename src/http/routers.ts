@@ -38,15 +38,15 @@ export function createRouters(s: Services): Router[] {
     temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
   });
   const graphql = lazy(async () => (await import('../graphql/server.ts')).createGraphQL({
-    stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, graphiql: config.env !== 'production', logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
+    stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, graphiql: config.env !== 'production', logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
   }));
   return [
     homeRoutes({ render }),
-    loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens }),
+    loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
       settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer) },
-      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer,
+      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
@@ -67,7 +67,7 @@ export function createRouters(s: Services): Router[] {
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
     oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants }),
-    oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, render, tokens: stores.tokens }),
+    oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, loginSessions: s.loginSessions, render, tokens: stores.tokens }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

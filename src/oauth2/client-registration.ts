@@ -3,7 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import { CLIENT_AUTH_METHOD_NAMES } from './client-auth.ts';
 import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
-import { parseRedirectUriList, validateBackchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
+import { parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
 import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type AccessTokenFormat, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type TokenEndpointAuthMethod } from './store.ts';
@@ -23,6 +23,8 @@ export interface RawClientInput {
   postLogoutRedirectUris?: unknown;
   backchannelLogoutUri?: unknown;
   backchannelLogoutSessionRequired?: unknown;
+  frontchannelLogoutUri?: unknown;
+  frontchannelLogoutSessionRequired?: unknown;
   accessTokenFormat?: unknown;
   idTokenSignedResponseAlg?: unknown;
   responseTypes?: unknown;
@@ -182,6 +184,12 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
   if (backchannelProblem) errors.backchannelLogoutUri = backchannelProblem;
   const backchannelLogoutSessionRequired = toBool(raw.backchannelLogoutSessionRequired);
   if (backchannelLogoutSessionRequired === null) errors.backchannelLogoutSessionRequired = 'Must be true or false.';
+  const frontchannelLogoutUri = typeof raw.frontchannelLogoutUri === 'string' && raw.frontchannelLogoutUri.trim() ? raw.frontchannelLogoutUri.trim() : null;
+  if (raw.frontchannelLogoutUri != null && typeof raw.frontchannelLogoutUri !== 'string') errors.frontchannelLogoutUri = 'Must be a URL.';
+  const frontchannelProblem = frontchannelLogoutUri && validateFrontchannelLogoutUri(frontchannelLogoutUri, redirectUris);
+  if (frontchannelProblem) errors.frontchannelLogoutUri = frontchannelProblem;
+  const frontchannelLogoutSessionRequired = toBool(raw.frontchannelLogoutSessionRequired);
+  if (frontchannelLogoutSessionRequired === null) errors.frontchannelLogoutSessionRequired = 'Must be true or false.';
 
   if (oauth1Enabled && clientType === 'public' && !rsaPublicKey) errors.oauth1Enabled = 'OAuth 1.0a needs a shared secret (confidential client) or an RSA public key.';
 
@@ -210,6 +218,8 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     postLogoutRedirectUris,
     backchannelLogoutUri,
     backchannelLogoutSessionRequired: backchannelLogoutSessionRequired ?? false,
+    frontchannelLogoutUri,
+    frontchannelLogoutSessionRequired: frontchannelLogoutSessionRequired ?? false,
     accessTokenFormat: accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: idTokenSignedResponseAlg as IdTokenSigningAlg,
     responseTypes: responseTypes as ResponseType[],

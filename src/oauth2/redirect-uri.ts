@@ -44,6 +44,20 @@ export function validateBackchannelLogoutUri(uri: string, opts: { allowInsecureT
   return null;
 }
 
+/**
+ * Front-Channel Logout 1.0 §2: frontchannel_logout_uri is an absolute URL without a fragment, and its scheme, host
+ * and port MUST be those of a registered redirect URI. Our logout page frames it, so the redirect URI rules apply
+ * with no exception for insecure transport (https, or http on a loopback host) and the scheme must be http(s).
+ */
+export function validateFrontchannelLogoutUri(uri: string, redirectUris: readonly string[]): string | null {
+  const problem = validateRedirectUriForRegistration(uri, { allowInsecureTransport: false });
+  if (problem) return problem;
+  const origin = new URL(uri);
+  if (origin.protocol !== 'https:' && origin.protocol !== 'http:') return 'must be an https URL (or http on localhost)';
+  if (!redirectUris.some((r) => URL.parse(r)?.origin === origin.origin)) return 'must have the scheme, host and port of a redirect URI';
+  return null;
+}
+
 /** One URI per line or space, empties dropped, duplicates removed. */
 export function parseRedirectUriList(text: string): string[] {
   return [...new Set(text.split(/\s+/).filter(Boolean))];

@@ -39,6 +39,10 @@ export interface ClientInput {
   backchannelLogoutUri: string | null;
   /** Back-Channel Logout 1.0 §2.2: the client needs `sid` in logout tokens (and ID Tokens). */
   backchannelLogoutSessionRequired: boolean;
+  /** Front-Channel Logout 1.0 §2: the RP page the logout page frames; null for none. */
+  frontchannelLogoutUri: string | null;
+  /** Front-Channel Logout 1.0 §2: the framed page gets iss and sid query parameters. */
+  frontchannelLogoutSessionRequired: boolean;
   /** RFC 9068: `jwt` access tokens are signed JWTs (still stored hashed); `opaque` (the default) are random strings. */
   accessTokenFormat: AccessTokenFormat;
   /** OpenID Connect Registration §2 id_token_signed_response_alg: the ID Token's JWS algorithm (RS256 by default). */

@@ -28,10 +28,11 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
-    // RP-Initiated Logout 1.0 §3 and Back-Channel Logout 1.0 §2.1; no front-channel logout.
+    // RP-Initiated Logout 1.0 §3, Back-Channel Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3 (iss and sid).
     end_session_endpoint: `${o.issuer}${END_SESSION_PATH}`,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
-    frontchannel_logout_supported: false,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
 }

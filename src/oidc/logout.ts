@@ -54,6 +54,29 @@ async function verifyOurIdToken(token: string, keys: KeyRing, issuer: string): P
   }
 }
 
+/** One RP page the signed-out page frames (Front-Channel Logout 1.0 §3), and its origin for the page's CSP. */
+export interface FrontchannelFrame { src: string; origin: string }
+
+/**
+ * Front-Channel Logout 1.0 §3: the signed-out page renders the frontchannel_logout_uri of each client the session
+ * signed in to, in an iframe; §2/§3: with iss and sid query parameters when the client registered
+ * frontchannel_logout_session_required (added to the URI's own query, which §2 allows).
+ */
+export async function frontchannelFrames(clientIds: readonly string[], sid: string | null, issuer: string, clients: Pick<ClientStore, 'findByClientId'>): Promise<FrontchannelFrame[]> {
+  const frames: FrontchannelFrame[] = [];
+  for (const id of clientIds) {
+    const client = await clients.findByClientId(id).catch(() => null);
+    if (!client?.frontchannelLogoutUri) continue;
+    const url = new URL(client.frontchannelLogoutUri);
+    if (client.frontchannelLogoutSessionRequired && sid) {
+      url.searchParams.append('iss', issuer);
+      url.searchParams.append('sid', sid);
+    }
+    frames.push({ src: url.href, origin: url.origin });
+  }
+  return frames;
+}
+
 export interface BackchannelSettings {
   keys: KeyRing;
   issuer: () => string;
@@ -76,9 +99,19 @@ export async function logoutToken(keys: KeyRing, issuer: string, client: ClientR
 }
 
 /**
+ * Whether a failed delivery is worth another attempt. §2.8: an RP answers 400 when the logout failed at its end,
+ * typically because it rejected the logout token; a new token with the same claims, signed by the same key, would
+ * meet the same answer, so 400 is final. A target our outbound guard refused stays refused. Everything else (a
+ * network error, a timeout, 5xx, 429 or another status) may be passing, and is retried a bounded number of times.
+ */
+const worthRetrying = (o: { status?: number; refused?: boolean }) => !o.refused && o.status !== 400;
+
+/**
  * Back-Channel Logout 1.0 §2.5: POSTs a logout_token to each client the session signed in to that registered a
  * backchannel_logout_uri. Runs in the background (the logout page does not wait); each attempt's outcome is an
- * audit event; failures are retried after each of `retryDelaysMs`. The promise is for tests and shutdown.
+ * audit event (`detail.retry` says whether another attempt follows); failures are retried after each of
+ * `retryDelaysMs`, a growing backoff. Each attempt signs a new token (new jti and iat): the RP may have seen the
+ * last one. Retries live in this process: a restart forgets them (the events show what was left undelivered).
  */
 export function createBackchannel(s: BackchannelSettings) {
   const pending = new Set<Promise<void>>();
@@ -86,18 +119,19 @@ export function createBackchannel(s: BackchannelSettings) {
   async function deliver(client: ClientRecord, sub: string, sid: string | null, userId: number): Promise<void> {
     const uri = client.backchannelLogoutUri!;
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
-      let outcome: { status?: number; error?: string };
+      let outcome: { status?: number; error?: string; refused?: boolean };
       try {
         const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: client.backchannelLogoutSessionRequired || sid ? sid : null }, Date.now());
         outcome = { status: await postForm(uri, { logout_token: token }, s.outbound()) };
       } catch (e) {
-        outcome = { error: e instanceof OutboundRefused ? `refused: ${e.message}` : String((e as Error)?.message ?? e).slice(0, 200) };
+        outcome = e instanceof OutboundRefused ? { error: `refused: ${e.message}`, refused: true } : { error: String((e as Error)?.message ?? e).slice(0, 200) };
       }
-      // §2.8: the RP answers 200 (or 204) when it logged out.
+      // §2.8: the RP answers 200 when it logged out; OPs should also take 204 (frameworks send it for an empty body).
       const ok = outcome.status === 200 || outcome.status === 204;
-      const refused = outcome.error?.startsWith('refused') === true;
-      await s.events.record({ type: ok ? 'logout.backchannel.delivered' : 'logout.backchannel.failed', userId, clientId: client.clientId, detail: { attempt, ...outcome } }).catch(() => undefined);
-      if (ok || refused || attempt > delays.length) return;
+      const retry = !ok && worthRetrying(outcome) && attempt <= delays.length;
+      const { refused: _r, ...shown } = outcome;
+      await s.events.record({ type: ok ? 'logout.backchannel.delivered' : 'logout.backchannel.failed', userId, clientId: client.clientId, detail: { attempt, ...shown, retry } }).catch(() => undefined);
+      if (!retry) return;
       await new Promise((r) => setTimeout(r, delays[attempt - 1]).unref?.());
     }
   }

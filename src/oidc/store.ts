@@ -32,3 +32,15 @@ export interface SigningKeyStore {
    */
   rotate(nexts: SigningKeyRow[], expectedNextKids: string[], now: number, forgetBefore: number): Promise<{ promoted: string | null; retired: string | null; deleted: number }[] | null>;
 }
+
+/** An OpenID Connect login session as remembered for logout (Back-Channel Logout §2.3). */
+export interface LoginSessionRow { sid: string; userId: number; clientIds: string[]; expiresAt: number }
+
+export interface LoginSessionStore {
+  /** Used by: login (a new sid, no client yet) and the authorization endpoint (a client got an ID Token). */
+  save(row: LoginSessionRow): Promise<void>;
+  /** Used by: logout in the browser (the session's RPs were told from the session itself). */
+  remove(sid: string): Promise<void>;
+  /** Used by: deactivation, a new password, an administrator ending a user's sessions. Deletes and returns them. */
+  takeAllOf(userId: number): Promise<LoginSessionRow[]>;
+}

@@ -20,6 +20,7 @@ export interface ClientView {
   id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[];
   skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; oauth1Enabled: boolean; rsaPublicKey: string | null;
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
+  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
   accessTokenFormat: string; idTokenSignedResponseAlg: string; responseTypes: string[]; ownerId: number; createdAt: number; updatedAt: number;
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
@@ -41,6 +42,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', accessTokenFormat: 'accessTokenFormat', idTokenSignedResponseAlg: 'idTokenSignedResponseAlg', createdAt: 'createdAt', updatedAt: 'updatedAt',
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
   responseTypes: 'responseTypes',
+  frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired',
 };
 
 // The core's records (a client just registered, the viewer, an event as it is recorded) as views.
@@ -49,7 +51,8 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   id: c.id, clientId: c.clientId, name: c.name, clientType: c.clientType, grantTypes: c.grantTypes, redirectUris: c.redirectUris,
   allowedScopes: c.allowedScopes, skipAuthorization: c.skipAuthorization, allowedOrigins: c.allowedOrigins, tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
   oauth1Enabled: c.oauth1Enabled, rsaPublicKey: c.rsaPublicKey, postLogoutRedirectUris: c.postLogoutRedirectUris, backchannelLogoutUri: c.backchannelLogoutUri,
-  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
+  backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, frontchannelLogoutUri: c.frontchannelLogoutUri,
+  frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
   responseTypes: c.responseTypes, ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
 });
 

@@ -19,7 +19,8 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   tokenEndpointAuthMethod: 'token_endpoint_auth_method', oauth1Enabled: 'oauth1_enabled', rsaPublicKey: 'rsa_public_key',
   accessTokenFormat: 'access_token_format', idTokenSignedResponseAlg: 'id_token_signed_response_alg',
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
-  backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
+  backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
+  frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required',
   // '' means the grant types' own response types, so those are read with it.
   responseTypes: 'response_types, grant_types',
 };
@@ -46,6 +47,7 @@ class ClientRowView implements ClientView {
   id: number; clientId: string; name: string; clientType: string; skipAuthorization: boolean; tokenEndpointAuthMethod: string;
   ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; accessTokenFormat: string; idTokenSignedResponseAlg: string; createdAt: number; updatedAt: number;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
+  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
   constructor(r: Row) {
     this.#r = r;
     this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
@@ -54,6 +56,7 @@ class ClientRowView implements ClientView {
     this.accessTokenFormat = String(r.access_token_format); this.idTokenSignedResponseAlg = String(r.id_token_signed_response_alg);
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at);
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
+    this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.
   #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[]; #postLogoutRedirectUris?: string[];

@@ -30,6 +30,9 @@ export const Application = defineEntity({
     /** Back-Channel Logout 1.0 §2.2. */
     backchannelLogoutUri: p.text().nullable(),
     backchannelLogoutSessionRequired: p.boolean().default(false),
+    /** Front-Channel Logout 1.0 §2: the page the logout page frames, and whether it wants iss and sid. */
+    frontchannelLogoutUri: p.text().nullable(),
+    frontchannelLogoutSessionRequired: p.boolean().default(false),
     /** RFC 9068 JWT access tokens or opaque ones (the default). */
     accessTokenFormat: p.string().length(10).default('opaque'),
     /** OpenID Connect id_token_signed_response_alg. */

@@ -28,6 +28,8 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     postLogoutRedirectUris: split(a.postLogoutRedirectUris),
     backchannelLogoutUri: a.backchannelLogoutUri ?? null,
     backchannelLogoutSessionRequired: a.backchannelLogoutSessionRequired,
+    frontchannelLogoutUri: a.frontchannelLogoutUri ?? null,
+    frontchannelLogoutSessionRequired: a.frontchannelLogoutSessionRequired,
     accessTokenFormat: a.accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg,
     responseTypes: readResponseTypes(a.responseTypes, split(a.grantTypes) as GrantType[]),
@@ -53,6 +55,8 @@ function columns(input: ClientInput) {
     postLogoutRedirectUris: input.postLogoutRedirectUris.join(' '),
     backchannelLogoutUri: input.backchannelLogoutUri,
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired,
+    frontchannelLogoutUri: input.frontchannelLogoutUri,
+    frontchannelLogoutSessionRequired: input.frontchannelLogoutSessionRequired,
     accessTokenFormat: input.accessTokenFormat,
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
     // Comma-separated: a response type holds spaces (code id_token).

@@ -4,6 +4,7 @@ import { ApplicationRepository, CLIENT_CACHE_MS, type ClientCacheOptions } from 
 import { UserRepository } from './user.repository.ts';
 import { EventRepository } from './event.repository.ts';
 import { SessionRepository } from './session.repository.ts';
+import { LoginSessionRepository } from './login-session.repository.ts';
 import { TokenRepository } from './token.repository.ts';
 import { GrantRepository } from './grant.repository.ts';
 import { AdminRepository } from './admin.repository.ts';
@@ -36,6 +37,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     clients,
     events: new EventRepository(sql),
     sessions: new SessionRepository(em),
+    loginSessions: new LoginSessionRepository(em),
     tokens,
     grants: new GrantRepository(sql),
     admin,

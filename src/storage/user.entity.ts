@@ -19,6 +19,8 @@ export const User = defineEntity({
     emailVerified: p.boolean().default(false),
     /** The `updated_at` claim: when the profile or email last changed. */
     updatedAt: epochMs().nullable(),
+    /** Browser sessions signed in before this instant are over (deactivation, a new password, an administrator). */
+    sessionsEndedAt: epochMs().nullable(),
   },
 });
 export type UserEntity = InferEntity<typeof User>;

@@ -5,12 +5,13 @@ import { readProfile } from '../accounts/profile.ts';
 import type { TokenCache } from './token-cache.ts';
 import type { Sql } from './sql.ts';
 
-interface DbUser { id: number; username: string; email: string | null; is_admin: number | boolean; is_active: number | boolean; created_at: number; last_login_at: number | null; profile: unknown; email_verified: number | boolean; updated_at: number | null }
+interface DbUser { id: number; username: string; email: string | null; is_admin: number | boolean; is_active: number | boolean; created_at: number; last_login_at: number | null; profile: unknown; email_verified: number | boolean; updated_at: number | null; sessions_ended_at?: number | string | null }
 
 const fromRow = (r: DbUser): UserRecord => ({
   id: r.id, username: r.username, email: r.email, isAdmin: Boolean(r.is_admin), isActive: Boolean(r.is_active),
   createdAt: Number(r.created_at), lastLoginAt: r.last_login_at === null ? null : Number(r.last_login_at),
   profile: readProfile(r.profile), emailVerified: Boolean(r.email_verified), updatedAt: r.updated_at === null ? null : Number(r.updated_at),
+  sessionsEndedAt: r.sessions_ended_at == null ? null : Number(r.sessions_ended_at),
 });
 
 function toRecord(u: UserEntity): UserRecord {
@@ -31,7 +32,7 @@ export class UserRepository implements UserStore {
 
   /** Every page request (session user) and GraphQL request (token's user) asks this: one prepared statement. */
   async findById(id: number) {
-    const r = await this.#sql.get<DbUser>('select id, username, email, is_admin, is_active, created_at, last_login_at, profile, email_verified, updated_at from users where id = ?', [id]);
+    const r = await this.#sql.get<DbUser>('select id, username, email, is_admin, is_active, created_at, last_login_at, profile, email_verified, updated_at, sessions_ended_at from users where id = ?', [id]);
     return r ? fromRow(r) : null;
   }
 
@@ -52,6 +53,10 @@ export class UserRepository implements UserStore {
 
   async setPasswordHash(id: number, passwordHash: string) {
     await this.#em().nativeUpdate(User, { id }, { passwordHash });
+  }
+
+  async endSessions(id: number, at: number) {
+    await this.#em().nativeUpdate(User, { id }, { sessionsEndedAt: at });
   }
 
   async setActive(id: number, isActive: boolean) {

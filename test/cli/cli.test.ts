@@ -6,6 +6,8 @@ import { createApp } from '../../src/index.ts';
 import { verifyClientSecret } from '../../src/oauth2/tokens.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
 import { gatehouse as run } from '../spawn-server.ts';
+import { codeFlowSetup, codeFlowTokens } from '../oauth-helpers.ts';
+import { scriptedRp } from '../backchannel-rp.ts';
 
 describe('CLI (npm run gatehouse -- <command>)', () => {
   let dir: string;
@@ -94,6 +96,17 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     try { await gatehouse('createclient', '--name', 'Half', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--response-types', 'code id_token'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });
 
+  it('createclient --frontchannel-logout-uri (Front-Channel Logout §2): on a redirect URI\'s origin, or refused with exit code 1', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'FC app', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--frontchannel-logout-uri', 'https://cli.example/fc', '--frontchannel-logout-session-required');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: db.database });
+    try {
+      const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
+      expect(client).to.include({ frontchannelLogoutUri: 'https://cli.example/fc', frontchannelLogoutSessionRequired: true });
+    } finally { await app.close(); }
+    try { await gatehouse('createclient', '--name', 'FC elsewhere', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--frontchannel-logout-uri', 'https://elsewhere.example/fc'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+  });
+
   it('createclient rejects invalid input with exit code 1', async () => {
     try { await gatehouse('createclient', '--name', 'Bad', '--owner', 'root', '--redirect-uris', 'javascript:alert(1)'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });
@@ -134,6 +147,30 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     const second = (await gatehouse('rotatekeys', '--force')).stdout;
     // The key published by the first rotation signs after the second.
     expect(/^RS256: current (\S+),/m.exec(second)![1]).to.equal(next);
+  });
+
+  it('setpassword, endsessions and deactivateuser end the browser sessions and send Back-Channel logout tokens before exiting', async () => {
+    const rp = await scriptedRp([200]);
+    const app = await createApp({ env: 'test', database: db.database, outboundAllowedHosts: ['127.0.0.1'] });
+    const { url } = await app.listen(0, '127.0.0.1');
+    const srv = { app, url, close: () => app.close() };
+    const cliEnv = { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
+    try {
+      const s = await codeFlowSetup(srv, { allowedScopes: ['openid'], backchannelLogoutUri: rp.url });
+      const signIn = async (password: string) => { await s.browser.login(s.user.username, password); await codeFlowTokens(srv, s, { scope: 'openid' }); };
+      await codeFlowTokens(srv, s, { scope: 'openid' });
+      const steps: [string[], number][] = [[['setpassword', s.user.username, '--password', 'a brand new passphrase 42'], 1], [['endsessions', s.user.username], 2], [['deactivateuser', s.user.username], 3]];
+      for (const [args, tokens] of steps) {
+        const { stdout } = await run(args, { ...env, ...cliEnv });
+        expect(stdout, args[0]).to.match(/Ended 1 login session/);
+        // Delivered by the command itself, before it exited.
+        expect(rp.tokens, args[0]).to.have.length(tokens);
+        expect((await s.browser.get('/o/authorized_tokens/')).status, args[0]).to.equal(302);
+        if (args[0] !== 'deactivateuser') await signIn('a brand new passphrase 42');
+      }
+      // The old password no longer works; the deactivated user cannot sign in at all.
+      expect((await s.browser.login(s.user.username, 'a brand new passphrase 42')).status).to.equal(400);
+    } finally { rp.server.close(); await app.close(); }
   });
 
   it('fails at start with a clear message on invalid configuration (exit 2)', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
-import { chromium, type Browser as Chromium, type Page } from 'playwright-core';
+import { chromium, type Browser as Chromium, type Page, type Response as PwResponse } from 'playwright-core';
 import OAuth from 'oauth-1.0a';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { pkcePair, postForm } from '../oauth-helpers.ts';
@@ -19,14 +19,17 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
   let page: Page;
   let callback: Server;
   let callbackUrl: string;
+  let alice: Awaited<ReturnType<TestServer['app']['seed']['user']>>;
   const problems: string[] = [];
+  /** Every request the test relying party (the callback server) received, front-channel logout frames included. */
+  const callbackHits: string[] = [];
 
   before(async function () {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     srv = await createTestApp();
-    await srv.app.seed.user({ username: 'alice', password: 'alice-password' });
-    callback = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(`callback ${req.url}`); });
+    alice = await srv.app.seed.user({ username: 'alice', password: 'alice-password' });
+    callback = createServer((req, res) => { callbackHits.push(req.url ?? ''); res.writeHead(200, { 'content-type': 'text/plain' }); res.end(`callback ${req.url}`); });
     await new Promise<void>((r) => callback.listen(0, '127.0.0.1', () => r()));
     callbackUrl = `http://127.0.0.1:${(callback.address() as { port: number }).port}/callback`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -194,5 +197,87 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
     await page.goto(`${srv.url}/o/applications/register/`);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Skip to content');
+  });
+
+  /** A second person at the same computer: a fresh browser context (no cookies), watched for console errors like the first. */
+  async function freshPage(): Promise<Page> {
+    const p = await (await browser.newContext()).newPage();
+    p.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    p.on('pageerror', (e) => problems.push(e.message));
+    return p;
+  }
+
+  /** The documents the browser was served while `go` ran: [status, url] of each main-frame navigation response. */
+  async function documentsDuring(p: Page, go: () => Promise<unknown>): Promise<[number, string][]> {
+    const seen: [number, string][] = [];
+    const on = (r: PwResponse) => { if (r.request().isNavigationRequest() && r.frame() === p.mainFrame()) seen.push([r.status(), r.url()]); };
+    p.on('response', on);
+    try { await go(); } finally { p.off('response', on); }
+    return seen;
+  }
+
+  const noHorizontalOverflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+  it('OpenID Connect prompt=none: without a session, login_required at the redirect URI with no page shown; with one, a code', async () => {
+    const { client } = await srv.app.seed.client({ owner: alice, name: 'Silent RP', grantTypes: ['authorization_code'], redirectUris: [callbackUrl], allowedScopes: ['openid'] });
+    const silent = () => `${srv.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: callbackUrl, scope: 'openid', state: 'quiet', nonce: 'n', prompt: 'none', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`;
+    const stranger = await freshPage();
+    try {
+      const docs = await documentsDuring(stranger, () => stranger.goto(silent()));
+      const back = new URL(stranger.url());
+      expect(back.origin + back.pathname).to.equal(callbackUrl);
+      expect(Object.fromEntries(back.searchParams)).to.include({ error: 'login_required', state: 'quiet' });
+      // Core §3.1.2.1: no page of ours was shown: one redirect, then the relying party's own page.
+      expect(docs.map(([status, url]) => [status, url.startsWith(srv.url)])).to.deep.equal([[302, true], [200, false]]);
+    } finally { await stranger.context().close(); }
+
+    // alice is signed in (first test); she consents once, after which prompt=none answers with a code, silently.
+    await page.goto(silent().replace('prompt=none', 'prompt=consent'));
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/callback\?/);
+    const docs = await documentsDuring(page, () => page.goto(silent()));
+    expect(new URL(page.url()).searchParams.get('code')).to.be.a('string');
+    expect(new URL(page.url()).searchParams.get('error')).to.equal(null);
+    expect(docs.map(([status, url]) => [status, url.startsWith(srv.url)])).to.deep.equal([[302, true], [200, false]]);
+  });
+
+  it('the logout confirmation page at 360 px in French, then the signed-out page framing the relying party (Front-Channel Logout)', async () => {
+    const bob = await srv.app.seed.user({ username: 'bob', password: 'bob-password' });
+    const rpOrigin = new URL(callbackUrl).origin;
+    const { client } = await srv.app.seed.client({ owner: bob, name: 'Framed RP', grantTypes: ['authorization_code'], redirectUris: [callbackUrl], allowedScopes: ['openid'], frontchannelLogoutUri: `${rpOrigin}/fc`, frontchannelLogoutSessionRequired: true });
+    const p = await freshPage();
+    try {
+      await p.setExtraHTTPHeaders({ 'accept-language': 'fr' });
+      await p.setViewportSize({ width: 360, height: 800 });
+      await p.goto(`${srv.url}/accounts/login/`);
+      await p.getByLabel("Nom d'utilisateur").fill('bob');
+      await p.getByLabel('Mot de passe').fill('bob-password');
+      await p.getByRole('button', { name: 'Se connecter' }).click();
+      await p.waitForURL(`${srv.url}/`);
+      await p.goto(`${srv.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: callbackUrl, scope: 'openid', nonce: 'n', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
+      await p.getByRole('button', { name: 'Autoriser' }).click();
+      await p.waitForURL(/\/callback\?/);
+
+      await p.goto(`${srv.url}/o/logout/`);
+      expect(await p.getAttribute('html', 'lang')).to.equal('fr');
+      expect(await p.getByRole('heading', { level: 1 }).textContent()).to.equal('Déconnexion');
+      expect(await noHorizontalOverflow(p), 'confirmation page wider than 360 px').to.equal(true);
+      await p.screenshot({ path: `${ARTIFACTS}end-session-fr-360.png`, fullPage: true });
+      await p.setViewportSize({ width: 1280, height: 900 });
+      await p.screenshot({ path: `${ARTIFACTS}end-session-fr-1280.png`, fullPage: true });
+      await p.setViewportSize({ width: 360, height: 800 });
+
+      const framed = new Promise<void>((resolve) => { const t = setInterval(() => { if (callbackHits.some((u) => u.startsWith('/fc?'))) { clearInterval(t); resolve(); } }, 20); });
+      await p.locator('main').getByRole('button', { name: 'Se déconnecter', exact: true }).click();
+      await p.getByRole('heading', { name: 'Vous êtes déconnecté.' }).waitFor();
+      await framed;
+      const hit = new URL(callbackHits.find((u) => u.startsWith('/fc?'))!, rpOrigin);
+      expect(hit.searchParams.get('iss')).to.equal(srv.app.config.issuer);
+      expect(hit.searchParams.get('sid')).to.be.a('string');
+      expect(await noHorizontalOverflow(p), 'signed-out page wider than 360 px').to.equal(true);
+      // The signed-out page no longer offers bob a way out: he is out.
+      expect(await p.locator('header').getByRole('button').count()).to.equal(0);
+      await p.screenshot({ path: `${ARTIFACTS}signed-out-fr-360.png`, fullPage: true });
+    } finally { await p.context().close(); }
   });
 });

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import * as client from 'openid-client';
 import { createTestApp, type TestServer } from '../helpers.ts';
+import { csrfFrom } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup } from '../oauth-helpers.ts';
 
 const CALLBACK = 'http://127.0.0.1:8080/callback';
+const SIGNED_OUT = 'http://127.0.0.1:8080/signed-out';
 
 // openid-client as a relying party (its default `oidc` algorithm): OpenID Connect Discovery, the code flow with
 // PKCE, ID Token validation (signature from jwks_uri, iss, aud, exp, nonce), UserInfo and refresh.
@@ -13,7 +15,7 @@ describe('e2e: openid-client as an OpenID Connect relying party', () => {
   after(() => srv.close());
 
   async function signIn(nonce: string, expectedNonce = nonce) {
-    const setup = await codeFlowSetup(srv, { redirectUris: [CALLBACK], allowedScopes: ['openid', 'profile', 'email'] });
+    const setup = await codeFlowSetup(srv, { redirectUris: [CALLBACK], allowedScopes: ['openid', 'profile', 'email'], postLogoutRedirectUris: [SIGNED_OUT] });
     const config = await client.discovery(new URL(srv.app.config.issuer), setup.client.clientId, setup.secret!, client.ClientSecretBasic(setup.secret!), { execute: [client.allowInsecureRequests] });
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
@@ -61,6 +63,35 @@ describe('e2e: openid-client as an OpenID Connect relying party', () => {
       expect.fail('a different sub must be refused');
     } catch (e) {
       expect((e as Error & { code?: string }).code).to.equal('OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED');
+    }
+  });
+
+  it('RP-Initiated Logout through buildEndSessionUrl: confirmation page, redirect with state, then prompt=none answers login_required', async () => {
+    const { setup, config, tokens: exchange } = await signIn(client.randomNonce());
+    const tokens = await exchange();
+    expect(config.serverMetadata().end_session_endpoint).to.equal(`${srv.app.config.issuer}/o/logout/`);
+    const state = client.randomState();
+    const logout = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT, state });
+    const page = await setup.browser.get(logout.pathname + logout.search);
+    expect(page.status).to.equal(200);
+    const done = await setup.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await page.text())! });
+    expect(done.status).to.equal(302);
+    const back = new URL(done.headers.get('location')!);
+    expect(back.origin + back.pathname).to.equal(SIGNED_OUT);
+    expect(back.searchParams.get('state')).to.equal(state);
+
+    // The session is gone: a silent authentication request comes back with login_required, which the library reports.
+    const verifier = client.randomPKCECodeVerifier();
+    const silent = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', state, nonce: client.randomNonce(), prompt: 'none', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const res = await setup.browser.get(silent.pathname + silent.search);
+    expect(res.status).to.equal(302);
+    const callback = new URL(res.headers.get('location')!);
+    try {
+      await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+      expect.fail('login_required must surface');
+    } catch (e) {
+      expect(e).to.be.instanceOf(client.AuthorizationResponseError);
+      expect((e as client.AuthorizationResponseError).error).to.equal('login_required');
     }
   });
 });

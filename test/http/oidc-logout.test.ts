@@ -26,7 +26,7 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
 
   it('discovery names the end_session_endpoint and the back-channel support', async () => {
     const doc = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json();
-    expect(doc).to.include({ end_session_endpoint: `${t.app.config.issuer}/o/logout/`, backchannel_logout_supported: true, backchannel_logout_session_supported: true, frontchannel_logout_supported: false });
+    expect(doc).to.include({ end_session_endpoint: `${t.app.config.issuer}/o/logout/`, backchannel_logout_supported: true, backchannel_logout_session_supported: true, frontchannel_logout_supported: true });
   });
 
   it('§2-§3: id_token_hint + exact post_logout_redirect_uri + state: a CSRF-protected confirmation, then the redirect with state', async () => {

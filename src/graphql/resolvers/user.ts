@@ -1,4 +1,4 @@
-import { createUser, updateProfile, type ProfileUpdate } from '../../accounts/users.ts';
+import { createUser, setPassword, updateProfile, type ProfileUpdate } from '../../accounts/users.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
 import { rowId } from '../ids.ts';
@@ -41,7 +41,27 @@ export const userResolvers = {
       if (!user) throw notFound('User');
       await ctx.deps.stores.users.setActive(id, args.active);
       await ctx.deps.stores.events.record({ type: args.active ? 'user.activated' : 'user.deactivated', ...ctx.audit, detail: { id } });
+      if (!args.active) await ctx.deps.loginSessions.endAllOf(id, 'deactivated', ctx.audit);
       return { user: visible(ctx, 'User', { ...userRecordView(user), isActive: args.active }) };
+    },
+    async endUserSessions(_: unknown, args: Args, ctx: GraphQLContext) {
+      requireAdmin(ctx, 'write');
+      const id = rowId(args.id);
+      const user = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
+      if (!user) throw notFound('User');
+      await ctx.deps.loginSessions.endAllOf(id, 'administrator', ctx.audit);
+      return { user: visible(ctx, 'User', userRecordView(user)) };
+    },
+    async setUserPassword(_: unknown, args: Args, ctx: GraphQLContext) {
+      requireAdmin(ctx, 'write');
+      const id = rowId(args.id);
+      const user = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
+      if (!user) throw notFound('User');
+      const r = await setPassword(ctx.deps.stores.users, id, String(args.password));
+      if (!r.ok) throw badUserInput(r.errors);
+      await ctx.deps.stores.events.record({ type: 'user.password_changed', ...ctx.audit, detail: { id } });
+      await ctx.deps.loginSessions.endAllOf(id, 'password_changed', ctx.audit);
+      return { user: visible(ctx, 'User', userRecordView(user)) };
     },
     async updateProfile(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireViewer(ctx, 'write');

@@ -42,10 +42,17 @@ export function securityHeaders(opts: { hsts: boolean }): Middleware {
       "img-src 'self' data:",
       "object-src 'none'",
       "base-uri 'none'",
+      // Our pages frame nothing; the signed-out page alone allows its relying parties' origins (withFrameSources).
+      "frame-src 'none'",
       "frame-ancestors 'none'",
     ].join('; '));
     return next();
   };
+}
+
+/** A page's CSP with frame-src opened to exactly these origins (Front-Channel Logout's signed-out page). */
+export function withFrameSources(csp: string, origins: readonly string[]): string {
+  return csp.replace("frame-src 'none'", `frame-src ${[...new Set(origins)].join(' ')}`);
 }
 
 /**

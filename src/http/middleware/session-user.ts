@@ -8,7 +8,10 @@ export function sessionUser(users: UserStore): Middleware {
     const id = ctx.session?.userId;
     if (typeof id === 'number') {
       const user = await users.findById(id);
-      if (user?.isActive) ctx.state.user = user;
+      const loginAt = typeof ctx.session?.loginAt === 'number' ? ctx.session.loginAt : 0;
+      // A session from before the user's sessions were ended (a new password, an administrator) is over.
+      const ended = user?.sessionsEndedAt != null && loginAt <= user.sessionsEndedAt;
+      if (user?.isActive && !ended) ctx.state.user = user;
       else ctx.session = null;
     }
     await next();

@@ -37,6 +37,8 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     postLogoutRedirectUris: body.post_logout_redirect_uris,
     backchannelLogoutUri: body.backchannel_logout_uri,
     backchannelLogoutSessionRequired: body.backchannel_logout_session_required,
+    frontchannelLogoutUri: body.frontchannel_logout_uri,
+    frontchannelLogoutSessionRequired: body.frontchannel_logout_session_required,
     accessTokenFormat: body.access_token_format,
     idTokenSignedResponseAlg: body.id_token_signed_response_alg,
     responseTypes: body.response_types,
@@ -50,6 +52,7 @@ function formValues(c: ClientRecord) {
     token_endpoint_auth_method: c.tokenEndpointAuthMethod, oauth1_enabled: c.oauth1Enabled, rsa_public_key: c.rsaPublicKey ?? '',
     post_logout_redirect_uris: c.postLogoutRedirectUris.join('\n'), backchannel_logout_uri: c.backchannelLogoutUri ?? '',
     backchannel_logout_session_required: c.backchannelLogoutSessionRequired,
+    frontchannel_logout_uri: c.frontchannelLogoutUri ?? '', frontchannel_logout_session_required: c.frontchannelLogoutSessionRequired,
     access_token_format: c.accessTokenFormat, id_token_signed_response_alg: c.idTokenSignedResponseAlg,
     response_types: c.responseTypes,
   };

@@ -13,6 +13,7 @@ import type { UserStore } from '../../accounts/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
 import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts';
+import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 
@@ -25,6 +26,7 @@ export interface AuthorizeDeps {
   approveDeps: (ctx: Context) => ApproveDeps;
   render: Render;
   issuer: () => string;
+  loginSessions: LoginSessions;
 }
 
 /** When the session's user logged in (login.ts sets it), for OpenID Connect's auth_time. */
@@ -37,9 +39,9 @@ function authSession(ctx: Context): { authTime: number | null } {
  * The session as an approval records it: with scope openid and an ID Token to come (from here or for the code), its
  * sid and amr, and the client remembered for logout.
  */
-function approvingSession(ctx: Context, req: AuthorizationRequest): ApprovingSession {
+async function approvingSession(ctx: Context, req: AuthorizationRequest, registry: LoginSessions): Promise<ApprovingSession> {
   if (!req.scopes.includes('openid') || !(req.rule.code || req.rule.idToken)) return { ...authSession(ctx), sid: null };
-  rememberRelyingParty(ctx, req.client.clientId);
+  await rememberRelyingParty(ctx, req.client.clientId, registry);
   return { ...authSession(ctx), sid: sessionSid(ctx), amr: sessionAmr(ctx) };
 }
 
@@ -106,7 +108,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     await handle(ctx, params, async (req) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
-      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), await approvingSession(ctx, req, deps.loginSessions)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
@@ -131,7 +133,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         await deps.approveDeps(ctx).events.record({ type: 'consent.denied', userId: currentUser(ctx).id, clientId: req.client.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
         throw denied(req);
       }
-      respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), approvingSession(ctx, req)));
+      respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), await approvingSession(ctx, req, deps.loginSessions)));
     });
   });
   return router;

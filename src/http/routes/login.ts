@@ -11,6 +11,7 @@ import { localNext, redirectLocal } from '../safe-next.ts';
 import { loginHints } from '../../oidc/request-params.ts';
 import { startLoginSession } from '../oidc-session.ts';
 import type { Backchannel } from '../../oidc/logout.ts';
+import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { endSession } from './oidc-logout.ts';
 
 export interface LoginDeps {
@@ -23,6 +24,7 @@ export interface LoginDeps {
   backchannel: Backchannel;
   /** Refresh tokens stop naming the session that ends. */
   tokens: Pick<TokenStore, 'forgetSession'>;
+  loginSessions: LoginSessions;
 }
 
 export function loginRoutes(deps: LoginDeps): Router {
@@ -64,7 +66,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
     // RFC 8176 §2: "pwd", password-based authentication.
-    startLoginSession(ctx, ['pwd']);
+    await startLoginSession(ctx, user.id, deps.loginSessions, ['pwd']);
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     redirectLocal(ctx, next);
   });

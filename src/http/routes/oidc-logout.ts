@@ -2,10 +2,12 @@ import type { Context } from 'koa';
 import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { ClientStore, EventSink, TokenStore } from '../../oauth2/store.ts';
-import { LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
+import { frontchannelFrames, LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
 import type { KeyRing } from '../../oidc/keys.ts';
+import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { subjectOf } from '../../oidc/claims.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
+import { withFrameSources } from '../middleware/security-headers.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import { LANGUAGES, translator } from '../i18n/index.ts';
 import { relyingPartiesOf, sessionSid } from '../oidc-session.ts';
@@ -17,6 +19,7 @@ export interface LogoutDeps {
   clients: Pick<ClientStore, 'findByClientId'>;
   events: EventSink;
   backchannel: Backchannel;
+  loginSessions: Pick<LoginSessions, 'ended'>;
   render: Render;
   /** Refresh tokens stop naming the session that ends (TokenStore.forgetSession). */
   tokens: Pick<TokenStore, 'forgetSession'>;
@@ -32,16 +35,18 @@ function locale(uiLocales: string | undefined): Record<string, unknown> {
 }
 
 /** Ends the browser session, and tells the clients it signed in to through their back-channel (in the background). */
-export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel' | 'tokens'>): Promise<void> {
+export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel' | 'tokens' | 'loginSessions'>): Promise<void> {
   const user = ctx.state.user as { id: number } | undefined;
   if (user) {
     const sid = sessionSid(ctx);
     // Core §12.2: an ID Token from a later refresh names the session only while it lasts.
-    if (sid) await deps.tokens.forgetSession(sid);
+    if (sid) await Promise.all([deps.tokens.forgetSession(sid), deps.loginSessions.ended(sid)]);
     await deps.events.record({ type: 'logout', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     deps.backchannel.notify(relyingPartiesOf(ctx), { sub: subjectOf(user.id), sid, userId: user.id });
   }
   ctx.session = null;
+  // The page rendered next (signed out) must not show the user as still signed in.
+  ctx.state.user = undefined;
 }
 
 /** RP-Initiated Logout 1.0: the end_session_endpoint (GET and POST), its confirmation page and the signed-out page. */
@@ -79,10 +84,14 @@ export function oidcLogoutRoutes(deps: LogoutDeps): Router {
   router.post([CONFIRM, '/o/logout/confirm'], csrfProtection(), async (ctx) => {
     const pending = ctx.session?.pendingLogout as { redirectTo: string | null; lang: string | null } | undefined;
     const loc = locale(pending?.lang ?? undefined);
+    // Read before the session ends: the clients it signed in to, and its sid.
+    const frames = ctx.state.user ? await frontchannelFrames(relyingPartiesOf(ctx), sessionSid(ctx), deps.issuer(), deps.clients) : [];
     await endSession(ctx, deps);
     ctx.set('Cache-Control', 'no-store');
-    if (pending?.redirectTo) return ctx.redirect(pending.redirectTo);
-    render(ctx, 'end-session', { done: true, ...loc });
+    if (!frames.length && pending?.redirectTo) return ctx.redirect(pending.redirectTo);
+    // Front-Channel Logout 1.0 §3: this page alone may frame, and only the origins of the pages it frames.
+    if (frames.length) ctx.set('Content-Security-Policy', withFrameSources(String(ctx.response.get('Content-Security-Policy')), frames.map((f) => f.origin)));
+    render(ctx, 'end-session', { done: true, frames, continueTo: pending?.redirectTo ?? null, ...loc });
   });
 
   return router;
