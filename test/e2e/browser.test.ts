@@ -19,13 +19,14 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
   let page: Page;
   let callback: Server;
   let callbackUrl: string;
+  let alice: Awaited<ReturnType<TestServer['app']['seed']['user']>>;
   const problems: string[] = [];
 
   before(async function () {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     srv = await createTestApp();
-    await srv.app.seed.user({ username: 'alice', password: 'alice-password' });
+    alice = await srv.app.seed.user({ username: 'alice', password: 'alice-password' });
     callback = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(`callback ${req.url}`); });
     await new Promise<void>((r) => callback.listen(0, '127.0.0.1', () => r()));
     callbackUrl = `http://127.0.0.1:${(callback.address() as { port: number }).port}/callback`;
@@ -188,6 +189,44 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
     await page.locator('.pg-step[data-status]', { hasText: '4. Protected resource' }).waitFor();
     expect(await statusOf()).to.equal('200');
     expect(await last().textContent()).to.include('"username": "alice"');
+  });
+
+  it('runs the OpenID Connect code flow in the playground: ID Token decoded and checked, UserInfo answered', async () => {
+    const { client, clientSecret } = await srv.app.seed.client({ owner: alice, name: 'OIDC RP', redirectUris: [`${srv.url}/o/playground/callback`], allowedScopes: ['openid', 'profile'] });
+    await page.goto(`${srv.url}/o/playground/`);
+    await page.locator('#pg-app').selectOption(client.clientId);
+    await page.locator('#pg-client-secret').fill(clientSecret!);
+    await page.locator('#pg-scope').fill('profile');
+    await page.getByRole('button', { name: 'OpenID Connect (openid + nonce + PKCE)' }).click();
+    const request = new URL((await page.locator('#pg-open').getAttribute('href'))!);
+    expect(request.searchParams.get('scope')).to.equal('openid profile');
+    expect(request.searchParams.get('nonce')).to.match(/^[\w-]{20,}$/);
+    expect(request.searchParams.get('code_challenge_method')).to.equal('S256');
+    await page.locator('#pg-open').click();
+    await page.waitForLoadState();
+    // openid and profile are new to this application: the consent page asks, naming the claims.
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/o\/playground\/callback/);
+    const idToken = page.locator('#pg-id-token');
+    await idToken.waitFor();
+    expect(await idToken.getAttribute('data-checks'), (await idToken.textContent())!).to.equal('ok');
+    const shown = (await idToken.textContent())!;
+    const claims = JSON.parse(/claims\n(\{[\s\S]*?\n\})/.exec(shown)![1]) as Record<string, unknown>;
+    expect(claims.nonce).to.equal(request.searchParams.get('nonce'));
+    expect(claims.aud).to.equal(client.clientId);
+    expect(claims.iss).to.equal(srv.app.config.issuer);
+    const userinfo = page.locator('.pg-step[data-status]', { hasText: 'UserInfo (OpenID Connect Core §5.3)' });
+    await userinfo.waitFor();
+    expect(await userinfo.getAttribute('data-status')).to.equal('200');
+    const answer = JSON.parse(/--- response ---[\s\S]*?\n\n(\{[\s\S]*\})/.exec((await userinfo.textContent())!)![1]) as Record<string, unknown>;
+    expect(answer.sub).to.equal(claims.sub);
+    expect(answer.name).to.equal('Alice Liddell');
+    expect(await page.locator('.pg-step', { hasText: 'UserInfo sub is the ID Token sub' }).count()).to.equal(1);
+    // The button calls UserInfo again with the same access token, and checks sub again.
+    await page.getByRole('button', { name: 'Call UserInfo' }).click();
+    await page.locator('.pg-step', { hasText: 'UserInfo sub is the ID Token sub' }).nth(1).waitFor();
+    expect(await userinfo.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).to.deep.equal(['200', '200']);
+    await shoot('playground-oidc');
   });
 
   it('is keyboard-usable: the skip link and form fields take focus in order', async () => {
