@@ -5,12 +5,18 @@ import { join } from 'node:path';
 import { hashToken } from '../src/oauth2/tokens.ts';
 import { ADMIN_PASSWORD, benchEnv, cli, start, stop } from './server.ts';
 import { checkpoint, query, seed, type SeedResult } from './seed.ts';
+import { basic } from './scenarios.ts';
 
 export interface Fixture {
   stored: number;
   template: string;
   clientId: string;
   clientSecret: string;
+  /** A second client whose access tokens are RFC 9068 JWTs (access_token_format jwt), client_credentials only. */
+  jwtClientId: string;
+  jwtClientSecret: string;
+  /** Valid JWT access tokens of that client (client_credentials, scope read), for bearer calls. */
+  jwtAccess: string[];
   /** Valid access tokens (scope read, bound to user admin). */
   access: string[];
   /** Unused refresh tokens; the first `minted` came from real password grants, the rest are clones of those rows. */
@@ -25,36 +31,50 @@ export interface Fixture {
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
-export interface FixtureOptions { stored: number; accessPool: number; refreshPool: number; minted: number; clients: number; log: (s: string) => void }
+export interface FixtureOptions { stored: number; accessPool: number; refreshPool: number; minted: number; clients: number; /** JWT access tokens to mint for bearer scenarios (default none). */ jwtPool?: number; log: (s: string) => void }
+
+const credentials = (printed: string) => ({ id: /client_id: (\S+)/.exec(printed)?.[1], secret: /client_secret: (\S+)/.exec(printed)?.[1] });
 
 export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixture> {
   const t0 = performance.now();
   const template = join(dir, `template-${o.stored}.sqlite`);
-  const env = benchEnv(template);
+  // A week-long access-token lifetime for the tokens minted here only: the JWT pool's exp must outlast a --large run.
+  const env = { ...benchEnv(template), ACCESS_TOKEN_TTL: String(7 * 24 * 3600) };
   // The first start migrates the new file and creates user admin (ADMIN_PASSWORD); the client is registered through
   // the CLI meanwhile (SQLite in WAL mode takes the second writer), then real tokens come from the password grant.
   const server = await start('gatehouse', env, { pin: false });
   const created = cli(env, 'createclient', '--name', 'Bench', '--owner', 'admin', '--grant-types', 'client-credentials,password,authorization-code',
     '--redirect-uris', 'https://bench.local/cb', '--scopes', 'openid,read,write,admin');
-  const clientId = /client_id: (\S+)/.exec(created)?.[1];
-  const clientSecret = /client_secret: (\S+)/.exec(created)?.[1];
-  if (!clientId || !clientSecret) { await stop(server); throw new Error(`createclient printed no credentials: ${created}`); }
-  const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+  const createdJwt = cli(env, 'createclient', '--name', 'Bench JWT', '--owner', 'admin', '--grant-types', 'client-credentials', '--scopes', 'read', '--access-token-format', 'jwt');
+  const { id: clientId, secret: clientSecret } = credentials(created);
+  const { id: jwtClientId, secret: jwtClientSecret } = credentials(createdJwt);
+  if (!clientId || !clientSecret || !jwtClientId || !jwtClientSecret) { await stop(server); throw new Error(`createclient printed no credentials: ${created} ${createdJwt}`); }
+  const auth = basic({ clientId, clientSecret });
 
   // Real tokens from the password grant (scrypt makes it slow: single digits per second on one core).
   const grant = async (scope: string) => {
-    const r = await fetch(`${server.url}/o/token/`, { method: 'POST', headers: { ...form, authorization: basic }, signal: AbortSignal.timeout(30_000),
+    const r = await fetch(`${server.url}/o/token/`, { method: 'POST', headers: { ...form, authorization: auth }, signal: AbortSignal.timeout(30_000),
       body: new URLSearchParams({ grant_type: 'password', username: 'admin', password: ADMIN_PASSWORD, scope }) });
     const j = await r.json() as { access_token?: string; refresh_token?: string };
     if (r.status !== 200 || !j.access_token || !j.refresh_token) throw new Error(`password grant failed: ${r.status} ${JSON.stringify(j)}`);
     return { access: j.access_token, refresh: j.refresh_token };
   };
+  // JWT access tokens from client_credentials (no scrypt: fast), each signed by the server's current ES256 key.
+  const jwtGrant = async () => {
+    const r = await fetch(`${server.url}/o/token/`, { method: 'POST', headers: { ...form, authorization: basic({ clientId: jwtClientId, clientSecret: jwtClientSecret }) }, signal: AbortSignal.timeout(30_000),
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }) });
+    const j = await r.json() as { access_token?: string };
+    if (r.status !== 200 || j.access_token?.split('.').length !== 3) throw new Error(`client_credentials for the JWT client failed: ${r.status} ${JSON.stringify(j)}`);
+    return j.access_token;
+  };
   const minted: { access: string; refresh: string }[] = [];
+  const jwtAccess: string[] = [];
   let adminToken: string;
   try {
     adminToken = (await grant('admin')).access;
     const want = Math.max(1, o.minted);
     await Promise.all(Array.from({ length: 4 }, async () => { while (minted.length < want) minted.push(await grant('read')); }));
+    await Promise.all(Array.from({ length: 4 }, async () => { while (jwtAccess.length < (o.jwtPool ?? 0)) jwtAccess.push(await jwtGrant()); }));
   } finally { await stop(server); }
   minted.length = Math.max(1, o.minted);
   checkpoint(template);
@@ -70,7 +90,7 @@ export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixt
     templates: { accessTokenId, refreshTokenId, applicationId },
   });
   const fx: Fixture = {
-    stored: o.stored, template, clientId, clientSecret, adminToken,
+    stored: o.stored, template, clientId, clientSecret, jwtClientId, jwtClientSecret, jwtAccess, adminToken,
     access: [...minted.map((m) => m.access), ...seeded.access], refresh: [...minted.map((m) => m.refresh), ...seeded.refresh], minted: minted.length,
     seeded, sizeMb: statSync(template).size / 2 ** 20, buildMs: performance.now() - t0,
   };

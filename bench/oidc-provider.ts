@@ -4,27 +4,45 @@
 // its routes at Gatehouse's paths, so the bench sends both servers the same requests. Consent is pre-granted through
 // `loadExistingGrant`; the one login is an interaction answered without a page (GET /interaction/:uid signs in the
 // account `admin`). Started by bench/server.ts like the other servers; prints "serving on" when ready.
+// RFC 9068 JWT access tokens: a second client (the fixture's JWT client, client_credentials only) gets its tokens
+// for a resource server whose accessTokenFormat is jwt, signed ES256 as Gatehouse's are; oidc-provider decides the
+// format per resource (resource indicators), so that client's default resource is that server. The first client
+// asks for no resource and keeps opaque tokens.
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { randomBytes } from 'node:crypto';
 
 const clientId = process.env.BENCH_CLIENT_ID;
 const clientSecret = process.env.BENCH_CLIENT_SECRET;
-if (!clientId || !clientSecret) throw new Error('BENCH_CLIENT_ID and BENCH_CLIENT_SECRET are required');
+const jwtClientId = process.env.BENCH_JWT_CLIENT_ID;
+const jwtClientSecret = process.env.BENCH_JWT_CLIENT_SECRET;
+if (!clientId || !clientSecret || !jwtClientId || !jwtClientSecret) throw new Error('BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_JWT_CLIENT_ID and BENCH_JWT_CLIENT_SECRET are required');
 
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+const { privateKey: ecKey } = await generateKeyPair('ES256', { extractable: true });
+const ISSUER = process.env.ISSUER ?? 'https://bench.local';
 const SCOPES = 'openid read write admin';
 
-const provider = new Provider(process.env.ISSUER ?? 'https://bench.local', {
+const provider = new Provider(ISSUER, {
   clients: [{
     client_id: clientId, client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: ['https://bench.local/cb'], response_types: ['code'], scope: SCOPES,
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  }, {
+    client_id: jwtClientId, client_secret: jwtClientSecret, token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'read',
   }],
   scopes: SCOPES.split(' '),
-  jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bench' }] },
+  jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bench' }, { ...(await exportJWK(ecKey)), alg: 'ES256', use: 'sig', kid: 'bench-es256' }] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+  features: {
+    clientCredentials: { enabled: true }, devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (_ctx, client) => (client.clientId === jwtClientId ? ISSUER : undefined),
+      getResourceServerInfo: () => ({ scope: 'read', audience: ISSUER, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+    },
+  },
   pkce: { required: () => true },
   // Gatehouse issues a refresh token with every code exchange (django-oauth-toolkit's behaviour): the same work here.
   issueRefreshToken: () => true,

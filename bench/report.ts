@@ -119,8 +119,15 @@ export function targets(rows: Row[], meta: Meta, mainConns: number): Target[] {
   ratioTarget('client_credentials', 'token issuance (client_credentials)', 0.6);
   ratioTarget('introspect', 'introspection', 0.75);
   ratioTarget('hello', '/api/hello', 0.75);
-  // Issue 19: the OpenID Connect code flow at twice node-oidc-provider's rate; token issuance beside it, not judged.
-  for (const [id, min] of [['oidc_code', 2], ['client_credentials', null]] as const) {
+  // Issue 19: JWT access tokens (RFC 9068) cost at most a fifth of opaque issuance, measured in the same round.
+  const jwt = at('client_credentials_jwt', small), opaque = at('client_credentials', small);
+  if (jwt && opaque) {
+    const j = judged(perRound(jwt.gatehouseRounds, opaque.gatehouseRounds), jwt.gatehouse.rps / opaque.gatehouse.rps);
+    out.push({ target: `${jwt.scenario} ≥ 0.80× Gatehouse's opaque client_credentials`, measured: j.text, met: j.value >= 0.8 });
+  }
+  // Issue 19: the OpenID Connect code flow at twice node-oidc-provider's rate, JWT issuance at least at its rate;
+  // opaque token issuance beside them, not judged.
+  for (const [id, min] of [['oidc_code', 2], ['client_credentials_jwt', 1], ['client_credentials', null]] as const) {
     const r = rows.find((x) => x.scenarioId === id && x.oidcProvider);
     if (!r) continue;
     const j = judged(providerRoundRatios(r), providerRatio(r));

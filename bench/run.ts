@@ -44,7 +44,7 @@ const warmRequests = quick ? 2_000 : 20_000;
 const warmMaxSeconds = quick ? 1 : 10;
 const conns = Number(opt.connections ?? 50);
 const sizes = opt.large && !quick ? [10_000, 1_000_000] : [10_000];
-const QUICK_IDS = ['client_credentials', 'introspect', 'hello', CODE_ROUND.id];
+const QUICK_IDS = ['client_credentials', 'client_credentials_jwt', 'introspect', 'hello', 'hello_jwt', CODE_ROUND.id, OIDC_CODE.id];
 const only = opt.only?.split(',') ?? (quick ? QUICK_IDS : null);
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
 const withCodeRound = !only || only.includes(CODE_ROUND.id);
@@ -72,7 +72,8 @@ type Load = { rps: number; p50: number; p99: number; total: number; non2xx: numb
  * and reads the server's CPU time and memory and the machine's other load over `load` only.
  */
 async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Promise<Load>, warm?: (s: Running) => Promise<unknown>): Promise<Sample> {
-  const env = { ...benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite')), BENCH_CLIENT_ID: fx.clientId, BENCH_CLIENT_SECRET: fx.clientSecret };
+  const env = { ...benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite')), BENCH_CLIENT_ID: fx.clientId, BENCH_CLIENT_SECRET: fx.clientSecret,
+    BENCH_JWT_CLIENT_ID: fx.jwtClientId, BENCH_JWT_CLIENT_SECRET: fx.jwtClientSecret };
   const server = await start(kind, env);
   try {
     if (warm) await warm(server);
@@ -146,7 +147,7 @@ const refreshPool = scenarios.some((s) => s.id === 'refresh_token') ? Math.ceil(
 try {
   for (const stored of sizes) {
     log(`building the ${stored.toLocaleString('en-US')}-token fixture`);
-    fixtures.push(await buildFixture(dir, { stored, accessPool: 5000, refreshPool, minted: quick ? 2 : 24, clients: 51, log }));
+    fixtures.push(await buildFixture(dir, { stored, accessPool: 5000, refreshPool, jwtPool: scenarios.some((s) => s.id === 'hello_jwt') ? (quick ? 50 : 500) : 0, minted: quick ? 2 : 24, clients: 51, log }));
   }
   // Each scenario is measured at every size back to back, in an order where every pair a target compares ran next to
   // each other: bare Koa, Gatehouse at one size, Gatehouse at the other, bare Koa again (B G | G B). A drift of the

@@ -31,6 +31,12 @@ export const SCENARIOS: Scenario[] = [
     requests: (f) => [{ method: 'POST', path: '/o/token/', headers: { ...form, authorization: basic(f) }, body: 'grant_type=client_credentials&scope=read' }],
   },
   {
+    // RFC 9068: the same request from the fixture's second client, whose access tokens are ES256-signed JWTs.
+    id: 'client_credentials_jwt',
+    name: 'POST /o/token/ client_credentials, JWT access token',
+    requests: (f) => [{ method: 'POST', path: '/o/token/', headers: { ...form, authorization: basic({ clientId: f.jwtClientId, clientSecret: f.jwtClientSecret }) }, body: 'grant_type=client_credentials&scope=read' }],
+  },
+  {
     id: 'refresh_token',
     name: 'POST /o/token/ refresh_token',
     requests: (f) => {
@@ -56,6 +62,15 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A resource server's check of a JWT access token (Gatehouse looks up its hash, as for an opaque one).
+    id: 'hello_jwt',
+    name: 'GET /api/hello (JWT bearer)',
+    requests: (f) => {
+      const next = cycling(f.jwtAccess);
+      return [{ method: 'GET', path: '/api/hello', setupRequest: (r: object) => ({ ...r, headers: { authorization: `Bearer ${next()}` } }) }];
+    },
+  },
+  {
     id: 'graphql',
     name: 'POST /graphql clients(first: 50)',
     requests: (f) => [{ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${f.adminToken}` },
@@ -68,7 +83,7 @@ export const CODE_ROUND = { id: 'code_round', name: 'authorization-code round (a
 /** The OpenID Connect code flow (bench/code-round.ts), measured on node-oidc-provider too. */
 export const OIDC_CODE = { id: 'oidc_code', name: 'OIDC code flow (authorize GET → token + ID Token)' };
 /** Scenarios also measured on node-oidc-provider (bench/oidc-provider.ts), at the first size and the main connection count. */
-export const VS_OIDC_PROVIDER = new Set(['client_credentials', OIDC_CODE.id]);
+export const VS_OIDC_PROVIDER = new Set(['client_credentials', 'client_credentials_jwt', OIDC_CODE.id]);
 
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');

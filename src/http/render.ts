@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import type pugModule from 'pug';
 import type { Context } from 'koa';
 import { csrfToken, CSRF_FIELD } from './middleware/csrf.ts';
-import { negotiateLanguage, negotiateUiLocales, translator, type Translate } from './i18n/index.ts';
+import { negotiateLanguage, negotiateUiLocales, translator, type MessageKey, type Translate } from './i18n/index.ts';
+import { scopeDescriptions } from '../oauth2/scope.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -15,6 +16,14 @@ let pugLoaded: typeof pugModule | undefined;
 const pug = () => (pugLoaded ??= require('pug') as typeof pugModule);
 
 export type Render = (ctx: Context, template: string, locals?: Record<string, unknown>) => void;
+
+const SHIPPED_SCOPE_WORDS = scopeDescriptions();
+/**
+ * The words a page shows for a scope: a shipped scope's own, translated, while the operator's config keeps them
+ * (config.scopes defaults to SHIPPED_SCOPE_WORDS); an operator's own words for a scope are shown as written.
+ */
+const scopeWords = (t: Translate) => (name: string, description: string): string =>
+  (SHIPPED_SCOPE_WORDS[name] === description ? t(`scope.${name}` as MessageKey) : description);
 
 /** Compiles each template once per process (never per request) and renders it with the page locals. */
 export function createRenderer(opts: { siteName: string; cache: boolean; playground: boolean }): Render {
@@ -34,10 +43,12 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
     ctx.type = 'html';
     ctx.set('Content-Language', lang);
     ctx.vary('Accept-Language');
+    const t = translator(lang);
     ctx.body = template(name)({
       siteName: opts.siteName,
       lang,
-      t: translator(lang),
+      t,
+      scopeWords: scopeWords(t),
       playground: opts.playground,
       user: ctx.state.user ?? null,
       nonce: ctx.state.cspNonce,

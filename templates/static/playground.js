@@ -1,4 +1,4 @@
-// Gatehouse OAuth playground: a real OAuth 2 / OAuth 1.0a client running in this page. Every request goes over
+// Gatehouse OAuth playground: a real OAuth 2 / OpenID Connect / OAuth 1.0a client running in this page. Every request goes over
 // HTTP to this server's public endpoints and is shown with its response. State survives the redirect to the
 // consent page in sessionStorage (this tab only).
 (() => {
@@ -60,29 +60,97 @@
   function showTokens() {
     const t = store.get().tokens;
     $('#pg-token-actions').hidden = !t;
+    $('#pg-userinfo').hidden = !t?.id_token;
     if (t) $('#pg-current').textContent = `access_token ${t.access_token.slice(0, 10)}…  refresh_token ${t.refresh_token ? t.refresh_token.slice(0, 10) + '…' : '(none)'}  scope "${t.scope}"`;
   }
 
   function remember() {
-    store.set({ clientId: $('#pg-client-id').value.trim(), clientSecret: $('#pg-client-secret').value, scope: $('#pg-scope').value.trim(), tokens: null });
+    store.set({ clientId: $('#pg-client-id').value.trim(), clientSecret: $('#pg-client-secret').value, scope: $('#pg-scope').value.trim(), tokens: null, idTokenSub: null });
   }
 
-  // Authorization code + PKCE (RFC 6749 §4.1, RFC 7636).
-  $('#pg-code')?.addEventListener('click', async () => {
+  /** The authorization request of the code flow: PKCE S256 always; OpenID Connect adds scope openid and a nonce. */
+  async function authorizationRequest(flow, title) {
     remember();
     const verifier = random(32);
     const state = random(12);
-    store.set({ verifier, state, flow: 'code' });
+    const scopes = store.get().scope.split(/\s+/).filter(Boolean);
+    // OpenID Connect Core §3.1.2.1: scope must contain openid; the nonce binds the ID Token to this tab's request.
+    const scope = flow === 'oidc' ? ['openid', ...scopes.filter((x) => x !== 'openid')].join(' ') : scopes.join(' ');
+    const nonce = flow === 'oidc' ? random(16) : undefined;
+    store.set({ verifier, state, nonce, flow });
     const url = new URL(`${origin}/o/authorize/`);
-    url.search = formBody({ response_type: 'code', client_id: client().id, redirect_uri: callback, scope: store.get().scope, state, code_challenge: await sha256(verifier), code_challenge_method: 'S256' });
-    step('1. Authorization request (open it; you will come back here)', [`verifier ${verifier}`, `challenge = BASE64URL(SHA-256(verifier))`, '', url.toString()]);
+    url.search = formBody({ response_type: 'code', client_id: client().id, redirect_uri: callback, scope, state, ...(nonce ? { nonce } : {}), code_challenge: await sha256(verifier), code_challenge_method: 'S256' });
+    step(title, [`verifier ${verifier}`, `challenge = BASE64URL(SHA-256(verifier))`, ...(nonce ? [`nonce ${nonce}`] : []), '', url.toString()]);
     const a = document.createElement('a');
     a.href = url.toString();
     a.textContent = 'Open the consent page';
     a.className = 'button primary';
     a.id = 'pg-open';
     log.firstChild.append(a);
-  });
+  }
+
+  // Authorization code + PKCE (RFC 6749 §4.1, RFC 7636), and the OpenID Connect code flow (Core §3.1).
+  $('#pg-code')?.addEventListener('click', () => authorizationRequest('code', '1. Authorization request (open it; you will come back here)'));
+  $('#pg-oidc')?.addEventListener('click', () => authorizationRequest('oidc', '1. OpenID Connect authentication request (open it; you will come back here)'));
+
+  const unb64url = (p) => Uint8Array.from(atob(p.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  /** A JWT's header and claims, decoded for reading. */
+  function decodeJwt(jwt) {
+    const part = (p) => JSON.parse(new TextDecoder().decode(unb64url(p)));
+    const [header, claims] = jwt.split('.');
+    return { header: part(header), claims: part(claims) };
+  }
+
+  // The JWS algorithms Gatehouse signs with, as WebCrypto names them (RFC 7518 §3.3, §3.4; RFC 8037).
+  const WEBCRYPTO = {
+    RS256: { import: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verify: { name: 'RSASSA-PKCS1-v1_5' } },
+    ES256: { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } },
+    EdDSA: { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } },
+  };
+  /** Checks a JWS signature with the key of its kid from the server's JWKS (fetched and shown as a step). */
+  async function verifySignature(jwt, header) {
+    const r = await send('JWKS (OpenID Connect Discovery §3 jwks_uri)', 'GET', `${origin}/.well-known/jwks.json`);
+    const jwk = r.status === 200 ? r.json().keys.find((k) => k.kid === header.kid) : undefined;
+    const alg = WEBCRYPTO[header.alg];
+    if (!jwk || !alg || jwk.alg !== header.alg) return false;
+    const [h, p, sig] = jwt.split('.');
+    try {
+      const key = await crypto.subtle.importKey('jwk', jwk, alg.import, false, ['verify']);
+      return await crypto.subtle.verify(alg.verify, key, unb64url(sig), new TextEncoder().encode(`${h}.${p}`));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Shows the ID Token and the checks a relying party makes of it (OpenID Connect Core §3.1.3.7). */
+  async function showIdToken(idToken) {
+    const { header, claims } = decodeJwt(idToken);
+    const signed = await verifySignature(idToken, header);
+    const s = store.get();
+    const now = Math.floor(Date.now() / 1000);
+    const issuer = log.dataset.issuer;
+    const checks = [
+      [`iss is ${issuer}`, claims.iss === issuer],
+      [`aud contains ${client().id}`, [].concat(claims.aud).includes(client().id)],
+      ['exp is in the future', claims.exp > now],
+      ['nonce is the one this page sent', claims.nonce === s.nonce],
+      [`signature (${header.alg}, kid ${header.kid}) verifies with the JWKS key`, signed],
+    ];
+    const lines = ['header', JSON.stringify(header, null, 2), '', 'claims', JSON.stringify(claims, null, 2), '', 'checks',
+      ...checks.map(([what, ok]) => `${ok ? 'ok  ' : 'FAIL'} ${what}`)];
+    const section = step('3. ID Token, decoded', lines);
+    section.id = 'pg-id-token';
+    section.dataset.checks = checks.every(([, ok]) => ok) ? 'ok' : 'failed';
+    store.set({ idTokenSub: claims.sub });
+  }
+
+  /** UserInfo (Core §5.3) with the access token; its sub must be the ID Token's (Core §5.3.2). */
+  async function userinfo() {
+    const r = await send('UserInfo (OpenID Connect Core §5.3)', 'GET', `${origin}/o/userinfo/`, { Authorization: `Bearer ${store.get().tokens.access_token}` });
+    if (r.status === 200 && store.get().idTokenSub) step(r.json().sub === store.get().idTokenSub ? 'UserInfo sub is the ID Token sub (Core §5.3.2)' : 'UserInfo sub differs from the ID Token sub: refuse it (Core §5.3.2)', []);
+    return r;
+  }
+  $('#pg-userinfo')?.addEventListener('click', userinfo);
 
   $('#pg-cc')?.addEventListener('click', async () => { remember(); await tokenRequest('Client credentials (RFC 6749 §4.4)', { grant_type: 'client_credentials', scope: store.get().scope }); });
   $('#pg-refresh')?.addEventListener('click', () => tokenRequest('Refresh (RFC 6749 §6)', { grant_type: 'refresh_token', refresh_token: store.get().tokens.refresh_token }));
@@ -130,9 +198,17 @@
     const s = store.get();
     if (!q.toString()) return;
     step('Redirect back to the playground', [location.href]);
-    if (s.flow === 'code') {
+    if (s.flow === 'code' || s.flow === 'oidc') {
       if (q.get('state') !== s.state) { step('State mismatch: refusing the response (RFC 6749 §10.12)', []); return; }
-      if (q.get('code')) await tokenRequest('2. Code exchange (RFC 6749 §4.1.3)', { grant_type: 'authorization_code', code: q.get('code'), redirect_uri: callback, code_verifier: s.verifier });
+      if (q.get('code')) {
+        const r = await tokenRequest('2. Code exchange (RFC 6749 §4.1.3)', { grant_type: 'authorization_code', code: q.get('code'), redirect_uri: callback, code_verifier: s.verifier });
+        if (s.flow === 'oidc' && r.status === 200) {
+          const idToken = r.json().id_token;
+          if (!idToken) { step('No id_token in the token response (OpenID Connect Core §3.1.3.3 requires one)', []); return; }
+          await showIdToken(idToken);
+          await userinfo();
+        }
+      }
     } else if (s.flow === 'oauth1' && q.get('oauth_verifier')) {
       const r = await oauth1('3. Token credentials (RFC 5849 §2.3)', 'POST', `${origin}/oauth1/token`, { oauth_verifier: q.get('oauth_verifier') }, { key: s.temp.oauth_token, secret: s.temp.oauth_token_secret });
       if (r.status !== 200) return;

@@ -6,6 +6,8 @@ import { chromium, type Browser as Chromium, type Page, type Response as PwRespo
 import OAuth from 'oauth-1.0a';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { pkcePair, postForm } from '../oauth-helpers.ts';
+import { en } from '../../src/http/i18n/en.ts';
+import { fr } from '../../src/http/i18n/fr.ts';
 
 // A person in headless Chromium (Debian's package, never a downloaded browser): log in, register an
 // application, copy its secret, deny then allow a consent, revoke it, and authorize an OAuth 1 consumer.
@@ -191,6 +193,96 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
     await page.locator('.pg-step[data-status]', { hasText: '4. Protected resource' }).waitFor();
     expect(await statusOf()).to.equal('200');
     expect(await last().textContent()).to.include('"username": "alice"');
+  });
+
+  it('runs the OpenID Connect code flow in the playground: ID Token decoded and checked, UserInfo answered', async () => {
+    const { client, clientSecret } = await srv.app.seed.client({ owner: alice, name: 'OIDC RP', redirectUris: [`${srv.url}/o/playground/callback`], allowedScopes: ['openid', 'profile'] });
+    await page.goto(`${srv.url}/o/playground/`);
+    await page.locator('#pg-app').selectOption(client.clientId);
+    await page.locator('#pg-client-secret').fill(clientSecret!);
+    await page.locator('#pg-scope').fill('profile');
+    await page.getByRole('button', { name: 'OpenID Connect (openid + nonce + PKCE)' }).click();
+    const request = new URL((await page.locator('#pg-open').getAttribute('href'))!);
+    expect(request.searchParams.get('scope')).to.equal('openid profile');
+    expect(request.searchParams.get('nonce')).to.match(/^[\w-]{20,}$/);
+    expect(request.searchParams.get('code_challenge_method')).to.equal('S256');
+    await page.locator('#pg-open').click();
+    await page.waitForLoadState();
+    // openid and profile are new to this application: the consent page asks, naming the claims.
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/o\/playground\/callback/);
+    const idToken = page.locator('#pg-id-token');
+    await idToken.waitFor();
+    expect(await idToken.getAttribute('data-checks'), (await idToken.textContent())!).to.equal('ok');
+    const shown = (await idToken.textContent())!;
+    const claims = JSON.parse(/claims\n(\{[\s\S]*?\n\})/.exec(shown)![1]) as Record<string, unknown>;
+    expect(claims.nonce).to.equal(request.searchParams.get('nonce'));
+    expect(claims.aud).to.equal(client.clientId);
+    expect(claims.iss).to.equal(srv.app.config.issuer);
+    const userinfo = page.locator('.pg-step[data-status]', { hasText: 'UserInfo (OpenID Connect Core §5.3)' });
+    await userinfo.waitFor();
+    expect(await userinfo.getAttribute('data-status')).to.equal('200');
+    const answer = JSON.parse(/--- response ---[\s\S]*?\n\n(\{[\s\S]*\})/.exec((await userinfo.textContent())!)![1]) as Record<string, unknown>;
+    expect(answer.sub).to.equal(claims.sub);
+    expect(answer.name).to.equal('Alice Liddell');
+    expect(await page.locator('.pg-step', { hasText: 'UserInfo sub is the ID Token sub' }).count()).to.equal(1);
+    // The button calls UserInfo again with the same access token, and checks sub again.
+    await page.getByRole('button', { name: 'Call UserInfo' }).click();
+    await page.locator('.pg-step', { hasText: 'UserInfo sub is the ID Token sub' }).nth(1).waitFor();
+    expect(await userinfo.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).to.deep.equal(['200', '200']);
+    await shoot('playground-oidc');
+  });
+
+  /** Pixels the page is wider than the window (a horizontal scroll bar); 0 when it fits. */
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  /** English strings of the catalogue that French words differently, found in the page's text (none when translated). */
+  const english = (text: string) => Object.entries(en).filter(([k, v]) => !v.includes('{') && v.length > 3 && v !== fr[k as keyof typeof fr] && text.includes(v)).map(([, v]) => v);
+
+  it('the profile page fits 360 px in French, every string translated', async () => {
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.setExtraHTTPHeaders({ 'accept-language': 'fr' });
+    try {
+      await page.goto(`${srv.url}/accounts/profile/`);
+      expect(await page.getAttribute('html', 'lang')).to.equal('fr');
+      expect((await page.locator('h1').textContent())!.trim()).to.equal(fr['profile.title']);
+      const labels = (await page.locator('main form label').allTextContents()).map((l) => l.trim());
+      expect(labels.length).to.be.greaterThan(10);
+      const claimNames = Object.entries(fr).filter(([k]) => k.startsWith('claim.')).map(([, v]) => v);
+      expect(labels.filter((l) => !claimNames.includes(l)), 'labels that are not French claim names').to.deep.equal([]);
+      expect(english(await page.locator('body').innerText())).to.deep.equal([]);
+      expect(await overflow(), 'horizontal overflow at 360 px').to.equal(0);
+      await page.screenshot({ path: `${ARTIFACTS}profile-fr-360-only.png`, fullPage: true });
+    } finally {
+      await page.setExtraHTTPHeaders({});
+    }
+  });
+
+  it('the consent page with claims fits 360 px in French, every string translated', async () => {
+    const owner = await srv.app.seed.user({ username: 'rp-owner' });
+    const { client } = await srv.app.seed.client({ owner, name: 'Relying party with a rather long name', redirectUris: [callbackUrl], allowedScopes: ['openid', 'profile', 'email', 'address', 'phone'] });
+    await page.setViewportSize({ width: 360, height: 800 });
+    const { challenge } = pkcePair();
+    // ui_locales (Core §3.1.2.1) chooses French for the pages of this request, whatever the browser says.
+    await page.goto(`${srv.url}/o/authorize/?${new URLSearchParams({
+      response_type: 'code', client_id: client.clientId, redirect_uri: callbackUrl, scope: 'openid profile email address', nonce: 'n-360', ui_locales: 'fr',
+      code_challenge: challenge, code_challenge_method: 'S256', claims: JSON.stringify({ userinfo: { phone_number: null } }),
+    })}`);
+    expect(await page.getAttribute('html', 'lang')).to.equal('fr');
+    expect((await page.locator('h1').textContent())!.trim()).to.equal(fr['consent.title'].replace('{client}', client.name));
+    const shares = await page.locator('.claims[data-claims]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-claims'), e.textContent]));
+    expect(shares.length).to.equal(3);
+    for (const [names, text] of shares) {
+      expect(text).to.equal(fr['consent.shares'].replace('{claims}', names!.split(' ').map((c) => fr[`claim.${c}` as keyof typeof fr]).join(', ')));
+    }
+    // phone_number, asked for by name outside the scopes (Core §5.5), is listed on its own.
+    expect(await page.locator('li[data-claim="phone_number"]').textContent()).to.equal(fr['claim.phone_number']);
+    expect(await page.getByRole('button', { name: fr['consent.allow'] }).count()).to.equal(1);
+    expect(await page.getByRole('button', { name: fr['consent.deny'] }).count()).to.equal(1);
+    expect(english(await page.locator('body').innerText())).to.deep.equal([]);
+    expect(await overflow(), 'horizontal overflow at 360 px').to.equal(0);
+    await page.screenshot({ path: `${ARTIFACTS}consent-claims-fr-360.png`, fullPage: true });
+    await page.getByRole('button', { name: fr['consent.deny'] }).click();
+    await page.waitForURL(/error=access_denied/);
   });
 
   it('is keyboard-usable: the skip link and form fields take focus in order', async () => {

@@ -3,6 +3,7 @@ import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { negotiateLanguage } from '../../src/http/i18n/index.ts';
 import { en } from '../../src/http/i18n/en.ts';
 import { fr } from '../../src/http/i18n/fr.ts';
+import { SCOPES, scopeDescriptions } from '../../src/oauth2/scope.ts';
 
 describe('page strings: one catalog per language, picked by Accept-Language (RFC 9110 §12.5.4)', () => {
   let srv: TestServer;
@@ -18,8 +19,26 @@ describe('page strings: one catalog per language, picked by Accept-Language (RFC
 
   it('translates every key (no English left behind in French)', () => {
     expect(Object.keys(fr).sort()).to.deep.equal(Object.keys(en).sort());
-    const untranslated = Object.keys(en).filter((k) => (fr as Record<string, string>)[k] === (en as Record<string, string>)[k] && !/^(apps\.oauth1|apps\.title|apps\.type|authorized\.application|authorized\.actions|nav\.applications|pg\.application)$/.test(k));
+    const untranslated = Object.keys(en).filter((k) => (fr as Record<string, string>)[k] === (en as Record<string, string>)[k] && !/^(apps\.oauth1|apps\.title|apps\.type|authorized\.application|authorized\.actions|nav\.applications|pg\.application|pg\.oidc)$/.test(k));
     expect(untranslated).to.deep.equal([]);
+  });
+
+  it('has the words of every shipped scope, in English exactly as the registry says them (what config.scopes defaults to)', () => {
+    for (const s of SCOPES) expect(en[`scope.${s.name}` as keyof typeof en], s.name).to.equal(s.description);
+    expect(Object.keys(en).filter((k) => k.startsWith('scope.'))).to.have.length(SCOPES.length);
+  });
+
+  it('shows a shipped scope in French on the consent page, and an operator\'s own words for it as written', async () => {
+    const t = await createTestApp({ scopes: { ...scopeDescriptions(), read: 'Lire les factures' } });
+    try {
+      const owner = await t.app.seed.user({ username: 'bob' });
+      const { client } = await t.app.seed.client({ owner, redirectUris: ['https://rp.example/cb'], allowedScopes: ['read', 'openid'] });
+      const b = new Browser(t.url, { 'accept-language': 'fr' });
+      await b.login('bob', owner.password);
+      const html = await (await b.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: 'https://rp.example/cb', scope: 'openid read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`)).text();
+      const shown = [...html.matchAll(/<li><strong>([^<]*)<\/strong>/g)].map((m) => m[1].replace(/&#39;|&apos;/g, "'"));
+      expect(shown).to.deep.equal([fr['scope.openid'], 'Lire les factures']);
+    } finally { await t.close(); }
   });
 
   it('serves the pages in French to a French browser, with lang, Content-Language and Vary', async () => {
