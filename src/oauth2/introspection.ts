@@ -36,8 +36,11 @@ export const introspectorFor = (client: { clientId: string; allowedScopes: reado
  */
 export const visibleTo = (t: TokenInfo | null, who: Introspector): TokenInfo | null => (t && (who.anyToken || t.clientId === who.clientId) ? t : null);
 
-/** RFC 7662 §2.2: inactive, unknown, expired and revoked tokens all answer just {"active": false}. */
-export function describeToken(t: TokenInfo | null, now: number, issuer: string): IntrospectionResponse {
+/**
+ * RFC 7662 §2.2: inactive, unknown, expired and revoked tokens all answer just {"active": false}. `subjectOf` is
+ * the user's sub as the token's client knows it (Core §8, oidc/subject.ts), so it matches its ID Tokens.
+ */
+export function describeToken(t: TokenInfo | null, now: number, issuer: string, subjectOf: (userId: number) => string): IntrospectionResponse {
   if (!t || !isLive(t, now)) return { active: false };
   const r: IntrospectionResponse = {
     active: true,
@@ -49,6 +52,6 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string):
     aud: t.clientId,
     iss: issuer,
   };
-  if (t.username !== null) { r.username = t.username; r.sub = String(t.userId); }
+  if (t.username !== null && t.userId !== null) { r.username = t.username; r.sub = subjectOf(t.userId); }
   return r;
 }

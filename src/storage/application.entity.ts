@@ -34,6 +34,12 @@ export const Application = defineEntity({
     accessTokenFormat: p.string().length(10).default('opaque'),
     /** OpenID Connect id_token_signed_response_alg. */
     idTokenSignedResponseAlg: p.string().length(10).default('RS256'),
+    /** OpenID Connect userinfo_signed_response_alg; null answers UserInfo as JSON. */
+    userinfoSignedResponseAlg: p.string().length(10).nullable(),
+    /** OpenID Connect subject_type: public or pairwise (Core §8). */
+    subjectType: p.string().length(10).default('public'),
+    /** OpenID Connect sector_identifier_uri (Core §8.1). */
+    sectorIdentifierUri: p.text().nullable(),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
     createdAt: createdAt(),
     updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),

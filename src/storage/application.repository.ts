@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
-import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 
@@ -25,6 +25,9 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     backchannelLogoutSessionRequired: a.backchannelLogoutSessionRequired,
     accessTokenFormat: a.accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg,
+    userinfoSignedResponseAlg: (a.userinfoSignedResponseAlg ?? null) as IdTokenSigningAlg | null,
+    subjectType: a.subjectType as SubjectType,
+    sectorIdentifierUri: a.sectorIdentifierUri ?? null,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     createdAt: a.createdAt,
@@ -49,6 +52,9 @@ function columns(input: ClientInput) {
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired,
     accessTokenFormat: input.accessTokenFormat,
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
+    userinfoSignedResponseAlg: input.userinfoSignedResponseAlg,
+    subjectType: input.subjectType,
+    sectorIdentifierUri: input.sectorIdentifierUri,
   };
 }
 

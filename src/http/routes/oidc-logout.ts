@@ -4,7 +4,7 @@ import { pageRouter } from '../router.ts';
 import type { ClientStore, EventSink } from '../../oauth2/store.ts';
 import { LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
 import type { KeyRing } from '../../oidc/keys.ts';
-import { subjectOf } from '../../oidc/claims.ts';
+import type { Subjects } from '../../oidc/subject.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import { LANGUAGES, translator } from '../i18n/index.ts';
@@ -17,6 +17,7 @@ export interface LogoutDeps {
   clients: Pick<ClientStore, 'findByClientId'>;
   events: EventSink;
   backchannel: Backchannel;
+  subjects: Subjects;
   render: Render;
 }
 
@@ -35,7 +36,7 @@ export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' |
   if (user) {
     const sid = sessionSid(ctx);
     await deps.events.record({ type: 'logout', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
-    deps.backchannel.notify(relyingPartiesOf(ctx), { sub: subjectOf(user.id), sid, userId: user.id });
+    deps.backchannel.notify(relyingPartiesOf(ctx), { sid, userId: user.id });
   }
   ctx.session = null;
 }
@@ -63,8 +64,12 @@ export function oidcLogoutRoutes(deps: LogoutDeps): Router {
       if (req.redirectTo) return ctx.redirect(req.redirectTo);
       return render(ctx, 'end-session', { done: true, ...loc });
     }
+    // §2: a hint about another user than the signed-in one (its sub recomputed for the hint's client, public or
+    // pairwise, Core §8) proves nothing about this session: the user is asked, and stays here after.
+    const user = ctx.state.user as { id: number };
+    const sameUser = req.client && req.hintSub !== null ? deps.subjects.of(user.id, req.client) === req.hintSub : true;
     // §2: the OP asks the user before logging out (always: a GET without a hint is forgeable by any site).
-    ctx.session!.pendingLogout = { redirectTo: req.redirectTo, lang: loc.lang ?? null };
+    ctx.session!.pendingLogout = { redirectTo: sameUser ? req.redirectTo : null, lang: loc.lang ?? null };
     render(ctx, 'end-session', { done: false, clientName: req.client?.name ?? null, ...loc });
   };
 

@@ -7,6 +7,7 @@ import { Migration20261205073311 } from './Migration20261205073311.ts';
 import { Migration20261205083507 } from './Migration20261205083507.ts';
 import { Migration20261205090230 } from './Migration20261205090230.ts';
 import { Migration20261205091453 } from './Migration20261205091453.ts';
+import { Migration20261205120358 } from './Migration20261205120358.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205083507', class: Migration20261205083507 },
   { name: 'Migration20261205090230', class: Migration20261205090230 },
   { name: 'Migration20261205091453', class: Migration20261205091453 },
+  { name: 'Migration20261205120358', class: Migration20261205120358 },
 ];

@@ -9,6 +9,7 @@ import { Migration20261205073309 } from './Migration20261205073309.ts';
 import { Migration20261205083506 } from './Migration20261205083506.ts';
 import { Migration20261205090228 } from './Migration20261205090228.ts';
 import { Migration20261205091452 } from './Migration20261205091452.ts';
+import { Migration20261205120353 } from './Migration20261205120353.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -23,4 +24,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261205083506', class: Migration20261205083506 },
   { name: 'Migration20261205090228', class: Migration20261205090228 },
   { name: 'Migration20261205091452', class: Migration20261205091452 },
+  { name: 'Migration20261205120353', class: Migration20261205120353 },
 ];
