@@ -48,6 +48,8 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect((await jwtVerify(tokens.access_token, jwks, { typ: 'at+jwt' })).payload.sub).to.equal(sub);
     const intro = await (await postForm(`${t.url}/o/introspect/`, { token: tokens.access_token }, s.auth)).json();
     expect(intro).to.include({ active: true, sub });
+    // The username is one name for every client: a pairwise client is not told it by introspection.
+    expect(intro).to.not.have.property('username');
     // A refreshed ID Token keeps it (Core §12.2).
     const refreshed = await (await postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, s.auth)).json();
     expect(decodeJwt(refreshed.id_token).sub).to.equal(sub);

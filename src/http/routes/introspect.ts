@@ -39,10 +39,14 @@ export function introspectRoutes(deps: Deps): Router {
     const params = formParams(ctx);
     const caller = await authorizeCaller(ctx, deps);
     if (!params.token) throw new InvalidRequest('token is required.');
-    const token = visibleTo(await findToken(deps.tokens, params.token, params.token_type_hint), caller);
+    const now = Date.now();
+    const found = visibleTo(await findToken(deps.tokens, params.token, params.token_type_hint), caller);
+    const token = found && isLive(found, now) ? found : null;
     // The sub the token's client knows (pairwise or public): its client is read only for a token that names a user.
-    const client = token?.userId != null && isLive(token, Date.now()) ? await deps.clients.findByClientId(token.clientId) : null;
-    ctx.body = describeToken(token, Date.now(), deps.issuer(), (userId) => (client ? deps.subjects.of(userId, client) : String(userId)));
+    const client = token?.userId != null ? await deps.clients.findByClientId(token.clientId) : null;
+    // A user's token whose client is gone names no one: inactive.
+    const shown = token && (token.userId === null || client) ? token : null;
+    ctx.body = describeToken(shown, now, deps.issuer(), { of: (userId) => deps.subjects.of(userId, client!), pairwise: client?.subjectType === 'pairwise' });
   });
   return router;
 }
