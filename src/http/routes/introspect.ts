@@ -1,7 +1,7 @@
 import type Router from '../router.ts';
 import { protocolRouter } from '../router.ts';
 import type { Context } from 'koa';
-import type { TokenStore } from '../../oauth2/store.ts';
+import type { ClientRecord, TokenStore } from '../../oauth2/store.ts';
 import type { Subjects } from '../../oidc/subject.ts';
 import { InvalidClient, InvalidRequest } from '../../oauth2/errors.ts';
 import { describeToken, findToken, introspectorFor, isLive, visibleTo, type Introspector } from '../../oauth2/introspection.ts';
@@ -43,7 +43,9 @@ export function introspectRoutes(deps: Deps): Router {
     const found = visibleTo(await findToken(deps.tokens, params.token, params.token_type_hint), caller);
     const token = found && isLive(found, now) ? found : null;
     // The sub the token's client knows (pairwise or public): its client is read only for a token that names a user.
-    const client = token?.userId != null ? await deps.clients.findByClientId(token.clientId) : null;
+    // Most often the caller introspects its own token: its record is already at hand.
+    const asking = ctx.state.client as ClientRecord | undefined;
+    const client = token?.userId == null ? null : asking?.clientId === token.clientId ? asking : await deps.clients.findByClientId(token.clientId);
     // A user's token whose client is gone names no one: inactive.
     const shown = token && (token.userId === null || client) ? token : null;
     ctx.body = describeToken(shown, now, deps.issuer(), { of: (userId) => deps.subjects.of(userId, client!), pairwise: client?.subjectType === 'pairwise' });
