@@ -12,11 +12,12 @@ import { ADDRESS_FIELDS, PROFILE_TEXT_FIELDS } from './accounts/profile.ts';
 import { createLogger } from './logger.ts';
 import { registerClient } from './oauth2/clients.ts';
 import { validateClientInput } from './oauth2/client-registration.ts';
+import { registrationPolicy } from './oidc/subject.ts';
 import { OPERATOR } from './oauth2/privileges.ts';
 import { REGISTRABLE_GRANT_TYPES } from './oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from './oauth2/response-types.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from './oauth2/client-auth.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS } from './oauth2/store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES } from './oauth2/store.ts';
 import { makeMigration } from './storage/make-migration.ts';
 
 // The accepted values come from the registries (oauth2/grants/index.ts, oauth2/client-auth.ts), dashed as in
@@ -61,6 +62,7 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
                [--response-types R,...]
+               [--userinfo-alg ${SIGNING_ALGS.join('|')}] [--subject-type ${SUBJECT_TYPES.join('|')}] [--sector-identifier-uri URL]
                grant types G: ${GRANT_CHOICES}
                response types R: ${RESPONSE_TYPES.join(', ')}
   cleartokens                   delete expired codes, tokens and sessions
@@ -153,12 +155,13 @@ async function main(argv: string[]): Promise<number> {
         'post-logout-redirect-uris': { type: 'string' }, 'backchannel-logout-uri': { type: 'string' }, 'backchannel-logout-session-required': { type: 'boolean' },
         'frontchannel-logout-uri': { type: 'string' }, 'frontchannel-logout-session-required': { type: 'boolean' },
         'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' }, 'response-types': { type: 'string' },
+        'userinfo-alg': { type: 'string' }, 'subject-type': { type: 'string' }, 'sector-identifier-uri': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
         const owner = await app.stores.users.findByUsername(values.owner!);
         if (!owner) { process.stderr.write(`No user "${values.owner}".\n`); return 1; }
-        const v = validateClientInput({
+        const v = await validateClientInput({
           name: values.name, clientType: values.type, grantTypes: values['grant-types'] ?? 'authorization_code',
           redirectUris: values['redirect-uris']?.split(',').join('\n'), allowedScopes: values.scopes, skipAuthorization: values['skip-authorization'],
           allowedOrigins: values['allowed-origins'], tokenEndpointAuthMethod: values['auth-method'], oauth1Enabled: values.oauth1,
@@ -167,7 +170,8 @@ async function main(argv: string[]): Promise<number> {
           backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
           frontchannelLogoutUri: values['frontchannel-logout-uri'], frontchannelLogoutSessionRequired: values['frontchannel-logout-session-required'],
           accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'], responseTypes: values['response-types'],
-        }, { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) }, { actor: OPERATOR });
+          userinfoSignedResponseAlg: values['userinfo-alg'], subjectType: values['subject-type'], sectorIdentifierUri: values['sector-identifier-uri'],
+        }, registrationPolicy(config), { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);
         out(`client_id: ${client.clientId}`);

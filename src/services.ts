@@ -20,6 +20,7 @@ import { createBackchannel } from './oidc/logout.ts';
 import { createLoginSessions } from './oidc/login-sessions.ts';
 import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
+import { Subjects } from './oidc/subject.ts';
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -70,17 +71,19 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
   // OpenID Connect signing keys. A retired key stays published as long as an ID Token it signed may live (their lifetime is the access token's).
   const signingKeys = new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000, events: stores.events });
+  // Core §8: every sub a client receives comes from here (pairwise ones keyed from ENCRYPTION_KEY).
+  const subjects = new Subjects(sealKey);
   // Back-Channel Logout deliveries, in the background; outbound calls refuse private targets not allowed (oidc/outbound.ts).
   const backchannel = createBackchannel({
-    keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events,
+    keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events, subjects,
     outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
   });
   return {
-    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, backchannel,
+    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
     loginSessions: createLoginSessions({ store: stores.loginSessions, users: stores.users, backchannel, events: stores.events }),
-    accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer }),
-    idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users }),
+    accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer, subjects }),
+    idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users, subjects }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),
     sessionStore: redis?.sessions ?? stores.sessions,
     // One budget of password guesses per username and per source for the login page and the password grant.

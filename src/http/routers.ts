@@ -23,13 +23,14 @@ import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
 import { oidcUserinfoRoutes } from './routes/oidc-userinfo.ts';
 import { oidcLogoutRoutes } from './routes/oidc-logout.ts';
 import { openidConfiguration } from '../oidc/discovery.ts';
+import { registrationPolicy } from '../oidc/subject.ts';
 import { LANGUAGES } from './i18n/index.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
   const { config, stores, render, clientDeps, clientAuth } = s;
   const ttl = config.tokens;
-  const policy = { allowInsecureTransport: config.allowInsecureTransport, knownScopes: Object.keys(config.scopes) };
+  const policy = registrationPolicy(config);
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const issuer = () => config.issuer;
   const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain });
@@ -46,7 +47,7 @@ export function createRouters(s: Services): Router[] {
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
       settings: { clients: stores.clients, allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer) },
-      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions,
+      approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
@@ -63,11 +64,11 @@ export function createRouters(s: Services): Router[] {
       }),
     }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
-    introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer }),
+    introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
-    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants }),
-    oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, loginSessions: s.loginSessions, render, tokens: stores.tokens }),
+    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants, clients: stores.clients, subjects: s.subjects, keys: s.signingKeys, issuer }),
+    oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, loginSessions: s.loginSessions, subjects: s.subjects, render, tokens: stores.tokens }),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

@@ -87,7 +87,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   if (rule.idToken) {
     // Core §3.2.2.10, §3.3.2.11: at_hash for the access token, c_hash for the code returned beside it.
     out.id_token = await deps.idTokens!.issue({
-      clientId: client.clientId, alg: client.idTokenSignedResponseAlg, userId, scope, nonce: req.nonce ?? null, authTime: session.authTime,
+      clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId, scope, nonce: req.nonce ?? null, authTime: session.authTime,
       sid, amr: session.amr, claims: req.claims?.id_token, accessToken, code: out.code as string | undefined, scopeClaims: !rule.token && !rule.code, now: deps.now,
     });
     if (!rule.token) await deps.events.record({ type: 'token.issued', clientId: client.clientId, userId, ...deps.audit, detail: { grant: implicit.grantType, responseType: req.responseType, scope } });

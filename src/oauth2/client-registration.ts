@@ -6,7 +6,7 @@ import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type AccessTokenFormat, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type TokenEndpointAuthMethod } from './store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
 import { grantResponseTypes, responseTypeRule } from './response-types.ts';
 
 export interface RawClientInput {
@@ -28,6 +28,9 @@ export interface RawClientInput {
   accessTokenFormat?: unknown;
   idTokenSignedResponseAlg?: unknown;
   responseTypes?: unknown;
+  userinfoSignedResponseAlg?: unknown;
+  subjectType?: unknown;
+  sectorIdentifierUri?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -38,6 +41,11 @@ export interface RegistrationPolicy {
   allowInsecureTransport: boolean;
   /** Scopes Gatehouse knows; a client may only be allowed those. */
   knownScopes: readonly string[];
+  /**
+   * Fetches a sector_identifier_uri's document and answers its parsed JSON; throws (with a message for the
+   * registrant) when it cannot. Outbound, so the SSRF-guarded fetch with size and time limits (oidc/sector.ts).
+   */
+  sectorDocument(uri: string): Promise<unknown>;
 }
 
 /** Text fields arrive as strings (forms) or arrays (GraphQL, JSON); both become a clean list. */
@@ -90,7 +98,10 @@ function validResponseTypes(value: unknown, grantTypes: readonly GrantType[], cu
 /** Who asks, and (on update) the client as it is: privileged capabilities are checked against both. */
 export interface RegistrationContext { actor: RegistrationActor; current?: ClientRecord }
 
-export function validateClientInput(raw: RawClientInput, policy: RegistrationPolicy, context: RegistrationContext): ValidationResult {
+/** An optional text field: absent, null or blank is null; anything but a string is `undefined` (an error). */
+const optionalText = (value: unknown): string | null | undefined => (value == null ? null : typeof value === 'string' ? value.trim() || null : undefined);
+
+export async function validateClientInput(raw: RawClientInput, policy: RegistrationPolicy, context: RegistrationContext): Promise<ValidationResult> {
   const errors: FieldErrors = {};
 
   const name = typeof raw.name === 'string' ? raw.name.trim() : '';
@@ -199,6 +210,18 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
   // Core §10.1 / Registration §2: `none` is not in the list, so an unsigned ID Token can never be registered.
   const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? 'RS256');
   if (!idTokenSignedResponseAlg) errors.idTokenSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}.`;
+  // Registration §2: unset answers UserInfo as JSON. Left out, the current choice stays; null or '' unsets it.
+  const userinfoRaw = raw.userinfoSignedResponseAlg === undefined ? context.current?.userinfoSignedResponseAlg ?? null : raw.userinfoSignedResponseAlg;
+  const userinfoSignedResponseAlg = userinfoRaw === null || userinfoRaw === '' ? null : choice(userinfoRaw, SIGNING_ALGS, 'RS256');
+  if (userinfoRaw !== null && userinfoRaw !== '' && !userinfoSignedResponseAlg) errors.userinfoSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}, or none for JSON.`;
+  const subjectType = choice(raw.subjectType, SUBJECT_TYPES, context.current?.subjectType ?? 'public');
+  if (!subjectType) errors.subjectType = `Choose ${SUBJECT_TYPES.join(' or ')}.`;
+  const sectorIdentifierUri = optionalText(raw.sectorIdentifierUri);
+  if (sectorIdentifierUri === undefined) errors.sectorIdentifierUri = 'Must be a URL.';
+  else if (!errors.redirectUris && !errors.subjectType) {
+    const problem = await sectorProblem(subjectType!, sectorIdentifierUri, redirectUris, policy);
+    if (problem) errors.sectorIdentifierUri = problem;
+  }
 
   const responseTypes = validResponseTypes(raw.responseTypes, grantTypes, context.current);
   if (typeof responseTypes === 'string') errors.responseTypes = responseTypes;
@@ -223,7 +246,39 @@ export function validateClientInput(raw: RawClientInput, policy: RegistrationPol
     accessTokenFormat: accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: idTokenSignedResponseAlg as IdTokenSigningAlg,
     responseTypes: responseTypes as ResponseType[],
+    userinfoSignedResponseAlg,
+    subjectType: subjectType as SubjectType,
+    sectorIdentifierUri: sectorIdentifierUri ?? null,
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };
+}
+
+/** The hosts of a client's redirect URIs (Core §8.1 without a sector_identifier_uri: the sector is that host). */
+export const redirectHosts = (redirectUris: readonly string[]): string[] => [...new Set(redirectUris.map((u) => URL.parse(u)?.hostname ?? ''))];
+
+/** Byte cap on a sector_identifier_uri document: a JSON array of redirect URIs, never large. */
+export const SECTOR_DOCUMENT_MAX_BYTES = 64 * 1024;
+
+/**
+ * Core §8.1 and Registration §5: a sector_identifier_uri is https, and its document is a JSON array holding every
+ * redirect URI of the client; without one, a pairwise client's redirect URIs must share one host (its sector).
+ */
+async function sectorProblem(subjectType: SubjectType, uri: string | null, redirectUris: readonly string[], policy: RegistrationPolicy): Promise<string | null> {
+  if (uri === null) {
+    if (subjectType !== 'pairwise') return null;
+    const hosts = redirectHosts(redirectUris);
+    // Core §8.1: several hosts need a sector_identifier_uri to name the one sector.
+    return hosts.length === 1 && hosts[0] !== '' ? null : 'A pairwise client needs redirect URIs on one host, or a sector_identifier_uri.';
+  }
+  const url = URL.parse(uri);
+  // Registration §2: sector_identifier_uri MUST use https (plain http only where insecure transport is allowed, as for callbacks).
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && policy.allowInsecureTransport))) return 'sector_identifier_uri must be an https URL.';
+  if (url.hash) return 'sector_identifier_uri must not have a fragment.';
+  let doc: unknown;
+  try { doc = await policy.sectorDocument(url.href); } catch (e) { return `sector_identifier_uri could not be read: ${(e as Error).message}`; }
+  if (!Array.isArray(doc) || !doc.every((v) => typeof v === 'string')) return 'sector_identifier_uri must answer a JSON array of URIs.';
+  // Registration §5: the values of redirect_uris MUST be among the elements of the array.
+  const missing = redirectUris.find((r) => !doc.includes(r));
+  return missing ? `sector_identifier_uri does not list the redirect URI ${missing}.` : null;
 }

@@ -36,8 +36,14 @@ export const introspectorFor = (client: { clientId: string; allowedScopes: reado
  */
 export const visibleTo = (t: TokenInfo | null, who: Introspector): TokenInfo | null => (t && (who.anyToken || t.clientId === who.clientId) ? t : null);
 
+/**
+ * The user as the token's client knows them (Core §8, oidc/subject.ts): `of` makes its sub, so introspection matches
+ * its ID Tokens; a pairwise client is not told the username either, a name the same for every client.
+ */
+export interface TokenSubject { of(userId: number): string; pairwise: boolean }
+
 /** RFC 7662 §2.2: inactive, unknown, expired and revoked tokens all answer just {"active": false}. */
-export function describeToken(t: TokenInfo | null, now: number, issuer: string): IntrospectionResponse {
+export function describeToken(t: TokenInfo | null, now: number, issuer: string, subject: TokenSubject): IntrospectionResponse {
   if (!t || !isLive(t, now)) return { active: false };
   const r: IntrospectionResponse = {
     active: true,
@@ -49,6 +55,9 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string):
     aud: t.clientId,
     iss: issuer,
   };
-  if (t.username !== null) { r.username = t.username; r.sub = String(t.userId); }
+  if (t.username !== null && t.userId !== null) {
+    r.sub = subject.of(t.userId);
+    if (!subject.pairwise) r.username = t.username;
+  }
   return r;
 }

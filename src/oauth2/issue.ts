@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidGrant } from './errors.ts';
 import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
-import type { ClientRecord, EventSink, GrantStore, IssuedRows, LoginFacts, TokenStore } from './store.ts';
+import type { ClientRecord, EventSink, GrantStore, IssuedRows, LoginFacts, SubjectClient, TokenStore } from './store.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -39,7 +39,7 @@ export interface AccessTokenInput { clientId: string; userId: number | null; sco
 export type AccessTokenSigner = (i: AccessTokenInput) => string;
 export interface JwtAccessTokens {
   /** Used by: every grant, before minting: the signer of the current key. */
-  signer(): Promise<AccessTokenSigner>;
+  signer(client: SubjectClient): Promise<AccessTokenSigner>;
 }
 /** A client's access-token format, ready for the synchronous mint: `jwt` holds the signer when the client chose jwt. */
 export interface TokenWriter { clientId: string; jwt?: AccessTokenSigner }
@@ -48,9 +48,9 @@ export interface TokenWriter { clientId: string; jwt?: AccessTokenSigner }
  * The one decision of how a client's access tokens are written (RFC 9068 JWT or opaque). Awaited before minting,
  * so mintTokens stays synchronous inside a store's transaction.
  */
-export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'>): Promise<TokenWriter> {
+export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'> & SubjectClient): Promise<TokenWriter> {
   if (client.accessTokenFormat !== 'jwt' || !ctx.accessTokens) return { clientId: client.clientId };
-  return { clientId: client.clientId, jwt: await ctx.accessTokens.signer() };
+  return { clientId: client.clientId, jwt: await ctx.accessTokens.signer(client) };
 }
 
 /**

@@ -13,6 +13,9 @@ export type AccessTokenFormat = typeof ACCESS_TOKEN_FORMATS[number];
  */
 export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type IdTokenSigningAlg = typeof SIGNING_ALGS[number];
+/** Core §8: `public` (the default) gives every client the same sub for a user; `pairwise` one per sector (§8.1). */
+export const SUBJECT_TYPES = ['public', 'pairwise'] as const;
+export type SubjectType = typeof SUBJECT_TYPES[number];
 /** Derived from the grant registry (grants/index.ts). */
 export type { GrantType, ResponseType };
 /** Derived from the client authentication registry (client-auth.ts). */
@@ -49,7 +52,16 @@ export interface ClientInput {
   idTokenSignedResponseAlg: IdTokenSigningAlg;
   /** OpenID Connect Registration §2 response_types: those the client may use (response-types.ts). */
   responseTypes: ResponseType[];
+  /** Registration §2 userinfo_signed_response_alg: null answers UserInfo as JSON, an algorithm as a signed JWT. */
+  userinfoSignedResponseAlg: IdTokenSigningAlg | null;
+  /** Registration §2 subject_type (Core §8). */
+  subjectType: SubjectType;
+  /** Registration §2/§5 sector_identifier_uri: a pairwise client's sector is its host (Core §8.1); null for none. */
+  sectorIdentifierUri: string | null;
 }
+
+/** What a user's `sub` for a client depends on (Core §8: its subject type and what names its sector). */
+export type SubjectClient = Pick<ClientInput, 'subjectType' | 'redirectUris' | 'sectorIdentifierUri'>;
 
 export interface ClientRecord extends ClientInput {
   id: number;

@@ -1,6 +1,6 @@
 import { sign } from 'node:crypto';
 import type { AccessTokenInput, JwtAccessTokens } from '../oauth2/issue.ts';
-import { subjectOf } from './claims.ts';
+import type { Subjects } from './subject.ts';
 import type { KeyRing, SigningAlg, SigningKey } from './keys.ts';
 
 /**
@@ -26,6 +26,7 @@ function signCompact(key: SigningKey, header: Record<string, unknown>, payload: 
 export interface AccessTokenSettings {
   keys: KeyRing;
   issuer: () => string;
+  subjects: Subjects;
 }
 
 /**
@@ -34,7 +35,7 @@ export interface AccessTokenSettings {
  */
 export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
   return {
-    async signer() {
+    async signer(client) {
       const key = await s.keys.signingKey(ACCESS_TOKEN_ALG);
       const iss = s.issuer();
       return (i: AccessTokenInput) => {
@@ -44,7 +45,7 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
           exp: iat + i.ttl,
           aud: iss,
           // RFC 9068 §2.2: without a resource owner (client_credentials), sub names the client.
-          sub: i.userId === null ? i.clientId : subjectOf(i.userId),
+          sub: i.userId === null ? i.clientId : s.subjects.of(i.userId, client),
           client_id: i.clientId,
           iat,
           jti: i.jti,

@@ -45,8 +45,8 @@ export const CLAIMS_SUPPORTED: readonly string[] = [...ID_TOKEN_CLAIMS, ...Objec
  * Core §5.3.2: `sub` always, plus the claims of the granted scopes that the user has a value for, plus the claims
  * asked for by name with the `claims` request parameter (§5.5; `requested`, already limited to known claims).
  */
-export function userClaims(user: UserRecord, scopes: readonly string[], requested: readonly string[] = []): Record<string, unknown> {
-  const out: Record<string, unknown> = { sub: subjectOf(user.id) };
+export function userClaims(user: UserRecord, sub: string, scopes: readonly string[], requested: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = { sub };
   const names = new Set([...scopes.flatMap(claimsOfScope), ...requested]);
   for (const claim of names) {
     const v = CLAIM_VALUES[claim]?.(user);
@@ -54,6 +54,3 @@ export function userClaims(user: UserRecord, scopes: readonly string[], requeste
   }
   return out;
 }
-
-/** Core §8 public subject identifier: the user's id, never reassigned (as django-oauth-toolkit does). */
-export const subjectOf = (userId: number): string => String(userId);

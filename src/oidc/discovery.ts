@@ -1,6 +1,7 @@
 import { authorizationServerMetadata, JWKS_PATH } from '../oauth2/metadata.ts';
 import { CLAIMS_SUPPORTED } from './claims.ts';
 import { SIGNING_ALGS } from './keys.ts';
+import { SUBJECT_TYPES } from '../oauth2/store.ts';
 import { PROMPT_VALUES } from './prompt.ts';
 import { DISPLAY_VALUES } from './request-params.ts';
 import { END_SESSION_PATH } from './logout.ts';
@@ -17,8 +18,10 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
   return {
     ...authorizationServerMetadata(o),
     userinfo_endpoint: `${o.issuer}${USERINFO_PATH}`,
-    subject_types_supported: ['public'],
+    subject_types_supported: [...SUBJECT_TYPES],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    // Core §5.3.2: per client (userinfo_signed_response_alg); unset, UserInfo answers JSON.
+    userinfo_signing_alg_values_supported: [...SIGNING_ALGS],
     claims_supported: [...CLAIMS_SUPPORTED],
     claim_types_supported: ['normal'],
     prompt_values_supported: [...PROMPT_VALUES],

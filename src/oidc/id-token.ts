@@ -2,7 +2,8 @@ import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { IdTokenInput, IdTokenIssuer } from '../oauth2/grants/context.ts';
 import { parseScope } from '../oauth2/scope.ts';
-import { OPENID_SCOPE, subjectOf, userClaims } from './claims.ts';
+import { OPENID_SCOPE, userClaims } from './claims.ts';
+import type { Subjects } from './subject.ts';
 import type { UserStore } from '../accounts/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing, type SigningAlg } from './keys.ts';
 
@@ -22,6 +23,7 @@ export interface IdTokenSettings {
   ttl: () => number;
   /** For the user claims a `claims` request asks for in the ID Token. */
   users: Pick<UserStore, 'findById'>;
+  subjects: Subjects;
 }
 
 /** Core §2 / §3.1.3.7: the ID Token of a token response, signed by the current key of the client's algorithm. */
@@ -35,7 +37,7 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       const iat = Math.floor(i.now / 1000);
       const claims: Record<string, unknown> = {
         iss: s.issuer(),
-        sub: subjectOf(i.userId),
+        sub: s.subjects.of(i.userId, i.client),
         aud: i.clientId,
         exp: iat + s.ttl(),
         iat,
@@ -56,7 +58,7 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       // access token for UserInfo (response_type id_token), the claims of the granted scopes too.
       const scopes = i.scopeClaims ? parseScope(i.scope) : [];
       const user = i.claims?.length || scopes.length ? await s.users.findById(i.userId) : null;
-      if (user) for (const [name, value] of Object.entries(userClaims(user, scopes, i.claims))) claims[name] ??= value;
+      if (user) for (const [name, value] of Object.entries(userClaims(user, String(claims.sub), scopes, i.claims))) claims[name] ??= value;
       return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.key);
     },
   };

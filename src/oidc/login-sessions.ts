@@ -1,5 +1,4 @@
 import type { EventSink } from '../oauth2/store.ts';
-import { subjectOf } from './claims.ts';
 import type { Backchannel } from './logout.ts';
 import type { LoginSessionStore } from './store.ts';
 
@@ -31,7 +30,7 @@ export function createLoginSessions(s: LoginSessionSettings) {
     async endAllOf(userId: number, reason: SessionsEndReason, audit: { userId?: number | null; ip?: string | null; requestId?: string | null } = {}): Promise<number> {
       await s.users.endSessions(userId, Date.now());
       const rows = await s.store.takeAllOf(userId);
-      for (const row of rows) s.backchannel.notify(row.clientIds, { sub: subjectOf(userId), sid: row.sid, userId });
+      for (const row of rows) s.backchannel.notify(row.clientIds, { sid: row.sid, userId });
       await s.events.record({ type: 'user.sessions_ended', ...audit, detail: { id: userId, reason, sessions: rows.length } });
       return rows.length;
     },

@@ -4,6 +4,7 @@ import { IdTokenHintRefused, verifyIdTokenHint } from './id-token-hint.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../oauth2/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing } from './keys.ts';
 import { postForm, OutboundRefused, type OutboundOptions } from './outbound.ts';
+import type { Subjects } from './subject.ts';
 
 export const END_SESSION_PATH = '/o/logout/';
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -83,6 +84,8 @@ export interface BackchannelSettings {
   clients: Pick<ClientStore, 'findByClientId'>;
   events: EventSink;
   outbound: () => OutboundOptions;
+  /** Each client's sub for the user (Core §8: pairwise clients know their own). */
+  subjects: Subjects;
   /** Delays before each retry, in milliseconds (the first attempt is immediate). */
   retryDelaysMs?: readonly number[];
 }
@@ -116,8 +119,9 @@ const worthRetrying = (o: { status?: number; refused?: boolean }) => !o.refused 
 export function createBackchannel(s: BackchannelSettings) {
   const pending = new Set<Promise<void>>();
   const delays = s.retryDelaysMs ?? [2_000, 10_000, 60_000];
-  async function deliver(client: ClientRecord, sub: string, sid: string | null, userId: number): Promise<void> {
+  async function deliver(client: ClientRecord, sid: string | null, userId: number): Promise<void> {
     const uri = client.backchannelLogoutUri!;
+    const sub = s.subjects.of(userId, client);
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
       let outcome: { status?: number; error?: string; refused?: boolean };
       try {
@@ -137,12 +141,12 @@ export function createBackchannel(s: BackchannelSettings) {
   }
   return {
     /** Starts delivery to every client of `clientIds` with a back-channel; returns at once. */
-    notify(clientIds: readonly string[], subject: { sub: string; sid: string | null; userId: number }): void {
+    notify(clientIds: readonly string[], subject: { sid: string | null; userId: number }): void {
       const run = (async () => {
         for (const id of clientIds) {
           const client = await s.clients.findByClientId(id).catch(() => null);
           if (!client?.backchannelLogoutUri) continue;
-          const p = deliver(client, subject.sub, subject.sid, subject.userId);
+          const p = deliver(client, subject.sid, subject.userId);
           pending.add(p);
           void p.finally(() => pending.delete(p));
         }

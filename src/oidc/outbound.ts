@@ -54,7 +54,23 @@ export interface OutboundOptions {
 }
 
 /** POSTs a form to `url` and answers its status; throws OutboundRefused for a refused target, Error on failure. */
-export function postForm(url: string, form: Record<string, string>, o: OutboundOptions): Promise<number> {
+export async function postForm(url: string, form: Record<string, string>, o: OutboundOptions): Promise<number> {
+  const body = new URLSearchParams(form).toString();
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), accept: 'application/json' };
+  return (await send('POST', url, headers, body, o)).status;
+}
+
+/**
+ * GETs a JSON document (a sector_identifier_uri's, Registration §5): no redirects followed, a 200 with a body
+ * within the size cap, parsed. Throws OutboundRefused for a refused target, Error for anything else.
+ */
+export async function getJson(url: string, o: OutboundOptions): Promise<unknown> {
+  const res = await send('GET', url, { accept: 'application/json' }, '', o, true);
+  if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
+  try { return JSON.parse(res.body.toString('utf8')); } catch { throw new Error('the answer is not JSON'); }
+}
+
+function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<{ status: number; body: Buffer }> {
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return Promise.reject(new OutboundRefused('not an http(s) URL'));
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -70,18 +86,19 @@ export function postForm(url: string, form: Record<string, string>, o: OutboundO
       return all ? cb(null, addresses) : cb(null, addresses[0].address, addresses[0].family);
     });
   };
-  const body = new URLSearchParams(form).toString();
   const timeoutMs = o.timeoutMs ?? 5000;
   const maxBytes = o.maxResponseBytes ?? 16 * 1024;
   return new Promise((resolve, reject) => {
     const { request } = load(u.protocol === 'https:' ? 'node:https' : 'node:http') as typeof Http;
-    const req = request(u, {
-      method: 'POST', lookup, signal: AbortSignal.timeout(timeoutMs),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
-    }, (res) => {
+    const req = request(u, { method, lookup, signal: AbortSignal.timeout(timeoutMs), headers }, (res) => {
+      const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (chunk: Buffer) => { size += chunk.length; if (size > maxBytes) res.destroy(new Error('response too large')); });
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) res.destroy(new Error('response too large'));
+        else if (keepBody) chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
     req.on('error', reject);

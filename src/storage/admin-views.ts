@@ -18,6 +18,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   allowedScopes: 'allowed_scopes', skipAuthorization: 'skip_authorization', allowedOrigins: 'allowed_origins',
   tokenEndpointAuthMethod: 'token_endpoint_auth_method', oauth1Enabled: 'oauth1_enabled', rsaPublicKey: 'rsa_public_key',
   accessTokenFormat: 'access_token_format', idTokenSignedResponseAlg: 'id_token_signed_response_alg',
+  userinfoSignedResponseAlg: 'userinfo_signed_response_alg', subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri',
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
   frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required',
@@ -46,6 +47,7 @@ class ClientRowView implements ClientView {
   readonly #r: Row;
   id: number; clientId: string; name: string; clientType: string; skipAuthorization: boolean; tokenEndpointAuthMethod: string;
   ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; accessTokenFormat: string; idTokenSignedResponseAlg: string; createdAt: number; updatedAt: number;
+  userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
   constructor(r: Row) {
@@ -54,6 +56,7 @@ class ClientRowView implements ClientView {
     this.skipAuthorization = Boolean(r.skip_authorization); this.tokenEndpointAuthMethod = String(r.token_endpoint_auth_method);
     this.ownerId = Number(r.owner_id); this.oauth1Enabled = Boolean(r.oauth1_enabled); this.rsaPublicKey = text(r.rsa_public_key);
     this.accessTokenFormat = String(r.access_token_format); this.idTokenSignedResponseAlg = String(r.id_token_signed_response_alg);
+    this.userinfoSignedResponseAlg = text(r.userinfo_signed_response_alg); this.subjectType = String(r.subject_type); this.sectorIdentifierUri = text(r.sector_identifier_uri);
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at);
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
     this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);

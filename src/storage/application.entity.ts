@@ -39,6 +39,12 @@ export const Application = defineEntity({
     idTokenSignedResponseAlg: p.string().length(10).default('RS256'),
     /** OpenID Connect Registration §2 response_types, space separated; '' means those of its grant types (code, token). */
     responseTypes: p.text().default(''),
+    /** OpenID Connect userinfo_signed_response_alg; null answers UserInfo as JSON. */
+    userinfoSignedResponseAlg: p.string().length(10).nullable(),
+    /** OpenID Connect subject_type: public or pairwise (Core §8). */
+    subjectType: p.string().length(10).default('public'),
+    /** OpenID Connect sector_identifier_uri (Core §8.1). */
+    sectorIdentifierUri: p.text().nullable(),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
     createdAt: createdAt(),
     updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
-import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
@@ -33,6 +33,9 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     accessTokenFormat: a.accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg,
     responseTypes: readResponseTypes(a.responseTypes, split(a.grantTypes) as GrantType[]),
+    userinfoSignedResponseAlg: (a.userinfoSignedResponseAlg ?? null) as IdTokenSigningAlg | null,
+    subjectType: a.subjectType as SubjectType,
+    sectorIdentifierUri: a.sectorIdentifierUri ?? null,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     createdAt: a.createdAt,
@@ -61,6 +64,9 @@ function columns(input: ClientInput) {
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
     // Comma-separated: a response type holds spaces (code id_token).
     responseTypes: input.responseTypes.join(','),
+    userinfoSignedResponseAlg: input.userinfoSignedResponseAlg,
+    subjectType: input.subjectType,
+    sectorIdentifierUri: input.sectorIdentifierUri,
   };
 }
 

@@ -107,6 +107,17 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     try { await gatehouse('createclient', '--name', 'FC elsewhere', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--frontchannel-logout-uri', 'https://elsewhere.example/fc'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });
 
+  it('createclient --userinfo-alg ES256 --subject-type pairwise sets both; pairwise over two hosts without a sector is refused', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'Pairwise app', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--userinfo-alg', 'ES256', '--subject-type', 'pairwise');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: db.database });
+    try {
+      const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
+      expect(client).to.include({ userinfoSignedResponseAlg: 'ES256', subjectType: 'pairwise', sectorIdentifierUri: null });
+    } finally { await app.close(); }
+    try { await gatehouse('createclient', '--name', 'Spread', '--owner', 'root', '--redirect-uris', 'https://a.example/cb,https://b.example/cb', '--subject-type', 'pairwise'); expect.fail('should fail'); } catch (e) { expect((e as { code: number; stderr: string }).code).to.equal(1); expect((e as { stderr: string }).stderr).to.match(/^sectorIdentifierUri: /m); }
+  });
+
   it('createclient rejects invalid input with exit code 1', async () => {
     try { await gatehouse('createclient', '--name', 'Bad', '--owner', 'root', '--redirect-uris', 'javascript:alert(1)'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });

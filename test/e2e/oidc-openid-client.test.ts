@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import * as client from 'openid-client';
-import { createTestApp, type TestServer } from '../helpers.ts';
-import { csrfFrom } from '../helpers.ts';
+import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup } from '../oauth-helpers.ts';
 
 const CALLBACK = 'http://127.0.0.1:8080/callback';
@@ -14,9 +13,12 @@ describe('e2e: openid-client as an OpenID Connect relying party', () => {
   before(async () => { srv = await createTestApp(); });
   after(() => srv.close());
 
-  async function signIn(nonce: string, expectedNonce = nonce) {
-    const setup = await codeFlowSetup(srv, { redirectUris: [CALLBACK], allowedScopes: ['openid', 'profile', 'email'], postLogoutRedirectUris: [SIGNED_OUT] });
-    const config = await client.discovery(new URL(srv.app.config.issuer), setup.client.clientId, setup.secret!, client.ClientSecretBasic(setup.secret!), { execute: [client.allowInsecureRequests] });
+  async function signIn(nonce: string, expectedNonce = nonce, registered: Record<string, string> = {}) {
+    const setup = await codeFlowSetup(srv, { redirectUris: [CALLBACK], allowedScopes: ['openid', 'profile', 'email'], postLogoutRedirectUris: [SIGNED_OUT], ...registered });
+    // The relying party's own metadata: what it registered (signed UserInfo is validated only when it says so).
+    const metadata: Partial<client.ClientMetadata> = { client_secret: setup.secret! };
+    if (registered.userinfoSignedResponseAlg) metadata.userinfo_signed_response_alg = registered.userinfoSignedResponseAlg;
+    const config = await client.discovery(new URL(srv.app.config.issuer), setup.client.clientId, metadata, client.ClientSecretBasic(setup.secret!), { execute: [client.allowInsecureRequests] });
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(config, {
@@ -92,6 +94,30 @@ describe('e2e: openid-client as an OpenID Connect relying party', () => {
     } catch (e) {
       expect(e).to.be.instanceOf(client.AuthorizationResponseError);
       expect((e as client.AuthorizationResponseError).error).to.equal('login_required');
+    }
+  });
+
+  it('Core §5.3.2 and §8.1: a signed UserInfo response (application/jwt) and a pairwise ID Token, validated by the library', async () => {
+    const nonce = client.randomNonce();
+    const { setup, config, tokens: exchange } = await signIn(nonce, nonce, { userinfoSignedResponseAlg: 'ES256', subjectType: 'pairwise' });
+    const tokens = await exchange();
+    const claims = tokens.claims()!;
+    // Pairwise: not the user's id, and what the server's one subject function makes for this client.
+    expect(claims.sub).to.match(/^[A-Za-z0-9_-]{43}$/).and.not.equal(String(setup.user.id));
+    expect(claims).to.include({ iss: srv.app.config.issuer, aud: setup.client.clientId, nonce });
+    // The library asks for application/jwt, verifies the JWS against jwks_uri with ES256, checks iss, aud and sub.
+    const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(info).to.include({ sub: claims.sub, preferred_username: setup.user.username, iss: srv.app.config.issuer, aud: setup.client.clientId });
+    // And refuses the JSON answer of a client that did not register signing, when it expects a JWT.
+    const plain = await signIn(nonce, nonce, { subjectType: 'pairwise' });
+    const plainTokens = await plain.tokens();
+    const strictConfig = new client.Configuration(plain.config.serverMetadata(), plain.setup.client.clientId, { client_secret: plain.setup.secret!, userinfo_signed_response_alg: 'ES256' }, client.ClientSecretBasic(plain.setup.secret!));
+    client.allowInsecureRequests(strictConfig);
+    try {
+      await client.fetchUserInfo(strictConfig, plainTokens.access_token, plainTokens.claims()!.sub);
+      expect.fail('a JSON UserInfo must not pass for a signed one');
+    } catch (e) {
+      expect((e as Error & { code?: string }).code).to.equal('OAUTH_JWT_USERINFO_EXPECTED');
     }
   });
 });

@@ -4,7 +4,7 @@ import { Kind, parse, type EnumTypeDefinitionNode } from 'graphql';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../src/oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../src/oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../src/oauth2/response-types.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS } from '../../src/oauth2/store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES } from '../../src/oauth2/store.ts';
 import { clientResolvers, enumName } from '../../src/graphql/resolvers/client.ts';
 
 // schema/*.graphql is the published contract (clients generate code from it), so its enums are written out by
@@ -24,6 +24,7 @@ describe('registries: the GraphQL SDL enums match them (schema/client.graphql)',
     ['AccessTokenFormat', ACCESS_TOKEN_FORMATS, 'src/oauth2/store.ts ACCESS_TOKEN_FORMATS'],
     ['SigningAlg', SIGNING_ALGS, 'src/oauth2/store.ts SIGNING_ALGS'],
     ['ResponseType', RESPONSE_TYPES, 'src/oauth2/response-types.ts RESPONSE_TYPES'],
+    ['SubjectType', SUBJECT_TYPES, 'src/oauth2/store.ts SUBJECT_TYPES'],
   ] as const) {
     it(`enum ${name} lists exactly ${where}, in its order`, () => {
       expect(sdlEnum(name), `edit enum ${name} in schema/client.graphql to match ${where}`).to.deep.equal(asEnum(registry));

@@ -21,7 +21,10 @@ describe('OpenID Connect Discovery 1.0 and the JWK Set', () => {
       expect(body, field).to.have.property(field);
     }
     expect(body.scopes_supported).to.include.members(['openid', 'profile', 'email']);
-    expect(body.subject_types_supported).to.deep.equal(['public']);
+    // Core §8: public by default, pairwise per client.
+    expect(body.subject_types_supported).to.deep.equal(['public', 'pairwise']);
+    // Core §5.3.2: signed UserInfo per client, with the algorithms there are keys for (never none).
+    expect(body.userinfo_signing_alg_values_supported).to.deep.equal(['RS256', 'ES256', 'EdDSA']);
     // Core §15.1: RS256 is required.
     expect(body.id_token_signing_alg_values_supported).to.include.members(['RS256', 'ES256', 'EdDSA']);
     expect(body.claims_supported).to.include.members(['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'email', 'preferred_username']);

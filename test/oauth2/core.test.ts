@@ -104,6 +104,7 @@ describe('secrets and tokens at rest', () => {
 });
 
 describe('RFC 6749 §5.2 / RFC 6750 errors and RFC 7662 §2.2 responses', () => {
+  const PUBLIC = { of: String, pairwise: false };
   it('errors carry their RFC code and status; invalid_client challenges', () => {
     const e = new InvalidClient('x');
     expect([e.status, e.error, e.headers['WWW-Authenticate']]).to.deep.equal([401, 'invalid_client', 'Basic realm="gatehouse"']);
@@ -112,10 +113,10 @@ describe('RFC 6749 §5.2 / RFC 6750 errors and RFC 7662 §2.2 responses', () => 
   });
   it('describes a live token with the §2.2 members, and anything else as just inactive', () => {
     const t: TokenInfo = { kind: 'access', tokenHash: 'h', applicationId: 1, userId: 7, grantId: 1, scope: RFC7662_2_2_RESPONSE.scope, familyId: null, expiresAt: RFC7662_2_2_RESPONSE.exp * 1000, createdAt: RFC7662_2_2_RESPONSE.iat * 1000, clientId: RFC7662_2_2_RESPONSE.client_id, username: RFC7662_2_2_RESPONSE.username, revokedAt: null, usedAt: null };
-    const r = describeToken(t, RFC7662_2_2_RESPONSE.iat * 1000, 'https://server.example.com/');
+    const r = describeToken(t, RFC7662_2_2_RESPONSE.iat * 1000, 'https://server.example.com/', PUBLIC);
     const { active, client_id, username, scope, exp, iat, iss } = RFC7662_2_2_RESPONSE;
     expect(r).to.include({ active, client_id, username, scope, exp, iat, iss, token_type: 'Bearer', sub: '7' });
-    expect(describeToken({ ...t, revokedAt: 1 }, 0, 'x')).to.deep.equal({ active: false });
-    expect(describeToken(t, RFC7662_2_2_RESPONSE.exp * 1000 + 1, 'x')).to.deep.equal({ active: false });
+    expect(describeToken({ ...t, revokedAt: 1 }, 0, 'x', PUBLIC)).to.deep.equal({ active: false });
+    expect(describeToken(t, RFC7662_2_2_RESPONSE.exp * 1000 + 1, 'x', PUBLIC)).to.deep.equal({ active: false });
   });
 });

@@ -3,7 +3,8 @@ import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type ClientRecord } from '../../oauth2/store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
+import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireViewer, type GraphQLContext } from '../context.ts';
 import { rowId } from '../ids.ts';
@@ -18,7 +19,7 @@ type Args = Record<string, any>;
 /** Client fields with resolvers of their own (below): a page need not read anything for them. */
 const RESOLVED_CLIENT_FIELDS = ['owner', 'grants'];
 
-const policy = (ctx: GraphQLContext) => ({ allowInsecureTransport: ctx.deps.config.allowInsecureTransport, knownScopes: Object.keys(ctx.deps.config.scopes) });
+const policy = (ctx: GraphQLContext) => registrationPolicy(ctx.deps.config);
 const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
 
 /**
@@ -34,8 +35,8 @@ async function manageable(ctx: GraphQLContext, id: string): Promise<ClientRecord
 }
 
 /** The registration rules, privileges included: the viewer's admin rights decide what they may allow (oauth2/privileges.ts). */
-function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
-  const result = validateClientInput(input, policy(ctx), { actor: { isAdmin: ctx.viewer?.isAdmin === true }, current });
+async function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
+  const result = await validateClientInput(input, policy(ctx), { actor: { isAdmin: ctx.viewer?.isAdmin === true }, current });
   if (!result.ok) throw badUserInput(result.errors);
   return result.value;
 }
@@ -57,6 +58,7 @@ export const clientResolvers = {
   AccessTokenFormat: enumValues(ACCESS_TOKEN_FORMATS),
   SigningAlg: enumValues(SIGNING_ALGS),
   ResponseType: enumValues(RESPONSE_TYPES),
+  SubjectType: enumValues(SUBJECT_TYPES),
   Query: {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);
@@ -76,12 +78,12 @@ export const clientResolvers = {
   Mutation: {
     async registerClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireViewer(ctx, 'applications');
-      const { client, clientSecret } = await registerClient(validated(ctx, args.input), v.user.id, clientDeps(ctx), ctx.audit);
+      const { client, clientSecret } = await registerClient(await validated(ctx, args.input), v.user.id, clientDeps(ctx), ctx.audit);
       return payload(ctx, client, clientSecret);
     },
     async updateClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const existing = await manageable(ctx, args.id);
-      const { client, clientSecret } = await updateClient(existing, validated(ctx, args.input, existing), clientDeps(ctx), ctx.audit);
+      const { client, clientSecret } = await updateClient(existing, await validated(ctx, args.input, existing), clientDeps(ctx), ctx.audit);
       return payload(ctx, client, clientSecret);
     },
     async rotateClientSecret(_: unknown, args: Args, ctx: GraphQLContext) {

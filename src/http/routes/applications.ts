@@ -8,7 +8,7 @@ import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES, isPrivilegedResponseType } from '../../oauth2/response-types.ts';
 import { PRIVILEGED_GRANT_TYPES } from '../../oauth2/privileges.ts';
 import { isPrivilegedScope } from '../../oauth2/scope.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, type ClientRecord, type GrantType } from '../../oauth2/store.ts';
+import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord, type GrantType } from '../../oauth2/store.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
@@ -42,6 +42,9 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     accessTokenFormat: body.access_token_format,
     idTokenSignedResponseAlg: body.id_token_signed_response_alg,
     responseTypes: body.response_types,
+    userinfoSignedResponseAlg: body.userinfo_signed_response_alg,
+    subjectType: body.subject_type,
+    sectorIdentifierUri: body.sector_identifier_uri,
   };
 }
 
@@ -55,6 +58,7 @@ function formValues(c: ClientRecord) {
     frontchannel_logout_uri: c.frontchannelLogoutUri ?? '', frontchannel_logout_session_required: c.frontchannelLogoutSessionRequired,
     access_token_format: c.accessTokenFormat, id_token_signed_response_alg: c.idTokenSignedResponseAlg,
     response_types: c.responseTypes,
+    userinfo_signed_response_alg: c.userinfoSignedResponseAlg ?? '', subject_type: c.subjectType, sector_identifier_uri: c.sectorIdentifierUri ?? '',
   };
 }
 
@@ -64,7 +68,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   const actor = (ctx: Context) => ({ userId: currentUser(ctx).id, ip: ctx.ip, requestId: ctx.state.requestId as string });
   // A user sees the privileged choices only where an administrator already made them (to keep or drop them).
   const formLocals = (ctx: Context) => ({
-    grantTypeChoices: REGISTRABLE_GRANT_TYPES, authMethodChoices: CLIENT_AUTH_METHOD_NAMES, accessTokenFormatChoices: ACCESS_TOKEN_FORMATS, signingAlgChoices: SIGNING_ALGS, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
+    grantTypeChoices: REGISTRABLE_GRANT_TYPES, authMethodChoices: CLIENT_AUTH_METHOD_NAMES, accessTokenFormatChoices: ACCESS_TOKEN_FORMATS, signingAlgChoices: SIGNING_ALGS, subjectTypeChoices: SUBJECT_TYPES, scopeChoices: deps.scopes, mayGrantPrivileges: currentUser(ctx).isAdmin,
     isPrivilegedScope, isPrivilegedGrantType: (g: GrantType) => PRIVILEGED_GRANT_TYPES.has(g),
     responseTypeChoices: RESPONSE_TYPES, isPrivilegedResponseType,
   });
@@ -90,7 +94,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
 
   router.post(['/register', '/register/'], async (ctx) => {
     const body = ctx.request.body as Record<string, unknown>;
-    const result = validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx) });
+    const result = await validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx) });
     if (!result.ok) {
       ctx.status = 400;
       return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', values: body, errors: result.errors });
@@ -117,7 +121,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   router.post(['/:id/update', '/:id/update/'], async (ctx) => {
     const client = await load(ctx);
     const body = ctx.request.body as Record<string, unknown>;
-    const result = validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx), current: client });
+    const result = await validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx), current: client });
     if (!result.ok) {
       ctx.status = 400;
       return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: body, errors: result.errors });

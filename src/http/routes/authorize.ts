@@ -6,7 +6,8 @@ import { isRedirect, redirectLocation, type AuthorizationResponse } from '../../
 import { checkUserMayGrant, denied, errorResponse, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import { afterLogin, authenticationStep, promptNoneRefusal, promptValues } from '../../oidc/prompt.ts';
-import { claimsOfScope, subjectOf } from '../../oidc/claims.ts';
+import { claimsOfScope } from '../../oidc/claims.ts';
+import type { Subjects } from '../../oidc/subject.ts';
 import { requestedClaims } from '../../oidc/request-params.ts';
 import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
@@ -27,6 +28,8 @@ export interface AuthorizeDeps {
   render: Render;
   issuer: () => string;
   loginSessions: LoginSessions;
+  /** Core §8: the signed-in user's sub at this client, to compare with an id_token_hint. */
+  subjects: Pick<Subjects, 'of'>;
 }
 
 /** When the session's user logged in (login.ts sets it), for OpenID Connect's auth_time. */
@@ -73,7 +76,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       } else {
         // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
         // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
-        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? subjectOf(currentUser(ctx).id) : undefined);
+        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? deps.subjects.of(currentUser(ctx).id, req.client) : undefined);
         if (isOAuthError(step)) throw redirectError(req, step);
         if (step === 'login') {
           // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until

@@ -1,7 +1,8 @@
 import type Router from '../router.ts';
 import { protocolRouter } from '../router.ts';
 import type { Context } from 'koa';
-import type { TokenStore } from '../../oauth2/store.ts';
+import type { ClientRecord, TokenStore } from '../../oauth2/store.ts';
+import type { Subjects } from '../../oidc/subject.ts';
 import { InvalidClient, InvalidRequest } from '../../oauth2/errors.ts';
 import { describeToken, findToken, introspectorFor, isLive, visibleTo, type Introspector } from '../../oauth2/introspection.ts';
 import { parseScope } from '../../oauth2/scope.ts';
@@ -10,7 +11,7 @@ import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
 import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
 import { parseBearer, usesBearerScheme } from '../../oauth2/bearer.ts';
 
-interface Deps extends ClientAuthDeps { tokens: TokenStore; issuer: () => string }
+interface Deps extends ClientAuthDeps { tokens: TokenStore; issuer: () => string; subjects: Subjects }
 
 /**
  * RFC 7662 §2.1: the caller must be authorized — a confidential client (for its own tokens; for every token when an
@@ -38,7 +39,16 @@ export function introspectRoutes(deps: Deps): Router {
     const params = formParams(ctx);
     const caller = await authorizeCaller(ctx, deps);
     if (!params.token) throw new InvalidRequest('token is required.');
-    ctx.body = describeToken(visibleTo(await findToken(deps.tokens, params.token, params.token_type_hint), caller), Date.now(), deps.issuer());
+    const now = Date.now();
+    const found = visibleTo(await findToken(deps.tokens, params.token, params.token_type_hint), caller);
+    const token = found && isLive(found, now) ? found : null;
+    // The sub the token's client knows (pairwise or public): its client is read only for a token that names a user.
+    // Most often the caller introspects its own token: its record is already at hand.
+    const asking = ctx.state.client as ClientRecord | undefined;
+    const client = token?.userId == null ? null : asking?.clientId === token.clientId ? asking : await deps.clients.findByClientId(token.clientId);
+    // A user's token whose client is gone names no one: inactive.
+    const shown = token && (token.userId === null || client) ? token : null;
+    ctx.body = describeToken(shown, now, deps.issuer(), { of: (userId) => deps.subjects.of(userId, client!), pairwise: client?.subjectType === 'pairwise' });
   });
   return router;
 }

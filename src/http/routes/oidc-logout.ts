@@ -5,7 +5,7 @@ import type { ClientStore, EventSink, TokenStore } from '../../oauth2/store.ts';
 import { frontchannelFrames, LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
 import type { KeyRing } from '../../oidc/keys.ts';
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
-import { subjectOf } from '../../oidc/claims.ts';
+import type { Subjects } from '../../oidc/subject.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { withFrameSources } from '../middleware/security-headers.ts';
 import { plainParams } from '../oauth-endpoint.ts';
@@ -20,6 +20,7 @@ export interface LogoutDeps {
   events: EventSink;
   backchannel: Backchannel;
   loginSessions: Pick<LoginSessions, 'ended'>;
+  subjects: Subjects;
   render: Render;
   /** Refresh tokens stop naming the session that ends (TokenStore.forgetSession). */
   tokens: Pick<TokenStore, 'forgetSession'>;
@@ -42,7 +43,7 @@ export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' |
     // Core §12.2: an ID Token from a later refresh names the session only while it lasts.
     if (sid) await Promise.all([deps.tokens.forgetSession(sid), deps.loginSessions.ended(sid)]);
     await deps.events.record({ type: 'logout', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
-    deps.backchannel.notify(relyingPartiesOf(ctx), { sub: subjectOf(user.id), sid, userId: user.id });
+    deps.backchannel.notify(relyingPartiesOf(ctx), { sid, userId: user.id });
   }
   ctx.session = null;
   // The page rendered next (signed out) must not show the user as still signed in.
@@ -72,8 +73,12 @@ export function oidcLogoutRoutes(deps: LogoutDeps): Router {
       if (req.redirectTo) return ctx.redirect(req.redirectTo);
       return render(ctx, 'end-session', { done: true, ...loc });
     }
+    // §2: a hint about another user than the signed-in one (its sub recomputed for the hint's client, public or
+    // pairwise, Core §8) proves nothing about this session: the user is asked, and stays here after.
+    const user = ctx.state.user as { id: number };
+    const sameUser = req.client && req.hintSub !== null ? deps.subjects.of(user.id, req.client) === req.hintSub : true;
     // §2: the OP asks the user before logging out (always: a GET without a hint is forgeable by any site).
-    ctx.session!.pendingLogout = { redirectTo: req.redirectTo, lang: loc.lang ?? null };
+    ctx.session!.pendingLogout = { redirectTo: sameUser ? req.redirectTo : null, lang: loc.lang ?? null };
     render(ctx, 'end-session', { done: false, clientName: req.client?.name ?? null, ...loc });
   };
 

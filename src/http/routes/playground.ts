@@ -42,7 +42,7 @@ export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: Clien
     const uri = callbackUri(`${ctx.protocol}://${ctx.host}`);
     if (!client.redirectUris.includes(uri)) {
       // The same registration rules as the form: the URI is validated, and privileges.ts reviews an admin's trust.
-      const result = validateClientInput({ ...client, redirectUris: [...client.redirectUris, uri] }, deps.policy, { actor: user, current: client });
+      const result = await validateClientInput({ ...client, redirectUris: [...client.redirectUris, uri] }, deps.policy, { actor: user, current: client });
       if (!result.ok) throw new HttpError(400, 'invalid_request', Object.values(result.errors).join(' '));
       await updateClient(client, result.value, deps.clientDeps, { userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
       flash(ctx, `${uri} is now a redirect URI of "${client.name}".`);

@@ -1,6 +1,6 @@
 import type { UserStore } from '../../accounts/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
-import type { ClientRecord, EventSink, GrantStore, IdTokenSigningAlg, TokenStore } from '../store.ts';
+import type { ClientRecord, EventSink, GrantStore, IdTokenSigningAlg, SubjectClient, TokenStore } from '../store.ts';
 import type { JwtAccessTokens, TokenResponse } from '../issue.ts';
 
 /** Everything a grant handler may use: stores it owns interfaces for, settings, and who is asking. */
@@ -28,6 +28,8 @@ export interface GrantContext {
 /** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */
 export interface IdTokenInput {
   clientId: string;
+  /** Whom the token is for: the client's subject type and sector make its `sub` (Core §8). */
+  client: SubjectClient;
   userId: number;
   /** The granted scope: without `openid` there is no ID Token. */
   scope: string;

@@ -1,0 +1,41 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+import { redirectHosts, SECTOR_DOCUMENT_MAX_BYTES, type RegistrationPolicy } from '../oauth2/client-registration.ts';
+import type { SubjectClient } from '../oauth2/store.ts';
+import { getJson, type OutboundOptions } from './outbound.ts';
+
+export type { SubjectClient };
+
+/**
+ * Core §8.1: the sector identifier, the host of the sector_identifier_uri or else of the redirect URIs (registration
+ * refuses a pairwise client whose redirect URIs name several hosts without one, client-registration.ts).
+ */
+export function sectorOf(client: SubjectClient): string {
+  if (client.sectorIdentifierUri) return URL.parse(client.sectorIdentifierUri)?.hostname ?? '';
+  return redirectHosts(client.redirectUris)[0] ?? '';
+}
+
+/**
+ * Core §8: the one place a `sub` is made for (user, client). Every claim set that names a user goes through
+ * `of`: ID Tokens, UserInfo, JWT access tokens, introspection, logout tokens, and the id_token_hint check.
+ * Public: the user's id, never reassigned (as django-oauth-toolkit). Pairwise (§8.1): base64url HMAC-SHA256 of
+ * sector and user id under a key derived from ENCRYPTION_KEY, so it is stable across restarts and signing-key
+ * rotations, equal for clients of one sector, and unlinkable across sectors without the key.
+ */
+export class Subjects {
+  readonly #key: Buffer;
+  constructor(encryptionKey: Buffer) {
+    this.#key = Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'gatehouse pairwise subject v1', 32));
+  }
+
+  of(userId: number, client: SubjectClient): string {
+    if (client.subjectType !== 'pairwise') return String(userId);
+    // A host holds no space, so "sector user" cannot be read two ways.
+    return createHmac('sha256', this.#key).update(`${sectorOf(client)} ${userId}`).digest('base64url');
+  }
+}
+
+/** The registration rules' settings, with the SSRF-guarded fetch of sector_identifier_uri documents (Registration §5). */
+export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes: Record<string, string>; outboundAllowedHosts: readonly string[] }): RegistrationPolicy {
+  const outbound: OutboundOptions = { allowedHosts: c.outboundAllowedHosts, timeoutMs: 5000, maxResponseBytes: SECTOR_DOCUMENT_MAX_BYTES };
+  return { allowInsecureTransport: c.allowInsecureTransport, knownScopes: Object.keys(c.scopes), sectorDocument: (uri) => getJson(uri, outbound) };
+}

@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
+import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
+import { Subjects } from '../../src/oidc/subject.ts';
+import { parseKey } from '../../src/oauth1/secret-box.ts';
+
+/** Serves a sector_identifier_uri document (Registration §5) at /sector.json; `body` is what it answers. */
+function sectorServer(): Promise<{ url: string; set(status: number, body: string): void; hits: () => number; server: Server }> {
+  let answer = { status: 200, body: '[]' };
+  let hits = 0;
+  const server = createServer((_req, res) => { hits++; res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body); });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/sector.json`,
+    set(status, body) { answer = { status, body }; },
+    hits: () => hits,
+    server,
+  })));
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
+  let t: TestServer;
+  let sector: Awaited<ReturnType<typeof sectorServer>>;
+  // The sector document's host is loopback: reached through the outbound allow-list, as back-channel logout tests do.
+  before(async () => { sector = await sectorServer(); t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] }); });
+  after(async () => { await t.close(); sector.server.close(); });
+
+  const pairwise = (extra = {}) => codeFlowSetup(t, { allowedScopes: ['openid', 'read'], subjectType: 'pairwise', accessTokenFormat: 'jwt', ...extra });
+  const idTokenSub = async (s: Awaited<ReturnType<typeof pairwise>>) => {
+    const tokens = await codeFlowTokens(t, s, { scope: 'openid', nonce: 'n' });
+    return { sub: decodeJwt(tokens.id_token).sub!, tokens };
+  };
+
+  it('§8.1: every place a sub is emitted agrees for a pairwise client, and it is not the user id', async () => {
+    const s = await pairwise();
+    const { sub, tokens } = await idTokenSub(s);
+    expect(sub).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(sub).to.not.equal(String(s.user.id));
+    // The ID Token verifies against the JWKS with its pairwise sub.
+    const jwks = createLocalJWKSet(await (await fetch(`${t.url}/o/.well-known/jwks.json`)).json() as JSONWebKeySet);
+    expect((await jwtVerify(tokens.id_token, jwks, { issuer: t.app.config.issuer, audience: s.client.clientId })).payload.sub).to.equal(sub);
+    // UserInfo (Core §5.3.2: the same sub as the ID Token), the RFC 9068 access token, introspection.
+    expect((await (await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) })).json()).sub).to.equal(sub);
+    expect((await jwtVerify(tokens.access_token, jwks, { typ: 'at+jwt' })).payload.sub).to.equal(sub);
+    const intro = await (await postForm(`${t.url}/o/introspect/`, { token: tokens.access_token }, s.auth)).json();
+    expect(intro).to.include({ active: true, sub });
+    // The username is one name for every client: a pairwise client is not told it by introspection.
+    expect(intro).to.not.have.property('username');
+    // A refreshed ID Token keeps it (Core §12.2).
+    const refreshed = await (await postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, s.auth)).json();
+    expect(decodeJwt(refreshed.id_token).sub).to.equal(sub);
+  });
+
+  it('§8.1: two clients of one sector (one redirect host) get the same sub; a public client gets the user id', async () => {
+    const a = await pairwise();
+    const b = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid'], subjectType: 'pairwise', redirectUris: ['https://client.example/cb', 'https://client.example/other'] });
+    b.browser = a.browser;
+    const c = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid'] });
+    c.browser = a.browser;
+    const subA = (await idTokenSub(a)).sub;
+    expect((await idTokenSub({ ...b, user: a.user })).sub).to.equal(subA);
+    expect((await idTokenSub({ ...c, user: a.user })).sub).to.equal(String(a.user.id));
+  });
+
+  it('§8.1: a sector_identifier_uri names the sector: its host, not the redirect URIs\', so the sub differs', async () => {
+    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    const byRedirect = await pairwise();
+    const bySector = await codeFlowSetup(t, { owner: byRedirect.user, allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector.url });
+    bySector.browser = byRedirect.browser;
+    const one = (await idTokenSub(byRedirect)).sub;
+    const two = (await idTokenSub({ ...bySector, user: byRedirect.user })).sub;
+    expect(two).to.not.equal(one);
+    expect(two).to.match(/^[A-Za-z0-9_-]{43}$/);
+    // Stable: the same server secret (ENCRYPTION_KEY) computes the same value, whatever process or signing key.
+    expect(new Subjects(parseKey(t.app.config.encryptionKey)).of(byRedirect.user.id, bySector.client)).to.equal(two);
+  });
+
+  it('stable across signing-key rotation, and different for two users', async () => {
+    const s = await pairwise();
+    const before = (await idTokenSub(s)).sub;
+    await t.app.signingKeys.rotate({ force: true });
+    expect((await idTokenSub(s)).sub).to.equal(before);
+    const other = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'], subjectType: 'pairwise' });
+    expect((await idTokenSub(other)).sub).to.not.equal(before);
+  });
+
+  it('Back-Channel Logout §2.4: the logout_token carries the pairwise sub the client knows', async () => {
+    const got: string[] = [];
+    const rp = createServer((req, res) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => { got.push(new URLSearchParams(b).get('logout_token') ?? ''); res.writeHead(200).end(); }); });
+    await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
+    try {
+      const s = await pairwise({ backchannelLogoutUri: `http://127.0.0.1:${(rp.address() as { port: number }).port}/bc` });
+      const { sub } = await idTokenSub(s);
+      const page = await s.browser.get('/o/logout/');
+      await s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await page.text())! });
+      await t.app.backchannel.idle();
+      expect(got).to.have.length(1);
+      expect(decodeJwt(got[0]).sub).to.equal(sub);
+    } finally { rp.close(); }
+  });
+
+  it('RP-Initiated Logout §2: a pairwise id_token_hint maps back to the signed-in user; another user\'s hint gets no redirect', async () => {
+    const a = await pairwise({ postLogoutRedirectUris: ['https://client.example/bye'] });
+    const hint = (await idTokenSub(a)).tokens.id_token;
+    const ask = async (s: typeof a) => {
+      const page = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: 'https://client.example/bye' })}`);
+      expect(page.status).to.equal(200);
+      return s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await page.text())! });
+    };
+    // Another user signed in, holding a's hint: asked, signed out, not redirected to the client.
+    const b = await codeFlowSetup(t, { allowedScopes: ['openid'] });
+    const other = await ask(b);
+    expect(other.headers.get('location')).to.equal(null);
+    const own = await ask(a);
+    expect(own.status).to.equal(302);
+    expect(own.headers.get('location')).to.equal('https://client.example/bye');
+  });
+});
+
+describe('OpenID Connect Registration §2 / §5: subject_type and sector_identifier_uri at registration', () => {
+  let t: TestServer;
+  let strict: TestServer;
+  let sector: Awaited<ReturnType<typeof sectorServer>>;
+  let gqlAs: Awaited<ReturnType<typeof actors>>;
+  let strictAs: Awaited<ReturnType<typeof actors>>;
+  before(async () => {
+    sector = await sectorServer();
+    t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] });
+    strict = await createTestApp();
+    gqlAs = await actors(t);
+    strictAs = await actors(strict);
+  });
+  after(async () => { await t.close(); await strict.close(); sector.server.close(); });
+
+  const CREATE = 'mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId subjectType sectorIdentifierUri } } }';
+  const create = (input: Record<string, unknown>, as = gqlAs) => as.user(CREATE, { input: { ...CLIENT_INPUT, subjectType: 'PAIRWISE', ...input } });
+  const fieldError = (r: { errors?: any[] }) => (r.errors?.[0]?.extensions?.fields as { path: string[]; message: string }[] | undefined)?.find((f) => f.path.at(-1) === 'sectorIdentifierUri')?.message;
+
+  it('accepts a document (fetched when saved) that lists every redirect URI', async () => {
+    sector.set(200, JSON.stringify(['https://client.example/cb', 'https://other.example/cb']));
+    const before = sector.hits();
+    const r = await create({ redirectUris: ['https://client.example/cb', 'https://other.example/cb'], sectorIdentifierUri: sector.url });
+    expect(r.errors, JSON.stringify(r.errors)).to.equal(undefined);
+    expect(r.data.registerClient.client).to.include({ subjectType: 'PAIRWISE', sectorIdentifierUri: sector.url });
+    expect(sector.hits()).to.equal(before + 1);
+    const row = await t.app.stores.sql.all<{ subject_type: string; sector_identifier_uri: string }>('select subject_type, sector_identifier_uri from applications where client_id = ?', [r.data.registerClient.client.clientId]);
+    expect(row).to.deep.equal([{ subject_type: 'pairwise', sector_identifier_uri: sector.url }]);
+  });
+
+  it('§8.1: pairwise with redirect URIs on several hosts and no sector_identifier_uri is refused', async () => {
+    const r = await create({ redirectUris: ['https://client.example/cb', 'https://other.example/cb'] });
+    expect(r.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
+    expect(fieldError(r)).to.be.a('string');
+    // Public clients may spread over hosts.
+    expect((await create({ subjectType: 'PUBLIC', redirectUris: ['https://client.example/cb', 'https://other.example/cb'] })).errors).to.equal(undefined);
+  });
+
+  it('§5: refused when the document misses a redirect URI, is no JSON array, answers 404, or is too large', async () => {
+    for (const [status, body] of [[200, JSON.stringify(['https://client.example/cb'])], [200, '{"redirect_uris":[]}'], [200, 'not json'], [404, '[]'], [200, JSON.stringify(Array(5000).fill('https://client.example/cb/padding-padding'))]] as const) {
+      sector.set(status, body);
+      const r = await create({ redirectUris: ['https://client.example/cb', 'https://other.example/cb'], sectorIdentifierUri: sector.url });
+      expect(fieldError(r), `${status} ${body.slice(0, 30)}`).to.be.a('string');
+    }
+    const rows = await t.app.stores.sql.all('select id from applications where subject_type = ? and sector_identifier_uri is null', ['pairwise']);
+    expect(rows).to.have.length(0);
+  });
+
+  it('the fetch is outbound: a loopback host not on the allow-list is refused (SSRF), and so is a non-URL or a fragment', async () => {
+    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    const before = sector.hits();
+    expect(fieldError(await create({ sectorIdentifierUri: sector.url }, strictAs))).to.match(/private address/);
+    expect(sector.hits()).to.equal(before);
+    expect(fieldError(await create({ sectorIdentifierUri: 'ftp://client.example/s.json' }))).to.be.a('string');
+    expect(fieldError(await create({ sectorIdentifierUri: `${sector.url}#x` }))).to.be.a('string');
+  });
+});
