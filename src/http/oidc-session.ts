@@ -11,14 +11,16 @@ const MAX_RELYING_PARTIES = 50;
 
 /**
  * A new session id at login (Back-Channel Logout §2.1: unique per OP session, not guessable), remembered by user, and
- * how the user authenticated (RFC 8176 amr values, for ID Tokens).
+ * how the user authenticated (RFC 8176 amr values, for ID Tokens). `continuing`: the same user signed in again in
+ * this browser, whose sid and relying parties carry on.
  */
-export async function startLoginSession(ctx: Context, userId: number, registry: Pick<LoginSessions, 'save'>, amr: readonly string[]): Promise<void> {
-  const sid = randomBytes(18).toString('base64url');
+export async function startLoginSession(ctx: Context, userId: number, registry: Pick<LoginSessions, 'save'>, amr: readonly string[], continuing?: { sid: string | null; rps: string[] }): Promise<void> {
+  const sid = continuing?.sid ?? randomBytes(18).toString('base64url');
+  const rps = continuing?.sid ? continuing.rps.slice(-MAX_RELYING_PARTIES) : [];
   ctx.session!.sid = sid;
-  ctx.session!.rps = [];
+  ctx.session!.rps = rps;
   ctx.session!.amr = [...amr];
-  await registry.save(sid, userId, [], Date.now() + SIGNED_IN_SESSION_MS);
+  await registry.save(sid, userId, rps, Date.now() + SIGNED_IN_SESSION_MS);
 }
 
 /** RFC 8176: how the session's user authenticated; [] for a session signed in before amr was kept. */

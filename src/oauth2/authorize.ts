@@ -33,8 +33,8 @@ export interface AuthorizationRequest {
   /** OpenID Connect Core §5.5, kept only with scope openid: the parsed `claims` parameter and its text. */
   claims?: ClaimsRequest;
   claimsParameter?: string;
-  /** OpenID Connect Core §3.1.2.1: the End-User (sub) the verified id_token_hint names. */
-  idTokenHintSub?: string;
+  /** OpenID Connect Core §3.1.2.1, §5.5.1: the End-User (sub) a verified id_token_hint or a claims sub value names. */
+  expectedSub?: string;
 }
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
@@ -125,14 +125,19 @@ export async function validateAuthorizationRequest(params: Record<string, string
   if (rule.idToken && !nonce) fail(new InvalidRequest(`nonce is required with response_type "${responseType}".`));
   let maxAge: number | undefined;
   let claims: ClaimsRequest | undefined;
-  let idTokenHintSub: string | undefined;
+  let expectedSub: string | undefined;
   try {
     ({ maxAge } = validateAuthenticationParams(params));
     if (scopes.includes('openid')) claims = parseClaimsRequest(params.claims, client.allowedScopes);
     // Core §3.1.2.1: an id_token_hint we issued to this client (expired accepted); its sub is who must be signed in.
-    if (params.id_token_hint !== undefined) idTokenHintSub = await idTokenHintSubject(params.id_token_hint, client.clientId, s.verifyIdTokenHint);
+    if (params.id_token_hint !== undefined) expectedSub = await idTokenHintSubject(params.id_token_hint, client.clientId, s.verifyIdTokenHint);
+    // Core §5.5.1: a requested sub value names the End-User as the hint does; the two must agree.
+    if (claims?.sub !== undefined) {
+      if (expectedSub !== undefined && expectedSub !== claims.sub) throw new InvalidRequest('claims asks for another sub than id_token_hint names.');
+      expectedSub = claims.sub;
+    }
   } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, idTokenHintSub };
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */

@@ -12,8 +12,11 @@ export class IdTokenHintRefused extends Error {}
  */
 export async function verifyIdTokenHint(token: string, keys: KeyRing, issuer: string): Promise<Record<string, unknown>> {
   try {
-    const alg = decodeProtectedHeader(token).alg;
+    const { alg, typ } = decodeProtectedHeader(token);
     if (!SIGNING_ALGS.includes(alg as never)) throw new Error('algorithm');
+    // Our ID Tokens say typ JWT (oidc/id-token.ts); a logout token (logout+jwt, Back-Channel Logout §2.4) or an
+    // access token (at+jwt, RFC 9068 §2.1) signed by the same keys is not a hint (RFC 8725 §3.11: explicit typing).
+    if (typ !== undefined && typ !== 'JWT') throw new Error('type');
     const { payload } = await compactVerify(token, createLocalJWKSet(await keys.jwks()), { algorithms: [...SIGNING_ALGS] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
     if (claims.iss !== issuer) throw new Error('issuer');

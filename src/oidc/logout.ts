@@ -18,6 +18,18 @@ const MAX_STATE_LENGTH = 2048;
 export interface LogoutRequest { client: ClientRecord | null; redirectTo: string | null; hintSub: string | null }
 
 /**
+ * Where the user goes after logging out (RP-Initiated Logout §3). Any user may register a client with any
+ * post-logout URI and hold ID Tokens of their own, so a verified hint proves only that its client asked: the OP
+ * redirects only when the hint names the signed-in user (`signedInSub`, their sub at that client, Core §8);
+ * with nobody signed in, the target is offered as a link on the signed-out page, never followed unasked.
+ */
+export function afterLogout(req: LogoutRequest, signedInSub: string | null | undefined): { redirectTo: string | null; offer: string | null } {
+  if (!req.redirectTo) return { redirectTo: null, offer: null };
+  if (signedInSub === undefined) return { redirectTo: null, offer: req.redirectTo };
+  return { redirectTo: signedInSub !== null && signedInSub === req.hintSub ? req.redirectTo : null, offer: null };
+}
+
+/**
  * RP-Initiated Logout 1.0 §2-§3. id_token_hint must be an ID Token we signed (an expired one is fine, §2), and its
  * audience names the client; client_id, if also sent, must be that client. post_logout_redirect_uri must be one the
  * client registered, compared exactly (§3.1): otherwise the request is refused, never redirected (no open redirect).
@@ -109,6 +121,11 @@ export async function logoutToken(keys: KeyRing, issuer: string, client: ClientR
  */
 const worthRetrying = (o: { status?: number; refused?: boolean }) => !o.refused && o.status !== 400;
 
+/** At most this many back-channel requests are open at once in a process. */
+const MAX_IN_FLIGHT = 8;
+
+const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError' || /timed? ?out/i.test(e.message));
+
 /**
  * Back-Channel Logout 1.0 §2.5: POSTs a logout_token to each client the session signed in to that registered a
  * backchannel_logout_uri. Runs in the background (the logout page does not wait); each attempt's outcome is an
@@ -119,6 +136,18 @@ const worthRetrying = (o: { status?: number; refused?: boolean }) => !o.refused 
 export function createBackchannel(s: BackchannelSettings) {
   const pending = new Set<Promise<void>>();
   const delays = s.retryDelaysMs ?? [2_000, 10_000, 60_000];
+  // Outbound work is bounded for the whole process: a user with many clients (any user may register them) logging
+  // out again and again makes at most MAX_IN_FLIGHT requests at once; the rest wait their turn.
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  async function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => waiting.push(r));
+    inFlight++;
+    try { return await fn(); } finally {
+      inFlight--;
+      waiting.shift()?.();
+    }
+  }
   async function deliver(client: ClientRecord, sid: string | null, userId: number): Promise<void> {
     const uri = client.backchannelLogoutUri!;
     const sub = s.subjects.of(userId, client);
@@ -126,9 +155,11 @@ export function createBackchannel(s: BackchannelSettings) {
       let outcome: { status?: number; error?: string; refused?: boolean };
       try {
         const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: client.backchannelLogoutSessionRequired || sid ? sid : null }, Date.now());
-        outcome = { status: await postForm(uri, { logout_token: token }, s.outbound()) };
+        outcome = { status: await inTurn(() => postForm(uri, { logout_token: token }, s.outbound())) };
       } catch (e) {
-        outcome = e instanceof OutboundRefused ? { error: `refused: ${e.message}`, refused: true } : { error: String((e as Error)?.message ?? e).slice(0, 200) };
+        // The client's owner reads these events: a reason class, never the resolver's or the guard's words (which
+        // would tell them how a host name resolves inside our network).
+        outcome = e instanceof OutboundRefused ? { error: 'refused', refused: true } : { error: isTimeout(e) ? 'timeout' : 'unreachable' };
       }
       // §2.8: the RP answers 200 when it logged out; OPs should also take 204 (frameworks send it for an empty body).
       const ok = outcome.status === 200 || outcome.status === 204;

@@ -5,7 +5,12 @@ import { CLAIM_VALUES, claimsOfScope } from './claims.ts';
 export const DISPLAY_VALUES = ['page', 'popup', 'touch', 'wap'] as const;
 
 /** The claims asked for by name, per place of release (Core §5.5), limited to claims Gatehouse knows. */
-export interface ClaimsRequest { userinfo: string[]; id_token: string[] }
+export interface ClaimsRequest {
+  userinfo: string[];
+  id_token: string[];
+  /** §5.5.1: a specific `sub` value asked for (in either member): only that End-User may be answered. */
+  sub?: string;
+}
 
 const MAX_CLAIMS_PARAMETER = 4096;
 
@@ -30,6 +35,10 @@ export function parseClaimsRequest(value: string | undefined, allowedScopes: rea
     if (!isObject(m)) throw new InvalidRequest(`claims.${member} must be a JSON object (OpenID Connect Core §5.5).`);
     for (const [name, spec] of Object.entries(m)) {
       if (spec !== null && !isObject(spec)) throw new InvalidRequest(`claims.${member}.${name.slice(0, 40)} must be null or an object.`);
+      if (name === 'sub' && spec?.value !== undefined) {
+        if (typeof spec.value !== 'string' || (out.sub !== undefined && out.sub !== spec.value)) throw new InvalidRequest('claims asks for more than one sub value (OpenID Connect Core §5.5.1).');
+        out.sub = spec.value;
+      }
       if (Object.hasOwn(CLAIM_VALUES, name) && reachable.has(name)) out[member].push(name);
     }
   }

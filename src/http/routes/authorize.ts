@@ -62,7 +62,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
 
   /** The username of the End-User id_token_hint names, offered on the login page like a login_hint. */
   async function hintedUsername(req: AuthorizationRequest): Promise<string | undefined> {
-    const id = req.idTokenHintSub !== undefined && /^\d{1,10}$/.test(req.idTokenHintSub) ? Number(req.idTokenHintSub) : undefined;
+    const id = req.expectedSub !== undefined && /^\d{1,10}$/.test(req.expectedSub) ? Number(req.expectedSub) : undefined;
     const user = id === undefined ? null : await deps.users.findById(id);
     return user?.isActive ? user.username : undefined;
   }

@@ -9,10 +9,10 @@ import { tr, type Render } from '../render.ts';
 import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
 import { localNext, redirectLocal } from '../safe-next.ts';
 import { loginHints } from '../../oidc/request-params.ts';
-import { startLoginSession } from '../oidc-session.ts';
+import { relyingPartiesOf, sessionSid, startLoginSession } from '../oidc-session.ts';
 import type { Backchannel } from '../../oidc/logout.ts';
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
-import { endSession } from './oidc-logout.ts';
+import { endLogin, endSession } from './oidc-logout.ts';
 
 export interface LoginDeps {
   users: UserStore;
@@ -59,6 +59,12 @@ export function loginRoutes(deps: LoginDeps): Router {
       ctx.status = 400;
       return deps.render(ctx, 'login', { next, values: { username }, errors: { form: tr(ctx)('login.wrong') } });
     }
+    // A fresh login of the signed-in user (prompt=login, max_age) goes on with the same OpenID Connect session: its
+    // sid and the relying parties it signed in to, which its logout must still reach (Back-Channel Logout §2.5).
+    // Another user's login ends the first one's, and tells its relying parties.
+    const previous = ctx.state.user as { id: number } | undefined;
+    const continuing = previous?.id === user.id ? { sid: sessionSid(ctx), rps: relyingPartiesOf(ctx) } : undefined;
+    if (previous && !continuing) await endLogin(ctx, deps);
     // A new session id at login: a session id planted before login is worthless afterwards.
     await ctx.session!.regenerate();
     // regenerate() keeps the anonymous form's short lifetime: a signed-in session gets the full one.
@@ -66,7 +72,7 @@ export function loginRoutes(deps: LoginDeps): Router {
     ctx.session!.userId = user.id;
     ctx.session!.loginAt = Date.now();
     // RFC 8176 §2: "pwd", password-based authentication.
-    await startLoginSession(ctx, user.id, deps.loginSessions, ['pwd']);
+    await startLoginSession(ctx, user.id, deps.loginSessions, ['pwd'], continuing);
     await deps.events.record({ type: 'login.succeeded', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     redirectLocal(ctx, next);
   });

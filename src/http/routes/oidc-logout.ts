@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { ClientStore, EventSink, TokenStore } from '../../oauth2/store.ts';
-import { frontchannelFrames, LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
+import { afterLogout, frontchannelFrames, LogoutRefused, validateLogoutRequest, type Backchannel } from '../../oidc/logout.ts';
 import type { KeyRing } from '../../oidc/keys.ts';
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import type { Subjects } from '../../oidc/subject.ts';
@@ -35,8 +35,21 @@ function locale(uiLocales: string | undefined): Record<string, unknown> {
   return lang ? { lang, t: translator(lang) } : {};
 }
 
+type EndDeps = Pick<LogoutDeps, 'events' | 'backchannel' | 'tokens' | 'loginSessions'>;
+
 /** Ends the browser session, and tells the clients it signed in to through their back-channel (in the background). */
-export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' | 'backchannel' | 'tokens' | 'loginSessions'>): Promise<void> {
+export async function endSession(ctx: Context, deps: EndDeps): Promise<void> {
+  await endLogin(ctx, deps);
+  ctx.session = null;
+  // The page rendered next (signed out) must not show the user as still signed in.
+  ctx.state.user = undefined;
+}
+
+/**
+ * Ends the OpenID Connect login of the session's user (its sid, its relying parties told through their back-channel),
+ * the browser session itself left to the caller: a logout drops it, a login as another user regenerates it.
+ */
+export async function endLogin(ctx: Context, deps: EndDeps): Promise<void> {
   const user = ctx.state.user as { id: number } | undefined;
   if (user) {
     const sid = sessionSid(ctx);
@@ -45,9 +58,6 @@ export async function endSession(ctx: Context, deps: Pick<LogoutDeps, 'events' |
     await deps.events.record({ type: 'logout', userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
     deps.backchannel.notify(relyingPartiesOf(ctx), { sid, userId: user.id });
   }
-  ctx.session = null;
-  // The page rendered next (signed out) must not show the user as still signed in.
-  ctx.state.user = undefined;
 }
 
 /** RP-Initiated Logout 1.0: the end_session_endpoint (GET and POST), its confirmation page and the signed-out page. */
@@ -69,16 +79,12 @@ export function oidcLogoutRoutes(deps: LogoutDeps): Router {
       return render(ctx, 'error', { status: 400, code: 'invalid_request', description: e.message, ...loc });
     }
     ctx.set('Cache-Control', 'no-store');
-    if (!ctx.state.user) {
-      if (req.redirectTo) return ctx.redirect(req.redirectTo);
-      return render(ctx, 'end-session', { done: true, ...loc });
-    }
-    // §2: a hint about another user than the signed-in one (its sub recomputed for the hint's client, public or
-    // pairwise, Core §8) proves nothing about this session: the user is asked, and stays here after.
-    const user = ctx.state.user as { id: number };
-    const sameUser = req.client && req.hintSub !== null ? deps.subjects.of(user.id, req.client) === req.hintSub : true;
+    const user = ctx.state.user as { id: number } | undefined;
+    // Core §8: the signed-in user's sub at the hint's client (public or pairwise), compared with the hint's.
+    const next = afterLogout(req, user ? (req.client ? deps.subjects.of(user.id, req.client) : null) : undefined);
+    if (!user) return render(ctx, 'end-session', { done: true, continueTo: next.offer, ...loc });
     // §2: the OP asks the user before logging out (always: a GET without a hint is forgeable by any site).
-    ctx.session!.pendingLogout = { redirectTo: sameUser ? req.redirectTo : null, lang: loc.lang ?? null };
+    ctx.session!.pendingLogout = { redirectTo: next.redirectTo, lang: loc.lang ?? null };
     render(ctx, 'end-session', { done: false, clientName: req.client?.name ?? null, ...loc });
   };
 

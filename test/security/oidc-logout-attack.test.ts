@@ -1,0 +1,114 @@
+import { createServer } from 'node:http';
+import { expect } from 'chai';
+import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, getCode, postForm } from '../oauth-helpers.ts';
+import { deliveryEvents, scriptedRp } from '../backchannel-rp.ts';
+import { logoutToken } from '../../src/oidc/logout.ts';
+
+// The attacker's read of issue 19's logout and authentication-request rules: each finding written here first and
+// seen failing.
+describe('security: issue 19 attacker read (logout, sessions, requested subjects)', () => {
+  let t: TestServer;
+  before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] }, { backchannelRetryDelaysMs: [10] }); });
+  after(() => t.close());
+
+  const BYE = 'https://evil.example/bye';
+  /** A hostile user's own client, with a post-logout URI of their choosing, and an ID Token of their own for it. */
+  async function selfMintedHint() {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], postLogoutRedirectUris: [BYE] });
+    const { id_token: hint } = await codeFlowTokens(t, s, { scope: 'openid', nonce: 'n' });
+    return { s, hint };
+  }
+  const logoutUrl = (hint: string) => `/o/logout/?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: BYE, state: 'x' })}`;
+
+  it('#1 with nobody signed in, a valid hint does not redirect by itself: the signed-out page offers the link', async () => {
+    const { hint } = await selfMintedHint();
+    const res = await fetch(`${t.url}${logoutUrl(hint)}`, { redirect: 'manual' });
+    expect(res.status).to.equal(200);
+    const html = await res.text();
+    expect(html).to.include('href="https://evil.example/bye?state=x"');
+    expect(html).to.not.match(/http-equiv="refresh"/);
+  });
+
+  it('#1 a hint of another user: the signed-in user is asked, and after confirming stays on our page', async () => {
+    const { hint } = await selfMintedHint();
+    const victim = await codeFlowSetup(t, { allowedScopes: ['openid'] });
+    const page = await victim.browser.get(logoutUrl(hint));
+    expect(page.status).to.equal(200);
+    const done = await victim.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await page.text())! });
+    expect(done.status).to.equal(200);
+    expect(done.headers.get('location')).to.equal(null);
+  });
+
+  it('#12 a logout token (typ logout+jwt) is not an ID Token hint, for logout or for authorization', async () => {
+    const { s } = await selfMintedHint();
+    const token = await logoutToken(t.app.signingKeys, t.app.config.issuer, s.client, { sub: String(s.user.id), sid: null }, Date.now());
+    const res = await s.browser.get(logoutUrl(token));
+    expect(res.status).to.equal(400);
+    const authz = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 's', id_token_hint: token, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
+    expect(authz.status).to.equal(302);
+    expect(new URL(authz.headers.get('location')!).searchParams.get('error')).to.equal('invalid_request');
+  });
+
+  it('#4 a fresh login of the same user (prompt=login) keeps the session\'s relying parties: logout reaches both', async () => {
+    const rp = await scriptedRp([200]);
+    try {
+      const one = await codeFlowSetup(t, { allowedScopes: ['openid'], backchannelLogoutUri: rp.url });
+      await codeFlowTokens(t, one, { scope: 'openid' });
+      const { client: two } = await t.app.seed.client({ owner: one.user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url });
+      // Signed in to the second client with prompt=login: the login page, then the code.
+      const first = await one.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: two.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', prompt: 'login', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
+      expect(first.status).to.equal(302);
+      const login = new URL(first.headers.get('location')!, t.url);
+      expect((await one.browser.login(one.user.username, one.user.password, login.searchParams.get('next')!, login.pathname + login.search)).status).to.equal(302);
+      const back = await authorizeThroughConsent(one.browser, { response_type: 'code', client_id: two.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+      expect(back.searchParams.get('code')).to.be.a('string');
+      const html = await (await one.browser.get('/o/logout/')).text();
+      expect((await one.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(html)! })).status).to.equal(200);
+      await t.app.backchannel.idle();
+      const audiences = rp.tokens.map((tok) => JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString()).aud as string);
+      expect(audiences).to.have.members([one.client.clientId, two.clientId]);
+    } finally { rp.server.close(); }
+  });
+
+  it('#10 a failed delivery tells the client\'s owner a reason class, not how a host name resolves', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], backchannelLogoutUri: 'https://localhost/bc' });
+    await codeFlowTokens(t, s, { scope: 'openid' });
+    const html = await (await s.browser.get('/o/logout/')).text();
+    await s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(html)! });
+    const [event] = await deliveryEvents(t, s.client.clientId);
+    expect(event.detail.error).to.equal('refused');
+  });
+
+  it('#9 one logout of a user with many clients keeps at most a few deliveries in flight at once', async () => {
+    let open = 0;
+    let most = 0;
+    const tarpit = createServer((req, res) => { open++; most = Math.max(most, open); setTimeout(() => { open--; res.writeHead(200).end(); }, 100); });
+    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(tarpit.address() as { port: number }).port}/bc`;
+      const owner = await t.app.seed.user({ username: 'fanout' });
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: url })).client.clientId);
+      t.app.backchannel.notify(ids, { sid: 'sid-fanout', userId: owner.id });
+      await t.app.backchannel.idle();
+      expect(most).to.be.at.most(8);
+      expect(most).to.be.at.least(2);
+    } finally { tarpit.close(); }
+  });
+
+  it('#6 claims asking for a sub value (Core §5.5.1): another signed-in user gets login_required, never a token for the wrong user', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'] });
+    await codeFlowTokens(t, s, { scope: 'openid' });
+    const claims = JSON.stringify({ id_token: { sub: { value: '999999', essential: true } } });
+    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', prompt: 'none', state: 's', claims, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
+    expect(res.status).to.equal(302);
+    const back = new URL(res.headers.get('location')!);
+    expect(back.searchParams.get('error')).to.equal('login_required');
+    expect(back.searchParams.get('code')).to.equal(null);
+    // The signed-in user's own sub is fine.
+    const own = await getCode(s, { scope: 'openid', claims: JSON.stringify({ id_token: { sub: { value: String(s.user.id) } } }) });
+    const tok = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: own.code, redirect_uri: 'https://client.example/cb', code_verifier: own.verifier }, s.auth);
+    expect(tok.status).to.equal(200);
+  });
+});
