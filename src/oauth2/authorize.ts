@@ -73,6 +73,9 @@ export async function validateAuthorizationRequest(params: Record<string, string
   if (params.redirect_uri !== undefined) {
     if (!matchRedirectUri(params.redirect_uri, client.redirectUris)) throw new InvalidRedirectUri('The redirect_uri is not registered for this application.');
     redirectUri = params.redirect_uri;
+  } else if ((params.scope ?? '').split(' ').includes('openid')) {
+    // OpenID Connect Core §3.1.2.1: redirect_uri is REQUIRED in an authentication request, even with one registered.
+    throw new InvalidRedirectUri('redirect_uri is required for an OpenID Connect request (scope openid).');
   } else if (client.redirectUris.length === 1) {
     redirectUri = client.redirectUris[0];
   } else {

@@ -150,4 +150,13 @@ describe('RFC 6749 §3.1 authorization endpoint (/o/authorize/)', () => {
     const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: loc.searchParams.get('code')!, code_verifier: verifier }, s.auth);
     expect(res.status).to.equal(200);
   });
+
+  it('OpenID Connect Core §3.1.2.1: with scope openid, redirect_uri is required even when one is registered (an error page, no redirect)', async () => {
+    const s = await codeFlowSetup(srv, { allowedScopes: ['openid'] });
+    const { challenge } = pkcePair();
+    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, scope: 'openid', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' })}`);
+    expect(res.status).to.equal(400);
+    expect(res.headers.get('location')).to.equal(null);
+    expect(await res.text()).to.include('redirect_uri is required');
+  });
 });
