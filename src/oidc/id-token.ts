@@ -1,11 +1,11 @@
 import { hash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { IdTokenInput, IdTokenIssuer } from '../oauth2/grants/context.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import { OPENID_SCOPE, userClaims } from './claims.ts';
 import type { Subjects } from './subject.ts';
 import type { UserStore } from '../accounts/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing, type SigningAlg } from './keys.ts';
+import { signJwt } from './jws.ts';
 
 /** The hash of each JWS algorithm for at_hash/c_hash (Core §3.1.3.6); Ed25519 pairs with SHA-512, as RPs compute it. */
 const HASH_OF: Record<SigningAlg, 'sha256' | 'sha512'> = { RS256: 'sha256', ES256: 'sha256', EdDSA: 'sha512' };
@@ -59,7 +59,7 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       const scopes = i.scopeClaims ? parseScope(i.scope) : [];
       const user = i.claims?.length || scopes.length ? await s.users.findById(i.userId) : null;
       if (user) for (const [name, value] of Object.entries(userClaims(user, String(claims.sub), scopes, i.claims))) claims[name] ??= value;
-      return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.key);
+      return signJwt(key, claims, 'JWT');
     },
   };
 }

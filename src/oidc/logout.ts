@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { IdTokenHintRefused, verifyIdTokenHint } from './id-token-hint.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../oauth2/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing } from './keys.ts';
 import { postForm, OutboundRefused, type OutboundOptions } from './outbound.ts';
 import type { Subjects } from './subject.ts';
+import { signJwt } from './jws.ts';
 
 export const END_SESSION_PATH = '/o/logout/';
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -110,7 +110,7 @@ export async function logoutToken(keys: KeyRing, issuer: string, client: ClientR
   // §2.4: sub and/or sid, events with the back-channel logout member, a jti; a nonce is prohibited.
   const claims: Record<string, unknown> = { iss: issuer, aud: client.clientId, iat, exp: iat + 120, jti: randomUUID(), sub: subject.sub, events: { [BACKCHANNEL_EVENT]: {} } };
   if (subject.sid) claims.sid = subject.sid;
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'logout+jwt' }).sign(key.key);
+  return signJwt(key, claims, 'logout+jwt');
 }
 
 /**

@@ -1,5 +1,5 @@
-import { SignJWT } from 'jose';
 import type { KeyRing, SigningAlg } from './keys.ts';
+import { signJwt } from './jws.ts';
 
 /**
  * Core §5.3.2: a signed UserInfo response, a JWS of the claims with iss and aud added (the caller adds them), by the
@@ -7,5 +7,5 @@ import type { KeyRing, SigningAlg } from './keys.ts';
  */
 export async function signUserinfo(keys: KeyRing, claims: Record<string, unknown>, alg: SigningAlg): Promise<string> {
   const key = await keys.signingKey(alg);
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.key);
+  return signJwt(key, claims);
 }

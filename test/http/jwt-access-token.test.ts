@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { tokenHash } from '../../src/oidc/id-token.ts';
+import { hashToken } from '../../src/oauth2/tokens.ts';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
@@ -40,6 +41,14 @@ describe('RFC 9068 JWT access tokens, per client', () => {
     expect(payload.exp! - payload.iat!).to.equal(Number(body.expires_in));
     expect(payload.jti).to.be.a('string').with.length(52);
     expect(payload).to.not.have.property('auth_time');
+  });
+
+  it('the stored lookup key keeps the jti\'s time prefix, as an opaque token\'s does (its index insert lands at the end)', async () => {
+    const { body } = await clientCredentials('jwt');
+    const jti = decodeJwt(body.access_token).jti!;
+    const rows = await t.app.stores.sql.all<{ token_hash: string }>('select token_hash from access_tokens where token_hash = ?', [hashToken(body.access_token)]);
+    expect(rows).to.have.length(1);
+    expect(rows[0].token_hash.slice(0, 9)).to.equal(jti.slice(0, 9));
   });
 
   it('an opaque client (the default) still gets an opaque token', async () => {

@@ -69,6 +69,23 @@ describe('RFC 6819 §5.1.4.1.3 secrets at rest', () => {
       const lookalike = `${'A'.repeat(9)}${legacy}`;
       expect(hashToken(lookalike)).to.equal(createHash('sha256').update(lookalike).digest('hex'));
     });
+    it('keys a JWT whose payload opens with an ordered jti (RFC 9068 access tokens) by that time prefix; any other JWT by plain SHA-256', () => {
+      const seg = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+      const head = seg({ alg: 'ES256', kid: 'k', typ: 'at+jwt' });
+      const jwtAt = (ms: number, claims: Record<string, unknown> = {}) => `${head}.${seg({ jti: generateOrderedToken(ms), iss: 'https://as.example', ...claims })}.c2ln`;
+      const jwt = jwtAt(1_700_000_000_000);
+      const jti = (JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as { jti: string }).jti;
+      expect(hashToken(jwt)).to.equal(jti.slice(0, 9) + sha(jwt).slice(0, 55));
+      const keys = [1_700_000_000_000, 1_800_000_000_000, 2_000_000_000_000].map((ms) => hashToken(jwtAt(ms)));
+      expect([...keys].sort()).to.deep.equal(keys);
+      // The digest covers the whole token: the same jti with another signature or claim is another key.
+      expect(hashToken(`${jwt.slice(0, -4)}c2lo`)).to.not.equal(hashToken(jwt));
+      // jti not first, no jti, a jti that is not ordered, a payload that is not base64url JSON: the plain digest.
+      for (const other of [`${head}.${seg({ iss: 'x', jti: jti })}.c2ln`, `${head}.${seg({ sub: 'x' })}.c2ln`, `${head}.${seg({ jti: 'ABCDEFGHIJKL' })}.c2ln`, `${head}.!!!.c2ln`, 'a.b', '.']) {
+        expect(hashToken(other)).to.equal(sha(other));
+      }
+    });
   });
 
   describe('client secret hash: HMAC-SHA-256 under a pepper, scheme recorded', () => {
