@@ -4,8 +4,10 @@ import type { KeyRing, SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
 
 /**
- * The algorithm of JWT access tokens. Chosen by measured signing cost (jose SignJWT, one 2-CPU machine, µs a
- * token): RS256 320, ES256 81, EdDSA 75; node:crypto.sign, synchronous: RS256 253, ES256 25, EdDSA 40.
+ * The algorithm of JWT access tokens, chosen by measured signing cost (CPU µs a token through signJwt, jws.ts, on
+ * the 2-CPU machine, docs/performance.md): ES256 45, EdDSA 48, RS256 387 on a loaded machine; 27–35 for ES256 and
+ * Ed25519 alike on a quieter one. ES256 and EdDSA are within noise of each other; ES256 stays, as more resource
+ * servers' JWT libraries verify it than Ed25519. RS256 costs eight times as much.
  */
 export const ACCESS_TOKEN_ALG: SigningAlg = 'ES256';
 
