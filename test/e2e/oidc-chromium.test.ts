@@ -54,7 +54,11 @@ async function startRelyingParty(issuer: string) {
           code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
         });
         rp.authorizationRequests.push(authorize);
-        res.writeHead(302, { location: authorize.href }).end();
+        if (!q.has('post')) { res.writeHead(302, { location: authorize.href }).end(); return; }
+        // Core §3.1.2.1: the same request sent by POST, form-encoded (a button the person presses).
+        const fields = [...authorize.searchParams].map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`).join('');
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(`<!doctype html><title>RP</title><form method="post" action="${authorize.origin}${authorize.pathname}">${fields}<button>Sign in with Gatehouse</button></form>`);
         return;
       }
       case '/callback': {
@@ -215,6 +219,15 @@ describe('e2e: an openid-client relying party driven by headless Chromium', func
     expect((out as { claims: client.IDToken }).claims.sub).to.equal(first.sub);
     // RP /login (302) → Gatehouse /o/authorize/ (302) → RP /callback: no page of Gatehouse's was shown.
     expect(docs.map(([status, url]) => [status, url.startsWith(srv.url)])).to.deep.equal([[302, false], [302, true], [200, false]]);
+  });
+
+  it('Core §3.1.2.1: the authentication request sent by POST (form-encoded) completes like the GET', async () => {
+    await page.goto(`${rp.base}/login?post=1`);
+    await page.getByRole('button', { name: 'Sign in with Gatehouse' }).click();
+    await page.waitForURL(atRp('/callback'));
+    const out = await shown<Outcome>();
+    if (!out.ok) expect.fail(`openid-client refused: ${out.message}`);
+    expect(out.claims).to.include({ sub: first.sub, nonce: rp.authorizationRequests.at(-1)!.searchParams.get('nonce') });
   });
 
   it('prompt=none without a session: login_required at the callback, which openid-client reports', async () => {
