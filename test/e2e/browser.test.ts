@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
-import { chromium, type Browser as Chromium, type Page, type Response as PwResponse } from 'playwright-core';
+import type { Browser as Chromium, Page } from 'playwright-core';
 import OAuth from 'oauth-1.0a';
 import { createTestApp, type TestServer } from '../helpers.ts';
+import { documentsDuring, launchChromium, watchProblems } from '../chromium.ts';
 import { pkcePair, postForm } from '../oauth-helpers.ts';
 import { en } from '../../src/http/i18n/en.ts';
 import { fr } from '../../src/http/i18n/fr.ts';
 
 // A person in headless Chromium (Debian's package, never a downloaded browser): log in, register an
 // application, copy its secret, deny then allow a consent, revoke it, and authorize an OAuth 1 consumer.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
 
 describe('e2e: the pages in a real browser (headless Chromium)', function () {
@@ -27,18 +27,15 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
   const callbackHits: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     srv = await createTestApp();
     alice = await srv.app.seed.user({ username: 'alice', password: 'alice-password' });
     callback = createServer((req, res) => { callbackHits.push(req.url ?? ''); res.writeHead(200, { 'content-type': 'text/plain' }); res.end(`callback ${req.url}`); });
     await new Promise<void>((r) => callback.listen(0, '127.0.0.1', () => r()));
     callbackUrl = `http://127.0.0.1:${(callback.address() as { port: number }).port}/callback`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    page = await browser.newPage();
+    browser = await launchChromium();
     // Console errors include CSP violations ("Refused to ..."): the pages must produce none.
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-    page.on('pageerror', (e) => problems.push(e.message));
+    page = watchProblems(await browser.newPage(), problems);
   });
   after(async () => { await browser?.close(); callback?.close(); await srv?.close(); });
   afterEach(() => { expect(problems, 'console errors or CSP violations').to.deep.equal([]); });
@@ -293,19 +290,7 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
 
   /** A second person at the same computer: a fresh browser context (no cookies), watched for console errors like the first. */
   async function freshPage(): Promise<Page> {
-    const p = await (await browser.newContext()).newPage();
-    p.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-    p.on('pageerror', (e) => problems.push(e.message));
-    return p;
-  }
-
-  /** The documents the browser was served while `go` ran: [status, url] of each main-frame navigation response. */
-  async function documentsDuring(p: Page, go: () => Promise<unknown>): Promise<[number, string][]> {
-    const seen: [number, string][] = [];
-    const on = (r: PwResponse) => { if (r.request().isNavigationRequest() && r.frame() === p.mainFrame()) seen.push([r.status(), r.url()]); };
-    p.on('response', on);
-    try { await go(); } finally { p.off('response', on); }
-    return seen;
+    return watchProblems(await (await browser.newContext()).newPage(), problems);
   }
 
   const noHorizontalOverflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);

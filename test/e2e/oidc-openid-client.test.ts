@@ -13,7 +13,8 @@ describe('e2e: openid-client as an OpenID Connect relying party', () => {
   before(async () => { srv = await createTestApp(); });
   after(() => srv.close());
 
-  async function signIn(nonce: string, expectedNonce = nonce, registered: Record<string, string> = {}) {
+  /** `request`: more authorization request parameters (they may replace scope). */
+  async function signIn(nonce: string, expectedNonce = nonce, registered: Record<string, string> = {}, request: Record<string, string> = {}) {
     const setup = await codeFlowSetup(srv, { redirectUris: [CALLBACK], allowedScopes: ['openid', 'profile', 'email'], postLogoutRedirectUris: [SIGNED_OUT], ...registered });
     // The relying party's own metadata: what it registered (signed UserInfo is validated only when it says so).
     const metadata: Partial<client.ClientMetadata> = { client_secret: setup.secret! };
@@ -22,7 +23,7 @@ describe('e2e: openid-client as an OpenID Connect relying party', () => {
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK, scope: 'openid profile email', state, nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      redirect_uri: CALLBACK, scope: 'openid profile email', state, nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...request,
     });
     const callback = await authorizeThroughConsent(setup.browser, Object.fromEntries(url.searchParams));
     const tokens = () => client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce, idTokenExpected: true });
@@ -54,6 +55,28 @@ describe('e2e: openid-client as an OpenID Connect relying party', () => {
       expect((e as Error & { code?: string }).code).to.equal('OAUTH_JWT_CLAIM_COMPARISON_FAILED');
       expect((e as { cause?: { cause?: { claim?: string } } }).cause?.cause?.claim).to.equal('nonce');
     }
+  });
+
+  it('Core §15.1, RFC 6749 §3.1: an unknown parameter, claims_locales, acr_values and another scope order do not fail the request', async () => {
+    const nonce = client.randomNonce();
+    const { setup, tokens: exchange } = await signIn(nonce, nonce, {}, { scope: 'email openid profile', claims_locales: 'se', acr_values: '1 2', extra_param_gatehouse_ignores: 'x' });
+    const tokens = await exchange();
+    expect(tokens.claims()).to.include({ sub: String(setup.user.id), nonce });
+    expect(tokens.scope!.split(' ').sort()).to.deep.equal(['email', 'openid', 'profile']);
+  });
+
+  it('RFC 6749 §6: a refresh token is bound to its client: another client presenting it gets invalid_grant, and its own client still refreshes', async () => {
+    const { config, tokens: exchange } = await signIn(client.randomNonce());
+    const tokens = await exchange();
+    const other = await signIn(client.randomNonce());
+    try {
+      await client.refreshTokenGrant(other.config, tokens.refresh_token!);
+      expect.fail('another client must not redeem this refresh token');
+    } catch (e) {
+      expect(e).to.be.instanceOf(client.ResponseBodyError);
+      expect((e as client.ResponseBodyError).error).to.equal('invalid_grant');
+    }
+    expect((await client.refreshTokenGrant(config, tokens.refresh_token!)).claims()!.sub).to.equal(tokens.claims()!.sub);
   });
 
   it('UserInfo through the library refuses a subject other than the ID Token\'s', async () => {

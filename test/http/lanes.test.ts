@@ -20,6 +20,7 @@ function routesOf(routers: Router[]): Route[] {
 }
 
 const END_SESSION_POSTS = new Set(['/o/logout', '/o/logout/', '/logout']);
+const AUTHENTICATION_POSTS = new Set(['/o/authorize', '/o/authorize/']);
 
 describe('lanes: every endpoint declares whether it is a page or a protocol endpoint', () => {
   let srv: TestServer;
@@ -85,6 +86,9 @@ describe('lanes: every endpoint declares whether it is a page or a protocol endp
       // RP-Initiated Logout 1.0 §2: the relying party's cross-site POST carries no token of ours; it only shows the
       // confirmation page, whose own form is CSRF-protected (test/http/oidc-logout.test.ts).
       if (method === 'POST' && END_SESSION_POSTS.has(path)) expect(res.status, what).to.equal(200);
+      // OpenID Connect Core §3.1.2.1: an authentication request by POST (no token, no consent decision) goes on as
+      // the same GET; the consent form's POST stays CSRF-protected (test/security/logs-csrf.test.ts).
+      else if (method === 'POST' && AUTHENTICATION_POSTS.has(path)) expect([res.status, res.headers.get('location')], what).to.deep.equal([303, '/o/authorize/?x=1']);
       else if (method === 'POST') expect(res.status, what).to.equal(403);
     }
   });

@@ -11,7 +11,7 @@ import type { Subjects } from '../../oidc/subject.ts';
 import { requestedClaims } from '../../oidc/request-params.ts';
 import type { GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
-import { csrfProtection } from '../middleware/csrf.ts';
+import { CSRF_FIELD, csrfProtection } from '../middleware/csrf.ts';
 import { currentUser } from '../middleware/session-user.ts';
 import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts';
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
@@ -128,7 +128,17 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     });
   });
 
-  router.post(['/o/authorize', '/o/authorize/'], csrfProtection(), async (ctx) => {
+  // OpenID Connect Core §3.1.2.1: the authorization endpoint MUST accept an authentication request sent by POST. A
+  // POST without the consent form's CSRF token and decision is one: it goes on as the same GET (303), which a link
+  // could ask for anyway. The consent decision (a POST carrying the token) stays behind CSRF.
+  router.post(['/o/authorize', '/o/authorize/'], async (ctx, next) => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (body[CSRF_FIELD] !== undefined || body.allow !== undefined) return next();
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(body)) for (const item of Array.isArray(v) ? v : [v]) if (typeof item === 'string') query.append(k, item);
+    ctx.status = 303;
+    ctx.redirect(`/o/authorize/?${query}`);
+  }, csrfProtection(), async (ctx) => {
     const body = plainParams(ctx.request.body as Record<string, unknown>);
     await handle(ctx, body, async (req) => {
       // django-oauth-toolkit's form posts `allow`; anything else is a refusal.

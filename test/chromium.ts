@@ -1,0 +1,27 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser as Chromium, type Page, type Response as PwResponse } from 'playwright-core';
+
+// Debian's Chromium package, never a downloaded browser (.ci/run installs it).
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Headless Chromium with nothing of its own on the network (no QUIC, sync, component updates). */
+export async function launchChromium(): Promise<Chromium> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+}
+
+/** Console errors (CSP violations are "Refused to ...") and uncaught page errors go to `problems`: pages must make none. */
+export function watchProblems(page: Page, problems: string[]): Page {
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return page;
+}
+
+/** The documents the browser was served while `go` ran: [status, url] of each main-frame navigation response. */
+export async function documentsDuring(p: Page, go: () => Promise<unknown>): Promise<[number, string][]> {
+  const seen: [number, string][] = [];
+  const on = (r: PwResponse) => { if (r.request().isNavigationRequest() && r.frame() === p.mainFrame()) seen.push([r.status(), r.url()]); };
+  p.on('response', on);
+  try { await go(); } finally { p.off('response', on); }
+  return seen;
+}
