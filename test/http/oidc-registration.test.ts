@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestApp, type TestServer } from '../helpers.ts';
+import { Browser, createTestApp, testIdValue, type TestServer } from '../helpers.ts';
 import { issueInitialAccessToken } from '../../src/oauth2/dynamic-registration.ts';
 
 type Json = Record<string, any>;
@@ -176,6 +176,16 @@ describe('OpenID Connect Dynamic Client Registration 1.0 / RFC 7591 / RFC 7592',
         expect(owner.is_admin).to.be.oneOf([0, false]);
         expect(owner.is_active).to.be.oneOf([0, false]);
       });
+    });
+
+    it('administrators see dynamically registered clients in the applications page, marked as such', async () => {
+      const { body } = await post(t, { ...WEB, client_name: 'Dyn RP' });
+      await t.app.seed.user({ username: 'root', isAdmin: true });
+      const root = new Browser(t.url);
+      await root.login('root', 'password-root');
+      const html = await (await root.get('/o/applications/')).text();
+      expect(html).to.include(body.client_id);
+      expect(testIdValue(html, 'dynamic')).to.exist;
     });
 
     describe('RFC 7592 read, update, delete', () => {
