@@ -46,7 +46,7 @@ export const settings = {
   pkce: {
     allowPlain: setting({ env: 'PKCE_ALLOW_PLAIN', kind: bool(), default: false, doc: 'allow the `plain` PKCE method' }),
   },
-  registration: setting({ env: 'REGISTRATION', kind: oneOf(['off', 'open', 'token']), default: 'off', doc: 'OpenID Connect / RFC 7591 dynamic client registration at `/o/register`: `off`, `open` to anyone (throttled per source), or `token` (an initial access token from `createinitialtoken`)' }),
+  registration: setting({ env: 'REGISTRATION', kind: oneOf(['off', 'open', 'token']), default: 'off', doc: 'OpenID Connect / RFC 7591 dynamic client registration at `/o/register`: `off`, `open` to anyone (throttled per source), or `token` (an initial access token from `createinitialtoken` or GraphQL `createInitialAccessToken`)' }),
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
   scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
   defaultScopes: setting({ env: 'DEFAULT_SCOPES', kind: list(), default: ['read'], doc: 'granted when a request names none' }),

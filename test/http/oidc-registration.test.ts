@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Browser, createTestApp, testIdValue, type TestServer } from '../helpers.ts';
 import { issueInitialAccessToken } from '../../src/oauth2/dynamic-registration.ts';
+import { actors } from '../graphql/gql-helpers.ts';
 
 type Json = Record<string, any>;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -327,6 +328,23 @@ describe('OpenID Connect Dynamic Client Registration 1.0 / RFC 7591 / RFC 7592',
       expect((await post(t, WEB, { Authorization: `Bearer ${token}` })).res.status).to.equal(201);
       const expired = await issueInitialAccessToken(t.app.stores.clients, { singleUse: false, expiresIn: 1, createdBy: null, now: Date.now() - 10_000 });
       expect((await post(t, WEB, { Authorization: `Bearer ${expired.token}` })).res.status).to.equal(401);
+    });
+
+    it('GraphQL: administrators issue initial access tokens (shown once, stored hashed); others cannot; clients show their origin', async () => {
+      const a = await actors(t);
+      const m = 'mutation { createInitialAccessToken(singleUse: true, expiresIn: 600) { token singleUse expiresAt } }';
+      const issued = await a.admin(m);
+      expect(issued.errors).to.equal(undefined);
+      const token = issued.data.createInitialAccessToken.token as string;
+      expect(issued.data.createInitialAccessToken.singleUse).to.equal(true);
+      expect((await t.app.stores.sql.all<Json>('select token_hash from initial_access_tokens where token_hash = ?', [sha256(token)]))).to.have.length(1);
+      const refused = await a.user(m);
+      expect(refused.data?.createInitialAccessToken ?? null).to.equal(null);
+      expect(refused.errors).to.have.length.greaterThan(0);
+      const reg = await post(t, WEB, { Authorization: `Bearer ${token}` });
+      expect(reg.res.status).to.equal(201);
+      const c = await a.admin('query($id: String!) { client(clientId: $id) { registered owner { username } } }', { id: reg.body.client_id });
+      expect(c.data.client).to.deep.equal({ registered: 'DYNAMIC', owner: { username: '~dynamic' } });
     });
 
     it('a registration access token is not an initial access token', async () => {
