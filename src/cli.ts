@@ -1,5 +1,6 @@
 // The commands: `serve` (default), `migrate`, `createuser`, `updateuser`, `setpassword`, `deactivateuser`, `endsessions`,
-// `createclient`, `cleartokens`, `rotatekeys`, `makemigrations`.
+// `createclient`, `cleartokens`, `rotatekeys`, `createinitialtoken`, `makemigrations`.
+import { issueInitialAccessToken } from './oauth2/dynamic-registration.ts';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -70,6 +71,9 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                                 published until its tokens expire), a new next key is published. Refused until
                                 the next key has been published for 6 minutes (relying parties' caches);
                                 --force only when a key is compromised
+  createinitialtoken [--multi-use] [--expires-in SECONDS]
+                                an RFC 7591 initial access token for REGISTRATION=token, printed once
+                                (single-use unless --multi-use; no expiry unless --expires-in)
   makemigrations                write a migration for entity changes (development)`;
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -193,6 +197,15 @@ async function main(argv: string[]): Promise<number> {
       for (const r of rotated) {
         out(`${r.alg}: current ${r.promoted ?? '(unchanged)'}, retired ${r.retired ?? '(none)'}, next ${r.published}${r.deleted ? `, ${r.deleted} expired key(s) deleted` : ''}`);
       }
+      return 0;
+    });
+    case 'createinitialtoken': return withApp(config, async (app) => {
+      const { values } = parseArgs({ args: rest, options: { 'multi-use': { type: 'boolean' }, 'expires-in': { type: 'string' } } });
+      const expiresIn = values['expires-in'] === undefined ? null : Number(values['expires-in']);
+      if (expiresIn !== null && !(Number.isInteger(expiresIn) && expiresIn > 0)) { process.stderr.write('--expires-in takes a number of seconds\n'); return 2; }
+      const issued = await app.withContext(() => issueInitialAccessToken(app.stores.clients, { singleUse: !values['multi-use'], expiresIn, createdBy: null }));
+      out(`Initial access token (shown once): ${issued.token}`);
+      if (issued.expiresAt !== null) out(`Expires: ${new Date(issued.expiresAt).toISOString()}`);
       return 0;
     });
     case 'makemigrations': {

@@ -46,6 +46,7 @@ export const settings = {
   pkce: {
     allowPlain: setting({ env: 'PKCE_ALLOW_PLAIN', kind: bool(), default: false, doc: 'allow the `plain` PKCE method' }),
   },
+  registration: setting({ env: 'REGISTRATION', kind: oneOf(['off', 'open', 'token']), default: 'off', doc: 'OpenID Connect / RFC 7591 dynamic client registration at `/o/register`: `off`, `open` to anyone (throttled per source), or `token` (an initial access token from `createinitialtoken` or GraphQL `createInitialAccessToken`)' }),
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
   scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
   defaultScopes: setting({ env: 'DEFAULT_SCOPES', kind: list(), default: ['read'], doc: 'granted when a request names none' }),
@@ -58,6 +59,7 @@ export const settings = {
     loginPerUsernameAllSources: setting({ env: 'LOGIN_LIMIT_PER_USERNAME_ALL_SOURCES', kind: count(), default: 100, doc: 'failed password checks per username from all sources in the window' }),
     loginPerIp: setting({ env: 'LOGIN_LIMIT_PER_IP', kind: count(), default: 20, doc: 'failed password checks per source in the window' }),
     windowSeconds: setting({ env: 'RATE_LIMIT_WINDOW', kind: duration('seconds'), default: 900, doc: 'the window of the login and client-authentication limits' }),
+    registrationsPerSource: setting({ env: 'REGISTRATION_LIMIT_PER_SOURCE', kind: count(), default: 20, doc: 'dynamic client registration attempts per source in the window' }),
     clientAuthFailures: setting({ env: 'CLIENT_AUTH_FAILURE_LIMIT', kind: count(), default: 20, doc: 'failed client authentications (OAuth 2 secrets and OAuth 1 signatures together) per (client, source) in the window' }),
   },
   outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri documents) may reach although they are private, loopback or link-local' }),

@@ -25,6 +25,7 @@ import { oidcLogoutRoutes } from './routes/oidc-logout.ts';
 import { openidConfiguration } from '../oidc/discovery.ts';
 import { registrationPolicy } from '../oidc/subject.ts';
 import { LANGUAGES } from './i18n/index.ts';
+import { registrationRoutes } from './routes/registration.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -33,7 +34,7 @@ export function createRouters(s: Services): Router[] {
   const policy = registrationPolicy(config);
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const issuer = () => config.issuer;
-  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain });
+  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off' });
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
     temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
@@ -69,6 +70,10 @@ export function createRouters(s: Services): Router[] {
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
     oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants, clients: stores.clients, subjects: s.subjects, keys: s.signingKeys, issuer }),
     oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, loginSessions: s.loginSessions, subjects: s.subjects, render, tokens: stores.tokens }),
+    ...(config.registration === 'off' ? [] : [registrationRoutes({
+      mode: config.registration, clientDeps, registrations: stores.clients, policy, issuer,
+      limiter: s.limiter, perSource: config.rateLimit.registrationsPerSource, windowSeconds: config.rateLimit.windowSeconds,
+    })]),
     resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

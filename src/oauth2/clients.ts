@@ -1,6 +1,6 @@
 import { generateClientId, generateClientSecret, hashClientSecret } from './tokens.ts';
 import { seal } from '../oauth1/secret-box.ts';
-import type { ClientInput, ClientRecord, ClientStore, EventSink } from './store.ts';
+import type { ClientInput, ClientOrigin, ClientRecord, ClientStore, EventSink } from './store.ts';
 
 export interface ClientDeps { clients: ClientStore; events: EventSink; pepper: string; sealKey: Buffer }
 type Actor = { userId?: number; ip?: string | null; requestId?: string | null };
@@ -14,13 +14,16 @@ function storedForms(secret: string, input: ClientInput, deps: ClientDeps) {
 }
 
 /** Registers a client. The secret is returned here once and only its HMAC (and, for OAuth 1, a sealed copy) is stored. */
-export async function registerClient(input: ClientInput, ownerId: number, deps: ClientDeps, actor?: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+export async function registerClient(
+  input: ClientInput, ownerId: number, deps: ClientDeps, actor?: Actor, origin?: { registered: ClientOrigin; registrationTokenHash: string },
+): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   const clientSecret = input.clientType === 'confidential' ? generateClientSecret() : null;
   const client = await deps.clients.create({
     ...input,
     clientId: generateClientId(),
     ...(clientSecret ? storedForms(clientSecret, input, deps) : { secretHash: null, oauth1SecretSealed: null }),
     ownerId,
+    ...origin,
   });
   await deps.events.record({ type: 'client.registered', clientId: client.clientId, userId: actor?.userId ?? ownerId, ip: actor?.ip, requestId: actor?.requestId });
   return { client, clientSecret };

@@ -58,6 +58,10 @@ export class ServerError extends kind('server_error', 500) {
   constructor(description = 'The server encountered an unexpected condition.', opts?: OAuthErrorOptions) { super(description, opts); }
 }
 export class TemporarilyUnavailable extends kind('temporarily_unavailable', 503) {}
+// RFC 7591 §3.2.2: the registration endpoint's refusals.
+export class InvalidRedirectUriMetadata extends kind('invalid_redirect_uri', 400) {}
+export class InvalidClientMetadata extends kind('invalid_client_metadata', 400) {}
+export class InvalidSoftwareStatement extends kind('invalid_software_statement', 400) {}
 // OpenID Connect Core §3.1.2.6: request objects (§6) are not supported, and say so rather than being ignored.
 export class RequestNotSupported extends kind('request_not_supported', 400) {}
 export class RequestUriNotSupported extends kind('request_uri_not_supported', 400) {}

@@ -6,7 +6,7 @@ import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
 export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** RFC 8414 §2: built from the registries that serve the endpoints (grants, client authentication, scopes), so it cannot drift. */
-export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean }) {
+export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean; registration?: boolean }) {
   const base = o.issuer;
   return {
     issuer: base,
@@ -16,6 +16,8 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     introspection_endpoint: `${base}/o/introspect/`,
     // RFC 8414 §2 jwks_uri: clients that read only this document find the keys too.
     jwks_uri: `${base}${JWKS_PATH}`,
+    // RFC 8414 §2 / Discovery §3: listed only when dynamic registration (RFC 7591) is switched on.
+    ...(o.registration ? { registration_endpoint: `${base}/o/register` } : {}),
     scopes_supported: [...o.scopes],
     response_types_supported: [...RESPONSE_TYPES],
     response_modes_supported: [...RESPONSE_MODES],

@@ -6,8 +6,17 @@ import { PRIVILEGED_GRANT_TYPES } from './grant-types.ts';
 import { isPrivilegedScope } from './scope.ts';
 import { isPrivilegedResponseType } from './response-types.ts';
 
-/** Who is registering or changing a client. The CLI and the seeder act as the operator, an administrator. */
-export interface RegistrationActor { isAdmin: boolean }
+/**
+ * Who is registering or changing a client. The CLI and the seeder act as the operator, an administrator.
+ * `dynamic`: a caller of the RFC 7591 registration endpoint, who is nobody we know.
+ */
+export interface RegistrationActor { isAdmin: boolean; dynamic?: boolean }
+
+/**
+ * RFC 7591 / RFC 7592 callers: never an administrator, and judged without the client's current capabilities, so
+ * not even what an administrator later gave the client can be kept through a registration-endpoint update.
+ */
+export const DYNAMIC: RegistrationActor = { isAdmin: false, dynamic: true };
 
 /** The CLI and the seeder: whoever runs them holds the server's keys, so they act as an administrator. */
 export const OPERATOR: RegistrationActor = { isAdmin: true };
@@ -40,7 +49,7 @@ export function privilegeErrors(value: ClientInput, actor: RegistrationActor, cu
   const errors: FieldErrors = {};
   if (actor.isAdmin) return errors;
   for (const cap of CAPABILITIES) {
-    const before = current ? cap.has(current) : [];
+    const before = current && !actor.dynamic ? cap.has(current) : [];
     const added = cap.has(value).filter((x) => !before.includes(x));
     if (added.length) errors[cap.field] = `Only administrators can allow ${added.map((a) => `"${a}"`).join(', ')}.`;
   }

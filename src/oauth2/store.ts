@@ -70,8 +70,27 @@ export interface ClientRecord extends ClientInput {
   /** Whether a sealed copy of the secret exists for OAuth 1 HMAC (never the secret itself here). */
   hasOAuth1Secret: boolean;
   ownerId: number;
+  /** How the client came: by its owner (pages, GraphQL, CLI) or through the RFC 7591 registration endpoint. */
+  registered: ClientOrigin;
   createdAt: number;
   updatedAt: number;
+}
+
+export const CLIENT_ORIGINS = ['owner', 'dynamic'] as const;
+export type ClientOrigin = typeof CLIENT_ORIGINS[number];
+
+/** RFC 7591 / RFC 7592: the dynamic registration's own secrets, stored as SHA-256 only. */
+export interface RegistrationStore {
+  /** Used by: RFC 7592 read/update/delete (the bearer names its one client). */
+  findByRegistrationTokenHash(tokenHash: string): Promise<ClientRecord | null>;
+  /** Used by: RFC 7592 update (the registration access token rotates): false when `from` is no longer the current one. */
+  rotateRegistrationTokenHash(id: number, from: string, to: string): Promise<boolean>;
+  /** Used by: GraphQL createInitialAccessToken, CLI createinitialtoken. */
+  createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<void>;
+  /** Used by: registration with REGISTRATION=token. True when the token is valid now; a single-use one is spent atomically. */
+  spendInitialAccessToken(tokenHash: string, now: number): Promise<boolean>;
+  /** Used by: registration, the owner of dynamically registered clients (a reserved user that cannot sign in). */
+  systemOwner(): Promise<number>;
 }
 
 export interface ClientStore {
@@ -82,7 +101,7 @@ export interface ClientStore {
   /** Used by: application pages (ownerId) and admin listing (undefined = all). */
   list(ownerId?: number): Promise<ClientRecord[]>;
   /** Used by: registration. */
-  create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number }): Promise<ClientRecord>;
+  create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number; registered?: ClientOrigin; registrationTokenHash?: string | null }): Promise<ClientRecord>;
   /** Used by: application edit. */
   update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }): Promise<ClientRecord>;
   /** Used by: secret rotation (the sealed OAuth 1 copy changes with it). */

@@ -11,8 +11,8 @@ export const USERINFO_PATH = '/o/userinfo/';
 
 /**
  * OpenID Connect Discovery 1.0 §3: the RFC 8414 document (same registries, so the two cannot disagree) plus the
- * OpenID Provider fields. No registration_endpoint: Gatehouse has no dynamic registration yet (§3 lists it only
- * when it exists). request_uri_parameter_supported defaults to true, so it is stated.
+ * OpenID Provider fields. registration_endpoint only when REGISTRATION is not `off` (§3 lists it only when it
+ * exists). request_uri_parameter_supported defaults to true, so it is stated.
  */
 export function openidConfiguration(o: Parameters<typeof authorizationServerMetadata>[0], pages: { uiLocales: readonly string[] }) {
   return {

@@ -22,6 +22,7 @@ export interface ClientView {
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
   accessTokenFormat: string; idTokenSignedResponseAlg: string; responseTypes: string[]; userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null; ownerId: number; createdAt: number; updatedAt: number;
+  registered: string;
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
 /** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
@@ -42,7 +43,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', accessTokenFormat: 'accessTokenFormat', idTokenSignedResponseAlg: 'idTokenSignedResponseAlg',
   userinfoSignedResponseAlg: 'userinfoSignedResponseAlg', subjectType: 'subjectType', sectorIdentifierUri: 'sectorIdentifierUri', createdAt: 'createdAt', updatedAt: 'updatedAt',
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
-  responseTypes: 'responseTypes',
+  responseTypes: 'responseTypes', registered: 'registered',
   frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired',
 };
 
@@ -55,7 +56,7 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, frontchannelLogoutUri: c.frontchannelLogoutUri,
   frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
   responseTypes: c.responseTypes, userinfoSignedResponseAlg: c.userinfoSignedResponseAlg, subjectType: c.subjectType, sectorIdentifierUri: c.sectorIdentifierUri,
-  ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt,
+  ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt, registered: c.registered,
 });
 
 /** A user record of the core (the viewer, a user just made) as its view. */
@@ -107,6 +108,8 @@ export interface AdminStore {
   grant(id: number): Promise<GrantView | null>;
   /** Used by: `signingKeys`. Every key not yet deleted, current before next before retired (the keys that sign come first, however many have retired), then by algorithm, at most `first`. */
   signingKeys(first: number): Promise<SigningKeyView[]>;
+  /** Used by: `createInitialAccessToken` (RFC 7591 §3): stores the token's SHA-256 only. */
+  createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<void>;
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
   // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's

@@ -1,4 +1,4 @@
-import type { ClientStore, TokenStore } from '../oauth2/store.ts';
+import type { ClientStore, RegistrationStore, TokenStore } from '../oauth2/store.ts';
 import { clientRecordView, type AdminStore, type ClientField, type EventFilter, type Page, type PageOf, type TokenFilter, type TokenKind, type TokenView } from './admin-store.ts';
 import {
   CLIENT_COLUMNS, clientColumns, clientView, EVENT_COLUMNS, eventView, GRANT_COLUMNS, grantView, TOKEN_SOURCES, tokenView,
@@ -30,9 +30,9 @@ const newestFirst = (tokens: TokenView[]) => tokens.sort((a, b) => b.issuedAt - 
 export class AdminRepository implements AdminStore {
   readonly #sql: Sql;
   readonly #tokenCache: TokenCache;
-  readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId'>;
+  readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken'>;
   readonly #tokens: Pick<TokenStore, 'revokeFamily'>;
-  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'>; tokens: Pick<TokenStore, 'revokeFamily'> }) {
+  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'> }) {
     this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients; this.#tokens = stores.tokens;
   }
 
@@ -59,6 +59,10 @@ export class AdminRepository implements AdminStore {
   async #whereIn(table: string, columns: string, column: string, values: readonly unknown[], extra = '', extraParams: unknown[] = []): Promise<Row[]> {
     if (!values.length) return [];
     return this.#sql.all<Row>(`select ${columns} from ${table} where ${column} in (${placeholders(values.length)}) ${extra} order by id`, [...values, ...extraParams]);
+  }
+
+  createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }) {
+    return this.#clients.createInitialAccessToken(data);
   }
 
   clients(filter: { ownerId?: number }, page: Page, fields?: readonly ClientField[]) {

@@ -45,6 +45,10 @@ export const Application = defineEntity({
     subjectType: p.string().length(10).default('public'),
     /** OpenID Connect sector_identifier_uri (Core §8.1). */
     sectorIdentifierUri: p.text().nullable(),
+    /** How the client came: `owner` (pages, GraphQL, CLI) or `dynamic` (RFC 7591 registration endpoint). */
+    registered: p.string().length(10).default('owner'),
+    /** RFC 7592 §1.1: SHA-256 of the registration access token of a dynamically registered client. */
+    registrationTokenHash: p.string().length(64).nullable().unique().hidden(),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
     createdAt: createdAt(),
     updatedAt: epochMs().onCreate(() => Date.now()).onUpdate(() => Date.now()),

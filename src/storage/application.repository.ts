@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
-import type { AccessTokenFormat, ClientInput, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import { InitialAccessToken } from './initial-access-token.entity.ts';
+import { User } from './user.entity.ts';
+import type { AccessTokenFormat, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
@@ -38,6 +40,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     sectorIdentifierUri: a.sectorIdentifierUri ?? null,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
+    registered: a.registered as ClientOrigin,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };
@@ -80,7 +83,7 @@ const CLIENT_CACHE_MAX = 10_000;
  */
 export interface ClientCacheOptions { ttlMs: number; onChange?: () => void }
 
-export class ApplicationRepository implements ClientStore {
+export class ApplicationRepository implements ClientStore, RegistrationStore {
   readonly #em: () => EntityManager;
   readonly #cache: ClientCacheOptions;
   #origins: { value: Promise<ReadonlySet<string>>; until: number } | null = null;
@@ -130,9 +133,12 @@ export class ApplicationRepository implements ClientStore {
     return rows.map(toRecord);
   }
 
-  async create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number }) {
+  async create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number; registered?: ClientOrigin; registrationTokenHash?: string | null }) {
     const em = this.#em();
-    const a = em.create(Application, { ...columns(data), clientId: data.clientId, secretHash: data.secretHash, oauth1SecretSealed: data.oauth1SecretSealed, owner: data.ownerId });
+    const a = em.create(Application, {
+      ...columns(data), clientId: data.clientId, secretHash: data.secretHash, oauth1SecretSealed: data.oauth1SecretSealed, owner: data.ownerId,
+      registered: data.registered ?? 'owner', registrationTokenHash: data.registrationTokenHash ?? null,
+    });
     await em.flush();
     this.#changed();
     return toRecord(a);
@@ -161,4 +167,54 @@ export class ApplicationRepository implements ClientStore {
     await this.#em().nativeDelete(Application, { id });
     this.#changed();
   }
+
+  async findByRegistrationTokenHash(tokenHash: string) {
+    const a = await this.#em().findOne(Application, { registrationTokenHash: tokenHash }, { disableIdentityMap: true });
+    return a ? toRecord(a) : null;
+  }
+
+  async rotateRegistrationTokenHash(id: number, from: string, to: string) {
+    // Compare and set: of two updates racing with one token, one rotates it and the other is refused.
+    return (await this.#em().nativeUpdate(Application, { id, registrationTokenHash: from }, { registrationTokenHash: to, updatedAt: Date.now() })) === 1;
+  }
+
+  async createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }) {
+    const em = this.#em().fork();
+    em.create(InitialAccessToken, { tokenHash: data.tokenHash, singleUse: data.singleUse, expiresAt: data.expiresAt, createdBy: data.createdBy });
+    await em.flush();
+  }
+
+  async spendInitialAccessToken(tokenHash: string, now: number) {
+    const em = this.#em();
+    // A single-use token is spent by deleting it: of concurrent registrations, only the one whose delete hit the row wins.
+    const spent = await em.nativeDelete(InitialAccessToken, { tokenHash, singleUse: true, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
+    if (spent > 0) return true;
+    return (await em.count(InitialAccessToken, { tokenHash, singleUse: false, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] })) > 0;
+  }
+
+  #systemOwner: Promise<number> | null = null;
+  /** '~dynamic' fails the username rule, so nobody can register it, and its password hash verifies nothing. */
+  systemOwner(): Promise<number> {
+    this.#systemOwner ??= (async () => {
+      const find = async () => (await this.#em().fork().findOne(User, { username: SYSTEM_OWNER }))?.id;
+      const found = await find();
+      if (found !== undefined) return found;
+      try {
+        const em = this.#em().fork();
+        const u = em.create(User, { username: SYSTEM_OWNER, passwordHash: '!', isAdmin: false, isActive: false });
+        await em.flush();
+        return u.id;
+      } catch (e) {
+        // Another instance made it first (unique username).
+        const again = await find();
+        if (again === undefined) throw e;
+        return again;
+      }
+    })();
+    this.#systemOwner.catch(() => { this.#systemOwner = null; });
+    return this.#systemOwner;
+  }
 }
+
+/** The owner of dynamically registered clients (RFC 7591 registrations name no user). */
+export const SYSTEM_OWNER = '~dynamic';

@@ -10,6 +10,7 @@ import { OAuth1Token, OAuth1Nonce } from './oauth1.entity.ts';
 import { RateLimitBucket } from './rate-limit.entity.ts';
 import { SigningKey } from './signing-key.entity.ts';
 import { LoginSession } from './login-session.entity.ts';
+import { InitialAccessToken } from './initial-access-token.entity.ts';
 
-export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession };
-export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession];
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken };
+export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken];

@@ -3,10 +3,11 @@ import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
 import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
+import { ACCESS_TOKEN_FORMATS, CLIENT_ORIGINS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
 import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
-import { requireViewer, type GraphQLContext } from '../context.ts';
+import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
+import { issueInitialAccessToken } from '../../oauth2/dynamic-registration.ts';
 import { rowId } from '../ids.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
@@ -59,6 +60,7 @@ export const clientResolvers = {
   SigningAlg: enumValues(SIGNING_ALGS),
   ResponseType: enumValues(RESPONSE_TYPES),
   SubjectType: enumValues(SUBJECT_TYPES),
+  ClientOrigin: enumValues(CLIENT_ORIGINS),
   Query: {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);
@@ -76,6 +78,12 @@ export const clientResolvers = {
     },
   },
   Mutation: {
+    async createInitialAccessToken(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireAdmin(ctx, 'write');
+      const expiresIn = args.expiresIn ?? null;
+      if (expiresIn !== null && !(Number.isInteger(expiresIn) && expiresIn > 0)) throw badUserInput({ expiresIn: 'Give a positive number of seconds.' }, []);
+      return issueInitialAccessToken(ctx.deps.stores.admin, { singleUse: args.singleUse !== false, expiresIn, createdBy: v.user.id });
+    },
     async registerClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireViewer(ctx, 'applications');
       const { client, clientSecret } = await registerClient(await validated(ctx, args.input), v.user.id, clientDeps(ctx), ctx.audit);

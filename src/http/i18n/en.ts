@@ -117,6 +117,7 @@ export const en = {
   'apps.name': 'Name',
   'apps.clientId': 'Client ID',
   'apps.type': 'Type',
+  'apps.dynamic': 'registered dynamically',
   'apps.none': 'No applications yet. Register one to get a client ID and secret.',
   'apps.registered': 'Application "{name}" registered.',
   'apps.updated': 'Application updated.',

@@ -118,6 +118,7 @@ export const fr: Record<MessageKey, string> = {
   'apps.name': 'Nom',
   'apps.clientId': 'Identifiant client',
   'apps.type': 'Type',
+  'apps.dynamic': 'enregistrée dynamiquement',
   'apps.none': "Aucune application pour l'instant. Enregistrez-en une pour obtenir un identifiant et un secret.",
   'apps.registered': 'Application « {name} » enregistrée.',
   'apps.updated': 'Application mise à jour.',
