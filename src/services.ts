@@ -81,7 +81,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   return {
     config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
-    loginSessions: createLoginSessions({ store: stores.loginSessions, users: stores.users, backchannel, events: stores.events }),
+    loginSessions: createLoginSessions({ store: stores.loginSessions, users: stores.users, backchannel, events: stores.events, tokens: stores.tokens }),
     accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer, subjects }),
     idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users, subjects }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),

@@ -216,7 +216,8 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   if (userinfoRaw !== null && userinfoRaw !== '' && !userinfoSignedResponseAlg) errors.userinfoSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}, or none for JSON.`;
   const subjectType = choice(raw.subjectType, SUBJECT_TYPES, context.current?.subjectType ?? 'public');
   if (!subjectType) errors.subjectType = `Choose ${SUBJECT_TYPES.join(' or ')}.`;
-  const sectorIdentifierUri = optionalText(raw.sectorIdentifierUri);
+  // Left out keeps the current sector (a changed sector changes every pairwise sub the client knows, Core §8.1).
+  const sectorIdentifierUri = raw.sectorIdentifierUri === undefined ? (context.current?.sectorIdentifierUri ?? null) : optionalText(raw.sectorIdentifierUri);
   if (sectorIdentifierUri === undefined) errors.sectorIdentifierUri = 'Must be a URL.';
   else if (!errors.redirectUris && !errors.subjectType) {
     const problem = await sectorProblem(subjectType!, sectorIdentifierUri, redirectUris, policy);

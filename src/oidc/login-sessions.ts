@@ -1,4 +1,4 @@
-import type { EventSink } from '../oauth2/store.ts';
+import type { EventSink, TokenStore } from '../oauth2/store.ts';
 import type { Backchannel } from './logout.ts';
 import type { LoginSessionStore } from './store.ts';
 
@@ -8,6 +8,8 @@ export interface LoginSessionSettings {
   users: { endSessions(id: number, at: number): Promise<void> };
   backchannel: Backchannel;
   events: EventSink;
+  /** Refresh tokens stop naming an ended session (Core §12.2), as a browser logout does. */
+  tokens: Pick<TokenStore, 'forgetSession'>;
 }
 
 export type SessionsEndReason = 'deactivated' | 'password_changed' | 'administrator';
@@ -30,7 +32,10 @@ export function createLoginSessions(s: LoginSessionSettings) {
     async endAllOf(userId: number, reason: SessionsEndReason, audit: { userId?: number | null; ip?: string | null; requestId?: string | null } = {}): Promise<number> {
       await s.users.endSessions(userId, Date.now());
       const rows = await s.store.takeAllOf(userId);
-      for (const row of rows) s.backchannel.notify(row.clientIds, { sid: row.sid, userId });
+      for (const row of rows) {
+        await s.tokens.forgetSession(row.sid);
+        s.backchannel.notify(row.clientIds, { sid: row.sid, userId });
+      }
       await s.events.record({ type: 'user.sessions_ended', ...audit, detail: { id: userId, reason, sessions: rows.length } });
       return rows.length;
     },

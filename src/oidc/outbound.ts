@@ -20,7 +20,7 @@ for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], 
 // checked as that IPv4 address (embeddedIpv4); NAT64, 6to4 and Teredo are refused whole. (BlockList itself would
 // match every IPv4 address against a ::ffff:0:0/96 rule, so those forms are not listed here.)
 for (const [net, bits] of [['::', 127], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64],
-  ['2001::', 32], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+  ['2001::', 32], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
 // This host's own addresses, public ones included: a callback to them reaches whatever listens on every interface.
 for (const list of Object.values(networkInterfaces())) {
   for (const a of list ?? []) PRIVATE.addAddress(a.address.replace(/%.*$/, ''), a.family === 'IPv4' ? 'ipv4' : 'ipv6');

@@ -4,6 +4,9 @@ import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, getCode, postForm } from '../oauth-helpers.ts';
 import { deliveryEvents, scriptedRp } from '../backchannel-rp.ts';
 import { logoutToken } from '../../src/oidc/logout.ts';
+import { isPrivateAddress } from '../../src/oidc/outbound.ts';
+import { validateClientInput } from '../../src/oauth2/client-registration.ts';
+import { OPERATOR } from '../../src/oauth2/privileges.ts';
 
 // The attacker's read of issue 19's logout and authentication-request rules: each finding written here first and
 // seen failing.
@@ -110,5 +113,49 @@ describe('security: issue 19 attacker read (logout, sessions, requested subjects
     const own = await getCode(s, { scope: 'openid', claims: JSON.stringify({ id_token: { sub: { value: String(s.user.id) } } }) });
     const tok = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: own.code, redirect_uri: 'https://client.example/cb', code_verifier: own.verifier }, s.auth);
     expect(tok.status).to.equal(200);
+  });
+});
+
+describe('security: issue 19 second attacker read (sessions ended elsewhere, sectors, outbound ranges)', () => {
+  let t: TestServer;
+  before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] }, { backchannelRetryDelaysMs: [10] }); });
+  after(() => t.close());
+
+  it('F1 an administrator ending a user\'s sessions: refreshed ID Tokens no longer name the ended sid (Core §12.2)', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'] });
+    const tokens = await codeFlowTokens(t, s, { scope: 'openid', nonce: 'n' });
+    const sid = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString()).sid as string;
+    expect(sid).to.be.a('string');
+    await t.app.loginSessions.endAllOf(s.user.id, 'administrator');
+    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, s.auth);
+    expect(res.status).to.equal(200);
+    const refreshed = JSON.parse(Buffer.from(((await res.json()) as { id_token: string }).id_token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    expect(refreshed).to.not.have.property('sid');
+  });
+
+  it('F3 an update that leaves sector_identifier_uri out keeps it (a pairwise sub stays stable, Core §8.1)', async () => {
+    const current = { sectorIdentifierUri: 'https://sector.example/doc.json', subjectType: 'pairwise', grantTypes: ['authorization_code'], responseTypes: ['code'] } as never;
+    const policy = { allowInsecureTransport: false, knownScopes: ['openid'], sectorDocument: async () => ['https://rp.example/cb'] };
+    const r = await validateClientInput({ name: 'P', clientType: 'confidential', grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], allowedOrigins: [], postLogoutRedirectUris: [] }, policy, { actor: OPERATOR, current });
+    expect(r.ok).to.equal(true);
+    expect((r as { value: { sectorIdentifierUri: string } }).value.sectorIdentifierUri).to.equal('https://sector.example/doc.json');
+  });
+
+  it('outbound calls refuse deprecated site-local IPv6 (fec0::/10) like other private ranges', () => {
+    expect(isPrivateAddress('fec0::1')).to.equal(true);
+  });
+});
+
+describe('security: issue 19 second attacker read (id_token_hint without a session)', () => {
+  let t: TestServer;
+  before(async () => { t = await createTestApp(); });
+  after(() => t.close());
+
+  it('F2 an id_token_hint sent without a session does not put the user\'s name in the login redirect', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'] });
+    const { id_token: hint } = await codeFlowTokens(t, s, { scope: 'openid', nonce: 'n' });
+    const res = await fetch(`${t.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', id_token_hint: hint, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+    expect(res.status).to.equal(302);
+    expect(decodeURIComponent(res.headers.get('location')!)).to.not.include(s.user.username);
   });
 });

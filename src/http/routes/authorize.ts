@@ -84,7 +84,9 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           // POST + CSRF). select_account offers the signed-in account (login_hint) and lets another be chosen.
           const current = ctx.state.user ? currentUser(ctx).username : undefined;
           const reauth = ctx.state.user ? '&reauth=1' : '';
-          const hinted = await hintedUsername(req);
+          // Only to a browser already signed in here: otherwise anyone holding an old ID Token (a client granted only
+          // openid) would read the user's name in our Location header (Core §5.4: preferred_username needs profile).
+          const hinted = ctx.state.user ? await hintedUsername(req) : undefined;
           return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current, hinted))}${reauth}`);
         }
       }
