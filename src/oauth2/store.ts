@@ -72,11 +72,14 @@ export interface ClientRecord extends ClientInput {
   ownerId: number;
   /** How the client came: by its owner (pages, GraphQL, CLI) or through the RFC 7591 registration endpoint. */
   registered: ClientOrigin;
+  /** A client ID metadata document's client (registered = metadata): when its document must be read again (epoch ms). */
+  metadataExpiresAt?: number | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export const CLIENT_ORIGINS = ['owner', 'dynamic'] as const;
+/** `metadata`: a client_id URL whose client ID metadata document Gatehouse fetched (oauth2/client-id-metadata.ts). */
+export const CLIENT_ORIGINS = ['owner', 'dynamic', 'metadata'] as const;
 export type ClientOrigin = typeof CLIENT_ORIGINS[number];
 
 /** RFC 7591 / RFC 7592: the dynamic registration's own secrets, stored as SHA-256 only. */

@@ -118,6 +118,8 @@ export const en = {
   'apps.clientId': 'Client ID',
   'apps.type': 'Type',
   'apps.dynamic': 'registered dynamically',
+  'apps.metadata': 'client ID metadata document',
+  'consent.clientHost': 'This application is published by {host}. Allow it only if you trust that site.',
   'apps.none': 'No applications yet. Register one to get a client ID and secret.',
   'apps.registered': 'Application "{name}" registered.',
   'apps.updated': 'Application updated.',

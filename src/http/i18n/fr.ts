@@ -119,6 +119,8 @@ export const fr: Record<MessageKey, string> = {
   'apps.clientId': 'Identifiant client',
   'apps.type': 'Type',
   'apps.dynamic': 'enregistrée dynamiquement',
+  'apps.metadata': 'document de métadonnées du client',
+  'consent.clientHost': 'Cette application est publiée par {host}. Ne l\'autorisez que si vous faites confiance à ce site.',
   'apps.none': "Aucune application pour l'instant. Enregistrez-en une pour obtenir un identifiant et un secret.",
   'apps.registered': 'Application « {name} » enregistrée.',
   'apps.updated': 'Application mise à jour.',

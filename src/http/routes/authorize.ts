@@ -120,6 +120,8 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       deps.render(ctx, 'consent', {
         title: `Authorize ${req.client.name}`,
         client: req.client,
+        // A client ID metadata document's client is whoever controls its URL's host: shown above everything else.
+        clientHost: req.client.registered === 'metadata' ? new URL(req.client.clientId).host : null,
         redirectHost: new URL(req.redirectUri).host || req.redirectUri.split(':')[0],
         // OpenID Connect: which claims each scope shares, and those the claims parameter asks for beyond them.
         scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s, claims: claimsOfScope(s) })),
