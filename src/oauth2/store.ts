@@ -21,9 +21,15 @@ export type { GrantType, ResponseType };
 /** Derived from the client authentication registry (client-auth.ts). */
 export type TokenEndpointAuthMethod = ClientAuthMethod;
 
+/** OpenID Connect Registration §2 application_type: `web` (the default) or `native` (RFC 8252 apps). */
+export const APPLICATION_TYPES = ['web', 'native'] as const;
+export type ApplicationType = typeof APPLICATION_TYPES[number];
+
 /** Fields a person or an admin API may set; ids, secrets and owners are Gatehouse's. */
 export interface ClientInput {
   name: string;
+  /** Registration §2: which redirect URIs the client may register (client-registration.ts applicationTypeProblem). */
+  applicationType: ApplicationType;
   clientType: ClientType;
   /** Grant types the client may use; refresh_token follows from authorization_code and password. */
   grantTypes: GrantType[];

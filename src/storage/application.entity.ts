@@ -11,6 +11,8 @@ export const Application = defineEntity({
     // 255: a client ID metadata document's client_id is its URL (oauth2/client-id-metadata.ts).
     clientId: p.string().length(255).unique(),
     name: p.string().length(255),
+    /** OpenID Connect Registration §2 application_type: `web` or `native`. */
+    applicationType: p.string().length(10).default('web'),
     clientType: p.string().length(20),
     /** HMAC-SHA-256 of the generated secret under the server pepper; null for public clients. */
     secretHash: p.string().length(255).nullable().hidden(),

@@ -3,7 +3,7 @@ import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
 import { InitialAccessToken } from './initial-access-token.entity.ts';
 import { User } from './user.entity.ts';
-import type { AccessTokenFormat, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import type { AccessTokenFormat, ApplicationType, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
 import type { MetadataClientStore } from '../oauth2/client-id-metadata.ts';
 
@@ -18,6 +18,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     id: a.id,
     clientId: a.clientId,
     name: a.name,
+    applicationType: a.applicationType as ApplicationType,
     clientType: a.clientType as ClientType,
     secretHash: a.secretHash ?? null,
     grantTypes: split(a.grantTypes) as GrantType[],
@@ -51,6 +52,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
 function columns(input: ClientInput) {
   return {
     name: input.name,
+    applicationType: input.applicationType,
     clientType: input.clientType,
     grantTypes: input.grantTypes.join(' '),
     redirectUris: input.redirectUris.join(' '),

@@ -1,16 +1,16 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261205151942 extends Migration {
+export class Migration20261205152333 extends Migration {
 
-  override name = 'Migration20261205151942';
+  override name = 'Migration20261205152333';
 
   override up(): void | Promise<void> {
-    this.addSql(`alter table "applications" add "metadata_expires_at" bigint null;`);
+    this.addSql(`alter table "applications" add "application_type" varchar(10) not null default 'web', add "metadata_expires_at" bigint null;`);
     this.addSql(`alter table "applications" alter column "client_id" type varchar(255) using ("client_id"::varchar(255));`);
   }
 
   override down(): void | Promise<void> {
-    this.addSql(`alter table "applications" drop column "metadata_expires_at";`);
+    this.addSql(`alter table "applications" drop column "application_type", drop column "metadata_expires_at";`);
     this.addSql(`alter table "applications" alter column "client_id" type varchar(100) using ("client_id"::varchar(100));`);
   }
 
