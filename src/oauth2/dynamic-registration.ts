@@ -128,6 +128,6 @@ export function clientMetadata(client: ClientRecord) {
 export async function issueInitialAccessToken(store: Pick<RegistrationStore, 'createInitialAccessToken'>, o: { singleUse: boolean; expiresIn: number | null; createdBy: number | null; now?: number }) {
   const token = generateToken();
   const expiresAt = o.expiresIn === null ? null : (o.now ?? Date.now()) + o.expiresIn * 1000;
-  await store.createInitialAccessToken({ tokenHash: hashToken(token), singleUse: o.singleUse, expiresAt, createdBy: o.createdBy });
-  return { token, expiresAt, singleUse: o.singleUse };
+  const id = await store.createInitialAccessToken({ tokenHash: hashToken(token), singleUse: o.singleUse, expiresAt, createdBy: o.createdBy });
+  return { id, token, expiresAt, singleUse: o.singleUse };
 }

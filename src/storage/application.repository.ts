@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { raw, type EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
 import { InitialAccessToken } from './initial-access-token.entity.ts';
@@ -184,8 +184,21 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
 
   async createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }) {
     const em = this.#em().fork();
-    em.create(InitialAccessToken, { tokenHash: data.tokenHash, singleUse: data.singleUse, expiresAt: data.expiresAt, createdBy: data.createdBy });
+    const row = em.create(InitialAccessToken, { tokenHash: data.tokenHash, singleUse: data.singleUse, expiresAt: data.expiresAt, createdBy: data.createdBy });
     await em.flush();
+    return row.id;
+  }
+
+  async initialAccessTokens(first: number) {
+    const rows = await this.#em().fork().find(InitialAccessToken, {}, { orderBy: { id: 'desc' }, limit: first });
+    return rows.map((r) => ({
+      id: r.id, singleUse: r.singleUse, expiresAt: r.expiresAt ?? null, createdAt: r.createdAt, uses: r.uses, lastUsedAt: r.lastUsedAt ?? null,
+      createdBy: (r.createdBy as unknown as { id: number } | null)?.id ?? null,
+    }));
+  }
+
+  async revokeInitialAccessToken(id: number) {
+    return (await this.#em().nativeDelete(InitialAccessToken, { id })) > 0;
   }
 
   async spendInitialAccessToken(tokenHash: string, now: number) {
@@ -193,7 +206,8 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     // A single-use token is spent by deleting it: of concurrent registrations, only the one whose delete hit the row wins.
     const spent = await em.nativeDelete(InitialAccessToken, { tokenHash, singleUse: true, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
     if (spent > 0) return true;
-    return (await em.count(InitialAccessToken, { tokenHash, singleUse: false, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] })) > 0;
+    // A multi-use token counts its uses (administrators see them in `initialAccessTokens`), in the same statement that checks it.
+    return (await em.nativeUpdate(InitialAccessToken, { tokenHash, singleUse: false, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }, { uses: raw('uses + 1'), lastUsedAt: now })) > 0;
   }
 
   async saveMetadataClient(clientId: string, input: ClientInput, expiresAt: number): Promise<ClientRecord | null> {
