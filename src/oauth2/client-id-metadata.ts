@@ -39,7 +39,11 @@ export function metadataClientIdProblem(clientId: string, o: { allowInsecureTran
 }
 
 /** Why a metadata client cannot be used: shown on the authorization error page, or as invalid_client at the token endpoint. */
-export class ClientMetadataError extends Error {}
+export class ClientMetadataError extends Error {
+  /** About this server's load, not the document: not remembered against the URL. */
+  readonly transient: boolean;
+  constructor(message: string, o: { transient?: boolean } = {}) { super(message); this.transient = o.transient ?? false; }
+}
 
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
@@ -112,12 +116,20 @@ export interface MetadataResolverDeps {
 
 /**
  * Resolves client_ids that are URLs. A fresh row answers without a fetch; a missing or stale one is fetched (one
- * fetch per URL at a time in this process), validated and saved. A failure is a ClientMetadataError; a stale row
+ * fetch per URL at a time, at most METADATA_FETCHES_IN_FLIGHT URLs at a time, in this process), validated and saved;
+ * a failure is remembered for METADATA_FAILURE_MEMORY_MS. A failure is a ClientMetadataError; a stale row
  * is not served after a failed refresh, since a document that disappeared or broke retires its client.
  */
+/** Fetches in flight at once in this process: anonymous requests start them, so their number is bounded. */
+export const METADATA_FETCHES_IN_FLIGHT = 8;
+/** A URL whose document failed is not fetched again for this long (in this process), so retries cost nothing. */
+export const METADATA_FAILURE_MEMORY_MS = 30_000;
+const FAILURES_REMEMBERED = 1000;
+
 export class MetadataClientResolver {
   readonly #d: MetadataResolverDeps;
   readonly #inFlight = new Map<string, Promise<ClientRecord>>();
+  readonly #failed = new Map<string, { error: ClientMetadataError; until: number }>();
   constructor(deps: MetadataResolverDeps) { this.#d = deps; }
 
   async resolve(clientId: string): Promise<ClientRecord> {
@@ -127,9 +139,18 @@ export class MetadataClientResolver {
     const stored = await this.#d.store.findByClientId(clientId);
     if (stored && stored.registered !== 'metadata') return stored;
     if (stored && (stored.metadataExpiresAt ?? 0) > now) return stored;
+    const failed = this.#failed.get(clientId);
+    if (failed && failed.until > now) throw failed.error;
     let flight = this.#inFlight.get(clientId);
     if (!flight) {
-      flight = this.#refresh(clientId, stored !== null).finally(() => this.#inFlight.delete(clientId));
+      if (this.#inFlight.size >= METADATA_FETCHES_IN_FLIGHT) throw new ClientMetadataError('too many metadata documents are being fetched; try again shortly', { transient: true });
+      flight = this.#refresh(clientId, stored !== null).catch((e: unknown) => {
+        if (e instanceof ClientMetadataError && !e.transient) {
+          if (this.#failed.size >= FAILURES_REMEMBERED) this.#failed.clear();
+          this.#failed.set(clientId, { error: e, until: (this.#d.now ?? Date.now)() + METADATA_FAILURE_MEMORY_MS });
+        }
+        throw e;
+      }).finally(() => this.#inFlight.delete(clientId));
       this.#inFlight.set(clientId, flight);
     }
     return flight;
@@ -139,7 +160,7 @@ export class MetadataClientResolver {
     const { store, limits } = this.#d;
     // The cap is checked before the fetch, so a flood of new URLs costs no outbound request once it is reached.
     if (!known && (await store.countMetadataClients()) >= limits.maxClients && !(await store.evictStaleMetadataClient((this.#d.now ?? Date.now)()))) {
-      throw new ClientMetadataError('too many client metadata documents are held; try again later');
+      throw new ClientMetadataError('too many client metadata documents are held; try again later', { transient: true });
     }
     let fetched: { json: unknown; cacheControl: string | undefined };
     try { fetched = await this.#d.fetchDocument(clientId); } catch (e) { throw new ClientMetadataError(`the metadata document could not be fetched (${reason(e)})`); }

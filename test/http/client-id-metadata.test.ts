@@ -124,6 +124,39 @@ describe('OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadat
     expect((await t.app.stores.sql.all<Json>('select count(*) as n from applications where client_id = ?', [url]))[0].n).to.equal(1);
   });
 
+  it('consent: a redirect to another site than the client\'s own is pointed out; loopback (a native app) is not', async () => {
+    const elsewhere = site.doc('/elsewhere.json', { redirect_uris: ['https://other.example/cb'] });
+    const html = await (await browser.get(`/o/authorize/?${new URLSearchParams(authorizeParams(elsewhere, { redirect_uri: 'https://other.example/cb' }).params)}`)).text();
+    expect(testIdValue(html, 'redirect-elsewhere')).to.include('other.example');
+    const home = await (await browser.get(`/o/authorize/?${new URLSearchParams(authorizeParams(site.doc('/home.json')).params)}`)).text();
+    expect(testIdValue(home, 'redirect-elsewhere')).to.equal(undefined);
+    expect(testIdValue(home, 'client-host')).to.include(new URL(site.base).host);
+  });
+
+  it('a failed document is not fetched again for 30 s, even once fixed (retries cost no outbound request)', async () => {
+    site.routes.set('/flaky.json', (res) => { res.statusCode = 503; res.end(); });
+    const url = `${site.base}/flaky.json`;
+    await expectErrorPage(browser, authorizeParams(url).params);
+    site.doc('/flaky.json');
+    await expectErrorPage(browser, authorizeParams(url).params);
+    const token = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: 'x', redirect_uri: CALLBACK, client_id: url, code_verifier: 'v'.repeat(43) });
+    expect(token.status).to.equal(401);
+    expect(site.hitsOf('/flaky.json')).to.equal(1);
+  });
+
+  it('at most 8 documents are fetched at once; the next request is refused without a fetch', async function () {
+    this.timeout(15_000);
+    const paths = Array.from({ length: 9 }, (_, i) => `/hang${i}.json`);
+    for (const p of paths) site.routes.set(p, (res) => { setTimeout(() => { if (!res.destroyed) res.end('{}'); }, 6000); });
+    const first = paths.slice(0, 8).map((p) => browser.get(`/o/authorize/?${new URLSearchParams(authorizeParams(site.base + p).params)}`));
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await expectErrorPage(browser, authorizeParams(site.base + paths[8]).params);
+    expect(Date.now() - started).to.be.below(1000);
+    expect(site.hitsOf(paths[8])).to.equal(0);
+    expect((await Promise.all(first)).map((r) => r.status)).to.deep.equal(Array(8).fill(400));
+  });
+
   it('token endpoint: a client_id whose document cannot be used is invalid_client (401)', async () => {
     site.routes.set('/gone.json', (res) => { res.statusCode = 500; res.end(); });
     const res = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: 'x', redirect_uri: CALLBACK, client_id: `${site.base}/gone.json`, code_verifier: 'v'.repeat(43) });

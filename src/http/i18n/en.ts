@@ -119,6 +119,7 @@ export const en = {
   'apps.type': 'Type',
   'apps.dynamic': 'registered dynamically',
   'apps.metadata': 'client ID metadata document',
+  'consent.redirectElsewhere': 'Careful: the answer goes to {host}, a different site from the one publishing this application.',
   'consent.clientHost': 'This application is published by {host}. Allow it only if you trust that site.',
   'apps.none': 'No applications yet. Register one to get a client ID and secret.',
   'apps.registered': 'Application "{name}" registered.',

@@ -120,6 +120,7 @@ export const fr: Record<MessageKey, string> = {
   'apps.type': 'Type',
   'apps.dynamic': 'enregistrée dynamiquement',
   'apps.metadata': 'document de métadonnées du client',
+  'consent.redirectElsewhere': 'Attention : la réponse part vers {host}, un autre site que celui qui publie cette application.',
   'consent.clientHost': 'Cette application est publiée par {host}. Ne l\'autorisez que si vous faites confiance à ce site.',
   'apps.none': "Aucune application pour l'instant. Enregistrez-en une pour obtenir un identifiant et un secret.",
   'apps.registered': 'Application « {name} » enregistrée.',
