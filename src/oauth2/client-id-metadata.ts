@@ -10,7 +10,7 @@ import type { ClientInput, ClientRecord, ClientStore } from './store.ts';
 
 /** Longest client_id URL kept (the applications.client_id column). */
 export const METADATA_CLIENT_ID_MAX_LENGTH = 255;
-/** Byte cap on a document (CIMD §4 lets the server limit it; 5 KiB holds any real client's metadata). */
+/** Byte cap on a document (the server may limit it; 5 KiB holds any real client's metadata). */
 export const METADATA_DOCUMENT_MAX_BYTES = 5 * 1024;
 /** Longest wait for a document: the authorization request waits for it. */
 export const METADATA_DOCUMENT_TIMEOUT_MS = 3000;
@@ -19,9 +19,9 @@ export const METADATA_DOCUMENT_TIMEOUT_MS = 3000;
 export const looksLikeMetadataClientId = (clientId: string): boolean => /^https?:\/\//i.test(clientId);
 
 /**
- * CIMD §3: the client identifier URL MUST use https, MUST contain a path, MUST NOT contain single- or double-dot
+ * CIMD, Client Identifier: the URL MUST use https, MUST contain a path, MUST NOT contain single- or double-dot
  * path segments, a fragment, or a user name or password. It must also be written canonically (new URL() gives it
- * back unchanged), because the document's client_id is compared with it as a plain string (§4.1) and a URL that
+ * back unchanged), because the document's client_id is compared with it as a plain string (Client Metadata) and a URL that
  * normalises differently could name two clients. Plain http only where insecure transport is allowed (development).
  */
 export function metadataClientIdProblem(clientId: string, o: { allowInsecureTransport: boolean }): string | null {
@@ -48,7 +48,7 @@ export class ClientMetadataError extends Error {
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
 /**
- * CIMD §4: the document's client_id MUST equal the URL it came from (simple string comparison); it MUST NOT hold a
+ * CIMD, Client Metadata: the document's client_id MUST equal the URL it came from (simple string comparison); it MUST NOT hold a
  * client_secret or client_secret_expires_at, and MUST NOT ask for a shared-secret authentication method. Left out,
  * token_endpoint_auth_method is `none` (a public client), since a document cannot carry a secret. private_key_jwt is
  * allowed by the draft but Gatehouse has no JWT client authentication yet, so it is refused by name. The rest goes

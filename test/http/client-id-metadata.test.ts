@@ -267,7 +267,7 @@ describe('Client ID Metadata Documents: what is refused (SSRF, document rules, p
     await expectErrorPage(browser, authorizeParams(ok, { redirect_uri: 'https://evil.example/cb' }).params);
   });
 
-  it('client_id URL shape (CIMD §3): no fragment, credentials, dot segments, missing path or non-canonical form; nothing is fetched', async () => {
+  it('client_id URL shape (CIMD Client Identifier): no fragment, credentials, dot segments, missing path or non-canonical form; nothing is fetched', async () => {
     const before = [...site.hits.values()].reduce((a, b) => a + b, 0);
     for (const id of [`${site.base}/doc.json#x`, site.base.replace('http://', 'http://user:pw@') + '/doc.json', `${site.base}/a/../doc.json`, `${site.base}/./doc.json`,
       `${site.base}/a/%2e%2e/doc.json`, site.base, `${site.base}/`, site.base.replace('127.0.0.1', '127.000.000.001') + '/doc.json', `${site.base}/${'a'.repeat(300)}`]) {

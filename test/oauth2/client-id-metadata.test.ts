@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { documentLifetimeSeconds, metadataClientIdProblem } from '../../src/oauth2/client-id-metadata.ts';
 
 describe('Client ID Metadata Document rules (core)', () => {
-  it('CIMD §3: https with a path; http only where insecure transport is allowed', () => {
+  it('CIMD Client Identifier: https with a path; http only where insecure transport is allowed', () => {
     const prod = { allowInsecureTransport: false };
     expect(metadataClientIdProblem('https://app.example.com/oauth/client.json', prod)).to.equal(null);
     expect(metadataClientIdProblem('https://app.example.com/client?v=1', prod)).to.equal(null);
