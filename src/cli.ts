@@ -74,6 +74,8 @@ const USAGE = `Usage: npm run gatehouse -- <command>
   createinitialtoken [--multi-use] [--expires-in SECONDS]
                                 an RFC 7591 initial access token for REGISTRATION=token, printed once
                                 (single-use unless --multi-use; no expiry unless --expires-in)
+  listinitialtokens             the initial access tokens that still exist: id, use, expiry, uses (never the token)
+  revokeinitialtoken ID         an initial access token stops working at once
   makemigrations                write a migration for entity changes (development)`;
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -204,8 +206,24 @@ async function main(argv: string[]): Promise<number> {
       const expiresIn = values['expires-in'] === undefined ? null : Number(values['expires-in']);
       if (expiresIn !== null && !(Number.isInteger(expiresIn) && expiresIn > 0)) { process.stderr.write('--expires-in takes a number of seconds\n'); return 2; }
       const issued = await app.withContext(() => issueInitialAccessToken(app.stores.clients, { singleUse: !values['multi-use'], expiresIn, createdBy: null }));
-      out(`Initial access token (shown once): ${issued.token}`);
+      out(`Initial access token ${issued.id} (shown once): ${issued.token}`);
       if (issued.expiresAt !== null) out(`Expires: ${new Date(issued.expiresAt).toISOString()}`);
+      return 0;
+    });
+    case 'listinitialtokens': return withApp(config, async (app) => {
+      const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+      for (const t of await app.withContext(() => app.stores.clients.initialAccessTokens(1000))) {
+        out(`${t.id}\t${t.singleUse ? 'single-use' : 'multi-use'}\tcreated ${iso(t.createdAt)}\texpires ${iso(t.expiresAt)}\tuses ${t.uses}\tlast used ${iso(t.lastUsedAt)}`);
+      }
+      return 0;
+    });
+    case 'revokeinitialtoken': return withApp(config, async (app) => {
+      const id = Number(rest[0]);
+      if (!Number.isInteger(id) || id < 1) { process.stderr.write('usage: revokeinitialtoken ID (from listinitialtokens)\n'); return 2; }
+      const revoked = await app.withContext(() => app.stores.clients.revokeInitialAccessToken(id));
+      if (!revoked) { process.stderr.write(`No initial access token ${id}.\n`); return 1; }
+      await app.withContext(() => app.stores.events.record({ type: 'registration.initial_token_revoked', detail: { id, via: 'cli' } }));
+      out(`Initial access token ${id} revoked.`);
       return 0;
     });
     case 'makemigrations': {

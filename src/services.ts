@@ -20,7 +20,10 @@ import { createBackchannel } from './oidc/logout.ts';
 import { createLoginSessions } from './oidc/login-sessions.ts';
 import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
-import { Subjects } from './oidc/subject.ts';
+import { registrationPolicy, Subjects } from './oidc/subject.ts';
+import { getJsonDocument } from './oidc/outbound.ts';
+import { METADATA_DOCUMENT_MAX_BYTES, METADATA_DOCUMENT_TIMEOUT_MS, MetadataClientResolver, withMetadataClients } from './oauth2/client-id-metadata.ts';
+import { InvalidClient } from './oauth2/errors.ts';
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -78,6 +81,13 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events, subjects,
     outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
   });
+  // Client ID metadata documents: a URL client_id is fetched through the outbound guard and kept as an applications row.
+  const cimd = config.clientIdMetadata;
+  const metadataClients = cimd.mode === 'on' ? new MetadataClientResolver({
+    store: stores.clients, policy: registrationPolicy(config),
+    fetchDocument: (url) => getJsonDocument(url, { allowedHosts: config.outboundAllowedHosts, timeoutMs: METADATA_DOCUMENT_TIMEOUT_MS, maxResponseBytes: METADATA_DOCUMENT_MAX_BYTES }),
+    limits: { minTtlSeconds: cimd.minTtl, maxTtlSeconds: cimd.maxTtl, maxClients: cimd.maxClients },
+  }) : null;
   return {
     config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
@@ -89,7 +99,9 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     // One budget of password guesses per username and per source for the login page and the password grant.
     passwordThrottle: createPasswordThrottle(limiter, config.rateLimit),
     // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
-    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo() },
+    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
+    /** The client lookup of the authorization endpoint (a metadata document's failure is an error page there). */
+    metadataClients,
     requireToken: createRequireToken(stores.tokens),
     requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
     /** Stops what the services hold open: the change watcher, Redis, the database. */

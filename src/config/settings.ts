@@ -47,6 +47,12 @@ export const settings = {
     allowPlain: setting({ env: 'PKCE_ALLOW_PLAIN', kind: bool(), default: false, doc: 'allow the `plain` PKCE method' }),
   },
   registration: setting({ env: 'REGISTRATION', kind: oneOf(['off', 'open', 'token']), default: 'off', doc: 'OpenID Connect / RFC 7591 dynamic client registration at `/o/register`: `off`, `open` to anyone (throttled per source), or `token` (an initial access token from `createinitialtoken` or GraphQL `createInitialAccessToken`)' }),
+  clientIdMetadata: {
+    mode: setting({ env: 'CLIENT_ID_METADATA_DOCUMENTS', kind: oneOf(['on', 'off']), default: 'on', doc: 'client_ids that are https URLs name a client ID metadata document, fetched through the outbound guard (draft-ietf-oauth-client-id-metadata-document; the MCP authorization spec expects it): `on` or `off`' }),
+    minTtl: setting({ env: 'CLIENT_ID_METADATA_MIN_TTL', kind: duration('seconds'), default: 300, doc: 'a metadata document is kept at least this long, whatever its `Cache-Control` says (and this long without one)' }),
+    maxTtl: setting({ env: 'CLIENT_ID_METADATA_MAX_TTL', kind: duration('seconds'), default: 86400, doc: 'a metadata document is read again at the first use after this long, whatever its `max-age`' }),
+    maxClients: setting({ env: 'CLIENT_ID_METADATA_MAX_CLIENTS', kind: count(), default: 1000, doc: 'metadata documents kept at most; past it a new one replaces the longest-stale one nobody consented to, or is refused' }),
+  },
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
   scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
   defaultScopes: setting({ env: 'DEFAULT_SCOPES', kind: list(), default: ['read'], doc: 'granted when a request names none' }),
@@ -62,7 +68,7 @@ export const settings = {
     registrationsPerSource: setting({ env: 'REGISTRATION_LIMIT_PER_SOURCE', kind: count(), default: 20, doc: 'dynamic client registration attempts per source in the window' }),
     clientAuthFailures: setting({ env: 'CLIENT_AUTH_FAILURE_LIMIT', kind: count(), default: 20, doc: 'failed client authentications (OAuth 2 secrets and OAuth 1 signatures together) per (client, source) in the window' }),
   },
-  outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri documents) may reach although they are private, loopback or link-local' }),
+  outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri and client ID metadata documents) may reach although they are private, loopback or link-local' }),
   playground: setting({ env: 'PLAYGROUND', kind: bool(), default: true, doc: 'the OAuth playground at `/o/playground/`' }),
   bodyLimit: setting({ kind: size(), default: '100kb', doc: 'largest form or JSON body' }),
   logRequests: setting({ env: 'LOG_REQUESTS', kind: bool(), default: false, doc: 'one JSON line per request on stderr (never the query string, headers or body)' }),
@@ -78,6 +84,7 @@ export const rules: Rules<GatehouseConfig> = {
   },
   checks: [
     (c) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true'),
+    (c) => (c.clientIdMetadata.minTtl <= c.clientIdMetadata.maxTtl ? undefined : 'CLIENT_ID_METADATA_MIN_TTL must not exceed CLIENT_ID_METADATA_MAX_TTL'),
     (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),
     (c) => c.env !== 'production' ? undefined : [
       c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],

@@ -10,7 +10,7 @@ const DUMMY_HASH = hashClientSecret('gatehouse-dummy-secret', 'gatehouse-dummy-p
  * Confidential clients must present their secret (Basic or body, RFC 6749 §2.3.1); public clients present
  * only their id. An unknown client id costs the same HMAC as a known one.
  */
-export async function authenticateClient(presented: PresentedClientCredentials | null, clients: ClientStore, pepper: string): Promise<ClientRecord> {
+export async function authenticateClient(presented: PresentedClientCredentials | null, clients: Pick<ClientStore, 'findByClientId'>, pepper: string): Promise<ClientRecord> {
   if (!presented) throw new InvalidClient('Client authentication is required.');
   const client = await clients.findByClientId(presented.clientId);
   // RFC 6749 §5.2 with RFC 9110 §15.5.2: the 401 always carries WWW-Authenticate.

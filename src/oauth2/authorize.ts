@@ -55,7 +55,7 @@ export class RedirectError extends Error {
 const MAX_NONCE_LENGTH = 512;
 
 export interface AuthorizeSettings {
-  clients: ClientStore;
+  clients: Pick<ClientStore, 'findByClientId'>;
   allowPlainPkce: boolean;
   defaultScopes: readonly string[];
   /** Verifies an ID Token we issued (oidc/id-token-hint.ts); absent, id_token_hint is refused. */

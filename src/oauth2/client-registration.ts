@@ -6,11 +6,12 @@ import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
 import { parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
-import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
+import { ACCESS_TOKEN_FORMATS, APPLICATION_TYPES, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ApplicationType, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
 import { grantResponseTypes, responseTypeRule } from './response-types.ts';
 
 export interface RawClientInput {
   name?: unknown;
+  applicationType?: unknown;
   clientType?: unknown;
   grantTypes?: unknown;
   redirectUris?: unknown;
@@ -227,9 +228,18 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const responseTypes = validResponseTypes(raw.responseTypes, grantTypes, context.current);
   if (typeof responseTypes === 'string') errors.responseTypes = responseTypes;
 
+  // Left out keeps the current one; a new client is `web` (Registration §2 default).
+  const applicationType = choice(raw.applicationType, APPLICATION_TYPES, context.current?.applicationType ?? 'web');
+  if (!applicationType) errors.applicationType = `Choose ${APPLICATION_TYPES.join(' or ')}.`;
+  else if (!errors.redirectUris && !errors.grantTypes) {
+    const problem = applicationTypeProblem(applicationType, redirectUris, grantTypes.includes('implicit'), policy.allowInsecureTransport);
+    if (problem) errors.redirectUris = problem;
+  }
+
   if (Object.keys(errors).length) return { ok: false, errors };
   const value: ClientInput = {
     name,
+    applicationType: applicationType as ApplicationType,
     clientType: clientType as ClientType,
     grantTypes,
     redirectUris,
@@ -253,6 +263,33 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * OpenID Connect Registration §2 application_type. `native`: redirect URIs are private-use schemes (RFC 8252 §7.1),
+ * loopback http (§7.3; localhost accepted for compatibility, though §8.3 prefers the IP literals, which alone get
+ * any-port matching) or claimed https URLs (§7.2, which Registration §2 predates). `web` with the implicit grant:
+ * no private-use scheme, and (unless insecure transport is allowed, for development) https only and never localhost
+ * (Registration §2); other web clients keep the general rules
+ * (validateRedirectUriForRegistration), which the forms, GraphQL and the CLI have always applied.
+ */
+function applicationTypeProblem(type: ApplicationType, redirectUris: readonly string[], implicit: boolean, allowInsecureTransport: boolean): string | null {
+  for (const uri of redirectUris) {
+    const url = new URL(uri);
+    const web = url.protocol === 'https:' || url.protocol === 'http:';
+    if (type === 'native') {
+      if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return `${uri}: a native client's http redirect URI must be on a loopback address (RFC 8252 §7.3).`;
+    } else if (implicit) {
+      if (!web) return `${uri}: a web client using the implicit grant must use https (Registration §2).`;
+      // Local development (insecure transport allowed) keeps loopback and http, as for every other https rule.
+      if (allowInsecureTransport) continue;
+      if (LOOPBACK.has(url.hostname)) return `${uri}: a web client using the implicit grant must not use localhost (Registration §2).`;
+      if (url.protocol === 'http:') return `${uri}: a web client using the implicit grant must use https (Registration §2).`;
+    }
+  }
+  return null;
 }
 
 /** The hosts of a client's redirect URIs (Core §8.1 without a sector_identifier_uri: the sector is that host). */

@@ -5,7 +5,7 @@ import { validateClientInput, type FieldErrors, type RawClientInput, type Regist
 import { effectiveGrantTypes } from './grant-types.ts';
 import { DYNAMIC } from './privileges.ts';
 import { InvalidClientMetadata, InvalidRedirectUriMetadata, InvalidSoftwareStatement, type OAuthError } from './errors.ts';
-import type { ClientInput, ClientRecord, RegistrationStore } from './store.ts';
+import { APPLICATION_TYPES, type ClientInput, type ClientRecord, type RegistrationStore } from './store.ts';
 import { generateToken, hashToken } from './tokens.ts';
 
 /**
@@ -14,8 +14,6 @@ import { generateToken, hashToken } from './tokens.ts';
  */
 const UNSUPPORTED = ['jwks', 'jwks_uri', 'request_uris', 'request_object_signing_alg', 'request_object_encryption_alg', 'id_token_encrypted_response_alg',
   'userinfo_encrypted_response_alg', 'token_endpoint_auth_signing_alg', 'initiate_login_uri', 'tls_client_auth_subject_dn'] as const;
-
-const APPLICATION_TYPES = ['web', 'native'];
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +42,7 @@ export function metadataToInput(body: unknown): RawClientInput {
   const unsupported = UNSUPPORTED.find((f) => m[f] !== undefined);
   if (unsupported) throw new InvalidClientMetadata(`${unsupported} is not supported.`);
   const applicationType = text(m.application_type, 'application_type');
-  if (applicationType !== undefined && !APPLICATION_TYPES.includes(applicationType)) throw new InvalidClientMetadata('application_type must be web or native.');
+  if (applicationType !== undefined && !(APPLICATION_TYPES as readonly string[]).includes(applicationType)) throw new InvalidClientMetadata('application_type must be web or native.');
   const redirectUris = stringList(m.redirect_uris, 'redirect_uris');
   // A JSON array names each URI; one holding whitespace would be read as several by the list parser.
   if (redirectUris?.some((u) => /\s/.test(u) || !u)) throw new InvalidRedirectUriMetadata('A redirect URI must not be empty or contain whitespace.');
@@ -54,6 +52,8 @@ export function metadataToInput(body: unknown): RawClientInput {
   const scope = text(m.scope, 'scope');
   return {
     name: text(m.client_name, 'client_name') ?? 'Unnamed application',
+    // Registration §2: web unless the client says native; client-registration.ts applies each one's redirect rules.
+    applicationType: applicationType ?? 'web',
     clientType: method === 'none' ? 'public' : 'confidential',
     tokenEndpointAuthMethod: method,
     grantTypes: grantTypes.length ? grantTypes : ['authorization_code'],
@@ -79,7 +79,7 @@ export function metadataToInput(body: unknown): RawClientInput {
 }
 
 const METADATA_NAMES: Partial<Record<keyof ClientInput, string>> = {
-  name: 'client_name', grantTypes: 'grant_types', responseTypes: 'response_types', allowedScopes: 'scope', tokenEndpointAuthMethod: 'token_endpoint_auth_method',
+  name: 'client_name', applicationType: 'application_type', grantTypes: 'grant_types', responseTypes: 'response_types', allowedScopes: 'scope', tokenEndpointAuthMethod: 'token_endpoint_auth_method',
   clientType: 'token_endpoint_auth_method', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   frontchannelLogoutUri: 'frontchannel_logout_uri', idTokenSignedResponseAlg: 'id_token_signed_response_alg', userinfoSignedResponseAlg: 'userinfo_signed_response_alg',
   subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri', skipAuthorization: 'skip_authorization',
@@ -105,6 +105,7 @@ export function clientMetadata(client: ClientRecord) {
     client_id: client.clientId,
     client_id_issued_at: Math.floor(client.createdAt / 1000),
     client_name: client.name,
+    application_type: client.applicationType,
     redirect_uris: client.redirectUris,
     grant_types: effectiveGrantTypes(client.grantTypes),
     response_types: client.responseTypes,
@@ -127,6 +128,6 @@ export function clientMetadata(client: ClientRecord) {
 export async function issueInitialAccessToken(store: Pick<RegistrationStore, 'createInitialAccessToken'>, o: { singleUse: boolean; expiresIn: number | null; createdBy: number | null; now?: number }) {
   const token = generateToken();
   const expiresAt = o.expiresIn === null ? null : (o.now ?? Date.now()) + o.expiresIn * 1000;
-  await store.createInitialAccessToken({ tokenHash: hashToken(token), singleUse: o.singleUse, expiresAt, createdBy: o.createdBy });
-  return { token, expiresAt, singleUse: o.singleUse };
+  const id = await store.createInitialAccessToken({ tokenHash: hashToken(token), singleUse: o.singleUse, expiresAt, createdBy: o.createdBy });
+  return { id, token, expiresAt, singleUse: o.singleUse };
 }

@@ -6,7 +6,7 @@ import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
 export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** RFC 8414 §2: built from the registries that serve the endpoints (grants, client authentication, scopes), so it cannot drift. */
-export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean; registration?: boolean }) {
+export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean; registration?: boolean; clientIdMetadataDocuments?: boolean }) {
   const base = o.issuer;
   return {
     issuer: base,
@@ -28,6 +28,8 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     introspection_endpoint_auth_methods_supported: [...SECRET_AUTH_METHOD_NAMES],
     code_challenge_methods_supported: o.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
     authorization_response_iss_parameter_supported: true,
+    // draft-ietf-oauth-client-id-metadata-document (authorization server metadata): https client_ids name a metadata document.
+    ...(o.clientIdMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
     service_documentation: `${base}/`,
   };
 }

@@ -21,9 +21,15 @@ export type { GrantType, ResponseType };
 /** Derived from the client authentication registry (client-auth.ts). */
 export type TokenEndpointAuthMethod = ClientAuthMethod;
 
+/** OpenID Connect Registration §2 application_type: `web` (the default) or `native` (RFC 8252 apps). */
+export const APPLICATION_TYPES = ['web', 'native'] as const;
+export type ApplicationType = typeof APPLICATION_TYPES[number];
+
 /** Fields a person or an admin API may set; ids, secrets and owners are Gatehouse's. */
 export interface ClientInput {
   name: string;
+  /** Registration §2: which redirect URIs the client may register (client-registration.ts applicationTypeProblem). */
+  applicationType: ApplicationType;
   clientType: ClientType;
   /** Grant types the client may use; refresh_token follows from authorization_code and password. */
   grantTypes: GrantType[];
@@ -72,12 +78,18 @@ export interface ClientRecord extends ClientInput {
   ownerId: number;
   /** How the client came: by its owner (pages, GraphQL, CLI) or through the RFC 7591 registration endpoint. */
   registered: ClientOrigin;
+  /** A client ID metadata document's client (registered = metadata): when its document must be read again (epoch ms). */
+  metadataExpiresAt?: number | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export const CLIENT_ORIGINS = ['owner', 'dynamic'] as const;
+/** `metadata`: a client_id URL whose client ID metadata document Gatehouse fetched (oauth2/client-id-metadata.ts). */
+export const CLIENT_ORIGINS = ['owner', 'dynamic', 'metadata'] as const;
 export type ClientOrigin = typeof CLIENT_ORIGINS[number];
+
+/** An RFC 7591 §3 initial access token as administrators see it: never the token, never its hash. */
+export interface InitialAccessTokenInfo { id: number; singleUse: boolean; expiresAt: number | null; createdAt: number; uses: number; lastUsedAt: number | null; createdBy: number | null }
 
 /** RFC 7591 / RFC 7592: the dynamic registration's own secrets, stored as SHA-256 only. */
 export interface RegistrationStore {
@@ -85,8 +97,12 @@ export interface RegistrationStore {
   findByRegistrationTokenHash(tokenHash: string): Promise<ClientRecord | null>;
   /** Used by: RFC 7592 update (the registration access token rotates): false when `from` is no longer the current one. */
   rotateRegistrationTokenHash(id: number, from: string, to: string): Promise<boolean>;
-  /** Used by: GraphQL createInitialAccessToken, CLI createinitialtoken. */
-  createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<void>;
+  /** Used by: GraphQL createInitialAccessToken, CLI createinitialtoken. Answers the token's id (to list or revoke it). */
+  createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<number>;
+  /** Used by: GraphQL initialAccessTokens, CLI listinitialtokens. The newest first, at most `first`; never the token or its hash. */
+  initialAccessTokens(first: number): Promise<InitialAccessTokenInfo[]>;
+  /** Used by: GraphQL revokeInitialAccessToken, CLI revokeinitialtoken. False when there was none. */
+  revokeInitialAccessToken(id: number): Promise<boolean>;
   /** Used by: registration with REGISTRATION=token. True when the token is valid now; a single-use one is spent atomically. */
   spendInitialAccessToken(tokenHash: string, now: number): Promise<boolean>;
   /** Used by: registration, the owner of dynamically registered clients (a reserved user that cannot sign in). */

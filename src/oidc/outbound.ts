@@ -65,12 +65,20 @@ export async function postForm(url: string, form: Record<string, string>, o: Out
  * within the size cap, parsed. Throws OutboundRefused for a refused target, Error for anything else.
  */
 export async function getJson(url: string, o: OutboundOptions): Promise<unknown> {
-  const res = await send('GET', url, { accept: 'application/json' }, '', o, true);
-  if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
-  try { return JSON.parse(res.body.toString('utf8')); } catch { throw new Error('the answer is not JSON'); }
+  return (await getJsonDocument(url, o)).json;
 }
 
-function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<{ status: number; body: Buffer }> {
+/** getJson, with the answer's Cache-Control header (a client ID metadata document's cache lifetime). */
+export async function getJsonDocument(url: string, o: OutboundOptions): Promise<{ json: unknown; cacheControl: string | undefined }> {
+  const res = await send('GET', url, { accept: 'application/json' }, '', o, true);
+  // A 3xx is not followed: a redirect could lead to a private target the check above never saw.
+  if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
+  let json: unknown;
+  try { json = JSON.parse(res.body.toString('utf8')); } catch { throw new Error('the answer is not JSON'); }
+  return { json, cacheControl: res.cacheControl };
+}
+
+function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<{ status: number; body: Buffer; cacheControl?: string }> {
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return Promise.reject(new OutboundRefused('not an http(s) URL'));
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -98,7 +106,7 @@ function send(method: string, url: string, headers: Record<string, string>, body
         if (size > maxBytes) res.destroy(new Error('response too large'));
         else if (keepBody) chunks.push(chunk);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), cacheControl: res.headers['cache-control'] }));
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -1,6 +1,6 @@
 import type { UserRecord } from '../accounts/store.ts';
 import type { Profile } from '../accounts/profile.ts';
-import type { AuditEvent, ClientRecord } from '../oauth2/store.ts';
+import type { AuditEvent, ClientRecord, InitialAccessTokenInfo } from '../oauth2/store.ts';
 
 // What the admin API (src/graphql) asks of storage: plain views of the stored rows and named queries over them.
 // No table or column name crosses this line; the views carry only what a caller may be shown (never a hash, a
@@ -109,7 +109,11 @@ export interface AdminStore {
   /** Used by: `signingKeys`. Every key not yet deleted, current before next before retired (the keys that sign come first, however many have retired), then by algorithm, at most `first`. */
   signingKeys(first: number): Promise<SigningKeyView[]>;
   /** Used by: `createInitialAccessToken` (RFC 7591 §3): stores the token's SHA-256 only. */
-  createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<void>;
+  createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<number>;
+  /** Used by: `initialAccessTokens` (administrators only): the newest first, at most `first`. */
+  initialAccessTokens(first: number): Promise<InitialAccessTokenInfo[]>;
+  /** Used by: `revokeInitialAccessToken` (administrators only). */
+  revokeInitialAccessToken(id: number): Promise<boolean>;
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
   // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's

@@ -30,9 +30,9 @@ const newestFirst = (tokens: TokenView[]) => tokens.sort((a, b) => b.issuedAt - 
 export class AdminRepository implements AdminStore {
   readonly #sql: Sql;
   readonly #tokenCache: TokenCache;
-  readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken'>;
+  readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>;
   readonly #tokens: Pick<TokenStore, 'revokeFamily'>;
-  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'> }) {
+  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'> }) {
     this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients; this.#tokens = stores.tokens;
   }
 
@@ -64,6 +64,10 @@ export class AdminRepository implements AdminStore {
   createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }) {
     return this.#clients.createInitialAccessToken(data);
   }
+
+  initialAccessTokens(first: number) { return this.#clients.initialAccessTokens(first); }
+
+  revokeInitialAccessToken(id: number) { return this.#clients.revokeInitialAccessToken(id); }
 
   clients(filter: { ownerId?: number }, page: Page, fields?: readonly ClientField[]) {
     // Only the columns the caller shows: turning 51 rows into objects was a fifth of a clients page.

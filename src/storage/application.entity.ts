@@ -8,8 +8,11 @@ export const Application = defineEntity({
   tableName: 'applications',
   properties: {
     id: p.integer().primary(),
-    clientId: p.string().length(100).unique(),
+    // 255: a client ID metadata document's client_id is its URL (oauth2/client-id-metadata.ts).
+    clientId: p.string().length(255).unique(),
     name: p.string().length(255),
+    /** OpenID Connect Registration §2 application_type: `web` or `native`. */
+    applicationType: p.string().length(10).default('web'),
     clientType: p.string().length(20),
     /** HMAC-SHA-256 of the generated secret under the server pepper; null for public clients. */
     secretHash: p.string().length(255).nullable().hidden(),
@@ -45,8 +48,10 @@ export const Application = defineEntity({
     subjectType: p.string().length(10).default('public'),
     /** OpenID Connect sector_identifier_uri (Core §8.1). */
     sectorIdentifierUri: p.text().nullable(),
-    /** How the client came: `owner` (pages, GraphQL, CLI) or `dynamic` (RFC 7591 registration endpoint). */
+    /** How the client came: `owner` (pages, GraphQL, CLI), `dynamic` (RFC 7591 registration endpoint) or `metadata` (a client ID metadata document). */
     registered: p.string().length(10).default('owner'),
+    /** `metadata` clients: when the client ID metadata document is stale and must be fetched again. */
+    metadataExpiresAt: epochMs().nullable(),
     /** RFC 7592 §1.1: SHA-256 of the registration access token of a dynamically registered client. */
     registrationTokenHash: p.string().length(64).nullable().unique().hidden(),
     owner: () => p.manyToOne(User).deleteRule('cascade'),

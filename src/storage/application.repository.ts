@@ -1,10 +1,11 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { raw, type EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application, type ApplicationEntity } from './application.entity.ts';
 import { InitialAccessToken } from './initial-access-token.entity.ts';
 import { User } from './user.entity.ts';
-import type { AccessTokenFormat, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import type { AccessTokenFormat, ApplicationType, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
+import type { MetadataClientStore } from '../oauth2/client-id-metadata.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 
@@ -17,6 +18,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     id: a.id,
     clientId: a.clientId,
     name: a.name,
+    applicationType: a.applicationType as ApplicationType,
     clientType: a.clientType as ClientType,
     secretHash: a.secretHash ?? null,
     grantTypes: split(a.grantTypes) as GrantType[],
@@ -41,6 +43,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
+    metadataExpiresAt: a.metadataExpiresAt ?? null,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };
@@ -49,6 +52,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
 function columns(input: ClientInput) {
   return {
     name: input.name,
+    applicationType: input.applicationType,
     clientType: input.clientType,
     grantTypes: input.grantTypes.join(' '),
     redirectUris: input.redirectUris.join(' '),
@@ -83,7 +87,7 @@ const CLIENT_CACHE_MAX = 10_000;
  */
 export interface ClientCacheOptions { ttlMs: number; onChange?: () => void }
 
-export class ApplicationRepository implements ClientStore, RegistrationStore {
+export class ApplicationRepository implements ClientStore, RegistrationStore, MetadataClientStore {
   readonly #em: () => EntityManager;
   readonly #cache: ClientCacheOptions;
   #origins: { value: Promise<ReadonlySet<string>>; until: number } | null = null;
@@ -180,8 +184,21 @@ export class ApplicationRepository implements ClientStore, RegistrationStore {
 
   async createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }) {
     const em = this.#em().fork();
-    em.create(InitialAccessToken, { tokenHash: data.tokenHash, singleUse: data.singleUse, expiresAt: data.expiresAt, createdBy: data.createdBy });
+    const row = em.create(InitialAccessToken, { tokenHash: data.tokenHash, singleUse: data.singleUse, expiresAt: data.expiresAt, createdBy: data.createdBy });
     await em.flush();
+    return row.id;
+  }
+
+  async initialAccessTokens(first: number) {
+    const rows = await this.#em().fork().find(InitialAccessToken, {}, { orderBy: { id: 'desc' }, limit: first });
+    return rows.map((r) => ({
+      id: r.id, singleUse: r.singleUse, expiresAt: r.expiresAt ?? null, createdAt: r.createdAt, uses: r.uses, lastUsedAt: r.lastUsedAt ?? null,
+      createdBy: (r.createdBy as unknown as { id: number } | null)?.id ?? null,
+    }));
+  }
+
+  async revokeInitialAccessToken(id: number) {
+    return (await this.#em().nativeDelete(InitialAccessToken, { id })) > 0;
   }
 
   async spendInitialAccessToken(tokenHash: string, now: number) {
@@ -189,7 +206,45 @@ export class ApplicationRepository implements ClientStore, RegistrationStore {
     // A single-use token is spent by deleting it: of concurrent registrations, only the one whose delete hit the row wins.
     const spent = await em.nativeDelete(InitialAccessToken, { tokenHash, singleUse: true, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
     if (spent > 0) return true;
-    return (await em.count(InitialAccessToken, { tokenHash, singleUse: false, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] })) > 0;
+    // A multi-use token counts its uses (administrators see them in `initialAccessTokens`), in the same statement that checks it.
+    return (await em.nativeUpdate(InitialAccessToken, { tokenHash, singleUse: false, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }, { uses: raw('uses + 1'), lastUsedAt: now })) > 0;
+  }
+
+  async saveMetadataClient(clientId: string, input: ClientInput, expiresAt: number): Promise<ClientRecord | null> {
+    const existing = await this.#em().fork().findOne(Application, { clientId });
+    if (existing && existing.registered !== 'metadata') return null;
+    if (existing) {
+      // Only the document's fields change: the row (its id, grants and tokens) stays the same client.
+      await this.#em().nativeUpdate(Application, { id: existing.id, registered: 'metadata' }, { ...columns(input), secretHash: null, metadataExpiresAt: expiresAt, updatedAt: Date.now() });
+    } else {
+      const owner = await this.systemOwner();
+      try {
+        const em = this.#em().fork();
+        em.create(Application, { ...columns(input), clientId, secretHash: null, oauth1SecretSealed: null, owner, registered: 'metadata', metadataExpiresAt: expiresAt });
+        await em.flush();
+      } catch (e) {
+        // Another instance saved the same document first (unique client_id): theirs is as good.
+        if (!(await this.#em().fork().findOne(Application, { clientId }))) throw e;
+      }
+    }
+    this.#changed();
+    const saved = await this.#em().fork().findOne(Application, { clientId, registered: 'metadata' });
+    return saved ? toRecord(saved) : null;
+  }
+
+  countMetadataClients(): Promise<number> {
+    return this.#em().fork().count(Application, { registered: 'metadata' });
+  }
+
+  async evictStaleMetadataClient(now: number): Promise<boolean> {
+    // One stale document nobody consented to: deleting it loses no user's grant (a later use fetches it again).
+    const rows: { id: number }[] = await this.#em().getConnection().execute(
+      'select a.id from applications a where a.registered = ? and a.metadata_expires_at < ? and not exists (select 1 from grants g where g.application_id = a.id) order by a.metadata_expires_at limit 1',
+      ['metadata', now]);
+    if (!rows.length) return false;
+    const n = await this.#em().nativeDelete(Application, { id: rows[0].id, registered: 'metadata' });
+    this.#changed();
+    return n > 0;
   }
 
   #systemOwner: Promise<number> | null = null;

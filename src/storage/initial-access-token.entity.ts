@@ -12,6 +12,9 @@ export const InitialAccessToken = defineEntity({
     /** Spent by its first successful registration (deleted then). */
     singleUse: p.boolean().default(true),
     expiresAt: epochMs().nullable(),
+    /** Registrations made with it (a multi-use token; a single-use one is deleted by its one use). */
+    uses: p.integer().default(0),
+    lastUsedAt: epochMs().nullable(),
     createdBy: () => p.manyToOne(User).nullable().deleteRule('set null'),
     createdAt: createdAt(),
   },

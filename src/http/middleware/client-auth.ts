@@ -8,7 +8,8 @@ import { refuseIfThrottled, throttledCheck, type ClientThrottle } from '../clien
 import { formParams } from '../oauth-endpoint.ts';
 
 export interface ClientAuthDeps extends ClientThrottle {
-  clients: ClientStore;
+  /** Only the lookup: the token endpoint's resolves client ID metadata documents too (oauth2/client-id-metadata.ts). */
+  clients: Pick<ClientStore, 'findByClientId'>;
   events: EventSink;
   pepper: string;
   /** Basic credentials already verified (see oauth2/credential-memo.ts); absent, every call is checked in full. */

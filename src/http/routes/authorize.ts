@@ -48,6 +48,13 @@ async function approvingSession(ctx: Context, req: AuthorizationRequest, registr
   return { ...authSession(ctx), sid: sessionSid(ctx), amr: sessionAmr(ctx) };
 }
 
+/** Whether a metadata document's client sends the code to a host other than its own (loopback and app schemes aside). */
+function redirectsElsewhere(clientId: string, redirectUri: string): boolean {
+  const to = URL.parse(redirectUri);
+  if (!to || (to.protocol !== 'https:' && to.protocol !== 'http:') || ['127.0.0.1', '[::1]', 'localhost'].includes(to.hostname)) return false;
+  return to.host !== new URL(clientId).host;
+}
+
 /** Sends the authorization response: a redirect, or the auto-submitting form (OAuth 2.0 Form Post Response Mode §2). */
 function respond(ctx: Context, render: Render, r: AuthorizationResponse): void {
   ctx.set('Cache-Control', 'no-store');
@@ -120,6 +127,10 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       deps.render(ctx, 'consent', {
         title: `Authorize ${req.client.name}`,
         client: req.client,
+        // A client ID metadata document's client is whoever controls its URL's host: shown above everything else.
+        clientHost: req.client.registered === 'metadata' ? new URL(req.client.clientId).host : null,
+        // CIMD security considerations: a redirect to another site than the client's (loopback excepted, a native app) is said so.
+        redirectElsewhere: req.client.registered === 'metadata' && redirectsElsewhere(req.client.clientId, req.redirectUri),
         redirectHost: new URL(req.redirectUri).host || req.redirectUri.split(':')[0],
         // OpenID Connect: which claims each scope shares, and those the claims parameter asks for beyond them.
         scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s, claims: claimsOfScope(s) })),
