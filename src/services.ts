@@ -21,6 +21,7 @@ import { createLoginSessions } from './oidc/login-sessions.ts';
 import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 import { Subjects } from './oidc/subject.ts';
+import { resourceCatalog } from './oauth2/resources.ts';
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -90,7 +91,9 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     passwordThrottle: createPasswordThrottle(limiter, config.rateLimit),
     // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
     clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo() },
-    requireToken: createRequireToken(stores.tokens),
+    requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer }),
+    /** RFC 8707: the registered resource servers and Gatehouse's own APIs (the issuer), read when a request may name one. */
+    resourceCatalog: async () => resourceCatalog(await stores.resourceServers.all(), config.issuer),
     requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
     /** Stops what the services hold open: the change watcher, Redis, the database. */
     async close() {
