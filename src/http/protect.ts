@@ -39,7 +39,6 @@ function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: str
   return `Bearer ${parts.join(', ')}`;
 }
 
-
 /** RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. */
 export function presentedBearer(ctx: Context, allowQuery: boolean): string | null {
   let found: string | undefined;

@@ -108,14 +108,13 @@ export async function validateAuthorizationRequest(params: Record<string, string
   if (params.request !== undefined) fail(new RequestNotSupported('Request objects (request) are not supported.'));
   if (params.request_uri !== undefined) fail(new RequestUriNotSupported('Request objects by reference (request_uri) are not supported.'));
 
-  let scopes: string[] = [];
-  let target: Awaited<ReturnType<typeof decideResources>> = { scopes, resources: [] };
+  let target: Awaited<ReturnType<typeof decideResources>> | undefined;
   try {
-    scopes = resolveScope(parseScope(params.scope), client.allowedScopes, s.defaultScopes);
+    const resolved = resolveScope(parseScope(params.scope), client.allowedScopes, s.defaultScopes);
     // RFC 8707 §2: every resource known and well-formed, the scope one they take (invalid_target, redirected).
-    target = await decideResources(params.resource, scopes, params.scope !== undefined, s.resources);
-    scopes = target.scopes;
+    target = await decideResources(params.resource, resolved, params.scope !== undefined, s.resources);
   } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
+  const scopes = target!.scopes;
   // Core §3.2.2.1, §3.3.2.1: implicit and hybrid flows are OpenID Connect requests, which carry scope openid.
   if (rule.openid && !scopes.includes('openid')) fail(new InvalidRequest(`response_type "${responseType}" needs scope openid.`));
 
@@ -152,7 +151,7 @@ export async function validateAuthorizationRequest(params: Record<string, string
       expectedSub = claims.sub;
     }
   } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target.resources, audience: target.audience };
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target!.resources, audience: target!.audience };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
