@@ -9,6 +9,8 @@ import type { Orm } from './storage/orm.ts';
 import type { Stores } from './storage/index.ts';
 import type { ClientDeps } from './oauth2/clients.ts';
 import type { RequireTokenOptions } from './http/protect.ts';
+import { protectedResourceMetadata } from './http/resource-metadata.ts';
+import type { ProtectedResourceMetadataInput } from './oauth2/resource-metadata.ts';
 import { accessLog, requestId } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { laneChains, mountByLane } from './http/lanes.ts';
@@ -36,6 +38,11 @@ export interface Gatehouse {
   loginSessions: LoginSessions;
   /** RFC 6750 middleware for resource routes mounted on this app or another Koa app in the same process. */
   requireToken(opts?: RequireTokenOptions): Middleware;
+  /**
+   * RFC 9728 middleware serving a resource server's metadata at its path-inserted well-known URL, naming this
+   * Gatehouse as its authorization server (pair it with requireToken({ resource })).
+   */
+  protectedResourceMetadata(opts: Omit<ProtectedResourceMetadataInput, 'authorizationServers'> & { authorizationServers?: string[] }): Middleware;
   /** RFC 5849 §3 middleware for resources signed with OAuth 1 token credentials. */
   requireOAuth1(opts?: { realm?: string }): Middleware;
   /** Starts an HTTP server (port 0 picks a free one); resolves with its base URL. */
@@ -73,6 +80,7 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   return {
     config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps, signingKeys: services.signingKeys, backchannel: services.backchannel, loginSessions: services.loginSessions,
     seed: createSeeder({ config, withContext, clientDeps, users: stores.users }),
+    protectedResourceMetadata: (opts) => protectedResourceMetadata(() => ({ ...opts, authorizationServers: opts.authorizationServers ?? [config.issuer] })),
     async listen(port = config.port, host = config.host) {
       server = koa.listen(port, host);
       await new Promise<void>((resolve, reject) => { server!.once('listening', resolve); server!.once('error', reject); });

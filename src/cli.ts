@@ -1,5 +1,6 @@
 // The commands: `serve` (default), `migrate`, `createuser`, `updateuser`, `setpassword`, `deactivateuser`, `endsessions`,
-// `createclient`, `cleartokens`, `rotatekeys`, `createinitialtoken`, `makemigrations`.
+// `createclient`, `cleartokens`, `rotatekeys`, `createinitialtoken`, `createresource`, `listresources`,
+// `deleteresource`, `makemigrations`.
 import { issueInitialAccessToken } from './oauth2/dynamic-registration.ts';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { RESPONSE_TYPES } from './oauth2/response-types.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from './oauth2/client-auth.ts';
 import { ACCESS_TOKEN_FORMATS, SIGNING_ALGS, SUBJECT_TYPES } from './oauth2/store.ts';
 import { makeMigration } from './storage/make-migration.ts';
+import { canonicalResource, validateResourceServer } from './oauth2/resources.ts';
 
 // The accepted values come from the registries (oauth2/grants/index.ts, oauth2/client-auth.ts), dashed as in
 // django-oauth-toolkit (both spellings are accepted); a URN is shown as it is.
@@ -76,6 +78,10 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                                 (single-use unless --multi-use; no expiry unless --expires-in)
   listinitialtokens             the initial access tokens that still exist: id, use, expiry, uses (never the token)
   revokeinitialtoken ID         an initial access token stops working at once
+  createresource IDENTIFIER --name NAME --scopes S,... [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--ttl SECONDS]
+                                an RFC 8707 resource server: clients ask tokens for it with resource=IDENTIFIER
+  listresources                 the resource servers (identifier, format, scopes)
+  deleteresource IDENTIFIER     forget a resource server (tokens already issued keep their audience)
   makemigrations                write a migration for entity changes (development)`;
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -226,6 +232,7 @@ async function main(argv: string[]): Promise<number> {
       out(`Initial access token ${id} revoked.`);
       return 0;
     });
+    case 'createresource': case 'listresources': case 'deleteresource': return withApp(config, (app) => resourceCommand(app, command, rest));
     case 'makemigrations': {
       const name = await makeMigration(config);
       out(name ? `Wrote ${name}` : 'No changes.');
@@ -234,6 +241,32 @@ async function main(argv: string[]): Promise<number> {
     case 'help': case '--help': case '-h': out(USAGE); return 0;
     default: process.stderr.write(`Unknown command "${command}".\n${USAGE}\n`); return 2;
   }
+}
+
+/** RFC 8707 resource servers, through the admin store (audited like GraphQL's mutations) and the core's one rule. */
+async function resourceCommand(app: Gatehouse, command: string, rest: string[]): Promise<number> {
+  const admin = app.stores.admin;
+  if (command === 'listresources') {
+    for (const r of await admin.resourceServers(1000)) out(`${r.identifier}\t${r.accessTokenFormat}\t${r.scopes.join(' ')}\t${r.name}`);
+    return 0;
+  }
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' }, scopes: { type: 'string' }, 'access-token-format': { type: 'string' }, ttl: { type: 'string' } } });
+  const identifier = canonicalResource(positionals[0] ?? '');
+  if (command === 'deleteresource') {
+    const found = (await admin.resourceServers(1000)).find((r) => r.identifier === identifier);
+    if (!found || !(await admin.deleteResourceServer(found.id, null))) { process.stderr.write('No resource server has this identifier.\n'); return 1; }
+    out(`Deleted ${found.identifier}`);
+    return 0;
+  }
+  const { value, errors } = validateResourceServer({
+    identifier: positionals[0], name: values.name ?? positionals[0], scopes: (values.scopes ?? '').split(/[ ,]+/).filter(Boolean),
+    accessTokenFormat: values['access-token-format'], accessTokenTtl: values.ttl === undefined ? null : Number(values.ttl),
+  }, { knownScopes: Object.keys(app.config.scopes), issuer: app.config.issuer });
+  if (!value) { for (const [field, message] of Object.entries(errors)) process.stderr.write(`${field}: ${message}\n`); return 2; }
+  const created = await admin.createResourceServer(value, null);
+  if (created === 'identifier_taken') { process.stderr.write('identifier: another resource server has this identifier.\n'); return 1; }
+  out(`Resource server ${created.identifier} (${created.accessTokenFormat}; scopes: ${created.scopes.join(' ') || '(none)'})`);
+  return 0;
 }
 
 async function withApp(fromEnv: ConfigOverrides, fn: (app: Gatehouse) => Promise<number>): Promise<number> {

@@ -24,6 +24,7 @@ import { registrationPolicy, Subjects } from './oidc/subject.ts';
 import { getJsonDocument } from './oidc/outbound.ts';
 import { METADATA_DOCUMENT_MAX_BYTES, METADATA_DOCUMENT_TIMEOUT_MS, MetadataClientResolver, withMetadataClients } from './oauth2/client-id-metadata.ts';
 import { InvalidClient } from './oauth2/errors.ts';
+import { resourceCatalog } from './oauth2/resources.ts';
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -102,7 +103,9 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
     /** The client lookup of the authorization endpoint (a metadata document's failure is an error page there). */
     metadataClients,
-    requireToken: createRequireToken(stores.tokens),
+    requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer }),
+    /** RFC 8707: the registered resource servers and Gatehouse's own APIs (the issuer), read when a request may name one. */
+    resourceCatalog: async () => resourceCatalog(await stores.resourceServers.all(), config.issuer),
     requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
     /** Stops what the services hold open: the change watcher, Redis, the database. */
     async close() {

@@ -27,7 +27,7 @@ export async function codeFlowSetup(srv: TestServer, client: Partial<Parameters<
 }
 
 /** Goes through the consent page as a person would, pressing Allow (or Deny); returns the final redirect. */
-export async function authorizeThroughConsent(browser: Browser, params: Record<string, string>, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
+export async function authorizeThroughConsent(browser: Browser, params: Record<string, string> | URLSearchParams, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
   const res = await browser.get(`/o/authorize/?${new URLSearchParams(params)}`);
   if (res.status === 302) return new URL(res.headers.get('location')!, browser.base);
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);

@@ -10,7 +10,8 @@ import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
 import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
 import type { KeyRing } from '../oidc/keys.ts';
-import { forbidden, unauthenticated } from './errors.ts';
+import { bearerChallenge, forbidden, unauthenticated } from './errors.ts';
+import { audienceIncludes } from '../oauth2/resources.ts';
 import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
 
 /** `tokenHash` / `sessionKey`: what the viewer came with, so a long-lived answer (a subscription) can check it still holds. */
@@ -60,12 +61,15 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
   let csrfOk = true;
   const bearer = parseBearer(koa.get('authorization'));
   if (usesBearerScheme(bearer)) {
-    if (!bearer.ok) throw unauthenticated();
+    // RFC 6750 §3 / RFC 9728 §5.1: a refused bearer token learns where this resource's metadata is.
+    const refused = () => unauthenticated(bearerChallenge(deps.config.issuer));
+    if (!bearer.ok) throw refused();
     const tokenHash = hashToken(bearer.token);
     const info = await deps.stores.tokens.findAccessToken(tokenHash);
-    if (!info || !isLive(info, Date.now()) || info.userId === null) throw unauthenticated();
+    // RFC 8707: a token asked for another resource never reaches the admin API (audience confusion).
+    if (!info || !isLive(info, Date.now()) || info.userId === null || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
     const user = await deps.stores.users.findById(info.userId);
-    if (!user?.isActive) throw unauthenticated();
+    if (!user?.isActive) throw refused();
     const scopes = parseScope(info.scope);
     viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes, tokenHash };
   } else if (koa.state.user) {

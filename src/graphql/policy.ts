@@ -2,7 +2,7 @@ import type { GraphQLContext, Viewer } from './context.ts';
 import { forbidden, unauthenticated } from './errors.ts';
 import { claimsOfScope } from '../oidc/claims.ts';
 import type { InitialAccessTokenInfo } from '../oauth2/store.ts';
-import type { ClientView, EventView, GrantView, SigningKeyView, TokenView, UserView } from '../storage/admin-store.ts';
+import type { ClientView, EventView, GrantView, ResourceServerView, SigningKeyView, TokenView, UserView } from '../storage/admin-store.ts';
 
 // Who may see which node of the admin API: the one place that decides it, per node type. Every resolver that returns
 // a node, at the root or nested, in a list, a connection, a mutation's payload or an event stream, hands it to
@@ -18,13 +18,14 @@ import type { ClientView, EventView, GrantView, SigningKeyView, TokenView, UserV
 //   Event   the audit entries about themselves
 //   SigningKey  nothing (administrators only)
 //   InitialAccessToken  nothing (administrators only)
+//   ResourceServer  nothing (administrators only: who may receive tokens is theirs to decide, RFC 8707)
 // A node the viewer may not see is null, or left out of its list: never an error, which would tell it exists.
 //
 // Within a User node, the OpenID Connect claims (email, the profile, phone, address) follow the consent page's
 // promise (Core §5.4): an application's token reads and changes only the claims its scopes release (`email`,
 // `profile`, `phone`, `address`); the user's own session and an administrator reach them all (`claimAllowed`).
 
-interface Nodes { User: UserView; Client: ClientView | ClientFace; Grant: GrantView; Token: TokenView; Event: EventView; SigningKey: SigningKeyView; InitialAccessToken: InitialAccessTokenInfo }
+interface Nodes { User: UserView; Client: ClientView | ClientFace; Grant: GrantView; Token: TokenView; Event: EventView; SigningKey: SigningKeyView; InitialAccessToken: InitialAccessTokenInfo; ResourceServer: ResourceServerView }
 export type NodeType = keyof Nodes;
 
 /** How the node was reached: through one of the viewer's own grants or tokens (`parent`), or directly. */
@@ -52,6 +53,7 @@ const RULES: { [K in NodeType]: (v: Viewer, node: Nodes[K], via: Via) => Nodes[K
   Event: (v, e) => (self(v, e.userId) ? e : null),
   SigningKey: () => null,
   InitialAccessToken: () => null,
+  ResourceServer: () => null,
 };
 
 /** The node as the viewer may see it (the whole node, a public face, or null). */

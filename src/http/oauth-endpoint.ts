@@ -27,9 +27,13 @@ export function formParams(ctx: Context): Record<string, string> {
   return (ctx.state.formParams = plainParams(ctx.request.body as Record<string, unknown>));
 }
 
+/** RFC 8707 §2: `resource` may repeat; its values are joined with a space (a URI holds none; oauth2/resources.ts splits them). */
+const REPEATABLE: ReadonlySet<string> = new Set(['resource']);
+
 export function plainParams(source: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(source ?? {})) {
+    if (Array.isArray(v) && REPEATABLE.has(k) && v.every((x) => typeof x === 'string')) { const joined = v.filter((x) => x !== '').join(' '); if (joined) out[k] = joined; continue; }
     if (Array.isArray(v)) throw new InvalidRequest(`The ${k.slice(0, 40)} parameter was sent more than once.`);
     if (typeof v !== 'string') throw new InvalidRequest(`The ${k.slice(0, 40)} parameter is malformed.`);
     if (v !== '') out[k] = v;

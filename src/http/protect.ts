@@ -6,6 +6,8 @@ import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { hashToken } from '../oauth2/tokens.ts';
 import { parseBearer } from '../oauth2/bearer.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
+import { audienceIncludes, canonicalResource } from '../oauth2/resources.ts';
+import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
 
 export interface RequireTokenOptions {
   /** Every one of these scopes must be granted (RFC 6750 §3.1 insufficient_scope otherwise). */
@@ -13,13 +15,27 @@ export interface RequireTokenOptions {
   realm?: string;
   /** RFC 6750 §2.3: tokens in the query string are off unless a resource server really needs them. */
   allowQuery?: boolean;
+  /**
+   * RFC 8707: the resource identifier this route serves (the one registered as a resource server). A token whose
+   * audience does not include it is invalid_token (RFC 6750 §3.1), so a token meant for another resource is never
+   * accepted here. A token asked for without `resource` is for Gatehouse's own APIs (the issuer). A function is read
+   * at each request (Gatehouse's own routes: the issuer may change when the server starts listening).
+   */
+  resource?: string | (() => string);
+  /**
+   * RFC 9728 §5.1: the metadata URL sent as `resource_metadata` in WWW-Authenticate. With `resource` it defaults to
+   * the path-inserted well-known URL of that resource (§3.1), which protectedResourceMetadata() serves; false: none.
+   */
+  resourceMetadata?: string | false;
 }
 
-function challenge(realm: string, e?: OAuthError, scope?: string): string {
+function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string): string {
   // RFC 6750 §3: no error attribute when the request carried no token at all.
   const parts = [`realm="${realm}"`];
   if (e) parts.push(`error="${e.error}"`, `error_description="${e.description.replace(/["\\]/g, '')}"`);
   if (scope) parts.push(`scope="${scope}"`);
+  // RFC 9728 §5.1: where the client finds which authorization server to ask (the MCP authorization flow starts here).
+  if (metadata) parts.push(`resource_metadata="${metadata}"`);
   return `Bearer ${parts.join(', ')}`;
 }
 
@@ -40,17 +56,22 @@ export function presentedBearer(ctx: Context, allowQuery: boolean): string | nul
 }
 
 /** Koa middleware for resource servers: `ctx.state.token` holds the verified token. */
-export function createRequireToken(tokens: TokenStore) {
+export function createRequireToken(tokens: TokenStore, o: { issuer: () => string }) {
   return function requireToken(opts: RequireTokenOptions = {}): Middleware {
     const realm = opts.realm ?? 'gatehouse';
     const needed = opts.scopes ?? [];
+    const resourceOf = typeof opts.resource === 'function' ? opts.resource : opts.resource === undefined ? undefined : () => opts.resource as string;
+    if (typeof opts.resource === 'string' && canonicalResource(opts.resource) === null) throw new Error('requireToken: resource must be an absolute URI without a fragment (RFC 8707 §2)');
+    const metadataOf = (resource: string | undefined) => (opts.resourceMetadata === false ? undefined : opts.resourceMetadata ?? (resource === undefined ? undefined : protectedResourceMetadataUrl(resource)));
     return async (ctx, next) => {
       ctx.state.api = true;
+      const resource = resourceOf?.();
+      const metadata = metadataOf(resource);
       let e: OAuthError | undefined;
       let token: string | null = null;
       try { token = presentedBearer(ctx, opts.allowQuery ?? false); } catch (err) { e = err as OAuthError; }
       if (!e && !token) {
-        ctx.set('WWW-Authenticate', challenge(realm));
+        ctx.set('WWW-Authenticate', challenge(realm, undefined, undefined, metadata));
         ctx.status = 401;
         ctx.body = { error: 'invalid_request', error_description: 'An access token is required.' };
         return;
@@ -59,10 +80,12 @@ export function createRequireToken(tokens: TokenStore) {
       if (!e) {
         info = await tokens.findAccessToken(hashToken(token!));
         if (!info || !isLive(info, Date.now())) e = new InvalidToken('The access token is invalid, expired or revoked.');
+        // RFC 8707 / RFC 9068 §4: a token for another resource is refused as invalid here (audience confusion).
+        else if (resource !== undefined && !audienceIncludes(info, resource, o.issuer())) e = new InvalidToken('The access token is not meant for this resource.');
         else if (!needed.every((s) => parseScope(info!.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
       }
       if (e) {
-        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'insufficient_scope' ? needed.join(' ') : undefined);
+        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'insufficient_scope' ? needed.join(' ') : undefined, metadata);
         throw e;
       }
       ctx.state.token = info;

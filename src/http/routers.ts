@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Services } from '../services.ts';
 import { authorizationServerMetadata } from '../oauth2/metadata.ts';
+import { isPrivilegedScope } from '../oauth2/scope.ts';
 import type Router from './router.ts';
 import { lazy } from './lazy.ts';
 import { homeRoutes } from './routes/home.ts';
@@ -36,6 +37,9 @@ export function createRouters(s: Services): Router[] {
   const policy = registrationPolicy(config);
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const issuer = () => config.issuer;
+  // Gatehouse's own APIs are one resource, the issuer (RFC 8707): tokens for other resources are refused there, and
+  // their 401s point at its RFC 9728 metadata.
+  const ownToken: typeof s.requireToken = (o = {}) => s.requireToken({ resource: issuer, ...o });
   const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on' });
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
@@ -49,7 +53,7 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
-      settings: { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer) },
+      settings: { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer), resources: s.resourceCatalog },
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
     }),
@@ -62,20 +66,25 @@ export function createRouters(s: Services): Router[] {
     tokenRoutes({
       ...clientAuth,
       grantContext: (ctx) => ({
-        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens,
+        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog,
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
-    metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),
+    metadataRoutes({
+      metadata: () => authorizationServerMetadata(metadataSettings()),
+      // RFC 9728 §2: bearer tokens in the header or a form body (requireToken; never the query by default). Only
+      // the scopes a client may be allowed without an administrator: an MCP client asks for these by default.
+      ownResource: () => ({ resource: config.issuer, authorizationServers: [config.issuer], scopesSupported: Object.keys(config.scopes).filter((x) => !isPrivilegedScope(x)), bearerMethodsSupported: ['header', 'body'], resourceName: 'Gatehouse', resourceDocumentation: `${config.issuer}/` }),
+    }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
-    oidcUserinfoRoutes({ requireToken: s.requireToken, users: stores.users, grants: stores.grants, clients: stores.clients, subjects: s.subjects, keys: s.signingKeys, issuer }),
+    oidcUserinfoRoutes({ requireToken: ownToken, users: stores.users, grants: stores.grants, clients: stores.clients, subjects: s.subjects, keys: s.signingKeys, issuer }),
     oidcLogoutRoutes({ keys: s.signingKeys, issuer, clients: stores.clients, events: stores.events, backchannel: s.backchannel, loginSessions: s.loginSessions, subjects: s.subjects, render, tokens: stores.tokens }),
     ...(config.registration === 'off' ? [] : [registrationRoutes({
       mode: config.registration, clientDeps, registrations: stores.clients, policy, issuer,
       limiter: s.limiter, perSource: config.rateLimit.registrationsPerSource, windowSeconds: config.rateLimit.windowSeconds,
     })]),
-    resourceExampleRoutes({ requireToken: s.requireToken, requireOAuth1: s.requireOAuth1 }),
+    resourceExampleRoutes({ requireToken: ownToken, requireOAuth1: s.requireOAuth1 }),
   ];
 }

@@ -72,7 +72,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
       codeChallengeMethod: req.codeChallengeMethod ?? null, familyId,
       // OpenID Connect Core §3.1.2.1: the nonce goes back in the ID Token unmodified; auth_time is when the user logged in.
       nonce: req.nonce ?? null, authTime: session.authTime, sid, amr: openid ? session.amr ?? [] : [],
-      idTokenClaims: (req.claims?.id_token ?? []).join(' '),
+      idTokenClaims: (req.claims?.id_token ?? []).join(' '), resources: req.resources ?? [],
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
     });
@@ -80,7 +80,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   let accessToken: string | undefined;
   if (rule.token) {
     // RFC 6749 §4.2.2: a token from the authorization endpoint MUST NOT come with a refresh token (implicit.issuesRefreshToken).
-    const response = await issueAndRecord(deps, { applicationId: client.id, userId, grantId: grant.id, scope, familyId, withRefresh: implicit.issuesRefreshToken, writer: await tokenWriter(deps, client), authTime: session.authTime }, { clientId: client.clientId, grant: implicit.grantType });
+    const response = await issueAndRecord(deps, { applicationId: client.id, userId, grantId: grant.id, scope, familyId, withRefresh: implicit.issuesRefreshToken, writer: await tokenWriter(deps, client, req.audience?.format === 'jwt'), authTime: session.authTime, audience: req.audience }, { clientId: client.clientId, grant: implicit.grantType });
     accessToken = response.access_token;
     Object.assign(out, { access_token: accessToken, token_type: response.token_type, expires_in: response.expires_in, scope });
   }

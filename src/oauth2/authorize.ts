@@ -11,6 +11,7 @@ import type { ClientRecord, ClientStore } from './store.ts';
 import { validateAuthenticationParams } from '../oidc/prompt.ts';
 import { parseClaimsRequest, type ClaimsRequest } from '../oidc/request-params.ts';
 import { idTokenHintSubject } from '../oidc/id-token-hint.ts';
+import { decideResources, formatResources, type Audience, type ResourceCatalog } from './resources.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -35,6 +36,9 @@ export interface AuthorizationRequest {
   claimsParameter?: string;
   /** OpenID Connect Core §3.1.2.1, §5.5.1: the End-User (sub) a verified id_token_hint or a claims sub value names. */
   expectedSub?: string;
+  /** RFC 8707: the resources asked for (canonical), empty for none, and the audience a token for them has. */
+  resources?: string[];
+  audience?: Audience;
 }
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
@@ -60,6 +64,8 @@ export interface AuthorizeSettings {
   defaultScopes: readonly string[];
   /** Verifies an ID Token we issued (oidc/id-token-hint.ts); absent, id_token_hint is refused. */
   verifyIdTokenHint?: (token: string) => Promise<Record<string, unknown>>;
+  /** RFC 8707: the resources a request may name; absent, any `resource` is invalid_target. */
+  resources?: () => Promise<ResourceCatalog>;
 }
 
 /** Parameters arrive as strings; repeated parameters were already refused by the HTTP layer. */
@@ -102,8 +108,13 @@ export async function validateAuthorizationRequest(params: Record<string, string
   if (params.request !== undefined) fail(new RequestNotSupported('Request objects (request) are not supported.'));
   if (params.request_uri !== undefined) fail(new RequestUriNotSupported('Request objects by reference (request_uri) are not supported.'));
 
-  let scopes: string[] = [];
-  try { scopes = resolveScope(parseScope(params.scope), client.allowedScopes, s.defaultScopes); } catch (e) { fail(e as OAuthError); }
+  let target: Awaited<ReturnType<typeof decideResources>> | undefined;
+  try {
+    const resolved = resolveScope(parseScope(params.scope), client.allowedScopes, s.defaultScopes);
+    // RFC 8707 §2: every resource known and well-formed, the scope one they take (invalid_target, redirected).
+    target = await decideResources(params.resource, resolved, params.scope !== undefined, s.resources);
+  } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
+  const scopes = target!.scopes;
   // Core §3.2.2.1, §3.3.2.1: implicit and hybrid flows are OpenID Connect requests, which carry scope openid.
   if (rule.openid && !scopes.includes('openid')) fail(new InvalidRequest(`response_type "${responseType}" needs scope openid.`));
 
@@ -140,7 +151,7 @@ export async function validateAuthorizationRequest(params: Record<string, string
       expectedSub = claims.sub;
     }
   } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub };
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target!.resources, audience: target!.audience };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
@@ -173,5 +184,6 @@ export function requestFields(req: AuthorizationRequest): Record<string, string>
   if (req.codeChallenge) { f.code_challenge = req.codeChallenge; f.code_challenge_method = req.codeChallengeMethod!; }
   if (req.nonce !== undefined) f.nonce = req.nonce;
   if (req.claimsParameter !== undefined) f.claims = req.claimsParameter;
+  if (req.resources?.length) f.resource = formatResources(req.resources);
   return f;
 }

@@ -52,6 +52,8 @@ export class InvalidGrant extends kind('invalid_grant', 400) {}
 export class UnauthorizedClient extends kind('unauthorized_client', 400) {}
 export class UnsupportedGrantType extends kind('unsupported_grant_type', 400) {}
 export class InvalidScope extends kind('invalid_scope', 400) {}
+// RFC 8707 §2: the resource is unknown, malformed, or not allowed with the requested scope.
+export class InvalidTarget extends kind('invalid_target', 400) {}
 export class AccessDenied extends kind('access_denied', 403) {}
 export class UnsupportedResponseType extends kind('unsupported_response_type', 400) {}
 export class ServerError extends kind('server_error', 500) {

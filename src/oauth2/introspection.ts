@@ -11,7 +11,8 @@ export interface IntrospectionResponse {
   exp?: number;
   iat?: number;
   sub?: string;
-  aud?: string;
+  /** RFC 7662 §2.2 / RFC 8707: the resources the token is for; without any, the client (as django-oauth-toolkit says). */
+  aud?: string | string[];
   iss?: string;
 }
 
@@ -52,7 +53,7 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
     token_type: t.kind === 'access' ? 'Bearer' : 'refresh_token',
     exp: Math.floor(t.expiresAt / 1000),
     iat: Math.floor(t.createdAt / 1000),
-    aud: t.clientId,
+    aud: !t.resources?.length ? t.clientId : t.resources.length === 1 ? t.resources[0] : [...t.resources],
     iss: issuer,
   };
   if (t.username !== null && t.userId !== null) {

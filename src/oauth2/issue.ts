@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidGrant } from './errors.ts';
 import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
-import type { ClientRecord, EventSink, GrantStore, IssuedRows, LoginFacts, SubjectClient, TokenStore } from './store.ts';
+import type { AccessTokenFormat, ClientRecord, EventSink, GrantStore, IssuedRows, LoginFacts, SubjectClient, TokenStore } from './store.ts';
+import type { Audience } from './resources.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -31,26 +32,34 @@ export interface MintInput {
   authTime?: number | null;
   /** OpenID Connect Core §12.2: the login a refresh token carries on, for the ID Tokens of later refreshes. */
   login?: LoginFacts;
+  /** RFC 8707: the resources the access token is for (its audience, format and lifetime); absent, Gatehouse's own. */
+  audience?: Audience;
+  /** RFC 8707: the resources granted, kept on the refresh token so a refresh may narrow and widen again; default the audience's. */
+  grantedResources?: readonly string[];
 }
 
 /** What an RFC 9068 access token says, from the issuance (src/oidc/access-token.ts turns it into claims). */
-export interface AccessTokenInput { clientId: string; userId: number | null; scope: string; authTime: number | null; jti: string; now: number; ttl: number }
+export interface AccessTokenInput { clientId: string; userId: number | null; scope: string; authTime: number | null; jti: string; now: number; ttl: number; /** RFC 8707 resources: the JWT's aud; empty, the issuer. */ resources?: readonly string[] }
 /** Signs synchronously: a store's transaction (redeemCode, rotateRefreshToken) runs `decide` without awaiting. */
 export type AccessTokenSigner = (i: AccessTokenInput) => string;
 export interface JwtAccessTokens {
   /** Used by: every grant, before minting: the signer of the current key. */
   signer(client: SubjectClient): Promise<AccessTokenSigner>;
 }
-/** A client's access-token format, ready for the synchronous mint: `jwt` holds the signer when the client chose jwt. */
-export interface TokenWriter { clientId: string; jwt?: AccessTokenSigner }
+/**
+ * A client's access-token format, ready for the synchronous mint: `jwt` holds the signer when the client chose jwt,
+ * or when a resource it may ask for does (RFC 8707: a resource server's own format wins).
+ */
+export interface TokenWriter { clientId: string; format: AccessTokenFormat; jwt?: AccessTokenSigner }
 
 /**
  * The one decision of how a client's access tokens are written (RFC 9068 JWT or opaque). Awaited before minting,
  * so mintTokens stays synchronous inside a store's transaction.
  */
-export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'> & SubjectClient): Promise<TokenWriter> {
-  if (client.accessTokenFormat !== 'jwt' || !ctx.accessTokens) return { clientId: client.clientId };
-  return { clientId: client.clientId, jwt: await ctx.accessTokens.signer(client) };
+export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'> & SubjectClient, resourceMayNeedJwt = false): Promise<TokenWriter> {
+  const format = client.accessTokenFormat;
+  if ((format !== 'jwt' && !resourceMayNeedJwt) || !ctx.accessTokens) return { clientId: client.clientId, format };
+  return { clientId: client.clientId, format, jwt: await ctx.accessTokens.signer(client) };
 }
 
 /**
@@ -62,17 +71,21 @@ export const newFamilyId = (now: number) => timePrefix(now) + randomBytes(16).to
 /** Creates the token strings (returned once) and the hashed rows to store. Pure apart from randomness. */
 export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenResponse } {
   const opaque = generateOrderedToken(m.now);
+  const resources = m.audience?.resources ?? [];
+  // RFC 8707: a resource server's own format and lifetime when one is asked for; otherwise the client's.
+  const format = m.audience?.format ?? m.writer.format;
+  const accessTtl = m.audience?.ttl ?? m.accessTtl;
   // RFC 9068 §2.2: the random token becomes the JWT's jti; the JWT itself is what is hashed and stored, so
   // introspection, revocation and bearer checks find it exactly as they find an opaque token.
-  const access = m.writer.jwt
-    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: m.accessTtl })
+  const access = format === 'jwt' && m.writer.jwt
+    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: accessTtl, resources })
     : opaque;
   const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
   const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
-  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + m.accessTtl * 1000 } };
-  if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login };
-  const response: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: m.accessTtl, scope: m.scope };
+  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources } };
+  if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login, resources: [...(m.grantedResources ?? resources)] };
+  const response: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: accessTtl, scope: m.scope };
   if (refresh) response.refresh_token = refresh;
   return { rows, response };
 }
@@ -105,7 +118,7 @@ export async function issueAndRecord(ctx: IssueContext, i: Issuance, event: { cl
   const { rows, response } = mintFor(ctx, i);
   await Promise.all([
     ctx.tokens.issue(rows),
-    ctx.events.record({ type: 'token.issued', clientId: event.clientId, userId: i.userId, ...ctx.audit, detail: { grant: event.grant, scope: i.scope } }),
+    ctx.events.record({ type: 'token.issued', clientId: event.clientId, userId: i.userId, ...ctx.audit, detail: { grant: event.grant, scope: i.scope, ...(i.audience ? { resource: i.audience.resources } : {}) } }),
   ]);
   return response;
 }

@@ -1,6 +1,7 @@
 import { CLIENT_AUTH_METHOD_NAMES, SECRET_AUTH_METHOD_NAMES } from './client-auth.ts';
 import { GRANT_TYPES } from './grant-types.ts';
 import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
+import { canonicalResource } from './resources.ts';
 
 /** Where the JWK Set of the keys that sign ID Tokens (and JWT access tokens) is published. */
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -30,6 +31,9 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     authorization_response_iss_parameter_supported: true,
     // draft-ietf-oauth-client-id-metadata-document (authorization server metadata): https client_ids name a metadata document.
     ...(o.clientIdMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
+    // RFC 9728 §4: the protected resources of this server. Only its own APIs: registered resource servers are the
+    // administrators' business, and each publishes its own metadata pointing back here.
+    protected_resources: [canonicalResource(base) ?? base],
     service_documentation: `${base}/`,
   };
 }

@@ -152,6 +152,11 @@ export interface TokenRow {
   createdAt: number;
   /** Refresh tokens only (OpenID Connect Core §12.2): the login the family started with, for refreshed ID Tokens. */
   login?: LoginFacts;
+  /**
+   * RFC 8707 resource indicators: an access token's audience, a refresh token's granted resources. Empty (or
+   * absent): Gatehouse's own APIs, as before resource indicators.
+   */
+  resources?: readonly string[];
 }
 
 /** How and when the user authenticated: auth_time (epoch ms, null unknown), the session's sid, RFC 8176 amr values. */
@@ -187,6 +192,8 @@ export interface CodeRow {
   sid: string | null;
   /** RFC 8176 authentication methods of that login (['pwd'] for a password), [] when unknown. */
   amr: string[];
+  /** RFC 8707: the resources the authorization request named (empty: none); the token request may narrow them. */
+  resources?: readonly string[];
   expiresAt: number;
   createdAt: number;
 }

@@ -18,8 +18,8 @@ export interface AccessTokenSettings {
 }
 
 /**
- * RFC 9068 JWT access tokens. The audience is the issuer: Gatehouse has no resource indicators (RFC 8707), and the
- * resources it serves (/api/*, /userinfo) are its own, so a resource server checks aud equals the issuer URL.
+ * RFC 9068 JWT access tokens. The audience is the resources the client asked for (RFC 8707); without a `resource`
+ * parameter it is the issuer, whose APIs (/api/*, /graphql, /o/userinfo) are the token's resource.
  */
 export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
   return {
@@ -34,7 +34,8 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
           jti: i.jti,
           iss,
           exp: iat + i.ttl,
-          aud: iss,
+          // RFC 8707 §2 / RFC 9068 §3: the resources the token was asked for; without any, Gatehouse's own APIs (the issuer).
+          aud: !i.resources?.length ? iss : i.resources.length === 1 ? i.resources[0] : [...i.resources],
           // RFC 9068 §2.2: without a resource owner (client_credentials), sub names the client.
           sub: i.userId === null ? i.clientId : s.subjects.of(i.userId, client),
           client_id: i.clientId,

@@ -1,6 +1,7 @@
 import type { UserRecord } from '../accounts/store.ts';
 import type { Profile } from '../accounts/profile.ts';
 import type { AuditEvent, ClientRecord, InitialAccessTokenInfo } from '../oauth2/store.ts';
+import type { ResourceServerInput, ResourceServerRecord } from '../oauth2/resources.ts';
 
 // What the admin API (src/graphql) asks of storage: plain views of the stored rows and named queries over them.
 // No table or column name crosses this line; the views carry only what a caller may be shown (never a hash, a
@@ -30,6 +31,8 @@ export interface GrantView { id: number; userId: number; clientDbId: number; sco
 export type TokenKind = 'ACCESS' | 'REFRESH' | 'OAUTH1';
 /** `id` is opaque (`access:12`, read back by src/graphql/ids.ts); `rowId` orders and pages tokens of one kind. */
 export interface TokenView { id: string; rowId: number; kind: TokenKind; scopes: string[]; clientDbId: number; userId: number | null; issuedAt: number; expiresAt: number | null; revokedAt: number | null; active: boolean }
+/** An RFC 8707 resource server, as administrators manage it (it holds no secret). */
+export type ResourceServerView = ResourceServerRecord;
 /** A signing key's public description (never its private JWK). */
 export interface SigningKeyView { kid: string; alg: string; status: string; createdAt: number; retiredAt: number | null }
 export interface EventView { id: number; type: string; createdAt: number; userId: number | null; clientId: string | null; ip: string | null; requestId: string | null; detail: string | null }
@@ -108,6 +111,16 @@ export interface AdminStore {
   grant(id: number): Promise<GrantView | null>;
   /** Used by: `signingKeys`. Every key not yet deleted, current before next before retired (the keys that sign come first, however many have retired), then by algorithm, at most `first`. */
   signingKeys(first: number): Promise<SigningKeyView[]>;
+  /** Used by: `resourceServers` (administrators only), at most `first`, by id. */
+  resourceServers(first: number): Promise<ResourceServerView[]>;
+  /**
+   * Used by: `createResourceServer`, `updateResourceServer`, `deleteResourceServer` (administrators only, as the
+   * CLI's createresource). Each is audited (`resource_server.created|updated|deleted`). `identifier_taken`: another
+   * resource server already has that identifier.
+   */
+  createResourceServer(data: ResourceServerInput, by: number | null): Promise<ResourceServerView | 'identifier_taken'>;
+  updateResourceServer(id: number, data: ResourceServerInput, by: number | null): Promise<ResourceServerView | 'identifier_taken' | null>;
+  deleteResourceServer(id: number, by: number | null): Promise<boolean>;
   /** Used by: `createInitialAccessToken` (RFC 7591 §3): stores the token's SHA-256 only. */
   createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<number>;
   /** Used by: `initialAccessTokens` (administrators only): the newest first, at most `first`. */

@@ -1,4 +1,5 @@
-import type { ClientStore, RegistrationStore, TokenStore } from '../oauth2/store.ts';
+import type { ClientStore, EventSink, RegistrationStore, TokenStore } from '../oauth2/store.ts';
+import type { ResourceServerInput, ResourceServerStore } from '../oauth2/resources.ts';
 import { clientRecordView, type AdminStore, type ClientField, type EventFilter, type Page, type PageOf, type TokenFilter, type TokenKind, type TokenView } from './admin-store.ts';
 import {
   CLIENT_COLUMNS, clientColumns, clientView, EVENT_COLUMNS, eventView, GRANT_COLUMNS, grantView, TOKEN_SOURCES, tokenView,
@@ -32,8 +33,38 @@ export class AdminRepository implements AdminStore {
   readonly #tokenCache: TokenCache;
   readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>;
   readonly #tokens: Pick<TokenStore, 'revokeFamily'>;
-  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'> }) {
-    this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients; this.#tokens = stores.tokens;
+  readonly #resources: ResourceServerStore;
+  readonly #events: EventSink;
+  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'>; resourceServers: ResourceServerStore; events: EventSink }) {
+    this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients; this.#tokens = stores.tokens; this.#resources = stores.resourceServers; this.#events = stores.events;
+  }
+
+  async resourceServers(first: number) {
+    return (await this.#resources.all()).slice(0, first);
+  }
+
+  async #identifierTaken(identifier: string, except?: number) {
+    return (await this.#resources.all()).some((r) => r.identifier === identifier && r.id !== except);
+  }
+
+  async createResourceServer(data: ResourceServerInput, by: number | null) {
+    if (await this.#identifierTaken(data.identifier)) return 'identifier_taken' as const;
+    const created = await this.#resources.create(data);
+    await this.#events.record({ type: 'resource_server.created', userId: by, detail: { identifier: created.identifier, scopes: created.scopes } });
+    return created;
+  }
+
+  async updateResourceServer(id: number, data: ResourceServerInput, by: number | null) {
+    if (await this.#identifierTaken(data.identifier, id)) return 'identifier_taken' as const;
+    const updated = await this.#resources.update(id, data);
+    if (updated) await this.#events.record({ type: 'resource_server.updated', userId: by, detail: { identifier: updated.identifier, scopes: updated.scopes } });
+    return updated;
+  }
+
+  async deleteResourceServer(id: number, by: number | null) {
+    const gone = await this.#resources.delete(id);
+    if (gone) await this.#events.record({ type: 'resource_server.deleted', userId: by, detail: { id } });
+    return gone;
   }
 
   /** One page (first + 1 rows, to know if there is more) of a filtered table, and its total, counted only if asked for. */

@@ -18,6 +18,8 @@ export const AuthorizationCode = defineEntity({
     /** Whether redirect_uri was present in the authorization request (RFC 6749 §4.1.3). */
     redirectUriProvided: p.boolean().default(true),
     scope: p.text(),
+    /** RFC 8707: the resources the authorization request named, space-separated ('' for none). */
+    resource: p.text().default(''),
     codeChallenge: p.string().length(128).nullable(),
     codeChallengeMethod: p.string().length(10).nullable(),
     /** Tokens issued from this code share this family, so a replayed code can revoke them (RFC 6749 §4.1.2). */

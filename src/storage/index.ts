@@ -14,6 +14,7 @@ import { SigningKeyRepository } from './signing-key.repository.ts';
 import type { Sql } from './sql.ts';
 import type { NonceStore } from './oauth1.repository.ts';
 import { TokenCache } from './token-cache.ts';
+import { ResourceServerRepository } from './resource-server.repository.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -28,14 +29,16 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
   const clients = new ApplicationRepository(em, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache);
   const tokens = new TokenRepository(sql, tokenCache);
   // The admin API sees its store through the interface only (src/graphql: no table or column names).
-  const admin: AdminStore = new AdminRepository(sql, tokenCache, { clients, tokens });
+  const resourceServers = new ResourceServerRepository(sql);
+  const events = new EventRepository(sql);
+  const admin: AdminStore = new AdminRepository(sql, tokenCache, { clients, tokens, resourceServers, events });
   return {
     sql,
     /** Forgets every cached read (clients, access-token lookups): for writes made outside this process. */
     invalidateCaches() { tokenCache.clear(); clients.invalidate(); },
     users: new UserRepository(em, tokenCache, sql),
     clients,
-    events: new EventRepository(sql),
+    events,
     sessions: new SessionRepository(em),
     loginSessions: new LoginSessionRepository(em),
     tokens,
@@ -43,5 +46,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     admin,
     oauth1: new OAuth1Repository(sql, opts.sealKey, opts.nonces),
     signingKeys: new SigningKeyRepository(em),
+    /** RFC 8707 resource servers (administrators register them through GraphQL or the CLI). */
+    resourceServers,
   };
 }

@@ -14,6 +14,8 @@ export const tokenColumns = () => ({
   user: () => p.manyToOne(User).deleteRule('cascade').nullable(),
   grant: () => p.manyToOne(Grant).deleteRule('set null').nullable(),
   scope: p.text(),
+  /** RFC 8707: the resources (space-separated URIs) of an access token's audience or a refresh token's grant; '' none. */
+  resource: p.text().default(''),
   expiresAt: epochMs().index(),
   revokedAt: epochMs().nullable(),
   createdAt: createdAt(),

@@ -35,7 +35,8 @@ describe('OpenID Connect Core §5.3: UserInfo', () => {
   it('RFC 6750 §3.1: no token is 401 with a bare challenge; a bad token is invalid_token', async () => {
     const none = await fetch(`${t.url}/userinfo`);
     expect(none.status).to.equal(401);
-    expect(none.headers.get('www-authenticate')).to.equal('Bearer realm="gatehouse"');
+    // RFC 9728 §5.1: UserInfo is one of Gatehouse's own protected resources; the challenge says where its metadata is.
+    expect(none.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", resource_metadata="${t.app.config.issuer}/.well-known/oauth-protected-resource"`);
     const bad = await fetch(`${t.url}/userinfo`, { headers: bearer('not-a-token') });
     expect(bad.status).to.equal(401);
     expect(bad.headers.get('www-authenticate')).to.match(/^Bearer realm="gatehouse", error="invalid_token"/);

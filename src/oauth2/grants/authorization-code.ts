@@ -4,9 +4,11 @@ import { verifyPkce, type PkceMethod } from '../pkce.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams, IdTokenInput } from './context.ts';
+import { decideGrantedResources, parseResourceParam } from '../resources.ts';
+import { formatScope, parseScope } from '../scope.ts';
 
 export const grantType = 'authorization_code';
-export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier']);
+export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier', 'resource']);
 export const registrable = true;
 export const issuesRefreshToken = true;
 export const privileged = false;
@@ -21,7 +23,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   let userId: number | null = null;
   let grantId: number | null = null;
   let oidc: Pick<IdTokenInput, 'nonce' | 'authTime' | 'sid' | 'amr' | 'claims'> = { nonce: null, authTime: null, sid: null };
-  const writer = await tokenWriter(ctx, client);
+  // RFC 8707 §2: the token request may name some of the resources the authorization request named.
+  const requested = parseResourceParam(params.resource);
+  const catalog = await ctx.resources?.();
+  const writer = await tokenWriter(ctx, client, catalog?.anyJwt);
   const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
     // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
     if (code.applicationId !== client.id) throw new InvalidGrant('The code was issued to another client.');
@@ -43,7 +48,11 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     oidc = { nonce: code.nonce, authTime: code.authTime, sid: code.sid, amr: code.amr, claims: code.idTokenClaims.split(' ').filter(Boolean) };
     // The refresh token carries the login on, so a refreshed ID Token keeps auth_time, sid and amr (Core §12.2).
     const login = { authTime: code.authTime, sid: code.sid, amr: code.amr };
-    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: code.scope, familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime, login });
+    const granted = code.resources ?? [];
+    const target = decideGrantedResources(requested, granted, parseScope(code.scope), false, catalog);
+    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: formatScope(target.scopes), familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime, login, audience: target.audience, grantedResources: granted });
+    // The refresh token keeps the whole authorization (scope and resources), so a narrowed token can widen again.
+    if (minted.rows.refresh) minted.rows.refresh.scope = code.scope;
     response = minted.response;
     return minted.rows;
   });

@@ -4,9 +4,10 @@ import { formatScope, parseScope, resolveScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 import { OPENID_SCOPE } from '../../oidc/claims.ts';
+import { decideResources } from '../resources.ts';
 
 export const grantType = 'client_credentials';
-export const parameters: ReadonlySet<string> = new Set(['scope']);
+export const parameters: ReadonlySet<string> = new Set(['scope', 'resource']);
 export const registrable = true;
 // RFC 6749 §4.4.3: a refresh token SHOULD NOT be included.
 export const issuesRefreshToken = false;
@@ -22,6 +23,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes).filter((s) => s !== OPENID_SCOPE);
   // The admin scope acts for an admin user; a client acting for itself has none.
   if (scopes.includes('admin')) throw new InvalidScope('The admin scope needs a user.');
-  const scope = formatScope(scopes);
-  return issueAndRecord(ctx, { applicationId: client.id, userId: null, grantId: null, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client) }, { clientId: client.clientId, grant: grantType });
+  // RFC 8707 §2: the token is for the resources asked for, with only the scopes they take.
+  const d = await decideResources(params.resource, scopes, params.scope !== undefined, ctx.resources);
+  const scope = formatScope(d.scopes);
+  return issueAndRecord(ctx, { applicationId: client.id, userId: null, grantId: null, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client, d.audience?.format === 'jwt'), audience: d.audience }, { clientId: client.clientId, grant: grantType });
 }

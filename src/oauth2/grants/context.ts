@@ -2,6 +2,7 @@ import type { UserStore } from '../../accounts/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import type { ClientRecord, EventSink, GrantStore, IdTokenSigningAlg, SubjectClient, TokenStore } from '../store.ts';
 import type { JwtAccessTokens, TokenResponse } from '../issue.ts';
+import type { ResourceCatalog } from '../resources.ts';
 
 /** Everything a grant handler may use: stores it owns interfaces for, settings, and who is asking. */
 export interface GrantContext {
@@ -23,6 +24,8 @@ export interface GrantContext {
   idTokens?: IdTokenIssuer;
   /** RFC 9068 JWT access tokens (src/oidc/access-token.ts); absent, every client gets opaque tokens. */
   accessTokens?: JwtAccessTokens;
+  /** RFC 8707: the registered resources and Gatehouse's own, read before a grant's transaction; absent, `resource` is invalid_target. */
+  resources?: () => Promise<ResourceCatalog>;
 }
 
 /** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */

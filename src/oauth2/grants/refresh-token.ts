@@ -4,9 +4,10 @@ import { formatScope, isSubset, parseScope } from '../scope.ts';
 import type { ClientRecord, LoginFacts } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams } from './context.ts';
+import { decideGrantedResources, parseResourceParam } from '../resources.ts';
 
 export const grantType = 'refresh_token';
-export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope']);
+export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope', 'resource']);
 /** Follows from the grants that issue refresh tokens (grant-types.ts effectiveGrantTypes); never registered alone. */
 export const registrable = false;
 export const issuesRefreshToken = true;
@@ -22,7 +23,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   let userId: number | null = null;
   let grantId: number | null = null;
   let login: LoginFacts = { authTime: null, sid: null, amr: [] };
-  const writer = await tokenWriter(ctx, client);
+  // RFC 8707 §2: a refresh may ask for some of the resources granted at authorization, never another.
+  const requestedResources = parseResourceParam(params.resource);
+  const catalog = await ctx.resources?.();
+  const writer = await tokenWriter(ctx, client, catalog?.anyJwt);
   const result = await ctx.tokens.rotateRefreshToken(hashToken(params.refresh_token), ctx.now, (token) => {
     // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
     if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token was issued to another client.');
@@ -30,11 +34,13 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     const original = parseScope(token.scope);
     // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
     if (requested.length && !isSubset(requested, original)) throw new InvalidScope('The requested scope exceeds the original grant.');
-    const scope = formatScope(requested.length ? requested : original);
+    const granted = token.resources ?? [];
+    const target = decideGrantedResources(requestedResources, granted, requested.length ? requested : original, requested.length > 0, catalog);
+    const scope = formatScope(target.scopes);
     userId = token.userId;
     grantId = token.grantId;
     login = token.login ?? login;
-    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer, login });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer, login, audience: target.audience, grantedResources: granted });
     // The new refresh token keeps the originally granted scope, so a narrowed request can widen again later.
     minted.rows.refresh!.scope = token.scope;
     response = minted.response;
