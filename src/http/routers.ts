@@ -26,6 +26,8 @@ import { openidConfiguration } from '../oidc/discovery.ts';
 import { registrationPolicy } from '../oidc/subject.ts';
 import { LANGUAGES } from './i18n/index.ts';
 import { registrationRoutes } from './routes/registration.ts';
+import { deviceRoutes } from './routes/device.ts';
+import { userCodeGuard } from './device-throttle.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -60,9 +62,14 @@ export function createRouters(s: Services): Router[] {
     tokenRoutes({
       ...clientAuth,
       grantContext: (ctx) => ({
-        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens,
+        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, devices: stores.devices,
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
+    }),
+    // RFC 8628: the device authorization endpoint and the verification page /o/device/.
+    ...deviceRoutes({
+      ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render,
+      guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds),
     }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),

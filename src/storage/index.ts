@@ -14,6 +14,7 @@ import { SigningKeyRepository } from './signing-key.repository.ts';
 import type { Sql } from './sql.ts';
 import type { NonceStore } from './oauth1.repository.ts';
 import { TokenCache } from './token-cache.ts';
+import { DeviceCodeRepository } from './device-code.repository.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -43,5 +44,6 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     admin,
     oauth1: new OAuth1Repository(sql, opts.sealKey, opts.nonces),
     signingKeys: new SigningKeyRepository(em),
+    devices: new DeviceCodeRepository(sql),
   };
 }

@@ -2,6 +2,7 @@ import type { UserStore } from '../../accounts/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import type { ClientRecord, EventSink, GrantStore, IdTokenSigningAlg, SubjectClient, TokenStore } from '../store.ts';
 import type { JwtAccessTokens, TokenResponse } from '../issue.ts';
+import type { DeviceStore } from '../device-store.ts';
 
 /** Everything a grant handler may use: stores it owns interfaces for, settings, and who is asking. */
 export interface GrantContext {
@@ -23,6 +24,8 @@ export interface GrantContext {
   idTokens?: IdTokenIssuer;
   /** RFC 9068 JWT access tokens (src/oidc/access-token.ts); absent, every client gets opaque tokens. */
   accessTokens?: JwtAccessTokens;
+  /** RFC 8628 device authorizations (device_code grant). */
+  devices?: DeviceStore;
 }
 
 /** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */

@@ -11,6 +11,7 @@ import { Migration20261205123324 } from './Migration20261205123324.ts';
 import { Migration20261205125723 } from './Migration20261205125723.ts';
 import { Migration20261205130204 } from './Migration20261205130204.ts';
 import { Migration20261205131224 } from './Migration20261205131224.ts';
+import { Migration20261205160435 } from './Migration20261205160435.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205125723', class: Migration20261205125723 },
   { name: 'Migration20261205130204', class: Migration20261205130204 },
   { name: 'Migration20261205131224', class: Migration20261205131224 },
+  { name: 'Migration20261205160435', class: Migration20261205160435 },
 ];

@@ -13,6 +13,7 @@ import { Migration20261205123317 } from './Migration20261205123317.ts';
 import { Migration20261205125721 } from './Migration20261205125721.ts';
 import { Migration20261205130203 } from './Migration20261205130203.ts';
 import { Migration20261205131221 } from './Migration20261205131221.ts';
+import { Migration20261205160433 } from './Migration20261205160433.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -31,4 +32,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261205125721', class: Migration20261205125721 },
   { name: 'Migration20261205130203', class: Migration20261205130203 },
   { name: 'Migration20261205131221', class: Migration20261205131221 },
+  { name: 'Migration20261205160433', class: Migration20261205160433 },
 ];
