@@ -18,6 +18,14 @@ export const MAX_INTERVAL = 60;
 
 const ERRORS = { authorization_pending: AuthorizationPending, slow_down: SlowDown, access_denied: DeviceAccessDenied, expired_token: ExpiredToken, invalid_grant: InvalidGrant } as const;
 
+const MESSAGES = {
+  authorization_pending: 'The user has not approved the request yet.',
+  slow_down: 'Polling too fast: wait {interval} seconds between requests.',
+  access_denied: 'The user denied the request.',
+  expired_token: 'The device code has expired.',
+  invalid_grant: 'The device code is invalid.',
+} as const;
+
 /** RFC 8628 §3.4/§3.5: the device polls; tokens are issued exactly once, after the user approved. */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
   if (!params.device_code) throw new InvalidRequest('device_code is required.');
@@ -57,5 +65,5 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     return idToken ? { ...response!, id_token: idToken } : response!;
   }
   const Err = ERRORS[v.error];
-  throw new Err(v.error === 'slow_down' ? `Poll at most every ${'polled' in v ? v.polled.interval : ''} seconds.` : undefined);
+  throw new Err(MESSAGES[v.error].replace('{interval}', 'polled' in v ? String(v.polled.interval) : ''));
 }
