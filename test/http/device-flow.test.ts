@@ -34,7 +34,7 @@ describe('RFC 8628 device authorization grant', () => {
     body[decision] = decision;
     return browser.post('/o/device/', body);
   }
-  const row = async (userCode?: string) => (await t.app.stores.sql.all<Record<string, unknown>>('select * from device_codes order by id desc'))[0] as Record<string, unknown> & { user_code?: string };
+  const row = async () => (await t.app.stores.sql.all<Record<string, unknown>>('select * from device_codes order by id desc'))[0] as Record<string, unknown> & { user_code?: string };
 
   it('§4: RFC 8414 metadata and OpenID discovery advertise the endpoint and the grant', async () => {
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
