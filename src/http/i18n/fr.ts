@@ -68,7 +68,7 @@ export const fr: Record<MessageKey, string> = {
   'consent.claims': 'Il demande aussi :',
   'device.title': 'Connecter un appareil',
   'device.enter': 'Saisissez le code affiché sur votre appareil.',
-  'device.code': 'Code',
+  'device.code': 'Code de l’appareil',
   'device.next': 'Continuer',
   'device.wants': '{client}, sur un appareil, demande l’accès à votre compte ({user}).',
   'device.check': 'Vérifiez que votre appareil affiche bien ce code :',
