@@ -29,6 +29,8 @@ import { LANGUAGES } from './i18n/index.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { withMetadataClients } from '../oauth2/client-id-metadata.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
+import { deviceRoutes } from './routes/device.ts';
+import { userCodeGuard } from './device-throttle.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -66,9 +68,14 @@ export function createRouters(s: Services): Router[] {
     tokenRoutes({
       ...clientAuth,
       grantContext: (ctx) => ({
-        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog,
+        tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog, devices: stores.devices,
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
+    }),
+    // RFC 8628: the device authorization endpoint and the verification page /o/device/.
+    ...deviceRoutes({
+      ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render,
+      guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds),
     }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),

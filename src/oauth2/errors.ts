@@ -69,6 +69,11 @@ export class RequestNotSupported extends kind('request_not_supported', 400) {}
 export class RequestUriNotSupported extends kind('request_uri_not_supported', 400) {}
 /** Too many failed attempts for this user or client: the same error code, with 429 and Retry-After. */
 export class TooManyAttempts extends kind('invalid_grant', 429) {}
+// RFC 8628 §3.5: the device access token response's own codes (all 400, as RFC 6749 §5.2 errors are).
+export class AuthorizationPending extends kind('authorization_pending', 400) {}
+export class SlowDown extends kind('slow_down', 400) {}
+export class ExpiredToken extends kind('expired_token', 400) {}
+export class DeviceAccessDenied extends kind('access_denied', 400) {}
 // RFC 7009 §2.2.1
 export class UnsupportedTokenType extends kind('unsupported_token_type', 400) {}
 // RFC 6750 §3.1

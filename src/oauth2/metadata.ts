@@ -2,6 +2,7 @@ import { CLIENT_AUTH_METHOD_NAMES, SECRET_AUTH_METHOD_NAMES } from './client-aut
 import { GRANT_TYPES } from './grant-types.ts';
 import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
 import { canonicalResource } from './resources.ts';
+import { DEVICE_AUTHORIZATION_PATH } from './device.ts';
 
 /** Where the JWK Set of the keys that sign ID Tokens (and JWT access tokens) is published. */
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -15,6 +16,8 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     token_endpoint: `${base}/o/token/`,
     revocation_endpoint: `${base}/o/revoke_token/`,
     introspection_endpoint: `${base}/o/introspect/`,
+    // RFC 8628 §4: the device authorization endpoint (OIDC discovery spreads this document, so both list it).
+    device_authorization_endpoint: `${base}${DEVICE_AUTHORIZATION_PATH}`,
     // RFC 8414 §2 jwks_uri: clients that read only this document find the keys too.
     jwks_uri: `${base}${JWKS_PATH}`,
     // RFC 8414 §2 / Discovery §3: listed only when dynamic registration (RFC 7591) is switched on.

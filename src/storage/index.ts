@@ -15,6 +15,7 @@ import type { Sql } from './sql.ts';
 import type { NonceStore } from './oauth1.repository.ts';
 import { TokenCache } from './token-cache.ts';
 import { ResourceServerRepository } from './resource-server.repository.ts';
+import { DeviceCodeRepository } from './device-code.repository.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -48,5 +49,6 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     signingKeys: new SigningKeyRepository(em),
     /** RFC 8707 resource servers (administrators register them through GraphQL or the CLI). */
     resourceServers,
+    devices: new DeviceCodeRepository(sql),
   };
 }

@@ -39,6 +39,8 @@ describe('registries: grant types and client authentication methods', () => {
     expect(effectiveGrantTypes(['implicit', 'client_credentials'])).to.deep.equal(['implicit', 'client_credentials']);
     expect(normalizeGrantType('client-credentials')).to.equal('client_credentials');
     expect(normalizeGrantType('device_code')).to.equal(null);
-    expect(normalizeGrantType('urn:ietf:params:oauth:grant-type:device_code'), 'not a registered grant here').to.equal(null);
+    // RFC 8628: registered now; the URN keeps its dashes (an exact name wins), and it is no privilege (public CLIs use it).
+    expect(normalizeGrantType('urn:ietf:params:oauth:grant-type:device_code')).to.equal('urn:ietf:params:oauth:grant-type:device_code');
+    expect(effectiveGrantTypes(['urn:ietf:params:oauth:grant-type:device_code'])).to.deep.equal(['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token']);
   });
 });

@@ -3,6 +3,7 @@ import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import type { ClientRecord, EventSink, GrantStore, IdTokenSigningAlg, SubjectClient, TokenStore } from '../store.ts';
 import type { JwtAccessTokens, TokenResponse } from '../issue.ts';
 import type { ResourceCatalog } from '../resources.ts';
+import type { DeviceStore } from '../device-store.ts';
 
 /** Everything a grant handler may use: stores it owns interfaces for, settings, and who is asking. */
 export interface GrantContext {
@@ -26,6 +27,8 @@ export interface GrantContext {
   accessTokens?: JwtAccessTokens;
   /** RFC 8707: the registered resources and Gatehouse's own, read before a grant's transaction; absent, `resource` is invalid_target. */
   resources?: () => Promise<ResourceCatalog>;
+  /** RFC 8628 device authorizations (device_code grant). */
+  devices?: DeviceStore;
 }
 
 /** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */

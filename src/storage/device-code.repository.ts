@@ -1,0 +1,81 @@
+import { tx, type Sql, type Step } from './sql.ts';
+import type { DeviceCodeRow, DeviceStatus, DeviceStore, PollResult, PollVerdict } from '../oauth2/device-store.ts';
+import { mergeScopes } from '../oauth2/scope.ts';
+
+interface DbDevice {
+  id: number; device_code_hash: string; user_code_hash: string; application_id: number; scope: string; status: string;
+  user_id: number | null; grant_id: number | null; auth_time: number | string | null; amr: string; poll_interval: number;
+  last_polled_at: number | string | null; expires_at: number | string; created_at: number | string; client_id: string;
+}
+
+const SELECT = 'select d.*, a.client_id from device_codes d join applications a on a.id = d.application_id';
+const num = (v: number | string | null) => (v === null ? null : Number(v));
+
+const toRow = (r: DbDevice): DeviceCodeRow & { clientId: string } => ({
+  deviceCodeHash: r.device_code_hash, userCodeHash: r.user_code_hash, applicationId: r.application_id, scope: r.scope, status: r.status as DeviceStatus,
+  userId: r.user_id, grantId: r.grant_id, authTime: num(r.auth_time), amr: (r.amr ?? '').split(' ').filter(Boolean), interval: Number(r.poll_interval),
+  lastPolledAt: num(r.last_polled_at), expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.client_id,
+});
+
+export class DeviceCodeRepository implements DeviceStore {
+  readonly #sql: Sql;
+  constructor(sql: Sql) { this.#sql = sql; }
+
+  async save(d: DeviceCodeRow) {
+    // A user code already taken (2^-34 a draw) is not an error: the caller draws another.
+    const changed = await this.#sql.run(`insert into device_codes (device_code_hash, user_code_hash, application_id, scope, status, user_id, grant_id, auth_time, amr,
+      poll_interval, last_polled_at, expires_at, created_at) values (?, ?, ?, ?, ?, null, null, null, '', ?, null, ?, ?) on conflict do nothing`,
+    [d.deviceCodeHash, d.userCodeHash, d.applicationId, d.scope, d.status, d.interval, d.expiresAt, d.createdAt]);
+    return changed === 1;
+  }
+
+  async findByUserCode(userCodeHash: string) {
+    const r = await this.#sql.get<DbDevice>(`${SELECT} where d.user_code_hash = ?`, [userCodeHash]);
+    return r ? toRow(r) : null;
+  }
+
+  decide(userCodeHash: string, d: { approve: boolean; userId: number; authTime: number | null; amr: string[] }, now: number) {
+    return this.#sql.atomic(function* (): Step<boolean> {
+      // Compare-and-set: only a pending, unexpired code is bound, so of two users deciding together one wins.
+      const bound = yield* tx.run(`update device_codes set status = ?, user_id = ?, auth_time = ?, amr = ? where user_code_hash = ? and status = 'pending' and expires_at > ?`,
+        [d.approve ? 'approved' : 'denied', d.userId, d.authTime, d.amr.join(' '), userCodeHash, now]);
+      if (bound !== 1 || !d.approve) return bound === 1;
+      // The user's grant to the client, widened to this scope, so the tokens are listed and revocable with it.
+      const code = (yield* tx.get<{ id: number; application_id: number; scope: string }>('select id, application_id, scope from device_codes where user_code_hash = ?', [userCodeHash]))!;
+      const old = yield* tx.get<{ scope: string; revoked_at: number | null }>('select scope, revoked_at from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]);
+      const scope = mergeScopes(old && old.revoked_at === null ? old.scope : undefined, code.scope);
+      yield* tx.run(`insert into grants (user_id, application_id, scope, claims, created_at, last_used_at, revoked_at) values (?, ?, ?, '', ?, null, null)
+        on conflict (user_id, application_id) do update set scope = excluded.scope,
+        claims = case when grants.revoked_at is null then grants.claims else excluded.claims end,
+        created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`, [d.userId, code.application_id, scope, now]);
+      const grant = (yield* tx.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]))!;
+      yield* tx.run('update device_codes set grant_id = ? where id = ?', [grant.id, code.id]);
+      return true;
+    });
+  }
+
+  poll(deviceCodeHash: string, now: number, judge: (row: DeviceCodeRow & { clientId: string }) => PollVerdict) {
+    return this.#sql.atomic(function* (): Step<PollResult> {
+      // Locked (PostgreSQL): concurrent polls queue here; SQLite runs the whole body in one synchronous transaction.
+      const r = yield* tx.get<DbDevice>(`${SELECT} where d.device_code_hash = ?`, [deviceCodeHash], { lock: 'd' });
+      if (!r) return { found: false };
+      const verdict = judge(toRow(r));
+      if ('issue' in verdict) {
+        // Exactly once: approved → consumed; a poll that lost the race changes nothing and stores nothing.
+        if ((yield* tx.run(`update device_codes set status = 'consumed' where id = ? and status = 'approved'`, [r.id])) !== 1) return { found: true, verdict, applied: false };
+        const rows = verdict.issue;
+        yield* tx.run('insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+          [rows.access.tokenHash, rows.access.applicationId, rows.access.userId, rows.access.grantId, rows.access.scope, rows.access.familyId, rows.access.expiresAt, rows.access.createdAt]);
+        if (rows.refresh) {
+          const t = rows.refresh;
+          yield* tx.run(`insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, auth_time, sid, amr)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [t.tokenHash, t.applicationId, t.userId, t.grantId, t.scope, t.familyId, t.expiresAt, t.createdAt, t.login?.authTime ?? null, t.login?.sid ?? null, (t.login?.amr ?? []).join(' ')]);
+        }
+        return { found: true, verdict, applied: true };
+      }
+      // RFC 8628 §3.5: the poll time and the (possibly raised) interval are remembered per device code.
+      if ('polled' in verdict) yield* tx.run('update device_codes set last_polled_at = ?, poll_interval = ? where id = ?', [now, verdict.polled.interval, r.id]);
+      return { found: true, verdict, applied: true };
+    });
+  }
+}
