@@ -26,6 +26,7 @@ import { openidConfiguration } from '../oidc/discovery.ts';
 import { registrationPolicy } from '../oidc/subject.ts';
 import { LANGUAGES } from './i18n/index.ts';
 import { registrationRoutes } from './routes/registration.ts';
+import { adminRoutes } from './routes/admin.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -53,6 +54,7 @@ export function createRouters(s: Services): Router[] {
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
     profileRoutes({ users: stores.users, events: stores.events, render }),
+    adminRoutes({ render, scopes: config.scopes }),
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
     ...oauth1,
     graphqlRoutes({ serve: graphql }),
