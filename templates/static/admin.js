@@ -5,7 +5,7 @@
 const root = document.getElementById('admin');
 const words = JSON.parse(root.dataset.words);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const status = document.getElementById('admin-status');
+const statusLine = document.getElementById('admin-status');
 const $ = (sel) => document.querySelector(sel);
 
 /** One GraphQL call; throws the API's messages (each error's message) if it answers errors. */
@@ -20,7 +20,7 @@ async function gql(query, variables = {}) {
   return body.data;
 }
 
-const say = (text) => { status.textContent = text; };
+const say = (text) => { statusLine.textContent = text; };
 const word = (key, params = {}) => words[key].replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ''));
 /** Runs an action, saying "Done." or why it was refused; the page stays usable either way. */
 async function act(fn) {
@@ -38,7 +38,7 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 const button = (label, onClick, cls) => el('button', { type: 'button', class: cls, on: { click: onClick } }, label);
-const when = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : '—');
+const shownAt = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : '—');
 const yesNo = (b) => word(b ? 'yes' : 'no');
 /** Fills a table's body with rows, or one "Nothing found." row. */
 function fill(table, rows) {
@@ -172,11 +172,11 @@ async function tokens() {
       return word('revoked', { n: Object.values(r)[0].revokedTokens });
     });
     fill($('#grant-table'), data.grants.nodes.map((g) => el('tr', { 'data-grant': g.id },
-      el('td', {}, g.user.username), el('td', {}, el('code', {}, g.client.clientId)), el('td', {}, g.scopes.join(' ')), el('td', {}, when(g.createdAt)),
+      el('td', {}, g.user.username), el('td', {}, el('code', {}, g.client.clientId)), el('td', {}, g.scopes.join(' ')), el('td', {}, shownAt(g.createdAt)),
       el('td', {}, button(word('revoke'), revoke('mutation($id: ID!) { revokeGrant(id: $id) { revokedTokens } }', g.id), 'danger')))));
     fill($('#token-table'), [...data.access.nodes, ...data.refresh.nodes].map((t) => el('tr', { 'data-token': t.id },
       el('td', {}, t.kind.toLowerCase()), el('td', {}, t.user?.username ?? '—'), el('td', {}, el('code', {}, t.client.clientId)), el('td', {}, t.scopes.join(' ')),
-      el('td', {}, when(t.expiresAt)), el('td', {}, button(word('revoke'), revoke('mutation($id: ID!) { revokeToken(id: $id) { revokedTokens } }', t.id), 'danger')))));
+      el('td', {}, shownAt(t.expiresAt)), el('td', {}, button(word('revoke'), revoke('mutation($id: ID!) { revokeToken(id: $id) { revokedTokens } }', t.id), 'danger')))));
   }
   submitted($('#token-search'), () => act(search));
   await search();
@@ -187,7 +187,7 @@ async function keys() {
   async function load() {
     const { signingKeys } = await gql('{ signingKeys(first: 100) { kid alg status createdAt retiresAt } }');
     fill($('#key-table'), signingKeys.map((k) => el('tr', { 'data-kid': k.kid, 'data-status': k.status.toLowerCase() },
-      el('td', {}, el('code', {}, k.kid)), el('td', {}, k.alg), el('td', {}, k.status.toLowerCase()), el('td', {}, when(k.createdAt)), el('td', {}, when(k.retiresAt)))));
+      el('td', {}, el('code', {}, k.kid)), el('td', {}, k.alg), el('td', {}, k.status.toLowerCase()), el('td', {}, shownAt(k.createdAt)), el('td', {}, shownAt(k.retiresAt)))));
   }
   submitted($('#key-rotate'), () => act(async () => {
     await gql('mutation($f: Boolean) { rotateSigningKeys(force: $f) { currentKids } }', { f: $('#key-force').checked });
@@ -198,7 +198,7 @@ async function keys() {
 
 // --- Events --------------------------------------------------------------------------------------------------
 const EVENT = 'id type createdAt userId clientId ip detail';
-const eventRow = (e) => el('tr', { 'data-event': e.type }, el('td', {}, when(e.createdAt)), el('td', {}, el('code', {}, e.type)), el('td', {}, e.userId ?? ''),
+const eventRow = (e) => el('tr', { 'data-event': e.type }, el('td', {}, shownAt(e.createdAt)), el('td', {}, el('code', {}, e.type)), el('td', {}, e.userId ?? ''),
   el('td', {}, e.clientId ?? ''), el('td', {}, el('code', {}, e.detail ?? '')));
 async function events() {
   const { events } = await gql(`{ events(first: 50) { nodes { ${EVENT} } } }`);
@@ -210,7 +210,7 @@ async function events() {
   stream.addEventListener('open', () => { $('#event-live-status').textContent = word('streaming'); });
   stream.addEventListener('next', (m) => {
     const e = JSON.parse(m.data).data?.events;
-    if (e) live.prepend(el('li', { 'data-event': e.type }, el('code', {}, e.type), ` ${when(e.createdAt)} `, e.detail ?? ''));
+    if (e) live.prepend(el('li', { 'data-event': e.type }, el('code', {}, e.type), ` ${shownAt(e.createdAt)} `, e.detail ?? ''));
   });
   const ended = () => { stream.close(); $('#event-live-status').textContent = word('streamEnded'); };
   stream.addEventListener('complete', ended);

@@ -115,7 +115,7 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     expect(await page.textContent('#password-label')).to.equal('New password for alice');
     await page.fill('#password-new', 'alice-new-password-2');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('#admin-status')?.textContent === 'Done.');
+    await page.waitForSelector('#password-form[hidden]', { state: 'attached' });
     const token = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: 'alice-new-password-2', scope: 'read' }, { id: appClient.client.clientId, secret: appClient.clientSecret! });
     expect(token.status).to.equal(200);
     await page.fill('#user-q', 'CAR');
@@ -175,7 +175,7 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     await shoot('tokens');
     const accessRows = page.locator('#token-table tr[data-token^="access:"]');
     const before = await accessRows.count();
-    await accessRows.first().getByRole('button', { name: 'Revoke' }).click();
+    await accessRows.last().getByRole('button', { name: 'Revoke' }).click(); // the newest: the one issued above
     await page.waitForFunction((n) => document.querySelectorAll('#token-table tr[data-token^="access:"]').length === n - 1, before);
     expect(await page.textContent('#admin-status')).to.match(/^1 token\(s\) revoked\.$/);
     expect(await active()).to.equal(false);

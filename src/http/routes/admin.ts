@@ -25,6 +25,8 @@ const requireAdmin = (): Middleware => async (ctx, next) => {
 /** The words the script shows (buttons it makes, messages), handed to it in the page's language. */
 const SCRIPT_WORDS = Object.keys(adminEn).filter((k) => k.startsWith('admin.js.')) as MessageKey[];
 
+const PLACEHOLDERS = Object.fromEntries(['user', 'why', 'n', 'client'].map((p) => [p, `{${p}}`]));
+
 // A GraphQL enum value of a registry name, the rule of src/graphql/resolvers/client.ts (enumName).
 const enumName = (name: string) => name.replace(/^.*:/, '').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
 
@@ -35,7 +37,8 @@ export function adminRoutes(deps: { render: Render; scopes: Record<string, strin
   const page = (name: string, locals: Record<string, unknown> = {}): Middleware => (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const t = tr(ctx);
-    const words = JSON.stringify(Object.fromEntries(SCRIPT_WORDS.map((k) => [k.slice('admin.js.'.length), t(k)])));
+    // Placeholders stay for the script to fill ({user} is given back as itself).
+    const words = JSON.stringify(Object.fromEntries(SCRIPT_WORDS.map((k) => [k.slice('admin.js.'.length), t(k, PLACEHOLDERS)])));
     deps.render(ctx, `admin/${name}`, { title: t('admin.title'), section: name, sections: ADMIN_SECTIONS, words, ...locals });
   };
   router.get('/', page('index'));
