@@ -8,7 +8,8 @@ import { postForm } from '../oauth-helpers.ts';
 // The admin console in headless Chromium: each page is a GraphQL client of /graphql with the administrator's
 // session. Per page: no console error or CSP violation, no horizontal scroll at 360 px, the main action reached
 // with Tab and started with Enter, and a real action whose effect is read back from storage.
-const DOCS = new URL('../../docs/', import.meta.url).pathname;
+// Screenshots go to test-artifacts/; `ADMIN_SCREENSHOTS=1` writes the ones in docs/ instead (a normal run leaves the tree clean).
+const DOCS = new URL(process.env.ADMIN_SCREENSHOTS === '1' ? '../../docs/' : '../../test-artifacts/', import.meta.url).pathname;
 const XSS = '<img src=x onerror=alert(1)>';
 
 describe('e2e: the admin console in a real browser (headless Chromium)', function () {
