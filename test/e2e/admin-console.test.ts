@@ -49,7 +49,8 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
   }
   /** Presses Tab until `selector` has the focus, then Enter: the page works from the keyboard. */
   async function tabToAndEnter(selector: string) {
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // The status line is cleared first, so a wait for "Done." waits for this action, not an earlier one.
+    await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); document.querySelector('#admin-status')!.textContent = ''; });
     for (let i = 0; i < 80; i++) {
       await page.keyboard.press('Tab');
       if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) { await page.keyboard.press('Enter'); return; }
