@@ -1,9 +1,11 @@
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult, type StringValueNode, type ValidationContext } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, OperationTypeNode, type DocumentNode, type ExecutionResult, type StringValueNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from 'koa';
 import { hostileString } from '../http/middleware/reject-nul.ts';
 import { checkDocument, checkSource, refused } from './limits.ts';
 import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
+import type { GraphQLContext } from './context.ts';
+import { forbidden } from './errors.ts';
 
 // What every GraphQL request goes through, on yoga's path and on server.ts's direct path alike (both run yoga's
 // envelop: parse, validate, execute): the limits of limits.ts before any walk, and what strangers may learn.
@@ -54,13 +56,27 @@ export function checkVariables(values: unknown): GraphQLError | null {
   return values == null ? null : visit(values, 0);
 }
 
+/**
+ * CSRF for the admin API's page lane: a mutation from a browser session runs only with that session's
+ * X-CSRF-Token (buildContext compares it). requireViewer(ctx, 'write') says so too, per resolver; this holds it for
+ * every mutation at once, before any resolver runs, so a new mutation that asks only for `read` cannot forget it.
+ * (The session cookie is SameSite=Lax, which keeps most cross-site POSTs from carrying it, but not those of a
+ * sibling subdomain, nor older browsers.)
+ */
+export function csrfRefusal(contextValue: unknown, document: DocumentNode, operationName?: string | null): GraphQLError | null {
+  const ctx = contextValue as Partial<GraphQLContext> | undefined;
+  if (ctx?.viewer?.via !== 'session' || ctx.csrfOk) return null;
+  if (getOperationAST(document, operationName)?.operation !== OperationTypeNode.MUTATION) return null;
+  return forbidden('Mutations from a browser session need the X-CSRF-Token header of that session.');
+}
+
 const strip = (result: ExecutionResult) => (result.errors?.length ? { ...result, errors: result.errors.map(withoutSuggestion) } : result);
 
 /** `production`: no hints for anyone; elsewhere signed-in developers keep them. */
 export function useGuard(opts: { production: boolean }): Plugin<Koa> {
   const hints = (koa: Context | undefined) => !opts.production && signedIn(koa);
-  const beforeRun = ({ args, setResultAndStopExecution }: { args: { variableValues?: unknown; contextValue: unknown }; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
-    const bad = checkVariables(args.variableValues);
+  const beforeRun = ({ args, setResultAndStopExecution }: { args: { variableValues?: unknown; contextValue: unknown; document: DocumentNode; operationName?: string | null }; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
+    const bad = csrfRefusal(args.contextValue, args.document, args.operationName) ?? checkVariables(args.variableValues);
     if (bad) { setResultAndStopExecution({ errors: [bad] }); return undefined; }
     return hints((args.contextValue as Koa).koa) ? undefined : strip;
   };

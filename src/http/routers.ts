@@ -31,6 +31,7 @@ import { withMetadataClients } from '../oauth2/client-id-metadata.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
 import { deviceRoutes } from './routes/device.ts';
 import { userCodeGuard } from './device-throttle.ts';
+import { adminRoutes } from './routes/admin.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -61,6 +62,7 @@ export function createRouters(s: Services): Router[] {
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
     profileRoutes({ users: stores.users, events: stores.events, render }),
+    adminRoutes({ render, scopes: config.scopes }),
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
     ...oauth1,
     graphqlRoutes({ serve: graphql }),

@@ -81,8 +81,8 @@ export interface AdminStore {
   // Pages, ordered by id (events: newest first). An absent filter value does not filter.
   /** Used by: `clients`. `fields`: the fields the caller reads (absent: all); the others are left unread. */
   clients(filter: { ownerId?: number }, page: Page, fields?: readonly ClientField[]): Promise<PageOf<ClientView>>;
-  /** Used by: `users`. */
-  users(page: Page): Promise<PageOf<UserView>>;
+  /** Used by: `users`. `search`: part of the username, any case (the admin console's search box). */
+  users(filter: { search?: string }, page: Page): Promise<PageOf<UserView>>;
   /** Used by: `grants`. Unrevoked grants only. */
   liveGrants(filter: { userId?: number; clientId?: number }, page: Page): Promise<PageOf<GrantView>>;
   /** Used by: `tokens`. OAuth 1 tokens are token credentials only (no temporary ones). */
@@ -121,6 +121,8 @@ export interface AdminStore {
   createResourceServer(data: ResourceServerInput, by: number | null): Promise<ResourceServerView | 'identifier_taken'>;
   updateResourceServer(id: number, data: ResourceServerInput, by: number | null): Promise<ResourceServerView | 'identifier_taken' | null>;
   deleteResourceServer(id: number, by: number | null): Promise<boolean>;
+  /** Used by: `setUserAdmin`: gives or takes administrator rights; false when there is no such user. */
+  setUserAdmin(id: number, isAdmin: boolean): Promise<boolean>;
   /** Used by: `createInitialAccessToken` (RFC 7591 §3): stores the token's SHA-256 only. */
   createInitialAccessToken(data: { tokenHash: string; singleUse: boolean; expiresAt: number | null; createdBy: number | null }): Promise<number>;
   /** Used by: `initialAccessTokens` (administrators only): the newest first, at most `first`. */

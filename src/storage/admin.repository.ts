@@ -13,7 +13,10 @@ import type { TokenCache } from './token-cache.ts';
 // lookup is one query, so GraphQL's DataLoaders turn N lookups into one.
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-/** A filter: column → value; undefined is no condition, null `is null`, an array `in`, `{ gt }` greater than. */
+/**
+ * A filter: column → value; undefined is no condition, null `is null`, an array `in`, `{ gt }` greater than,
+ * `{ contains }` holds that text in any case (LIKE with its wildcards escaped, on lower() so PostgreSQL matches as SQLite does).
+ */
 type Where = Record<string, unknown>;
 
 /** `keys[i]`'s items, in the keys' order (items keep their order within a key). */
@@ -76,6 +79,10 @@ export class AdminRepository implements AdminStore {
       if (Array.isArray(value)) { conds.push(`${col} in (${placeholders(value.length)})`); params.push(...value); }
       else if (value === null) conds.push(`${col} is null`);
       else if (typeof value === 'object' && 'gt' in value) { conds.push(`${col} > ?`); params.push((value as { gt: unknown }).gt); }
+      else if (typeof value === 'object' && 'contains' in value) {
+        conds.push(`lower(${col}) like ? escape '!'`);
+        params.push(`%${String((value as { contains: string }).contains).toLowerCase().replace(/[!%_]/g, '!$&')}%`);
+      }
       else { conds.push(`${col} = ?`); params.push(value); }
     }
     const filter = conds.length ? `where ${conds.join(' and ')}` : '';
@@ -105,8 +112,13 @@ export class AdminRepository implements AdminStore {
     return this.#page('applications', fields ? clientColumns(fields) : CLIENT_COLUMNS, { owner_id: filter.ownerId }, page, clientView);
   }
 
-  users(page: Page) {
-    return this.#page('users', USER_COLUMNS, {}, page, userView);
+  users(filter: { search?: string }, page: Page) {
+    return this.#page('users', USER_COLUMNS, { username: filter.search ? { contains: filter.search } : undefined }, page, userView);
+  }
+
+  async setUserAdmin(id: number, isAdmin: boolean) {
+    // Cached token lookups carry the user as it was: an admin token of a demoted user must stop being one at once.
+    try { return (await this.#sql.run('update users set is_admin = ? where id = ?', [isAdmin ? 1 : 0, id])) > 0; } finally { this.#tokenCache.clear(); }
   }
 
   liveGrants(filter: { userId?: number; clientId?: number }, page: Page) {

@@ -137,7 +137,7 @@ describe('GraphQL asks storage through the admin store: no tables, columns or OR
         views = {
           Client: [...clients, ...await first(admin.clients({ ownerId: a.root.id }, page, ['name'])), ...(await admin.clientsByIds([a.console.id])).flatMap((c) => (c ? [c] : [])),
             ...(await admin.clientsOwnedBy([a.root.id])).flat(), (await admin.client(a.console.id))!, (await admin.clientByClientId(a.console.clientId))!],
-          User: [...await first(admin.users(page)), ...(await admin.usersByIds([a.root.id, a.alice.id])).flatMap((u) => (u ? [u] : []))],
+          User: [...await first(admin.users({}, page)), ...(await admin.usersByIds([a.root.id, a.alice.id])).flatMap((u) => (u ? [u] : []))],
           Grant: [...grants, ...(await admin.liveGrantsOfClients([a.console.id])).flat(), (await admin.grant(grants[0].id))!],
           Token: [...await first(admin.tokens({ kind: 'ACCESS' }, page)), ...await first(admin.tokens({ kind: 'REFRESH', activeOnly: true }, page)),
             ...await first(admin.tokens({ kind: 'OAUTH1' }, page)), ...(await admin.liveTokensOfGrants(grants.map((g) => g.id))).flat()],

@@ -21,7 +21,8 @@ export const userResolvers = {
     async users(_: unknown, args: Args, ctx: GraphQLContext) {
       requireAdmin(ctx);
       const page = pageArgs(args);
-      const { items, total } = await ctx.deps.stores.admin.users(page);
+      const search = typeof args.search === 'string' && args.search.trim() ? args.search.trim().slice(0, 150) : undefined;
+      const { items, total } = await ctx.deps.stores.admin.users({ search }, page);
       return connection(visibleAll(ctx, 'User', items), total, page.first, (u) => u);
     },
   },
@@ -43,6 +44,16 @@ export const userResolvers = {
       await ctx.deps.stores.events.record({ type: args.active ? 'user.activated' : 'user.deactivated', ...ctx.audit, detail: { id } });
       if (!args.active) await ctx.deps.loginSessions.endAllOf(id, 'deactivated', ctx.audit);
       return { user: visible(ctx, 'User', { ...userRecordView(user), isActive: args.active }) };
+    },
+    async setUserAdmin(_: unknown, args: Args, ctx: GraphQLContext) {
+      const v = requireAdmin(ctx, 'write');
+      const id = rowId(args.id);
+      // The last word on who administers stays with another administrator: nobody locks themselves out by a click.
+      if (id === v.user.id && !args.isAdmin) throw badUserInput({ id: 'You cannot take your own administrator rights.' }, []);
+      const user = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
+      if (!user || !(await ctx.deps.stores.admin.setUserAdmin(id, args.isAdmin === true))) throw notFound('User');
+      await ctx.deps.stores.events.record({ type: args.isAdmin ? 'user.admin_granted' : 'user.admin_revoked', ...ctx.audit, detail: { id } });
+      return { user: visible(ctx, 'User', { ...userRecordView(user), isAdmin: args.isAdmin === true }) };
     },
     async endUserSessions(_: unknown, args: Args, ctx: GraphQLContext) {
       requireAdmin(ctx, 'write');

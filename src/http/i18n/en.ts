@@ -1,3 +1,5 @@
+import { adminEn } from './admin-en.ts';
+
 // Every string the pages show, in one place. Keys are stable; other languages translate the same keys.
 export const en = {
   'nav.skip': 'Skip to content',
@@ -219,6 +221,7 @@ export const en = {
   'pg.revoke': 'Revoke',
   'pg.again': 'Start another flow',
   'pg.log': 'Requests and responses',
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

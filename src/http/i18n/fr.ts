@@ -1,4 +1,5 @@
 import type { MessageKey } from './en.ts';
+import { adminFr } from './admin-fr.ts';
 
 export const fr: Record<MessageKey, string> = {
   'nav.skip': 'Aller au contenu',
@@ -219,4 +220,5 @@ export const fr: Record<MessageKey, string> = {
   'pg.revoke': 'Révoquer',
   'pg.again': 'Recommencer',
   'pg.log': 'Requêtes et réponses',
+  ...adminFr,
 };

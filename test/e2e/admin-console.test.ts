@@ -1,0 +1,224 @@
+import { expect } from 'chai';
+import { mkdirSync } from 'node:fs';
+import type { Browser as Chromium, Page } from 'playwright-core';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+import { launchChromium, watchProblems } from '../chromium.ts';
+import { postForm } from '../oauth-helpers.ts';
+
+// The admin console in headless Chromium: each page is a GraphQL client of /graphql with the administrator's
+// session. Per page: no console error or CSP violation, no horizontal scroll at 360 px, the main action reached
+// with Tab and started with Enter, and a real action whose effect is read back from storage.
+// Screenshots go to test-artifacts/; `ADMIN_SCREENSHOTS=1` writes the ones in docs/ instead (a normal run leaves the tree clean).
+const DOCS = new URL(process.env.ADMIN_SCREENSHOTS === '1' ? '../../docs/' : '../../test-artifacts/', import.meta.url).pathname;
+const XSS = '<img src=x onerror=alert(1)>';
+
+describe('e2e: the admin console in a real browser (headless Chromium)', function () {
+  this.timeout(120_000);
+  let srv: TestServer;
+  let browser: Chromium;
+  let page: Page;
+  let alice: Awaited<ReturnType<TestServer['app']['seed']['user']>>;
+  let appClient: Awaited<ReturnType<TestServer['app']['seed']['client']>>;
+  let hostile: Awaited<ReturnType<TestServer['app']['seed']['client']>>;
+  const problems: string[] = [];
+  const dialogs: string[] = [];
+
+  before(async () => {
+    mkdirSync(DOCS, { recursive: true });
+    srv = await createTestApp();
+    await srv.app.seed.user({ username: 'root', password: 'root-password', isAdmin: true });
+    alice = await srv.app.seed.user({ username: 'alice', password: 'alice-password', email: 'alice@example.com' });
+    appClient = await srv.app.seed.client({ owner: alice, name: 'Alice app', grantTypes: ['password', 'client_credentials'], allowedScopes: ['read', 'write'] });
+    hostile = await srv.app.seed.client({ owner: alice, name: XSS, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'] });
+    // Stored metadata a page might turn into a link: the console must show it as text.
+    await srv.app.stores.sql.run('update applications set redirect_uris = ? where id = ?', ['javascript:alert(2)', hostile.client.id]);
+    browser = await launchChromium();
+    page = watchProblems(await browser.newPage(), problems);
+    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  });
+  after(async () => { await browser?.close(); await srv?.close(); });
+  afterEach(() => {
+    expect(problems, 'console errors or CSP violations').to.deep.equal([]);
+    expect(dialogs, 'dialogs opened').to.deep.equal([]);
+  });
+
+  /** Loads an admin page and waits for its script's first load. */
+  async function open(path: string) {
+    await page.goto(`${srv.url}${path}`);
+    await page.waitForSelector('#admin[data-ready=true]');
+  }
+  /** Presses Tab until `selector` has the focus, then Enter: the page works from the keyboard. */
+  async function tabToAndEnter(selector: string) {
+    // The status line is cleared first, so a wait for "Done." waits for this action, not an earlier one.
+    await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); document.querySelector('#admin-status')!.textContent = ''; });
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) { await page.keyboard.press('Enter'); return; }
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  }
+  async function noHorizontalScrollAt360() {
+    await page.setViewportSize({ width: 360, height: 800 });
+    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    expect(scroll, 'page width at 360 px').to.be.at.most(width);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  async function shoot(name: string) {
+    for (const width of [1280, 360]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.screenshot({ path: `${DOCS}admin-${name}-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  const status = () => page.textContent('#admin-status');
+
+  it('sends an anonymous visitor to the login page and back to the console', async () => {
+    await page.goto(`${srv.url}/admin/users/`);
+    expect(new URL(page.url()).pathname).to.equal('/accounts/login/');
+    expect(new URL(page.url()).searchParams.get('next')).to.equal('/admin/users/');
+    await page.getByLabel('Username').fill('root');
+    await page.getByLabel('Password').fill('root-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${srv.url}/admin/users/`);
+    await page.waitForSelector('#admin[data-ready=true]');
+  });
+
+  it('overview: links every section, in English and in French', async () => {
+    await open('/admin/');
+    await noHorizontalScrollAt360();
+    expect(await page.locator('main ul.links a').count()).to.equal(5);
+    await page.setExtraHTTPHeaders({ 'accept-language': 'fr' });
+    await open('/admin/users/');
+    expect(await page.textContent('h1')).to.equal('Utilisateurs');
+    expect(await page.locator('#user-table tr[data-user=alice] button').first().textContent()).to.equal('Désactiver');
+    await page.setExtraHTTPHeaders({});
+  });
+
+  it('users: creates a user from the keyboard, deactivates, makes admin and resets a password', async () => {
+    await open('/admin/users/');
+    await noHorizontalScrollAt360();
+    await page.fill('#new-username', 'carol');
+    await page.fill('#new-email', 'carol@example.com');
+    await page.fill('#new-password', 'carol-password-1');
+    await tabToAndEnter('#user-create-submit');
+    await page.waitForSelector('#user-table tr[data-user=carol]');
+    const carol = (await srv.app.stores.users.findByUsername('carol'))!;
+    expect(carol.email).to.equal('carol@example.com');
+    await shoot('users');
+    const row = page.locator('#user-table tr[data-user=carol]');
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await page.locator('#user-table tr[data-user=carol]').getByRole('button', { name: 'Activate' }).waitFor();
+    expect((await srv.app.stores.users.findById(carol.id))!.isActive).to.equal(false);
+    await page.locator('#user-table tr[data-user=carol]').getByRole('button', { name: 'Make admin' }).click();
+    await page.locator('#user-table tr[data-user=carol]').getByRole('button', { name: 'Remove admin' }).waitFor();
+    expect((await srv.app.stores.users.findById(carol.id))!.isAdmin).to.equal(true);
+    await page.locator('#user-table tr[data-user=alice]').getByRole('button', { name: 'Reset password' }).click();
+    await page.waitForSelector('#password-form:not([hidden])');
+    expect(await page.textContent('#password-label')).to.equal('New password for alice');
+    await page.fill('#password-new', 'alice-new-password-2');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#password-form[hidden]', { state: 'attached' });
+    const token = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: 'alice-new-password-2', scope: 'read' }, { id: appClient.client.clientId, secret: appClient.clientSecret! });
+    expect(token.status).to.equal(200);
+    await page.fill('#user-q', 'CAR');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#user-table tbody tr').length === 1);
+    expect(await page.locator('#user-table tbody tr').getAttribute('data-user')).to.equal('carol');
+  });
+
+  it('applications: a hostile name and a javascript: URI stay inert text', async () => {
+    await open('/admin/applications/');
+    const row = page.locator(`#client-table tr[data-client="${hostile.client.clientId}"]`);
+    expect(await row.locator('td').first().textContent()).to.equal(XSS);
+    await row.getByRole('button', { name: 'Manage' }).click();
+    await page.waitForFunction(() => !document.querySelector<HTMLElement>('#client-detail')!.hidden);
+    expect(await page.textContent('#client-name')).to.equal(XSS);
+    expect(await page.textContent('#client-redirects')).to.equal('javascript:alert(2)');
+    expect(await page.locator('main img').count(), 'no <img> from data').to.equal(0);
+    expect(await page.locator('a[href^="javascript:"]').count(), 'no javascript: link').to.equal(0);
+    await page.waitForTimeout(200);
+  });
+
+  it('applications: owner and grants; gives privileged settings from the keyboard; rotates a secret', async () => {
+    await open('/admin/applications/');
+    await noHorizontalScrollAt360();
+    const row = page.locator(`#client-table tr[data-client="${appClient.client.clientId}"]`);
+    expect(await row.locator('td').nth(2).textContent()).to.equal('alice');
+    await row.getByRole('button', { name: 'Manage' }).click();
+    await page.waitForFunction(() => !document.querySelector<HTMLElement>('#client-detail')!.hidden);
+    await page.check('#client-skip');
+    await page.check('#client-privileged input[name=scope][value=introspection]');
+    await tabToAndEnter('#client-save');
+    await page.waitForFunction(() => document.querySelector('#admin-status')?.textContent === 'Done.');
+    const saved = (await srv.app.stores.clients.findById(appClient.client.id))!;
+    expect(saved.skipAuthorization).to.equal(true);
+    expect(saved.allowedScopes).to.include.members(['read', 'write', 'introspection']);
+    expect(saved.grantTypes).to.include.members(['password', 'client_credentials']);
+    await shoot('applications');
+    await page.click('#client-rotate');
+    await page.waitForFunction(() => !document.querySelector<HTMLElement>('#client-secret-box')!.hidden);
+    const secret = await page.inputValue('#client-secret');
+    const cc = (s: string) => postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, { id: appClient.client.clientId, secret: s });
+    expect((await cc(secret)).status).to.equal(200);
+    expect((await cc(appClient.clientSecret!)).status).to.equal(401);
+    appClient.clientSecret = secret;
+  });
+
+  it('grants and tokens: finds them by user and client, revokes a token then the grant', async () => {
+    const issued = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: 'alice-new-password-2', scope: 'read write' }, { id: appClient.client.clientId, secret: appClient.clientSecret! })).json() as { access_token: string };
+    await open('/admin/tokens/');
+    await noHorizontalScrollAt360();
+    await page.fill('#token-user', 'alice');
+    await page.fill('#token-client', appClient.client.clientId);
+    await tabToAndEnter('#token-find');
+    await page.waitForSelector('#token-table tr[data-token^="access:"]');
+    const active = async () => (await (await postForm(`${srv.url}/o/introspect/`, { token: issued.access_token }, { id: appClient.client.clientId, secret: appClient.clientSecret! })).json() as { active: boolean }).active;
+    expect(await active()).to.equal(true);
+    await shoot('tokens');
+    const accessRows = page.locator('#token-table tr[data-token^="access:"]');
+    const before = await accessRows.count();
+    await accessRows.last().getByRole('button', { name: 'Revoke' }).click(); // the newest: the one issued above
+    await page.waitForFunction((n) => document.querySelectorAll('#token-table tr[data-token^="access:"]').length === n - 1, before);
+    expect(await page.textContent('#admin-status')).to.match(/^1 token\(s\) revoked\.$/);
+    expect(await active()).to.equal(false);
+    await page.locator('#grant-table tr[data-grant]').first().getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForFunction(() => !document.querySelector('#grant-table tr[data-grant]'));
+    const grants = await srv.app.stores.grants.listForUser(alice.id);
+    expect(grants.filter((g) => g.clientId === appClient.client.clientId)).to.deep.equal([]);
+    expect(await status()).to.match(/revoked/);
+  });
+
+  it('signing keys: lists them and rotates from the keyboard (forced)', async () => {
+    await open('/admin/keys/');
+    await noHorizontalScrollAt360();
+    const current = async () => (await srv.app.stores.admin.signingKeys(100)).filter((k) => k.status === 'current').map((k) => k.kid).sort();
+    const before = await current();
+    expect(await page.locator('#key-table tr[data-status=current]').count()).to.equal(before.length);
+    await page.check('#key-force');
+    await tabToAndEnter('#key-rotate-submit');
+    await page.waitForFunction(() => document.querySelector('#admin-status')?.textContent === 'Done.');
+    const after = await current();
+    expect(after).to.have.length(before.length);
+    expect(after.filter((k) => before.includes(k))).to.deep.equal([]);
+    expect(await page.locator('#key-table tr[data-status=retired]').count()).to.be.at.least(before.length);
+    await shoot('keys');
+  });
+
+  it('events: shows the audit log and streams new events live (GraphQL subscription over SSE)', async () => {
+    await open('/admin/events/');
+    await page.waitForFunction(() => document.querySelector('#event-live-status')?.textContent !== '');
+    await noHorizontalScrollAt360();
+    expect(await page.locator('#event-table tr[data-event="user.created"]').count()).to.be.at.least(1);
+    // Another administrator's action, through the same public API: it appears here without a reload.
+    const other = new Browser(srv.url);
+    await other.login('root', 'root-password');
+    const csrf = await other.csrf('/');
+    const made = await other.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ query: 'mutation { createUser(input: { username: "dave", password: "dave-password-1" }) { user { id } } }' }) });
+    expect(((await made.json()) as { data: unknown }).data).to.not.equal(null);
+    await page.waitForSelector('#event-live li[data-event="user.created"]');
+    expect(await page.textContent('#event-live')).to.include('dave');
+    await shoot('events');
+    // The stream is a long request: leave the page so the server can close cleanly.
+    await page.goto(`${srv.url}/admin/`);
+  });
+});
