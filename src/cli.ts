@@ -1,7 +1,7 @@
 // The commands: `serve` (default), `migrate`, `createuser`, `updateuser`, `setpassword`, `deactivateuser`, `endsessions`,
 // `createclient`, `cleartokens`, `rotatekeys`, `createinitialtoken`, `createresource`, `listresources`,
 // `deleteresource`, `makemigrations`.
-import { issueInitialAccessToken } from './oauth2/dynamic-registration.ts';
+import { issueInitialAccessToken, initialTokenLifetimeProblem } from './oauth2/dynamic-registration.ts';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -210,7 +210,8 @@ async function main(argv: string[]): Promise<number> {
     case 'createinitialtoken': return withApp(config, async (app) => {
       const { values } = parseArgs({ args: rest, options: { 'multi-use': { type: 'boolean' }, 'expires-in': { type: 'string' } } });
       const expiresIn = values['expires-in'] === undefined ? null : Number(values['expires-in']);
-      if (expiresIn !== null && !(Number.isInteger(expiresIn) && expiresIn > 0)) { process.stderr.write('--expires-in takes a number of seconds\n'); return 2; }
+      const problem = initialTokenLifetimeProblem(expiresIn);
+      if (problem) { process.stderr.write(`--expires-in: ${problem}\n`); return 2; }
       const issued = await app.withContext(() => issueInitialAccessToken(app.stores.clients, { singleUse: !values['multi-use'], expiresIn, createdBy: null }));
       out(`Initial access token ${issued.id} (shown once): ${issued.token}`);
       if (issued.expiresAt !== null) out(`Expires: ${new Date(issued.expiresAt).toISOString()}`);

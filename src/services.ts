@@ -22,7 +22,8 @@ import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 import { registrationPolicy, Subjects } from './oidc/subject.ts';
 import { getJsonDocument } from './oidc/outbound.ts';
-import { METADATA_DOCUMENT_MAX_BYTES, METADATA_DOCUMENT_TIMEOUT_MS, MetadataClientResolver, withMetadataClients } from './oauth2/client-id-metadata.ts';
+import { METADATA_DOCUMENT_MAX_BYTES } from './oauth2/client-id-metadata.ts';
+import { MetadataClientResolver, withMetadataClients } from './oauth2/metadata-client-resolver.ts';
 import { InvalidClient } from './oauth2/errors.ts';
 import { resourceCatalog } from './oauth2/resources.ts';
 
@@ -61,7 +62,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     : { ttlMs: dialect === 'postgresql' ? 0 : CLIENT_CACHE_MS };
   // Access-token lookups are cached only where this process is the database's one writer (SQLite): instances
   // sharing PostgreSQL read every time, so a revocation on one is seen by the next request on any other.
-  const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0 });
+  const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0, metadataClients: config.clientIdMetadata.mode === 'on' });
   redis?.cache.subscribe('clients', () => stores.clients.invalidate());
   const external = sql.dataVersion
     ? watchExternalChanges(sql.dataVersion, () => stores.invalidateCaches(), { onError: (e) => logger.error('cannot read PRAGMA data_version; caches are emptied every check until it answers', { error: String((e as Error)?.message ?? e) }) })
@@ -83,14 +84,19 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
   });
   // Client ID metadata documents: a URL client_id is fetched through the outbound guard and kept as an applications row.
+  // A failed outbound document: the caller is told "could not be fetched", the details are for the operator only.
+  const logOutbound = (f: { url: string; reason: string; detail: string }) => logger.warn('outbound document could not be fetched', f);
+  const policy = registrationPolicy(config, logOutbound);
   const cimd = config.clientIdMetadata;
   const metadataClients = cimd.mode === 'on' ? new MetadataClientResolver({
-    store: stores.clients, policy: registrationPolicy(config),
-    fetchDocument: (url) => getJsonDocument(url, { allowedHosts: config.outboundAllowedHosts, timeoutMs: METADATA_DOCUMENT_TIMEOUT_MS, maxResponseBytes: METADATA_DOCUMENT_MAX_BYTES }),
-    limits: { minTtlSeconds: cimd.minTtl, maxTtlSeconds: cimd.maxTtl, maxClients: cimd.maxClients },
+    store: stores.clients, policy,
+    fetchDocument: (url, signal) => getJsonDocument(url, { allowedHosts: config.outboundAllowedHosts, signal, maxResponseBytes: METADATA_DOCUMENT_MAX_BYTES, onFailure: logOutbound }),
+    limits: { minTtlSeconds: cimd.minTtl, maxTtlSeconds: cimd.maxTtl, maxClients: cimd.maxClients, maxClientsPerHost: cimd.maxClientsPerHost },
   }) : null;
   return {
     config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
+    /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
+    registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
     loginSessions: createLoginSessions({ store: stores.loginSessions, users: stores.users, backchannel, events: stores.events, tokens: stores.tokens }),
     accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer, subjects }),

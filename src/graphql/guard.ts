@@ -1,7 +1,7 @@
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, OperationTypeNode, type DocumentNode, type ExecutionResult, type StringValueNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from 'koa';
-import { hostileString } from '../http/middleware/reject-nul.ts';
+import { hostileString } from '../oauth2/hostile-text.ts';
 import { checkDocument, checkSource, refused } from './limits.ts';
 import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
 import type { GraphQLContext } from './context.ts';

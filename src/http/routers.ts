@@ -24,10 +24,9 @@ import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
 import { oidcUserinfoRoutes } from './routes/oidc-userinfo.ts';
 import { oidcLogoutRoutes } from './routes/oidc-logout.ts';
 import { openidConfiguration } from '../oidc/discovery.ts';
-import { registrationPolicy } from '../oidc/subject.ts';
 import { LANGUAGES } from './i18n/index.ts';
 import { registrationRoutes } from './routes/registration.ts';
-import { withMetadataClients } from '../oauth2/client-id-metadata.ts';
+import { withMetadataClients } from '../oauth2/metadata-client-resolver.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
 import { deviceRoutes } from './routes/device.ts';
 import { userCodeGuard } from './device-throttle.ts';
@@ -37,7 +36,7 @@ import { adminRoutes } from './routes/admin.ts';
 export function createRouters(s: Services): Router[] {
   const { config, stores, render, clientDeps, clientAuth } = s;
   const ttl = config.tokens;
-  const policy = registrationPolicy(config);
+  const policy = s.registrationPolicy;
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const issuer = () => config.issuer;
   // Gatehouse's own APIs are one resource, the issuer (RFC 8707): tokens for other resources are refused there, and

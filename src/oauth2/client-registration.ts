@@ -8,6 +8,7 @@ import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
 import { ACCESS_TOKEN_FORMATS, APPLICATION_TYPES, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ApplicationType, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
 import { grantResponseTypes, responseTypeRule } from './response-types.ts';
+import { DECEPTIVE_TEXT } from './hostile-text.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -43,10 +44,11 @@ export interface RegistrationPolicy {
   /** Scopes Gatehouse knows; a client may only be allowed those. */
   knownScopes: readonly string[];
   /**
-   * Fetches a sector_identifier_uri's document and answers its parsed JSON; throws (with a message for the
-   * registrant) when it cannot. Outbound, so the SSRF-guarded fetch with size and time limits (oidc/sector.ts).
+   * Fetches a sector_identifier_uri's document and answers its parsed JSON; throws when it cannot (its text is never
+   * shown: it could tell how a name resolved). Outbound, so the SSRF-guarded fetch with size and time limits
+   * (oidc/subject.ts); `signal` is a caller's deadline over more than this fetch (a metadata document's resolution).
    */
-  sectorDocument(uri: string): Promise<unknown>;
+  sectorDocument(uri: string, o?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
 /** Text fields arrive as strings (forms) or arrays (GraphQL, JSON); both become a clean list. */
@@ -108,6 +110,8 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const name = typeof raw.name === 'string' ? raw.name.trim() : '';
   if (!name) errors.name = 'Give the application a name.';
   else if (name.length > 255) errors.name = 'Use at most 255 characters.';
+  // Users read this name on the consent page: no control or bidi override character may make it read as another.
+  else if (DECEPTIVE_TEXT.test(name)) errors.name = 'Use no control or text-direction characters.';
 
   const clientType = raw.clientType === undefined || raw.clientType === '' ? 'confidential' : raw.clientType;
   if (clientType !== 'confidential' && clientType !== 'public') errors.clientType = 'Choose confidential or public.';
@@ -314,7 +318,8 @@ async function sectorProblem(subjectType: SubjectType, uri: string | null, redir
   if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && policy.allowInsecureTransport))) return 'sector_identifier_uri must be an https URL.';
   if (url.hash) return 'sector_identifier_uri must not have a fragment.';
   let doc: unknown;
-  try { doc = await policy.sectorDocument(url.href); } catch (e) { return `sector_identifier_uri could not be read: ${(e as Error).message}`; }
+  // One text for every failure: the reason (refused, unresolvable, closed port) would map our network for the caller.
+  try { doc = await policy.sectorDocument(url.href); } catch { return 'sector_identifier_uri could not be fetched.'; }
   if (!Array.isArray(doc) || !doc.every((v) => typeof v === 'string')) return 'sector_identifier_uri must answer a JSON array of URIs.';
   // Registration §5: the values of redirect_uris MUST be among the elements of the array.
   const missing = redirectUris.find((r) => !doc.includes(r));

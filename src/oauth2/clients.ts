@@ -13,18 +13,32 @@ function storedForms(secret: string, input: ClientInput, deps: ClientDeps) {
   return { secretHash: hashClientSecret(secret, deps.pepper), oauth1SecretSealed: input.oauth1Enabled ? seal(secret, deps.sealKey) : null };
 }
 
-/** Registers a client. The secret is returned here once and only its HMAC (and, for OAuth 1, a sealed copy) is stored. */
+/** A registration whose claim (an initial access token's spend) was lost: the client made for it is gone again. */
+export class RegistrationClaimLost extends Error {}
+
+/**
+ * Registers a client. The secret is returned here once and only its HMAC (and, for OAuth 1, a sealed copy) is stored.
+ * `claim` (RFC 7591 §3, an initial access token) is spent only once the row exists, atomically in its own statement:
+ * a registration that fails before it spends nothing, and one whose spend loses a race deletes the row it made
+ * (never shown to anyone: no secret, id or token left this function) and throws RegistrationClaimLost.
+ */
 export async function registerClient(
-  input: ClientInput, ownerId: number, deps: ClientDeps, actor?: Actor, origin?: { registered: ClientOrigin; registrationTokenHash: string },
+  input: ClientInput, ownerId: number, deps: ClientDeps, actor?: Actor, origin?: { registered: ClientOrigin; registrationTokenHash: string; claim?: () => Promise<boolean> },
 ): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   const clientSecret = input.clientType === 'confidential' ? generateClientSecret() : null;
+  const { claim, ...stored } = origin ?? {};
   const client = await deps.clients.create({
     ...input,
     clientId: generateClientId(),
     ...(clientSecret ? storedForms(clientSecret, input, deps) : { secretHash: null, oauth1SecretSealed: null }),
     ownerId,
-    ...origin,
+    ...stored,
   });
+  if (claim) {
+    let won = false;
+    try { won = await claim(); } finally { if (!won) await deps.clients.delete(client.id); }
+    if (!won) throw new RegistrationClaimLost('the initial access token was spent by another registration');
+  }
   await deps.events.record({ type: 'client.registered', clientId: client.clientId, userId: actor?.userId ?? ownerId, ip: actor?.ip, requestId: actor?.requestId });
   return { client, clientSecret };
 }

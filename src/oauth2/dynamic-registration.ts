@@ -4,7 +4,7 @@
 import { validateClientInput, type FieldErrors, type RawClientInput, type RegistrationPolicy } from './client-registration.ts';
 import { effectiveGrantTypes } from './grant-types.ts';
 import { DYNAMIC } from './privileges.ts';
-import { InvalidClientMetadata, InvalidRedirectUriMetadata, InvalidSoftwareStatement, type OAuthError } from './errors.ts';
+import { InvalidClientMetadata, InvalidRedirectUriMetadata, InvalidRequest, InvalidSoftwareStatement, type OAuthError } from './errors.ts';
 import { APPLICATION_TYPES, type ClientInput, type ClientRecord, type RegistrationStore } from './store.ts';
 import { generateToken, hashToken } from './tokens.ts';
 
@@ -125,7 +125,23 @@ export function clientMetadata(client: ClientRecord) {
  * RFC 7591 §3: an initial access token for REGISTRATION=token, for the administrator to hand to a developer. Returned
  * here once; only its SHA-256 is stored. `expiresIn` in seconds (null: no expiry).
  */
+/** Shortest and longest lifetime of an initial access token (seconds): a minute, ten years. */
+export const INITIAL_TOKEN_MIN_SECONDS = 60;
+export const INITIAL_TOKEN_MAX_SECONDS = 10 * 365 * 86400;
+
+/** Why an initial access token lifetime cannot be stored (1e300 is an "integer" that no timestamp column holds), or null. */
+export function initialTokenLifetimeProblem(expiresIn: number | null): string | null {
+  if (expiresIn === null) return null;
+  if (!Number.isSafeInteger(expiresIn) || expiresIn < INITIAL_TOKEN_MIN_SECONDS || expiresIn > INITIAL_TOKEN_MAX_SECONDS) {
+    return `expires_in must be a whole number of seconds from ${INITIAL_TOKEN_MIN_SECONDS} to ${INITIAL_TOKEN_MAX_SECONDS} (10 years).`;
+  }
+  return null;
+}
+
 export async function issueInitialAccessToken(store: Pick<RegistrationStore, 'createInitialAccessToken'>, o: { singleUse: boolean; expiresIn: number | null; createdBy: number | null; now?: number }) {
+  // Checked here, where the CLI and GraphQL both come, so neither can store a lifetime the other would refuse.
+  const problem = initialTokenLifetimeProblem(o.expiresIn);
+  if (problem) throw new InvalidRequest(problem);
   const token = generateToken();
   const expiresAt = o.expiresIn === null ? null : (o.now ?? Date.now()) + o.expiresIn * 1000;
   const id = await store.createInitialAccessToken({ tokenHash: hashToken(token), singleUse: o.singleUse, expiresAt, createdBy: o.createdBy });

@@ -80,6 +80,8 @@ export interface ClientRecord extends ClientInput {
   registered: ClientOrigin;
   /** A client ID metadata document's client (registered = metadata): when its document must be read again (epoch ms). */
   metadataExpiresAt?: number | null;
+  /** A client ID metadata document's client: its last use (epoch ms, to the minute), for the cap's eviction order. */
+  metadataLastUsedAt?: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -103,7 +105,9 @@ export interface RegistrationStore {
   initialAccessTokens(first: number): Promise<InitialAccessTokenInfo[]>;
   /** Used by: GraphQL revokeInitialAccessToken, CLI revokeinitialtoken. False when there was none. */
   revokeInitialAccessToken(id: number): Promise<boolean>;
-  /** Used by: registration with REGISTRATION=token. True when the token is valid now; a single-use one is spent atomically. */
+  /** Used by: registration with REGISTRATION=token, before validating: true when the token is valid now. Spends nothing. */
+  initialAccessTokenUsable(tokenHash: string, now: number): Promise<boolean>;
+  /** Used by: registration with REGISTRATION=token, once the client row exists. True when the token is valid now; a single-use one is spent atomically. */
   spendInitialAccessToken(tokenHash: string, now: number): Promise<boolean>;
   /** Used by: registration, the owner of dynamically registered clients (a reserved user that cannot sign in). */
   systemOwner(): Promise<number>;

@@ -51,6 +51,38 @@ export interface OutboundOptions {
   allowedHosts: readonly string[];
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** A deadline of the caller's, over this request and others (a metadata document and its sector document). */
+  signal?: AbortSignal;
+  /** Where a failure's details go (the server log): the caller of getJson sees only FETCH_FAILED. */
+  onFailure?: (failure: { url: string; reason: FailureReason; detail: string }) => void;
+}
+
+/** Why an outbound document could not be had, as a class: `transient` ones may pass (timeout, unreachable, 5xx). */
+export type FailureReason = 'refused' | 'timeout' | 'unreachable' | 'status' | 'server_error' | 'invalid';
+
+/** The one text a caller is shown for any failed outbound document: how a name resolved or a port answered stays in the log. */
+export const FETCH_FAILED = 'could not be fetched';
+
+/**
+ * A failed outbound document. Its message is FETCH_FAILED whatever happened, so no path that turns it into text
+ * (registration, GraphQL, forms, metadata clients) can show a caller our network (a DNS or port oracle).
+ */
+export class OutboundFailure extends Error {
+  readonly reason: FailureReason;
+  constructor(reason: FailureReason) { super(FETCH_FAILED); this.reason = reason; }
+  /** The document may be there next time: a stale copy of it can still serve. */
+  get transient(): boolean { return this.reason === 'timeout' || this.reason === 'unreachable' || this.reason === 'server_error'; }
+}
+
+function failureReason(e: unknown): FailureReason {
+  if (e instanceof OutboundRefused) return 'refused';
+  const err = e as Error;
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timeout';
+  const m = String(err?.message ?? '');
+  if (/^the server answered 5\d\d$/.test(m)) return 'server_error';
+  if (/^the server answered \d+$/.test(m)) return 'status';
+  if (m === 'the answer is not JSON' || m === 'response too large') return 'invalid';
+  return 'unreachable';
 }
 
 /** POSTs a form to `url` and answers its status; throws OutboundRefused for a refused target, Error on failure. */
@@ -62,7 +94,7 @@ export async function postForm(url: string, form: Record<string, string>, o: Out
 
 /**
  * GETs a JSON document (a sector_identifier_uri's, Registration §5): no redirects followed, a 200 with a body
- * within the size cap, parsed. Throws OutboundRefused for a refused target, Error for anything else.
+ * within the size cap, parsed. Throws OutboundFailure (its message FETCH_FAILED, whatever the cause).
  */
 export async function getJson(url: string, o: OutboundOptions): Promise<unknown> {
   return (await getJsonDocument(url, o)).json;
@@ -70,12 +102,19 @@ export async function getJson(url: string, o: OutboundOptions): Promise<unknown>
 
 /** getJson, with the answer's Cache-Control header (a client ID metadata document's cache lifetime). */
 export async function getJsonDocument(url: string, o: OutboundOptions): Promise<{ json: unknown; cacheControl: string | undefined }> {
-  const res = await send('GET', url, { accept: 'application/json' }, '', o, true);
-  // A 3xx is not followed: a redirect could lead to a private target the check above never saw.
-  if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
-  let json: unknown;
-  try { json = JSON.parse(res.body.toString('utf8')); } catch { throw new Error('the answer is not JSON'); }
-  return { json, cacheControl: res.cacheControl };
+  try {
+    const res = await send('GET', url, { accept: 'application/json' }, '', o, true);
+    // A 3xx is not followed: a redirect could lead to a private target the check above never saw.
+    if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
+    let json: unknown;
+    try { json = JSON.parse(res.body.toString('utf8')); } catch { throw new Error('the answer is not JSON'); }
+    return { json, cacheControl: res.cacheControl };
+  } catch (e) {
+    // The details (getaddrinfo ENOTFOUND, ECONNREFUSED 127.0.0.1:1, "resolves to a private address") go to the log only.
+    const reason = failureReason(e);
+    o.onFailure?.({ url, reason, detail: String((e as Error)?.message ?? e) });
+    throw new OutboundFailure(reason);
+  }
 }
 
 function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<{ status: number; body: Buffer; cacheControl?: string }> {
@@ -98,7 +137,7 @@ function send(method: string, url: string, headers: Record<string, string>, body
   const maxBytes = o.maxResponseBytes ?? 16 * 1024;
   return new Promise((resolve, reject) => {
     const { request } = load(u.protocol === 'https:' ? 'node:https' : 'node:http') as typeof Http;
-    const req = request(u, { method, lookup, signal: AbortSignal.timeout(timeoutMs), headers }, (res) => {
+    const req = request(u, { method, lookup, signal: o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs), headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

@@ -52,6 +52,8 @@ export const Application = defineEntity({
     registered: p.string().length(10).default('owner'),
     /** `metadata` clients: when the client ID metadata document is stale and must be fetched again. */
     metadataExpiresAt: epochMs().nullable(),
+    /** `metadata` clients: their last use (to the minute), so the cap evicts the least recently used one. */
+    metadataLastUsedAt: epochMs().nullable(),
     /** RFC 7592 §1.1: SHA-256 of the registration access token of a dynamically registered client. */
     registrationTokenHash: p.string().length(64).nullable().unique().hidden(),
     owner: () => p.manyToOne(User).deleteRule('cascade'),

@@ -5,7 +5,7 @@ import { InitialAccessToken } from './initial-access-token.entity.ts';
 import { User } from './user.entity.ts';
 import type { AccessTokenFormat, ApplicationType, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
-import type { MetadataClientStore } from '../oauth2/client-id-metadata.ts';
+import type { MetadataClientStore, MetadataScope } from '../oauth2/metadata-client-resolver.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
 
@@ -44,6 +44,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
     metadataExpiresAt: a.metadataExpiresAt ?? null,
+    metadataLastUsedAt: a.metadataLastUsedAt ?? null,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };
@@ -87,6 +88,9 @@ const CLIENT_CACHE_MAX = 10_000;
  */
 export interface ClientCacheOptions { ttlMs: number; onChange?: () => void }
 
+/** CLIENT_ID_METADATA_DOCUMENTS: off, a metadata row left behind is no client for any lookup by client_id. */
+export interface ClientLookupOptions { metadataClients: boolean }
+
 export class ApplicationRepository implements ClientStore, RegistrationStore, MetadataClientStore {
   readonly #em: () => EntityManager;
   readonly #cache: ClientCacheOptions;
@@ -94,7 +98,10 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   /** Client records by client_id: every token request authenticates a client, so this is the hottest read. */
   readonly #byClientId = new Map<string, { record: ClientRecord; until: number }>();
   readonly #tokenCache: TokenCache;
-  constructor(em: () => EntityManager, cache: ClientCacheOptions, tokenCache: TokenCache) { this.#em = em; this.#cache = cache; this.#tokenCache = tokenCache; }
+  readonly #lookup: ClientLookupOptions;
+  constructor(em: () => EntityManager, cache: ClientCacheOptions, tokenCache: TokenCache, lookup: ClientLookupOptions = { metadataClients: true }) {
+    this.#em = em; this.#cache = cache; this.#tokenCache = tokenCache; this.#lookup = lookup;
+  }
 
   /** Every CORS origin some application registered (cached like client records; any write here clears it). */
   registeredOrigins(): Promise<ReadonlySet<string>> {
@@ -114,6 +121,12 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   #changed() { this.invalidate(); this.#tokenCache.clear(); this.#cache.onChange?.(); }
 
   async findByClientId(clientId: string) {
+    // The one place the setting is honoured for every path (authorize, token, userinfo, logout, introspection, …).
+    const record = await this.#findByClientId(clientId);
+    return record && record.registered === 'metadata' && !this.#lookup.metadataClients ? null : record;
+  }
+
+  async #findByClientId(clientId: string) {
     const now = Date.now();
     const hit = this.#byClientId.get(clientId);
     if (hit && hit.until > now) return hit.record;
@@ -201,6 +214,10 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     return (await this.#em().nativeDelete(InitialAccessToken, { id })) > 0;
   }
 
+  async initialAccessTokenUsable(tokenHash: string, now: number) {
+    return (await this.#em().fork().count(InitialAccessToken, { tokenHash, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] })) > 0;
+  }
+
   async spendInitialAccessToken(tokenHash: string, now: number) {
     const em = this.#em();
     // A single-use token is spent by deleting it: of concurrent registrations, only the one whose delete hit the row wins.
@@ -210,17 +227,17 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     return (await em.nativeUpdate(InitialAccessToken, { tokenHash, singleUse: false, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }, { uses: raw('uses + 1'), lastUsedAt: now })) > 0;
   }
 
-  async saveMetadataClient(clientId: string, input: ClientInput, expiresAt: number): Promise<ClientRecord | null> {
+  async saveMetadataClient(clientId: string, input: ClientInput, expiresAt: number, now: number): Promise<ClientRecord | null> {
     const existing = await this.#em().fork().findOne(Application, { clientId });
     if (existing && existing.registered !== 'metadata') return null;
     if (existing) {
       // Only the document's fields change: the row (its id, grants and tokens) stays the same client.
-      await this.#em().nativeUpdate(Application, { id: existing.id, registered: 'metadata' }, { ...columns(input), secretHash: null, metadataExpiresAt: expiresAt, updatedAt: Date.now() });
+      await this.#em().nativeUpdate(Application, { id: existing.id, registered: 'metadata' }, { ...columns(input), secretHash: null, metadataExpiresAt: expiresAt, metadataLastUsedAt: now, updatedAt: Date.now() });
     } else {
       const owner = await this.systemOwner();
       try {
         const em = this.#em().fork();
-        em.create(Application, { ...columns(input), clientId, secretHash: null, oauth1SecretSealed: null, owner, registered: 'metadata', metadataExpiresAt: expiresAt });
+        em.create(Application, { ...columns(input), clientId, secretHash: null, oauth1SecretSealed: null, owner, registered: 'metadata', metadataExpiresAt: expiresAt, metadataLastUsedAt: now });
         await em.flush();
       } catch (e) {
         // Another instance saved the same document first (unique client_id): theirs is as good.
@@ -232,19 +249,34 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     return saved ? toRecord(saved) : null;
   }
 
-  countMetadataClients(): Promise<number> {
-    return this.#em().fork().count(Application, { registered: 'metadata' });
+  async touchMetadataClient(client: ClientRecord, now: number) {
+    await this.#em().nativeUpdate(Application, { id: client.id, registered: 'metadata' }, { metadataLastUsedAt: now });
+    // Not a change of the client: the cached record learns its last use, nothing is invalidated.
+    const hit = this.#byClientId.get(client.clientId);
+    if (hit) hit.record = { ...hit.record, metadataLastUsedAt: now };
   }
 
-  async evictStaleMetadataClient(now: number): Promise<boolean> {
-    // One stale document nobody consented to: deleting it loses no user's grant (a later use fetches it again).
-    const rows: { id: number }[] = await this.#em().getConnection().execute(
-      'select a.id from applications a where a.registered = ? and a.metadata_expires_at < ? and not exists (select 1 from grants g where g.application_id = a.id) order by a.metadata_expires_at limit 1',
-      ['metadata', now]);
-    if (!rows.length) return false;
-    const n = await this.#em().nativeDelete(Application, { id: rows[0].id, registered: 'metadata' });
+  async countMetadataClients(scope: MetadataScope) {
+    const [where, params] = metadataScope(scope);
+    const rows: { n: number | string }[] = await this.#em().getConnection().execute(`select count(*) as n from applications a where ${where}`, params);
+    return Number(rows[0].n);
+  }
+
+  async evictMetadataClient(scope: MetadataScope & { exceptId?: number; dryRun?: boolean }) {
+    // The least recently used metadata row nobody granted anything to, fresh or not: deleting it loses no user's
+    // consent (a later use fetches the document again). Chosen and deleted in one statement (both dialects).
+    const [where, params] = metadataScope(scope);
+    const pick = `select a.id from applications a where ${where} and a.id <> ? and not exists (select 1 from grants g where g.application_id = a.id) order by coalesce(a.metadata_last_used_at, 0), a.id limit 1`;
+    const all = [...params, scope.exceptId ?? 0];
+    if (scope.dryRun) return ((await this.#em().getConnection().execute(pick, all)) as unknown[]).length > 0;
+    const res = await this.#em().getConnection().execute(`delete from applications where id = (${pick}) and not exists (select 1 from grants g where g.application_id = applications.id)`, all, 'run') as { affectedRows: number };
+    if (res.affectedRows > 0) this.#changed();
+    return res.affectedRows > 0;
+  }
+
+  async deleteMetadataClient(id: number) {
+    await this.#em().nativeDelete(Application, { id, registered: 'metadata' });
     this.#changed();
-    return n > 0;
   }
 
   #systemOwner: Promise<number> | null = null;
@@ -273,3 +305,10 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
 
 /** The owner of dynamically registered clients (RFC 7591 registrations name no user). */
 export const SYSTEM_OWNER = '~dynamic';
+
+/** The rows a metadata operation covers: every metadata client, or those whose client_id starts with one origin. */
+function metadataScope(scope: MetadataScope): [string, unknown[]] {
+  if (!scope.prefix) return ['a.registered = ?', ['metadata']];
+  // substr, not LIKE: a host may hold `_`, a LIKE wildcard.
+  return ['a.registered = ? and substr(a.client_id, 1, ?) = ?', ['metadata', scope.prefix.length, scope.prefix]];
+}

@@ -67,6 +67,15 @@ describe('RFC 7591 §3 initial access tokens: administrators list and revoke the
     expect((await register(t, issued.token)).status).to.equal(201);
   });
 
+  it('GraphQL: expiresIn outside 60 s..10 years is BAD_USER_INPUT, nothing stored', async () => {
+    const before = (await a.admin(LIST)).data.initialAccessTokens.length;
+    for (const expiresIn of [59, 0, -1, 400_000_000]) {
+      const r = await a.admin(`mutation { createInitialAccessToken(singleUse: true, expiresIn: ${expiresIn}) { id } }`);
+      expect(r.errors?.[0]?.extensions?.code, String(expiresIn)).to.equal('BAD_USER_INPUT');
+    }
+    expect((await a.admin(LIST)).data.initialAccessTokens.length).to.equal(before);
+  });
+
   it('GraphQL: an id out of range is not found (false), never an error page', async () => {
     for (const id of ['0', '-1', '99999999999', 'abc']) {
       const r = await a.admin(REVOKE(id));
@@ -105,5 +114,16 @@ describe('CLI: createinitialtoken, listinitialtokens, revokeinitialtoken', () =>
     } finally { await app.close(); }
     const again = await gatehouse('revokeinitialtoken', id).catch((e) => e);
     expect(again.code ?? again.exitCode).to.equal(1);
+  });
+
+  it('--expires-in outside 60 s..10 years (1e300, 59) is refused with a clear error and stores nothing; listing still works', async () => {
+    const before = (await gatehouse('listinitialtokens')).stdout;
+    for (const value of ['1e300', '59', '1.5', 'soon']) {
+      const refused = await gatehouse('createinitialtoken', '--expires-in', value).catch((e) => e);
+      expect(refused.code ?? refused.exitCode, value).to.equal(2);
+      expect(String(refused.stderr), value).to.match(/--expires-in: expires_in must be a whole number of seconds from 60 to 315360000/);
+    }
+    expect((await gatehouse('listinitialtokens')).stdout).to.equal(before);
+    expect((await gatehouse('createinitialtoken', '--expires-in', '60')).stdout).to.match(/Expires: \d{4}-/);
   });
 });

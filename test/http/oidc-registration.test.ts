@@ -326,7 +326,7 @@ describe('OpenID Connect Dynamic Client Registration 1.0 / RFC 7591 / RFC 7592',
       const { token } = await issue({ singleUse: false, expiresIn: 3600 });
       expect((await post(t, WEB, { Authorization: `Bearer ${token}` })).res.status).to.equal(201);
       expect((await post(t, WEB, { Authorization: `Bearer ${token}` })).res.status).to.equal(201);
-      const expired = await issueInitialAccessToken(t.app.stores.clients, { singleUse: false, expiresIn: 1, createdBy: null, now: Date.now() - 10_000 });
+      const expired = await issueInitialAccessToken(t.app.stores.clients, { singleUse: false, expiresIn: 60, createdBy: null, now: Date.now() - 120_000 });
       expect((await post(t, WEB, { Authorization: `Bearer ${expired.token}` })).res.status).to.equal(401);
     });
 

@@ -7,7 +7,7 @@ import { ACCESS_TOKEN_FORMATS, CLIENT_ORIGINS, SIGNING_ALGS, SUBJECT_TYPES, type
 import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
-import { issueInitialAccessToken } from '../../oauth2/dynamic-registration.ts';
+import { initialTokenLifetimeProblem, issueInitialAccessToken } from '../../oauth2/dynamic-registration.ts';
 import { rowId } from '../ids.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
@@ -81,7 +81,8 @@ export const clientResolvers = {
     async createInitialAccessToken(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireAdmin(ctx, 'write');
       const expiresIn = args.expiresIn ?? null;
-      if (expiresIn !== null && !(Number.isInteger(expiresIn) && expiresIn > 0)) throw badUserInput({ expiresIn: 'Give a positive number of seconds.' }, []);
+      const problem = initialTokenLifetimeProblem(expiresIn);
+      if (problem) throw badUserInput({ expiresIn: problem }, []);
       return issueInitialAccessToken(ctx.deps.stores.admin, { singleUse: args.singleUse !== false, expiresIn, createdBy: v.user.id });
     },
     async registerClient(_: unknown, args: Args, ctx: GraphQLContext) {

@@ -51,8 +51,21 @@ async function approvingSession(ctx: Context, req: AuthorizationRequest, registr
 /** Whether a metadata document's client sends the code to a host other than its own (loopback and app schemes aside). */
 function redirectsElsewhere(clientId: string, redirectUri: string): boolean {
   const to = URL.parse(redirectUri);
-  if (!to || (to.protocol !== 'https:' && to.protocol !== 'http:') || ['127.0.0.1', '[::1]', 'localhost'].includes(to.hostname)) return false;
+  // A private-use scheme (com.example.app:) belongs to whichever app on the device claims it, not to the site.
+  if (!to || (to.protocol !== 'https:' && to.protocol !== 'http:')) return true;
+  if (['127.0.0.1', '[::1]', 'localhost'].includes(to.hostname)) return false;
   return to.host !== new URL(clientId).host;
+}
+
+/**
+ * Where the user is sent, as the consent page says it: the host of an http(s) redirect URI; for any other scheme
+ * only the scheme (RFC 8252 §7.1), never its authority, which an app chooses freely
+ * (com.evil.app://accounts.google.com/ would otherwise read as "accounts.google.com").
+ */
+function redirectTarget(redirectUri: string): { host: string | null; scheme: string | null } {
+  const url = URL.parse(redirectUri);
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return { host: url.host, scheme: null };
+  return { host: null, scheme: url?.protocol ?? `${redirectUri.split(':')[0]}:` };
 }
 
 /** Sends the authorization response: a redirect, or the auto-submitting form (OAuth 2.0 Form Post Response Mode §2). */
@@ -124,14 +137,17 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
+      // A client ID metadata document's client is whoever controls its URL's host: that host is its name on the
+      // page (title included); the client_name, which that site chose, is shown beside it only.
+      const clientHost = req.client.registered === 'metadata' ? new URL(req.client.clientId).host : null;
       deps.render(ctx, 'consent', {
-        title: `Authorize ${req.client.name}`,
+        title: `Authorize ${clientHost ?? req.client.name}`,
         client: req.client,
-        // A client ID metadata document's client is whoever controls its URL's host: shown above everything else.
-        clientHost: req.client.registered === 'metadata' ? new URL(req.client.clientId).host : null,
+        displayName: clientHost ?? req.client.name,
+        clientHost,
         // CIMD security considerations: a redirect to another site than the client's (loopback excepted, a native app) is said so.
         redirectElsewhere: req.client.registered === 'metadata' && redirectsElsewhere(req.client.clientId, req.redirectUri),
-        redirectHost: new URL(req.redirectUri).host || req.redirectUri.split(':')[0],
+        redirect: redirectTarget(req.redirectUri),
         // OpenID Connect: which claims each scope shares, and those the claims parameter asks for beyond them.
         scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s, claims: claimsOfScope(s) })),
         extraClaims: requestedClaims(req.claims).filter((c) => !req.scopes.some((s) => claimsOfScope(s).includes(c))),

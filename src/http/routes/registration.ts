@@ -5,7 +5,7 @@ import { oauthEndpoint } from '../oauth-endpoint.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { parseBearer } from '../../oauth2/bearer.ts';
 import { InvalidClientMetadata, InvalidRequest, InvalidToken } from '../../oauth2/errors.ts';
-import { deleteClient, registerClient, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, RegistrationClaimLost, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
 import type { RegistrationPolicy } from '../../oauth2/client-registration.ts';
 import { clientMetadata, validateDynamicMetadata } from '../../oauth2/dynamic-registration.ts';
 import { generateToken, hashToken, verifyClientSecret } from '../../oauth2/tokens.ts';
@@ -60,15 +60,23 @@ export function registrationRoutes(deps: RegistrationDeps): Router {
     const key = `registration:${ctx.ip}`;
     const attempt = await deps.limiter.consume(key, deps.perSource, deps.windowSeconds);
     if (!attempt.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many registrations from this source. Try again later.', { 'Retry-After': String(attempt.retryAfter) });
-    if (deps.mode === 'token') {
-      // RFC 7591 §3: an initial access token, issued by an administrator, gates registration.
-      const token = bearerOf(ctx);
-      if (!(await deps.registrations.spendInitialAccessToken(hashToken(token), Date.now()))) throw unauthorized(true);
-    }
+    // RFC 7591 §3: an initial access token, issued by an administrator, gates registration. Checked first, spent
+    // last: metadata that fails validation costs the developer nothing (nor a multi-use token's count).
+    const initialTokenHash = deps.mode === 'token' ? hashToken(bearerOf(ctx)) : null;
+    if (initialTokenHash && !(await deps.registrations.initialAccessTokenUsable(initialTokenHash, Date.now()))) throw unauthorized(true);
     const input = await validateDynamicMetadata(jsonBody(ctx), deps.policy);
     const registrationAccessToken = generateToken();
     const owner = await deps.registrations.systemOwner();
-    const { client, clientSecret } = await registerClient(input, owner, deps.clientDeps, audit(ctx), { registered: 'dynamic', registrationTokenHash: hashToken(registrationAccessToken) });
+    const claim = initialTokenHash ? () => deps.registrations.spendInitialAccessToken(initialTokenHash, Date.now()) : undefined;
+    let registered: Awaited<ReturnType<typeof registerClient>>;
+    try {
+      registered = await registerClient(input, owner, deps.clientDeps, audit(ctx), { registered: 'dynamic', registrationTokenHash: hashToken(registrationAccessToken), claim });
+    } catch (e) {
+      // Another registration spent the single-use token between our check and our spend: as if it had been spent before.
+      if (e instanceof RegistrationClaimLost) throw unauthorized(true);
+      throw e;
+    }
+    const { client, clientSecret } = registered;
     if (deps.mode === 'token') await deps.limiter.refund(key);
     ctx.status = 201; // RFC 7591 §3.2.1
     ctx.body = answer(client, clientSecret, registrationAccessToken);
