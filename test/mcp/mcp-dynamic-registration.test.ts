@@ -57,6 +57,8 @@ describe('MCP authorization with the MCP TypeScript SDK: dynamic client registra
     expect(provider.discovery?.resourceMetadataUrl).to.equal(metadataUrl);
     expect(provider.discovery?.resourceMetadata).to.deep.include({ resource: mcp.url, authorization_servers: [gh.app.config.issuer], scopes_supported: ['mcp:tools'] });
     expect(provider.discovery?.authorizationServerUrl).to.equal(gh.app.config.issuer);
+    // MCP 2025-11-25: a client refuses an authorization server that does not list S256 (PKCE) in its metadata.
+    expect(provider.discovery?.authorizationServerMetadata).to.deep.include({ issuer: gh.app.config.issuer, code_challenge_methods_supported: ['S256'], registration_endpoint: `${gh.app.config.issuer}/o/register` });
     // Registered dynamically (RFC 7591) as a public client with the loopback redirect URI.
     const registered = await gh.app.stores.clients.findByClientId(provider.client!.client_id);
     expect(registered?.registered).to.equal('dynamic');
