@@ -47,7 +47,8 @@ describe('MCP authorization with the MCP TypeScript SDK: dynamic client registra
     const bare = await fetch(mcp.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
     expect(bare.status).to.equal(401);
     const metadataUrl = new URL(`/.well-known/oauth-protected-resource/mcp`, mcp.url).href;
-    expect(bare.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", resource_metadata="${metadataUrl}"`);
+    // MCP 2025-11-25 scope selection: the challenge names the scope the route needs.
+    expect(bare.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", scope="mcp:tools", resource_metadata="${metadataUrl}"`);
 
     provider = new ChromiumOAuthProvider({ listener, chromium, person });
     const { client, firstError } = await connectWithAuthorization(mcp.url, provider);
@@ -106,7 +107,7 @@ describe('MCP authorization with the MCP TypeScript SDK: dynamic client registra
       expect(token.access_token, JSON.stringify(token)).to.be.a('string');
       const res = await fetch(mcp.url, { method: 'POST', headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
       expect(res.status, resource).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", error="invalid_token", error_description="The access token is not meant for this resource.", resource_metadata="${metadataUrl}"`);
+      expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", error="invalid_token", error_description="The access token is not meant for this resource.", scope="mcp:tools", resource_metadata="${metadataUrl}"`);
     }
     // And the SDK client holding such a token goes back to authorization instead of calling the tool.
     const stray = new ChromiumOAuthProvider({ listener, chromium, person });
