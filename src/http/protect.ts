@@ -70,8 +70,11 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       let e: OAuthError | undefined;
       let token: string | null = null;
       try { token = presentedBearer(ctx, opts.allowQuery ?? false); } catch (err) { e = err as OAuthError; }
+      // MCP authorization 2025-11-25 (Scope Selection Strategy): the scope a client should ask for, in every 401 of a
+      // route that needs one (RFC 6750 §3 allows `scope` in any challenge), not only with insufficient_scope.
+      const scopeHint = needed.length ? needed.join(' ') : undefined;
       if (!e && !token) {
-        ctx.set('WWW-Authenticate', challenge(realm, undefined, undefined, metadata));
+        ctx.set('WWW-Authenticate', challenge(realm, undefined, scopeHint, metadata));
         ctx.status = 401;
         ctx.body = { error: 'invalid_request', error_description: 'An access token is required.' };
         return;
@@ -85,7 +88,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
         else if (!needed.every((s) => parseScope(info!.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
       }
       if (e) {
-        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'insufficient_scope' ? needed.join(' ') : undefined, metadata);
+        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata);
         throw e;
       }
       ctx.state.token = info;

@@ -36,7 +36,7 @@ describe('OpenID Connect Core §5.3: UserInfo', () => {
     const none = await fetch(`${t.url}/userinfo`);
     expect(none.status).to.equal(401);
     // RFC 9728 §5.1: UserInfo is one of Gatehouse's own protected resources; the challenge says where its metadata is.
-    expect(none.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", resource_metadata="${t.app.config.issuer}/.well-known/oauth-protected-resource"`);
+    expect(none.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", scope="openid", resource_metadata="${t.app.config.issuer}/.well-known/oauth-protected-resource"`);
     const bad = await fetch(`${t.url}/userinfo`, { headers: bearer('not-a-token') });
     expect(bad.status).to.equal(401);
     expect(bad.headers.get('www-authenticate')).to.match(/^Bearer realm="gatehouse", error="invalid_token"/);

@@ -219,10 +219,11 @@ describe('RFC 8707 resource indicators', () => {
 
     it('401s of /api/* and /o/userinfo carry resource_metadata', async () => {
       const metadata = `${srv.app.config.issuer}/.well-known/oauth-protected-resource`;
-      for (const path of ['/api/hello', '/o/userinfo']) {
+      // UserInfo needs openid: its challenge names it (MCP 2025-11-25 scope selection; RFC 6750 §3).
+      for (const [path, scope] of [['/api/hello', ''], ['/o/userinfo', 'scope="openid", ']]) {
         const res = await fetch(`${srv.url}${path}`);
         expect(res.status, path).to.equal(401);
-        expect(res.headers.get('www-authenticate'), path).to.equal(`Bearer realm="gatehouse", resource_metadata="${metadata}"`);
+        expect(res.headers.get('www-authenticate'), path).to.equal(`Bearer realm="gatehouse", ${scope}resource_metadata="${metadata}"`);
       }
     });
   });
