@@ -16,6 +16,8 @@ router.post(['/o/token/', '/o/token'], (ctx) => {
   const body = ctx.request.body as Record<string, string>;
   if (!body.grant_type) { ctx.status = 400; ctx.body = { error: 'invalid_request' }; return; }
   ctx.set('Cache-Control', 'no-store');
+  // RFC 8628 §3.5: the device-flow scenario polls a code that is never approved.
+  if (body.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') { ctx.status = 400; ctx.body = { error: 'authorization_pending', error_description: 'The user has not approved the request yet.' }; return; }
   ctx.body = { access_token: tok(), token_type: 'Bearer', expires_in: 3600, scope: 'read', ...(body.grant_type === 'client_credentials' ? {} : { refresh_token: tok() }) };
 });
 router.post(['/o/introspect/', '/o/introspect'], (ctx) => {

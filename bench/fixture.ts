@@ -4,7 +4,7 @@ import { closeSync, copyFileSync, fsyncSync, openSync, rmSync, statSync } from '
 import { join } from 'node:path';
 import { hashToken } from '../src/oauth2/tokens.ts';
 import { ADMIN_PASSWORD, benchEnv, cli, start, stop } from './server.ts';
-import { checkpoint, query, seed, type SeedResult } from './seed.ts';
+import { checkpoint, pendingDeviceCode, query, seed, type SeedResult } from './seed.ts';
 import { basic } from './scenarios.ts';
 
 export interface Fixture {
@@ -24,6 +24,8 @@ export interface Fixture {
   minted: number;
   /** Access token with scope admin from a password grant, for the GraphQL scenario. */
   adminToken: string;
+  /** RFC 8628 device code of the first client, never approved (interval 0), stored as the device store hashes it. */
+  deviceCode: string;
   seeded: SeedResult;
   sizeMb: number;
   buildMs: number;
@@ -43,7 +45,7 @@ export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixt
   // The first start migrates the new file and creates user admin (ADMIN_PASSWORD); the client is registered through
   // the CLI meanwhile (SQLite in WAL mode takes the second writer), then real tokens come from the password grant.
   const server = await start('gatehouse', env, { pin: false });
-  const created = cli(env, 'createclient', '--name', 'Bench', '--owner', 'admin', '--grant-types', 'client-credentials,password,authorization-code',
+  const created = cli(env, 'createclient', '--name', 'Bench', '--owner', 'admin', '--grant-types', 'client-credentials,password,authorization-code,urn:ietf:params:oauth:grant-type:device_code',
     '--redirect-uris', 'https://bench.local/cb', '--scopes', 'openid,read,write,admin');
   const createdJwt = cli(env, 'createclient', '--name', 'Bench JWT', '--owner', 'admin', '--grant-types', 'client-credentials', '--scopes', 'read', '--access-token-format', 'jwt');
   const { id: clientId, secret: clientSecret } = credentials(created);
@@ -89,8 +91,9 @@ export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixt
     stored: o.stored, accessPool: Math.max(0, o.accessPool - minted.length), refreshPool: Math.max(0, o.refreshPool - minted.length), clients: o.clients,
     templates: { accessTokenId, refreshTokenId, applicationId },
   });
+  const deviceCode = pendingDeviceCode(template, applicationId);
   const fx: Fixture = {
-    stored: o.stored, template, clientId, clientSecret, jwtClientId, jwtClientSecret, jwtAccess, adminToken,
+    stored: o.stored, template, clientId, clientSecret, jwtClientId, jwtClientSecret, jwtAccess, adminToken, deviceCode,
     access: [...minted.map((m) => m.access), ...seeded.access], refresh: [...minted.map((m) => m.refresh), ...seeded.refresh], minted: minted.length,
     seeded, sizeMb: statSync(template).size / 2 ** 20, buildMs: performance.now() - t0,
   };

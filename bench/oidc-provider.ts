@@ -16,6 +16,7 @@ const clientId = process.env.BENCH_CLIENT_ID;
 const clientSecret = process.env.BENCH_CLIENT_SECRET;
 const jwtClientId = process.env.BENCH_JWT_CLIENT_ID;
 const jwtClientSecret = process.env.BENCH_JWT_CLIENT_SECRET;
+const deviceCode = process.env.BENCH_DEVICE_CODE;
 if (!clientId || !clientSecret || !jwtClientId || !jwtClientSecret) throw new Error('BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_JWT_CLIENT_ID and BENCH_JWT_CLIENT_SECRET are required');
 
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -27,7 +28,7 @@ const provider = new Provider(ISSUER, {
   clients: [{
     client_id: clientId, client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: ['https://bench.local/cb'], response_types: ['code'], scope: SCOPES,
-    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
   }, {
     client_id: jwtClientId, client_secret: jwtClientSecret, token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'read',
@@ -36,7 +37,7 @@ const provider = new Provider(ISSUER, {
   jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bench' }, { ...(await exportJWK(ecKey)), alg: 'ES256', use: 'sig', kid: 'bench-es256' }] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   features: {
-    clientCredentials: { enabled: true }, devInteractions: { enabled: false },
+    clientCredentials: { enabled: true }, devInteractions: { enabled: false }, deviceFlow: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: (_ctx, client) => (client.clientId === jwtClientId ? ISSUER : undefined),
@@ -65,6 +66,16 @@ provider.use(async (ctx, next) => {
   if (!ctx.path.startsWith('/interaction/')) return next();
   ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: 'admin' } }, { mergeWithLastSubmission: false }));
 });
+
+// The device-flow scenario's code, pending (no accountId), stored in the in-memory adapter under the value the load
+// generator sends, as the device_authorization endpoint would store it. Its device_code grant answers
+// authorization_pending on every poll; 9.13 keeps no poll time and never answers slow_down.
+if (deviceCode) {
+  const client = (await provider.Client.find(clientId))!;
+  // The model's constructor takes jti (BaseModel keeps it as the opaque value); its typings leave it out, and the grant id too (none: not approved).
+  const payload = { jti: deviceCode, client, clientId, scope: 'read', userCode: 'BENCHXYZ', params: { client_id: clientId, scope: 'read' }, deviceInfo: { ip: '127.0.0.1' } };
+  await new provider.DeviceCode(payload as unknown as ConstructorParameters<typeof provider.DeviceCode>[0]).save();
+}
 
 const server = provider.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write(`oidc-provider serving on http://127.0.0.1:${(server.address() as { port: number }).port}\n`);

@@ -44,7 +44,7 @@ const warmRequests = quick ? 2_000 : 20_000;
 const warmMaxSeconds = quick ? 1 : 10;
 const conns = Number(opt.connections ?? 50);
 const sizes = opt.large && !quick ? [10_000, 1_000_000] : [10_000];
-const QUICK_IDS = ['client_credentials', 'client_credentials_jwt', 'introspect', 'hello', 'hello_jwt', CODE_ROUND.id, OIDC_CODE.id];
+const QUICK_IDS = ['client_credentials', 'client_credentials_jwt', 'introspect', 'hello', 'hello_jwt', 'device_pending', CODE_ROUND.id, OIDC_CODE.id];
 const only = opt.only?.split(',') ?? (quick ? QUICK_IDS : null);
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
 const withCodeRound = !only || only.includes(CODE_ROUND.id);
@@ -73,7 +73,7 @@ type Load = { rps: number; p50: number; p99: number; total: number; non2xx: numb
  */
 async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Promise<Load>, warm?: (s: Running) => Promise<unknown>): Promise<Sample> {
   const env = { ...benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite')), BENCH_CLIENT_ID: fx.clientId, BENCH_CLIENT_SECRET: fx.clientSecret,
-    BENCH_JWT_CLIENT_ID: fx.jwtClientId, BENCH_JWT_CLIENT_SECRET: fx.jwtClientSecret };
+    BENCH_JWT_CLIENT_ID: fx.jwtClientId, BENCH_JWT_CLIENT_SECRET: fx.jwtClientSecret, BENCH_DEVICE_CODE: fx.deviceCode };
   const server = await start(kind, env);
   try {
     if (warm) await warm(server);
@@ -94,10 +94,19 @@ async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Pro
 
 function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, connections: number): Promise<Sample> {
   // One request list for warm-up and run, so the refresh pool advances past the tokens the warm-up spent.
-  const requests = scenario.requests(fx) as autocannon.Request[];
+  // A scenario whose expected answer is not 2xx (device_pending's 400) counts every other answer as an error.
+  const tally = { unexpected: 0, first: '' };
+  const expected = scenario.expected;
+  const requests = (scenario.requests(fx) as autocannon.Request[]).map((r) => !expected ? r : { ...r, onResponse: (status: number, body: string) => {
+    if (expected(status, body)) return;
+    tally.unexpected++;
+    tally.first ||= `${status} ${body.slice(0, 200)}`;
+  } });
   return measured(kind, fx, async (server) => {
+    tally.unexpected = 0;
     const r = await cannon({ url: server.url, connections, duration, requests, timeout: 10 });
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+    if (tally.unexpected) log(`${scenario.id} on ${kind}: ${tally.unexpected} unexpected answers, first: ${tally.first}`);
+    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: expected ? tally.unexpected : r.non2xx, errors: r.errors + r.timeouts };
   }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds));
 }
 

@@ -7,6 +7,8 @@ export interface Scenario {
   name: string;
   /** autocannon request list, built fresh per run; `setupRequest` may pick a new credential per request. */
   requests: (f: Fixture) => object[];
+  /** A non-2xx answer this scenario expects (counted as success); any other non-2xx is an error. */
+  expected?: (status: number, body: string) => boolean;
 }
 
 export const basic = (f: Pick<Fixture, 'clientId' | 'clientSecret'>) => `Basic ${Buffer.from(`${encodeURIComponent(f.clientId)}:${encodeURIComponent(f.clientSecret)}`).toString('base64')}`;
@@ -76,6 +78,16 @@ export const SCENARIOS: Scenario[] = [
     requests: (f) => [{ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${f.adminToken}` },
       body: JSON.stringify({ query: '{ clients(first: 50) { nodes { id clientId name } } }' }) }],
   },
+  {
+    // RFC 8628 §3.4/§3.5: a device polling a code the user has not approved yet. Every answer is 400
+    // authorization_pending (the fixture's code has interval 0, so Gatehouse never answers slow_down; node-oidc-provider
+    // 9.13 has no slow_down). Both servers authenticate the confidential client and look the code up.
+    id: 'device_pending',
+    name: 'POST /o/token/ device_code, authorization pending',
+    requests: (f) => [{ method: 'POST', path: '/o/token/', headers: { ...form, authorization: basic(f) },
+      body: `grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:device_code')}&device_code=${f.deviceCode}` }],
+    expected: (status, body) => status === 400 && body.includes('"authorization_pending"'),
+  },
 ];
 
 /** Not an autocannon scenario: a plain fetch loop (bench/code-round.ts). */
@@ -83,7 +95,7 @@ export const CODE_ROUND = { id: 'code_round', name: 'authorization-code round (a
 /** The OpenID Connect code flow (bench/code-round.ts), measured on node-oidc-provider too. */
 export const OIDC_CODE = { id: 'oidc_code', name: 'OIDC code flow (authorize GET → token + ID Token)' };
 /** Scenarios also measured on node-oidc-provider (bench/oidc-provider.ts), at the first size and the main connection count. */
-export const VS_OIDC_PROVIDER = new Set(['client_credentials', 'client_credentials_jwt', OIDC_CODE.id]);
+export const VS_OIDC_PROVIDER = new Set(['client_credentials', 'client_credentials_jwt', 'device_pending', OIDC_CODE.id]);
 
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');

@@ -88,6 +88,23 @@ export function seed(file: string, o: SeedOptions): SeedResult {
   return out;
 }
 
+/**
+ * A pending RFC 8628 device code for the device-flow polling scenario, stored as src/oauth2/device.ts stores one
+ * (hashToken of the code). Interval 0: a poll is never "too soon", so every poll is authorization_pending, never
+ * slow_down (§3.5), which node-oidc-provider does not answer either: both servers do the same work.
+ */
+export function pendingDeviceCode(file: string, applicationId: number): string {
+  const code = randomBytes(32).toString('base64url');
+  const now = Date.now();
+  const db = new Database(file);
+  try {
+    db.prepare(`insert into device_codes (device_code_hash, user_code_hash, application_id, scope, status, amr, poll_interval, last_polled_at, expires_at, created_at)
+      values (?, ?, ?, 'read', 'pending', '', 0, null, ?, ?)`).run(hashToken(code), hashToken(randomBytes(16).toString('hex')), applicationId, now + 7 * 24 * 3600_000, now);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally { db.close(); }
+  return code;
+}
+
 /** Folds the WAL into the main file so the file can be copied on its own. */
 export function checkpoint(file: string): void {
   const db = new Database(file);

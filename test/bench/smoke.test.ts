@@ -7,9 +7,10 @@ import { join } from 'node:path';
 // `npm test` never runs the benchmark itself; it only proves `npm run bench -- --quick` still works end to end
 // (fixture building, the three servers, every quick scenario, the report) and writes a results row per scenario.
 const QUICK_SCENARIOS = ['POST /o/token/ client_credentials', 'POST /o/token/ client_credentials, JWT access token', 'POST /o/introspect/', 'GET /api/hello (bearer)',
-  'GET /api/hello (JWT bearer)', 'authorization-code round', 'OIDC code flow'];
-// Issue 19's comparisons: these also run node-oidc-provider, whose rate must be in the row.
-const VS_OIDC_PROVIDER = ['client_credentials', 'client_credentials_jwt', 'oidc_code'];
+  'GET /api/hello (JWT bearer)', 'POST /o/token/ device_code, authorization pending', 'authorization-code round', 'OIDC code flow'];
+// Issues 19 and 20's comparisons: these also run node-oidc-provider, whose rate must be in the row. For
+// device_pending a 400 authorization_pending is the expected answer; any other answer counts in non2xx.
+const VS_OIDC_PROVIDER = ['client_credentials', 'client_credentials_jwt', 'device_pending', 'oidc_code'];
 
 describe('bench: npm run bench -- --quick', function () {
   this.timeout(330_000);
@@ -34,7 +35,7 @@ describe('bench: npm run bench -- --quick', function () {
         expect(mine, `row for ${scenario}`).to.have.length(1);
         expect(mine[0], `${scenario} without failures`).not.to.include('non-2xx/errors');
       }
-      const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { rows: { scenario: string; scenarioId: string; gatehouse: { rps: number }; baseline: { rps: number } | null; oidcProvider?: { rps: number; non2xx: number; errors: number } | null }[] };
+      const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { rows: { scenario: string; scenarioId: string; gatehouse: { rps: number; non2xx: number; errors: number }; baseline: { rps: number } | null; oidcProvider?: { rps: number; non2xx: number; errors: number } | null }[] };
       expect(json.rows).to.have.length(QUICK_SCENARIOS.length);
       for (const row of json.rows) {
         expect(row.gatehouse.rps, row.scenario).to.be.greaterThan(0);
@@ -42,10 +43,12 @@ describe('bench: npm run bench -- --quick', function () {
         const provider = VS_OIDC_PROVIDER.includes(row.scenarioId);
         expect(row.oidcProvider?.rps ?? 0, `${row.scenario} on node-oidc-provider`).to.be[provider ? 'greaterThan' : 'equal'](0);
         if (provider) expect(row.oidcProvider!.non2xx + row.oidcProvider!.errors, `${row.scenario} on node-oidc-provider: failures`).to.equal(0);
+        if (row.scenarioId === 'device_pending') expect(row.gatehouse.non2xx + row.gatehouse.errors, 'device polls on Gatehouse: answers other than authorization_pending').to.equal(0);
       }
       // The targets of issue 19 are judged in the report (pass or fail is the machine's business, not this test's).
       expect(table).to.match(/JWT access token ≥ 0\.80× Gatehouse's opaque client_credentials \| \d/);
       expect(table).to.match(/JWT access token ≥ 1\.00× node-oidc-provider \| \d/);
+      expect(table).to.match(/\| device-flow pending polls ≥ 1\.00× node-oidc-provider \| \d/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
