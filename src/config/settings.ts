@@ -53,6 +53,7 @@ export const settings = {
     maxTtl: setting({ env: 'CLIENT_ID_METADATA_MAX_TTL', kind: duration('seconds'), default: 86400, doc: 'a metadata document is read again at the first use after this long, whatever its `max-age`' }),
     maxClients: setting({ env: 'CLIENT_ID_METADATA_MAX_CLIENTS', kind: count(), default: 1000, doc: 'metadata documents kept at most; past it a new one replaces the longest-stale one nobody consented to, or is refused' }),
   },
+  requirePushedAuthorizationRequests: setting({ env: 'REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', kind: bool(), default: false, doc: 'the authorization endpoint accepts only requests pushed to `/o/par` first (RFC 9126 §5)' }),
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
   scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
   defaultScopes: setting({ env: 'DEFAULT_SCOPES', kind: list(), default: ['read'], doc: 'granted when a request names none' }),

@@ -26,6 +26,7 @@ import { openidConfiguration } from '../oidc/discovery.ts';
 import { registrationPolicy } from '../oidc/subject.ts';
 import { LANGUAGES } from './i18n/index.ts';
 import { registrationRoutes } from './routes/registration.ts';
+import { parRoutes } from './routes/par.ts';
 import { withMetadataClients } from '../oauth2/client-id-metadata.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
 
@@ -36,7 +37,8 @@ export function createRouters(s: Services): Router[] {
   const policy = registrationPolicy(config);
   const audit = (ctx: Context) => ({ ip: ctx.ip as string | null, requestId: ctx.state.requestId as string | null });
   const issuer = () => config.issuer;
-  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on' });
+  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on', requirePushedAuthorizationRequests: config.requirePushedAuthorizationRequests });
+  const authorizeSettings = { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer) };
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
     temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
@@ -49,7 +51,7 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
-      settings: { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer) },
+      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
     }),
@@ -66,6 +68,7 @@ export function createRouters(s: Services): Router[] {
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
+    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),

@@ -11,6 +11,7 @@ import { RateLimitBucket } from './rate-limit.entity.ts';
 import { SigningKey } from './signing-key.entity.ts';
 import { LoginSession } from './login-session.entity.ts';
 import { InitialAccessToken } from './initial-access-token.entity.ts';
+import { PushedRequest } from './pushed-request.entity.ts';
 
-export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken };
-export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken];
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, PushedRequest };
+export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, PushedRequest];

@@ -17,6 +17,7 @@ import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
+import { consentDigest, isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 
 export interface AuthorizeDeps {
   settings: AuthorizeSettings;
@@ -30,6 +31,9 @@ export interface AuthorizeDeps {
   loginSessions: LoginSessions;
   /** Core §8: the signed-in user's sub at this client, to compare with an id_token_hint. */
   subjects: Pick<Subjects, 'of'>;
+  /** RFC 9126: pushed authorization requests, and whether only those are accepted (§5). */
+  pushedRequests: PushedRequestStore;
+  requirePushed: boolean;
 }
 
 /** When the session's user logged in (login.ts sets it), for OpenID Connect's auth_time. */
@@ -75,11 +79,18 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
   }
 
   /** Validates and, when the error allows it, answers by redirecting to the client; fatal errors render a page. */
-  async function handle(ctx: Context, params: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
+  async function handle(ctx: Context, outer: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
     try {
+      // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
+      const pushed = ctx.method === 'GET' && isPushedRequestUri(outer.request_uri);
+      const params = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : outer;
+      if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed();
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {
         if (!ctx.state.user) throw new InvalidRequest('Log in first.');
+        // The consent form of a pushed request carries its fields; when only pushed requests count (§5), they must
+        // be the ones the GET showed (the session keeps their digest), not a form written by hand.
+        if (deps.requirePushed && ctx.session?.pushedConsent !== consentDigest(requestFields(req))) refuseUnpushed();
       } else {
         // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
         // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
@@ -94,7 +105,10 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           // Only to a browser already signed in here: otherwise anyone holding an old ID Token (a client granted only
           // openid) would read the user's name in our Location header (Core §5.4: preferred_username needs profile).
           const hinted = ctx.state.user ? await hintedUsername(req) : undefined;
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current, hinted))}${reauth}`);
+          let next = afterLogin(ctx.path, pushed ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
+          // A spent pushed request is set aside again, as the login leaves it, under a new request_uri.
+          if (pushed) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now())}`;
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
         }
       }
       checkUserMayGrant(req, currentUser(ctx));
@@ -124,6 +138,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
+      if (ctx.session) ctx.session.pushedConsent = consentDigest(requestFields(req));
       deps.render(ctx, 'consent', {
         title: `Authorize ${req.client.name}`,
         client: req.client,
