@@ -68,7 +68,7 @@ export function createRouters(s: Services): Router[] {
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
-    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests }),
+    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({ metadata: () => authorizationServerMetadata(metadataSettings()) }),

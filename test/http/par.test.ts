@@ -63,6 +63,8 @@ describe('RFC 9126 pushed authorization requests', () => {
       [{ scope: 'admin' }, 'invalid_scope'],
       [{ code_challenge_method: 'plain' }, 'invalid_request'],
       [{ request_uri: 'urn:ietf:params:oauth:request_uri:abc' }, 'invalid_request'],
+      // §3: a request object here is verified like at the authorization endpoint (this client registered no keys).
+      [{ request: 'e30.e30.' }, 'invalid_request_object'],
     ];
     for (const [extra, error] of cases) {
       const { res, body } = await push(setup, extra);

@@ -17,6 +17,7 @@ import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
+import { expandRequestObject, requestObjectClient } from '../../oauth2/par/request-object.ts';
 import { consentDigest, isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 
 export interface AuthorizeDeps {
@@ -83,7 +84,10 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     try {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
       const pushed = ctx.method === 'GET' && isPushedRequestUri(outer.request_uri);
-      const params = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : outer;
+      let params = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : outer;
+      // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
+      const signed = params.request !== undefined;
+      if (signed) params = await expandRequestObject(params, await requestObjectClient(params, deps.settings.clients), deps.issuer(), Date.now());
       if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed();
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {
@@ -105,9 +109,11 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           // Only to a browser already signed in here: otherwise anyone holding an old ID Token (a client granted only
           // openid) would read the user's name in our Location header (Core §5.4: preferred_username needs profile).
           const hinted = ctx.state.user ? await hintedUsername(req) : undefined;
-          let next = afterLogin(ctx.path, pushed ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
-          // A spent pushed request is set aside again, as the login leaves it, under a new request_uri.
-          if (pushed) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now())}`;
+          const serverSide = pushed || signed;
+          let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
+          // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
+          // again, as the login leaves it, under a new request_uri.
+          if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now())}`;
           return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
         }
       }

@@ -8,6 +8,7 @@ import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '
 export interface ParRouteDeps extends ClientAuthDeps {
   settings: AuthorizeSettings;
   pushedRequests: PushedRequestStore;
+  issuer: () => string;
 }
 
 /**
@@ -19,7 +20,7 @@ export function parRoutes(deps: ParRouteDeps): Router {
   router.post(['/o/par', '/o/par/'], oauthEndpoint(), clientAuthentication(deps), async function parEndpoint(ctx) {
     const params = formParams(ctx);
     // §2.2: 201 Created, no-store (oauthEndpoint sets it).
-    ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now());
+    ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now(), deps.issuer());
     ctx.status = 201;
   });
   return router;

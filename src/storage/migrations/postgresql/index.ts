@@ -13,6 +13,7 @@ import { Migration20261205130204 } from './Migration20261205130204.ts';
 import { Migration20261205131224 } from './Migration20261205131224.ts';
 import { Migration20261205152827 } from './Migration20261205152827.ts';
 import { Migration20261205160443 } from './Migration20261205160443.ts';
+import { Migration20261205161252 } from './Migration20261205161252.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -30,4 +31,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205131224', class: Migration20261205131224 },
   { name: 'Migration20261205152827', class: Migration20261205152827 },
   { name: 'Migration20261205160443', class: Migration20261205160443 },
+  { name: 'Migration20261205161252', class: Migration20261205161252 },
 ];

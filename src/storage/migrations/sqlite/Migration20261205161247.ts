@@ -1,0 +1,17 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261205161247 extends Migration {
+
+  override name = 'Migration20261205161247';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table \`applications\` add column \`jwks\` text null;`);
+    this.addSql(`alter table \`applications\` add column \`request_object_signing_alg\` text null;`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`alter table \`applications\` drop column \`jwks\`;`);
+    this.addSql(`alter table \`applications\` drop column \`request_object_signing_alg\`;`);
+  }
+
+}
