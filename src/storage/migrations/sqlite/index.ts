@@ -15,7 +15,7 @@ import { Migration20261205130203 } from './Migration20261205130203.ts';
 import { Migration20261205131221 } from './Migration20261205131221.ts';
 import { Migration20261205152827 } from './Migration20261205152827.ts';
 import { Migration20261205160441 } from './Migration20261205160441.ts';
-import { Migration20261205161247 } from './Migration20261205161247.ts';
+import { Migration20261205162550 } from './Migration20261205162550.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -36,5 +36,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261205131221', class: Migration20261205131221 },
   { name: 'Migration20261205152827', class: Migration20261205152827 },
   { name: 'Migration20261205160441', class: Migration20261205160441 },
-  { name: 'Migration20261205161247', class: Migration20261205161247 },
+  { name: 'Migration20261205162550', class: Migration20261205162550 },
 ];

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261205161247 extends Migration {
+export class Migration20261205162550 extends Migration {
 
-  override name = 'Migration20261205161247';
+  override name = 'Migration20261205162550';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table \`applications\` add column \`jwks\` text null;`);
