@@ -27,6 +27,7 @@ import { openidConfiguration } from '../oidc/discovery.ts';
 import { LANGUAGES } from './i18n/index.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { withMetadataClients } from '../oauth2/metadata-client-resolver.ts';
+import { parRoutes } from './routes/par.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
 import { deviceRoutes } from './routes/device.ts';
 import { userCodeGuard } from './device-throttle.ts';
@@ -42,7 +43,8 @@ export function createRouters(s: Services): Router[] {
   // Gatehouse's own APIs are one resource, the issuer (RFC 8707): tokens for other resources are refused there, and
   // their 401s point at its RFC 9728 metadata.
   const ownToken: typeof s.requireToken = (o = {}) => s.requireToken({ resource: issuer, ...o });
-  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on' });
+  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on', requirePushedAuthorizationRequests: config.requirePushedAuthorizationRequests });
+  const authorizeSettings = { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer), resources: s.resourceCatalog };
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
     temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
@@ -55,7 +57,7 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
     authorizeRoutes({
-      settings: { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer), resources: s.resourceCatalog },
+      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
     }),
@@ -78,6 +80,7 @@ export function createRouters(s: Services): Router[] {
       ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render,
       guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds),
     }),
+    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({

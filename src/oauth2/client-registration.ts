@@ -33,6 +33,8 @@ export interface RawClientInput {
   userinfoSignedResponseAlg?: unknown;
   subjectType?: unknown;
   sectorIdentifierUri?: unknown;
+  jwks?: unknown;
+  requestObjectSigningAlg?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -229,6 +231,15 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     if (problem) errors.sectorIdentifierUri = problem;
   }
 
+  // RFC 9101 / Core §6: the keys request objects are verified with, and their one algorithm. Not privileges: they
+  // only let the client prove its requests (left out, the current ones stay; null or '' removes them).
+  const jwksRaw = raw.jwks === undefined ? context.current?.jwks ?? null : raw.jwks;
+  const jwks = jwksRaw === null || jwksRaw === '' ? null : publicJwkSet(jwksRaw);
+  if (jwks === undefined) errors.jwks = `Must be a JWK Set of at most ${MAX_JWKS_KEYS} public keys.`;
+  const algRaw = raw.requestObjectSigningAlg === undefined ? context.current?.requestObjectSigningAlg ?? null : raw.requestObjectSigningAlg;
+  const requestObjectSigningAlg = algRaw === null || algRaw === '' ? null : choice(algRaw, REQUEST_OBJECT_ALGS, 'RS256');
+  if (algRaw !== null && algRaw !== '' && !requestObjectSigningAlg) errors.requestObjectSigningAlg = `Choose ${REQUEST_OBJECT_ALGS.join(', ')}.`;
+
   const responseTypes = validResponseTypes(raw.responseTypes, grantTypes, context.current);
   if (typeof responseTypes === 'string') errors.responseTypes = responseTypes;
 
@@ -264,9 +275,33 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     userinfoSignedResponseAlg,
     subjectType: subjectType as SubjectType,
     sectorIdentifierUri: sectorIdentifierUri ?? null,
+    jwks: jwks ?? null,
+    requestObjectSigningAlg: requestObjectSigningAlg ?? null,
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };
+}
+
+/** RFC 9101 §10.1 / Core §6: the algorithms request objects may use. Never `none`: an unsigned request proves nothing. */
+export const REQUEST_OBJECT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+const MAX_JWKS_KEYS = 10;
+const MAX_JWKS_LENGTH = 16 * 1024;
+
+/** A JWK Set of public keys only (a private member would mean the client leaked its key), as canonical JSON; undefined when invalid. */
+function publicJwkSet(raw: unknown): string | undefined {
+  let set: unknown = raw;
+  if (typeof raw === 'string') {
+    if (raw.length > MAX_JWKS_LENGTH) return undefined;
+    try { set = JSON.parse(raw); } catch { return undefined; }
+  }
+  const keys = (set as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_JWKS_KEYS) return undefined;
+  for (const k of keys) {
+    if (typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string') return undefined;
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k)) return undefined;
+  }
+  const text = JSON.stringify({ keys });
+  return text.length > MAX_JWKS_LENGTH ? undefined : text;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);

@@ -74,6 +74,8 @@ export function metadataToInput(body: unknown): RawClientInput {
     userinfoSignedResponseAlg: text(m.userinfo_signed_response_alg, 'userinfo_signed_response_alg') ?? null,
     subjectType: text(m.subject_type, 'subject_type') ?? 'public',
     sectorIdentifierUri: text(m.sector_identifier_uri, 'sector_identifier_uri') ?? null,
+    jwks: m.jwks === undefined || m.jwks === null ? null : m.jwks,
+    requestObjectSigningAlg: text(m.request_object_signing_alg, 'request_object_signing_alg') ?? null,
     accessTokenFormat: 'opaque',
   };
 }
@@ -82,7 +84,7 @@ const METADATA_NAMES: Partial<Record<keyof ClientInput, string>> = {
   name: 'client_name', applicationType: 'application_type', grantTypes: 'grant_types', responseTypes: 'response_types', allowedScopes: 'scope', tokenEndpointAuthMethod: 'token_endpoint_auth_method',
   clientType: 'token_endpoint_auth_method', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   frontchannelLogoutUri: 'frontchannel_logout_uri', idTokenSignedResponseAlg: 'id_token_signed_response_alg', userinfoSignedResponseAlg: 'userinfo_signed_response_alg',
-  subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri', skipAuthorization: 'skip_authorization',
+  subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri', skipAuthorization: 'skip_authorization', jwks: 'jwks', requestObjectSigningAlg: 'request_object_signing_alg',
 };
 
 /** The first field error, in the RFC 7591 §3.2.2 code: redirect URIs have their own, everything else is metadata. */
@@ -115,6 +117,8 @@ export function clientMetadata(client: ClientRecord) {
     ...(client.userinfoSignedResponseAlg ? { userinfo_signed_response_alg: client.userinfoSignedResponseAlg } : {}),
     subject_type: client.subjectType,
     ...(client.sectorIdentifierUri ? { sector_identifier_uri: client.sectorIdentifierUri } : {}),
+    ...(client.jwks ? { jwks: JSON.parse(client.jwks) as unknown } : {}),
+    ...(client.requestObjectSigningAlg ? { request_object_signing_alg: client.requestObjectSigningAlg } : {}),
     post_logout_redirect_uris: client.postLogoutRedirectUris,
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired } : {}),
     ...(client.frontchannelLogoutUri ? { frontchannel_logout_uri: client.frontchannelLogoutUri, frontchannel_logout_session_required: client.frontchannelLogoutSessionRequired } : {}),

@@ -67,6 +67,10 @@ export class InvalidSoftwareStatement extends kind('invalid_software_statement',
 // OpenID Connect Core §3.1.2.6: request objects (§6) are not supported, and say so rather than being ignored.
 export class RequestNotSupported extends kind('request_not_supported', 400) {}
 export class RequestUriNotSupported extends kind('request_uri_not_supported', 400) {}
+/** RFC 9101 §6.2 / RFC 9126 §4: the request_uri names no usable request. Fatal: no redirect_uri can be trusted then. */
+export class InvalidRequestUri extends kind('invalid_request_uri', 400, { fatal: true }) {}
+/** RFC 9101 §6.2 / Core §3.1.2.6: the request object is unverifiable or invalid. Fatal: its redirect_uri is not trusted. */
+export class InvalidRequestObject extends kind('invalid_request_object', 400, { fatal: true }) {}
 /** Too many failed attempts for this user or client: the same error code, with 429 and Retry-After. */
 export class TooManyAttempts extends kind('invalid_grant', 429) {}
 // RFC 8628 §3.5: the device access token response's own codes (all 400, as RFC 6749 §5.2 errors are).

@@ -8,7 +8,7 @@ import { DEVICE_AUTHORIZATION_PATH } from './device.ts';
 export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** RFC 8414 §2: built from the registries that serve the endpoints (grants, client authentication, scopes), so it cannot drift. */
-export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean; registration?: boolean; clientIdMetadataDocuments?: boolean }) {
+export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean; registration?: boolean; clientIdMetadataDocuments?: boolean; requirePushedAuthorizationRequests?: boolean }) {
   const base = o.issuer;
   return {
     issuer: base,
@@ -30,6 +30,9 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     // RFC 7662 §2.1: introspection callers must authenticate; here that means a confidential client's secret.
     introspection_endpoint_auth_methods_supported: [...SECRET_AUTH_METHOD_NAMES],
+    // RFC 9126 §5: pushed authorization requests, and whether the authorization endpoint takes only those.
+    pushed_authorization_request_endpoint: `${base}/o/par`,
+    require_pushed_authorization_requests: o.requirePushedAuthorizationRequests === true,
     code_challenge_methods_supported: o.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
     authorization_response_iss_parameter_supported: true,
     // draft-ietf-oauth-client-id-metadata-document (authorization server metadata): https client_ids name a metadata document.

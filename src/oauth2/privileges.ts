@@ -18,6 +18,12 @@ export interface RegistrationActor { isAdmin: boolean; dynamic?: boolean }
  */
 export const DYNAMIC: RegistrationActor = { isAdmin: false, dynamic: true };
 
+/*
+ * Not privileges (issue 22): `jwks` and `request_object_signing_alg` (RFC 9101 request objects) only let a client
+ * prove its own requests, and `require_pushed_authorization_requests` (RFC 9126 §5, today a server-wide setting
+ * only) would only restrict it: any owner, and a dynamic registrant, may set them.
+ */
+
 /** The CLI and the seeder: whoever runs them holds the server's keys, so they act as an administrator. */
 export const OPERATOR: RegistrationActor = { isAdmin: true };
 

@@ -64,6 +64,10 @@ export interface ClientInput {
   subjectType: SubjectType;
   /** Registration §2/§5 sector_identifier_uri: a pairwise client's sector is its host (Core §8.1); null for none. */
   sectorIdentifierUri: string | null;
+  /** Registration §2 jwks: the client's public keys, a JWK Set as JSON, for its request objects (RFC 9101); null for none. */
+  jwks: string | null;
+  /** Registration §2 request_object_signing_alg: the one algorithm its request objects must use; null takes any of ours. */
+  requestObjectSigningAlg: string | null;
 }
 
 /** What a user's `sub` for a client depends on (Core §8: its subject type and what names its sector). */

@@ -5,6 +5,7 @@ import { SUBJECT_TYPES } from '../oauth2/store.ts';
 import { PROMPT_VALUES } from './prompt.ts';
 import { DISPLAY_VALUES } from './request-params.ts';
 import { END_SESSION_PATH } from './logout.ts';
+import { REQUEST_OBJECT_ALGS } from '../oauth2/client-registration.ts';
 
 export { JWKS_PATH };
 export const USERINFO_PATH = '/o/userinfo/';
@@ -29,8 +30,11 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     // The languages of the login and consent pages (src/http/i18n), which ui_locales chooses among.
     ui_locales_supported: [...pages.uiLocales],
     claims_parameter_supported: true,
-    request_parameter_supported: false,
+    // RFC 9101 / Core §6: signed request objects by value (src/oauth2/par/request-object.ts). By reference only
+    // through PAR's URNs: https request_uris are not fetched, so request_uri_parameter_supported stays false.
+    request_parameter_supported: true,
     request_uri_parameter_supported: false,
+    request_object_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],
     // RP-Initiated Logout 1.0 §3, Back-Channel Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3 (iss and sid).
     end_session_endpoint: `${o.issuer}${END_SESSION_PATH}`,
     backchannel_logout_supported: true,

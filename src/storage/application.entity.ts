@@ -49,6 +49,10 @@ export const Application = defineEntity({
     /** OpenID Connect sector_identifier_uri (Core §8.1). */
     sectorIdentifierUri: p.text().nullable(),
     /** How the client came: `owner` (pages, GraphQL, CLI), `dynamic` (RFC 7591 registration endpoint) or `metadata` (a client ID metadata document). */
+    /** OpenID Connect Registration §2 jwks (a JWK Set as JSON): the client's public keys for request objects (RFC 9101). */
+    jwks: p.text().nullable(),
+    /** OpenID Connect Registration §2 request_object_signing_alg. */
+    requestObjectSigningAlg: p.string().length(10).nullable(),
     registered: p.string().length(10).default('owner'),
     /** `metadata` clients: when the client ID metadata document is stale and must be fetched again. */
     metadataExpiresAt: epochMs().nullable(),

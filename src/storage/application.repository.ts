@@ -40,6 +40,8 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     userinfoSignedResponseAlg: (a.userinfoSignedResponseAlg ?? null) as IdTokenSigningAlg | null,
     subjectType: a.subjectType as SubjectType,
     sectorIdentifierUri: a.sectorIdentifierUri ?? null,
+    jwks: a.jwks ?? null,
+    requestObjectSigningAlg: a.requestObjectSigningAlg ?? null,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
@@ -75,6 +77,8 @@ function columns(input: ClientInput) {
     userinfoSignedResponseAlg: input.userinfoSignedResponseAlg,
     subjectType: input.subjectType,
     sectorIdentifierUri: input.sectorIdentifierUri,
+    jwks: input.jwks,
+    requestObjectSigningAlg: input.requestObjectSigningAlg,
   };
 }
 

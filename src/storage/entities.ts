@@ -13,6 +13,7 @@ import { LoginSession } from './login-session.entity.ts';
 import { InitialAccessToken } from './initial-access-token.entity.ts';
 import { ResourceServer } from './resource-server.entity.ts';
 import { DeviceCode } from './device-code.entity.ts';
+import { PushedRequest } from './pushed-request.entity.ts';
 
-export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode };
-export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode];
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest };
+export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest];

@@ -5,6 +5,7 @@ import { UserRepository } from './user.repository.ts';
 import { EventRepository } from './event.repository.ts';
 import { SessionRepository } from './session.repository.ts';
 import { LoginSessionRepository } from './login-session.repository.ts';
+import { PushedRequestRepository } from './pushed-request.repository.ts';
 import { TokenRepository } from './token.repository.ts';
 import { GrantRepository } from './grant.repository.ts';
 import { AdminRepository } from './admin.repository.ts';
@@ -42,6 +43,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     events,
     sessions: new SessionRepository(em),
     loginSessions: new LoginSessionRepository(em),
+    pushedRequests: new PushedRequestRepository(em),
     tokens,
     grants: new GrantRepository(sql),
     admin,

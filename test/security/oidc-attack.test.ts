@@ -103,17 +103,21 @@ describe('security: issue 19 attacker read', () => {
     expect(oidc.jwks_uri).to.equal(oauth.jwks_uri);
   });
 
-  it('#4 request and request_uri are refused (Core §3.1.2.6), not silently dropped with the nonce they carry', async () => {
+  it('#4 an unsigned request object and an https request_uri are refused (Core §3.1.2.6, RFC 9101 §6.2), not silently dropped with the nonce they carry', async () => {
     const s = await setup();
     const { challenge } = pkcePair();
     const base = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' };
-    for (const [param, error] of [['request', 'request_not_supported'], ['request_uri', 'request_uri_not_supported']]) {
-      const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, [param]: 'eyJhbGciOiJub25lIn0.e30.' })}`);
-      expect(res.status, param).to.equal(302);
-      const location = new URL(res.headers.get('location')!);
-      expect(location.searchParams.get('error'), param).to.equal(error);
-      expect(location.searchParams.get('state'), param).to.equal('st');
-    }
+    // Request objects by value are supported (issue 22), signed only: alg none is an error page, never a redirect.
+    const unsigned = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, request: 'eyJhbGciOiJub25lIn0.e30.' })}`);
+    expect(unsigned.status).to.equal(400);
+    expect(unsigned.headers.get('location')).to.equal(null);
+    expect(await unsigned.text()).to.include('invalid_request_object');
+    // By reference only through PAR's URNs: an https request_uri is still refused as unsupported.
+    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, request_uri: 'https://client.example/request.jwt' })}`);
+    expect(res.status).to.equal(302);
+    const location = new URL(res.headers.get('location')!);
+    expect(location.searchParams.get('error')).to.equal('request_uri_not_supported');
+    expect(location.searchParams.get('state')).to.equal('st');
   });
 });
 

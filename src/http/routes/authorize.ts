@@ -17,6 +17,8 @@ import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
+import { expandRequestObject, requestObjectClient } from '../../oauth2/par/request-object.ts';
+import { consentDigest, isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 
 export interface AuthorizeDeps {
   settings: AuthorizeSettings;
@@ -30,6 +32,9 @@ export interface AuthorizeDeps {
   loginSessions: LoginSessions;
   /** Core §8: the signed-in user's sub at this client, to compare with an id_token_hint. */
   subjects: Pick<Subjects, 'of'>;
+  /** RFC 9126: pushed authorization requests, and whether only those are accepted (§5). */
+  pushedRequests: PushedRequestStore;
+  requirePushed: boolean;
 }
 
 /** When the session's user logged in (login.ts sets it), for OpenID Connect's auth_time. */
@@ -88,11 +93,21 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
   }
 
   /** Validates and, when the error allows it, answers by redirecting to the client; fatal errors render a page. */
-  async function handle(ctx: Context, params: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
+  async function handle(ctx: Context, outer: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
     try {
+      // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
+      const pushed = ctx.method === 'GET' && isPushedRequestUri(outer.request_uri);
+      let params = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : outer;
+      // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
+      const signed = params.request !== undefined;
+      if (signed) params = await expandRequestObject(params, await requestObjectClient(params, deps.settings.clients), deps.issuer(), Date.now());
+      if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed();
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {
         if (!ctx.state.user) throw new InvalidRequest('Log in first.');
+        // The consent form of a pushed request carries its fields; when only pushed requests count (§5), they must
+        // be the ones the GET showed (the session keeps their digest), not a form written by hand.
+        if (deps.requirePushed && ctx.session?.pushedConsent !== consentDigest(requestFields(req))) refuseUnpushed();
       } else {
         // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
         // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
@@ -107,7 +122,12 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           // Only to a browser already signed in here: otherwise anyone holding an old ID Token (a client granted only
           // openid) would read the user's name in our Location header (Core §5.4: preferred_username needs profile).
           const hinted = ctx.state.user ? await hintedUsername(req) : undefined;
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(afterLogin(ctx.path, ctx.querystring, current, hinted))}${reauth}`);
+          const serverSide = pushed || signed;
+          let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
+          // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
+          // again, as the login leaves it, under a new request_uri.
+          if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now())}`;
+          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
         }
       }
       checkUserMayGrant(req, currentUser(ctx));
@@ -137,6 +157,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
+      if (ctx.session) ctx.session.pushedConsent = consentDigest(requestFields(req));
       // A client ID metadata document's client is whoever controls its URL's host: that host is its name on the
       // page (title included); the client_name, which that site chose, is shown beside it only.
       const clientHost = req.client.registered === 'metadata' ? new URL(req.client.clientId).host : null;

@@ -15,6 +15,7 @@ import { Migration20261205152827 } from './Migration20261205152827.ts';
 import { Migration20261205161903 } from './Migration20261205161903.ts';
 import { Migration20261205162725 } from './Migration20261205162725.ts';
 import { Migration20261205171428 } from './Migration20261205171428.ts';
+import { Migration20261205171656 } from './Migration20261205171656.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205161903', class: Migration20261205161903 },
   { name: 'Migration20261205162725', class: Migration20261205162725 },
   { name: 'Migration20261205171428', class: Migration20261205171428 },
+  { name: 'Migration20261205171656', class: Migration20261205171656 },
 ];

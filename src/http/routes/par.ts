@@ -1,0 +1,27 @@
+import type Router from '../router.ts';
+import { protocolRouter } from '../router.ts';
+import type { AuthorizeSettings } from '../../oauth2/authorize.ts';
+import { pushAuthorizationRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
+import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
+import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
+
+export interface ParRouteDeps extends ClientAuthDeps {
+  settings: AuthorizeSettings;
+  pushedRequests: PushedRequestStore;
+  issuer: () => string;
+}
+
+/**
+ * RFC 9126 §2: the pushed authorization request endpoint. The client authenticates as at the token endpoint
+ * (§2: "the same rules for client authentication as defined in [RFC6749] for token endpoint requests").
+ */
+export function parRoutes(deps: ParRouteDeps): Router {
+  const router = protocolRouter({ cors: true });
+  router.post(['/o/par', '/o/par/'], oauthEndpoint(), clientAuthentication(deps), async function parEndpoint(ctx) {
+    const params = formParams(ctx);
+    // §2.2: 201 Created, no-store (oauthEndpoint sets it).
+    ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now(), deps.issuer());
+    ctx.status = 201;
+  });
+  return router;
+}
