@@ -13,6 +13,7 @@ import { accessLog, requestId } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { laneChains, mountByLane } from './http/lanes.ts';
 import { createRouters } from './http/routers.ts';
+import { createMetrics, metricsRoutes } from './http/metrics.ts';
 import { createSeeder, type Seeder } from './seed.ts';
 import type { KeyRing } from './oidc/keys.ts';
 import type { Backchannel } from './oidc/logout.ts';
@@ -57,11 +58,18 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   koa.silent = true;
   // 2. What every request goes through, then the lane its route declared (src/http/lanes.ts, src/http/router.ts).
   koa.use(requestId());
+  // Metrics wrap everything after the request id, the error handler included: they see each final status.
+  const metrics = config.metrics.mode === 'on' ? createMetrics({
+    dbPing: () => services.stores.sql.get('select 1 as ok'), redis: services.redis, subscribers: () => stores.events.listenerCount,
+  }) : undefined;
+  if (metrics) koa.use(metrics.middleware);
   if (config.logRequests) koa.use(accessLog(services.logger));
   koa.use(errorHandler(services.logger, services.render));
   // 3. The routers (src/http/routers.ts), each in its lane's chain; a router without a lane stops the start.
   try {
-    koa.use(mountByLane(createRouters(services), laneChains(services, koa)));
+    const routers = createRouters(services);
+    if (metrics) routers.push(metricsRoutes({ registry: metrics.registry, token: config.metrics.token! }));
+    koa.use(mountByLane(routers, laneChains(services, koa)));
   } catch (e) {
     await services.close();
     throw e;

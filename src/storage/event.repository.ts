@@ -22,6 +22,9 @@ export class EventRepository implements EventSink {
     for (const l of this.#listeners) l({ ...e, id, createdAt });
   }
 
+  /** Live listeners (GraphQL subscriptions), for the metrics gauge. */
+  get listenerCount(): number { return this.#listeners.size; }
+
   subscribe(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
