@@ -28,6 +28,7 @@ import { LANGUAGES } from './i18n/index.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { withMetadataClients } from '../oauth2/client-id-metadata.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
+import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -47,7 +48,7 @@ export function createRouters(s: Services): Router[] {
   return [
     homeRoutes({ render }),
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
-    applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
+    applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
       settings: { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token) => verifyIdTokenHint(token, s.signingKeys, config.issuer) },
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,

@@ -1,5 +1,9 @@
 import type { Sql } from './sql.ts';
 import type { AuditEvent, EventSink } from '../oauth2/store.ts';
+import { REQUEST_REFUSED, type FailureReason } from '../oauth2/failure-reasons.ts';
+
+/** A refused request of a client, as its developer sees it: the reason code, never the material. */
+export interface ClientFailure { reason: FailureReason; error: string | null; requestId: string | null; createdAt: number }
 
 /** The width of events.ip (event.entity.ts). */
 const IP_WIDTH = 64;
@@ -20,6 +24,20 @@ export class EventRepository implements EventSink {
     const id = await this.#sql.insert('insert into events (type, user_id, client_id, ip, request_id, detail, created_at) values (?, ?, ?, ?, ?, ?, ?)',
       [e.type, e.userId ?? null, e.clientId ?? null, e.ip ?? null, e.requestId ?? null, e.detail ? JSON.stringify(e.detail) : null, createdAt]);
     for (const l of this.#listeners) l({ ...e, id, createdAt });
+  }
+
+  /**
+   * The newest refusals of a client (client authentication failures and refused protocol requests), at most
+   * `limit`: the page and GraphQL show only these, whatever the table holds (events.client_id is indexed).
+   */
+  async recentFailures(clientId: string, limit: number): Promise<ClientFailure[]> {
+    const rows = await this.#sql.all<{ type: string; detail: string | null; request_id: string | null; created_at: number | string }>(
+      'select type, detail, request_id, created_at from events where client_id = ? and type in (?, ?) order by id desc limit ?',
+      [clientId, 'client.auth_failed', REQUEST_REFUSED, limit]);
+    return rows.map((r) => {
+      const d = (r.detail ? JSON.parse(r.detail) : {}) as { reason?: FailureReason; error?: string };
+      return { reason: d.reason ?? (r.type === 'client.auth_failed' ? 'secret_mismatch' : 'other'), error: d.error ?? (r.type === 'client.auth_failed' ? 'invalid_client' : null), requestId: r.request_id, createdAt: Number(r.created_at) };
+    });
   }
 
   /** Live listeners (GraphQL subscriptions), for the metrics gauge. */
