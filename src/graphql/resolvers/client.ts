@@ -117,9 +117,10 @@ export const clientResolvers = {
       return connection(all, all.length, page.first, (g) => g);
     },
     // Through the policy: only a viewer who sees the client whole (its owner, an administrator) reads why it failed.
-    async recentFailures(c: ClientView | ClientFace, _: Args, ctx: GraphQLContext) {
-      if (!seesWhole(ctx, c)) return [];
-      const failures = await ctx.deps.stores.events.recentFailures(c.clientId, RECENT_FAILURES);
+    async recentFailures(c: ClientView | ClientFace, args: Args, ctx: GraphQLContext) {
+      if (!seesWhole(ctx, c)) return null;
+      const first = Math.min(Math.max(Number(args.first ?? RECENT_FAILURES), 0), RECENT_FAILURES);
+      const failures = await ctx.deps.stores.events.recentFailures(c.clientId, first);
       return failures.map((f) => ({ reason: f.reason, explanation: explainFailure(f.reason), error: f.error, requestId: f.requestId, at: f.createdAt }));
     },
   },
