@@ -15,6 +15,8 @@ import { accessLog, requestId } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { laneChains, mountByLane } from './http/lanes.ts';
 import { createRouters } from './http/routers.ts';
+import { createMetrics, metricsRoutes } from './http/metrics.ts';
+import { reasonOf, REQUEST_REFUSED } from './oauth2/failure-reasons.ts';
 import { createSeeder, type Seeder } from './seed.ts';
 import type { KeyRing } from './oidc/keys.ts';
 import type { Backchannel } from './oidc/logout.ts';
@@ -64,11 +66,24 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   koa.silent = true;
   // 2. What every request goes through, then the lane its route declared (src/http/lanes.ts, src/http/router.ts).
   koa.use(requestId());
+  // Metrics wrap everything after the request id, the error handler included: they see each final status.
+  const metrics = config.metrics.mode === 'on' ? createMetrics({
+    dbPing: () => services.stores.sql.get('select 1 as ok'), redis: services.redis, subscribers: () => stores.events.listenerCount,
+  }) : undefined;
+  if (metrics) koa.use(metrics.middleware);
   if (config.logRequests) koa.use(accessLog(services.logger));
-  koa.use(errorHandler(services.logger, services.render));
+  // A refused request of an authenticated client is kept, with its reason code, on an event linked to the client
+  // (src/oauth2/failure-reasons.ts): only clients that proved their credentials can add rows this way.
+  koa.use(errorHandler(services.logger, services.render, async (ctx, err) => {
+    const client = ctx.state.client as { clientId: string } | undefined;
+    if (!client) return;
+    await stores.events.record({ type: REQUEST_REFUSED, clientId: client.clientId, ip: ctx.ip, requestId: ctx.state.requestId as string, detail: { reason: reasonOf(err), error: err.error, path: ctx.path } });
+  }));
   // 3. The routers (src/http/routers.ts), each in its lane's chain; a router without a lane stops the start.
   try {
-    koa.use(mountByLane(createRouters(services), laneChains(services, koa)));
+    const routers = createRouters(services);
+    if (metrics) routers.push(metricsRoutes({ registry: metrics.registry, token: config.metrics.token! }));
+    koa.use(mountByLane(routers, laneChains(services, koa)));
   } catch (e) {
     await services.close();
     throw e;

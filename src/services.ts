@@ -64,6 +64,8 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // sharing PostgreSQL read every time, so a revocation on one is seen by the next request on any other.
   const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0, metadataClients: config.clientIdMetadata.mode === 'on' });
   redis?.cache.subscribe('clients', () => stores.clients.invalidate());
+  // GraphQL event subscriptions hear the events of every instance.
+  if (redis) stores.events.connectBus(redis.bus);
   const external = sql.dataVersion
     ? watchExternalChanges(sql.dataVersion, () => stores.invalidateCaches(), { onError: (e) => logger.error('cannot read PRAGMA data_version; caches are emptied every check until it answers', { error: String((e as Error)?.message ?? e) }) })
     : undefined;

@@ -73,6 +73,10 @@ export const settings = {
   outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri and client ID metadata documents) may reach although they are private, loopback or link-local' }),
   playground: setting({ env: 'PLAYGROUND', kind: bool(), default: true, doc: 'the OAuth playground at `/o/playground/`' }),
   bodyLimit: setting({ kind: size(), default: '100kb', doc: 'largest form or JSON body' }),
+  metrics: {
+    mode: setting({ env: 'METRICS', kind: oneOf(['off', 'on']), default: 'off', doc: 'Prometheus metrics at `GET /metrics` (`on` needs `METRICS_TOKEN`); `off`: the path does not exist (404)' }),
+    token: optional({ env: 'METRICS_TOKEN', kind: secret(), doc: 'the bearer token a scraper sends (`Authorization: Bearer …`), compared in constant time; 32+ characters' }),
+  },
   logRequests: setting({ env: 'LOG_REQUESTS', kind: bool(), default: false, doc: 'one JSON line per request on stderr (never the query string, headers or body)' }),
 };
 
@@ -87,6 +91,7 @@ export const rules: Rules<GatehouseConfig> = {
   checks: [
     (c) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true'),
     (c) => (c.clientIdMetadata.minTtl <= c.clientIdMetadata.maxTtl ? undefined : 'CLIENT_ID_METADATA_MIN_TTL must not exceed CLIENT_ID_METADATA_MAX_TTL'),
+    (c) => (c.metrics.mode === 'off' || (c.metrics.token?.length ?? 0) >= 32 ? undefined : 'METRICS=on needs METRICS_TOKEN of at least 32 characters (/metrics is on the public listener)'),
     (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),
     (c) => c.env !== 'production' ? undefined : [
       c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],

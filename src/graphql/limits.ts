@@ -1,3 +1,4 @@
+import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
 import { GraphQLError, Kind, Lexer, Source, TokenKind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { DEFAULT_PAGE, MAX_PAGE } from './connection.ts';
 
@@ -46,7 +47,7 @@ const LISTS = /^(clients|users|grants|tokens|events)$/;
  * Plain lists (not connections), with the page their resolver returns when `first` is absent (the SDL's default);
  * test/security/graphql-lists.test.ts checks that every list field of the SDL is a connection or named here.
  */
-export const BOUNDED_LISTS: Readonly<Record<string, number>> = { liveTokens: DEFAULT_PAGE, signingKeys: DEFAULT_PAGE, initialAccessTokens: DEFAULT_PAGE, resourceServers: DEFAULT_PAGE };
+export const BOUNDED_LISTS: Readonly<Record<string, number>> = { liveTokens: DEFAULT_PAGE, signingKeys: DEFAULT_PAGE, initialAccessTokens: DEFAULT_PAGE, resourceServers: DEFAULT_PAGE, recentFailures: RECENT_FAILURES };
 /**
  * Introspection loads nothing from storage, but its answer is large (a whole `__schema` is ~22 KB): each costs as
  * many loads, so a document cannot ask for it by the dozen under aliases.

@@ -32,6 +32,7 @@ import { InvalidClientId } from '../oauth2/errors.ts';
 import { deviceRoutes } from './routes/device.ts';
 import { userCodeGuard } from './device-throttle.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -55,7 +56,7 @@ export function createRouters(s: Services): Router[] {
   return [
     homeRoutes({ render }),
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
-    applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes }),
+    applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
       settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,

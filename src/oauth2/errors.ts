@@ -1,6 +1,6 @@
 // Errors named after their RFC codes (DESIGN rule 2): the class fixes the code and the HTTP status.
 
-export interface OAuthErrorOptions { fatal?: boolean; headers?: Record<string, string>; uri?: string }
+export interface OAuthErrorOptions { fatal?: boolean; headers?: Record<string, string>; uri?: string; reason?: string }
 
 /** What a subclass fixes; read from the constructor so the instance fields can stay readonly. */
 interface Kind { error: string; status: number; defaults: OAuthErrorOptions }
@@ -17,6 +17,8 @@ export class OAuthError extends Error {
   readonly headers: Record<string, string>;
   /** RFC 6749 §5.2 error_uri, when there is a page explaining the error. */
   readonly uri: string | undefined;
+  /** Why, for the client's developer (src/oauth2/failure-reasons.ts): never sent in the response, never secret. */
+  readonly reason: string | undefined;
   constructor(description?: string, opts: OAuthErrorOptions = {}) {
     super(description ?? 'The request could not be completed.');
     // Static members are inherited, so `InvalidRequest.kind` finds the one `kind()` declared.
@@ -28,6 +30,7 @@ export class OAuthError extends Error {
     this.fatal = opts.fatal ?? k.defaults.fatal ?? false;
     this.headers = { ...k.defaults.headers, ...opts.headers };
     this.uri = opts.uri ?? k.defaults.uri;
+    this.reason = opts.reason;
   }
   toJSON(): { error: string; error_description?: string; error_uri?: string } {
     const out: { error: string; error_description?: string; error_uri?: string } = { error: this.error };

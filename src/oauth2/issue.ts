@@ -142,7 +142,7 @@ export async function recordRedeemed(ctx: IssueContext, r: { type: 'token.issued
 export async function refuseUnspent(ctx: Pick<IssueContext, 'events' | 'audit'>, reason: 'not_found' | 'reused', r: { clientId: string; grant: string; reused: string; invalid: string }): Promise<never> {
   if (reason === 'reused') {
     await ctx.events.record({ type: 'token.reuse_detected', clientId: r.clientId, ...ctx.audit, detail: { grant: r.grant } });
-    throw new InvalidGrant(r.reused);
+    throw new InvalidGrant(r.reused, { reason: r.grant === 'refresh_token' ? 'refresh_token_reused' : 'code_reused' });
   }
-  throw new InvalidGrant(r.invalid);
+  throw new InvalidGrant(r.invalid, { reason: r.grant === 'refresh_token' ? 'invalid_refresh_token' : 'code_invalid' });
 }

@@ -15,6 +15,8 @@ export interface RedisState {
   nonces: NonceStore;
   /** Cross-instance invalidation: every instance (the publisher too) hears every publish. */
   cache: { publish(topic: string): Promise<void>; subscribe(topic: string, onMessage: () => void): void };
+  /** Messages with a body (audit events for GraphQL subscriptions): every instance, the publisher too, hears each. */
+  bus: { publish(topic: string, payload: string): Promise<void>; subscribe(topic: string, onMessage: (payload: string) => void): void };
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,7 +65,11 @@ export async function createRedisState(url: string, opts: { prefix?: string; com
   }
 
   const handlers = new Map<string, (() => void)[]>();
-  sub.on('message', (channel: string) => { for (const h of handlers.get(channel) ?? []) h(); });
+  const payloadHandlers = new Map<string, ((payload: string) => void)[]>();
+  sub.on('message', (channel: string, payload: string) => {
+    for (const h of handlers.get(channel) ?? []) h();
+    for (const h of payloadHandlers.get(channel) ?? []) h(payload);
+  });
   // Messages sent while the subscriber was reconnecting are lost: treat a reconnection as "everything changed".
   sub.on('ready', () => { for (const list of handlers.values()) for (const h of list) h(); });
 
@@ -96,6 +102,15 @@ export async function createRedisState(url: string, opts: { prefix?: string; com
         const list = handlers.get(channel) ?? [];
         if (!list.length) void sub.subscribe(channel).catch(() => {});
         handlers.set(channel, [...list, onMessage]);
+      },
+    },
+    bus: {
+      async publish(topic, payload) { await client.publish(`${prefix}${topic}`, payload); },
+      subscribe(topic, onMessage) {
+        const channel = `${prefix}${topic}`;
+        const list = payloadHandlers.get(channel) ?? [];
+        if (!list.length && !handlers.has(channel)) void sub.subscribe(channel).catch(() => {});
+        payloadHandlers.set(channel, [...list, onMessage]);
       },
     },
     async ping() { await client.ping(); },

@@ -28,7 +28,7 @@ describe('config: every setting is declared in full', () => {
 
   it('marks every key, password and credential-bearing URL secret', () => {
     const secret = all.filter((s) => isSecret(s.setting)).map((s) => s.setting.env);
-    expect(secret).to.have.members(['DATABASE_URL', 'REDIS_URL', 'SESSION_KEYS', 'SECRET_PEPPER', 'ENCRYPTION_KEY', 'ADMIN_PASSWORD']);
+    expect(secret).to.have.members(['DATABASE_URL', 'REDIS_URL', 'SESSION_KEYS', 'SECRET_PEPPER', 'ENCRYPTION_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN']);
   });
 });
 

@@ -14,11 +14,13 @@ import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } fr
 import { isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
 import type { GraphQLResolveInfo } from 'graphql';
+import { RECENT_FAILURES } from '../../oauth2/failure-reasons.ts';
+import { explainFailure } from '../../http/i18n/index.ts';
 
 type Args = Record<string, any>;
 
 /** Client fields with resolvers of their own (below): a page need not read anything for them. */
-const RESOLVED_CLIENT_FIELDS = ['owner', 'grants'];
+const RESOLVED_CLIENT_FIELDS = ['owner', 'grants', 'recentFailures'];
 
 const policy = (ctx: GraphQLContext) => registrationPolicy(ctx.deps.config);
 const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
@@ -114,6 +116,13 @@ export const clientResolvers = {
       if (!seesWhole(ctx, c)) return connection([], 0, 0, (g: { id: number }) => g);
       const all = visibleAll(ctx, 'Grant', await ctx.loaders.grantsByClient.load(c.id)).filter((g) => page.afterId === null || g.id > page.afterId);
       return connection(all, all.length, page.first, (g) => g);
+    },
+    // Through the policy: only a viewer who sees the client whole (its owner, an administrator) reads why it failed.
+    async recentFailures(c: ClientView | ClientFace, args: Args, ctx: GraphQLContext) {
+      if (!seesWhole(ctx, c)) return null;
+      const first = Math.min(Math.max(Number(args.first ?? RECENT_FAILURES), 0), RECENT_FAILURES);
+      const failures = await ctx.deps.stores.events.recentFailures(c.clientId, first);
+      return failures.map((f) => ({ reason: f.reason, explanation: explainFailure(f.reason), error: f.error, requestId: f.requestId, at: f.createdAt }));
     },
   },
 };

@@ -28,3 +28,9 @@ export function translator(lang: string): Translate {
   const catalog = Object.hasOwn(CATALOGS, lang) ? CATALOGS[lang] : en;
   return (key, params = {}) => (catalog[key] ?? en[key] ?? key).replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
 }
+
+/** A refusal reason (src/oauth2/failure-reasons.ts) in plain words: the pages' catalog, for GraphQL. */
+export const explainFailure = (reason: string, lang = 'en'): string => {
+  const key = `failure.${reason}`;
+  return Object.hasOwn(en, key) ? translator(lang)(key as MessageKey) : translator(lang)('failure.other');
+};

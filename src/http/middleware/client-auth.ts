@@ -65,7 +65,7 @@ async function checkClient(ctx: Context, auth: string, params: Record<string, st
     try {
       return await authenticateClient(presented, deps.clients, deps.pepper);
     } catch (e) {
-      if (isVerdict(e)) await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path } });
+      if (isVerdict(e)) await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path, reason: 'secret_mismatch' } });
       throw e;
     }
   };

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { isOAuthError } from '../../oauth2/errors.ts';
+import { isOAuthError, type OAuthError } from '../../oauth2/errors.ts';
 import type { Logger } from '../../logger.ts';
 
 /** An error meant for a person or a JSON caller, with a stable code (pages use it; OAuth uses OAuthError). */
@@ -26,7 +26,7 @@ function wantsJson(ctx: Context): boolean {
  * Turns every failure into a clear answer: OAuth errors keep their RFC shape, known HTTP errors their
  * status, and anything unexpected becomes a fixed server_error logged with the request id — never a stack trace.
  */
-export function errorHandler(logger: Logger, render: Render): Middleware {
+export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: Context, err: OAuthError) => Promise<void>): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -46,6 +46,8 @@ export function errorHandler(logger: Logger, render: Render): Middleware {
       if (isOAuthError(err)) {
         ({ status, error: code, description, headers } = err);
         title = 'The request could not be completed';
+        // The one place refused protocol requests are recorded for their client's developer (app.ts says how).
+        if (onRefused && status < 500) await onRefused(ctx, err).catch((e: unknown) => logger.error('cannot record a refusal', { error: String((e as Error)?.message ?? e) }));
       } else if (err instanceof HttpError) {
         ({ status, code, headers } = err);
         description = err.message;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
-import type { Logger } from '../../logger.ts';
+import { requestScope, type Logger } from '../../logger.ts';
 
 /**
  * Gives every request an id (echoed as X-Request-Id, used in logs and audit events). Ids need to be unique, not
@@ -17,7 +17,8 @@ export function requestId(): Middleware {
     const id = typeof incoming === 'string' && valid.test(incoming) ? incoming : `${prefix}${(++n).toString(36).padStart(4, '0')}`;
     ctx.state.requestId = id;
     ctx.res.setHeader('X-Request-Id', id);
-    return next();
+    // The rest of the request runs in its scope, so every log line it writes names it (src/logger.ts).
+    return requestScope.run(id, next);
   };
 }
 

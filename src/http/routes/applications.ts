@@ -15,10 +15,13 @@ import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { flash, tr, type Render } from '../render.ts';
 import { revealOnce, takeRevealed } from '../reveal-once.ts';
 
+import type { ClientFailure } from '../../storage/event.repository.ts';
 export interface ApplicationPageDeps extends ClientDeps {
   render: Render;
   policy: RegistrationPolicy;
   scopes: Record<string, string>;
+  /** The newest refusals of a client (src/oauth2/failure-reasons.ts), for its owner to debug without server logs. */
+  recentFailures(clientId: string): Promise<ClientFailure[]>;
 }
 
 /** Form field names (django-oauth-toolkit's, plus the lists Gatehouse adds) to the registration input. */
@@ -110,7 +113,8 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     // The secret is shown exactly once (see reveal-once.ts).
     const clientSecret = takeRevealed(ctx, client.id);
     ctx.set('Cache-Control', 'no-store');
-    deps.render(ctx, 'applications/detail', { application: client, clientSecret, scopeChoices: deps.scopes });
+    const failures = await deps.recentFailures(client.clientId);
+    deps.render(ctx, 'applications/detail', { application: client, clientSecret, scopeChoices: deps.scopes, failures });
   });
 
   router.get(['/:id/update', '/:id/update/'], async (ctx) => {

@@ -29,19 +29,19 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const writer = await tokenWriter(ctx, client, catalog?.anyJwt);
   const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
     // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
-    if (code.applicationId !== client.id) throw new InvalidGrant('The code was issued to another client.');
-    if (code.expiresAt <= ctx.now) throw new InvalidGrant('The code has expired.');
+    if (code.applicationId !== client.id) throw new InvalidGrant('The code was issued to another client.', { reason: 'code_other_client' });
+    if (code.expiresAt <= ctx.now) throw new InvalidGrant('The code has expired.', { reason: 'code_expired' });
     // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
     if ((code.redirectUriProvided || params.redirect_uri !== undefined) && params.redirect_uri !== code.redirectUri) {
-      throw new InvalidGrant('redirect_uri does not match the authorization request.');
+      throw new InvalidGrant('redirect_uri does not match the authorization request.', { reason: 'redirect_uri_mismatch' });
     }
     if (code.codeChallenge) {
       // RFC 7636 §4.6: the verifier must transform to the stored challenge.
-      if (!params.code_verifier) throw new InvalidGrant('code_verifier is required.');
-      if (!verifyPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod as PkceMethod)) throw new InvalidGrant('code_verifier does not match the code challenge.');
+      if (!params.code_verifier) throw new InvalidGrant('code_verifier is required.', { reason: 'pkce_missing' });
+      if (!verifyPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod as PkceMethod)) throw new InvalidGrant('code_verifier does not match the code challenge.', { reason: 'pkce_mismatch' });
     } else if (params.code_verifier) {
       // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
-      throw new InvalidGrant('code_verifier was sent but no code_challenge was.');
+      throw new InvalidGrant('code_verifier was sent but no code_challenge was.', { reason: 'pkce_downgrade' });
     }
     userId = code.userId;
     grantId = code.grantId;

@@ -25,7 +25,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const user = guarded.result;
   if (!user) {
     await ctx.events.record({ type: 'login.failed', clientId: client.clientId, ...ctx.audit, detail: { via: 'password_grant' } });
-    throw new InvalidGrant('The resource owner credentials are invalid.');
+    throw new InvalidGrant('The resource owner credentials are invalid.', { reason: 'invalid_credentials' });
   }
   const refused = scopeUserMayNotHold(scopes, user);
   if (refused) throw new InvalidScope(`Only administrators can be granted the ${refused} scope.`);

@@ -29,8 +29,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const writer = await tokenWriter(ctx, client, catalog?.anyJwt);
   const result = await ctx.tokens.rotateRefreshToken(hashToken(params.refresh_token), ctx.now, (token) => {
     // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
-    if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token was issued to another client.');
-    if (token.expiresAt <= ctx.now) throw new InvalidGrant('The refresh token has expired.');
+    if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token was issued to another client.', { reason: 'invalid_refresh_token' });
+    if (token.expiresAt <= ctx.now) throw new InvalidGrant('The refresh token has expired.', { reason: 'refresh_token_expired' });
     const original = parseScope(token.scope);
     // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
     if (requested.length && !isSubset(requested, original)) throw new InvalidScope('The requested scope exceeds the original grant.');
