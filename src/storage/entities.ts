@@ -1,3 +1,4 @@
+import type { Options } from '@mikro-orm/core';
 import { User } from './user.entity.ts';
 import { Application } from './application.entity.ts';
 import { Grant } from './grant.entity.ts';
@@ -16,4 +17,5 @@ import { DeviceCode } from './device-code.entity.ts';
 import { PushedRequest } from './pushed-request.entity.ts';
 
 export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest };
-export const entities = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest];
+/** Every entity, for the ORM's configuration. Typed as the ORM's option: the inferred tuple type is too large for declaration output (TS7056). */
+export const entities: NonNullable<Options['entities']> = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest];

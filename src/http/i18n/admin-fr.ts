@@ -9,7 +9,7 @@ export const adminFr: Record<keyof typeof adminEn, string> = {
   'admin.lead': 'Chaque page ici est un client de l’API d’administration GraphQL (/graphql), appelée avec votre session.',
   'admin.users': 'Utilisateurs',
   'admin.users.hint': 'rechercher, créer, désactiver, réinitialiser les mots de passe, donner les droits d’administrateur',
-  'admin.applications': 'Applications enregistrées',
+  'admin.applications': 'Applications',
   'admin.applications.hint': 'tous les clients, leur propriétaire et leurs autorisations ; changer les secrets ; les réglages réservés aux administrateurs',
   'admin.tokens': 'Autorisations et jetons',
   'admin.tokens.hint': 'les trouver par utilisateur ou par client, et les révoquer',
