@@ -70,7 +70,7 @@ export function createRouters(s: Services): Router[] {
     graphqlRoutes({ serve: graphql }),
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), s.redis?.ping()]); } }),
     tokenRoutes({
-      ...clientAuth,
+      ...clientAuth, dpop: s.dpop,
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog, devices: stores.devices,
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
@@ -81,7 +81,7 @@ export function createRouters(s: Services): Router[] {
       ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render,
       guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds),
     }),
-    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer }),
+    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer, dpop: s.dpop }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({

@@ -42,6 +42,8 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
           iat,
           scope: i.scope,
         };
+        // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint.
+        if (i.jkt) claims.cnf = { jkt: i.jkt };
         if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
         // RFC 9068 §2.1: typ at+jwt, so a JWT access token is never taken for an ID Token.
         return signJwt(key, claims, 'at+jwt');

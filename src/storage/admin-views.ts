@@ -21,7 +21,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   userinfoSignedResponseAlg: 'userinfo_signed_response_alg', subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri',
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
-  frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered',
+  frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered', dpopBoundAccessTokens: 'dpop_bound_access_tokens',
   // '' means the grant types' own response types, so those are read with it.
   responseTypes: 'response_types, grant_types',
 };
@@ -49,7 +49,7 @@ class ClientRowView implements ClientView {
   ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; accessTokenFormat: string; idTokenSignedResponseAlg: string; createdAt: number; updatedAt: number;
   userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
-  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string;
+  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string; dpopBoundAccessTokens: boolean;
   constructor(r: Row) {
     this.#r = r;
     this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
@@ -60,6 +60,7 @@ class ClientRowView implements ClientView {
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at); this.registered = String(r.registered ?? 'owner');
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
     this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);
+    this.dpopBoundAccessTokens = Boolean(r.dpop_bound_access_tokens);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.
   #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[]; #postLogoutRedirectUris?: string[];

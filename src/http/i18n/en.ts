@@ -237,6 +237,8 @@ export const en = {
   'failure.unsupported_grant_type': 'The grant type is not one Gatehouse supports.',
   'failure.scope_not_allowed': 'A requested scope is not allowed for this application (or needs a user).',
   'failure.redirect_uri_mismatch': 'The redirect_uri differs from the one of the authorization request.',
+  'failure.invalid_dpop_proof': 'The DPoP proof was refused (RFC 9449 §4.3: signature, htm, htu, iat, jti replay or nonce).',
+  'failure.dpop_key_mismatch': 'The code or refresh token is bound to another DPoP key than the proof’s (RFC 9449 §5, §10).',
   'failure.pkce_mismatch': 'The code_verifier does not match the code_challenge of the authorization request.',
   'failure.pkce_missing': 'The code_verifier is missing although the authorization request had a code_challenge.',
   'failure.pkce_downgrade': 'A code_verifier was sent although the authorization request had no code_challenge.',

@@ -236,6 +236,8 @@ export const fr: Record<MessageKey, string> = {
   'failure.unsupported_grant_type': 'Ce type d’autorisation n’est pas pris en charge par Gatehouse.',
   'failure.scope_not_allowed': 'Une portée demandée n’est pas permise à cette application (ou exige un utilisateur).',
   'failure.redirect_uri_mismatch': 'Le redirect_uri diffère de celui de la demande d’autorisation.',
+  'failure.invalid_dpop_proof': 'La preuve DPoP a été refusée (RFC 9449 §4.3 : signature, htm, htu, iat, rejeu du jti ou nonce).',
+  'failure.dpop_key_mismatch': 'Le code ou le jeton de rafraîchissement est lié à une autre clé DPoP que celle de la preuve (RFC 9449 §5, §10).',
   'failure.pkce_mismatch': 'Le code_verifier ne correspond pas au code_challenge de la demande d’autorisation.',
   'failure.pkce_missing': 'Le code_verifier manque alors que la demande d’autorisation avait un code_challenge.',
   'failure.pkce_downgrade': 'Un code_verifier a été envoyé alors que la demande d’autorisation n’avait pas de code_challenge.',
