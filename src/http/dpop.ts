@@ -10,9 +10,11 @@ export interface HttpDpop { settings: DpopSettings; issuer: () => string }
  * TRUST_PROXY lets Koa read it) and the issuer's origin, with the request's path.
  */
 function requestUrls(ctx: Context, issuer: string): string[] {
-  const urls = [`${ctx.origin}${ctx.path}`];
+  // Koa 3's ctx.origin is the Origin request header: the server's own is protocol and Host.
+  const self = `${ctx.protocol}://${ctx.host}`;
+  const urls = [`${self}${ctx.path}`];
   const iss = URL.parse(issuer);
-  if (iss && iss.origin !== ctx.origin) urls.push(`${iss.origin}${ctx.path}`);
+  if (iss && iss.origin !== self) urls.push(`${iss.origin}${ctx.path}`);
   return urls;
 }
 

@@ -90,6 +90,10 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
     it('a wrong htm', async () => { await refused(await withProof(await proof(key, { htu: token, htm: 'GET' }))); });
     it('a wrong htu (another path)', async () => { await refused(await withProof(await proof(key, { htu: `${srv.url}/o/introspect/` }))); });
     it('a wrong htu (another host)', async () => { await refused(await withProof(await proof(key, { htu: 'https://evil.example/o/token/' }))); });
+    it('an htu naming the origin the request claims in its Origin header (not a name of this server)', async () => {
+      const res = await postForm(token, { grant_type: 'client_credentials' }, cc, { DPoP: await proof(key, { htu: 'https://evil.example/o/token/' }), Origin: 'https://evil.example' });
+      await refused(res);
+    });
     it('a stale iat', async () => { await refused(await withProof(await proof(key, { htu: token, iat: Math.floor(Date.now() / 1000) - 600 }))); });
     it('an iat in the future', async () => { await refused(await withProof(await proof(key, { htu: token, iat: Math.floor(Date.now() / 1000) + 600 }))); });
     it('alg none', async () => { await refused(await withProof(unsignedProof(key, token))); });
