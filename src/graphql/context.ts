@@ -67,7 +67,8 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
     const tokenHash = hashToken(bearer.token);
     const info = await deps.stores.tokens.findAccessToken(tokenHash);
     // RFC 8707: a token asked for another resource never reaches the admin API (audience confusion).
-    if (!info || !isLive(info, Date.now()) || info.userId === null || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
+    // RFC 9449 §7.2: a DPoP-bound token is never accepted as a bearer token (whoever stole it has no key).
+    if (!info || !isLive(info, Date.now()) || info.userId === null || info.dpopJkt || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
     const user = await deps.stores.users.findById(info.userId);
     if (!user?.isActive) throw refused();
     const scopes = parseScope(info.scope);
