@@ -4,7 +4,7 @@ import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { hashToken } from '../oauth2/tokens.ts';
-import { parseBearer } from '../oauth2/bearer.ts';
+import { parseBearer, parseDpopAuthorization } from '../oauth2/bearer.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
 import { audienceIncludes, canonicalResource } from '../oauth2/resources.ts';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
@@ -44,9 +44,6 @@ function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: str
   return `${scheme} ${parts.join(', ')}`;
 }
 
-// RFC 9449 §7.1: `Authorization: DPoP <token>`, the token68 syntax of Bearer's b64token.
-const DPOP_CREDENTIALS = /^dpop +([A-Za-z0-9\-._~+/]+=*)$/i;
-
 /** RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. */
 export function presentedBearer(ctx: Context, allowQuery: boolean): string | null {
   return presentedToken(ctx, allowQuery).token;
@@ -54,8 +51,8 @@ export function presentedBearer(ctx: Context, allowQuery: boolean): string | nul
 
 /** The access token and the scheme it came with: RFC 9449's DPoP header, or one of RFC 6750's places. */
 function presentedToken(ctx: Context, allowQuery: boolean): { token: string | null; dpop: boolean } {
-  const dpop = DPOP_CREDENTIALS.exec(ctx.req.headers.authorization ?? '');
-  let found: string | undefined = dpop?.[1];
+  const dpop = parseDpopAuthorization(ctx.req.headers.authorization);
+  let found: string | undefined = dpop ?? undefined;
   let places = dpop ? 1 : 0;
   const header = parseBearer(ctx.req.headers.authorization);
   if (header.ok) { found = header.token; places++; } else if (header.refusal === 'empty' || header.refusal === 'malformed') places++;
