@@ -97,17 +97,19 @@ function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, conn
   // A scenario whose expected answer is not 2xx (device_pending's 400) counts every other answer as an error.
   const tally = { unexpected: 0, first: '' };
   const expected = scenario.expected;
-  const requests = (scenario.requests(fx) as autocannon.Request[]).map((r) => !expected ? r : { ...r, onResponse: (status: number, body: string) => {
+  // Built once the server is known (a DPoP proof names its URL), then shared by the warm-up and the run.
+  let built: autocannon.Request[] | undefined;
+  const requestsFor = (url: string) => built ??= (scenario.requests(fx, url) as autocannon.Request[]).map((r) => !expected ? r : { ...r, onResponse: (status: number, body: string) => {
     if (expected(status, body)) return;
     tally.unexpected++;
     tally.first ||= `${status} ${body.slice(0, 200)}`;
   } });
   return measured(kind, fx, async (server) => {
     tally.unexpected = 0;
-    const r = await cannon({ url: server.url, connections, duration, requests, timeout: 10 });
+    const r = await cannon({ url: server.url, connections, duration, requests: requestsFor(server.url), timeout: 10 });
     if (tally.unexpected) log(`${scenario.id} on ${kind}: ${tally.unexpected} unexpected answers, first: ${tally.first}`);
     return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: expected ? tally.unexpected : r.non2xx, errors: r.errors + r.timeouts };
-  }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds));
+  }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests: requestsFor(server.url), timeout: 10 }, warmMaxSeconds));
 }
 
 async function measureCodeRound(kind: ServerKind, fx: Fixture): Promise<Sample> {
