@@ -44,9 +44,13 @@ function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: str
   return `${scheme} ${parts.join(', ')}`;
 }
 
-/** RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. */
+/**
+ * RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. A DPoP-scheme token
+ * is not a bearer token (it needs its proof checked, as requireToken does): null.
+ */
 export function presentedBearer(ctx: Context, allowQuery: boolean): string | null {
-  return presentedToken(ctx, allowQuery).token;
+  const t = presentedToken(ctx, allowQuery);
+  return t.dpop ? null : t.token;
 }
 
 /** The access token and the scheme it came with: RFC 9449's DPoP header, or one of RFC 6750's places. */

@@ -61,6 +61,18 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       }
     });
 
+    it('the password grant binds its access token too; a confidential client\'s refresh token stays unbound (§5)', async () => {
+      const owner = await srv.app.seed.user({ username: 'pw-user', password: 'pw-user-password' });
+      const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['password'], redirectUris: [], allowedScopes: ['read'] });
+      const res = await postForm(token, { grant_type: 'password', username: 'pw-user', password: 'pw-user-password', scope: 'read' }, { id: client.clientId, secret: clientSecret! }, { DPoP: await proof(key, { htu: token }) });
+      const body = await res.json();
+      expect(body.token_type, JSON.stringify(body)).to.equal('DPoP');
+      const [access] = await rows('select dpop_jkt from access_tokens order by id desc limit 1');
+      const [refresh] = await rows('select dpop_jkt from refresh_tokens order by id desc limit 1');
+      expect(access.dpop_jkt).to.equal(key.jkt);
+      expect(refresh.dpop_jkt).to.equal(null);
+    });
+
     it('puts cnf.jkt in a JWT access token (RFC 9449 §6.1)', async () => {
       const owner = await srv.app.seed.user({ username: 'jwt-owner', password: 'owner-password' });
       const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], accessTokenFormat: 'jwt' });
