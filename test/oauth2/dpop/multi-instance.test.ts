@@ -7,8 +7,8 @@ import { dpopKey, proof } from './proofs.ts';
 
 /**
  * RFC 9449 §11.1 across instances: a proof's jti is spent once for every instance behind the load balancer, through
- * Redis when it is shared, else through the PostgreSQL table (dpop_proofs) the instances share. Nonces are
- * stateless: one issued by A is accepted by B.
+ * Redis when it is shared, else through the PostgreSQL table (dpop_proofs) the instances share. Server nonces are
+ * required here, and stateless: every proof below carries a nonce A issued, and B accepts it.
  */
 /** The one name both instances answer to, as behind a load balancer: a proof's htu names it, valid on either. */
 const ISSUER = 'http://gatehouse.test';
@@ -25,7 +25,7 @@ for (const withRedis of [true, false]) {
     before(async function () {
       if (!POSTGRES_URL || (withRedis && !REDIS_URL)) this.skip();
       db = await testDatabase();
-      const env = { ...process.env, ...db.env, NODE_ENV: 'development', PORT: '0', REDIS_URL: withRedis ? REDIS_URL : '', REDIS_PREFIX: `gh_dpop_${randomBytes(4).toString('hex')}:`, DPOP_REQUIRE_NONCE: 'false', ISSUER: ISSUER };
+      const env = { ...process.env, ...db.env, NODE_ENV: 'development', PORT: '0', REDIS_URL: withRedis ? REDIS_URL : '', REDIS_PREFIX: `gh_dpop_${randomBytes(4).toString('hex')}:`, DPOP_REQUIRE_NONCE: 'true', ISSUER: ISSUER };
       gatehouseSync(['createuser', 'alice', '--password', 'alice-password-1'], env);
       const out = gatehouseSync(['createclient', '--name', 'Machine', '--owner', 'alice', '--grant-types', 'client_credentials', '--scopes', 'read'], env);
       auth = { id: /client_id: (\S+)/.exec(out)![1], secret: /client_secret: (\S+)/.exec(out)![1] };
@@ -33,9 +33,16 @@ for (const withRedis of [true, false]) {
     });
     after(async () => { await Promise.all([stopServer(a), stopServer(b)]); await db?.drop(); });
 
+    /** §8: A's answer to a proof without a nonce is use_dpop_nonce and the nonce to use (on any instance). */
+    async function nonceFromA(): Promise<string> {
+      const res = await postForm(`${a!.url}/o/token/`, { grant_type: 'client_credentials' }, auth, { DPoP: await proof(await dpopKey(), { htu: HTU }) });
+      expect((await res.json()).error).to.equal('use_dpop_nonce');
+      return res.headers.get('dpop-nonce')!;
+    }
+
     it('a proof spent on A is refused on B', async () => {
       const key = await dpopKey();
-      const p = await proof(key, { htu: HTU });
+      const p = await proof(key, { htu: HTU, nonce: await nonceFromA() });
       const first = await postForm(`${a!.url}/o/token/`, { grant_type: 'client_credentials' }, auth, { DPoP: p });
       expect(first.status).to.equal(200);
       expect((await first.json()).token_type).to.equal('DPoP');
@@ -45,7 +52,7 @@ for (const withRedis of [true, false]) {
     });
 
     it('one proof presented to A and B at once, 50 times: exactly one succeeds', async () => {
-      const p = await proof(await dpopKey(), { htu: HTU });
+      const p = await proof(await dpopKey(), { htu: HTU, nonce: await nonceFromA() });
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => postForm(`${(i % 2 ? a : b)!.url}/o/token/`, { grant_type: 'client_credentials' }, auth, { DPoP: p })));
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 200), statuses.join(' ')).to.have.length(1);
@@ -54,9 +61,9 @@ for (const withRedis of [true, false]) {
 
     it('a token bound on A is used on B with the key, and refused on B as Bearer', async () => {
       const key = await dpopKey();
-      const at = (await (await postForm(`${a!.url}/o/token/`, { grant_type: 'client_credentials' }, auth, { DPoP: await proof(key, { htu: HTU }) })).json()).access_token;
+      const at = (await (await postForm(`${a!.url}/o/token/`, { grant_type: 'client_credentials' }, auth, { DPoP: await proof(key, { htu: HTU, nonce: await nonceFromA() }) })).json()).access_token;
       const hello = `${b!.url}/api/hello`;
-      const ok = await fetch(hello, { headers: { Authorization: `DPoP ${at}`, DPoP: await proof(key, { htm: 'GET', htu: hello, accessToken: at }) } });
+      const ok = await fetch(hello, { headers: { Authorization: `DPoP ${at}`, DPoP: await proof(key, { htm: 'GET', htu: hello, accessToken: at, nonce: await nonceFromA() }) } });
       expect(ok.status, `${ok.headers.get('www-authenticate')}`).to.equal(200);
       const bearer = await fetch(hello, { headers: { Authorization: `Bearer ${at}` } });
       expect(bearer.status).to.equal(401);
