@@ -4,7 +4,7 @@ import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { hashToken } from '../oauth2/tokens.ts';
-import { parseBearer, parseDpopAuthorization } from '../oauth2/bearer.ts';
+import { parseBearer, parseDpopAuthorization, usesDpopScheme } from '../oauth2/bearer.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
 import { audienceIncludes, canonicalResource } from '../oauth2/resources.ts';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
@@ -56,6 +56,8 @@ export function presentedBearer(ctx: Context, allowQuery: boolean): string | nul
 /** The access token and the scheme it came with: RFC 9449's DPoP header, or one of RFC 6750's places. */
 function presentedToken(ctx: Context, allowQuery: boolean): { token: string | null; dpop: boolean } {
   const dpop = parseDpopAuthorization(ctx.req.headers.authorization);
+  // RFC 9449 §7.1: the DPoP scheme with no token68 after it is a malformed credential, as Bearer's would be.
+  if (!dpop && usesDpopScheme(ctx.req.headers.authorization)) throw new InvalidToken('The access token is malformed.');
   let found: string | undefined = dpop ?? undefined;
   let places = dpop ? 1 : 0;
   const header = parseBearer(ctx.req.headers.authorization);
@@ -119,7 +121,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
         else e = await dpopRefusal(ctx, info, token!, dpop, o.dpop);
       }
       if (e) {
-        const scheme = dpop || info?.dpopJkt ? 'DPoP' : 'Bearer';
+        const scheme = dpop || info?.dpopJkt || usesDpopScheme(ctx.req.headers.authorization) ? 'DPoP' : 'Bearer';
         e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata, scheme);
         throw e;
       }

@@ -51,6 +51,14 @@ describe('RFC 9449 §7 DPoP at protected resources (requireToken)', () => {
     expect(challengeOf(res)).to.match(/^DPoP /).and.to.include('error="invalid_dpop_proof"').and.to.include('algs="');
   });
 
+  it('answers a malformed DPoP credential with invalid_token and a DPoP challenge', async () => {
+    for (const authorization of ['DPoP', 'DPoP a b', 'DPoP ä']) {
+      const res = await call({ Authorization: authorization });
+      expect(res.status, authorization).to.equal(401);
+      expect(challengeOf(res), authorization).to.match(/^DPoP /).and.to.include('error="invalid_token"');
+    }
+  });
+
   it('refuses a proof without ath (§4.3 check 12)', async () => {
     const at = await boundToken();
     const res = await call({ Authorization: `DPoP ${at}`, DPoP: await proof(key, { htm: 'GET', htu: hello }) });
