@@ -64,7 +64,7 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--frontchannel-logout-uri URL] [--frontchannel-logout-session-required]
                [--allowed-origins O,...] [--auth-method ${CLIENT_AUTH_METHOD_NAMES.join('|')}]
                [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
-               [--response-types R,...]
+               [--response-types R,...] [--dpop-bound-access-tokens]
                [--userinfo-alg ${SIGNING_ALGS.join('|')}] [--subject-type ${SUBJECT_TYPES.join('|')}] [--sector-identifier-uri URL]
                grant types G: ${GRANT_CHOICES}
                response types R: ${RESPONSE_TYPES.join(', ')}
@@ -168,6 +168,7 @@ async function main(argv: string[]): Promise<number> {
         'frontchannel-logout-uri': { type: 'string' }, 'frontchannel-logout-session-required': { type: 'boolean' },
         'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' }, 'response-types': { type: 'string' },
         'userinfo-alg': { type: 'string' }, 'subject-type': { type: 'string' }, 'sector-identifier-uri': { type: 'string' },
+        'dpop-bound-access-tokens': { type: 'boolean' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
@@ -183,6 +184,8 @@ async function main(argv: string[]): Promise<number> {
           frontchannelLogoutUri: values['frontchannel-logout-uri'], frontchannelLogoutSessionRequired: values['frontchannel-logout-session-required'],
           accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'], responseTypes: values['response-types'],
           userinfoSignedResponseAlg: values['userinfo-alg'], subjectType: values['subject-type'], sectorIdentifierUri: values['sector-identifier-uri'],
+          // RFC 9449 §5.2: every token request of this client must carry a DPoP proof.
+          dpopBoundAccessTokens: values['dpop-bound-access-tokens'],
         }, registrationPolicy(config), { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);

@@ -27,7 +27,7 @@ for (const withRedis of [true, false]) {
       db = await testDatabase();
       const env = { ...process.env, ...db.env, NODE_ENV: 'development', PORT: '0', REDIS_URL: withRedis ? REDIS_URL : '', REDIS_PREFIX: `gh_dpop_${randomBytes(4).toString('hex')}:`, DPOP_REQUIRE_NONCE: 'true', ISSUER: ISSUER };
       gatehouseSync(['createuser', 'alice', '--password', 'alice-password-1'], env);
-      const out = gatehouseSync(['createclient', '--name', 'Machine', '--owner', 'alice', '--grant-types', 'client_credentials', '--scopes', 'read'], env);
+      const out = gatehouseSync(['createclient', '--name', 'Machine', '--owner', 'alice', '--grant-types', 'client_credentials', '--scopes', 'read', '--dpop-bound-access-tokens'], env);
       auth = { id: /client_id: (\S+)/.exec(out)![1], secret: /client_secret: (\S+)/.exec(out)![1] };
       [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
     });
@@ -57,6 +57,12 @@ for (const withRedis of [true, false]) {
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 200), statuses.join(' ')).to.have.length(1);
       expect(statuses.filter((s) => s === 400)).to.have.length(49);
+    });
+
+    it('the client created with createclient --dpop-bound-access-tokens gets nothing without a proof', async () => {
+      const res = await postForm(`${b!.url}/o/token/`, { grant_type: 'client_credentials' }, auth);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_dpop_proof');
     });
 
     it('a token bound on A is used on B with the key, and refused on B as Bearer', async () => {
