@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { clearExpired } from '../../../src/storage/maintenance.ts';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { postForm } from '../../oauth-helpers.ts';
 import { dpopKey, hmacProof, proof, unsignedProof, type DpopKey } from './proofs.ts';
@@ -123,6 +125,19 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       const res = await fetch(token, { method: 'POST', headers: [['content-type', 'application/x-www-form-urlencoded'], ['authorization', `Basic ${Buffer.from(`${cc.id}:${cc.secret}`).toString('base64')}`], ['DPoP', p], ['DPoP', p]], body: 'grant_type=client_credentials' });
       await refused(res);
     });
+    it('§11.1 without Redis the replay cache is a dpop_proofs row (jti hashed), expiring with the window; cleartokens deletes it', async function () {
+      if (srv.app.config.redisUrl) this.skip();
+      const jti = `jti-${Date.now()}`;
+      expect((await withProof(await proof(key, { htu: token, jti }))).status).to.equal(200);
+      const [row] = await rows('select * from dpop_proofs where jkt = ? order by id desc limit 1', [key.jkt]);
+      expect(row.jti_hash).to.equal(createHash('sha256').update(jti).digest('hex'));
+      expect(JSON.stringify(row)).not.to.include(jti);
+      expect(Number(row.expires_at)).to.be.within(Date.now(), Date.now() + 62_000);
+      const counts = await clearExpired(srv.app.orm, { now: Date.now() + 120_000 });
+      expect(counts.dpop_proofs).to.be.at.least(1);
+      expect(await rows('select * from dpop_proofs where id = ?', [row.id])).to.have.length(0);
+    });
+
     it('a refused proof issues nothing', async () => {
       const before = (await rows('select count(*) as n from access_tokens'))[0].n;
       await refused(await withProof(await proof(key, { htu: token, htm: 'PUT' })));
