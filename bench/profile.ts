@@ -28,7 +28,7 @@ try {
   const fx = await buildFixture(dir, { stored: 10_000, accessPool: 5000, refreshPool: scenario.id === 'refresh_token' ? seconds * 2500 : 0, minted: 2, clients: 51, log });
   const profDir = join(dir, 'prof');
   const server = await start('gatehouse', benchEnv(freshCopy(fx, join(dir, 'run.sqlite'))), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
-  const requests = scenario.requests(fx, server.url) as autocannon.Request[];
+  const requests = scenario.requests(fx) as autocannon.Request[];
   const cpu0 = cpuMicros(server.pid), m0 = machineCpuMicros(), t0 = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const inst = autocannon({ url: server.url, connections: Number(opt.connections), duration: seconds, requests, timeout: 10 }, (err, res) => { clearTimeout(guard); if (err) reject(err); else resolve(res); });

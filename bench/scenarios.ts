@@ -31,8 +31,8 @@ function once(pool: string[]) {
 
 /**
  * RFC 9449 proofs signed synchronously (autocannon's setupRequest cannot await): one ES256 key per run, a fresh jti
- * and iat per request, htu the token endpoint of the server under load (node-oidc-provider compares it with the URL
- * the request reached; Gatehouse with its own origin or its issuer).
+ * and iat per request, htu the token endpoint under the name the server knows itself by (node-oidc-provider: the URL
+ * the request reached; Gatehouse: its issuer, see bench/run.ts nameOf).
  */
 function dpopProofs(url: string, path: string) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

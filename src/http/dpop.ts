@@ -6,15 +6,16 @@ import { verifyDpopProof, type DpopSettings, type VerifiedProof } from '../oauth
 export interface HttpDpop { settings: DpopSettings; issuer: () => string }
 
 /**
- * RFC 9449 §4.3 check 9: the URIs this request may be named by in htu: the origin it reached (behind a proxy, as
- * TRUST_PROXY lets Koa read it) and the issuer's origin, with the request's path.
+ * RFC 9449 §4.3 check 9: the URIs this request may be named by in htu: the issuer's (its origin, or the issuer itself
+ * when it has a path a proxy strips) with the request's path. Never the Host or Origin header: a proof made for
+ * another server (a resource server that received it) would then pass here with that server's name in Host.
  */
 function requestUrls(ctx: Context, issuer: string): string[] {
-  // Koa 3's ctx.origin is the Origin request header: the server's own is protocol and Host.
-  const self = `${ctx.protocol}://${ctx.host}`;
-  const urls = [`${self}${ctx.path}`];
   const iss = URL.parse(issuer);
-  if (iss && iss.origin !== self) urls.push(`${iss.origin}${ctx.path}`);
+  if (!iss) return [];
+  const urls = [`${iss.origin}${ctx.path}`];
+  const base = iss.href.replace(/\/$/, '');
+  if (base !== iss.origin) urls.push(`${base}${ctx.path}`);
   return urls;
 }
 

@@ -68,10 +68,11 @@ for (const withRedis of [true, false]) {
     it('a token bound on A is used on B with the key, and refused on B as Bearer', async () => {
       const key = await dpopKey();
       const at = (await (await postForm(`${a!.url}/o/token/`, { grant_type: 'client_credentials' }, auth, { DPoP: await proof(key, { htu: HTU, nonce: await nonceFromA() }) })).json()).access_token;
-      const hello = `${b!.url}/api/hello`;
-      const ok = await fetch(hello, { headers: { Authorization: `DPoP ${at}`, DPoP: await proof(key, { htm: 'GET', htu: hello, accessToken: at, nonce: await nonceFromA() }) } });
+      // The proof names the resource by the issuer's name (as a client that read the metadata does), sent to B.
+      const hello = `${ISSUER}/api/hello`;
+      const ok = await fetch(`${b!.url}/api/hello`, { headers: { Authorization: `DPoP ${at}`, DPoP: await proof(key, { htm: 'GET', htu: hello, accessToken: at, nonce: await nonceFromA() }) } });
       expect(ok.status, `${ok.headers.get('www-authenticate')}`).to.equal(200);
-      const bearer = await fetch(hello, { headers: { Authorization: `Bearer ${at}` } });
+      const bearer = await fetch(`${b!.url}/api/hello`, { headers: { Authorization: `Bearer ${at}` } });
       expect(bearer.status).to.equal(401);
     });
   });

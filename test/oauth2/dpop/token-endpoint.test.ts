@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { decodeJwt } from 'jose';
 import { clearExpired } from '../../../src/storage/maintenance.ts';
 import { createTestApp, type TestServer } from '../../helpers.ts';
@@ -107,6 +108,17 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
     it('an htu naming the origin the request claims in its Origin header (not a name of this server)', async () => {
       const res = await postForm(token, { grant_type: 'client_credentials' }, cc, { DPoP: await proof(key, { htu: 'https://evil.example/o/token/' }), Origin: 'https://evil.example' });
       await refused(res);
+    });
+    it('an htu naming the server in the Host header (a proof made for another server, replayed here with its name)', async () => {
+      const p = await proof(key, { htu: 'http://rs.example/o/token/' });
+      const u = new URL(token);
+      const status = await new Promise<number>((resolve, reject) => {
+        const body = 'grant_type=client_credentials';
+        const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { Host: 'rs.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length, authorization: `Basic ${Buffer.from(`${cc.id}:${cc.secret}`).toString('base64')}`, DPoP: p } }, (res) => { res.resume(); resolve(res.statusCode!); });
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(status).to.equal(400);
     });
     it('a stale iat', async () => { await refused(await withProof(await proof(key, { htu: token, iat: Math.floor(Date.now() / 1000) - 600 }))); });
     it('an iat in the future', async () => { await refused(await withProof(await proof(key, { htu: token, iat: Math.floor(Date.now() / 1000) + 600 }))); });
