@@ -17,6 +17,10 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Members of a private (or symmetric) JWK: a proof's jwk must carry none (§4.3 check 7). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_JTI = 256;
+/** RSA keys up to 4096 bits (683 base64url characters of modulus), exponent up to 2^32 (65537 is AQAB). */
+const MAX_RSA_BITS = 4096;
+const MAX_RSA_N = Math.ceil(MAX_RSA_BITS / 6);
+const MAX_RSA_E = 6;
 
 export interface DpopSettings {
   /** How far (seconds) a proof's iat may lie from now, either way (§4.3 check 11, §11.1). */
@@ -57,6 +61,8 @@ function checkHeader(proof: string): { alg: string; jwk: JWK } {
   if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk)) refuse('carries no jwk');
   // Check 7: "the jwk JOSE Header Parameter does not contain a private key".
   if (PRIVATE_MEMBERS.some((m) => m in jwk)) refuse('jwk must be a public key');
+  // Cost before work: an RSA key's verification grows with its modulus and exponent, both the sender's choice.
+  if (jwk.kty === 'RSA' && (typeof jwk.n !== 'string' || jwk.n.length > MAX_RSA_N || typeof jwk.e !== 'string' || jwk.e.length > MAX_RSA_E)) refuse(`jwk must be an RSA key of at most ${MAX_RSA_BITS} bits with a small exponent`);
   return { alg: header.alg, jwk: jwk as JWK };
 }
 

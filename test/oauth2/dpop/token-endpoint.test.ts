@@ -129,6 +129,14 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       const other = await dpopKey();
       await refused(await withProof(await proof(key, { htu: token, jwk: other.publicJwk })));
     });
+    it('an RSA jwk with a huge modulus or exponent is refused before any verification (cost before work)', async () => {
+      const rsa = await dpopKey('RS256');
+      const big = { ...rsa.publicJwk, n: 'A'.repeat(1400) };
+      const t0 = performance.now();
+      await refused(await withProof(await proof(rsa, { htu: token, jwk: big })));
+      await refused(await withProof(await proof(rsa, { htu: token, jwk: { ...rsa.publicJwk, e: 'A'.repeat(600) } })));
+      expect(performance.now() - t0).to.be.below(2000);
+    });
     it('a typ other than dpop+jwt', async () => { await refused(await withProof(await proof(key, { htu: token, typ: 'JWT' }))); });
     it('a proof without jti', async () => { await refused(await withProof(await proof(key, { htu: token, omit: ['jti'] }))); });
     it('not a JWS at all, and two DPoP headers', async () => {
