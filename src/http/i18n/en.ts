@@ -34,6 +34,7 @@ export const en = {
   'form.backchannelSid': 'Logout tokens must carry the session id (sid)',
   'apps.frontchannelUri': 'Front-channel logout URI',
   'form.frontchannelHint': 'Framed by the logout page: the scheme, host and port of a redirect URI.',
+  'form.dpopBound': 'Every token request must carry a DPoP proof (RFC 9449 dpop_bound_access_tokens)',
   'form.frontchannelSid': 'The framed page must get the issuer and session id (iss, sid)',
   'end.title': 'Sign out',
   'end.ask': '{client} asks to sign you out of Gatehouse ({user}).',

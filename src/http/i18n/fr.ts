@@ -34,6 +34,7 @@ export const fr: Record<MessageKey, string> = {
   'form.backchannelSid': 'Les jetons de déconnexion doivent nommer la session (sid)',
   'apps.frontchannelUri': 'URI de déconnexion front-channel',
   'form.frontchannelHint': 'Affichée dans un cadre par la page de déconnexion : schéma, hôte et port d’une URI de redirection.',
+  'form.dpopBound': 'Chaque demande de jeton doit porter une preuve DPoP (RFC 9449 dpop_bound_access_tokens)',
   'form.frontchannelSid': 'La page affichée doit recevoir l’émetteur et l’identifiant de session (iss, sid)',
   'end.title': 'Déconnexion',
   'end.ask': '{client} demande à vous déconnecter de Gatehouse ({user}).',

@@ -48,6 +48,8 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     userinfoSignedResponseAlg: body.userinfo_signed_response_alg,
     subjectType: body.subject_type,
     sectorIdentifierUri: body.sector_identifier_uri,
+    // A checkbox: unticked sends nothing, which here means false (the form always shows it).
+    dpopBoundAccessTokens: body.dpop_bound_access_tokens ?? false,
   };
 }
 
@@ -62,6 +64,7 @@ function formValues(c: ClientRecord) {
     access_token_format: c.accessTokenFormat, id_token_signed_response_alg: c.idTokenSignedResponseAlg,
     response_types: c.responseTypes,
     userinfo_signed_response_alg: c.userinfoSignedResponseAlg ?? '', subject_type: c.subjectType, sector_identifier_uri: c.sectorIdentifierUri ?? '',
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
   };
 }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { postForm } from '../../oauth-helpers.ts';
 import { actors, CLIENT_INPUT } from '../../graphql/gql-helpers.ts';
+import { Browser } from '../../helpers.ts';
 import { dpopKey, proof } from './proofs.ts';
 
 /** RFC 9449 §5.2 dpop_bound_access_tokens: set through GraphQL and dynamic registration, kept on update, enforced. */
@@ -19,6 +20,23 @@ describe('RFC 9449 §5.2 dpop_bound_access_tokens (registration metadata, GraphQ
     const updated = await a.user('mutation($id: ID!, $input: ClientInput!) { updateClient(id: $id, input: $input) { client { dpopBoundAccessTokens } } }', { id: c.id, input: { ...CLIENT_INPUT, name: 'Renamed' } });
     expect(updated.errors, JSON.stringify(updated.errors)).to.equal(undefined);
     expect(updated.data.updateClient.client.dpopBoundAccessTokens).to.equal(true);
+  });
+
+  it('the applications form: the checkbox sets it, unticking clears it', async () => {
+    const owner = await t.app.seed.user({ username: 'form-owner', password: 'form-owner-password' });
+    const b = new Browser(t.url);
+    await b.login('form-owner', 'form-owner-password');
+    const fields = { name: 'Form app', client_type: 'confidential', grant_types: ['client_credentials'], redirect_uris: '', allowed_scopes: ['read'] };
+    const made = await b.post('/o/applications/register/', { csrfmiddlewaretoken: (await b.csrf('/o/applications/register/'))!, ...fields, dpop_bound_access_tokens: 'on' });
+    expect(made.status, await made.clone().text()).to.equal(302);
+    const id = Number(/\/o\/applications\/(\d+)\//.exec(made.headers.get('location')!)![1]);
+    const flag = async () => Boolean((await t.app.stores.sql.all<any>('select dpop_bound_access_tokens as f from applications where id = ?', [id]))[0].f);
+    expect(await flag()).to.equal(true);
+    expect(await (await b.get(`/o/applications/${id}/update/`)).text()).to.match(/name="dpop_bound_access_tokens" value="on" checked/);
+    const upd = await b.post(`/o/applications/${id}/update/`, { csrfmiddlewaretoken: (await b.csrf(`/o/applications/${id}/update/`))!, ...fields });
+    expect(upd.status).to.equal(302);
+    expect(await flag()).to.equal(false);
+    expect(owner.username).to.equal('form-owner');
   });
 
   it('dynamic registration: dpop_bound_access_tokens is returned, and the client\'s token requests need a proof', async () => {
