@@ -53,6 +53,8 @@ export const Application = defineEntity({
     jwks: p.text().nullable(),
     /** OpenID Connect Registration §2 request_object_signing_alg. */
     requestObjectSigningAlg: p.string().length(10).nullable(),
+    /** RFC 8693 token exchange policy as JSON (oauth2/token-exchange/policy.ts); null: off. Set only by setTokenExchangePolicy. */
+    tokenExchange: p.text().nullable(),
     registered: p.string().length(10).default('owner'),
     /** `metadata` clients: when the client ID metadata document is stale and must be fetched again. */
     metadataExpiresAt: epochMs().nullable(),

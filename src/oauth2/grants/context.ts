@@ -90,6 +90,11 @@ export interface GrantModule {
   privileged: boolean;
   /** The authorization endpoint's response_type that starts it (RFC 6749 §3.1.1), if it has one. */
   responseType?: string;
+  /**
+   * A grant no client registers but another of its settings enables (RFC 8693 token exchange: an administrator's
+   * policy); the token endpoint asks it instead of the client's grant_types.
+   */
+  enabledFor?(client: ClientRecord): boolean;
   /** The token endpoint's step; absent for a grant whose token comes from the authorization endpoint (implicit). */
   handle?(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse>;
 }
