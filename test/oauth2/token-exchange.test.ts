@@ -98,25 +98,25 @@ describe('RFC 8693 token exchange', () => {
       expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: srv.app.config.issuer })).body.error).to.equal('invalid_target');
     });
 
-    it('a subject token issued for another resource server (or for Gatehouse itself, to another client) → invalid_grant', async () => {
+    it('a subject token issued for another resource server (or for Gatehouse itself, to another client) → invalid_request (RFC 8693 §2.2.2)', async () => {
       const forA = await userToken(API_A);
       const r = await exchange(svcX, { subject_token: forA.access_token, subject_token_type: AT, resource: API_B });
       expect(r.status).to.equal(400);
-      expect(r.body.error).to.equal('invalid_grant');
+      expect(r.body.error).to.equal('invalid_request');
       const forGatehouse = await codeFlowTokens(srv, await codeFlowSetup(srv));
-      expect((await exchange(svcA, { subject_token: forGatehouse.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_grant');
+      expect((await exchange(svcA, { subject_token: forGatehouse.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_request');
     });
 
-    it('a revoked, expired, unknown or refresh subject token → invalid_grant; refresh_token type → invalid_request', async () => {
+    it('a revoked, expired, unknown or refresh subject token → invalid_request (RFC 8693 §2.2.2); refresh_token type → invalid_request', async () => {
       const s = await userToken();
       expect((await postForm(`${srv.url}/o/revoke_token/`, { token: s.access_token }, s.setup.auth)).status).to.equal(200);
-      expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_grant');
+      expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_request');
       const short = await userToken(SHORT);
       await new Promise((r) => setTimeout(r, 1100));
-      expect((await exchange(svcA, { subject_token: short.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_grant');
-      expect((await exchange(svcA, { subject_token: 'not-a-token', subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_grant');
+      expect((await exchange(svcA, { subject_token: short.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_request');
+      expect((await exchange(svcA, { subject_token: 'not-a-token', subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_request');
       const live = await userToken();
-      expect((await exchange(svcA, { subject_token: live.refresh_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_grant');
+      expect((await exchange(svcA, { subject_token: live.refresh_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_request');
       expect((await exchange(svcA, { subject_token: live.refresh_token, subject_token_type: 'urn:ietf:params:oauth:token-type:refresh_token', resource: API_B })).body.error).to.equal('invalid_request');
     });
 
@@ -134,10 +134,10 @@ describe('RFC 8693 token exchange', () => {
       for (const body of bodies) expect((await exchange(svcA, { resource: API_B, ...body })).body.error, JSON.stringify(body)).to.equal('invalid_request');
     });
 
-    it('an actor token of a client the policy does not list, or a user\'s token as actor → invalid_grant', async () => {
+    it('an actor token of a client the policy does not list, or a user\'s token as actor → invalid_request (RFC 8693 §2.2.2)', async () => {
       const s = await userToken();
-      expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B, actor_token: await clientCredentials(stranger), actor_token_type: AT })).body.error).to.equal('invalid_grant');
-      expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B, actor_token: s.access_token, actor_token_type: AT })).body.error).to.equal('invalid_grant');
+      expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B, actor_token: await clientCredentials(stranger), actor_token_type: AT })).body.error).to.equal('invalid_request');
+      expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B, actor_token: s.access_token, actor_token_type: AT })).body.error).to.equal('invalid_request');
     });
   });
 

@@ -1,6 +1,6 @@
 // RFC 8693 §2: the checks of a token exchange request, pure (the grant in grants/token-exchange.ts reads the tokens
 // and the catalog, then calls these). Errors per §2.2.2.
-import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../errors.ts';
+import { InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../errors.ts';
 import { audienceOf, canonicalResource, lookUpResources, parseResourceParam, scopeForResources, type Audience, type ResourceCatalog } from '../resources.ts';
 import { isLive } from '../introspection.ts';
 import { parseScope } from '../scope.ts';
@@ -8,6 +8,12 @@ import type { TokenInfo } from '../store.ts';
 import { actDepth, delegatedAct, MAX_ACT_DEPTH, type ActClaim } from './act.ts';
 import type { TokenExchangePolicy } from './policy.ts';
 import { INPUT_TOKEN_TYPES, OUTPUT_TOKEN_TYPES, TOKEN_TYPE } from './token-types.ts';
+
+/**
+ * RFC 8693 §2.2.2: "if either the subject_token or actor_token are invalid for any reason, or are unacceptable based
+ * on policy ... the value of the error parameter MUST be the invalid_request error code" (not RFC 6749's invalid_grant).
+ */
+const unacceptableToken = (message: string) => new InvalidRequest(message);
 
 export interface ExchangeRequest {
   subjectToken: string;
@@ -46,24 +52,24 @@ export function policyFor(client: { tokenExchange?: TokenExchangePolicy | null; 
 }
 
 /**
- * The subject token: a live Gatehouse access token for a user (§2.2.2 invalid_grant otherwise), and one this client
+ * The subject token: a live Gatehouse access token for a user (§2.2.2 invalid_request otherwise), and one this client
  * may hold: issued to it, or for a resource server it is (policy.subjectAudiences). A token for Gatehouse's own APIs
  * or another resource server, issued to someone else, is refused: a stolen token buys nothing here.
  */
 export function checkSubject(t: TokenInfo | null, clientId: string, policy: TokenExchangePolicy, now: number): TokenInfo & { userId: number } {
-  if (!t || t.kind !== 'access' || !isLive(t, now)) throw new InvalidGrant('The subject_token is invalid, expired or revoked.');
-  if (t.userId === null) throw new InvalidGrant('The subject_token has no end-user subject.');
+  if (!t || t.kind !== 'access' || !isLive(t, now)) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
+  if (t.userId === null) throw unacceptableToken('The subject_token has no end-user subject.');
   const own = t.clientId === clientId;
-  if (!own && !(t.resources ?? []).some((r) => policy.subjectAudiences.includes(r))) throw new InvalidGrant('The subject_token was not issued for this client.');
-  if (actDepth(t.act) >= MAX_ACT_DEPTH) throw new InvalidGrant('The subject_token has been delegated too many times.');
+  if (!own && !(t.resources ?? []).some((r) => policy.subjectAudiences.includes(r))) throw unacceptableToken('The subject_token was not issued for this client.');
+  if (actDepth(t.act) >= MAX_ACT_DEPTH) throw unacceptableToken('The subject_token has been delegated too many times.');
   return t as TokenInfo & { userId: number };
 }
 
 /** The actor token: a live access token of this client or of one the policy lists, acting for itself (client_credentials). */
 export function checkActor(t: TokenInfo | null, clientId: string, policy: TokenExchangePolicy, now: number): TokenInfo {
-  if (!t || t.kind !== 'access' || !isLive(t, now)) throw new InvalidGrant('The actor_token is invalid, expired or revoked.');
-  if (t.clientId !== clientId && !policy.actorClients.includes(t.clientId)) throw new InvalidGrant('The actor_token was not issued to this client or to a client allowed to act through it.');
-  if (t.userId !== null) throw new InvalidGrant('The actor_token must be a client\'s own token (client_credentials).');
+  if (!t || t.kind !== 'access' || !isLive(t, now)) throw unacceptableToken('The actor_token is invalid, expired or revoked.');
+  if (t.clientId !== clientId && !policy.actorClients.includes(t.clientId)) throw unacceptableToken('The actor_token was not issued to this client or to a client allowed to act through it.');
+  if (t.userId !== null) throw unacceptableToken('The actor_token must be a client\'s own token (client_credentials).');
   return t;
 }
 
@@ -114,6 +120,6 @@ export function decideScope(requested: string | undefined, subject: TokenInfo, a
 export function exchangedAudience(targets: readonly string[], catalog: ResourceCatalog, defaultTtl: number, bounds: readonly TokenInfo[], now: number, jwt: boolean): Audience {
   const base = audienceOf(lookUpResources(targets, catalog))!;
   const remaining = Math.min(...bounds.map((t) => Math.floor((t.expiresAt - now) / 1000)));
-  if (remaining < 1) throw new InvalidGrant('The subject_token is about to expire.');
+  if (remaining < 1) throw unacceptableToken('The subject_token is about to expire.');
   return { ...base, format: jwt ? 'jwt' : base.format, ttl: Math.min(base.ttl ?? defaultTtl, remaining) };
 }
