@@ -236,6 +236,42 @@ describe('RFC 8693 token exchange', () => {
     });
   });
 
+  describe('ID Tokens as subject tokens (Gatehouse-signed, for the exchanging client)', () => {
+    const IDT = 'urn:ietf:params:oauth:token-type:id_token';
+    async function signedIn() {
+      const setup = await codeFlowSetup(srv, { allowedScopes: ['openid', 'read', 'write'] });
+      expect((await setPolicy(a.admin, setup.client.clientId, { audiences: [API_B], impersonation: true })).errors).to.equal(undefined);
+      const tok = await codeFlowTokens(srv, setup, { scope: 'openid read', nonce: 'n1' });
+      return { setup, idToken: tok.id_token, accessToken: tok.access_token };
+    }
+
+    it('the client trades its own ID Token for a token bounded by the user\'s grant; revoking the grant ends both', async () => {
+      const { setup, idToken, accessToken } = await signedIn();
+      const r = await exchange(setup.auth, { subject_token: idToken, subject_token_type: IDT, resource: API_B, scope: 'read' });
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      const i = await introspect(r.body.access_token, setup.auth);
+      expect(i).to.include({ active: true, aud: API_B, scope: 'read', sub: (await introspect(accessToken, setup.auth)).sub });
+      expect((await exchange(setup.auth, { subject_token: idToken, subject_token_type: IDT, resource: API_B, scope: 'write' })).body.error).to.equal('invalid_scope');
+      const g = await a.admin('query($c: ID) { grants(clientId: $c) { nodes { id } } }', { c: await idOf(setup.client.clientId) });
+      await a.admin('mutation($id: ID!) { revokeGrant(id: $id) { revokedTokens } }', { id: g.data.grants.nodes[0].id });
+      expect((await introspect(r.body.access_token, setup.auth)).active).to.equal(false);
+      expect((await exchange(setup.auth, { subject_token: idToken, subject_token_type: IDT, resource: API_B })).body.error).to.equal('invalid_request');
+    });
+
+    it('another client\'s ID Token, a forged one, an access JWT or an ID Token as actor → invalid_request', async () => {
+      const { idToken } = await signedIn();
+      expect((await exchange(svcA, { subject_token: idToken, subject_token_type: IDT, resource: API_B })).body.error).to.equal('invalid_request');
+      const [h, p] = idToken.split('.');
+      const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload(idToken), sub: '1' })).toString('base64url')}.${idToken.split('.')[2]}`;
+      expect(p).to.be.a('string');
+      expect((await exchange(svcA, { subject_token: forged, subject_token_type: IDT, resource: API_B })).body.error).to.equal('invalid_request');
+      const s = await userToken();
+      const jwt = await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: JWT_C, requested_token_type: JWT });
+      expect((await exchange(svcA, { subject_token: jwt.body.access_token, subject_token_type: IDT, resource: API_B })).body.error).to.equal('invalid_request');
+      expect((await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B, actor_token: idToken, actor_token_type: IDT })).body.error).to.equal('invalid_request');
+    });
+  });
+
   it('discovery lists the grant type', async () => {
     const meta = await (await fetch(`${srv.url}/.well-known/oauth-authorization-server`)).json() as { grant_types_supported: string[] };
     expect(meta.grant_types_supported).to.include(GRANT);

@@ -27,6 +27,8 @@ export interface GrantContext {
   accessTokens?: JwtAccessTokens;
   /** RFC 8707: the registered resources and Gatehouse's own, read before a grant's transaction; absent, `resource` is invalid_target. */
   resources?: () => Promise<ResourceCatalog>;
+  /** RFC 8693 ID Tokens as subject tokens: one we signed (any of our keys, our issuer), its claims; throws otherwise. Expiry is the caller's. */
+  verifyIdToken?: (token: string) => Promise<Record<string, unknown>>;
   /** RFC 8628 device authorizations (device_code grant). */
   devices?: DeviceStore;
 }

@@ -4,7 +4,7 @@ import { formatScope } from '../scope.ts';
 import { hashToken } from '../tokens.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
-import { actFor, checkActor, checkSubject, decideScope, decideTargets, exchangedAudience, parseExchangeRequest, policyFor, TOKEN_TYPE } from '../token-exchange/index.ts';
+import { actFor, checkActor, checkSubject, idTokenSubject, idTokenUser, decideScope, decideTargets, exchangedAudience, parseExchangeRequest, policyFor, TOKEN_TYPE } from '../token-exchange/index.ts';
 
 export const grantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const parameters: ReadonlySet<string> = new Set(['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'resource', 'audience', 'scope']);
@@ -23,7 +23,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const policy = policyFor(client, req.actorToken !== null);
   if (!ctx.resources) throw new InvalidTarget('Resource indicators are not accepted here.');
   const catalog = await ctx.resources();
-  const subject = checkSubject(await ctx.tokens.findAccessToken(hashToken(req.subjectToken)), client.clientId, policy, ctx.now);
+  const subject = checkSubject(req.subjectIsIdToken ? await idTokenAsSubject(req.subjectToken, client, ctx) : await ctx.tokens.findAccessToken(hashToken(req.subjectToken)), client.clientId, policy, ctx.now);
   const actor = req.actorToken === null ? null : checkActor(await ctx.tokens.findAccessToken(hashToken(req.actorToken)), client.clientId, policy, ctx.now);
   const targets = decideTargets(params, subject, policy, catalog);
   const scope = formatScope(decideScope(params.scope, subject, client.allowedScopes, targets, catalog));
@@ -37,4 +37,12 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const response = await issueAndRecord(ctx, { applicationId: client.id, userId: subject.userId, grantId: subject.grantId, scope, familyId: subject.familyId, withRefresh: false, writer, audience, act }, { clientId: client.clientId, grant: grantType });
   // RFC 8693 §2.2.1: issued_token_type is REQUIRED. token_type stays Bearer (the token is an access token).
   return { ...response, issued_token_type: jwt ? TOKEN_TYPE.jwt : TOKEN_TYPE.accessToken };
+}
+
+/** An ID Token Gatehouse signed for this client, as the subject token it stands for (exchange.ts idTokenUser). */
+async function idTokenAsSubject(token: string, client: ClientRecord, ctx: GrantContext) {
+  const claims = ctx.verifyIdToken ? await ctx.verifyIdToken(token).catch(() => null) : null;
+  const u = idTokenUser(claims, client, ctx.now);
+  const [user, grant] = await Promise.all([ctx.users.findById(u.userId), ctx.grants.find(u.userId, client.id)]);
+  return idTokenSubject(u, user, grant, client, ctx.now);
 }

@@ -4,7 +4,7 @@ import { InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from 
 import { audienceOf, canonicalResource, lookUpResources, parseResourceParam, scopeForResources, type Audience, type ResourceCatalog } from '../resources.ts';
 import { isLive } from '../introspection.ts';
 import { parseScope } from '../scope.ts';
-import type { TokenInfo } from '../store.ts';
+import type { GrantRecord, TokenInfo } from '../store.ts';
 import { actDepth, delegatedAct, MAX_ACT_DEPTH, type ActClaim } from './act.ts';
 import type { TokenExchangePolicy } from './policy.ts';
 import { INPUT_TOKEN_TYPES, OUTPUT_TOKEN_TYPES, TOKEN_TYPE } from './token-types.ts';
@@ -17,6 +17,8 @@ const unacceptableToken = (message: string) => new InvalidRequest(message);
 
 export interface ExchangeRequest {
   subjectToken: string;
+  /** An ID Token (validated with Gatehouse's keys) rather than an access token. */
+  subjectIsIdToken: boolean;
   actorToken: string | null;
   /** RFC 8693 §2.1 requested_token_type; absent: an access token. */
   requested: string;
@@ -26,13 +28,14 @@ export interface ExchangeRequest {
 export function parseExchangeRequest(p: Record<string, string>): ExchangeRequest {
   // RFC 8693 §2.1: subject_token and subject_token_type are REQUIRED.
   if (!p.subject_token || !p.subject_token_type) throw new InvalidRequest('subject_token and subject_token_type are required.');
-  checkInputType(p.subject_token_type, 'subject_token_type');
+  const subjectIsIdToken = p.subject_token_type === TOKEN_TYPE.idToken;
+  if (!subjectIsIdToken) checkInputType(p.subject_token_type, 'subject_token_type');
   // RFC 8693 §2.1: actor_token_type is REQUIRED when actor_token is present, and MUST NOT be included otherwise.
   if ((p.actor_token === undefined) !== (p.actor_token_type === undefined)) throw new InvalidRequest('actor_token and actor_token_type go together.');
   if (p.actor_token_type !== undefined) checkInputType(p.actor_token_type, 'actor_token_type');
   const requested = p.requested_token_type ?? TOKEN_TYPE.accessToken;
   if (!OUTPUT_TOKEN_TYPES.has(requested)) throw new InvalidRequest('requested_token_type must be urn:ietf:params:oauth:token-type:access_token or :jwt.');
-  return { subjectToken: p.subject_token, actorToken: p.actor_token ?? null, requested };
+  return { subjectToken: p.subject_token, subjectIsIdToken, actorToken: p.actor_token ?? null, requested };
 }
 
 function checkInputType(type: string, name: string): void {
@@ -122,4 +125,27 @@ export function exchangedAudience(targets: readonly string[], catalog: ResourceC
   const remaining = Math.min(...bounds.map((t) => Math.floor((t.expiresAt - now) / 1000)));
   if (remaining < 1) throw unacceptableToken('The subject_token is about to expire.');
   return { ...base, format: jwt ? 'jwt' : base.format, ttl: Math.min(base.ttl ?? defaultTtl, remaining) };
+}
+
+/**
+ * An ID Token as subject_token: Gatehouse signed it (`verified`), it is unexpired, its `aud` includes the exchanging
+ * client (an ID Token is for its client only), and the client's subjects are public (a pairwise `sub` cannot be
+ * turned back into a user). Returns the user it names.
+ */
+export function idTokenUser(claims: Record<string, unknown> | null, client: { clientId: string; subjectType: string }, now: number): { userId: number; expiresAt: number } {
+  if (!claims) throw unacceptableToken('The subject_token is not an ID Token issued here.');
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!aud.includes(client.clientId)) throw unacceptableToken('The subject_token was not issued for this client.');
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
+  if (client.subjectType !== 'public' || typeof claims.sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(claims.sub)) throw unacceptableToken('The subject_token names no user this client can exchange for.');
+  return { userId: Number(claims.sub), expiresAt: claims.exp * 1000 };
+}
+
+/**
+ * An ID Token carries no scope, so the user's live grant to this client (what they consented to) is the ceiling, and
+ * the derived token joins that grant (revoking it revokes the token). Seen as a subject access token from here on.
+ */
+export function idTokenSubject(u: { userId: number; expiresAt: number }, user: { username: string; isActive: boolean } | null, grant: GrantRecord | null, client: { id: number; clientId: string }, now: number): TokenInfo {
+  if (!user?.isActive || !grant || grant.revokedAt !== null) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
+  return { kind: 'access', tokenHash: '', applicationId: client.id, userId: u.userId, grantId: grant.id, scope: grant.scope, familyId: null, expiresAt: u.expiresAt, createdAt: now, clientId: client.clientId, username: user.username, revokedAt: null, usedAt: null, resources: [] };
 }

@@ -8,7 +8,10 @@ export const TOKEN_TYPE = {
   saml2: 'urn:ietf:params:oauth:token-type:saml2',
 } as const;
 
-/** subject_token_type / actor_token_type values accepted: Gatehouse's own access tokens, opaque or RFC 9068 JWTs. */
+/**
+ * subject_token_type / actor_token_type values accepted: Gatehouse's own access tokens, opaque or RFC 9068 JWTs. An
+ * ID Token Gatehouse signed for the exchanging client is accepted as subject_token only (exchange.ts idTokenUser).
+ */
 export const INPUT_TOKEN_TYPES: ReadonlySet<string> = new Set([TOKEN_TYPE.accessToken, TOKEN_TYPE.jwt]);
 
 /** requested_token_type values Gatehouse can issue: an access token (its usual format) or, where JWTs are signed, a JWT one. */
