@@ -160,6 +160,26 @@ describe('RFC 8693 token exchange', () => {
       expect(r.errors?.[0].extensions.code).to.equal('FORBIDDEN');
     });
 
+    it('every change is audited (client.token_exchange_changed), and null turns exchange off', async () => {
+      const svc = await service('toggled');
+      expect((await setPolicy(a.admin, svc.id, { audiences: [API_B], impersonation: true })).data.setTokenExchangePolicy.tokenExchangePolicy.audiences).to.deep.equal([API_B]);
+      const off = await setPolicy(a.admin, svc.id, null);
+      expect(off.data.setTokenExchangePolicy.tokenExchangePolicy).to.equal(null);
+      const ev = await a.admin('query($c: String) { events(filter: { clientId: $c, types: ["client.token_exchange_changed"] }) { nodes { type } } }', { c: svc.id });
+      expect(ev.data.events.nodes).to.have.length(2);
+      const s = await userToken();
+      expect((await exchange(svc, { subject_token: s.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('unauthorized_client');
+    });
+
+    it('dynamic registration cannot ask for the grant type (RFC 7591 invalid_client_metadata)', async () => {
+      const dyn = await createTestApp({ registration: 'open' });
+      try {
+        const res = await fetch(`${dyn.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_types: [GRANT], token_endpoint_auth_method: 'client_secret_basic', redirect_uris: [] }) });
+        expect(res.status).to.equal(400);
+        expect((await res.json()).error).to.equal('invalid_client_metadata');
+      } finally { await dyn.close(); }
+    });
+
     it('invalid policies → BAD_USER_INPUT (unknown audience, Gatehouse as a subject audience, nothing allowed)', async () => {
       for (const p of [{ audiences: ['https://unknown.example/'], impersonation: true }, { audiences: [API_B], subjectAudiences: [srv.app.config.issuer], impersonation: true }, { audiences: [API_B] }]) {
         expect((await setPolicy(a.admin, stranger.id, p)).errors?.[0].extensions.code, JSON.stringify(p)).to.equal('BAD_USER_INPUT');
