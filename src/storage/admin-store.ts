@@ -131,7 +131,7 @@ export interface AdminStore {
   /** Used by: `revokeInitialAccessToken` (administrators only). */
   revokeInitialAccessToken(id: number): Promise<boolean>;
   /** Used by: `tokenExchangePolicy` (administrators only): the client's origin and RFC 8693 policy; null when there is no such client. */
-  tokenExchangeOf(id: number): Promise<{ registered: ClientRecord['registered']; policy: TokenExchangePolicy | null } | null>;
+  tokenExchangeOf(id: number): Promise<{ registered: ClientRecord['registered']; clientType: ClientRecord['clientType']; policy: TokenExchangePolicy | null } | null>;
   /** Used by: `setTokenExchangePolicy` (administrators only, privileges.ts decides first); audited `client.token_exchange_changed`. */
   setTokenExchangePolicy(id: number, policy: TokenExchangePolicy | null, by: number | null): Promise<void>;
 

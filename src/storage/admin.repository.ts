@@ -45,7 +45,7 @@ export class AdminRepository implements AdminStore {
 
   async tokenExchangeOf(id: number) {
     const c = await this.#clients.findById(id);
-    return c ? { registered: c.registered, policy: c.tokenExchange ?? null } : null;
+    return c ? { registered: c.registered, clientType: c.clientType, policy: c.tokenExchange ?? null } : null;
   }
 
   async setTokenExchangePolicy(id: number, policy: TokenExchangePolicy | null, by: number | null) {

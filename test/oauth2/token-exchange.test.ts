@@ -180,6 +180,11 @@ describe('RFC 8693 token exchange', () => {
       } finally { await dyn.close(); }
     });
 
+    it('a public client can never get one → FORBIDDEN', async () => {
+      const { client } = await srv.app.seed.client({ owner: a.root, name: 'public', clientType: 'public', grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read'] });
+      expect((await setPolicy(a.admin, (client as ClientRecord).clientId, { audiences: [API_B], impersonation: true })).errors?.[0].extensions.code).to.equal('FORBIDDEN');
+    });
+
     it('invalid policies → BAD_USER_INPUT (unknown audience, Gatehouse as a subject audience, nothing allowed)', async () => {
       for (const p of [{ audiences: ['https://unknown.example/'], impersonation: true }, { audiences: [API_B], subjectAudiences: [srv.app.config.issuer], impersonation: true }, { audiences: [API_B] }]) {
         expect((await setPolicy(a.admin, stranger.id, p)).errors?.[0].extensions.code, JSON.stringify(p)).to.equal('BAD_USER_INPUT');

@@ -10,6 +10,12 @@ import type { ClientFace } from '../policy.ts';
 
 type Args = Record<string, any>;
 
+const REFUSALS = {
+  not_admin: 'Administrators only.',
+  not_owner_registered: 'Dynamically registered clients can never exchange tokens.',
+  public_client: 'Only confidential clients can exchange tokens.',
+} as const;
+
 /** RFC 8693 exchange policies: read and set by administrators only (privileges.ts decides who may set one). */
 export const tokenExchangeResolvers = {
   Client: {
@@ -24,8 +30,8 @@ export const tokenExchangeResolvers = {
       const id = rowId(args.id);
       const current = id === NO_ROW ? null : await ctx.deps.stores.admin.tokenExchangeOf(id);
       if (!current) throw notFound('Client');
-      const refusal = tokenExchangePolicyRefusal({ isAdmin: v.isAdmin }, { registered: current.registered });
-      if (refusal) throw forbidden(refusal === 'not_admin' ? 'Administrators only.' : 'Dynamically registered clients can never exchange tokens.');
+      const refusal = tokenExchangePolicyRefusal({ isAdmin: v.isAdmin }, current);
+      if (refusal) throw forbidden(REFUSALS[refusal]);
       let policy = null;
       if (args.policy) {
         const servers = await ctx.deps.stores.admin.resourceServers(1000);

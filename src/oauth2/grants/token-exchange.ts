@@ -15,7 +15,7 @@ export const issuesRefreshToken = false;
 // The privilege is the policy itself (privileges.ts tokenExchangePolicyRefusal), not a grant type on the client.
 export const privileged = false;
 /** The token endpoint's check: only a client an administrator gave an exchange policy may use this grant. */
-export const enabledFor = (client: Pick<ClientRecord, 'tokenExchange' | 'registered'>): boolean => client.registered === 'owner' && Boolean(client.tokenExchange);
+export const enabledFor = (client: Pick<ClientRecord, 'tokenExchange' | 'registered' | 'clientType'>): boolean => client.registered === 'owner' && client.clientType === 'confidential' && Boolean(client.tokenExchange);
 
 /** RFC 8693 §2: a token for the subject (impersonation) or for an actor acting for it (delegation, §4.1 act). */
 export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {

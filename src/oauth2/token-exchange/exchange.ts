@@ -4,7 +4,7 @@ import { InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from 
 import { audienceOf, canonicalResource, lookUpResources, parseResourceParam, scopeForResources, type Audience, type ResourceCatalog } from '../resources.ts';
 import { isLive } from '../introspection.ts';
 import { parseScope } from '../scope.ts';
-import type { GrantRecord, TokenInfo } from '../store.ts';
+import type { TokenInfo } from '../store.ts';
 import { actDepth, delegatedAct, MAX_ACT_DEPTH, type ActClaim } from './act.ts';
 import type { TokenExchangePolicy } from './policy.ts';
 import { INPUT_TOKEN_TYPES, OUTPUT_TOKEN_TYPES, TOKEN_TYPE } from './token-types.ts';
@@ -13,7 +13,7 @@ import { INPUT_TOKEN_TYPES, OUTPUT_TOKEN_TYPES, TOKEN_TYPE } from './token-types
  * RFC 8693 §2.2.2: "if either the subject_token or actor_token are invalid for any reason, or are unacceptable based
  * on policy ... the value of the error parameter MUST be the invalid_request error code" (not RFC 6749's invalid_grant).
  */
-const unacceptableToken = (message: string) => new InvalidRequest(message);
+export const unacceptableToken = (message: string) => new InvalidRequest(message);
 
 export interface ExchangeRequest {
   subjectToken: string;
@@ -46,8 +46,8 @@ function checkInputType(type: string, name: string): void {
 }
 
 /** The exchanging client's policy, or unauthorized_client (§2.2.2: the client is not authorized for this request). */
-export function policyFor(client: { tokenExchange?: TokenExchangePolicy | null; registered: string }, delegation: boolean): TokenExchangePolicy {
-  const policy = client.registered === 'owner' ? client.tokenExchange : null;
+export function policyFor(client: { tokenExchange?: TokenExchangePolicy | null; registered: string; clientType: string }, delegation: boolean): TokenExchangePolicy {
+  const policy = client.registered === 'owner' && client.clientType === 'confidential' ? client.tokenExchange : null;
   if (!policy) throw new UnauthorizedClient('This client may not exchange tokens.');
   if (delegation && !policy.delegation) throw new UnauthorizedClient('This client may not exchange tokens with an actor_token (delegation).');
   if (!delegation && !policy.impersonation) throw new UnauthorizedClient('This client may not exchange tokens without an actor_token (impersonation).');
@@ -125,27 +125,4 @@ export function exchangedAudience(targets: readonly string[], catalog: ResourceC
   const remaining = Math.min(...bounds.map((t) => Math.floor((t.expiresAt - now) / 1000)));
   if (remaining < 1) throw unacceptableToken('The subject_token is about to expire.');
   return { ...base, format: jwt ? 'jwt' : base.format, ttl: Math.min(base.ttl ?? defaultTtl, remaining) };
-}
-
-/**
- * An ID Token as subject_token: Gatehouse signed it (`verified`), it is unexpired, its `aud` includes the exchanging
- * client (an ID Token is for its client only), and the client's subjects are public (a pairwise `sub` cannot be
- * turned back into a user). Returns the user it names.
- */
-export function idTokenUser(claims: Record<string, unknown> | null, client: { clientId: string; subjectType: string }, now: number): { userId: number; expiresAt: number } {
-  if (!claims) throw unacceptableToken('The subject_token is not an ID Token issued here.');
-  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!aud.includes(client.clientId)) throw unacceptableToken('The subject_token was not issued for this client.');
-  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
-  if (client.subjectType !== 'public' || typeof claims.sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(claims.sub)) throw unacceptableToken('The subject_token names no user this client can exchange for.');
-  return { userId: Number(claims.sub), expiresAt: claims.exp * 1000 };
-}
-
-/**
- * An ID Token carries no scope, so the user's live grant to this client (what they consented to) is the ceiling, and
- * the derived token joins that grant (revoking it revokes the token). Seen as a subject access token from here on.
- */
-export function idTokenSubject(u: { userId: number; expiresAt: number }, user: { username: string; isActive: boolean } | null, grant: GrantRecord | null, client: { id: number; clientId: string }, now: number): TokenInfo {
-  if (!user?.isActive || !grant || grant.revokedAt !== null) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
-  return { kind: 'access', tokenHash: '', applicationId: client.id, userId: u.userId, grantId: grant.id, scope: grant.scope, familyId: null, expiresAt: u.expiresAt, createdAt: now, clientId: client.clientId, username: user.username, revokedAt: null, usedAt: null, resources: [] };
 }

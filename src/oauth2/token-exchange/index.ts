@@ -4,3 +4,4 @@ export * from './policy.ts';
 export * from './token-types.ts';
 export * from './act.ts';
 export * from './exchange.ts';
+export * from './id-token-subject.ts';
