@@ -68,6 +68,8 @@ export const settings = {
     loginPerIp: setting({ env: 'LOGIN_LIMIT_PER_IP', kind: count(), default: 20, doc: 'failed password checks per source in the window' }),
     windowSeconds: setting({ env: 'RATE_LIMIT_WINDOW', kind: duration('seconds'), default: 900, doc: 'the window of the login and client-authentication limits' }),
     registrationsPerSource: setting({ env: 'REGISTRATION_LIMIT_PER_SOURCE', kind: count(), default: 20, doc: 'dynamic client registration attempts per source in the window' }),
+    deviceAuthorizationPerSource: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_SOURCE', kind: count(), default: 30, doc: 'RFC 8628 device authorization requests per source (an IPv4 address, an IPv6 /64) per minute; more get 429 `temporarily_unavailable`' }),
+    deviceAuthorizationPerClient: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_CLIENT', kind: count(), default: 1000, doc: 'RFC 8628 device authorization requests per authenticated client per minute, from all sources together' }),
     clientAuthFailures: setting({ env: 'CLIENT_AUTH_FAILURE_LIMIT', kind: count(), default: 20, doc: 'failed client authentications (OAuth 2 secrets and OAuth 1 signatures together) per (client, source) in the window' }),
   },
   outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri and client ID metadata documents) may reach although they are private, loopback or link-local' }),
