@@ -99,6 +99,19 @@ describe('RFC 8628 device flow under attack (issue 20)', function () {
       expect(await poll(client.clientId, d.device_code)).to.equal('authorization_pending');
     });
 
+    it('behind TRUST_PROXY the source is the address the proxy saw (the last X-Forwarded-For entry): addresses the client prepends change nothing', async () => {
+      const client = await deviceClient();
+      const d = await authorize(client.clientId);
+      const real = freshIp();
+      // A proxy appends the address it saw to whatever X-Forwarded-For the client sent.
+      const spoofed = () => `${freshIp()}, ${real}`;
+      const a = await person();
+      for (let i = 0; i < PER_SOURCE; i++) expect((await enter(a.browser, wrongCode(), spoofed())).status).to.equal(400);
+      const b = await person();
+      expect((await enter(b.browser, d.user_code, spoofed())).status).to.equal(429);
+      expect((await enter(b.browser, d.user_code, freshIp())).status).to.equal(200);
+    });
+
     it('one account rotating sources runs out of its own budget; another account at the same source does not', async () => {
       const client = await deviceClient();
       const d = await authorize(client.clientId);
