@@ -38,6 +38,7 @@ export const settings = {
   },
   allowInsecureTransport: setting({ env: 'ALLOW_INSECURE_TRANSPORT', kind: bool(), default: true, defaultText: 'true outside production', doc: 'plain http for local development: cookies lose `Secure`, OAuth 1 PLAINTEXT works without TLS' }),
   trustProxy: setting({ env: 'TRUST_PROXY', kind: bool(), default: false, doc: 'honour `X-Forwarded-For`/`-Proto` from your reverse proxy' }),
+  trustProxyHops: setting({ env: 'TRUST_PROXY_HOPS', kind: count(), default: 1, doc: 'with `TRUST_PROXY`: how many of your proxies append to `X-Forwarded-For`; the client is the entry that many from the end, so addresses a client writes into the header itself are never its source (throttles count per source)' }),
   cors: {
     allowAll: setting({ env: 'CORS_ALLOW_ALL', kind: bool(), default: false, doc: 'CORS on the protocol endpoints for any origin' }),
     origins: setting({ env: 'CORS_ORIGINS', kind: origins(), default: [], doc: 'CORS on the protocol endpoints for these origins, besides those each application registers' }),
