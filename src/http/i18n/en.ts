@@ -79,7 +79,7 @@ export const en = {
   'device.approved': 'Done: the device is signed in. You can close this page.',
   'device.denied': 'The device was refused.',
   'device.privileged': 'This access cannot be granted from a device code; the device was refused.',
-  'device.warning': 'Only continue if you started this sign-in yourself, on a device you own, and that device shows the code above. If someone sent you this code or link, choose Deny.',
+  'device.warning': 'Only continue if you started this sign-in yourself, on a device you own, and that device shows the code below. If someone sent you this code or link, choose Deny.',
   'device.origin.dynamic': 'Registered dynamically: anyone can register an application under any name, and nobody here has checked who made this one.',
   'device.origin.metadata': 'Published by {host}: the name is only what that site says.',
   'device.origin.owner': 'Registered on this server by the user {owner}.',

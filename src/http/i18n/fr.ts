@@ -79,7 +79,7 @@ export const fr: Record<MessageKey, string> = {
   'device.approved': "C'est fait : l'appareil est connecté. Vous pouvez fermer cette page.",
   'device.denied': "L'appareil a été refusé.",
   'device.privileged': "Cet accès ne peut pas être accordé par un code d'appareil ; l'appareil a été refusé.",
-  'device.warning': "Ne continuez que si vous avez lancé vous-même cette connexion, sur un appareil qui vous appartient, et que cet appareil affiche le code ci-dessus. Si quelqu'un vous a envoyé ce code ou ce lien, choisissez Refuser.",
+  'device.warning': "Ne continuez que si vous avez lancé vous-même cette connexion, sur un appareil qui vous appartient, et que cet appareil affiche le code ci-dessous. Si quelqu'un vous a envoyé ce code ou ce lien, choisissez Refuser.",
   'device.origin.dynamic': "Enregistrée dynamiquement : n'importe qui peut enregistrer une application sous n'importe quel nom, et personne ici n'a vérifié qui a créé celle-ci.",
   'device.origin.metadata': 'Publiée par {host} : le nom est seulement ce que dit ce site.',
   'device.origin.owner': "Enregistrée sur ce serveur par l'utilisateur {owner}.",
