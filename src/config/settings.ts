@@ -38,6 +38,7 @@ export const settings = {
   },
   allowInsecureTransport: setting({ env: 'ALLOW_INSECURE_TRANSPORT', kind: bool(), default: true, defaultText: 'true outside production', doc: 'plain http for local development: cookies lose `Secure`, OAuth 1 PLAINTEXT works without TLS' }),
   trustProxy: setting({ env: 'TRUST_PROXY', kind: bool(), default: false, doc: 'honour `X-Forwarded-For`/`-Proto` from your reverse proxy' }),
+  trustProxyHops: setting({ env: 'TRUST_PROXY_HOPS', kind: count(), default: 1, doc: 'with `TRUST_PROXY`: how many of your proxies append to `X-Forwarded-For`; the client is the entry that many from the end, so addresses a client writes into the header itself are never its source (throttles count per source)' }),
   cors: {
     allowAll: setting({ env: 'CORS_ALLOW_ALL', kind: bool(), default: false, doc: 'CORS on the protocol endpoints for any origin' }),
     origins: setting({ env: 'CORS_ORIGINS', kind: origins(), default: [], doc: 'CORS on the protocol endpoints for these origins, besides those each application registers' }),
@@ -68,6 +69,8 @@ export const settings = {
     loginPerIp: setting({ env: 'LOGIN_LIMIT_PER_IP', kind: count(), default: 20, doc: 'failed password checks per source in the window' }),
     windowSeconds: setting({ env: 'RATE_LIMIT_WINDOW', kind: duration('seconds'), default: 900, doc: 'the window of the login and client-authentication limits' }),
     registrationsPerSource: setting({ env: 'REGISTRATION_LIMIT_PER_SOURCE', kind: count(), default: 20, doc: 'dynamic client registration attempts per source in the window' }),
+    deviceAuthorizationPerSource: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_SOURCE', kind: count(), default: 30, doc: 'RFC 8628 device authorization requests per source (an IPv4 address, an IPv6 /64) per minute; more get 429 `temporarily_unavailable`' }),
+    deviceAuthorizationPerClient: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_CLIENT', kind: count(), default: 1000, doc: 'RFC 8628 device authorization requests per authenticated client per minute, from all sources together' }),
     clientAuthFailures: setting({ env: 'CLIENT_AUTH_FAILURE_LIMIT', kind: count(), default: 20, doc: 'failed client authentications (OAuth 2 secrets and OAuth 1 signatures together) per (client, source) in the window' }),
   },
   outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri and client ID metadata documents) may reach although they are private, loopback or link-local' }),

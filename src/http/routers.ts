@@ -30,7 +30,7 @@ import { withMetadataClients } from '../oauth2/metadata-client-resolver.ts';
 import { parRoutes } from './routes/par.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
 import { deviceRoutes } from './routes/device.ts';
-import { userCodeGuard } from './device-throttle.ts';
+import { deviceAuthorizationLimits, userCodeGuard } from './device-throttle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
 
@@ -79,7 +79,8 @@ export function createRouters(s: Services): Router[] {
     // RFC 8628: the device authorization endpoint and the verification page /o/device/.
     ...deviceRoutes({
       ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render,
-      guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds),
+      guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds), users: stores.users,
+      limits: deviceAuthorizationLimits(s.limiter, { perSource: config.rateLimit.deviceAuthorizationPerSource, perClient: config.rateLimit.deviceAuthorizationPerClient }),
     }),
     parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
