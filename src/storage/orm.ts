@@ -122,13 +122,18 @@ const withMigratorDone = new WeakSet<Orm>();
 
 /** Whether the dialect's migration list names one the database has not recorded (or has no record at all). */
 async function hasPending(orm: Orm, dialect: Dialect): Promise<boolean> {
+  return (await pendingMigrations(orm, dialect)).length > 0;
+}
+
+/** The names of the dialect's migrations the database has not recorded (all of them when it has no record at all). */
+export async function pendingMigrations(orm: Orm, dialect: Dialect): Promise<string[]> {
   const list = dialect === 'postgresql' ? (await import('./migrations/postgresql/index.ts')).postgresqlMigrations : sqliteMigrations;
   try {
     const rows: { name: string }[] = await orm.em.getConnection().execute('select name from mikro_orm_migrations');
     const done = new Set(rows.map((r) => r.name.replace(/\.[jt]s$/, '')));
-    return list.some((m) => !done.has(m.name));
+    return list.filter((m) => !done.has(m.name)).map((m) => m.name);
   } catch {
-    return true;
+    return list.map((m) => m.name);
   }
 }
 
