@@ -20,7 +20,8 @@ const GRANT_CHOICES = REGISTRABLE_GRANT_TYPES.map((g) => (g.includes(':') ? g : 
 const TEXT = (s: string) => s;
 const LIST = (s: string) => s.split(',').join('\n');
 const FILE = (f: string) => readFileSync(f, 'utf8');
-const FIELDS: Record<string, { field: keyof RawClientInput; value?: (s: string) => unknown; flag?: true }> = {
+interface Option { field: keyof RawClientInput; value?: (s: string) => unknown; flag?: true }
+const FIELDS = {
   name: { field: 'name' }, type: { field: 'clientType' }, 'application-type': { field: 'applicationType' },
   'grant-types': { field: 'grantTypes' }, 'response-types': { field: 'responseTypes' }, 'redirect-uris': { field: 'redirectUris', value: LIST },
   scopes: { field: 'allowedScopes' }, 'skip-authorization': { field: 'skipAuthorization', flag: true }, 'allowed-origins': { field: 'allowedOrigins' },
@@ -30,7 +31,9 @@ const FIELDS: Record<string, { field: keyof RawClientInput; value?: (s: string) 
   'frontchannel-logout-session-required': { field: 'frontchannelLogoutSessionRequired', flag: true }, 'access-token-format': { field: 'accessTokenFormat' },
   'id-token-alg': { field: 'idTokenSignedResponseAlg' }, 'userinfo-alg': { field: 'userinfoSignedResponseAlg' }, 'subject-type': { field: 'subjectType' },
   'sector-identifier-uri': { field: 'sectorIdentifierUri' }, 'jwks-file': { field: 'jwks', value: FILE }, 'request-object-alg': { field: 'requestObjectSigningAlg' },
-};
+} satisfies Record<string, Option>;
+// Every field the form, GraphQL and registration accept has its option: a new field fails to compile until it does.
+const EVERY_FIELD: Record<Exclude<keyof RawClientInput, (typeof FIELDS)[keyof typeof FIELDS]['field']>, never> = {};
 const OPTION_OF = Object.fromEntries(Object.entries(FIELDS).map(([option, { field }]) => [field, option])) as Record<string, string>;
 
 export const createclient: Command = {
@@ -53,11 +56,12 @@ export const createclient: Command = {
   --request-object-alg ${REQUEST_OBJECT_ALGS.join('|')}
   --oauth1 [--rsa-public-key-file F]         also an OAuth 1.0a consumer (HMAC, or RSA-SHA1 with this key)`,
   async run({ config, fromEnv, args }) {
-    const options = Object.fromEntries(Object.entries(FIELDS).map(([o, f]) => [o, { type: f.flag ? 'boolean' as const : 'string' as const }]));
+    void EVERY_FIELD;
+    const options = Object.fromEntries(Object.entries(FIELDS as Record<string, Option>).map(([o, f]) => [o, { type: f.flag ? 'boolean' as const : 'string' as const }]));
     const { values } = parseArgs({ args, options: { ...options, owner: { type: 'string' } } }) as { values: Record<string, string | boolean | undefined> };
     if (typeof values.owner !== 'string') return usageError(createclient, '--owner USERNAME is required.');
     const raw: RawClientInput = { grantTypes: 'authorization_code' };
-    for (const [option, { field, value = TEXT }] of Object.entries(FIELDS)) {
+    for (const [option, { field, value = TEXT }] of Object.entries(FIELDS as Record<string, Option>)) {
       const v = values[option];
       if (v === undefined) continue;
       try { raw[field] = typeof v === 'string' ? value(v) : v; } catch (e) { fail(`--${option}: ${(e as Error).message}`); return 2; }
