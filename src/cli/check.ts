@@ -1,6 +1,7 @@
 // `gatehouse check --deploy`: the deployment rules of src/config/deploy-check.ts over the configuration and the
 // database's facts (src/storage/deploy-facts.ts). `serve` runs the same check in production (src/cli/serve.ts).
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { loadConfigForDeployCheck, type GatehouseConfig } from '../config.ts';
 import { deployCheck, formatFindings, hasErrors, LEGACY_GRANT_TYPES, type Finding } from '../config/deploy-check.ts';
 import { devDefaults } from '../config/settings.ts';
@@ -31,7 +32,9 @@ export const check: Command = {
     if (!values.deploy) return usageError(check, 'check needs --deploy (the only check there is).');
     // Read leniently: a setting the start would refuse is a finding here, not a failure to run.
     const { config, problems } = loadConfigForDeployCheck(process.env);
-    const orm = await initStorage(config, { migrate: false });
+    // A SQLite file that does not exist yet is judged as what `serve` would create (every migration pending), not made here.
+    const database = !config.database.url && config.database.file !== ':memory:' && !existsSync(config.database.file) ? { ...config.database, file: ':memory:' } : config.database;
+    const orm = await initStorage({ ...config, database }, { migrate: false, bounded: true });
     let found: Finding[];
     try { found = await findings(config, orm, problems); } finally { await orm.close(true); }
     const errors = found.filter((f) => f.severity === 'error').length;

@@ -56,11 +56,11 @@ export async function postgresOptions(config: Pick<GatehouseConfig, 'database'>,
 /**
  * Opens the database and applies pending migrations; the schema is never synced at runtime.
  * `migrate: false`: the caller runs the Migrator itself (the migrate and makemigrations commands), so on
- * PostgreSQL its statements have no time bound (see pg-timeouts.ts).
+ * PostgreSQL its statements have no time bound (see pg-timeouts.ts), unless `bounded` (a reader such as check --deploy).
  */
-export async function initStorage(config: GatehouseConfig, opts: { migrate?: boolean } = {}): Promise<Orm> {
+export async function initStorage(config: GatehouseConfig, opts: { migrate?: boolean; bounded?: boolean } = {}): Promise<Orm> {
   const dialect = dialectOf(config);
-  const orm = await open(config, opts.migrate !== false);
+  const orm = await open(config, opts.bounded ?? opts.migrate !== false);
   if (opts.migrate === false) await withMigrator(orm);
   else if (await hasPending(orm, dialect)) {
     if (dialect !== 'postgresql') await migrate(await withMigrator(orm), dialect);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -206,6 +206,15 @@ describe('check --deploy', () => {
       expect(r.code, r.stderr).to.equal(0);
       expect(json(r.stdout)).to.deep.include({ ok: true, errors: 0, warnings: 1 });
       expect(json(r.stdout).findings[0]).to.have.keys('id', 'severity', 'message', 'fix');
+    });
+
+    it('judges a SQLite file that does not exist yet as every migration pending (W002), without creating it', async function () {
+      if (db.env.DATABASE_URL) this.skip();
+      const file = join(dir, 'not-yet.sqlite');
+      const r = await run(['check', '--deploy', '--json'], { DB_FILE: file });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(ids(json(r.stdout).findings)).to.deep.equal(['W002']);
+      expect(existsSync(file)).to.equal(false);
     });
 
     it('serve refuses to start with an error, printing it (exit 1, never listening); DEPLOY_CHECK=warn starts anyway', async () => {
