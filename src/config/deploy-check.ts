@@ -74,7 +74,7 @@ export const RULES: readonly Rule[] = [
   {
     // Gatehouse itself serves plain HTTP: an https ISSUER means a TLS-terminating proxy in front. Without
     // TRUST_PROXY, X-Forwarded-Proto and -For are ignored, so every request looks like plain http from the proxy.
-    id: 'E007', severity: 'error', fix: 'Set TRUST_PROXY=true, have the proxy overwrite X-Forwarded-Proto and X-Forwarded-For, and let clients reach Gatehouse only through it.',
+    id: 'E007', severity: 'error', fix: 'Set TRUST_PROXY=true (TRUST_PROXY_HOPS: how many of your proxies append to X-Forwarded-For), have the proxy set X-Forwarded-Proto, and let clients reach Gatehouse only through it.',
     check: (i) => (isHttps(i.config.issuer) && !i.config.trustProxy ? 'ISSUER is https but TRUST_PROXY is off: behind the TLS proxy every request looks like plain http from the proxy\'s address, so pages redirect to https in a loop, OAuth 1 signatures (over the URL) fail, and all users share one throttle.' : undefined),
   },
   {
