@@ -16,7 +16,7 @@ const count = () => int({ min: 1, label: 'count' });
 export const settings = {
   env: setting({ env: 'NODE_ENV', kind: oneOf(['development', 'production', 'test']), default: 'development', doc: '`production` refuses the dev secrets below and turns insecure transport off' }),
   port: setting({ env: 'PORT', kind: int({ max: 65535 }), default: 8000, doc: 'port to listen on (0 picks a free one)' }),
-  host: optional({ env: 'HOST', kind: string(), defaultText: 'all interfaces', doc: 'address to listen on' }),
+  host: optional({ env: 'HOST', kind: string(), defaultText: '`127.0.0.1` outside production, all interfaces in production', doc: 'address `serve` listens on; `0.0.0.0` (or `::`) listens on all interfaces, which development does only when HOST says so' }),
   issuer: setting({ env: 'ISSUER', kind: url({ identifier: true }), default: 'http://localhost:8000', defaultText: '`http://localhost:$PORT`', doc: 'RFC 8414 issuer, also the `iss` of RFC 9207 authorization responses; https unless insecure transport is allowed' }),
   database: {
     file: setting({ env: 'DB_FILE', kind: string(), default: 'gatehouse.sqlite', doc: 'SQLite file (`:memory:` for tests)' }),
@@ -80,11 +80,33 @@ export const settings = {
     mode: setting({ env: 'METRICS', kind: oneOf(['off', 'on']), default: 'off', doc: 'Prometheus metrics at `GET /metrics` (`on` needs `METRICS_TOKEN`); `off`: the path does not exist (404)' }),
     token: optional({ env: 'METRICS_TOKEN', kind: secret(), doc: 'the bearer token a scraper sends (`Authorization: Bearer …`), compared in constant time; 32+ characters' }),
   },
+  deployCheck: setting({ env: 'DEPLOY_CHECK', kind: oneOf(['enforce', 'warn']), default: 'enforce', doc: 'in production, `serve` runs `check --deploy` first: `enforce` refuses to start on an error, `warn` logs the findings and starts' }),
+  signingKeyMaxAge: setting({ env: 'SIGNING_KEY_MAX_AGE', kind: duration('seconds'), default: 90 * 24 * 3600, doc: 'rotation period of the OpenID Connect signing keys: `check --deploy` warns about a current key older than this (`gatehouse rotatekeys`)' }),
   logRequests: setting({ env: 'LOG_REQUESTS', kind: bool(), default: false, doc: 'one JSON line per request on stderr (never the query string, headers or body)' }),
 };
 
 export type GatehouseConfig = ConfigOf<typeof settings>;
+
+/** The development defaults refused in production (by the checks below, and named by `check --deploy`). */
+export const devDefaults = {
+  sessionKeys: (c: Pick<GatehouseConfig, 'sessionKeys'>) => c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32),
+  secretPepper: (c: Pick<GatehouseConfig, 'secretPepper'>) => c.secretPepper === DEV_PEPPER || c.secretPepper.length < 32,
+  encryptionKey: (c: Pick<GatehouseConfig, 'encryptionKey'>) => c.encryptionKey === DEV_ENCRYPTION_KEY,
+  /** The development ENCRYPTION_KEY itself: signing keys sealed under it are readable by anyone with the database. */
+  encryptionKeyValue: DEV_ENCRYPTION_KEY,
+};
 export type ConfigOverrides = OverridesOf<typeof settings>;
+
+// Three checks `check --deploy` repeats as rules of its own (src/config/deploy-check.ts): it reads the configuration
+// without them, so that it reports them by id beside the database's findings instead of failing to load.
+const issuerHttps = (c: GatehouseConfig) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true');
+const metricsToken = (c: GatehouseConfig) => (c.metrics.mode === 'off' || (c.metrics.token?.length ?? 0) >= 32 ? undefined : 'METRICS=on needs METRICS_TOKEN of at least 32 characters (/metrics is on the public listener)');
+const productionSecrets = (c: GatehouseConfig) => c.env !== 'production' ? undefined : [
+  devDefaults.sessionKeys(c) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],
+  devDefaults.secretPepper(c) ? 'production needs SECRET_PEPPER of at least 32 characters (the default is refused)' : [],
+  devDefaults.encryptionKey(c) ? 'production needs ENCRYPTION_KEY (32 random bytes); the default is refused' : [],
+].flat();
+export const deployCheckedRules: Rules<GatehouseConfig>['checks'] = [issuerHttps, metricsToken, productionSecrets];
 
 export const rules: Rules<GatehouseConfig> = {
   derived: {
@@ -92,14 +114,10 @@ export const rules: Rules<GatehouseConfig> = {
     allowInsecureTransport: (c) => c.env !== 'production',
   },
   checks: [
-    (c) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true'),
+    issuerHttps,
     (c) => (c.clientIdMetadata.minTtl <= c.clientIdMetadata.maxTtl ? undefined : 'CLIENT_ID_METADATA_MIN_TTL must not exceed CLIENT_ID_METADATA_MAX_TTL'),
-    (c) => (c.metrics.mode === 'off' || (c.metrics.token?.length ?? 0) >= 32 ? undefined : 'METRICS=on needs METRICS_TOKEN of at least 32 characters (/metrics is on the public listener)'),
+    metricsToken,
     (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),
-    (c) => c.env !== 'production' ? undefined : [
-      c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],
-      c.secretPepper === DEV_PEPPER || c.secretPepper.length < 32 ? 'production needs SECRET_PEPPER of at least 32 characters (the default is refused)' : [],
-      c.encryptionKey === DEV_ENCRYPTION_KEY ? 'production needs ENCRYPTION_KEY (32 random bytes); the default is refused' : [],
-    ].flat(),
+    productionSecrets,
   ],
 };
