@@ -231,6 +231,8 @@ export const en = {
   'apps.failureWhen': 'When',
   'apps.failureReason': 'Reason',
   'apps.failureRequest': 'Request id',
+  'failure.assertion_invalid': 'The client assertion (private_key_jwt or client_secret_jwt) did not verify: check its signature, key, algorithm, iss, sub, aud (the issuer) and exp.',
+  'failure.assertion_replayed': 'The client assertion\'s jti was already used: make a new assertion, with a new jti, for every request.',
   'failure.secret_mismatch': 'The client secret (or client authentication) did not match: check the secret, or whether it was rotated.',
   'failure.throttled': 'Too many failed attempts from this source: requests are refused for a while.',
   'failure.grant_not_allowed': 'This application is not registered for the grant type it asked for.',

@@ -230,6 +230,8 @@ export const fr: Record<MessageKey, string> = {
   'apps.failureWhen': 'Quand',
   'apps.failureReason': 'Raison',
   'apps.failureRequest': 'Identifiant de requête',
+  'failure.assertion_invalid': 'L’assertion du client (private_key_jwt ou client_secret_jwt) n’a pas été vérifiée : vérifiez sa signature, sa clé, son algorithme, iss, sub, aud (l’émetteur) et exp.',
+  'failure.assertion_replayed': 'Le jti de l’assertion du client a déjà servi : faites une nouvelle assertion, avec un nouveau jti, pour chaque requête.',
   'failure.secret_mismatch': 'Le secret client (ou l’authentification du client) ne correspond pas : vérifiez le secret, ou s’il a été renouvelé.',
   'failure.throttled': 'Trop de tentatives échouées depuis cette source : les requêtes sont refusées pour un temps.',
   'failure.grant_not_allowed': 'Cette application n’est pas enregistrée pour le type d’autorisation demandé.',
