@@ -12,9 +12,11 @@ export interface ClientKeyLimits {
   maxEntries: number;
   /** An unknown kid fetches the set again at most this often per URL: a stream of made-up kids costs one fetch. */
   refetchIntervalMs: number;
+  /** A failed fetch is remembered this long: assertions naming a dead jwks_uri cost no outbound request meanwhile. */
+  failureMemoryMs: number;
 }
 
-export const DEFAULT_KEY_LIMITS: ClientKeyLimits = { ttlMs: 5 * 60_000, maxEntries: 1000, refetchIntervalMs: 60_000 };
+export const DEFAULT_KEY_LIMITS: ClientKeyLimits = { ttlMs: 5 * 60_000, maxEntries: 1000, refetchIntervalMs: 60_000, failureMemoryMs: 10_000 };
 
 /** Thrown when a client's keys cannot be had: the caller answers invalid_client, the cause is for the log only. */
 export class ClientKeysUnavailable extends Error {}
@@ -33,6 +35,7 @@ export class ClientKeys {
   readonly #now: () => number;
   readonly #cache = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<JSONWebKeySet>>();
+  readonly #failedAt = new Map<string, number>();
   constructor(fetch: JwksFetcher, limits: ClientKeyLimits = DEFAULT_KEY_LIMITS, now: () => number = Date.now) {
     this.#fetch = fetch; this.#limits = limits; this.#now = now;
   }
@@ -51,6 +54,8 @@ export class ClientKeys {
   }
 
   #load(url: string): Promise<JSONWebKeySet> {
+    const failed = this.#failedAt.get(url);
+    if (failed !== undefined && this.#now() - failed < this.#limits.failureMemoryMs) return Promise.reject(new ClientKeysUnavailable('jwks_uri failed recently'));
     let flight = this.#inFlight.get(url);
     if (!flight) {
       flight = this.#fetchSet(url).finally(() => this.#inFlight.delete(url));
@@ -60,11 +65,18 @@ export class ClientKeys {
   }
 
   async #fetchSet(url: string): Promise<JSONWebKeySet> {
+    const failed = (why: string) => {
+      this.#failedAt.delete(url);
+      this.#failedAt.set(url, this.#now());
+      while (this.#failedAt.size > this.#limits.maxEntries) this.#failedAt.delete(this.#failedAt.keys().next().value!);
+      return new ClientKeysUnavailable(why);
+    };
     let doc: unknown;
-    try { doc = await this.#fetch(url); } catch { throw new ClientKeysUnavailable('jwks_uri could not be fetched'); }
+    try { doc = await this.#fetch(url); } catch { throw failed('jwks_uri could not be fetched'); }
     // The same rules as a registered jwks: public keys only, at most 10.
     const text = publicJwkSet(doc);
-    if (!text) throw new ClientKeysUnavailable('jwks_uri did not answer a JWK Set of public keys');
+    if (!text) throw failed('jwks_uri did not answer a JWK Set of public keys');
+    this.#failedAt.delete(url);
     const keys = JSON.parse(text) as JSONWebKeySet;
     this.#cache.delete(url);
     this.#cache.set(url, { keys, fetchedAt: this.#now() });
