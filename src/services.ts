@@ -21,7 +21,8 @@ import { createLoginSessions } from './oidc/login-sessions.ts';
 import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 import { registrationPolicy, Subjects } from './oidc/subject.ts';
-import { getJson, getJsonDocument } from './oidc/outbound.ts';
+import { getDocument, getJson, getJsonDocument } from './oidc/outbound.ts';
+import { REQUEST_OBJECT_MEDIA_TYPE, REQUEST_URI_MAX_BYTES, REQUEST_URI_TIMEOUT_MS, type RequestUriFetcher } from './oauth2/par/request-uri.ts';
 import { ClientKeys } from './oauth2/client-assertion/client-keys.ts';
 import type { AssertionVerifier } from './oauth2/client-assertion/verify-assertion.ts';
 import { ClientSecretVault } from './storage/client-secret-vault.ts';
@@ -109,8 +110,10 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     issuer: () => config.issuer, maxLifetimeSeconds: config.clientAssertionMaxLifetime, replay: stores.assertionJtis, keys: clientKeys,
     secretOf: (client) => vault.secretOf(client.id),
   };
+  // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
+  const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
-    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
+    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
     /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.

@@ -267,8 +267,8 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   else if (requestUriList.length > MAX_REQUEST_URIS) errors.requestUris = `Register at most ${MAX_REQUEST_URIS} request_uris.`;
   else {
     for (const u of requestUriList) {
-      // Always https, even in development: the document carries the whole authorization request.
-      const problem = httpsUrlProblem(u, false);
+      // https (plain http only in development, as for every other URL the server fetches).
+      const problem = httpsUrlProblem(u, policy.allowInsecureTransport);
       if (problem) { errors.requestUris = `${u}: ${problem}`; break; }
       if (!requestUris.includes(u)) requestUris.push(u);
     }
