@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { extractClientCredentials } from '../../oauth2/client-auth.ts';
+import { extractClientCredentials, JWT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { authenticateClient } from '../../oauth2/authenticate-client.ts';
 import { isOAuthError } from '../../oauth2/errors.ts';
 import { reasonOf } from '../../oauth2/failure-reasons.ts';
@@ -34,7 +34,8 @@ async function clientFrom(ctx: Context, params: Record<string, string>, deps: Cl
     // Nothing is checked on a hit, but a source past its limit must not learn that these credentials are right.
     await refuseIfThrottled(deps, hit.clientId, ctx.ip);
     const client = await deps.clients.findByClientId(hit.clientId);
-    if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash) return client;
+    // A client switched to an assertion method since (Core §9) no longer authenticates with its secret.
+    if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash && !JWT_AUTH_METHOD_NAMES.includes(client.tokenEndpointAuthMethod)) return client;
   }
   const client = await checkOnce(ctx, auth, params, deps);
   if (memoKey && client.clientType === 'confidential' && client.secretHash) deps.verified!.set(memoKey, { clientId: client.clientId, secretHash: client.secretHash });

@@ -126,6 +126,17 @@ describe('RFC 7523 private_key_jwt client authentication', () => {
     });
   });
 
+  it('a client switched from client_secret_basic to private_key_jwt: its remembered Basic credentials stop working at once', async () => {
+    const owner = await srv.app.seed.user({ username: `m${Math.random().toString(36).slice(2, 8)}` });
+    const { client: c, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+    const basic = () => postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: c.clientId, secret: clientSecret! });
+    expect((await basic()).status).to.equal(200);
+    expect((await basic()).status).to.equal(200);
+    await srv.app.stores.clients.update(c.id, { ...c, tokenEndpointAuthMethod: 'private_key_jwt', jwks: JSON.stringify(jwks) });
+    await refused(await basic());
+    expect((await tokenRequest(srv, await assertion(srv, c.clientId, { key, kid: 'k1' }))).status).to.equal(200);
+  });
+
   it('client_credentials with a hand-made assertion', async () => {
     const c = await pkjwtClient();
     const res = await tokenRequest(srv, await assertion(srv, c.clientId, { key, kid: 'k1' }), { client_id: c.clientId });
