@@ -66,6 +66,7 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
                [--response-types R,...]
                [--userinfo-alg ${SIGNING_ALGS.join('|')}] [--subject-type ${SUBJECT_TYPES.join('|')}] [--sector-identifier-uri URL]
+               [--jwks-uri URL | --jwks-file F] [--auth-signing-alg ALG] [--request-uris URL,...]
                grant types G: ${GRANT_CHOICES}
                response types R: ${RESPONSE_TYPES.join(', ')}
   cleartokens                   delete expired codes, tokens and sessions
@@ -168,6 +169,7 @@ async function main(argv: string[]): Promise<number> {
         'frontchannel-logout-uri': { type: 'string' }, 'frontchannel-logout-session-required': { type: 'boolean' },
         'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' }, 'response-types': { type: 'string' },
         'userinfo-alg': { type: 'string' }, 'subject-type': { type: 'string' }, 'sector-identifier-uri': { type: 'string' },
+        'jwks-uri': { type: 'string' }, 'jwks-file': { type: 'string' }, 'auth-signing-alg': { type: 'string' }, 'request-uris': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
@@ -183,6 +185,9 @@ async function main(argv: string[]): Promise<number> {
           frontchannelLogoutUri: values['frontchannel-logout-uri'], frontchannelLogoutSessionRequired: values['frontchannel-logout-session-required'],
           accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'], responseTypes: values['response-types'],
           userinfoSignedResponseAlg: values['userinfo-alg'], subjectType: values['subject-type'], sectorIdentifierUri: values['sector-identifier-uri'],
+          // RFC 7523 / Core §9 (private_key_jwt keys, the assertions' algorithm) and RFC 9101 §5.2 request_uris.
+          jwksUri: values['jwks-uri'], jwks: values['jwks-file'] ? readFileSync(values['jwks-file'], 'utf8') : undefined,
+          tokenEndpointAuthSigningAlg: values['auth-signing-alg'], requestUris: values['request-uris']?.split(','),
         }, registrationPolicy(config), { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);
