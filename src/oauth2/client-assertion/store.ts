@@ -4,7 +4,7 @@
 export interface AssertionReplayStore {
   /**
    * Used by: JWT client authentication (token, introspection, revocation, PAR, device authorization). True for the
-   * first caller with this (client, jti) before `expiresAt` (epoch ms), false for every later or concurrent one.
+   * first caller with this (client, jti) before `expiresAt` (epoch ms: when the assertion stops being accepted), false for every later or concurrent one.
    */
   spend(clientId: string, jti: string, expiresAt: number): Promise<boolean>;
 }

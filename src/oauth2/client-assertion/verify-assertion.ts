@@ -68,7 +68,8 @@ export async function verifyClientAssertion(assertion: string, method: string, c
   // RFC 7523 §3 item 7: the jti is used once (Core §9 requires jti for these methods).
   const jti = payload.jti!;
   if (typeof jti !== 'string' || !jti || jti.length > 255) refuse();
-  if (!(await v.replay.spend(client.clientId, jti, exp * 1000))) refuse('assertion_replayed');
+  // Remembered as long as the assertion is accepted: its exp plus the skew jose allowed on it.
+  if (!(await v.replay.spend(client.clientId, jti, (exp + ASSERTION_SKEW_S + 1) * 1000))) refuse('assertion_replayed');
 }
 
 class UnknownKid extends Error {}

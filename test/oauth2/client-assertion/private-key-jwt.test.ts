@@ -58,6 +58,14 @@ describe('RFC 7523 private_key_jwt client authentication', () => {
       const failures = await srv.app.stores.events.recentFailures(c.clientId, 10);
       expect(failures.map((f: { reason: string }) => f.reason)).to.include('assertion_replayed');
     });
+    it('a jti stays spent as long as its assertion is accepted: exp just past (within the clock skew) and reused later', async () => {
+      const c = await pkjwtClient();
+      const now = Math.floor(Date.now() / 1000);
+      const a = await assertion(srv, c.clientId, { key, kid: 'k1', exp: now - 5, iat: now - 30 });
+      expect((await tokenRequest(srv, a)).status).to.equal(200);
+      await new Promise((r) => setTimeout(r, 1500));
+      await refused(await tokenRequest(srv, a));
+    });
     it('50 concurrent requests with one assertion: exactly one succeeds', async () => {
       const c = await pkjwtClient();
       const a = await assertion(srv, c.clientId, { key, kid: 'k1' });
