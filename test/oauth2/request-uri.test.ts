@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { createTestApp, type TestServer } from '../helpers.ts';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { DocumentServer } from '../document-server.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
 
@@ -64,6 +64,22 @@ describe('RFC 9101 §5.2 request_uri by reference', () => {
     serve('/ok.jwt', await sign(srv, s.client.clientId));
     const loc = await authorizeThroughConsent(s.browser, { client_id: s.client.clientId, request_uri: `${docs.base}/ok.jwt`, state: 'outer' });
     expect(`${loc.origin}${loc.pathname}`).to.equal(CB);
+    expect(loc.searchParams.get('state')).to.equal('inner');
+    expect(loc.searchParams.get('code')).to.be.a('string');
+  });
+
+  it('the login detour keeps the fetched request server-side (a PAR URN in next), and it completes after login', async () => {
+    const s = await setup(srv, [`${docs.base}/login.jwt`]);
+    serve('/login.jwt', await sign(srv, s.client.clientId));
+    const anonymous = new Browser(srv.url);
+    const res = await anonymous.get(`/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: `${docs.base}/login.jwt` })}`);
+    expect(res.status).to.equal(302);
+    const next = new URL(res.headers.get('location')!, srv.url).searchParams.get('next')!;
+    expect(new URL(next, srv.url).searchParams.get('request_uri')).to.match(/^urn:ietf:params:oauth:request_uri:/);
+    expect(decodeURIComponent(next)).not.to.include(docs.base);
+    expect(docs.hitsOf('/login.jwt')).to.equal(1);
+    await anonymous.login(s.user.username, s.user.password);
+    const loc = await authorizeThroughConsent(anonymous, Object.fromEntries(new URL(next, srv.url).searchParams));
     expect(loc.searchParams.get('state')).to.equal('inner');
     expect(loc.searchParams.get('code')).to.be.a('string');
   });
