@@ -4,6 +4,7 @@ import { generateKeyPair } from 'jose';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, postForm } from '../../oauth-helpers.ts';
 import { assertion, tokenRequest } from './assertions.ts';
+import { actors, CLIENT_INPUT } from '../../graphql/gql-helpers.ts';
 
 // RFC 7523 §2.2 / §3 and OpenID Connect Core §9 client_secret_jwt: an HMAC keyed with the client secret, which is
 // kept sealed (AES-256-GCM under ENCRYPTION_KEY) beside its HMAC for such clients.
@@ -81,5 +82,35 @@ describe('RFC 7523 client_secret_jwt client authentication', () => {
     const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
     expect(tokens.access_token).to.be.a('string');
     expect(tokens.claims()?.aud).to.equal(setup.client.clientId);
+  });
+});
+
+describe('client_secret_jwt: the sealed secret through a client\'s life (GraphQL)', () => {
+  let srv: TestServer;
+  before(async () => { srv = await createTestApp(); });
+  after(() => srv.close());
+
+  it('switching to CLIENT_SECRET_JWT issues a new secret (the old plaintext was never kept); switching back drops the sealed copy; no OAuth 1 consumer appears', async () => {
+    const a = await actors(srv);
+    const input = { ...CLIENT_INPUT, grantTypes: ['CLIENT_CREDENTIALS'], redirectUris: [], allowedScopes: ['read'] };
+    const reg = await a.user('mutation($input: ClientInput!) { registerClient(input: $input) { client { id clientId } clientSecret } }', { input });
+    const { id, clientId } = reg.data.registerClient.client;
+    const oldSecret = reg.data.registerClient.clientSecret as string;
+    const sealed = async () => (await srv.app.stores.sql.all<{ s: string | null }>('select oauth1_secret_sealed as s from applications where client_id = ?', [clientId]))[0].s;
+    expect(await sealed()).to.equal(null);
+    const update = (method: string) => a.user('mutation($id: ID!, $input: ClientInput!) { updateClient(id: $id, input: $input) { clientSecret } }', { id, input: { ...input, tokenEndpointAuthMethod: method } });
+    const up = await update('CLIENT_SECRET_JWT');
+    const newSecret = up.data.updateClient.clientSecret as string;
+    expect(newSecret).to.be.a('string').and.not.equal(oldSecret);
+    expect(await sealed()).to.match(/^v1\$/);
+    expect(await srv.app.stores.oauth1.findConsumer(clientId)).to.equal(null);
+    expect((await tokenRequest(srv, await assertion(srv, clientId, { key: new TextEncoder().encode(oldSecret), alg: 'HS256' }))).status).to.equal(401);
+    expect((await tokenRequest(srv, await assertion(srv, clientId, { key: new TextEncoder().encode(newSecret), alg: 'HS256' }))).status).to.equal(200);
+    // A second save keeps the secret (a sealed copy exists): no new secret each time the form is saved.
+    expect((await update('CLIENT_SECRET_JWT')).data.updateClient.clientSecret).to.equal(null);
+    const back = await update('CLIENT_SECRET_BASIC');
+    expect(back.data.updateClient.clientSecret).to.equal(null);
+    expect(await sealed()).to.equal(null);
+    expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: clientId, secret: newSecret })).status).to.equal(200);
   });
 });
