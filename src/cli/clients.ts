@@ -31,6 +31,8 @@ const FIELDS = {
   'frontchannel-logout-session-required': { field: 'frontchannelLogoutSessionRequired', flag: true }, 'access-token-format': { field: 'accessTokenFormat' },
   'id-token-alg': { field: 'idTokenSignedResponseAlg' }, 'userinfo-alg': { field: 'userinfoSignedResponseAlg' }, 'subject-type': { field: 'subjectType' },
   'sector-identifier-uri': { field: 'sectorIdentifierUri' }, 'jwks-file': { field: 'jwks', value: FILE }, 'request-object-alg': { field: 'requestObjectSigningAlg' },
+  // RFC 7523 / Core §9: private_key_jwt's keys and the assertions' algorithm; RFC 9101 §5.2 request_uris.
+  'jwks-uri': { field: 'jwksUri' }, 'auth-signing-alg': { field: 'tokenEndpointAuthSigningAlg' }, 'request-uris': { field: 'requestUris' },
 } satisfies Record<string, Option>;
 // Every field the form, GraphQL and registration accept has its option: a new field fails to compile until it does.
 const EVERY_FIELD: Record<Exclude<keyof RawClientInput, (typeof FIELDS)[keyof typeof FIELDS]['field']>, never> = {};
@@ -52,7 +54,9 @@ export const createclient: Command = {
   --subject-type ${SUBJECT_TYPES.join('|')}   --sector-identifier-uri URL
   --post-logout-redirect-uris URI,...   --backchannel-logout-uri URL [--backchannel-logout-session-required]
   --frontchannel-logout-uri URL [--frontchannel-logout-session-required]
-  --jwks-file F                              a JWK Set (public keys) for RFC 9101 request objects
+  --jwks-file F | --jwks-uri URL            the client's public keys (RFC 9101 request objects, private_key_jwt)
+  --auth-signing-alg ALG                     the algorithm of its RFC 7523 client assertions
+  --request-uris URL,...                     request objects it may pass by reference (RFC 9101 §5.2), matched exactly
   --request-object-alg ${REQUEST_OBJECT_ALGS.join('|')}
   --oauth1 [--rsa-public-key-file F]         also an OAuth 1.0a consumer (HMAC, or RSA-SHA1 with this key)`,
   async run({ config, fromEnv, args }) {

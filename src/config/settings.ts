@@ -56,6 +56,7 @@ export const settings = {
     maxClientsPerHost: setting({ env: 'CLIENT_ID_METADATA_MAX_CLIENTS_PER_HOST', kind: count(), default: 50, doc: 'metadata documents of one origin (scheme, host, port) kept at most; past it a new one replaces that origin\'s least recently used one nobody consented to, or is refused' }),
   },
   requirePushedAuthorizationRequests: setting({ env: 'REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', kind: bool(), default: false, doc: 'the authorization endpoint accepts only requests pushed to `/o/par` first (RFC 9126 §5)' }),
+  clientAssertionMaxLifetime: setting({ env: 'CLIENT_ASSERTION_MAX_LIFETIME', kind: duration('seconds'), default: 300, doc: 'a client assertion (private_key_jwt, client_secret_jwt) may expire at most this far in the future; its jti is remembered that long' }),
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
   scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
   defaultScopes: setting({ env: 'DEFAULT_SCOPES', kind: list(), default: ['read'], doc: 'granted when a request names none' }),
@@ -73,7 +74,7 @@ export const settings = {
     deviceAuthorizationPerClient: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_CLIENT', kind: count(), default: 1000, doc: 'RFC 8628 device authorization requests per authenticated client per minute, from all sources together' }),
     clientAuthFailures: setting({ env: 'CLIENT_AUTH_FAILURE_LIMIT', kind: count(), default: 20, doc: 'failed client authentications (OAuth 2 secrets and OAuth 1 signatures together) per (client, source) in the window' }),
   },
-  outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri and client ID metadata documents) may reach although they are private, loopback or link-local' }),
+  outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri, client ID metadata documents, jwks_uri, request_uri) may reach although they are private, loopback or link-local' }),
   playground: setting({ env: 'PLAYGROUND', kind: bool(), default: true, doc: 'the OAuth playground at `/o/playground/`' }),
   bodyLimit: setting({ kind: size(), default: '100kb', doc: 'largest form or JSON body' }),
   metrics: {

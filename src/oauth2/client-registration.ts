@@ -9,6 +9,7 @@ import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './pr
 import { ACCESS_TOKEN_FORMATS, APPLICATION_TYPES, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ApplicationType, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
 import { grantResponseTypes, responseTypeRule } from './response-types.ts';
 import { DECEPTIVE_TEXT } from './hostile-text.ts';
+import { assertionAlgsFor, CLIENT_ASSERTION_ALGS } from './client-assertion/algorithms.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -35,6 +36,9 @@ export interface RawClientInput {
   sectorIdentifierUri?: unknown;
   jwks?: unknown;
   requestObjectSigningAlg?: unknown;
+  jwksUri?: unknown;
+  tokenEndpointAuthSigningAlg?: unknown;
+  requestUris?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -185,7 +189,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const method = raw.tokenEndpointAuthMethod === undefined || raw.tokenEndpointAuthMethod === '' ? defaultMethod : raw.tokenEndpointAuthMethod;
   if (!CLIENT_AUTH_METHOD_NAMES.includes(method as TokenEndpointAuthMethod)) errors.tokenEndpointAuthMethod = `Choose ${CLIENT_AUTH_METHOD_NAMES.join(', ').replace(/, ([^,]*)$/, ' or $1')}.`;
   else if ((clientType === 'public') !== (method === 'none')) {
-    errors.tokenEndpointAuthMethod = clientType === 'public' ? 'Public clients authenticate with "none".' : 'Confidential clients authenticate with their secret.';
+    errors.tokenEndpointAuthMethod = clientType === 'public' ? 'Public clients authenticate with "none".' : 'Confidential clients authenticate with their secret or a client assertion.';
   }
 
   const oauth1Enabled = toBool(raw.oauth1Enabled);
@@ -240,6 +244,36 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const requestObjectSigningAlg = algRaw === null || algRaw === '' ? null : choice(algRaw, REQUEST_OBJECT_ALGS, 'RS256');
   if (algRaw !== null && algRaw !== '' && !requestObjectSigningAlg) errors.requestObjectSigningAlg = `Choose ${REQUEST_OBJECT_ALGS.join(', ')}.`;
 
+  // Registration §2 / RFC 7591 §2 jwks_uri: https (http only in development), not together with jwks.
+  const jwksUri = raw.jwksUri === undefined ? (context.current?.jwksUri ?? null) : optionalText(raw.jwksUri);
+  if (jwksUri === undefined) errors.jwksUri = 'Must be a URL.';
+  else if (jwksUri) {
+    const problem = httpsUrlProblem(jwksUri, policy.allowInsecureTransport);
+    if (problem) errors.jwksUri = problem;
+    else if (jwks) errors.jwksUri = 'Register jwks or jwks_uri, not both (RFC 7591 §2).';
+  }
+  // Core §9 / Registration §2: private_key_jwt needs keys to verify with; the signing algorithm, if registered, fits the method.
+  if (method === 'private_key_jwt' && !jwks && !jwksUri && !errors.jwks && !errors.jwksUri) errors.tokenEndpointAuthMethod = 'private_key_jwt needs the client\'s public keys: jwks or jwks_uri.';
+  const authAlgRaw = raw.tokenEndpointAuthSigningAlg === undefined ? (context.current?.tokenEndpointAuthSigningAlg ?? null) : raw.tokenEndpointAuthSigningAlg;
+  const tokenEndpointAuthSigningAlg = authAlgRaw === null || authAlgRaw === '' ? null : typeof authAlgRaw === 'string' && CLIENT_ASSERTION_ALGS.includes(authAlgRaw) ? authAlgRaw : undefined;
+  if (tokenEndpointAuthSigningAlg === undefined) errors.tokenEndpointAuthSigningAlg = `Choose ${CLIENT_ASSERTION_ALGS.join(', ')}.`;
+  else if (tokenEndpointAuthSigningAlg && (method === 'private_key_jwt' || method === 'client_secret_jwt') && assertionAlgsFor(method, tokenEndpointAuthSigningAlg).length === 0) {
+    errors.tokenEndpointAuthSigningAlg = `${tokenEndpointAuthSigningAlg} does not fit ${method as string}.`;
+  }
+  // RFC 9101 §5.2 / Registration §2 request_uris: https URLs the client may pass by reference, matched exactly.
+  const requestUriList = raw.requestUris === undefined ? (context.current?.requestUris ?? []) : toList(raw.requestUris);
+  const requestUris: string[] = [];
+  if (!requestUriList) errors.requestUris = 'URIs must be text.';
+  else if (requestUriList.length > MAX_REQUEST_URIS) errors.requestUris = `Register at most ${MAX_REQUEST_URIS} request_uris.`;
+  else {
+    for (const u of requestUriList) {
+      // https (plain http only in development, as for every other URL the server fetches).
+      const problem = httpsUrlProblem(u, policy.allowInsecureTransport);
+      if (problem) { errors.requestUris = `${u}: ${problem}`; break; }
+      if (!requestUris.includes(u)) requestUris.push(u);
+    }
+  }
+
   const responseTypes = validResponseTypes(raw.responseTypes, grantTypes, context.current);
   if (typeof responseTypes === 'string') errors.responseTypes = responseTypes;
 
@@ -277,6 +311,9 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     sectorIdentifierUri: sectorIdentifierUri ?? null,
     jwks: jwks ?? null,
     requestObjectSigningAlg: requestObjectSigningAlg ?? null,
+    jwksUri: jwksUri ?? null,
+    tokenEndpointAuthSigningAlg: tokenEndpointAuthSigningAlg ?? null,
+    requestUris,
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };
@@ -288,7 +325,7 @@ const MAX_JWKS_KEYS = 10;
 const MAX_JWKS_LENGTH = 16 * 1024;
 
 /** A JWK Set of public keys only (a private member would mean the client leaked its key), as canonical JSON; undefined when invalid. */
-function publicJwkSet(raw: unknown): string | undefined {
+export function publicJwkSet(raw: unknown): string | undefined {
   let set: unknown = raw;
   if (typeof raw === 'string') {
     if (raw.length > MAX_JWKS_LENGTH) return undefined;
@@ -302,6 +339,17 @@ function publicJwkSet(raw: unknown): string | undefined {
   }
   const text = JSON.stringify({ keys });
   return text.length > MAX_JWKS_LENGTH ? undefined : text;
+}
+
+const MAX_REQUEST_URIS = 10;
+
+/** An https URL without a fragment and at most 2000 characters (http too where insecure transport is allowed). */
+function httpsUrlProblem(uri: string, allowHttp: boolean): string | null {
+  const url = URL.parse(uri);
+  if (!url || uri.length > 2000 || !(url.protocol === 'https:' || (allowHttp && url.protocol === 'http:'))) return 'must be an https URL.';
+  if (url.hash || uri.includes('#')) return 'must not have a fragment.';
+  if (url.username || url.password) return 'must not hold credentials.';
+  return null;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);

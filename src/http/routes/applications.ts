@@ -48,6 +48,9 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     userinfoSignedResponseAlg: body.userinfo_signed_response_alg,
     subjectType: body.subject_type,
     sectorIdentifierUri: body.sector_identifier_uri,
+    jwks: body.jwks,
+    jwksUri: body.jwks_uri,
+    requestUris: body.request_uris,
   };
 }
 
@@ -60,6 +63,7 @@ function formValues(c: ClientRecord) {
     backchannel_logout_session_required: c.backchannelLogoutSessionRequired,
     frontchannel_logout_uri: c.frontchannelLogoutUri ?? '', frontchannel_logout_session_required: c.frontchannelLogoutSessionRequired,
     access_token_format: c.accessTokenFormat, id_token_signed_response_alg: c.idTokenSignedResponseAlg,
+    jwks: c.jwks ?? '', jwks_uri: c.jwksUri ?? '', request_uris: c.requestUris.join('\n'),
     response_types: c.responseTypes,
     userinfo_signed_response_alg: c.userinfoSignedResponseAlg ?? '', subject_type: c.subjectType, sector_identifier_uri: c.sectorIdentifierUri ?? '',
   };

@@ -17,6 +17,7 @@ import { Migration20261205162725 } from './Migration20261205162725.ts';
 import { Migration20261205171428 } from './Migration20261205171428.ts';
 import { Migration20261205171656 } from './Migration20261205171656.ts';
 import { Migration20261206021751 } from './Migration20261206021751.ts';
+import { Migration20261206030235 } from './Migration20261206030235.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205171428', class: Migration20261205171428 },
   { name: 'Migration20261205171656', class: Migration20261205171656 },
   { name: 'Migration20261206021751', class: Migration20261206021751 },
+  { name: 'Migration20261206030235', class: Migration20261206030235 },
 ];
