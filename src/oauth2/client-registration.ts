@@ -3,7 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import { CLIENT_AUTH_METHOD_NAMES } from './client-auth.ts';
 import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
-import { parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
+import { echoUri, parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
 import { ACCESS_TOKEN_FORMATS, APPLICATION_TYPES, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ApplicationType, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
@@ -143,7 +143,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     const list = parseRedirectUriList(text);
     for (const uri of list) {
       const problem = validateRedirectUriForRegistration(uri, { allowInsecureTransport: policy.allowInsecureTransport });
-      if (problem) { errors[field] = `${uri}: ${problem}`; break; }
+      if (problem) { errors[field] = `${echoUri(uri)}: ${problem}`; break; }
     }
     return list;
   };
@@ -178,7 +178,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
       let url: URL | undefined;
       try { url = new URL(o); } catch { /* reported below */ }
       if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
-        errors.allowedOrigins = `"${o}" is not an origin (scheme://host[:port], no path).`;
+        errors.allowedOrigins = `"${echoUri(o)}" is not an origin (scheme://host[:port], no path).`;
         break;
       }
       if (!allowedOrigins.includes(url.origin)) allowedOrigins.push(url.origin);
@@ -367,13 +367,13 @@ function applicationTypeProblem(type: ApplicationType, redirectUris: readonly st
     const url = new URL(uri);
     const web = url.protocol === 'https:' || url.protocol === 'http:';
     if (type === 'native') {
-      if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return `${uri}: a native client's http redirect URI must be on a loopback address (RFC 8252 §7.3).`;
+      if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return `${echoUri(uri)}: a native client's http redirect URI must be on a loopback address (RFC 8252 §7.3).`;
     } else if (implicit) {
-      if (!web) return `${uri}: a web client using the implicit grant must use https (Registration §2).`;
+      if (!web) return `${echoUri(uri)}: a web client using the implicit grant must use https (Registration §2).`;
       // Local development (insecure transport allowed) keeps loopback and http, as for every other https rule.
       if (allowInsecureTransport) continue;
-      if (LOOPBACK.has(url.hostname)) return `${uri}: a web client using the implicit grant must not use localhost (Registration §2).`;
-      if (url.protocol === 'http:') return `${uri}: a web client using the implicit grant must use https (Registration §2).`;
+      if (LOOPBACK.has(url.hostname)) return `${echoUri(uri)}: a web client using the implicit grant must not use localhost (Registration §2).`;
+      if (url.protocol === 'http:') return `${echoUri(uri)}: a web client using the implicit grant must use https (Registration §2).`;
     }
   }
   return null;
@@ -406,5 +406,5 @@ async function sectorProblem(subjectType: SubjectType, uri: string | null, redir
   if (!Array.isArray(doc) || !doc.every((v) => typeof v === 'string')) return 'sector_identifier_uri must answer a JSON array of URIs.';
   // Registration §5: the values of redirect_uris MUST be among the elements of the array.
   const missing = redirectUris.find((r) => !doc.includes(r));
-  return missing ? `sector_identifier_uri does not list the redirect URI ${missing}.` : null;
+  return missing ? `sector_identifier_uri does not list the redirect URI ${echoUri(missing)}.` : null;
 }

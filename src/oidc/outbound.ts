@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { echoUri } from '../oauth2/redirect-uri.ts';
 
 // node:http(s) required on first use: imported as ES modules at start they load undici (test/http/lazy-modules.test.ts).
 const load = createRequire(import.meta.url);
@@ -139,12 +140,12 @@ function send(method: string, url: string, headers: Record<string, string>, body
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const allowed = o.allowedHosts.includes(host);
   // An IP literal is connected to without a lookup: checked here.
-  if (isIP(host) && !allowed && isPrivateAddress(host)) return Promise.reject(new OutboundRefused(`${host} is a private address`));
+  if (isIP(host) && !allowed && isPrivateAddress(host)) return Promise.reject(new OutboundRefused(`${echoUri(host)} is a private address`));
   const lookup = (hostname: string, opts: object, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
     dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err, '');
       const refused = !allowed && addresses.find((a) => isPrivateAddress(a.address));
-      if (refused) return cb(new OutboundRefused(`${hostname} resolves to a private address`), '');
+      if (refused) return cb(new OutboundRefused(`${echoUri(hostname)} resolves to a private address`), '');
       const all = (opts as { all?: boolean }).all;
       return all ? cb(null, addresses) : cb(null, addresses[0].address, addresses[0].family);
     });
