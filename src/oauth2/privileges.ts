@@ -71,6 +71,14 @@ export async function maySkipConsent(scopes: readonly string[], ownerIsAdmin: ()
   return !scopes.some(isPrivilegedScope) || ownerIsAdmin();
 }
 
+/**
+ * RFC 8628 §5.4 (remote phishing): the person typing a user code cannot see who holds the device, and anyone can
+ * start a device flow and send them its code. So the verification page grants no privileged scope, not even to an
+ * administrator: it names them and offers only Deny. Privileged access goes through the authorization endpoint,
+ * whose answer reaches only the client's registered redirect URI. Used by: http/routes/device.ts.
+ */
+export const deviceRefusedScopes = (scopes: readonly string[]): string[] => scopes.filter(isPrivilegedScope);
+
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /**

@@ -70,6 +70,12 @@ export interface ClientInput {
   jwks: string | null;
   /** Registration §2 request_object_signing_alg: the one algorithm its request objects must use; null takes any of ours. */
   requestObjectSigningAlg: string | null;
+  /** RFC 7591 §2 jwks_uri: where the client publishes its public keys (fetched through the outbound guard); null for none. */
+  jwksUri: string | null;
+  /** Registration §2 token_endpoint_auth_signing_alg: the one algorithm its client assertions must use; null takes any of its method's. */
+  tokenEndpointAuthSigningAlg: string | null;
+  /** RFC 9101 §5.2 / Registration §2 request_uris: the https request_uri values it may send, matched exactly. */
+  requestUris: string[];
 }
 
 /** What a user's `sub` for a client depends on (Core §8: its subject type and what names its sector). */

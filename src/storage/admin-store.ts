@@ -24,7 +24,7 @@ export interface ClientView {
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
   accessTokenFormat: string; idTokenSignedResponseAlg: string; responseTypes: string[]; userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null; ownerId: number; createdAt: number; updatedAt: number;
-  registered: string;
+  registered: string; jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null; requestUris: string[];
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
 /** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
@@ -47,7 +47,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', accessTokenFormat: 'accessTokenFormat', idTokenSignedResponseAlg: 'idTokenSignedResponseAlg',
   userinfoSignedResponseAlg: 'userinfoSignedResponseAlg', subjectType: 'subjectType', sectorIdentifierUri: 'sectorIdentifierUri', createdAt: 'createdAt', updatedAt: 'updatedAt',
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
-  responseTypes: 'responseTypes', registered: 'registered',
+  responseTypes: 'responseTypes', registered: 'registered', jwksUri: 'jwksUri', tokenEndpointAuthSigningAlg: 'tokenEndpointAuthSigningAlg', requestUris: 'requestUris',
   frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired',
 };
 
@@ -61,6 +61,7 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
   responseTypes: c.responseTypes, userinfoSignedResponseAlg: c.userinfoSignedResponseAlg, subjectType: c.subjectType, sectorIdentifierUri: c.sectorIdentifierUri,
   ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt, registered: c.registered,
+  jwksUri: c.jwksUri, tokenEndpointAuthSigningAlg: c.tokenEndpointAuthSigningAlg, requestUris: c.requestUris,
 });
 
 /** A user record of the core (the viewer, a user just made) as its view. */

@@ -43,6 +43,9 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     sectorIdentifierUri: a.sectorIdentifierUri ?? null,
     jwks: a.jwks ?? null,
     requestObjectSigningAlg: a.requestObjectSigningAlg ?? null,
+    jwksUri: a.jwksUri ?? null,
+    tokenEndpointAuthSigningAlg: a.tokenEndpointAuthSigningAlg ?? null,
+    requestUris: split(a.requestUris ?? ''),
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
@@ -81,6 +84,9 @@ function columns(input: ClientInput) {
     sectorIdentifierUri: input.sectorIdentifierUri,
     jwks: input.jwks,
     requestObjectSigningAlg: input.requestObjectSigningAlg,
+    jwksUri: input.jwksUri,
+    tokenEndpointAuthSigningAlg: input.tokenEndpointAuthSigningAlg,
+    requestUris: input.requestUris.join(' '),
   };
 }
 

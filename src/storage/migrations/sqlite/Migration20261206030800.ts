@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261206022923 extends Migration {
+export class Migration20261206030800 extends Migration {
 
-  override name = 'Migration20261206022923';
+  override name = 'Migration20261206030800';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table \`applications\` add column \`token_exchange\` text null;`);

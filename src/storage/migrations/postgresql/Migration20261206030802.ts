@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261206022925 extends Migration {
+export class Migration20261206030802 extends Migration {
 
-  override name = 'Migration20261206022925';
+  override name = 'Migration20261206030802';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "applications" add "token_exchange" text null;`);
