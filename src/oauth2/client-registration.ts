@@ -2,7 +2,7 @@
 // so a client that one of them accepts, every other accepts too.
 import { createPublicKey } from 'node:crypto';
 import { CLIENT_AUTH_METHOD_NAMES } from './client-auth.ts';
-import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
+import { REDIRECT_GRANT_TYPES, REGISTRABLE_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
 import { echoUri, parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
@@ -128,7 +128,8 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   else {
     for (const g of grantList) {
       const n = normalizeGrantType(g);
-      if (!n || n === 'refresh_token') { errors.grantTypes = `Unknown grant type "${g}".`; break; }
+      // refresh_token follows from other grants; token exchange from an administrator's policy (token-exchange/policy.ts).
+      if (!n || !REGISTRABLE_GRANT_TYPES.includes(n)) { errors.grantTypes = `Unknown grant type "${g}".`; break; }
       if (!grantTypes.includes(n)) grantTypes.push(n);
     }
     if (!errors.grantTypes && grantTypes.length === 0) errors.grantTypes = 'Choose at least one grant type.';

@@ -91,3 +91,16 @@ export function withTrustReviewed(value: ClientInput, actor: RegistrationActor, 
   const unchanged = sameSet(value.redirectUris, current.redirectUris) && sameSet(value.allowedOrigins, current.allowedOrigins);
   return unchanged ? value : { ...value, skipAuthorization: false };
 }
+
+/**
+ * RFC 8693 token exchange lets a client obtain tokens for users who never consented to it: an administrator's
+ * decision alone, per client, and never for a client that came through dynamic registration or a metadata document
+ * (whoever registered it is nobody we know), nor a public one. Null when the actor may set the policy, else why not.
+ */
+export function tokenExchangePolicyRefusal(actor: RegistrationActor, client: Pick<ClientRecord, 'registered' | 'clientType'>): 'not_admin' | 'not_owner_registered' | 'public_client' | null {
+  if (!actor.isAdmin || actor.dynamic) return 'not_admin';
+  if (client.registered !== 'owner') return 'not_owner_registered';
+  // Anyone can present a public client's id: an exchange must be asked by a client that proves who it is.
+  if (client.clientType !== 'confidential') return 'public_client';
+  return null;
+}

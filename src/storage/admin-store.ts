@@ -2,6 +2,7 @@ import type { UserRecord } from '../accounts/store.ts';
 import type { Profile } from '../accounts/profile.ts';
 import type { AuditEvent, ClientRecord, InitialAccessTokenInfo } from '../oauth2/store.ts';
 import type { ResourceServerInput, ResourceServerRecord } from '../oauth2/resources.ts';
+import type { TokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
 
 // What the admin API (src/graphql) asks of storage: plain views of the stored rows and named queries over them.
 // No table or column name crosses this line; the views carry only what a caller may be shown (never a hash, a
@@ -130,6 +131,10 @@ export interface AdminStore {
   initialAccessTokens(first: number): Promise<InitialAccessTokenInfo[]>;
   /** Used by: `revokeInitialAccessToken` (administrators only). */
   revokeInitialAccessToken(id: number): Promise<boolean>;
+  /** Used by: `tokenExchangePolicy` (administrators only): the client's origin and RFC 8693 policy; null when there is no such client. */
+  tokenExchangeOf(id: number): Promise<{ registered: ClientRecord['registered']; clientType: ClientRecord['clientType']; policy: TokenExchangePolicy | null } | null>;
+  /** Used by: `setTokenExchangePolicy` (administrators only, privileges.ts decides first); audited `client.token_exchange_changed`. */
+  setTokenExchangePolicy(id: number, policy: TokenExchangePolicy | null, by: number | null): Promise<void>;
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
   // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's

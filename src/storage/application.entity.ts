@@ -59,6 +59,8 @@ export const Application = defineEntity({
     tokenEndpointAuthSigningAlg: p.string().length(10).nullable(),
     /** RFC 9101 §5.2 / Registration §2 request_uris, space separated (exact match). */
     requestUris: p.text().default(''),
+    /** RFC 8693 token exchange policy as JSON (oauth2/token-exchange/policy.ts); null: off. Set only by setTokenExchangePolicy. */
+    tokenExchange: p.text().nullable(),
     registered: p.string().length(10).default('owner'),
     /** `metadata` clients: when the client ID metadata document is stale and must be fetched again. */
     metadataExpiresAt: epochMs().nullable(),

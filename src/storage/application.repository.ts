@@ -5,6 +5,7 @@ import { InitialAccessToken } from './initial-access-token.entity.ts';
 import { User } from './user.entity.ts';
 import type { AccessTokenFormat, ApplicationType, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
+import { readTokenExchangePolicy, writeTokenExchangePolicy, type TokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
 import type { MetadataClientStore, MetadataScope } from '../oauth2/metadata-client-resolver.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
@@ -48,6 +49,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
+    tokenExchange: readTokenExchangePolicy(a.tokenExchange),
     metadataExpiresAt: a.metadataExpiresAt ?? null,
     metadataLastUsedAt: a.metadataLastUsedAt ?? null,
     createdAt: a.createdAt,
@@ -186,6 +188,11 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
 
   async setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null) {
     await this.#em().nativeUpdate(Application, { id }, { secretHash, ...(oauth1SecretSealed !== undefined ? { oauth1SecretSealed } : {}), updatedAt: Date.now() });
+    this.#changed();
+  }
+
+  async setTokenExchange(id: number, policy: TokenExchangePolicy | null) {
+    await this.#em().nativeUpdate(Application, { id }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
     this.#changed();
   }
 

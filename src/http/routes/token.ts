@@ -30,7 +30,8 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     const grant = grants.get(grantType);
     if (!grant) throw new UnsupportedGrantType(`grant_type "${grantType.slice(0, 40)}" is not supported.`);
     // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant type.
-    if (!effectiveGrantTypes(client.grantTypes).includes(grantType as GrantType)) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
+    const allowed = grant.enabledFor ? grant.enabledFor(client) : effectiveGrantTypes(client.grantTypes).includes(grantType as GrantType);
+    if (!allowed) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
     const declared: Record<string, string> = {};
     for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
     ctx.body = await grant.handle(declared, client, deps.grantContext(ctx));

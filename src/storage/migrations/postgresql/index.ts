@@ -18,6 +18,7 @@ import { Migration20261205171428 } from './Migration20261205171428.ts';
 import { Migration20261205171656 } from './Migration20261205171656.ts';
 import { Migration20261206021751 } from './Migration20261206021751.ts';
 import { Migration20261206030235 } from './Migration20261206030235.ts';
+import { Migration20261206030802 } from './Migration20261206030802.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -40,4 +41,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205171656', class: Migration20261205171656 },
   { name: 'Migration20261206021751', class: Migration20261206021751 },
   { name: 'Migration20261206030235', class: Migration20261206030235 },
+  { name: 'Migration20261206030802', class: Migration20261206030802 },
 ];
