@@ -244,6 +244,7 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     expect(await page.locator('main img').count(), 'no <img> from data').to.equal(0);
     expect(await page.isHidden('#resource-error')).to.equal(true);
     await noHorizontalScrollAt360();
+    await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); window.scrollTo(0, 0); });
     await shoot('resources');
 
     // What the API refuses is shown next to the form, and nothing is stored.
