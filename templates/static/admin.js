@@ -251,8 +251,11 @@ async function resources() {
     $('#resource-cancel').hidden = false;
     $('#resource-identifier').focus();
   }
-  function askDelete(r) {
+  // The keyboard's place is kept: Cancel goes back to the row's Delete button, a deletion to the form's heading.
+  let asker = null;
+  function askDelete(r, e) {
     deleting = r;
+    asker = e.currentTarget;
     $('#resource-confirm-text').textContent = word('confirmDelete', { name: r.name, identifier: r.identifier });
     confirmBox.hidden = false;
     $('#resource-confirm-no').focus();
@@ -262,10 +265,10 @@ async function resources() {
     fill($('#resource-table'), resourceServers.map((r) => el('tr', { 'data-resource': r.identifier },
       el('td', {}, el('code', {}, r.identifier)), el('td', {}, r.name), el('td', {}, r.scopes.join(' ')),
       el('td', {}, r.accessTokenFormat === 'JWT' ? 'JWT' : 'opaque'), el('td', {}, r.accessTokenTtl === null ? word('defaultTtl') : word('seconds', { n: r.accessTokenTtl })),
-      el('td', { class: 'row-actions' }, button(word('edit'), () => edit(r)), button(word('delete'), () => askDelete(r), 'danger')))));
+      el('td', { class: 'row-actions' }, button(word('edit'), () => edit(r)), button(word('delete'), (e) => askDelete(r, e), 'danger')))));
   }
   $('#resource-cancel').addEventListener('click', () => { reset(); $('#resource-identifier').focus(); });
-  $('#resource-confirm-no').addEventListener('click', () => { deleting = null; confirmBox.hidden = true; });
+  $('#resource-confirm-no').addEventListener('click', () => { deleting = null; confirmBox.hidden = true; asker?.focus(); });
   $('#resource-confirm-yes').addEventListener('click', () => act(async () => {
     const r = deleting;
     await gql('mutation($id: ID!) { deleteResourceServer(id: $id) }', { id: r.id });
@@ -273,6 +276,7 @@ async function resources() {
     confirmBox.hidden = true;
     if (editing?.id === r.id) reset();
     await load();
+    $('#resource-form-title').focus();
     return word('deleted', { name: r.name });
   }));
   submitted(form, () => act(async () => {

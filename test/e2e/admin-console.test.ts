@@ -261,6 +261,9 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     await refused('https://api.example.com/orders#frag', 'read', /^Refused: /);
     await refused('https://api.example.com/orders', 'read', /^Refused: /); // in use
     await refused('https://api.example.com/other', 'read no-such-scope', /^Refused: .*no-such-scope/);
+    // An error quoting hostile input is text too.
+    await refused(`https://api.example.com/${XSS}#x`, 'read', /^Refused: /);
+    expect(await page.locator('main img').count(), 'no <img> from an error').to.equal(0);
     expect(await stored()).to.have.length(1);
     await noHorizontalScrollAt360();
 
@@ -286,11 +289,17 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     await page.waitForSelector('#resource-confirm:not([hidden])');
     expect(await page.textContent('#resource-confirm-text')).to.include('Orders API (https://api.example.com/orders)');
     await page.click('#resource-confirm-no');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Delete');
     expect(await stored()).to.have.length(1);
-    await row.getByRole('button', { name: 'Delete' }).click();
-    await page.click('#resource-confirm-yes');
+    // From the keyboard: the focus lands on Cancel (the safe choice); Shift+Tab then Enter confirms.
+    await tabToAndEnter('#resource-table tr[data-resource] button.danger');
+    await page.waitForSelector('#resource-confirm:not([hidden])');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('resource-confirm-no');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
     await page.waitForFunction(() => !document.querySelector('#resource-table tr[data-resource]'));
     expect(await status()).to.equal('Orders API deleted.');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('resource-form-title');
     expect(await stored()).to.deep.equal([]);
   });
 
