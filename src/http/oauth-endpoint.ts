@@ -27,8 +27,8 @@ export function formParams(ctx: Context): Record<string, string> {
   return (ctx.state.formParams = plainParams(ctx.request.body as Record<string, unknown>));
 }
 
-/** RFC 8707 §2: `resource` may repeat; its values are joined with a space (a URI holds none; oauth2/resources.ts splits them). */
-const REPEATABLE: ReadonlySet<string> = new Set(['resource']);
+/** RFC 8707 §2: `resource` may repeat, and RFC 8693 §2.1 `audience`; values are joined with a space (a URI holds none; oauth2/resources.ts splits them). */
+const REPEATABLE: ReadonlySet<string> = new Set(['resource', 'audience']);
 
 export function plainParams(source: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};

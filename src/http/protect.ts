@@ -30,7 +30,15 @@ export interface RequireTokenOptions {
    * the path-inserted well-known URL of that resource (§3.1), which protectedResourceMetadata() serves; false: none.
    */
   resourceMetadata?: string | false;
+  /**
+   * The form-body fields that carry the token (RFC 6750 §2.2 names `access_token`, the default). A route that must
+   * accept a tutorial's own field name lists it here (django-oauth2-provider's `/api/verify` posts `token`); never
+   * widened globally. Two of these fields in one body is more than one method: invalid_request.
+   */
+  bodyFields?: readonly string[];
 }
+
+const RFC6750_BODY_FIELDS = ['access_token'] as const;
 
 /** RFC 6750 §3 Bearer, or RFC 9449 §7.1 DPoP (with the algorithms a proof may use) when the request used DPoP or the token needs it. */
 function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
@@ -48,13 +56,13 @@ function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: str
  * RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. A DPoP-scheme token
  * is not a bearer token (it needs its proof checked, as requireToken does): null.
  */
-export function presentedBearer(ctx: Context, allowQuery: boolean): string | null {
-  const t = presentedToken(ctx, allowQuery);
+export function presentedBearer(ctx: Context, allowQuery: boolean, bodyFields: readonly string[] = RFC6750_BODY_FIELDS): string | null {
+  const t = presentedToken(ctx, allowQuery, bodyFields);
   return t.dpop ? null : t.token;
 }
 
 /** The access token and the scheme it came with: RFC 9449's DPoP header, or one of RFC 6750's places. */
-function presentedToken(ctx: Context, allowQuery: boolean): { token: string | null; dpop: boolean } {
+function presentedToken(ctx: Context, allowQuery: boolean, bodyFields: readonly string[] = RFC6750_BODY_FIELDS): { token: string | null; dpop: boolean } {
   const dpop = parseDpopAuthorization(ctx.req.headers.authorization);
   // RFC 9449 §7.1: the DPoP scheme with no token68 after it is a malformed credential, as Bearer's would be.
   if (!dpop && usesDpopScheme(ctx.req.headers.authorization)) throw new InvalidToken('The access token is malformed.');
@@ -63,7 +71,9 @@ function presentedToken(ctx: Context, allowQuery: boolean): { token: string | nu
   const header = parseBearer(ctx.req.headers.authorization);
   if (header.ok) { found = header.token; places++; } else if (header.refusal === 'empty' || header.refusal === 'malformed') places++;
   const body = ctx.request.body as Record<string, unknown> | undefined;
-  if (ctx.method !== 'GET' && isFormRequest(ctx) && body && body.access_token !== undefined) { found ??= String(body.access_token); places++; }
+  if (ctx.method !== 'GET' && isFormRequest(ctx) && body) {
+    for (const field of bodyFields) if (body[field] !== undefined) { found ??= String(body[field]); places++; }
+  }
   const query = allowQuery ? queryOf(ctx).access_token : undefined;
   if (query !== undefined) { found ??= String(query); places++; }
   if (places > 1) throw new InvalidRequest('Send the access token in exactly one place.');
@@ -101,7 +111,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       let e: OAuthError | undefined;
       let token: string | null = null;
       let dpop = false;
-      try { ({ token, dpop } = presentedToken(ctx, opts.allowQuery ?? false)); } catch (err) { e = err as OAuthError; }
+      try { ({ token, dpop } = presentedToken(ctx, opts.allowQuery ?? false, opts.bodyFields)); } catch (err) { e = err as OAuthError; }
       // MCP authorization 2025-11-25 (Scope Selection Strategy): the scope a client should ask for, in every 401 of a
       // route that needs one (RFC 6750 §3 allows `scope` in any challenge), not only with insufficient_scope.
       const scopeHint = needed.length ? needed.join(' ') : undefined;

@@ -1,5 +1,6 @@
 import type { TokenInfo, TokenStore } from './store.ts';
 import { hashToken } from './tokens.ts';
+import type { ActClaim } from './token-exchange/act.ts';
 
 /** RFC 7662 §2.2 response members Gatehouse fills in. */
 export interface IntrospectionResponse {
@@ -16,6 +17,8 @@ export interface IntrospectionResponse {
   iss?: string;
   /** RFC 9449 §6.2: the DPoP key a bound token needs. */
   cnf?: { jkt: string };
+  /** RFC 8693 §4.1 / §2.2.1: the actor of a delegated (exchanged) token. */
+  act?: ActClaim;
 }
 
 export const isLive = (t: TokenInfo, now: number) => t.revokedAt === null && t.expiresAt > now && (t.kind === 'access' || t.usedAt === null);
@@ -60,6 +63,7 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
   };
   // RFC 9449 §6.2: the resource server checks the proof's key against cnf.jkt.
   if (t.dpopJkt) r.cnf = { jkt: t.dpopJkt };
+  if (t.act) r.act = t.act;
   if (t.username !== null && t.userId !== null) {
     r.sub = subject.of(t.userId);
     if (!subject.pairwise) r.username = t.username;

@@ -1,3 +1,5 @@
+import type { ActClaim } from './token-exchange/act.ts';
+import type { TokenExchangePolicy } from './token-exchange/policy.ts';
 // Storage interfaces the protocol core needs. src/storage implements them; the core never sees an ORM.
 
 import type { GrantType } from './grant-types.ts';
@@ -70,6 +72,12 @@ export interface ClientInput {
   jwks: string | null;
   /** Registration §2 request_object_signing_alg: the one algorithm its request objects must use; null takes any of ours. */
   requestObjectSigningAlg: string | null;
+  /** RFC 7591 §2 jwks_uri: where the client publishes its public keys (fetched through the outbound guard); null for none. */
+  jwksUri: string | null;
+  /** Registration §2 token_endpoint_auth_signing_alg: the one algorithm its client assertions must use; null takes any of its method's. */
+  tokenEndpointAuthSigningAlg: string | null;
+  /** RFC 9101 §5.2 / Registration §2 request_uris: the https request_uri values it may send, matched exactly. */
+  requestUris: string[];
 }
 
 /** What a user's `sub` for a client depends on (Core §8: its subject type and what names its sector). */
@@ -84,6 +92,8 @@ export interface ClientRecord extends ClientInput {
   ownerId: number;
   /** How the client came: by its owner (pages, GraphQL, CLI) or through the RFC 7591 registration endpoint. */
   registered: ClientOrigin;
+  /** RFC 8693 token exchange: an administrator's policy (privileges.ts tokenExchangePolicyRefusal); null or absent, off. */
+  tokenExchange?: TokenExchangePolicy | null;
   /** A client ID metadata document's client (registered = metadata): when its document must be read again (epoch ms). */
   metadataExpiresAt?: number | null;
   /** A client ID metadata document's client: its last use (epoch ms, to the minute), for the cap's eviction order. */
@@ -134,6 +144,8 @@ export interface ClientStore {
   setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null): Promise<void>;
   /** Used by: application delete (its tokens and grants go with it). */
   delete(id: number): Promise<void>;
+  /** Used by: the admin API's setTokenExchangePolicy only (privileges.ts tokenExchangePolicyRefusal decides first); null turns exchange off. */
+  setTokenExchange(id: number, policy: TokenExchangePolicy | null): Promise<void>;
 }
 
 export interface AuditEvent {
@@ -169,6 +181,8 @@ export interface TokenRow {
   resources?: readonly string[];
   /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to; null or absent, a bearer token. */
   dpopJkt?: string | null;
+  /** Access tokens only, RFC 8693 §4.1: who acts for the subject (a token exchange with an actor_token); null or absent, nobody. */
+  act?: ActClaim | null;
 }
 
 /** How and when the user authenticated: auth_time (epoch ms, null unknown), the session's sid, RFC 8176 amr values. */

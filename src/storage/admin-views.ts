@@ -22,6 +22,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
   frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered', dpopBoundAccessTokens: 'dpop_bound_access_tokens',
+  jwksUri: 'jwks_uri', tokenEndpointAuthSigningAlg: 'token_endpoint_auth_signing_alg', requestUris: 'request_uris',
   // '' means the grant types' own response types, so those are read with it.
   responseTypes: 'response_types, grant_types',
 };
@@ -50,6 +51,7 @@ class ClientRowView implements ClientView {
   userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string; dpopBoundAccessTokens: boolean;
+  jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null;
   constructor(r: Row) {
     this.#r = r;
     this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
@@ -61,6 +63,7 @@ class ClientRowView implements ClientView {
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
     this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);
     this.dpopBoundAccessTokens = Boolean(r.dpop_bound_access_tokens);
+    this.jwksUri = text(r.jwks_uri); this.tokenEndpointAuthSigningAlg = text(r.token_endpoint_auth_signing_alg);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.
   #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[]; #postLogoutRedirectUris?: string[];
@@ -69,6 +72,8 @@ class ClientRowView implements ClientView {
   get allowedScopes() { return (this.#allowedScopes ??= list(this.#r.allowed_scopes)); }
   get allowedOrigins() { return (this.#allowedOrigins ??= list(this.#r.allowed_origins)); }
   get postLogoutRedirectUris() { return (this.#postLogoutRedirectUris ??= list(this.#r.post_logout_redirect_uris)); }
+  #requestUris?: string[];
+  get requestUris() { return (this.#requestUris ??= list(this.#r.request_uris)); }
   #responseTypes?: string[];
   get responseTypes() { return (this.#responseTypes ??= readResponseTypes(this.#r.response_types, list(this.#r.grant_types) as GrantType[])); }
 }

@@ -18,6 +18,7 @@ import { DpopProofRepository } from './dpop-proof.repository.ts';
 import { TokenCache } from './token-cache.ts';
 import { ResourceServerRepository } from './resource-server.repository.ts';
 import { DeviceCodeRepository } from './device-code.repository.ts';
+import { AssertionJtiRepository } from './client-assertion-jti.repository.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -55,5 +56,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     devices: new DeviceCodeRepository(sql),
     /** RFC 9449 §11.1: DPoP proofs seen (Redis when shared through it, else the database). */
     dpopProofs: new DpopProofRepository(sql, opts.nonces),
+    /** RFC 7523 client-assertion jtis, single use across instances (Redis when there is one). */
+    assertionJtis: new AssertionJtiRepository(sql, opts.nonces),
   };
 }

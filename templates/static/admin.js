@@ -38,7 +38,8 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 const button = (label, onClick, cls) => el('button', { type: 'button', class: cls, on: { click: onClick } }, label);
-const shownAt = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : '—');
+// The reader's own zone here (the browser knows it), so it is named: "06/12/2026 03:13 UTC+1".
+const shownAt = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }) : '—');
 const yesNo = (b) => word(b ? 'yes' : 'no');
 /** Fills a table's body with rows, or one "Nothing found." row. */
 function fill(table, rows) {
@@ -217,7 +218,88 @@ async function events() {
   stream.addEventListener('error', ended);
 }
 
-const SECTIONS = { users, applications, tokens, keys, events };
+// --- Resource servers (RFC 8707) ------------------------------------------------------------------------------
+// One form creates or, after "Edit", updates (the API takes the whole ResourceServerInput either way). What the API
+// refuses (an identifier that is not an absolute URI, one in use, an unknown scope, a lifetime out of range) is
+// shown next to the form, as text.
+const RESOURCE = 'id identifier name scopes accessTokenFormat accessTokenTtl';
+async function resources() {
+  const form = $('#resource-form');
+  const error = $('#resource-error');
+  const confirmBox = $('#resource-confirm');
+  let editing = null;
+  let deleting = null;
+  const showError = (message) => { error.textContent = message; error.hidden = !message; };
+  function reset() {
+    editing = null;
+    form.reset();
+    showError('');
+    $('#resource-form-title').textContent = word('createResource');
+    $('#resource-submit').textContent = word('createResourceSubmit');
+    $('#resource-cancel').hidden = true;
+  }
+  function edit(r) {
+    editing = r;
+    showError('');
+    $('#resource-identifier').value = r.identifier;
+    $('#resource-name').value = r.name;
+    $('#resource-scopes').value = r.scopes.join(' ');
+    $('#resource-format').value = r.accessTokenFormat;
+    $('#resource-ttl').value = r.accessTokenTtl ?? '';
+    $('#resource-form-title').textContent = word('editResource', { name: r.name });
+    $('#resource-submit').textContent = word('save');
+    $('#resource-cancel').hidden = false;
+    $('#resource-identifier').focus();
+  }
+  // The keyboard's place is kept: Cancel goes back to the row's Delete button, a deletion to the form's heading.
+  let asker = null;
+  function askDelete(r, e) {
+    deleting = r;
+    asker = e.currentTarget;
+    $('#resource-confirm-text').textContent = word('confirmDelete', { name: r.name, identifier: r.identifier });
+    confirmBox.hidden = false;
+    $('#resource-confirm-no').focus();
+  }
+  async function load() {
+    const { resourceServers } = await gql(`{ resourceServers(first: 100) { ${RESOURCE} } }`);
+    fill($('#resource-table'), resourceServers.map((r) => el('tr', { 'data-resource': r.identifier },
+      el('td', {}, el('code', {}, r.identifier)), el('td', {}, r.name), el('td', {}, r.scopes.join(' ')),
+      el('td', {}, r.accessTokenFormat === 'JWT' ? 'JWT' : 'opaque'), el('td', {}, r.accessTokenTtl === null ? word('defaultTtl') : word('seconds', { n: r.accessTokenTtl })),
+      el('td', { class: 'row-actions' }, button(word('edit'), () => edit(r)), button(word('delete'), (e) => askDelete(r, e), 'danger')))));
+  }
+  $('#resource-cancel').addEventListener('click', () => { reset(); $('#resource-identifier').focus(); });
+  $('#resource-confirm-no').addEventListener('click', () => { deleting = null; confirmBox.hidden = true; asker?.focus(); });
+  $('#resource-confirm-yes').addEventListener('click', () => act(async () => {
+    const r = deleting;
+    await gql('mutation($id: ID!) { deleteResourceServer(id: $id) }', { id: r.id });
+    deleting = null;
+    confirmBox.hidden = true;
+    if (editing?.id === r.id) reset();
+    await load();
+    $('#resource-form-title').focus();
+    return word('deleted', { name: r.name });
+  }));
+  submitted(form, () => act(async () => {
+    const ttl = $('#resource-ttl').value.trim();
+    const input = {
+      identifier: $('#resource-identifier').value.trim(), name: $('#resource-name').value.trim(),
+      scopes: $('#resource-scopes').value.split(/[\s,]+/).filter(Boolean), accessTokenFormat: $('#resource-format').value,
+      accessTokenTtl: ttl === '' ? null : Number(ttl),
+    };
+    try {
+      if (editing) await gql(`mutation($id: ID!, $i: ResourceServerInput!) { updateResourceServer(id: $id, input: $i) { id } }`, { id: editing.id, i: input });
+      else await gql(`mutation($i: ResourceServerInput!) { createResourceServer(input: $i) { id } }`, { i: input });
+    } catch (e) {
+      showError(word('failed', { why: e.message }));
+      throw e;
+    }
+    reset();
+    await load();
+  }));
+  await load();
+}
+
+const SECTIONS = { users, applications, tokens, keys, events, resources };
 const section = SECTIONS[root.dataset.section];
 // `data-ready` tells people's tools (and the browser tests) the first load is over.
 Promise.resolve(section?.()).catch((e) => say(word('failed', { why: e.message }))).finally(() => { root.dataset.ready = 'true'; });

@@ -57,6 +57,14 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     }
     throw new Error(`Tab never reached ${selector}`);
   }
+  /** Presses Tab until `selector` has the focus (from wherever the focus is). */
+  async function tabTo(selector: string) {
+    for (let i = 0; i < 80; i++) {
+      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  }
   async function noHorizontalScrollAt360() {
     await page.setViewportSize({ width: 360, height: 800 });
     const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
@@ -86,7 +94,7 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
   it('overview: links every section, in English and in French', async () => {
     await open('/admin/');
     await noHorizontalScrollAt360();
-    expect(await page.locator('main ul.links a').count()).to.equal(5);
+    expect(await page.locator('main ul.links a').count()).to.equal(6);
     await page.setExtraHTTPHeaders({ 'accept-language': 'fr' });
     await open('/admin/users/');
     expect(await page.textContent('h1')).to.equal('Utilisateurs');
@@ -172,6 +180,9 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     await page.fill('#token-client', appClient.client.clientId);
     await tabToAndEnter('#token-find');
     await page.waitForSelector('#token-table tr[data-token^="access:"]');
+    // Times name their zone (issue 21): the browser's own here, written out by Intl ("… UTC", "… GMT+1").
+    expect(await page.locator('#token-table tr[data-token^="access:"]').first().locator('td').nth(4).textContent()).to.match(/\d{2}:\d{2} (UTC|GMT)/);
+    expect(await page.locator('#grant-table tr[data-grant]').first().locator('td').nth(3).textContent()).to.match(/\d{2}:\d{2} (UTC|GMT)/);
     const active = async () => (await (await postForm(`${srv.url}/o/introspect/`, { token: issued.access_token }, { id: appClient.client.clientId, secret: appClient.clientSecret! })).json() as { active: boolean }).active;
     expect(await active()).to.equal(true);
     await shoot('tokens');
@@ -202,6 +213,112 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     expect(after.filter((k) => before.includes(k))).to.deep.equal([]);
     expect(await page.locator('#key-table tr[data-status=retired]').count()).to.be.at.least(before.length);
     await shoot('keys');
+  });
+
+  it('resource servers (issue 21): refuses bad input next to the form, creates from the keyboard, edits, deletes after a confirmation', async () => {
+    const stored = () => srv.app.stores.admin.resourceServers(100);
+    await open('/admin/resources/');
+    await noHorizontalScrollAt360();
+    expect(await page.textContent('#resource-table tbody')).to.equal('Nothing found.');
+    // Keyboard only: Tab from the top of the page to each field, type, Enter submits.
+    await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); });
+    await tabTo('#resource-identifier');
+    await page.keyboard.type('https://api.example.com/orders');
+    await tabTo('#resource-name');
+    await page.keyboard.type(XSS);
+    await tabTo('#resource-scopes');
+    await page.keyboard.type('read write');
+    await tabTo('#resource-format');
+    await page.keyboard.press('ArrowDown');
+    await tabTo('#resource-ttl');
+    await page.keyboard.type('600');
+    await page.keyboard.press('Enter');
+    const row = page.locator('#resource-table tr[data-resource="https://api.example.com/orders"]');
+    await row.waitFor();
+    const [made] = await stored();
+    expect(made).to.include({ identifier: 'https://api.example.com/orders', name: XSS, accessTokenTtl: 600 });
+    expect(String(made.accessTokenFormat).toLowerCase()).to.equal('jwt');
+    expect(made.scopes).to.deep.equal(['read', 'write']);
+    // The hostile name is text: no element from it, no dialog (afterEach checks dialogs).
+    expect(await row.locator('td').allTextContents()).to.deep.equal(['https://api.example.com/orders', XSS, 'read write', 'JWT', '600 seconds', 'EditDelete']);
+    expect(await page.locator('main img').count(), 'no <img> from data').to.equal(0);
+    expect(await page.isHidden('#resource-error')).to.equal(true);
+    await noHorizontalScrollAt360();
+    await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); window.scrollTo(0, 0); });
+    await shoot('resources');
+
+    // What the API refuses is shown next to the form, and nothing is stored.
+    const refused = async (identifier: string, scopes: string, why: RegExp) => {
+      await page.fill('#resource-identifier', identifier);
+      await page.fill('#resource-name', 'Second');
+      await page.fill('#resource-scopes', scopes);
+      await page.click('#resource-submit');
+      await page.waitForSelector('#resource-error:not([hidden])');
+      expect(await page.textContent('#resource-error'), identifier).to.match(why);
+      await page.evaluate(() => { document.querySelector<HTMLElement>('#resource-error')!.hidden = true; });
+    };
+    await refused('not a uri', 'read', /^Refused: /);
+    await refused('https://api.example.com/orders#frag', 'read', /^Refused: /);
+    await refused('https://api.example.com/orders', 'read', /^Refused: /); // in use
+    await refused('https://api.example.com/other', 'read no-such-scope', /^Refused: .*no-such-scope/);
+    // An error quoting hostile input is text too.
+    await refused(`https://api.example.com/${XSS}#x`, 'read', /^Refused: /);
+    expect(await page.locator('main img').count(), 'no <img> from an error').to.equal(0);
+    expect(await stored()).to.have.length(1);
+    await noHorizontalScrollAt360();
+
+    // Edit: the form is filled from the row; Save replaces the settings (an empty lifetime: the server default).
+    await page.evaluate(() => { document.querySelector<HTMLFormElement>('#resource-form')!.reset(); });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.inputValue('#resource-name')).to.equal(XSS);
+    expect(await page.textContent('#resource-form-title')).to.equal(`Edit ${XSS}`);
+    await page.fill('#resource-name', 'Orders API');
+    await page.fill('#resource-scopes', 'read');
+    await page.selectOption('#resource-format', 'OPAQUE');
+    await page.fill('#resource-ttl', '');
+    await page.click('#resource-submit');
+    await page.waitForFunction(() => document.querySelector('#resource-table tr[data-resource] td:nth-child(2)')?.textContent === 'Orders API');
+    const [edited] = await stored();
+    expect(edited).to.include({ id: made.id, name: 'Orders API', accessTokenTtl: null });
+    expect(edited.scopes).to.deep.equal(['read']);
+    expect(String(edited.accessTokenFormat).toLowerCase()).to.equal('opaque');
+    expect(await page.textContent('#resource-submit')).to.equal('Create resource server');
+
+    // Delete asks first (in the page, not a dialog): Cancel keeps it, Delete removes it.
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForSelector('#resource-confirm:not([hidden])');
+    expect(await page.textContent('#resource-confirm-text')).to.include('Orders API (https://api.example.com/orders)');
+    await page.click('#resource-confirm-no');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Delete');
+    expect(await stored()).to.have.length(1);
+    // From the keyboard: the focus lands on Cancel (the safe choice); Shift+Tab then Enter confirms.
+    await tabToAndEnter('#resource-table tr[data-resource] button.danger');
+    await page.waitForSelector('#resource-confirm:not([hidden])');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('resource-confirm-no');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !document.querySelector('#resource-table tr[data-resource]'));
+    expect(await status()).to.equal('Orders API deleted.');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('resource-form-title');
+    expect(await stored()).to.deep.equal([]);
+  });
+
+  it('resource servers: in French, every word of the page and of its script', async () => {
+    await page.setExtraHTTPHeaders({ 'accept-language': 'fr' });
+    await open('/admin/resources/');
+    expect(await page.textContent('h1')).to.equal('Serveurs de ressources');
+    await page.fill('#resource-identifier', 'https://api.example.com/fr');
+    await page.fill('#resource-name', 'API');
+    await page.click('#resource-submit');
+    const row = page.locator('#resource-table tr[data-resource="https://api.example.com/fr"]');
+    await row.waitFor();
+    expect(await row.locator('td').nth(4).textContent()).to.equal('par défaut');
+    expect(await row.locator('button').allTextContents()).to.deep.equal(['Modifier', 'Supprimer']);
+    await noHorizontalScrollAt360();
+    await row.getByRole('button', { name: 'Supprimer' }).click();
+    await page.click('#resource-confirm-yes');
+    await page.waitForFunction(() => !document.querySelector('#resource-table tr[data-resource]'));
+    await page.setExtraHTTPHeaders({});
   });
 
   it('events: shows the audit log and streams new events live (GraphQL subscription over SSE)', async () => {

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+import { adminEn } from '../../src/http/i18n/admin-en.ts';
+import { adminFr } from '../../src/http/i18n/admin-fr.ts';
 
 // The admin console's gate: administrators only, anonymous visitors to the login page with a safe `next`, and the
 // admin-only mutations the console calls refused to a signed-in non-administrator even with their CSRF token.
-const PATHS = ['/admin/', '/admin/users/', '/admin/users', '/admin/applications/', '/admin/tokens/', '/admin/keys/', '/admin/events/'];
+const PATHS = ['/admin/', '/admin/users/', '/admin/users', '/admin/applications/', '/admin/tokens/', '/admin/keys/', '/admin/events/', '/admin/resources/', '/admin/resources'];
 
 describe('admin console: the gate (/admin/*)', () => {
   let srv: TestServer;
@@ -32,7 +34,7 @@ describe('admin console: the gate (/admin/*)', () => {
   });
 
   it('sends anonymous visitors to the login page, next= the path asked for (same-origin, never //)', async () => {
-    for (const path of ['/admin/', '/admin/keys/', '/admin/users/?q=%2F%2Fevil.example']) {
+    for (const path of ['/admin/', '/admin/keys/', '/admin/resources/', '/admin/users/?q=%2F%2Fevil.example']) {
       const res = await new Browser(srv.url).get(path);
       expect(res.status, path).to.equal(302);
       const location = new URL(res.headers.get('location')!, srv.url);
@@ -73,6 +75,7 @@ describe('admin console: the gate (/admin/*)', () => {
       `mutation { setUserPassword(id: "${rootId}", password: "taken-over-1") { user { id } } }`,
       'mutation { rotateSigningKeys(force: true) { currentKids } }',
       `mutation { revokeAllForUser(userId: "${rootId}") { revokedTokens } }`,
+      'mutation { createResourceServer(input: { identifier: "https://evil.example/", name: "x", scopes: [] }) { id } }',
     ];
     for (const query of mutations) {
       const res = await alice.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ query }) });
@@ -82,10 +85,31 @@ describe('admin console: the gate (/admin/*)', () => {
     const rootNow = (await srv.app.stores.users.findByUsername('root'))!;
     expect(rootNow.isAdmin && rootNow.isActive).to.equal(true);
     expect(await srv.app.stores.users.findByUsername('mallory')).to.equal(null);
-    for (const query of ['{ users(search: "r") { totalCount } }', '{ signingKeys { kid } }']) {
+    expect(await srv.app.stores.admin.resourceServers(100)).to.deep.equal([]);
+    for (const query of ['{ users(search: "r") { totalCount } }', '{ signingKeys { kid } }', '{ resourceServers { identifier } }']) {
       const res = await alice.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
       expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code, query).to.equal('FORBIDDEN');
     }
+  });
+
+  it('resource servers (issue 21): in the menu of every page, and all in French for a French reader', async () => {
+    for (const path of ['/admin/', '/admin/users/', '/admin/resources/']) {
+      expect(await (await root.get(path)).text(), path).to.include('href="/admin/resources/"');
+    }
+    const res = await root.get('/admin/resources/', { 'accept-language': 'fr' });
+    expect(res.status).to.equal(200);
+    const html = await res.text();
+    expect(html).to.include('Serveurs de ressources');
+    // No English string of the admin catalogue in the French page: neither a text the page shows nor a word handed
+    // to its script (data-words), but those that are also French
+    // ("Administration" is the English page title and the French menu entry).
+    const unescape = (v: string) => v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const texts = [...html.matchAll(/>([^<]+)</g)].map((m) => unescape(m[1]).trim()).filter(Boolean);
+    const words = JSON.parse(unescape(/data-words="([^"]*)"/.exec(html)![1])) as Record<string, string>;
+    expect(words.createResourceSubmit).to.equal(adminFr['admin.js.createResourceSubmit']);
+    const french = new Set(Object.values(adminFr));
+    const english = new Set<string>(Object.values(adminEn).filter((v) => !french.has(v)));
+    expect([...texts, ...Object.values(words)].filter((v) => english.has(v))).to.deep.equal([]);
   });
 
   it('shows the Admin menu entry to administrators only', async () => {

@@ -14,7 +14,7 @@ import type { MessageKey } from '../i18n/index.ts';
  * (templates/static/admin.js) is a client of the public GraphQL API: it calls /graphql with the administrator's
  * session and its X-CSRF-Token, as any admin UI would. The server only renders the frame; it reads no data for it.
  */
-export const ADMIN_SECTIONS = ['users', 'applications', 'tokens', 'keys', 'events'] as const;
+export const ADMIN_SECTIONS = ['users', 'applications', 'tokens', 'keys', 'events', 'resources'] as const;
 
 /** Administrators only: anyone else signed in gets 403 (the pages hold nothing, but say nothing either). */
 const requireAdmin = (): Middleware => async (ctx, next) => {
@@ -25,7 +25,7 @@ const requireAdmin = (): Middleware => async (ctx, next) => {
 /** The words the script shows (buttons it makes, messages), handed to it in the page's language. */
 const SCRIPT_WORDS = Object.keys(adminEn).filter((k) => k.startsWith('admin.js.')) as MessageKey[];
 
-const PLACEHOLDERS = Object.fromEntries(['user', 'why', 'n', 'client'].map((p) => [p, `{${p}}`]));
+const PLACEHOLDERS = Object.fromEntries(['user', 'why', 'n', 'client', 'name', 'identifier'].map((p) => [p, `{${p}}`]));
 
 // A GraphQL enum value of a registry name, the rule of src/graphql/resolvers/client.ts (enumName).
 const enumName = (name: string) => name.replace(/^.*:/, '').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
@@ -51,5 +51,6 @@ export function adminRoutes(deps: { render: Render; scopes: Record<string, strin
   router.get(['/tokens', '/tokens/'], page('tokens'));
   router.get(['/keys', '/keys/'], page('keys'));
   router.get(['/events', '/events/'], page('events'));
+  router.get(['/resources', '/resources/'], page('resources'));
   return router;
 }

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261206022242 extends Migration {
+export class Migration20261206032155 extends Migration {
 
-  override name = 'Migration20261206022242';
+  override name = 'Migration20261206032155';
 
   override up(): void | Promise<void> {
     this.addSql(`create table \`dpop_proofs\` (\`id\` integer not null primary key autoincrement, \`jkt\` text not null, \`jti_hash\` text not null, \`expires_at\` bigint not null);`);

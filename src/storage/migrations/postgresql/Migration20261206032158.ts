@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261206022244 extends Migration {
+export class Migration20261206032158 extends Migration {
 
-  override name = 'Migration20261206022244';
+  override name = 'Migration20261206032158';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "dpop_proofs" ("id" serial primary key, "jkt" varchar(43) not null, "jti_hash" varchar(64) not null, "expires_at" bigint not null);`);
