@@ -38,6 +38,8 @@ const provider = new Provider(ISSUER, {
   cookies: { keys: [randomBytes(32).toString('hex')] },
   features: {
     clientCredentials: { enabled: true }, devInteractions: { enabled: false }, deviceFlow: { enabled: true },
+    // RFC 9449 (client_credentials_dpop): proofs checked, no server nonces, as Gatehouse's default.
+    dPoP: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: (_ctx, client) => (client.clientId === jwtClientId ? ISSUER : undefined),

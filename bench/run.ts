@@ -11,7 +11,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import { ADMIN_PASSWORD, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, pinThisProcessToLoadCore, SERVER_CORE, start, stop, type Running, type ServerKind } from './server.ts';
+import { ADMIN_PASSWORD, BENCH_ISSUER, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CORE, machineCpuMicros, memoryMb, pinThisProcessToLoadCore, SERVER_CORE, start, stop, type Running, type ServerKind } from './server.ts';
 import { buildFixture, freshCopy, type Fixture } from './fixture.ts';
 import { CODE_ROUND, OIDC_CODE, SCENARIOS, VS_OIDC_PROVIDER, type Scenario } from './scenarios.ts';
 import { codeRounds, oidcLogin, oidcRequests, type Tally } from './code-round.ts';
@@ -92,22 +92,30 @@ async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Pro
   }
 }
 
+/**
+ * The name a request's DPoP proof gives the server (htu): Gatehouse checks it against its issuer (never the Host
+ * header); node-oidc-provider against the URL the request reached.
+ */
+const nameOf = (kind: ServerKind, url: string) => (kind === 'gatehouse' ? BENCH_ISSUER : url);
+
 function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, connections: number): Promise<Sample> {
   // One request list for warm-up and run, so the refresh pool advances past the tokens the warm-up spent.
   // A scenario whose expected answer is not 2xx (device_pending's 400) counts every other answer as an error.
   const tally = { unexpected: 0, first: '' };
   const expected = scenario.expected;
-  const requests = (scenario.requests(fx) as autocannon.Request[]).map((r) => !expected ? r : { ...r, onResponse: (status: number, body: string) => {
+  // Built once the server is known (a DPoP proof names its URL), then shared by the warm-up and the run.
+  let built: autocannon.Request[] | undefined;
+  const requestsFor = (url: string) => built ??= (scenario.requests(fx, url) as autocannon.Request[]).map((r) => !expected ? r : { ...r, onResponse: (status: number, body: string) => {
     if (expected(status, body)) return;
     tally.unexpected++;
     tally.first ||= `${status} ${body.slice(0, 200)}`;
   } });
   return measured(kind, fx, async (server) => {
     tally.unexpected = 0;
-    const r = await cannon({ url: server.url, connections, duration, requests, timeout: 10 });
+    const r = await cannon({ url: server.url, connections, duration, requests: requestsFor(nameOf(kind, server.url)), timeout: 10 });
     if (tally.unexpected) log(`${scenario.id} on ${kind}: ${tally.unexpected} unexpected answers, first: ${tally.first}`);
     return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: expected ? tally.unexpected : r.non2xx, errors: r.errors + r.timeouts };
-  }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds));
+  }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests: requestsFor(nameOf(kind, server.url)), timeout: 10 }, warmMaxSeconds));
 }
 
 async function measureCodeRound(kind: ServerKind, fx: Fixture): Promise<Sample> {

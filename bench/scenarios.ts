@@ -1,12 +1,15 @@
 // The requests each autocannon scenario sends. Gatehouse and the baseline get the same method, path, headers and body.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { Fixture } from './fixture.ts';
 
 export interface Scenario {
   id: string;
   name: string;
-  /** autocannon request list, built fresh per run; `setupRequest` may pick a new credential per request. */
-  requests: (f: Fixture) => object[];
+  /**
+   * autocannon request list, built fresh per run; `setupRequest` may pick a new credential per request. `url` is the
+   * server's (a DPoP proof names it in htu); absent where a tool builds requests before any server runs.
+   */
+  requests: (f: Fixture, url?: string) => object[];
   /** A non-2xx answer this scenario expects (counted as success); any other non-2xx is an error. */
   expected?: (status: number, body: string) => boolean;
 }
@@ -26,6 +29,23 @@ function once(pool: string[]) {
   return () => pool[Math.min(i++, pool.length - 1)];
 }
 
+/**
+ * RFC 9449 proofs signed synchronously (autocannon's setupRequest cannot await): one ES256 key per run, a fresh jti
+ * and iat per request, htu the token endpoint under the name the server knows itself by (node-oidc-provider: the URL
+ * the request reached; Gatehouse: its issuer, see bench/run.ts nameOf).
+ */
+function dpopProofs(url: string, path: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+  const header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } })).toString('base64url');
+  const htu = new URL(path, url).href;
+  return () => {
+    const payload = Buffer.from(JSON.stringify({ jti: randomUUID(), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
+    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    return `${header}.${payload}.${signature}`;
+  };
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     id: 'client_credentials',
@@ -37,6 +57,16 @@ export const SCENARIOS: Scenario[] = [
     id: 'client_credentials_jwt',
     name: 'POST /o/token/ client_credentials, JWT access token',
     requests: (f) => [{ method: 'POST', path: '/o/token/', headers: { ...form, authorization: basic({ clientId: f.jwtClientId, clientSecret: f.jwtClientSecret }) }, body: 'grant_type=client_credentials&scope=read' }],
+  },
+  {
+    // RFC 9449: the same request with a DPoP proof: the proof's checks, the replay cache's insert and a bound token.
+    id: 'client_credentials_dpop',
+    name: 'POST /o/token/ client_credentials, DPoP proof',
+    requests: (f, url = 'https://bench.local') => {
+      const next = dpopProofs(url, '/o/token/');
+      return [{ method: 'POST', path: '/o/token/', body: 'grant_type=client_credentials&scope=read',
+        setupRequest: (r: object) => ({ ...r, headers: { ...form, authorization: basic(f), dpop: next() } }) }];
+    },
   },
   {
     id: 'refresh_token',
@@ -95,7 +125,7 @@ export const CODE_ROUND = { id: 'code_round', name: 'authorization-code round (a
 /** The OpenID Connect code flow (bench/code-round.ts), measured on node-oidc-provider too. */
 export const OIDC_CODE = { id: 'oidc_code', name: 'OIDC code flow (authorize GET → token + ID Token)' };
 /** Scenarios also measured on node-oidc-provider (bench/oidc-provider.ts), at the first size and the main connection count. */
-export const VS_OIDC_PROVIDER = new Set(['client_credentials', 'client_credentials_jwt', 'device_pending', OIDC_CODE.id]);
+export const VS_OIDC_PROVIDER = new Set(['client_credentials', 'client_credentials_jwt', 'client_credentials_dpop', 'device_pending', OIDC_CODE.id]);
 
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');

@@ -30,9 +30,12 @@ export type ServerKind = 'gatehouse' | 'baseline' | 'oidc-provider';
 
 export interface Running { kind: ServerKind; proc: ChildProcess; pid: number; url: string; startedMs: number }
 
+/** Gatehouse's ISSUER in the bench (a DPoP proof's htu names it). */
+export const BENCH_ISSUER = 'https://bench.local';
+
 export function benchEnv(dbFile: string): NodeJS.ProcessEnv {
   return {
-    ...process.env, NODE_ENV: 'production', PORT: '0', DB_FILE: dbFile, DATABASE_URL: '', REDIS_URL: '', ISSUER: 'https://bench.local', ALLOW_INSECURE_TRANSPORT: 'true',
+    ...process.env, NODE_ENV: 'production', PORT: '0', DB_FILE: dbFile, DATABASE_URL: '', REDIS_URL: '', ISSUER: BENCH_ISSUER, ALLOW_INSECURE_TRANSPORT: 'true',
     SESSION_KEYS: 'bench-session-key-'.padEnd(48, 'k'), SECRET_PEPPER: 'bench-pepper-'.padEnd(48, 'p'), ENCRYPTION_KEY: 'ab'.repeat(32),
     ADMIN_PASSWORD,
     // Production over plain http on loopback is a deploy-check error (ALLOW_INSECURE_TRANSPORT, TRUST_PROXY): the

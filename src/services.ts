@@ -1,4 +1,7 @@
 import type { Context } from 'koa';
+import { hkdfSync } from 'node:crypto';
+import { DpopNonces } from './oauth2/dpop/index.ts';
+import type { HttpDpop } from './http/dpop.ts';
 import type { GatehouseConfig } from './config.ts';
 import { createLogger, silentLogger, type Logger } from './logger.ts';
 import { dialectOf, initStorage, type Orm } from './storage/orm.ts';
@@ -41,6 +44,8 @@ export interface GatehouseDeps {
   backchannelRetryDelaysMs?: readonly number[];
 }
 
+/** RFC 9449 §8: a server nonce is accepted in its period and the next (stateless: an HMAC of the period). */
+const DPOP_NONCE_PERIOD_S = 300;
 /** Opens Redis (loaded only when REDIS_URL is set); a failure closes the database already opened. */
 async function connectRedis(url: string, prefix: string, orm: Orm, commandTimeoutMs: number) {
   try {
@@ -87,6 +92,14 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const signingKeys = new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000, events: stores.events });
   // Core §8: every sub a client receives comes from here (pairwise ones keyed from ENCRYPTION_KEY).
   const subjects = new Subjects(sealKey);
+  // RFC 9449: proofs checked against a replay cache every instance shares, nonces every instance can verify.
+  const dpop: HttpDpop = {
+    issuer: () => config.issuer,
+    settings: {
+      iatWindowSeconds: config.dpop.proofWindow, requireNonce: config.dpop.requireNonce, replay: stores.dpopProofs,
+      nonces: new DpopNonces(Buffer.from(hkdfSync('sha256', sealKey, Buffer.alloc(0), 'gatehouse dpop nonce v1', 32)), DPOP_NONCE_PERIOD_S),
+    },
+  };
   // Back-Channel Logout deliveries, in the background; outbound calls refuse private targets not allowed (oidc/outbound.ts).
   const backchannel = createBackchannel({
     keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events, subjects,
@@ -113,7 +126,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
   const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
-    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
+    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel, dpop,
     /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
@@ -128,7 +141,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), assertions, clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
     /** The client lookup of the authorization endpoint (a metadata document's failure is an error page there). */
     metadataClients,
-    requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer }),
+    requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer, dpop }),
     /** RFC 8707: the registered resource servers and Gatehouse's own APIs (the issuer), read when a request may name one. */
     resourceCatalog: async () => resourceCatalog(await stores.resourceServers.all(), config.issuer),
     requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),

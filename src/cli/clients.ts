@@ -33,6 +33,8 @@ const FIELDS = {
   'sector-identifier-uri': { field: 'sectorIdentifierUri' }, 'jwks-file': { field: 'jwks', value: FILE }, 'request-object-alg': { field: 'requestObjectSigningAlg' },
   // RFC 7523 / Core §9: private_key_jwt's keys and the assertions' algorithm; RFC 9101 §5.2 request_uris.
   'jwks-uri': { field: 'jwksUri' }, 'auth-signing-alg': { field: 'tokenEndpointAuthSigningAlg' }, 'request-uris': { field: 'requestUris' },
+  // RFC 9449 §5.2: every token request of this client must carry a DPoP proof.
+  'dpop-bound-access-tokens': { field: 'dpopBoundAccessTokens', flag: true },
 } satisfies Record<string, Option>;
 // Every field the form, GraphQL and registration accept has its option: a new field fails to compile until it does.
 const EVERY_FIELD: Record<Exclude<keyof RawClientInput, (typeof FIELDS)[keyof typeof FIELDS]['field']>, never> = {};
@@ -57,6 +59,7 @@ export const createclient: Command = {
   --jwks-file F | --jwks-uri URL            the client's public keys (RFC 9101 request objects, private_key_jwt)
   --auth-signing-alg ALG                     the algorithm of its RFC 7523 client assertions
   --request-uris URL,...                     request objects it may pass by reference (RFC 9101 §5.2), matched exactly
+  --dpop-bound-access-tokens                 every token request must carry a DPoP proof (RFC 9449 §5.2)
   --request-object-alg ${REQUEST_OBJECT_ALGS.join('|')}
   --oauth1 [--rsa-public-key-file F]         also an OAuth 1.0a consumer (HMAC, or RSA-SHA1 with this key)`,
   async run({ config, fromEnv, args }) {

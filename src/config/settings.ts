@@ -55,6 +55,10 @@ export const settings = {
     maxClients: setting({ env: 'CLIENT_ID_METADATA_MAX_CLIENTS', kind: count(), default: 1000, doc: 'metadata documents kept at most; past it a new one replaces the least recently used one nobody consented to, or is refused' }),
     maxClientsPerHost: setting({ env: 'CLIENT_ID_METADATA_MAX_CLIENTS_PER_HOST', kind: count(), default: 50, doc: 'metadata documents of one origin (scheme, host, port) kept at most; past it a new one replaces that origin\'s least recently used one nobody consented to, or is refused' }),
   },
+  dpop: {
+    requireNonce: setting({ env: 'DPOP_REQUIRE_NONCE', kind: bool(), default: false, doc: 'every DPoP proof must carry a server nonce (RFC 9449 §8, §9): a proof without one is answered `use_dpop_nonce` with a `DPoP-Nonce` header; nonces are stateless, valid on every instance' }),
+    proofWindow: setting({ env: 'DPOP_PROOF_WINDOW', kind: duration('seconds'), default: 60, doc: 'a DPoP proof\'s `iat` may be this far from the server\'s clock, either way; its `jti` is remembered (Redis, else the database) this long' }),
+  },
   requirePushedAuthorizationRequests: setting({ env: 'REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', kind: bool(), default: false, doc: 'the authorization endpoint accepts only requests pushed to `/o/par` first (RFC 9126 §5)' }),
   clientAssertionMaxLifetime: setting({ env: 'CLIENT_ASSERTION_MAX_LIFETIME', kind: duration('seconds'), default: 300, doc: 'a client assertion (private_key_jwt, client_secret_jwt) may expire at most this far in the future; its jti is remembered that long' }),
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),

@@ -6,11 +6,12 @@ import type { GatehouseConfig } from '../config.ts';
 import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
-import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
+import { parseBearer, parseDpopAuthorization, usesBearerScheme, usesDpopScheme } from '../oauth2/bearer.ts';
 import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
 import type { KeyRing } from '../oidc/keys.ts';
-import { bearerChallenge, forbidden, unauthenticated } from './errors.ts';
+import { bearerChallenge, dpopChallenge, forbidden, unauthenticated } from './errors.ts';
+import { isOAuthError } from '../oauth2/errors.ts';
 import { audienceIncludes } from '../oauth2/resources.ts';
 import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
 
@@ -25,6 +26,11 @@ export interface GraphQLDeps {
   sessions: { get(key: string): Promise<Record<string, unknown> | undefined> };
   /** Ends a user's browser sessions and tells their RPs (deactivation, an administrator). */
   loginSessions: Pick<LoginSessions, 'endAllOf'>;
+  /**
+   * RFC 9449 §7: the key thumbprint of the request's DPoP proof for this access token (ath checked), or a thrown
+   * OAuthError; absent, the DPoP scheme is refused.
+   */
+  dpopKey?: (koa: KoaContext, accessToken: string) => Promise<string>;
 }
 
 export interface GraphQLContext {
@@ -52,6 +58,26 @@ function createLoaders({ admin }: Stores) {
   };
 }
 
+/** RFC 9449 §7: `Authorization: DPoP <token>` with a proof of the key the token is bound to. */
+async function dpopViewer(koa: KoaContext, deps: GraphQLDeps): Promise<Viewer> {
+  const refused = (error = 'invalid_token', extra?: Record<string, string>) => unauthenticated(dpopChallenge(deps.config.issuer, error, extra));
+  const token = parseDpopAuthorization(koa.get('authorization'));
+  if (!token || !deps.dpopKey) throw refused();
+  const tokenHash = hashToken(token);
+  const info = await deps.stores.tokens.findAccessToken(tokenHash);
+  if (!info || !isLive(info, Date.now()) || info.userId === null || !info.dpopJkt || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
+  let jkt: string;
+  try { jkt = await deps.dpopKey(koa, token); } catch (e) {
+    if (!isOAuthError(e)) throw e;
+    throw refused(e.error, e.headers['DPoP-Nonce'] ? { 'DPoP-Nonce': e.headers['DPoP-Nonce'] } : undefined);
+  }
+  if (jkt !== info.dpopJkt) throw refused('invalid_dpop_proof');
+  const user = await deps.stores.users.findById(info.userId);
+  if (!user?.isActive) throw refused();
+  const scopes = parseScope(info.scope);
+  return { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes, tokenHash };
+}
+
 /**
  * Who is asking: a bearer token (admin rights need the `admin` scope AND an admin user; other users need
  * `read` to query and `write` to mutate), or the browser session of a logged-in user.
@@ -60,14 +86,17 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
   let viewer: Viewer | null = null;
   let csrfOk = true;
   const bearer = parseBearer(koa.get('authorization'));
-  if (usesBearerScheme(bearer)) {
+  if (usesDpopScheme(koa.get('authorization'))) {
+    viewer = await dpopViewer(koa, deps);
+  } else if (usesBearerScheme(bearer)) {
     // RFC 6750 §3 / RFC 9728 §5.1: a refused bearer token learns where this resource's metadata is.
     const refused = () => unauthenticated(bearerChallenge(deps.config.issuer));
     if (!bearer.ok) throw refused();
     const tokenHash = hashToken(bearer.token);
     const info = await deps.stores.tokens.findAccessToken(tokenHash);
     // RFC 8707: a token asked for another resource never reaches the admin API (audience confusion).
-    if (!info || !isLive(info, Date.now()) || info.userId === null || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
+    // RFC 9449 §7.2: a DPoP-bound token is never accepted as a bearer token (whoever stole it has no key).
+    if (!info || !isLive(info, Date.now()) || info.userId === null || info.dpopJkt || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
     const user = await deps.stores.users.findById(info.userId);
     if (!user?.isActive) throw refused();
     const scopes = parseScope(info.scope);

@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Context } from 'koa';
 import { hostileString } from '../oauth2/hostile-text.ts';
 import { checkDocument, checkSource, refused } from './limits.ts';
-import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
+import { parseBearer, usesBearerScheme, usesDpopScheme } from '../oauth2/bearer.ts';
 import type { GraphQLContext } from './context.ts';
 import { forbidden } from './errors.ts';
 
@@ -20,7 +20,7 @@ type Koa = { koa?: Context };
  * Who presented credentials: a session user, or a bearer token (buildContext refuses a token that names no one,
  * before anything executes). Everyone else is anonymous: no introspection, no hints.
  */
-const signedIn = (koa: Context | undefined) => Boolean(koa && (koa.state.user || usesBearerScheme(parseBearer(koa.get('authorization')))));
+const signedIn = (koa: Context | undefined) => Boolean(koa && (koa.state.user || usesBearerScheme(parseBearer(koa.get('authorization'))) || usesDpopScheme(koa.get('authorization'))));
 
 /** A string no parameter may hold (NUL, lone surrogates: databases refuse or cut them), in a literal of the query. */
 function SafeStringLiterals(context: ValidationContext) {

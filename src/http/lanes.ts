@@ -2,7 +2,7 @@ import compose from 'koa-compose';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { Services } from '../services.ts';
-import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
+import { parseBearer, usesBearerScheme, usesDpopScheme } from '../oauth2/bearer.ts';
 import type Router from './router.ts';
 import { laneOf } from './router.ts';
 import { claims, mountAll } from './mount.ts';
@@ -51,7 +51,8 @@ export function laneChains(s: Services, koa: Koa): LaneChains {
   };
 }
 
-const usesBearer: (ctx: Koa.Context) => boolean = (ctx) => usesBearerScheme(parseBearer(ctx.get('authorization')));
+// A DPoP-bound token (RFC 9449 §7.1) takes the token lane as a bearer token does.
+const usesBearer: (ctx: Koa.Context) => boolean = (ctx) => usesBearerScheme(parseBearer(ctx.get('authorization'))) || usesDpopScheme(ctx.get('authorization'));
 const asksForPage = (ctx: Koa.Context): boolean => ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html';
 
 /**

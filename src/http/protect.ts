@@ -4,10 +4,13 @@ import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { hashToken } from '../oauth2/tokens.ts';
-import { parseBearer } from '../oauth2/bearer.ts';
+import { parseBearer, parseDpopAuthorization, usesDpopScheme } from '../oauth2/bearer.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
 import { audienceIncludes, canonicalResource } from '../oauth2/resources.ts';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
+import { DPOP_ALGS } from '../oauth2/dpop/index.ts';
+import { InvalidDpopProofAtResource, isOAuthError } from '../oauth2/errors.ts';
+import { resourceRequestKey, type HttpDpop } from './dpop.ts';
 
 export interface RequireTokenOptions {
   /** Every one of these scopes must be granted (RFC 6750 §3.1 insufficient_scope otherwise). */
@@ -37,20 +40,34 @@ export interface RequireTokenOptions {
 
 const RFC6750_BODY_FIELDS = ['access_token'] as const;
 
-function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string): string {
+/** RFC 6750 §3 Bearer, or RFC 9449 §7.1 DPoP (with the algorithms a proof may use) when the request used DPoP or the token needs it. */
+function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
   // RFC 6750 §3: no error attribute when the request carried no token at all.
   const parts = [`realm="${realm}"`];
   if (e) parts.push(`error="${e.error}"`, `error_description="${e.description.replace(/["\\]/g, '')}"`);
   if (scope) parts.push(`scope="${scope}"`);
   // RFC 9728 §5.1: where the client finds which authorization server to ask (the MCP authorization flow starts here).
   if (metadata) parts.push(`resource_metadata="${metadata}"`);
-  return `Bearer ${parts.join(', ')}`;
+  if (scheme === 'DPoP') parts.push(`algs="${DPOP_ALGS.join(' ')}"`);
+  return `${scheme} ${parts.join(', ')}`;
 }
 
-/** RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. */
+/**
+ * RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. A DPoP-scheme token
+ * is not a bearer token (it needs its proof checked, as requireToken does): null.
+ */
 export function presentedBearer(ctx: Context, allowQuery: boolean, bodyFields: readonly string[] = RFC6750_BODY_FIELDS): string | null {
-  let found: string | undefined;
-  let places = 0;
+  const t = presentedToken(ctx, allowQuery, bodyFields);
+  return t.dpop ? null : t.token;
+}
+
+/** The access token and the scheme it came with: RFC 9449's DPoP header, or one of RFC 6750's places. */
+function presentedToken(ctx: Context, allowQuery: boolean, bodyFields: readonly string[] = RFC6750_BODY_FIELDS): { token: string | null; dpop: boolean } {
+  const dpop = parseDpopAuthorization(ctx.req.headers.authorization);
+  // RFC 9449 §7.1: the DPoP scheme with no token68 after it is a malformed credential, as Bearer's would be.
+  if (!dpop && usesDpopScheme(ctx.req.headers.authorization)) throw new InvalidToken('The access token is malformed.');
+  let found: string | undefined = dpop ?? undefined;
+  let places = dpop ? 1 : 0;
   const header = parseBearer(ctx.req.headers.authorization);
   if (header.ok) { found = header.token; places++; } else if (header.refusal === 'empty' || header.refusal === 'malformed') places++;
   const body = ctx.request.body as Record<string, unknown> | undefined;
@@ -62,11 +79,25 @@ export function presentedBearer(ctx: Context, allowQuery: boolean, bodyFields: r
   if (places > 1) throw new InvalidRequest('Send the access token in exactly one place.');
   // RFC 6750 §3.1: a malformed token is invalid_token; an empty one counts as none (a challenge without error).
   if (!header.ok && header.refusal === 'malformed') throw new InvalidToken('The access token is malformed.');
-  return found || null;
+  return { token: found || null, dpop: dpop !== null };
+}
+
+/**
+ * RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a proof of its key (ath its hash); a bearer token is
+ * refused under the DPoP scheme, and a bound one under Bearer (§7.2: otherwise binding would protect nothing).
+ */
+async function dpopRefusal(ctx: Context, info: TokenInfo, token: string, dpop: boolean, d: HttpDpop | undefined): Promise<OAuthError | undefined> {
+  if (!dpop) return info.dpopJkt ? new InvalidToken('This access token is bound to a DPoP key: present it with the DPoP scheme and a proof.') : undefined;
+  if (!d) return new InvalidToken('DPoP is not supported here.');
+  if (!info.dpopJkt) return new InvalidToken('This access token is not bound to a DPoP key.');
+  try {
+    const jkt = await resourceRequestKey(ctx, d, token);
+    return jkt === info.dpopJkt ? undefined : new InvalidDpopProofAtResource('The DPoP proof is signed by another key than the access token is bound to.');
+  } catch (err) { if (isOAuthError(err)) return err; throw err; }
 }
 
 /** Koa middleware for resource servers: `ctx.state.token` holds the verified token. */
-export function createRequireToken(tokens: TokenStore, o: { issuer: () => string }) {
+export function createRequireToken(tokens: TokenStore, o: { issuer: () => string; dpop?: HttpDpop }) {
   return function requireToken(opts: RequireTokenOptions = {}): Middleware {
     const realm = opts.realm ?? 'gatehouse';
     const needed = opts.scopes ?? [];
@@ -79,7 +110,8 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       const metadata = metadataOf(resource);
       let e: OAuthError | undefined;
       let token: string | null = null;
-      try { token = presentedBearer(ctx, opts.allowQuery ?? false, opts.bodyFields); } catch (err) { e = err as OAuthError; }
+      let dpop = false;
+      try { ({ token, dpop } = presentedToken(ctx, opts.allowQuery ?? false, opts.bodyFields)); } catch (err) { e = err as OAuthError; }
       // MCP authorization 2025-11-25 (Scope Selection Strategy): the scope a client should ask for, in every 401 of a
       // route that needs one (RFC 6750 §3 allows `scope` in any challenge), not only with insufficient_scope.
       const scopeHint = needed.length ? needed.join(' ') : undefined;
@@ -96,9 +128,11 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
         // RFC 8707 / RFC 9068 §4: a token for another resource is refused as invalid here (audience confusion).
         else if (resource !== undefined && !audienceIncludes(info, resource, o.issuer())) e = new InvalidToken('The access token is not meant for this resource.');
         else if (!needed.every((s) => parseScope(info!.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
+        else e = await dpopRefusal(ctx, info, token!, dpop, o.dpop);
       }
       if (e) {
-        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata);
+        const scheme = dpop || info?.dpopJkt || usesDpopScheme(ctx.req.headers.authorization) ? 'DPoP' : 'Bearer';
+        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata, scheme);
         throw e;
       }
       ctx.state.token = info;

@@ -1,4 +1,6 @@
 import type { Context } from 'koa';
+import { DPOP_ALGS } from '../oauth2/dpop/index.ts';
+import { resourceRequestKey } from './dpop.ts';
 import type { Services } from '../services.ts';
 import { authorizationServerMetadata } from '../oauth2/metadata.ts';
 import { isPrivilegedScope } from '../oauth2/scope.ts';
@@ -51,7 +53,7 @@ export function createRouters(s: Services): Router[] {
     temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
   });
   const graphql = lazy(async () => (await import('../graphql/server.ts')).createGraphQL({
-    stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, graphiql: config.env !== 'production', logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
+    stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, dpopKey: (ctx, token) => resourceRequestKey(ctx, s.dpop, token), graphiql: config.env !== 'production', logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
   }));
   return [
     homeRoutes({ render }),
@@ -71,7 +73,7 @@ export function createRouters(s: Services): Router[] {
     graphqlRoutes({ serve: graphql }),
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), s.redis?.ping()]); } }),
     tokenRoutes({
-      ...clientAuth,
+      ...clientAuth, dpop: s.dpop,
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog, devices: stores.devices,
         verifyIdToken: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer),
@@ -84,14 +86,14 @@ export function createRouters(s: Services): Router[] {
       guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds), users: stores.users,
       limits: deviceAuthorizationLimits(s.limiter, { perSource: config.rateLimit.deviceAuthorizationPerSource, perClient: config.rateLimit.deviceAuthorizationPerClient }),
     }),
-    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer }),
+    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer, dpop: s.dpop }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({
       metadata: () => authorizationServerMetadata(metadataSettings()),
       // RFC 9728 §2: bearer tokens in the header or a form body (requireToken; never the query by default). Only
       // the scopes a client may be allowed without an administrator: an MCP client asks for these by default.
-      ownResource: () => ({ resource: config.issuer, authorizationServers: [config.issuer], scopesSupported: Object.keys(config.scopes).filter((x) => !isPrivilegedScope(x)), bearerMethodsSupported: ['header', 'body'], resourceName: 'Gatehouse', resourceDocumentation: `${config.issuer}/` }),
+      ownResource: () => ({ resource: config.issuer, authorizationServers: [config.issuer], scopesSupported: Object.keys(config.scopes).filter((x) => !isPrivilegedScope(x)), bearerMethodsSupported: ['header', 'body'], resourceName: 'Gatehouse', resourceDocumentation: `${config.issuer}/`, dpopSigningAlgValues: DPOP_ALGS }),
     }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
     oidcUserinfoRoutes({ requireToken: ownToken, users: stores.users, grants: stores.grants, clients: stores.clients, subjects: s.subjects, keys: s.signingKeys, issuer }),

@@ -72,7 +72,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
       codeChallengeMethod: req.codeChallengeMethod ?? null, familyId,
       // OpenID Connect Core §3.1.2.1: the nonce goes back in the ID Token unmodified; auth_time is when the user logged in.
       nonce: req.nonce ?? null, authTime: session.authTime, sid, amr: openid ? session.amr ?? [] : [],
-      idTokenClaims: (req.claims?.id_token ?? []).join(' '), resources: req.resources ?? [],
+      idTokenClaims: (req.claims?.id_token ?? []).join(' '), resources: req.resources ?? [], dpopJkt: req.dpopJkt ?? null,
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
     });

@@ -12,6 +12,7 @@ import { validateAuthenticationParams } from '../oidc/prompt.ts';
 import { parseClaimsRequest, type ClaimsRequest } from '../oidc/request-params.ts';
 import { idTokenHintSubject } from '../oidc/id-token-hint.ts';
 import { decideResources, formatResources, type Audience, type ResourceCatalog } from './resources.ts';
+import { isJkt } from './dpop/binding.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -39,6 +40,8 @@ export interface AuthorizationRequest {
   /** RFC 8707: the resources asked for (canonical), empty for none, and the audience a token for them has. */
   resources?: string[];
   audience?: Audience;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to. */
+  dpopJkt?: string;
 }
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
@@ -132,6 +135,8 @@ export async function validateAuthorizationRequest(params: Record<string, string
       fail(new InvalidRequest('code_challenge_method was sent without code_challenge.'));
     }
   }
+  // RFC 9449 §10: dpop_jkt binds the code to a key; the token request must prove it.
+  if (params.dpop_jkt !== undefined && (!rule.code || !isJkt(params.dpop_jkt))) fail(new InvalidRequest('dpop_jkt must be the base64url SHA-256 thumbprint of a key, with a code response type.'));
   // The nonce is echoed in a signed token: bounded, so a request cannot make the server store and sign megabytes.
   if (params.nonce !== undefined && params.nonce.length > MAX_NONCE_LENGTH) fail(new InvalidRequest(`nonce is longer than ${MAX_NONCE_LENGTH} characters.`));
   const nonce = scopes.includes('openid') ? params.nonce : undefined;
@@ -151,7 +156,7 @@ export async function validateAuthorizationRequest(params: Record<string, string
       expectedSub = claims.sub;
     }
   } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target!.resources, audience: target!.audience };
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target!.resources, audience: target!.audience, dpopJkt: params.dpop_jkt };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
@@ -185,5 +190,6 @@ export function requestFields(req: AuthorizationRequest): Record<string, string>
   if (req.nonce !== undefined) f.nonce = req.nonce;
   if (req.claimsParameter !== undefined) f.claims = req.claimsParameter;
   if (req.resources?.length) f.resource = formatResources(req.resources);
+  if (req.dpopJkt) f.dpop_jkt = req.dpopJkt;
   return f;
 }

@@ -36,3 +36,13 @@ export function parseBearer(authorization: string | undefined): BearerCredential
 
 /** Whether the caller chose the Bearer scheme, well-formed or not: such a request is judged as a bearer request. */
 export const usesBearerScheme = (c: BearerCredentials): boolean => c.ok || c.refusal === 'empty' || c.refusal === 'malformed';
+
+// RFC 9449 §7.1: `Authorization: DPoP <token>`, with the token68 syntax of Bearer's b64token.
+const DPOP_CREDENTIALS = /^dpop +([A-Za-z0-9\-._~+/]+=*)$/i;
+const DPOP_SCHEME = /^dpop(?:\s|$)/i;
+
+/** The access token of an `Authorization: DPoP` header, or null when the header names another scheme or is malformed. */
+export const parseDpopAuthorization = (authorization: string | undefined): string | null => DPOP_CREDENTIALS.exec(authorization ?? '')?.[1] ?? null;
+
+/** Whether the caller chose the DPoP scheme (well-formed or not): judged as a token request, like Bearer's. */
+export const usesDpopScheme = (authorization: string | undefined): boolean => DPOP_SCHEME.test(authorization ?? '');

@@ -28,6 +28,7 @@ export interface RawClientInput {
   backchannelLogoutSessionRequired?: unknown;
   frontchannelLogoutUri?: unknown;
   frontchannelLogoutSessionRequired?: unknown;
+  dpopBoundAccessTokens?: unknown;
   accessTokenFormat?: unknown;
   idTokenSignedResponseAlg?: unknown;
   responseTypes?: unknown;
@@ -213,6 +214,9 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   if (frontchannelProblem) errors.frontchannelLogoutUri = frontchannelProblem;
   const frontchannelLogoutSessionRequired = toBool(raw.frontchannelLogoutSessionRequired);
   if (frontchannelLogoutSessionRequired === null) errors.frontchannelLogoutSessionRequired = 'Must be true or false.';
+  // RFC 9449 §5.2: left out, unchanged on update (false for a new client).
+  const dpopBoundAccessTokens = raw.dpopBoundAccessTokens === undefined ? context.current?.dpopBoundAccessTokens ?? false : toBool(raw.dpopBoundAccessTokens);
+  if (dpopBoundAccessTokens === null) errors.dpopBoundAccessTokens = 'Must be true or false.';
 
   if (oauth1Enabled && clientType === 'public' && !rsaPublicKey) errors.oauth1Enabled = 'OAuth 1.0a needs a shared secret (confidential client) or an RSA public key.';
 
@@ -304,6 +308,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     backchannelLogoutSessionRequired: backchannelLogoutSessionRequired ?? false,
     frontchannelLogoutUri,
     frontchannelLogoutSessionRequired: frontchannelLogoutSessionRequired ?? false,
+    dpopBoundAccessTokens: dpopBoundAccessTokens ?? false,
     accessTokenFormat: accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: idTokenSignedResponseAlg as IdTokenSigningAlg,
     responseTypes: responseTypes as ResponseType[],

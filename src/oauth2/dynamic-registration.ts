@@ -70,6 +70,8 @@ export function metadataToInput(body: unknown): RawClientInput {
     backchannelLogoutSessionRequired: flag(m.backchannel_logout_session_required, 'backchannel_logout_session_required') ?? false,
     frontchannelLogoutUri: text(m.frontchannel_logout_uri, 'frontchannel_logout_uri') ?? null,
     frontchannelLogoutSessionRequired: flag(m.frontchannel_logout_session_required, 'frontchannel_logout_session_required') ?? false,
+    // RFC 9449 §5.2.
+    dpopBoundAccessTokens: flag(m.dpop_bound_access_tokens, 'dpop_bound_access_tokens') ?? false,
     idTokenSignedResponseAlg: text(m.id_token_signed_response_alg, 'id_token_signed_response_alg') ?? 'RS256',
     userinfoSignedResponseAlg: text(m.userinfo_signed_response_alg, 'userinfo_signed_response_alg') ?? null,
     subjectType: text(m.subject_type, 'subject_type') ?? 'public',
@@ -88,6 +90,7 @@ const METADATA_NAMES: Partial<Record<keyof ClientInput, string>> = {
   clientType: 'token_endpoint_auth_method', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   frontchannelLogoutUri: 'frontchannel_logout_uri', idTokenSignedResponseAlg: 'id_token_signed_response_alg', userinfoSignedResponseAlg: 'userinfo_signed_response_alg',
   subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri', skipAuthorization: 'skip_authorization', jwks: 'jwks', requestObjectSigningAlg: 'request_object_signing_alg',
+  dpopBoundAccessTokens: 'dpop_bound_access_tokens',
   jwksUri: 'jwks_uri', tokenEndpointAuthSigningAlg: 'token_endpoint_auth_signing_alg', requestUris: 'request_uris',
 };
 
@@ -127,6 +130,7 @@ export function clientMetadata(client: ClientRecord) {
     ...(client.tokenEndpointAuthSigningAlg ? { token_endpoint_auth_signing_alg: client.tokenEndpointAuthSigningAlg } : {}),
     ...(client.requestUris.length ? { request_uris: client.requestUris } : {}),
     post_logout_redirect_uris: client.postLogoutRedirectUris,
+    ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired } : {}),
     ...(client.frontchannelLogoutUri ? { frontchannel_logout_uri: client.frontchannelLogoutUri, frontchannel_logout_session_required: client.frontchannelLogoutSessionRequired } : {}),
   };

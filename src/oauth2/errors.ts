@@ -97,3 +97,9 @@ export class InteractionRequired extends kind('interaction_required', 400) {}
 export function isOAuthError(e: unknown): e is OAuthError {
   return e instanceof OAuthError;
 }
+// RFC 9449 §5, §8: a token endpoint's refusal of a DPoP proof, or its demand for a server nonce (400, JSON).
+export class InvalidDpopProof extends kind('invalid_dpop_proof', 400) {}
+export class UseDpopNonce extends kind('use_dpop_nonce', 400) {}
+// RFC 9449 §7.1, §9: the same refusals at a protected resource, which answers 401 with a DPoP challenge.
+export class InvalidDpopProofAtResource extends kind('invalid_dpop_proof', 401) {}
+export class UseDpopNonceAtResource extends kind('use_dpop_nonce', 401) {}

@@ -7,7 +7,7 @@ import { isOAuthError } from './errors.ts';
 export const FAILURE_REASONS = [
   'secret_mismatch', 'assertion_invalid', 'assertion_replayed', 'throttled', 'grant_not_allowed', 'unsupported_grant_type', 'scope_not_allowed', 'redirect_uri_mismatch',
   'pkce_mismatch', 'pkce_missing', 'pkce_downgrade', 'code_expired', 'code_reused', 'code_invalid', 'code_other_client',
-  'invalid_refresh_token', 'refresh_token_reused', 'refresh_token_expired', 'invalid_credentials', 'invalid_request', 'other',
+  'invalid_refresh_token', 'refresh_token_reused', 'refresh_token_expired', 'invalid_credentials', 'invalid_request', 'invalid_dpop_proof', 'dpop_key_mismatch', 'other',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
@@ -22,6 +22,7 @@ export function reasonOf(err: unknown): FailureReason {
     case 'unsupported_grant_type': return 'unsupported_grant_type';
     case 'invalid_client': return 'secret_mismatch';
     case 'invalid_request': return 'invalid_request';
+    case 'invalid_dpop_proof': return 'invalid_dpop_proof';
     default: return 'other';
   }
 }

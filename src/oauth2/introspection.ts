@@ -15,6 +15,8 @@ export interface IntrospectionResponse {
   /** RFC 7662 §2.2 / RFC 8707: the resources the token is for; without any, the client (as django-oauth-toolkit says). */
   aud?: string | string[];
   iss?: string;
+  /** RFC 9449 §6.2: the DPoP key a bound token needs. */
+  cnf?: { jkt: string };
   /** RFC 8693 §4.1 / §2.2.1: the actor of a delegated (exchanged) token. */
   act?: ActClaim;
 }
@@ -53,12 +55,14 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
     active: true,
     scope: t.scope,
     client_id: t.clientId,
-    token_type: t.kind === 'access' ? 'Bearer' : 'refresh_token',
+    token_type: t.kind === 'access' ? (t.dpopJkt ? 'DPoP' : 'Bearer') : 'refresh_token',
     exp: Math.floor(t.expiresAt / 1000),
     iat: Math.floor(t.createdAt / 1000),
     aud: !t.resources?.length ? t.clientId : t.resources.length === 1 ? t.resources[0] : [...t.resources],
     iss: issuer,
   };
+  // RFC 9449 §6.2: the resource server checks the proof's key against cnf.jkt.
+  if (t.dpopJkt) r.cnf = { jkt: t.dpopJkt };
   if (t.act) r.act = t.act;
   if (t.username !== null && t.userId !== null) {
     r.sub = subject.of(t.userId);

@@ -8,7 +8,8 @@ import type { ActClaim } from './token-exchange/act.ts';
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: DPoP when the access token is bound to the proof's key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -39,12 +40,16 @@ export interface MintInput {
   audience?: Audience;
   /** RFC 8707: the resources granted, kept on the refresh token so a refresh may narrow and widen again; default the audience's. */
   grantedResources?: readonly string[];
+  /** RFC 9449 §5: the access token is bound to this DPoP key (token_type DPoP, cnf.jkt); absent, a bearer token. */
+  dpopJkt?: string;
+  /** RFC 9449 §5: the refresh token is bound to this key too (public clients); a confidential client's is not. */
+  refreshJkt?: string | null;
   /** RFC 8693 §4.1: the actor of a delegated token exchange (the JWT's act, introspection's act). */
   act?: ActClaim | null;
 }
 
 /** What an RFC 9068 access token says, from the issuance (src/oidc/access-token.ts turns it into claims). */
-export interface AccessTokenInput { clientId: string; userId: number | null; scope: string; authTime: number | null; jti: string; now: number; ttl: number; /** RFC 8707 resources: the JWT's aud; empty, the issuer. */ resources?: readonly string[]; /** RFC 8693 §4.1. */ act?: ActClaim | null }
+export interface AccessTokenInput { clientId: string; userId: number | null; scope: string; authTime: number | null; jti: string; now: number; ttl: number; /** RFC 8707 resources: the JWT's aud; empty, the issuer. */ resources?: readonly string[]; /** RFC 8693 §4.1. */ act?: ActClaim | null; /** RFC 9449 §6.1: cnf.jkt. */ jkt?: string }
 /** Signs synchronously: a store's transaction (redeemCode, rotateRefreshToken) runs `decide` without awaiting. */
 export type AccessTokenSigner = (i: AccessTokenInput) => string;
 export interface JwtAccessTokens {
@@ -83,14 +88,14 @@ export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenRes
   // RFC 9068 §2.2: the random token becomes the JWT's jti; the JWT itself is what is hashed and stored, so
   // introspection, revocation and bearer checks find it exactly as they find an opaque token.
   const access = format === 'jwt' && m.writer.jwt
-    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: accessTtl, resources, act: m.act ?? null })
+    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: accessTtl, resources, act: m.act ?? null, jkt: m.dpopJkt })
     : opaque;
   const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
   const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
-  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources, ...(m.act ? { act: m.act } : {}) } };
-  if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login, resources: [...(m.grantedResources ?? resources)] };
-  const response: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: accessTtl, scope: m.scope };
+  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources, dpopJkt: m.dpopJkt ?? null, ...(m.act ? { act: m.act } : {}) } };
+  if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login, resources: [...(m.grantedResources ?? resources)], dpopJkt: m.refreshJkt ?? null };
+  const response: TokenResponse = { access_token: access, token_type: m.dpopJkt ? 'DPoP' : 'Bearer', expires_in: accessTtl, scope: m.scope };
   if (refresh) response.refresh_token = refresh;
   return { rows, response };
 }

@@ -4,6 +4,7 @@ import { GRANT_TYPES } from './grant-types.ts';
 import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
 import { canonicalResource } from './resources.ts';
 import { DEVICE_AUTHORIZATION_PATH } from './device.ts';
+import { DPOP_ALGS } from './dpop/proof.ts';
 
 /** Where the JWK Set of the keys that sign ID Tokens (and JWT access tokens) is published. */
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -40,6 +41,8 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     require_pushed_authorization_requests: o.requirePushedAuthorizationRequests === true,
     code_challenge_methods_supported: o.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: DPoP proofs are accepted (src/oauth2/dpop), signed with one of these.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     // draft-ietf-oauth-client-id-metadata-document (authorization server metadata): https client_ids name a metadata document.
     ...(o.clientIdMetadataDocuments ? { client_id_metadata_document_supported: true } : {}),
     // RFC 9728 §4: the protected resources of this server. Only its own APIs: registered resource servers are the

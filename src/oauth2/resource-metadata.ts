@@ -28,6 +28,8 @@ export interface ProtectedResourceMetadataInput {
   bearerMethodsSupported?: ('header' | 'body' | 'query')[];
   resourceName?: string;
   resourceDocumentation?: string;
+  /** §2 dpop_signing_alg_values_supported: the resource takes RFC 9449 DPoP proofs signed with these. */
+  dpopSigningAlgValues?: readonly string[];
 }
 
 /**
@@ -43,5 +45,6 @@ export function protectedResourceMetadata(i: ProtectedResourceMetadataInput): Re
   if (i.scopesSupported) doc.scopes_supported = [...i.scopesSupported];
   if (i.resourceName) doc.resource_name = i.resourceName;
   if (i.resourceDocumentation) doc.resource_documentation = i.resourceDocumentation;
+  if (i.dpopSigningAlgValues) doc.dpop_signing_alg_values_supported = [...i.dpopSigningAlgValues];
   return doc;
 }

@@ -54,6 +54,8 @@ export interface ClientInput {
   frontchannelLogoutUri: string | null;
   /** Front-Channel Logout 1.0 §2: the framed page gets iss and sid query parameters. */
   frontchannelLogoutSessionRequired: boolean;
+  /** RFC 9449 §5.2 dpop_bound_access_tokens: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
   /** RFC 9068: `jwt` access tokens are signed JWTs (still stored hashed); `opaque` (the default) are random strings. */
   accessTokenFormat: AccessTokenFormat;
   /** OpenID Connect Registration §2 id_token_signed_response_alg: the ID Token's JWS algorithm (RS256 by default). */
@@ -177,6 +179,8 @@ export interface TokenRow {
    * absent): Gatehouse's own APIs, as before resource indicators.
    */
   resources?: readonly string[];
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to; null or absent, a bearer token. */
+  dpopJkt?: string | null;
   /** Access tokens only, RFC 8693 §4.1: who acts for the subject (a token exchange with an actor_token); null or absent, nobody. */
   act?: ActClaim | null;
 }
@@ -216,6 +220,8 @@ export interface CodeRow {
   amr: string[];
   /** RFC 8707: the resources the authorization request named (empty: none); the token request may narrow them. */
   resources?: readonly string[];
+  /** RFC 9449 §10: the authorization request's dpop_jkt; the code is redeemed only with a proof of that key. */
+  dpopJkt?: string | null;
   expiresAt: number;
   createdAt: number;
 }

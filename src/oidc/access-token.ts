@@ -42,6 +42,8 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
           iat,
           scope: i.scope,
         };
+        // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint.
+        if (i.jkt) claims.cnf = { jkt: i.jkt };
         // RFC 8693 §4.1: a delegated token names its actor (and earlier ones, nested).
         if (i.act) claims.act = i.act;
         if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);

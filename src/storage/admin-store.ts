@@ -22,7 +22,7 @@ export interface ClientView {
   id: number; clientId: string; name: string; clientType: string; grantTypes: string[]; redirectUris: string[]; allowedScopes: string[];
   skipAuthorization: boolean; allowedOrigins: string[]; tokenEndpointAuthMethod: string; oauth1Enabled: boolean; rsaPublicKey: string | null;
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
-  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
+  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; dpopBoundAccessTokens: boolean;
   accessTokenFormat: string; idTokenSignedResponseAlg: string; responseTypes: string[]; userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null; ownerId: number; createdAt: number; updatedAt: number;
   registered: string; jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null; requestUris: string[];
 }
@@ -48,7 +48,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   userinfoSignedResponseAlg: 'userinfoSignedResponseAlg', subjectType: 'subjectType', sectorIdentifierUri: 'sectorIdentifierUri', createdAt: 'createdAt', updatedAt: 'updatedAt',
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
   responseTypes: 'responseTypes', registered: 'registered', jwksUri: 'jwksUri', tokenEndpointAuthSigningAlg: 'tokenEndpointAuthSigningAlg', requestUris: 'requestUris',
-  frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired',
+  frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired', dpopBoundAccessTokens: 'dpopBoundAccessTokens',
 };
 
 // The core's records (a client just registered, the viewer, an event as it is recorded) as views.
@@ -58,7 +58,7 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   allowedScopes: c.allowedScopes, skipAuthorization: c.skipAuthorization, allowedOrigins: c.allowedOrigins, tokenEndpointAuthMethod: c.tokenEndpointAuthMethod,
   oauth1Enabled: c.oauth1Enabled, rsaPublicKey: c.rsaPublicKey, postLogoutRedirectUris: c.postLogoutRedirectUris, backchannelLogoutUri: c.backchannelLogoutUri,
   backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, frontchannelLogoutUri: c.frontchannelLogoutUri,
-  frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
+  frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired, dpopBoundAccessTokens: c.dpopBoundAccessTokens, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
   responseTypes: c.responseTypes, userinfoSignedResponseAlg: c.userinfoSignedResponseAlg, subjectType: c.subjectType, sectorIdentifierUri: c.sectorIdentifierUri,
   ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt, registered: c.registered,
   jwksUri: c.jwksUri, tokenEndpointAuthSigningAlg: c.tokenEndpointAuthSigningAlg, requestUris: c.requestUris,

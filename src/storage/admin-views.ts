@@ -21,7 +21,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   userinfoSignedResponseAlg: 'userinfo_signed_response_alg', subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri',
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
-  frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered',
+  frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered', dpopBoundAccessTokens: 'dpop_bound_access_tokens',
   jwksUri: 'jwks_uri', tokenEndpointAuthSigningAlg: 'token_endpoint_auth_signing_alg', requestUris: 'request_uris',
   // '' means the grant types' own response types, so those are read with it.
   responseTypes: 'response_types, grant_types',
@@ -50,7 +50,7 @@ class ClientRowView implements ClientView {
   ownerId: number; oauth1Enabled: boolean; rsaPublicKey: string | null; accessTokenFormat: string; idTokenSignedResponseAlg: string; createdAt: number; updatedAt: number;
   userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
-  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string;
+  frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string; dpopBoundAccessTokens: boolean;
   jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null;
   constructor(r: Row) {
     this.#r = r;
@@ -62,6 +62,7 @@ class ClientRowView implements ClientView {
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at); this.registered = String(r.registered ?? 'owner');
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
     this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);
+    this.dpopBoundAccessTokens = Boolean(r.dpop_bound_access_tokens);
     this.jwksUri = text(r.jwks_uri); this.tokenEndpointAuthSigningAlg = text(r.token_endpoint_auth_signing_alg);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.

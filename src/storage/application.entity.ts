@@ -36,6 +36,8 @@ export const Application = defineEntity({
     /** Front-Channel Logout 1.0 §2: the page the logout page frames, and whether it wants iss and sid. */
     frontchannelLogoutUri: p.text().nullable(),
     frontchannelLogoutSessionRequired: p.boolean().default(false),
+    /** RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP proof are refused. */
+    dpopBoundAccessTokens: p.boolean().default(false),
     /** RFC 9068 JWT access tokens or opaque ones (the default). */
     accessTokenFormat: p.string().length(10).default('opaque'),
     /** OpenID Connect id_token_signed_response_alg. */

@@ -35,6 +35,7 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     backchannelLogoutSessionRequired: a.backchannelLogoutSessionRequired,
     frontchannelLogoutUri: a.frontchannelLogoutUri ?? null,
     frontchannelLogoutSessionRequired: a.frontchannelLogoutSessionRequired,
+    dpopBoundAccessTokens: a.dpopBoundAccessTokens,
     accessTokenFormat: a.accessTokenFormat as AccessTokenFormat,
     idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg,
     responseTypes: readResponseTypes(a.responseTypes, split(a.grantTypes) as GrantType[]),
@@ -75,6 +76,7 @@ function columns(input: ClientInput) {
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired,
     frontchannelLogoutUri: input.frontchannelLogoutUri,
     frontchannelLogoutSessionRequired: input.frontchannelLogoutSessionRequired,
+    dpopBoundAccessTokens: input.dpopBoundAccessTokens,
     accessTokenFormat: input.accessTokenFormat,
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg,
     // Comma-separated: a response type holds spaces (code id_token).

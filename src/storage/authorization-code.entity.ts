@@ -34,6 +34,8 @@ export const AuthorizationCode = defineEntity({
     sid: p.string().length(64).nullable(),
     /** RFC 8176 amr values of that login, space separated ('' unknown), for the ID Token. */
     amr: p.string().length(100).default(''),
+    /** RFC 9449 §10: dpop_jkt of the authorization request; the code is redeemed only with a proof of that key. */
+    dpopJkt: p.string().length(43).nullable(),
     expiresAt: epochMs().index(),
     consumedAt: epochMs().nullable(),
     createdAt: createdAt(),

@@ -16,7 +16,8 @@ import { InitialAccessToken } from './initial-access-token.entity.ts';
 import { ResourceServer } from './resource-server.entity.ts';
 import { DeviceCode } from './device-code.entity.ts';
 import { PushedRequest } from './pushed-request.entity.ts';
+import { DpopProof } from './dpop-proof.entity.ts';
 
-export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest, ClientAssertionJti };
+export { User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest, ClientAssertionJti, DpopProof };
 /** Every entity, for the ORM's configuration. Typed as the ORM's option: the inferred tuple type is too large for declaration output (TS7056). */
-export const entities: NonNullable<Options['entities']> = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest, ClientAssertionJti];
+export const entities: NonNullable<Options['entities']> = [User, Application, Grant, AuthorizationCode, AccessToken, RefreshToken, Event, Session, OAuth1Token, OAuth1Nonce, RateLimitBucket, SigningKey, LoginSession, InitialAccessToken, ResourceServer, DeviceCode, PushedRequest, ClientAssertionJti, DpopProof];

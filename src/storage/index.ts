@@ -14,6 +14,7 @@ import { OAuth1Repository } from './oauth1.repository.ts';
 import { SigningKeyRepository } from './signing-key.repository.ts';
 import type { Sql } from './sql.ts';
 import type { NonceStore } from './oauth1.repository.ts';
+import { DpopProofRepository } from './dpop-proof.repository.ts';
 import { TokenCache } from './token-cache.ts';
 import { ResourceServerRepository } from './resource-server.repository.ts';
 import { DeviceCodeRepository } from './device-code.repository.ts';
@@ -53,6 +54,8 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     /** RFC 8707 resource servers (administrators register them through GraphQL or the CLI). */
     resourceServers,
     devices: new DeviceCodeRepository(sql),
+    /** RFC 9449 §11.1: DPoP proofs seen (Redis when shared through it, else the database). */
+    dpopProofs: new DpopProofRepository(sql, opts.nonces),
     /** RFC 7523 client-assertion jtis, single use across instances (Redis when there is one). */
     assertionJtis: new AssertionJtiRepository(sql, opts.nonces),
   };

@@ -2,7 +2,7 @@ import type { Orm } from './orm.ts';
 
 /** Each table with expiring rows: its key and expiry columns. rate_limits holds the throttles' windows without Redis. */
 const TABLES = [
-  ...(['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions', 'oauth1_tokens', 'oauth1_nonces', 'device_codes'] as const).map((name) => ({ name, key: 'id', expires: 'expires_at' })),
+  ...(['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions', 'oauth1_tokens', 'oauth1_nonces', 'device_codes', 'dpop_proofs'] as const).map((name) => ({ name, key: 'id', expires: 'expires_at' })),
   { name: 'rate_limits', key: 'bucket', expires: 'reset_at' },
   { name: 'login_sessions', key: 'sid', expires: 'expires_at' },
   { name: 'client_assertion_jtis', key: 'jti_hash', expires: 'expires_at' },

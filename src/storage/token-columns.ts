@@ -16,6 +16,8 @@ export const tokenColumns = () => ({
   scope: p.text(),
   /** RFC 8707: the resources (space-separated URIs) of an access token's audience or a refresh token's grant; '' none. */
   resource: p.text().default(''),
+  /** RFC 9449 §6: the RFC 7638 thumbprint of the DPoP key the token is bound to; null for a bearer token. */
+  dpopJkt: p.string().length(43).nullable(),
   expiresAt: epochMs().index(),
   revokedAt: epochMs().nullable(),
   createdAt: createdAt(),

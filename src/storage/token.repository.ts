@@ -9,18 +9,18 @@ interface DbToken {
   token_hash: string; application_id: number; user_id: number | null; grant_id: number | null; scope: string;
   family_id: string | null; expires_at: number; created_at: number; revoked_at: number | null; used_at?: number | null;
   client_id: string; username: string | null; user_active: number | boolean | null;
-  auth_time?: number | string | null; sid?: string | null; amr?: string; resource: string; act?: string | null;
+  auth_time?: number | string | null; sid?: string | null; amr?: string; resource: string; act?: string | null; dpop_jkt: string | null;
 }
 
 const SELECT_TOKEN = (table: string, extra = '') => `select t.token_hash, t.application_id, t.user_id, t.grant_id, t.scope, t.family_id,
-  t.expires_at, t.created_at, t.revoked_at, t.resource${extra}, a.client_id, u.username, u.is_active as user_active
+  t.expires_at, t.created_at, t.revoked_at, t.resource, t.dpop_jkt${extra}, a.client_id, u.username, u.is_active as user_active
   from ${table} t join applications a on a.id = t.application_id left join users u on u.id = t.user_id where t.token_hash = ?`;
 const SELECT_ACCESS = SELECT_TOKEN('access_tokens', ', t.act');
 const SELECT_REFRESH = SELECT_TOKEN('refresh_tokens', ', t.used_at, t.auth_time, t.sid, t.amr');
-const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, act) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, act) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 // Refresh tokens also keep the login their family started with (OpenID Connect Core §12.2).
-const INSERT_REFRESH = `insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, auth_time, sid, amr)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_REFRESH = `insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, auth_time, sid, amr)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function toInfo(r: DbToken, kind: 'access' | 'refresh'): TokenInfo {
   // A deactivated user's tokens stop working at once, without touching every row.
@@ -31,12 +31,13 @@ function toInfo(r: DbToken, kind: 'access' | 'refresh'): TokenInfo {
     revokedAt: r.revoked_at !== null ? Number(r.revoked_at) : inactiveUser ? 0 : null,
     usedAt: r.used_at != null ? Number(r.used_at) : null,
     resources: splitResources(r.resource),
+    dpopJkt: r.dpop_jkt ?? null,
     ...(r.act ? { act: readAct(r.act) } : {}),
     ...(kind === 'refresh' ? { login: { authTime: r.auth_time == null ? null : Number(r.auth_time), sid: r.sid ?? null, amr: (r.amr ?? '').split(' ').filter(Boolean) } } : {}),
   };
 }
 
-const params = (t: TokenRow) => [t.tokenHash, t.applicationId, t.userId, t.grantId, t.scope, t.familyId, t.expiresAt, t.createdAt, formatResources(t.resources ?? [])];
+const params = (t: TokenRow) => [t.tokenHash, t.applicationId, t.userId, t.grantId, t.scope, t.familyId, t.expiresAt, t.createdAt, formatResources(t.resources ?? []), t.dpopJkt ?? null];
 
 const refreshParams = (t: TokenRow) => [...params(t), t.login?.authTime ?? null, t.login?.sid ?? null, (t.login?.amr ?? []).join(' ')];
 
@@ -72,8 +73,8 @@ export class TokenRepository implements TokenStore {
 
   async saveCode(c: CodeRow) {
     await this.#sql.run(`insert into authorization_codes (code_hash, application_id, user_id, grant_id, redirect_uri, redirect_uri_provided, scope,
-      code_challenge, code_challenge_method, family_id, nonce, auth_time, sid, amr, id_token_claims, expires_at, created_at, resource) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.nonce, c.authTime, c.sid, c.amr.join(' '), c.idTokenClaims, c.expiresAt, c.createdAt, formatResources(c.resources ?? [])]);
+      code_challenge, code_challenge_method, family_id, nonce, auth_time, sid, amr, id_token_claims, expires_at, created_at, resource, dpop_jkt) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.nonce, c.authTime, c.sid, c.amr.join(' '), c.idTokenClaims, c.expiresAt, c.createdAt, formatResources(c.resources ?? []), c.dpopJkt ?? null]);
   }
 
   async redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
@@ -90,7 +91,7 @@ export class TokenRepository implements TokenStore {
         codeHash, applicationId: r.application_id as number, userId: r.user_id as number, grantId: r.grant_id as number | null,
         redirectUri: r.redirect_uri as string, redirectUriProvided: Boolean(r.redirect_uri_provided), scope: r.scope as string,
         codeChallenge: r.code_challenge as string | null, codeChallengeMethod: r.code_challenge_method as string | null,
-        familyId: r.family_id as string, nonce: r.nonce as string | null, authTime: r.auth_time === null ? null : Number(r.auth_time), sid: r.sid as string | null, amr: String(r.amr ?? '').split(' ').filter(Boolean), idTokenClaims: String(r.id_token_claims ?? ''), resources: splitResources(r.resource as string | null), expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.app_client_id as string,
+        familyId: r.family_id as string, nonce: r.nonce as string | null, authTime: r.auth_time === null ? null : Number(r.auth_time), sid: r.sid as string | null, amr: String(r.amr ?? '').split(' ').filter(Boolean), idTokenClaims: String(r.id_token_claims ?? ''), resources: splitResources(r.resource as string | null), dpopJkt: (r.dpop_jkt as string | null) ?? null, expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.app_client_id as string,
       });
       if ((yield* tx.run('update authorization_codes set consumed_at = ? where id = ? and consumed_at is null', [now, r.id])) !== 1) return { ok: false, reason: 'reused' };
       yield* insertRows(rows);

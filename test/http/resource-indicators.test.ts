@@ -211,6 +211,8 @@ describe('RFC 8707 resource indicators', () => {
         resource: `${issuer}/`, authorization_servers: [issuer], bearer_methods_supported: ['header', 'body'],
         scopes_supported: ['read', 'write', 'openid', 'profile', 'email', 'address', 'phone', 'a:read', 'mcp:tools', 'mcp:admin'],
         resource_name: 'Gatehouse', resource_documentation: `${issuer}/`,
+        // RFC 9728 §2 / RFC 9449: Gatehouse's own APIs take DPoP-bound tokens.
+        dpop_signing_alg_values_supported: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
       });
       const as = await (await fetch(`${srv.url}/.well-known/oauth-authorization-server`)).json() as Record<string, unknown>;
       expect(as.protected_resources).to.deep.equal([`${issuer}/`]);

@@ -15,7 +15,8 @@ export function protocolCors(opts: { allowAll: boolean; origins: readonly string
     },
     allowMethods: ['GET', 'POST', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type', 'DPoP'],
-    exposeHeaders: ['WWW-Authenticate'],
+    // RFC 9449 §8: a browser-based client reads the server's nonce.
+    exposeHeaders: ['WWW-Authenticate', 'DPoP-Nonce'],
     maxAge: 600,
   });
   // No Origin header, no CORS (Fetch §3.2): most protocol calls come from servers. @koa/cors would still add

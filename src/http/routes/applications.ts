@@ -56,6 +56,8 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     jwks: body.jwks,
     jwksUri: body.jwks_uri,
     requestUris: body.request_uris,
+    // A checkbox: unticked sends nothing, which here means false (the form always shows it).
+    dpopBoundAccessTokens: body.dpop_bound_access_tokens ?? false,
   };
 }
 
@@ -71,6 +73,7 @@ function formValues(c: ClientRecord) {
     jwks: c.jwks ?? '', jwks_uri: c.jwksUri ?? '', request_uris: c.requestUris.join('\n'),
     response_types: c.responseTypes,
     userinfo_signed_response_alg: c.userinfoSignedResponseAlg ?? '', subject_type: c.subjectType, sector_identifier_uri: c.sectorIdentifierUri ?? '',
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
   };
 }
 

@@ -22,7 +22,8 @@ async function authorizeCaller(ctx: Context, deps: Deps): Promise<Introspector> 
   const bearer = parseBearer(ctx.get('authorization'));
   if (usesBearerScheme(bearer)) {
     const info = bearer.ok ? await deps.tokens.findAccessToken(hashToken(bearer.token)) : null;
-    if (info && isLive(info, Date.now()) && parseScope(info.scope).includes('introspection')) return { anyToken: true };
+    // RFC 9449 §7.2: a DPoP-bound token does not work as a bearer token here either.
+    if (info && isLive(info, Date.now()) && !info.dpopJkt && parseScope(info.scope).includes('introspection')) return { anyToken: true };
     throw new InvalidClient('The bearer token may not introspect (needs the introspection scope).', { headers: { 'WWW-Authenticate': 'Bearer realm="gatehouse", error="invalid_token"' } });
   }
   const client = authenticatedClient(ctx);

@@ -4,11 +4,14 @@ import type { AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { pushAuthorizationRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
 import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
+import { tokenRequestKey, type HttpDpop } from '../dpop.ts';
+import { InvalidDpopProof } from '../../oauth2/errors.ts';
 
 export interface ParRouteDeps extends ClientAuthDeps {
   settings: AuthorizeSettings;
   pushedRequests: PushedRequestStore;
   issuer: () => string;
+  dpop: HttpDpop;
 }
 
 /**
@@ -19,6 +22,12 @@ export function parRoutes(deps: ParRouteDeps): Router {
   const router = protocolRouter({ cors: true });
   router.post(['/o/par', '/o/par/'], oauthEndpoint(), clientAuthentication(deps), async function parEndpoint(ctx) {
     const params = formParams(ctx);
+    // RFC 9449 §10.1: a proof at the PAR endpoint binds the code to its key, as dpop_jkt does; both must agree.
+    const jkt = await tokenRequestKey(ctx, deps.dpop);
+    if (jkt) {
+      if (params.dpop_jkt !== undefined && params.dpop_jkt !== jkt) throw new InvalidDpopProof('dpop_jkt does not match the key of the DPoP proof.');
+      params.dpop_jkt = jkt;
+    }
     // §2.2: 201 Created, no-store (oauthEndpoint sets it).
     ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now(), deps.issuer());
     ctx.status = 201;

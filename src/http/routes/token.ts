@@ -1,7 +1,8 @@
 import type Router from '../router.ts';
 import { protocolRouter } from '../router.ts';
 import type { Context } from 'koa';
-import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../oauth2/errors.ts';
+import { InvalidDpopProof, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../oauth2/errors.ts';
+import { tokenRequestKey, type HttpDpop } from '../dpop.ts';
 import { effectiveGrantTypes } from '../../oauth2/grant-types.ts';
 import { grants } from '../../oauth2/grants/index.ts';
 import type { GrantContext } from '../../oauth2/grants/context.ts';
@@ -11,6 +12,7 @@ import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '
 
 export interface TokenRouteDeps extends ClientAuthDeps {
   grantContext: (ctx: Context) => GrantContext;
+  dpop: HttpDpop;
 }
 
 /**
@@ -32,9 +34,12 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant type.
     const allowed = grant.enabledFor ? grant.enabledFor(client) : effectiveGrantTypes(client.grantTypes).includes(grantType as GrantType);
     if (!allowed) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
+    // RFC 9449 §5: a proof binds what is issued to its key; a client registered with dpop_bound_access_tokens must send one (§5.2).
+    const dpopJkt = await tokenRequestKey(ctx, deps.dpop);
+    if (!dpopJkt && client.dpopBoundAccessTokens) throw new InvalidDpopProof('This client must send a DPoP proof with every token request.');
     const declared: Record<string, string> = {};
     for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
-    ctx.body = await grant.handle(declared, client, deps.grantContext(ctx));
+    ctx.body = await grant.handle(declared, client, { ...deps.grantContext(ctx), dpopJkt });
   });
   return router;
 }

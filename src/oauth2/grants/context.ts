@@ -31,6 +31,8 @@ export interface GrantContext {
   verifyIdToken?: (token: string) => Promise<Record<string, unknown>>;
   /** RFC 8628 device authorizations (device_code grant). */
   devices?: DeviceStore;
+  /** RFC 9449: the thumbprint of the key of the request's verified DPoP proof; absent, no proof was sent. */
+  dpopJkt?: string;
 }
 
 /** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */

@@ -4,6 +4,7 @@ import type { ClientRecord } from '../store.ts';
 import type { PollVerdict } from '../device-store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams } from './context.ts';
+import { dpopBinding } from '../dpop/binding.ts';
 
 export const grantType = 'urn:ietf:params:oauth:grant-type:device_code';
 export const parameters: ReadonlySet<string> = new Set(['device_code']);
@@ -46,7 +47,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
       userId = row.userId;
       grantId = row.grantId;
       login = { authTime: row.authTime, amr: row.amr };
-      const minted = mintFor(ctx, { applicationId: client.id, userId: row.userId, grantId: row.grantId, scope: row.scope, familyId: newFamilyId(ctx.now), withRefresh: issuesRefreshToken, writer, authTime: row.authTime, login: { authTime: row.authTime, sid: null, amr: row.amr } });
+      const minted = mintFor(ctx, { applicationId: client.id, userId: row.userId, grantId: row.grantId, scope: row.scope, familyId: newFamilyId(ctx.now), withRefresh: issuesRefreshToken, writer, authTime: row.authTime, login: { authTime: row.authTime, sid: null, amr: row.amr }, ...dpopBinding(ctx.dpopJkt, client) });
       response = minted.response;
       return { issue: minted.rows };
     }

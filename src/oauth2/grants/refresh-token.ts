@@ -5,6 +5,7 @@ import type { ClientRecord, LoginFacts } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 import { decideGrantedResources, parseResourceParam } from '../resources.ts';
+import { checkBoundKey, dpopBinding } from '../dpop/binding.ts';
 
 export const grantType = 'refresh_token';
 export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope', 'resource']);
@@ -31,6 +32,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
     if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token was issued to another client.', { reason: 'invalid_refresh_token' });
     if (token.expiresAt <= ctx.now) throw new InvalidGrant('The refresh token has expired.', { reason: 'refresh_token_expired' });
+    // RFC 9449 §5: a refresh token bound to a key (public clients) is used only with a proof of that key.
+    checkBoundKey(token.dpopJkt, ctx.dpopJkt, 'refresh token');
     const original = parseScope(token.scope);
     // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
     if (requested.length && !isSubset(requested, original)) throw new InvalidScope('The requested scope exceeds the original grant.');
@@ -40,7 +43,9 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     userId = token.userId;
     grantId = token.grantId;
     login = token.login ?? login;
-    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer, login, audience: target.audience, grantedResources: granted });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer, login, audience: target.audience, grantedResources: granted, ...dpopBinding(ctx.dpopJkt, client) });
+    // RFC 9449 §5: a bound refresh token stays bound to its key, whatever this request's.
+    minted.rows.refresh!.dpopJkt = token.dpopJkt ?? minted.rows.refresh!.dpopJkt;
     // The new refresh token keeps the originally granted scope, so a narrowed request can widen again later.
     minted.rows.refresh!.scope = token.scope;
     response = minted.response;
