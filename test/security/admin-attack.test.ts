@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+
+// Issue 21: an attacker's read of the admin console and the GraphQL admin API.
+describe('security: admin console and GraphQL admin API under attack (issue 21)', () => {
+  let srv: TestServer;
+  let alice: Awaited<ReturnType<TestServer['app']['seed']['user']>>;
+  before(async () => {
+    srv = await createTestApp();
+    alice = await srv.app.seed.user({ username: 'alice' });
+  });
+  after(() => srv.close());
+
+  const browserGql = (b: Browser, query: string, variables: Record<string, unknown> = {}, csrf?: string) => b.request('/graphql', {
+    method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...(csrf ? { 'x-csrf-token': csrf } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const graphqlMutation = async (b: Browser, csrf: string) => {
+    const id = (await (await browserGql(b, '{ viewer { id } }')).json()).data.viewer.id;
+    return browserGql(b, 'mutation($id: ID!, $i: ProfileInput!) { updateProfile(id: $id, input: $i) { user { id } } }', { id, i: { name: 'Alice' } }, csrf);
+  };
+
+  describe('#1 the CSRF token rotates at login (Django rotate_token)', () => {
+    it('refuses the anonymous form token after login, on GraphQL and on page forms; the new token works', async () => {
+      const b = new Browser(srv.url);
+      const planted = await b.csrf('/accounts/login/');
+      expect((await b.post('/accounts/login/', { csrfmiddlewaretoken: planted, username: 'alice', password: alice.password })).status).to.equal(302);
+      const gqlOld = await graphqlMutation(b, planted);
+      expect((await gqlOld.json()).errors?.[0]?.extensions?.code).to.equal('FORBIDDEN');
+      expect((await b.post('/o/applications/register/', { csrfmiddlewaretoken: planted, name: 'x', grant_types: 'client_credentials' })).status).to.equal(403);
+      const fresh = csrfFrom(await (await b.get('/o/applications/register/')).text())!;
+      expect(fresh).to.not.equal(planted);
+      const gqlNew = await (await graphqlMutation(b, fresh)).json();
+      expect(gqlNew.errors, JSON.stringify(gqlNew.errors)).to.equal(undefined);
+      // Logging out and in again (another user or the same) rotates it again.
+      expect((await b.post('/accounts/logout/', { csrfmiddlewaretoken: fresh })).status).to.equal(302);
+      expect((await b.post('/o/applications/register/', { csrfmiddlewaretoken: fresh, name: 'x', grant_types: 'client_credentials' })).status).to.not.equal(200);
+      const second = await b.csrf('/accounts/login/');
+      expect(second).to.not.equal(fresh);
+    });
+  });
+});
