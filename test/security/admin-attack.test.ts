@@ -39,4 +39,37 @@ describe('security: admin console and GraphQL admin API under attack (issue 21)'
       expect(second).to.not.equal(fresh);
     });
   });
+
+  describe('#2 the application forms re-render any shape of list field (400, never 500)', () => {
+    let b: Browser;
+    let csrf: string;
+    let appId: number;
+    before(async () => {
+      b = new Browser(srv.url);
+      await b.login('alice', alice.password);
+      csrf = csrfFrom(await (await b.get('/o/applications/register/')).text())!;
+      appId = (await srv.app.seed.client({ owner: alice, name: 'Mine' })).client.id;
+    });
+
+    it('answers 400 with a form error to form-encoded nested keys', async () => {
+      for (const path of ['/o/applications/register/', `/o/applications/${appId}/update/`]) {
+        const res = await b.request(path, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: `csrfmiddlewaretoken=${csrf}&name=x&grant_types[a]=authorization_code&redirect_uris[b]=x&allowed_scopes[c]=read&response_types[d]=code` });
+        expect(res.status, path).to.equal(400);
+        expect(await res.text(), path).to.match(/role="alert"/);
+      }
+    });
+
+    it('answers 400 with a form error to JSON lists of non-strings', async () => {
+      const shapes: unknown[] = [[1], [null], { x: 1 }, [{ a: 1 }], [['authorization_code']], 7, true];
+      for (const path of ['/o/applications/register/', `/o/applications/${appId}/update/`]) {
+        for (const shape of shapes) {
+          for (const field of ['grant_types', 'response_types', 'allowed_scopes', 'redirect_uris', 'name', 'client_type']) {
+            const res = await b.request(path, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ csrfmiddlewaretoken: csrf, name: 'x', grant_types: ['authorization_code'], redirect_uris: 'https://a.example/cb', [field]: shape }) });
+            expect(res.status, `${path} ${field}=${JSON.stringify(shape)}`).to.equal(400);
+            expect(await res.text()).to.match(/role="alert"/);
+          }
+        }
+      }
+    });
+  });
 });

@@ -59,6 +59,21 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
   };
 }
 
+/**
+ * What a refused form shows back: strings and lists of strings only. A body may hold anything (nested
+ * form keys, JSON numbers, nulls, objects) and the template reads every field as text (issue 21 #2).
+ */
+export function echoedValues(body: Record<string, unknown>): Record<string, string | string[]> {
+  const values: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === 'string') values[k] = v;
+    // A JSON checkbox: as the form posts it.
+    else if (v === true) values[k] = 'on';
+    else if (Array.isArray(v)) values[k] = v.filter((x): x is string => typeof x === 'string');
+  }
+  return values;
+}
+
 function formValues(c: ClientRecord) {
   return {
     name: c.name, client_type: c.clientType, grant_types: c.grantTypes, redirect_uris: c.redirectUris.join('\n'),
@@ -111,7 +126,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     const once = typeof body[FORM_ONCE_FIELD] === 'string' ? body[FORM_ONCE_FIELD] : undefined;
     if (!result.ok) {
       ctx.status = 400;
-      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', formOnce: once ?? newFormToken(), values: body, errors: result.errors });
+      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', formOnce: once ?? newFormToken(), values: echoedValues(body), errors: result.errors });
     }
     // Scripts may post without a token (nothing to repeat by accident); the page's form always carries one.
     const user = currentUser(ctx);
@@ -154,7 +169,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     const result = await validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx), current: client });
     if (!result.ok) {
       ctx.status = 400;
-      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: body, errors: result.errors });
+      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: echoedValues(body), errors: result.errors });
     }
     const { clientSecret } = await updateClient(client, result.value, deps, actor(ctx));
     if (clientSecret) revealOnce(ctx, client.id, clientSecret);
