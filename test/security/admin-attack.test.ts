@@ -1,13 +1,17 @@
 import { expect } from 'chai';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { actors } from '../graphql/gql-helpers.ts';
 
 // Issue 21: an attacker's read of the admin console and the GraphQL admin API.
 describe('security: admin console and GraphQL admin API under attack (issue 21)', () => {
   let srv: TestServer;
   let alice: Awaited<ReturnType<TestServer['app']['seed']['user']>>;
+  let a: Awaited<ReturnType<typeof actors>>;
+  const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
   before(async () => {
     srv = await createTestApp();
-    alice = await srv.app.seed.user({ username: 'alice' });
+    a = await actors(srv);
+    alice = a.alice;
   });
   after(() => srv.close());
 
@@ -70,6 +74,31 @@ describe('security: admin console and GraphQL admin API under attack (issue 21)'
           }
         }
       }
+    });
+  });
+
+  describe('#3 concurrent createUser with one username', () => {
+    const create = (username: string) => a.admin('mutation($i: CreateUserInput!) { createUser(input: $i) { user { username } } }', { i: { username, password: 'a long enough passphrase 42' } });
+
+    it('creates one user and answers every other call BAD_USER_INPUT, never INTERNAL_SERVER_ERROR', async () => {
+      const results = await Promise.all(Array.from({ length: 50 }, () => create('racer')));
+      const codes = results.map((r) => code(r) ?? 'ok');
+      expect(codes.filter((c) => c === 'ok')).to.have.length(1);
+      expect(codes.filter((c) => c === 'BAD_USER_INPUT')).to.have.length(49);
+      for (const r of results.filter((r) => r.errors)) expect(r.errors![0].extensions.fields ?? r.errors![0].extensions).to.not.equal(undefined);
+    });
+
+    it('answers concurrent resource servers with one identifier the same way (one helper)', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, () => a.admin('mutation($i: ResourceServerInput!) { createResourceServer(input: $i) { identifier } }', { i: { identifier: 'https://race.example/', name: 'Race', scopes: ['read'] } })));
+      const codes = results.map((r) => code(r) ?? 'ok');
+      expect(codes.filter((c) => c === 'ok')).to.have.length(1);
+      expect(codes.filter((c) => c === 'BAD_USER_INPUT')).to.have.length(19);
+    });
+
+    it('refuses a new username that differs from an existing one only by case', async () => {
+      expect(code(await create('Racer3'))).to.equal(undefined);
+      expect(code(await create('racer3'))).to.equal('BAD_USER_INPUT');
+      expect(code(await create('RACER3'))).to.equal('BAD_USER_INPUT');
     });
   });
 });
