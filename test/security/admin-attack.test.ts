@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
+import { postForm } from '../oauth-helpers.ts';
 
 // Issue 21: an attacker's read of the admin console and the GraphQL admin API.
 describe('security: admin console and GraphQL admin API under attack (issue 21)', () => {
@@ -99,6 +100,41 @@ describe('security: admin console and GraphQL admin API under attack (issue 21)'
       expect(code(await create('Racer3'))).to.equal(undefined);
       expect(code(await create('racer3'))).to.equal('BAD_USER_INPUT');
       expect(code(await create('RACER3'))).to.equal('BAD_USER_INPUT');
+    });
+  });
+
+  describe('#4 concurrent rotateClientSecret', () => {
+    // Rotations that the database runs one after the other are each real (the last one's secret is the one that works);
+    // what must never happen is a success whose secret was never stored. Under PostgreSQL the eight overlap and all
+    // but one or a few lose the compare-and-set; on in-memory SQLite they run one by one and each wins in turn.
+    it('answers 8 concurrent rotations with successes that were each stored, or CONFLICT; exactly one secret works', async () => {
+      const { client } = await srv.app.seed.client({ owner: alice, name: 'Rotated', grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+      const results = await Promise.all(Array.from({ length: 8 }, () => a.user('mutation($id: ID!) { rotateClientSecret(id: $id) { clientSecret } }', { id: String(client.id) })));
+      const won = results.filter((r) => !r.errors).map((r) => r.data.rotateClientSecret.clientSecret as string);
+      expect(won.length).to.be.at.least(1);
+      for (const r of results.filter((r) => r.errors)) {
+        expect(code(r)).to.equal('CONFLICT');
+        expect(r.data ?? null).to.equal(null);
+      }
+      const works = [];
+      for (const secret of won) if ((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: client.clientId, secret })).status === 200) works.push(secret);
+      expect(works).to.have.length(1);
+      // Each success was a write of its own (audited once): no success reports a secret that was overwritten unseen.
+      const rows = await srv.app.orm.em.fork().getConnection().execute("select count(*) as n from events where type = 'client.secret_rotated' and client_id = ?", [client.clientId]);
+      expect(Number(rows[0].n)).to.equal(won.length);
+      expect((await a.user('mutation($id: ID!) { rotateClientSecret(id: $id) { clientSecret } }', { id: String(client.id) })).errors).to.equal(undefined);
+    });
+
+    it('lets only one of rotations that read the same secret win (compare-and-set in the store)', async () => {
+      const { client } = await srv.app.seed.client({ owner: alice, name: 'Rotated twice', grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+      const stored = (await srv.app.withContext(() => srv.app.stores.clients.findById(client.id)))!;
+      const { rotateClientSecret, SecretRotationRace } = await import('../../src/oauth2/clients.ts');
+      const deps = srv.app.clientDeps;
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => srv.app.withContext(() => rotateClientSecret(stored, deps))));
+      const won = outcomes.filter((o) => o.status === 'fulfilled') as PromiseFulfilledResult<string>[];
+      expect(won).to.have.length(1);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).to.be.instanceOf(SecretRotationRace);
+      expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: client.clientId, secret: won[0].value })).status).to.equal(200);
     });
   });
 });

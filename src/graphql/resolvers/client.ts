@@ -2,14 +2,14 @@ import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
-import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient } from '../../oauth2/clients.ts';
 import { ACCESS_TOKEN_FORMATS, CLIENT_ORIGINS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
 import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
 import { initialTokenLifetimeProblem, issueInitialAccessToken } from '../../oauth2/dynamic-registration.ts';
 import { rowId } from '../ids.ts';
-import { badUserInput, notFound } from '../errors.ts';
+import { badUserInput, conflict, notFound } from '../errors.ts';
 import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
 import { isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
@@ -100,7 +100,12 @@ export const clientResolvers = {
     async rotateClientSecret(_: unknown, args: Args, ctx: GraphQLContext) {
       const client = await manageable(ctx, args.id);
       if (client.clientType !== 'confidential') throw badUserInput({ id: 'Public clients have no secret.' }, []);
-      return payload(ctx, client, await rotateClientSecret(client, clientDeps(ctx), ctx.audit));
+      try {
+        return payload(ctx, client, await rotateClientSecret(client, clientDeps(ctx), ctx.audit));
+      } catch (e) {
+        if (e instanceof SecretRotationRace) throw conflict(e.message);
+        throw e;
+      }
     },
     async deleteClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const client = await manageable(ctx, args.id);

@@ -2,7 +2,7 @@ import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
-import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES, isPrivilegedResponseType } from '../../oauth2/response-types.ts';
@@ -180,7 +180,14 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   router.post(['/:id/rotate-secret', '/:id/rotate-secret/'], async (ctx) => {
     const client = await load(ctx);
     if (client.clientType !== 'confidential') throw new HttpError(400, 'invalid_request', 'Public applications have no secret.');
-    revealOnce(ctx, client.id, await rotateClientSecret(client, deps, actor(ctx)));
+    let secret: string;
+    try {
+      secret = await rotateClientSecret(client, deps, actor(ctx));
+    } catch (e) {
+      if (e instanceof SecretRotationRace) throw new HttpError(409, 'conflict', e.message);
+      throw e;
+    }
+    revealOnce(ctx, client.id, secret);
     flash(ctx, tr(ctx)('apps.rotated'));
     ctx.redirect(`/o/applications/${client.id}/`);
   });
