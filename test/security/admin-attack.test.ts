@@ -137,4 +137,39 @@ describe('security: admin console and GraphQL admin API under attack (issue 21)'
       expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: client.clientId, secret: won[0].value })).status).to.equal(200);
     });
   });
+
+  describe("#6 a third-party app's read token does not read the user's applications or audit log", () => {
+    const queries = {
+      viewerClients: '{ viewer { clients { totalCount nodes { id redirectUris recentFailures { reason } } } } }',
+      clients: '{ clients { totalCount nodes { id redirectUris } } }',
+      events: '{ events { totalCount nodes { id ip type } } }',
+    };
+    before(async () => {
+      await srv.app.seed.client({ owner: alice, name: 'Alice private app', redirectUris: ['https://private.example/cb'] });
+      await a.aliceBrowser(); // a login: an event with her IP
+    });
+
+    it('answers a read token with empty lists (totalCount 0), an applications token with her own', async () => {
+      const read = { c: await a.userReadOnly(queries.viewerClients), r: await a.userReadOnly(queries.clients), e: await a.userReadOnly(queries.events) };
+      for (const r of Object.values(read)) expect(r.errors, JSON.stringify(r.errors)).to.equal(undefined);
+      expect(read.c.data.viewer.clients).to.deep.equal({ totalCount: 0, nodes: [] });
+      expect(read.r.data.clients).to.deep.equal({ totalCount: 0, nodes: [] });
+      expect(read.e.data.events).to.deep.equal({ totalCount: 0, nodes: [] });
+      // A client reached through it by id is not shown either.
+      const mine = (await a.user(queries.clients)).data.clients;
+      expect(mine.totalCount).to.be.at.least(1);
+      expect(mine.nodes.some((n: { redirectUris: string[] }) => n.redirectUris.includes('https://private.example/cb'))).to.equal(true);
+      expect((await a.userReadOnly('query($id: ID!) { client(id: $id) { redirectUris } }', { id: mine.nodes[0].id })).data.client).to.equal(null);
+      expect((await a.user(queries.viewerClients)).data.viewer.clients.totalCount).to.equal(mine.totalCount);
+      const events = (await a.user(queries.events)).data.events;
+      expect(events.totalCount).to.be.at.least(1);
+      expect(events.nodes.some((n: { type: string; ip: string | null }) => n.type === 'login.succeeded' && n.ip)).to.equal(true);
+    });
+
+    it('leaves her browser session (the console) as it was', async () => {
+      const b = await a.aliceBrowser();
+      const res = await (await b.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: queries.events }) })).json();
+      expect(res.data.events.totalCount).to.be.at.least(1);
+    });
+  });
 });

@@ -11,7 +11,7 @@ import { initialTokenLifetimeProblem, issueInitialAccessToken } from '../../oaut
 import { rowId } from '../ids.ts';
 import { badUserInput, conflict, notFound } from '../errors.ts';
 import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
-import { isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
+import { hides, isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 import { RECENT_FAILURES } from '../../oauth2/failure-reasons.ts';
@@ -67,6 +67,7 @@ export const clientResolvers = {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);
       const page = pageArgs(args);
+      if (hides(ctx, 'Client')) return connection([], 0, page.first, (c: ClientView) => c);
       // Only the fields the query shows (null: it asks for one we do not know, so all of them).
       const fields = columnsFor(nodeFields(info), CLIENT_FIELDS, [], RESOLVED_CLIENT_FIELDS) as ClientField[] | null;
       const { items, total } = await ctx.deps.stores.admin.clients({ ownerId: v.isAdmin ? undefined : v.user.id }, page, fields ?? undefined);
