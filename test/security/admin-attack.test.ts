@@ -172,4 +172,55 @@ describe('security: admin console and GraphQL admin API under attack (issue 21)'
       expect(res.data.events.totalCount).to.be.at.least(1);
     });
   });
+
+  describe('#5 subscriptions: only as event streams, a few per user', () => {
+    const SUB = JSON.stringify({ query: 'subscription { events { id type } }' });
+    let console_: { id: string; secret: string };
+    const token = async () => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: alice.password, scope: 'read' }, console_)).json()).access_token as string;
+    before(async () => {
+      const c = await srv.app.seed.client({ owner: a.root, name: 'Streams console', grantTypes: ['password'], allowedScopes: ['read'] });
+      console_ = { id: c.client.clientId, secret: c.clientSecret! };
+    });
+    const open = (bearer: string, signal: AbortSignal, accept = 'text/event-stream') => fetch(`${srv.url}/graphql`, { method: 'POST', signal, headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${bearer}` }, body: SUB });
+
+    it('answers a subscription posted as plain JSON at once with 406, not a hang', async () => {
+      const bearer = await token();
+      for (const accept of ['application/json', '*/*', '']) {
+        const res = await open(bearer, AbortSignal.timeout(3000), accept);
+        expect(res.status, accept).to.equal(406);
+        expect((await res.json()).errors[0].extensions.code).to.equal('NOT_ACCEPTABLE');
+      }
+    });
+
+    it('holds EVENT_STREAMS_PER_USER (5) streams per user open, refuses the next with 429, and a closed one frees its slot', async () => {
+      const bearer = await token();
+      const other = await token(); // another token of the same user: the same budget
+      const controllers = Array.from({ length: 7 }, () => new AbortController());
+      try {
+        for (let i = 0; i < 5; i++) {
+          const res = await open(i % 2 ? other : bearer, controllers[i].signal);
+          expect(res.status, `stream ${i}`).to.equal(200);
+          expect(res.headers.get('content-type')).to.match(/text\/event-stream/);
+        }
+        const refused = await open(bearer, AbortSignal.timeout(3000));
+        expect(refused.status).to.equal(429);
+        const body = await refused.json();
+        expect(body.errors[0].extensions.code).to.equal('TOO_MANY_STREAMS');
+        // The administrator is another user, with a budget of their own.
+        const adminStream = await open(a.adminToken, controllers[6].signal);
+        expect(adminStream.status).to.equal(200);
+        controllers[0].abort();
+        const deadline = Date.now() + 5000;
+        let again: Response;
+        do {
+          await new Promise((r) => setTimeout(r, 100));
+          again = await open(bearer, controllers[5].signal);
+          if (again.status === 429) await again.body?.cancel();
+        } while (again.status === 429 && Date.now() < deadline);
+        expect(again.status).to.equal(200);
+      } finally {
+        for (const c of controllers) c.abort();
+      }
+    });
+  });
 });
