@@ -24,8 +24,13 @@ export interface UserStore {
   findByUsername(username: string): Promise<(UserRecord & { passwordHash: string }) | null>;
   /** Used by: session user, token owner lookup. */
   findById(id: number): Promise<UserRecord | null>;
-  /** Used by: CLI createuser, first-start admin, GraphQL createUser. */
-  create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean; initialPassword?: boolean }): Promise<UserRecord>;
+  /**
+   * Used by: CLI createuser, first-start admin, GraphQL createUser. `username_taken`: a concurrent insert of the same
+   * username won (the unique index decided).
+   */
+  create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean; initialPassword?: boolean }): Promise<UserRecord | 'username_taken'>;
+  /** Used by: createUser (a new username may not differ from an existing one only by case, as Django's forms). */
+  usernameTakenIgnoringCase(username: string): Promise<boolean>;
   /** Used by: login. */
   touchLogin(id: number, at: number): Promise<void>;
   /**

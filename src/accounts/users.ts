@@ -2,6 +2,7 @@ import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, validatePasswordStrengt
 import type { UserRecord, UserStore } from './store.ts';
 import { applyProfileEdit, type ProfileEdit } from './profile.ts';
 
+const TAKEN = 'That username is taken.';
 const USERNAME = /^[\w.@+-]{1,150}$/;
 
 /** Django's username rule: letters, digits and @/./+/-/_ only. */
@@ -15,9 +16,13 @@ export async function createUser(users: UserStore, data: { username: string; pas
   if (u) errors.username = u;
   const p = validatePasswordStrength(data.password);
   if (p) errors.password = p;
-  if (!u && (await users.findByUsername(data.username))) errors.username = 'That username is taken.';
+  // Case-insensitive for new users only (Django's UserCreationForm, username__iexact): `Alice` cannot appear beside
+  // `alice`; login still matches the username exactly (issue 21 #3).
+  if (!u && (await users.usernameTakenIgnoringCase(data.username))) errors.username = TAKEN;
   if (Object.keys(errors).length) return { ok: false, errors };
   const user = await users.create({ username: data.username, email: data.email ?? null, passwordHash: await hashPassword(data.password), isAdmin: data.isAdmin ?? false, initialPassword: data.initialPassword });
+  // The loser of a race past the check above gets the same answer as the check.
+  if (user === 'username_taken') return { ok: false, errors: { username: TAKEN } };
   return { ok: true, user };
 }
 

@@ -14,6 +14,8 @@ export const dpopChallenge = (issuer: string, error: string, extra: Record<strin
   'WWW-Authenticate': `DPoP realm="gatehouse", error="${error}", resource_metadata="${protectedResourceMetadataUrl(issuer)}", algs="${DPOP_ALGS.join(' ')}"`,
 });
 export const forbidden = (why = 'You may not do this.') => new GraphQLError(why, { extensions: { code: 'FORBIDDEN' } });
+/** A write lost a race with another one on the same thing: nothing changed, the caller may try again. */
+export const conflict = (why: string) => new GraphQLError(why, { extensions: { code: 'CONFLICT' } });
 export const notFound = (what: string) => new GraphQLError(`${what} not found.`, { extensions: { code: 'NOT_FOUND' } });
 
 /** Invalid input: one entry per field, each with its path from the argument root. */

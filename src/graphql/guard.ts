@@ -70,11 +70,50 @@ export function csrfRefusal(contextValue: unknown, document: DocumentNode, opera
   return forbidden('Mutations from a browser session need the X-CSRF-Token header of that session.');
 }
 
+/**
+ * A refusal the HTTP layer answers as it is, whatever result processor yoga would have chosen (server.ts reads it
+ * from `koa.state`): an event stream's 200 and headers cannot carry a 406 or a 429.
+ */
+export interface StreamRefusal { status: 406 | 429; error: GraphQLError }
+export const STREAM_REFUSAL = 'graphqlStreamRefusal';
+
+/** Subscriptions answer only as event streams (GraphQL over SSE, or yoga's multipart); a plain POST waits for nothing. */
+const STREAMING_ACCEPT = /(?:^|,)\s*(?:text\/event-stream|multipart\/mixed)\s*(?:;|,|$)/i;
+
+/**
+ * Event streams one user holds open on this instance (issue 21 #5): each holds a connection, a listener on the event
+ * bus and a recheck timer, so one user's 500 streams were the instance's. Counted per user (all their sessions and
+ * tokens), released when the stream ends however it ends (client gone, credentials revoked, server closing).
+ */
+function streamBudget(perUser: number) {
+  const open = new Map<number, number>();
+  return {
+    take(userId: number): (() => void) | null {
+      const n = open.get(userId) ?? 0;
+      if (n >= perUser) return null;
+      open.set(userId, n + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (open.get(userId) ?? 1) - 1;
+        if (left > 0) open.set(userId, left); else open.delete(userId);
+      };
+    },
+  };
+}
+
+function refuseStream(koa: Context | undefined, refusal: StreamRefusal): ExecutionResult {
+  if (koa) koa.state[STREAM_REFUSAL] = refusal;
+  return { errors: [refusal.error] };
+}
+
 const strip = (result: ExecutionResult) => (result.errors?.length ? { ...result, errors: result.errors.map(withoutSuggestion) } : result);
 
 /** `production`: no hints for anyone; elsewhere signed-in developers keep them. */
-export function useGuard(opts: { production: boolean }): Plugin<Koa> {
+export function useGuard(opts: { production: boolean; eventStreamsPerUser: number }): Plugin<Koa> {
   const hints = (koa: Context | undefined) => !opts.production && signedIn(koa);
+  const streams = streamBudget(opts.eventStreamsPerUser);
   const beforeRun = ({ args, setResultAndStopExecution }: { args: { variableValues?: unknown; contextValue: unknown; document: DocumentNode; operationName?: string | null }; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
     const bad = csrfRefusal(args.contextValue, args.document, args.operationName) ?? checkVariables(args.variableValues);
     if (bad) { setResultAndStopExecution({ errors: [bad] }); return undefined; }
@@ -100,8 +139,28 @@ export function useGuard(opts: { production: boolean }): Plugin<Koa> {
       return after && { onExecuteDone: ({ result, setResult }) => { if (!(Symbol.asyncIterator in result)) setResult(after(result)); } };
     },
     onSubscribe(payload) {
+      const { args, setResultAndStopExecution } = payload as unknown as { args: { contextValue: Partial<GraphQLContext> & Koa }; setResultAndStopExecution: (r: ExecutionResult) => void };
+      const koa = args.contextValue.koa;
+      if (!STREAMING_ACCEPT.test(koa?.get('accept') ?? '')) {
+        setResultAndStopExecution(refuseStream(koa, { status: 406, error: new GraphQLError('A subscription is an event stream: send it with "Accept: text/event-stream".', { extensions: { code: 'NOT_ACCEPTABLE' } }) }));
+        return undefined;
+      }
       const after = beforeRun(payload as never);
-      return after && { onSubscribeResult: ({ result, setResult }) => { if (!(Symbol.asyncIterator in result)) setResult(after(result)); } };
+      const userId = args.contextValue.viewer?.user.id;
+      // No viewer: the resolver refuses it (UNAUTHENTICATED), nothing held.
+      const release = userId === undefined ? null : streams.take(userId);
+      if (userId !== undefined && !release) {
+        setResultAndStopExecution(refuseStream(koa, { status: 429, error: new GraphQLError(`You have ${opts.eventStreamsPerUser} event streams open already: close one first.`, { extensions: { code: 'TOO_MANY_STREAMS' } }) }));
+        return undefined;
+      }
+      return {
+        onSubscribeResult: ({ result, setResult }) => {
+          if (Symbol.asyncIterator in result) return release ? { onEnd: release } : undefined;
+          release?.();
+          if (after) setResult(after(result));
+          return undefined;
+        },
+      };
     },
   };
 }

@@ -21,6 +21,11 @@ import type { ClientView, EventView, GrantView, ResourceServerView, SigningKeyVi
 //   ResourceServer  nothing (administrators only: who may receive tokens is theirs to decide, RFC 8707)
 // A node the viewer may not see is null, or left out of its list: never an error, which would tell it exists.
 //
+// A bearer token reaches the user's own applications (whole: redirect URIs, recent failures) and their audit log
+// (IP addresses) only with the privileged `applications` scope, the one managing applications needs; a third-party
+// app's `read` token sees them as absent: lists empty, totalCount 0 (issue 21 #6). The browser session (the console,
+// the pages) sees both as before. `hides` says so for a whole list, before it is counted.
+//
 // Within a User node, the OpenID Connect claims (email, the profile, phone, address) follow the consent page's
 // promise (Core §5.4): an application's token reads and changes only the claims its scopes release (`email`,
 // `profile`, `phone`, `address`); the user's own session and an administrator reach them all (`claimAllowed`).
@@ -45,12 +50,15 @@ function viewerOf(ctx: GraphQLContext): Viewer {
 
 const self = (v: Viewer, userId: number | null | undefined) => userId !== null && userId !== undefined && Number(userId) === v.user.id;
 
+/** The user's own applications and audit log: their session, or a token with the `applications` scope. */
+const ownsPrivately = (v: Viewer) => v.via === 'session' || v.scopes.includes('applications');
+
 const RULES: { [K in NodeType]: (v: Viewer, node: Nodes[K], via: Via) => Nodes[K] | null } = {
   User: (v, u) => (self(v, u.id) ? u : null),
-  Client: (v, c, via) => (!isFace(c) && self(v, c.ownerId) ? c : self(v, via.parent?.userId) ? face(c) : null),
+  Client: (v, c, via) => (!isFace(c) && self(v, c.ownerId) && ownsPrivately(v) ? c : self(v, via.parent?.userId) ? face(c) : null),
   Grant: (v, g) => (self(v, g.userId) ? g : null),
   Token: (v, t) => (self(v, t.userId) ? t : null),
-  Event: (v, e) => (self(v, e.userId) ? e : null),
+  Event: (v, e) => (self(v, e.userId) && ownsPrivately(v) ? e : null),
   SigningKey: () => null,
   InitialAccessToken: () => null,
   ResourceServer: () => null,
@@ -68,6 +76,15 @@ export function visibleAll<K extends NodeType, N extends Nodes[K]>(ctx: GraphQLC
   const v = viewerOf(ctx);
   if (v.isAdmin) return nodes as N[];
   return nodes.filter((n) => RULES[type](v, n, via) === n);
+}
+
+/**
+ * Whether the viewer sees no node of this list whole at all (its lists answer empty, with totalCount 0, and run no
+ * query): the user's applications and events to a token without `applications`.
+ */
+export function hides(ctx: GraphQLContext, type: 'Client' | 'Event'): boolean {
+  const v = viewerOf(ctx);
+  return !v.isAdmin && !ownsPrivately(v) && (type === 'Client' || type === 'Event');
 }
 
 /** Whether the viewer sees a client whole (may read its owner-only fields and what hangs below it). */

@@ -7,7 +7,7 @@ import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Context, Middleware } from 'koa';
 import { buildContext, type GraphQLContext, type GraphQLDeps } from './context.ts';
 import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE } from '../http/middleware/errors.ts';
-import { useGuard } from './guard.ts';
+import { STREAM_REFUSAL, useGuard, type StreamRefusal } from './guard.ts';
 import { connectionResolvers } from './connection.ts';
 import { clientResolvers } from './resolvers/client.ts';
 import { userResolvers } from './resolvers/user.ts';
@@ -70,7 +70,7 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
     // and safe to cache that way (see compilable); a document it cannot compile is answered with its errors.
     plugins: [
       useGraphQlJit({}, { enableIf: compilable, onError: (r) => deps.logError(r.errors?.[0]) }),
-      useGuard({ production: deps.config.env === 'production' }),
+      useGuard({ production: deps.config.env === 'production', eventStreamsPerUser: deps.config.eventStreamsPerUser }),
     ],
     cors: adminCors(deps.config.cors.adminOrigins),
     logging: false,
@@ -89,6 +89,14 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
       return;
     }
     const response = await yoga.handleNodeRequestAndResponse(ctx.request as never, ctx.res, { koa: ctx });
+    const refusal = ctx.state[STREAM_REFUSAL] as StreamRefusal | undefined;
+    if (refusal) {
+      // A subscription refused before it streamed (guard.ts): its status, as JSON, whatever yoga's processor made.
+      // Yoga's body is left unread: it holds one finished errors-only result (and its SSE cancel() throws unread).
+      ctx.status = refusal.status;
+      ctx.body = { errors: [refusal.error.toJSON()] };
+      return;
+    }
     ctx.status = response.status;
     response.headers.forEach((value, key) => { ctx.append(key, value); });
     // Live results (subscriptions over SSE, incremental delivery) stream; a plain result is one string, which

@@ -65,10 +65,19 @@ export async function updateClient(client: ClientRecord, input: ClientInput, dep
 }
 
 /** Replaces a confidential client's secret; the old one stops working at once, for OAuth 2 and OAuth 1. */
+/** Another rotation of the same client's secret was written between this one's read and its write. */
+export class SecretRotationRace extends Error {
+  constructor() { super('The secret was rotated at the same time; try again.'); }
+}
+
+/**
+ * A new secret, written only over the hash this rotation read (compare-and-set): of concurrent rotations exactly one
+ * wins, and the others throw SecretRotationRace instead of returning a secret that never worked (issue 21 #4).
+ */
 export async function rotateClientSecret(client: ClientRecord, deps: ClientDeps, actor?: Actor): Promise<string> {
   const clientSecret = generateClientSecret();
   const forms = storedForms(clientSecret, client, deps);
-  await deps.clients.setSecretHash(client.id, forms.secretHash, forms.oauth1SecretSealed);
+  if (!(await deps.clients.setSecretHash(client.id, client.secretHash, forms.secretHash, forms.oauth1SecretSealed))) throw new SecretRotationRace();
   await deps.events.record({ type: 'client.secret_rotated', clientId: client.clientId, userId: actor?.userId, ip: actor?.ip, requestId: actor?.requestId });
   return clientSecret;
 }

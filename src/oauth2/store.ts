@@ -140,8 +140,11 @@ export interface ClientStore {
   create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number; registered?: ClientOrigin; registrationTokenHash?: string | null }): Promise<ClientRecord>;
   /** Used by: application edit. */
   update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }): Promise<ClientRecord>;
-  /** Used by: secret rotation (the sealed OAuth 1 copy changes with it). */
-  setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null): Promise<void>;
+  /**
+   * Used by: secret rotation (the sealed OAuth 1 copy changes with it). Compare-and-set: writes only while the stored
+   * hash is still `expected` (the one the rotation read); false when a concurrent rotation got there first.
+   */
+  setSecretHash(id: number, expected: string | null, secretHash: string | null, oauth1SecretSealed?: string | null): Promise<boolean>;
   /** Used by: application delete (its tokens and grants go with it). */
   delete(id: number): Promise<void>;
   /** Used by: the admin API's setTokenExchangePolicy only (privileges.ts tokenExchangePolicyRefusal decides first); null turns exchange off. */

@@ -8,6 +8,7 @@ import {
 } from './admin-views.ts';
 import { revokeCredentialsTx } from './revocation.ts';
 import { tx, type Sql } from './sql.ts';
+import { isUniqueViolation } from './unique.ts';
 import type { TokenCache } from './token-cache.ts';
 
 // The admin API's queries (admin-store.ts). Every list is keyset-paginated by id (stable order), and every batch
@@ -31,6 +32,12 @@ const byId = <V extends { id: number }>(ids: readonly number[], items: V[]) => {
   return ids.map((id) => map.get(id) ?? null);
 };
 const newestFirst = (tokens: TokenView[]) => tokens.sort((a, b) => b.issuedAt - a.issuedAt);
+
+/** A concurrent request took the identifier between the check and the write (unique index): the check's answer. */
+function takenOr(e: unknown): 'identifier_taken' {
+  if (isUniqueViolation(e)) return 'identifier_taken';
+  throw e;
+}
 
 export class AdminRepository implements AdminStore {
   readonly #sql: Sql;
@@ -64,14 +71,16 @@ export class AdminRepository implements AdminStore {
 
   async createResourceServer(data: ResourceServerInput, by: number | null) {
     if (await this.#identifierTaken(data.identifier)) return 'identifier_taken' as const;
-    const created = await this.#resources.create(data);
+    const created = await this.#resources.create(data).catch(takenOr);
+    if (created === 'identifier_taken') return created;
     await this.#events.record({ type: 'resource_server.created', userId: by, detail: { identifier: created.identifier, scopes: created.scopes } });
     return created;
   }
 
   async updateResourceServer(id: number, data: ResourceServerInput, by: number | null) {
     if (await this.#identifierTaken(data.identifier, id)) return 'identifier_taken' as const;
-    const updated = await this.#resources.update(id, data);
+    const updated = await this.#resources.update(id, data).catch(takenOr);
+    if (updated === 'identifier_taken') return updated;
     if (updated) await this.#events.record({ type: 'resource_server.updated', userId: by, detail: { identifier: updated.identifier, scopes: updated.scopes } });
     return updated;
   }

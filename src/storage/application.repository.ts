@@ -188,9 +188,10 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     return toRecord(a);
   }
 
-  async setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null) {
-    await this.#em().nativeUpdate(Application, { id }, { secretHash, ...(oauth1SecretSealed !== undefined ? { oauth1SecretSealed } : {}), updatedAt: Date.now() });
-    this.#changed();
+  async setSecretHash(id: number, expected: string | null, secretHash: string | null, oauth1SecretSealed?: string | null) {
+    const changed = await this.#em().nativeUpdate(Application, { id, secretHash: expected }, { secretHash, ...(oauth1SecretSealed !== undefined ? { oauth1SecretSealed } : {}), updatedAt: Date.now() });
+    if (changed) this.#changed();
+    return changed > 0;
   }
 
   async setTokenExchange(id: number, policy: TokenExchangePolicy | null) {

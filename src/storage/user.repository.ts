@@ -4,6 +4,7 @@ import type { ProfileChange, UserRecord, UserStore } from '../accounts/store.ts'
 import { readProfile } from '../accounts/profile.ts';
 import type { TokenCache } from './token-cache.ts';
 import type { Sql } from './sql.ts';
+import { isUniqueViolation } from './unique.ts';
 
 interface DbUser { id: number; username: string; email: string | null; is_admin: number | boolean; is_active: number | boolean; created_at: number; last_login_at: number | null; profile: unknown; email_verified: number | boolean; updated_at: number | null; sessions_ended_at?: number | string | null }
 
@@ -41,10 +42,21 @@ export class UserRepository implements UserStore {
   }
 
   async create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean; initialPassword?: boolean }) {
-    const em = this.#em();
+    // A fork: a losing insert must not stay queued in the request's unit of work.
+    const em = this.#em().fork();
     const u = em.create(User, { username: data.username, email: data.email ?? null, passwordHash: data.passwordHash, isAdmin: data.isAdmin, isActive: true, initialPassword: data.initialPassword ?? false });
-    await em.flush();
+    try {
+      await em.flush();
+    } catch (e) {
+      // Another request inserted the same username between the check and this insert (unique index).
+      if (isUniqueViolation(e)) return 'username_taken' as const;
+      throw e;
+    }
     return toRecord(u);
+  }
+
+  async usernameTakenIgnoringCase(username: string) {
+    return (await this.#sql.get<{ id: number }>('select id from users where lower(username) = lower(?)', [username])) !== undefined;
   }
 
   async touchLogin(id: number, at: number) {

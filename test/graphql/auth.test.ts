@@ -50,7 +50,9 @@ describe('GraphQL admin API: authorization matrix (anonymous, user, admin)', () 
 
   it('needs the write scope for a user token to mutate', async () => {
     expect(code(await a.userReadOnly('mutation($i: ClientInput!) { registerClient(input: $i) { clientSecret } }', { i: CLIENT_INPUT }))).to.equal('FORBIDDEN');
-    expect((await a.userReadOnly('{ clients { totalCount } }')).data.clients.totalCount).to.equal(1);
+    // Her own applications need the applications scope too (issue 21 #6): a read token sees none.
+    expect((await a.userReadOnly('{ clients { totalCount } }')).data.clients.totalCount).to.equal(0);
+    expect((await a.user('{ clients { totalCount } }')).data.clients.totalCount).to.equal(1);
   });
 
   it('lets an admin see everything', async () => {

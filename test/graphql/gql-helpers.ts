@@ -20,12 +20,13 @@ export async function actors(srv: TestServer) {
   const token = async (u: { username: string; password: string }, scope: string) =>
     (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: u.username, password: u.password, scope }, { id: client.clientId, secret: clientSecret! })).json()).access_token as string;
   const adminToken = await token(root, 'admin');
+  const userToken = await token(alice, 'read write applications profile email phone address');
   return {
-    root, alice, console: client, adminToken,
+    root, alice, console: client, adminToken, userToken,
     admin: gql(srv.url, adminToken),
     // The first-party console an administrator allowed `applications`: alice manages her own clients with it, and
     // her profile claims (the OpenID Connect scopes that release them).
-    user: gql(srv.url, await token(alice, 'read write applications profile email phone address')),
+    user: gql(srv.url, userToken),
     userReadOnly: gql(srv.url, await token(alice, 'read')),
     anonymous: gql(srv.url),
     aliceBrowser: async () => { const b = new Browser(srv.url); await b.login('alice', alice.password); return b; },

@@ -100,7 +100,9 @@ describe('GraphQL admin API: contract, limits, batching and live events', () => 
   });
 
   it("refuses other users' events to non-admins (their own: test/security/graphql-nested.test.ts)", async () => {
-    const r = await a.user(`subscription { events(filter: { userId: "${a.root.id}" }) { type } }`);
-    expect(r.errors![0].extensions.code).to.be.oneOf(['FORBIDDEN', 'BAD_REQUEST']);
+    // A subscription is asked for as an event stream (a plain JSON POST is 406, test/security/admin-attack.test.ts).
+    const res = await fetch(`${srv.url}/graphql`, { method: 'POST', signal: AbortSignal.timeout(5000), headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${a.userToken}` }, body: JSON.stringify({ query: `subscription { events(filter: { userId: "${a.root.id}" }) { type } }` }) });
+    const line = (await res.text()).split('\n').find((l) => l.startsWith('data:') && l.includes('errors'))!;
+    expect(JSON.parse(line.slice(5)).errors[0].extensions.code).to.be.oneOf(['FORBIDDEN', 'BAD_REQUEST']);
   });
 });

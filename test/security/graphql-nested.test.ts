@@ -218,6 +218,8 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
       const o = value as Record<string, unknown>;
       const id = String(o.id);
       seen.add(o.__typename === 'Client' && !seeded.aliceClients.has(id) ? 'Client face' : String(o.__typename));
+      // One of her own applications with an owner-only field filled in: seen whole, not as its public face.
+      if (o.__typename === 'Client' && seeded.aliceClients.has(id) && Object.entries(o).some(([k, v]) => !PUBLIC_CLIENT_FIELDS.has(k) && v !== null && !(Array.isArray(v) && !v.length))) seen.add('Client whole');
       switch (o.__typename) {
         case 'User': if (o.id !== undefined && id !== String(seeded.alice.id)) found.push(`${path}: User ${id}`); break;
         case 'Grant': if (o.id !== undefined && !seeded.aliceGrants.has(id)) found.push(`${path}: Grant ${id}`); break;
@@ -273,9 +275,18 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
   });
 
   it('a read token of a non-admin sees nothing of other users, through every nested field', async () => {
+    seen.clear();
     const answered = await walk({ token: seeded.alice.token }, generate(schema, schema.getQueryType()!, seeded.pool, 'query'));
     expect(answered).to.be.greaterThan(20);
-    for (const type of ['User', 'Client', 'Client face', 'Grant', 'Token', 'Event', 'ClientConnection', 'PageInfo']) expect(seen, type).to.include(type);
+    for (const type of ['User', 'Client face', 'Grant', 'Token', 'ClientConnection', 'PageInfo']) expect(seen, type).to.include(type);
+    // Her own applications (whole) and her audit log need the applications scope (issue 21 #6).
+    for (const type of ['Client whole', 'Event']) expect(seen, type).to.not.include(type);
+  });
+
+  it('a non-admin token with the applications scope sees her own applications and events, nothing of other users', async () => {
+    seen.clear();
+    await walk({ token: seeded.alice.manager }, generate(schema, schema.getQueryType()!, seeded.pool, 'query'));
+    for (const type of ['User', 'Client whole', 'Client face', 'Grant', 'Token', 'Event']) expect(seen, type).to.include(type);
   });
 
   it("a non-admin's browser session sees nothing of other users, through every nested field", async () => {
@@ -286,7 +297,7 @@ describe('security: GraphQL authorization on every path (issue 17 #3, schema-dri
 
   it('the live event stream shows a non-admin only their own events', async () => {
     const ac = new AbortController();
-    const res = await fetch(`${srv.url}/graphql`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${seeded.alice.token}` }, body: JSON.stringify({ query: 'subscription { events { __typename id type userId clientId detail } }' }) });
+    const res = await fetch(`${srv.url}/graphql`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${seeded.alice.manager}` }, body: JSON.stringify({ query: 'subscription { events { __typename id type userId clientId detail } }' }) });
     expect(res.headers.get('content-type')).to.match(/text\/event-stream/);
     const reader = res.body!.getReader();
     await new Promise((r) => setTimeout(r, 100));

@@ -2,16 +2,16 @@ import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
-import { deleteClient, registerClient, rotateClientSecret, updateClient } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient } from '../../oauth2/clients.ts';
 import { ACCESS_TOKEN_FORMATS, CLIENT_ORIGINS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
 import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
 import { initialTokenLifetimeProblem, issueInitialAccessToken } from '../../oauth2/dynamic-registration.ts';
 import { rowId } from '../ids.ts';
-import { badUserInput, notFound } from '../errors.ts';
+import { badUserInput, conflict, notFound } from '../errors.ts';
 import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
-import { isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
+import { hides, isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 import { RECENT_FAILURES } from '../../oauth2/failure-reasons.ts';
@@ -67,6 +67,7 @@ export const clientResolvers = {
     async clients(_: unknown, args: Args, ctx: GraphQLContext, info: GraphQLResolveInfo) {
       const v = requireViewer(ctx);
       const page = pageArgs(args);
+      if (hides(ctx, 'Client')) return connection([], 0, page.first, (c: ClientView) => c);
       // Only the fields the query shows (null: it asks for one we do not know, so all of them).
       const fields = columnsFor(nodeFields(info), CLIENT_FIELDS, [], RESOLVED_CLIENT_FIELDS) as ClientField[] | null;
       const { items, total } = await ctx.deps.stores.admin.clients({ ownerId: v.isAdmin ? undefined : v.user.id }, page, fields ?? undefined);
@@ -100,7 +101,12 @@ export const clientResolvers = {
     async rotateClientSecret(_: unknown, args: Args, ctx: GraphQLContext) {
       const client = await manageable(ctx, args.id);
       if (client.clientType !== 'confidential') throw badUserInput({ id: 'Public clients have no secret.' }, []);
-      return payload(ctx, client, await rotateClientSecret(client, clientDeps(ctx), ctx.audit));
+      try {
+        return payload(ctx, client, await rotateClientSecret(client, clientDeps(ctx), ctx.audit));
+      } catch (e) {
+        if (e instanceof SecretRotationRace) throw conflict(e.message);
+        throw e;
+      }
     },
     async deleteClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const client = await manageable(ctx, args.id);

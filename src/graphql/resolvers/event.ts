@@ -5,7 +5,7 @@ import { requireViewer, stillAuthorized, type GraphQLContext } from '../context.
 import { forbidden } from '../errors.ts';
 import { rowId } from '../ids.ts';
 import { auditEventView, type EventView } from '../../storage/admin-store.ts';
-import { visible, visibleAll } from '../policy.ts';
+import { hides, visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
 
@@ -31,6 +31,7 @@ export const eventResolvers = {
       const f: Filter = args.filter;
       const userId = scopedUserId(ctx, f);
       const page = pageArgs(args);
+      if (hides(ctx, 'Event')) return connection([], 0, page.first, (e: EventView) => e);
       const { items, total } = await ctx.deps.stores.admin.events({ types: f?.types ?? undefined, userId, clientId: f?.clientId ?? undefined }, page);
       return connection(visibleAll(ctx, 'Event', items), total, page.first, (e) => e);
     },

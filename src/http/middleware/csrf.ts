@@ -22,6 +22,15 @@ export function csrfToken(ctx: Context): string {
   return session.csrf as string;
 }
 
+/**
+ * A new synchronizer token, for when the session changes hands (login, user switch); Django's rotate_token. A token
+ * read from a planted anonymous session must not work once the victim signs in to it (issue 21 #1). Logout drops the
+ * whole session, and the token with it.
+ */
+export function rotateCsrfToken(ctx: Context): void {
+  delete ctx.session!.csrf;
+}
+
 /** Rejects unsafe requests whose form field (or X-CSRF-Token header) does not carry the session's token. */
 export function csrfProtection(): Middleware {
   return async (ctx, next) => {

@@ -2,7 +2,7 @@ import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
-import { deleteClient, registerClient, rotateClientSecret, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES, isPrivilegedResponseType } from '../../oauth2/response-types.ts';
@@ -61,6 +61,21 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
   };
 }
 
+/**
+ * What a refused form shows back: strings and lists of strings only. A body may hold anything (nested
+ * form keys, JSON numbers, nulls, objects) and the template reads every field as text (issue 21 #2).
+ */
+export function echoedValues(body: Record<string, unknown>): Record<string, string | string[]> {
+  const values: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === 'string') values[k] = v;
+    // A JSON checkbox: as the form posts it.
+    else if (v === true) values[k] = 'on';
+    else if (Array.isArray(v)) values[k] = v.filter((x): x is string => typeof x === 'string');
+  }
+  return values;
+}
+
 function formValues(c: ClientRecord) {
   return {
     name: c.name, client_type: c.clientType, grant_types: c.grantTypes, redirect_uris: c.redirectUris.join('\n'),
@@ -114,7 +129,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     const once = typeof body[FORM_ONCE_FIELD] === 'string' ? body[FORM_ONCE_FIELD] : undefined;
     if (!result.ok) {
       ctx.status = 400;
-      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', formOnce: once ?? newFormToken(), values: body, errors: result.errors });
+      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', formOnce: once ?? newFormToken(), values: echoedValues(body), errors: result.errors });
     }
     // Scripts may post without a token (nothing to repeat by accident); the page's form always carries one.
     const user = currentUser(ctx);
@@ -157,7 +172,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     const result = await validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx), current: client });
     if (!result.ok) {
       ctx.status = 400;
-      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: body, errors: result.errors });
+      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'update', application: client, values: echoedValues(body), errors: result.errors });
     }
     const { clientSecret } = await updateClient(client, result.value, deps, actor(ctx));
     if (clientSecret) revealOnce(ctx, client.id, clientSecret);
@@ -168,7 +183,14 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   router.post(['/:id/rotate-secret', '/:id/rotate-secret/'], async (ctx) => {
     const client = await load(ctx);
     if (client.clientType !== 'confidential') throw new HttpError(400, 'invalid_request', 'Public applications have no secret.');
-    revealOnce(ctx, client.id, await rotateClientSecret(client, deps, actor(ctx)));
+    let secret: string;
+    try {
+      secret = await rotateClientSecret(client, deps, actor(ctx));
+    } catch (e) {
+      if (e instanceof SecretRotationRace) throw new HttpError(409, 'conflict', e.message);
+      throw e;
+    }
+    revealOnce(ctx, client.id, secret);
     flash(ctx, tr(ctx)('apps.rotated'));
     ctx.redirect(`/o/applications/${client.id}/`);
   });

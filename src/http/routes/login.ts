@@ -6,7 +6,7 @@ import type { UserStore } from '../../accounts/store.ts';
 import type { EventSink, TokenStore } from '../../oauth2/store.ts';
 import type { PasswordThrottle } from '../../accounts/password-throttle.ts';
 import { tr, type Render } from '../render.ts';
-import { csrfProtection, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
+import { csrfProtection, rotateCsrfToken, SIGNED_IN_SESSION_MS } from '../middleware/csrf.ts';
 import { localNext, redirectLocal } from '../safe-next.ts';
 import { loginHints } from '../../oidc/request-params.ts';
 import { relyingPartiesOf, sessionSid, startLoginSession } from '../oidc-session.ts';
@@ -67,6 +67,8 @@ export function loginRoutes(deps: LoginDeps): Router {
     if (previous && !continuing) await endLogin(ctx, deps);
     // A new session id at login: a session id planted before login is worthless afterwards.
     await ctx.session!.regenerate();
+    // regenerate() copies the session's data: the anonymous form's CSRF token is dropped too (issue 21 #1).
+    rotateCsrfToken(ctx);
     // regenerate() keeps the anonymous form's short lifetime: a signed-in session gets the full one.
     ctx.session!.maxAge = SIGNED_IN_SESSION_MS;
     ctx.session!.userId = user.id;
