@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { Context as KoaContext } from 'koa';
 import type { UserRecord } from '../accounts/store.ts';
 import type { GatehouseConfig } from '../config.ts';
-import { isLive } from '../oauth2/introspection.ts';
+import { checkAccessToken } from '../oauth2/access-token-check.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
 import { parseBearer, usesBearerScheme } from '../oauth2/bearer.ts';
@@ -11,7 +11,6 @@ import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
 import type { KeyRing } from '../oidc/keys.ts';
 import { bearerChallenge, forbidden, unauthenticated } from './errors.ts';
-import { audienceIncludes } from '../oauth2/resources.ts';
 import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
 
 /** `tokenHash` / `sessionKey`: what the viewer came with, so a long-lived answer (a subscription) can check it still holds. */
@@ -65,9 +64,10 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
     const refused = () => unauthenticated(bearerChallenge(deps.config.issuer));
     if (!bearer.ok) throw refused();
     const tokenHash = hashToken(bearer.token);
-    const info = await deps.stores.tokens.findAccessToken(tokenHash);
-    // RFC 8707: a token asked for another resource never reaches the admin API (audience confusion).
-    if (!info || !isLive(info, Date.now()) || info.userId === null || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
+    // RFC 8707: the admin API is one of the issuer's; a token asked for another resource never reaches it.
+    const checked = await checkAccessToken(deps.stores.tokens, { hash: tokenHash }, { resource: deps.config.issuer, issuer: deps.config.issuer });
+    const info = checked.ok ? checked.token : null;
+    if (!info || info.userId === null) throw refused();
     const user = await deps.stores.users.findById(info.userId);
     if (!user?.isActive) throw refused();
     const scopes = parseScope(info.scope);
@@ -107,8 +107,8 @@ export async function stillAuthorized(ctx: GraphQLContext): Promise<boolean> {
   const v = ctx.viewer;
   if (!v) return false;
   if (v.tokenHash !== undefined) {
-    const info = await ctx.deps.stores.tokens.findAccessToken(v.tokenHash);
-    if (!info || !isLive(info, Date.now())) return false;
+    const { config } = ctx.deps;
+    if (!(await checkAccessToken(ctx.deps.stores.tokens, { hash: v.tokenHash }, { resource: config.issuer, issuer: config.issuer })).ok) return false;
   }
   if (v.via === 'session') {
     const session = v.sessionKey === undefined ? undefined : await ctx.deps.sessions.get(v.sessionKey);

@@ -1,11 +1,12 @@
 import { GraphQLError } from 'graphql';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
+import { bearerChallenge as challenge } from '../oauth2/challenge.ts';
 
 // Error codes admin UIs can branch on (extensions.code), the names Apollo and most GraphQL clients expect.
 export const unauthenticated = (headers?: Record<string, string>) => new GraphQLError('Authentication required: a session, or a bearer token.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, ...(headers ? { headers } : {}) } } });
 /** RFC 6750 §3.1 invalid_token, with RFC 9728 §5.1 resource_metadata: the admin API is the issuer's resource. */
 export const bearerChallenge = (issuer: string): Record<string, string> => ({
-  'WWW-Authenticate': `Bearer realm="gatehouse", error="invalid_token", resource_metadata="${protectedResourceMetadataUrl(issuer)}"`,
+  'WWW-Authenticate': challenge({ realm: 'gatehouse', error: 'invalid_token', resource_metadata: protectedResourceMetadataUrl(issuer) }),
 });
 export const forbidden = (why = 'You may not do this.') => new GraphQLError(why, { extensions: { code: 'FORBIDDEN' } });
 export const notFound = (what: string) => new GraphQLError(`${what} not found.`, { extensions: { code: 'NOT_FOUND' } });

@@ -1,12 +1,12 @@
 import type { Context, Middleware } from 'koa';
 import { InsufficientScope, InvalidRequest, InvalidToken, type OAuthError } from '../oauth2/errors.ts';
-import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
-import { hashToken } from '../oauth2/tokens.ts';
+import { checkAccessToken } from '../oauth2/access-token-check.ts';
+import { bearerChallenge } from '../oauth2/challenge.ts';
 import { parseBearer } from '../oauth2/bearer.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
-import { audienceIncludes, canonicalResource } from '../oauth2/resources.ts';
+import { resourceServerIdentifier } from '../oauth2/resources.ts';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
 
 export interface RequireTokenOptions {
@@ -30,13 +30,9 @@ export interface RequireTokenOptions {
 }
 
 function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string): string {
-  // RFC 6750 §3: no error attribute when the request carried no token at all.
-  const parts = [`realm="${realm}"`];
-  if (e) parts.push(`error="${e.error}"`, `error_description="${e.description.replace(/["\\]/g, '')}"`);
-  if (scope) parts.push(`scope="${scope}"`);
-  // RFC 9728 §5.1: where the client finds which authorization server to ask (the MCP authorization flow starts here).
-  if (metadata) parts.push(`resource_metadata="${metadata}"`);
-  return `Bearer ${parts.join(', ')}`;
+  // RFC 6750 §3: no error attribute when the request carried no token at all. RFC 9728 §5.1: resource_metadata is
+  // where the client finds which authorization server to ask (the MCP authorization flow starts here).
+  return bearerChallenge({ realm, error: e?.error, error_description: e?.description, scope, resource_metadata: metadata });
 }
 
 /** RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. */
@@ -61,7 +57,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
     const realm = opts.realm ?? 'gatehouse';
     const needed = opts.scopes ?? [];
     const resourceOf = typeof opts.resource === 'function' ? opts.resource : opts.resource === undefined ? undefined : () => opts.resource as string;
-    if (typeof opts.resource === 'string' && canonicalResource(opts.resource) === null) throw new Error('requireToken: resource must be an absolute URI without a fragment (RFC 8707 §2)');
+    if (typeof opts.resource === 'string' && resourceServerIdentifier(opts.resource) === null) throw new Error('requireToken: resource must be an absolute http(s) URI without query or fragment (RFC 8707 §2, RFC 9728 §2)');
     const metadataOf = (resource: string | undefined) => (opts.resourceMetadata === false ? undefined : opts.resourceMetadata ?? (resource === undefined ? undefined : protectedResourceMetadataUrl(resource)));
     return async (ctx, next) => {
       ctx.state.api = true;
@@ -81,11 +77,11 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       }
       let info: TokenInfo | null = null;
       if (!e) {
-        info = await tokens.findAccessToken(hashToken(token!));
-        if (!info || !isLive(info, Date.now())) e = new InvalidToken('The access token is invalid, expired or revoked.');
-        // RFC 8707 / RFC 9068 §4: a token for another resource is refused as invalid here (audience confusion).
-        else if (resource !== undefined && !audienceIncludes(info, resource, o.issuer())) e = new InvalidToken('The access token is not meant for this resource.');
-        else if (!needed.every((s) => parseScope(info!.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
+        // Without a `resource`, the route is one of the issuer's (RFC 8707: a token asked for no resource is for it).
+        const checked = await checkAccessToken(tokens, { token: token! }, { resource: resource ?? o.issuer(), issuer: o.issuer() });
+        if (!checked.ok) e = new InvalidToken(checked.reason === 'audience' ? 'The access token is not meant for this resource.' : 'The access token is invalid, expired or revoked.');
+        else if (!needed.every((s) => parseScope(checked.token.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
+        else info = checked.token;
       }
       if (e) {
         e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata);

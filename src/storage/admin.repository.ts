@@ -50,16 +50,29 @@ export class AdminRepository implements AdminStore {
     return (await this.#resources.all()).some((r) => r.identifier === identifier && r.id !== except);
   }
 
+  /**
+   * The read before a write is only a fast answer: two concurrent requests both pass it, and the unique index on
+   * `identifier` decides. The loser's failed write is reported as `identifier_taken` (never a 500) once the winner's
+   * row is seen; any other failure is thrown as it was.
+   */
+  async #unlessTaken<T>(identifier: string, except: number | undefined, write: () => Promise<T>): Promise<T | 'identifier_taken'> {
+    if (await this.#identifierTaken(identifier, except)) return 'identifier_taken';
+    try { return await write(); } catch (e) {
+      if (await this.#identifierTaken(identifier, except)) return 'identifier_taken';
+      throw e;
+    }
+  }
+
   async createResourceServer(data: ResourceServerInput, by: number | null) {
-    if (await this.#identifierTaken(data.identifier)) return 'identifier_taken' as const;
-    const created = await this.#resources.create(data);
+    const created = await this.#unlessTaken(data.identifier, undefined, () => this.#resources.create(data));
+    if (created === 'identifier_taken') return created;
     await this.#events.record({ type: 'resource_server.created', userId: by, detail: { identifier: created.identifier, scopes: created.scopes } });
     return created;
   }
 
   async updateResourceServer(id: number, data: ResourceServerInput, by: number | null) {
-    if (await this.#identifierTaken(data.identifier, id)) return 'identifier_taken' as const;
-    const updated = await this.#resources.update(id, data);
+    const updated = await this.#unlessTaken(data.identifier, id, () => this.#resources.update(id, data));
+    if (updated === 'identifier_taken') return updated;
     if (updated) await this.#events.record({ type: 'resource_server.updated', userId: by, detail: { identifier: updated.identifier, scopes: updated.scopes } });
     return updated;
   }
