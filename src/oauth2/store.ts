@@ -68,6 +68,14 @@ export interface ClientInput {
   jwks: string | null;
   /** Registration §2 request_object_signing_alg: the one algorithm its request objects must use; null takes any of ours. */
   requestObjectSigningAlg: string | null;
+  /**
+   * Issue 21: this client's lifetimes in seconds, set by administrators only (privileges.ts) and bounded by the
+   * server's maxima (ACCESS_TOKEN_MAX_LIFETIME…); null: the server's ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL,
+   * AUTHORIZATION_CODE_TTL.
+   */
+  accessTokenLifetime: number | null;
+  refreshTokenLifetime: number | null;
+  authorizationCodeLifetime: number | null;
 }
 
 /** What a user's `sub` for a client depends on (Core §8: its subject type and what names its sector). */

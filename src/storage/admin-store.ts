@@ -24,6 +24,8 @@ export interface ClientView {
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
   accessTokenFormat: string; idTokenSignedResponseAlg: string; responseTypes: string[]; userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null; ownerId: number; createdAt: number; updatedAt: number;
   registered: string;
+  /** Issue 21: per-client lifetimes in seconds; null: the server's defaults. */
+  accessTokenLifetime: number | null; refreshTokenLifetime: number | null; authorizationCodeLifetime: number | null;
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
 /** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
@@ -48,6 +50,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
   responseTypes: 'responseTypes', registered: 'registered',
   frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired',
+  accessTokenLifetime: 'accessTokenLifetime', refreshTokenLifetime: 'refreshTokenLifetime', authorizationCodeLifetime: 'authorizationCodeLifetime',
 };
 
 // The core's records (a client just registered, the viewer, an event as it is recorded) as views.
@@ -60,6 +63,7 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
   responseTypes: c.responseTypes, userinfoSignedResponseAlg: c.userinfoSignedResponseAlg, subjectType: c.subjectType, sectorIdentifierUri: c.sectorIdentifierUri,
   ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt, registered: c.registered,
+  accessTokenLifetime: c.accessTokenLifetime, refreshTokenLifetime: c.refreshTokenLifetime, authorizationCodeLifetime: c.authorizationCodeLifetime,
 });
 
 /** A user record of the core (the viewer, a user just made) as its view. */

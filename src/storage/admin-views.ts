@@ -22,6 +22,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
   frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered',
+  accessTokenLifetime: 'access_token_lifetime', refreshTokenLifetime: 'refresh_token_lifetime', authorizationCodeLifetime: 'authorization_code_lifetime',
   // '' means the grant types' own response types, so those are read with it.
   responseTypes: 'response_types, grant_types',
 };
@@ -50,6 +51,7 @@ class ClientRowView implements ClientView {
   userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string;
+  accessTokenLifetime: number | null; refreshTokenLifetime: number | null; authorizationCodeLifetime: number | null;
   constructor(r: Row) {
     this.#r = r;
     this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
@@ -60,6 +62,8 @@ class ClientRowView implements ClientView {
     this.createdAt = Number(r.created_at); this.updatedAt = Number(r.updated_at); this.registered = String(r.registered ?? 'owner');
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
     this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);
+    const seconds = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    this.accessTokenLifetime = seconds(r.access_token_lifetime); this.refreshTokenLifetime = seconds(r.refresh_token_lifetime); this.authorizationCodeLifetime = seconds(r.authorization_code_lifetime);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.
   #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[]; #postLogoutRedirectUris?: string[];

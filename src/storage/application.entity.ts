@@ -53,6 +53,10 @@ export const Application = defineEntity({
     jwks: p.text().nullable(),
     /** OpenID Connect Registration §2 request_object_signing_alg. */
     requestObjectSigningAlg: p.string().length(10).nullable(),
+    /** Issue 21: per-client lifetimes in seconds (administrators only); null: the server's defaults. */
+    accessTokenLifetime: p.integer().nullable(),
+    refreshTokenLifetime: p.integer().nullable(),
+    authorizationCodeLifetime: p.integer().nullable(),
     registered: p.string().length(10).default('owner'),
     /** `metadata` clients: when the client ID metadata document is stale and must be fetched again. */
     metadataExpiresAt: epochMs().nullable(),

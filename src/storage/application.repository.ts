@@ -42,6 +42,9 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     sectorIdentifierUri: a.sectorIdentifierUri ?? null,
     jwks: a.jwks ?? null,
     requestObjectSigningAlg: a.requestObjectSigningAlg ?? null,
+    accessTokenLifetime: a.accessTokenLifetime ?? null,
+    refreshTokenLifetime: a.refreshTokenLifetime ?? null,
+    authorizationCodeLifetime: a.authorizationCodeLifetime ?? null,
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
@@ -79,6 +82,9 @@ function columns(input: ClientInput) {
     sectorIdentifierUri: input.sectorIdentifierUri,
     jwks: input.jwks,
     requestObjectSigningAlg: input.requestObjectSigningAlg,
+    accessTokenLifetime: input.accessTokenLifetime,
+    refreshTokenLifetime: input.refreshTokenLifetime,
+    authorizationCodeLifetime: input.authorizationCodeLifetime,
   };
 }
 

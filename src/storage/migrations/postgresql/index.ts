@@ -16,6 +16,7 @@ import { Migration20261205161903 } from './Migration20261205161903.ts';
 import { Migration20261205162725 } from './Migration20261205162725.ts';
 import { Migration20261205171428 } from './Migration20261205171428.ts';
 import { Migration20261205171656 } from './Migration20261205171656.ts';
+import { Migration20261206022813 } from './Migration20261206022813.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205162725', class: Migration20261205162725 },
   { name: 'Migration20261205171428', class: Migration20261205171428 },
   { name: 'Migration20261205171656', class: Migration20261205171656 },
+  { name: 'Migration20261206022813', class: Migration20261206022813 },
 ];

@@ -18,6 +18,7 @@ import { Migration20261205161859 } from './Migration20261205161859.ts';
 import { Migration20261205162721 } from './Migration20261205162721.ts';
 import { Migration20261205171427 } from './Migration20261205171427.ts';
 import { Migration20261205171655 } from './Migration20261205171655.ts';
+import { Migration20261206022811 } from './Migration20261206022811.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -41,4 +42,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261205162721', class: Migration20261205162721 },
   { name: 'Migration20261205171427', class: Migration20261205171427 },
   { name: 'Migration20261205171655', class: Migration20261205171655 },
+  { name: 'Migration20261206022811', class: Migration20261206022811 },
 ];
