@@ -67,6 +67,18 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
         expect((await res.json()).error).to.equal('invalid_token');
       } finally { server.close(); }
     });
+
+    it('a revoked token of the issuer\'s own audience is refused by introspection\'s bearer mode and GraphQL alike', async () => {
+      const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['introspection', 'admin'] });
+      const auth = { id: client.clientId, secret: clientSecret! };
+      const token = (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'root', password: a.root.password, scope: 'introspection admin' }, auth)).json()).access_token;
+      const introspect = () => fetch(`${srv.url}/o/introspect/`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
+      expect((await introspect()).status).to.equal(200);
+      expect((await gql(srv.url, token)('{ resourceServers { id } }')).errors).to.equal(undefined);
+      expect((await postForm(`${srv.url}/o/revoke_token/`, { token }, auth)).status).to.equal(200);
+      expect((await introspect()).status).to.equal(401);
+      expect((await gql(srv.url, token)('{ resourceServers { id } }')).status).to.equal(401);
+    });
   });
 
   describe('F2: resource identifiers are absolute http(s) URIs without query or fragment; challenges are escaped', () => {
@@ -82,6 +94,13 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
       const made = await a.admin(CREATE, { input: { identifier: 'https://upd.example/', name: 'u', scopes: [] } });
       const r = await a.admin(UPDATE, { id: made.data.createResourceServer.id, input: { identifier: 'https://upd.example/?q', name: 'u', scopes: [] } });
       expect(r.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
+    });
+
+    it('a resource server\'s own Koa app cannot be protected or described under such an identifier', () => {
+      for (const resource of ['https://rs.example/api?x=1', 'urn:example:rs', 'https://rs.example/#f']) {
+        expect(() => srv.app.requireToken({ resource }), resource).to.throw(/RFC 8707|RFC 9728/);
+        expect(() => srv.app.protectedResourceMetadata({ resource }), resource).to.throw(/RFC 9728/);
+      }
     });
 
     it('RFC 6750 §3: quotes, backslashes and CR/LF in challenge values never break out of their auth-param', async () => {
