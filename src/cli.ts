@@ -66,6 +66,8 @@ const USAGE = `Usage: npm run gatehouse -- <command>
                [--access-token-format ${ACCESS_TOKEN_FORMATS.join('|')}] [--id-token-alg ${SIGNING_ALGS.join('|')}]
                [--response-types R,...]
                [--userinfo-alg ${SIGNING_ALGS.join('|')}] [--subject-type ${SUBJECT_TYPES.join('|')}] [--sector-identifier-uri URL]
+               [--access-token-lifetime S] [--refresh-token-lifetime S] [--authorization-code-lifetime S]
+               (seconds, at most ACCESS_TOKEN_MAX_LIFETIME, REFRESH_TOKEN_MAX_LIFETIME, AUTHORIZATION_CODE_MAX_LIFETIME)
                grant types G: ${GRANT_CHOICES}
                response types R: ${RESPONSE_TYPES.join(', ')}
   cleartokens                   delete expired codes, tokens and sessions
@@ -168,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
         'frontchannel-logout-uri': { type: 'string' }, 'frontchannel-logout-session-required': { type: 'boolean' },
         'access-token-format': { type: 'string' }, 'id-token-alg': { type: 'string' }, 'response-types': { type: 'string' },
         'userinfo-alg': { type: 'string' }, 'subject-type': { type: 'string' }, 'sector-identifier-uri': { type: 'string' },
+        'access-token-lifetime': { type: 'string' }, 'refresh-token-lifetime': { type: 'string' }, 'authorization-code-lifetime': { type: 'string' },
       } });
       if (!values.owner) { process.stderr.write('--owner USERNAME is required\n' + USAGE + '\n'); return 2; }
       return app.withContext(async () => {
@@ -183,6 +186,8 @@ async function main(argv: string[]): Promise<number> {
           frontchannelLogoutUri: values['frontchannel-logout-uri'], frontchannelLogoutSessionRequired: values['frontchannel-logout-session-required'],
           accessTokenFormat: values['access-token-format'], idTokenSignedResponseAlg: values['id-token-alg'], responseTypes: values['response-types'],
           userinfoSignedResponseAlg: values['userinfo-alg'], subjectType: values['subject-type'], sectorIdentifierUri: values['sector-identifier-uri'],
+          // Issue 21: the operator acts as an administrator; validateClientInput bounds each by its maximum.
+          accessTokenLifetime: values['access-token-lifetime'], refreshTokenLifetime: values['refresh-token-lifetime'], authorizationCodeLifetime: values['authorization-code-lifetime'],
         }, registrationPolicy(config), { actor: OPERATOR });
         if (!v.ok) { for (const [f, m] of Object.entries(v.errors)) process.stderr.write(`${f}: ${m}\n`); return 1; }
         const { client, clientSecret } = await registerClient(v.value, owner.id, app.clientDeps);
