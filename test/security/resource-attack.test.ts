@@ -3,7 +3,8 @@ import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { actors, gql } from '../graphql/gql-helpers.ts';
-import { postForm } from '../oauth-helpers.ts';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 import { scopeDescriptions } from '../../src/oauth2/scope.ts';
 
 /** A small resource server of the caller's own (Koa), listening on a free loopback port. */
@@ -173,6 +174,22 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
       const res = await fetch(`${srv.url}/o/token/`, { method: 'POST', body, headers: { authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}` } });
       expect(res.status).to.equal(400);
       expect((await res.json()).error).to.equal('invalid_target');
+    });
+  });
+
+  describe('F4 through a signed request object (RFC 9101): the same rule', () => {
+    it('"resource": "https://a https://b" is invalid_target; an array names two resources', async () => {
+      for (const [id, scopes] of [['https://ja.example/', ['read']], ['https://jb.example/', ['read']]] as const) await a.admin(CREATE, { input: { identifier: id, name: id, scopes } });
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      const jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+      const setup = await codeFlowSetup(srv, { jwks, requestObjectSigningAlg: 'ES256' });
+      const sign = (resource: unknown) => new SignJWT({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', resource })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(setup.client.clientId).setAudience(srv.app.config.issuer).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 120).sign(pair.privateKey);
+      const joined = await authorizeThroughConsent(setup.browser, { client_id: setup.client.clientId, request: await sign('https://ja.example/ https://jb.example/') });
+      expect(joined.searchParams.get('error')).to.equal('invalid_target');
+      const both = await authorizeThroughConsent(setup.browser, { client_id: setup.client.clientId, request: await sign(['https://ja.example/', 'https://jb.example/']) });
+      expect(both.searchParams.get('error')).to.equal(null);
+      expect(both.searchParams.get('code')).to.be.a('string');
     });
   });
 
