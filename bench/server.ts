@@ -35,6 +35,9 @@ export function benchEnv(dbFile: string): NodeJS.ProcessEnv {
     ...process.env, NODE_ENV: 'production', PORT: '0', DB_FILE: dbFile, DATABASE_URL: '', REDIS_URL: '', ISSUER: 'https://bench.local', ALLOW_INSECURE_TRANSPORT: 'true',
     SESSION_KEYS: 'bench-session-key-'.padEnd(48, 'k'), SECRET_PEPPER: 'bench-pepper-'.padEnd(48, 'p'), ENCRYPTION_KEY: 'ab'.repeat(32),
     ADMIN_PASSWORD,
+    // Production over plain http on loopback is a deploy-check error (ALLOW_INSECURE_TRANSPORT, TRUST_PROXY): the
+    // bench measures production code paths, so the check only logs.
+    DEPLOY_CHECK: 'warn',
     // As `npm start` sets it: the compile cache is on before src/main.ts is read (see its comment).
     NODE_COMPILE_CACHE: `${ROOT}node_modules/.cache/node-compile-cache`,
   };

@@ -62,7 +62,9 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   // 1. Services: storage, caches, throttles, logger, renderer (src/services.ts).
   const services = await createServices(config, deps);
   const { orm, stores, clientDeps, requireToken, requireOAuth1 } = services;
-  const koa = new Koa({ proxy: config.trustProxy, keys: config.sessionKeys });
+  // Behind TRUST_PROXY the client's address is the X-Forwarded-For entry our outermost proxy appended (maxIpsCount):
+  // Koa would otherwise take the first entry, which the client writes, and every per-source throttle could be dodged.
+  const koa = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops, keys: config.sessionKeys });
   koa.silent = true;
   // 2. What every request goes through, then the lane its route declared (src/http/lanes.ts, src/http/router.ts).
   koa.use(requestId());

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // CLI entry (`npm start`, `npm run gatehouse -- <command>`, and the installed package's `gatehouse` bin, built to
 // dist/main.js). Node's on-disk compile cache roughly halves start-up (most of it is compiling dependencies), so it
-// is turned on before anything else is loaded; the commands themselves live in cli.ts, imported only after it.
+// is turned on before anything else is loaded; the commands themselves live in src/cli/, imported only after it.
 //
 // From the sources this file is TypeScript, and Node would load its type stripper (amaro, a WebAssembly module:
 // ~90 ms of CPU) to read it before `enableCompileCache()` below could run. The npm scripts therefore also set
@@ -13,4 +13,8 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
-await import('./cli.ts');
+const { main } = await import('./cli/run.ts');
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`gatehouse: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -21,11 +21,18 @@ import { createLoginSessions } from './oidc/login-sessions.ts';
 import { createJwtAccessTokens } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 import { registrationPolicy, Subjects } from './oidc/subject.ts';
-import { getJsonDocument } from './oidc/outbound.ts';
+import { getDocument, getJson, getJsonDocument } from './oidc/outbound.ts';
+import { REQUEST_OBJECT_MEDIA_TYPE, REQUEST_URI_MAX_BYTES, REQUEST_URI_TIMEOUT_MS, type RequestUriFetcher } from './oauth2/par/request-uri.ts';
+import { ClientKeys } from './oauth2/client-assertion/client-keys.ts';
+import type { AssertionVerifier } from './oauth2/client-assertion/verify-assertion.ts';
+import { ClientSecretVault } from './storage/client-secret-vault.ts';
 import { METADATA_DOCUMENT_MAX_BYTES } from './oauth2/client-id-metadata.ts';
 import { MetadataClientResolver, withMetadataClients } from './oauth2/metadata-client-resolver.ts';
 import { InvalidClient } from './oauth2/errors.ts';
 import { resourceCatalog } from './oauth2/resources.ts';
+
+/** Byte cap on a jwks_uri document (at most 10 keys, oauth2/client-registration.ts publicJwkSet). */
+const JWKS_MAX_BYTES = 64 * 1024;
 
 export interface GatehouseDeps {
   logger?: Logger;
@@ -95,8 +102,18 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     fetchDocument: (url, signal) => getJsonDocument(url, { allowedHosts: config.outboundAllowedHosts, signal, maxResponseBytes: METADATA_DOCUMENT_MAX_BYTES, onFailure: logOutbound }),
     limits: { minTtlSeconds: cimd.minTtl, maxTtlSeconds: cimd.maxTtl, maxClients: cimd.maxClients, maxClientsPerHost: cimd.maxClientsPerHost },
   }) : null;
+  // RFC 7523 client assertions: jwks_uri read through the same outbound guard (64 KiB, 5 s, no redirects), jtis
+  // spent in Redis or the database, client_secret_jwt's secret opened from its sealed copy.
+  const clientKeys = new ClientKeys((url) => getJson(url, { allowedHosts: config.outboundAllowedHosts, timeoutMs: 5000, maxResponseBytes: JWKS_MAX_BYTES, onFailure: logOutbound }));
+  const vault = new ClientSecretVault(sql, sealKey);
+  const assertions: AssertionVerifier = {
+    issuer: () => config.issuer, maxLifetimeSeconds: config.clientAssertionMaxLifetime, replay: stores.assertionJtis, keys: clientKeys,
+    secretOf: (client) => vault.secretOf(client.id),
+  };
+  // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
+  const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
-    config, logger, orm, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
+    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel,
     /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
@@ -108,7 +125,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     // One budget of password guesses per username and per source for the login page and the password grant.
     passwordThrottle: createPasswordThrottle(limiter, config.rateLimit),
     // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
-    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
+    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), assertions, clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
     /** The client lookup of the authorization endpoint (a metadata document's failure is an error page there). */
     metadataClients,
     requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer }),

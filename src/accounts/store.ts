@@ -25,11 +25,14 @@ export interface UserStore {
   /** Used by: session user, token owner lookup. */
   findById(id: number): Promise<UserRecord | null>;
   /** Used by: CLI createuser, first-start admin, GraphQL createUser. */
-  create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean }): Promise<UserRecord>;
+  create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean; initialPassword?: boolean }): Promise<UserRecord>;
   /** Used by: login. */
   touchLogin(id: number, at: number): Promise<void>;
-  /** Used by: login (transparent upgrade of hash parameters). */
-  setPasswordHash(id: number, passwordHash: string): Promise<void>;
+  /**
+   * Used by: login (transparent upgrade of hash parameters: the same password), a new password (`changed`: the
+   * first admin's initial password is then gone).
+   */
+  setPasswordHash(id: number, passwordHash: string, opts?: { changed?: boolean }): Promise<void>;
   /** Used by: ending a user's sessions (deactivation, a new password, an administrator): sessions from before `at` end. */
   endSessions(id: number, at: number): Promise<void>;
   /** Used by: the profile page, GraphQL updateProfile, CLI updateuser. */

@@ -9,7 +9,7 @@ export function validateUsername(username: string): string | null {
   return USERNAME.test(username) ? null : 'Use 1-150 letters, digits and @ . + - _ only.';
 }
 
-export async function createUser(users: UserStore, data: { username: string; password: string; email?: string | null; isAdmin?: boolean }): Promise<{ ok: true; user: UserRecord } | { ok: false; errors: Record<string, string> }> {
+export async function createUser(users: UserStore, data: { username: string; password: string; email?: string | null; isAdmin?: boolean; initialPassword?: boolean }): Promise<{ ok: true; user: UserRecord } | { ok: false; errors: Record<string, string> }> {
   const errors: Record<string, string> = {};
   const u = validateUsername(data.username);
   if (u) errors.username = u;
@@ -17,7 +17,7 @@ export async function createUser(users: UserStore, data: { username: string; pas
   if (p) errors.password = p;
   if (!u && (await users.findByUsername(data.username))) errors.username = 'That username is taken.';
   if (Object.keys(errors).length) return { ok: false, errors };
-  const user = await users.create({ username: data.username, email: data.email ?? null, passwordHash: await hashPassword(data.password), isAdmin: data.isAdmin ?? false });
+  const user = await users.create({ username: data.username, email: data.email ?? null, passwordHash: await hashPassword(data.password), isAdmin: data.isAdmin ?? false, initialPassword: data.initialPassword });
   return { ok: true, user };
 }
 
@@ -25,7 +25,7 @@ export async function createUser(users: UserStore, data: { username: string; pas
 export async function setPassword(users: UserStore, userId: number, password: string): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
   const p = validatePasswordStrength(password);
   if (p) return { ok: false, errors: { password: p } };
-  await users.setPasswordHash(userId, await hashPassword(password));
+  await users.setPasswordHash(userId, await hashPassword(password), { changed: true });
   return { ok: true };
 }
 

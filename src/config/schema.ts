@@ -115,6 +115,13 @@ export function given<S extends SettingTree>(tree: S, overrides: object, env: En
  * refused value is replaced by its default meanwhile, so the rules still run).
  */
 export function resolve<S extends SettingTree, C = ConfigOf<S>>(tree: S, rules: Rules<C>, overrides: object = {}, env: Env = {}): C {
+  const { config, problems } = resolveWithProblems<S, C>(tree, rules, overrides, env);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** As resolve, but returns the problems beside the configuration (a refused value replaced by its default). */
+export function resolveWithProblems<S extends SettingTree, C = ConfigOf<S>>(tree: S, rules: Rules<C>, overrides: object = {}, env: Env = {}): { config: C; problems: string[] } {
   const problems: string[] = [];
   const set = given(tree, overrides, env, problems);
   const config: Plain = {};
@@ -133,6 +140,5 @@ export function resolve<S extends SettingTree, C = ConfigOf<S>>(tree: S, rules: 
     try { config[k] = s.kind.check(rules.derived[k as keyof C]!(config as C)); } catch (e) { problems.push(problem(s.env ?? k, s, e)); }
   }
   for (const check of rules.checks) problems.push(...[check(config as C) ?? []].flat());
-  if (problems.length) throw new ConfigError(problems);
-  return config as C;
+  return { config: config as C, problems };
 }

@@ -16,7 +16,7 @@ const count = () => int({ min: 1, label: 'count' });
 export const settings = {
   env: setting({ env: 'NODE_ENV', kind: oneOf(['development', 'production', 'test']), default: 'development', doc: '`production` refuses the dev secrets below and turns insecure transport off' }),
   port: setting({ env: 'PORT', kind: int({ max: 65535 }), default: 8000, doc: 'port to listen on (0 picks a free one)' }),
-  host: optional({ env: 'HOST', kind: string(), defaultText: 'all interfaces', doc: 'address to listen on' }),
+  host: optional({ env: 'HOST', kind: string(), defaultText: '`127.0.0.1` outside production, all interfaces in production', doc: 'address `serve` listens on; `0.0.0.0` (or `::`) listens on all interfaces, which development does only when HOST says so' }),
   issuer: setting({ env: 'ISSUER', kind: url({ identifier: true }), default: 'http://localhost:8000', defaultText: '`http://localhost:$PORT`', doc: 'RFC 8414 issuer, also the `iss` of RFC 9207 authorization responses; https unless insecure transport is allowed' }),
   database: {
     file: setting({ env: 'DB_FILE', kind: string(), default: 'gatehouse.sqlite', doc: 'SQLite file (`:memory:` for tests)' }),
@@ -41,6 +41,7 @@ export const settings = {
   },
   allowInsecureTransport: setting({ env: 'ALLOW_INSECURE_TRANSPORT', kind: bool(), default: true, defaultText: 'true outside production', doc: 'plain http for local development: cookies lose `Secure`, OAuth 1 PLAINTEXT works without TLS' }),
   trustProxy: setting({ env: 'TRUST_PROXY', kind: bool(), default: false, doc: 'honour `X-Forwarded-For`/`-Proto` from your reverse proxy' }),
+  trustProxyHops: setting({ env: 'TRUST_PROXY_HOPS', kind: count(), default: 1, doc: 'with `TRUST_PROXY`: how many of your proxies append to `X-Forwarded-For`; the client is the entry that many from the end, so addresses a client writes into the header itself are never its source (throttles count per source)' }),
   cors: {
     allowAll: setting({ env: 'CORS_ALLOW_ALL', kind: bool(), default: false, doc: 'CORS on the protocol endpoints for any origin' }),
     origins: setting({ env: 'CORS_ORIGINS', kind: origins(), default: [], doc: 'CORS on the protocol endpoints for these origins, besides those each application registers' }),
@@ -58,6 +59,7 @@ export const settings = {
     maxClientsPerHost: setting({ env: 'CLIENT_ID_METADATA_MAX_CLIENTS_PER_HOST', kind: count(), default: 50, doc: 'metadata documents of one origin (scheme, host, port) kept at most; past it a new one replaces that origin\'s least recently used one nobody consented to, or is refused' }),
   },
   requirePushedAuthorizationRequests: setting({ env: 'REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', kind: bool(), default: false, doc: 'the authorization endpoint accepts only requests pushed to `/o/par` first (RFC 9126 §5)' }),
+  clientAssertionMaxLifetime: setting({ env: 'CLIENT_ASSERTION_MAX_LIFETIME', kind: duration('seconds'), default: 300, doc: 'a client assertion (private_key_jwt, client_secret_jwt) may expire at most this far in the future; its jti is remembered that long' }),
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
   scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
   defaultScopes: setting({ env: 'DEFAULT_SCOPES', kind: list(), default: ['read'], doc: 'granted when a request names none' }),
@@ -71,20 +73,44 @@ export const settings = {
     loginPerIp: setting({ env: 'LOGIN_LIMIT_PER_IP', kind: count(), default: 20, doc: 'failed password checks per source in the window' }),
     windowSeconds: setting({ env: 'RATE_LIMIT_WINDOW', kind: duration('seconds'), default: 900, doc: 'the window of the login and client-authentication limits' }),
     registrationsPerSource: setting({ env: 'REGISTRATION_LIMIT_PER_SOURCE', kind: count(), default: 20, doc: 'dynamic client registration attempts per source in the window' }),
+    deviceAuthorizationPerSource: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_SOURCE', kind: count(), default: 30, doc: 'RFC 8628 device authorization requests per source (an IPv4 address, an IPv6 /64) per minute; more get 429 `temporarily_unavailable`' }),
+    deviceAuthorizationPerClient: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_CLIENT', kind: count(), default: 1000, doc: 'RFC 8628 device authorization requests per authenticated client per minute, from all sources together' }),
     clientAuthFailures: setting({ env: 'CLIENT_AUTH_FAILURE_LIMIT', kind: count(), default: 20, doc: 'failed client authentications (OAuth 2 secrets and OAuth 1 signatures together) per (client, source) in the window' }),
   },
-  outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri and client ID metadata documents) may reach although they are private, loopback or link-local' }),
+  outboundAllowedHosts: setting({ env: 'OUTBOUND_ALLOWED_HOSTS', kind: list(), default: [], doc: 'host names or IPs that outbound calls (back-channel logout, sector_identifier_uri, client ID metadata documents, jwks_uri, request_uri) may reach although they are private, loopback or link-local' }),
   playground: setting({ env: 'PLAYGROUND', kind: bool(), default: true, doc: 'the OAuth playground at `/o/playground/`' }),
   bodyLimit: setting({ kind: size(), default: '100kb', doc: 'largest form or JSON body' }),
   metrics: {
     mode: setting({ env: 'METRICS', kind: oneOf(['off', 'on']), default: 'off', doc: 'Prometheus metrics at `GET /metrics` (`on` needs `METRICS_TOKEN`); `off`: the path does not exist (404)' }),
     token: optional({ env: 'METRICS_TOKEN', kind: secret(), doc: 'the bearer token a scraper sends (`Authorization: Bearer …`), compared in constant time; 32+ characters' }),
   },
+  deployCheck: setting({ env: 'DEPLOY_CHECK', kind: oneOf(['enforce', 'warn']), default: 'enforce', doc: 'in production, `serve` runs `check --deploy` first: `enforce` refuses to start on an error, `warn` logs the findings and starts' }),
+  signingKeyMaxAge: setting({ env: 'SIGNING_KEY_MAX_AGE', kind: duration('seconds'), default: 90 * 24 * 3600, doc: 'rotation period of the OpenID Connect signing keys: `check --deploy` warns about a current key older than this (`gatehouse rotatekeys`)' }),
   logRequests: setting({ env: 'LOG_REQUESTS', kind: bool(), default: false, doc: 'one JSON line per request on stderr (never the query string, headers or body)' }),
 };
 
 export type GatehouseConfig = ConfigOf<typeof settings>;
+
+/** The development defaults refused in production (by the checks below, and named by `check --deploy`). */
+export const devDefaults = {
+  sessionKeys: (c: Pick<GatehouseConfig, 'sessionKeys'>) => c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32),
+  secretPepper: (c: Pick<GatehouseConfig, 'secretPepper'>) => c.secretPepper === DEV_PEPPER || c.secretPepper.length < 32,
+  encryptionKey: (c: Pick<GatehouseConfig, 'encryptionKey'>) => c.encryptionKey === DEV_ENCRYPTION_KEY,
+  /** The development ENCRYPTION_KEY itself: signing keys sealed under it are readable by anyone with the database. */
+  encryptionKeyValue: DEV_ENCRYPTION_KEY,
+};
 export type ConfigOverrides = OverridesOf<typeof settings>;
+
+// Three checks `check --deploy` repeats as rules of its own (src/config/deploy-check.ts): it reads the configuration
+// without them, so that it reports them by id beside the database's findings instead of failing to load.
+const issuerHttps = (c: GatehouseConfig) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true');
+const metricsToken = (c: GatehouseConfig) => (c.metrics.mode === 'off' || (c.metrics.token?.length ?? 0) >= 32 ? undefined : 'METRICS=on needs METRICS_TOKEN of at least 32 characters (/metrics is on the public listener)');
+const productionSecrets = (c: GatehouseConfig) => c.env !== 'production' ? undefined : [
+  devDefaults.sessionKeys(c) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],
+  devDefaults.secretPepper(c) ? 'production needs SECRET_PEPPER of at least 32 characters (the default is refused)' : [],
+  devDefaults.encryptionKey(c) ? 'production needs ENCRYPTION_KEY (32 random bytes); the default is refused' : [],
+].flat();
+export const deployCheckedRules: Rules<GatehouseConfig>['checks'] = [issuerHttps, metricsToken, productionSecrets];
 
 export const rules: Rules<GatehouseConfig> = {
   derived: {
@@ -92,14 +118,10 @@ export const rules: Rules<GatehouseConfig> = {
     allowInsecureTransport: (c) => c.env !== 'production',
   },
   checks: [
-    (c) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true'),
+    issuerHttps,
     (c) => (c.clientIdMetadata.minTtl <= c.clientIdMetadata.maxTtl ? undefined : 'CLIENT_ID_METADATA_MIN_TTL must not exceed CLIENT_ID_METADATA_MAX_TTL'),
-    (c) => (c.metrics.mode === 'off' || (c.metrics.token?.length ?? 0) >= 32 ? undefined : 'METRICS=on needs METRICS_TOKEN of at least 32 characters (/metrics is on the public listener)'),
+    metricsToken,
     (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),
-    (c) => c.env !== 'production' ? undefined : [
-      c.sessionKeys.includes(DEV_SESSION_KEY) || c.sessionKeys.some((k) => k.length < 32) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],
-      c.secretPepper === DEV_PEPPER || c.secretPepper.length < 32 ? 'production needs SECRET_PEPPER of at least 32 characters (the default is refused)' : [],
-      c.encryptionKey === DEV_ENCRYPTION_KEY ? 'production needs ENCRYPTION_KEY (32 random bytes); the default is refused' : [],
-    ].flat(),
+    productionSecrets,
   ],
 };

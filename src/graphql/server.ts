@@ -17,6 +17,7 @@ import { eventResolvers } from './resolvers/event.ts';
 import { signingKeyResolvers } from './resolvers/signing-key.ts';
 import { initialAccessTokenResolvers } from './resolvers/initial-access-token.ts';
 import { resourceServerResolvers } from './resolvers/resource-server.ts';
+import { tokenExchangeResolvers } from './resolvers/token-exchange.ts';
 
 const UNAVAILABLE_CODE = 'TEMPORARILY_UNAVAILABLE';
 const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
@@ -37,7 +38,7 @@ const DateTime = new GraphQLScalarType({
 /** Every resolver map, merged per type; the drift test checks it against the SDL. */
 export function resolverMaps(typeDefs = loadTypeDefs()): Record<string, Record<string, unknown>> {
   const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as unknown as Record<string, unknown> };
-  for (const part of [connectionResolvers(typeDefs), clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers, signingKeyResolvers, initialAccessTokenResolvers, resourceServerResolvers] as Record<string, Record<string, unknown>>[]) {
+  for (const part of [connectionResolvers(typeDefs), clientResolvers, userResolvers, grantResolvers, tokenResolvers, eventResolvers, signingKeyResolvers, initialAccessTokenResolvers, resourceServerResolvers, tokenExchangeResolvers] as Record<string, Record<string, unknown>>[]) {
     for (const [type, fields] of Object.entries(part)) merged[type] = { ...(merged[type] ?? {}), ...fields };
   }
   return merged;

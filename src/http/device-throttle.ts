@@ -1,18 +1,26 @@
-// RFC 8628 §5.1: user codes are short, so guesses are counted: per source and across all sources (the limiter is
-// the shared one: memory, the database or Redis, as for passwords and client secrets).
+// RFC 8628 §5.1: user codes are short, so guesses are counted; §3.1's endpoint mints rows, so requests are counted.
+// Both on the shared limiter (memory, the database or Redis, as for passwords and client secrets), consume first.
+import type { Middleware } from 'koa';
 import type { RateLimiter } from '../storage/rate-limit.ts';
+import { HttpError } from './middleware/errors.ts';
+import { authenticatedClient } from './middleware/client-auth.ts';
+import { sourceOf } from './source.ts';
 
-/** Wrong user codes per source in the window, and from everyone together (docs/security.md has the arithmetic). */
+/**
+ * Wrong user codes in the window per source (an IPv6 /64, an IPv4 address) and per signed-in account. No budget is
+ * shared by everyone (issue 20 D1): a guesser spends only their own, and a person elsewhere is never locked out.
+ * docs/security.md has the arithmetic.
+ */
 export const USER_CODE_FAILURES_PER_SOURCE = 10;
-export const USER_CODE_FAILURES_ALL_SOURCES = 1000;
+export const USER_CODE_FAILURES_PER_ACCOUNT = 20;
 
-export type UserCodeGuard = <T>(source: string, check: () => Promise<T | null>) => Promise<{ retryAfter: number } | { result: T | null }>;
+export type UserCodeGuard = <T>(who: { ip: string; userId: number }, check: () => Promise<T | null>) => Promise<{ retryAfter: number } | { result: T | null }>;
 
 /** Consume, then check (issue 17 #4): every key counts the attempt first; a code that exists gives it back. */
 export function userCodeGuard(limiter: RateLimiter, windowSeconds: number): UserCodeGuard {
-  return async (source, check) => {
-    const keys = [`device-user-code:ip:${source}`, 'device-user-code:all'];
-    const caps = [USER_CODE_FAILURES_PER_SOURCE, USER_CODE_FAILURES_ALL_SOURCES];
+  return async (who, check) => {
+    const keys = [`device-user-code:source:${sourceOf(who.ip)}`, `device-user-code:account:${who.userId}`];
+    const caps = [USER_CODE_FAILURES_PER_SOURCE, USER_CODE_FAILURES_PER_ACCOUNT];
     const attempts = await Promise.all(keys.map((k, i) => limiter.consume(k, caps[i], windowSeconds)));
     if (attempts.some((a) => !a.allowed)) {
       await Promise.all(keys.filter((_, i) => attempts[i].allowed).map((k) => limiter.refund(k)));
@@ -25,5 +33,32 @@ export function userCodeGuard(limiter: RateLimiter, windowSeconds: number): User
     }
     if (result !== null) await Promise.all(keys.map((k) => limiter.refund(k)));
     return { result };
+  };
+}
+
+export interface DeviceAuthorizationLimits { perSource: number; perClient: number }
+
+/** The device authorization endpoint's budgets are per minute (DEVICE_AUTHORIZATION_LIMIT_*). */
+const MINUTE = 60;
+
+const tooMany = (retryAfter: number, what: string) => new HttpError(429, 'temporarily_unavailable', `Too many device authorization requests ${what}. Try again later.`, { 'Retry-After': String(retryAfter) });
+
+/**
+ * RFC 8628 §3.1 device authorization requests: every request counts (none is given back, each stores a row).
+ * `perSource` runs before client authentication, so junk costs its sender too; `perClient` after it, so a stranger
+ * without the secret cannot spend a confidential client's budget.
+ */
+export function deviceAuthorizationLimits(limiter: RateLimiter, limits: DeviceAuthorizationLimits): { perSource: Middleware; perClient: Middleware } {
+  return {
+    perSource: async function deviceAuthorizationPerSource(ctx, next) {
+      const a = await limiter.consume(`device-authorization:source:${sourceOf(ctx.ip)}`, limits.perSource, MINUTE);
+      if (!a.allowed) throw tooMany(a.retryAfter, 'from this source');
+      await next();
+    },
+    perClient: async function deviceAuthorizationPerClient(ctx, next) {
+      const a = await limiter.consume(`device-authorization:client:${authenticatedClient(ctx).clientId}`, limits.perClient, MINUTE);
+      if (!a.allowed) throw tooMany(a.retryAfter, 'for this client');
+      await next();
+    },
   };
 }

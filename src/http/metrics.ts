@@ -70,7 +70,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
       const error = (ctx.body as { error?: unknown } | undefined)?.error;
       if (status === 429) throttled.inc({ route: label });
       if (error === 'invalid_client') clientAuthFailures.inc({ route: label });
-      if (label === '/o/token') {
+      if (label === '/o/token' || label === '/oauth2/access_token') {
         const grant = (ctx.request as { body?: { grant_type?: unknown } }).body?.grant_type;
         tokens.inc({ grant_type: bounded(grant, KNOWN_GRANTS), outcome: status === 200 ? 'issued' : bounded(error, KNOWN_ERRORS) });
       } else if (label === '/o/authorize') {

@@ -28,8 +28,11 @@ export function formParams(ctx: Context): Record<string, string> {
   return (ctx.state.formParams = plainParams(ctx.request.body as Record<string, unknown>));
 }
 
-/** RFC 8707 §2: `resource` may repeat; oauth2/resources.ts joins its values (the one rule for what a value may be). */
-const REPEATABLE: ReadonlySet<string> = new Set(['resource']);
+/**
+ * RFC 8707 §2: `resource` may repeat, and RFC 8693 §2.1 `audience`; oauth2/resources.ts joins their values (the one
+ * rule: each value is one identifier, several are repeated parameters, a value holding whitespace is never split).
+ */
+const REPEATABLE: ReadonlySet<string> = new Set(['resource', 'audience']);
 
 export function plainParams(source: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};

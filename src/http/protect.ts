@@ -27,7 +27,15 @@ export interface RequireTokenOptions {
    * the path-inserted well-known URL of that resource (§3.1), which protectedResourceMetadata() serves; false: none.
    */
   resourceMetadata?: string | false;
+  /**
+   * The form-body fields that carry the token (RFC 6750 §2.2 names `access_token`, the default). A route that must
+   * accept a tutorial's own field name lists it here (django-oauth2-provider's `/api/verify` posts `token`); never
+   * widened globally. Two of these fields in one body is more than one method: invalid_request.
+   */
+  bodyFields?: readonly string[];
 }
+
+const RFC6750_BODY_FIELDS = ['access_token'] as const;
 
 function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string): string {
   // RFC 6750 §3: no error attribute when the request carried no token at all. RFC 9728 §5.1: resource_metadata is
@@ -36,13 +44,15 @@ function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: str
 }
 
 /** RFC 6750 §2: header, form body or (if allowed) query; more than one method is invalid_request. */
-export function presentedBearer(ctx: Context, allowQuery: boolean): string | null {
+export function presentedBearer(ctx: Context, allowQuery: boolean, bodyFields: readonly string[] = RFC6750_BODY_FIELDS): string | null {
   let found: string | undefined;
   let places = 0;
   const header = parseBearer(ctx.req.headers.authorization);
   if (header.ok) { found = header.token; places++; } else if (header.refusal === 'empty' || header.refusal === 'malformed') places++;
   const body = ctx.request.body as Record<string, unknown> | undefined;
-  if (ctx.method !== 'GET' && isFormRequest(ctx) && body && body.access_token !== undefined) { found ??= String(body.access_token); places++; }
+  if (ctx.method !== 'GET' && isFormRequest(ctx) && body) {
+    for (const field of bodyFields) if (body[field] !== undefined) { found ??= String(body[field]); places++; }
+  }
   const query = allowQuery ? queryOf(ctx).access_token : undefined;
   if (query !== undefined) { found ??= String(query); places++; }
   if (places > 1) throw new InvalidRequest('Send the access token in exactly one place.');
@@ -65,7 +75,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       const metadata = metadataOf(resource);
       let e: OAuthError | undefined;
       let token: string | null = null;
-      try { token = presentedBearer(ctx, opts.allowQuery ?? false); } catch (err) { e = err as OAuthError; }
+      try { token = presentedBearer(ctx, opts.allowQuery ?? false, opts.bodyFields); } catch (err) { e = err as OAuthError; }
       // MCP authorization 2025-11-25 (Scope Selection Strategy): the scope a client should ask for, in every 401 of a
       // route that needs one (RFC 6750 §3 allows `scope` in any challenge), not only with insufficient_scope.
       const scopeHint = needed.length ? needed.join(' ') : undefined;

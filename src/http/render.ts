@@ -25,6 +25,15 @@ const SHIPPED_SCOPE_WORDS = scopeDescriptions();
 const scopeWords = (t: Translate) => (name: string, description: string): string =>
   (SHIPPED_SCOPE_WORDS[name] === description ? t(`scope.${name}` as MessageKey) : description);
 
+/**
+ * How every page shows a moment: minutes, with the time zone written out ("2026-12-06 02:13 UTC"), since a reader
+ * cannot guess which zone a bare time is in. Pages show UTC: the server does not know the reader's zone.
+ */
+export function shownTime(at: number | string | Date): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? '—' : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** Compiles each template once per process (never per request) and renders it with the page locals. */
 export function createRenderer(opts: { siteName: string; cache: boolean; playground: boolean }): Render {
   const compiled = new Map<string, pugModule.compileTemplate>();
@@ -49,6 +58,7 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
       lang,
       t,
       scopeWords: scopeWords(t),
+      shownTime,
       playground: opts.playground,
       user: ctx.state.user ?? null,
       nonce: ctx.state.cspNonce,

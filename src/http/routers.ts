@@ -30,7 +30,7 @@ import { withMetadataClients } from '../oauth2/metadata-client-resolver.ts';
 import { parRoutes } from './routes/par.ts';
 import { InvalidClientId } from '../oauth2/errors.ts';
 import { deviceRoutes } from './routes/device.ts';
-import { userCodeGuard } from './device-throttle.ts';
+import { deviceAuthorizationLimits, userCodeGuard } from './device-throttle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
 
@@ -56,9 +56,10 @@ export function createRouters(s: Services): Router[] {
   return [
     homeRoutes({ render }),
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
-    applicationRoutes({ ...clientDeps, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
+    applicationRoutes({ ...clientDeps, limiter: s.limiter, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
       settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests,
+      fetchRequestUri: s.fetchRequestUri, allowInsecureTransport: config.allowInsecureTransport,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
     }),
@@ -73,13 +74,15 @@ export function createRouters(s: Services): Router[] {
       ...clientAuth,
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog, devices: stores.devices,
+        verifyIdToken: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer),
         settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
     // RFC 8628: the device authorization endpoint and the verification page /o/device/.
     ...deviceRoutes({
       ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render,
-      guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds),
+      guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds), users: stores.users,
+      limits: deviceAuthorizationLimits(s.limiter, { perSource: config.rateLimit.deviceAuthorizationPerSource, perClient: config.rateLimit.deviceAuthorizationPerClient }),
     }),
     parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),

@@ -1,21 +1,60 @@
 import { InvalidClient, InvalidRequest } from './errors.ts';
 
 /**
- * The registry of client authentication methods (RFC 6749 §2.3; names from RFC 7591 §2): discovery, registration
- * validation, the form, the GraphQL enum (checked by a test) and the unions derive from it. `secret`: the client
- * proves itself with its secret; endpoints only for confidential clients (introspection) accept only those.
+ * The registry of client authentication methods (RFC 6749 §2.3; names from RFC 7591 §2, OIDC Core §9): discovery,
+ * registration validation, the form, the GraphQL enum (checked by a test) and the unions derive from it. `secret`:
+ * the client proves itself (a secret, or a JWT signed with its secret or key); endpoints only for confidential
+ * clients (introspection) accept only those. `jwt`: RFC 7523 §2.2 client assertions (client-assertion/).
  */
 export const CLIENT_AUTH_METHODS = [
-  { name: 'client_secret_basic', secret: true },
-  { name: 'client_secret_post', secret: true },
-  { name: 'none', secret: false },
+  { name: 'client_secret_basic', secret: true, jwt: false },
+  { name: 'client_secret_post', secret: true, jwt: false },
+  { name: 'client_secret_jwt', secret: true, jwt: true },
+  { name: 'private_key_jwt', secret: true, jwt: true },
+  { name: 'none', secret: false, jwt: false },
 ] as const;
 
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number]['name'];
 export const CLIENT_AUTH_METHOD_NAMES: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS.map((m) => m.name);
 export const SECRET_AUTH_METHOD_NAMES: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS.filter((m) => m.secret).map((m) => m.name);
 
-export interface PresentedClientCredentials { method: ClientAuthMethod; clientId: string; clientSecret?: string }
+export const JWT_AUTH_METHOD_NAMES: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS.filter((m) => m.jwt).map((m) => m.name);
+
+/** `assertion`: an RFC 7523 client assertion, its client_id read (unverified) from its `sub`; `method` from its `alg`. */
+export interface PresentedClientCredentials { method: ClientAuthMethod; clientId: string; clientSecret?: string; assertion?: string }
+
+/** RFC 7523 §2.2: the one client_assertion_type value. */
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** A client assertion longer than this is not one (a few claims and a signature). */
+const MAX_ASSERTION = 8 * 1024;
+
+/**
+ * RFC 7523 §2.2 / §3: a client_assertion in the body. The client is named by the JWT's `sub` (and `iss`), read here
+ * without verification only to find whom to verify it for; client_id, when sent too, must name the same client.
+ * HS* means client_secret_jwt, anything else private_key_jwt: the client's registered method decides whether it is
+ * accepted (authenticate-client.ts).
+ */
+function presentedAssertion(body: Record<string, unknown>, hasBasic: boolean): PresentedClientCredentials {
+  const type = body.client_assertion_type;
+  const assertion = body.client_assertion;
+  if (typeof type !== 'string' || typeof assertion !== 'string') throw new InvalidRequest('client_assertion and client_assertion_type go together.');
+  // RFC 6749 §2.3: one authentication method per request.
+  if (hasBasic || body.client_secret !== undefined) throw new InvalidRequest('Use one client authentication method, not a client assertion and a secret together.');
+  // RFC 7521 §4.2.1: an assertion type or assertion the server cannot use is invalid_client.
+  if (type !== JWT_BEARER_ASSERTION_TYPE || assertion.length > MAX_ASSERTION) throw new InvalidClient('Client authentication failed.');
+  const parts = assertion.split('.');
+  let header: { alg?: unknown }; let claims: { sub?: unknown; iss?: unknown };
+  try {
+    if (parts.length !== 3) throw new Error('not a JWS');
+    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown };
+    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { sub?: unknown; iss?: unknown };
+  } catch { throw new InvalidClient('Client authentication failed.'); }
+  const sub = typeof claims?.sub === 'string' ? claims.sub : '';
+  if (!sub || typeof header?.alg !== 'string') throw new InvalidClient('Client authentication failed.');
+  // RFC 7523 §3 / RFC 7521 §4.2: client_id, when present, MUST identify the same client as the assertion.
+  if (body.client_id !== undefined && body.client_id !== sub) throw new InvalidClient('Client authentication failed.');
+  return { method: header.alg.startsWith('HS') ? 'client_secret_jwt' : 'private_key_jwt', clientId: sub, assertion };
+}
 
 const malformed = () => new InvalidClient('The Authorization header is malformed.');
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -51,11 +90,13 @@ export function parseBasicAuthorization(header: string): { clientId: string; cli
 /** How the client presented itself at the token, revocation or introspection endpoint (RFC 6749 §2.3). */
 export function extractClientCredentials(input: { authorization?: string; body: Record<string, unknown> }): PresentedClientCredentials | null {
   const { body } = input;
-  for (const k of ['client_id', 'client_secret']) {
+  for (const k of ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type']) {
     if (body[k] !== undefined && typeof body[k] !== 'string') throw new InvalidRequest(`The ${k} parameter is malformed.`);
   }
   const bodyId = body.client_id as string | undefined;
   const bodySecret = body.client_secret as string | undefined;
+  const hasBasic = Boolean(input.authorization && /^basic(?:\s|$)/i.test(input.authorization));
+  if (body.client_assertion !== undefined || body.client_assertion_type !== undefined) return presentedAssertion(body, hasBasic);
   // Other schemes (Bearer, OAuth) belong to other layers; a bare `Basic` is still a malformed Basic header.
   if (input.authorization && /^basic(?:\s|$)/i.test(input.authorization)) {
     const basic = parseBasicAuthorization(input.authorization);

@@ -2,13 +2,14 @@
 // so a client that one of them accepts, every other accepts too.
 import { createPublicKey } from 'node:crypto';
 import { CLIENT_AUTH_METHOD_NAMES } from './client-auth.ts';
-import { REDIRECT_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
-import { parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
+import { REDIRECT_GRANT_TYPES, REGISTRABLE_GRANT_TYPES, normalizeGrantType } from './grant-types.ts';
+import { echoUri, parseRedirectUriList, validateBackchannelLogoutUri, validateFrontchannelLogoutUri, validateRedirectUriForRegistration } from './redirect-uri.ts';
 import { isPrivilegedScope, isValidScopeToken } from './scope.ts';
 import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './privileges.ts';
 import { ACCESS_TOKEN_FORMATS, APPLICATION_TYPES, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ApplicationType, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
 import { grantResponseTypes, responseTypeRule } from './response-types.ts';
 import { DECEPTIVE_TEXT } from './hostile-text.ts';
+import { assertionAlgsFor, CLIENT_ASSERTION_ALGS } from './client-assertion/algorithms.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -38,6 +39,9 @@ export interface RawClientInput {
   accessTokenLifetime?: unknown;
   refreshTokenLifetime?: unknown;
   authorizationCodeLifetime?: unknown;
+  jwksUri?: unknown;
+  tokenEndpointAuthSigningAlg?: unknown;
+  requestUris?: unknown;
 }
 
 export type FieldErrors = Partial<Record<keyof ClientInput, string>>;
@@ -145,7 +149,8 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   else {
     for (const g of grantList) {
       const n = normalizeGrantType(g);
-      if (!n || n === 'refresh_token') { errors.grantTypes = `Unknown grant type "${g}".`; break; }
+      // refresh_token follows from other grants; token exchange from an administrator's policy (token-exchange/policy.ts).
+      if (!n || !REGISTRABLE_GRANT_TYPES.includes(n)) { errors.grantTypes = `Unknown grant type "${g}".`; break; }
       if (!grantTypes.includes(n)) grantTypes.push(n);
     }
     if (!errors.grantTypes && grantTypes.length === 0) errors.grantTypes = 'Choose at least one grant type.';
@@ -160,7 +165,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     const list = parseRedirectUriList(text);
     for (const uri of list) {
       const problem = validateRedirectUriForRegistration(uri, { allowInsecureTransport: policy.allowInsecureTransport });
-      if (problem) { errors[field] = `${uri}: ${problem}`; break; }
+      if (problem) { errors[field] = `${echoUri(uri)}: ${problem}`; break; }
     }
     return list;
   };
@@ -195,7 +200,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
       let url: URL | undefined;
       try { url = new URL(o); } catch { /* reported below */ }
       if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== o.replace(/\/$/, '')) {
-        errors.allowedOrigins = `"${o}" is not an origin (scheme://host[:port], no path).`;
+        errors.allowedOrigins = `"${echoUri(o)}" is not an origin (scheme://host[:port], no path).`;
         break;
       }
       if (!allowedOrigins.includes(url.origin)) allowedOrigins.push(url.origin);
@@ -206,7 +211,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const method = raw.tokenEndpointAuthMethod === undefined || raw.tokenEndpointAuthMethod === '' ? defaultMethod : raw.tokenEndpointAuthMethod;
   if (!CLIENT_AUTH_METHOD_NAMES.includes(method as TokenEndpointAuthMethod)) errors.tokenEndpointAuthMethod = `Choose ${CLIENT_AUTH_METHOD_NAMES.join(', ').replace(/, ([^,]*)$/, ' or $1')}.`;
   else if ((clientType === 'public') !== (method === 'none')) {
-    errors.tokenEndpointAuthMethod = clientType === 'public' ? 'Public clients authenticate with "none".' : 'Confidential clients authenticate with their secret.';
+    errors.tokenEndpointAuthMethod = clientType === 'public' ? 'Public clients authenticate with "none".' : 'Confidential clients authenticate with their secret or a client assertion.';
   }
 
   const oauth1Enabled = toBool(raw.oauth1Enabled);
@@ -261,6 +266,35 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const requestObjectSigningAlg = algRaw === null || algRaw === '' ? null : choice(algRaw, REQUEST_OBJECT_ALGS, 'RS256');
   if (algRaw !== null && algRaw !== '' && !requestObjectSigningAlg) errors.requestObjectSigningAlg = `Choose ${REQUEST_OBJECT_ALGS.join(', ')}.`;
 
+  // Registration §2 / RFC 7591 §2 jwks_uri: https (http only in development), not together with jwks.
+  const jwksUri = raw.jwksUri === undefined ? (context.current?.jwksUri ?? null) : optionalText(raw.jwksUri);
+  if (jwksUri === undefined) errors.jwksUri = 'Must be a URL.';
+  else if (jwksUri) {
+    const problem = httpsUrlProblem(jwksUri, policy.allowInsecureTransport);
+    if (problem) errors.jwksUri = problem;
+    else if (jwks) errors.jwksUri = 'Register jwks or jwks_uri, not both (RFC 7591 §2).';
+  }
+  // Core §9 / Registration §2: private_key_jwt needs keys to verify with; the signing algorithm, if registered, fits the method.
+  if (method === 'private_key_jwt' && !jwks && !jwksUri && !errors.jwks && !errors.jwksUri) errors.tokenEndpointAuthMethod = 'private_key_jwt needs the client\'s public keys: jwks or jwks_uri.';
+  const authAlgRaw = raw.tokenEndpointAuthSigningAlg === undefined ? (context.current?.tokenEndpointAuthSigningAlg ?? null) : raw.tokenEndpointAuthSigningAlg;
+  const tokenEndpointAuthSigningAlg = authAlgRaw === null || authAlgRaw === '' ? null : typeof authAlgRaw === 'string' && CLIENT_ASSERTION_ALGS.includes(authAlgRaw) ? authAlgRaw : undefined;
+  if (tokenEndpointAuthSigningAlg === undefined) errors.tokenEndpointAuthSigningAlg = `Choose ${CLIENT_ASSERTION_ALGS.join(', ')}.`;
+  else if (tokenEndpointAuthSigningAlg && (method === 'private_key_jwt' || method === 'client_secret_jwt') && assertionAlgsFor(method, tokenEndpointAuthSigningAlg).length === 0) {
+    errors.tokenEndpointAuthSigningAlg = `${tokenEndpointAuthSigningAlg} does not fit ${method as string}.`;
+  }
+  // RFC 9101 §5.2 / Registration §2 request_uris: https URLs the client may pass by reference, matched exactly.
+  const requestUriList = raw.requestUris === undefined ? (context.current?.requestUris ?? []) : toList(raw.requestUris);
+  const requestUris: string[] = [];
+  if (!requestUriList) errors.requestUris = 'URIs must be text.';
+  else if (requestUriList.length > MAX_REQUEST_URIS) errors.requestUris = `Register at most ${MAX_REQUEST_URIS} request_uris.`;
+  else {
+    for (const u of requestUriList) {
+      // https (plain http only in development, as for every other URL the server fetches).
+      const problem = httpsUrlProblem(u, policy.allowInsecureTransport);
+      if (problem) { errors.requestUris = `${u}: ${problem}`; break; }
+      if (!requestUris.includes(u)) requestUris.push(u);
+    }
+  }
   const lifetimes = {} as Record<(typeof LIFETIME_FIELDS)[number], number | null>;
   const maxSetting = { accessTokenLifetime: 'ACCESS_TOKEN_MAX_LIFETIME', refreshTokenLifetime: 'REFRESH_TOKEN_MAX_LIFETIME', authorizationCodeLifetime: 'AUTHORIZATION_CODE_MAX_LIFETIME' } as const;
   for (const f of LIFETIME_FIELDS) {
@@ -307,6 +341,9 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     jwks: jwks ?? null,
     requestObjectSigningAlg: requestObjectSigningAlg ?? null,
     ...lifetimes,
+    jwksUri: jwksUri ?? null,
+    tokenEndpointAuthSigningAlg: tokenEndpointAuthSigningAlg ?? null,
+    requestUris,
   };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };
@@ -318,7 +355,7 @@ const MAX_JWKS_KEYS = 10;
 const MAX_JWKS_LENGTH = 16 * 1024;
 
 /** A JWK Set of public keys only (a private member would mean the client leaked its key), as canonical JSON; undefined when invalid. */
-function publicJwkSet(raw: unknown): string | undefined {
+export function publicJwkSet(raw: unknown): string | undefined {
   let set: unknown = raw;
   if (typeof raw === 'string') {
     if (raw.length > MAX_JWKS_LENGTH) return undefined;
@@ -332,6 +369,17 @@ function publicJwkSet(raw: unknown): string | undefined {
   }
   const text = JSON.stringify({ keys });
   return text.length > MAX_JWKS_LENGTH ? undefined : text;
+}
+
+const MAX_REQUEST_URIS = 10;
+
+/** An https URL without a fragment and at most 2000 characters (http too where insecure transport is allowed). */
+function httpsUrlProblem(uri: string, allowHttp: boolean): string | null {
+  const url = URL.parse(uri);
+  if (!url || uri.length > 2000 || !(url.protocol === 'https:' || (allowHttp && url.protocol === 'http:'))) return 'must be an https URL.';
+  if (url.hash || uri.includes('#')) return 'must not have a fragment.';
+  if (url.username || url.password) return 'must not hold credentials.';
+  return null;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -349,13 +397,13 @@ function applicationTypeProblem(type: ApplicationType, redirectUris: readonly st
     const url = new URL(uri);
     const web = url.protocol === 'https:' || url.protocol === 'http:';
     if (type === 'native') {
-      if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return `${uri}: a native client's http redirect URI must be on a loopback address (RFC 8252 §7.3).`;
+      if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) return `${echoUri(uri)}: a native client's http redirect URI must be on a loopback address (RFC 8252 §7.3).`;
     } else if (implicit) {
-      if (!web) return `${uri}: a web client using the implicit grant must use https (Registration §2).`;
+      if (!web) return `${echoUri(uri)}: a web client using the implicit grant must use https (Registration §2).`;
       // Local development (insecure transport allowed) keeps loopback and http, as for every other https rule.
       if (allowInsecureTransport) continue;
-      if (LOOPBACK.has(url.hostname)) return `${uri}: a web client using the implicit grant must not use localhost (Registration §2).`;
-      if (url.protocol === 'http:') return `${uri}: a web client using the implicit grant must use https (Registration §2).`;
+      if (LOOPBACK.has(url.hostname)) return `${echoUri(uri)}: a web client using the implicit grant must not use localhost (Registration §2).`;
+      if (url.protocol === 'http:') return `${echoUri(uri)}: a web client using the implicit grant must use https (Registration §2).`;
     }
   }
   return null;
@@ -388,5 +436,5 @@ async function sectorProblem(subjectType: SubjectType, uri: string | null, redir
   if (!Array.isArray(doc) || !doc.every((v) => typeof v === 'string')) return 'sector_identifier_uri must answer a JSON array of URIs.';
   // Registration §5: the values of redirect_uris MUST be among the elements of the array.
   const missing = redirectUris.find((r) => !doc.includes(r));
-  return missing ? `sector_identifier_uri does not list the redirect URI ${missing}.` : null;
+  return missing ? `sector_identifier_uri does not list the redirect URI ${echoUri(missing)}.` : null;
 }

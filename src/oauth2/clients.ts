@@ -6,11 +6,14 @@ export interface ClientDeps { clients: ClientStore; events: EventSink; pepper: s
 type Actor = { userId?: number; ip?: string | null; requestId?: string | null };
 
 /**
- * The secret's stored forms: always an HMAC for OAuth 2; with OAuth 1 enabled also a sealed copy,
- * because OAuth 1 HMAC signatures need the consumer secret itself.
+ * Whether a sealed copy of the secret is kept: OAuth 1 HMAC signatures and client_secret_jwt assertions (RFC 7523,
+ * an HMAC keyed with the secret) both need the secret itself, which an HMAC of it cannot give back.
  */
+const needsSealedSecret = (input: Pick<ClientInput, 'oauth1Enabled' | 'tokenEndpointAuthMethod'>) => input.oauth1Enabled || input.tokenEndpointAuthMethod === 'client_secret_jwt';
+
+/** The secret's stored forms: always an HMAC for OAuth 2; also a sealed copy where needsSealedSecret. */
 function storedForms(secret: string, input: ClientInput, deps: ClientDeps) {
-  return { secretHash: hashClientSecret(secret, deps.pepper), oauth1SecretSealed: input.oauth1Enabled ? seal(secret, deps.sealKey) : null };
+  return { secretHash: hashClientSecret(secret, deps.pepper), oauth1SecretSealed: needsSealedSecret(input) ? seal(secret, deps.sealKey) : null };
 }
 
 /** A registration whose claim (an initial access token's spend) was lost: the client made for it is gone again. */
@@ -51,10 +54,11 @@ export async function updateClient(client: ClientRecord, input: ClientInput, dep
   let clientSecret: string | null = null;
   let forms: { secretHash?: string | null; oauth1SecretSealed?: string | null } = {};
   if (input.clientType === 'public') forms = { secretHash: null, oauth1SecretSealed: null };
-  else if (!client.secretHash || (input.oauth1Enabled && !client.hasOAuth1Secret)) {
+  else if (!client.secretHash || (needsSealedSecret(input) && !client.hasOAuth1Secret)) {
+    // The plaintext of the old secret is not kept: switching to client_secret_jwt (or OAuth 1) issues a new one.
     clientSecret = generateClientSecret();
     forms = storedForms(clientSecret, input, deps);
-  } else if (!input.oauth1Enabled) forms = { oauth1SecretSealed: null };
+  } else if (!needsSealedSecret(input)) forms = { oauth1SecretSealed: null };
   const updated = await deps.clients.update(client.id, { ...input, ...forms });
   await deps.events.record({ type: 'client.updated', clientId: client.clientId, userId: actor?.userId, ip: actor?.ip, requestId: actor?.requestId });
   return { client: updated, clientSecret };

@@ -12,8 +12,8 @@ import { generateToken, hashToken } from './tokens.ts';
  * Metadata Gatehouse understands but does not support: refused rather than ignored, because a client that sends
  * them expects them to be honoured (a key for private_key_jwt, encrypted or signed request objects).
  */
-const UNSUPPORTED = ['jwks', 'jwks_uri', 'request_uris', 'request_object_signing_alg', 'request_object_encryption_alg', 'id_token_encrypted_response_alg',
-  'userinfo_encrypted_response_alg', 'token_endpoint_auth_signing_alg', 'initiate_login_uri', 'tls_client_auth_subject_dn'] as const;
+const UNSUPPORTED = ['request_object_encryption_alg', 'id_token_encrypted_response_alg',
+  'userinfo_encrypted_response_alg', 'initiate_login_uri', 'tls_client_auth_subject_dn'] as const;
 
 type Json = Record<string, unknown>;
 
@@ -76,6 +76,9 @@ export function metadataToInput(body: unknown): RawClientInput {
     sectorIdentifierUri: text(m.sector_identifier_uri, 'sector_identifier_uri') ?? null,
     jwks: m.jwks === undefined || m.jwks === null ? null : m.jwks,
     requestObjectSigningAlg: text(m.request_object_signing_alg, 'request_object_signing_alg') ?? null,
+    jwksUri: text(m.jwks_uri, 'jwks_uri') ?? null,
+    tokenEndpointAuthSigningAlg: text(m.token_endpoint_auth_signing_alg, 'token_endpoint_auth_signing_alg') ?? null,
+    requestUris: stringList(m.request_uris, 'request_uris') ?? [],
     accessTokenFormat: 'opaque',
   };
 }
@@ -85,6 +88,7 @@ const METADATA_NAMES: Partial<Record<keyof ClientInput, string>> = {
   clientType: 'token_endpoint_auth_method', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   frontchannelLogoutUri: 'frontchannel_logout_uri', idTokenSignedResponseAlg: 'id_token_signed_response_alg', userinfoSignedResponseAlg: 'userinfo_signed_response_alg',
   subjectType: 'subject_type', sectorIdentifierUri: 'sector_identifier_uri', skipAuthorization: 'skip_authorization', jwks: 'jwks', requestObjectSigningAlg: 'request_object_signing_alg',
+  jwksUri: 'jwks_uri', tokenEndpointAuthSigningAlg: 'token_endpoint_auth_signing_alg', requestUris: 'request_uris',
 };
 
 /** The first field error, in the RFC 7591 §3.2.2 code: redirect URIs have their own, everything else is metadata. */
@@ -119,6 +123,9 @@ export function clientMetadata(client: ClientRecord) {
     ...(client.sectorIdentifierUri ? { sector_identifier_uri: client.sectorIdentifierUri } : {}),
     ...(client.jwks ? { jwks: JSON.parse(client.jwks) as unknown } : {}),
     ...(client.requestObjectSigningAlg ? { request_object_signing_alg: client.requestObjectSigningAlg } : {}),
+    ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
+    ...(client.tokenEndpointAuthSigningAlg ? { token_endpoint_auth_signing_alg: client.tokenEndpointAuthSigningAlg } : {}),
+    ...(client.requestUris.length ? { request_uris: client.requestUris } : {}),
     post_logout_redirect_uris: client.postLogoutRedirectUris,
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired } : {}),
     ...(client.frontchannelLogoutUri ? { frontchannel_logout_uri: client.frontchannelLogoutUri, frontchannel_logout_session_required: client.frontchannelLogoutSessionRequired } : {}),

@@ -1,5 +1,6 @@
 import type { TokenInfo, TokenStore } from './store.ts';
 import { hashToken } from './tokens.ts';
+import type { ActClaim } from './token-exchange/act.ts';
 
 /** RFC 7662 §2.2 response members Gatehouse fills in. */
 export interface IntrospectionResponse {
@@ -14,6 +15,8 @@ export interface IntrospectionResponse {
   /** RFC 7662 §2.2 / RFC 8707: the resources the token is for; without any, the client (as django-oauth-toolkit says). */
   aud?: string | string[];
   iss?: string;
+  /** RFC 8693 §4.1 / §2.2.1: the actor of a delegated (exchanged) token. */
+  act?: ActClaim;
 }
 
 export const isLive = (t: TokenInfo, now: number) => t.revokedAt === null && t.expiresAt > now && (t.kind === 'access' || t.usedAt === null);
@@ -56,6 +59,7 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
     aud: !t.resources?.length ? t.clientId : t.resources.length === 1 ? t.resources[0] : [...t.resources],
     iss: issuer,
   };
+  if (t.act) r.act = t.act;
   if (t.username !== null && t.userId !== null) {
     r.sub = subject.of(t.userId);
     if (!subject.pairwise) r.username = t.username;

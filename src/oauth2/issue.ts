@@ -3,6 +3,7 @@ import { InvalidGrant } from './errors.ts';
 import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
 import type { AccessTokenFormat, ClientRecord, EventSink, GrantStore, IssuedRows, LoginFacts, SubjectClient, TokenStore } from './store.ts';
 import type { Audience } from './resources.ts';
+import type { ActClaim } from './token-exchange/act.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -13,6 +14,8 @@ export interface TokenResponse {
   scope: string;
   /** OpenID Connect Core §3.1.3.3: with scope openid. */
   id_token?: string;
+  /** RFC 8693 §2.2.1: what a token exchange issued. */
+  issued_token_type?: string;
 }
 
 export interface MintInput {
@@ -36,10 +39,12 @@ export interface MintInput {
   audience?: Audience;
   /** RFC 8707: the resources granted, kept on the refresh token so a refresh may narrow and widen again; default the audience's. */
   grantedResources?: readonly string[];
+  /** RFC 8693 §4.1: the actor of a delegated token exchange (the JWT's act, introspection's act). */
+  act?: ActClaim | null;
 }
 
 /** What an RFC 9068 access token says, from the issuance (src/oidc/access-token.ts turns it into claims). */
-export interface AccessTokenInput { clientId: string; userId: number | null; scope: string; authTime: number | null; jti: string; now: number; ttl: number; /** RFC 8707 resources: the JWT's aud; empty, the issuer. */ resources?: readonly string[] }
+export interface AccessTokenInput { clientId: string; userId: number | null; scope: string; authTime: number | null; jti: string; now: number; ttl: number; /** RFC 8707 resources: the JWT's aud; empty, the issuer. */ resources?: readonly string[]; /** RFC 8693 §4.1. */ act?: ActClaim | null }
 /** Signs synchronously: a store's transaction (redeemCode, rotateRefreshToken) runs `decide` without awaiting. */
 export type AccessTokenSigner = (i: AccessTokenInput) => string;
 export interface JwtAccessTokens {
@@ -83,12 +88,12 @@ export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenRes
   // RFC 9068 §2.2: the random token becomes the JWT's jti; the JWT itself is what is hashed and stored, so
   // introspection, revocation and bearer checks find it exactly as they find an opaque token.
   const access = format === 'jwt' && m.writer.jwt
-    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: accessTtl, resources })
+    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: accessTtl, resources, act: m.act ?? null })
     : opaque;
   const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
   const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
-  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources } };
+  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources, ...(m.act ? { act: m.act } : {}) } };
   if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login, resources: [...(m.grantedResources ?? resources)] };
   const response: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: accessTtl, scope: m.scope };
   if (refresh) response.refresh_token = refresh;

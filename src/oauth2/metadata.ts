@@ -1,4 +1,5 @@
 import { CLIENT_AUTH_METHOD_NAMES, SECRET_AUTH_METHOD_NAMES } from './client-auth.ts';
+import { CLIENT_ASSERTION_ALGS } from './client-assertion/algorithms.ts';
 import { GRANT_TYPES } from './grant-types.ts';
 import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
 import { canonicalResource } from './resources.ts';
@@ -30,6 +31,10 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     // RFC 7662 §2.1: introspection callers must authenticate; here that means a confidential client's secret.
     introspection_endpoint_auth_methods_supported: [...SECRET_AUTH_METHOD_NAMES],
+    // RFC 8414 §2: required when private_key_jwt or client_secret_jwt is listed; never `none`.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     // RFC 9126 §5: pushed authorization requests, and whether the authorization endpoint takes only those.
     pushed_authorization_request_endpoint: `${base}/o/par`,
     require_pushed_authorization_requests: o.requirePushedAuthorizationRequests === true,

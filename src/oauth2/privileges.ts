@@ -76,6 +76,14 @@ export async function maySkipConsent(scopes: readonly string[], ownerIsAdmin: ()
   return !scopes.some(isPrivilegedScope) || ownerIsAdmin();
 }
 
+/**
+ * RFC 8628 §5.4 (remote phishing): the person typing a user code cannot see who holds the device, and anyone can
+ * start a device flow and send them its code. So the verification page grants no privileged scope, not even to an
+ * administrator: it names them and offers only Deny. Privileged access goes through the authorization endpoint,
+ * whose answer reaches only the client's registered redirect URI. Used by: http/routes/device.ts.
+ */
+export const deviceRefusedScopes = (scopes: readonly string[]): string[] => scopes.filter(isPrivilegedScope);
+
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /**
@@ -87,4 +95,17 @@ export function withTrustReviewed(value: ClientInput, actor: RegistrationActor, 
   if (actor.isAdmin || !current?.skipAuthorization || !value.skipAuthorization) return value;
   const unchanged = sameSet(value.redirectUris, current.redirectUris) && sameSet(value.allowedOrigins, current.allowedOrigins);
   return unchanged ? value : { ...value, skipAuthorization: false };
+}
+
+/**
+ * RFC 8693 token exchange lets a client obtain tokens for users who never consented to it: an administrator's
+ * decision alone, per client, and never for a client that came through dynamic registration or a metadata document
+ * (whoever registered it is nobody we know), nor a public one. Null when the actor may set the policy, else why not.
+ */
+export function tokenExchangePolicyRefusal(actor: RegistrationActor, client: Pick<ClientRecord, 'registered' | 'clientType'>): 'not_admin' | 'not_owner_registered' | 'public_client' | null {
+  if (!actor.isAdmin || actor.dynamic) return 'not_admin';
+  if (client.registered !== 'owner') return 'not_owner_registered';
+  // Anyone can present a public client's id: an exchange must be asked by a client that proves who it is.
+  if (client.clientType !== 'confidential') return 'public_client';
+  return null;
 }

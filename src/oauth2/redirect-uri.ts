@@ -1,6 +1,18 @@
 // Redirect URIs: strict rules at registration, exact string match at use (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+/** How long an echoed URI may be in an error message: enough to recognise it, never a wall of text. */
+export const ECHOED_URI_MAX = 80;
+
+/**
+ * The one way a URI (or a part of one) is echoed in an error message: at most ECHOED_URI_MAX characters, the rest
+ * replaced by an ellipsis, so a 2,000-character redirect URI does not swamp the page or the JSON error.
+ */
+export function echoUri(uri: string, max = ECHOED_URI_MAX): string {
+  const chars = [...uri];
+  return chars.length <= max ? uri : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
 
 /** A human-readable problem with a URI someone wants to register, or null when it is acceptable. */
@@ -14,7 +26,7 @@ export function validateRedirectUriForRegistration(uri: string, opts: { allowIns
   try { url = new URL(uri); } catch { return 'is not an absolute URI'; }
   // RFC 6749 §3.1.2: it MUST NOT include a fragment component.
   if (uri.includes('#')) return 'must not contain a fragment (#)';
-  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `uses the ${url.protocol} scheme, which cannot be a redirect target`;
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `uses the ${echoUri(url.protocol)} scheme, which cannot be a redirect target`;
   if (url.username || url.password) return 'must not contain a user name or password';
   // WHATWG parsing would turn `https:evil.example` into a host; only the plain `scheme://host` form is registered.
   const web = url.protocol === 'https:' || url.protocol === 'http:';

@@ -1,3 +1,5 @@
+import type { ActClaim } from './token-exchange/act.ts';
+import type { TokenExchangePolicy } from './token-exchange/policy.ts';
 // Storage interfaces the protocol core needs. src/storage implements them; the core never sees an ORM.
 
 import type { GrantType } from './grant-types.ts';
@@ -76,6 +78,12 @@ export interface ClientInput {
   accessTokenLifetime: number | null;
   refreshTokenLifetime: number | null;
   authorizationCodeLifetime: number | null;
+  /** RFC 7591 §2 jwks_uri: where the client publishes its public keys (fetched through the outbound guard); null for none. */
+  jwksUri: string | null;
+  /** Registration §2 token_endpoint_auth_signing_alg: the one algorithm its client assertions must use; null takes any of its method's. */
+  tokenEndpointAuthSigningAlg: string | null;
+  /** RFC 9101 §5.2 / Registration §2 request_uris: the https request_uri values it may send, matched exactly. */
+  requestUris: string[];
 }
 
 /** What a user's `sub` for a client depends on (Core §8: its subject type and what names its sector). */
@@ -90,6 +98,8 @@ export interface ClientRecord extends ClientInput {
   ownerId: number;
   /** How the client came: by its owner (pages, GraphQL, CLI) or through the RFC 7591 registration endpoint. */
   registered: ClientOrigin;
+  /** RFC 8693 token exchange: an administrator's policy (privileges.ts tokenExchangePolicyRefusal); null or absent, off. */
+  tokenExchange?: TokenExchangePolicy | null;
   /** A client ID metadata document's client (registered = metadata): when its document must be read again (epoch ms). */
   metadataExpiresAt?: number | null;
   /** A client ID metadata document's client: its last use (epoch ms, to the minute), for the cap's eviction order. */
@@ -140,6 +150,8 @@ export interface ClientStore {
   setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null): Promise<void>;
   /** Used by: application delete (its tokens and grants go with it). */
   delete(id: number): Promise<void>;
+  /** Used by: the admin API's setTokenExchangePolicy only (privileges.ts tokenExchangePolicyRefusal decides first); null turns exchange off. */
+  setTokenExchange(id: number, policy: TokenExchangePolicy | null): Promise<void>;
 }
 
 export interface AuditEvent {
@@ -173,6 +185,8 @@ export interface TokenRow {
    * absent): Gatehouse's own APIs, as before resource indicators.
    */
   resources?: readonly string[];
+  /** Access tokens only, RFC 8693 §4.1: who acts for the subject (a token exchange with an actor_token); null or absent, nobody. */
+  act?: ActClaim | null;
 }
 
 /** How and when the user authenticated: auth_time (epoch ms, null unknown), the session's sid, RFC 8176 amr values. */

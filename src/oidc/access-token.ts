@@ -42,6 +42,8 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
           iat,
           scope: i.scope,
         };
+        // RFC 8693 §4.1: a delegated token names its actor (and earlier ones, nested).
+        if (i.act) claims.act = i.act;
         if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
         // RFC 9068 §2.1: typ at+jwt, so a JWT access token is never taken for an ID Token.
         return signJwt(key, claims, 'at+jwt');

@@ -30,10 +30,11 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     // The languages of the login and consent pages (src/http/i18n), which ui_locales chooses among.
     ui_locales_supported: [...pages.uiLocales],
     claims_parameter_supported: true,
-    // RFC 9101 / Core §6: signed request objects by value (src/oauth2/par/request-object.ts). By reference only
-    // through PAR's URNs: https request_uris are not fetched, so request_uri_parameter_supported stays false.
+    // RFC 9101 / Core §6: signed request objects by value (src/oauth2/par/request-object.ts) and by reference
+    // (par/request-uri.ts): only a request_uri the client registered, matched exactly (Registration §2).
     request_parameter_supported: true,
-    request_uri_parameter_supported: false,
+    request_uri_parameter_supported: true,
+    require_request_uri_registration: true,
     request_object_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],
     // RP-Initiated Logout 1.0 §3, Back-Channel Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3 (iss and sid).
     end_session_endpoint: `${o.issuer}${END_SESSION_PATH}`,

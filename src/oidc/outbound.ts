@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { echoUri } from '../oauth2/redirect-uri.ts';
 
 // node:http(s) required on first use: imported as ES modules at start they load undici (test/http/lazy-modules.test.ts).
 const load = createRequire(import.meta.url);
@@ -117,18 +118,34 @@ export async function getJsonDocument(url: string, o: OutboundOptions): Promise<
   }
 }
 
-function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<{ status: number; body: Buffer; cacheControl?: string }> {
+/**
+ * GETs a document of another type (a request object by reference, RFC 9101 §5.2): the same guard, no redirects, a
+ * 200 within the size cap; answers its text and media type. Throws OutboundFailure (its message FETCH_FAILED).
+ */
+export async function getDocument(url: string, accept: string, o: OutboundOptions): Promise<{ body: string; contentType: string | undefined }> {
+  try {
+    const res = await send('GET', url, { accept }, '', o, true);
+    if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
+    return { body: res.body.toString('utf8'), contentType: res.contentType };
+  } catch (e) {
+    const reason = failureReason(e);
+    o.onFailure?.({ url, reason, detail: String((e as Error)?.message ?? e) });
+    throw new OutboundFailure(reason);
+  }
+}
+
+function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<{ status: number; body: Buffer; cacheControl?: string; contentType?: string }> {
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return Promise.reject(new OutboundRefused('not an http(s) URL'));
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const allowed = o.allowedHosts.includes(host);
   // An IP literal is connected to without a lookup: checked here.
-  if (isIP(host) && !allowed && isPrivateAddress(host)) return Promise.reject(new OutboundRefused(`${host} is a private address`));
+  if (isIP(host) && !allowed && isPrivateAddress(host)) return Promise.reject(new OutboundRefused(`${echoUri(host)} is a private address`));
   const lookup = (hostname: string, opts: object, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
     dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err, '');
       const refused = !allowed && addresses.find((a) => isPrivateAddress(a.address));
-      if (refused) return cb(new OutboundRefused(`${hostname} resolves to a private address`), '');
+      if (refused) return cb(new OutboundRefused(`${echoUri(hostname)} resolves to a private address`), '');
       const all = (opts as { all?: boolean }).all;
       return all ? cb(null, addresses) : cb(null, addresses[0].address, addresses[0].family);
     });
@@ -145,7 +162,7 @@ function send(method: string, url: string, headers: Record<string, string>, body
         if (size > maxBytes) res.destroy(new Error('response too large'));
         else if (keepBody) chunks.push(chunk);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), cacheControl: res.headers['cache-control'] }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), cacheControl: res.headers['cache-control'], contentType: res.headers['content-type'] }));
       res.on('error', reject);
     });
     req.on('error', reject);

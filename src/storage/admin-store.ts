@@ -2,6 +2,7 @@ import type { UserRecord } from '../accounts/store.ts';
 import type { Profile } from '../accounts/profile.ts';
 import type { AuditEvent, ClientRecord, InitialAccessTokenInfo } from '../oauth2/store.ts';
 import type { ResourceServerInput, ResourceServerRecord } from '../oauth2/resources.ts';
+import type { TokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
 
 // What the admin API (src/graphql) asks of storage: plain views of the stored rows and named queries over them.
 // No table or column name crosses this line; the views carry only what a caller may be shown (never a hash, a
@@ -23,9 +24,9 @@ export interface ClientView {
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean;
   accessTokenFormat: string; idTokenSignedResponseAlg: string; responseTypes: string[]; userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null; ownerId: number; createdAt: number; updatedAt: number;
-  registered: string;
   /** Issue 21: per-client lifetimes in seconds; null: the server's defaults. */
   accessTokenLifetime: number | null; refreshTokenLifetime: number | null; authorizationCodeLifetime: number | null;
+  registered: string; jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null; requestUris: string[];
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
 /** A user's consent to a client (`clientDbId`: the client's id, not its client_id). */
@@ -48,7 +49,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   oauth1Enabled: 'oauth1Enabled', rsaPublicKey: 'rsaPublicKey', accessTokenFormat: 'accessTokenFormat', idTokenSignedResponseAlg: 'idTokenSignedResponseAlg',
   userinfoSignedResponseAlg: 'userinfoSignedResponseAlg', subjectType: 'subjectType', sectorIdentifierUri: 'sectorIdentifierUri', createdAt: 'createdAt', updatedAt: 'updatedAt',
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
-  responseTypes: 'responseTypes', registered: 'registered',
+  responseTypes: 'responseTypes', registered: 'registered', jwksUri: 'jwksUri', tokenEndpointAuthSigningAlg: 'tokenEndpointAuthSigningAlg', requestUris: 'requestUris',
   frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired',
   accessTokenLifetime: 'accessTokenLifetime', refreshTokenLifetime: 'refreshTokenLifetime', authorizationCodeLifetime: 'authorizationCodeLifetime',
 };
@@ -64,6 +65,7 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   responseTypes: c.responseTypes, userinfoSignedResponseAlg: c.userinfoSignedResponseAlg, subjectType: c.subjectType, sectorIdentifierUri: c.sectorIdentifierUri,
   ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt, registered: c.registered,
   accessTokenLifetime: c.accessTokenLifetime, refreshTokenLifetime: c.refreshTokenLifetime, authorizationCodeLifetime: c.authorizationCodeLifetime,
+  jwksUri: c.jwksUri, tokenEndpointAuthSigningAlg: c.tokenEndpointAuthSigningAlg, requestUris: c.requestUris,
 });
 
 /** A user record of the core (the viewer, a user just made) as its view. */
@@ -133,6 +135,10 @@ export interface AdminStore {
   initialAccessTokens(first: number): Promise<InitialAccessTokenInfo[]>;
   /** Used by: `revokeInitialAccessToken` (administrators only). */
   revokeInitialAccessToken(id: number): Promise<boolean>;
+  /** Used by: `tokenExchangePolicy` (administrators only): the client's origin and RFC 8693 policy; null when there is no such client. */
+  tokenExchangeOf(id: number): Promise<{ registered: ClientRecord['registered']; clientType: ClientRecord['clientType']; policy: TokenExchangePolicy | null } | null>;
+  /** Used by: `setTokenExchangePolicy` (administrators only, privileges.ts decides first); audited `client.token_exchange_changed`. */
+  setTokenExchangePolicy(id: number, policy: TokenExchangePolicy | null, by: number | null): Promise<void>;
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
   // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's

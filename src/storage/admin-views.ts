@@ -23,6 +23,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
   frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered',
   accessTokenLifetime: 'access_token_lifetime', refreshTokenLifetime: 'refresh_token_lifetime', authorizationCodeLifetime: 'authorization_code_lifetime',
+  jwksUri: 'jwks_uri', tokenEndpointAuthSigningAlg: 'token_endpoint_auth_signing_alg', requestUris: 'request_uris',
   // '' means the grant types' own response types, so those are read with it.
   responseTypes: 'response_types, grant_types',
 };
@@ -52,6 +53,7 @@ class ClientRowView implements ClientView {
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string;
   accessTokenLifetime: number | null; refreshTokenLifetime: number | null; authorizationCodeLifetime: number | null;
+  jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null;
   constructor(r: Row) {
     this.#r = r;
     this.id = r.id; this.clientId = String(r.client_id); this.name = String(r.name); this.clientType = String(r.client_type);
@@ -64,6 +66,7 @@ class ClientRowView implements ClientView {
     this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);
     const seconds = (v: unknown) => (v === null || v === undefined ? null : Number(v));
     this.accessTokenLifetime = seconds(r.access_token_lifetime); this.refreshTokenLifetime = seconds(r.refresh_token_lifetime); this.authorizationCodeLifetime = seconds(r.authorization_code_lifetime);
+    this.jwksUri = text(r.jwks_uri); this.tokenEndpointAuthSigningAlg = text(r.token_endpoint_auth_signing_alg);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.
   #grantTypes?: string[]; #redirectUris?: string[]; #allowedScopes?: string[]; #allowedOrigins?: string[]; #postLogoutRedirectUris?: string[];
@@ -72,6 +75,8 @@ class ClientRowView implements ClientView {
   get allowedScopes() { return (this.#allowedScopes ??= list(this.#r.allowed_scopes)); }
   get allowedOrigins() { return (this.#allowedOrigins ??= list(this.#r.allowed_origins)); }
   get postLogoutRedirectUris() { return (this.#postLogoutRedirectUris ??= list(this.#r.post_logout_redirect_uris)); }
+  #requestUris?: string[];
+  get requestUris() { return (this.#requestUris ??= list(this.#r.request_uris)); }
   #responseTypes?: string[];
   get responseTypes() { return (this.#responseTypes ??= readResponseTypes(this.#r.response_types, list(this.#r.grant_types) as GrantType[])); }
 }

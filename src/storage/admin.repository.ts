@@ -1,5 +1,6 @@
 import type { ClientStore, EventSink, RegistrationStore, TokenStore } from '../oauth2/store.ts';
 import type { ResourceServerInput, ResourceServerStore } from '../oauth2/resources.ts';
+import type { TokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
 import { clientRecordView, type AdminStore, type ClientField, type EventFilter, type Page, type PageOf, type TokenFilter, type TokenKind, type TokenView } from './admin-store.ts';
 import {
   CLIENT_COLUMNS, clientColumns, clientView, EVENT_COLUMNS, eventView, GRANT_COLUMNS, grantView, TOKEN_SOURCES, tokenView,
@@ -34,12 +35,23 @@ const newestFirst = (tokens: TokenView[]) => tokens.sort((a, b) => b.issuedAt - 
 export class AdminRepository implements AdminStore {
   readonly #sql: Sql;
   readonly #tokenCache: TokenCache;
-  readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>;
+  readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId' | 'setTokenExchange'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>;
   readonly #tokens: Pick<TokenStore, 'revokeFamily'>;
   readonly #resources: ResourceServerStore;
   readonly #events: EventSink;
-  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'>; resourceServers: ResourceServerStore; events: EventSink }) {
+  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId' | 'setTokenExchange'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'>; resourceServers: ResourceServerStore; events: EventSink }) {
     this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients; this.#tokens = stores.tokens; this.#resources = stores.resourceServers; this.#events = stores.events;
+  }
+
+  async tokenExchangeOf(id: number) {
+    const c = await this.#clients.findById(id);
+    return c ? { registered: c.registered, clientType: c.clientType, policy: c.tokenExchange ?? null } : null;
+  }
+
+  async setTokenExchangePolicy(id: number, policy: TokenExchangePolicy | null, by: number | null) {
+    await this.#clients.setTokenExchange(id, policy);
+    const c = await this.#clients.findById(id);
+    await this.#events.record({ type: 'client.token_exchange_changed', userId: by, clientId: c?.clientId ?? null, detail: { policy } });
   }
 
   async resourceServers(first: number) {

@@ -5,6 +5,7 @@ import { InitialAccessToken } from './initial-access-token.entity.ts';
 import { User } from './user.entity.ts';
 import type { AccessTokenFormat, ApplicationType, ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
+import { readTokenExchangePolicy, writeTokenExchangePolicy, type TokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
 import type { MetadataClientStore, MetadataScope } from '../oauth2/metadata-client-resolver.ts';
 
 const split = (s: string): string[] => s.split(/\s+/).filter(Boolean);
@@ -45,9 +46,13 @@ function toRecord(a: ApplicationEntity): ClientRecord {
     accessTokenLifetime: a.accessTokenLifetime ?? null,
     refreshTokenLifetime: a.refreshTokenLifetime ?? null,
     authorizationCodeLifetime: a.authorizationCodeLifetime ?? null,
+    jwksUri: a.jwksUri ?? null,
+    tokenEndpointAuthSigningAlg: a.tokenEndpointAuthSigningAlg ?? null,
+    requestUris: split(a.requestUris ?? ''),
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
+    tokenExchange: readTokenExchangePolicy(a.tokenExchange),
     metadataExpiresAt: a.metadataExpiresAt ?? null,
     metadataLastUsedAt: a.metadataLastUsedAt ?? null,
     createdAt: a.createdAt,
@@ -85,6 +90,9 @@ function columns(input: ClientInput) {
     accessTokenLifetime: input.accessTokenLifetime,
     refreshTokenLifetime: input.refreshTokenLifetime,
     authorizationCodeLifetime: input.authorizationCodeLifetime,
+    jwksUri: input.jwksUri,
+    tokenEndpointAuthSigningAlg: input.tokenEndpointAuthSigningAlg,
+    requestUris: input.requestUris.join(' '),
   };
 }
 
@@ -186,6 +194,11 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
 
   async setSecretHash(id: number, secretHash: string | null, oauth1SecretSealed?: string | null) {
     await this.#em().nativeUpdate(Application, { id }, { secretHash, ...(oauth1SecretSealed !== undefined ? { oauth1SecretSealed } : {}), updatedAt: Date.now() });
+    this.#changed();
+  }
+
+  async setTokenExchange(id: number, policy: TokenExchangePolicy | null) {
+    await this.#em().nativeUpdate(Application, { id }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
     this.#changed();
   }
 

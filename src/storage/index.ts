@@ -17,6 +17,7 @@ import type { NonceStore } from './oauth1.repository.ts';
 import { TokenCache } from './token-cache.ts';
 import { ResourceServerRepository } from './resource-server.repository.ts';
 import { DeviceCodeRepository } from './device-code.repository.ts';
+import { AssertionJtiRepository } from './client-assertion-jti.repository.ts';
 
 export type Stores = ReturnType<typeof createStores>;
 
@@ -52,5 +53,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
     /** RFC 8707 resource servers (administrators register them through GraphQL or the CLI). */
     resourceServers,
     devices: new DeviceCodeRepository(sql),
+    /** RFC 7523 client-assertion jtis, single use across instances (Redis when there is one). */
+    assertionJtis: new AssertionJtiRepository(sql, opts.nonces),
   };
 }

@@ -5,6 +5,7 @@ const TABLES = [
   ...(['authorization_codes', 'access_tokens', 'refresh_tokens', 'sessions', 'oauth1_tokens', 'oauth1_nonces', 'device_codes'] as const).map((name) => ({ name, key: 'id', expires: 'expires_at' })),
   { name: 'rate_limits', key: 'bucket', expires: 'reset_at' },
   { name: 'login_sessions', key: 'sid', expires: 'expires_at' },
+  { name: 'client_assertion_jtis', key: 'jti_hash', expires: 'expires_at' },
 ] as const;
 
 /**

@@ -56,11 +56,11 @@ export async function postgresOptions(config: Pick<GatehouseConfig, 'database'>,
 /**
  * Opens the database and applies pending migrations; the schema is never synced at runtime.
  * `migrate: false`: the caller runs the Migrator itself (the migrate and makemigrations commands), so on
- * PostgreSQL its statements have no time bound (see pg-timeouts.ts).
+ * PostgreSQL its statements have no time bound (see pg-timeouts.ts), unless `bounded` (a reader such as check --deploy).
  */
-export async function initStorage(config: GatehouseConfig, opts: { migrate?: boolean } = {}): Promise<Orm> {
+export async function initStorage(config: GatehouseConfig, opts: { migrate?: boolean; bounded?: boolean } = {}): Promise<Orm> {
   const dialect = dialectOf(config);
-  const orm = await open(config, opts.migrate !== false);
+  const orm = await open(config, opts.bounded ?? opts.migrate !== false);
   if (opts.migrate === false) await withMigrator(orm);
   else if (await hasPending(orm, dialect)) {
     if (dialect !== 'postgresql') await migrate(await withMigrator(orm), dialect);
@@ -122,13 +122,18 @@ const withMigratorDone = new WeakSet<Orm>();
 
 /** Whether the dialect's migration list names one the database has not recorded (or has no record at all). */
 async function hasPending(orm: Orm, dialect: Dialect): Promise<boolean> {
+  return (await pendingMigrations(orm, dialect)).length > 0;
+}
+
+/** The names of the dialect's migrations the database has not recorded (all of them when it has no record at all). */
+export async function pendingMigrations(orm: Orm, dialect: Dialect): Promise<string[]> {
   const list = dialect === 'postgresql' ? (await import('./migrations/postgresql/index.ts')).postgresqlMigrations : sqliteMigrations;
   try {
     const rows: { name: string }[] = await orm.em.getConnection().execute('select name from mikro_orm_migrations');
     const done = new Set(rows.map((r) => r.name.replace(/\.[jt]s$/, '')));
-    return list.some((m) => !done.has(m.name));
+    return list.filter((m) => !done.has(m.name)).map((m) => m.name);
   } catch {
-    return true;
+    return list.map((m) => m.name);
   }
 }
 

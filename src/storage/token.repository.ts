@@ -3,21 +3,21 @@ import type { CodeRow, FamilyRef, IssuedRows, RedeemResult, TokenInfo, TokenRow,
 import type { TokenCache } from './token-cache.ts';
 import { revokeCredentialsTx } from './revocation.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
+import { readAct, writeAct } from '../oauth2/token-exchange/act.ts';
 
 interface DbToken {
   token_hash: string; application_id: number; user_id: number | null; grant_id: number | null; scope: string;
   family_id: string | null; expires_at: number; created_at: number; revoked_at: number | null; used_at?: number | null;
   client_id: string; username: string | null; user_active: number | boolean | null;
-  auth_time?: number | string | null; sid?: string | null; amr?: string; resource: string;
+  auth_time?: number | string | null; sid?: string | null; amr?: string; resource: string; act?: string | null;
 }
 
 const SELECT_TOKEN = (table: string, extra = '') => `select t.token_hash, t.application_id, t.user_id, t.grant_id, t.scope, t.family_id,
   t.expires_at, t.created_at, t.revoked_at, t.resource${extra}, a.client_id, u.username, u.is_active as user_active
   from ${table} t join applications a on a.id = t.application_id left join users u on u.id = t.user_id where t.token_hash = ?`;
-const SELECT_ACCESS = SELECT_TOKEN('access_tokens');
+const SELECT_ACCESS = SELECT_TOKEN('access_tokens', ', t.act');
 const SELECT_REFRESH = SELECT_TOKEN('refresh_tokens', ', t.used_at, t.auth_time, t.sid, t.amr');
-const INSERT = (table: string) => `insert into ${table} (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_ACCESS = INSERT('access_tokens');
+const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, act) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 // Refresh tokens also keep the login their family started with (OpenID Connect Core §12.2).
 const INSERT_REFRESH = `insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, auth_time, sid, amr)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -31,6 +31,7 @@ function toInfo(r: DbToken, kind: 'access' | 'refresh'): TokenInfo {
     revokedAt: r.revoked_at !== null ? Number(r.revoked_at) : inactiveUser ? 0 : null,
     usedAt: r.used_at != null ? Number(r.used_at) : null,
     resources: splitResources(r.resource),
+    ...(r.act ? { act: readAct(r.act) } : {}),
     ...(kind === 'refresh' ? { login: { authTime: r.auth_time == null ? null : Number(r.auth_time), sid: r.sid ?? null, amr: (r.amr ?? '').split(' ').filter(Boolean) } } : {}),
   };
 }
@@ -39,8 +40,10 @@ const params = (t: TokenRow) => [t.tokenHash, t.applicationId, t.userId, t.grant
 
 const refreshParams = (t: TokenRow) => [...params(t), t.login?.authTime ?? null, t.login?.sid ?? null, (t.login?.amr ?? []).join(' ')];
 
+const accessParams = (t: TokenRow) => [...params(t), writeAct(t.act)];
+
 function* insertRows(rows: IssuedRows): Step<void> {
-  yield* tx.run(INSERT_ACCESS, params(rows.access));
+  yield* tx.run(INSERT_ACCESS, accessParams(rows.access));
   if (rows.refresh) yield* tx.run(INSERT_REFRESH, refreshParams(rows.refresh));
 }
 
@@ -122,7 +125,7 @@ export class TokenRepository implements TokenStore {
   }
 
   async issue(rows: IssuedRows) {
-    if (!rows.refresh) { await this.#sql.run(INSERT_ACCESS, params(rows.access)); return; }
+    if (!rows.refresh) { await this.#sql.run(INSERT_ACCESS, accessParams(rows.access)); return; }
     await this.#sql.atomic(() => insertRows(rows));
   }
 

@@ -21,6 +21,8 @@ export const User = defineEntity({
     updatedAt: epochMs().nullable(),
     /** Browser sessions signed in before this instant are over (deactivation, a new password, an administrator). */
     sessionsEndedAt: epochMs().nullable(),
+    /** Still the password set when the first admin was created (printed once, or ADMIN_PASSWORD): `check --deploy` warns. */
+    initialPassword: p.boolean().default(false),
   },
 });
 export type UserEntity = InferEntity<typeof User>;

@@ -40,9 +40,9 @@ export class UserRepository implements UserStore {
     return (await this.#em().find(User, {}, { orderBy: { id: 'asc' } })).map(toRecord);
   }
 
-  async create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean }) {
+  async create(data: { username: string; email?: string | null; passwordHash: string; isAdmin: boolean; initialPassword?: boolean }) {
     const em = this.#em();
-    const u = em.create(User, { username: data.username, email: data.email ?? null, passwordHash: data.passwordHash, isAdmin: data.isAdmin, isActive: true });
+    const u = em.create(User, { username: data.username, email: data.email ?? null, passwordHash: data.passwordHash, isAdmin: data.isAdmin, isActive: true, initialPassword: data.initialPassword ?? false });
     await em.flush();
     return toRecord(u);
   }
@@ -51,8 +51,8 @@ export class UserRepository implements UserStore {
     await this.#em().nativeUpdate(User, { id }, { lastLoginAt: at });
   }
 
-  async setPasswordHash(id: number, passwordHash: string) {
-    await this.#em().nativeUpdate(User, { id }, { passwordHash });
+  async setPasswordHash(id: number, passwordHash: string, opts: { changed?: boolean } = {}) {
+    await this.#em().nativeUpdate(User, { id }, opts.changed ? { passwordHash, initialPassword: false } : { passwordHash });
   }
 
   async endSessions(id: number, at: number) {

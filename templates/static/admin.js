@@ -38,7 +38,8 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 const button = (label, onClick, cls) => el('button', { type: 'button', class: cls, on: { click: onClick } }, label);
-const shownAt = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : '—');
+// The reader's own zone here (the browser knows it), so it is named: "06/12/2026 03:13 UTC+1".
+const shownAt = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }) : '—');
 const yesNo = (b) => word(b ? 'yes' : 'no');
 /** Fills a table's body with rows, or one "Nothing found." row. */
 function fill(table, rows) {

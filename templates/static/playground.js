@@ -61,11 +61,13 @@
     const t = store.get().tokens;
     $('#pg-token-actions').hidden = !t;
     $('#pg-userinfo').hidden = !t?.id_token;
-    if (t) $('#pg-current').textContent = `access_token ${t.access_token.slice(0, 10)}…  refresh_token ${t.refresh_token ? t.refresh_token.slice(0, 10) + '…' : '(none)'}  scope "${t.scope}"`;
+    if (!t) $('#pg-current').textContent = '';
+    else $('#pg-current').textContent = `access_token ${t.access_token.slice(0, 10)}…  refresh_token ${t.refresh_token ? t.refresh_token.slice(0, 10) + '…' : '(none)'}  scope "${t.scope}"`;
   }
 
   function remember() {
     store.set({ clientId: $('#pg-client-id').value.trim(), clientSecret: $('#pg-client-secret').value, scope: $('#pg-scope').value.trim(), tokens: null, idTokenSub: null });
+    showTokens(); // a new flow starts without tokens: no button offers the old ones
   }
 
   /** The authorization request of the code flow: PKCE S256 always; OpenID Connect adds scope openid and a nonce. */
@@ -155,12 +157,22 @@
   $('#pg-cc')?.addEventListener('click', async () => { remember(); await tokenRequest('Client credentials (RFC 6749 §4.4)', { grant_type: 'client_credentials', scope: store.get().scope }); });
   $('#pg-refresh')?.addEventListener('click', () => tokenRequest('Refresh (RFC 6749 §6)', { grant_type: 'refresh_token', refresh_token: store.get().tokens.refresh_token }));
   $('#pg-hello')?.addEventListener('click', () => send('Protected resource (RFC 6750)', 'GET', `${origin}/api/hello`, { Authorization: `Bearer ${store.get().tokens.access_token}` }));
-  for (const [button, path, title] of [['#pg-introspect', '/o/introspect/', 'Introspection (RFC 7662)'], ['#pg-revoke', '/o/revoke_token/', 'Revocation (RFC 7009)']]) {
-    $(button)?.addEventListener('click', () => {
-      const a = authFor(client(), { token: store.get().tokens.access_token });
-      return send(title, 'POST', `${origin}${path}`, { 'Content-Type': 'application/x-www-form-urlencoded', ...a.headers }, formBody(a.params));
-    });
-  }
+  $('#pg-introspect')?.addEventListener('click', () => {
+    const a = authFor(client(), { token: store.get().tokens.access_token });
+    return send('Introspection (RFC 7662)', 'POST', `${origin}/o/introspect/`, { 'Content-Type': 'application/x-www-form-urlencoded', ...a.headers }, formBody(a.params));
+  });
+  // Revokes the refresh token when there is one (RFC 7009 §2.1: its access tokens go with it), else the access
+  // token; then the page forgets them, so no button offers to use a dead token.
+  $('#pg-revoke')?.addEventListener('click', async () => {
+    const t = store.get().tokens;
+    const a = authFor(client(), t.refresh_token ? { token: t.refresh_token, token_type_hint: 'refresh_token' } : { token: t.access_token, token_type_hint: 'access_token' });
+    const r = await send('Revocation (RFC 7009)', 'POST', `${origin}/o/revoke_token/`, { 'Content-Type': 'application/x-www-form-urlencoded', ...a.headers }, formBody(a.params));
+    if (r.status === 200) {
+      store.set({ tokens: null, idTokenSub: null });
+      showTokens();
+    }
+    return r;
+  });
 
   // OAuth 1.0a (RFC 5849): HMAC-SHA1 computed here, the signature base string shown.
   const pct = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -194,6 +206,8 @@
 
   // Back from the authorization server.
   async function resume() {
+    // Only the callback page is a return from the authorization server (the page itself may carry ?app=).
+    if (location.pathname !== '/o/playground/callback') return;
     const q = new URLSearchParams(location.search);
     const s = store.get();
     if (!q.toString()) return;
@@ -222,7 +236,23 @@
     const opt = e.target.selectedOptions[0];
     $('#pg-client-id').value = opt.value;
     $('#pg-scope').value = opt.dataset.scopes || '';
+    // The callback form acts on the application picked above, unless the person picks another there.
+    const same = [...($('#pg-register-app')?.options ?? [])].find((o) => o.dataset.clientId === opt.value);
+    if (same) $('#pg-register-app').value = same.value;
   });
+
+  // "Add the playground callback" is a form POST and a redirect back here: what was typed above (the secret
+  // included, which never leaves this tab) is kept in sessionStorage across it and put back once.
+  const DRAFT = 'gatehouse-playground-draft';
+  const FIELDS = ['#pg-app', '#pg-client-id', '#pg-client-secret', '#pg-scope'];
+  $('#pg-register-form')?.addEventListener('submit', () => {
+    sessionStorage.setItem(DRAFT, JSON.stringify(Object.fromEntries(FIELDS.map((f) => [f, $(f)?.value ?? '']))));
+  });
+  const draft = JSON.parse(sessionStorage.getItem(DRAFT) || 'null');
+  if (draft && $('#pg-form')) {
+    sessionStorage.removeItem(DRAFT);
+    for (const f of FIELDS) if ($(f) && typeof draft[f] === 'string') $(f).value = draft[f];
+  }
   showTokens();
   resume();
 })();

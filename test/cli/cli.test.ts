@@ -73,6 +73,17 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     } finally { await app.close(); }
   });
 
+  it('createclient --auth-method private_key_jwt --jwks-uri --auth-signing-alg --request-uris stores them; without keys it is refused', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'PK app', '--owner', 'root', '--grant-types', 'client-credentials', '--auth-method', 'private_key_jwt',
+      '--jwks-uri', 'https://cli.example/jwks.json', '--auth-signing-alg', 'ES256', '--request-uris', 'https://cli.example/r1.jwt,https://cli.example/r2.jwt');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: db.database });
+    let c;
+    try { c = (await app.withContext(() => app.stores.clients.findByClientId(clientId)))!; } finally { await app.close(); }
+    expect(c).to.deep.include({ tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://cli.example/jwks.json', tokenEndpointAuthSigningAlg: 'ES256', requestUris: ['https://cli.example/r1.jwt', 'https://cli.example/r2.jwt'] });
+    try { await gatehouse('createclient', '--name', 'No keys', '--owner', 'root', '--grant-types', 'client-credentials', '--auth-method', 'private_key_jwt'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
+  });
+
   it('createclient --access-token-format jwt --id-token-alg EdDSA sets both; none is refused', async () => {
     const { stdout } = await gatehouse('createclient', '--name', 'OIDC app', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--access-token-format', 'jwt', '--id-token-alg', 'EdDSA');
     const clientId = /client_id: (\S+)/.exec(stdout)![1];
@@ -94,7 +105,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     } finally { await app.close(); }
     try { await gatehouse('createclient', '--name', 'Too long', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--authorization-code-lifetime', '601'); expect.fail('should fail'); } catch (e) {
       expect((e as { code: number }).code).to.equal(1);
-      expect((e as { stderr: string }).stderr).to.match(/authorizationCodeLifetime: .*AUTHORIZATION_CODE_MAX_LIFETIME/);
+      expect((e as { stderr: string }).stderr).to.match(/--authorization-code-lifetime: .*AUTHORIZATION_CODE_MAX_LIFETIME/);
     }
   });
 
@@ -129,7 +140,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
       const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
       expect(client).to.include({ userinfoSignedResponseAlg: 'ES256', subjectType: 'pairwise', sectorIdentifierUri: null });
     } finally { await app.close(); }
-    try { await gatehouse('createclient', '--name', 'Spread', '--owner', 'root', '--redirect-uris', 'https://a.example/cb,https://b.example/cb', '--subject-type', 'pairwise'); expect.fail('should fail'); } catch (e) { expect((e as { code: number; stderr: string }).code).to.equal(1); expect((e as { stderr: string }).stderr).to.match(/^sectorIdentifierUri: /m); }
+    try { await gatehouse('createclient', '--name', 'Spread', '--owner', 'root', '--redirect-uris', 'https://a.example/cb,https://b.example/cb', '--subject-type', 'pairwise'); expect.fail('should fail'); } catch (e) { expect((e as { code: number; stderr: string }).code).to.equal(1); expect((e as { stderr: string }).stderr).to.match(/^--sector-identifier-uri: /m); }
   });
 
   it('createclient rejects invalid input with exit code 1', async () => {

@@ -178,6 +178,9 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     await page.fill('#token-client', appClient.client.clientId);
     await tabToAndEnter('#token-find');
     await page.waitForSelector('#token-table tr[data-token^="access:"]');
+    // Times name their zone (issue 21): the browser's own here, written out by Intl ("… UTC", "… GMT+1").
+    expect(await page.locator('#token-table tr[data-token^="access:"]').first().locator('td').nth(4).textContent()).to.match(/\d{2}:\d{2} (UTC|GMT)/);
+    expect(await page.locator('#grant-table tr[data-grant]').first().locator('td').nth(3).textContent()).to.match(/\d{2}:\d{2} (UTC|GMT)/);
     const active = async () => (await (await postForm(`${srv.url}/o/introspect/`, { token: issued.access_token }, { id: appClient.client.clientId, secret: appClient.clientSecret! })).json() as { active: boolean }).active;
     expect(await active()).to.equal(true);
     await shoot('tokens');

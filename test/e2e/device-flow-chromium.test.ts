@@ -3,6 +3,7 @@ import * as client from 'openid-client';
 import type { Browser as Chromium } from 'playwright-core';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { launchChromium, watchProblems } from '../chromium.ts';
+import { en } from '../../src/http/i18n/en.ts';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -29,17 +30,22 @@ describe('RFC 8628 with openid-client v6 and a person in headless Chromium', fun
   async function cli() {
     const { client: c } = await t.app.seed.client({ owner, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [GRANT as never], allowedScopes: ['openid', 'profile', 'read'] });
     const config = await client.discovery(new URL(t.app.config.issuer), c.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
-    return { config, owner };
+    return { config, owner, name: c.name };
   }
 
   it('initiateDeviceAuthorization, the person approves at verification_uri_complete, pollDeviceAuthorizationGrant gets tokens and an ID Token', async () => {
-    const { config } = await cli();
+    const { config, name } = await cli();
     const device = await client.initiateDeviceAuthorization(config, { scope: 'openid profile read' });
     // Fast polling for the test (the server asked for 5 s; openid-client honours slow_down by itself).
     const polling = client.pollDeviceAuthorizationGrant(config, { ...device, interval: 1 });
     const { page, problems } = await personSignsIn(device.verification_uri_complete!);
     // The prefilled page shows the code and asks: nothing is approved until the person presses Allow.
     expect(await page.getByTestId('user-code').textContent()).to.equal(device.user_code);
+    // RFC 8628 §5.4 (issue 20 D3): the person sees the warning, the application's name isolated, and who registered it.
+    expect(await page.getByTestId('device-warning').textContent()).to.equal(en['device.warning']);
+    expect(await page.getByTestId('device-warning').isVisible()).to.equal(true);
+    expect(await page.locator('bdi[data-testid="device-client"]').textContent()).to.equal(name);
+    expect(await page.getByTestId('device-origin').getAttribute('data-origin')).to.equal('owner');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(360);
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.locator('[data-done="device.approved"]').waitFor();

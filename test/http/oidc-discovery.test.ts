@@ -29,7 +29,8 @@ describe('OpenID Connect Discovery 1.0 and the JWK Set', () => {
     expect(body.id_token_signing_alg_values_supported).to.include.members(['RS256', 'ES256', 'EdDSA']);
     expect(body.claims_supported).to.include.members(['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'email', 'preferred_username']);
     expect(body).to.not.have.property('registration_endpoint');
-    expect(body.request_uri_parameter_supported).to.equal(false);
+    expect(body.request_uri_parameter_supported).to.equal(true);
+    expect(body.require_request_uri_registration).to.equal(true);
     expect((await json('/o/.well-known/openid-configuration')).body).to.deep.equal(body);
   });
 

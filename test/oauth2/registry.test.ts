@@ -21,7 +21,7 @@ describe('registries: grant types and client authentication methods', () => {
     expect(meta.response_types_supported).to.deep.equal([...RESPONSE_TYPES]);
     expect(meta.response_modes_supported).to.deep.equal(['query', 'fragment', 'form_post']);
     expect(meta.token_endpoint_auth_methods_supported).to.deep.equal([...CLIENT_AUTH_METHOD_NAMES]);
-    expect(meta.introspection_endpoint_auth_methods_supported).to.deep.equal(['client_secret_basic', 'client_secret_post']);
+    expect(meta.introspection_endpoint_auth_methods_supported).to.deep.equal(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt']);
   });
 
   it('keeps the RFC facts: what is registrable, privileged, and where refresh tokens follow', () => {

@@ -112,12 +112,12 @@ describe('security: issue 19 attacker read', () => {
     expect(unsigned.status).to.equal(400);
     expect(unsigned.headers.get('location')).to.equal(null);
     expect(await unsigned.text()).to.include('invalid_request_object');
-    // By reference only through PAR's URNs: an https request_uri is still refused as unsupported.
+    // By reference only from a registered request_uri (RFC 9101 §5.2, test/oauth2/request-uri.test.ts): this client
+    // registered none, so the https request_uri is refused unfetched, on an error page (its redirect_uri is unproven).
     const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, request_uri: 'https://client.example/request.jwt' })}`);
-    expect(res.status).to.equal(302);
-    const location = new URL(res.headers.get('location')!);
-    expect(location.searchParams.get('error')).to.equal('request_uri_not_supported');
-    expect(location.searchParams.get('state')).to.equal('st');
+    expect(res.status).to.equal(400);
+    expect(res.headers.get('location')).to.equal(null);
+    expect(await res.text()).to.include('invalid_request_uri');
   });
 });
 

@@ -1,7 +1,9 @@
 import type { Context, Middleware } from 'koa';
-import { extractClientCredentials } from '../../oauth2/client-auth.ts';
+import { extractClientCredentials, JWT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { authenticateClient } from '../../oauth2/authenticate-client.ts';
 import { isOAuthError } from '../../oauth2/errors.ts';
+import { reasonOf } from '../../oauth2/failure-reasons.ts';
+import type { AssertionVerifier } from '../../oauth2/client-assertion/verify-assertion.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../../oauth2/store.ts';
 import { CredentialMemo } from '../../oauth2/credential-memo.ts';
 import { refuseIfThrottled, throttledCheck, type ClientThrottle } from '../client-throttle.ts';
@@ -14,6 +16,8 @@ export interface ClientAuthDeps extends ClientThrottle {
   pepper: string;
   /** Basic credentials already verified (see oauth2/credential-memo.ts); absent, every call is checked in full. */
   verified?: CredentialMemo;
+  /** RFC 7523 client assertions (private_key_jwt, client_secret_jwt); absent, every assertion is refused. */
+  assertions?: AssertionVerifier;
 }
 
 /**
@@ -30,7 +34,8 @@ async function clientFrom(ctx: Context, params: Record<string, string>, deps: Cl
     // Nothing is checked on a hit, but a source past its limit must not learn that these credentials are right.
     await refuseIfThrottled(deps, hit.clientId, ctx.ip);
     const client = await deps.clients.findByClientId(hit.clientId);
-    if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash) return client;
+    // A client switched to an assertion method since (Core §9) no longer authenticates with its secret.
+    if (client?.clientType === 'confidential' && client.secretHash === hit.secretHash && !JWT_AUTH_METHOD_NAMES.includes(client.tokenEndpointAuthMethod)) return client;
   }
   const client = await checkOnce(ctx, auth, params, deps);
   if (memoKey && client.clientType === 'confidential' && client.secretHash) deps.verified!.set(memoKey, { clientId: client.clientId, secretHash: client.secretHash });
@@ -63,14 +68,14 @@ async function checkClient(ctx: Context, auth: string, params: Record<string, st
   const isVerdict = (e: unknown) => isOAuthError(e) && e.error === 'invalid_client';
   const check = async () => {
     try {
-      return await authenticateClient(presented, deps.clients, deps.pepper);
+      return await authenticateClient(presented, deps.clients, deps.pepper, deps.assertions);
     } catch (e) {
-      if (isVerdict(e)) await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path, reason: 'secret_mismatch' } });
+      if (isVerdict(e)) await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path, reason: reasonOf(e) } });
       throw e;
     }
   };
-  // Only a presented secret is something to guess; it is counted before it is checked (consume, then check).
-  return presented?.clientSecret !== undefined ? throttledCheck(deps, presented.clientId, ctx.ip, check, isVerdict) : check();
+  // Only a presented secret or assertion is something to guess; it is counted before it is checked (consume, then check).
+  return presented?.clientSecret !== undefined || presented?.assertion !== undefined ? throttledCheck(deps, presented.clientId, ctx.ip, check, isVerdict) : check();
 }
 
 /**

@@ -16,7 +16,12 @@ import { flash, tr, type Render } from '../render.ts';
 import { revealOnce, takeRevealed } from '../reveal-once.ts';
 
 import type { ClientFailure } from '../../storage/event.repository.ts';
+import type { RateLimiter } from '../../storage/rate-limit.ts';
+import { FORM_ONCE_FIELD, newFormToken, refundFormToken, spendFormToken } from '../form-once.ts';
+
 export interface ApplicationPageDeps extends ClientDeps {
+  /** Spends the registration form's one-time token (form-once.ts): a double submit registers one application. */
+  limiter: RateLimiter;
   render: Render;
   policy: RegistrationPolicy;
   scopes: Record<string, string>;
@@ -48,6 +53,9 @@ export function formToInput(body: Record<string, unknown>): RawClientInput {
     userinfoSignedResponseAlg: body.userinfo_signed_response_alg,
     subjectType: body.subject_type,
     sectorIdentifierUri: body.sector_identifier_uri,
+    jwks: body.jwks,
+    jwksUri: body.jwks_uri,
+    requestUris: body.request_uris,
   };
 }
 
@@ -60,6 +68,7 @@ function formValues(c: ClientRecord) {
     backchannel_logout_session_required: c.backchannelLogoutSessionRequired,
     frontchannel_logout_uri: c.frontchannelLogoutUri ?? '', frontchannel_logout_session_required: c.frontchannelLogoutSessionRequired,
     access_token_format: c.accessTokenFormat, id_token_signed_response_alg: c.idTokenSignedResponseAlg,
+    jwks: c.jwks ?? '', jwks_uri: c.jwksUri ?? '', request_uris: c.requestUris.join('\n'),
     response_types: c.responseTypes,
     userinfo_signed_response_alg: c.userinfoSignedResponseAlg ?? '', subject_type: c.subjectType, sector_identifier_uri: c.sectorIdentifierUri ?? '',
   };
@@ -92,17 +101,34 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
   });
 
   router.get(['/register', '/register/'], (ctx) => {
-    deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', values: { client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read', 'write'] } });
+    deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', formOnce: newFormToken(), values: { client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read', 'write'] } });
   });
 
   router.post(['/register', '/register/'], async (ctx) => {
     const body = ctx.request.body as Record<string, unknown>;
     const result = await validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx) });
+    // The same token comes back with the corrected form: it is spent only by a submission that registers.
+    const once = typeof body[FORM_ONCE_FIELD] === 'string' ? body[FORM_ONCE_FIELD] : undefined;
     if (!result.ok) {
       ctx.status = 400;
-      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', values: body, errors: result.errors });
+      return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', formOnce: once ?? newFormToken(), values: body, errors: result.errors });
     }
-    const { client, clientSecret } = await registerClient(result.value, currentUser(ctx).id, deps, actor(ctx));
+    // Scripts may post without a token (nothing to repeat by accident); the page's form always carries one.
+    const user = currentUser(ctx);
+    const spend = await spendFormToken(deps.limiter, 'register', user.id, body[FORM_ONCE_FIELD]);
+    if (spend === 'malformed') throw new HttpError(400, 'invalid_request', 'The form is damaged: open the registration page again.');
+    if (spend === 'spent') {
+      ctx.status = 409;
+      return deps.render(ctx, 'applications/submitted', {});
+    }
+    let registered: Awaited<ReturnType<typeof registerClient>>;
+    try {
+      registered = await registerClient(result.value, user.id, deps, actor(ctx));
+    } catch (e) {
+      if (spend === 'fresh') await refundFormToken(deps.limiter, 'register', user.id, once!);
+      throw e;
+    }
+    const { client, clientSecret } = registered;
     if (clientSecret) revealOnce(ctx, client.id, clientSecret);
     flash(ctx, tr(ctx)('apps.registered', { name: client.name }));
     ctx.redirect(`/o/applications/${client.id}/`);

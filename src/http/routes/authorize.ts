@@ -18,6 +18,7 @@ import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 import { expandRequestObject, requestObjectClient } from '../../oauth2/par/request-object.ts';
+import { dereferenceRequestUri, isRemoteRequestUri, type RequestUriFetcher } from '../../oauth2/par/request-uri.ts';
 import { consentDigest, isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 
 export interface AuthorizeDeps {
@@ -35,6 +36,10 @@ export interface AuthorizeDeps {
   /** RFC 9126: pushed authorization requests, and whether only those are accepted (§5). */
   pushedRequests: PushedRequestStore;
   requirePushed: boolean;
+  /** RFC 9101 §5.2: fetches a registered request_uri through the outbound guard; absent, request_uri is not supported. */
+  fetchRequestUri?: RequestUriFetcher;
+  /** Development only (ALLOW_INSECURE_TRANSPORT): a registered http request_uri may be fetched. */
+  allowInsecureTransport?: boolean;
 }
 
 /** When the session's user logged in (login.ts sets it), for OpenID Connect's auth_time. */
@@ -98,9 +103,13 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
       const pushed = ctx.method === 'GET' && isPushedRequestUri(outer.request_uri);
       let params = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : outer;
+      // RFC 9101 §5.2: a registered https request_uri is fetched and then treated as the request object by value.
+      const byReference = !pushed && deps.fetchRequestUri !== undefined && isRemoteRequestUri(params.request_uri);
+      const objectClient = byReference || params.request !== undefined ? await requestObjectClient(params, deps.settings.clients) : undefined;
+      if (byReference) params = await dereferenceRequestUri(params, objectClient!, deps.fetchRequestUri!, { allowHttp: deps.allowInsecureTransport === true });
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
-      if (signed) params = await expandRequestObject(params, await requestObjectClient(params, deps.settings.clients), deps.issuer(), Date.now());
+      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now());
       if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed();
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {

@@ -3,7 +3,8 @@ import { pageRouter } from '../router.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
-import { flash, type Render } from '../render.ts';
+import { flash, tr, type Render } from '../render.ts';
+import { echoUri } from '../../oauth2/redirect-uri.ts';
 import type { ClientStore } from '../../oauth2/store.ts';
 import { updateClient, type ClientDeps } from '../../oauth2/clients.ts';
 import { validateClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
@@ -45,7 +46,7 @@ export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: Clien
       const result = await validateClientInput({ ...client, redirectUris: [...client.redirectUris, uri] }, deps.policy, { actor: user, current: client });
       if (!result.ok) throw new HttpError(400, 'invalid_request', Object.values(result.errors).join(' '));
       await updateClient(client, result.value, deps.clientDeps, { userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
-      flash(ctx, `${uri} is now a redirect URI of "${client.name}".`);
+      flash(ctx, tr(ctx)('pg.callbackAdded', { uri: echoUri(uri), name: client.name }));
     }
     ctx.redirect(`/o/playground/?app=${client.id}`);
   });

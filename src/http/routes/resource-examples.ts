@@ -22,7 +22,8 @@ export function resourceExampleRoutes(deps: { requireToken: (o?: RequireTokenOpt
   });
   // Authlib's user_api: who signed this request?
   router.get(['/oauth1/user', '/oauth1/user/'], oauth1, (ctx) => { ctx.body = { username: ctx.state.oauth1.username }; });
-  router.post(['/verify', '/verify/'], deps.requireToken(), (ctx) => {
+  // django-oauth2-provider's walk-through posts the token as `token` (curl -d "token=…"); RFC 6750's access_token too.
+  router.post(['/verify', '/verify/'], deps.requireToken({ bodyFields: ['access_token', 'token'] }), (ctx) => {
     const t = ctx.state.token as TokenInfo;
     ctx.body = { user: t.username, client_id: t.clientId, scope: t.scope };
   });

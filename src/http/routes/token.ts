@@ -13,10 +13,16 @@ export interface TokenRouteDeps extends ClientAuthDeps {
   grantContext: (ctx: Context) => GrantContext;
 }
 
+/**
+ * The token endpoint's paths: django-oauth-toolkit's, and django-oauth2-provider's `/oauth2/access_token` so that
+ * tutorial's curl lines work unchanged. One route, so both share the handler, client authentication and throttles.
+ */
+export const TOKEN_PATHS = ['/o/token', '/o/token/', '/oauth2/access_token', '/oauth2/access_token/'];
+
 /** RFC 6749 §3.2: the token endpoint. Every grant is a module in src/oauth2/grants. */
 export function tokenRoutes(deps: TokenRouteDeps): Router {
   const router = protocolRouter({ cors: true });
-  router.post(['/o/token', '/o/token/'], oauthEndpoint(), clientAuthentication(deps), async function tokenEndpoint(ctx) {
+  router.post(TOKEN_PATHS, oauthEndpoint(), clientAuthentication(deps), async function tokenEndpoint(ctx) {
     const params = formParams(ctx);
     const client = authenticatedClient(ctx);
     const grantType = params.grant_type;
@@ -24,7 +30,8 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     const grant = grants.get(grantType);
     if (!grant) throw new UnsupportedGrantType(`grant_type "${grantType.slice(0, 40)}" is not supported.`);
     // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant type.
-    if (!effectiveGrantTypes(client.grantTypes).includes(grantType as GrantType)) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
+    const allowed = grant.enabledFor ? grant.enabledFor(client) : effectiveGrantTypes(client.grantTypes).includes(grantType as GrantType);
+    if (!allowed) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
     const declared: Record<string, string> = {};
     for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
     ctx.body = await grant.handle(declared, client, deps.grantContext(ctx));

@@ -27,6 +27,8 @@ export interface GrantContext {
   accessTokens?: JwtAccessTokens;
   /** RFC 8707: the registered resources and Gatehouse's own, read before a grant's transaction; absent, `resource` is invalid_target. */
   resources?: () => Promise<ResourceCatalog>;
+  /** RFC 8693 ID Tokens as subject tokens: one we signed (any of our keys, our issuer), its claims; throws otherwise. Expiry is the caller's. */
+  verifyIdToken?: (token: string) => Promise<Record<string, unknown>>;
   /** RFC 8628 device authorizations (device_code grant). */
   devices?: DeviceStore;
 }
@@ -90,6 +92,11 @@ export interface GrantModule {
   privileged: boolean;
   /** The authorization endpoint's response_type that starts it (RFC 6749 §3.1.1), if it has one. */
   responseType?: string;
+  /**
+   * A grant no client registers but another of its settings enables (RFC 8693 token exchange: an administrator's
+   * policy); the token endpoint asks it instead of the client's grant_types.
+   */
+  enabledFor?(client: ClientRecord): boolean;
   /** The token endpoint's step; absent for a grant whose token comes from the authorization endpoint (implicit). */
   handle?(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse>;
 }

@@ -7,9 +7,10 @@ import * as password from './password.ts';
 import * as clientCredentials from './client-credentials.ts';
 import * as refreshToken from './refresh-token.ts';
 import * as deviceCode from './device-code.ts';
+import * as tokenExchange from './token-exchange.ts';
 import type { GrantModule, TokenGrant } from './context.ts';
 
-export const GRANTS = [authorizationCode, implicit, password, clientCredentials, refreshToken, deviceCode] as const satisfies readonly GrantModule[];
+export const GRANTS = [authorizationCode, implicit, password, clientCredentials, refreshToken, deviceCode, tokenExchange] as const satisfies readonly GrantModule[];
 
 /** The token endpoint's grants (those with a token-endpoint step), by grant_type. */
 export const grants: ReadonlyMap<string, TokenGrant> = new Map(

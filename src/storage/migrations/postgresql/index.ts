@@ -16,7 +16,10 @@ import { Migration20261205161903 } from './Migration20261205161903.ts';
 import { Migration20261205162725 } from './Migration20261205162725.ts';
 import { Migration20261205171428 } from './Migration20261205171428.ts';
 import { Migration20261205171656 } from './Migration20261205171656.ts';
-import { Migration20261206022813 } from './Migration20261206022813.ts';
+import { Migration20261206021751 } from './Migration20261206021751.ts';
+import { Migration20261206030235 } from './Migration20261206030235.ts';
+import { Migration20261206030802 } from './Migration20261206030802.ts';
+import { Migration20261206031957 } from './Migration20261206031957.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -37,5 +40,8 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261205162725', class: Migration20261205162725 },
   { name: 'Migration20261205171428', class: Migration20261205171428 },
   { name: 'Migration20261205171656', class: Migration20261205171656 },
-  { name: 'Migration20261206022813', class: Migration20261206022813 },
+  { name: 'Migration20261206021751', class: Migration20261206021751 },
+  { name: 'Migration20261206030235', class: Migration20261206030235 },
+  { name: 'Migration20261206030802', class: Migration20261206030802 },
+  { name: 'Migration20261206031957', class: Migration20261206031957 },
 ];

@@ -18,7 +18,10 @@ import { Migration20261205161859 } from './Migration20261205161859.ts';
 import { Migration20261205162721 } from './Migration20261205162721.ts';
 import { Migration20261205171427 } from './Migration20261205171427.ts';
 import { Migration20261205171655 } from './Migration20261205171655.ts';
-import { Migration20261206022811 } from './Migration20261206022811.ts';
+import { Migration20261206021750 } from './Migration20261206021750.ts';
+import { Migration20261206030233 } from './Migration20261206030233.ts';
+import { Migration20261206030800 } from './Migration20261206030800.ts';
+import { Migration20261206031953 } from './Migration20261206031953.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -42,5 +45,8 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261205162721', class: Migration20261205162721 },
   { name: 'Migration20261205171427', class: Migration20261205171427 },
   { name: 'Migration20261205171655', class: Migration20261205171655 },
-  { name: 'Migration20261206022811', class: Migration20261206022811 },
+  { name: 'Migration20261206021750', class: Migration20261206021750 },
+  { name: 'Migration20261206030233', class: Migration20261206030233 },
+  { name: 'Migration20261206030800', class: Migration20261206030800 },
+  { name: 'Migration20261206031953', class: Migration20261206031953 },
 ];

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261206022813 extends Migration {
+export class Migration20261206031957 extends Migration {
 
-  override name = 'Migration20261206022813';
+  override name = 'Migration20261206031957';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "applications" add "access_token_lifetime" int null, add "refresh_token_lifetime" int null, add "authorization_code_lifetime" int null;`);

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261206022811 extends Migration {
+export class Migration20261206031953 extends Migration {
 
-  override name = 'Migration20261206022811';
+  override name = 'Migration20261206031953';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table \`applications\` add column \`access_token_lifetime\` integer null;`);

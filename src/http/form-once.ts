@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import type { RateLimiter } from '../storage/rate-limit.ts';
+
+/**
+ * One-time form tokens: a form that creates something carries a fresh random token, and its POST spends it with
+ * one atomic increment of the shared limiter (Redis or the database when scaled out), so a double click, a resent
+ * POST or twenty concurrent copies create the thing once. This is not CSRF protection (csrf.ts does that): it
+ * only tells a repeated submission from a new one.
+ */
+export const FORM_ONCE_FIELD = 'form_once';
+const SHAPE = /^[A-Za-z0-9_-]{24}$/;
+// A form left open longer than this can still be sent, once: the window only bounds how long the key is kept.
+const WINDOW_SECONDS = 24 * 60 * 60;
+
+export const newFormToken = (): string => randomBytes(18).toString('base64url');
+
+export type FormSpend = 'fresh' | 'spent' | 'absent' | 'malformed';
+
+/** Spends `token` for this user and form; only the first caller gets 'fresh'. */
+export async function spendFormToken(limiter: RateLimiter, form: string, userId: number, token: unknown): Promise<FormSpend> {
+  if (token === undefined || token === '') return 'absent';
+  if (typeof token !== 'string' || !SHAPE.test(token)) return 'malformed';
+  const { allowed } = await limiter.consume(`form-once:${form}:${userId}:${token}`, 1, WINDOW_SECONDS);
+  return allowed ? 'fresh' : 'spent';
+}
+
+/** Gives a spent token back when what it guarded failed, so the person can resubmit the same form. */
+export const refundFormToken = (limiter: RateLimiter, form: string, userId: number, token: string): Promise<void> =>
+  limiter.refund(`form-once:${form}:${userId}:${token}`);

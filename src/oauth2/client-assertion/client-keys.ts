@@ -1,0 +1,86 @@
+import type { JSONWebKeySet } from 'jose';
+import { publicJwkSet } from '../client-registration.ts';
+import type { ClientRecord } from '../store.ts';
+
+/** Fetches a jwks_uri through the outbound guard (oidc/outbound.ts: no private targets, size and time caps, no redirects). */
+export type JwksFetcher = (url: string) => Promise<unknown>;
+
+export interface ClientKeyLimits {
+  /** How long a fetched key set is used before it is fetched again. */
+  ttlMs: number;
+  /** Key sets kept at most (the oldest forgotten first). */
+  maxEntries: number;
+  /** An unknown kid fetches the set again at most this often per URL: a stream of made-up kids costs one fetch. */
+  refetchIntervalMs: number;
+  /** A failed fetch is remembered this long: assertions naming a dead jwks_uri cost no outbound request meanwhile. */
+  failureMemoryMs: number;
+}
+
+export const DEFAULT_KEY_LIMITS: ClientKeyLimits = { ttlMs: 5 * 60_000, maxEntries: 1000, refetchIntervalMs: 60_000, failureMemoryMs: 10_000 };
+
+/** Thrown when a client's keys cannot be had: the caller answers invalid_client, the cause is for the log only. */
+export class ClientKeysUnavailable extends Error {}
+
+interface Entry { keys: JSONWebKeySet; fetchedAt: number }
+
+/**
+ * A client's public keys for private_key_jwt (RFC 7523 §3, Registration §2): its registered `jwks`, or the set at its
+ * `jwks_uri`, cached per URL (every instance fetches for itself; a key set is public, so nothing is shared). One fetch
+ * per URL at a time. `refresh` (an assertion's kid not in the set: the client rotated its keys) fetches again, at
+ * most once per refetchIntervalMs per URL.
+ */
+export class ClientKeys {
+  readonly #fetch: JwksFetcher;
+  readonly #limits: ClientKeyLimits;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<JSONWebKeySet>>();
+  readonly #failedAt = new Map<string, number>();
+  constructor(fetch: JwksFetcher, limits: ClientKeyLimits = DEFAULT_KEY_LIMITS, now: () => number = Date.now) {
+    this.#fetch = fetch; this.#limits = limits; this.#now = now;
+  }
+
+  /** The key set to verify with; null when the client registered none. */
+  async of(client: Pick<ClientRecord, 'jwks' | 'jwksUri'>, o: { refresh?: boolean } = {}): Promise<JSONWebKeySet | null> {
+    if (client.jwks) return JSON.parse(client.jwks) as JSONWebKeySet;
+    if (!client.jwksUri) return null;
+    const url = client.jwksUri;
+    const hit = this.#cache.get(url);
+    const now = this.#now();
+    const fresh = hit && now - hit.fetchedAt < this.#limits.ttlMs;
+    const mayRefetch = !hit || now - hit.fetchedAt >= this.#limits.refetchIntervalMs;
+    if (hit && (o.refresh ? !mayRefetch : fresh)) return hit.keys;
+    return this.#load(url);
+  }
+
+  #load(url: string): Promise<JSONWebKeySet> {
+    const failed = this.#failedAt.get(url);
+    if (failed !== undefined && this.#now() - failed < this.#limits.failureMemoryMs) return Promise.reject(new ClientKeysUnavailable('jwks_uri failed recently'));
+    let flight = this.#inFlight.get(url);
+    if (!flight) {
+      flight = this.#fetchSet(url).finally(() => this.#inFlight.delete(url));
+      this.#inFlight.set(url, flight);
+    }
+    return flight;
+  }
+
+  async #fetchSet(url: string): Promise<JSONWebKeySet> {
+    const failed = (why: string) => {
+      this.#failedAt.delete(url);
+      this.#failedAt.set(url, this.#now());
+      while (this.#failedAt.size > this.#limits.maxEntries) this.#failedAt.delete(this.#failedAt.keys().next().value!);
+      return new ClientKeysUnavailable(why);
+    };
+    let doc: unknown;
+    try { doc = await this.#fetch(url); } catch { throw failed('jwks_uri could not be fetched'); }
+    // The same rules as a registered jwks: public keys only, at most 10.
+    const text = publicJwkSet(doc);
+    if (!text) throw failed('jwks_uri did not answer a JWK Set of public keys');
+    this.#failedAt.delete(url);
+    const keys = JSON.parse(text) as JSONWebKeySet;
+    this.#cache.delete(url);
+    this.#cache.set(url, { keys, fetchedAt: this.#now() });
+    while (this.#cache.size > this.#limits.maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
+    return keys;
+  }
+}

@@ -1,0 +1,31 @@
+// What `check --deploy` (src/config/deploy-check.ts) needs to know from the database: read here, judged there.
+// Each read stands alone: a database whose migrations are pending may lack a column, and the other facts still count.
+import type { Orm, Dialect } from './orm.ts';
+import { pendingMigrations } from './orm.ts';
+import { Application } from './application.entity.ts';
+import { SigningKey } from './signing-key.entity.ts';
+import { User } from './user.entity.ts';
+import { open } from '../oauth1/secret-box.ts';
+import type { DeployFacts } from '../config/deploy-check.ts';
+
+/**
+ * `devSealKey`: the development ENCRYPTION_KEY; a stored signing key it opens was made in development and anyone
+ * holding the database can read its private half. `grantTypes`: the grant types whose clients are listed.
+ */
+export async function gatherDeployFacts(orm: Orm, dialect: Dialect, opts: { devSealKey: Buffer; grantTypes: readonly string[] }): Promise<DeployFacts> {
+  const em = orm.em.fork();
+  const attempt = async <T>(read: () => Promise<T>): Promise<T | null> => { try { return await read(); } catch { return null; } };
+  const opens = (sealed: string) => { try { open(sealed, opts.devSealKey); return true; } catch { return false; } };
+  return {
+    pendingMigrations: await pendingMigrations(orm, dialect),
+    initialPasswordAdmins: await attempt(async () => (await em.find(User, { isAdmin: true, isActive: true, initialPassword: true }, { orderBy: { id: 'asc' } })).map((u) => u.username)),
+    signingKeys: await attempt(async () => (await em.find(SigningKey, {}, { orderBy: { id: 'asc' } })).map((k) => ({
+      kid: k.kid, alg: k.alg, status: k.status, createdAt: k.createdAt, retiredAt: k.retiredAt ?? null, sealedUnderDevKey: opens(k.privateJwkSealed),
+    }))),
+    clientsWithGrants: await attempt(async () => {
+      const rows = await em.find(Application, { $or: opts.grantTypes.map((g) => ({ grantTypes: { $like: `%${g}%` } })) }, { orderBy: { id: 'asc' }, fields: ['clientId', 'grantTypes'] });
+      // The LIKE narrows; the split decides (a URN could contain a word).
+      return rows.map((a) => ({ clientId: a.clientId, grantTypes: a.grantTypes.split(' ').filter((g) => opts.grantTypes.includes(g)) })).filter((c) => c.grantTypes.length > 0);
+    }),
+  };
+}

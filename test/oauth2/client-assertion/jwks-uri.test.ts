@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { createTestApp, type TestServer } from '../../helpers.ts';
+import { DocumentServer } from '../../document-server.ts';
+import { assertion, tokenRequest } from './assertions.ts';
+
+// RFC 7591 §2 jwks_uri for private_key_jwt: fetched through the outbound guard of src/oidc/outbound.ts (the one
+// client ID metadata documents use), cached, read again once on an unknown kid (rate-limited).
+describe('RFC 7523 private_key_jwt with a jwks_uri', () => {
+  let srv: TestServer;
+  let open: TestServer;
+  let docs: DocumentServer;
+  let key: CryptoKey;
+  let pub: JWK;
+  before(async () => {
+    docs = await new DocumentServer().start();
+    // The document server listens on 127.0.0.1: allowed for `open`, refused (as any loopback target) for `srv`.
+    srv = await createTestApp();
+    open = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] });
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    key = pair.privateKey;
+    pub = { ...await exportJWK(pair.publicKey), kid: 'k1' };
+  });
+  after(async () => { await srv.close(); await open.close(); docs.close(); });
+
+  const serveJson = (path: string, body: unknown) => docs.routes.set(path, (res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify(body)); });
+  async function clientOf(t: TestServer, jwksUri: string) {
+    const owner = await t.app.seed.user({ username: `j${Math.random().toString(36).slice(2, 8)}` });
+    return (await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], tokenEndpointAuthMethod: 'private_key_jwt', jwksUri })).client;
+  }
+  const refused = async (res: Response) => {
+    expect(res.status).to.equal(401);
+    expect(await res.json()).to.deep.equal({ error: 'invalid_client', error_description: 'Client authentication failed.' });
+  };
+
+  it('keys from the jwks_uri verify the assertion; the set is cached (one fetch for several requests)', async () => {
+    serveJson('/ok.json', { keys: [pub] });
+    const c = await clientOf(open, `${docs.base}/ok.json`);
+    for (let i = 0; i < 3; i++) expect((await tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' }))).status).to.equal(200);
+    expect(docs.hitsOf('/ok.json')).to.equal(1);
+  });
+
+  it('a rotated key: an unknown kid reads the set again once; a stream of made-up kids costs no more fetches', async () => {
+    serveJson('/rotate.json', { keys: [pub] });
+    const c = await clientOf(open, `${docs.base}/rotate.json`);
+    expect((await tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' }))).status).to.equal(200);
+    const next = await generateKeyPair('ES256', { extractable: true });
+    serveJson('/rotate.json', { keys: [pub, { ...await exportJWK(next.publicKey), kid: 'k2' }] });
+    // Within the refetch interval the set is not read again: k2 is unknown until then.
+    await refused(await tokenRequest(open, await assertion(open, c.clientId, { key: next.privateKey, kid: 'k2' })));
+    expect(docs.hitsOf('/rotate.json')).to.equal(1);
+    for (const kid of ['x1', 'x2', 'x3']) await refused(await tokenRequest(open, await assertion(open, c.clientId, { key, kid })));
+    expect(docs.hitsOf('/rotate.json')).to.equal(1);
+  });
+
+  it('SSRF: a jwks_uri on 127.0.0.1 (not allow-listed) is never fetched: invalid_client', async () => {
+    serveJson('/loop.json', { keys: [pub] });
+    const c = await clientOf(srv, `${docs.base}/loop.json`);
+    await refused(await tokenRequest(srv, await assertion(srv, c.clientId, { key, kid: 'k1' })));
+    expect(docs.hitsOf('/loop.json')).to.equal(0);
+  });
+
+  it('SSRF: 169.254.169.254 (cloud metadata) is refused before any connection, quickly', async () => {
+    const c = await clientOf(srv, 'http://169.254.169.254/latest/meta-data/jwks');
+    const started = Date.now();
+    await refused(await tokenRequest(srv, await assertion(srv, c.clientId, { key, kid: 'k1' })));
+    expect(Date.now() - started).to.be.below(2000);
+  });
+
+  it('SSRF: a redirect (here to localhost) is not followed', async () => {
+    serveJson('/target.json', { keys: [pub] });
+    docs.routes.set('/redirect.json', (res) => { res.writeHead(302, { Location: `${docs.base.replace('127.0.0.1', 'localhost')}/target.json` }); res.end(); });
+    const c = await clientOf(open, `${docs.base}/redirect.json`);
+    await refused(await tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' })));
+    expect(docs.hitsOf('/target.json')).to.equal(0);
+  });
+
+  it('a huge body is cut off at the size cap: invalid_client', async () => {
+    docs.routes.set('/huge.json', (res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ keys: [pub], pad: 'x'.repeat(2 * 1024 * 1024) })); });
+    const c = await clientOf(open, `${docs.base}/huge.json`);
+    await refused(await tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' })));
+  });
+
+  it('a slow server is given up on (5 s): invalid_client, not a hang', async function () {
+    this.timeout(15_000);
+    docs.routes.set('/slow.json', (res) => { setTimeout(() => { if (!res.destroyed) { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ keys: [pub] })); } }, 8000); });
+    const c = await clientOf(open, `${docs.base}/slow.json`);
+    const started = Date.now();
+    await refused(await tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' })));
+    expect(Date.now() - started).to.be.within(4000, 7500);
+  });
+
+  it('a set holding a private key, or no keys, is not used', async () => {
+    serveJson('/private.json', { keys: [{ ...pub, d: 'AAAA' }] });
+    serveJson('/empty.json', { keys: [] });
+    for (const path of ['/private.json', '/empty.json']) {
+      const c = await clientOf(open, `${docs.base}${path}`);
+      await refused(await tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' })));
+    }
+  });
+});

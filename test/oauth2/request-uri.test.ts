@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+import { DocumentServer } from '../document-server.ts';
+import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
+
+const CB = 'https://client.example/cb';
+const JAR = 'application/oauth-authz-req+jwt';
+
+// RFC 9101 §5.2 / §6.2: request objects by reference. The request_uri must be registered (exact match) and is
+// fetched through the outbound guard of src/oidc/outbound.ts, then verified like a request object by value.
+describe('RFC 9101 §5.2 request_uri by reference', () => {
+  let srv: TestServer;
+  let closed: TestServer;
+  let docs: DocumentServer;
+  let key: CryptoKey;
+  let jwks: unknown;
+  before(async () => {
+    docs = await new DocumentServer().start();
+    srv = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] });
+    closed = await createTestApp();
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    key = pair.privateKey;
+    jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256' }] };
+  });
+  after(async () => { await srv.close(); await closed.close(); docs.close(); });
+
+  // The document server speaks plain http on 127.0.0.1: accepted here because tests run with ALLOW_INSECURE_TRANSPORT
+  // (development); in production only https request_uris are registered or fetched.
+  const sign = (t: TestServer, clientId: string, extra: Record<string, unknown> = {}) =>
+    new SignJWT({ response_type: 'code', client_id: clientId, redirect_uri: CB, scope: 'read', state: 'inner', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...extra })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(clientId).setAudience(t.app.config.issuer).setIssuedAt().setExpirationTime('2m').sign(key);
+  const serve = (path: string, body: string, type = JAR) => docs.routes.set(path, (res) => { res.writeHead(200, { 'Content-Type': type }); res.end(body); });
+
+  /** A client whose registered request_uris are `uris`. */
+  const setup = (t: TestServer, uris: string[]) => codeFlowSetup(t, { jwks, requestObjectSigningAlg: 'ES256', requestUris: uris });
+  const errorPage = async (t: TestServer, s: Awaited<ReturnType<typeof setup>>, params: Record<string, string>, code = 'invalid_request_uri') => {
+    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams(params)}`);
+    // Fatal: an error page, never a redirect to a redirect_uri nobody could vouch for.
+    expect(res.status).to.equal(400);
+    expect(res.headers.get('location')).to.equal(null);
+    expect(await res.text()).to.include(code);
+  };
+
+  it('discovery: request_uri_parameter_supported and require_request_uri_registration', async () => {
+    const meta = await (await fetch(`${srv.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    expect(meta.request_uri_parameter_supported).to.equal(true);
+    expect(meta.require_request_uri_registration).to.equal(true);
+  });
+
+  it('registration: request_uris must be https URLs (http in development only) without fragment or credentials', async () => {
+    const owner = await srv.app.seed.user({ username: `r${Math.random().toString(36).slice(2, 8)}` });
+    for (const bad of ['ftp://rp.example/r.jwt', 'https://rp.example/r.jwt#x', 'https://u:p@rp.example/r.jwt', 'not-a-url']) {
+      let error = '';
+      try { await srv.app.seed.client({ owner, requestUris: [bad] }); } catch (e) { error = String(e); }
+      expect(error, bad).to.include('requestUris');
+    }
+    const { client } = await srv.app.seed.client({ owner, requestUris: ['https://rp.example/r.jwt'] });
+    expect(client.requestUris).to.deep.equal(['https://rp.example/r.jwt']);
+  });
+
+  it('a registered request_uri: fetched, verified, its parameters used (the outer state ignored)', async () => {
+    const s = await setup(srv, [`${docs.base}/ok.jwt`]);
+    serve('/ok.jwt', await sign(srv, s.client.clientId));
+    const loc = await authorizeThroughConsent(s.browser, { client_id: s.client.clientId, request_uri: `${docs.base}/ok.jwt`, state: 'outer' });
+    expect(`${loc.origin}${loc.pathname}`).to.equal(CB);
+    expect(loc.searchParams.get('state')).to.equal('inner');
+    expect(loc.searchParams.get('code')).to.be.a('string');
+  });
+
+  it('the login detour keeps the fetched request server-side (a PAR URN in next), and it completes after login', async () => {
+    const s = await setup(srv, [`${docs.base}/login.jwt`]);
+    serve('/login.jwt', await sign(srv, s.client.clientId));
+    const anonymous = new Browser(srv.url);
+    const res = await anonymous.get(`/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: `${docs.base}/login.jwt` })}`);
+    expect(res.status).to.equal(302);
+    const next = new URL(res.headers.get('location')!, srv.url).searchParams.get('next')!;
+    expect(new URL(next, srv.url).searchParams.get('request_uri')).to.match(/^urn:ietf:params:oauth:request_uri:/);
+    expect(decodeURIComponent(next)).not.to.include(docs.base);
+    expect(docs.hitsOf('/login.jwt')).to.equal(1);
+    await anonymous.login(s.user.username, s.user.password);
+    const loc = await authorizeThroughConsent(anonymous, Object.fromEntries(new URL(next, srv.url).searchParams));
+    expect(loc.searchParams.get('state')).to.equal('inner');
+    expect(loc.searchParams.get('code')).to.be.a('string');
+  });
+
+  it('refused without registration (invalid_request_uri, not fetched), and a prefix of a registered one does not count', async () => {
+    const s = await setup(srv, [`${docs.base}/reg/a.jwt`]);
+    serve('/other.jwt', await sign(srv, s.client.clientId));
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/other.jwt` });
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/reg/a.jwt/../../other.jwt` });
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/reg/a.jwtx` });
+    expect(docs.hitsOf('/other.jwt')).to.equal(0);
+  });
+
+  it('the wrong content type, a bad signature, request and request_uri together', async () => {
+    const s = await setup(srv, [`${docs.base}/json.jwt`, `${docs.base}/forged.jwt`]);
+    serve('/json.jwt', await sign(srv, s.client.clientId), 'application/json');
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/json.jwt` });
+    const forged = await new SignJWT({ client_id: s.client.clientId, response_type: 'code' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(s.client.clientId).setAudience(srv.app.config.issuer).setExpirationTime('2m').sign((await generateKeyPair('ES256')).privateKey);
+    serve('/forged.jwt', forged);
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/forged.jwt` }, 'invalid_request_object');
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/forged.jwt`, request: forged }, 'invalid_request');
+  });
+
+  it('SSRF: a registered request_uri on 127.0.0.1 without the allow-list, and 169.254.169.254, are refused cleanly', async () => {
+    const s = await setup(closed, [`${docs.base}/loop.jwt`, 'https://169.254.169.254/latest/meta-data']);
+    serve('/loop.jwt', await sign(closed, s.client.clientId));
+    await errorPage(closed, s, { client_id: s.client.clientId, request_uri: `${docs.base}/loop.jwt` });
+    expect(docs.hitsOf('/loop.jwt')).to.equal(0);
+    await errorPage(closed, s, { client_id: s.client.clientId, request_uri: 'https://169.254.169.254/latest/meta-data' });
+  });
+
+  it('SSRF: a redirect is not followed; a huge body and a slow server are given up on', async function () {
+    this.timeout(15_000);
+    const s = await setup(srv, [`${docs.base}/redirect.jwt`, `${docs.base}/huge.jwt`, `${docs.base}/slow.jwt`]);
+    serve('/target.jwt', await sign(srv, s.client.clientId));
+    docs.routes.set('/redirect.jwt', (res) => { res.writeHead(302, { Location: `${docs.base.replace('127.0.0.1', 'localhost')}/target.jwt` }); res.end(); });
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/redirect.jwt` });
+    expect(docs.hitsOf('/target.jwt')).to.equal(0);
+    serve('/huge.jwt', 'x'.repeat(1024 * 1024));
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/huge.jwt` });
+    docs.routes.set('/slow.jwt', (res) => { setTimeout(() => { if (!res.destroyed) { res.writeHead(200, { 'Content-Type': JAR }); res.end('x'); } }, 8000); });
+    const started = Date.now();
+    await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/slow.jwt` });
+    expect(Date.now() - started).to.be.below(6000);
+  });
+});
