@@ -9,7 +9,7 @@ import type { Orm } from './storage/orm.ts';
 import type { Stores } from './storage/index.ts';
 import type { ClientDeps } from './oauth2/clients.ts';
 import type { RequireTokenOptions } from './http/protect.ts';
-import { protectedResourceMetadata } from './http/resource-metadata.ts';
+import { protectedResourceMetadata, requireResourceIdentifier } from './http/resource-metadata.ts';
 import type { ProtectedResourceMetadataInput } from './oauth2/resource-metadata.ts';
 import { accessLog, requestId } from './http/middleware/request-context.ts';
 import { errorHandler } from './http/middleware/errors.ts';
@@ -97,7 +97,10 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   return {
     config, koa, orm, stores, withContext, requireToken, requireOAuth1, clientDeps, signingKeys: services.signingKeys, backchannel: services.backchannel, loginSessions: services.loginSessions,
     seed: createSeeder({ config, withContext, clientDeps, users: stores.users }),
-    protectedResourceMetadata: (opts) => protectedResourceMetadata(() => ({ ...opts, authorizationServers: opts.authorizationServers ?? [config.issuer] })),
+    protectedResourceMetadata: (opts) => {
+      requireResourceIdentifier(opts.resource);
+      return protectedResourceMetadata(() => ({ ...opts, authorizationServers: opts.authorizationServers ?? [config.issuer] }));
+    },
     async listen(port = config.port, host = config.host) {
       server = koa.listen(port, host);
       await new Promise<void>((resolve, reject) => { server!.once('listening', resolve); server!.once('error', reject); });

@@ -32,8 +32,12 @@ export async function authorizeThroughConsent(browser: Browser, params: Record<s
   if (res.status === 302) return new URL(res.headers.get('location')!, browser.base);
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
   const html = await res.text();
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]] = decodeHtml(m[2]);
+  // A repeated field (RFC 8707 resource) is posted repeated, as a browser would.
+  const fields: Record<string, string | string[]> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+    const had = fields[m[1]];
+    fields[m[1]] = had === undefined ? decodeHtml(m[2]) : [...(Array.isArray(had) ? had : [had]), decodeHtml(m[2])];
+  }
   fields.csrfmiddlewaretoken = csrfFrom(html)!;
   if (decision === 'allow') fields.allow = 'Authorize';
   const post = await browser.post('/o/authorize/', fields);

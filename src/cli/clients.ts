@@ -35,6 +35,9 @@ const FIELDS = {
   'jwks-uri': { field: 'jwksUri' }, 'auth-signing-alg': { field: 'tokenEndpointAuthSigningAlg' }, 'request-uris': { field: 'requestUris' },
   // RFC 9449 §5.2: every token request of this client must carry a DPoP proof.
   'dpop-bound-access-tokens': { field: 'dpopBoundAccessTokens', flag: true },
+  // Issue 21: the client's lifetimes in seconds (the operator acts as an administrator; bounded by the maxima).
+  'access-token-lifetime': { field: 'accessTokenLifetime' }, 'refresh-token-lifetime': { field: 'refreshTokenLifetime' },
+  'authorization-code-lifetime': { field: 'authorizationCodeLifetime' },
 } satisfies Record<string, Option>;
 // Every field the form, GraphQL and registration accept has its option: a new field fails to compile until it does.
 const EVERY_FIELD: Record<Exclude<keyof RawClientInput, (typeof FIELDS)[keyof typeof FIELDS]['field']>, never> = {};
@@ -61,7 +64,10 @@ export const createclient: Command = {
   --request-uris URL,...                     request objects it may pass by reference (RFC 9101 §5.2), matched exactly
   --dpop-bound-access-tokens                 every token request must carry a DPoP proof (RFC 9449 §5.2)
   --request-object-alg ${REQUEST_OBJECT_ALGS.join('|')}
-  --oauth1 [--rsa-public-key-file F]         also an OAuth 1.0a consumer (HMAC, or RSA-SHA1 with this key)`,
+  --oauth1 [--rsa-public-key-file F]         also an OAuth 1.0a consumer (HMAC, or RSA-SHA1 with this key)
+  --access-token-lifetime S   --refresh-token-lifetime S   --authorization-code-lifetime S
+                                             seconds, at most ACCESS_TOKEN_MAX_LIFETIME, REFRESH_TOKEN_MAX_LIFETIME,
+                                             AUTHORIZATION_CODE_MAX_LIFETIME (default: the server's TTLs)`,
   async run({ config, fromEnv, args }) {
     void EVERY_FIELD;
     const options = Object.fromEntries(Object.entries(FIELDS as Record<string, Option>).map(([o, f]) => [o, { type: f.flag ? 'boolean' as const : 'string' as const }]));

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { Context as KoaContext } from 'koa';
 import type { UserRecord } from '../accounts/store.ts';
 import type { GatehouseConfig } from '../config.ts';
-import { isLive } from '../oauth2/introspection.ts';
+import { checkAccessToken } from '../oauth2/access-token-check.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
 import { parseBearer, parseDpopAuthorization, usesBearerScheme, usesDpopScheme } from '../oauth2/bearer.ts';
@@ -12,7 +12,6 @@ import type { ClientDeps } from '../oauth2/clients.ts';
 import type { KeyRing } from '../oidc/keys.ts';
 import { bearerChallenge, dpopChallenge, forbidden, unauthenticated } from './errors.ts';
 import { isOAuthError } from '../oauth2/errors.ts';
-import { audienceIncludes } from '../oauth2/resources.ts';
 import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
 
 /** `tokenHash` / `sessionKey`: what the viewer came with, so a long-lived answer (a subscription) can check it still holds. */
@@ -64,8 +63,9 @@ async function dpopViewer(koa: KoaContext, deps: GraphQLDeps): Promise<Viewer> {
   const token = parseDpopAuthorization(koa.get('authorization'));
   if (!token || !deps.dpopKey) throw refused();
   const tokenHash = hashToken(token);
-  const info = await deps.stores.tokens.findAccessToken(tokenHash);
-  if (!info || !isLive(info, Date.now()) || info.userId === null || !info.dpopJkt || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
+  const checked = await checkAccessToken(deps.stores.tokens, { hash: tokenHash }, { resource: deps.config.issuer, issuer: deps.config.issuer, scheme: 'dpop' });
+  const info = checked.ok ? checked.token : null;
+  if (!info || info.userId === null || !info.dpopJkt) throw refused();
   let jkt: string;
   try { jkt = await deps.dpopKey(koa, token); } catch (e) {
     if (!isOAuthError(e)) throw e;
@@ -93,10 +93,11 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
     const refused = () => unauthenticated(bearerChallenge(deps.config.issuer));
     if (!bearer.ok) throw refused();
     const tokenHash = hashToken(bearer.token);
-    const info = await deps.stores.tokens.findAccessToken(tokenHash);
-    // RFC 8707: a token asked for another resource never reaches the admin API (audience confusion).
+    // RFC 8707: the admin API is one of the issuer's; a token asked for another resource never reaches it.
     // RFC 9449 §7.2: a DPoP-bound token is never accepted as a bearer token (whoever stole it has no key).
-    if (!info || !isLive(info, Date.now()) || info.userId === null || info.dpopJkt || !audienceIncludes(info, deps.config.issuer, deps.config.issuer)) throw refused();
+    const checked = await checkAccessToken(deps.stores.tokens, { hash: tokenHash }, { resource: deps.config.issuer, issuer: deps.config.issuer, scheme: 'bearer' });
+    const info = checked.ok ? checked.token : null;
+    if (!info || info.userId === null) throw refused();
     const user = await deps.stores.users.findById(info.userId);
     if (!user?.isActive) throw refused();
     const scopes = parseScope(info.scope);
@@ -136,8 +137,8 @@ export async function stillAuthorized(ctx: GraphQLContext): Promise<boolean> {
   const v = ctx.viewer;
   if (!v) return false;
   if (v.tokenHash !== undefined) {
-    const info = await ctx.deps.stores.tokens.findAccessToken(v.tokenHash);
-    if (!info || !isLive(info, Date.now())) return false;
+    const { config } = ctx.deps;
+    if (!(await checkAccessToken(ctx.deps.stores.tokens, { hash: v.tokenHash }, { resource: config.issuer, issuer: config.issuer, scheme: 'recheck' })).ok) return false;
   }
   if (v.via === 'session') {
     const session = v.sessionKey === undefined ? undefined : await ctx.deps.sessions.get(v.sessionKey);

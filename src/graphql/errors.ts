@@ -1,17 +1,18 @@
 import { GraphQLError } from 'graphql';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
 import { DPOP_ALGS } from '../oauth2/dpop/index.ts';
+import { authChallenge, bearerChallenge as challenge } from '../oauth2/challenge.ts';
 
 // Error codes admin UIs can branch on (extensions.code), the names Apollo and most GraphQL clients expect.
 export const unauthenticated = (headers?: Record<string, string>) => new GraphQLError('Authentication required: a session, or a bearer token.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, ...(headers ? { headers } : {}) } } });
 /** RFC 6750 §3.1 invalid_token, with RFC 9728 §5.1 resource_metadata: the admin API is the issuer's resource. */
 export const bearerChallenge = (issuer: string): Record<string, string> => ({
-  'WWW-Authenticate': `Bearer realm="gatehouse", error="invalid_token", resource_metadata="${protectedResourceMetadataUrl(issuer)}"`,
+  'WWW-Authenticate': challenge({ realm: 'gatehouse', error: 'invalid_token', resource_metadata: protectedResourceMetadataUrl(issuer) }),
 });
 /** RFC 9449 §7.1: the refusal of a DPoP request (its error code, the algorithms a proof may use, a fresh nonce if asked). */
 export const dpopChallenge = (issuer: string, error: string, extra: Record<string, string> = {}): Record<string, string> => ({
   ...extra,
-  'WWW-Authenticate': `DPoP realm="gatehouse", error="${error}", resource_metadata="${protectedResourceMetadataUrl(issuer)}", algs="${DPOP_ALGS.join(' ')}"`,
+  'WWW-Authenticate': authChallenge('DPoP', { realm: 'gatehouse', error, resource_metadata: protectedResourceMetadataUrl(issuer), algs: DPOP_ALGS.join(' ') }),
 });
 export const forbidden = (why = 'You may not do this.') => new GraphQLError(why, { extensions: { code: 'FORBIDDEN' } });
 /** A write lost a race with another one on the same thing: nothing changed, the caller may try again. */

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerChallenge } from '../oauth2/challenge.ts';
 import type { Context, Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type Router from './router.ts';
@@ -116,7 +117,7 @@ export function metricsRoutes(deps: { registry: Registry; token: string }): Rout
     const m = /^Bearer ([!-~]+)$/.exec(ctx.get('authorization'));
     if (!m || !sameSecret(m[1]!, deps.token)) {
       ctx.status = 401;
-      ctx.set('WWW-Authenticate', m ? 'Bearer realm="metrics", error="invalid_token"' : 'Bearer realm="metrics"');
+      ctx.set('WWW-Authenticate', bearerChallenge({ realm: 'metrics', error: m ? 'invalid_token' : undefined }));
       ctx.body = { error: m ? 'invalid_token' : 'invalid_request', error_description: 'The metrics token is required.' };
       return;
     }

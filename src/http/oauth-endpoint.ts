@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import { InvalidRequest } from '../oauth2/errors.ts';
+import { joinResourceParams } from '../oauth2/resources.ts';
 import { isFormRequest } from './middleware/form-body.ts';
 
 /** Marks a protocol endpoint: JSON errors, and RFC 6749 §5.1 caching headers on every answer. */
@@ -27,13 +28,16 @@ export function formParams(ctx: Context): Record<string, string> {
   return (ctx.state.formParams = plainParams(ctx.request.body as Record<string, unknown>));
 }
 
-/** RFC 8707 §2: `resource` may repeat, and RFC 8693 §2.1 `audience`; values are joined with a space (a URI holds none; oauth2/resources.ts splits them). */
+/**
+ * RFC 8707 §2: `resource` may repeat, and RFC 8693 §2.1 `audience`; oauth2/resources.ts joins their values (the one
+ * rule: each value is one identifier, several are repeated parameters, a value holding whitespace is never split).
+ */
 const REPEATABLE: ReadonlySet<string> = new Set(['resource', 'audience']);
 
 export function plainParams(source: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(source ?? {})) {
-    if (Array.isArray(v) && REPEATABLE.has(k) && v.every((x) => typeof x === 'string')) { const joined = v.filter((x) => x !== '').join(' '); if (joined) out[k] = joined; continue; }
+    if (REPEATABLE.has(k) && (Array.isArray(v) ? v : [v]).every((x) => typeof x === 'string')) { const joined = joinResourceParams(Array.isArray(v) ? v : [v]); if (joined) out[k] = joined; continue; }
     if (Array.isArray(v)) throw new InvalidRequest(`The ${k.slice(0, 40)} parameter was sent more than once.`);
     if (typeof v !== 'string') throw new InvalidRequest(`The ${k.slice(0, 40)} parameter is malformed.`);
     if (v !== '') out[k] = v;

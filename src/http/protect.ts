@@ -1,12 +1,12 @@
 import type { Context, Middleware } from 'koa';
 import { InsufficientScope, InvalidRequest, InvalidToken, type OAuthError } from '../oauth2/errors.ts';
-import { isLive } from '../oauth2/introspection.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
-import { hashToken } from '../oauth2/tokens.ts';
 import { parseBearer, parseDpopAuthorization, usesDpopScheme } from '../oauth2/bearer.ts';
+import { checkAccessToken } from '../oauth2/access-token-check.ts';
+import { authChallenge } from '../oauth2/challenge.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
-import { audienceIncludes, canonicalResource } from '../oauth2/resources.ts';
+import { resourceServerIdentifier } from '../oauth2/resources.ts';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
 import { DPOP_ALGS } from '../oauth2/dpop/index.ts';
 import { InvalidDpopProofAtResource, isOAuthError } from '../oauth2/errors.ts';
@@ -42,14 +42,9 @@ const RFC6750_BODY_FIELDS = ['access_token'] as const;
 
 /** RFC 6750 §3 Bearer, or RFC 9449 §7.1 DPoP (with the algorithms a proof may use) when the request used DPoP or the token needs it. */
 function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
-  // RFC 6750 §3: no error attribute when the request carried no token at all.
-  const parts = [`realm="${realm}"`];
-  if (e) parts.push(`error="${e.error}"`, `error_description="${e.description.replace(/["\\]/g, '')}"`);
-  if (scope) parts.push(`scope="${scope}"`);
-  // RFC 9728 §5.1: where the client finds which authorization server to ask (the MCP authorization flow starts here).
-  if (metadata) parts.push(`resource_metadata="${metadata}"`);
-  if (scheme === 'DPoP') parts.push(`algs="${DPOP_ALGS.join(' ')}"`);
-  return `${scheme} ${parts.join(', ')}`;
+  // RFC 6750 §3: no error attribute when the request carried no token at all. RFC 9728 §5.1: resource_metadata is
+  // where the client finds which authorization server to ask (the MCP authorization flow starts here).
+  return authChallenge(scheme, { realm, error: e?.error, error_description: e?.description, scope, resource_metadata: metadata, algs: scheme === 'DPoP' ? DPOP_ALGS.join(' ') : undefined });
 }
 
 /**
@@ -86,10 +81,9 @@ function presentedToken(ctx: Context, allowQuery: boolean, bodyFields: readonly 
  * RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a proof of its key (ath its hash); a bearer token is
  * refused under the DPoP scheme, and a bound one under Bearer (§7.2: otherwise binding would protect nothing).
  */
-async function dpopRefusal(ctx: Context, info: TokenInfo, token: string, dpop: boolean, d: HttpDpop | undefined): Promise<OAuthError | undefined> {
-  if (!dpop) return info.dpopJkt ? new InvalidToken('This access token is bound to a DPoP key: present it with the DPoP scheme and a proof.') : undefined;
+/** RFC 9449 §7.1: a DPoP-scheme request's proof, checked against the bound key (checkAccessToken made sure there is one). */
+async function dpopRefusal(ctx: Context, info: TokenInfo, token: string, d: HttpDpop | undefined): Promise<OAuthError | undefined> {
   if (!d) return new InvalidToken('DPoP is not supported here.');
-  if (!info.dpopJkt) return new InvalidToken('This access token is not bound to a DPoP key.');
   try {
     const jkt = await resourceRequestKey(ctx, d, token);
     return jkt === info.dpopJkt ? undefined : new InvalidDpopProofAtResource('The DPoP proof is signed by another key than the access token is bound to.');
@@ -102,7 +96,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
     const realm = opts.realm ?? 'gatehouse';
     const needed = opts.scopes ?? [];
     const resourceOf = typeof opts.resource === 'function' ? opts.resource : opts.resource === undefined ? undefined : () => opts.resource as string;
-    if (typeof opts.resource === 'string' && canonicalResource(opts.resource) === null) throw new Error('requireToken: resource must be an absolute URI without a fragment (RFC 8707 §2)');
+    if (typeof opts.resource === 'string' && resourceServerIdentifier(opts.resource) === null) throw new Error('requireToken: resource must be an absolute http(s) URI without query or fragment (RFC 8707 §2, RFC 9728 §2)');
     const metadataOf = (resource: string | undefined) => (opts.resourceMetadata === false ? undefined : opts.resourceMetadata ?? (resource === undefined ? undefined : protectedResourceMetadataUrl(resource)));
     return async (ctx, next) => {
       ctx.state.api = true;
@@ -111,6 +105,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       let e: OAuthError | undefined;
       let token: string | null = null;
       let dpop = false;
+      let boundAsBearer = false;
       try { ({ token, dpop } = presentedToken(ctx, opts.allowQuery ?? false, opts.bodyFields)); } catch (err) { e = err as OAuthError; }
       // MCP authorization 2025-11-25 (Scope Selection Strategy): the scope a client should ask for, in every 401 of a
       // route that needs one (RFC 6750 §3 allows `scope` in any challenge), not only with insufficient_scope.
@@ -123,15 +118,19 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       }
       let info: TokenInfo | null = null;
       if (!e) {
-        info = await tokens.findAccessToken(hashToken(token!));
-        if (!info || !isLive(info, Date.now())) e = new InvalidToken('The access token is invalid, expired or revoked.');
-        // RFC 8707 / RFC 9068 §4: a token for another resource is refused as invalid here (audience confusion).
-        else if (resource !== undefined && !audienceIncludes(info, resource, o.issuer())) e = new InvalidToken('The access token is not meant for this resource.');
-        else if (!needed.every((s) => parseScope(info!.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
-        else e = await dpopRefusal(ctx, info, token!, dpop, o.dpop);
+        // Without a `resource`, the route is one of the issuer's (RFC 8707: a token asked for no resource is for it).
+        const checked = await checkAccessToken(tokens, { token: token! }, { resource: resource ?? o.issuer(), issuer: o.issuer(), scheme: dpop ? 'dpop' : 'bearer' });
+        if (!checked.ok) {
+          boundAsBearer = checked.reason === 'scheme' && !dpop;
+          e = new InvalidToken(checked.reason === 'audience' ? 'The access token is not meant for this resource.'
+            : checked.reason !== 'scheme' ? 'The access token is invalid, expired or revoked.'
+              : dpop ? 'This access token is not bound to a DPoP key.' : 'This access token is bound to a DPoP key: present it with the DPoP scheme and a proof.');
+        } else if (!needed.every((s) => parseScope(checked.token.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
+        else if (dpop) e = await dpopRefusal(ctx, checked.token, token!, o.dpop);
+        if (!e && checked.ok) info = checked.token;
       }
       if (e) {
-        const scheme = dpop || info?.dpopJkt || usesDpopScheme(ctx.req.headers.authorization) ? 'DPoP' : 'Bearer';
+        const scheme = dpop || boundAsBearer || usesDpopScheme(ctx.req.headers.authorization) ? 'DPoP' : 'Bearer';
         e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata, scheme);
         throw e;
       }

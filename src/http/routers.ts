@@ -67,7 +67,7 @@ export function createRouters(s: Services): Router[] {
     }),
     authorizedRoutes({ grants: stores.grants, tokens: stores.tokens, events: stores.events, render, scopes: config.scopes }),
     profileRoutes({ users: stores.users, events: stores.events, render }),
-    adminRoutes({ render, scopes: config.scopes }),
+    adminRoutes({ render, scopes: config.scopes, lifetimeMaxima: policy.lifetimeMaxima }),
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
     ...oauth1,
     graphqlRoutes({ serve: graphql }),

@@ -74,7 +74,8 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
       nonce: req.nonce ?? null, authTime: session.authTime, sid, amr: openid ? session.amr ?? [] : [],
       idTokenClaims: (req.claims?.id_token ?? []).join(' '), resources: req.resources ?? [], dpopJkt: req.dpopJkt ?? null,
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
-      expiresAt: deps.now + deps.settings.authorizationCodeTtl * 1000, createdAt: deps.now,
+      // Issue 21: the client's own code lifetime when an administrator set one (bounded by AUTHORIZATION_CODE_MAX_LIFETIME).
+      expiresAt: deps.now + (client.authorizationCodeLifetime ?? deps.settings.authorizationCodeTtl) * 1000, createdAt: deps.now,
     });
   }
   let accessToken: string | undefined;

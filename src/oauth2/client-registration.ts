@@ -37,6 +37,9 @@ export interface RawClientInput {
   sectorIdentifierUri?: unknown;
   jwks?: unknown;
   requestObjectSigningAlg?: unknown;
+  accessTokenLifetime?: unknown;
+  refreshTokenLifetime?: unknown;
+  authorizationCodeLifetime?: unknown;
   jwksUri?: unknown;
   tokenEndpointAuthSigningAlg?: unknown;
   requestUris?: unknown;
@@ -56,6 +59,24 @@ export interface RegistrationPolicy {
    * (oidc/subject.ts); `signal` is a caller's deadline over more than this fetch (a metadata document's resolution).
    */
   sectorDocument(uri: string, o?: { signal?: AbortSignal }): Promise<unknown>;
+  /** Issue 21: the longest lifetimes (seconds) a client may be given (ACCESS_TOKEN_MAX_LIFETIME…). */
+  lifetimeMaxima: LifetimeMaxima;
+}
+
+export interface LifetimeMaxima { accessTokenLifetime: number; refreshTokenLifetime: number; authorizationCodeLifetime: number }
+export const LIFETIME_FIELDS = ['accessTokenLifetime', 'refreshTokenLifetime', 'authorizationCodeLifetime'] as const;
+
+/**
+ * A per-client lifetime: left out keeps the current one, null or '' is the server's default, otherwise whole seconds
+ * from 1 to the server's maximum. Who may set it is privileges.ts's to say (administrators only).
+ */
+function lifetime(raw: unknown, current: number | null | undefined, max: number, setting: string): { value: number | null } | { error: string } {
+  if (raw === undefined) return { value: current ?? null };
+  if (raw === null || raw === '') return { value: null };
+  const n = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) return { error: 'Whole seconds, at least 1 (or none for the server default).' };
+  if (n > max) return { error: `At most ${max} seconds (${setting}).` };
+  return { value: n };
 }
 
 /** Text fields arrive as strings (forms) or arrays (GraphQL, JSON); both become a clean list. */
@@ -278,6 +299,13 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
       if (!requestUris.includes(u)) requestUris.push(u);
     }
   }
+  const lifetimes = {} as Record<(typeof LIFETIME_FIELDS)[number], number | null>;
+  const maxSetting = { accessTokenLifetime: 'ACCESS_TOKEN_MAX_LIFETIME', refreshTokenLifetime: 'REFRESH_TOKEN_MAX_LIFETIME', authorizationCodeLifetime: 'AUTHORIZATION_CODE_MAX_LIFETIME' } as const;
+  for (const f of LIFETIME_FIELDS) {
+    // A registration-endpoint caller is judged without what an administrator gave the client (privileges.ts DYNAMIC).
+    const r = lifetime(raw[f], context.actor.dynamic ? null : context.current?.[f], policy.lifetimeMaxima[f], maxSetting[f]);
+    if ('error' in r) errors[f] = r.error; else lifetimes[f] = r.value;
+  }
 
   const responseTypes = validResponseTypes(raw.responseTypes, grantTypes, context.current);
   if (typeof responseTypes === 'string') errors.responseTypes = responseTypes;
@@ -317,6 +345,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     sectorIdentifierUri: sectorIdentifierUri ?? null,
     jwks: jwks ?? null,
     requestObjectSigningAlg: requestObjectSigningAlg ?? null,
+    ...lifetimes,
     jwksUri: jwksUri ?? null,
     tokenEndpointAuthSigningAlg: tokenEndpointAuthSigningAlg ?? null,
     requestUris,

@@ -60,16 +60,21 @@ export interface JwtAccessTokens {
  * A client's access-token format, ready for the synchronous mint: `jwt` holds the signer when the client chose jwt,
  * or when a resource it may ask for does (RFC 8707: a resource server's own format wins).
  */
-export interface TokenWriter { clientId: string; format: AccessTokenFormat; jwt?: AccessTokenSigner }
+export interface TokenWriter {
+  clientId: string; format: AccessTokenFormat; jwt?: AccessTokenSigner;
+  /** Issue 21: the client's own lifetimes (seconds) an administrator set; null: the server's. */
+  accessTtl?: number | null; refreshTtl?: number | null;
+}
 
 /**
  * The one decision of how a client's access tokens are written (RFC 9068 JWT or opaque). Awaited before minting,
  * so mintTokens stays synchronous inside a store's transaction.
  */
-export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'> & SubjectClient, resourceMayNeedJwt = false): Promise<TokenWriter> {
+export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'> & Partial<Pick<ClientRecord, 'accessTokenLifetime' | 'refreshTokenLifetime'>> & SubjectClient, resourceMayNeedJwt = false): Promise<TokenWriter> {
   const format = client.accessTokenFormat;
-  if ((format !== 'jwt' && !resourceMayNeedJwt) || !ctx.accessTokens) return { clientId: client.clientId, format };
-  return { clientId: client.clientId, format, jwt: await ctx.accessTokens.signer(client) };
+  const lifetimes = { accessTtl: client.accessTokenLifetime ?? null, refreshTtl: client.refreshTokenLifetime ?? null };
+  if ((format !== 'jwt' && !resourceMayNeedJwt) || !ctx.accessTokens) return { clientId: client.clientId, format, ...lifetimes };
+  return { clientId: client.clientId, format, jwt: await ctx.accessTokens.signer(client), ...lifetimes };
 }
 
 /**
@@ -115,9 +120,13 @@ export interface IssueContext {
 /** Whose tokens these are; lifetimes and the time come from the context. */
 export type Issuance = Omit<MintInput, 'accessTtl' | 'refreshTtl' | 'now'>;
 
-/** mintTokens with the server's lifetimes: for a store that saves the rows itself (redeemCode, rotateRefreshToken). */
+/**
+ * mintTokens with the lifetimes: the client's own when an administrator set them (issue 21, held by its writer),
+ * else the server's. (A resource's own access-token lifetime still wins in mintTokens, RFC 8707.) For a store that
+ * saves the rows itself (redeemCode, rotateRefreshToken), and through issueAndRecord for every other grant.
+ */
 export const mintFor = (ctx: IssueContext, i: Issuance) =>
-  mintTokens({ ...i, accessTtl: ctx.settings.accessTokenTtl, refreshTtl: ctx.settings.refreshTokenTtl, now: ctx.now });
+  mintTokens({ ...i, accessTtl: i.writer.accessTtl ?? ctx.settings.accessTokenTtl, refreshTtl: i.writer.refreshTtl ?? ctx.settings.refreshTokenTtl, now: ctx.now });
 
 /**
  * The one ending of every grant that issues without spending anything (client_credentials, password, implicit):

@@ -45,6 +45,11 @@ const CAPABILITIES = [
   { field: 'grantTypes', has: (c: Pick<ClientInput, 'grantTypes'>) => c.grantTypes.filter((g) => PRIVILEGED_GRANT_TYPES.has(g)) },
   // Implicit and hybrid response types put tokens in the front channel (RFC 9700 §2.1.2): response-types.ts says which.
   { field: 'responseTypes', has: (c: Pick<ClientInput, 'responseTypes'>) => c.responseTypes.filter(isPrivilegedResponseType) },
+  // Issue 21: a client's own token and code lifetimes (a long-lived token is a long-lived theft). Dropping one back
+  // to the server's default is not adding anything.
+  { field: 'accessTokenLifetime', has: (c: Pick<ClientInput, 'accessTokenLifetime'>) => (c.accessTokenLifetime == null ? [] : [`access token lifetime ${c.accessTokenLifetime} s`]) },
+  { field: 'refreshTokenLifetime', has: (c: Pick<ClientInput, 'refreshTokenLifetime'>) => (c.refreshTokenLifetime == null ? [] : [`refresh token lifetime ${c.refreshTokenLifetime} s`]) },
+  { field: 'authorizationCodeLifetime', has: (c: Pick<ClientInput, 'authorizationCodeLifetime'>) => (c.authorizationCodeLifetime == null ? [] : [`authorization code lifetime ${c.authorizationCodeLifetime} s`]) },
 ] as const;
 
 /**

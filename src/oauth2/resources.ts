@@ -45,14 +45,43 @@ export function canonicalResource(value: string): string | null {
 }
 
 /**
- * The `resource` parameter: the HTTP layer joins repeated values with a space (oauth-endpoint.ts plainParams; a URI
- * holds no space). Each must be an absolute URI without fragment (RFC 8707 §2, invalid_target otherwise).
+ * A registered resource server's identifier (GraphQL, CLI): canonical, and stricter than what a request may name.
+ * RFC 9728 §2: its metadata's `resource` is a URL with no query or fragment (and §3.1 builds the metadata URL from
+ * it); RFC 8707 §2: SHOULD NOT include a query. http(s) only (https in production is the issuer's rule, a test
+ * resource may be loopback http); no user name or password, which would be published and sent by every client.
+ */
+export function resourceServerIdentifier(value: string): string | null {
+  const c = canonicalResource(value);
+  if (c === null || value.includes('?')) return null;
+  const url = new URL(c);
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.username || url.password) return null;
+  return c;
+}
+
+/** What a `resource` value holding whitespace is carried as: no URI has a `#` alone, so it is always invalid_target. */
+const MALFORMED_RESOURCE = '#';
+
+/**
+ * RFC 8707 §2: several resources are sent as repeated `resource` parameters, each one absolute URI. The HTTP layer
+ * (oauth-endpoint.ts plainParams) hands every value here, and gets one string for the request's parameters: the
+ * values joined with a space, which is unambiguous because a value holding whitespace is first replaced by a marker
+ * that parseResourceParam refuses (invalid_target, raised where the authorization endpoint can still redirect it).
+ * So "https://a https://b" is never read as two resources.
+ */
+export function joinResourceParams(values: readonly string[]): string {
+  return values.filter((v) => v !== '').map((v) => (/\s/.test(v) ? MALFORMED_RESOURCE : v)).join(' ');
+}
+
+/**
+ * The `resource` parameter as joinResourceParams made it. Each must be an absolute URI without fragment (RFC 8707
+ * §2, invalid_target otherwise).
  */
 export function parseResourceParam(value: string | undefined): string[] {
   if (value === undefined) return [];
   const out: string[] = [];
   for (const raw of value.split(' ')) {
     if (raw === '') continue;
+    if (raw === MALFORMED_RESOURCE) throw new InvalidTarget('Each resource is one absolute URI; send several as repeated resource parameters (RFC 8707 §2).');
     const c = canonicalResource(raw);
     if (c === null) throw new InvalidTarget('resource must be an absolute URI without a fragment (RFC 8707 §2).');
     if (!out.includes(c)) out.push(c);
@@ -175,8 +204,8 @@ export const splitResources = (s: string | null | undefined): string[] => (s ? s
 /** A resource server's input checked field by field (GraphQL, CLI); `knownScopes` are config.scopes. */
 export function validateResourceServer(raw: { identifier?: unknown; name?: unknown; scopes?: unknown; accessTokenFormat?: unknown; accessTokenTtl?: unknown }, o: { knownScopes: readonly string[]; issuer: string }): { value?: ResourceServerInput; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
-  const identifier = typeof raw.identifier === 'string' ? canonicalResource(raw.identifier.trim()) : null;
-  if (identifier === null) errors.identifier = 'An absolute URI without a fragment (RFC 8707 §2).';
+  const identifier = typeof raw.identifier === 'string' ? resourceServerIdentifier(raw.identifier.trim()) : null;
+  if (identifier === null) errors.identifier = 'An absolute http(s) URI without query, fragment or credentials (RFC 8707 §2, RFC 9728 §2).';
   else if (identifier === canonicalResource(o.issuer)) errors.identifier = 'The issuer names Gatehouse\'s own APIs; choose another identifier.';
   const name = typeof raw.name === 'string' ? raw.name.trim() : '';
   if (name === '' || name.length > 200) errors.name = 'A name of 1 to 200 characters.';

@@ -72,6 +72,14 @@ export interface ClientInput {
   jwks: string | null;
   /** Registration §2 request_object_signing_alg: the one algorithm its request objects must use; null takes any of ours. */
   requestObjectSigningAlg: string | null;
+  /**
+   * Issue 21: this client's lifetimes in seconds, set by administrators only (privileges.ts) and bounded by the
+   * server's maxima (ACCESS_TOKEN_MAX_LIFETIME…); null: the server's ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL,
+   * AUTHORIZATION_CODE_TTL.
+   */
+  accessTokenLifetime: number | null;
+  refreshTokenLifetime: number | null;
+  authorizationCodeLifetime: number | null;
   /** RFC 7591 §2 jwks_uri: where the client publishes its public keys (fetched through the outbound guard); null for none. */
   jwksUri: string | null;
   /** Registration §2 token_endpoint_auth_signing_alg: the one algorithm its client assertions must use; null takes any of its method's. */

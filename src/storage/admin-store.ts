@@ -24,6 +24,8 @@ export interface ClientView {
   postLogoutRedirectUris: string[]; backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; dpopBoundAccessTokens: boolean;
   accessTokenFormat: string; idTokenSignedResponseAlg: string; responseTypes: string[]; userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null; ownerId: number; createdAt: number; updatedAt: number;
+  /** Issue 21: per-client lifetimes in seconds; null: the server's defaults. */
+  accessTokenLifetime: number | null; refreshTokenLifetime: number | null; authorizationCodeLifetime: number | null;
   registered: string; jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null; requestUris: string[];
 }
 export interface UserView { id: number; username: string; email: string | null; isAdmin: boolean; isActive: boolean; createdAt: number; lastLoginAt: number | null; profile: Profile; emailVerified: boolean; updatedAt: number | null }
@@ -49,6 +51,7 @@ export const CLIENT_FIELDS: Readonly<Record<ClientField, ClientField>> = {
   postLogoutRedirectUris: 'postLogoutRedirectUris', backchannelLogoutUri: 'backchannelLogoutUri', backchannelLogoutSessionRequired: 'backchannelLogoutSessionRequired',
   responseTypes: 'responseTypes', registered: 'registered', jwksUri: 'jwksUri', tokenEndpointAuthSigningAlg: 'tokenEndpointAuthSigningAlg', requestUris: 'requestUris',
   frontchannelLogoutUri: 'frontchannelLogoutUri', frontchannelLogoutSessionRequired: 'frontchannelLogoutSessionRequired', dpopBoundAccessTokens: 'dpopBoundAccessTokens',
+  accessTokenLifetime: 'accessTokenLifetime', refreshTokenLifetime: 'refreshTokenLifetime', authorizationCodeLifetime: 'authorizationCodeLifetime',
 };
 
 // The core's records (a client just registered, the viewer, an event as it is recorded) as views.
@@ -61,6 +64,7 @@ export const clientRecordView = (c: ClientRecord): ClientView => ({
   frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired, dpopBoundAccessTokens: c.dpopBoundAccessTokens, accessTokenFormat: c.accessTokenFormat, idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
   responseTypes: c.responseTypes, userinfoSignedResponseAlg: c.userinfoSignedResponseAlg, subjectType: c.subjectType, sectorIdentifierUri: c.sectorIdentifierUri,
   ownerId: c.ownerId, createdAt: c.createdAt, updatedAt: c.updatedAt, registered: c.registered,
+  accessTokenLifetime: c.accessTokenLifetime, refreshTokenLifetime: c.refreshTokenLifetime, authorizationCodeLifetime: c.authorizationCodeLifetime,
   jwksUri: c.jwksUri, tokenEndpointAuthSigningAlg: c.tokenEndpointAuthSigningAlg, requestUris: c.requestUris,
 });
 

@@ -22,6 +22,7 @@ const CLIENT_COLUMN: Readonly<Record<ClientField, string>> = {
   createdAt: 'created_at', updatedAt: 'updated_at', postLogoutRedirectUris: 'post_logout_redirect_uris', backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required', frontchannelLogoutUri: 'frontchannel_logout_uri',
   frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required', registered: 'registered', dpopBoundAccessTokens: 'dpop_bound_access_tokens',
+  accessTokenLifetime: 'access_token_lifetime', refreshTokenLifetime: 'refresh_token_lifetime', authorizationCodeLifetime: 'authorization_code_lifetime',
   jwksUri: 'jwks_uri', tokenEndpointAuthSigningAlg: 'token_endpoint_auth_signing_alg', requestUris: 'request_uris',
   // '' means the grant types' own response types, so those are read with it.
   responseTypes: 'response_types, grant_types',
@@ -51,6 +52,7 @@ class ClientRowView implements ClientView {
   userinfoSignedResponseAlg: string | null; subjectType: string; sectorIdentifierUri: string | null;
   backchannelLogoutUri: string | null; backchannelLogoutSessionRequired: boolean;
   frontchannelLogoutUri: string | null; frontchannelLogoutSessionRequired: boolean; registered: string; dpopBoundAccessTokens: boolean;
+  accessTokenLifetime: number | null; refreshTokenLifetime: number | null; authorizationCodeLifetime: number | null;
   jwksUri: string | null; tokenEndpointAuthSigningAlg: string | null;
   constructor(r: Row) {
     this.#r = r;
@@ -63,6 +65,8 @@ class ClientRowView implements ClientView {
     this.backchannelLogoutUri = text(r.backchannel_logout_uri); this.backchannelLogoutSessionRequired = Boolean(r.backchannel_logout_session_required);
     this.frontchannelLogoutUri = text(r.frontchannel_logout_uri); this.frontchannelLogoutSessionRequired = Boolean(r.frontchannel_logout_session_required);
     this.dpopBoundAccessTokens = Boolean(r.dpop_bound_access_tokens);
+    const seconds = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    this.accessTokenLifetime = seconds(r.access_token_lifetime); this.refreshTokenLifetime = seconds(r.refresh_token_lifetime); this.authorizationCodeLifetime = seconds(r.authorization_code_lifetime);
     this.jwksUri = text(r.jwks_uri); this.tokenEndpointAuthSigningAlg = text(r.token_endpoint_auth_signing_alg);
   }
   // Each split once: compiled queries (graphql-jit) read a list field several times while completing it.

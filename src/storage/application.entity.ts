@@ -55,6 +55,10 @@ export const Application = defineEntity({
     jwks: p.text().nullable(),
     /** OpenID Connect Registration §2 request_object_signing_alg. */
     requestObjectSigningAlg: p.string().length(10).nullable(),
+    /** Issue 21: per-client lifetimes in seconds (administrators only); null: the server's defaults. */
+    accessTokenLifetime: p.integer().nullable(),
+    refreshTokenLifetime: p.integer().nullable(),
+    authorizationCodeLifetime: p.integer().nullable(),
     /** RFC 7591 §2 jwks_uri: where the client's public keys are (private_key_jwt), fetched through the outbound guard. */
     jwksUri: p.text().nullable(),
     /** OpenID Connect Registration §2 token_endpoint_auth_signing_alg. */

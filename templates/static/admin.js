@@ -93,7 +93,7 @@ async function users() {
 const INPUT_FIELDS = ['name', 'clientType', 'grantTypes', 'redirectUris', 'allowedScopes', 'skipAuthorization', 'allowedOrigins',
   'tokenEndpointAuthMethod', 'oauth1Enabled', 'rsaPublicKey', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'backchannelLogoutSessionRequired',
   'frontchannelLogoutUri', 'frontchannelLogoutSessionRequired', 'accessTokenFormat', 'idTokenSignedResponseAlg', 'responseTypes',
-  'userinfoSignedResponseAlg', 'subjectType', 'sectorIdentifierUri'];
+  'userinfoSignedResponseAlg', 'subjectType', 'sectorIdentifierUri', 'accessTokenLifetime', 'refreshTokenLifetime', 'authorizationCodeLifetime'];
 async function applications() {
   let after = null;
   let current = null;
@@ -124,6 +124,7 @@ async function applications() {
     $('#client-skip').checked = client.skipAuthorization;
     for (const box of form.querySelectorAll('input[name=scope]')) box.checked = client.allowedScopes.includes(box.value);
     for (const box of form.querySelectorAll('input[name=grant]')) box.checked = client.grantTypes.includes(box.value);
+    for (const box of form.querySelectorAll('input[name=lifetime]')) box.value = client[box.dataset.field] ?? '';
     $('#client-detail').hidden = false;
     $('#client-detail').focus();
   }
@@ -140,6 +141,8 @@ async function applications() {
     input.allowedScopes = [...current.allowedScopes.filter((s) => !privilegedScopes.includes(s)), ...ticked('scope')];
     input.grantTypes = [...current.grantTypes.filter((g) => !privilegedGrants.includes(g)), ...ticked('grant')];
     input.skipAuthorization = $('#client-skip').checked;
+    // Empty: the server's default (null); the API bounds each by its maximum and says so if it is above.
+    for (const box of form.querySelectorAll('input[name=lifetime]')) input[box.dataset.field] = box.value.trim() === '' ? null : Number(box.value);
     await gql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { id } } }', { id: current.id, i: input });
     await open(current.id);
   }));

@@ -95,6 +95,20 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
     try { await gatehouse('createclient', '--name', 'Unsigned', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--id-token-alg', 'none'); expect.fail('should fail'); } catch (e) { expect((e as { code: number }).code).to.equal(1); }
   });
 
+  it('createclient --access-token-lifetime and friends set the client\'s lifetimes; above the maximum is refused by name (issue 21)', async () => {
+    const { stdout } = await gatehouse('createclient', '--name', 'Short-lived', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--access-token-lifetime', '300', '--authorization-code-lifetime', '30');
+    const clientId = /client_id: (\S+)/.exec(stdout)![1];
+    const app = await createApp({ env: 'test', database: db.database });
+    try {
+      const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
+      expect(client).to.include({ accessTokenLifetime: 300, refreshTokenLifetime: null, authorizationCodeLifetime: 30 });
+    } finally { await app.close(); }
+    try { await gatehouse('createclient', '--name', 'Too long', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--authorization-code-lifetime', '601'); expect.fail('should fail'); } catch (e) {
+      expect((e as { code: number }).code).to.equal(1);
+      expect((e as { stderr: string }).stderr).to.match(/--authorization-code-lifetime: .*AUTHORIZATION_CODE_MAX_LIFETIME/);
+    }
+  });
+
   it('createclient --response-types gives hybrid and implicit response types (the operator acts as an administrator); one its grants lack is refused', async () => {
     const { stdout } = await gatehouse('createclient', '--name', 'Hybrid app', '--owner', 'root', '--redirect-uris', 'https://cli.example/cb', '--grant-types', 'authorization-code,implicit', '--response-types', 'code,code id_token,id_token');
     const clientId = /client_id: (\S+)/.exec(stdout)![1];

@@ -37,7 +37,7 @@ describe('MetadataClientResolver: the failure memory (core)', () => {
       countMetadataClients: async () => 0, evictMetadataClient: async () => false, deleteMetadataClient: async () => {},
     };
     const resolver = new MetadataClientResolver({
-      store, policy: { allowInsecureTransport: false, knownScopes: [], sectorDocument: async () => [] },
+      store, policy: { allowInsecureTransport: false, knownScopes: [], sectorDocument: async () => [], lifetimeMaxima: { accessTokenLifetime: 86400, refreshTokenLifetime: 86400, authorizationCodeLifetime: 600 } },
       limits: { minTtlSeconds: 1, maxTtlSeconds: 1, maxClients: 10, maxClientsPerHost: 10 },
       fetchDocument: async (url) => { fetched.push(url); throw new Error('the server answered 404'); },
     });

@@ -135,7 +135,7 @@ describe('security: issue 19 second attacker read (sessions ended elsewhere, sec
 
   it('F3 an update that leaves sector_identifier_uri out keeps it (a pairwise sub stays stable, Core §8.1)', async () => {
     const current = { sectorIdentifierUri: 'https://sector.example/doc.json', subjectType: 'pairwise', grantTypes: ['authorization_code'], responseTypes: ['code'] } as never;
-    const policy = { allowInsecureTransport: false, knownScopes: ['openid'], sectorDocument: async () => ['https://rp.example/cb'] };
+    const policy = { allowInsecureTransport: false, knownScopes: ['openid'], sectorDocument: async () => ['https://rp.example/cb'], lifetimeMaxima: { accessTokenLifetime: 86400, refreshTokenLifetime: 86400, authorizationCodeLifetime: 600 } };
     const r = await validateClientInput({ name: 'P', clientType: 'confidential', grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], allowedOrigins: [], postLogoutRedirectUris: [] }, policy, { actor: OPERATOR, current });
     expect(r.ok).to.equal(true);
     expect((r as { value: { sectorIdentifierUri: string } }).value.sectorIdentifierUri).to.equal('https://sector.example/doc.json');

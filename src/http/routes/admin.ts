@@ -6,6 +6,7 @@ import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { tr, type Render } from '../render.ts';
 import { PRIVILEGED_GRANT_TYPES } from '../../oauth2/privileges.ts';
 import { isPrivilegedScope } from '../../oauth2/scope.ts';
+import { LIFETIME_FIELDS, type LifetimeMaxima } from '../../oauth2/client-registration.ts';
 import { adminEn } from '../i18n/admin-en.ts';
 import type { MessageKey } from '../i18n/index.ts';
 
@@ -30,7 +31,7 @@ const PLACEHOLDERS = Object.fromEntries(['user', 'why', 'n', 'client', 'name', '
 // A GraphQL enum value of a registry name, the rule of src/graphql/resolvers/client.ts (enumName).
 const enumName = (name: string) => name.replace(/^.*:/, '').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
 
-export function adminRoutes(deps: { render: Render; scopes: Record<string, string> }): Router {
+export function adminRoutes(deps: { render: Render; scopes: Record<string, string>; lifetimeMaxima: LifetimeMaxima }): Router {
   const router = pageRouter({ prefix: '/admin' });
   // Anonymous visitors go to the login page with this path as `next` (login checks it with safeNext).
   router.use(requireLogin(), requireAdmin());
@@ -47,6 +48,8 @@ export function adminRoutes(deps: { render: Render; scopes: Record<string, strin
     // What only administrators may give a client (src/oauth2/privileges.ts), as the API names it.
     privilegedScopes: Object.keys(deps.scopes).filter(isPrivilegedScope),
     privilegedGrants: [...PRIVILEGED_GRANT_TYPES].map(enumName),
+    // Issue 21: per-client lifetimes, each bounded by its server maximum (empty: the server's default).
+    lifetimeFields: LIFETIME_FIELDS.map((name) => ({ name, max: deps.lifetimeMaxima[name] })),
   }));
   router.get(['/tokens', '/tokens/'], page('tokens'));
   router.get(['/keys', '/keys/'], page('keys'));

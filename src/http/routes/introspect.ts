@@ -6,7 +6,8 @@ import type { Subjects } from '../../oidc/subject.ts';
 import { InvalidClient, InvalidRequest } from '../../oauth2/errors.ts';
 import { describeToken, findToken, introspectorFor, isLive, visibleTo, type Introspector } from '../../oauth2/introspection.ts';
 import { parseScope } from '../../oauth2/scope.ts';
-import { hashToken } from '../../oauth2/tokens.ts';
+import { checkAccessToken } from '../../oauth2/access-token-check.ts';
+import { bearerChallenge } from '../../oauth2/challenge.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
 import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
 import { parseBearer, usesBearerScheme } from '../../oauth2/bearer.ts';
@@ -21,10 +22,11 @@ interface Deps extends ClientAuthDeps { tokens: TokenStore; issuer: () => string
 async function authorizeCaller(ctx: Context, deps: Deps): Promise<Introspector> {
   const bearer = parseBearer(ctx.get('authorization'));
   if (usesBearerScheme(bearer)) {
-    const info = bearer.ok ? await deps.tokens.findAccessToken(hashToken(bearer.token)) : null;
+    // The introspection endpoint is one of the issuer's APIs: a token for another resource may not use it (RFC 8707);
     // RFC 9449 §7.2: a DPoP-bound token does not work as a bearer token here either.
-    if (info && isLive(info, Date.now()) && !info.dpopJkt && parseScope(info.scope).includes('introspection')) return { anyToken: true };
-    throw new InvalidClient('The bearer token may not introspect (needs the introspection scope).', { headers: { 'WWW-Authenticate': 'Bearer realm="gatehouse", error="invalid_token"' } });
+    const checked = bearer.ok ? await checkAccessToken(deps.tokens, { token: bearer.token }, { resource: deps.issuer(), issuer: deps.issuer(), scheme: 'bearer' }) : null;
+    if (checked?.ok && parseScope(checked.token.scope).includes('introspection')) return { anyToken: true };
+    throw new InvalidClient('The bearer token may not introspect (needs the introspection scope).', { headers: { 'WWW-Authenticate': bearerChallenge({ realm: 'gatehouse', error: 'invalid_token' }) } });
   }
   const client = authenticatedClient(ctx);
   if (client.clientType !== 'confidential') throw new InvalidClient('Only confidential clients may introspect tokens.');

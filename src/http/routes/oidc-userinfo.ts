@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type Router from '../router.ts';
 import { protectedResourceMetadataUrl } from '../../oauth2/resource-metadata.ts';
+import { bearerChallenge } from '../../oauth2/challenge.ts';
 import { protocolRouter } from '../router.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { InvalidToken } from '../../oauth2/errors.ts';
@@ -38,7 +39,7 @@ export function oidcUserinfoRoutes(deps: UserinfoDeps): Router {
     const client = await deps.clients.findByClientId(token.clientId);
     if (!user?.isActive || !client) {
       const e = new InvalidToken('The access token does not belong to an active user.');
-      e.headers['WWW-Authenticate'] = `Bearer realm="gatehouse", error="invalid_token", resource_metadata="${protectedResourceMetadataUrl(deps.issuer())}"`;
+      e.headers['WWW-Authenticate'] = bearerChallenge({ realm: 'gatehouse', error: 'invalid_token', resource_metadata: protectedResourceMetadataUrl(deps.issuer()) });
       throw e;
     }
     // Core §5.5: plus the claims the user agreed to share with this client by name (the `claims` parameter).

@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { bearerChallenge } from '../../oauth2/challenge.ts';
 import type Router from '../router.ts';
 import { protocolRouter } from '../router.ts';
 import { oauthEndpoint } from '../oauth-endpoint.ts';
@@ -28,7 +29,7 @@ export interface RegistrationDeps {
 /** RFC 6750 §3: 401 with the challenge; no error code when the request carried no credentials (§3.1). */
 function unauthorized(withError: boolean): InvalidToken {
   const e = new InvalidToken(withError ? 'The access token is not valid here.' : 'A bearer access token is required.');
-  e.headers['WWW-Authenticate'] = withError ? 'Bearer realm="gatehouse", error="invalid_token"' : 'Bearer realm="gatehouse"';
+  e.headers['WWW-Authenticate'] = bearerChallenge({ realm: 'gatehouse', error: withError ? 'invalid_token' : undefined });
   return e;
 }
 

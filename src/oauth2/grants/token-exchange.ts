@@ -29,7 +29,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const scope = formatScope(decideScope(params.scope, subject, client.allowedScopes, targets, catalog));
   const jwt = req.requested === TOKEN_TYPE.jwt;
   if (jwt && !ctx.accessTokens) throw new InvalidRequest('This server does not issue JWT access tokens.');
-  const audience = exchangedAudience(targets, catalog, ctx.settings.accessTokenTtl, actor ? [subject, actor] : [subject], ctx.now, jwt);
+  // Issue 21: the client's own access-token lifetime (an administrator's) when it has one, still within the subject's.
+  const audience = exchangedAudience(targets, catalog, client.accessTokenLifetime ?? ctx.settings.accessTokenTtl, actor ? [subject, actor] : [subject], ctx.now, jwt);
   const writer = await tokenWriter(ctx, client, audience.format === 'jwt');
   const act = actFor(subject, actor);
   // The derived token joins the subject token's grant and family: revoking either (the user's grant, the refresh

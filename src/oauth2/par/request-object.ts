@@ -1,4 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { joinResourceParams } from '../resources.ts';
 import { InvalidClientId, InvalidRequestObject } from '../errors.ts';
 import { REQUEST_OBJECT_ALGS } from '../client-registration.ts';
 import type { ClientRecord, ClientStore } from '../store.ts';
@@ -42,6 +43,13 @@ export async function verifyRequestObject(jwt: string, client: ClientRecord, iss
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(payload)) {
     if (ENVELOPE.has(k) || v === null || v === undefined) continue;
+    // RFC 8707 §2 by the one rule of resources.ts: a string is one resource, an array of strings several (as repeated
+    // parameters are); a value holding whitespace is never split into several.
+    if (k === 'resource' && (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')))) {
+      const joined = joinResourceParams(typeof v === 'string' ? [v] : v as string[]);
+      if (joined) params[k] = joined;
+      continue;
+    }
     // Core §6.1: parameters keep their types in the object (max_age a number, claims an object); ours are strings.
     params[k] = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
   }

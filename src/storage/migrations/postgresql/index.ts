@@ -20,6 +20,7 @@ import { Migration20261206021751 } from './Migration20261206021751.ts';
 import { Migration20261206030235 } from './Migration20261206030235.ts';
 import { Migration20261206030802 } from './Migration20261206030802.ts';
 import { Migration20261206032158 } from './Migration20261206032158.ts';
+import { Migration20261206033941 } from './Migration20261206033941.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -44,4 +45,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206030235', class: Migration20261206030235 },
   { name: 'Migration20261206030802', class: Migration20261206030802 },
   { name: 'Migration20261206032158', class: Migration20261206032158 },
+  { name: 'Migration20261206033941', class: Migration20261206033941 },
 ];

@@ -22,6 +22,7 @@ import { Migration20261206021750 } from './Migration20261206021750.ts';
 import { Migration20261206030233 } from './Migration20261206030233.ts';
 import { Migration20261206030800 } from './Migration20261206030800.ts';
 import { Migration20261206032155 } from './Migration20261206032155.ts';
+import { Migration20261206033938 } from './Migration20261206033938.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -49,4 +50,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261206030233', class: Migration20261206030233 },
   { name: 'Migration20261206030800', class: Migration20261206030800 },
   { name: 'Migration20261206032155', class: Migration20261206032155 },
+  { name: 'Migration20261206033938', class: Migration20261206033938 },
 ];

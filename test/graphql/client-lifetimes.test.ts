@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { actors, CLIENT_INPUT } from './gql-helpers.ts';
+import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
+
+const FIELDS = 'id clientId accessTokenLifetime refreshTokenLifetime authorizationCodeLifetime';
+const REGISTER = `mutation($input: ClientInput!) { registerClient(input: $input) { client { ${FIELDS} } clientSecret } }`;
+const UPDATE = `mutation($id: ID!, $input: ClientInput!) { updateClient(id: $id, input: $input) { client { ${FIELDS} } } }`;
+const fieldsOf = (errors: { extensions?: { fields?: { path: string[] }[] } }[] | undefined) => (errors?.[0]?.extensions?.fields ?? []).map((f) => f.path.at(-1));
+
+describe('Issue 21: per-client token and code lifetimes (administrators only, bounded by the server maxima)', () => {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  before(async () => {
+    srv = await createTestApp({ tokens: { accessTokenMaxLifetime: 7200, refreshTokenMaxLifetime: 86400, authorizationCodeMaxLifetime: 300 } });
+    a = await actors(srv);
+  });
+  after(() => srv.close());
+
+  it('an administrator sets them over GraphQL; the token response\'s expires_in and the refresh token\'s exp follow them', async () => {
+    const r = await a.admin(REGISTER, { input: { ...CLIENT_INPUT, grantTypes: ['PASSWORD'], allowedScopes: ['read'], accessTokenLifetime: 120, refreshTokenLifetime: 600 } });
+    expect(r.errors).to.equal(undefined);
+    const { client, clientSecret } = r.data.registerClient;
+    expect(client).to.include({ accessTokenLifetime: 120, refreshTokenLifetime: 600, authorizationCodeLifetime: null });
+    const auth = { id: client.clientId, secret: clientSecret };
+    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'read' }, auth);
+    expect(res.status).to.equal(200);
+    const body = await res.json();
+    expect(body.expires_in).to.equal(120);
+    const now = Math.floor(Date.now() / 1000);
+    const refresh = await (await postForm(`${srv.url}/o/introspect/`, { token: body.refresh_token }, auth)).json();
+    expect(refresh.exp).to.be.within(now + 590, now + 610);
+    // Refreshing keeps the client's lifetimes.
+    const refreshed = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, auth)).json();
+    expect(refreshed.expires_in).to.equal(120);
+    // null goes back to the server's ACCESS_TOKEN_TTL.
+    const reset = await a.admin(UPDATE, { id: client.id, input: { ...CLIENT_INPUT, grantTypes: ['PASSWORD'], allowedScopes: ['read'], accessTokenLifetime: null } });
+    expect(reset.data.updateClient.client).to.include({ accessTokenLifetime: null, refreshTokenLifetime: 600 });
+    const again = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'read' }, auth)).json();
+    expect(again.expires_in).to.equal(srv.app.config.tokens.accessTokenTtl);
+  });
+
+  it('a value above the server maximum, zero, negative or fractional is BAD_USER_INPUT on that field', async () => {
+    for (const [field, value] of [['accessTokenLifetime', 7201], ['refreshTokenLifetime', 86401], ['authorizationCodeLifetime', 301], ['accessTokenLifetime', 0], ['accessTokenLifetime', -5]] as const) {
+      const r = await a.admin(REGISTER, { input: { ...CLIENT_INPUT, [field]: value } });
+      expect(r.errors?.[0]?.extensions?.code, `${field}=${value}`).to.equal('BAD_USER_INPUT');
+      expect(fieldsOf(r.errors), `${field}=${value}`).to.include(field);
+    }
+    const fractional = await a.admin(REGISTER, { input: { ...CLIENT_INPUT, accessTokenLifetime: 1.5 } });
+    // GraphQL's Int refuses it before any resolver runs.
+    expect(fractional.errors).to.have.length.greaterThan(0);
+    expect(fractional.data?.registerClient ?? null).to.equal(null);
+    const atMax = await a.admin(REGISTER, { input: { ...CLIENT_INPUT, accessTokenLifetime: 7200, refreshTokenLifetime: 86400, authorizationCodeLifetime: 300 } });
+    expect(atMax.errors).to.equal(undefined);
+  });
+
+  it('a non-administrator can neither register nor update a client with a lifetime, nor change one an administrator set', async () => {
+    const denied = await a.user(REGISTER, { input: { ...CLIENT_INPUT, accessTokenLifetime: 60 } });
+    expect(denied.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
+    expect(fieldsOf(denied.errors)).to.include('accessTokenLifetime');
+    const own = await a.user(REGISTER, { input: CLIENT_INPUT });
+    expect(own.errors).to.equal(undefined);
+    const id = own.data.registerClient.client.id;
+    const upd = await a.user(UPDATE, { id, input: { ...CLIENT_INPUT, refreshTokenLifetime: 86400 } });
+    expect(fieldsOf(upd.errors)).to.include('refreshTokenLifetime');
+    // An administrator sets one on alice's client; alice may keep it (left out) or drop it, not change it.
+    expect((await a.admin(UPDATE, { id, input: { ...CLIENT_INPUT, accessTokenLifetime: 300 } })).errors).to.equal(undefined);
+    expect((await a.user(UPDATE, { id, input: { ...CLIENT_INPUT, name: 'renamed' } })).data.updateClient.client.accessTokenLifetime).to.equal(300);
+    expect(fieldsOf((await a.user(UPDATE, { id, input: { ...CLIENT_INPUT, accessTokenLifetime: 7200 } })).errors)).to.include('accessTokenLifetime');
+    expect((await a.admin(`{ client(id: "${id}") { accessTokenLifetime } }`)).data.client.accessTokenLifetime).to.equal(300);
+  });
+
+  it('RFC 6749 §4.1.2: the authorization code expires after the client\'s own lifetime', async () => {
+    const setup = await codeFlowSetup(srv, { authorizationCodeLifetime: 1 });
+    const { code, verifier } = await getCode(setup);
+    await new Promise((r) => setTimeout(r, 1200));
+    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+    expect(res.status).to.equal(400);
+    expect((await res.json()).error).to.equal('invalid_grant');
+    // A client without one keeps the server's AUTHORIZATION_CODE_TTL (60 s): the same wait is fine.
+    const plain = await codeFlowSetup(srv);
+    const second = await getCode(plain);
+    await new Promise((r) => setTimeout(r, 1200));
+    const ok = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example/cb', code_verifier: second.verifier }, plain.auth);
+    expect(ok.status).to.equal(200);
+  });
+});
