@@ -13,6 +13,7 @@ import { parseClaimsRequest, type ClaimsRequest } from '../oidc/request-params.t
 import { idTokenHintSubject } from '../oidc/id-token-hint.ts';
 import { decideResources, formatResources, type Audience, type ResourceCatalog } from './resources.ts';
 import { isJkt } from './dpop/binding.ts';
+import { authorizationViolation, type SecurityProfile } from './security-profile/index.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -69,6 +70,8 @@ export interface AuthorizeSettings {
   verifyIdTokenHint?: (token: string) => Promise<Record<string, unknown>>;
   /** RFC 8707: the resources a request may name; absent, any `resource` is invalid_target. */
   resources?: () => Promise<ResourceCatalog>;
+  /** SECURITY_PROFILE: requests breaking its rules are refused, naming the rule (security-profile/requests.ts). */
+  securityProfile?: SecurityProfile;
 }
 
 /** Parameters arrive as strings; repeated parameters were already refused by the HTTP layer. */
@@ -135,6 +138,8 @@ export async function validateAuthorizationRequest(params: Record<string, string
       fail(new InvalidRequest('code_challenge_method was sent without code_challenge.'));
     }
   }
+  const violation = authorizationViolation(s.securityProfile, { responseType, code: rule.code, codeChallengeMethod, resources: target!.resources });
+  if (violation) fail(violation);
   // RFC 9449 §10: dpop_jkt binds the code to a key; the token request must prove it.
   if (params.dpop_jkt !== undefined && (!rule.code || !isJkt(params.dpop_jkt))) fail(new InvalidRequest('dpop_jkt must be the base64url SHA-256 thumbprint of a key, with a code response type.'));
   // The nonce is echoed in a signed token: bounded, so a request cannot make the server store and sign megabytes.

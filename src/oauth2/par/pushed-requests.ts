@@ -71,8 +71,8 @@ export async function resolvePushedRequest(params: Record<string, string>, store
 }
 
 /** RFC 9126 §5 require_pushed_authorization_requests: the authorization endpoint refuses requests not pushed. */
-export function refuseUnpushed(): never {
-  throw new InvalidRequest('This server requires pushed authorization requests (RFC 9126 §5).', { fatal: true });
+export function refuseUnpushed(rule?: string): never {
+  throw new InvalidRequest(`${rule ? `${rule}: ` : ''}This server requires pushed authorization requests (RFC 9126 §5).`, { fatal: true });
 }
 
 /** How long a pushed request set aside across the login page lives: the time to fill in the form, not a redirect's. */
