@@ -38,9 +38,9 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     if (!allowed) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
     // RFC 9449 §5: a proof binds what is issued to its key; a client registered with dpop_bound_access_tokens must send one (§5.2).
     const dpopJkt = await tokenRequestKey(ctx, deps.dpop);
-    if (!dpopJkt && client.dpopBoundAccessTokens) throw new InvalidDpopProof('This client must send a DPoP proof with every token request.');
     const violation = tokenViolation(deps.securityProfile, { grantType, takesResource: grant.parameters.has('resource'), resource: params.resource, dpopJkt, client });
     if (violation) throw violation;
+    if (!dpopJkt && client.dpopBoundAccessTokens) throw new InvalidDpopProof('This client must send a DPoP proof with every token request.');
     const declared: Record<string, string> = {};
     for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];
     ctx.body = await grant.handle(declared, client, { ...deps.grantContext(ctx), dpopJkt });
