@@ -8,8 +8,8 @@ export interface ProfileRule {
   id: string;
   requires: string;
   spec: string;
-  /** How Gatehouse meets it: `enforced` (refused when broken), `built-in` (always so here), `unsupported`. */
-  status: 'enforced' | 'built-in' | 'unsupported';
+  /** How Gatehouse meets it: `enforced` (refused when broken), `built-in` (always so here), `deploy-check` (a setting `check --deploy` judges). */
+  status: 'enforced' | 'built-in' | 'deploy-check';
 }
 
 const OAUTH21 = 'draft-ietf-oauth-v2-1-14';
@@ -20,7 +20,7 @@ const oauth21: ProfileRule[] = [
   { id: 'oauth2.1:pkce-s256', requires: 'every authorization code request carries a PKCE code_challenge with method S256, confidential clients too', spec: `${OAUTH21} §4.1.1, §7.5.1`, status: 'enforced' },
   { id: 'oauth2.1:no-implicit', requires: 'no implicit grant (response_type token or id_token token): not registered, not requested', spec: `${OAUTH21} §10.1`, status: 'enforced' },
   { id: 'oauth2.1:no-password', requires: 'no resource owner password credentials grant: not registered, not requested', spec: `${OAUTH21} §10.2`, status: 'enforced' },
-  { id: 'oauth2.1:no-query-bearer', requires: 'bearer tokens never in the query string', spec: `${OAUTH21} §5.2`, status: 'built-in' },
+  { id: 'oauth2.1:no-query-bearer', requires: 'bearer tokens never in the query string: requireToken() reads the header and form body only (its allowQuery option is the application\'s own choice)', spec: `${OAUTH21} §5.2`, status: 'built-in' },
   { id: 'oauth2.1:refresh-rotation', requires: 'refresh tokens of public clients sender-constrained (DPoP) or rotated; Gatehouse rotates every refresh token and revokes the family on reuse', spec: `${OAUTH21} §4.3.1`, status: 'built-in' },
   { id: 'oauth2.1:exact-redirect', requires: 'redirect URIs compared by exact string match', spec: `${OAUTH21} §2.3.1`, status: 'built-in' },
 ];
@@ -31,7 +31,7 @@ const fapi2: ProfileRule[] = [
   { id: 'fapi2:client-auth', requires: 'clients authenticate with private_key_jwt (mutual TLS is the other option FAPI allows; Gatehouse does not support it)', spec: `${FAPI2} §5.3.2.1 (4)`, status: 'enforced' },
   { id: 'fapi2:sender-constrained', requires: 'access tokens sender-constrained with DPoP: clients registered dpop_bound_access_tokens, token requests without a DPoP proof refused (mutual TLS not supported)', spec: `${FAPI2} §5.3.2.1 (5)`, status: 'enforced' },
   { id: 'fapi2:response-type-code', requires: 'response_type code only', spec: `${FAPI2} §5.3.2.2 (1)`, status: 'enforced' },
-  { id: 'fapi2:code-lifetime', requires: 'authorization codes live at most 60 seconds (AUTHORIZATION_CODE_TTL ≤ 60)', spec: `${FAPI2} §5.3.2.1 (9)`, status: 'enforced' },
+  { id: 'fapi2:code-lifetime', requires: 'authorization codes live at most 60 seconds: AUTHORIZATION_CODE_TTL ≤ 60 (the default), else `check --deploy` E009', spec: `${FAPI2} §5.3.2.1 (9)`, status: 'deploy-check' },
   { id: 'fapi2:signing-algs', requires: 'client assertions and request objects signed with PS256, ES256 or EdDSA only', spec: `${FAPI2} §5.4.1`, status: 'enforced' },
   { id: 'fapi2:iss-response', requires: 'iss in authorization responses (RFC 9207)', spec: `${FAPI2} §5.3.2.2 (6)`, status: 'built-in' },
   { id: 'fapi2:jar-optional', requires: 'signed request objects (JAR, RFC 9101) accepted, not required', spec: `${FAPI2} §5.3.2.2 note`, status: 'built-in' },
