@@ -56,6 +56,20 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     expect(body.error_description).to.match(/^fapi2:sender-constrained: /);
   });
 
+  it('fapi2:signing-algs: a client assertion signed RS256 is refused (invalid_client), PS256 accepted', async () => {
+    const rsa = await generateKeyPair('RS256', { extractable: true });
+    const pss = await generateKeyPair('PS256', { extractable: true });
+    const rsaJwks = { keys: [{ ...await exportJWK(rsa.publicKey), kid: 'r1' }, { ...await exportJWK(pss.publicKey), kid: 'p1' }] };
+    const owner = await t.app.seed.user({ username: 'rsa-owner' });
+    const { client: c } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], ...conforming, jwks: rsaJwks });
+    const rs = await tokenRequest(t, await assertion(t, c.clientId, { key: rsa.privateKey, kid: 'r1', alg: 'RS256' }), { scope: 'read' });
+    expect(rs.status).to.equal(401);
+    expect((await rs.json() as Record<string, string>).error).to.equal('invalid_client');
+    // Past authentication, PS256 reaches the DPoP rule: the algorithm was accepted.
+    const ps = await tokenRequest(t, await assertion(t, c.clientId, { key: pss.privateKey, kid: 'p1', alg: 'PS256' }), { scope: 'read' });
+    expect((await ps.json() as Record<string, string>).error_description).to.match(/^fapi2:sender-constrained: /);
+  });
+
   it('openid-client: PAR + private_key_jwt + DPoP, client_credentials and the code flow', async () => {
     const setup = await codeFlowSetup(t, { grantTypes: ['authorization_code', 'client_credentials'], allowedScopes: ['openid', 'read'], ...conforming, jwks });
     const config = await client.discovery(new URL(t.app.config.issuer), setup.client.clientId, {}, client.PrivateKeyJwt({ key, kid: 'k1' }), { execute: [client.allowInsecureRequests] });
