@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import * as client from 'openid-client';
-import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
-import { assertion, tokenRequest } from '../oauth2/client-assertion/assertions.ts';
+import { assertion, JWT_BEARER, tokenRequest } from '../oauth2/client-assertion/assertions.ts';
 
 const CB = 'https://client.example/cb';
 const register = (t: TestServer, body: Record<string, unknown>) => fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -70,6 +70,21 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     expect((await ps.json() as Record<string, string>).error_description).to.match(/^fapi2:sender-constrained: /);
   });
 
+  it('fapi2:signing-algs: a pushed request object signed RS256 is invalid_request_object, PS256 accepted', async () => {
+    const rsa = await generateKeyPair('RS256');
+    const pss = await generateKeyPair('PS256');
+    const keys = [...jwks.keys, { ...await exportJWK(rsa.publicKey), kid: 'r1' }, { ...await exportJWK(pss.publicKey), kid: 'p1' }];
+    const setup = await codeFlowSetup(t, { ...conforming, jwks: { keys } });
+    const id = setup.client.clientId;
+    const object = (alg: string, kid: string, signer: CryptoKey) => new SignJWT({ response_type: 'code', client_id: id, redirect_uri: CB, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })
+      .setProtectedHeader({ alg, kid }).setIssuer(id).setAudience(t.app.config.issuer).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 60).sign(signer);
+    const push = async (request: string) => fetch(`${t.url}/o/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: id, client_assertion_type: JWT_BEARER, client_assertion: await assertion(t, id, { key, kid: 'k1', alg: 'ES256' }), request }) });
+    const rs = await push(await object('RS256', 'r1', rsa.privateKey));
+    expect(rs.status).to.equal(400);
+    expect((await rs.json() as Record<string, string>).error).to.equal('invalid_request_object');
+    expect((await push(await object('PS256', 'p1', pss.privateKey))).status).to.equal(201);
+  });
+
   it('openid-client: PAR + private_key_jwt + DPoP, client_credentials and the code flow', async () => {
     const setup = await codeFlowSetup(t, { grantTypes: ['authorization_code', 'client_credentials'], allowedScopes: ['openid', 'read'], ...conforming, jwks });
     const config = await client.discovery(new URL(t.app.config.issuer), setup.client.clientId, {}, client.PrivateKeyJwt({ key, kid: 'k1' }), { execute: [client.allowInsecureRequests] });
@@ -100,5 +115,7 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
       expect(meta.grant_types_supported).not.to.include('password');
       expect(meta.authorization_response_iss_parameter_supported).to.equal(true);
     }
+    const oidc = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    expect(oidc.request_object_signing_alg_values_supported).to.have.members(['PS256', 'ES256', 'EdDSA']);
   });
 });

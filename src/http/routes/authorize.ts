@@ -111,7 +111,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       if (byReference) params = await dereferenceRequestUri(params, objectClient!, deps.fetchRequestUri!, { allowHttp: deps.allowInsecureTransport === true });
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
-      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now());
+      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile);
       if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed(deps.unpushedRule);
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {
