@@ -124,6 +124,9 @@ export async function validateAuthorizationRequest(params: Record<string, string
   // Core §3.2.2.1, §3.3.2.1: implicit and hybrid flows are OpenID Connect requests, which carry scope openid.
   if (rule.openid && !scopes.includes('openid')) fail(new InvalidRequest(`response_type "${responseType}" needs scope openid.`));
 
+  // SECURITY_PROFILE (security-profile/requests.ts): before PKCE's own checks, so the refusal names the profile rule.
+  const violation = authorizationViolation(s.securityProfile, { responseType, code: rule.code, codeChallengeMethod: params.code_challenge === undefined ? undefined : params.code_challenge_method ?? 'plain', resources: target!.resources });
+  if (violation) fail(violation);
   let codeChallenge: string | undefined;
   let codeChallengeMethod: PkceMethod | undefined;
   if (rule.code) {
@@ -138,8 +141,6 @@ export async function validateAuthorizationRequest(params: Record<string, string
       fail(new InvalidRequest('code_challenge_method was sent without code_challenge.'));
     }
   }
-  const violation = authorizationViolation(s.securityProfile, { responseType, code: rule.code, codeChallengeMethod, resources: target!.resources });
-  if (violation) fail(violation);
   // RFC 9449 §10: dpop_jkt binds the code to a key; the token request must prove it.
   if (params.dpop_jkt !== undefined && (!rule.code || !isJkt(params.dpop_jkt))) fail(new InvalidRequest('dpop_jkt must be the base64url SHA-256 thumbprint of a key, with a code response type.'));
   // The nonce is echoed in a signed token: bounded, so a request cannot make the server store and sign megabytes.

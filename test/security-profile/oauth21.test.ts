@@ -52,10 +52,14 @@ describe('Security profile oauth2.1 (draft-ietf-oauth-v2-1)', () => {
     expect(tokens.refresh_token).to.be.a('string');
   });
 
-  it('PKCE plain is refused even for a client that would otherwise pass', async () => {
+  it('oauth2.1:pkce-s256: PKCE plain, and a public client without PKCE, are refused naming the rule', async () => {
     const setup = await codeFlowSetup(t);
-    const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' });
-    expect(loc.searchParams.get('error')).to.equal('invalid_request');
+    const plain = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' });
+    expect(plain.searchParams.get('error')).to.equal('invalid_request');
+    expect(plain.searchParams.get('error_description')).to.match(/^oauth2\.1:pkce-s256: /);
+    const pub = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none' });
+    const none = await authorizeThroughConsent(pub.browser, { response_type: 'code', client_id: pub.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read' });
+    expect(none.searchParams.get('error_description')).to.match(/^oauth2\.1:pkce-s256: /);
   });
 
   it('discovery advertises only S256, and no implicit or password grant', async () => {
