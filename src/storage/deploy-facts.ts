@@ -35,7 +35,7 @@ export async function gatherDeployFacts(orm: Orm, dialect: Dialect, opts: { devS
       return {
         clientId: a.clientId, clientType: a.clientType as ClientType, grantTypes, responseTypes: readResponseTypes(a.responseTypes, grantTypes),
         tokenEndpointAuthMethod: a.tokenEndpointAuthMethod as TokenEndpointAuthMethod, dpopBoundAccessTokens: a.dpopBoundAccessTokens,
-        tokenEndpointAuthSigningAlg: a.tokenEndpointAuthSigningAlg ?? null, requestObjectSigningAlg: a.requestObjectSigningAlg ?? null,
+        tokenEndpointAuthSigningAlg: a.tokenEndpointAuthSigningAlg ?? null, requestObjectSigningAlg: a.requestObjectSigningAlg ?? null, authorizationCodeLifetime: a.authorizationCodeLifetime ?? null,
       };
     })),
   };

@@ -52,6 +52,8 @@ describe('check --deploy with SECURITY_PROFILE', () => {
     expect(w?.message).to.contain(`${legacy.clientId} (oauth2.1:no-password)`);
     const fapi = (await run({ securityProfile: 'fapi2' })).find((f) => f.id === 'W009');
     expect(fapi?.message).to.match(new RegExp(`${legacy.clientId} \\([^)]*fapi2:client-auth`));
+    const { client: slow } = await t.app.seed.client({ owner, grantTypes: ['authorization_code'], authorizationCodeLifetime: 300 });
+    expect((await run({ securityProfile: 'fapi2' })).find((f) => f.id === 'W009')?.message).to.match(new RegExp(`${slow.clientId} \\([^)]*fapi2:code-lifetime`));
     // The summary counts errors and warnings; info is reported, not counted.
     expect(formatFindings([{ id: 'I001', severity: 'info', message: 'm', fix: 'f' }])).to.contain('no issues found');
   });

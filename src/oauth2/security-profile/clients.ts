@@ -7,7 +7,7 @@ import { FAPI2_ALGS, has, named, type SecurityProfile } from './rules.ts';
 
 export interface ClientViolation { field: keyof ClientInput; rule: string; message: string }
 
-export type ProfiledClient = Pick<ClientInput, 'clientType' | 'grantTypes' | 'responseTypes' | 'tokenEndpointAuthMethod' | 'dpopBoundAccessTokens' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg'>;
+export type ProfiledClient = Pick<ClientInput, 'clientType' | 'grantTypes' | 'responseTypes' | 'tokenEndpointAuthMethod' | 'dpopBoundAccessTokens' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg'> & { authorizationCodeLifetime?: number | null };
 
 export function clientViolations(profile: SecurityProfile | undefined, c: ProfiledClient): ClientViolation[] {
   const out: ClientViolation[] = [];
@@ -20,6 +20,8 @@ export function clientViolations(profile: SecurityProfile | undefined, c: Profil
   if (c.clientType === 'confidential' && c.tokenEndpointAuthMethod !== 'private_key_jwt') add('tokenEndpointAuthMethod', 'fapi2:client-auth', 'token_endpoint_auth_method must be private_key_jwt');
   if (!c.dpopBoundAccessTokens) add('dpopBoundAccessTokens', 'fapi2:sender-constrained', 'dpop_bound_access_tokens must be true');
   if (c.responseTypes.some((r) => r !== 'code')) add('responseTypes', 'fapi2:response-type-code', 'response_types must be code only');
+  // FAPI 2.0 §5.3.2.1: a per-client code lifetime (issue 21) within 60 seconds too.
+  if ((c.authorizationCodeLifetime ?? 0) > 60) add('authorizationCodeLifetime', 'fapi2:code-lifetime', 'authorization code lifetime must be at most 60 seconds');
   if (c.tokenEndpointAuthSigningAlg && !FAPI2_ALGS.includes(c.tokenEndpointAuthSigningAlg)) add('tokenEndpointAuthSigningAlg', 'fapi2:signing-algs', `token_endpoint_auth_signing_alg must be one of ${FAPI2_ALGS.join(', ')}`);
   if (c.requestObjectSigningAlg && !FAPI2_ALGS.includes(c.requestObjectSigningAlg)) add('requestObjectSigningAlg', 'fapi2:signing-algs', `request_object_signing_alg must be one of ${FAPI2_ALGS.join(', ')}`);
   return out;

@@ -31,7 +31,7 @@ const fapi2: ProfileRule[] = [
   { id: 'fapi2:client-auth', requires: 'clients authenticate with private_key_jwt (mutual TLS is the other option FAPI allows; Gatehouse does not support it)', spec: `${FAPI2} §5.3.2.1 (4)`, status: 'enforced' },
   { id: 'fapi2:sender-constrained', requires: 'access tokens sender-constrained with DPoP: clients registered dpop_bound_access_tokens, token requests without a DPoP proof refused (mutual TLS not supported)', spec: `${FAPI2} §5.3.2.1 (5)`, status: 'enforced' },
   { id: 'fapi2:response-type-code', requires: 'response_type code only', spec: `${FAPI2} §5.3.2.2 (1)`, status: 'enforced' },
-  { id: 'fapi2:code-lifetime', requires: 'authorization codes live at most 60 seconds: AUTHORIZATION_CODE_TTL ≤ 60 (the default), else `check --deploy` E009', spec: `${FAPI2} §5.3.2.1 (9)`, status: 'deploy-check' },
+  { id: 'fapi2:code-lifetime', requires: 'authorization codes live at most 60 seconds: AUTHORIZATION_CODE_TTL ≤ 60 (the default), else `check --deploy` E009; a client\'s own code lifetime > 60 is refused at registration', spec: `${FAPI2} §5.3.2.1 (9)`, status: 'deploy-check' },
   { id: 'fapi2:signing-algs', requires: 'client assertions and request objects signed with PS256, ES256 or EdDSA only', spec: `${FAPI2} §5.4.1`, status: 'enforced' },
   { id: 'fapi2:iss-response', requires: 'iss in authorization responses (RFC 9207)', spec: `${FAPI2} §5.3.2.2 (6)`, status: 'built-in' },
   { id: 'fapi2:jar-optional', requires: 'signed request objects (JAR, RFC 9101) accepted, not required', spec: `${FAPI2} §5.3.2.2 note`, status: 'built-in' },
