@@ -38,7 +38,7 @@ export const check: Command = {
     let found: Finding[];
     try { found = await findings(config, orm, problems); } finally { await orm.close(true); }
     const errors = found.filter((f) => f.severity === 'error').length;
-    if (values.json) out(JSON.stringify({ ok: errors === 0, errors, warnings: found.length - errors, findings: found }, null, 2));
+    if (values.json) out(JSON.stringify({ ok: errors === 0, errors, warnings: found.filter((f) => f.severity === 'warning').length, findings: found }, null, 2));
     else out(formatFindings(found));
     return hasErrors(found) ? 1 : 0;
   },

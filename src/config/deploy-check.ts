@@ -4,8 +4,11 @@
 // printed. The rules judge the deployment as a production one whatever NODE_ENV says (W001 says when it is not).
 import type { GatehouseConfig } from './settings.ts';
 import { devDefaults } from './settings.ts';
+import { PROFILE_RULES_CHECKED } from './security-profile-check.ts';
+import type { ProfiledClient } from '../oauth2/security-profile/index.ts';
 
-export type Severity = 'error' | 'warning';
+/** `info` reports (the active security profile) and never stops a start. */
+export type Severity = 'error' | 'warning' | 'info';
 
 /** What the database says (src/storage/deploy-facts.ts); null where it could not be read. */
 export interface DeployFacts {
@@ -16,6 +19,8 @@ export interface DeployFacts {
   signingKeys: { kid: string; alg: string; status: string; createdAt: number; retiredAt: number | null; sealedUnderDevKey: boolean }[] | null;
   /** Clients registered with one of the grant types asked about (implicit, password). */
   clientsWithGrants: { clientId: string; grantTypes: string[] }[] | null;
+  /** Every client's metadata that SECURITY_PROFILE's rules judge (absent: not read). */
+  profileClients?: (ProfiledClient & { clientId: string })[] | null;
 }
 
 export interface DeployInput {
@@ -119,19 +124,21 @@ export const RULES: readonly Rule[] = [
     id: 'W008', severity: 'warning', fix: 'Unset PKCE_ALLOW_PLAIN: every client library sends S256.',
     check: (i) => (i.config.pkce.allowPlain ? 'PKCE_ALLOW_PLAIN is on: the `plain` method protects nothing against an attacker who sees the authorization request (RFC 9700 §2.1.1).' : undefined),
   },
+  ...PROFILE_RULES_CHECKED,
 ];
 
 /** Every finding, errors first, in rule order. */
 export function deployCheck(input: DeployInput, rules: readonly Rule[] = RULES): Finding[] {
   const found = rules.flatMap((r) => [r.check(input) ?? []].flat().map((message) => ({ id: r.id, severity: r.severity, message, fix: r.fix })));
-  return [...found.filter((f) => f.severity === 'error'), ...found.filter((f) => f.severity === 'warning')];
+  return [...found.filter((f) => f.severity === 'error'), ...found.filter((f) => f.severity === 'warning'), ...found.filter((f) => f.severity === 'info')];
 }
 
 /** The findings as lines for a terminal or a log: one per finding, its fix indented below. */
 export function formatFindings(findings: Finding[]): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
   const lines = findings.flatMap((f) => [`${f.id} ${f.severity}: ${f.message}`, `     fix: ${f.fix}`]);
-  const summary = findings.length ? `check --deploy: ${errors} error(s), ${findings.length - errors} warning(s).` : 'check --deploy: no issues found.';
+  const summary = errors + warnings ? `check --deploy: ${errors} error(s), ${warnings} warning(s).` : 'check --deploy: no issues found.';
   return [...lines, summary].join('\n');
 }
 

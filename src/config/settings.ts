@@ -3,6 +3,7 @@
 // the README's table (`npm run docs:config`) all derive from this table. To add a setting, add a line here (in the
 // group where it belongs) and run `npm run docs:config`; checks that involve two settings go in `rules` below.
 import { scopeDescriptions } from '../oauth2/scope.ts';
+import { has, SECURITY_PROFILES } from '../oauth2/security-profile/index.ts';
 import { bool, dictionary, duration, int, key32, list, oneOf, origins, secret, secretList, size, string, url } from './kinds.ts';
 import { optional, setting, type ConfigOf, type OverridesOf, type Rules } from './schema.ts';
 
@@ -63,7 +64,8 @@ export const settings = {
     requireNonce: setting({ env: 'DPOP_REQUIRE_NONCE', kind: bool(), default: false, doc: 'every DPoP proof must carry a server nonce (RFC 9449 §8, §9): a proof without one is answered `use_dpop_nonce` with a `DPoP-Nonce` header; nonces are stateless, valid on every instance' }),
     proofWindow: setting({ env: 'DPOP_PROOF_WINDOW', kind: duration('seconds'), default: 60, doc: 'a DPoP proof\'s `iat` may be this far from the server\'s clock, either way; its `jti` is remembered (Redis, else the database) this long' }),
   },
-  requirePushedAuthorizationRequests: setting({ env: 'REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', kind: bool(), default: false, doc: 'the authorization endpoint accepts only requests pushed to `/o/par` first (RFC 9126 §5)' }),
+  securityProfile: setting({ env: 'SECURITY_PROFILE', kind: oneOf(SECURITY_PROFILES), default: 'none', doc: 'a security profile whose rules are enforced on registrations and requests and reported by `check --deploy` (docs/security.md): `none`, `oauth2.1` (PKCE S256 always, no implicit or password grant), `fapi2` (FAPI 2.0 Security Profile: oauth2.1 plus PAR, private_key_jwt, DPoP, response_type code) or `mcp` (oauth2.1 plus RFC 8707 `resource` on every request)' }),
+  requirePushedAuthorizationRequests: setting({ env: 'REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', kind: bool(), default: false, defaultText: 'true with SECURITY_PROFILE=fapi2, else false', doc: 'the authorization endpoint accepts only requests pushed to `/o/par` first (RFC 9126 §5)' }),
   clientAssertionMaxLifetime: setting({ env: 'CLIENT_ASSERTION_MAX_LIFETIME', kind: duration('seconds'), default: 300, doc: 'a client assertion (private_key_jwt, client_secret_jwt) may expire at most this far in the future; its jti is remembered that long' }),
   approvalPrompt: setting({ env: 'APPROVAL_PROMPT', kind: oneOf(['auto', 'force']), default: 'auto', doc: '`auto` skips consent for scopes already granted; `force` always asks' }),
   scopes: setting({ kind: dictionary(), default: scopeDescriptions(), doc: 'the scopes Gatehouse knows, with the words the consent page shows' }),
@@ -121,6 +123,8 @@ export const rules: Rules<GatehouseConfig> = {
   derived: {
     issuer: (c) => `http://localhost:${c.port}`,
     allowInsecureTransport: (c) => c.env !== 'production',
+    // FAPI 2.0 §5.3.2.2: PAR for every client; set false explicitly, `check --deploy` reports the contradiction.
+    requirePushedAuthorizationRequests: (c) => has(c.securityProfile, 'fapi2:par-required'),
   },
   checks: [
     issuerHttps,

@@ -35,6 +35,7 @@ import { deviceRoutes } from './routes/device.ts';
 import { deviceAuthorizationLimits, userCodeGuard } from './device-throttle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
+import { unpushedRule } from '../oauth2/security-profile/index.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -46,8 +47,8 @@ export function createRouters(s: Services): Router[] {
   // Gatehouse's own APIs are one resource, the issuer (RFC 8707): tokens for other resources are refused there, and
   // their 401s point at its RFC 9728 metadata.
   const ownToken: typeof s.requireToken = (o = {}) => s.requireToken({ resource: issuer, ...o });
-  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on', requirePushedAuthorizationRequests: config.requirePushedAuthorizationRequests });
-  const authorizeSettings = { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer), resources: s.resourceCatalog };
+  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on', requirePushedAuthorizationRequests: config.requirePushedAuthorizationRequests, securityProfile: config.securityProfile });
+  const authorizeSettings = { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer), resources: s.resourceCatalog, securityProfile: config.securityProfile };
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
     temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
@@ -60,7 +61,7 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, limiter: s.limiter, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
-      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests,
+      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests, unpushedRule: unpushedRule(config.securityProfile),
       fetchRequestUri: s.fetchRequestUri, allowInsecureTransport: config.allowInsecureTransport,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
@@ -73,7 +74,7 @@ export function createRouters(s: Services): Router[] {
     graphqlRoutes({ serve: graphql }),
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), s.redis?.ping()]); } }),
     tokenRoutes({
-      ...clientAuth, dpop: s.dpop,
+      ...clientAuth, dpop: s.dpop, securityProfile: config.securityProfile,
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog, devices: stores.devices,
         verifyIdToken: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer),

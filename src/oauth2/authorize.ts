@@ -13,6 +13,7 @@ import { parseClaimsRequest, type ClaimsRequest } from '../oidc/request-params.t
 import { idTokenHintSubject } from '../oidc/id-token-hint.ts';
 import { decideResources, formatResources, type Audience, type ResourceCatalog } from './resources.ts';
 import { isJkt } from './dpop/binding.ts';
+import { authorizationViolation, type SecurityProfile } from './security-profile/index.ts';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -69,6 +70,8 @@ export interface AuthorizeSettings {
   verifyIdTokenHint?: (token: string) => Promise<Record<string, unknown>>;
   /** RFC 8707: the resources a request may name; absent, any `resource` is invalid_target. */
   resources?: () => Promise<ResourceCatalog>;
+  /** SECURITY_PROFILE: requests breaking its rules are refused, naming the rule (security-profile/requests.ts). */
+  securityProfile?: SecurityProfile;
 }
 
 /** Parameters arrive as strings; repeated parameters were already refused by the HTTP layer. */
@@ -121,6 +124,9 @@ export async function validateAuthorizationRequest(params: Record<string, string
   // Core §3.2.2.1, §3.3.2.1: implicit and hybrid flows are OpenID Connect requests, which carry scope openid.
   if (rule.openid && !scopes.includes('openid')) fail(new InvalidRequest(`response_type "${responseType}" needs scope openid.`));
 
+  // SECURITY_PROFILE (security-profile/requests.ts): before PKCE's own checks, so the refusal names the profile rule.
+  const violation = authorizationViolation(s.securityProfile, { responseType, code: rule.code, codeChallengeMethod: params.code_challenge === undefined ? undefined : params.code_challenge_method ?? 'plain', resources: target!.resources });
+  if (violation) fail(violation);
   let codeChallenge: string | undefined;
   let codeChallengeMethod: PkceMethod | undefined;
   if (rule.code) {

@@ -10,6 +10,7 @@ import { ACCESS_TOKEN_FORMATS, APPLICATION_TYPES, SIGNING_ALGS, SUBJECT_TYPES, t
 import { grantResponseTypes, responseTypeRule } from './response-types.ts';
 import { DECEPTIVE_TEXT } from './hostile-text.ts';
 import { assertionAlgsFor, CLIENT_ASSERTION_ALGS } from './client-assertion/algorithms.ts';
+import { profileFieldErrors, type SecurityProfile } from './security-profile/index.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -51,6 +52,8 @@ export type ValidationResult = { ok: true; value: ClientInput } | { ok: false; e
 
 export interface RegistrationPolicy {
   allowInsecureTransport: boolean;
+  /** SECURITY_PROFILE: clients breaking its rules are refused (security-profile/clients.ts). */
+  securityProfile?: SecurityProfile;
   /** Scopes Gatehouse knows; a client may only be allowed those. */
   knownScopes: readonly string[];
   /**
@@ -350,6 +353,8 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
     tokenEndpointAuthSigningAlg: tokenEndpointAuthSigningAlg ?? null,
     requestUris,
   };
+  const profiled = profileFieldErrors(policy.securityProfile, value);
+  if (Object.keys(profiled).length) return { ok: false, errors: profiled };
   const refused = privilegeErrors(value, context.actor, context.current);
   return Object.keys(refused).length ? { ok: false, errors: refused } : { ok: true, value: withTrustReviewed(value, context.actor, context.current) };
 }

@@ -5,14 +5,16 @@ import { RESPONSE_MODES, RESPONSE_TYPES } from './response-types.ts';
 import { canonicalResource } from './resources.ts';
 import { DEVICE_AUTHORIZATION_PATH } from './device.ts';
 import { DPOP_ALGS } from './dpop/proof.ts';
+import { profileMetadata, type SecurityProfile } from './security-profile/index.ts';
 
 /** Where the JWK Set of the keys that sign ID Tokens (and JWT access tokens) is published. */
 export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** RFC 8414 §2: built from the registries that serve the endpoints (grants, client authentication, scopes), so it cannot drift. */
-export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean; registration?: boolean; clientIdMetadataDocuments?: boolean; requirePushedAuthorizationRequests?: boolean }) {
+export function authorizationServerMetadata(o: { issuer: string; scopes: readonly string[]; allowPlainPkce: boolean; registration?: boolean; clientIdMetadataDocuments?: boolean; requirePushedAuthorizationRequests?: boolean; securityProfile?: SecurityProfile }) {
   const base = o.issuer;
-  return {
+  // SECURITY_PROFILE narrows what is advertised to what the profile lets a client use.
+  return profileMetadata(o.securityProfile, {
     issuer: base,
     authorization_endpoint: `${base}/o/authorize/`,
     token_endpoint: `${base}/o/token/`,
@@ -49,5 +51,5 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     // administrators' business, and each publishes its own metadata pointing back here.
     protected_resources: [canonicalResource(base) ?? base],
     service_documentation: `${base}/`,
-  };
+  });
 }

@@ -6,6 +6,7 @@ import { PROMPT_VALUES } from './prompt.ts';
 import { DISPLAY_VALUES } from './request-params.ts';
 import { END_SESSION_PATH } from './logout.ts';
 import { REQUEST_OBJECT_ALGS } from '../oauth2/client-registration.ts';
+import { FAPI2_ALGS, has } from '../oauth2/security-profile/index.ts';
 
 export { JWKS_PATH };
 export const USERINFO_PATH = '/o/userinfo/';
@@ -35,7 +36,7 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     request_parameter_supported: true,
     request_uri_parameter_supported: true,
     require_request_uri_registration: true,
-    request_object_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],
+    request_object_signing_alg_values_supported: REQUEST_OBJECT_ALGS.filter((a) => !has(o.securityProfile, 'fapi2:signing-algs') || FAPI2_ALGS.includes(a)),
     // RP-Initiated Logout 1.0 §3, Back-Channel Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3 (iss and sid).
     end_session_endpoint: `${o.issuer}${END_SESSION_PATH}`,
     backchannel_logout_supported: true,

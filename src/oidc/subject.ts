@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
+import type { SecurityProfile } from '../oauth2/security-profile/index.ts';
 import { redirectHosts, SECTOR_DOCUMENT_MAX_BYTES, type RegistrationPolicy } from '../oauth2/client-registration.ts';
 import type { SubjectClient } from '../oauth2/store.ts';
 import { getJson, type OutboundOptions } from './outbound.ts';
@@ -35,8 +36,8 @@ export class Subjects {
 }
 
 /** The registration rules' settings, with the SSRF-guarded fetch of sector_identifier_uri documents (Registration §5). */
-export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes: Record<string, string>; outboundAllowedHosts: readonly string[]; tokens: { accessTokenMaxLifetime: number; refreshTokenMaxLifetime: number; authorizationCodeMaxLifetime: number } }, onFailure?: OutboundOptions['onFailure']): RegistrationPolicy {
+export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes: Record<string, string>; outboundAllowedHosts: readonly string[]; tokens: { accessTokenMaxLifetime: number; refreshTokenMaxLifetime: number; authorizationCodeMaxLifetime: number }; securityProfile?: SecurityProfile }, onFailure?: OutboundOptions['onFailure']): RegistrationPolicy {
   const outbound: OutboundOptions = { allowedHosts: c.outboundAllowedHosts, timeoutMs: 5000, maxResponseBytes: SECTOR_DOCUMENT_MAX_BYTES, onFailure };
   const lifetimeMaxima = { accessTokenLifetime: c.tokens.accessTokenMaxLifetime, refreshTokenLifetime: c.tokens.refreshTokenMaxLifetime, authorizationCodeLifetime: c.tokens.authorizationCodeMaxLifetime };
-  return { allowInsecureTransport: c.allowInsecureTransport, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, o) => getJson(uri, { ...outbound, signal: o?.signal }), lifetimeMaxima };
+  return { allowInsecureTransport: c.allowInsecureTransport, securityProfile: c.securityProfile, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, o) => getJson(uri, { ...outbound, signal: o?.signal }), lifetimeMaxima };
 }

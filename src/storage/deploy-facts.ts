@@ -7,6 +7,8 @@ import { SigningKey } from './signing-key.entity.ts';
 import { User } from './user.entity.ts';
 import { open } from '../oauth1/secret-box.ts';
 import type { DeployFacts } from '../config/deploy-check.ts';
+import { readResponseTypes } from './application.repository.ts';
+import type { ClientType, GrantType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 
 /**
  * `devSealKey`: the development ENCRYPTION_KEY; a stored signing key it opens was made in development and anyone
@@ -27,5 +29,14 @@ export async function gatherDeployFacts(orm: Orm, dialect: Dialect, opts: { devS
       // The LIKE narrows; the split decides (a URN could contain a word).
       return rows.map((a) => ({ clientId: a.clientId, grantTypes: a.grantTypes.split(' ').filter((g) => opts.grantTypes.includes(g)) })).filter((c) => c.grantTypes.length > 0);
     }),
+    // SECURITY_PROFILE: the metadata its rules judge, of every client (security-profile/clients.ts decides).
+    profileClients: await attempt(async () => (await em.find(Application, {}, { orderBy: { id: 'asc' } })).map((a) => {
+      const grantTypes = a.grantTypes.split(/\s+/).filter(Boolean) as GrantType[];
+      return {
+        clientId: a.clientId, clientType: a.clientType as ClientType, grantTypes, responseTypes: readResponseTypes(a.responseTypes, grantTypes),
+        tokenEndpointAuthMethod: a.tokenEndpointAuthMethod as TokenEndpointAuthMethod, dpopBoundAccessTokens: a.dpopBoundAccessTokens,
+        tokenEndpointAuthSigningAlg: a.tokenEndpointAuthSigningAlg ?? null, requestObjectSigningAlg: a.requestObjectSigningAlg ?? null, authorizationCodeLifetime: a.authorizationCodeLifetime ?? null,
+      };
+    })),
   };
 }

@@ -36,6 +36,8 @@ export interface AuthorizeDeps {
   /** RFC 9126: pushed authorization requests, and whether only those are accepted (§5). */
   pushedRequests: PushedRequestStore;
   requirePushed: boolean;
+  /** SECURITY_PROFILE's rule that requires PAR, named in the refusal. */
+  unpushedRule?: string;
   /** RFC 9101 §5.2: fetches a registered request_uri through the outbound guard; absent, request_uri is not supported. */
   fetchRequestUri?: RequestUriFetcher;
   /** Development only (ALLOW_INSECURE_TRANSPORT): a registered http request_uri may be fetched. */
@@ -109,14 +111,14 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       if (byReference) params = await dereferenceRequestUri(params, objectClient!, deps.fetchRequestUri!, { allowHttp: deps.allowInsecureTransport === true });
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
-      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now());
-      if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed();
+      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile);
+      if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed(deps.unpushedRule);
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {
         if (!ctx.state.user) throw new InvalidRequest('Log in first.');
         // The consent form of a pushed request carries its fields; when only pushed requests count (§5), they must
         // be the ones the GET showed (the session keeps their digest), not a form written by hand.
-        if (deps.requirePushed && ctx.session?.pushedConsent !== consentDigest(requestFields(req))) refuseUnpushed();
+        if (deps.requirePushed && ctx.session?.pushedConsent !== consentDigest(requestFields(req))) refuseUnpushed(deps.unpushedRule);
       } else {
         // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
         // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).

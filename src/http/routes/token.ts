@@ -9,10 +9,12 @@ import type { GrantContext } from '../../oauth2/grants/context.ts';
 import type { GrantType } from '../../oauth2/store.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
 import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
+import { tokenViolation, type SecurityProfile } from '../../oauth2/security-profile/index.ts';
 
 export interface TokenRouteDeps extends ClientAuthDeps {
   grantContext: (ctx: Context) => GrantContext;
   dpop: HttpDpop;
+  securityProfile?: SecurityProfile;
 }
 
 /**
@@ -36,6 +38,8 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     if (!allowed) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
     // RFC 9449 §5: a proof binds what is issued to its key; a client registered with dpop_bound_access_tokens must send one (§5.2).
     const dpopJkt = await tokenRequestKey(ctx, deps.dpop);
+    const violation = tokenViolation(deps.securityProfile, { grantType, takesResource: grant.parameters.has('resource'), resource: params.resource, dpopJkt, client });
+    if (violation) throw violation;
     if (!dpopJkt && client.dpopBoundAccessTokens) throw new InvalidDpopProof('This client must send a DPoP proof with every token request.');
     const declared: Record<string, string> = {};
     for (const name of grant.parameters) if (params[name] !== undefined) declared[name] = params[name];

@@ -17,6 +17,8 @@ export interface AssertionVerifier {
   keys: ClientKeys;
   /** The client secret itself (sealed at rest, oauth1/secret-box.ts), for client_secret_jwt; null when none is kept. */
   secretOf: (client: ClientRecord) => Promise<string | null>;
+  /** SECURITY_PROFILE=fapi2 (FAPI 2.0 §5.4.1, rule fapi2:signing-algs): the only algorithms accepted; absent, the method's. */
+  allowedAlgs?: readonly string[];
   now?: () => number;
 }
 
@@ -34,7 +36,7 @@ export async function verifyClientAssertion(assertion: string, method: string, c
   // The registered method decides: a client_secret_basic client cannot switch to an assertion, nor a
   // private_key_jwt client to an HMAC keyed with anything (Core §9: the method registered is the one used).
   if (client.tokenEndpointAuthMethod !== method) refuse();
-  const algorithms = assertionAlgsFor(method, client.tokenEndpointAuthSigningAlg);
+  const algorithms = assertionAlgsFor(method, client.tokenEndpointAuthSigningAlg).filter((a) => !v.allowedAlgs || v.allowedAlgs.includes(a));
   let alg: unknown;
   try { alg = decodeProtectedHeader(assertion).alg; } catch { return refuse(); }
   // RFC 7523 §3 item 9 / RFC 8725 §3.1: the algorithm is one allowed for this client; never `none`.

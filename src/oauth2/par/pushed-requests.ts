@@ -37,7 +37,7 @@ export async function pushAuthorizationRequest(client: ClientRecord, params: Rec
   for (const [k, v] of Object.entries(params)) if (k !== 'client_secret' && k !== 'client_assertion' && k !== 'client_assertion_type') request[k] = v;
   request.client_id = client.clientId;
   // §3: a pushed request may be a request object (JAR); its parameters are the request.
-  if (request.request !== undefined) request = await expandRequestObject(request, client, issuer, now);
+  if (request.request !== undefined) request = await expandRequestObject(request, client, issuer, now, settings.securityProfile);
   if (JSON.stringify(request).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The pushed request is too large.');
   try {
     // The authorize endpoint's own validation (redirect_uri exact match, response_type, scope, PKCE, OIDC rules).
@@ -71,8 +71,8 @@ export async function resolvePushedRequest(params: Record<string, string>, store
 }
 
 /** RFC 9126 §5 require_pushed_authorization_requests: the authorization endpoint refuses requests not pushed. */
-export function refuseUnpushed(): never {
-  throw new InvalidRequest('This server requires pushed authorization requests (RFC 9126 §5).', { fatal: true });
+export function refuseUnpushed(rule?: string): never {
+  throw new InvalidRequest(`${rule ? `${rule}: ` : ''}This server requires pushed authorization requests (RFC 9126 §5).`, { fatal: true });
 }
 
 /** How long a pushed request set aside across the login page lives: the time to fill in the form, not a redirect's. */

@@ -2,6 +2,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { joinResourceParams } from '../resources.ts';
 import { InvalidClientId, InvalidRequestObject } from '../errors.ts';
 import { REQUEST_OBJECT_ALGS } from '../client-registration.ts';
+import { FAPI2_ALGS, has, type SecurityProfile } from '../security-profile/index.ts';
 import type { ClientRecord, ClientStore } from '../store.ts';
 
 /** A request object longer than this is not an authorization request. */
@@ -18,12 +19,13 @@ const ENVELOPE = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'sub']);
  * with its `request_object_signing_alg`, or any of REQUEST_OBJECT_ALGS; never `none`, see docs/security.md) and
  * returns the authorization request parameters it carries.
  */
-export async function verifyRequestObject(jwt: string, client: ClientRecord, issuer: string, now: number): Promise<Record<string, string>> {
+export async function verifyRequestObject(jwt: string, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile): Promise<Record<string, string>> {
   if (jwt.length > MAX_REQUEST_OBJECT) throw new InvalidRequestObject('The request object is too large.');
   if (!client.jwks) throw new InvalidRequestObject('This client registered no keys (jwks) to verify request objects with.');
   let alg: unknown;
   try { alg = decodeProtectedHeader(jwt).alg; } catch { throw new InvalidRequestObject('The request object is not a JWS.'); }
-  const allowed: string[] = client.requestObjectSigningAlg ? [client.requestObjectSigningAlg] : [...REQUEST_OBJECT_ALGS];
+  // FAPI 2.0 §5.4.1 (fapi2:signing-algs): PS256, ES256 or EdDSA only, whatever the client registered.
+  const allowed: string[] = (client.requestObjectSigningAlg ? [client.requestObjectSigningAlg] : [...REQUEST_OBJECT_ALGS]).filter((a) => !has(profile, 'fapi2:signing-algs') || FAPI2_ALGS.includes(a));
   // RFC 9101 §10.1 (signature required by this server) and Core §6.1: `none` proves nothing about who wrote the request.
   if (typeof alg !== 'string' || !allowed.includes(alg)) throw new InvalidRequestObject(`The request object must be signed with ${allowed.join(', ')}.`);
   let payload: Record<string, unknown>;
@@ -62,9 +64,9 @@ export async function verifyRequestObject(jwt: string, client: ClientRecord, iss
  * used. OpenID Connect Core §6.1 also has the client send response_type and scope outside (for OAuth 2.0 syntax):
  * they are used only when the object has none, and an outer response_type must equal the object's.
  */
-export async function expandRequestObject(outer: Record<string, string>, client: ClientRecord, issuer: string, now: number): Promise<Record<string, string>> {
+export async function expandRequestObject(outer: Record<string, string>, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile): Promise<Record<string, string>> {
   if (outer.request_uri !== undefined) throw new InvalidRequestObject('request and request_uri cannot both be sent.');
-  const inner = await verifyRequestObject(outer.request, client, issuer, now);
+  const inner = await verifyRequestObject(outer.request, client, issuer, now, profile);
   if (outer.response_type !== undefined && inner.response_type !== undefined && outer.response_type !== inner.response_type) {
     throw new InvalidRequestObject('response_type differs between the request and its request object (Core §6.1).');
   }

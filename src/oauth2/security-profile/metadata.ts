@@ -1,0 +1,24 @@
+// RFC 8414 discovery under a security profile: what the server advertises is what the profile lets a client use.
+import { FAPI2_ALGS, has, type SecurityProfile } from './rules.ts';
+
+interface Narrowable {
+  response_types_supported: string[];
+  grant_types_supported: string[];
+  token_endpoint_auth_methods_supported: string[];
+  token_endpoint_auth_signing_alg_values_supported: string[];
+  code_challenge_methods_supported: string[];
+  require_pushed_authorization_requests: boolean;
+}
+
+export function profileMetadata<M extends Narrowable>(profile: SecurityProfile | undefined, m: M): M & { security_profile?: string } {
+  if (!profile || profile === 'none') return m;
+  const out = { ...m };
+  out.code_challenge_methods_supported = ['S256'];
+  out.grant_types_supported = m.grant_types_supported.filter((g) => g !== 'implicit' && g !== 'password');
+  out.response_types_supported = m.response_types_supported.filter((r) => !r.split(' ').includes('token'));
+  if (has(profile, 'fapi2:response-type-code')) out.response_types_supported = ['code'];
+  if (has(profile, 'fapi2:client-auth')) out.token_endpoint_auth_methods_supported = ['private_key_jwt'];
+  if (has(profile, 'fapi2:signing-algs')) out.token_endpoint_auth_signing_alg_values_supported = m.token_endpoint_auth_signing_alg_values_supported.filter((a) => FAPI2_ALGS.includes(a));
+  if (has(profile, 'fapi2:par-required')) out.require_pushed_authorization_requests = true;
+  return out;
+}

@@ -1,0 +1,121 @@
+import { expect } from 'chai';
+import * as client from 'openid-client';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
+import { assertion, JWT_BEARER, tokenRequest } from '../oauth2/client-assertion/assertions.ts';
+
+const CB = 'https://client.example/cb';
+const register = (t: TestServer, body: Record<string, unknown>) => fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+// SECURITY_PROFILE=fapi2 (FAPI 2.0 Security Profile): PAR, private_key_jwt, DPoP, response_type code, over real HTTP.
+describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
+  let t: TestServer;
+  let key: CryptoKey;
+  let jwks: { keys: unknown[] };
+  before(async () => {
+    t = await createTestApp({ securityProfile: 'fapi2', registration: 'open' });
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    key = pair.privateKey;
+    jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+  });
+  after(() => t.close());
+  const conforming = { tokenEndpointAuthMethod: 'private_key_jwt', dpopBoundAccessTokens: true } as const;
+
+  it('fapi2:client-auth: dynamic registration with client_secret_basic is invalid_client_metadata naming the rule', async () => {
+    const res = await register(t, { redirect_uris: [CB], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_basic', dpop_bound_access_tokens: true });
+    expect(res.status).to.equal(400);
+    const body = await res.json() as Record<string, string>;
+    expect(body.error).to.equal('invalid_client_metadata');
+    expect(body.error_description).to.contain('fapi2:client-auth: token_endpoint_auth_method must be private_key_jwt');
+  });
+
+  it('fapi2:sender-constrained, fapi2:confidential-only, fapi2:signing-algs: each refused at registration, naming the rule', async () => {
+    const refusal = async (body: Record<string, unknown>) => ((await (await register(t, { redirect_uris: [CB], grant_types: ['authorization_code'], jwks, ...body })).json()) as Record<string, string>).error_description;
+    expect(await refusal({ token_endpoint_auth_method: 'private_key_jwt' })).to.contain('fapi2:sender-constrained');
+    expect(await refusal({ token_endpoint_auth_method: 'none', dpop_bound_access_tokens: true })).to.contain('fapi2:confidential-only');
+    expect(await refusal({ token_endpoint_auth_method: 'private_key_jwt', dpop_bound_access_tokens: true, token_endpoint_auth_signing_alg: 'RS256' })).to.contain('fapi2:signing-algs');
+  });
+
+  it('fapi2:par-required: an authorization request not pushed is refused, naming the rule', async () => {
+    const setup = await codeFlowSetup(t, { ...conforming, jwks });
+    const { challenge } = pkcePair();
+    const res = await setup.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: CB, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' })}`);
+    expect(res.status).to.equal(400);
+    expect(res.headers.get('location')).to.equal(null);
+    expect(await res.text()).to.contain('fapi2:par-required');
+  });
+
+  it('fapi2:sender-constrained: a token request without a DPoP proof is refused, naming the rule', async () => {
+    const owner = await t.app.seed.user({ username: 'cc-owner' });
+    const { client: c } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], ...conforming, jwks });
+    const res = await tokenRequest(t, await assertion(t, c.clientId, { key, kid: 'k1', alg: 'ES256' }), { grant_type: 'client_credentials', scope: 'read' });
+    expect(res.status).to.equal(400);
+    const body = await res.json() as Record<string, string>;
+    expect(body.error).to.equal('invalid_dpop_proof');
+    expect(body.error_description).to.match(/^fapi2:sender-constrained: /);
+  });
+
+  it('fapi2:signing-algs: a client assertion signed RS256 is refused (invalid_client), PS256 accepted', async () => {
+    const rsa = await generateKeyPair('RS256', { extractable: true });
+    const pss = await generateKeyPair('PS256', { extractable: true });
+    const rsaJwks = { keys: [{ ...await exportJWK(rsa.publicKey), kid: 'r1' }, { ...await exportJWK(pss.publicKey), kid: 'p1' }] };
+    const owner = await t.app.seed.user({ username: 'rsa-owner' });
+    const { client: c } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], ...conforming, jwks: rsaJwks });
+    const rs = await tokenRequest(t, await assertion(t, c.clientId, { key: rsa.privateKey, kid: 'r1', alg: 'RS256' }), { scope: 'read' });
+    expect(rs.status).to.equal(401);
+    expect((await rs.json() as Record<string, string>).error).to.equal('invalid_client');
+    // Past authentication, PS256 reaches the DPoP rule: the algorithm was accepted.
+    const ps = await tokenRequest(t, await assertion(t, c.clientId, { key: pss.privateKey, kid: 'p1', alg: 'PS256' }), { scope: 'read' });
+    expect((await ps.json() as Record<string, string>).error_description).to.match(/^fapi2:sender-constrained: /);
+  });
+
+  it('fapi2:signing-algs: a pushed request object signed RS256 is invalid_request_object, PS256 accepted', async () => {
+    const rsa = await generateKeyPair('RS256');
+    const pss = await generateKeyPair('PS256');
+    const keys = [...jwks.keys, { ...await exportJWK(rsa.publicKey), kid: 'r1' }, { ...await exportJWK(pss.publicKey), kid: 'p1' }];
+    const setup = await codeFlowSetup(t, { ...conforming, jwks: { keys } });
+    const id = setup.client.clientId;
+    const object = (alg: string, kid: string, signer: CryptoKey) => new SignJWT({ response_type: 'code', client_id: id, redirect_uri: CB, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })
+      .setProtectedHeader({ alg, kid }).setIssuer(id).setAudience(t.app.config.issuer).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 60).sign(signer);
+    const push = async (request: string) => fetch(`${t.url}/o/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: id, client_assertion_type: JWT_BEARER, client_assertion: await assertion(t, id, { key, kid: 'k1', alg: 'ES256' }), request }) });
+    const rs = await push(await object('RS256', 'r1', rsa.privateKey));
+    expect(rs.status).to.equal(400);
+    expect((await rs.json() as Record<string, string>).error).to.equal('invalid_request_object');
+    expect((await push(await object('PS256', 'p1', pss.privateKey))).status).to.equal(201);
+  });
+
+  it('openid-client: PAR + private_key_jwt + DPoP, client_credentials and the code flow', async () => {
+    const setup = await codeFlowSetup(t, { grantTypes: ['authorization_code', 'client_credentials'], allowedScopes: ['openid', 'read'], ...conforming, jwks });
+    const config = await client.discovery(new URL(t.app.config.issuer), setup.client.clientId, {}, client.PrivateKeyJwt({ key, kid: 'k1' }), { execute: [client.allowInsecureRequests] });
+    const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+    const cc = await client.clientCredentialsGrant(config, { scope: 'read' }, { DPoP });
+    expect(cc.token_type).to.equal('dpop');
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = await client.buildAuthorizationUrlWithPAR(config, { redirect_uri: CB, scope: 'openid read', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }, { DPoP });
+    expect([...url.searchParams.keys()].sort()).to.deep.equal(['client_id', 'request_uri']);
+    const callback = await authorizeThroughConsent(setup.browser, Object.fromEntries(url.searchParams));
+    expect(callback.searchParams.get('iss')).to.equal(t.app.config.issuer);
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP });
+    expect(tokens.token_type).to.equal('dpop');
+    expect(tokens.claims()?.aud).to.equal(setup.client.clientId);
+    const res = await client.fetchProtectedResource(config, tokens.access_token, new URL(`${t.app.config.issuer}/api/hello`), 'GET', undefined, undefined, { DPoP });
+    expect(res.status).to.equal(200);
+  });
+
+  it('discovery: PAR required, S256, private_key_jwt with PS256/ES256/EdDSA, code only', async () => {
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      const meta = await (await fetch(`${t.url}${path}`)).json() as Record<string, unknown>;
+      expect(meta.require_pushed_authorization_requests).to.equal(true);
+      expect(meta.code_challenge_methods_supported).to.deep.equal(['S256']);
+      expect(meta.token_endpoint_auth_methods_supported).to.deep.equal(['private_key_jwt']);
+      expect(meta.token_endpoint_auth_signing_alg_values_supported).to.have.members(['PS256', 'ES256', 'EdDSA']);
+      expect(meta.response_types_supported).to.deep.equal(['code']);
+      expect(meta.grant_types_supported).not.to.include('password');
+      expect(meta.authorization_response_iss_parameter_supported).to.equal(true);
+    }
+    const oidc = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    expect(oidc.request_object_signing_alg_values_supported).to.have.members(['PS256', 'ES256', 'EdDSA']);
+  });
+});
