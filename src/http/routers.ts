@@ -80,7 +80,7 @@ export function createRouters(s: Services): Router[] {
     }),
     // RFC 8628: the device authorization endpoint and the verification page /o/device/.
     ...deviceRoutes({
-      ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render,
+      ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render, resources: s.resourceCatalog,
       guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds), users: stores.users,
       limits: deviceAuthorizationLimits(s.limiter, { perSource: config.rateLimit.deviceAuthorizationPerSource, perClient: config.rateLimit.deviceAuthorizationPerClient }),
     }),

@@ -21,6 +21,7 @@ import { Migration20261205171655 } from './Migration20261205171655.ts';
 import { Migration20261206021750 } from './Migration20261206021750.ts';
 import { Migration20261206030233 } from './Migration20261206030233.ts';
 import { Migration20261206030800 } from './Migration20261206030800.ts';
+import { Migration20261206033136 } from './Migration20261206033136.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -47,4 +48,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261206021750', class: Migration20261206021750 },
   { name: 'Migration20261206030233', class: Migration20261206030233 },
   { name: 'Migration20261206030800', class: Migration20261206030800 },
+  { name: 'Migration20261206033136', class: Migration20261206033136 },
 ];

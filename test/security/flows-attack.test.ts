@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { postForm } from '../oauth-helpers.ts';
+import { hashToken } from '../../src/oauth2/tokens.ts';
+
+/** Issue 20: findings of an attacker's read of the flows (request objects, device grant, registration, redirects). */
+describe('security: flows attack (issue 20)', () => {
+  let t: TestServer;
+  const API_A = 'https://api-a.example/';
+  const API_B = 'https://api-b.example/';
+  before(async () => {
+    t = await createTestApp({ registration: 'open', rateLimit: { registrationsPerSource: 10_000 } });
+    await t.app.stores.resourceServers.create({ identifier: API_A, name: 'A', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
+    await t.app.stores.resourceServers.create({ identifier: API_B, name: 'B', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
+  });
+  after(() => t.close());
+
+  describe('#2 the device grant honours resource (RFC 8707 with RFC 8628)', () => {
+    const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+    async function deviceSetup() {
+      const user = await t.app.seed.user({ username: `dv${Math.random().toString(36).slice(2, 8)}` });
+      const { client } = await t.app.seed.client({ owner: user, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [GRANT as never], allowedScopes: ['read'] });
+      const browser = new Browser(t.url);
+      await browser.login(user.username, user.password);
+      return { client, browser };
+    }
+    const deviceAuthorization = (clientId: string, resource: string[]) => {
+      const body = new URLSearchParams({ client_id: clientId, scope: 'read' });
+      for (const r of resource) body.append('resource', r);
+      return fetch(`${t.url}/o/device-authorization/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    };
+    async function approved(resource: string[]) {
+      const { client, browser } = await deviceSetup();
+      const res = await deviceAuthorization(client.clientId, resource);
+      expect(res.status).to.equal(200);
+      const d = await res.json() as Record<string, string>;
+      const page = await browser.get(`/o/device/?user_code=${encodeURIComponent(d.user_code)}`);
+      const html = await page.text();
+      expect(page.status).to.equal(200);
+      expect((await browser.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(html)!, user_code: d.user_code, allow: 'allow' })).status).to.be.oneOf([200, 302]);
+      return { client, deviceCode: d.device_code };
+    }
+    const audienceOf = async (accessToken: string) => (await t.app.stores.sql.get<{ resource: string }>('select resource from access_tokens where token_hash = ?', [hashToken(accessToken)]))?.resource;
+
+    it('resource at the device authorization request gives the token that audience', async () => {
+      const { client, deviceCode } = await approved([API_A]);
+      const res = await postForm(`${t.url}/o/token/`, { grant_type: GRANT, device_code: deviceCode, client_id: client.clientId });
+      const body = await res.json() as Record<string, string>;
+      expect(res.status, JSON.stringify(body)).to.equal(200);
+      expect(await audienceOf(body.access_token)).to.equal(API_A);
+    });
+
+    it('an unknown resource → invalid_target at the device authorization endpoint, nothing stored', async () => {
+      const { client } = await deviceSetup();
+      const before = (await t.app.stores.sql.get<{ n: number }>('select count(*) as n from device_codes'))!.n;
+      const res = await deviceAuthorization(client.clientId, ['https://unknown.example/']);
+      expect(res.status).to.equal(400);
+      expect((await res.json() as { error: string }).error).to.equal('invalid_target');
+      expect(Number((await t.app.stores.sql.get<{ n: number }>('select count(*) as n from device_codes'))!.n)).to.equal(Number(before));
+    });
+
+    it('resource at the token request narrows to one granted resource; one not granted → invalid_target', async () => {
+      const both = await approved([API_A, API_B]);
+      const bad = await postForm(`${t.url}/o/token/`, { grant_type: GRANT, device_code: both.deviceCode, client_id: both.client.clientId, resource: 'https://unknown.example/' });
+      expect(bad.status).to.equal(400);
+      expect((await bad.json() as { error: string }).error).to.equal('invalid_target');
+      const res = await postForm(`${t.url}/o/token/`, { grant_type: GRANT, device_code: both.deviceCode, client_id: both.client.clientId, resource: API_B });
+      const body = await res.json() as Record<string, string>;
+      expect(res.status, JSON.stringify(body)).to.equal(200);
+      expect(await audienceOf(body.access_token)).to.equal(API_B);
+      // The refresh token keeps the whole grant: a refresh may name the other resource.
+      const refreshed = await postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: both.client.clientId, resource: API_A });
+      const r = await refreshed.json() as Record<string, string>;
+      expect(refreshed.status, JSON.stringify(r)).to.equal(200);
+      expect(await audienceOf(r.access_token)).to.equal(API_A);
+    });
+  });
+});
