@@ -3,6 +3,8 @@ import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts
 import { postForm } from '../oauth-helpers.ts';
 import { hashToken } from '../../src/oauth2/tokens.ts';
 
+type Json = Record<string, any>;
+
 /** Issue 20: findings of an attacker's read of the flows (request objects, device grant, registration, redirects). */
 describe('security: flows attack (issue 20)', () => {
   let t: TestServer;
@@ -14,6 +16,11 @@ describe('security: flows attack (issue 20)', () => {
     await t.app.stores.resourceServers.create({ identifier: API_B, name: 'B', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
   });
   after(() => t.close());
+
+  const register = async (body: Json) => {
+    const res = await fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() as Json };
+  };
 
   describe('#2 the device grant honours resource (RFC 8707 with RFC 8628)', () => {
     const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -73,6 +80,28 @@ describe('security: flows attack (issue 20)', () => {
       const r = await refreshed.json() as Record<string, string>;
       expect(refreshed.status, JSON.stringify(r)).to.equal(200);
       expect(await audienceOf(r.access_token)).to.equal(API_A);
+    });
+  });
+  describe('#9 private-use URI scheme redirects only for public (native) clients (RFC 8252 §7.1, §8.4)', () => {
+    it('a confidential web client with com.evil.app:/cb → invalid_redirect_uri', async () => {
+      const { status, body } = await register({ client_name: 'web', redirect_uris: ['com.evil.app:/cb'] });
+      expect(status).to.equal(400);
+      expect(body.error).to.equal('invalid_redirect_uri');
+    });
+    it('a confidential native client with a private-use scheme → invalid_redirect_uri', async () => {
+      const { status, body } = await register({ client_name: 'native', application_type: 'native', redirect_uris: ['com.evil.app:/cb'] });
+      expect(status).to.equal(400);
+      expect(body.error).to.equal('invalid_redirect_uri');
+    });
+    it('a public web client registered dynamically with a private-use scheme → invalid_redirect_uri', async () => {
+      const { status, body } = await register({ client_name: 'web', token_endpoint_auth_method: 'none', redirect_uris: ['com.evil.app:/cb'] });
+      expect(status).to.equal(400);
+      expect(body.error).to.equal('invalid_redirect_uri');
+    });
+    it('a public native client with a private-use scheme registers', async () => {
+      const { status, body } = await register({ client_name: 'app', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/cb'] });
+      expect(status, JSON.stringify(body)).to.equal(201);
+      expect(body.client_secret).to.equal(undefined);
     });
   });
 });
