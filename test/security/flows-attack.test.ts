@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
-import { postForm } from '../oauth-helpers.ts';
+import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 import { hashToken } from '../../src/oauth2/tokens.ts';
 
 type Json = Record<string, any>;
@@ -102,6 +102,29 @@ describe('security: flows attack (issue 20)', () => {
       const { status, body } = await register({ client_name: 'app', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/cb'] });
       expect(status, JSON.stringify(body)).to.equal(201);
       expect(body.client_secret).to.equal(undefined);
+    });
+  });
+
+  describe('#7 loopback any-port matching takes only a canonical port (RFC 8252 §7.3)', () => {
+    const authorize = (setup: Awaited<ReturnType<typeof codeFlowSetup>>, redirectUri: string) =>
+      setup.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: redirectUri, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
+
+    it('a leading zero, port 0 or a port above 65535 is refused without a redirect', async () => {
+      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['http://127.0.0.1/cb', 'http://[::1]:8080/cb'], allowedScopes: ['read'] });
+      for (const uri of ['http://127.0.0.1:08080/cb', 'http://127.0.0.1:0/cb', 'http://127.0.0.1:00/cb', 'http://[::1]:0/cb', 'http://[::1]:008080/cb', 'http://127.0.0.1:65536/cb', 'http://127.0.0.1:/cb']) {
+        const res = await authorize(setup, uri);
+        expect(res.status, uri).to.equal(400);
+        expect(res.headers.get('location'), uri).to.equal(null);
+      }
+    });
+
+    it('a canonical port still matches, and the redirect goes to exactly the presented string', async () => {
+      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['http://127.0.0.1/cb'], allowedScopes: ['read'] });
+      for (const uri of ['http://127.0.0.1:8080/cb', 'http://127.0.0.1:65535/cb', 'http://127.0.0.1:1/cb', 'http://127.0.0.1/cb']) {
+        const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: uri, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
+        expect(loc.href.startsWith(`${uri}?`), loc.href).to.equal(true);
+        expect(loc.searchParams.get('code'), uri).to.be.a('string');
+      }
     });
   });
 });
