@@ -117,7 +117,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   if (!name) errors.name = 'Give the application a name.';
   else if (name.length > 255) errors.name = 'Use at most 255 characters.';
   // Users read this name on the consent page: no control or bidi override character may make it read as another.
-  else if (DECEPTIVE_TEXT.test(name)) errors.name = 'Use no control or text-direction characters.';
+  else if (DECEPTIVE_TEXT.test(name)) errors.name = 'Use no control, invisible or text-direction characters.';
 
   const clientType = raw.clientType === undefined || raw.clientType === '' ? 'confidential' : raw.clientType;
   if (clientType !== 'confidential' && clientType !== 'public') errors.clientType = 'Choose confidential or public.';

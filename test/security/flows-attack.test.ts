@@ -127,4 +127,21 @@ describe('security: flows attack (issue 20)', () => {
       }
     });
   });
+
+  describe('#6 names refuse every format, control and separator character (Cc, Cf, Zl, Zp)', () => {
+    const hostile = ['\u200e', '\u200f', '\u061c', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u2028', '\u2029', '\u00ad', '\u202e', '\u2066', '\u0007', '\u0085', '\u{e0001}'];
+    for (const ch of hostile) {
+      it(`client_name with U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} → invalid_client_metadata`, async () => {
+        const { status, body } = await register({ client_name: `My${ch}Bank`, redirect_uris: ['https://client.example/cb'] });
+        expect(status).to.equal(400);
+        expect(body.error).to.equal('invalid_client_metadata');
+        expect(body.error_description).to.match(/^client_name/);
+      });
+    }
+    it('a plain name (accents, other scripts) still registers', async () => {
+      const { status, body } = await register({ client_name: 'Café Ωmega 東京', redirect_uris: ['https://client.example/cb'] });
+      expect(status).to.equal(201);
+      expect(body.client_name).to.equal('Café Ωmega 東京');
+    });
+  });
 });
