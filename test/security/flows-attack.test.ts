@@ -22,6 +22,95 @@ describe('security: flows attack (issue 20)', () => {
     return { status: res.status, body: await res.json() as Json };
   };
 
+  describe('#7 loopback any-port matching takes only a canonical port (RFC 8252 §7.3)', () => {
+    const authorize = (setup: Awaited<ReturnType<typeof codeFlowSetup>>, redirectUri: string) =>
+      setup.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: redirectUri, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
+
+    it('a leading zero, port 0 or a port above 65535 is refused without a redirect', async () => {
+      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['http://127.0.0.1/cb', 'http://[::1]:8080/cb'], allowedScopes: ['read'] });
+      for (const uri of ['http://127.0.0.1:08080/cb', 'http://127.0.0.1:0/cb', 'http://127.0.0.1:00/cb', 'http://[::1]:0/cb', 'http://[::1]:008080/cb', 'http://127.0.0.1:65536/cb', 'http://127.0.0.1:/cb']) {
+        const res = await authorize(setup, uri);
+        expect(res.status, uri).to.equal(400);
+        expect(res.headers.get('location'), uri).to.equal(null);
+      }
+    });
+
+    it('a canonical port still matches, and the redirect goes to exactly the presented string', async () => {
+      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['http://127.0.0.1/cb'], allowedScopes: ['read'] });
+      for (const uri of ['http://127.0.0.1:8080/cb', 'http://127.0.0.1:65535/cb', 'http://127.0.0.1:1/cb', 'http://127.0.0.1/cb']) {
+        const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: uri, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
+        expect(loc.href.startsWith(`${uri}?`), loc.href).to.equal(true);
+        expect(loc.searchParams.get('code'), uri).to.be.a('string');
+      }
+    });
+  });
+
+  describe('#6 names refuse every format, control and separator character (Cc, Cf, Zl, Zp)', () => {
+    const hostile = ['\u200e', '\u200f', '\u061c', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u2028', '\u2029', '\u00ad', '\u202e', '\u2066', '\u0007', '\u0085', '\u{e0001}'];
+    for (const ch of hostile) {
+      it(`client_name with U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} → invalid_client_metadata`, async () => {
+        const { status, body } = await register({ client_name: `My${ch}Bank`, redirect_uris: ['https://client.example/cb'] });
+        expect(status).to.equal(400);
+        expect(body.error).to.equal('invalid_client_metadata');
+        expect(body.error_description).to.match(/^client_name/);
+      });
+    }
+    it('a plain name (accents, other scripts) still registers', async () => {
+      const { status, body } = await register({ client_name: 'Café Ωmega 東京', redirect_uris: ['https://client.example/cb'] });
+      expect(status).to.equal(201);
+      expect(body.client_name).to.equal('Café Ωmega 東京');
+    });
+  });
+
+  describe('#9 private-use URI scheme redirects only for public (native) clients (RFC 8252 §7.1, §8.4)', () => {
+    it('a confidential web client with com.evil.app:/cb → invalid_redirect_uri', async () => {
+      const { status, body } = await register({ client_name: 'web', redirect_uris: ['com.evil.app:/cb'] });
+      expect(status).to.equal(400);
+      expect(body.error).to.equal('invalid_redirect_uri');
+    });
+    it('a confidential native client with a private-use scheme → invalid_redirect_uri', async () => {
+      const { status, body } = await register({ client_name: 'native', application_type: 'native', redirect_uris: ['com.evil.app:/cb'] });
+      expect(status).to.equal(400);
+      expect(body.error).to.equal('invalid_redirect_uri');
+    });
+    it('a public web client registered dynamically with a private-use scheme → invalid_redirect_uri', async () => {
+      const { status, body } = await register({ client_name: 'web', token_endpoint_auth_method: 'none', redirect_uris: ['com.evil.app:/cb'] });
+      expect(status).to.equal(400);
+      expect(body.error).to.equal('invalid_redirect_uri');
+    });
+    it('a public native client with a private-use scheme registers', async () => {
+      const { status, body } = await register({ client_name: 'app', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/cb'] });
+      expect(status, JSON.stringify(body)).to.equal(201);
+      expect(body.client_secret).to.equal(undefined);
+    });
+  });
+
+  describe('#10 registration answers', () => {
+    it('10a: a client_secret_jwt / client_secret_basic client gets a secret; a none client does not', async () => {
+      const basic = await register({ client_name: 'b', redirect_uris: ['https://client.example/cb'] });
+      expect(basic.status).to.equal(201);
+      expect(basic.body.client_secret).to.be.a('string');
+    });
+    it('10a: a private_key_jwt client gets no client_secret (RFC 7591 §3.2.1: only when used) and has none stored', async () => {
+      const { status, body } = await register({ client_name: 'pk', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k' }] }, token_endpoint_auth_signing_alg: 'EdDSA', scope: 'read' });
+      expect(status, JSON.stringify(body)).to.equal(201);
+      expect(body).to.not.have.property('client_secret');
+      expect(body).to.not.have.property('client_secret_expires_at');
+      const stored = await t.app.stores.clients.findByClientId(body.client_id);
+      expect(stored!.secretHash).to.equal(null);
+    });
+    it('10b: grant_types [client_credentials] without response_types registers with response_types []', async () => {
+      const { status, body } = await register({ client_name: 'svc', grant_types: ['client_credentials'], scope: 'read' });
+      expect(status, JSON.stringify(body)).to.equal(201);
+      expect(body.response_types).to.deep.equal([]);
+    });
+    it('10b: grant_types [authorization_code] without response_types still defaults to [code]', async () => {
+      const { status, body } = await register({ client_name: 'web', redirect_uris: ['https://client.example/cb'] });
+      expect(status).to.equal(201);
+      expect(body.response_types).to.deep.equal(['code']);
+    });
+  });
+
   describe('#2 the device grant honours resource (RFC 8707 with RFC 8628)', () => {
     const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
     async function deviceSetup() {
@@ -80,68 +169,6 @@ describe('security: flows attack (issue 20)', () => {
       const r = await refreshed.json() as Record<string, string>;
       expect(refreshed.status, JSON.stringify(r)).to.equal(200);
       expect(await audienceOf(r.access_token)).to.equal(API_A);
-    });
-  });
-  describe('#9 private-use URI scheme redirects only for public (native) clients (RFC 8252 §7.1, §8.4)', () => {
-    it('a confidential web client with com.evil.app:/cb → invalid_redirect_uri', async () => {
-      const { status, body } = await register({ client_name: 'web', redirect_uris: ['com.evil.app:/cb'] });
-      expect(status).to.equal(400);
-      expect(body.error).to.equal('invalid_redirect_uri');
-    });
-    it('a confidential native client with a private-use scheme → invalid_redirect_uri', async () => {
-      const { status, body } = await register({ client_name: 'native', application_type: 'native', redirect_uris: ['com.evil.app:/cb'] });
-      expect(status).to.equal(400);
-      expect(body.error).to.equal('invalid_redirect_uri');
-    });
-    it('a public web client registered dynamically with a private-use scheme → invalid_redirect_uri', async () => {
-      const { status, body } = await register({ client_name: 'web', token_endpoint_auth_method: 'none', redirect_uris: ['com.evil.app:/cb'] });
-      expect(status).to.equal(400);
-      expect(body.error).to.equal('invalid_redirect_uri');
-    });
-    it('a public native client with a private-use scheme registers', async () => {
-      const { status, body } = await register({ client_name: 'app', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/cb'] });
-      expect(status, JSON.stringify(body)).to.equal(201);
-      expect(body.client_secret).to.equal(undefined);
-    });
-  });
-
-  describe('#7 loopback any-port matching takes only a canonical port (RFC 8252 §7.3)', () => {
-    const authorize = (setup: Awaited<ReturnType<typeof codeFlowSetup>>, redirectUri: string) =>
-      setup.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: redirectUri, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
-
-    it('a leading zero, port 0 or a port above 65535 is refused without a redirect', async () => {
-      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['http://127.0.0.1/cb', 'http://[::1]:8080/cb'], allowedScopes: ['read'] });
-      for (const uri of ['http://127.0.0.1:08080/cb', 'http://127.0.0.1:0/cb', 'http://127.0.0.1:00/cb', 'http://[::1]:0/cb', 'http://[::1]:008080/cb', 'http://127.0.0.1:65536/cb', 'http://127.0.0.1:/cb']) {
-        const res = await authorize(setup, uri);
-        expect(res.status, uri).to.equal(400);
-        expect(res.headers.get('location'), uri).to.equal(null);
-      }
-    });
-
-    it('a canonical port still matches, and the redirect goes to exactly the presented string', async () => {
-      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['http://127.0.0.1/cb'], allowedScopes: ['read'] });
-      for (const uri of ['http://127.0.0.1:8080/cb', 'http://127.0.0.1:65535/cb', 'http://127.0.0.1:1/cb', 'http://127.0.0.1/cb']) {
-        const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: uri, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
-        expect(loc.href.startsWith(`${uri}?`), loc.href).to.equal(true);
-        expect(loc.searchParams.get('code'), uri).to.be.a('string');
-      }
-    });
-  });
-
-  describe('#6 names refuse every format, control and separator character (Cc, Cf, Zl, Zp)', () => {
-    const hostile = ['\u200e', '\u200f', '\u061c', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u2028', '\u2029', '\u00ad', '\u202e', '\u2066', '\u0007', '\u0085', '\u{e0001}'];
-    for (const ch of hostile) {
-      it(`client_name with U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} → invalid_client_metadata`, async () => {
-        const { status, body } = await register({ client_name: `My${ch}Bank`, redirect_uris: ['https://client.example/cb'] });
-        expect(status).to.equal(400);
-        expect(body.error).to.equal('invalid_client_metadata');
-        expect(body.error_description).to.match(/^client_name/);
-      });
-    }
-    it('a plain name (accents, other scripts) still registers', async () => {
-      const { status, body } = await register({ client_name: 'Café Ωmega 東京', redirect_uris: ['https://client.example/cb'] });
-      expect(status).to.equal(201);
-      expect(body.client_name).to.equal('Café Ωmega 東京');
     });
   });
 });
