@@ -171,4 +171,28 @@ describe('security: flows attack (issue 20)', () => {
       expect(await audienceOf(r.access_token)).to.equal(API_A);
     });
   });
+
+  describe('#5 self-registered clients get no client_credentials token for a resource server', () => {
+    const cc = (id: string, secret: string, resource?: string) => postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read', ...(resource ? { resource } : {}) }, { id, secret });
+
+    it('a dynamically registered client_credentials client asking for a resource → invalid_target, no token stored', async () => {
+      const { status, body } = await register({ client_name: 'svc', grant_types: ['client_credentials'], scope: 'read' });
+      expect(status).to.equal(201);
+      const before = (await t.app.stores.sql.get<{ n: number }>('select count(*) as n from access_tokens'))!.n;
+      const res = await cc(body.client_id, body.client_secret, API_A);
+      expect(res.status).to.equal(400);
+      expect((await res.json() as { error: string }).error).to.equal('invalid_target');
+      expect(Number((await t.app.stores.sql.get<{ n: number }>('select count(*) as n from access_tokens'))!.n)).to.equal(Number(before));
+      // Without a resource (Gatehouse's own APIs, as before resource indicators) it still gets its token.
+      expect((await cc(body.client_id, body.client_secret)).status).to.equal(200);
+    });
+
+    it('a client registered by its owner still gets a token for the resource', async () => {
+      const owner = await t.app.seed.user({ username: `own${Math.random().toString(36).slice(2, 8)}` });
+      const { client, clientSecret } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], allowedScopes: ['read'] });
+      const res = await cc(client.clientId, clientSecret!, API_A);
+      expect(res.status, await res.clone().text()).to.equal(200);
+    });
+  });
+
 });
