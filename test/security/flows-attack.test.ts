@@ -195,4 +195,23 @@ describe('security: flows attack (issue 20)', () => {
     });
   });
 
+  describe('#1/#3 the login detour of a pushed request keeps the original expiry and a capped size', () => {
+    it('each unauthenticated hop gets a new request_uri, but never a later expiry than the pushed one', async () => {
+      const setup = await codeFlowSetup(t);
+      const pushedAt = Date.now();
+      const res = await postForm(`${t.url}/o/par`, { response_type: 'code', redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, setup.auth);
+      expect(res.status).to.equal(201);
+      let uri = String((await res.json() as Json).request_uri);
+      const anonymous = new Browser(t.url);
+      for (let hop = 0; hop < 3; hop++) {
+        const r = await anonymous.get(`/o/authorize/?${new URLSearchParams({ client_id: setup.client.clientId, request_uri: uri })}`);
+        expect(r.status).to.equal(302);
+        const next = new URL(r.headers.get('location')!, t.url).searchParams.get('next')!;
+        uri = new URLSearchParams(next.slice(next.indexOf('?') + 1)).get('request_uri')!;
+        const row = await t.app.stores.sql.get<{ expires_at: number | string }>('select expires_at from pushed_requests where request_hash = ?', [hashToken(uri)]);
+        expect(Number(row!.expires_at), `hop ${hop}`).to.be.at.most(pushedAt + 61_000);
+      }
+    });
+  });
+
 });

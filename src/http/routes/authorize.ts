@@ -102,7 +102,8 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     try {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
       const pushed = ctx.method === 'GET' && isPushedRequestUri(outer.request_uri);
-      let params = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : outer;
+      const pushedRow = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : undefined;
+      let params = pushedRow ? pushedRow.params : outer;
       // RFC 9101 §5.2: a registered https request_uri is fetched and then treated as the request object by value.
       const byReference = !pushed && deps.fetchRequestUri !== undefined && isRemoteRequestUri(params.request_uri);
       const objectClient = byReference || params.request !== undefined ? await requestObjectClient(params, deps.settings.clients) : undefined;
@@ -135,7 +136,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
           // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
           // again, as the login leaves it, under a new request_uri.
-          if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now())}`;
+          if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
           return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
         }
       }

@@ -57,7 +57,7 @@ export async function pushAuthorizationRequest(client: ClientRecord, params: Rec
  * outer parameters are ignored); the outer client_id must be the pushing client's. `spend` uses it up atomically
  * (§4: one-time use); without it (the login detour, which comes back with the same URL) it is only read.
  */
-export async function resolvePushedRequest(params: Record<string, string>, store: PushedRequestStore, now: number, spend: boolean): Promise<Record<string, string>> {
+export async function resolvePushedRequest(params: Record<string, string>, store: PushedRequestStore, now: number, spend: boolean): Promise<PushedRequestRow> {
   const uri = params.request_uri;
   if (!isPushedRequestUri(uri)) throw new Error('resolvePushedRequest() needs a pushed request_uri.');
   if (!params.client_id) throw new InvalidRequest('client_id is missing.', { fatal: true });
@@ -67,7 +67,7 @@ export async function resolvePushedRequest(params: Record<string, string>, store
   // §4: "the authorization server MUST validate the request_uri ... for the client". Checked after the spend: a
   // request_uri leaked to another client is burned rather than left for the next try.
   if (row.clientId !== params.client_id) throw new InvalidRequestUri('The request_uri was pushed by another client.');
-  return row.params;
+  return row;
 }
 
 /** RFC 9126 §5 require_pushed_authorization_requests: the authorization endpoint refuses requests not pushed. */
@@ -82,10 +82,14 @@ export const LOGIN_DETOUR_TTL_S = 600;
  * The login detour of a pushed request: the original was spent, so the request (as the login leaves it, `params`)
  * is stored again under a new request_uri for the same client, and the login page returns there. Its parameters
  * never pass through the browser, which is what PAR is for (RFC 9126 §1: integrity and confidentiality).
+ * A pushed request's copy keeps the pushed row's expiry (`expiresAt`): re-detouring (an unauthenticated GET of the
+ * copy) spends one row and stores one, never a later expiry, so a 60 s request_uri cannot be kept alive by hops.
+ * A request object's first detour lives LOGIN_DETOUR_TTL_S; the copy is capped at the size of a pushed request.
  */
-export async function pushAgainForLogin(params: Record<string, string>, store: PushedRequestStore, now: number): Promise<string> {
+export async function pushAgainForLogin(params: Record<string, string>, store: PushedRequestStore, now: number, expiresAt?: number): Promise<string> {
+  if (JSON.stringify(params).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The authorization request is too large.');
   const uri = PUSHED_REQUEST_URI_PREFIX + generateToken(32);
-  await store.save(hashToken(uri), { clientId: params.client_id, params, expiresAt: now + LOGIN_DETOUR_TTL_S * 1000 });
+  await store.save(hashToken(uri), { clientId: params.client_id, params, expiresAt: Math.min(now + LOGIN_DETOUR_TTL_S * 1000, expiresAt ?? Infinity) });
   return new URLSearchParams({ client_id: params.client_id, request_uri: uri }).toString();
 }
 
