@@ -58,7 +58,7 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, limiter: s.limiter, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
-      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests,
+      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requestObjectReplay: stores.assertionJtis, requirePushed: config.requirePushedAuthorizationRequests,
       fetchRequestUri: s.fetchRequestUri, allowInsecureTransport: config.allowInsecureTransport,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),
@@ -84,7 +84,7 @@ export function createRouters(s: Services): Router[] {
       guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds), users: stores.users,
       limits: deviceAuthorizationLimits(s.limiter, { perSource: config.rateLimit.deviceAuthorizationPerSource, perClient: config.rateLimit.deviceAuthorizationPerClient }),
     }),
-    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, issuer }),
+    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, requestObjectReplay: stores.assertionJtis, issuer }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 import { hashToken } from '../../src/oauth2/tokens.ts';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 type Json = Record<string, any>;
 
@@ -214,4 +215,24 @@ describe('security: flows attack (issue 20)', () => {
     });
   });
 
+  describe('#1 a request object is used once (its jti), by value', () => {
+    it('the same signed object twice: the second → invalid_request_object, and no second pushed_requests row', async () => {
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      const jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+      const setup = await codeFlowSetup(t, { jwks, requestObjectSigningAlg: 'ES256' });
+      const jwt = await new SignJWT({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(setup.client.clientId).setAudience(t.app.config.issuer).setJti(`j-${Math.random()}`)
+        .setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 120).sign(pair.privateKey);
+      const anonymous = new Browser(t.url);
+      const url = `/o/authorize/?${new URLSearchParams({ client_id: setup.client.clientId, request: jwt })}`;
+      const count = async () => Number((await t.app.stores.sql.get<{ n: number }>('select count(*) as n from pushed_requests'))!.n);
+      const first = await anonymous.get(url);
+      expect(first.status).to.equal(302);
+      const rows = await count();
+      const again = await anonymous.get(url);
+      expect(again.status).to.equal(400);
+      expect(await again.text()).to.include('invalid_request_object');
+      expect(await count()).to.equal(rows);
+    });
+  });
 });

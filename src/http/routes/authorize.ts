@@ -17,7 +17,7 @@ import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
-import { expandRequestObject, requestObjectClient } from '../../oauth2/par/request-object.ts';
+import { expandRequestObject, requestObjectClient, type RequestObjectReplay } from '../../oauth2/par/request-object.ts';
 import { dereferenceRequestUri, isRemoteRequestUri, type RequestUriFetcher } from '../../oauth2/par/request-uri.ts';
 import { consentDigest, isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 
@@ -36,6 +36,8 @@ export interface AuthorizeDeps {
   /** RFC 9126: pushed authorization requests, and whether only those are accepted (§5). */
   pushedRequests: PushedRequestStore;
   requirePushed: boolean;
+  /** A request object's jti is spent when it is accepted (single use until its exp); absent, not checked. */
+  requestObjectReplay?: RequestObjectReplay;
   /** RFC 9101 §5.2: fetches a registered request_uri through the outbound guard; absent, request_uri is not supported. */
   fetchRequestUri?: RequestUriFetcher;
   /** Development only (ALLOW_INSECURE_TRANSPORT): a registered http request_uri may be fetched. */
@@ -110,7 +112,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       if (byReference) params = await dereferenceRequestUri(params, objectClient!, deps.fetchRequestUri!, { allowHttp: deps.allowInsecureTransport === true });
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
-      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now());
+      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.requestObjectReplay);
       if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed();
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {

@@ -2,7 +2,7 @@ import { generateToken, hashToken } from '../tokens.ts';
 import { InvalidRequest, InvalidRequestUri } from '../errors.ts';
 import { RedirectError, validateAuthorizationRequest, type AuthorizeSettings } from '../authorize.ts';
 import type { ClientRecord } from '../store.ts';
-import { expandRequestObject } from './request-object.ts';
+import { expandRequestObject, type RequestObjectReplay } from './request-object.ts';
 
 /** RFC 9126 §2.2: the request_uri's form; the random part is 256 bits, stored only as its SHA-256 (like tokens). */
 export const PUSHED_REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
@@ -28,7 +28,7 @@ export const isPushedRequestUri = (v: string | undefined): v is string => v?.sta
  * RFC 9126 §2.1: validates the pushed authorization request exactly as the authorization endpoint will (same
  * function), for the authenticated client, and stores it. Errors are answered here, as JSON (§2.3), never redirected.
  */
-export async function pushAuthorizationRequest(client: ClientRecord, params: Record<string, string>, settings: AuthorizeSettings, store: PushedRequestStore, now: number, issuer: string): Promise<{ request_uri: string; expires_in: number }> {
+export async function pushAuthorizationRequest(client: ClientRecord, params: Record<string, string>, settings: AuthorizeSettings, store: PushedRequestStore, now: number, issuer: string, replay?: RequestObjectReplay): Promise<{ request_uri: string; expires_in: number }> {
   // §2.1: "The request_uri authorization request parameter MUST NOT be provided in this case."
   if (params.request_uri !== undefined) throw new InvalidRequest('request_uri must not be pushed (RFC 9126 §2.1).');
   // §2.1: the client_id, when present, is the authenticated client's (RFC 6749 §3.2.1); absent, it is that client.
@@ -37,7 +37,7 @@ export async function pushAuthorizationRequest(client: ClientRecord, params: Rec
   for (const [k, v] of Object.entries(params)) if (k !== 'client_secret' && k !== 'client_assertion' && k !== 'client_assertion_type') request[k] = v;
   request.client_id = client.clientId;
   // §3: a pushed request may be a request object (JAR); its parameters are the request.
-  if (request.request !== undefined) request = await expandRequestObject(request, client, issuer, now);
+  if (request.request !== undefined) request = await expandRequestObject(request, client, issuer, now, replay);
   if (JSON.stringify(request).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The pushed request is too large.');
   try {
     // The authorize endpoint's own validation (redirect_uri exact match, response_type, scope, PKCE, OIDC rules).
