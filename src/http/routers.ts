@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { sourceOf } from './source.ts';
 import type { Services } from '../services.ts';
 import { authorizationServerMetadata } from '../oauth2/metadata.ts';
 import { isPrivilegedScope } from '../oauth2/scope.ts';
@@ -58,7 +59,8 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, limiter: s.limiter, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
-      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requestObjectReplay: stores.assertionJtis, requirePushed: config.requirePushedAuthorizationRequests,
+      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requestObjectReplay: stores.assertionJtis,
+      detourAllowed: (ip: string) => s.limiter.consume(`login-detour:source:${sourceOf(ip)}`, config.rateLimit.loginDetoursPerSource, 60), requirePushed: config.requirePushedAuthorizationRequests,
       fetchRequestUri: s.fetchRequestUri, allowInsecureTransport: config.allowInsecureTransport,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),

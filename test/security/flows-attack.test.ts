@@ -235,4 +235,27 @@ describe('security: flows attack (issue 20)', () => {
       expect(await count()).to.equal(rows);
     });
   });
+
+  describe('#1 the login detour is limited per source', () => {
+    it('past LOGIN_DETOUR_LIMIT_PER_SOURCE a minute: 429 temporarily_unavailable with Retry-After, nothing stored', async () => {
+      const small = await createTestApp({ rateLimit: { loginDetoursPerSource: 2 } });
+      try {
+        const setup = await codeFlowSetup(small);
+        const anonymous = new Browser(small.url);
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await postForm(`${small.url}/o/par`, { response_type: 'code', redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, setup.auth);
+          const uri = String((await res.json() as Json).request_uri);
+          const before = Number((await small.app.stores.sql.get<{ n: number }>('select count(*) as n from pushed_requests'))!.n);
+          const r = await anonymous.get(`/o/authorize/?${new URLSearchParams({ client_id: setup.client.clientId, request_uri: uri })}`);
+          statuses.push(r.status);
+          if (r.status === 429) {
+            expect(r.headers.get('retry-after')).to.match(/^\d+$/);
+            expect(Number((await small.app.stores.sql.get<{ n: number }>('select count(*) as n from pushed_requests'))!.n)).to.equal(before - 1);
+          }
+        }
+        expect(statuses).to.deep.equal([302, 302, 429]);
+      } finally { await small.close(); }
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import type Router from '../router.ts';
+import { HttpError } from '../middleware/errors.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { approve, canSkipConsent, type ApproveDeps, type ApprovingSession } from '../../oauth2/approve.ts';
@@ -36,6 +37,8 @@ export interface AuthorizeDeps {
   /** RFC 9126: pushed authorization requests, and whether only those are accepted (§5). */
   pushedRequests: PushedRequestStore;
   requirePushed: boolean;
+  /** Consumed before a pushed or signed request is set aside for the login page (a stored row): false, 429. */
+  detourAllowed?: (ip: string) => Promise<{ allowed: boolean; retryAfter: number }>;
   /** A request object's jti is spent when it is accepted (single use until its exp); absent, not checked. */
   requestObjectReplay?: RequestObjectReplay;
   /** RFC 9101 §5.2: fetches a registered request_uri through the outbound guard; absent, request_uri is not supported. */
@@ -138,6 +141,10 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
           // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
           // again, as the login leaves it, under a new request_uri.
+          if (serverSide && deps.detourAllowed) {
+            const a = await deps.detourAllowed(ctx.ip);
+            if (!a.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many authorization requests from this source. Try again later.', { 'Retry-After': String(a.retryAfter) });
+          }
           if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
           return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
         }
