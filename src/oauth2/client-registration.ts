@@ -142,7 +142,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   if (!name) errors.name = 'Give the application a name.';
   else if (name.length > 255) errors.name = 'Use at most 255 characters.';
   // Users read this name on the consent page: no control or bidi override character may make it read as another.
-  else if (DECEPTIVE_TEXT.test(name)) errors.name = 'Use no control or text-direction characters.';
+  else if (DECEPTIVE_TEXT.test(name)) errors.name = 'Use no control, invisible or text-direction characters.';
 
   const clientType = raw.clientType === undefined || raw.clientType === '' ? 'confidential' : raw.clientType;
   if (clientType !== 'confidential' && clientType !== 'public') errors.clientType = 'Choose confidential or public.';
@@ -317,7 +317,8 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const applicationType = choice(raw.applicationType, APPLICATION_TYPES, context.current?.applicationType ?? 'web');
   if (!applicationType) errors.applicationType = `Choose ${APPLICATION_TYPES.join(' or ')}.`;
   else if (!errors.redirectUris && !errors.grantTypes) {
-    const problem = applicationTypeProblem(applicationType, redirectUris, grantTypes.includes('implicit'), policy.allowInsecureTransport);
+    const problem = applicationTypeProblem(applicationType, redirectUris, grantTypes.includes('implicit'), policy.allowInsecureTransport)
+      ?? privateUseSchemeProblem(redirectUris, clientType === 'public', applicationType === 'native', context.actor.dynamic === true);
     if (problem) errors.redirectUris = problem;
   }
 
@@ -416,6 +417,21 @@ function applicationTypeProblem(type: ApplicationType, redirectUris: readonly st
       if (url.protocol === 'http:') return `${echoUri(uri)}: a web client using the implicit grant must use https (Registration §2).`;
     }
   }
+  return null;
+}
+
+/**
+ * RFC 8252 §7.1 and §8.4: a private-use URI scheme (com.example.app:/cb) belongs to a native app, and any app on the
+ * device can claim it, so a client redirecting there cannot keep a secret: it must be public. A confidential client
+ * with such a redirect would hand its codes to whichever app claims the scheme. Registration through RFC 7591 or a
+ * metadata document must also say application_type native (Registration §2); the forms, GraphQL and the CLI have
+ * no application_type field a person sees, so there a public client with such a URI keeps working (docs/security.md).
+ */
+function privateUseSchemeProblem(redirectUris: readonly string[], isPublic: boolean, isNative: boolean, dynamic: boolean): string | null {
+  const uri = redirectUris.find((u) => !/^https?:/i.test(u));
+  if (uri === undefined) return null;
+  if (!isPublic) return `${echoUri(uri)}: a private-use scheme is only for native apps, which are public clients (RFC 8252 §8.4); use an https redirect URI.`;
+  if (dynamic && !isNative) return `${echoUri(uri)}: a private-use scheme is only for application_type native (RFC 8252 §7.1).`;
   return null;
 }
 

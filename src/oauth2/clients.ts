@@ -11,6 +11,14 @@ type Actor = { userId?: number; ip?: string | null; requestId?: string | null };
  */
 const needsSealedSecret = (input: Pick<ClientInput, 'oauth1Enabled' | 'tokenEndpointAuthMethod'>) => input.oauth1Enabled || input.tokenEndpointAuthMethod === 'client_secret_jwt';
 
+/**
+ * Whether the client has any use for a shared secret (RFC 7591 §3.2.1: client_secret only when the client uses one):
+ * a secret-based token endpoint method, or OAuth 1 HMAC signatures. A private_key_jwt client is confidential without
+ * one, so none is issued, returned or stored for it.
+ */
+const usesSecret = (input: Pick<ClientInput, 'clientType' | 'oauth1Enabled' | 'tokenEndpointAuthMethod'>) =>
+  input.clientType === 'confidential' && (input.tokenEndpointAuthMethod !== 'private_key_jwt' || input.oauth1Enabled);
+
 /** The secret's stored forms: always an HMAC for OAuth 2; also a sealed copy where needsSealedSecret. */
 function storedForms(secret: string, input: ClientInput, deps: ClientDeps) {
   return { secretHash: hashClientSecret(secret, deps.pepper), oauth1SecretSealed: needsSealedSecret(input) ? seal(secret, deps.sealKey) : null };
@@ -28,7 +36,7 @@ export class RegistrationClaimLost extends Error {}
 export async function registerClient(
   input: ClientInput, ownerId: number, deps: ClientDeps, actor?: Actor, origin?: { registered: ClientOrigin; registrationTokenHash: string; claim?: () => Promise<boolean> },
 ): Promise<{ client: ClientRecord; clientSecret: string | null }> {
-  const clientSecret = input.clientType === 'confidential' ? generateClientSecret() : null;
+  const clientSecret = usesSecret(input) ? generateClientSecret() : null;
   const { claim, ...stored } = origin ?? {};
   const client = await deps.clients.create({
     ...input,
@@ -47,13 +55,13 @@ export async function registerClient(
 }
 
 /**
- * Updates a client. A secret is generated (and returned once) when the client becomes confidential, or when
+ * Updates a client. A secret is generated (and returned once) when the client comes to use one (usesSecret), or when
  * OAuth 1 is switched on and no sealed copy exists (the plaintext of the old secret is not kept anywhere).
  */
 export async function updateClient(client: ClientRecord, input: ClientInput, deps: ClientDeps, actor?: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   let clientSecret: string | null = null;
   let forms: { secretHash?: string | null; oauth1SecretSealed?: string | null } = {};
-  if (input.clientType === 'public') forms = { secretHash: null, oauth1SecretSealed: null };
+  if (!usesSecret(input)) forms = { secretHash: null, oauth1SecretSealed: null };
   else if (!client.secretHash || (needsSealedSecret(input) && !client.hasOAuth1Secret)) {
     // The plaintext of the old secret is not kept: switching to client_secret_jwt (or OAuth 1) issues a new one.
     clientSecret = generateClientSecret();

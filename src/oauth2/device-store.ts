@@ -9,6 +9,8 @@ export interface DeviceCodeRow {
   userCodeHash: string;
   applicationId: number;
   scope: string;
+  /** RFC 8707: the resources the device authorization request named (canonical; empty for none). */
+  resources: string[];
   status: DeviceStatus;
   /** The user who approved or denied it (bound once, by compare-and-set). */
   userId: number | null;

@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { UnauthorizedClient } from './errors.ts';
 import { effectiveGrantTypes } from './grant-types.ts';
+import { decideResources, type ResourceCatalog } from './resources.ts';
 import { formatScope, parseScope, resolveScope } from './scope.ts';
 import type { ClientRecord, GrantType } from './store.ts';
 import type { DeviceStore } from './device-store.ts';
@@ -48,15 +49,19 @@ export interface DeviceAuthorizationResponse {
 }
 
 /** RFC 8628 §3.1/§3.2: the client asks, Gatehouse answers with a device code (stored hashed) and a user code. */
-export async function authorizeDevice(params: Record<string, string>, client: ClientRecord, deps: { devices: DeviceStore; issuer: string; defaultScopes: readonly string[]; now: number }): Promise<DeviceAuthorizationResponse> {
+export async function authorizeDevice(params: Record<string, string>, client: ClientRecord, deps: { devices: DeviceStore; issuer: string; defaultScopes: readonly string[]; now: number; resources?: () => Promise<ResourceCatalog> }): Promise<DeviceAuthorizationResponse> {
   // RFC 8628 §3.2 / RFC 6749 §5.2: a client not registered for the device grant is unauthorized_client.
   if (!effectiveGrantTypes(client.grantTypes).includes(DEVICE_GRANT as GrantType)) throw new UnauthorizedClient('This client may not use the device authorization grant.');
-  const scope = formatScope(resolveScope(parseScope(params.scope), client.allowedScopes, deps.defaultScopes));
+  const resolved = resolveScope(parseScope(params.scope), client.allowedScopes, deps.defaultScopes);
+  // RFC 8707 §2 as at the authorization endpoint (the same decision): every resource known, the scope one they take,
+  // else invalid_target before anything is stored. The token request may then narrow them (grants/device-code.ts).
+  const target = await decideResources(params.resource, resolved, params.scope !== undefined, deps.resources);
+  const scope = formatScope(target.scopes);
   const deviceCode = generateToken();
   for (let attempt = 0; attempt < 5; attempt++) {
     const userCode = generateUserCode();
     const saved = await deps.devices.save({
-      deviceCodeHash: hashToken(deviceCode), userCodeHash: userCodeHash(userCode), applicationId: client.id, scope, status: 'pending',
+      deviceCodeHash: hashToken(deviceCode), userCodeHash: userCodeHash(userCode), applicationId: client.id, scope, resources: target.resources, status: 'pending',
       userId: null, grantId: null, authTime: null, amr: [], interval: DEFAULT_INTERVAL, lastPolledAt: null,
       expiresAt: deps.now + DEVICE_CODE_TTL * 1000, createdAt: deps.now,
     });

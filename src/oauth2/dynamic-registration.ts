@@ -57,8 +57,9 @@ export function metadataToInput(body: unknown): RawClientInput {
     clientType: method === 'none' ? 'public' : 'confidential',
     tokenEndpointAuthMethod: method,
     grantTypes: grantTypes.length ? grantTypes : ['authorization_code'],
-    // Registration §2: response_types defaults to code.
-    responseTypes: stringList(m.response_types, 'response_types') ?? ['code'],
+    // RFC 7591 §2 / Registration §2: response_types defaults to code, which needs authorization_code; a client whose
+    // grants have no such response type (client_credentials, device code) gets what its grants declare, often none.
+    responseTypes: stringList(m.response_types, 'response_types') ?? (grantTypes.length === 0 || grantTypes.includes('authorization_code') ? ['code'] : []),
     redirectUris: redirectUris ?? [],
     allowedScopes: scope === undefined ? [] : scope.split(' ').filter(Boolean),
     // Never settable here, and never kept: skipping consent is an administrator's decision (privileges.ts).

@@ -13,8 +13,11 @@ export function hostileValue(value: unknown, depth = 0): boolean {
 }
 
 /**
- * Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069,
- * Unicode Technical Report #36 §2.2): in a name shown to users they make one text read as another ("Bank\u202Eelif").
+ * Every control (Cc), format (Cf), line separator (Zl) and paragraph separator (Zp) character: controls, the
+ * bidirectional marks, embeddings, overrides and isolates (U+200E/F, U+061C, U+202A–U+202E, U+2066–U+2069, Unicode
+ * Technical Report #36 §2.2), zero-width characters (U+200B–U+200D, U+2060, U+FEFF), soft hyphens and tags. In a
+ * name shown to users they make one text read as another ("Bank\u202Eelif") or hide characters; none belongs in a
+ * name. A category rule rather than a list, so characters Unicode adds to these categories are refused too.
+ * Mixed-script confusables ("Раураl" in Cyrillic) are not caught here (see docs/security.md).
  */
-// eslint-disable-next-line no-control-regex -- control characters are what this rule looks for
-export const DECEPTIVE_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+export const DECEPTIVE_TEXT = /\p{Cc}|\p{Cf}|\p{Zl}|\p{Zp}/u;

@@ -109,3 +109,16 @@ export function tokenExchangePolicyRefusal(actor: RegistrationActor, client: Pic
   if (client.clientType !== 'confidential') return 'public_client';
   return null;
 }
+
+/** Grants where the client acts for itself, with no user to consent (RFC 6749 §4.4). */
+const CLIENT_ACTS_FOR_ITSELF: ReadonlySet<string> = new Set(['client_credentials']);
+
+/**
+ * A token the client gets for itself, for an RFC 8707 resource server, with the scopes that server takes and no user
+ * to consent. Anyone can register a client dynamically or by a metadata document, so such a client may not name a
+ * resource with such a grant (resource servers are an administrator's; none opts in to strangers): invalid_target.
+ * Without a resource the token reaches only Gatehouse's own APIs, as before resource indicators. Checked by the
+ * token endpoint before the grant runs (a grant module cannot import this module: grant-types.ts imports the grants).
+ */
+export const mayNameResourceWithGrant = (client: Pick<ClientRecord, 'registered'>, grantType: string): boolean =>
+  client.registered === 'owner' || !CLIENT_ACTS_FOR_ITSELF.has(grantType);

@@ -83,11 +83,15 @@ export function parseRedirectUriList(text: string): string[] {
 export function matchRedirectUri(requested: string, registered: readonly string[]): boolean {
   if (registered.includes(requested)) return true;
   const loopback = LOOPBACK_IP_PORT.exec(requested);
-  if (!loopback || Number(loopback[2] ?? 0) > 65535) return false;
+  // Only a canonical port (decimal 1–65535, no leading zero): `:08080` or `:0` would be normalised by a URL parser
+  // into something other than the string the client presented, and the redirect goes to exactly that string.
+  if (!loopback || (loopback[2] !== undefined && !CANONICAL_PORT.test(loopback[2]))) return false;
   const bare = withoutLoopbackPort(requested);
   return registered.some((r) => withoutLoopbackPort(r) === bare);
 }
 
 /** `http://127.0.0.1:PORT` or `http://[::1]:PORT` at the start of a URI; group 1 is the host part, group 2 the port (may be absent). */
-const LOOPBACK_IP_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::(\d{1,5}))?(?=[/?]|$)/;
+const LOOPBACK_IP_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::(\d*))?(?=[/?]|$)/;
+/** A TCP port as a canonical decimal string: 1–65535, no leading zero (RFC 8252 §7.3 any-port matching). */
+const CANONICAL_PORT = /^(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 const withoutLoopbackPort = (uri: string) => uri.replace(LOOPBACK_IP_PORT, '$1');

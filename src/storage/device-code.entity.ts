@@ -14,6 +14,8 @@ export const DeviceCode = defineEntity({
     userCodeHash: p.string().length(64).unique(),
     application: () => p.manyToOne(Application).deleteRule('cascade').index(),
     scope: p.text(),
+    /** RFC 8707: the resources the device authorization request named, space-separated ('' for none). */
+    resource: p.text().default(''),
     /** pending → approved | denied (bound to `user` by compare-and-set) → consumed (tokens issued once). */
     status: p.string().length(10).default('pending'),
     user: () => p.manyToOne(User).deleteRule('cascade').nullable(),

@@ -1,10 +1,12 @@
 import { tx, type Sql, type Step } from './sql.ts';
 import type { DeviceCodeRow, DeviceStatus, DeviceStore, PollResult, PollVerdict } from '../oauth2/device-store.ts';
 import { mergeScopes } from '../oauth2/scope.ts';
+import { formatResources, splitResources } from '../oauth2/resources.ts';
+import { insertRows } from './token.repository.ts';
 
 interface DbDevice {
   id: number; device_code_hash: string; user_code_hash: string; application_id: number; scope: string; status: string;
-  user_id: number | null; grant_id: number | null; auth_time: number | string | null; amr: string; poll_interval: number;
+  resource: string | null; user_id: number | null; grant_id: number | null; auth_time: number | string | null; amr: string; poll_interval: number;
   last_polled_at: number | string | null; expires_at: number | string; created_at: number | string; client_id: string;
 }
 
@@ -12,7 +14,7 @@ const SELECT = 'select d.*, a.client_id from device_codes d join applications a 
 const num = (v: number | string | null) => (v === null ? null : Number(v));
 
 const toRow = (r: DbDevice): DeviceCodeRow & { clientId: string } => ({
-  deviceCodeHash: r.device_code_hash, userCodeHash: r.user_code_hash, applicationId: r.application_id, scope: r.scope, status: r.status as DeviceStatus,
+  deviceCodeHash: r.device_code_hash, userCodeHash: r.user_code_hash, applicationId: r.application_id, scope: r.scope, resources: splitResources(r.resource), status: r.status as DeviceStatus,
   userId: r.user_id, grantId: r.grant_id, authTime: num(r.auth_time), amr: (r.amr ?? '').split(' ').filter(Boolean), interval: Number(r.poll_interval),
   lastPolledAt: num(r.last_polled_at), expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.client_id,
 });
@@ -23,9 +25,9 @@ export class DeviceCodeRepository implements DeviceStore {
 
   async save(d: DeviceCodeRow) {
     // A user code already taken (2^-34 a draw) is not an error: the caller draws another.
-    const changed = await this.#sql.run(`insert into device_codes (device_code_hash, user_code_hash, application_id, scope, status, user_id, grant_id, auth_time, amr,
-      poll_interval, last_polled_at, expires_at, created_at) values (?, ?, ?, ?, ?, null, null, null, '', ?, null, ?, ?) on conflict do nothing`,
-    [d.deviceCodeHash, d.userCodeHash, d.applicationId, d.scope, d.status, d.interval, d.expiresAt, d.createdAt]);
+    const changed = await this.#sql.run(`insert into device_codes (device_code_hash, user_code_hash, application_id, scope, resource, status, user_id, grant_id, auth_time, amr,
+      poll_interval, last_polled_at, expires_at, created_at) values (?, ?, ?, ?, ?, ?, null, null, null, '', ?, null, ?, ?) on conflict do nothing`,
+    [d.deviceCodeHash, d.userCodeHash, d.applicationId, d.scope, formatResources(d.resources), d.status, d.interval, d.expiresAt, d.createdAt]);
     return changed === 1;
   }
 
@@ -63,14 +65,8 @@ export class DeviceCodeRepository implements DeviceStore {
       if ('issue' in verdict) {
         // Exactly once: approved → consumed; a poll that lost the race changes nothing and stores nothing.
         if ((yield* tx.run(`update device_codes set status = 'consumed' where id = ? and status = 'approved'`, [r.id])) !== 1) return { found: true, verdict, applied: false };
-        const rows = verdict.issue;
-        yield* tx.run('insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
-          [rows.access.tokenHash, rows.access.applicationId, rows.access.userId, rows.access.grantId, rows.access.scope, rows.access.familyId, rows.access.expiresAt, rows.access.createdAt]);
-        if (rows.refresh) {
-          const t = rows.refresh;
-          yield* tx.run(`insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, auth_time, sid, amr)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [t.tokenHash, t.applicationId, t.userId, t.grantId, t.scope, t.familyId, t.expiresAt, t.createdAt, t.login?.authTime ?? null, t.login?.sid ?? null, (t.login?.amr ?? []).join(' ')]);
-        }
+        // The token store's own insert, so the rows carry everything a code's do (RFC 8707 audience, the login).
+        yield* insertRows(verdict.issue);
         return { found: true, verdict, applied: true };
       }
       // RFC 8628 §3.5: the poll time and the (possibly raised) interval are remembered per device code.

@@ -43,7 +43,8 @@ const refreshParams = (t: TokenRow) => [...params(t), t.login?.authTime ?? null,
 
 const accessParams = (t: TokenRow) => [...params(t), writeAct(t.act)];
 
-function* insertRows(rows: IssuedRows): Step<void> {
+/** The one way issued token rows are written (the code, refresh, device and exchange paths), inside a transaction. */
+export function* insertRows(rows: IssuedRows): Step<void> {
   yield* tx.run(INSERT_ACCESS, accessParams(rows.access));
   if (rows.refresh) yield* tx.run(INSERT_REFRESH, refreshParams(rows.refresh));
 }

@@ -34,7 +34,9 @@ describe('OpenID Connect Front-Channel Logout 1.0', () => {
       ['https://client.example/cb', 'javascript:alert(1)'],
       ['com.example.app:/cb', 'com.example.app:/fc'],
     ]) {
-      const r = await a.user(REGISTER, { input: { ...CLIENT_INPUT, redirectUris: [redirect], frontchannelLogoutUri: uri } });
+      // A private-use scheme redirect is a public (native) client's (RFC 8252 §8.4, issue 20 #9).
+      const publicIfNative = redirect.startsWith('http') ? {} : { clientType: 'PUBLIC', tokenEndpointAuthMethod: 'NONE' };
+      const r = await a.user(REGISTER, { input: { ...CLIENT_INPUT, ...publicIfNative, redirectUris: [redirect], frontchannelLogoutUri: uri } });
       expect(r.errors?.[0]?.extensions?.code, uri).to.equal('BAD_USER_INPUT');
       expect((r.errors![0].extensions.fields as { path: string[] }[]).map((f) => f.path.join('.')), uri).to.deep.equal(['input.frontchannelLogoutUri']);
     }

@@ -1,4 +1,5 @@
 import type Router from '../router.ts';
+import { HttpError } from '../middleware/errors.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { approve, canSkipConsent, type ApproveDeps, type ApprovingSession } from '../../oauth2/approve.ts';
@@ -17,7 +18,7 @@ import { rememberRelyingParty, sessionAmr, sessionSid } from '../oidc-session.ts
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
-import { expandRequestObject, requestObjectClient } from '../../oauth2/par/request-object.ts';
+import { expandRequestObject, requestObjectClient, type RequestObjectReplay } from '../../oauth2/par/request-object.ts';
 import { dereferenceRequestUri, isRemoteRequestUri, type RequestUriFetcher } from '../../oauth2/par/request-uri.ts';
 import { consentDigest, isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 
@@ -38,6 +39,10 @@ export interface AuthorizeDeps {
   requirePushed: boolean;
   /** SECURITY_PROFILE's rule that requires PAR, named in the refusal. */
   unpushedRule?: string;
+  /** Consumed before a pushed or signed request is set aside for the login page (a stored row): false, 429. */
+  detourAllowed?: (ip: string) => Promise<{ allowed: boolean; retryAfter: number }>;
+  /** A request object's jti is spent when it is accepted (single use until its exp); absent, not checked. */
+  requestObjectReplay?: RequestObjectReplay;
   /** RFC 9101 §5.2: fetches a registered request_uri through the outbound guard; absent, request_uri is not supported. */
   fetchRequestUri?: RequestUriFetcher;
   /** Development only (ALLOW_INSECURE_TRANSPORT): a registered http request_uri may be fetched. */
@@ -104,14 +109,15 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     try {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
       const pushed = ctx.method === 'GET' && isPushedRequestUri(outer.request_uri);
-      let params = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : outer;
+      const pushedRow = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : undefined;
+      let params = pushedRow ? pushedRow.params : outer;
       // RFC 9101 §5.2: a registered https request_uri is fetched and then treated as the request object by value.
       const byReference = !pushed && deps.fetchRequestUri !== undefined && isRemoteRequestUri(params.request_uri);
       const objectClient = byReference || params.request !== undefined ? await requestObjectClient(params, deps.settings.clients) : undefined;
       if (byReference) params = await dereferenceRequestUri(params, objectClient!, deps.fetchRequestUri!, { allowHttp: deps.allowInsecureTransport === true });
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
-      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile);
+      if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile, deps.requestObjectReplay);
       if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed(deps.unpushedRule);
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (ctx.method !== 'GET') {
@@ -137,7 +143,11 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
           let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
           // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
           // again, as the login leaves it, under a new request_uri.
-          if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now())}`;
+          if (serverSide && deps.detourAllowed) {
+            const a = await deps.detourAllowed(ctx.ip);
+            if (!a.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many authorization requests from this source. Try again later.', { 'Retry-After': String(a.retryAfter) });
+          }
+          if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
           return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
         }
       }

@@ -6,6 +6,7 @@ import type { DeviceCodeRow, DeviceStore } from '../../oauth2/device-store.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { parseScope } from '../../oauth2/scope.ts';
+import type { ResourceCatalog } from '../../oauth2/resources.ts';
 import { deviceRefusedScopes } from '../../oauth2/privileges.ts';
 import { claimsOfScope } from '../../oidc/claims.ts';
 import { formParams, oauthEndpoint, plainParams } from '../oauth-endpoint.ts';
@@ -22,6 +23,8 @@ export interface DeviceRouteDeps extends ClientAuthDeps {
   events: EventSink;
   issuer: () => string;
   defaultScopes: readonly string[];
+  /** RFC 8707: the resource servers a device authorization may name (as at the authorization endpoint). */
+  resources?: () => Promise<ResourceCatalog>;
   scopes: Record<string, string>;
   guard: UserCodeGuard;
   limits: ReturnType<typeof deviceAuthorizationLimits>;
@@ -35,7 +38,7 @@ const strip = (p: string) => [p.slice(0, -1), p];
 export function deviceRoutes(deps: DeviceRouteDeps): Router[] {
   const api = protocolRouter({ cors: true });
   api.post(strip(DEVICE_AUTHORIZATION_PATH), oauthEndpoint(), deps.limits.perSource, clientAuthentication(deps), deps.limits.perClient, async function deviceAuthorization(ctx) {
-    ctx.body = await authorizeDevice(formParams(ctx), authenticatedClient(ctx), { devices: deps.devices, issuer: deps.issuer(), defaultScopes: deps.defaultScopes, now: Date.now() });
+    ctx.body = await authorizeDevice(formParams(ctx), authenticatedClient(ctx), { devices: deps.devices, issuer: deps.issuer(), defaultScopes: deps.defaultScopes, now: Date.now(), resources: deps.resources });
   });
 
   const page = pageRouter();

@@ -2,6 +2,7 @@ import type Router from '../router.ts';
 import { protocolRouter } from '../router.ts';
 import type { AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { pushAuthorizationRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
+import type { RequestObjectReplay } from '../../oauth2/par/request-object.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
 import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
 import { tokenRequestKey, type HttpDpop } from '../dpop.ts';
@@ -10,6 +11,8 @@ import { InvalidDpopProof } from '../../oauth2/errors.ts';
 export interface ParRouteDeps extends ClientAuthDeps {
   settings: AuthorizeSettings;
   pushedRequests: PushedRequestStore;
+  /** A request object's jti is spent here (single use); absent, not checked. */
+  requestObjectReplay?: RequestObjectReplay;
   issuer: () => string;
   dpop: HttpDpop;
 }
@@ -29,7 +32,7 @@ export function parRoutes(deps: ParRouteDeps): Router {
       params.dpop_jkt = jkt;
     }
     // §2.2: 201 Created, no-store (oauthEndpoint sets it).
-    ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now(), deps.issuer());
+    ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now(), deps.issuer(), deps.requestObjectReplay);
     ctx.status = 201;
   });
   return router;

@@ -1,8 +1,9 @@
 import type Router from '../router.ts';
 import { protocolRouter } from '../router.ts';
 import type { Context } from 'koa';
-import { InvalidDpopProof, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../oauth2/errors.ts';
+import { InvalidDpopProof, InvalidRequest, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from '../../oauth2/errors.ts';
 import { tokenRequestKey, type HttpDpop } from '../dpop.ts';
+import { mayNameResourceWithGrant } from '../../oauth2/privileges.ts';
 import { effectiveGrantTypes } from '../../oauth2/grant-types.ts';
 import { grants } from '../../oauth2/grants/index.ts';
 import type { GrantContext } from '../../oauth2/grants/context.ts';
@@ -36,6 +37,10 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant type.
     const allowed = grant.enabledFor ? grant.enabledFor(client) : effectiveGrantTypes(client.grantTypes).includes(grantType as GrantType);
     if (!allowed) throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
+    // RFC 8707: a client anyone could register gets no token of its own for a resource server (privileges.ts).
+    if (params.resource !== undefined && grant.parameters.has('resource') && !mayNameResourceWithGrant(client, grantType)) {
+      throw new InvalidTarget('This client may not ask for a resource with this grant.');
+    }
     // RFC 9449 §5: a proof binds what is issued to its key; a client registered with dpop_bound_access_tokens must send one (§5.2).
     const dpopJkt = await tokenRequestKey(ctx, deps.dpop);
     const violation = tokenViolation(deps.securityProfile, { grantType, takesResource: grant.parameters.has('resource'), resource: params.resource, dpopJkt, client });

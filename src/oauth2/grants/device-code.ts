@@ -3,11 +3,13 @@ import { mintFor, newFamilyId, recordRedeemed, tokenWriter, type TokenResponse }
 import type { ClientRecord } from '../store.ts';
 import type { PollVerdict } from '../device-store.ts';
 import { hashToken } from '../tokens.ts';
+import { decideGrantedResources, parseResourceParam } from '../resources.ts';
+import { formatScope, parseScope } from '../scope.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 import { dpopBinding } from '../dpop/binding.ts';
 
 export const grantType = 'urn:ietf:params:oauth:grant-type:device_code';
-export const parameters: ReadonlySet<string> = new Set(['device_code']);
+export const parameters: ReadonlySet<string> = new Set(['device_code', 'resource']);
 // Public CLI clients are what the device flow is for; the user still approves on a consent page, so no privilege.
 export const registrable = true;
 export const issuesRefreshToken = true;
@@ -33,7 +35,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   if (!ctx.devices) throw new InvalidGrant('The device code is invalid.');
   // Whatever can fail is ready before the code is spent (as for authorization codes).
   await ctx.idTokens?.ready(client.idTokenSignedResponseAlg);
-  const writer = await tokenWriter(ctx, client);
+  // RFC 8707 §2 as for a code: the token request may name some of the resources the device authorization named.
+  const requested = parseResourceParam(params.resource);
+  const catalog = await ctx.resources?.();
+  const writer = await tokenWriter(ctx, client, catalog?.anyJwt);
   let response: TokenResponse | undefined;
   let userId: number | null = null;
   let grantId: number | null = null;
@@ -47,7 +52,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
       userId = row.userId;
       grantId = row.grantId;
       login = { authTime: row.authTime, amr: row.amr };
-      const minted = mintFor(ctx, { applicationId: client.id, userId: row.userId, grantId: row.grantId, scope: row.scope, familyId: newFamilyId(ctx.now), withRefresh: issuesRefreshToken, writer, authTime: row.authTime, login: { authTime: row.authTime, sid: null, amr: row.amr }, ...dpopBinding(ctx.dpopJkt, client) });
+      const target = decideGrantedResources(requested, row.resources, parseScope(row.scope), false, catalog);
+      const minted = mintFor(ctx, { applicationId: client.id, userId: row.userId, grantId: row.grantId, scope: formatScope(target.scopes), familyId: newFamilyId(ctx.now), withRefresh: issuesRefreshToken, writer, authTime: row.authTime, login: { authTime: row.authTime, sid: null, amr: row.amr }, audience: target.audience, grantedResources: row.resources, ...dpopBinding(ctx.dpopJkt, client) });
+      // The refresh token keeps the whole authorization (scope and resources), so a narrowed token can widen again.
+      if (minted.rows.refresh) minted.rows.refresh.scope = row.scope;
       response = minted.response;
       return { issue: minted.rows };
     }

@@ -2,7 +2,7 @@ import { generateToken, hashToken } from '../tokens.ts';
 import { InvalidRequest, InvalidRequestUri } from '../errors.ts';
 import { RedirectError, validateAuthorizationRequest, type AuthorizeSettings } from '../authorize.ts';
 import type { ClientRecord } from '../store.ts';
-import { expandRequestObject } from './request-object.ts';
+import { expandRequestObject, type RequestObjectReplay } from './request-object.ts';
 
 /** RFC 9126 §2.2: the request_uri's form; the random part is 256 bits, stored only as its SHA-256 (like tokens). */
 export const PUSHED_REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
@@ -28,7 +28,7 @@ export const isPushedRequestUri = (v: string | undefined): v is string => v?.sta
  * RFC 9126 §2.1: validates the pushed authorization request exactly as the authorization endpoint will (same
  * function), for the authenticated client, and stores it. Errors are answered here, as JSON (§2.3), never redirected.
  */
-export async function pushAuthorizationRequest(client: ClientRecord, params: Record<string, string>, settings: AuthorizeSettings, store: PushedRequestStore, now: number, issuer: string): Promise<{ request_uri: string; expires_in: number }> {
+export async function pushAuthorizationRequest(client: ClientRecord, params: Record<string, string>, settings: AuthorizeSettings, store: PushedRequestStore, now: number, issuer: string, replay?: RequestObjectReplay): Promise<{ request_uri: string; expires_in: number }> {
   // §2.1: "The request_uri authorization request parameter MUST NOT be provided in this case."
   if (params.request_uri !== undefined) throw new InvalidRequest('request_uri must not be pushed (RFC 9126 §2.1).');
   // §2.1: the client_id, when present, is the authenticated client's (RFC 6749 §3.2.1); absent, it is that client.
@@ -37,7 +37,7 @@ export async function pushAuthorizationRequest(client: ClientRecord, params: Rec
   for (const [k, v] of Object.entries(params)) if (k !== 'client_secret' && k !== 'client_assertion' && k !== 'client_assertion_type') request[k] = v;
   request.client_id = client.clientId;
   // §3: a pushed request may be a request object (JAR); its parameters are the request.
-  if (request.request !== undefined) request = await expandRequestObject(request, client, issuer, now, settings.securityProfile);
+  if (request.request !== undefined) request = await expandRequestObject(request, client, issuer, now, settings.securityProfile, replay);
   if (JSON.stringify(request).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The pushed request is too large.');
   try {
     // The authorize endpoint's own validation (redirect_uri exact match, response_type, scope, PKCE, OIDC rules).
@@ -57,7 +57,7 @@ export async function pushAuthorizationRequest(client: ClientRecord, params: Rec
  * outer parameters are ignored); the outer client_id must be the pushing client's. `spend` uses it up atomically
  * (§4: one-time use); without it (the login detour, which comes back with the same URL) it is only read.
  */
-export async function resolvePushedRequest(params: Record<string, string>, store: PushedRequestStore, now: number, spend: boolean): Promise<Record<string, string>> {
+export async function resolvePushedRequest(params: Record<string, string>, store: PushedRequestStore, now: number, spend: boolean): Promise<PushedRequestRow> {
   const uri = params.request_uri;
   if (!isPushedRequestUri(uri)) throw new Error('resolvePushedRequest() needs a pushed request_uri.');
   if (!params.client_id) throw new InvalidRequest('client_id is missing.', { fatal: true });
@@ -67,7 +67,7 @@ export async function resolvePushedRequest(params: Record<string, string>, store
   // §4: "the authorization server MUST validate the request_uri ... for the client". Checked after the spend: a
   // request_uri leaked to another client is burned rather than left for the next try.
   if (row.clientId !== params.client_id) throw new InvalidRequestUri('The request_uri was pushed by another client.');
-  return row.params;
+  return row;
 }
 
 /** RFC 9126 §5 require_pushed_authorization_requests: the authorization endpoint refuses requests not pushed. */
@@ -82,10 +82,14 @@ export const LOGIN_DETOUR_TTL_S = 600;
  * The login detour of a pushed request: the original was spent, so the request (as the login leaves it, `params`)
  * is stored again under a new request_uri for the same client, and the login page returns there. Its parameters
  * never pass through the browser, which is what PAR is for (RFC 9126 §1: integrity and confidentiality).
+ * A pushed request's copy keeps the pushed row's expiry (`expiresAt`): re-detouring (an unauthenticated GET of the
+ * copy) spends one row and stores one, never a later expiry, so a 60 s request_uri cannot be kept alive by hops.
+ * A request object's first detour lives LOGIN_DETOUR_TTL_S; the copy is capped at the size of a pushed request.
  */
-export async function pushAgainForLogin(params: Record<string, string>, store: PushedRequestStore, now: number): Promise<string> {
+export async function pushAgainForLogin(params: Record<string, string>, store: PushedRequestStore, now: number, expiresAt?: number): Promise<string> {
+  if (JSON.stringify(params).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The authorization request is too large.');
   const uri = PUSHED_REQUEST_URI_PREFIX + generateToken(32);
-  await store.save(hashToken(uri), { clientId: params.client_id, params, expiresAt: now + LOGIN_DETOUR_TTL_S * 1000 });
+  await store.save(hashToken(uri), { clientId: params.client_id, params, expiresAt: Math.min(now + LOGIN_DETOUR_TTL_S * 1000, expiresAt ?? Infinity) });
   return new URLSearchParams({ client_id: params.client_id, request_uri: uri }).toString();
 }
 

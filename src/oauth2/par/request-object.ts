@@ -4,6 +4,7 @@ import { InvalidClientId, InvalidRequestObject } from '../errors.ts';
 import { REQUEST_OBJECT_ALGS } from '../client-registration.ts';
 import { FAPI2_ALGS, has, type SecurityProfile } from '../security-profile/index.ts';
 import type { ClientRecord, ClientStore } from '../store.ts';
+import type { AssertionReplayStore } from '../client-assertion/store.ts';
 
 /** A request object longer than this is not an authorization request. */
 const MAX_REQUEST_OBJECT = 16 * 1024;
@@ -19,7 +20,14 @@ const ENVELOPE = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'sub']);
  * with its `request_object_signing_alg`, or any of REQUEST_OBJECT_ALGS; never `none`, see docs/security.md) and
  * returns the authorization request parameters it carries.
  */
-export async function verifyRequestObject(jwt: string, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile): Promise<Record<string, string>> {
+/**
+ * The jti store a request object is spent in (the client assertions' one, under its own prefix): an object with a
+ * jti is accepted once, until its exp, wherever it is accepted (by value, by reference, or pushed). Without a jti it
+ * may be presented again until its exp (at most MAX_LIFETIME_S); RFC 9101 does not require one.
+ */
+export type RequestObjectReplay = Pick<AssertionReplayStore, 'spend'>;
+
+export async function verifyRequestObject(jwt: string, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile, replay?: RequestObjectReplay): Promise<Record<string, string>> {
   if (jwt.length > MAX_REQUEST_OBJECT) throw new InvalidRequestObject('The request object is too large.');
   if (!client.jwks) throw new InvalidRequestObject('This client registered no keys (jwks) to verify request objects with.');
   let alg: unknown;
@@ -42,6 +50,11 @@ export async function verifyRequestObject(jwt: string, client: ClientRecord, iss
   if (payload.client_id !== undefined && payload.client_id !== client.clientId) throw new InvalidRequestObject('client_id in the request object differs from the request\'s.');
   // RFC 9101 §4: "MUST NOT include the request and request_uri parameters".
   if (payload.request !== undefined || payload.request_uri !== undefined) throw new InvalidRequestObject('A request object may not hold request or request_uri.');
+  // Spent last, once everything else holds: an object refused for another reason costs nothing.
+  if (replay && payload.jti !== undefined) {
+    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidRequestObject('jti must be a string of at most 256 characters.');
+    if (!(await replay.spend(client.clientId, `request-object:${payload.jti}`, payload.exp * 1000))) throw new InvalidRequestObject('The request object was already used (its jti).');
+  }
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(payload)) {
     if (ENVELOPE.has(k) || v === null || v === undefined) continue;
@@ -64,9 +77,9 @@ export async function verifyRequestObject(jwt: string, client: ClientRecord, iss
  * used. OpenID Connect Core §6.1 also has the client send response_type and scope outside (for OAuth 2.0 syntax):
  * they are used only when the object has none, and an outer response_type must equal the object's.
  */
-export async function expandRequestObject(outer: Record<string, string>, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile): Promise<Record<string, string>> {
+export async function expandRequestObject(outer: Record<string, string>, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile, replay?: RequestObjectReplay): Promise<Record<string, string>> {
   if (outer.request_uri !== undefined) throw new InvalidRequestObject('request and request_uri cannot both be sent.');
-  const inner = await verifyRequestObject(outer.request, client, issuer, now, profile);
+  const inner = await verifyRequestObject(outer.request, client, issuer, now, profile, replay);
   if (outer.response_type !== undefined && inner.response_type !== undefined && outer.response_type !== inner.response_type) {
     throw new InvalidRequestObject('response_type differs between the request and its request object (Core §6.1).');
   }
