@@ -8,6 +8,7 @@ import { maySkipConsent } from './privileges.ts';
 import * as implicit from './grants/implicit.ts';
 import type { EventSink, GrantRecord, GrantStore, TokenStore } from './store.ts';
 import { generateOrderedToken, hashToken } from './tokens.ts';
+import { consentOrigin } from './redirect-uri.ts';
 import { promptValues } from '../oidc/prompt.ts';
 import { unconsentedClaims } from '../oidc/request-params.ts';
 
@@ -24,14 +25,24 @@ export interface ApproveDeps {
 }
 
 /**
+ * Issue 20: whether the user consented to answers going to this redirect URI's origin. A metadata document (or an
+ * owner of a dynamically registered client) may add a redirect URI to another site after the consent; that site is
+ * asked for again. A grant from before origins were recorded (null) holds for an ordinary client only.
+ */
+export function originConsented(grant: Pick<GrantRecord, 'consentedOrigins'>, client: { registered: string }, redirectUri: string): boolean {
+  if (grant.consentedOrigins === null) return client.registered !== 'metadata';
+  return grant.consentedOrigins.includes(consentOrigin(redirectUri));
+}
+
+/**
  * Consent can be skipped for trusted clients (never for a privileged scope unless an administrator owns the client,
- * see privileges.ts), or (approval prompt "auto") when the user already granted these scopes.
+ * see privileges.ts), or (approval prompt "auto") when the user already granted these scopes, to this redirect origin.
  */
 export async function canSkipConsent(req: AuthorizationRequest, grant: GrantRecord | null, approvalPrompt: 'auto' | 'force', ownerIsAdmin: () => Promise<boolean>): Promise<boolean> {
   if (promptValues(req.prompt).has('consent')) return false;
   if (req.client.skipAuthorization && await maySkipConsent(req.scopes, ownerIsAdmin)) return true;
   return approvalPrompt === 'auto' && grant !== null && grant.revokedAt === null && isSubset(req.scopes, parseScope(grant.scope))
-    && unconsentedClaims(req.claims, parseScope(grant.scope), grant.claims).length === 0;
+    && originConsented(grant, req.client, req.redirectUri) && unconsentedClaims(req.claims, parseScope(grant.scope), grant.claims).length === 0;
 }
 
 /** The login behind an approval: when (auth_time), which OpenID Connect session (sid), how (RFC 8176 amr). */
@@ -54,8 +65,11 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   // OpenID Connect Core §5.5: claims asked for by name beyond the scopes are consented to with them.
   const added = unconsentedClaims(req.claims, req.scopes, live?.claims);
   const claims = added.length ? [...(live?.claims ? live.claims.split(' ') : []), ...added].join(' ') : undefined;
-  const grant = await deps.grants.upsert(userId, client.id, mergeScopes(live?.scope, scope), deps.now, claims);
-  if (!existing || existing.revokedAt !== null || !isSubset(req.scopes, parseScope(existing.scope))) {
+  // Issue 20: the origin consented to now; an ordinary client's grant from before origins were recorded had consented
+  // to all its registered redirect URIs, which it keeps (backward compatible); later additions are asked for.
+  const legacy = live?.consentedOrigins === null && client.registered !== 'metadata' ? client.redirectUris.map(consentOrigin) : [];
+  const grant = await deps.grants.upsert(userId, client.id, mergeScopes(live?.scope, scope), deps.now, claims, [...legacy, consentOrigin(req.redirectUri)]);
+  if (!live || !isSubset(req.scopes, parseScope(live.scope)) || !originConsented(live, client, req.redirectUri)) {
     await deps.events.record({ type: 'consent.granted', userId, clientId: client.clientId, ...deps.audit, detail: { scope } });
   }
   const openid = req.scopes.includes('openid');

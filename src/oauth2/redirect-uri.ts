@@ -95,3 +95,16 @@ const LOOPBACK_IP_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::(\d*))?(?=[/?]
 /** A TCP port as a canonical decimal string: 1–65535, no leading zero (RFC 8252 §7.3 any-port matching). */
 const CANONICAL_PORT = /^(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 const withoutLoopbackPort = (uri: string) => uri.replace(LOOPBACK_IP_PORT, '$1');
+
+/**
+ * What a consent remembers of where it sent the user (issue 20): an http(s) redirect's origin, a loopback IP
+ * literal's without its port (RFC 8252 §7.3: the port changes each run), and a private-use scheme alone (RFC 8252
+ * §7.1: the app that claims the scheme, whatever authority it writes).
+ */
+export function consentOrigin(redirectUri: string): string {
+  const loopback = LOOPBACK_IP_PORT.exec(redirectUri);
+  if (loopback) return loopback[1];
+  const url = URL.parse(redirectUri);
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return url.origin;
+  return url?.protocol ?? `${redirectUri.split(':')[0].toLowerCase()}:`;
+}

@@ -46,9 +46,11 @@ export class DeviceCodeRepository implements DeviceStore {
       const code = (yield* tx.get<{ id: number; application_id: number; scope: string }>('select id, application_id, scope from device_codes where user_code_hash = ?', [userCodeHash]))!;
       const old = yield* tx.get<{ scope: string; revoked_at: number | null }>('select scope, revoked_at from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]);
       const scope = mergeScopes(old && old.revoked_at === null ? old.scope : undefined, code.scope);
-      yield* tx.run(`insert into grants (user_id, application_id, scope, claims, created_at, last_used_at, revoked_at) values (?, ?, ?, '', ?, null, null)
+      // No redirect here: a new or revived grant has no consented redirect origin (issue 20), others keep theirs.
+      yield* tx.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at) values (?, ?, ?, '', '', ?, null, null)
         on conflict (user_id, application_id) do update set scope = excluded.scope,
         claims = case when grants.revoked_at is null then grants.claims else excluded.claims end,
+        consented_origins = case when grants.revoked_at is null then grants.consented_origins else excluded.consented_origins end,
         created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`, [d.userId, code.application_id, scope, now]);
       const grant = (yield* tx.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]))!;
       yield* tx.run('update device_codes set grant_id = ? where id = ?', [grant.id, code.id]);

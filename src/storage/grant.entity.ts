@@ -15,6 +15,8 @@ export const Grant = defineEntity({
     scope: p.text(),
     /** OpenID Connect Core §5.5: claims consented beyond the scopes', space-separated. */
     claims: p.text().default(''),
+    /** Issue 20: redirect origins consented to, space-separated; null for grants from before they were recorded. */
+    consentedOrigins: p.text().nullable(),
     createdAt: createdAt(),
     lastUsedAt: epochMs().nullable(),
     revokedAt: epochMs().nullable(),

@@ -1,10 +1,11 @@
 import type { Sql } from './sql.ts';
 import type { GrantRecord, GrantStore } from '../oauth2/store.ts';
 
-interface DbGrant { id: number; user_id: number; application_id: number; scope: string; claims: string; created_at: number; last_used_at: number | null; revoked_at: number | null }
+interface DbGrant { id: number; user_id: number; application_id: number; scope: string; claims: string; consented_origins: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null }
 
 const toRecord = (g: DbGrant): GrantRecord => ({
-  id: g.id, userId: g.user_id, applicationId: g.application_id, scope: g.scope, claims: g.claims ?? '', createdAt: Number(g.created_at),
+  id: g.id, userId: g.user_id, applicationId: g.application_id, scope: g.scope, claims: g.claims ?? '',
+  consentedOrigins: g.consented_origins === null || g.consented_origins === undefined ? null : g.consented_origins.split(' ').filter(Boolean), createdAt: Number(g.created_at),
   lastUsedAt: g.last_used_at === null ? null : Number(g.last_used_at), revokedAt: g.revoked_at === null ? null : Number(g.revoked_at),
 });
 
@@ -17,13 +18,18 @@ export class GrantRepository implements GrantStore {
     return g ? toRecord(g) : null;
   }
 
-  async upsert(userId: number, applicationId: number, scope: string, now: number, claims?: string) {
-    // One row per user and client (unique index); consenting again after a revocation revives it (without its old claims).
+  async upsert(userId: number, applicationId: number, scope: string, now: number, claims?: string, added?: string[]) {
+    // One row per user and client (unique index); consenting again after a revocation revives it (without its old
+    // claims or origins).
     const keepClaims = claims === undefined ? 'case when grants.revoked_at is null then grants.claims else excluded.claims end' : 'excluded.claims';
-    await this.#sql.run(`insert into grants (user_id, application_id, scope, claims, created_at, last_used_at, revoked_at) values (?, ?, ?, ?, ?, null, null)
-      on conflict (user_id, application_id) do update set scope = excluded.scope, claims = ${keepClaims},
+    const old = added === undefined ? undefined : await this.find(userId, applicationId);
+    const kept = old && old.revokedAt === null ? old.consentedOrigins ?? [] : [];
+    const origins = added === undefined ? '' : [...new Set([...kept, ...added])].join(' ');
+    const setOrigins = added === undefined ? "case when grants.revoked_at is null then grants.consented_origins else '' end" : 'excluded.consented_origins';
+    await this.#sql.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at) values (?, ?, ?, ?, ?, ?, null, null)
+      on conflict (user_id, application_id) do update set scope = excluded.scope, claims = ${keepClaims}, consented_origins = ${setOrigins},
       created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`,
-    [userId, applicationId, scope, claims ?? '', now]);
+    [userId, applicationId, scope, claims ?? '', origins, now]);
     return (await this.find(userId, applicationId))!;
   }
 

@@ -219,6 +219,57 @@ describe('Attacker read of issue 20: client ID metadata documents', () => {
     });
   });
 
+  describe('#9 a redirect origin added to a document after consent', () => {
+    let t: TestServer;
+    before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'], clientIdMetadata: { minTtl: 1 } }); });
+    after(() => t.close());
+    const EVIL = 'https://evil.example/steal';
+    const origins = async (clientId: string) => (await t.app.stores.sql.all<Json>('select g.consented_origins from grants g join applications a on a.id = g.application_id where a.client_id = ?', [clientId]))[0]?.consented_origins;
+
+    it('is not answered with a code until the user consents to it again; approving adds the origin', async function () {
+      this.timeout(15_000);
+      const browser = await signedIn(t);
+      const url = site.doc('/origin-added.json', {}, { 'Cache-Control': 'max-age=1' });
+      const first = await authorizeThroughConsent(browser, authorize(url).params);
+      expect(first.origin + first.pathname).to.equal(CALLBACK);
+      expect(first.searchParams.get('code')).to.be.a('string');
+      // The origin the user saw is remembered (a loopback redirect without its port, RFC 8252 §7.3), and reused.
+      expect(await origins(url)).to.equal('http://127.0.0.1');
+      expect((await get(browser, url)).status).to.equal(302);
+      site.doc('/origin-added.json', { redirect_uris: [CALLBACK, EVIL] }, { 'Cache-Control': 'max-age=1' });
+      await sleep(1100);
+      const res = await get(browser, url, { redirect_uri: EVIL });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('location')).to.equal(null);
+      expect(testIdValue(await res.text(), 'sent-to')).to.include('evil.example');
+      // prompt=none cannot skip it either (OpenID Connect Core §3.1.2.6: consent_required).
+      const none = await get(browser, url, { redirect_uri: EVIL, prompt: 'none' });
+      expect(none.status).to.equal(302);
+      const refused = new URL(none.headers.get('location')!);
+      expect(refused.searchParams.get('error')).to.equal('consent_required');
+      expect(refused.searchParams.get('code')).to.equal(null);
+      const approved = await authorizeThroughConsent(browser, authorize(url, { redirect_uri: EVIL }).params);
+      expect(approved.origin + approved.pathname).to.equal(EVIL);
+      expect((await origins(url))?.split(' ').sort()).to.deep.equal(['http://127.0.0.1', 'https://evil.example']);
+      expect((await get(browser, url, { redirect_uri: EVIL })).status).to.equal(302);
+    });
+
+    it('a registered client: a grant from before the rule (no origins) skips consent as before; a recorded one asks for a new origin', async () => {
+      const owner = await t.app.seed.user({ username: `o${Math.random().toString(36).slice(2, 8)}` });
+      const { client } = await t.app.seed.client({ owner, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb', 'https://other.example/cb'] });
+      const browser = await signedIn(t);
+      const params = (redirect: string) => authorize(client.clientId, { redirect_uri: redirect }).params;
+      const at = (redirect: string) => browser.get(`/o/authorize/?${new URLSearchParams(params(redirect))}`);
+      await authorizeThroughConsent(browser, params('https://client.example/cb'));
+      expect(await origins(client.clientId)).to.equal('https://client.example');
+      expect((await at('https://other.example/cb')).status).to.equal(200);
+      await t.app.stores.sql.run('update grants set consented_origins = null');
+      expect((await at('https://other.example/cb')).status).to.equal(302);
+      // That old grant had consented to every registered redirect URI: they are recorded, nothing more.
+      expect((await origins(client.clientId))?.split(' ').sort()).to.deep.equal(['https://client.example', 'https://other.example']);
+    });
+  });
+
   it('#8 CLIENT_ID_METADATA_DOCUMENTS=off: a metadata row left behind is unknown to userinfo and every other lookup', async function () {
     this.timeout(20_000);
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cimd-off-'));

@@ -22,6 +22,7 @@ import { Migration20261206030802 } from './Migration20261206030802.ts';
 import { Migration20261206032158 } from './Migration20261206032158.ts';
 import { Migration20261206033941 } from './Migration20261206033941.ts';
 import { Migration20261206035713 } from './Migration20261206035713.ts';
+import { Migration20261206040116 } from './Migration20261206040116.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -48,4 +49,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206032158', class: Migration20261206032158 },
   { name: 'Migration20261206033941', class: Migration20261206033941 },
   { name: 'Migration20261206035713', class: Migration20261206035713 },
+  { name: 'Migration20261206040116', class: Migration20261206040116 },
 ];
