@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { Browser, csrfFrom, type TestServer } from './helpers.ts';
 import { encodeBasicAuthorization } from '../src/oauth2/client-auth.ts';
 import type { ClientRecord } from '../src/oauth2/store.ts';
@@ -60,4 +61,14 @@ export async function codeFlowTokens(srv: TestServer, setup: Awaited<ReturnType<
   const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
   return res.json() as Promise<Record<string, string>>;
+}
+
+/**
+ * A client's ES256 signing key (private_key_jwt assertions, RFC 9101 request objects), another key it does not
+ * own, and the JWK Set to register: { keys: [the public key, kid k1] }.
+ */
+export async function clientSigningKeys(): Promise<{ key: CryptoKey; otherKey: CryptoKey; jwks: { keys: JWK[] } }> {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  const otherKey = (await generateKeyPair('ES256')).privateKey;
+  return { key: pair.privateKey, otherKey, jwks: { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] } };
 }

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import * as client from 'openid-client';
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
+import { exportJWK, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
+import { authorizeThroughConsent, clientSigningKeys, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 
 const CB = 'https://client.example/cb';
 
@@ -14,10 +14,7 @@ describe('RFC 9101 / Core §6 request objects', () => {
   let jwks: unknown;
   before(async () => {
     srv = await createTestApp();
-    const pair = await generateKeyPair('ES256', { extractable: true });
-    key = pair.privateKey;
-    otherKey = (await generateKeyPair('ES256')).privateKey;
-    jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+    ({ key, otherKey, jwks } = await clientSigningKeys());
   });
   after(() => srv.close());
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as client from 'openid-client';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { createTestApp, type TestServer } from '../../helpers.ts';
-import { authorizeThroughConsent, codeFlowSetup, postForm } from '../../oauth-helpers.ts';
+import { authorizeThroughConsent, clientSigningKeys, codeFlowSetup, postForm } from '../../oauth-helpers.ts';
 import { assertion, JWT_BEARER, tokenRequest } from './assertions.ts';
 
 // RFC 7523 §2.2 / §3 and OpenID Connect Core §9 private_key_jwt, over real HTTP.
@@ -13,10 +13,7 @@ describe('RFC 7523 private_key_jwt client authentication', () => {
   let jwks: unknown;
   before(async () => {
     srv = await createTestApp();
-    const pair = await generateKeyPair('ES256', { extractable: true });
-    key = pair.privateKey;
-    otherKey = (await generateKeyPair('ES256')).privateKey;
-    jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] };
+    ({ key, otherKey, jwks } = await clientSigningKeys());
   });
   after(() => srv.close());
 
