@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import { InvalidDpopProof, UseDpopNonce } from '../errors.ts';
 import { normaliseHtu } from './htu.ts';
+import { algFitsKey, openProofKey, verifySignature, type ProofKey } from './proof-key.ts';
 import type { DpopNonces } from './nonce.ts';
 import type { DpopReplayStore } from './replay.ts';
 
@@ -51,11 +52,13 @@ function refuse(why: string): never {
   throw new InvalidDpopProof(`The DPoP proof ${why}.`);
 }
 
-function checkHeader(proof: string): { alg: string; jwk: JWK } {
+function checkHeader(proof: string): { alg: string; key: ProofKey } {
   if (proof.length > MAX_PROOF || !COMPACT_JWS.test(proof)) refuse('is not a compact JWS'); // §4.3 checks 1-2
   let header: Record<string, unknown>;
   try { header = decodeProtectedHeader(proof) as Record<string, unknown>; } catch { refuse('header is not JSON'); }
   if (header.typ !== 'dpop+jwt') refuse('must have typ dpop+jwt'); // check 4
+  // RFC 7515 §4.1.11: extensions the recipient does not understand MUST be refused; a proof needs none.
+  if ('crit' in header) refuse('must not carry crit');
   if (typeof header.alg !== 'string' || !DPOP_ALGS.includes(header.alg)) refuse(`must be signed with one of ${DPOP_ALGS.join(', ')}`); // check 5
   const jwk = header.jwk as Record<string, unknown> | undefined;
   if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk)) refuse('carries no jwk');
@@ -63,7 +66,21 @@ function checkHeader(proof: string): { alg: string; jwk: JWK } {
   if (PRIVATE_MEMBERS.some((m) => m in jwk)) refuse('jwk must be a public key');
   // Cost before work: an RSA key's verification grows with its modulus and exponent, both the sender's choice.
   if (jwk.kty === 'RSA' && (typeof jwk.n !== 'string' || jwk.n.length > MAX_RSA_N || typeof jwk.e !== 'string' || jwk.e.length > MAX_RSA_E)) refuse(`jwk must be an RSA key of at most ${MAX_RSA_BITS} bits with a small exponent`);
-  return { alg: header.alg, jwk: jwk as JWK };
+  const key = openProofKey(jwk);
+  if (!key) refuse('jwk is not a usable public key');
+  // Check 5 with check 6: the algorithm must be one for the key's type and curve (no ES256 over an RSA key).
+  if (!algFitsKey(header.alg, key)) refuse(`alg ${header.alg} does not fit its jwk`);
+  return { alg: header.alg, key };
+}
+
+/** Check 6: the signature verifies with the header's key; then the payload, a JSON object. */
+function verifiedPayload(proof: string, alg: string, key: ProofKey): Record<string, unknown> {
+  const [h, p, sig] = proof.split('.') as [string, string, string];
+  if (!verifySignature(alg, key, `${h}.${p}`, Buffer.from(sig, 'base64url'))) refuse('signature does not verify with its jwk');
+  let payload: unknown;
+  try { payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')); } catch { refuse('payload is not JSON'); }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) refuse('payload is not a JSON object');
+  return payload as Record<string, unknown>;
 }
 
 /**
@@ -71,14 +88,8 @@ function checkHeader(proof: string): { alg: string; jwk: JWK } {
  * refused for another reason spends nothing. Throws InvalidDpopProof, or UseDpopNonce (§8) when a nonce is needed.
  */
 export async function verifyDpopProof(proof: string, target: ProofTarget, s: DpopSettings): Promise<VerifiedProof> {
-  const { alg, jwk } = checkHeader(proof);
-  let payload: Record<string, unknown>;
-  try {
-    // Check 6: the signature verifies with the key in the header (jose also refuses a private or mismatched key).
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [alg] }));
-  } catch {
-    refuse('signature does not verify with its jwk');
-  }
+  const { alg, key } = checkHeader(proof);
+  const payload = verifiedPayload(proof, alg, key);
   // Check 3: the claims a proof must have.
   if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > MAX_JTI) refuse('needs a jti');
   if (typeof payload.htm !== 'string') refuse('needs htm');
@@ -97,7 +108,7 @@ export async function verifyDpopProof(proof: string, target: ProofTarget, s: Dpo
   if (s.requireNonce && !s.nonces.accepts(payload.nonce, target.now)) {
     throw new UseDpopNonce(payload.nonce === undefined ? 'Authorization server requires nonce in DPoP proof.' : 'The DPoP nonce is stale or unknown.');
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  const { jkt } = key;
   // §11.1: one use of each jti per key while its iat is acceptable, across every instance.
   const expiresAt = payload.iat * 1000 + s.iatWindowSeconds * 1000 + 1000;
   if (!(await s.replay.remember(jkt, payload.jti, Math.max(expiresAt, target.now + 1000)))) refuse('was already used (jti replayed)');

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 
 /** A client's DPoP key and the proofs it signs (RFC 9449 §4.2), with knobs to make them wrong on purpose. */
@@ -50,4 +50,15 @@ export function hmacProof(htu: string): string {
   const k = Buffer.from('attacker-chosen-secret-attacker-chosen');
   const signing = `${b64({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: k.toString('base64url') } })}.${b64({ jti: randomUUID(), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) })}`;
   return `${signing}.${createHmac('sha256', k).update(signing).digest('base64url')}`;
+}
+
+/**
+ * A proof signed by node:crypto exactly as asked, with no library's checks in the way: `alg` in the header, the
+ * signature made with `digest` by the key (ECDSA as R || S), the header's jwk `jwk` (default the key's own).
+ */
+export function forgedProof(key: Pick<DpopKey, 'privateJwk' | 'publicJwk'>, alg: string, digest: string | null, htu: string, jwk: JWK = key.publicJwk, header: Record<string, unknown> = {}, payload?: unknown): string {
+  const claims = payload ?? { jti: randomUUID(), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) };
+  const signing = `${b64({ alg, typ: 'dpop+jwt', jwk, ...header })}.${b64(claims)}`;
+  const priv = createPrivateKey({ key: key.privateJwk as any, format: 'jwk' });
+  return `${signing}.${sign(digest, Buffer.from(signing), { key: priv, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
 }

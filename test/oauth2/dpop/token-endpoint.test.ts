@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
-import { decodeJwt } from 'jose';
+import { decodeJwt, type JWK } from 'jose';
 import { clearExpired } from '../../../src/storage/maintenance.ts';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { postForm } from '../../oauth-helpers.ts';
-import { dpopKey, hmacProof, proof, unsignedProof, type DpopKey } from './proofs.ts';
+import { dpopKey, forgedProof, hmacProof, proof, unsignedProof, type DpopKey } from './proofs.ts';
 
 describe('RFC 9449 DPoP at the token endpoint', () => {
   let srv: TestServer;
@@ -55,12 +55,14 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       expect((await withProof(await proof(key, { htu }))).status).to.equal(200);
     });
 
-    it('accepts every allowed algorithm family: EdDSA, RS256, PS256', async () => {
-      for (const alg of ['EdDSA', 'RS256', 'PS256']) {
+    it('accepts every allowed algorithm, binding the RFC 7638 thumbprint jose computes', async () => {
+      for (const alg of ['ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'PS256', 'PS512']) {
         const k = await dpopKey(alg);
         const res = await withProof(await proof(k, { htu: token }));
         expect(res.status, alg).to.equal(200);
         expect((await res.json()).token_type).to.equal('DPoP');
+        const [row] = await rows('select dpop_jkt from access_tokens order by id desc limit 1');
+        expect(row.dpop_jkt, alg).to.equal(k.jkt);
       }
     });
 
@@ -136,6 +138,24 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       await refused(await withProof(await proof(rsa, { htu: token, jwk: big })));
       await refused(await withProof(await proof(rsa, { htu: token, jwk: { ...rsa.publicJwk, e: 'A'.repeat(600) } })));
       expect(performance.now() - t0).to.be.below(2000);
+    });
+    it('an alg that does not fit its jwk (ES384 or PS256 over a P-256 key, ES256 over an RSA or Ed25519 key), signed to pass otherwise', async () => {
+      const rsa = await dpopKey('RS256'), ed = await dpopKey('EdDSA');
+      await refused(await withProof(forgedProof(key, 'ES384', 'sha384', token)));
+      await refused(await withProof(forgedProof(rsa, 'ES256', 'sha256', token)));
+      await refused(await withProof(forgedProof(ed, 'ES256', null, token)));
+      await refused(await withProof(forgedProof(rsa, 'PS256', 'sha256', token, key.publicJwk)));
+    });
+    it('an RSA key under 2048 bits (RFC 7518 §3.3)', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const small = { privateJwk: privateKey.export({ format: 'jwk' }) as JWK, publicJwk: publicKey.export({ format: 'jwk' }) as JWK };
+      await refused(await withProof(forgedProof(small, 'RS256', 'sha256', token)));
+    });
+    it('a crit header (RFC 7515 §4.1.11), and a payload that is not a JSON object', async () => {
+      // The same forging, done right, passes: what follows is refused for its one flaw.
+      expect((await withProof(forgedProof(key, 'ES256', 'sha256', token))).status).to.equal(200);
+      await refused(await withProof(forgedProof(key, 'ES256', 'sha256', token, undefined, { crit: ['exp'] })));
+      await refused(await withProof(forgedProof(key, 'ES256', 'sha256', token, undefined, {}, ['not', 'an', 'object'])));
     });
     it('a typ other than dpop+jwt', async () => { await refused(await withProof(await proof(key, { htu: token, typ: 'JWT' }))); });
     it('a proof without jti', async () => { await refused(await withProof(await proof(key, { htu: token, omit: ['jti'] }))); });
