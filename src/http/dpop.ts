@@ -11,12 +11,20 @@ export interface HttpDpop { settings: DpopSettings; issuer: () => string }
  * another server (a resource server that received it) would then pass here with that server's name in Host.
  */
 function requestUrls(ctx: Context, issuer: string): string[] {
+  const bases = issuerBases(issuer);
+  return bases.map((b) => `${b}${ctx.path}`);
+}
+
+/** The issuer's origin, and the issuer itself when it has a path; parsed once per issuer value. */
+let lastIssuer: { issuer: string; bases: string[] } | undefined;
+function issuerBases(issuer: string): string[] {
+  if (lastIssuer?.issuer === issuer) return lastIssuer.bases;
   const iss = URL.parse(issuer);
-  if (!iss) return [];
-  const urls = [`${iss.origin}${ctx.path}`];
-  const base = iss.href.replace(/\/$/, '');
-  if (base !== iss.origin) urls.push(`${base}${ctx.path}`);
-  return urls;
+  const bases = !iss ? [] : [iss.origin];
+  const base = iss?.href.replace(/\/$/, '');
+  if (iss && base !== iss.origin) bases.push(base!);
+  lastIssuer = { issuer, bases };
+  return bases;
 }
 
 /** The DPoP header, if the request has one. Two headers arrive joined by a comma, which no compact JWS holds (§4.3 check 1). */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { decodeProtectedHeader } from 'jose';
+import { hash } from 'node:crypto';
 import { InvalidDpopProof, UseDpopNonce } from '../errors.ts';
 import { normaliseHtu } from './htu.ts';
 import { algFitsKey, openProofKey, verifySignature, type ProofKey } from './proof-key.ts';
@@ -46,7 +45,17 @@ export interface ProofTarget {
 export interface VerifiedProof { jkt: string; jti: string }
 
 /** §4.2: ath is base64url(SHA-256(access token)). */
-export const accessTokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+export const accessTokenHash = (token: string) => hash('sha256', token, 'base64url');
+
+/** A base64url segment's JSON: a plain object, or null. */
+function jsonObject(segment: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null;
+  } catch {
+    return null;
+  }
+}
 
 function refuse(why: string): never {
   throw new InvalidDpopProof(`The DPoP proof ${why}.`);
@@ -54,8 +63,8 @@ function refuse(why: string): never {
 
 function checkHeader(proof: string): { alg: string; key: ProofKey } {
   if (proof.length > MAX_PROOF || !COMPACT_JWS.test(proof)) refuse('is not a compact JWS'); // §4.3 checks 1-2
-  let header: Record<string, unknown>;
-  try { header = decodeProtectedHeader(proof) as Record<string, unknown>; } catch { refuse('header is not JSON'); }
+  const header = jsonObject(proof.slice(0, proof.indexOf('.')));
+  if (!header) refuse('header is not a JSON object');
   if (header.typ !== 'dpop+jwt') refuse('must have typ dpop+jwt'); // check 4
   // RFC 7515 §4.1.11: extensions the recipient does not understand MUST be refused; a proof needs none.
   if ('crit' in header) refuse('must not carry crit');
@@ -77,10 +86,7 @@ function checkHeader(proof: string): { alg: string; key: ProofKey } {
 function verifiedPayload(proof: string, alg: string, key: ProofKey): Record<string, unknown> {
   const [h, p, sig] = proof.split('.') as [string, string, string];
   if (!verifySignature(alg, key, `${h}.${p}`, Buffer.from(sig, 'base64url'))) refuse('signature does not verify with its jwk');
-  let payload: unknown;
-  try { payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')); } catch { refuse('payload is not JSON'); }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) refuse('payload is not a JSON object');
-  return payload as Record<string, unknown>;
+  return jsonObject(p) ?? refuse('payload is not a JSON object');
 }
 
 /**
