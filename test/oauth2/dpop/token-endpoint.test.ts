@@ -7,6 +7,8 @@ import { createTestApp, type TestServer } from '../../helpers.ts';
 import { postForm } from '../../oauth-helpers.ts';
 import { dpopKey, forgedProof, hmacProof, proof, unsignedProof, type DpopKey } from './proofs.ts';
 
+const b64u = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
 describe('RFC 9449 DPoP at the token endpoint', () => {
   let srv: TestServer;
   let token: string;
@@ -150,6 +152,16 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
       const small = { privateJwk: privateKey.export({ format: 'jwk' }) as JWK, publicJwk: publicKey.export({ format: 'jwk' }) as JWK };
       await refused(await withProof(forgedProof(small, 'RS256', 'sha256', token)));
+    });
+    it('an RSA key with exponent 1 (RFC 8017 §3.1), whose signature anyone can forge', async () => {
+      const rsa = await dpopKey('RS256');
+      const jwk = { kty: 'RSA', n: rsa.publicJwk.n!, e: 'AQ' };
+      // With e = 1, s^e mod n = s: the EMSA-PKCS1-v1_5 encoding of the signing input is its own signature.
+      const signing = `${b64u({ alg: 'RS256', typ: 'dpop+jwt', jwk })}.${b64u({ jti: 'e1', htm: 'POST', htu: token, iat: Math.floor(Date.now() / 1000) })}`;
+      const k = Buffer.from(jwk.n, 'base64url').length;
+      const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(signing).digest()]);
+      const em = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(k - digestInfo.length - 3, 0xff), Buffer.from([0]), digestInfo]);
+      await refused(await withProof(`${signing}.${em.toString('base64url')}`));
     });
     it('a crit header (RFC 7515 §4.1.11), and a payload that is not a JSON object', async () => {
       // The same forging, done right, passes: what follows is refused for its one flaw.
