@@ -11,7 +11,8 @@ const ALG_RULES: Record<string, AlgRule> = {
   ES256: ec('sha256', 'P-256'), ES384: ec('sha384', 'P-384'), ES512: ec('sha512', 'P-521'),
   RS256: { digest: 'sha256', kty: 'RSA' }, RS384: { digest: 'sha384', kty: 'RSA' }, RS512: { digest: 'sha512', kty: 'RSA' },
   PS256: { digest: 'sha256', kty: 'RSA', pss: true }, PS384: { digest: 'sha384', kty: 'RSA', pss: true }, PS512: { digest: 'sha512', kty: 'RSA', pss: true },
-  EdDSA: { digest: null, kty: 'OKP', crv: ['Ed25519', 'Ed448'] },
+  // Ed448 is left out: no DPoP client uses it, and FAPI 2.0 allows EdDSA with Ed25519 only.
+  EdDSA: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
   Ed25519: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
 };
 
