@@ -78,6 +78,20 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     expect(prm.dpop_signing_alg_values_supported).to.have.members(['ES256', 'PS256', 'EdDSA', 'Ed25519']);
   });
 
+  it('FAPI 2.0 §5.3.2.2: a pushed authorization request without redirect_uri is invalid_request, naming the rule', async () => {
+    const setup = await codeFlowSetup(t, { ...conforming, jwks });
+    const par = `${t.url}/o/par`;
+    const { challenge } = pkcePair();
+    const push = async (extra: Record<string, string>) => fetch(par, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', DPoP: await proof(await dpopKey(), { htu: par }) },
+      body: new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256', client_assertion_type: JWT_BEARER, client_assertion: await assertion(t, setup.client.clientId, { key, kid: 'k1', alg: 'ES256' }), ...extra }) });
+    const res = await push({});
+    expect(res.status).to.equal(400);
+    const body = await res.json() as Record<string, string>;
+    expect(body.error).to.equal('invalid_request');
+    expect(body.error_description).to.match(/^fapi2:par-required: .*redirect_uri/);
+    expect((await push({ redirect_uri: CB })).status).to.equal(201);
+  });
+
   it('fapi2:signing-algs: a client assertion signed RS256 is refused (invalid_client), PS256 accepted', async () => {
     const rsa = await generateKeyPair('RS256', { extractable: true });
     const pss = await generateKeyPair('PS256', { extractable: true });
