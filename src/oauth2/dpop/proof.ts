@@ -74,7 +74,8 @@ function checkHeader(proof: string, algs: readonly string[]): { alg: string; key
   if (proof.length > MAX_PROOF || !COMPACT_JWS.test(proof)) refuse('is not a compact JWS'); // §4.3 checks 1-2
   const header = jsonObject(proof.slice(0, proof.indexOf('.')));
   if (!header) refuse('header is not a JSON object');
-  if (header.typ !== 'dpop+jwt') refuse('must have typ dpop+jwt'); // check 4
+  // Check 4. A typ is a media type (RFC 7515 §4.1.9): compared without case, "application/" optional.
+  if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== 'dpop+jwt') refuse('must have typ dpop+jwt');
   // RFC 7515 §4.1.11: extensions the recipient does not understand MUST be refused; a proof needs none.
   if ('crit' in header) refuse('must not carry crit');
   if (typeof header.alg !== 'string' || !algs.includes(header.alg)) refuse(`must be signed with one of ${algs.join(', ')}`); // check 5

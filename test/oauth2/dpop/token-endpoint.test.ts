@@ -169,7 +169,12 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       await refused(await withProof(forgedProof(key, 'ES256', 'sha256', token, undefined, { crit: ['exp'] })));
       await refused(await withProof(forgedProof(key, 'ES256', 'sha256', token, undefined, {}, ['not', 'an', 'object'])));
     });
-    it('a typ other than dpop+jwt', async () => { await refused(await withProof(await proof(key, { htu: token, typ: 'JWT' }))); });
+    it('a typ other than dpop+jwt (a media type: its case and an application/ prefix do not matter, RFC 7515 §4.1.9)', async () => {
+      await refused(await withProof(await proof(key, { htu: token, typ: 'JWT' })));
+      await refused(await withProof(await proof(key, { htu: token, typ: 'dpop+jwt2' })));
+      expect((await withProof(await proof(key, { htu: token, typ: 'DPoP+JWT' }))).status).to.equal(200);
+      expect((await withProof(await proof(key, { htu: token, typ: 'application/dpop+jwt' }))).status).to.equal(200);
+    });
     it('a proof without jti', async () => { await refused(await withProof(await proof(key, { htu: token, omit: ['jti'] }))); });
     it('not a JWS at all, and two DPoP headers', async () => {
       await refused(await withProof('not-a-proof'));
