@@ -98,6 +98,14 @@ function columns(input: ClientInput) {
   };
 }
 
+/**
+ * Reads that answer a record take the row as stored, never the EntityManager's copy: this repository writes single
+ * columns with nativeUpdate (compare-and-set secrets, the token exchange policy, metadata refreshes), which a managed
+ * entity does not see, so a read after a write in the same request (a mutation answering the client it changed)
+ * returned the old value.
+ */
+const AS_STORED = { disableIdentityMap: true } as const;
+
 /** How long another instance's change to a client may take to show here (this instance's own changes show at once). */
 export const CLIENT_CACHE_MS = 10_000;
 const CLIENT_CACHE_MAX = 10_000;
@@ -150,7 +158,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     const now = Date.now();
     const hit = this.#byClientId.get(clientId);
     if (hit && hit.until > now) return hit.record;
-    const a = await this.#em().findOne(Application, { clientId }, { disableIdentityMap: true });
+    const a = await this.#em().findOne(Application, { clientId }, AS_STORED);
     if (!a) return null; // misses are not cached: random ids must not fill memory
     const record = toRecord(a);
     if (this.#cache.ttlMs > 0) {
@@ -161,12 +169,12 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async findById(id: number) {
-    const a = await this.#em().findOne(Application, { id });
+    const a = await this.#em().findOne(Application, { id }, AS_STORED);
     return a ? toRecord(a) : null;
   }
 
   async list(ownerId?: number) {
-    const rows = await this.#em().find(Application, ownerId === undefined ? {} : { owner: ownerId }, { orderBy: { id: 'asc' } });
+    const rows = await this.#em().find(Application, ownerId === undefined ? {} : { owner: ownerId }, { ...AS_STORED, orderBy: { id: 'asc' } });
     return rows.map(toRecord);
   }
 
@@ -212,7 +220,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async findByRegistrationTokenHash(tokenHash: string) {
-    const a = await this.#em().findOne(Application, { registrationTokenHash: tokenHash }, { disableIdentityMap: true });
+    const a = await this.#em().findOne(Application, { registrationTokenHash: tokenHash }, AS_STORED);
     return a ? toRecord(a) : null;
   }
 
