@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { launchChromium, watchProblems } from '../chromium.ts';
+import { launchChromium, logInThroughForm, watchProblems } from '../chromium.ts';
 import { en } from '../../src/http/i18n/en.ts';
 import { fr } from '../../src/http/i18n/fr.ts';
 
@@ -29,11 +29,7 @@ describe('e2e: the playground shows signed UserInfo decoded and verified (issue 
   async function oidcFlow(lang: 'en' | 'fr', clientId: string, secret: string): Promise<Page> {
     const context = await browser.newContext({ locale: lang, extraHTTPHeaders: { 'accept-language': lang }, viewport: { width: 360, height: 800 } });
     const page = watchProblems(await context.newPage(), problems);
-    await page.goto(`${srv.url}/accounts/login/`);
-    await page.locator('#username').fill('alice');
-    await page.locator('#password').fill('alice-password');
-    await page.locator('form button[type=submit]').click();
-    await page.waitForURL(`${srv.url}/`);
+    await logInThroughForm(page, srv.url, 'alice', 'alice-password');
     await page.goto(`${srv.url}/o/playground/`);
     await page.locator('#pg-app').selectOption(clientId);
     await page.locator('#pg-client-secret').fill(secret);
