@@ -17,6 +17,15 @@ export function watchProblems(page: Page, problems: string[]): Page {
   return page;
 }
 
+/** Signs in through the login form by its field ids (so in any language), and waits for the home page. */
+export async function logInThroughForm(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/accounts/login/`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('form button[type=submit]').click();
+  await page.waitForURL(`${base}/`);
+}
+
 /** The documents the browser was served while `go` ran: [status, url] of each main-frame navigation response. */
 export async function documentsDuring(p: Page, go: () => Promise<unknown>): Promise<[number, string][]> {
   const seen: [number, string][] = [];

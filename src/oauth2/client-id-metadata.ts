@@ -57,9 +57,11 @@ const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'cl
 /**
  * CIMD, Client Metadata: the document's client_id MUST equal the URL it came from (simple string comparison); it MUST NOT hold a
  * client_secret or client_secret_expires_at, and MUST NOT ask for a shared-secret authentication method. Left out,
- * token_endpoint_auth_method is `none` (a public client), since a document cannot carry a secret. private_key_jwt is
- * allowed by the draft but Gatehouse has no JWT client authentication yet, so it is refused by name. The rest goes
- * through the dynamic registration rules (DYNAMIC actor: no privileged scope, grant or response type, ever).
+ * token_endpoint_auth_method is `none` (a public client), since a document cannot carry a secret. private_key_jwt (which
+ * CIMD and the MCP authorization specification allow) needs the keys at the document's jwks_uri, read like any
+ * jwks_uri through the SSRF guard (client-assertion/client-keys.ts); inline jwks are refused for it, since they would
+ * live as long as the cached document and could not rotate apart from it. The rest goes through the dynamic
+ * registration rules (DYNAMIC actor: no privileged scope, grant or response type, ever).
  */
 export async function validateMetadataDocument(clientId: string, doc: unknown, policy: RegistrationPolicy): Promise<ClientInput> {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ClientMetadataError('the document is not a JSON object');
@@ -70,11 +72,12 @@ export async function validateMetadataDocument(clientId: string, doc: unknown, p
   if (m.client_secret !== undefined || m.client_secret_expires_at !== undefined) throw new ClientMetadataError('the document must not contain a client_secret');
   const method = m.token_endpoint_auth_method ?? 'none';
   if (typeof method === 'string' && SECRET_METHODS.has(method)) throw new ClientMetadataError(`token_endpoint_auth_method ${method} needs a shared secret, which a metadata document cannot have`);
-  if (method === 'private_key_jwt') throw new ClientMetadataError('token_endpoint_auth_method private_key_jwt is not supported here yet; use none (a public client with PKCE)');
-  if (method !== 'none') throw new ClientMetadataError('token_endpoint_auth_method must be none');
+  if (method === 'private_key_jwt') {
+    if (typeof m.jwks_uri !== 'string' || m.jwks !== undefined) throw new ClientMetadataError('token_endpoint_auth_method private_key_jwt needs the keys at jwks_uri, not inline jwks');
+  } else if (method !== 'none') throw new ClientMetadataError('token_endpoint_auth_method must be none or private_key_jwt');
   if (!Array.isArray(m.redirect_uris) || m.redirect_uris.length === 0) throw new ClientMetadataError('redirect_uris is required');
   // The URL names the client: its host is the name users see (consent page), the document's client_name only beside it.
-  const named = { ...m, token_endpoint_auth_method: 'none', client_name: typeof m.client_name === 'string' && m.client_name.trim() ? m.client_name : new URL(clientId).host };
+  const named = { ...m, token_endpoint_auth_method: method, client_name: typeof m.client_name === 'string' && m.client_name.trim() ? m.client_name : new URL(clientId).host };
   delete (named as Record<string, unknown>).client_id;
   try {
     return await validateDynamicMetadata(named, policy);

@@ -1,6 +1,8 @@
 // Gatehouse OAuth playground: a real OAuth 2 / OpenID Connect / OAuth 1.0a client running in this page. Every request goes over
 // HTTP to this server's public endpoints and is shown with its response. State survives the redirect to the
-// consent page in sessionStorage (this tab only).
+// consent page in sessionStorage (this tab only). A module: the JWT reading is imported from playground-jwt.js.
+import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
+
 (() => {
   const $ = (sel) => document.querySelector(sel);
   const log = $('#pg-log');
@@ -37,7 +39,7 @@
     const keep = ['content-type', 'cache-control', 'www-authenticate', 'pragma'];
     const resHeaders = keep.filter((k) => res.headers.get(k)).map((k) => `${k}: ${res.headers.get(k)}`);
     step(`${title} → ${res.status}`, [...shown, '', '--- response ---', `HTTP ${res.status}`, ...resHeaders, '', pretty]).dataset.status = String(res.status);
-    return { status: res.status, text, json: () => JSON.parse(text) };
+    return { status: res.status, type: (res.headers.get('content-type') ?? '').split(';')[0].trim(), text, json: () => JSON.parse(text) };
   }
 
   const client = () => {
@@ -61,6 +63,8 @@
     const t = store.get().tokens;
     $('#pg-token-actions').hidden = !t;
     $('#pg-userinfo').hidden = !t?.id_token;
+    $('#pg-userinfo-jwt').hidden = !t?.id_token;
+    $('#pg-userinfo-jwt-hint').hidden = !t?.id_token;
     if (!t) $('#pg-current').textContent = '';
     else $('#pg-current').textContent = `access_token ${t.access_token.slice(0, 10)}…  refresh_token ${t.refresh_token ? t.refresh_token.slice(0, 10) + '…' : '(none)'}  scope "${t.scope}"`;
   }
@@ -95,64 +99,52 @@
   $('#pg-code')?.addEventListener('click', () => authorizationRequest('code', '1. Authorization request (open it; you will come back here)'));
   $('#pg-oidc')?.addEventListener('click', () => authorizationRequest('oidc', '1. OpenID Connect authentication request (open it; you will come back here)'));
 
-  const unb64url = (p) => Uint8Array.from(atob(p.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-  /** A JWT's header and claims, decoded for reading. */
-  function decodeJwt(jwt) {
-    const part = (p) => JSON.parse(new TextDecoder().decode(unb64url(p)));
-    const [header, claims] = jwt.split('.');
-    return { header: part(header), claims: part(claims) };
-  }
-
-  // The JWS algorithms Gatehouse signs with, as WebCrypto names them (RFC 7518 §3.3, §3.4; RFC 8037).
-  const WEBCRYPTO = {
-    RS256: { import: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verify: { name: 'RSASSA-PKCS1-v1_5' } },
-    ES256: { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } },
-    EdDSA: { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } },
-  };
-  /** Checks a JWS signature with the key of its kid from the server's JWKS (fetched and shown as a step). */
-  async function verifySignature(jwt, header) {
+  /** Decodes a JWT, verifies it with the server's JWKS (fetched and shown as a step), and shows it with its checks. */
+  async function showJwt(title, id, jwt, checksOf) {
+    const { header, claims } = decodeJwt(jwt);
     const r = await send('JWKS (OpenID Connect Discovery §3 jwks_uri)', 'GET', `${origin}/.well-known/jwks.json`);
-    const jwk = r.status === 200 ? r.json().keys.find((k) => k.kid === header.kid) : undefined;
-    const alg = WEBCRYPTO[header.alg];
-    if (!jwk || !alg || jwk.alg !== header.alg) return false;
-    const [h, p, sig] = jwt.split('.');
-    try {
-      const key = await crypto.subtle.importKey('jwk', jwk, alg.import, false, ['verify']);
-      return await crypto.subtle.verify(alg.verify, key, unb64url(sig), new TextEncoder().encode(`${h}.${p}`));
-    } catch {
-      return false;
-    }
+    const signed = await verifyWithJwks(jwt, header, r.status === 200 ? r.json() : null);
+    const checks = [...checksOf(claims), [`signature (${header.alg}, kid ${header.kid}) verifies with the JWKS key`, signed]];
+    const section = step(title, jwtLines(header, claims, checks));
+    document.getElementById(id)?.removeAttribute('id'); // the newest step of its kind holds the id
+    section.id = id;
+    section.dataset.checks = checks.every(([, ok]) => ok) ? 'ok' : 'failed';
+    return claims;
   }
+  const issuedHere = (claims) => [
+    [`iss is ${log.dataset.issuer}`, claims.iss === log.dataset.issuer],
+    [`aud contains ${client().id}`, [].concat(claims.aud).includes(client().id)],
+  ];
 
   /** Shows the ID Token and the checks a relying party makes of it (OpenID Connect Core §3.1.3.7). */
   async function showIdToken(idToken) {
-    const { header, claims } = decodeJwt(idToken);
-    const signed = await verifySignature(idToken, header);
-    const s = store.get();
     const now = Math.floor(Date.now() / 1000);
-    const issuer = log.dataset.issuer;
-    const checks = [
-      [`iss is ${issuer}`, claims.iss === issuer],
-      [`aud contains ${client().id}`, [].concat(claims.aud).includes(client().id)],
-      ['exp is in the future', claims.exp > now],
-      ['nonce is the one this page sent', claims.nonce === s.nonce],
-      [`signature (${header.alg}, kid ${header.kid}) verifies with the JWKS key`, signed],
-    ];
-    const lines = ['header', JSON.stringify(header, null, 2), '', 'claims', JSON.stringify(claims, null, 2), '', 'checks',
-      ...checks.map(([what, ok]) => `${ok ? 'ok  ' : 'FAIL'} ${what}`)];
-    const section = step('3. ID Token, decoded', lines);
-    section.id = 'pg-id-token';
-    section.dataset.checks = checks.every(([, ok]) => ok) ? 'ok' : 'failed';
+    const claims = await showJwt('3. ID Token, decoded', 'pg-id-token', idToken, (c) => [...issuedHere(c),
+      ['exp is in the future', c.exp > now], ['nonce is the one this page sent', c.nonce === store.get().nonce]]);
     store.set({ idTokenSub: claims.sub });
   }
 
-  /** UserInfo (Core §5.3) with the access token; its sub must be the ID Token's (Core §5.3.2). */
-  async function userinfo() {
-    const r = await send('UserInfo (OpenID Connect Core §5.3)', 'GET', `${origin}/o/userinfo/`, { Authorization: `Bearer ${store.get().tokens.access_token}` });
-    if (r.status === 200 && store.get().idTokenSub) step(r.json().sub === store.get().idTokenSub ? 'UserInfo sub is the ID Token sub (Core §5.3.2)' : 'UserInfo sub differs from the ID Token sub: refuse it (Core §5.3.2)', []);
+  /**
+   * UserInfo (Core §5.3) with the access token. A client that registered userinfo_signed_response_alg gets a JWS
+   * (Core §5.3.2, application/jwt): decoded and verified like the ID Token, iss and aud included. Either way its
+   * sub must be the ID Token's (Core §5.3.2).
+   */
+  async function userinfo(signed) {
+    const idTokenSub = store.get().idTokenSub;
+    const headers = { Authorization: `Bearer ${store.get().tokens.access_token}`, ...(signed ? { Accept: 'application/jwt' } : {}) };
+    const r = await send(signed ? 'UserInfo, signed (OpenID Connect Core §5.3.2)' : 'UserInfo (OpenID Connect Core §5.3)', 'GET', `${origin}/o/userinfo/`, headers);
+    if (r.status !== 200) return r;
+    if (r.type === 'application/jwt') {
+      await showJwt('UserInfo response, decoded (Core §5.3.2)', 'pg-userinfo-decoded', r.text.trim(), (c) => [...issuedHere(c),
+        ...(idTokenSub ? [['sub is the ID Token sub', c.sub === idTokenSub]] : [])]);
+      return r;
+    }
+    if (signed) step('UserInfo answered JSON: this application registered no UserInfo signing algorithm (userinfo_signed_response_alg, Core §5.3.2); choose one on its page', []);
+    if (idTokenSub) step(r.json().sub === idTokenSub ? 'UserInfo sub is the ID Token sub (Core §5.3.2)' : 'UserInfo sub differs from the ID Token sub: refuse it (Core §5.3.2)', []);
     return r;
   }
-  $('#pg-userinfo')?.addEventListener('click', userinfo);
+  $('#pg-userinfo')?.addEventListener('click', () => userinfo(false));
+  $('#pg-userinfo-jwt')?.addEventListener('click', () => userinfo(true));
 
   $('#pg-cc')?.addEventListener('click', async () => { remember(); await tokenRequest('Client credentials (RFC 6749 §4.4)', { grant_type: 'client_credentials', scope: store.get().scope }); });
   $('#pg-refresh')?.addEventListener('click', () => tokenRequest('Refresh (RFC 6749 §6)', { grant_type: 'refresh_token', refresh_token: store.get().tokens.refresh_token }));
@@ -220,7 +212,7 @@
           const idToken = r.json().id_token;
           if (!idToken) { step('No id_token in the token response (OpenID Connect Core §3.1.3.3 requires one)', []); return; }
           await showIdToken(idToken);
-          await userinfo();
+          await userinfo(false);
         }
       }
     } else if (s.flow === 'oauth1' && q.get('oauth_verifier')) {

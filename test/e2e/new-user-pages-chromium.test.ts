@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { launchChromium, watchProblems } from '../chromium.ts';
+import { launchChromium, logInThroughForm, watchProblems } from '../chromium.ts';
 import { en } from '../../src/http/i18n/en.ts';
 import { fr } from '../../src/http/i18n/fr.ts';
 
@@ -40,11 +40,7 @@ describe('e2e: new-user fixes in a real browser (issue 21)', function () {
     // The copy button writes the clipboard: granted as a person's click would be on a trusted origin.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
     const page = watchProblems(await context.newPage(), problems);
-    await page.goto(`${srv.url}/accounts/login/`);
-    await page.locator('#username').fill('alice');
-    await page.locator('#password').fill('alice-password');
-    await page.locator('form button[type=submit]').click();
-    await page.waitForURL(`${srv.url}/`);
+    await logInThroughForm(page, srv.url, 'alice', 'alice-password');
     return { context, page };
   }
 

@@ -211,7 +211,7 @@ describe('Client ID Metadata Documents: what is refused (SSRF, document rules, p
     await refused(`${site.base}/noid.json`);
   });
 
-  it('no shared secret: client_secret_basic, client_secret_post, a client_secret, or private_key_jwt (no JWT client auth yet)', async () => {
+  it('no shared secret: client_secret_basic, client_secret_post, a client_secret, or private_key_jwt without a jwks_uri', async () => {
     for (const [path, doc] of [['/basic.json', { token_endpoint_auth_method: 'client_secret_basic' }], ['/post.json', { token_endpoint_auth_method: 'client_secret_post' }],
       ['/secret.json', { client_secret: 'hunter2' }], ['/pkjwt.json', { token_endpoint_auth_method: 'private_key_jwt' }]] as const) {
       site.doc(path, doc);

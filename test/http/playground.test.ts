@@ -23,6 +23,8 @@ describe('the OAuth playground: OpenID Connect code flow (openid + nonce + PKCE)
     expect(buttonLabel(en, 'pg-userinfo')).to.equal('Call UserInfo');
     const fr = await (await browser.get('/o/playground/', { 'accept-language': 'fr' })).text();
     expect(buttonLabel(fr, 'pg-userinfo')).to.equal('Appeler UserInfo');
+    expect(buttonLabel(en, 'pg-userinfo-jwt')).to.equal('Ask for signed UserInfo (application/jwt)');
+    expect(buttonLabel(fr, 'pg-userinfo-jwt')).to.equal('Demander UserInfo signé (application/jwt)');
     expect(/<html lang="([^"]+)"/.exec(fr)?.[1]).to.equal('fr');
   });
 
@@ -45,9 +47,12 @@ describe('the OAuth playground: OpenID Connect code flow (openid + nonce + PKCE)
       expect(scripts.map((m) => /src="([^"]+)"/.exec(m[1])?.[1]), path).to.deep.equal(['/static/playground.js']);
       expect(scripts.every((m) => m[2] === '' && m[1].includes(`nonce="${nonce}"`)), path).to.equal(true);
     }
-    const js = await fetch(`${t.url}/static/playground.js`);
-    expect(js.status).to.equal(200);
-    expect(js.headers.get('content-type')).to.match(/^(application|text)\/javascript/);
+    // A module: the JWT reading it imports is served from the same origin ('self'), under the same CSP.
+    for (const name of ['playground.js', 'playground-jwt.js']) {
+      const js = await fetch(`${t.url}/static/${name}`);
+      expect(js.status, name).to.equal(200);
+      expect(js.headers.get('content-type'), name).to.match(/^(application|text)\/javascript/);
+    }
   });
 
   it('the callback page needs a login, like the playground', async () => {

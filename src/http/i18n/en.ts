@@ -237,6 +237,8 @@ export const en = {
   'pg.refresh': 'Refresh',
   'pg.hello': 'Call /api/hello',
   'pg.userinfo': 'Call UserInfo',
+  'pg.userinfoJwt': 'Ask for signed UserInfo (application/jwt)',
+  'pg.userinfoJwtHint': 'Signed only for an application whose page sets a UserInfo signing algorithm; otherwise UserInfo answers JSON.',
   'pg.introspect': 'Introspect',
   'pg.revoke': 'Revoke',
   'pg.again': 'Start another flow',

@@ -236,6 +236,8 @@ export const fr: Record<MessageKey, string> = {
   'pg.refresh': 'Rafraîchir',
   'pg.hello': 'Appeler /api/hello',
   'pg.userinfo': 'Appeler UserInfo',
+  'pg.userinfoJwt': 'Demander UserInfo signé (application/jwt)',
+  'pg.userinfoJwtHint': "La réponse n'est signée que pour une application dont la page choisit un algorithme de signature UserInfo ; sinon UserInfo répond en JSON.",
   'pg.introspect': 'Inspecter',
   'pg.revoke': 'Révoquer',
   'pg.again': 'Recommencer',

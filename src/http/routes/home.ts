@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Render } from '../render.ts';
 
 /** Static assets are read once at start and served with a content hash as ETag (no CDN: Gatehouse may be offline). */
-const ASSETS = new Map(Object.entries({ 'gatehouse.css': 'text/css', 'playground.js': 'application/javascript', 'admin.js': 'application/javascript', 'copy.js': 'application/javascript' }).map(([name, type]) => {
+const ASSETS = new Map(Object.entries({ 'gatehouse.css': 'text/css', 'playground.js': 'application/javascript', 'playground-jwt.js': 'application/javascript', 'admin.js': 'application/javascript', 'copy.js': 'application/javascript' }).map(([name, type]) => {
   const body = readFileSync(new URL(`../../../templates/static/${name}`, import.meta.url));
   return [name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` }];
 }));

@@ -1,0 +1,21 @@
+// OAuth 1.0a on the same client (RFC 5849): switched on per client, HMAC with the secret or RSA-SHA1 with a public key.
+import { createPublicKey } from 'node:crypto';
+import { toBool } from './fields.ts';
+import type { Check } from './types.ts';
+
+export function validOAuth1({ raw, errors }: Check): { oauth1Enabled: boolean | null; rsaPublicKey: string | null } {
+  const oauth1Enabled = toBool(raw.oauth1Enabled);
+  if (oauth1Enabled === null) errors.oauth1Enabled = 'Must be true or false.';
+  const rsaPublicKey = typeof raw.rsaPublicKey === 'string' && raw.rsaPublicKey.trim() ? raw.rsaPublicKey.trim() : null;
+  if (raw.rsaPublicKey != null && typeof raw.rsaPublicKey !== 'string') errors.rsaPublicKey = 'Must be a PEM text.';
+  if (rsaPublicKey) {
+    // RFC 5849 §3.4.3: RSA-SHA1 needs the consumer's RSA public key.
+    try { if (createPublicKey(rsaPublicKey).asymmetricKeyType !== 'rsa') errors.rsaPublicKey = 'Must be an RSA public key.'; } catch { errors.rsaPublicKey = 'Not a PEM public key.'; }
+  }
+  return { oauth1Enabled, rsaPublicKey };
+}
+
+/** A public client has no shared secret: OAuth 1.0a then needs RSA-SHA1's key. */
+export function checkOAuth1Signable({ errors }: Check, o: { oauth1Enabled: boolean | null; rsaPublicKey: string | null }, clientType: unknown): void {
+  if (o.oauth1Enabled && clientType === 'public' && !o.rsaPublicKey) errors.oauth1Enabled = 'OAuth 1.0a needs a shared secret (confidential client) or an RSA public key.';
+}

@@ -1,0 +1,60 @@
+// OpenID Connect metadata: how the ID Token and UserInfo are signed, and which sub the client gets (Core §8).
+import { echoUri } from '../redirect-uri.ts';
+import { SIGNING_ALGS, SUBJECT_TYPES, type IdTokenSigningAlg, type SubjectType } from '../store.ts';
+import { choice, optionalText } from './fields.ts';
+import type { Check, RegistrationPolicy } from './types.ts';
+
+export function validSigningAlgs({ raw, context, errors }: Check): { idTokenSignedResponseAlg: IdTokenSigningAlg | null; userinfoSignedResponseAlg: IdTokenSigningAlg | null } {
+  // Core §10.1 / Registration §2: `none` is not in the list, so an unsigned ID Token can never be registered.
+  const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? 'RS256');
+  if (!idTokenSignedResponseAlg) errors.idTokenSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}.`;
+  // Registration §2: unset answers UserInfo as JSON. Left out, the current choice stays; null or '' unsets it.
+  const userinfoRaw = raw.userinfoSignedResponseAlg === undefined ? context.current?.userinfoSignedResponseAlg ?? null : raw.userinfoSignedResponseAlg;
+  const userinfoSignedResponseAlg = userinfoRaw === null || userinfoRaw === '' ? null : choice(userinfoRaw, SIGNING_ALGS, 'RS256');
+  if (userinfoRaw !== null && userinfoRaw !== '' && !userinfoSignedResponseAlg) errors.userinfoSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}, or none for JSON.`;
+  return { idTokenSignedResponseAlg, userinfoSignedResponseAlg };
+}
+
+export async function validSubject(c: Check, redirectUris: readonly string[]): Promise<{ subjectType: SubjectType | null; sectorIdentifierUri: string | null | undefined }> {
+  const { raw, policy, context, errors } = c;
+  const subjectType = choice(raw.subjectType, SUBJECT_TYPES, context.current?.subjectType ?? 'public');
+  if (!subjectType) errors.subjectType = `Choose ${SUBJECT_TYPES.join(' or ')}.`;
+  // Left out keeps the current sector (a changed sector changes every pairwise sub the client knows, Core §8.1).
+  const sectorIdentifierUri = raw.sectorIdentifierUri === undefined ? (context.current?.sectorIdentifierUri ?? null) : optionalText(raw.sectorIdentifierUri);
+  if (sectorIdentifierUri === undefined) errors.sectorIdentifierUri = 'Must be a URL.';
+  else if (!errors.redirectUris && !errors.subjectType) {
+    const problem = await sectorProblem(subjectType!, sectorIdentifierUri, redirectUris, policy);
+    if (problem) errors.sectorIdentifierUri = problem;
+  }
+  return { subjectType, sectorIdentifierUri };
+}
+
+/** The hosts of a client's redirect URIs (Core §8.1 without a sector_identifier_uri: the sector is that host). */
+export const redirectHosts = (redirectUris: readonly string[]): string[] => [...new Set(redirectUris.map((u) => URL.parse(u)?.hostname ?? ''))];
+
+/** Byte cap on a sector_identifier_uri document: a JSON array of redirect URIs, never large. */
+export const SECTOR_DOCUMENT_MAX_BYTES = 64 * 1024;
+
+/**
+ * Core §8.1 and Registration §5: a sector_identifier_uri is https, and its document is a JSON array holding every
+ * redirect URI of the client; without one, a pairwise client's redirect URIs must share one host (its sector).
+ */
+async function sectorProblem(subjectType: SubjectType, uri: string | null, redirectUris: readonly string[], policy: RegistrationPolicy): Promise<string | null> {
+  if (uri === null) {
+    if (subjectType !== 'pairwise') return null;
+    const hosts = redirectHosts(redirectUris);
+    // Core §8.1: several hosts need a sector_identifier_uri to name the one sector.
+    return hosts.length === 1 && hosts[0] !== '' ? null : 'A pairwise client needs redirect URIs on one host, or a sector_identifier_uri.';
+  }
+  const url = URL.parse(uri);
+  // Registration §2: sector_identifier_uri MUST use https (plain http only where insecure transport is allowed, as for callbacks).
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && policy.allowInsecureTransport))) return 'sector_identifier_uri must be an https URL.';
+  if (url.hash) return 'sector_identifier_uri must not have a fragment.';
+  let doc: unknown;
+  // One text for every failure: the reason (refused, unresolvable, closed port) would map our network for the caller.
+  try { doc = await policy.sectorDocument(url.href); } catch { return 'sector_identifier_uri could not be fetched.'; }
+  if (!Array.isArray(doc) || !doc.every((v) => typeof v === 'string')) return 'sector_identifier_uri must answer a JSON array of URIs.';
+  // Registration §5: the values of redirect_uris MUST be among the elements of the array.
+  const missing = redirectUris.find((r) => !doc.includes(r));
+  return missing ? `sector_identifier_uri does not list the redirect URI ${echoUri(missing)}.` : null;
+}

@@ -1,0 +1,25 @@
+import type { TokenExchangePolicy } from '../token-exchange/policy.ts';
+import type { ClientInput, ClientOrigin, ClientRecord } from './client-record.ts';
+
+/** The registered clients. */
+export interface ClientStore {
+  /** Used by: token, authorize, revoke, introspect (client authentication and lookup). */
+  findByClientId(clientId: string): Promise<ClientRecord | null>;
+  /** Used by: application pages, GraphQL. */
+  findById(id: number): Promise<ClientRecord | null>;
+  /** Used by: application pages (ownerId) and admin listing (undefined = all). */
+  list(ownerId?: number): Promise<ClientRecord[]>;
+  /** Used by: registration. */
+  create(data: ClientInput & { clientId: string; secretHash: string | null; oauth1SecretSealed: string | null; ownerId: number; registered?: ClientOrigin; registrationTokenHash?: string | null }): Promise<ClientRecord>;
+  /** Used by: application edit. */
+  update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }): Promise<ClientRecord>;
+  /**
+   * Used by: secret rotation (the sealed OAuth 1 copy changes with it). Compare-and-set: writes only while the stored
+   * hash is still `expected` (the one the rotation read); false when a concurrent rotation got there first.
+   */
+  setSecretHash(id: number, expected: string | null, secretHash: string | null, oauth1SecretSealed?: string | null): Promise<boolean>;
+  /** Used by: application delete (its tokens and grants go with it). */
+  delete(id: number): Promise<void>;
+  /** Used by: the admin API's setTokenExchangePolicy only (privileges.ts tokenExchangePolicyRefusal decides first); null turns exchange off. */
+  setTokenExchange(id: number, policy: TokenExchangePolicy | null): Promise<void>;
+}
