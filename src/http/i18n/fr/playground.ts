@@ -1,0 +1,27 @@
+import type { playgroundEn } from '../en/playground.ts';
+
+export const playgroundFr: Record<keyof typeof playgroundEn, string> = {
+  'pg.title': 'Bac à sable OAuth',
+  'pg.lead': 'Un vrai client OAuth dans cette page : chaque requête envoyée à Gatehouse est affichée ci-dessous avec sa réponse.',
+  'pg.application': 'Application',
+  'pg.pick': '(choisissez une de vos applications, ou collez un identifiant client ci-dessous)',
+  'pg.secretHint': " clients confidentiels seulement ; Gatehouse ne peut pas afficher un secret enregistré : collez-le, ou renouvelez-le sur la page de l'application",
+  'pg.scope': 'Portée',
+  'pg.code': 'Code d’autorisation + PKCE',
+  'pg.oidc': 'OpenID Connect (openid + nonce + PKCE)',
+  'pg.cc': 'Identifiants client',
+  'pg.oauth1': 'OAuth 1.0a en trois étapes',
+  'pg.callback': 'Les échanges par code et OAuth 1 reviennent à {uri}',
+  'pg.registerFirst': "Ajoutez-la d'abord aux URI de redirection de l'application :",
+  'pg.registered': ' (enregistrée)',
+  'pg.callbackAdded': '{uri} est maintenant une URI de redirection de « {name} ».',
+  'pg.addCallback': 'Ajouter le retour du bac à sable',
+  'pg.withTokens': 'Avec les jetons',
+  'pg.refresh': 'Rafraîchir',
+  'pg.hello': 'Appeler /api/hello',
+  'pg.userinfo': 'Appeler UserInfo',
+  'pg.introspect': 'Inspecter',
+  'pg.revoke': 'Révoquer',
+  'pg.again': 'Recommencer',
+  'pg.log': 'Requêtes et réponses',
+};
