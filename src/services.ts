@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { FAPI2_ALGS, has } from './oauth2/security-profile/index.ts';
 import { hkdfSync } from 'node:crypto';
-import { DpopNonces } from './oauth2/dpop/index.ts';
+import { dpopAlgs, DpopNonces } from './oauth2/dpop/index.ts';
 import type { HttpDpop } from './http/dpop.ts';
 import type { GatehouseConfig } from './config.ts';
 import { createLogger, silentLogger, type Logger } from './logger.ts';
@@ -97,6 +97,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const dpop: HttpDpop = {
     issuer: () => config.issuer,
     settings: {
+      algs: dpopAlgs(has(config.securityProfile, 'fapi2:signing-algs') ? FAPI2_ALGS : undefined),
       iatWindowSeconds: config.dpop.proofWindow, requireNonce: config.dpop.requireNonce, replay: stores.dpopProofs,
       nonces: new DpopNonces(Buffer.from(hkdfSync('sha256', sealKey, Buffer.alloc(0), 'gatehouse dpop nonce v1', 32)), DPOP_NONCE_PERIOD_S),
     },

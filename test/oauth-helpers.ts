@@ -56,9 +56,10 @@ export async function getCode(setup: Awaited<ReturnType<typeof codeFlowSetup>>, 
 }
 
 /** authorize → code → token endpoint for a setup; returns the token response (OpenID Connect tests add scope and nonce). */
-export async function codeFlowTokens(srv: TestServer, setup: Awaited<ReturnType<typeof codeFlowSetup>>, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+export async function codeFlowTokens(srv: TestServer, setup: Awaited<ReturnType<typeof codeFlowSetup>>, extra: Record<string, string> = {}, headers?: (tokenUrl: string) => Promise<Record<string, string>>): Promise<Record<string, string>> {
   const { code, verifier } = await getCode(setup, extra);
-  const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+  const tokenUrl = `${srv.url}/o/token/`;
+  const res = await postForm(tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth, headers ? await headers(tokenUrl) : undefined);
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
   return res.json() as Promise<Record<string, string>>;
 }

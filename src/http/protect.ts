@@ -82,10 +82,10 @@ function presentedToken(ctx: Context, allowQuery: boolean, bodyFields: readonly 
  * refused under the DPoP scheme, and a bound one under Bearer (§7.2: otherwise binding would protect nothing).
  */
 /** RFC 9449 §7.1: a DPoP-scheme request's proof, checked against the bound key (checkAccessToken made sure there is one). */
-async function dpopRefusal(ctx: Context, info: TokenInfo, token: string, d: HttpDpop | undefined): Promise<OAuthError | undefined> {
+async function dpopRefusal(ctx: Context, info: TokenInfo, token: string, d: HttpDpop | undefined, resource: string | undefined): Promise<OAuthError | undefined> {
   if (!d) return new InvalidToken('DPoP is not supported here.');
   try {
-    const jkt = await resourceRequestKey(ctx, d, token);
+    const jkt = await resourceRequestKey(ctx, d, token, resource);
     return jkt === info.dpopJkt ? undefined : new InvalidDpopProofAtResource('The DPoP proof is signed by another key than the access token is bound to.');
   } catch (err) { if (isOAuthError(err)) return err; throw err; }
 }
@@ -126,7 +126,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
             : checked.reason !== 'scheme' ? 'The access token is invalid, expired or revoked.'
               : dpop ? 'This access token is not bound to a DPoP key.' : 'This access token is bound to a DPoP key: present it with the DPoP scheme and a proof.');
         } else if (!needed.every((s) => parseScope(checked.token.scope).includes(s))) e = new InsufficientScope(`This resource needs the scope: ${needed.join(' ')}.`);
-        else if (dpop) e = await dpopRefusal(ctx, checked.token, token!, o.dpop);
+        else if (dpop) e = await dpopRefusal(ctx, checked.token, token!, o.dpop, resource);
         if (!e && checked.ok) info = checked.token;
       }
       if (e) {

@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import { DPOP_ALGS } from '../oauth2/dpop/index.ts';
 import { resourceRequestKey } from './dpop.ts';
 import { sourceOf } from './source.ts';
 import type { Services } from '../services.ts';
@@ -96,7 +95,7 @@ export function createRouters(s: Services): Router[] {
       metadata: () => authorizationServerMetadata(metadataSettings()),
       // RFC 9728 §2: bearer tokens in the header or a form body (requireToken; never the query by default). Only
       // the scopes a client may be allowed without an administrator: an MCP client asks for these by default.
-      ownResource: () => ({ resource: config.issuer, authorizationServers: [config.issuer], scopesSupported: Object.keys(config.scopes).filter((x) => !isPrivilegedScope(x)), bearerMethodsSupported: ['header', 'body'], resourceName: 'Gatehouse', resourceDocumentation: `${config.issuer}/`, dpopSigningAlgValues: DPOP_ALGS }),
+      ownResource: () => ({ resource: config.issuer, authorizationServers: [config.issuer], scopesSupported: Object.keys(config.scopes).filter((x) => !isPrivilegedScope(x)), bearerMethodsSupported: ['header', 'body'], resourceName: 'Gatehouse', resourceDocumentation: `${config.issuer}/`, dpopSigningAlgValues: s.dpop.settings.algs }),
     }),
     oidcDiscoveryRoutes({ configuration: () => openidConfiguration(metadataSettings(), { uiLocales: LANGUAGES }), jwks: () => s.signingKeys.jwks() }),
     oidcUserinfoRoutes({ requireToken: ownToken, users: stores.users, grants: stores.grants, clients: stores.clients, subjects: s.subjects, keys: s.signingKeys, issuer }),

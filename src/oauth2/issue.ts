@@ -4,6 +4,7 @@ import { generateOrderedToken, hashToken, timePrefix } from './tokens.ts';
 import type { AccessTokenFormat, ClientRecord, EventSink, GrantStore, IssuedRows, LoginFacts, SubjectClient, TokenStore } from './store.ts';
 import type { Audience } from './resources.ts';
 import type { ActClaim } from './token-exchange/act.ts';
+import { dpopBinding } from './dpop/binding.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -62,6 +63,8 @@ export interface JwtAccessTokens {
  */
 export interface TokenWriter {
   clientId: string; format: AccessTokenFormat; jwt?: AccessTokenSigner;
+  /** RFC 9449 §5: a public client's refresh token is bound with its access token, a confidential client's is not. */
+  clientType: string;
   /** Issue 21: the client's own lifetimes (seconds) an administrator set; null: the server's. */
   accessTtl?: number | null; refreshTtl?: number | null;
 }
@@ -70,11 +73,12 @@ export interface TokenWriter {
  * The one decision of how a client's access tokens are written (RFC 9068 JWT or opaque). Awaited before minting,
  * so mintTokens stays synchronous inside a store's transaction.
  */
-export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat'> & Partial<Pick<ClientRecord, 'accessTokenLifetime' | 'refreshTokenLifetime'>> & SubjectClient, resourceMayNeedJwt = false): Promise<TokenWriter> {
+export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat' | 'clientType'> & Partial<Pick<ClientRecord, 'accessTokenLifetime' | 'refreshTokenLifetime'>> & SubjectClient, resourceMayNeedJwt = false): Promise<TokenWriter> {
   const format = client.accessTokenFormat;
   const lifetimes = { accessTtl: client.accessTokenLifetime ?? null, refreshTtl: client.refreshTokenLifetime ?? null };
-  if ((format !== 'jwt' && !resourceMayNeedJwt) || !ctx.accessTokens) return { clientId: client.clientId, format, ...lifetimes };
-  return { clientId: client.clientId, format, jwt: await ctx.accessTokens.signer(client), ...lifetimes };
+  const base = { clientId: client.clientId, clientType: client.clientType, format, ...lifetimes };
+  if ((format !== 'jwt' && !resourceMayNeedJwt) || !ctx.accessTokens) return base;
+  return { ...base, jwt: await ctx.accessTokens.signer(client) };
 }
 
 /**
@@ -113,6 +117,8 @@ export interface IssueContext {
   settings: { accessTokenTtl: number; refreshTokenTtl: number };
   /** RFC 9068 JWT access tokens (src/oidc/access-token.ts); absent, every client gets opaque tokens. */
   accessTokens?: JwtAccessTokens;
+  /** RFC 9449: the thumbprint of the request's verified DPoP proof; absent, no proof was sent (or no token endpoint). */
+  dpopJkt?: string;
   now: number;
   audit: { ip: string | null; requestId: string | null };
 }
@@ -121,12 +127,14 @@ export interface IssueContext {
 export type Issuance = Omit<MintInput, 'accessTtl' | 'refreshTtl' | 'now'>;
 
 /**
- * mintTokens with the lifetimes: the client's own when an administrator set them (issue 21, held by its writer),
+ * mintTokens with the lifetimes and the DPoP binding: the client's own when an administrator set them (issue 21, held by its writer),
  * else the server's. (A resource's own access-token lifetime still wins in mintTokens, RFC 8707.) For a store that
  * saves the rows itself (redeemCode, rotateRefreshToken), and through issueAndRecord for every other grant.
  */
 export const mintFor = (ctx: IssueContext, i: Issuance) =>
-  mintTokens({ ...i, accessTtl: i.writer.accessTtl ?? ctx.settings.accessTokenTtl, refreshTtl: i.writer.refreshTtl ?? ctx.settings.refreshTokenTtl, now: ctx.now });
+  // RFC 9449 §5: a verified proof binds what every grant issues ("applicable for all access token requests regardless
+  // of grant type"), decided here once rather than in each grant (token exchange once forgot it).
+  mintTokens({ ...i, ...dpopBinding(ctx.dpopJkt, { clientType: i.writer.clientType }), accessTtl: i.writer.accessTtl ?? ctx.settings.accessTokenTtl, refreshTtl: i.writer.refreshTtl ?? ctx.settings.refreshTokenTtl, now: ctx.now });
 
 /**
  * The one ending of every grant that issues without spending anything (client_credentials, password, implicit):

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DpopReplayStore } from '../oauth2/dpop/replay.ts';
 import type { NonceStore } from './oauth1.repository.ts';
 import type { Sql } from './sql.ts';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string) => hash('sha256', s, 'hex');
 
 /**
  * RFC 9449 §11.1 replay cache shared by every instance: Redis (SET NX PX) when REDIS_URL is set, else the

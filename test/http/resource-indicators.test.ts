@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 import { scopeDescriptions } from '../../src/oauth2/scope.ts';
+import { dpopKey, proof } from '../oauth2/dpop/proofs.ts';
 
 const CB = 'https://client.example/cb';
 const A = 'https://a.example/api';
@@ -170,6 +171,19 @@ describe('RFC 8707 resource indicators', () => {
       // A token asked for without resource is Gatehouse's own, not B's.
       const plain = await token(srv, { grant_type: 'client_credentials', scope: 'read' }, setup.auth);
       expect((await fetch(`${rsUrl}/mcp`, { headers: { authorization: `Bearer ${plain.body.access_token}` } })).status).to.equal(401);
+    });
+
+    it('RFC 9449 §4.3 check 9: a DPoP proof names the resource server\'s URL (its identifier\'s origin), not the issuer\'s', async () => {
+      const setup = await setupFor();
+      const k = await dpopKey();
+      const tokenUrl = `${srv.url}/o/token/`;
+      const res = await postForm(tokenUrl, { grant_type: 'client_credentials', scope: 'mcp:tools', resource: B }, setup.auth, { DPoP: await proof(k, { htu: tokenUrl }) });
+      const at = (await res.json()).access_token as string;
+      const call = async (htu: string) => fetch(`${rsUrl}/mcp`, { headers: { authorization: `DPoP ${at}`, DPoP: await proof(k, { htm: 'GET', htu, accessToken: at }) } });
+      expect((await call(B)).status).to.equal(200);
+      const asIssuer = await call(`${new URL(srv.app.config.issuer).origin}/mcp`);
+      expect(asIssuer.status).to.equal(401);
+      expect(asIssuer.headers.get('www-authenticate')).to.contain('error="invalid_dpop_proof"');
     });
 
     it('no token: 401 with the resource_metadata parameter and no error (RFC 6750 §3, RFC 9728 §5.1)', async () => {

@@ -4,6 +4,7 @@ import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
 import { actors, CLIENT_INPUT, type Gql } from '../graphql/gql-helpers.ts';
 import type { ClientRecord } from '../../src/oauth2/store.ts';
+import { dpopKey, proof } from './dpop/proofs.ts';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const AT = 'urn:ietf:params:oauth:token-type:access_token';
@@ -311,5 +312,53 @@ describe('RFC 8693 token exchange', () => {
     expect((await introspect(res.access_token, svcA)).aud).to.equal(API_B);
     const refused = await oidc.genericGrantRequest(config, GRANT, { subject_token: s.access_token, subject_token_type: AT, resource: OTHER }).then(() => null, (e: { error?: string }) => e);
     expect(refused?.error).to.equal('invalid_target');
+  });
+
+  describe('RFC 9449 DPoP (§5: a proof binds the token of every grant, extension grants included)', () => {
+    const tokenUrl = () => `${srv.url}/o/token/`;
+    const withProof = async (auth: Auth, body: Record<string, string>, key?: Awaited<ReturnType<typeof dpopKey>>) => {
+      const res = await postForm(tokenUrl(), { grant_type: GRANT, ...body }, auth, key ? { DPoP: await proof(key, { htu: tokenUrl() }) } : undefined);
+      return { status: res.status, body: await res.json() as Record<string, any> };
+    };
+
+    it('a proof binds the exchanged token: token_type DPoP, cnf.jkt at introspection', async () => {
+      const s = await userToken();
+      const k = await dpopKey();
+      const r = await withProof(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B }, k);
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      expect(r.body.token_type).to.equal('DPoP');
+      const seen = await introspect(r.body.access_token, svcA);
+      expect(seen.active).to.equal(true);
+      expect(seen.cnf).to.deep.equal({ jkt: k.jkt });
+    });
+
+    it('a DPoP-bound subject token is exchanged only with a proof of its key (not without one, not with another key)', async () => {
+      const k = await dpopKey(), other = await dpopKey();
+      const setup = await codeFlowSetup(srv, { allowedScopes: ['read', 'write'] });
+      const bound = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' }, async (u) => ({ DPoP: await proof(k, { htu: u }) }));
+      expect(bound.token_type).to.equal('DPoP');
+      const body = { subject_token: bound.access_token, subject_token_type: AT, resource: API_B };
+      for (const key of [undefined, other]) {
+        const r = await withProof(svcA, body, key);
+        expect(r.status).to.equal(400);
+        expect(r.body.error).to.equal('invalid_request');
+        expect(r.body.error_description).to.match(/bound to a DPoP key/);
+      }
+      const ok = await withProof(svcA, body, k);
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+      expect((await introspect(ok.body.access_token, svcA)).cnf).to.deep.equal({ jkt: k.jkt });
+    });
+
+    it('a DPoP-bound actor token likewise', async () => {
+      const k = await dpopKey();
+      const res = await postForm(tokenUrl(), { grant_type: 'client_credentials', scope: 'read' }, actor2, { DPoP: await proof(k, { htu: tokenUrl() }) });
+      const actorToken = (await res.json()).access_token as string;
+      const s = await userToken();
+      const body = { subject_token: s.access_token, subject_token_type: AT, actor_token: actorToken, actor_token_type: AT, resource: API_B };
+      const refused = await withProof(svcA, body);
+      expect(refused.status).to.equal(400);
+      expect(refused.body.error_description).to.match(/actor_token is bound to a DPoP key/);
+      expect((await withProof(svcA, body, k)).status).to.equal(200);
+    });
   });
 });

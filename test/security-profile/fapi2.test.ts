@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
 import { assertion, JWT_BEARER, tokenRequest } from '../oauth2/client-assertion/assertions.ts';
+import { dpopKey, proof } from '../oauth2/dpop/proofs.ts';
 
 const CB = 'https://client.example/cb';
 const register = (t: TestServer, body: Record<string, unknown>) => fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -54,6 +55,41 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     const body = await res.json() as Record<string, string>;
     expect(body.error).to.equal('invalid_dpop_proof');
     expect(body.error_description).to.match(/^fapi2:sender-constrained: /);
+  });
+
+  it('fapi2:signing-algs (FAPI 2.0 §5.4.1): a DPoP proof signed RS256, ES384 or PS512 is invalid_dpop_proof; ES256, PS256 and Ed25519 accepted', async () => {
+    const owner = await t.app.seed.user({ username: 'dpop-algs-owner' });
+    const { client: c } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], ...conforming, jwks });
+    const htu = `${t.url}/o/token/`;
+    const ask = async (alg: string) => {
+      const res = await fetch(htu, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', DPoP: await proof(await dpopKey(alg), { htu }) },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read', client_assertion_type: JWT_BEARER, client_assertion: await assertion(t, c.clientId, { key, kid: 'k1', alg: 'ES256' }) }) });
+      return { status: res.status, body: await res.json() as Record<string, string> };
+    };
+    for (const alg of ['RS256', 'ES384', 'PS512']) {
+      const r = await ask(alg);
+      expect(r.status, alg).to.equal(400);
+      expect(r.body.error, alg).to.equal('invalid_dpop_proof');
+    }
+    for (const alg of ['ES256', 'PS256', 'Ed25519', 'EdDSA']) expect((await ask(alg)).status, alg).to.equal(200);
+    const meta = await (await fetch(`${t.url}/.well-known/oauth-authorization-server`)).json() as Record<string, unknown>;
+    expect(meta.dpop_signing_alg_values_supported).to.have.members(['ES256', 'PS256', 'EdDSA', 'Ed25519']);
+    const prm = await (await fetch(`${t.url}/.well-known/oauth-protected-resource`)).json() as Record<string, unknown>;
+    expect(prm.dpop_signing_alg_values_supported).to.have.members(['ES256', 'PS256', 'EdDSA', 'Ed25519']);
+  });
+
+  it('FAPI 2.0 §5.3.2.2: a pushed authorization request without redirect_uri is invalid_request, naming the rule', async () => {
+    const setup = await codeFlowSetup(t, { ...conforming, jwks });
+    const par = `${t.url}/o/par`;
+    const { challenge } = pkcePair();
+    const push = async (extra: Record<string, string>) => fetch(par, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', DPoP: await proof(await dpopKey(), { htu: par }) },
+      body: new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256', client_assertion_type: JWT_BEARER, client_assertion: await assertion(t, setup.client.clientId, { key, kid: 'k1', alg: 'ES256' }), ...extra }) });
+    const res = await push({});
+    expect(res.status).to.equal(400);
+    const body = await res.json() as Record<string, string>;
+    expect(body.error).to.equal('invalid_request');
+    expect(body.error_description).to.match(/^fapi2:par-required: .*redirect_uri/);
+    expect((await push({ redirect_uri: CB })).status).to.equal(201);
   });
 
   it('fapi2:signing-algs: a client assertion signed RS256 is refused (invalid_client), PS256 accepted', async () => {

@@ -6,7 +6,6 @@ import type { RequestObjectReplay } from '../../oauth2/par/request-object.ts';
 import { formParams, oauthEndpoint } from '../oauth-endpoint.ts';
 import { authenticatedClient, clientAuthentication, type ClientAuthDeps } from '../middleware/client-auth.ts';
 import { tokenRequestKey, type HttpDpop } from '../dpop.ts';
-import { InvalidDpopProof } from '../../oauth2/errors.ts';
 
 export interface ParRouteDeps extends ClientAuthDeps {
   settings: AuthorizeSettings;
@@ -25,14 +24,11 @@ export function parRoutes(deps: ParRouteDeps): Router {
   const router = protocolRouter({ cors: true });
   router.post(['/o/par', '/o/par/'], oauthEndpoint(), clientAuthentication(deps), async function parEndpoint(ctx) {
     const params = formParams(ctx);
-    // RFC 9449 §10.1: a proof at the PAR endpoint binds the code to its key, as dpop_jkt does; both must agree.
+    // RFC 9449 §10.1: a proof at the PAR endpoint binds the code to its key (pushAuthorizationRequest reconciles it
+    // with dpop_jkt, after a request object has been expanded).
     const jkt = await tokenRequestKey(ctx, deps.dpop);
-    if (jkt) {
-      if (params.dpop_jkt !== undefined && params.dpop_jkt !== jkt) throw new InvalidDpopProof('dpop_jkt does not match the key of the DPoP proof.');
-      params.dpop_jkt = jkt;
-    }
     // §2.2: 201 Created, no-store (oauthEndpoint sets it).
-    ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now(), deps.issuer(), deps.requestObjectReplay);
+    ctx.body = await pushAuthorizationRequest(authenticatedClient(ctx), params, deps.settings, deps.pushedRequests, Date.now(), deps.issuer(), deps.requestObjectReplay, jkt);
     ctx.status = 201;
   });
   return router;

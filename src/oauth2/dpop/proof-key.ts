@@ -11,12 +11,23 @@ const ALG_RULES: Record<string, AlgRule> = {
   ES256: ec('sha256', 'P-256'), ES384: ec('sha384', 'P-384'), ES512: ec('sha512', 'P-521'),
   RS256: { digest: 'sha256', kty: 'RSA' }, RS384: { digest: 'sha384', kty: 'RSA' }, RS512: { digest: 'sha512', kty: 'RSA' },
   PS256: { digest: 'sha256', kty: 'RSA', pss: true }, PS384: { digest: 'sha384', kty: 'RSA', pss: true }, PS512: { digest: 'sha512', kty: 'RSA', pss: true },
-  EdDSA: { digest: null, kty: 'OKP', crv: ['Ed25519', 'Ed448'] },
+  // Ed448 is left out: no DPoP client uses it, and FAPI 2.0 allows EdDSA with Ed25519 only.
+  EdDSA: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
   Ed25519: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
 };
 
 /** RFC 7518 §3.3, §3.5: an RSA key of 2048 bits or more. */
 const MIN_RSA_BITS = 2048;
+
+/**
+ * RFC 7518 §3.3: 2048 bits or more; RFC 8017 §3.1: an odd exponent of at least 3. With e = 1 a "signature" is the
+ * encoded message itself, so anyone could make proofs for that key's thumbprint.
+ */
+function usableRsa(key: KeyObject): boolean {
+  const d = key.asymmetricKeyDetails;
+  const e = d?.publicExponent ?? 0n;
+  return (d?.modulusLength ?? 0) >= MIN_RSA_BITS && e >= 3n && e % 2n === 1n;
+}
 
 /** RFC 7638 §3.2: the required members of each key type, in lexicographic order: the thumbprint's input. */
 const THUMBPRINT_MEMBERS: Record<AlgRule['kty'], readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
@@ -57,7 +68,7 @@ export function openProofKey(jwk: Record<string, unknown>): ProofKey | null {
   } catch {
     return null;
   }
-  if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return null;
+  if (key.asymmetricKeyType === 'rsa' && !usableRsa(key)) return null;
   const opened: ProofKey = { key, jkt: createHash('sha256').update(input).digest('base64url'), kty: jwk.kty as AlgRule['kty'], crv: typeof jwk.crv === 'string' ? jwk.crv : undefined };
   if (OPENED.size >= OPENED_MAX) OPENED.delete(OPENED.keys().next().value as string);
   OPENED.set(input, opened);

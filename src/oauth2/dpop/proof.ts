@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { decodeProtectedHeader } from 'jose';
+import { hash } from 'node:crypto';
 import { InvalidDpopProof, UseDpopNonce } from '../errors.ts';
 import { normaliseHtu } from './htu.ts';
 import { algFitsKey, openProofKey, verifySignature, type ProofKey } from './proof-key.ts';
@@ -11,6 +10,13 @@ import type { DpopReplayStore } from './replay.ts';
  * private key the server never sees). Discovery's dpop_signing_alg_values_supported and the challenges' `algs`.
  */
 export const DPOP_ALGS: readonly string[] = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+
+/**
+ * The algorithms a proof may use where a profile restricts every JWS (FAPI 2.0 §5.4.1: PS256, ES256, EdDSA with
+ * Ed25519, of which RFC 9864's fully specified Ed25519 is the same signature); all of DPOP_ALGS otherwise.
+ */
+export const dpopAlgs = (restrictTo?: readonly string[]): readonly string[] =>
+  restrictTo ? DPOP_ALGS.filter((a) => restrictTo.includes(a) || (a === 'Ed25519' && restrictTo.includes('EdDSA'))) : DPOP_ALGS;
 
 /** A proof is a header's worth of JWS: larger is not a proof (and is not parsed). */
 const MAX_PROOF = 8 * 1024;
@@ -24,6 +30,8 @@ const MAX_RSA_N = Math.ceil(MAX_RSA_BITS / 6);
 const MAX_RSA_E = 6;
 
 export interface DpopSettings {
+  /** Check 5: the algorithms accepted (dpopAlgs), advertised in discovery and resource metadata. */
+  algs: readonly string[];
   /** How far (seconds) a proof's iat may lie from now, either way (§4.3 check 11, §11.1). */
   iatWindowSeconds: number;
   /** §8, §9: every proof must carry a nonce this server issued. */
@@ -46,20 +54,31 @@ export interface ProofTarget {
 export interface VerifiedProof { jkt: string; jti: string }
 
 /** §4.2: ath is base64url(SHA-256(access token)). */
-export const accessTokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+export const accessTokenHash = (token: string) => hash('sha256', token, 'base64url');
+
+/** A base64url segment's JSON: a plain object, or null. */
+function jsonObject(segment: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null;
+  } catch {
+    return null;
+  }
+}
 
 function refuse(why: string): never {
   throw new InvalidDpopProof(`The DPoP proof ${why}.`);
 }
 
-function checkHeader(proof: string): { alg: string; key: ProofKey } {
+function checkHeader(proof: string, algs: readonly string[]): { alg: string; key: ProofKey } {
   if (proof.length > MAX_PROOF || !COMPACT_JWS.test(proof)) refuse('is not a compact JWS'); // §4.3 checks 1-2
-  let header: Record<string, unknown>;
-  try { header = decodeProtectedHeader(proof) as Record<string, unknown>; } catch { refuse('header is not JSON'); }
-  if (header.typ !== 'dpop+jwt') refuse('must have typ dpop+jwt'); // check 4
+  const header = jsonObject(proof.slice(0, proof.indexOf('.')));
+  if (!header) refuse('header is not a JSON object');
+  // Check 4. A typ is a media type (RFC 7515 §4.1.9): compared without case, "application/" optional.
+  if (typeof header.typ !== 'string' || header.typ.toLowerCase().replace(/^application\//, '') !== 'dpop+jwt') refuse('must have typ dpop+jwt');
   // RFC 7515 §4.1.11: extensions the recipient does not understand MUST be refused; a proof needs none.
   if ('crit' in header) refuse('must not carry crit');
-  if (typeof header.alg !== 'string' || !DPOP_ALGS.includes(header.alg)) refuse(`must be signed with one of ${DPOP_ALGS.join(', ')}`); // check 5
+  if (typeof header.alg !== 'string' || !algs.includes(header.alg)) refuse(`must be signed with one of ${algs.join(', ')}`); // check 5
   const jwk = header.jwk as Record<string, unknown> | undefined;
   if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk)) refuse('carries no jwk');
   // Check 7: "the jwk JOSE Header Parameter does not contain a private key".
@@ -77,10 +96,7 @@ function checkHeader(proof: string): { alg: string; key: ProofKey } {
 function verifiedPayload(proof: string, alg: string, key: ProofKey): Record<string, unknown> {
   const [h, p, sig] = proof.split('.') as [string, string, string];
   if (!verifySignature(alg, key, `${h}.${p}`, Buffer.from(sig, 'base64url'))) refuse('signature does not verify with its jwk');
-  let payload: unknown;
-  try { payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')); } catch { refuse('payload is not JSON'); }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) refuse('payload is not a JSON object');
-  return payload as Record<string, unknown>;
+  return jsonObject(p) ?? refuse('payload is not a JSON object');
 }
 
 /**
@@ -88,7 +104,7 @@ function verifiedPayload(proof: string, alg: string, key: ProofKey): Record<stri
  * refused for another reason spends nothing. Throws InvalidDpopProof, or UseDpopNonce (§8) when a nonce is needed.
  */
 export async function verifyDpopProof(proof: string, target: ProofTarget, s: DpopSettings): Promise<VerifiedProof> {
-  const { alg, key } = checkHeader(proof);
+  const { alg, key } = checkHeader(proof, s.algs);
   const payload = verifiedPayload(proof, alg, key);
   // Check 3: the claims a proof must have.
   if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > MAX_JTI) refuse('needs a jti');

@@ -6,7 +6,7 @@ import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams, IdTokenInput } from './context.ts';
 import { decideGrantedResources, parseResourceParam } from '../resources.ts';
 import { formatScope, parseScope } from '../scope.ts';
-import { checkBoundKey, dpopBinding } from '../dpop/binding.ts';
+import { checkBoundKey } from '../dpop/binding.ts';
 
 export const grantType = 'authorization_code';
 export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier', 'resource']);
@@ -53,7 +53,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     const login = { authTime: code.authTime, sid: code.sid, amr: code.amr };
     const granted = code.resources ?? [];
     const target = decideGrantedResources(requested, granted, parseScope(code.scope), false, catalog);
-    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: formatScope(target.scopes), familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime, login, audience: target.audience, grantedResources: granted, ...dpopBinding(ctx.dpopJkt, client) });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: formatScope(target.scopes), familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime, login, audience: target.audience, grantedResources: granted });
     // The refresh token keeps the whole authorization (scope and resources), so a narrowed token can widen again.
     if (minted.rows.refresh) minted.rows.refresh.scope = code.scope;
     response = minted.response;

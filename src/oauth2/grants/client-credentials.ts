@@ -5,7 +5,6 @@ import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 import { OPENID_SCOPE } from '../../oidc/claims.ts';
 import { decideResources } from '../resources.ts';
-import { dpopBinding } from '../dpop/binding.ts';
 
 export const grantType = 'client_credentials';
 export const parameters: ReadonlySet<string> = new Set(['scope', 'resource']);
@@ -27,5 +26,5 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   // RFC 8707 §2: the token is for the resources asked for, with only the scopes they take.
   const d = await decideResources(params.resource, scopes, params.scope !== undefined, ctx.resources);
   const scope = formatScope(d.scopes);
-  return issueAndRecord(ctx, { applicationId: client.id, userId: null, grantId: null, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client, d.audience?.format === 'jwt'), audience: d.audience, ...dpopBinding(ctx.dpopJkt, client) }, { clientId: client.clientId, grant: grantType });
+  return issueAndRecord(ctx, { applicationId: client.id, userId: null, grantId: null, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client, d.audience?.format === 'jwt'), audience: d.audience }, { clientId: client.clientId, grant: grantType });
 }

@@ -4,7 +4,6 @@ import { issueAndRecord, tokenWriter } from '../issue.ts';
 import { formatScope, mergeScopes, parseScope, resolveScope, scopeUserMayNotHold } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
-import { dpopBinding } from '../dpop/binding.ts';
 import { decideResources } from '../resources.ts';
 
 export const grantType = 'password';
@@ -32,5 +31,5 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   if (refused) throw new InvalidScope(`Only administrators can be granted the ${refused} scope.`);
   const scope = formatScope(scopes);
   const grant = await ctx.grants.upsert(user.id, client.id, mergeScopes((await ctx.grants.find(user.id, client.id))?.scope, scope), ctx.now);
-  return issueAndRecord(ctx, { applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client, d.audience?.format === 'jwt'), authTime: ctx.now, audience: d.audience, ...dpopBinding(ctx.dpopJkt, client) }, { clientId: client.clientId, grant: grantType });
+  return issueAndRecord(ctx, { applicationId: client.id, userId: user.id, grantId: grant.id, scope, familyId: null, withRefresh: issuesRefreshToken, writer: await tokenWriter(ctx, client, d.audience?.format === 'jwt'), authTime: ctx.now, audience: d.audience }, { clientId: client.clientId, grant: grantType });
 }

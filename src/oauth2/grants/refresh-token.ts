@@ -5,7 +5,7 @@ import type { ClientRecord, LoginFacts } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 import { decideGrantedResources, parseResourceParam } from '../resources.ts';
-import { checkBoundKey, dpopBinding } from '../dpop/binding.ts';
+import { checkBoundKey } from '../dpop/binding.ts';
 
 export const grantType = 'refresh_token';
 export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope', 'resource']);
@@ -43,7 +43,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     userId = token.userId;
     grantId = token.grantId;
     login = token.login ?? login;
-    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer, login, audience: target.audience, grantedResources: granted, ...dpopBinding(ctx.dpopJkt, client) });
+    const minted = mintFor(ctx, { applicationId: client.id, userId: token.userId, grantId: token.grantId, scope, familyId: token.familyId, withRefresh: issuesRefreshToken, writer, login, audience: target.audience, grantedResources: granted });
     // RFC 9449 §5: a bound refresh token stays bound to its key, whatever this request's.
     minted.rows.refresh!.dpopJkt = token.dpopJkt ?? minted.rows.refresh!.dpopJkt;
     // The new refresh token keeps the originally granted scope, so a narrowed request can widen again later.

@@ -23,8 +23,8 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const policy = policyFor(client, req.actorToken !== null);
   if (!ctx.resources) throw new InvalidTarget('Resource indicators are not accepted here.');
   const catalog = await ctx.resources();
-  const subject = checkSubject(req.subjectIsIdToken ? await idTokenAsSubject(req.subjectToken, client, ctx) : await ctx.tokens.findAccessToken(hashToken(req.subjectToken)), client.clientId, policy, ctx.now);
-  const actor = req.actorToken === null ? null : checkActor(await ctx.tokens.findAccessToken(hashToken(req.actorToken)), client.clientId, policy, ctx.now);
+  const subject = checkSubject(req.subjectIsIdToken ? await idTokenAsSubject(req.subjectToken, client, ctx) : await ctx.tokens.findAccessToken(hashToken(req.subjectToken)), client.clientId, policy, ctx.now, ctx.dpopJkt);
+  const actor = req.actorToken === null ? null : checkActor(await ctx.tokens.findAccessToken(hashToken(req.actorToken)), client.clientId, policy, ctx.now, ctx.dpopJkt);
   const targets = decideTargets(params, subject, policy, catalog);
   const scope = formatScope(decideScope(params.scope, subject, client.allowedScopes, targets, catalog));
   const jwt = req.requested === TOKEN_TYPE.jwt;
@@ -36,7 +36,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   // The derived token joins the subject token's grant and family: revoking either (the user's grant, the refresh
   // token it came from) revokes it too (TokenStore.revokeByGrant, revokeFamily).
   const response = await issueAndRecord(ctx, { applicationId: client.id, userId: subject.userId, grantId: subject.grantId, scope, familyId: subject.familyId, withRefresh: false, writer, audience, act }, { clientId: client.clientId, grant: grantType });
-  // RFC 8693 §2.2.1: issued_token_type is REQUIRED. token_type stays Bearer (the token is an access token).
+  // RFC 8693 §2.2.1: issued_token_type is REQUIRED. token_type is DPoP when a proof bound the token (RFC 9449 §5).
   return { ...response, issued_token_type: jwt ? TOKEN_TYPE.jwt : TOKEN_TYPE.accessToken };
 }
 

@@ -1,5 +1,6 @@
 import { generateToken, hashToken } from '../tokens.ts';
-import { InvalidRequest, InvalidRequestUri } from '../errors.ts';
+import { InvalidDpopProof, InvalidRequest, InvalidRequestUri } from '../errors.ts';
+import { has } from '../security-profile/index.ts';
 import { RedirectError, validateAuthorizationRequest, type AuthorizeSettings } from '../authorize.ts';
 import type { ClientRecord } from '../store.ts';
 import { expandRequestObject, type RequestObjectReplay } from './request-object.ts';
@@ -28,7 +29,7 @@ export const isPushedRequestUri = (v: string | undefined): v is string => v?.sta
  * RFC 9126 §2.1: validates the pushed authorization request exactly as the authorization endpoint will (same
  * function), for the authenticated client, and stores it. Errors are answered here, as JSON (§2.3), never redirected.
  */
-export async function pushAuthorizationRequest(client: ClientRecord, params: Record<string, string>, settings: AuthorizeSettings, store: PushedRequestStore, now: number, issuer: string, replay?: RequestObjectReplay): Promise<{ request_uri: string; expires_in: number }> {
+export async function pushAuthorizationRequest(client: ClientRecord, params: Record<string, string>, settings: AuthorizeSettings, store: PushedRequestStore, now: number, issuer: string, replay?: RequestObjectReplay, proofJkt?: string): Promise<{ request_uri: string; expires_in: number }> {
   // §2.1: "The request_uri authorization request parameter MUST NOT be provided in this case."
   if (params.request_uri !== undefined) throw new InvalidRequest('request_uri must not be pushed (RFC 9126 §2.1).');
   // §2.1: the client_id, when present, is the authenticated client's (RFC 6749 §3.2.1); absent, it is that client.
@@ -38,6 +39,14 @@ export async function pushAuthorizationRequest(client: ClientRecord, params: Rec
   request.client_id = client.clientId;
   // §3: a pushed request may be a request object (JAR); its parameters are the request.
   if (request.request !== undefined) request = await expandRequestObject(request, client, issuer, now, settings.securityProfile, replay);
+  // RFC 9449 §10.1: the proof at this endpoint binds the code to its key, whether the request came as form fields or
+  // as a request object; a dpop_jkt naming another key is refused (checked after the expansion, which replaces them).
+  if (proofJkt) {
+    if (request.dpop_jkt !== undefined && request.dpop_jkt !== proofJkt) throw new InvalidDpopProof('dpop_jkt does not match the key of the DPoP proof.');
+    request.dpop_jkt = proofJkt;
+  }
+  // FAPI 2.0 §5.3.2.2 (5): "shall require the redirect_uri parameter in pushed authorization requests".
+  if (has(settings.securityProfile, 'fapi2:par-required') && request.redirect_uri === undefined) throw new InvalidRequest('fapi2:par-required: a pushed authorization request must name its redirect_uri (FAPI 2.0 §5.3.2.2).');
   if (JSON.stringify(request).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The pushed request is too large.');
   try {
     // The authorize endpoint's own validation (redirect_uri exact match, response_type, scope, PKCE, OIDC rules).

@@ -59,8 +59,9 @@ export function policyFor(client: { tokenExchange?: TokenExchangePolicy | null; 
  * may hold: issued to it, or for a resource server it is (policy.subjectAudiences). A token for Gatehouse's own APIs
  * or another resource server, issued to someone else, is refused: a stolen token buys nothing here.
  */
-export function checkSubject(t: TokenInfo | null, clientId: string, policy: TokenExchangePolicy, now: number): TokenInfo & { userId: number } {
+export function checkSubject(t: TokenInfo | null, clientId: string, policy: TokenExchangePolicy, now: number, proofJkt?: string): TokenInfo & { userId: number } {
   if (!t || t.kind !== 'access' || !isLive(t, now)) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
+  checkPossession(t, proofJkt, 'subject_token');
   if (t.userId === null) throw unacceptableToken('The subject_token has no end-user subject.');
   const own = t.clientId === clientId;
   if (!own && !(t.resources ?? []).some((r) => policy.subjectAudiences.includes(r))) throw unacceptableToken('The subject_token was not issued for this client.');
@@ -68,9 +69,19 @@ export function checkSubject(t: TokenInfo | null, clientId: string, policy: Toke
   return t as TokenInfo & { userId: number };
 }
 
+/**
+ * RFC 9449 §7.2 by analogy: a DPoP-bound token is usable only with a proof of its key. Presented as a subject or actor
+ * token, it needs the token request's proof to be made with that key; otherwise a stolen bound token would be
+ * exchanged for one bound to the thief's key (or a bearer token).
+ */
+function checkPossession(t: TokenInfo, proofJkt: string | undefined, name: string): void {
+  if (t.dpopJkt && t.dpopJkt !== proofJkt) throw unacceptableToken(`The ${name} is bound to a DPoP key: the request's DPoP proof must be made with that key.`);
+}
+
 /** The actor token: a live access token of this client or of one the policy lists, acting for itself (client_credentials). */
-export function checkActor(t: TokenInfo | null, clientId: string, policy: TokenExchangePolicy, now: number): TokenInfo {
+export function checkActor(t: TokenInfo | null, clientId: string, policy: TokenExchangePolicy, now: number, proofJkt?: string): TokenInfo {
   if (!t || t.kind !== 'access' || !isLive(t, now)) throw unacceptableToken('The actor_token is invalid, expired or revoked.');
+  checkPossession(t, proofJkt, 'actor_token');
   if (t.clientId !== clientId && !policy.actorClients.includes(t.clientId)) throw unacceptableToken('The actor_token was not issued to this client or to a client allowed to act through it.');
   if (t.userId !== null) throw unacceptableToken('The actor_token must be a client\'s own token (client_credentials).');
   return t;

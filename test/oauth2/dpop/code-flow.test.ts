@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createTestApp, type TestServer } from '../../helpers.ts';
-import { authorizeThroughConsent, codeFlowSetup, getCode, pkcePair, postForm } from '../../oauth-helpers.ts';
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { authorizeThroughConsent, clientSigningKeys, codeFlowSetup, getCode, pkcePair, postForm } from '../../oauth-helpers.ts';
 import { dpopKey, proof, type DpopKey } from './proofs.ts';
 
 const REDIRECT = 'https://client.example/cb';
@@ -100,5 +102,25 @@ describe('RFC 9449 DPoP with the authorization code and refresh grants', () => {
     const [row] = await rows('select dpop_jkt from authorization_codes order by id desc limit 1');
     expect(row.dpop_jkt).to.equal(key.jkt);
     expect((await (await redeem(setup, code, verifier, await dpopKey())).json()).error).to.equal('invalid_grant');
+  });
+
+  it('§10.1 with a request object (RFC 9101) pushed: the proof still binds the code, and the object\'s dpop_jkt must match it', async () => {
+    const { key: signer, jwks } = await clientSigningKeys();
+    const setup = await codeFlowSetup(srv, { jwks });
+    const par = `${srv.url}/o/par`;
+    const { verifier, challenge } = pkcePair();
+    const object = (extra: Record<string, string> = {}) => new SignJWT({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: REDIRECT, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256', ...extra })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(setup.client.clientId).setAudience(srv.app.config.issuer).setIssuedAt().setExpirationTime('1m').setJti(randomUUID()).sign(signer);
+    const mismatch = await postForm(par, { client_id: setup.client.clientId, request: await object({ dpop_jkt: (await dpopKey()).jkt }) }, setup.auth, { DPoP: await proof(key, { htu: par }) });
+    expect(mismatch.status).to.equal(400);
+    expect((await mismatch.json()).error).to.equal('invalid_dpop_proof');
+    const res = await postForm(par, { client_id: setup.client.clientId, request: await object() }, setup.auth, { DPoP: await proof(key, { htu: par }) });
+    expect(res.status).to.equal(201);
+    const loc = await authorizeThroughConsent(setup.browser, { client_id: setup.client.clientId, request_uri: (await res.json()).request_uri });
+    const code = loc.searchParams.get('code')!;
+    const [row] = await rows('select dpop_jkt from authorization_codes order by id desc limit 1');
+    expect(row.dpop_jkt).to.equal(key.jkt);
+    expect((await (await redeem(setup, code, verifier, await dpopKey())).json()).error).to.equal('invalid_grant');
+    expect((await redeem(setup, code, verifier, key)).status).to.equal(200);
   });
 });

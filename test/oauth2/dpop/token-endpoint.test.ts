@@ -7,6 +7,8 @@ import { createTestApp, type TestServer } from '../../helpers.ts';
 import { postForm } from '../../oauth-helpers.ts';
 import { dpopKey, forgedProof, hmacProof, proof, unsignedProof, type DpopKey } from './proofs.ts';
 
+const b64u = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
 describe('RFC 9449 DPoP at the token endpoint', () => {
   let srv: TestServer;
   let token: string;
@@ -151,13 +153,28 @@ describe('RFC 9449 DPoP at the token endpoint', () => {
       const small = { privateJwk: privateKey.export({ format: 'jwk' }) as JWK, publicJwk: publicKey.export({ format: 'jwk' }) as JWK };
       await refused(await withProof(forgedProof(small, 'RS256', 'sha256', token)));
     });
+    it('an RSA key with exponent 1 (RFC 8017 §3.1), whose signature anyone can forge', async () => {
+      const rsa = await dpopKey('RS256');
+      const jwk = { kty: 'RSA', n: rsa.publicJwk.n!, e: 'AQ' };
+      // With e = 1, s^e mod n = s: the EMSA-PKCS1-v1_5 encoding of the signing input is its own signature.
+      const signing = `${b64u({ alg: 'RS256', typ: 'dpop+jwt', jwk })}.${b64u({ jti: 'e1', htm: 'POST', htu: token, iat: Math.floor(Date.now() / 1000) })}`;
+      const k = Buffer.from(jwk.n, 'base64url').length;
+      const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(signing).digest()]);
+      const em = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(k - digestInfo.length - 3, 0xff), Buffer.from([0]), digestInfo]);
+      await refused(await withProof(`${signing}.${em.toString('base64url')}`));
+    });
     it('a crit header (RFC 7515 §4.1.11), and a payload that is not a JSON object', async () => {
       // The same forging, done right, passes: what follows is refused for its one flaw.
       expect((await withProof(forgedProof(key, 'ES256', 'sha256', token))).status).to.equal(200);
       await refused(await withProof(forgedProof(key, 'ES256', 'sha256', token, undefined, { crit: ['exp'] })));
       await refused(await withProof(forgedProof(key, 'ES256', 'sha256', token, undefined, {}, ['not', 'an', 'object'])));
     });
-    it('a typ other than dpop+jwt', async () => { await refused(await withProof(await proof(key, { htu: token, typ: 'JWT' }))); });
+    it('a typ other than dpop+jwt (a media type: its case and an application/ prefix do not matter, RFC 7515 §4.1.9)', async () => {
+      await refused(await withProof(await proof(key, { htu: token, typ: 'JWT' })));
+      await refused(await withProof(await proof(key, { htu: token, typ: 'dpop+jwt2' })));
+      expect((await withProof(await proof(key, { htu: token, typ: 'DPoP+JWT' }))).status).to.equal(200);
+      expect((await withProof(await proof(key, { htu: token, typ: 'application/dpop+jwt' }))).status).to.equal(200);
+    });
     it('a proof without jti', async () => { await refused(await withProof(await proof(key, { htu: token, omit: ['jti'] }))); });
     it('not a JWS at all, and two DPoP headers', async () => {
       await refused(await withProof('not-a-proof'));
