@@ -17,6 +17,7 @@ import { parseKey } from './oauth1/secret-box.ts';
 import type { ClientDeps } from './oauth2/clients.ts';
 import { CredentialMemo } from './oauth2/credential-memo.ts';
 import { createRenderer } from './http/render.ts';
+import { ConsentForms } from './http/consent-form.ts';
 import { createRequireToken } from './http/protect.ts';
 import { createRequireOAuth1 } from './http/routes/oauth1.ts';
 import { KeyRing } from './oidc/keys.ts';
@@ -102,6 +103,8 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
       nonces: new DpopNonces(Buffer.from(hkdfSync('sha256', sealKey, Buffer.alloc(0), 'gatehouse dpop nonce v1', 32)), DPOP_NONCE_PERIOD_S),
     },
   };
+  // Consent forms: one decision each, only as shown (a token keyed from ENCRYPTION_KEY, spent in the shared limiter).
+  const consentForms = new ConsentForms(Buffer.from(hkdfSync('sha256', sealKey, Buffer.alloc(0), 'gatehouse consent form v1', 32)), limiter);
   // Back-Channel Logout deliveries, in the background; outbound calls refuse private targets not allowed (oidc/outbound.ts).
   const backchannel = createBackchannel({
     keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events, subjects,
@@ -129,7 +132,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
   const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
-    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel, dpop,
+    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel, dpop, consentForms,
     /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.

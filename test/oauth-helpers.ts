@@ -27,11 +27,13 @@ export async function codeFlowSetup(srv: TestServer, client: Partial<Parameters<
   return { user, client: c as ClientRecord, secret: clientSecret, browser, auth: { id: c.clientId, secret: clientSecret ?? '' } };
 }
 
-/** Goes through the consent page as a person would, pressing Allow (or Deny); returns the final redirect. */
-export async function authorizeThroughConsent(browser: Browser, params: Record<string, string> | URLSearchParams, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
+/**
+ * Opens the consent page and reads its form as a browser would submit it (hidden fields and the CSRF token), without
+ * a decision; null when the authorization endpoint answered without a page (`res`, a redirect).
+ */
+export async function consentForm(browser: Browser, params: Record<string, string> | URLSearchParams): Promise<{ res: Response; fields: Record<string, string | string[]> | null }> {
   const res = await browser.get(`/o/authorize/?${new URLSearchParams(params)}`);
-  if (res.status === 302) return new URL(res.headers.get('location')!, browser.base);
-  if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
+  if (res.status !== 200) return { res, fields: null };
   const html = await res.text();
   // A repeated field (RFC 8707 resource) is posted repeated, as a browser would.
   const fields: Record<string, string | string[]> = {};
@@ -40,6 +42,14 @@ export async function authorizeThroughConsent(browser: Browser, params: Record<s
     fields[m[1]] = had === undefined ? decodeHtml(m[2]) : [...(Array.isArray(had) ? had : [had]), decodeHtml(m[2])];
   }
   fields.csrfmiddlewaretoken = csrfFrom(html)!;
+  return { res, fields };
+}
+
+/** Goes through the consent page as a person would, pressing Allow (or Deny); returns the final redirect. */
+export async function authorizeThroughConsent(browser: Browser, params: Record<string, string> | URLSearchParams, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
+  const { res, fields } = await consentForm(browser, params);
+  if (res.status === 302) return new URL(res.headers.get('location')!, browser.base);
+  if (!fields) throw new Error(`authorize answered ${res.status}`);
   if (decision === 'allow') fields.allow = 'Authorize';
   const post = await browser.post('/o/authorize/', fields);
   if (post.status !== 302) throw new Error(`consent POST answered ${post.status}`);

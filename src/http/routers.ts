@@ -62,7 +62,7 @@ export function createRouters(s: Services): Router[] {
     applicationRoutes({ ...clientDeps, limiter: s.limiter, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
       settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests, unpushedRule: unpushedRule(config.securityProfile),
-      requestObjectReplay: stores.assertionJtis, detourAllowed: (ip: string) => s.limiter.consume(`login-detour:source:${sourceOf(ip)}`, config.rateLimit.loginDetoursPerSource, 60),
+      consentForms: s.consentForms, requestObjectReplay: stores.assertionJtis, detourAllowed: (ip: string) => s.limiter.consume(`login-detour:source:${sourceOf(ip)}`, config.rateLimit.loginDetoursPerSource, 60),
       fetchRequestUri: s.fetchRequestUri, allowInsecureTransport: config.allowInsecureTransport,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
       approveDeps: (ctx) => ({ tokens: stores.tokens, grants: stores.grants, events: stores.events, settings: { issuer: config.issuer, ...ttl }, accessTokens: s.accessTokens, idTokens: s.idTokens, now: Date.now(), audit: audit(ctx) }),

@@ -17,10 +17,15 @@ export { CLIENT_CACHE_MS, type ClientCacheOptions } from './client-cache.ts';
 export interface ClientLookupOptions { metadataClients: boolean }
 
 /**
- * The applications table: clients (ClientStore), dynamic registration (RegistrationStore) and metadata documents'
- * clients (MetadataClientStore). The row mapping, the cache, initial access tokens, metadata rows and the system
- * owner are modules of their own; every write here clears the cache.
+ * Reads that answer a record take the row as stored, never the EntityManager's copy: this repository writes single
+ * columns with nativeUpdate (compare-and-set secrets, the token exchange policy, metadata refreshes), which a managed
+ * entity does not see, so a read after a write in the same request (a mutation answering the client it changed)
+ * returned the old value.
  */
+const AS_STORED = { disableIdentityMap: true } as const;
+
+// The applications table (ClientStore, RegistrationStore, MetadataClientStore); the row mapping, cache, initial access
+// tokens, metadata rows and system owner are modules of their own. Every write here clears the cache.
 export class ApplicationRepository implements ClientStore, RegistrationStore, MetadataClientStore {
   readonly #em: () => EntityManager;
   readonly #cache: ClientCacheOptions;
@@ -53,19 +58,19 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   async findByClientId(clientId: string) {
     // The one place the setting is honoured for every path (authorize, token, userinfo, logout, introspection, …).
     const record = await this.#cached.record(clientId, async () => {
-      const a = await this.#em().findOne(Application, { clientId }, { disableIdentityMap: true });
+      const a = await this.#em().findOne(Application, { clientId }, AS_STORED);
       return a ? toRecord(a) : null;
     });
     return record && record.registered === 'metadata' && !this.#lookup.metadataClients ? null : record;
   }
 
   async findById(id: number) {
-    const a = await this.#em().findOne(Application, { id });
+    const a = await this.#em().findOne(Application, { id }, AS_STORED);
     return a ? toRecord(a) : null;
   }
 
   async list(ownerId?: number) {
-    const rows = await this.#em().find(Application, ownerId === undefined ? {} : { owner: ownerId }, { orderBy: { id: 'asc' } });
+    const rows = await this.#em().find(Application, ownerId === undefined ? {} : { owner: ownerId }, { ...AS_STORED, orderBy: { id: 'asc' } });
     return rows.map(toRecord);
   }
 
@@ -111,7 +116,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async findByRegistrationTokenHash(tokenHash: string) {
-    const a = await this.#em().findOne(Application, { registrationTokenHash: tokenHash }, { disableIdentityMap: true });
+    const a = await this.#em().findOne(Application, { registrationTokenHash: tokenHash }, AS_STORED);
     return a ? toRecord(a) : null;
   }
 

@@ -20,7 +20,9 @@ import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
 import { expandRequestObject, requestObjectClient, type RequestObjectReplay } from '../../oauth2/par/request-object.ts';
 import { dereferenceRequestUri, isRemoteRequestUri, type RequestUriFetcher } from '../../oauth2/par/request-uri.ts';
-import { consentDigest, isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
+import { isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
+import type { ConsentForms } from '../consent-form.ts';
+import { FORM_ONCE_FIELD } from '../form-once.ts';
 
 export interface AuthorizeDeps {
   settings: AuthorizeSettings;
@@ -39,6 +41,8 @@ export interface AuthorizeDeps {
   requirePushed: boolean;
   /** SECURITY_PROFILE's rule that requires PAR, named in the refusal. */
   unpushedRule?: string;
+  /** Each consent form's one-time token (consent-form.ts): issued with the page, spent by its decision. */
+  consentForms: ConsentForms;
   /** Consumed before a pushed or signed request is set aside for the login page (a stored row): false, 429. */
   detourAllowed?: (ip: string) => Promise<{ allowed: boolean; retryAfter: number }>;
   /** A request object's jti is spent when it is accepted (single use until its exp); absent, not checked. */
@@ -105,10 +109,12 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
   }
 
   /** Validates and, when the error allows it, answers by redirecting to the client; fatal errors render a page. */
-  async function handle(ctx: Context, outer: Record<string, string>, decide: (req: AuthorizationRequest) => Promise<void>) {
+  async function handle(ctx: Context, outer: Record<string, string>, decide: (req: AuthorizationRequest, pushed: boolean) => Promise<void>) {
+    // The consent form's POST decides; every other request (GET; HEAD never gets here) asks.
+    const deciding = ctx.method === 'POST';
     try {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
-      const pushed = ctx.method === 'GET' && isPushedRequestUri(outer.request_uri);
+      const pushed = !deciding && isPushedRequestUri(outer.request_uri);
       const pushedRow = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : undefined;
       let params = pushedRow ? pushedRow.params : outer;
       // RFC 9101 §5.2: a registered https request_uri is fetched and then treated as the request object by value.
@@ -118,13 +124,14 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
       if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile, deps.requestObjectReplay);
-      if (!pushed && deps.requirePushed && ctx.method === 'GET') refuseUnpushed(deps.unpushedRule);
+      // RFC 9126 §5: when only pushed requests count, a request asks by request_uri (the decision is checked below).
+      if (deps.requirePushed && !deciding && !pushed) refuseUnpushed(deps.unpushedRule);
       const req = await validateAuthorizationRequest(params, deps.settings);
-      if (ctx.method !== 'GET') {
+      if (deciding) {
         if (!ctx.state.user) throw new InvalidRequest('Log in first.');
-        // The consent form of a pushed request carries its fields; when only pushed requests count (§5), they must
-        // be the ones the GET showed (the session keeps their digest), not a form written by hand.
-        if (deps.requirePushed && ctx.session?.pushedConsent !== consentDigest(requestFields(req))) refuseUnpushed(deps.unpushedRule);
+        // The form is spent by its first decision, allow or deny; where only pushed requests count, it must be one
+        // shown for a pushed request, not a form written by hand (consent-form.ts).
+        await deps.consentForms.spend(outer[FORM_ONCE_FIELD], currentUser(ctx).id, requestFields(req), Date.now(), deps);
       } else {
         // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
         // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
@@ -152,7 +159,7 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         }
       }
       checkUserMayGrant(req, currentUser(ctx));
-      await decide(req);
+      await decide(req, pushed);
     } catch (e) {
       if (e instanceof RedirectError) return respond(ctx, deps.render, errorResponse(e, deps.issuer()));
       throw e;
@@ -167,18 +174,24 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     }
   }
 
+  // RFC 9110 §9.2.1: HEAD is safe, yet a GET here spends a request_uri and may mint a code (auto-approval), and no
+  // answer without those effects would be the GET's (§9.3.2). Registered before GET, which @koa/router also runs for HEAD.
+  router.head(['/o/authorize', '/o/authorize/'], (ctx) => {
+    throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed here.`, { Allow: 'GET, POST' });
+  });
+
   router.get(['/o/authorize', '/o/authorize/'], async (ctx) => {
     const params = query(ctx);
     // OpenID Connect Core §3.1.2.1: the consent page (and an error page) in the language the client asked for.
     ctx.state.uiLocales = params.ui_locales;
-    await handle(ctx, params, async (req) => {
+    await handle(ctx, params, async (req, pushed) => {
       const grant = await deps.grants.find(currentUser(ctx).id, req.client.id);
       const ownerIsAdmin = async () => { const owner = await deps.users.findById(req.client.ownerId); return owner?.isActive === true && owner.isAdmin; };
       if (await canSkipConsent(req, grant, deps.approvalPrompt, ownerIsAdmin)) return respond(ctx, deps.render, await approve(req, currentUser(ctx).id, deps.approveDeps(ctx), await approvingSession(ctx, req, deps.loginSessions)));
       // OpenID Connect Core §3.1.2.6: prompt=none never shows the consent page.
       if (promptValues(req.prompt).has('none')) throw redirectError(req, promptNoneRefusal(req, grant));
       ctx.set('Cache-Control', 'no-store');
-      if (ctx.session) ctx.session.pushedConsent = consentDigest(requestFields(req));
+      const fields = requestFields(req);
       // A client ID metadata document's client is whoever controls its URL's host: that host is its name on the
       // page (title included); the client_name, which that site chose, is shown beside it only.
       const clientHost = req.client.registered === 'metadata' ? new URL(req.client.clientId).host : null;
@@ -193,7 +206,8 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
         // OpenID Connect: which claims each scope shares, and those the claims parameter asks for beyond them.
         scopes: req.scopes.map((s) => ({ name: s, description: deps.scopes[s] ?? s, claims: claimsOfScope(s) })),
         extraClaims: requestedClaims(req.claims).filter((c) => !req.scopes.some((s) => claimsOfScope(s).includes(c))),
-        fields: requestFields(req),
+        fields,
+        formOnce: deps.consentForms.issue(currentUser(ctx).id, pushed ? 'pushed' : 'plain', fields, Date.now()),
         implicit: req.rule.token || req.rule.idToken,
       });
     });
