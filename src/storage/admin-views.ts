@@ -1,5 +1,5 @@
 import { readProfile } from '../accounts/profile.ts';
-import { readResponseTypes } from './application.repository.ts';
+import { readResponseTypes } from './application-record.ts';
 import type { GrantType } from '../oauth2/store.ts';
 import type { ClientField, ClientView, EventView, GrantView, SigningKeyView, TokenKind, TokenView, UserView } from './admin-store.ts';
 

@@ -7,7 +7,7 @@ import { SigningKey } from './signing-key.entity.ts';
 import { User } from './user.entity.ts';
 import { open } from '../oauth1/secret-box.ts';
 import type { DeployFacts } from '../config/deploy-check.ts';
-import { readResponseTypes } from './application.repository.ts';
+import { readResponseTypes } from './application-record.ts';
 import type { ClientType, GrantType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Browser, createTestApp, type TestServer } from '../helpers.ts';
-import { adminEn } from '../../src/http/i18n/admin-en.ts';
-import { adminFr } from '../../src/http/i18n/admin-fr.ts';
+import { adminEn } from '../../src/http/i18n/en/admin.ts';
+import { adminFr } from '../../src/http/i18n/fr/admin.ts';
 
 // The admin console's gate: administrators only, anonymous visitors to the login page with a safe `next`, and the
 // admin-only mutations the console calls refused to a signed-in non-administrator even with their CSRF token.

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { expect } from 'chai';
 import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { negotiateLanguage } from '../../src/http/i18n/index.ts';
@@ -21,6 +22,27 @@ describe('page strings: one catalog per language, picked by Accept-Language (RFC
     expect(Object.keys(fr).sort()).to.deep.equal(Object.keys(en).sort());
     const untranslated = Object.keys(en).filter((k) => (fr as Record<string, string>)[k] === (en as Record<string, string>)[k] && !/^(admin\.applications|apps\.oauth1|apps\.title|apps\.type|authorized\.application|authorized\.actions|nav\.applications|pg\.application|pg\.oidc)$/.test(k));
     expect(untranslated).to.deep.equal([]);
+  });
+
+  it('writes each key once, in one page family, and in the family of the same name in every language', async () => {
+    // The index spreads the families: a key in two of them would silently take the later one's words.
+    const dir = new URL('../../src/http/i18n/', import.meta.url);
+    const families = readdirSync(new URL('en/', dir)).sort();
+    expect(readdirSync(new URL('fr/', dir)).sort()).to.deep.equal(families);
+    const keysOf = async (lang: string, family: string) =>
+      Object.values(await import(new URL(`${lang}/${family}`, dir).href) as Record<string, object>).flatMap((strings) => Object.keys(strings));
+    for (const [lang, catalog] of [['en', en], ['fr', fr]] as const) {
+      const familyOf = new Map<string, string>();
+      for (const family of families) {
+        const keys = await keysOf(lang, family);
+        for (const key of keys) {
+          expect(familyOf.get(key), `${lang} ${key} in ${family}`).to.equal(undefined);
+          familyOf.set(key, family);
+        }
+        if (lang === 'fr') expect(keys.sort(), family).to.deep.equal((await keysOf('en', family)).sort());
+      }
+      expect([...familyOf.keys()].sort(), `${lang}: every family is in the catalogue, and only they`).to.deep.equal(Object.keys(catalog).sort());
+    }
   });
 
   it('has the words of every shipped scope, in English exactly as the registry says them (what config.scopes defaults to)', () => {

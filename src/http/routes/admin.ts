@@ -7,7 +7,7 @@ import { tr, type Render } from '../render.ts';
 import { PRIVILEGED_GRANT_TYPES } from '../../oauth2/privileges.ts';
 import { isPrivilegedScope } from '../../oauth2/scope.ts';
 import { LIFETIME_FIELDS, type LifetimeMaxima } from '../../oauth2/client-registration.ts';
-import { adminEn } from '../i18n/admin-en.ts';
+import { adminEn } from '../i18n/en/admin.ts';
 import type { MessageKey } from '../i18n/index.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { adminEn } from './admin-en.ts';
+import type { adminEn } from '../en/admin.ts';
 
 export const adminFr: Record<keyof typeof adminEn, string> = {
   'nav.admin': 'Administration',

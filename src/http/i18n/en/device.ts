@@ -1,0 +1,20 @@
+// The device authorization page (device.pug, RFC 8628 §3.3).
+export const deviceEn = {
+  'device.title': 'Connect a device',
+  'device.enter': 'Enter the code shown on your device.',
+  'device.code': 'Code',
+  'device.next': 'Continue',
+  'device.wants': '{client} on a device wants to access your account ({user}).',
+  'device.check': 'Check that this is the code your device shows:',
+  'device.unknown': 'This code is unknown, expired or already used.',
+  'device.throttled': 'Too many wrong codes. Try again later.',
+  'device.approved': 'Done: the device is signed in. You can close this page.',
+  'device.denied': 'The device was refused.',
+  'device.privileged': 'This access cannot be granted from a device code; the device was refused.',
+  'device.warning': 'Only continue if you started this sign-in yourself, on a device you own, and that device shows the code below. If someone sent you this code or link, choose Deny.',
+  'device.origin.dynamic': 'Registered dynamically: anyone can register an application under any name, and nobody here has checked who made this one.',
+  'device.origin.metadata': 'Published by {host}: the name is only what that site says.',
+  'device.origin.owner': 'Registered on this server by the user {owner}.',
+  'device.origin.admin': 'Registered on this server by the administrator {owner}.',
+  'device.privilegedNotice': 'This device asks for privileged access ({scopes}). It cannot be granted from a device code: sign in to the application from this browser instead.',
+} as const;

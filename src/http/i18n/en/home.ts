@@ -1,0 +1,20 @@
+// The layout's navigation (templates/layout.pug), the start page (home.pug) and words several pages share.
+export const homeEn = {
+  'nav.skip': 'Skip to content',
+  'nav.applications': 'Applications',
+  'nav.authorized': 'Authorized apps',
+  'nav.profile': 'Profile',
+  'nav.playground': 'Playground',
+  'nav.logout': 'Log out {user}',
+  'nav.login': 'Log in',
+  'home.hello': 'Hello, {user}.',
+  'home.yourApps': 'Your applications',
+  'home.yourAppsHint': 'register OAuth clients and manage their secrets',
+  'home.authorized': 'Authorized applications',
+  'home.authorizedHint': 'see and revoke the access you granted',
+  'home.playground': 'OAuth playground',
+  'home.playgroundHint': 'run real flows against this server and see every request',
+  'home.tagline': 'An OAuth 2 and OAuth 1.0a authorization server.',
+  'home.discovery': 'Discovery document:',
+  'common.cancel': 'Cancel',
+} as const;

@@ -1,0 +1,28 @@
+import type { accountsEn } from '../en/accounts.ts';
+
+export const accountsFr: Record<keyof typeof accountsEn, string> = {
+  'login.title': 'Connexion',
+  'login.username': "Nom d'utilisateur",
+  'login.password': 'Mot de passe',
+  'login.submit': 'Se connecter',
+  'login.missing': "Saisissez votre nom d'utilisateur et votre mot de passe.",
+  'login.wrong': 'Ce nom et ce mot de passe ne correspondent à aucun compte actif.',
+  'login.throttled': 'Trop de tentatives échouées. Réessayez dans {minutes} minute(s).',
+  'logout.title': 'Déconnexion',
+  'logout.who': 'Vous êtes connecté en tant que {user}.',
+  'logout.submit': 'Se déconnecter',
+  'end.title': 'Déconnexion',
+  'end.ask': '{client} demande à vous déconnecter de Gatehouse ({user}).',
+  'end.askPlain': 'Se déconnecter de Gatehouse ({user}) ?',
+  'end.submit': 'Se déconnecter',
+  'end.cancel': 'Rester connecté',
+  'end.done': 'Vous êtes déconnecté.',
+  'end.doneText': 'Vous pouvez fermer cette fenêtre.',
+  'end.frontchannel': 'Les applications que vous avez utilisées sont prévenues de votre déconnexion.',
+  'end.frameTitle': 'Déconnexion d’une application',
+  'end.continue': 'Continuer',
+  'profile.title': 'Votre profil',
+  'profile.lead': 'Les applications que vous autorisez peuvent lire ces informations, seulement avec les permissions que vous leur donnez. Laissez un champ vide pour ne rien partager.',
+  'profile.save': 'Enregistrer',
+  'profile.saved': 'Votre profil a été enregistré.',
+};
