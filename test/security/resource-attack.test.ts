@@ -117,7 +117,8 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
           expect(res.headers.get('x-injected')).to.equal(null);
           const challenge = res.headers.get('www-authenticate')!;
           // auth-params: token=quoted-string, each quoted-string well formed (RFC 7230 §3.2.6).
-          expect(challenge).to.match(/^Bearer (?:[a-z_]+="(?:[^"\\\r\n]|\\.)*"(?:, |$))+$/);
+          // Without a token, Bearer's then DPoP's challenge (RFC 9449 §7.1), each of such auth-params.
+          expect(challenge).to.match(/^Bearer (?:[a-z_]+="(?:[^"\\\r\n]|\\.)*"(?:, |$))+(?:DPoP (?:[a-z_]+="(?:[^"\\\r\n]|\\.)*"(?:, |$))+)?$/);
           expect(challenge.match(/error="/g)?.length ?? 0).to.be.at.most(1);
           expect(challenge).to.not.match(/error="evil/);
         }
