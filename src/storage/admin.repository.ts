@@ -43,10 +43,10 @@ export class AdminRepository implements AdminStore {
   readonly #sql: Sql;
   readonly #tokenCache: TokenCache;
   readonly #clients: Pick<ClientStore, 'findById' | 'findByClientId' | 'setTokenExchange'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>;
-  readonly #tokens: Pick<TokenStore, 'revokeFamily'>;
+  readonly #tokens: Pick<TokenStore, 'revokeFamily' | 'revokeAccessToken'>;
   readonly #resources: ResourceServerStore;
   readonly #events: EventSink;
-  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId' | 'setTokenExchange'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'>; resourceServers: ResourceServerStore; events: EventSink }) {
+  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId' | 'setTokenExchange'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily' | 'revokeAccessToken'>; resourceServers: ResourceServerStore; events: EventSink }) {
     this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients; this.#tokens = stores.tokens; this.#resources = stores.resourceServers; this.#events = stores.events;
   }
 
@@ -235,13 +235,15 @@ export class AdminRepository implements AdminStore {
 
   async revokeToken(kind: TokenKind, id: number, now: number, allowed: (token: TokenView) => boolean) {
     const { table, columns } = TOKEN_SOURCES[kind];
-    const r = await this.#sql.get<Row>(`select ${columns}, grant_id${kind === 'REFRESH' ? ', family_id' : ''} from ${table} where id = ?`, [id]);
+    const r = await this.#sql.get<Row>(`select ${columns}, grant_id${kind === 'REFRESH' ? ', family_id' : kind === 'ACCESS' ? ', token_hash' : ''} from ${table} where id = ?`, [id]);
     const token = r && tokenView(r, kind, now);
     if (!r || !token || !allowed(token)) return null;
     // A refresh token takes its family with it (RFC 7009 §2.1), as at the revocation endpoint.
     if (kind === 'REFRESH' && r.family_id) {
       return { token, revoked: await this.#tokens.revokeFamily({ familyId: String(r.family_id), grantId: r.grant_id === null ? null : Number(r.grant_id) }, now) };
     }
+    // An access token takes what was exchanged from it (RFC 8693), as at the revocation endpoint.
+    if (kind === 'ACCESS') return { token, revoked: await this.#tokens.revokeAccessToken(String(r.token_hash), now) };
     try {
       return { token, revoked: await this.#sql.run(`update ${table} set revoked_at = ? where id = ? and revoked_at is null`, [now, id]) };
     } finally {
