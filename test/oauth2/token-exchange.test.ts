@@ -272,6 +272,22 @@ describe('RFC 8693 token exchange', () => {
       } finally { rs.close(); }
     });
 
+    it('a revocation racing 30 exchanges of the same subject token (after 3 done) misses none of the tokens issued', async () => {
+      const s = await userToken();
+      const one = () => exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B });
+      const settled = await Promise.all(Array.from({ length: 3 }, one));
+      const early = Array.from({ length: 15 }, one);
+      const revoked = postForm(`${srv.url}/o/revoke_token/`, { token: s.access_token }, s.setup.auth);
+      const late = Array.from({ length: 15 }, one);
+      expect((await revoked).status).to.equal(200);
+      const results = [...settled, ...await Promise.all([...early, ...late])];
+      // Each exchange either lost (invalid_request: the subject was revoked) or issued a token the revocation reached.
+      for (const r of results) expect(r.status === 200 || r.body.error === 'invalid_request', JSON.stringify(r.body)).to.equal(true);
+      const issued = results.filter((r) => r.status === 200);
+      expect(issued.length).to.be.at.least(3);
+      for (const r of issued) expect(await introspect(r.body.access_token, svcA), 'an exchanged token outlived its revoked subject').to.deep.equal({ active: false });
+    });
+
     it('the admin API\'s revokeToken on a subject access token follows the same link (one rule in the store)', async () => {
       const s = await userToken();
       const r = await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B });
