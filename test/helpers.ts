@@ -1,6 +1,8 @@
 import { createApp, type Gatehouse, type GatehouseDeps } from '../src/index.ts';
 import type { ConfigOverrides } from '../src/config.ts';
 import { testDatabase } from './database.ts';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface TestServer { app: Gatehouse; url: string; close(): Promise<void> }
 
@@ -10,6 +12,13 @@ export async function createTestApp(overrides: ConfigOverrides = {}, deps: Gateh
   const app = await createApp({ env: 'test', database: db.database, ...db.redis, ...overrides }, deps);
   const { url } = await app.listen(0, '127.0.0.1');
   return { app, url, close: async () => { await app.close(); await db.drop(); } };
+}
+
+/** A resource server of the test's own (a Koa app), on a free loopback port; `base` ends with a slash. */
+export async function serveKoa(koa: { listen(port: number, host: string): Server }): Promise<{ base: string; close(): void }> {
+  const server = koa.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
 }
 
 /** A tiny browser: keeps cookies, never follows redirects on its own, reads CSRF tokens from forms. */

@@ -9,6 +9,12 @@ export const pkcePair = () => {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 };
 
+/**
+ * RFC 9449 §7.1: what a resource that takes DPoP answers a request without any token: Bearer's challenge, then
+ * DPoP's with the proof algorithms (the metadata's dpop_signing_alg_values_supported), comma-joined.
+ */
+export const bothChallenges = (params: string) => `Bearer ${params}, DPoP ${params}, algs="ES256 ES384 ES512 EdDSA Ed25519 RS256 RS384 RS512 PS256 PS384 PS512"`;
+
 /** POSTs a form to a protocol endpoint, optionally with client_secret_basic. */
 export function postForm(url: string, body: Record<string, string>, auth?: { id: string; secret: string }, headers: Record<string, string> = {}) {
   return fetch(url, {

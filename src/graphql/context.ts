@@ -10,7 +10,7 @@ import { parseBearer, parseDpopAuthorization, usesBearerScheme, usesDpopScheme }
 import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
 import type { KeyRing } from '../oidc/keys.ts';
-import { bearerChallenge, dpopChallenge, forbidden, unauthenticated } from './errors.ts';
+import { anonymous, bearerChallenge, dpopChallenge, forbidden, unauthenticated } from './errors.ts';
 import { isOAuthError } from '../oauth2/errors.ts';
 import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
 
@@ -121,7 +121,7 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
 export type Need = 'read' | 'write' | 'applications';
 
 export function requireViewer(ctx: GraphQLContext, need: Need = 'read'): Viewer {
-  if (!ctx.viewer) throw unauthenticated();
+  if (!ctx.viewer) throw anonymous(ctx);
   const v = ctx.viewer;
   if (need !== 'read' && v.via === 'session' && !ctx.csrfOk) throw forbidden('Mutations from a browser session need the X-CSRF-Token header of that session.');
   if (v.via === 'token' && !v.isAdmin && !v.scopes.includes(need)) throw forbidden(`This token lacks the ${need} scope.`);

@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
+import type { GraphQLContext } from './context.ts';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
 import { DPOP_ALGS } from '../oauth2/dpop/index.ts';
-import { authChallenge, bearerChallenge as challenge } from '../oauth2/challenge.ts';
+import { authChallenge, bearerChallenge as challenge, missingTokenChallenges } from '../oauth2/challenge.ts';
 
 // Error codes admin UIs can branch on (extensions.code), the names Apollo and most GraphQL clients expect.
 export const unauthenticated = (headers?: Record<string, string>) => new GraphQLError('Authentication required: a session, or a bearer token.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, ...(headers ? { headers } : {}) } } });
@@ -13,6 +14,13 @@ export const bearerChallenge = (issuer: string): Record<string, string> => ({
 export const dpopChallenge = (issuer: string, error: string, extra: Record<string, string> = {}): Record<string, string> => ({
   ...extra,
   'WWW-Authenticate': authChallenge('DPoP', { realm: 'gatehouse', error, resource_metadata: protectedResourceMetadataUrl(issuer), algs: DPOP_ALGS.join(' ') }),
+});
+/**
+ * RFC 9449 §7.1: a caller with neither a token nor a session is UNAUTHENTICATED (401) with the challenges of both
+ * schemes the API takes, Bearer and (when the server verifies proofs) DPoP.
+ */
+export const anonymous = (ctx: Pick<GraphQLContext, 'deps'>) => unauthenticated({
+  'WWW-Authenticate': missingTokenChallenges({ realm: 'gatehouse', resource_metadata: protectedResourceMetadataUrl(ctx.deps.config.issuer) }, ctx.deps.dpopKey ? DPOP_ALGS : undefined),
 });
 export const forbidden = (why = 'You may not do this.') => new GraphQLError(why, { extensions: { code: 'FORBIDDEN' } });
 /** A write lost a race with another one on the same thing: nothing changed, the caller may try again. */

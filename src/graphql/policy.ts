@@ -1,5 +1,5 @@
 import type { GraphQLContext, Viewer } from './context.ts';
-import { forbidden, unauthenticated } from './errors.ts';
+import { anonymous, forbidden } from './errors.ts';
 import { claimsOfScope } from '../oidc/claims.ts';
 import type { InitialAccessTokenInfo } from '../oauth2/store.ts';
 import type { ClientView, EventView, GrantView, ResourceServerView, SigningKeyView, TokenView, UserView } from '../storage/admin-store.ts';
@@ -44,7 +44,7 @@ export const isFace = (c: ClientView | ClientFace): c is ClientFace => 'face' in
 
 /** Who asks. The scopes a call needs were checked by its root resolver (requireViewer); this is about nodes. */
 function viewerOf(ctx: GraphQLContext): Viewer {
-  if (!ctx.viewer) throw unauthenticated();
+  if (!ctx.viewer) throw anonymous(ctx);
   return ctx.viewer;
 }
 

@@ -4,7 +4,7 @@ import { parseScope } from '../oauth2/scope.ts';
 import type { TokenInfo, TokenStore } from '../oauth2/store.ts';
 import { parseBearer, parseDpopAuthorization, usesDpopScheme } from '../oauth2/bearer.ts';
 import { checkAccessToken } from '../oauth2/access-token-check.ts';
-import { authChallenge } from '../oauth2/challenge.ts';
+import { authChallenge, missingTokenChallenges } from '../oauth2/challenge.ts';
 import { isFormRequest, queryOf } from './middleware/form-body.ts';
 import { resourceServerIdentifier } from '../oauth2/resources.ts';
 import { protectedResourceMetadataUrl } from '../oauth2/resource-metadata.ts';
@@ -41,10 +41,10 @@ export interface RequireTokenOptions {
 const RFC6750_BODY_FIELDS = ['access_token'] as const;
 
 /** RFC 6750 §3 Bearer, or RFC 9449 §7.1 DPoP (with the algorithms a proof may use) when the request used DPoP or the token needs it. */
-function challenge(realm: string, e?: OAuthError, scope?: string, metadata?: string, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
-  // RFC 6750 §3: no error attribute when the request carried no token at all. RFC 9728 §5.1: resource_metadata is
-  // where the client finds which authorization server to ask (the MCP authorization flow starts here).
-  return authChallenge(scheme, { realm, error: e?.error, error_description: e?.description, scope, resource_metadata: metadata, algs: scheme === 'DPoP' ? DPOP_ALGS.join(' ') : undefined });
+function challenge(realm: string, e: OAuthError, scope?: string, metadata?: string, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
+  // RFC 9728 §5.1: resource_metadata is where the client finds which authorization server to ask (the MCP
+  // authorization flow starts here).
+  return authChallenge(scheme, { realm, error: e.error, error_description: e.description, scope, resource_metadata: metadata, algs: scheme === 'DPoP' ? DPOP_ALGS.join(' ') : undefined });
 }
 
 /**
@@ -111,7 +111,8 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       // route that needs one (RFC 6750 §3 allows `scope` in any challenge), not only with insufficient_scope.
       const scopeHint = needed.length ? needed.join(' ') : undefined;
       if (!e && !token) {
-        ctx.set('WWW-Authenticate', challenge(realm, undefined, scopeHint, metadata));
+        // RFC 9449 §7.1: where DPoP is taken, the client learns both schemes (and the proof algorithms) from this 401.
+        ctx.set('WWW-Authenticate', missingTokenChallenges({ realm, scope: scopeHint, resource_metadata: metadata }, o.dpop ? DPOP_ALGS : undefined));
         ctx.status = 401;
         ctx.body = { error: 'invalid_request', error_description: 'An access token is required.' };
         return;

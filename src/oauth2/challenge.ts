@@ -36,3 +36,13 @@ export function authChallenge(scheme: 'Bearer' | 'DPoP', c: BearerChallenge): st
 
 /** RFC 6750 §3: the Bearer challenge. */
 export const bearerChallenge = (c: BearerChallenge): string => authChallenge('Bearer', c);
+
+/**
+ * RFC 9449 §7.1: a resource that takes both schemes answers a request that carried no token at all with a challenge
+ * for each, Bearer's then DPoP's (with the algorithms a proof may use), as one comma-joined list (RFC 9110 §11.6.1).
+ * No error attribute in either (RFC 6750 §3.1). Without `dpopAlgs` (a resource that does not take DPoP), Bearer alone.
+ */
+export function missingTokenChallenges(c: Omit<BearerChallenge, 'error' | 'error_description' | 'algs'>, dpopAlgs?: readonly string[]): string {
+  const bearer = authChallenge('Bearer', c);
+  return dpopAlgs?.length ? `${bearer}, ${authChallenge('DPoP', { ...c, algs: dpopAlgs.join(' ') })}` : bearer;
+}

@@ -47,6 +47,8 @@ export interface MintInput {
   refreshJkt?: string | null;
   /** RFC 8693 §4.1: the actor of a delegated token exchange (the JWT's act, introspection's act). */
   act?: ActClaim | null;
+  /** RFC 8693: the subject access token's hash, when this is a token exchange's; revoking that one revokes this. */
+  exchangedFrom?: string;
 }
 
 /** What an RFC 9068 access token says, from the issuance (src/oidc/access-token.ts turns it into claims). */
@@ -102,7 +104,7 @@ export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenRes
   const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
   const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
-  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources, dpopJkt: m.dpopJkt ?? null, ...(m.act ? { act: m.act } : {}) } };
+  const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources, dpopJkt: m.dpopJkt ?? null, ...(m.act ? { act: m.act } : {}), ...(m.exchangedFrom ? { exchangedFrom: m.exchangedFrom } : {}) } };
   if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login, resources: [...(m.grantedResources ?? resources)], dpopJkt: m.refreshJkt ?? null };
   const response: TokenResponse = { access_token: access, token_type: m.dpopJkt ? 'DPoP' : 'Bearer', expires_in: accessTtl, scope: m.scope };
   if (refresh) response.refresh_token = refresh;

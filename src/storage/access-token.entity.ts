@@ -11,7 +11,12 @@ export const AccessToken = defineEntity({
     familyId: p.string().length(64).nullable(),
     /** RFC 8693 §4.1: the act claim of a delegated token exchange, as JSON; null for every other token. */
     act: p.text().nullable(),
+    /**
+     * RFC 8693: the hash of the subject access token this one was exchanged from; null for every other token.
+     * Revoking that token revokes this one, and what was exchanged from this one in turn (TokenRepository).
+     */
+    exchangedFrom: p.string().length(64).nullable(),
   },
-  indexes: nonNullIndexes('access_tokens', { user: 'user_id', grant: 'grant_id' }),
+  indexes: nonNullIndexes('access_tokens', { user: 'user_id', grant: 'grant_id', exchangedFrom: 'exchanged_from' }),
 });
 export type AccessTokenEntity = InferEntity<typeof AccessToken>;

@@ -22,7 +22,7 @@ export class AdminRepository implements AdminStore {
   readonly #queries: AdminQueries;
   readonly #revocation: AdminRevocation;
   readonly #settings: AdminSettings;
-  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId' | 'setTokenExchange'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily'>; resourceServers: ResourceServerStore; events: EventSink }) {
+  constructor(sql: Sql, tokenCache: TokenCache, stores: { clients: Pick<ClientStore, 'findById' | 'findByClientId' | 'setTokenExchange'> & Pick<RegistrationStore, 'createInitialAccessToken' | 'initialAccessTokens' | 'revokeInitialAccessToken'>; tokens: Pick<TokenStore, 'revokeFamily' | 'revokeAccessToken'>; resourceServers: ResourceServerStore; events: EventSink }) {
     this.#sql = sql; this.#tokenCache = tokenCache; this.#clients = stores.clients;
     this.#queries = new AdminQueries(sql);
     this.#revocation = new AdminRevocation(sql, tokenCache, stores.tokens);

@@ -17,7 +17,15 @@ const SELECT_TOKEN = (table: string, extra = '') => `select t.token_hash, t.appl
   from ${table} t join applications a on a.id = t.application_id left join users u on u.id = t.user_id where t.token_hash = ?`;
 const SELECT_ACCESS = SELECT_TOKEN('access_tokens', ', t.act');
 const SELECT_REFRESH = SELECT_TOKEN('refresh_tokens', ', t.used_at, t.auth_time, t.sid, t.amr');
-const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, act) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, act, exchanged_from, revoked_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * RFC 8693 with RFC 7009: an access token and every token exchanged from it, down the chain (exchanged_from), that is
+ * not yet revoked. The seed is cast so PostgreSQL knows its type in the recursive union.
+ */
+const REVOKE_EXCHANGE_CHAIN = `with recursive chain(token_hash) as (
+    select cast(? as varchar(64)) union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
+  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
 // Refresh tokens also keep the login their family started with (OpenID Connect Core §12.2).
 const INSERT_REFRESH = `insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, auth_time, sid, amr)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -41,7 +49,8 @@ const params = (t: TokenRow) => [t.tokenHash, t.applicationId, t.userId, t.grant
 
 const refreshParams = (t: TokenRow) => [...params(t), t.login?.authTime ?? null, t.login?.sid ?? null, (t.login?.amr ?? []).join(' ')];
 
-const accessParams = (t: TokenRow) => [...params(t), writeAct(t.act)];
+/** `revokedAt`: an exchanged token whose subject token was revoked while it was being issued is stored revoked. */
+const accessParams = (t: TokenRow, revokedAt: number | null = null) => [...params(t), writeAct(t.act), t.exchangedFrom ?? null, revokedAt];
 
 /** The one way issued token rows are written (the code, refresh, device and exchange paths), inside a transaction. */
 export function* insertRows(rows: IssuedRows): Step<void> {
@@ -127,6 +136,17 @@ export class TokenRepository implements TokenStore {
   }
 
   async issue(rows: IssuedRows) {
+    const from = rows.access.exchangedFrom;
+    if (from) {
+      // RFC 8693: the subject token's row is locked while its exchanged token is written, so a revocation either
+      // comes first (the new token is stored revoked with it) or waits and then finds it (revokeAccessToken).
+      await this.#sql.atomic(function* (): Step<void> {
+        const subject = yield* tx.get<{ revoked_at: number | string | null }>('select t.revoked_at from access_tokens t where t.token_hash = ?', [from], { lock: 't' });
+        const revokedAt = subject ? subject.revoked_at : rows.access.createdAt;
+        yield* tx.run(INSERT_ACCESS, accessParams(rows.access, revokedAt === null ? null : Number(revokedAt)));
+      });
+      return;
+    }
     if (!rows.refresh) { await this.#sql.run(INSERT_ACCESS, accessParams(rows.access)); return; }
     await this.#sql.atomic(() => insertRows(rows));
   }
@@ -148,8 +168,20 @@ export class TokenRepository implements TokenStore {
     return r ? toInfo(r, 'refresh') : null;
   }
 
+  /**
+   * RFC 7009 §2.1 with RFC 8693: the token and what was exchanged from it, down the chain. Repeated until nothing is
+   * left (PostgreSQL): an exchange that held a link's row while this statement ran commits its token after this
+   * statement's snapshot, and the next statement finds it. Exchanges of a revoked token are refused or stored revoked.
+   */
   async revokeAccessToken(tokenHash: string, now: number) {
-    return (await this.#ending(this.#sql.run('update access_tokens set revoked_at = ? where token_hash = ? and revoked_at is null', [now, tokenHash]))) > 0;
+    return this.#ending((async () => {
+      let revoked = 0;
+      for (;;) {
+        const more = await this.#sql.run(REVOKE_EXCHANGE_CHAIN, [tokenHash, now]);
+        if (more === 0) return revoked;
+        revoked += more;
+      }
+    })());
   }
 
   revokeFamily(family: FamilyRef, now: number) {

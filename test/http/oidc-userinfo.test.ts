@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
+import { bothChallenges, codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
 
 describe('OpenID Connect Core §5.3: UserInfo', () => {
   let t: TestServer;
@@ -32,11 +32,11 @@ describe('OpenID Connect Core §5.3: UserInfo', () => {
     expect(await form.json()).to.deep.equal({ sub: String(s.user.id) });
   });
 
-  it('RFC 6750 §3.1: no token is 401 with a bare challenge; a bad token is invalid_token', async () => {
+  it('RFC 6750 §3.1: no token is 401 with bare challenges (Bearer, and DPoP: RFC 9449 §7.1); a bad token is invalid_token', async () => {
     const none = await fetch(`${t.url}/userinfo`);
     expect(none.status).to.equal(401);
     // RFC 9728 §5.1: UserInfo is one of Gatehouse's own protected resources; the challenge says where its metadata is.
-    expect(none.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", scope="openid", resource_metadata="${t.app.config.issuer}/.well-known/oauth-protected-resource"`);
+    expect(none.headers.get('www-authenticate')).to.equal(bothChallenges(`realm="gatehouse", scope="openid", resource_metadata="${t.app.config.issuer}/.well-known/oauth-protected-resource"`));
     const bad = await fetch(`${t.url}/userinfo`, { headers: bearer('not-a-token') });
     expect(bad.status).to.equal(401);
     expect(bad.headers.get('www-authenticate')).to.match(/^Bearer realm="gatehouse", error="invalid_token"/);

@@ -3,7 +3,7 @@ import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
+import { authorizeThroughConsent, bothChallenges, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 import { scopeDescriptions } from '../../src/oauth2/scope.ts';
 import { dpopKey, proof } from '../oauth2/dpop/proofs.ts';
 
@@ -189,7 +189,7 @@ describe('RFC 8707 resource indicators', () => {
     it('no token: 401 with the resource_metadata parameter and no error (RFC 6750 §3, RFC 9728 §5.1)', async () => {
       const res = await fetch(`${rsUrl}/mcp`);
       expect(res.status).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal('Bearer realm="gatehouse", resource_metadata="https://b.example/.well-known/oauth-protected-resource/mcp"');
+      expect(res.headers.get('www-authenticate')).to.equal(bothChallenges('realm="gatehouse", resource_metadata="https://b.example/.well-known/oauth-protected-resource/mcp"'));
     });
 
     it('the resource server\'s RFC 9728 document at its path-inserted well-known URL', async () => {
@@ -239,7 +239,7 @@ describe('RFC 8707 resource indicators', () => {
       for (const [path, scope] of [['/api/hello', ''], ['/o/userinfo', 'scope="openid", ']]) {
         const res = await fetch(`${srv.url}${path}`);
         expect(res.status, path).to.equal(401);
-        expect(res.headers.get('www-authenticate'), path).to.equal(`Bearer realm="gatehouse", ${scope}resource_metadata="${metadata}"`);
+        expect(res.headers.get('www-authenticate'), path).to.equal(bothChallenges(`realm="gatehouse", ${scope}resource_metadata="${metadata}"`));
       }
     });
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import Koa from 'koa';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
+import { bothChallenges, codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 
 describe('RFC 7009 revocation, RFC 7662 introspection, RFC 6750 protected resources', () => {
   let srv: TestServer;
@@ -91,10 +91,10 @@ describe('RFC 7009 revocation, RFC 7662 introspection, RFC 6750 protected resour
   });
 
   describe('RFC 6750 bearer tokens on /api/hello and /api/verify', () => {
-    it('answers a request without a token with 401 and a Bearer challenge without error (RFC 9728 §5.1: where its metadata is)', async () => {
+    it('answers a request without a token with 401 and Bearer and DPoP challenges without error (RFC 9728 §5.1: where its metadata is; RFC 9449 §7.1)', async () => {
       const res = await fetch(`${srv.url}/api/hello`);
       expect(res.status).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", resource_metadata="${srv.app.config.issuer}/.well-known/oauth-protected-resource"`);
+      expect(res.headers.get('www-authenticate')).to.equal(bothChallenges(`realm="gatehouse", resource_metadata="${srv.app.config.issuer}/.well-known/oauth-protected-resource"`));
     });
 
     it('answers a bad token with 401 invalid_token', async () => {

@@ -3,7 +3,7 @@ import type { Browser as Chromium } from 'playwright-core';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { launchChromium } from '../chromium.ts';
-import { postForm } from '../oauth-helpers.ts';
+import { bothChallenges, postForm } from '../oauth-helpers.ts';
 import { scopeDescriptions } from '../../src/oauth2/scope.ts';
 import { startKoaMcpServer, TOOL, type McpTestServer } from './mcp-server.ts';
 import { ChromiumOAuthProvider, connect, connectWithAuthorization, startCallbackListener } from './mcp-client.ts';
@@ -48,7 +48,7 @@ describe('MCP authorization with the MCP TypeScript SDK: dynamic client registra
     expect(bare.status).to.equal(401);
     const metadataUrl = new URL(`/.well-known/oauth-protected-resource/mcp`, mcp.url).href;
     // MCP 2025-11-25 scope selection: the challenge names the scope the route needs.
-    expect(bare.headers.get('www-authenticate')).to.equal(`Bearer realm="gatehouse", scope="mcp:tools", resource_metadata="${metadataUrl}"`);
+    expect(bare.headers.get('www-authenticate')).to.equal(bothChallenges(`realm="gatehouse", scope="mcp:tools", resource_metadata="${metadataUrl}"`));
 
     provider = new ChromiumOAuthProvider({ listener, chromium, person });
     const { client, firstError } = await connectWithAuthorization(mcp.url, provider);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
-import { createTestApp, type TestServer } from '../helpers.ts';
+import Koa from 'koa';
+import { createTestApp, serveKoa, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
 import { actors, CLIENT_INPUT, type Gql } from '../graphql/gql-helpers.ts';
 import type { ClientRecord } from '../../src/oauth2/store.ts';
@@ -233,6 +234,70 @@ describe('RFC 8693 token exchange', () => {
       const rev = await a.admin('mutation($id: ID!) { revokeGrant(id: $id) { revokedTokens } }', { id: g.data.grants.nodes[0].id });
       expect(rev.errors).to.equal(undefined);
       expect((await introspect(r2.body.access_token, svcA)).active).to.equal(false);
+    });
+  });
+
+  describe('revoking the subject token (RFC 7009, RFC 8693)', () => {
+    it('revoking the subject access token ends every token exchanged from it, down the chain: inactive at introspection, refused at resources; the rest of the grant lives', async () => {
+      const s = await userToken();
+      const first = await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B });
+      const second = await exchange(svcA, { subject_token: first.body.access_token, subject_token_type: AT, resource: JWT_C, scope: 'read', requested_token_type: JWT });
+      // Another access token of the same grant and family (a refresh), and a token exchanged from it.
+      const refreshed = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: s.refresh_token }, s.setup.auth)).json() as Record<string, string>;
+      const sibling = await exchange(svcA, { subject_token: refreshed.access_token, subject_token_type: AT, resource: API_B });
+      for (const r of [first, second, sibling]) expect(r.status, JSON.stringify(r.body)).to.equal(200);
+
+      const koa = new Koa();
+      koa.use(async (ctx, next) => { try { await next(); } catch (e) { const err = e as { status: number; error: string }; ctx.status = err.status; ctx.body = { error: err.error }; } });
+      koa.use(srv.app.requireToken({ resource: API_B }));
+      koa.use((ctx) => { ctx.body = 'ok'; });
+      const rs = await serveKoa(koa);
+      try {
+        const atB = async (token: string) => (await fetch(rs.base, { headers: { authorization: `Bearer ${token}` } })).status;
+        expect(await atB(first.body.access_token)).to.equal(200);
+
+        const revoked = await postForm(`${srv.url}/o/revoke_token/`, { token: s.access_token, token_type_hint: 'access_token' }, s.setup.auth);
+        expect(revoked.status).to.equal(200);
+        expect((await introspect(s.access_token, s.setup.auth)).active).to.equal(false);
+        expect(await introspect(first.body.access_token, svcA)).to.deep.equal({ active: false });
+        expect(await introspect(second.body.access_token, svcA)).to.deep.equal({ active: false });
+        expect(await atB(first.body.access_token)).to.equal(401);
+        // RFC 8693 §2.2.2: a revoked token cannot be exchanged again either.
+        expect((await exchange(svcA, { subject_token: first.body.access_token, subject_token_type: AT, resource: API_B })).body.error).to.equal('invalid_request');
+
+        // Only what came from the revoked token: the refreshed token, its exchange and the refresh token live on.
+        expect((await introspect(refreshed.access_token, s.setup.auth)).active).to.equal(true);
+        expect((await introspect(sibling.body.access_token, svcA)).active).to.equal(true);
+        expect(await atB(sibling.body.access_token)).to.equal(200);
+        expect((await introspect(refreshed.refresh_token, s.setup.auth)).active).to.equal(true);
+      } finally { rs.close(); }
+    });
+
+    it('a revocation racing 30 exchanges of the same subject token (after 3 done) misses none of the tokens issued', async () => {
+      const s = await userToken();
+      const one = () => exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B });
+      const settled = await Promise.all(Array.from({ length: 3 }, one));
+      const early = Array.from({ length: 15 }, one);
+      const revoked = postForm(`${srv.url}/o/revoke_token/`, { token: s.access_token }, s.setup.auth);
+      const late = Array.from({ length: 15 }, one);
+      expect((await revoked).status).to.equal(200);
+      const results = [...settled, ...await Promise.all([...early, ...late])];
+      // Each exchange either lost (invalid_request: the subject was revoked) or issued a token the revocation reached.
+      for (const r of results) expect(r.status === 200 || r.body.error === 'invalid_request', JSON.stringify(r.body)).to.equal(true);
+      const issued = results.filter((r) => r.status === 200);
+      expect(issued.length).to.be.at.least(3);
+      for (const r of issued) expect(await introspect(r.body.access_token, svcA), 'an exchanged token outlived its revoked subject').to.deep.equal({ active: false });
+    });
+
+    it('the admin API\'s revokeToken on a subject access token follows the same link (one rule in the store)', async () => {
+      const s = await userToken();
+      const r = await exchange(svcA, { subject_token: s.access_token, subject_token_type: AT, resource: API_B });
+      const list = await a.admin('query($c: ID) { tokens(filter: { clientId: $c, kind: ACCESS }) { nodes { id } } }', { c: await idOf(s.setup.client.clientId) });
+      const rev = await a.admin('mutation($id: ID!) { revokeToken(id: $id) { revokedTokens } }', { id: list.data.tokens.nodes[0].id });
+      expect(rev.errors, JSON.stringify(rev.errors)).to.equal(undefined);
+      expect(rev.data.revokeToken.revokedTokens).to.equal(2);
+      expect((await introspect(s.access_token, s.setup.auth)).active).to.equal(false);
+      expect((await introspect(r.body.access_token, svcA)).active).to.equal(false);
     });
   });
 

@@ -1,18 +1,10 @@
 import { expect } from 'chai';
 import Koa from 'koa';
-import type { AddressInfo } from 'node:net';
-import { createTestApp, type TestServer } from '../helpers.ts';
+import { createTestApp, serveKoa, type TestServer } from '../helpers.ts';
 import { actors, gql } from '../graphql/gql-helpers.ts';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 import { scopeDescriptions } from '../../src/oauth2/scope.ts';
-
-/** A small resource server of the caller's own (Koa), listening on a free loopback port. */
-async function serve(koa: Koa): Promise<{ base: string; close(): void }> {
-  const server = koa.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
-}
 
 const CREATE = 'mutation($input: ResourceServerInput!) { createResourceServer(input: $input) { id identifier } }';
 const UPDATE = 'mutation($id: ID!, $input: ResourceServerInput!) { updateResourceServer(id: $id, input: $input) { id identifier } }';
@@ -61,7 +53,7 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
       koa.use(async (ctx, next) => { try { await next(); } catch (e) { const err = e as { status: number; headers?: Record<string, string>; error: string }; ctx.status = err.status; ctx.set(err.headers ?? {}); ctx.body = { error: err.error }; } });
       koa.use(srv.app.requireToken({ resource: 'https://other.example/api' }));
       koa.use((ctx) => { ctx.body = 'secret'; });
-      const server = await serve(koa);
+      const server = await serveKoa(koa);
       try {
         const res = await fetch(server.base, { headers: { authorization: `Bearer ${token}` } });
         expect(res.status).to.equal(401);
@@ -108,7 +100,7 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
       const koa = new Koa();
       koa.use(async (ctx, next) => { try { await next(); } catch (e) { const err = e as { status: number; headers?: Record<string, string> }; ctx.status = err.status ?? 500; ctx.set(err.headers ?? {}); ctx.body = {}; } });
       koa.use(srv.app.requireToken({ realm: 'a"b\\c\r\nX-Injected: 1', resource: 'https://rs.example/api', resourceMetadata: 'https://rs.example/m", error="evil\r\nX-Injected: 2' }));
-      const server = await serve(koa);
+      const server = await serveKoa(koa);
       try {
         const { base } = server;
         for (const headers of [{}, { authorization: 'Bearer unknown-token' }] as Record<string, string>[]) {
@@ -117,7 +109,8 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
           expect(res.headers.get('x-injected')).to.equal(null);
           const challenge = res.headers.get('www-authenticate')!;
           // auth-params: token=quoted-string, each quoted-string well formed (RFC 7230 §3.2.6).
-          expect(challenge).to.match(/^Bearer (?:[a-z_]+="(?:[^"\\\r\n]|\\.)*"(?:, |$))+$/);
+          // Without a token, Bearer's then DPoP's challenge (RFC 9449 §7.1), each of such auth-params.
+          expect(challenge).to.match(/^Bearer (?:[a-z_]+="(?:[^"\\\r\n]|\\.)*"(?:, |$))+(?:DPoP (?:[a-z_]+="(?:[^"\\\r\n]|\\.)*"(?:, |$))+)?$/);
           expect(challenge.match(/error="/g)?.length ?? 0).to.be.at.most(1);
           expect(challenge).to.not.match(/error="evil/);
         }

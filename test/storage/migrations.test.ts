@@ -41,7 +41,7 @@ describe('storage: migrations', () => {
     const conn = orm.em.getConnection();
     const partial = await conn.execute("select name from sqlite_master where type = 'index' and sql like '% where %is not null%' order by name");
     expect(partial.map((r: { name: string }) => r.name)).to.deep.equal([
-      'access_tokens_grant_id_index', 'access_tokens_user_id_index',
+      'access_tokens_exchanged_from_index', 'access_tokens_grant_id_index', 'access_tokens_user_id_index',
       'events_user_id_index', 'refresh_tokens_grant_id_index', 'refresh_tokens_sid_index', 'refresh_tokens_user_id_index',
     ]);
     const plan = async (sql: string) => (await conn.execute(`explain query plan ${sql}`)).map((r: { detail: string }) => r.detail).join(' | ');
@@ -52,6 +52,10 @@ describe('storage: migrations', () => {
     }
     expect(await plan('update access_tokens set revoked_at = 1 where grant_id = 1 and revoked_at is null')).to.include('USING INDEX access_tokens_grant_id_index');
     expect(await plan('update refresh_tokens set revoked_at = 1 where user_id = 1 and revoked_at is null')).to.include('USING INDEX refresh_tokens_user_id_index');
+    // Revoking an access token follows what was exchanged from it (RFC 8693) by the exchanged_from index.
+    const chain = `with recursive chain(token_hash) as (select cast('h' as varchar(64)) union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
+      update access_tokens set revoked_at = 1 where token_hash in (select token_hash from chain) and revoked_at is null`;
+    expect(await plan(chain)).to.include('USING INDEX access_tokens_exchanged_from_index');
     // A logout forgets its session on the refresh tokens (token.repository.ts forgetSession).
     expect(await plan("update refresh_tokens set sid = null where sid = 's'")).to.include('USING INDEX refresh_tokens_sid_index');
     // Deleting a user cascades to its tokens through the same indexes.

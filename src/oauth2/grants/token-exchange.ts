@@ -34,8 +34,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const writer = await tokenWriter(ctx, client, audience.format === 'jwt');
   const act = actFor(subject, actor);
   // The derived token joins the subject token's grant and family: revoking either (the user's grant, the refresh
-  // token it came from) revokes it too (TokenStore.revokeByGrant, revokeFamily).
-  const response = await issueAndRecord(ctx, { applicationId: client.id, userId: subject.userId, grantId: subject.grantId, scope, familyId: subject.familyId, withRefresh: false, writer, audience, act }, { clientId: client.clientId, grant: grantType });
+  // token it came from) revokes it too (TokenStore.revokeByGrant, revokeFamily); and it names the subject access
+  // token, whose revocation reaches it (revokeAccessToken). An ID Token subject has no row: its grant is the link.
+  const exchangedFrom = subject.tokenHash || undefined;
+  const response = await issueAndRecord(ctx, { applicationId: client.id, userId: subject.userId, grantId: subject.grantId, scope, familyId: subject.familyId, withRefresh: false, writer, audience, act, exchangedFrom }, { clientId: client.clientId, grant: grantType });
   // RFC 8693 §2.2.1: issued_token_type is REQUIRED. token_type is DPoP when a proof bound the token (RFC 9449 §5).
   return { ...response, issued_token_type: jwt ? TOKEN_TYPE.jwt : TOKEN_TYPE.accessToken };
 }

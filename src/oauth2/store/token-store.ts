@@ -21,6 +21,8 @@ export interface TokenRow {
   dpopJkt?: string | null;
   /** Access tokens only, RFC 8693 §4.1: who acts for the subject (a token exchange with an actor_token); null or absent, nobody. */
   act?: ActClaim | null;
+  /** Access tokens only, RFC 8693: the hash of the subject access token this was exchanged from (revoked with it). */
+  exchangedFrom?: string | null;
 }
 
 /** How and when the user authenticated: auth_time (epoch ms, null unknown), the session's sid, RFC 8176 amr values. */
@@ -89,8 +91,8 @@ export interface TokenStore {
   findAccessToken(tokenHash: string): Promise<TokenInfo | null>;
   /** Used by: introspection, revocation. */
   findRefreshToken(tokenHash: string): Promise<TokenInfo | null>;
-  /** Used by: revocation of an access token. */
-  revokeAccessToken(tokenHash: string, now: number): Promise<boolean>;
+  /** Used by: revocation of an access token, and of every token exchanged from it, down the chain (RFC 8693); how many. */
+  revokeAccessToken(tokenHash: string, now: number): Promise<number>;
   /** Used by: revocation of a refresh token (RFC 7009 §2.1: its access tokens go too). */
   revokeFamily(family: FamilyRef, now: number): Promise<number>;
   /** Used by: revoking a grant from the authorized-applications page or the admin API. */

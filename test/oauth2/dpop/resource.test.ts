@@ -101,6 +101,22 @@ describe('RFC 9449 §7 DPoP at protected resources (requireToken)', () => {
     expect((await call({ Authorization: `Bearer ${bearer}` })).status).to.equal(200);
   });
 
+  it('§7.1: a request without any token gets both challenges, Bearer and DPoP algs, at /api/*, UserInfo and the GraphQL API', async () => {
+    const algs = `algs="${(await (await fetch(`${srv.url}/.well-known/oauth-authorization-server`)).json()).dpop_signing_alg_values_supported.join(' ')}"`;
+    const metadata = `resource_metadata="${srv.app.config.issuer}/.well-known/oauth-protected-resource"`;
+    const cases: [string, RequestInit, string][] = [
+      ['/api/hello', {}, ''],
+      ['/o/userinfo/', {}, 'scope="openid", '],
+      ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ viewer { id } }"}' }, ''],
+    ];
+    for (const [path, init, scope] of cases) {
+      const res = await fetch(`${srv.url}${path}`, init);
+      expect(res.status, path).to.equal(401);
+      // RFC 9110 §11.6.1: one comma-joined list; RFC 6750 §3.1: no error attribute without a token.
+      expect(challengeOf(res), path).to.equal(`Bearer realm="gatehouse", ${scope}${metadata}, DPoP realm="gatehouse", ${scope}${metadata}, ${algs}`);
+    }
+  });
+
   it('refuses a DPoP token also sent in the body (one place only, RFC 6750 §2)', async () => {
     const at = await boundToken();
     const res = await fetch(`${srv.url}/api/verify`, { method: 'POST', headers: { Authorization: `DPoP ${at}`, DPoP: await proof(key, { htu: `${srv.url}/api/verify`, accessToken: at }), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: at }) });
