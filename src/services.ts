@@ -8,6 +8,7 @@ import { createLogger, silentLogger, type Logger } from './logger.ts';
 import { dialectOf, initStorage, type Orm } from './storage/orm.ts';
 import { createStores } from './storage/index.ts';
 import { createSql } from './storage/sql.ts';
+import { MemoryStreamSlots } from './storage/stream-slots.ts';
 import { MemoryRateLimiter, SqlRateLimiter, type RateLimiter } from './storage/rate-limit.ts';
 import { CLIENT_CACHE_MS } from './storage/application.repository.ts';
 import { TOKEN_CACHE_MS } from './storage/token-cache.ts';
@@ -84,6 +85,8 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     ? watchExternalChanges(sql.dataVersion, () => stores.invalidateCaches(), { onError: (e) => logger.error('cannot read PRAGMA data_version; caches are emptied every check until it answers', { error: String((e as Error)?.message ?? e) }) })
     : undefined;
   // One process on SQLite counts in memory; instances count in Redis, or else in the database they share.
+  // Open event streams per user: in this process, or across instances in Redis (EVENT_STREAMS_PER_USER).
+  const streamSlots = redis?.streams ?? new MemoryStreamSlots();
   const limiter = deps.limiter ?? redis?.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
   const clientDeps: ClientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
   // One budget of client-secret checks per (client, source), shared by OAuth 2 client authentication and OAuth 1 signatures.
@@ -132,7 +135,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
   const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
-    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel, dpop, consentForms,
+    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, streamSlots, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel, dpop, consentForms,
     /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.

@@ -63,6 +63,13 @@ export class Browser {
     return token;
   }
 
+  /** GETs a form page and returns the hidden fields a submission sends back: CSRF token, one-time form token. */
+  async formFields(path: string): Promise<Record<string, string>> {
+    const fields = formFieldsFrom(await (await this.get(path)).text());
+    if (!fields.csrfmiddlewaretoken) throw new Error(`no CSRF token on ${path}`);
+    return fields;
+  }
+
   /** `page`: the login form's address (OpenID Connect's re-authentication adds `reauth=1`). */
   async login(username: string, password: string, next?: string, page = '/accounts/login/'): Promise<Response> {
     const token = await this.csrf(page);
@@ -72,6 +79,12 @@ export class Browser {
 
 export function csrfFrom(html: string): string | undefined {
   return /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)?.[1];
+}
+
+/** The hidden fields of a page's form that a submission sends back (csrfmiddlewaretoken, form_once when present). */
+export function formFieldsFrom(html: string): Record<string, string> {
+  const once = /name="form_once" value="([^"]+)"/.exec(html)?.[1];
+  return { csrfmiddlewaretoken: csrfFrom(html) ?? '', ...(once ? { form_once: once } : {}) };
 }
 
 /** Reads the value of an element marked with data-testid (pages mark what tests and people copy). */

@@ -48,7 +48,7 @@ export const settings = {
     origins: setting({ env: 'CORS_ORIGINS', kind: origins(), default: [], doc: 'CORS on the protocol endpoints for these origins, besides those each application registers' }),
     adminOrigins: setting({ env: 'ADMIN_ORIGINS', kind: origins(), default: [], doc: 'the only origins given credentialed CORS on `/graphql` (same-origin pages need none)' }),
   },
-  eventStreamsPerUser: setting({ env: 'EVENT_STREAMS_PER_USER', kind: count(), default: 5, doc: 'GraphQL subscriptions (event streams) one user may hold open at once on one instance, through all their sessions and tokens; the next is refused with 429 `TOO_MANY_STREAMS` until one closes' }),
+  eventStreamsPerUser: setting({ env: 'EVENT_STREAMS_PER_USER', kind: count(), default: 5, doc: 'GraphQL subscriptions (event streams) one user may hold open at once, through all their sessions and tokens; on every instance together when they share `REDIS_URL` (a crashed instance\'s streams free their slots within 60 s); the next is refused with 429 `TOO_MANY_STREAMS` until one closes' }),
   pkce: {
     allowPlain: setting({ env: 'PKCE_ALLOW_PLAIN', kind: bool(), default: false, doc: 'allow the `plain` PKCE method' }),
   },

@@ -25,6 +25,8 @@ export interface GraphQLDeps {
   sessions: { get(key: string): Promise<Record<string, unknown> | undefined> };
   /** Ends a user's browser sessions and tells their RPs (deactivation, an administrator). */
   loginSessions: Pick<LoginSessions, 'endAllOf'>;
+  /** Open event streams per user (EVENT_STREAMS_PER_USER): this instance's, or every instance's through Redis. */
+  streamSlots: { take(userId: number, limit: number): Promise<(() => void) | null> };
   /**
    * RFC 9449 §7: the key thumbprint of the request's DPoP proof for this access token (ath checked), or a thrown
    * OAuthError; absent, the DPoP scheme is refused.

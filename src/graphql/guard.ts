@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { hostileString } from '../oauth2/hostile-text.ts';
 import { checkDocument, checkSource, refused } from './limits.ts';
 import { parseBearer, usesBearerScheme, usesDpopScheme } from '../oauth2/bearer.ts';
-import type { GraphQLContext } from './context.ts';
+import type { GraphQLContext, GraphQLDeps } from './context.ts';
 import { forbidden } from './errors.ts';
 
 // What every GraphQL request goes through, on yoga's path and on server.ts's direct path alike (both run yoga's
@@ -80,29 +80,6 @@ export const STREAM_REFUSAL = 'graphqlStreamRefusal';
 /** Subscriptions answer only as event streams (GraphQL over SSE, or yoga's multipart); a plain POST waits for nothing. */
 const STREAMING_ACCEPT = /(?:^|,)\s*(?:text\/event-stream|multipart\/mixed)\s*(?:;|,|$)/i;
 
-/**
- * Event streams one user holds open on this instance (issue 21 #5): each holds a connection, a listener on the event
- * bus and a recheck timer, so one user's 500 streams were the instance's. Counted per user (all their sessions and
- * tokens), released when the stream ends however it ends (client gone, credentials revoked, server closing).
- */
-function streamBudget(perUser: number) {
-  const open = new Map<number, number>();
-  return {
-    take(userId: number): (() => void) | null {
-      const n = open.get(userId) ?? 0;
-      if (n >= perUser) return null;
-      open.set(userId, n + 1);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const left = (open.get(userId) ?? 1) - 1;
-        if (left > 0) open.set(userId, left); else open.delete(userId);
-      };
-    },
-  };
-}
-
 function refuseStream(koa: Context | undefined, refusal: StreamRefusal): ExecutionResult {
   if (koa) koa.state[STREAM_REFUSAL] = refusal;
   return { errors: [refusal.error] };
@@ -111,9 +88,14 @@ function refuseStream(koa: Context | undefined, refusal: StreamRefusal): Executi
 const strip = (result: ExecutionResult) => (result.errors?.length ? { ...result, errors: result.errors.map(withoutSuggestion) } : result);
 
 /** `production`: no hints for anyone; elsewhere signed-in developers keep them. */
-export function useGuard(opts: { production: boolean; eventStreamsPerUser: number }): Plugin<Koa> {
+/**
+ * `streams`: event streams one user holds open (issue 21 #5), on every instance when they share Redis: each holds a
+ * connection, a listener on the event bus and a recheck timer, so one user's 500 streams were the instance's. Counted
+ * per user (all their sessions and tokens), released when the stream ends however it ends (client gone, credentials
+ * revoked, server closing).
+ */
+export function useGuard(opts: { production: boolean; eventStreamsPerUser: number; streams: GraphQLDeps['streamSlots'] }): Plugin<Koa> {
   const hints = (koa: Context | undefined) => !opts.production && signedIn(koa);
-  const streams = streamBudget(opts.eventStreamsPerUser);
   const beforeRun = ({ args, setResultAndStopExecution }: { args: { variableValues?: unknown; contextValue: unknown; document: DocumentNode; operationName?: string | null }; setResultAndStopExecution: (r: ExecutionResult) => void }) => {
     const bad = csrfRefusal(args.contextValue, args.document, args.operationName) ?? checkVariables(args.variableValues);
     if (bad) { setResultAndStopExecution({ errors: [bad] }); return undefined; }
@@ -138,7 +120,7 @@ export function useGuard(opts: { production: boolean; eventStreamsPerUser: numbe
       const after = beforeRun(payload as never);
       return after && { onExecuteDone: ({ result, setResult }) => { if (!(Symbol.asyncIterator in result)) setResult(after(result)); } };
     },
-    onSubscribe(payload) {
+    async onSubscribe(payload) {
       const { args, setResultAndStopExecution } = payload as unknown as { args: { contextValue: Partial<GraphQLContext> & Koa }; setResultAndStopExecution: (r: ExecutionResult) => void };
       const koa = args.contextValue.koa;
       if (!STREAMING_ACCEPT.test(koa?.get('accept') ?? '')) {
@@ -148,7 +130,7 @@ export function useGuard(opts: { production: boolean; eventStreamsPerUser: numbe
       const after = beforeRun(payload as never);
       const userId = args.contextValue.viewer?.user.id;
       // No viewer: the resolver refuses it (UNAUTHENTICATED), nothing held.
-      const release = userId === undefined ? null : streams.take(userId);
+      const release = userId === undefined ? null : await opts.streams.take(userId, opts.eventStreamsPerUser);
       if (userId !== undefined && !release) {
         setResultAndStopExecution(refuseStream(koa, { status: 429, error: new GraphQLError(`You have ${opts.eventStreamsPerUser} event streams open already: close one first.`, { extensions: { code: 'TOO_MANY_STREAMS' } }) }));
         return undefined;

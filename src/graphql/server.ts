@@ -70,7 +70,7 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
     // and safe to cache that way (see compilable); a document it cannot compile is answered with its errors.
     plugins: [
       useGraphQlJit({}, { enableIf: compilable, onError: (r) => deps.logError(r.errors?.[0]) }),
-      useGuard({ production: deps.config.env === 'production', eventStreamsPerUser: deps.config.eventStreamsPerUser }),
+      useGuard({ production: deps.config.env === 'production', eventStreamsPerUser: deps.config.eventStreamsPerUser, streams: deps.streamSlots }),
     ],
     cors: adminCors(deps.config.cors.adminOrigins),
     logging: false,

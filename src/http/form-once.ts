@@ -14,11 +14,20 @@ const WINDOW_SECONDS = 24 * 60 * 60;
 
 export const newFormToken = (): string => randomBytes(18).toString('base64url');
 
-export type FormSpend = 'fresh' | 'spent' | 'absent' | 'malformed';
+/** The form's token as sent, if it has a token's shape (a refused form is shown again with it, or a fresh one). */
+export const sentFormToken = (body: Record<string, unknown>): string | undefined => {
+  const v = body[FORM_ONCE_FIELD];
+  return typeof v === 'string' && SHAPE.test(v) ? v : undefined;
+};
 
-/** Spends `token` for this user and form; only the first caller gets 'fresh'. */
+export type FormSpend = 'fresh' | 'spent' | 'malformed';
+
+/**
+ * Spends `token` for this user and form; only the first caller gets 'fresh'. A missing or empty token is
+ * 'malformed' like a damaged one: if leaving the field out meant "no token, go ahead", a resent copy without it
+ * (or a script) would create the thing again, and the guarantee would be the client's choice.
+ */
 export async function spendFormToken(limiter: RateLimiter, form: string, userId: number, token: unknown): Promise<FormSpend> {
-  if (token === undefined || token === '') return 'absent';
   if (typeof token !== 'string' || !SHAPE.test(token)) return 'malformed';
   const { allowed } = await limiter.consume(`form-once:${form}:${userId}:${token}`, 1, WINDOW_SECONDS);
   return allowed ? 'fresh' : 'spent';

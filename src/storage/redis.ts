@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import type { NonceStore } from './oauth1.repository.ts';
+import { RedisStreamSlots, type StreamSlots } from './stream-slots.ts';
 
 /** What several instances share through Redis (REDIS_URL): one client for commands, one for pub/sub. */
 export interface RedisState {
@@ -17,6 +18,8 @@ export interface RedisState {
   cache: { publish(topic: string): Promise<void>; subscribe(topic: string, onMessage: () => void): void };
   /** Messages with a body (audit events for GraphQL subscriptions): every instance, the publisher too, hears each. */
   bus: { publish(topic: string, payload: string): Promise<void>; subscribe(topic: string, onMessage: (payload: string) => void): void };
+  /** Open event streams per user, counted across instances (leases, see stream-slots.ts). */
+  streams: StreamSlots;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -74,6 +77,7 @@ export async function createRedisState(url: string, opts: { prefix?: string; com
   sub.on('ready', () => { for (const list of handlers.values()) for (const h of list) h(); });
 
   const sessionKey = (key: string) => `${prefix}session:${sha256(key)}`;
+  const streams = new RedisStreamSlots(client, `${prefix}streams:`);
 
   return {
     sessions: {
@@ -113,8 +117,10 @@ export async function createRedisState(url: string, opts: { prefix?: string; com
         payloadHandlers.set(channel, [...list, onMessage]);
       },
     },
+    streams,
     async ping() { await client.ping(); },
     async close() {
+      streams.stop();
       await Promise.all([client.quit().catch(() => client.disconnect()), sub.quit().catch(() => sub.disconnect())]);
     },
   };

@@ -4,6 +4,9 @@ import { createdAt, epochMs } from './columns.ts';
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
+  // Unique whatever the case (Django's username__iexact): the check in accounts/users.ts gives the friendly answer,
+  // this index decides races between concurrent creations (issue 21). Login still matches the exact spelling.
+  uniques: [{ name: 'users_username_lower_unique', expression: (columns, table, name) => `create unique index ${name} on ${table.name} (lower(${columns.username}))` }],
   properties: {
     id: p.integer().primary(),
     username: p.string().length(150).unique(),

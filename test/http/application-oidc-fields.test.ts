@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { Browser, createTestApp, formFieldsFrom, type TestServer } from '../helpers.ts';
 import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
 
 // A client's OpenID Connect settings through the two doors people use, as its owner and as an administrator:
@@ -38,7 +38,7 @@ describe('the OpenID Connect fields of an application: form and GraphQL, owner a
   async function submit(b: Browser, path: string, fields: Record<string, string | string[]>) {
     const html = await (await b.get(path)).text();
     return b.post(path, {
-      csrfmiddlewaretoken: csrfFrom(html)!, name: 'RP', client_type: 'confidential', grant_types: ['authorization_code'],
+      ...formFieldsFrom(html), name: 'RP', client_type: 'confidential', grant_types: ['authorization_code'],
       redirect_uris: 'https://rp.example/cb', allowed_scopes: ['openid', 'profile'], ...fields,
     });
   }

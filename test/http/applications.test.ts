@@ -19,9 +19,8 @@ describe('application registry pages (/o/applications/)', () => {
   afterEach(() => srv.close());
 
   async function register(b: Browser, fields: Record<string, string | string[]> = {}) {
-    const token = await b.csrf('/o/applications/register/');
     return b.post('/o/applications/register/', {
-      csrfmiddlewaretoken: token, name: 'My app', client_type: 'confidential', grant_types: ['authorization_code'],
+      ...(await b.formFields('/o/applications/register/')), name: 'My app', client_type: 'confidential', grant_types: ['authorization_code'],
       redirect_uris: 'https://app.example.com/callback', allowed_scopes: ['read', 'write'], ...fields,
     });
   }

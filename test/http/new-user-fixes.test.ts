@@ -79,6 +79,36 @@ describe('new-user fixes over HTTP (issue 21)', () => {
       expect(Number(await countApps('Malformed'))).to.equal(0);
     });
 
+    // A POST without the field is a resent or scripted copy of the form as much as one with it: "no token" must not
+    // mean "go ahead", or removing the field would undo the guarantee (every form of form-once.ts).
+    for (const [what, once] of [['omitted entirely', undefined], ['sent empty', '']] as const) {
+      it(`a token ${what} is refused (400), twice, and registers nothing`, async () => {
+        const name = `No token ${what}`;
+        const { csrf } = await formOf(alice);
+        const body = { ...fields(csrf, undefined, name), ...(once === undefined ? {} : { form_once: once }) };
+        for (let i = 0; i < 2; i++) expect((await alice.post('/o/applications/register/', body)).status).to.equal(400);
+        expect(Number(await countApps(name))).to.equal(0);
+      });
+    }
+
+    it('a refused form sent without a token comes back with a fresh one, and the corrected form registers once', async () => {
+      const { csrf } = await formOf(alice);
+      const bad = await alice.post('/o/applications/register/', fields(csrf, undefined, 'Fresh token', { redirect_uris: 'not a uri' }));
+      expect(bad.status).to.equal(400);
+      const once = /name="form_once" value="([^"]+)"/.exec(await bad.text())?.[1];
+      expect(once).to.match(/^[A-Za-z0-9_-]{24}$/);
+      expect((await alice.post('/o/applications/register/', fields(csrf, once, 'Fresh token'))).status).to.equal(302);
+      expect((await alice.post('/o/applications/register/', fields(csrf, once, 'Fresh token'))).status).to.equal(409);
+      expect(Number(await countApps('Fresh token'))).to.equal(1);
+    });
+
+    it('20 concurrent POSTs without a token: none registers', async () => {
+      const { csrf } = await formOf(alice);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => alice.post('/o/applications/register/', fields(csrf, undefined, 'Concurrent without token'))));
+      expect([...new Set(answers.map((r) => r.status))]).to.deep.equal([400]);
+      expect(Number(await countApps('Concurrent without token'))).to.equal(0);
+    });
+
     it('tokens are per user: bob cannot spend alice\'s form', async () => {
       await srv.app.seed.user({ username: 'bob', password: 'bob-password' });
       const bob = new Browser(srv.url);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { createTestApp, csrfFrom, formFieldsFrom, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens } from '../oauth-helpers.ts';
 import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
 
@@ -49,7 +49,7 @@ describe('OpenID Connect Front-Channel Logout 1.0', () => {
     expect(bad.status).to.equal(400);
     const html = await bad.text();
     expect(html).to.match(/id="frontchannel_logout_uri"[^>]*aria-invalid="true"|role="alert"/);
-    const good = await s.browser.post('/o/applications/register/', { csrfmiddlewaretoken: csrfFrom(html)!, name: 'FC', client_type: 'confidential', grant_types: 'authorization_code', redirect_uris: 'https://rp.example/cb', allowed_scopes: 'openid', frontchannel_logout_uri: 'https://rp.example/fc', frontchannel_logout_session_required: 'on' });
+    const good = await s.browser.post('/o/applications/register/', { ...formFieldsFrom(html), name: 'FC', client_type: 'confidential', grant_types: 'authorization_code', redirect_uris: 'https://rp.example/cb', allowed_scopes: 'openid', frontchannel_logout_uri: 'https://rp.example/fc', frontchannel_logout_session_required: 'on' });
     expect(good.status).to.equal(302);
     const row = await t.app.stores.sql.get<{ frontchannel_logout_uri: string; frontchannel_logout_session_required: number | boolean }>('select frontchannel_logout_uri, frontchannel_logout_session_required from applications where name = ? order by id desc', ['FC']);
     expect([row!.frontchannel_logout_uri, Boolean(row!.frontchannel_logout_session_required)]).to.deep.equal(['https://rp.example/fc', true]);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { createTestApp, csrfFrom, formFieldsFrom, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens } from '../oauth-helpers.ts';
 import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
 
@@ -63,7 +63,7 @@ describe('OpenID Connect Core §5.3.2 / Registration §2: signed UserInfo respon
     const browser = await as.aliceBrowser();
     const form = await (await browser.get('/o/applications/register/')).text();
     const post = await browser.post('/o/applications/register/', {
-      csrfmiddlewaretoken: csrfFrom(form)!, name: 'Signed userinfo', client_type: 'confidential', grant_types: 'authorization_code',
+      ...formFieldsFrom(form), name: 'Signed userinfo', client_type: 'confidential', grant_types: 'authorization_code',
       redirect_uris: 'https://client.example/cb', userinfo_signed_response_alg: 'ES256', subject_type: 'pairwise', sector_identifier_uri: '',
     });
     expect(post.status).to.equal(302);

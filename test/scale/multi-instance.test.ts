@@ -109,7 +109,7 @@ for (const withRedis of [true, false]) {
       // alice is throttled by now; carol registers the client instead.
       expect((await owner.login('carol', 'carol-password-1')).status).to.equal(302);
       const register = await owner.post('/o/applications/register/', {
-        csrfmiddlewaretoken: await owner.csrf('/o/applications/register/'), name: 'Rotating', client_type: 'confidential',
+        ...(await owner.formFields('/o/applications/register/')), name: 'Rotating', client_type: 'confidential',
         grant_types: 'client_credentials', redirect_uris: '', allowed_scopes: 'read', token_endpoint_auth_method: 'client_secret_basic',
       });
       expect(register.status).to.equal(302);

@@ -28,9 +28,8 @@ describe('security: privileged client capabilities are set by administrators onl
   const clientsOf = (owner: number) => srv.app.stores.sql.all<Record<string, unknown>>('select client_id, skip_authorization, allowed_scopes, grant_types from applications where owner_id = ?', [owner]);
 
   async function registerForm(b: Browser, fields: Record<string, string | string[]>) {
-    const token = await b.csrf('/o/applications/register/');
     return b.post('/o/applications/register/', {
-      csrfmiddlewaretoken: token, name: 'Innocent app', client_type: 'confidential', grant_types: ['authorization_code'],
+      ...(await b.formFields('/o/applications/register/')), name: 'Innocent app', client_type: 'confidential', grant_types: ['authorization_code'],
       redirect_uris: ATTACKER_CB, allowed_scopes: ['read'], ...fields,
     });
   }

@@ -50,7 +50,7 @@ describe('security: secrets do not wait at rest (issue 17 #11, #12)', () => {
     it('registering: the secret is neither in the session row/key after the POST nor after the page', async () => {
       const b = await loggedIn();
       const res = await b.post('/o/applications/register/', {
-        csrfmiddlewaretoken: await b.csrf('/o/applications/register/'), name: 'Mine', client_type: 'confidential',
+        ...(await b.formFields('/o/applications/register/')), name: 'Mine', client_type: 'confidential',
         grant_types: 'authorization_code', redirect_uris: 'https://app.example/cb', allowed_scopes: ['read'],
       });
       expect(res.status).to.equal(302);
@@ -63,7 +63,7 @@ describe('security: secrets do not wait at rest (issue 17 #11, #12)', () => {
     it('rotating: the same', async () => {
       const b = await loggedIn();
       const res = await b.post('/o/applications/register/', {
-        csrfmiddlewaretoken: await b.csrf('/o/applications/register/'), name: 'Mine', client_type: 'confidential',
+        ...(await b.formFields('/o/applications/register/')), name: 'Mine', client_type: 'confidential',
         grant_types: 'authorization_code', redirect_uris: 'https://app.example/cb', allowed_scopes: ['read'],
       });
       const detailUrl = res.headers.get('location')!;
@@ -76,7 +76,7 @@ describe('security: secrets do not wait at rest (issue 17 #11, #12)', () => {
     it('another logged-in user cannot read it, and a replayed reveal cookie shows nothing', async () => {
       const b = await loggedIn();
       const res = await b.post('/o/applications/register/', {
-        csrfmiddlewaretoken: await b.csrf('/o/applications/register/'), name: 'Mine', client_type: 'confidential',
+        ...(await b.formFields('/o/applications/register/')), name: 'Mine', client_type: 'confidential',
         grant_types: 'authorization_code', redirect_uris: 'https://app.example/cb', allowed_scopes: ['read'],
       });
       const detailUrl = res.headers.get('location')!;

@@ -17,7 +17,7 @@ import { revealOnce, takeRevealed } from '../reveal-once.ts';
 
 import type { ClientFailure } from '../../storage/event.repository.ts';
 import type { RateLimiter } from '../../storage/rate-limit.ts';
-import { FORM_ONCE_FIELD, newFormToken, refundFormToken, spendFormToken } from '../form-once.ts';
+import { FORM_ONCE_FIELD, newFormToken, refundFormToken, sentFormToken, spendFormToken } from '../form-once.ts';
 
 export interface ApplicationPageDeps extends ClientDeps {
   /** Spends the registration form's one-time token (form-once.ts): a double submit registers one application. */
@@ -126,12 +126,12 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     const body = ctx.request.body as Record<string, unknown>;
     const result = await validateClientInput(formToInput(body), deps.policy, { actor: currentUser(ctx) });
     // The same token comes back with the corrected form: it is spent only by a submission that registers.
-    const once = typeof body[FORM_ONCE_FIELD] === 'string' ? body[FORM_ONCE_FIELD] : undefined;
+    const once = sentFormToken(body);
     if (!result.ok) {
       ctx.status = 400;
       return deps.render(ctx, 'applications/form', { ...formLocals(ctx), mode: 'register', formOnce: once ?? newFormToken(), values: echoedValues(body), errors: result.errors });
     }
-    // Scripts may post without a token (nothing to repeat by accident); the page's form always carries one.
+    // The page's form always carries a token; a POST without one is refused like a damaged one (form-once.ts).
     const user = currentUser(ctx);
     const spend = await spendFormToken(deps.limiter, 'register', user.id, body[FORM_ONCE_FIELD]);
     if (spend === 'malformed') throw new HttpError(400, 'invalid_request', 'The form is damaged: open the registration page again.');
@@ -143,7 +143,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     try {
       registered = await registerClient(result.value, user.id, deps, actor(ctx));
     } catch (e) {
-      if (spend === 'fresh') await refundFormToken(deps.limiter, 'register', user.id, once!);
+      await refundFormToken(deps.limiter, 'register', user.id, once!);
       throw e;
     }
     const { client, clientSecret } = registered;

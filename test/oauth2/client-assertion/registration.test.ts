@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { exportJWK, generateKeyPair } from 'jose';
-import { Browser, createTestApp, csrfFrom, type TestServer } from '../../helpers.ts';
+import { Browser, createTestApp, type TestServer } from '../../helpers.ts';
 import { DocumentServer } from '../../document-server.ts';
 import { actors, CLIENT_INPUT } from '../../graphql/gql-helpers.ts';
 import { assertion, tokenRequest } from './assertions.ts';
@@ -74,8 +74,7 @@ describe('the registration form: private_key_jwt with a jwks_uri, request_uris',
     const b = new Browser(srv.url);
     await b.login(user.username, user.password);
     const submit = async (fields: Record<string, string | string[]>) => {
-      const html = await (await b.get('/o/applications/register/')).text();
-      return b.post('/o/applications/register/', { csrfmiddlewaretoken: csrfFrom(html)!, name: 'PK', client_type: 'confidential', grant_types: ['authorization_code'], redirect_uris: 'https://rp.example/cb', ...fields });
+      return b.post('/o/applications/register/', { ...(await b.formFields('/o/applications/register/')), name: 'PK', client_type: 'confidential', grant_types: ['authorization_code'], redirect_uris: 'https://rp.example/cb', ...fields });
     };
     const count = async () => Number((await srv.app.stores.sql.all<{ n: number }>('select count(*) as n from applications'))[0].n);
     const before = await count();

@@ -27,7 +27,7 @@ describe('RFC 9449 §5.2 dpop_bound_access_tokens (registration metadata, GraphQ
     const b = new Browser(t.url);
     await b.login('form-owner', 'form-owner-password');
     const fields = { name: 'Form app', client_type: 'confidential', grant_types: ['client_credentials'], redirect_uris: '', allowed_scopes: ['read'] };
-    const made = await b.post('/o/applications/register/', { csrfmiddlewaretoken: (await b.csrf('/o/applications/register/'))!, ...fields, dpop_bound_access_tokens: 'on' });
+    const made = await b.post('/o/applications/register/', { ...(await b.formFields('/o/applications/register/')), ...fields, dpop_bound_access_tokens: 'on' });
     expect(made.status, await made.clone().text()).to.equal(302);
     const id = Number(/\/o\/applications\/(\d+)\//.exec(made.headers.get('location')!)![1]);
     const flag = async () => Boolean((await t.app.stores.sql.all<any>('select dpop_bound_access_tokens as f from applications where id = ?', [id]))[0].f);

@@ -23,6 +23,7 @@ import { Migration20261206032158 } from './Migration20261206032158.ts';
 import { Migration20261206033941 } from './Migration20261206033941.ts';
 import { Migration20261206035713 } from './Migration20261206035713.ts';
 import { Migration20261206040116 } from './Migration20261206040116.ts';
+import { Migration20261206060241 } from './Migration20261206060241.ts';
 import { Migration20261206060747 } from './Migration20261206060747.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
@@ -51,5 +52,6 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206033941', class: Migration20261206033941 },
   { name: 'Migration20261206035713', class: Migration20261206035713 },
   { name: 'Migration20261206040116', class: Migration20261206040116 },
+  { name: 'Migration20261206060241', class: Migration20261206060241 },
   { name: 'Migration20261206060747', class: Migration20261206060747 },
 ];

@@ -25,6 +25,7 @@ import { Migration20261206032155 } from './Migration20261206032155.ts';
 import { Migration20261206033938 } from './Migration20261206033938.ts';
 import { Migration20261206035712 } from './Migration20261206035712.ts';
 import { Migration20261206040114 } from './Migration20261206040114.ts';
+import { Migration20261206060349 } from './Migration20261206060349.ts';
 import { Migration20261206060743 } from './Migration20261206060743.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
@@ -56,5 +57,6 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261206033938', class: Migration20261206033938 },
   { name: 'Migration20261206035712', class: Migration20261206035712 },
   { name: 'Migration20261206040114', class: Migration20261206040114 },
+  { name: 'Migration20261206060349', class: Migration20261206060349 },
   { name: 'Migration20261206060743', class: Migration20261206060743 },
 ];
