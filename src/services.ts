@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import { FAPI2_ALGS, has } from './oauth2/security-profile/index.ts';
 import { hkdfSync } from 'node:crypto';
 import { DpopNonces } from './oauth2/dpop/index.ts';
 import type { HttpDpop } from './http/dpop.ts';
@@ -123,7 +122,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const assertions: AssertionVerifier = {
     issuer: () => config.issuer, maxLifetimeSeconds: config.clientAssertionMaxLifetime, replay: stores.assertionJtis, keys: clientKeys,
     secretOf: (client) => vault.secretOf(client.id),
-    allowedAlgs: has(config.securityProfile, 'fapi2:signing-algs') ? FAPI2_ALGS : undefined,
+    securityProfile: config.securityProfile,
   };
   // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
   const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });

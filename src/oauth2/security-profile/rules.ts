@@ -54,8 +54,17 @@ export const PROFILE_RULES: Readonly<Record<SecurityProfile, readonly ProfileRul
 /** True when `profile` holds the rule `id`. */
 export const has = (profile: SecurityProfile | undefined, id: string): boolean => (PROFILE_RULES[profile ?? 'none'] ?? []).some((r) => r.id === id);
 
-/** FAPI 2.0 §5.4.1: the only signing algorithms a fapi2 deployment accepts for client assertions and request objects. */
+/** FAPI 2.0 §5.4.1: the only signing algorithms a fapi2 deployment uses, for JWTs it verifies and JWTs it signs. */
 export const FAPI2_ALGS: readonly string[] = ['PS256', 'ES256', 'EdDSA'];
+
+/**
+ * The algorithms of `family` (client assertions', request objects', ID Tokens', …) that `profile` allows: under
+ * fapi2:signing-algs only FAPI2_ALGS (FAPI 2.0 §5.4.1), else the whole family. The one place that narrows them, for
+ * verification, registration and discovery alike.
+ */
+export function algsUnder<A extends string>(profile: SecurityProfile | undefined, family: readonly A[]): A[] {
+  return has(profile, 'fapi2:signing-algs') ? family.filter((a) => FAPI2_ALGS.includes(a)) : [...family];
+}
 
 /** A rule's text for an error_description or a field error: "<id>: <what is wrong>". */
 export const named = (id: string, what: string): string => `${id}: ${what}`;
