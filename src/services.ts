@@ -145,7 +145,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer, dpop }),
     /** RFC 8707: the registered resource servers and Gatehouse's own APIs (the issuer), read when a request may name one. */
     resourceCatalog: async () => resourceCatalog(await stores.resourceServers.all(), config.issuer),
-    requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
+    requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle, securityProfile: config.securityProfile }),
     /** Stops what the services hold open: the change watcher, Redis, the database. */
     async close() {
       external?.stop();

@@ -9,8 +9,8 @@ import { privilegeErrors, withTrustReviewed, type RegistrationActor } from './pr
 import { ACCESS_TOKEN_FORMATS, APPLICATION_TYPES, SIGNING_ALGS, SUBJECT_TYPES, type AccessTokenFormat, type ApplicationType, type ClientInput, type ClientRecord, type ClientType, type GrantType, type IdTokenSigningAlg, type ResponseType, type SubjectType, type TokenEndpointAuthMethod } from './store.ts';
 import { grantResponseTypes, responseTypeRule } from './response-types.ts';
 import { DECEPTIVE_TEXT } from './hostile-text.ts';
-import { assertionAlgsFor, CLIENT_ASSERTION_ALGS } from './client-assertion/algorithms.ts';
-import { profileFieldErrors, type SecurityProfile } from './security-profile/index.ts';
+import { assertionAlgsFor, CLIENT_ASSERTION_ALGS, REQUEST_OBJECT_ALGS } from './client-assertion/algorithms.ts';
+import { idTokenAlgDefault, profileFieldErrors, type SecurityProfile } from './security-profile/index.ts';
 
 export interface RawClientInput {
   name?: unknown;
@@ -248,7 +248,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const accessTokenFormat = choice(raw.accessTokenFormat, ACCESS_TOKEN_FORMATS, context.current?.accessTokenFormat ?? 'opaque');
   if (!accessTokenFormat) errors.accessTokenFormat = `Choose ${ACCESS_TOKEN_FORMATS.join(' or ')}.`;
   // Core §10.1 / Registration §2: `none` is not in the list, so an unsigned ID Token can never be registered.
-  const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? 'RS256');
+  const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? idTokenAlgDefault(policy.securityProfile));
   if (!idTokenSignedResponseAlg) errors.idTokenSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}.`;
   // Registration §2: unset answers UserInfo as JSON. Left out, the current choice stays; null or '' unsets it.
   const userinfoRaw = raw.userinfoSignedResponseAlg === undefined ? context.current?.userinfoSignedResponseAlg ?? null : raw.userinfoSignedResponseAlg;
@@ -361,7 +361,7 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
 }
 
 /** RFC 9101 §10.1 / Core §6: the algorithms request objects may use. Never `none`: an unsigned request proves nothing. */
-export const REQUEST_OBJECT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export { REQUEST_OBJECT_ALGS };
 const MAX_JWKS_KEYS = 10;
 const MAX_JWKS_LENGTH = 16 * 1024;
 

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { joinResourceParams } from '../resources.ts';
 import { InvalidClientId, InvalidRequestObject } from '../errors.ts';
-import { REQUEST_OBJECT_ALGS } from '../client-registration.ts';
+import { REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
 import { algsUnder, type SecurityProfile } from '../security-profile/index.ts';
 import type { ClientRecord, ClientStore } from '../store.ts';
 import type { AssertionReplayStore } from '../client-assertion/store.ts';

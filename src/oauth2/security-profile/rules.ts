@@ -22,6 +22,7 @@ const oauth21: ProfileRule[] = [
   { id: 'oauth2.1:no-password', requires: 'no resource owner password credentials grant: not registered, not requested', spec: `${OAUTH21} §10.2`, status: 'enforced' },
   { id: 'oauth2.1:no-query-bearer', requires: 'bearer tokens never in the query string: requireToken() reads the header and form body only (its allowQuery option is the application\'s own choice)', spec: `${OAUTH21} §5.2`, status: 'built-in' },
   { id: 'oauth2.1:refresh-rotation', requires: 'refresh tokens of public clients sender-constrained (DPoP) or rotated; Gatehouse rotates every refresh token and revokes the family on reuse', spec: `${OAUTH21} §4.3.1`, status: 'built-in' },
+  { id: 'oauth2.1:no-oauth1', requires: 'no OAuth 1.0a (RFC 5849): its flow has none of PAR, PKCE or sender-constrained tokens, so a client may not turn it on and /oauth1/* answer version_rejected', spec: `${OAUTH21} §1 (the profile is OAuth 2.x; fapi2 and mcp build on it)`, status: 'enforced' },
   { id: 'oauth2.1:exact-redirect', requires: 'redirect URIs compared by exact string match', spec: `${OAUTH21} §2.3.1`, status: 'built-in' },
 ];
 
