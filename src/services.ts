@@ -1,5 +1,5 @@
+import { FAPI2_ALGS, has } from './oauth2/security-profile/rules.ts';
 import type { Context } from 'koa';
-import { FAPI2_ALGS, has } from './oauth2/security-profile/index.ts';
 import { hkdfSync } from 'node:crypto';
 import { dpopAlgs, DpopNonces } from './oauth2/dpop/index.ts';
 import type { HttpDpop } from './http/dpop.ts';
@@ -130,7 +130,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const assertions: AssertionVerifier = {
     issuer: () => config.issuer, maxLifetimeSeconds: config.clientAssertionMaxLifetime, replay: stores.assertionJtis, keys: clientKeys,
     secretOf: (client) => vault.secretOf(client.id),
-    allowedAlgs: has(config.securityProfile, 'fapi2:signing-algs') ? FAPI2_ALGS : undefined,
+    securityProfile: config.securityProfile,
   };
   // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
   const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
@@ -153,7 +153,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer, dpop }),
     /** RFC 8707: the registered resource servers and Gatehouse's own APIs (the issuer), read when a request may name one. */
     resourceCatalog: async () => resourceCatalog(await stores.resourceServers.all(), config.issuer),
-    requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle }),
+    requireOAuth1: createRequireOAuth1({ store: stores.oauth1, users: stores.users, allowPlaintext, throttle: clientThrottle, securityProfile: config.securityProfile }),
     /** Stops what the services hold open: the change watcher, Redis, the database. */
     async close() {
       external?.stop();

@@ -35,7 +35,7 @@ import { deviceRoutes } from './routes/device.ts';
 import { deviceAuthorizationLimits, userCodeGuard } from './device-throttle.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
-import { unpushedRule } from '../oauth2/security-profile/index.ts';
+import { pushedRequired, unpushedRule } from '../oauth2/security-profile/index.ts';
 
 /** Every router of the app, each built in its lane (src/http/router.ts); mountByLane() puts each in its chain. */
 export function createRouters(s: Services): Router[] {
@@ -47,11 +47,11 @@ export function createRouters(s: Services): Router[] {
   // Gatehouse's own APIs are one resource, the issuer (RFC 8707): tokens for other resources are refused there, and
   // their 401s point at its RFC 9728 metadata.
   const ownToken: typeof s.requireToken = (o = {}) => s.requireToken({ resource: issuer, ...o });
-  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on', requirePushedAuthorizationRequests: config.requirePushedAuthorizationRequests, securityProfile: config.securityProfile });
+  const metadataSettings = () => ({ issuer: config.issuer, scopes: Object.keys(config.scopes), allowPlainPkce: config.pkce.allowPlain, registration: config.registration !== 'off', clientIdMetadataDocuments: config.clientIdMetadata.mode === 'on', requirePushedAuthorizationRequests: pushedRequired(config.securityProfile, config.requirePushedAuthorizationRequests), securityProfile: config.securityProfile });
   const authorizeSettings = { clients: withMetadataClients(stores.clients, s.metadataClients, (d) => new InvalidClientId(d)), allowPlainPkce: config.pkce.allowPlain, defaultScopes: config.defaultScopes, verifyIdTokenHint: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer), resources: s.resourceCatalog, securityProfile: config.securityProfile };
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
-    temporaryTtl: ttl.oauth1TemporaryTtl, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
+    temporaryTtl: ttl.oauth1TemporaryTtl, securityProfile: config.securityProfile, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
   });
   const graphql = lazy(async () => (await import('../graphql/server.ts')).createGraphQL({
     stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, streamSlots: s.streamSlots, dpopKey: (ctx, token) => resourceRequestKey(ctx, s.dpop, token), graphiql: config.env !== 'production', logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
@@ -61,7 +61,7 @@ export function createRouters(s: Services): Router[] {
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
     applicationRoutes({ ...clientDeps, limiter: s.limiter, render, policy, scopes: config.scopes, recentFailures: (id) => stores.events.recentFailures(id, RECENT_FAILURES) }),
     authorizeRoutes({
-      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: config.requirePushedAuthorizationRequests, unpushedRule: unpushedRule(config.securityProfile),
+      settings: authorizeSettings, pushedRequests: stores.pushedRequests, requirePushed: pushedRequired(config.securityProfile, config.requirePushedAuthorizationRequests), unpushedRule: unpushedRule(config.securityProfile),
       consentForms: s.consentForms, requestObjectReplay: stores.assertionJtis, detourAllowed: (ip: string) => s.limiter.consume(`login-detour:source:${sourceOf(ip)}`, config.rateLimit.loginDetoursPerSource, 60),
       fetchRequestUri: s.fetchRequestUri, allowInsecureTransport: config.allowInsecureTransport,
       approvalPrompt: config.approvalPrompt, scopes: config.scopes, grants: stores.grants, users: stores.users, render, issuer, loginSessions: s.loginSessions, subjects: s.subjects,
@@ -84,7 +84,7 @@ export function createRouters(s: Services): Router[] {
     }),
     // RFC 8628: the device authorization endpoint and the verification page /o/device/.
     ...deviceRoutes({
-      ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render, resources: s.resourceCatalog,
+      ...clientAuth, devices: stores.devices, clientsById: stores.clients, events: stores.events, issuer, defaultScopes: config.defaultScopes, scopes: config.scopes, render, resources: s.resourceCatalog, securityProfile: config.securityProfile,
       guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds), users: stores.users,
       limits: deviceAuthorizationLimits(s.limiter, { perSource: config.rateLimit.deviceAuthorizationPerSource, perClient: config.rateLimit.deviceAuthorizationPerClient }),
     }),

@@ -7,6 +7,7 @@ import { formatScope, parseScope, resolveScope } from './scope.ts';
 import type { ClientRecord, GrantType } from './store.ts';
 import type { DeviceStore } from './device-store.ts';
 import { generateToken, hashToken } from './tokens.ts';
+import { authorizationViolation, type SecurityProfile } from './security-profile/index.ts';
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 8628 §6.1: consonants only (no vowels, so no words; no look-alikes such as 0/O, 1/I). 20^8 ≈ 2^34.6 codes. */
@@ -49,13 +50,17 @@ export interface DeviceAuthorizationResponse {
 }
 
 /** RFC 8628 §3.1/§3.2: the client asks, Gatehouse answers with a device code (stored hashed) and a user code. */
-export async function authorizeDevice(params: Record<string, string>, client: ClientRecord, deps: { devices: DeviceStore; issuer: string; defaultScopes: readonly string[]; now: number; resources?: () => Promise<ResourceCatalog> }): Promise<DeviceAuthorizationResponse> {
+export async function authorizeDevice(params: Record<string, string>, client: ClientRecord, deps: { devices: DeviceStore; issuer: string; defaultScopes: readonly string[]; now: number; resources?: () => Promise<ResourceCatalog>; securityProfile?: SecurityProfile }): Promise<DeviceAuthorizationResponse> {
   // RFC 8628 §3.2 / RFC 6749 §5.2: a client not registered for the device grant is unauthorized_client.
   if (!effectiveGrantTypes(client.grantTypes).includes(DEVICE_GRANT as GrantType)) throw new UnauthorizedClient('This client may not use the device authorization grant.');
   const resolved = resolveScope(parseScope(params.scope), client.allowedScopes, deps.defaultScopes);
   // RFC 8707 §2 as at the authorization endpoint (the same decision): every resource known, the scope one they take,
   // else invalid_target before anything is stored. The token request may then narrow them (grants/device-code.ts).
   const target = await decideResources(params.resource, resolved, params.scope !== undefined, deps.resources);
+  // A device authorization is an authorization request too: the profile's rules (mcp:resource-indicator) hold here
+  // as at /o/authorize, by the same check, before anything is stored.
+  const violation = authorizationViolation(deps.securityProfile, { code: false, resources: target.resources });
+  if (violation) throw violation;
   const scope = formatScope(target.scopes);
   const deviceCode = generateToken();
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -4,6 +4,7 @@
 import { validateClientInput, type FieldErrors, type RawClientInput, type RegistrationPolicy } from './client-registration.ts';
 import { effectiveGrantTypes } from './grant-types.ts';
 import { DYNAMIC } from './privileges.ts';
+import { idTokenAlgDefault } from './security-profile/index.ts';
 import { InvalidClientMetadata, InvalidRedirectUriMetadata, InvalidRequest, InvalidSoftwareStatement, type OAuthError } from './errors.ts';
 import { APPLICATION_TYPES, type ClientInput, type ClientRecord, type RegistrationStore } from './store.ts';
 import { generateToken, hashToken } from './tokens.ts';
@@ -73,7 +74,7 @@ export function metadataToInput(body: unknown): RawClientInput {
     frontchannelLogoutSessionRequired: flag(m.frontchannel_logout_session_required, 'frontchannel_logout_session_required') ?? false,
     // RFC 9449 §5.2.
     dpopBoundAccessTokens: flag(m.dpop_bound_access_tokens, 'dpop_bound_access_tokens') ?? false,
-    idTokenSignedResponseAlg: text(m.id_token_signed_response_alg, 'id_token_signed_response_alg') ?? 'RS256',
+    idTokenSignedResponseAlg: text(m.id_token_signed_response_alg, 'id_token_signed_response_alg'),
     userinfoSignedResponseAlg: text(m.userinfo_signed_response_alg, 'userinfo_signed_response_alg') ?? null,
     subjectType: text(m.subject_type, 'subject_type') ?? 'public',
     sectorIdentifierUri: text(m.sector_identifier_uri, 'sector_identifier_uri') ?? null,
@@ -104,7 +105,10 @@ function refusal(errors: FieldErrors): OAuthError {
 
 /** Validates dynamic metadata as every other path validates clients, with the DYNAMIC actor (and, on update, the client). */
 export async function validateDynamicMetadata(body: unknown, policy: RegistrationPolicy, current?: ClientRecord): Promise<ClientInput> {
-  const result = await validateClientInput(metadataToInput(body), policy, { actor: DYNAMIC, current });
+  const raw = metadataToInput(body);
+  // RFC 7592 §2.2: left out, the server's default (the profile's), not the current value.
+  raw.idTokenSignedResponseAlg ??= idTokenAlgDefault(policy.securityProfile);
+  const result = await validateClientInput(raw, policy, { actor: DYNAMIC, current });
   if (!result.ok) throw refusal(result.errors);
   return result.value;
 }

@@ -5,8 +5,8 @@ import { SUBJECT_TYPES } from '../oauth2/store.ts';
 import { PROMPT_VALUES } from './prompt.ts';
 import { DISPLAY_VALUES } from './request-params.ts';
 import { END_SESSION_PATH } from './logout.ts';
-import { REQUEST_OBJECT_ALGS } from '../oauth2/client-registration.ts';
-import { FAPI2_ALGS, has } from '../oauth2/security-profile/index.ts';
+import { REQUEST_OBJECT_ALGS } from '../oauth2/client-assertion/algorithms.ts';
+import { algsUnder } from '../oauth2/security-profile/index.ts';
 
 export { JWKS_PATH };
 export const USERINFO_PATH = '/o/userinfo/';
@@ -21,9 +21,10 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     ...authorizationServerMetadata(o),
     userinfo_endpoint: `${o.issuer}${USERINFO_PATH}`,
     subject_types_supported: [...SUBJECT_TYPES],
-    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    // FAPI 2.0 §5.4.1 under fapi2 (algsUnder): never RS256.
+    id_token_signing_alg_values_supported: algsUnder(o.securityProfile, SIGNING_ALGS),
     // Core §5.3.2: per client (userinfo_signed_response_alg); unset, UserInfo answers JSON.
-    userinfo_signing_alg_values_supported: [...SIGNING_ALGS],
+    userinfo_signing_alg_values_supported: algsUnder(o.securityProfile, SIGNING_ALGS),
     claims_supported: [...CLAIMS_SUPPORTED],
     claim_types_supported: ['normal'],
     prompt_values_supported: [...PROMPT_VALUES],
@@ -36,7 +37,7 @@ export function openidConfiguration(o: Parameters<typeof authorizationServerMeta
     request_parameter_supported: true,
     request_uri_parameter_supported: true,
     require_request_uri_registration: true,
-    request_object_signing_alg_values_supported: REQUEST_OBJECT_ALGS.filter((a) => !has(o.securityProfile, 'fapi2:signing-algs') || FAPI2_ALGS.includes(a)),
+    request_object_signing_alg_values_supported: algsUnder(o.securityProfile, REQUEST_OBJECT_ALGS),
     // RP-Initiated Logout 1.0 §3, Back-Channel Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3 (iss and sid).
     end_session_endpoint: `${o.issuer}${END_SESSION_PATH}`,
     backchannel_logout_supported: true,

@@ -8,7 +8,7 @@ import { User } from './user.entity.ts';
 import { open } from '../oauth1/secret-box.ts';
 import type { DeployFacts } from '../config/deploy-check.ts';
 import { readResponseTypes } from './application-record.ts';
-import type { ClientType, GrantType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
+import type { ClientType, GrantType, IdTokenSigningAlg, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 
 /**
  * `devSealKey`: the development ENCRYPTION_KEY; a stored signing key it opens was made in development and anyone
@@ -36,6 +36,7 @@ export async function gatherDeployFacts(orm: Orm, dialect: Dialect, opts: { devS
         clientId: a.clientId, clientType: a.clientType as ClientType, grantTypes, responseTypes: readResponseTypes(a.responseTypes, grantTypes),
         tokenEndpointAuthMethod: a.tokenEndpointAuthMethod as TokenEndpointAuthMethod, dpopBoundAccessTokens: a.dpopBoundAccessTokens,
         tokenEndpointAuthSigningAlg: a.tokenEndpointAuthSigningAlg ?? null, requestObjectSigningAlg: a.requestObjectSigningAlg ?? null, authorizationCodeLifetime: a.authorizationCodeLifetime ?? null,
+        idTokenSignedResponseAlg: a.idTokenSignedResponseAlg as IdTokenSigningAlg, userinfoSignedResponseAlg: (a.userinfoSignedResponseAlg ?? null) as IdTokenSigningAlg | null, oauth1Enabled: Boolean(a.oauth1Enabled),
       };
     })),
   };

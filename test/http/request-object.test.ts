@@ -23,8 +23,8 @@ describe('RFC 9101 / Core §6 request objects', () => {
   function claims(clientId: string, extra: Record<string, unknown> = {}) {
     return { response_type: 'code', client_id: clientId, redirect_uri: CB, scope: 'read', state: 'inner', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...extra };
   }
-  const sign = (payload: Record<string, unknown>, clientId: string, o: { aud?: string; exp?: number; signer?: CryptoKey } = {}) =>
-    new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(clientId).setAudience(o.aud ?? srv.app.config.issuer)
+  const sign = (payload: Record<string, unknown>, clientId: string, o: { aud?: string; exp?: number; signer?: CryptoKey; typ?: string } = {}) =>
+    new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'k1', ...(o.typ ? { typ: o.typ } : {}) }).setIssuer(clientId).setAudience(o.aud ?? srv.app.config.issuer)
       .setIssuedAt().setExpirationTime(o.exp ?? Math.floor(Date.now() / 1000) + 120).sign(o.signer ?? key);
 
   it('metadata: request_parameter_supported and the signing algorithms (never none)', async () => {
@@ -100,5 +100,66 @@ describe('RFC 9101 / Core §6 request objects', () => {
       try { await srv.app.seed.client({ owner: user, redirectUris: [CB], ...bad }); } catch { refused = true; }
       expect(refused, JSON.stringify(Object.keys(bad))).to.equal(true);
     }
+  });
+
+  describe('review fixes (issue 22)', () => {
+    it('a jti stays spent as long as the object is accepted: exp just past (within the clock skew) and pushed again later', async () => {
+      const setup = await setupWithKeys();
+      const id = setup.client.clientId;
+      const request = await sign(claims(id, { jti: `skew-${Date.now()}` }), id, { exp: Math.floor(Date.now() / 1000) - 10 });
+      expect((await postForm(`${srv.url}/o/par`, { request }, setup.auth)).status).to.equal(201);
+      await new Promise((r) => setTimeout(r, 1500));
+      const again = await postForm(`${srv.url}/o/par`, { request }, setup.auth);
+      expect(again.status).to.equal(400);
+      expect((await again.json() as Record<string, string>).error).to.equal('invalid_request_object');
+    });
+
+    it('RFC 8725 §3.11: typ absent, JWT or oauth-authz-req+jwt is accepted; any other typ (a client assertion\'s, an access token\'s) is refused', async () => {
+      const setup = await setupWithKeys();
+      const id = setup.client.clientId;
+      for (const typ of [undefined, 'JWT', 'oauth-authz-req+jwt', 'application/oauth-authz-req+jwt']) {
+        const res = await postForm(`${srv.url}/o/par`, { request: await sign(claims(id), id, { typ }) }, setup.auth);
+        expect(res.status, String(typ)).to.equal(201);
+      }
+      for (const typ of ['client-authentication+jwt', 'at+jwt', 'dpop+jwt', 'secevent+jwt']) {
+        const res = await postForm(`${srv.url}/o/par`, { request: await sign(claims(id), id, { typ }) }, setup.auth);
+        expect(res.status, typ).to.equal(400);
+        expect((await res.json() as Record<string, string>).error, typ).to.equal('invalid_request_object');
+      }
+    });
+
+    it('RFC 9101 §6.3: a scopeless object takes no scope from the URL (the default scopes apply)', async () => {
+      const setup = await setupWithKeys();
+      const id = setup.client.clientId;
+      const { verifier, challenge } = pkcePair();
+      const inner = claims(id, { code_challenge: challenge }) as Record<string, unknown>;
+      delete inner.scope;
+      const loc = await authorizeThroughConsent(setup.browser, { client_id: id, request: await sign(inner, id), scope: 'write' });
+      const tokens = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: loc.searchParams.get('code')!, redirect_uri: CB, code_verifier: verifier }, setup.auth);
+      expect(tokens.status).to.equal(200);
+      expect((await tokens.json() as Record<string, string>).scope).to.equal('read');
+    });
+
+    it('RFC 8725 §3.11 / RFC 9101 §10.8: a leaked request object is not a client assertion (invalid_client, 401)', async () => {
+      const owner = await srv.app.seed.user({ username: `xj${Date.now()}` });
+      const { client: c } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials', 'authorization_code'], redirectUris: [CB], allowedScopes: ['read'], tokenEndpointAuthMethod: 'private_key_jwt', jwks, requestObjectSigningAlg: 'ES256' });
+      const id = c.clientId;
+      const tokenWith = (clientAssertion: string) => postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion });
+      const object = (extra: Record<string, unknown>, typ?: string) => sign({ sub: id, jti: `x-${Math.random()}`, ...extra }, id, { typ, exp: Math.floor(Date.now() / 1000) + 60 });
+      const cases: [string, string][] = [
+        ['typ oauth-authz-req+jwt', await object({}, 'oauth-authz-req+jwt')],
+        ['response_type', await object({ response_type: 'code' })],
+        ['redirect_uri', await object({ redirect_uri: CB })],
+        ['client_id', await object({ client_id: id })],
+        ['a whole request object', await object(claims(id))],
+      ];
+      for (const [name, a] of cases) {
+        const res = await tokenWith(a);
+        expect(res.status, name).to.equal(401);
+        expect((await res.json() as Record<string, string>).error, name).to.equal('invalid_client');
+      }
+      // The same envelope without request parameters is a client assertion.
+      expect((await tokenWith(await object({}))).status).to.equal(200);
+    });
   });
 });

@@ -154,4 +154,37 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     const oidc = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
     expect(oidc.request_object_signing_alg_values_supported).to.have.members(['PS256', 'ES256', 'EdDSA']);
   });
+
+  it('fapi2:signing-algs (FAPI 2.0 §5.4.1): ID Tokens and UserInfo are never RS256: a client naming none gets ES256, RS256 is refused at registration, discovery lists ES256 and EdDSA only', async () => {
+    const plain = await register(t, { redirect_uris: [CB], grant_types: ['authorization_code'], jwks, token_endpoint_auth_method: 'private_key_jwt', dpop_bound_access_tokens: true });
+    expect(plain.status).to.equal(201);
+    expect((await plain.json() as Record<string, string>).id_token_signed_response_alg).to.equal('ES256');
+    const refusal = async (body: Record<string, unknown>) => {
+      const res = await register(t, { redirect_uris: [CB], grant_types: ['authorization_code'], jwks, token_endpoint_auth_method: 'private_key_jwt', dpop_bound_access_tokens: true, ...body });
+      expect(res.status).to.equal(400);
+      return (await res.json() as Record<string, string>).error_description;
+    };
+    expect(await refusal({ id_token_signed_response_alg: 'RS256' })).to.contain('fapi2:signing-algs');
+    expect(await refusal({ userinfo_signed_response_alg: 'RS256' })).to.contain('fapi2:signing-algs');
+    const owner = await t.app.seed.user({ username: `alg${Date.now()}` });
+    const { client: seeded } = await t.app.seed.client({ owner, redirectUris: [CB], jwks, ...conforming });
+    expect(seeded.idTokenSignedResponseAlg).to.equal('ES256');
+    const oidc = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    expect(oidc.id_token_signing_alg_values_supported).to.have.members(['ES256', 'EdDSA']);
+    expect(oidc.userinfo_signing_alg_values_supported).to.have.members(['ES256', 'EdDSA']);
+    for (const f of ['revocation_endpoint_auth_signing_alg_values_supported', 'introspection_endpoint_auth_signing_alg_values_supported']) expect(oidc[f], f).to.have.members(['PS256', 'ES256', 'EdDSA']);
+  });
+
+  it('fapi2:par-required holds even with REQUIRE_PUSHED_AUTHORIZATION_REQUESTS=false', async () => {
+    const t2 = await createTestApp({ securityProfile: 'fapi2', requirePushedAuthorizationRequests: false });
+    try {
+      const setup = await codeFlowSetup(t2, { ...conforming, jwks });
+      const { challenge } = pkcePair();
+      const res = await setup.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: CB, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' })}`);
+      expect(res.status).to.equal(400);
+      expect(await res.text()).to.contain('fapi2:par-required');
+      const meta = await (await fetch(`${t2.url}/.well-known/oauth-authorization-server`)).json() as Record<string, unknown>;
+      expect(meta.require_pushed_authorization_requests).to.equal(true);
+    } finally { await t2.close(); }
+  });
 });

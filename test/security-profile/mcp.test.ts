@@ -57,4 +57,17 @@ describe('Security profile mcp (MCP authorization 2025-11-25)', () => {
     expect(meta.client_id_metadata_document_supported).to.equal(true);
     expect((await fetch(`${t.url}/.well-known/oauth-protected-resource`)).status).to.equal(200);
   });
+
+  it('mcp:resource-indicator: a device authorization request (RFC 8628 §3.1) without resource is invalid_target naming the rule; with one it gets a code', async () => {
+    const owner = await t.app.seed.user({ username: `dev${Date.now()}` });
+    const { client } = await t.app.seed.client({ owner, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: ['urn:ietf:params:oauth:grant-type:device_code' as never], redirectUris: [], allowedScopes: ['read'] });
+    const res = await postForm(`${t.url}/o/device-authorization/`, { client_id: client.clientId, scope: 'read' });
+    expect(res.status).to.equal(400);
+    const body = await res.json() as Record<string, string>;
+    expect(body.error).to.equal('invalid_target');
+    expect(body.error_description).to.match(/^mcp:resource-indicator: /);
+    expect(await t.app.stores.sql.all('select id from device_codes where application_id = ?', [client.id])).to.have.length(0);
+    const ok = await postForm(`${t.url}/o/device-authorization/`, { client_id: client.clientId, scope: 'read', resource: t.app.config.issuer });
+    expect(ok.status).to.equal(200);
+  });
 });

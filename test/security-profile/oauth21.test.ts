@@ -72,4 +72,39 @@ describe('Security profile oauth2.1 (draft-ietf-oauth-v2-1)', () => {
       expect(meta.response_types_supported).to.include('code');
     }
   });
+
+  describe('oauth2.1:no-oauth1: OAuth 1.0a (RFC 5849) is outside the profile', () => {
+    it('no client write path may turn it on: seed/CLI/GraphQL (validateClientInput) and the applications form', async () => {
+      const owner = await t.app.seed.user({ username: `o1${Date.now()}` });
+      let error: unknown;
+      try { await t.app.seed.client({ owner, redirectUris: ['https://client.example/cb'], oauth1Enabled: true }); } catch (e) { error = e; }
+      expect(String(error)).to.contain('oauth2.1:no-oauth1');
+      const setup = await codeFlowSetup(t);
+      const csrf = await setup.browser.csrf(`/o/applications/${setup.client.id}/update/`);
+      const res = await setup.browser.post(`/o/applications/${setup.client.id}/update/`, {
+        csrfmiddlewaretoken: csrf, name: 'x', client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read'], redirect_uris: 'https://client.example/cb', oauth1_enabled: 'on',
+      });
+      expect(res.status).to.not.equal(302);
+      expect(await res.text()).to.contain('oauth2.1:no-oauth1');
+      expect((await t.app.stores.clients.findById(setup.client.id))!.oauth1Enabled).to.equal(false);
+    });
+
+    it('a client that had it before the profile: /oauth1/initiate, /oauth1/token and OAuth 1 resources answer 400 version_rejected naming the rule; /oauth1/authorize shows no consent', async () => {
+      const setup = await codeFlowSetup(t);
+      await t.app.stores.clients.update(setup.client.id, { ...setup.client, oauth1Enabled: true });
+      for (const path of ['/oauth1/initiate', '/oauth1/token']) {
+        const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `OAuth oauth_consumer_key="${setup.client.clientId}", oauth_signature_method="PLAINTEXT", oauth_signature="${setup.secret}%26", oauth_callback="oob"` } });
+        expect(res.status, path).to.equal(400);
+        const body = await res.json() as Record<string, string>;
+        expect(body.error, path).to.equal('version_rejected');
+        expect(body.error_description, path).to.match(/^oauth2\.1:no-oauth1: /);
+      }
+      const resource = await fetch(`${t.url}/api/oauth1/user`, { headers: { authorization: `OAuth oauth_consumer_key="${setup.client.clientId}"` } });
+      expect(resource.status).to.equal(400);
+      expect((await resource.json() as Record<string, string>).error).to.equal('version_rejected');
+      const page = await setup.browser.get('/oauth1/authorize?oauth_token=anything');
+      expect(page.status).to.equal(400);
+      expect(await page.text()).to.contain('oauth2.1:no-oauth1');
+    });
+  });
 });

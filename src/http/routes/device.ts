@@ -16,6 +16,7 @@ import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { sessionAmr } from '../oidc-session.ts';
 import { tr, type Render } from '../render.ts';
 import type { deviceAuthorizationLimits, UserCodeGuard } from '../device-throttle.ts';
+import type { SecurityProfile } from '../../oauth2/security-profile/index.ts';
 
 export interface DeviceRouteDeps extends ClientAuthDeps {
   devices: DeviceStore;
@@ -30,6 +31,7 @@ export interface DeviceRouteDeps extends ClientAuthDeps {
   limits: ReturnType<typeof deviceAuthorizationLimits>;
   users: Pick<UserStore, 'findById'>;
   render: Render;
+  securityProfile?: SecurityProfile;
 }
 
 const strip = (p: string) => [p.slice(0, -1), p];
@@ -38,7 +40,7 @@ const strip = (p: string) => [p.slice(0, -1), p];
 export function deviceRoutes(deps: DeviceRouteDeps): Router[] {
   const api = protocolRouter({ cors: true });
   api.post(strip(DEVICE_AUTHORIZATION_PATH), oauthEndpoint(), deps.limits.perSource, clientAuthentication(deps), deps.limits.perClient, async function deviceAuthorization(ctx) {
-    ctx.body = await authorizeDevice(formParams(ctx), authenticatedClient(ctx), { devices: deps.devices, issuer: deps.issuer(), defaultScopes: deps.defaultScopes, now: Date.now(), resources: deps.resources });
+    ctx.body = await authorizeDevice(formParams(ctx), authenticatedClient(ctx), { devices: deps.devices, issuer: deps.issuer(), defaultScopes: deps.defaultScopes, now: Date.now(), resources: deps.resources, securityProfile: deps.securityProfile });
   });
 
   const page = pageRouter();

@@ -2,7 +2,7 @@ import { pageRouter, protocolRouter } from '../router.ts';
 import type Router from '../router.ts';
 import type { Context, Middleware } from 'koa';
 import { callbackHost, decide, findPending } from '../../oauth1/authorization.ts';
-import { isOAuth1Error } from '../../oauth1/errors.ts';
+import { badRequest, isOAuth1Error } from '../../oauth1/errors.ts';
 import { issueTemporaryCredentials, issueTokenCredentials, verifyResourceRequest, type SignedRequestSettings } from '../../oauth1/flows.ts';
 import type { OAuth1FlowStore } from '../../oauth1/store.ts';
 import type { EventSink, GrantStore } from '../../oauth2/store.ts';
@@ -14,6 +14,7 @@ import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { oauth1Request } from '../oauth1-request.ts';
 import { plainParams } from '../oauth-endpoint.ts';
 import type { Render } from '../render.ts';
+import { oauth1Refusal, type SecurityProfile } from '../../oauth2/security-profile/index.ts';
 
 // RFC 5849 over HTTP: each route parses the request, calls the core (src/oauth1/flows.ts, authorization.ts) and
 // writes the answer. The steps themselves, and the MUSTs they enforce, live in the core.
@@ -31,6 +32,8 @@ export interface OAuth1Deps {
   realm: string;
   /** The per-(client, source) budget of secret checks that OAuth 2 client authentication uses too. */
   throttle: ClientThrottle;
+  /** Under any SECURITY_PROFILE OAuth 1.0a is off (oauth2.1:no-oauth1): every route refuses before any other work. */
+  securityProfile?: SecurityProfile;
 }
 
 const isVerdict = (e: unknown) => isOAuth1Error(e) && e.status === 401;
@@ -40,6 +43,19 @@ function signedSettings(ctx: Context, deps: Pick<OAuth1Deps, 'allowPlaintext' | 
   return {
     now: Date.now(), allowPlaintext: deps.allowPlaintext(ctx),
     guard: (consumerKey, check) => throttledCheck(deps.throttle, consumerKey, ctx.ip, check, isVerdict),
+  };
+}
+
+/**
+ * oauth2.1:no-oauth1: OAuth 1.0a is outside the profile. RFC 5849 §3.2's 400, with the Problem Reporting extension's
+ * version_rejected (this server takes no OAuth 1 version now); on the authorize page, the error page.
+ */
+function outsideProfile(profile: SecurityProfile | undefined, page = false): Middleware {
+  const why = oauth1Refusal(profile);
+  return (ctx, next) => {
+    if (!why) return next();
+    if (page) throw new HttpError(400, 'version_rejected', why);
+    throw badRequest('version_rejected', why);
   };
 }
 
@@ -72,7 +88,7 @@ export function oauth1Routes(deps: OAuth1Deps): Router[] {
   const flow = (ctx: Context) => ({ ...signedSettings(ctx, deps), store: deps.store, events: deps.events, audit: audit(ctx) });
 
   // RFC 5849 §2.1: temporary credentials.
-  api.post('/oauth1/initiate', json, oauth1Errors(deps.realm), async (ctx) => {
+  api.post('/oauth1/initiate', json, oauth1Errors(deps.realm), outsideProfile(deps.securityProfile), async (ctx) => {
     formEncoded(ctx, { ...await issueTemporaryCredentials(oauth1Request(ctx), { ...flow(ctx), temporaryTtl: deps.temporaryTtl }) });
   });
 
@@ -83,13 +99,13 @@ export function oauth1Routes(deps: OAuth1Deps): Router[] {
   }
 
   // RFC 5849 §2.2: resource owner authorization, by a signed-in user (requireLogin).
-  pages.get('/oauth1/authorize', requireLogin(), async (ctx) => {
+  pages.get('/oauth1/authorize', outsideProfile(deps.securityProfile, true), requireLogin(), async (ctx) => {
     const p = await pending(ctx.query.oauth_token);
     ctx.set('Cache-Control', 'no-store');
     deps.render(ctx, 'oauth1-authorize', { title: 'Authorize', client: { name: await deps.clientName(p.applicationId) }, oauthToken: p.token, callbackHost: callbackHost(p) });
   });
 
-  pages.post('/oauth1/authorize', requireLogin(), csrfProtection(), async (ctx) => {
+  pages.post('/oauth1/authorize', outsideProfile(deps.securityProfile, true), requireLogin(), csrfProtection(), async (ctx) => {
     const body = plainParams(ctx.request.body as Record<string, unknown>);
     const p = await pending(body.oauth_token);
     const d = await decide(p, currentUser(ctx).id, body.allow !== undefined, { store: deps.store, grants: deps.grants, events: deps.events, now: Date.now(), audit: audit(ctx) });
@@ -101,19 +117,22 @@ export function oauth1Routes(deps: OAuth1Deps): Router[] {
   });
 
   // RFC 5849 §2.3: token credentials, once per verifier.
-  api.post('/oauth1/token', json, oauth1Errors(deps.realm), async (ctx) => {
+  api.post('/oauth1/token', json, oauth1Errors(deps.realm), outsideProfile(deps.securityProfile), async (ctx) => {
     formEncoded(ctx, { ...await issueTokenCredentials(oauth1Request(ctx), flow(ctx)) });
   });
   return [api, pages];
 }
 
 /** Koa middleware for resources signed with OAuth 1 token credentials (RFC 5849 §3). */
-export function createRequireOAuth1(deps: Pick<OAuth1Deps, 'store' | 'users' | 'allowPlaintext' | 'throttle'>) {
+export function createRequireOAuth1(deps: Pick<OAuth1Deps, 'store' | 'users' | 'allowPlaintext' | 'throttle' | 'securityProfile'>) {
   const stores = { oauth1: deps.store, users: deps.users };
   return function requireOAuth1(opts: { realm?: string } = {}): Middleware {
     const realm = opts.realm ?? 'gatehouse';
+    const outside = outsideProfile(deps.securityProfile);
     const check: Middleware = async (ctx, next) => {
       ctx.state.api = true;
+      // Token credentials issued before the profile was set open nothing under it.
+      await outside(ctx, async () => {});
       ctx.state.oauth1 = await verifyResourceRequest(oauth1Request(ctx), signedSettings(ctx, deps), stores);
       await next();
     };

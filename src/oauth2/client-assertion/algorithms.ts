@@ -5,6 +5,9 @@
 export const PRIVATE_KEY_JWT_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export const CLIENT_SECRET_JWT_ALGS = ['HS256', 'HS384', 'HS512'] as const;
 
+/** RFC 9101 §6.1 / Core §6.1: what a request object may be signed with (request_object_signing_alg); never `none`. */
+export const REQUEST_OBJECT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
 /** Every algorithm some client assertion may use: discovery's token_endpoint_auth_signing_alg_values_supported. */
 export const CLIENT_ASSERTION_ALGS: readonly string[] = [...PRIVATE_KEY_JWT_ALGS, ...CLIENT_SECRET_JWT_ALGS];
 

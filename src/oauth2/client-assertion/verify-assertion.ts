@@ -1,12 +1,11 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet } from 'jose';
 import { InvalidClient } from '../errors.ts';
+import { algsUnder, type SecurityProfile } from '../security-profile/index.ts';
 import type { ClientRecord } from '../store.ts';
 import { assertionAlgsFor } from './algorithms.ts';
+import { CLIENT_ASSERTION, ClientJwtRefused, verifyClientJwt } from './client-jwt.ts';
 import type { ClientKeys } from './client-keys.ts';
 import type { AssertionReplayStore } from './store.ts';
-
-/** Clock skew allowed on exp, nbf and iat. */
-export const ASSERTION_SKEW_S = 30;
 
 export interface AssertionVerifier {
   /** The authorization server's issuer identifier: the only audience accepted (draft-ietf-oauth-rfc7523bis). */
@@ -17,8 +16,8 @@ export interface AssertionVerifier {
   keys: ClientKeys;
   /** The client secret itself (sealed at rest, oauth1/secret-box.ts), for client_secret_jwt; null when none is kept. */
   secretOf: (client: ClientRecord) => Promise<string | null>;
-  /** SECURITY_PROFILE=fapi2 (FAPI 2.0 §5.4.1, rule fapi2:signing-algs): the only algorithms accepted; absent, the method's. */
-  allowedAlgs?: readonly string[];
+  /** SECURITY_PROFILE: fapi2 narrows the algorithms (FAPI 2.0 §5.4.1, rule fapi2:signing-algs). */
+  securityProfile?: SecurityProfile;
   now?: () => number;
 }
 
@@ -36,61 +35,27 @@ export async function verifyClientAssertion(assertion: string, method: string, c
   // The registered method decides: a client_secret_basic client cannot switch to an assertion, nor a
   // private_key_jwt client to an HMAC keyed with anything (Core §9: the method registered is the one used).
   if (client.tokenEndpointAuthMethod !== method) refuse();
-  const algorithms = assertionAlgsFor(method, client.tokenEndpointAuthSigningAlg).filter((a) => !v.allowedAlgs || v.allowedAlgs.includes(a));
-  let alg: unknown;
-  try { alg = decodeProtectedHeader(assertion).alg; } catch { return refuse(); }
-  // RFC 7523 §3 item 9 / RFC 8725 §3.1: the algorithm is one allowed for this client; never `none`.
-  if (typeof alg !== 'string' || !algorithms.includes(alg)) refuse();
-  const now = v.now?.() ?? Date.now();
-  const issuer = v.issuer();
-  let payload: JWTPayload;
-  if (method === 'client_secret_jwt') {
-    const secret = await v.secretOf(client);
-    if (!secret) return refuse();
-    payload = await verified(assertion, new TextEncoder().encode(secret), algorithms, client, issuer, now);
-  } else {
-    let set;
-    try { set = await v.keys.of(client); } catch { return refuse(); }
-    if (!set) return refuse();
-    try {
-      payload = await verified(assertion, createLocalJWKSet(set), algorithms, client, issuer, now, true);
-    } catch (e) {
-      // A kid the set does not hold: the client may have rotated its keys; its jwks_uri is read again (rate-limited).
-      if (!(e instanceof UnknownKid) || !client.jwksUri) return refuse();
-      let again;
-      try { again = await v.keys.of(client, { refresh: true }); } catch { return refuse(); }
-      payload = await verified(assertion, createLocalJWKSet(again!), algorithms, client, issuer, now);
+  const algorithms = algsUnder(v.securityProfile, assertionAlgsFor(method, client.tokenEndpointAuthSigningAlg));
+  const key = async () => {
+    if (method === 'client_secret_jwt') {
+      const secret = await v.secretOf(client);
+      return secret ? new TextEncoder().encode(secret) : null;
     }
-  }
-  // RFC 7523 §3 item 4: exp required; this server also bounds it, since a jti is remembered until exp.
-  const exp = payload.exp!;
-  if (exp > now / 1000 + v.maxLifetimeSeconds + ASSERTION_SKEW_S) refuse();
-  // An iat in the future is a clock far off or a forged timeline (RFC 7523 §3 item 6 lets us refuse it).
-  if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now / 1000 + ASSERTION_SKEW_S)) refuse();
-  // RFC 7523 §3 item 7: the jti is used once (Core §9 requires jti for these methods).
-  const jti = payload.jti!;
-  if (typeof jti !== 'string' || !jti || jti.length > 255) refuse();
-  // Remembered as long as the assertion is accepted: its exp plus the skew jose allowed on it.
-  if (!(await v.replay.spend(client.clientId, jti, (exp + ASSERTION_SKEW_S + 1) * 1000))) refuse('assertion_replayed');
-}
-
-class UnknownKid extends Error {}
-
-async function verified(assertion: string, key: Uint8Array | JWTVerifyGetKey, algorithms: readonly string[], client: ClientRecord, issuer: string, now: number, unknownKid = false): Promise<JWTPayload> {
-  let payload: JWTPayload;
+    try { const set = await v.keys.of(client); return set ? createLocalJWKSet(set) : null; } catch { return null; }
+  };
+  // A kid the set does not hold: the client may have rotated its keys; its jwks_uri is read again (rate-limited).
+  const rekey = method === 'private_key_jwt' && client.jwksUri ? async () => {
+    try { const again = await v.keys.of(client, { refresh: true }); return again ? createLocalJWKSet(again) : null; } catch { return null; }
+  } : undefined;
   try {
-    ({ payload } = await jwtVerify(assertion, key as JWTVerifyGetKey, {
-      // RFC 7523 §3 items 1, 2: iss and sub are the client_id.
-      issuer: client.clientId, subject: client.clientId,
-      algorithms: [...algorithms], clockTolerance: ASSERTION_SKEW_S, requiredClaims: ['exp', 'jti', 'aud'], currentDate: new Date(now),
-    }));
+    // RFC 7523 §3: iss and sub the client_id, aud the issuer alone (draft-ietf-oauth-rfc7523bis), exp and jti
+    // required (Core §9), the jti spent once; typ and claims never a request object's (RFC 8725 §3.11).
+    await verifyClientJwt(assertion, {
+      kind: CLIENT_ASSERTION, clientId: client.clientId, audience: v.issuer(), algorithms, maxLifetimeSeconds: v.maxLifetimeSeconds,
+      key, rekey, replay: v.replay, now: v.now?.() ?? Date.now(),
+    });
   } catch (e) {
-    if (unknownKid && (e as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY') throw new UnknownKid();
-    return refuse();
+    if (e instanceof ClientJwtRefused) refuse(e.reason === 'replayed' ? 'assertion_replayed' : 'assertion_invalid');
+    throw e;
   }
-  // RFC 7523 §3 item 3 as updated by draft-ietf-oauth-rfc7523bis: the audience is the issuer identifier, one value.
-  // The token endpoint's URL is not accepted: an assertion made for another server's endpoint must not work here.
-  const aud = payload.aud;
-  if (!(aud === issuer || (Array.isArray(aud) && aud.length === 1 && aud[0] === issuer))) refuse();
-  return payload;
 }

@@ -1,13 +1,13 @@
 // How the client proves itself and its requests: the token endpoint's authentication method, its public keys
 // (jwks or jwks_uri), the algorithms of its assertions and request objects, and the request_uris it may pass.
 import { CLIENT_AUTH_METHOD_NAMES } from '../client-auth.ts';
-import { assertionAlgsFor, CLIENT_ASSERTION_ALGS } from '../client-assertion/algorithms.ts';
+import { assertionAlgsFor, CLIENT_ASSERTION_ALGS, REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
 import type { TokenEndpointAuthMethod } from '../store.ts';
 import { choice, httpsUrlProblem, optionalText, toList } from './fields.ts';
 import type { Check } from './types.ts';
 
-/** RFC 9101 §10.1 / Core §6: the algorithms request objects may use. Never `none`: an unsigned request proves nothing. */
-export const REQUEST_OBJECT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+/** RFC 9101 §10.1 / Core §6: the algorithms request objects may use (client-assertion/algorithms.ts). */
+export { REQUEST_OBJECT_ALGS };
 const MAX_JWKS_KEYS = 10;
 const MAX_JWKS_LENGTH = 16 * 1024;
 const MAX_REQUEST_URIS = 10;

@@ -2,11 +2,12 @@
 import { echoUri } from '../redirect-uri.ts';
 import { SIGNING_ALGS, SUBJECT_TYPES, type IdTokenSigningAlg, type SubjectType } from '../store.ts';
 import { choice, optionalText } from './fields.ts';
+import { idTokenAlgDefault } from '../security-profile/index.ts';
 import type { Check, RegistrationPolicy } from './types.ts';
 
-export function validSigningAlgs({ raw, context, errors }: Check): { idTokenSignedResponseAlg: IdTokenSigningAlg | null; userinfoSignedResponseAlg: IdTokenSigningAlg | null } {
+export function validSigningAlgs({ raw, policy, context, errors }: Check): { idTokenSignedResponseAlg: IdTokenSigningAlg | null; userinfoSignedResponseAlg: IdTokenSigningAlg | null } {
   // Core §10.1 / Registration §2: `none` is not in the list, so an unsigned ID Token can never be registered.
-  const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? 'RS256');
+  const idTokenSignedResponseAlg = choice(raw.idTokenSignedResponseAlg, SIGNING_ALGS, context.current?.idTokenSignedResponseAlg ?? idTokenAlgDefault(policy.securityProfile));
   if (!idTokenSignedResponseAlg) errors.idTokenSignedResponseAlg = `Choose ${SIGNING_ALGS.join(', ')}.`;
   // Registration §2: unset answers UserInfo as JSON. Left out, the current choice stays; null or '' unsets it.
   const userinfoRaw = raw.userinfoSignedResponseAlg === undefined ? context.current?.userinfoSignedResponseAlg ?? null : raw.userinfoSignedResponseAlg;

@@ -2,12 +2,19 @@
 // Called by validateClientInput (src/oauth2/client-registration.ts), so the form, GraphQL, the CLI, dynamic
 // registration and client ID metadata documents all refuse the same clients; also by `check --deploy` for the
 // clients registered before the profile was set.
-import type { ClientInput } from '../store.ts';
-import { FAPI2_ALGS, has, named, type SecurityProfile } from './rules.ts';
+import { SIGNING_ALGS, type ClientInput, type IdTokenSigningAlg } from '../store.ts';
+import { CLIENT_ASSERTION_ALGS, REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
+import { algsUnder, has, named, type SecurityProfile } from './rules.ts';
 
 export interface ClientViolation { field: keyof ClientInput; rule: string; message: string }
 
-export type ProfiledClient = Pick<ClientInput, 'clientType' | 'grantTypes' | 'responseTypes' | 'tokenEndpointAuthMethod' | 'dpopBoundAccessTokens' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg'> & { authorizationCodeLifetime?: number | null };
+export type ProfiledClient = Pick<ClientInput, 'clientType' | 'grantTypes' | 'responseTypes' | 'tokenEndpointAuthMethod' | 'dpopBoundAccessTokens' | 'tokenEndpointAuthSigningAlg' | 'requestObjectSigningAlg' | 'idTokenSignedResponseAlg' | 'userinfoSignedResponseAlg' | 'oauth1Enabled'> & { authorizationCodeLifetime?: number | null };
+
+/**
+ * The ID Token signing alg of a client that names none: RS256 (Core §3.1.3.7's default), or under fapi2 the first
+ * the profile allows (ES256: the key ring holds RS256, ES256 and EdDSA keys, src/oidc/keys.ts; FAPI 2.0 §5.4.1).
+ */
+export const idTokenAlgDefault = (profile: SecurityProfile | undefined): IdTokenSigningAlg => algsUnder(profile, SIGNING_ALGS)[0];
 
 export function clientViolations(profile: SecurityProfile | undefined, c: ProfiledClient): ClientViolation[] {
   const out: ClientViolation[] = [];
@@ -22,8 +29,19 @@ export function clientViolations(profile: SecurityProfile | undefined, c: Profil
   if (c.responseTypes.some((r) => r !== 'code')) add('responseTypes', 'fapi2:response-type-code', 'response_types must be code only');
   // FAPI 2.0 §5.3.2.1: a per-client code lifetime (issue 21) within 60 seconds too.
   if ((c.authorizationCodeLifetime ?? 0) > 60) add('authorizationCodeLifetime', 'fapi2:code-lifetime', 'authorization code lifetime must be at most 60 seconds');
-  if (c.tokenEndpointAuthSigningAlg && !FAPI2_ALGS.includes(c.tokenEndpointAuthSigningAlg)) add('tokenEndpointAuthSigningAlg', 'fapi2:signing-algs', `token_endpoint_auth_signing_alg must be one of ${FAPI2_ALGS.join(', ')}`);
-  if (c.requestObjectSigningAlg && !FAPI2_ALGS.includes(c.requestObjectSigningAlg)) add('requestObjectSigningAlg', 'fapi2:signing-algs', `request_object_signing_alg must be one of ${FAPI2_ALGS.join(', ')}`);
+  // FAPI 2.0 §5.4.1: every JWT signed with PS256, ES256 or EdDSA, the client's and ours (ID Tokens, UserInfo).
+  const algs: [keyof ClientInput, string, string | null | undefined, readonly string[]][] = [
+    ['tokenEndpointAuthSigningAlg', 'token_endpoint_auth_signing_alg', c.tokenEndpointAuthSigningAlg, CLIENT_ASSERTION_ALGS],
+    ['requestObjectSigningAlg', 'request_object_signing_alg', c.requestObjectSigningAlg, REQUEST_OBJECT_ALGS],
+    ['idTokenSignedResponseAlg', 'id_token_signed_response_alg', c.idTokenSignedResponseAlg, SIGNING_ALGS],
+    ['userinfoSignedResponseAlg', 'userinfo_signed_response_alg', c.userinfoSignedResponseAlg, SIGNING_ALGS],
+  ];
+  for (const [field, name, alg, family] of algs) {
+    const allowed = algsUnder(profile, family);
+    if (alg && !allowed.includes(alg)) add(field, 'fapi2:signing-algs', `${name} must be one of ${allowed.join(', ')}`);
+  }
+  // OAuth 1.0a's flow has no PAR, PKCE or DPoP: outside every profile (they all hold oauth2.1's rules).
+  if (c.oauth1Enabled) add('oauth1Enabled', 'oauth2.1:no-oauth1', 'OAuth 1.0a may not be enabled');
   return out;
 }
 

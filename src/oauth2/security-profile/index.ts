@@ -1,4 +1,4 @@
-export { SECURITY_PROFILES, PROFILE_RULES, FAPI2_ALGS, has, type SecurityProfile, type ProfileRule } from './rules.ts';
-export { clientViolations, profileFieldErrors, type ClientViolation, type ProfiledClient } from './clients.ts';
-export { authorizationViolation, tokenViolation, unpushedRule } from './requests.ts';
+export { SECURITY_PROFILES, PROFILE_RULES, algsUnder, has, type SecurityProfile, type ProfileRule } from './rules.ts';
+export { clientViolations, idTokenAlgDefault, profileFieldErrors, type ClientViolation, type ProfiledClient } from './clients.ts';
+export { authorizationViolation, tokenViolation, unpushedRule, pushedRequired, oauth1Refusal } from './requests.ts';
 export { profileMetadata } from './metadata.ts';

@@ -1,5 +1,5 @@
 // RFC 8414 discovery under a security profile: what the server advertises is what the profile lets a client use.
-import { FAPI2_ALGS, has, type SecurityProfile } from './rules.ts';
+import { algsUnder, FAPI2_ALGS, has, type SecurityProfile } from './rules.ts';
 import { dpopAlgs } from '../dpop/proof.ts';
 
 interface Narrowable {
@@ -8,6 +8,8 @@ interface Narrowable {
   token_endpoint_auth_methods_supported: string[];
   token_endpoint_auth_signing_alg_values_supported: string[];
   dpop_signing_alg_values_supported: string[];
+  revocation_endpoint_auth_signing_alg_values_supported: string[];
+  introspection_endpoint_auth_signing_alg_values_supported: string[];
   code_challenge_methods_supported: string[];
   require_pushed_authorization_requests: boolean;
 }
@@ -20,7 +22,7 @@ export function profileMetadata<M extends Narrowable>(profile: SecurityProfile |
   out.response_types_supported = m.response_types_supported.filter((r) => !r.split(' ').includes('token'));
   if (has(profile, 'fapi2:response-type-code')) out.response_types_supported = ['code'];
   if (has(profile, 'fapi2:client-auth')) out.token_endpoint_auth_methods_supported = ['private_key_jwt'];
-  if (has(profile, 'fapi2:signing-algs')) out.token_endpoint_auth_signing_alg_values_supported = m.token_endpoint_auth_signing_alg_values_supported.filter((a) => FAPI2_ALGS.includes(a));
+  for (const f of ['token_endpoint_auth_signing_alg_values_supported', 'revocation_endpoint_auth_signing_alg_values_supported', 'introspection_endpoint_auth_signing_alg_values_supported'] as const) out[f] = algsUnder(profile, m[f]);
   if (has(profile, 'fapi2:signing-algs')) out.dpop_signing_alg_values_supported = [...dpopAlgs(FAPI2_ALGS)];
   if (has(profile, 'fapi2:par-required')) out.require_pushed_authorization_requests = true;
   return out;

@@ -4,7 +4,8 @@ import { InvalidDpopProof, InvalidRequest, InvalidTarget, UnauthorizedClient, Un
 import { has, named, type SecurityProfile } from './rules.ts';
 
 export interface ProfiledAuthorization {
-  responseType: string;
+  /** Absent for a device authorization request (RFC 8628 §3.1), which has none. */
+  responseType?: string;
   /** Present when the request carried a code_challenge. */
   codeChallengeMethod?: string;
   /** Whether the response type returns a code. */
@@ -13,11 +14,11 @@ export interface ProfiledAuthorization {
   resources: readonly string[];
 }
 
-/** The first rule an authorization request breaks, as the error to redirect with; undefined when it conforms. */
+/** The first rule an authorization request (at /o/authorize, or RFC 8628's device authorization) breaks, as the error to answer; undefined when it conforms. */
 export function authorizationViolation(profile: SecurityProfile | undefined, r: ProfiledAuthorization): OAuthError | undefined {
   const broken = (id: string) => has(profile, id);
-  if (r.responseType !== 'code' && broken('fapi2:response-type-code')) return new UnsupportedResponseType(named('fapi2:response-type-code', 'response_type must be code.'));
-  if (r.responseType.split(' ').includes('token') && broken('oauth2.1:no-implicit')) return new UnsupportedResponseType(named('oauth2.1:no-implicit', 'the implicit grant (response_type with token) is not allowed.'));
+  if (r.responseType !== undefined && r.responseType !== 'code' && broken('fapi2:response-type-code')) return new UnsupportedResponseType(named('fapi2:response-type-code', 'response_type must be code.'));
+  if (r.responseType?.split(' ').includes('token') && broken('oauth2.1:no-implicit')) return new UnsupportedResponseType(named('oauth2.1:no-implicit', 'the implicit grant (response_type with token) is not allowed.'));
   // draft-ietf-oauth-v2-1 §4.1.1: code_challenge REQUIRED, S256 (plain only when S256 cannot be done: never here).
   if (r.code && r.codeChallengeMethod !== 'S256' && broken('oauth2.1:pkce-s256')) return new InvalidRequest(named('oauth2.1:pkce-s256', 'code_challenge with code_challenge_method S256 is required.'));
   // RFC 8707 §2 / MCP authorization: the request names the resource the token is for.
@@ -46,6 +47,16 @@ export function tokenViolation(profile: SecurityProfile | undefined, r: Profiled
   if (r.takesResource && !r.resource && broken('mcp:resource-indicator')) return new InvalidTarget(named('mcp:resource-indicator', 'the resource parameter (RFC 8707) is required.'));
   return undefined;
 }
+
+/**
+ * RFC 9126 §5: whether the authorization endpoint takes only pushed requests. FAPI 2.0 §5.3.2.2 (fapi2:par-required)
+ * makes it so whatever REQUIRE_PUSHED_AUTHORIZATION_REQUESTS says: a profile is not advice.
+ */
+export const pushedRequired = (profile: SecurityProfile | undefined, configured: boolean): boolean => configured || has(profile, 'fapi2:par-required');
+
+/** oauth2.1:no-oauth1 (so fapi2 and mcp too): why every OAuth 1.0a endpoint refuses; undefined when OAuth 1 is on. */
+export const oauth1Refusal = (profile: SecurityProfile | undefined): string | undefined =>
+  (has(profile, 'oauth2.1:no-oauth1') ? named('oauth2.1:no-oauth1', `OAuth 1.0a is outside SECURITY_PROFILE=${profile}; use OAuth 2.`) : undefined);
 
 /** RFC 9126 §5 under fapi2: the text of the refusal of an authorization request that was not pushed. */
 export const unpushedRule = (profile: SecurityProfile | undefined): string | undefined => (has(profile, 'fapi2:par-required') ? 'fapi2:par-required' : undefined);

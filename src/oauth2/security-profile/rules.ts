@@ -22,6 +22,7 @@ const oauth21: ProfileRule[] = [
   { id: 'oauth2.1:no-password', requires: 'no resource owner password credentials grant: not registered, not requested', spec: `${OAUTH21} §10.2`, status: 'enforced' },
   { id: 'oauth2.1:no-query-bearer', requires: 'bearer tokens never in the query string: requireToken() reads the header and form body only (its allowQuery option is the application\'s own choice)', spec: `${OAUTH21} §5.2`, status: 'built-in' },
   { id: 'oauth2.1:refresh-rotation', requires: 'refresh tokens of public clients sender-constrained (DPoP) or rotated; Gatehouse rotates every refresh token and revokes the family on reuse', spec: `${OAUTH21} §4.3.1`, status: 'built-in' },
+  { id: 'oauth2.1:no-oauth1', requires: 'no OAuth 1.0a (RFC 5849): its flow has none of PAR, PKCE or sender-constrained tokens, so a client may not turn it on and /oauth1/* answer version_rejected', spec: `${OAUTH21} §1 (the profile is OAuth 2.x; fapi2 and mcp build on it)`, status: 'enforced' },
   { id: 'oauth2.1:exact-redirect', requires: 'redirect URIs compared by exact string match', spec: `${OAUTH21} §2.3.1`, status: 'built-in' },
 ];
 
@@ -54,8 +55,17 @@ export const PROFILE_RULES: Readonly<Record<SecurityProfile, readonly ProfileRul
 /** True when `profile` holds the rule `id`. */
 export const has = (profile: SecurityProfile | undefined, id: string): boolean => (PROFILE_RULES[profile ?? 'none'] ?? []).some((r) => r.id === id);
 
-/** FAPI 2.0 §5.4.1: the only signing algorithms a fapi2 deployment accepts for client assertions and request objects. */
+/** FAPI 2.0 §5.4.1: the only signing algorithms a fapi2 deployment uses, for JWTs it verifies and JWTs it signs. */
 export const FAPI2_ALGS: readonly string[] = ['PS256', 'ES256', 'EdDSA'];
+
+/**
+ * The algorithms of `family` (client assertions', request objects', ID Tokens', …) that `profile` allows: under
+ * fapi2:signing-algs only FAPI2_ALGS (FAPI 2.0 §5.4.1), else the whole family. The one place that narrows them, for
+ * verification, registration and discovery alike.
+ */
+export function algsUnder<A extends string>(profile: SecurityProfile | undefined, family: readonly A[]): A[] {
+  return has(profile, 'fapi2:signing-algs') ? family.filter((a) => FAPI2_ALGS.includes(a)) : [...family];
+}
 
 /** A rule's text for an error_description or a field error: "<id>: <what is wrong>". */
 export const named = (id: string, what: string): string => `${id}: ${what}`;
