@@ -4,11 +4,12 @@ import { closeSync, copyFileSync, fsyncSync, openSync, rmSync, statSync } from '
 import { join } from 'node:path';
 import { hashToken } from '../src/oauth2/tokens.ts';
 import { ADMIN_PASSWORD, benchEnv, cli, start, stop } from './server.ts';
-import { checkpoint, pendingDeviceCode, query, seed, type SeedResult } from './seed.ts';
+import { checkpoint, pendingDeviceCode, query, seed, type SeedOptions, type SeedResult } from './seed.ts';
 import { basic } from './scenarios.ts';
 
 export interface Fixture {
   stored: number;
+  /** The seeded template: a SQLite file, or a PostgreSQL database's name (bench/pg.ts). */
   template: string;
   clientId: string;
   clientSecret: string;
@@ -33,17 +34,43 @@ export interface Fixture {
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
+/** Where a fixture is built: the SQLite file (default) or a PostgreSQL database (bench/pg.ts). */
+export interface FixtureStore {
+  /** The template's name: a file, or a database. */
+  template: string;
+  /** The environment of a Gatehouse serving the template (it migrates an empty one). */
+  env: NodeJS.ProcessEnv;
+  /** Once the template's server stopped: makes the template copyable (SQLite: folds the WAL in). */
+  settle(): Promise<void>;
+  get<T>(sql: string, ...params: unknown[]): Promise<T | undefined>;
+  seed(o: SeedOptions): Promise<SeedResult>;
+  pendingDeviceCode(applicationId: number): Promise<string>;
+  sizeMb(): Promise<number>;
+}
+
+export function sqliteStore(dir: string, stored: number): FixtureStore {
+  const template = join(dir, `template-${stored}.sqlite`);
+  return {
+    template, env: benchEnv(template),
+    settle: async () => checkpoint(template),
+    get: async <T>(sql: string, ...params: unknown[]) => query<T>(template, sql, ...params),
+    seed: async (o) => seed(template, o),
+    pendingDeviceCode: async (id) => pendingDeviceCode(template, id),
+    sizeMb: async () => statSync(template).size / 2 ** 20,
+  };
+}
+
 export interface FixtureOptions { stored: number; accessPool: number; refreshPool: number; minted: number; clients: number; /** JWT access tokens to mint for bearer scenarios (default none). */ jwtPool?: number; log: (s: string) => void }
 
 const credentials = (printed: string) => ({ id: /client_id: (\S+)/.exec(printed)?.[1], secret: /client_secret: (\S+)/.exec(printed)?.[1] });
 
-export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixture> {
+export async function buildFixture(dir: string, o: FixtureOptions, store: FixtureStore = sqliteStore(dir, o.stored)): Promise<Fixture> {
   const t0 = performance.now();
-  const template = join(dir, `template-${o.stored}.sqlite`);
+  const template = store.template;
   // A week-long access-token lifetime for the tokens minted here only: the JWT pool's exp must outlast a --large run.
-  const env = { ...benchEnv(template), ACCESS_TOKEN_TTL: String(7 * 24 * 3600) };
+  const env = { ...store.env, ACCESS_TOKEN_TTL: String(7 * 24 * 3600) };
   // The first start migrates the new file and creates user admin (ADMIN_PASSWORD); the client is registered through
-  // the CLI meanwhile (SQLite in WAL mode takes the second writer), then real tokens come from the password grant.
+  // the CLI meanwhile (SQLite in WAL mode takes the second writer; PostgreSQL any number), then real tokens come from the password grant.
   const server = await start('gatehouse', env, { pin: false });
   const created = cli(env, 'createclient', '--name', 'Bench', '--owner', 'admin', '--grant-types', 'client-credentials,password,authorization-code,urn:ietf:params:oauth:grant-type:device_code',
     '--redirect-uris', 'https://bench.local/cb', '--scopes', 'openid,read,write,admin');
@@ -79,23 +106,23 @@ export async function buildFixture(dir: string, o: FixtureOptions): Promise<Fixt
     await Promise.all(Array.from({ length: 4 }, async () => { while (jwtAccess.length < (o.jwtPool ?? 0)) jwtAccess.push(await jwtGrant()); }));
   } finally { await stop(server); }
   minted.length = Math.max(1, o.minted);
-  checkpoint(template);
+  await store.settle();
 
   // The server's own lookup key (ordered tokens: time prefix, then part of the SHA-256).
-  const id = (table: string, hash: string) => query<{ id: number }>(template, `select id from ${table} where token_hash = ?`, hash)?.id;
-  const accessTokenId = id('access_tokens', hashToken(minted[0].access));
-  const refreshTokenId = id('refresh_tokens', hashToken(minted[0].refresh));
-  const applicationId = query<{ id: number }>(template, 'select id from applications where client_id = ?', clientId)?.id;
+  const id = async (table: string, hash: string) => (await store.get<{ id: number }>(`select id from ${table} where token_hash = ?`, hash))?.id;
+  const accessTokenId = await id('access_tokens', hashToken(minted[0].access));
+  const refreshTokenId = await id('refresh_tokens', hashToken(minted[0].refresh));
+  const applicationId = (await store.get<{ id: number }>('select id from applications where client_id = ?', clientId))?.id;
   if (!accessTokenId || !refreshTokenId || !applicationId) throw new Error('fixture: could not find the rows the password grant wrote');
-  const seeded = seed(template, {
+  const seeded = await store.seed({
     stored: o.stored, accessPool: Math.max(0, o.accessPool - minted.length), refreshPool: Math.max(0, o.refreshPool - minted.length), clients: o.clients,
     templates: { accessTokenId, refreshTokenId, applicationId },
   });
-  const deviceCode = pendingDeviceCode(template, applicationId);
+  const deviceCode = await store.pendingDeviceCode(applicationId);
   const fx: Fixture = {
     stored: o.stored, template, clientId, clientSecret, jwtClientId, jwtClientSecret, jwtAccess, adminToken, deviceCode,
     access: [...minted.map((m) => m.access), ...seeded.access], refresh: [...minted.map((m) => m.refresh), ...seeded.refresh], minted: minted.length,
-    seeded, sizeMb: statSync(template).size / 2 ** 20, buildMs: performance.now() - t0,
+    seeded, sizeMb: await store.sizeMb(), buildMs: performance.now() - t0,
   };
   o.log(`fixture ${o.stored}: ${seeded.accessRows} access + ${seeded.refreshRows} refresh rows, ${seeded.clients} clients, ${fx.sizeMb.toFixed(0)} MB; seeding ${Math.round(seeded.ms)} ms, total ${Math.round(fx.buildMs)} ms`);
   return fx;

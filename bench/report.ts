@@ -191,43 +191,116 @@ export function markdown(rows: Row[], meta: Meta, mainConns: number): string {
 export function svg(rows: Row[], scenarioId: string, stored: number): string {
   const pts = rows.filter((r) => r.scenarioId === scenarioId && r.stored === stored).sort((a, b) => a.connections - b.connections);
   if (!pts.length) return '';
-  const W = 860, H = 340, left = 64, right = 20, top = 40, bottom = 60, gap = 70;
+  return plot(pts[0].scenario, [
+    { label: 'bare Koa + @koa/router + koa-bodyparser', color: '#9a9a9a', points: pts.filter((p) => p.baseline).map((p) => ({ connections: p.connections, sample: p.baseline! })) },
+    { label: `Gatehouse (${f0(stored)} stored tokens, one core)`, color: '#1f5fbf', points: pts.map((p) => ({ connections: p.connections, sample: p.gatehouse })) },
+  ]);
+}
+
+/** One line of a plot: a sample per connection count. */
+export interface Series { label: string; color: string; points: { connections: number; sample: Sample }[] }
+
+/** Throughput and p99 against connections, one line per series, log-spaced x axis, the 40 ms p99 target marked. */
+export function plot(title: string, series: Series[]): string {
+  const conns = [...new Set(series.flatMap((s) => s.points.map((p) => p.connections)))].sort((a, b) => a - b);
+  if (!conns.length) return '';
+  const W = 860, H = 340 + 18 * Math.max(0, Math.ceil(series.length / 2) - 1), left = 64, right = 20, top = 40, gap = 70;
+  const bottom = H - 280;
   const pw = (W - left - right - gap) / 2, ph = H - top - bottom;
   const lx = (c: number) => Math.log10(c);
-  const xmin = lx(pts[0].connections), xmax = lx(pts[pts.length - 1].connections);
+  const xmin = lx(conns[0]), xmax = lx(conns[conns.length - 1]);
   const x = (c: number) => (xmax === xmin ? pw / 2 : ((lx(c) - xmin) / (xmax - xmin)) * pw);
   const nice = (v: number) => { const p = 10 ** Math.floor(Math.log10(v)); return [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= v)!; };
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const panel = (x0: number, title: string, unit: string, get: (s: Sample) => number) => {
-    const vals = pts.flatMap((p) => [get(p.gatehouse), p.baseline ? get(p.baseline) : 0]);
-    const max = nice(Math.max(1, ...vals) * 1.05);
+  const maxOf = (get: (s: Sample) => number) => nice(Math.max(1, ...series.flatMap((s) => s.points.map((p) => get(p.sample)))) * 1.05);
+  const panel = (x0: number, heading: string, unit: string, get: (s: Sample) => number) => {
+    const max = maxOf(get);
     const y = (v: number) => top + ph - (v / max) * ph;
     const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => `<line x1="${x0}" x2="${x0 + pw}" y1="${y(f * max)}" y2="${y(f * max)}" stroke="#e5e5e5"/><text x="${x0 - 6}" y="${y(f * max) + 4}" font-size="11" text-anchor="end" fill="#555">${f ? f1(f * max) : '0'}</text>`).join('');
-    const xt = pts.map((p) => `<line x1="${x0 + x(p.connections)}" x2="${x0 + x(p.connections)}" y1="${top + ph}" y2="${top + ph + 4}" stroke="#555"/><text x="${x0 + x(p.connections)}" y="${top + ph + 18}" font-size="11" text-anchor="middle" fill="#555">${p.connections}</text>`).join('');
-    const series = (color: string, pick: (r: Row) => Sample | null, label: string) => {
-      const ps = pts.filter((p) => pick(p)).map((p) => [x0 + x(p.connections), y(get(pick(p)!))] as const);
-      return `<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${ps.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>${ps.map(([a, b], i) => `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3.5" fill="${color}"><title>${label} ${pts[i].connections} conns: ${f1(get(pick(pts[i])!))} ${unit}</title></circle>`).join('')}`;
+    const xt = conns.map((c) => `<line x1="${x0 + x(c)}" x2="${x0 + x(c)}" y1="${top + ph}" y2="${top + ph + 4}" stroke="#555"/><text x="${x0 + x(c)}" y="${top + ph + 18}" font-size="11" text-anchor="middle" fill="#555">${c}</text>`).join('');
+    const line = (s: Series) => {
+      const ps = [...s.points].sort((a, b) => a.connections - b.connections).map((p) => [x0 + x(p.connections), y(get(p.sample)), p] as const);
+      return `<polyline fill="none" stroke="${s.color}" stroke-width="2.5" points="${ps.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>${ps.map(([a, b, p]) => `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3.5" fill="${s.color}"><title>${esc(s.label)} ${p.connections} conns: ${f1(get(p.sample))} ${unit}</title></circle>`).join('')}`;
     };
     return `<g>${grid}<line x1="${x0}" x2="${x0 + pw}" y1="${top + ph}" y2="${top + ph}" stroke="#555"/>${xt}
-  <text x="${x0 + pw / 2}" y="${top - 14}" font-size="14" font-weight="bold" text-anchor="middle">${esc(title)}</text>
+  <text x="${x0 + pw / 2}" y="${top - 14}" font-size="14" font-weight="bold" text-anchor="middle">${esc(heading)}</text>
   <text x="${x0 + pw / 2}" y="${top + ph + 36}" font-size="12" text-anchor="middle" fill="#333">connections (log scale)</text>
-  ${series('#9a9a9a', (r) => r.baseline, 'bare Koa')}${series('#1f5fbf', (r) => r.gatehouse, 'Gatehouse')}</g>`;
+  ${series.map(line).join('')}</g>`;
   };
   const p99limit = (() => {
-    const vals = pts.flatMap((p) => [p.gatehouse.p99, p.baseline?.p99 ?? 0]);
-    const max = nice(Math.max(1, ...vals) * 1.05);
+    const max = maxOf((s) => s.p99);
     if (40 > max) return '';
     const yy = top + ph - (40 / max) * ph;
     const x0 = left + pw + gap;
     return `<line x1="${x0}" x2="${x0 + pw}" y1="${yy}" y2="${yy}" stroke="#c0392b" stroke-dasharray="5,4"/><text x="${x0 + pw - 2}" y="${yy - 4}" font-size="10" text-anchor="end" fill="#c0392b">40 ms target</text>`;
   })();
+  const legend = series.map((s, i) => {
+    const lx0 = left + (i % 2) * 400, ly = top + ph + 50 + Math.floor(i / 2) * 18;
+    return `<rect x="${lx0}" y="${ly - 6}" width="14" height="4" fill="${s.color}"/><text x="${lx0 + 20}" y="${ly}">${esc(s.label)}</text>`;
+  }).join('\n  ');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">
   <rect width="100%" height="100%" fill="#fff"/>
-  ${panel(left, `${pts[0].scenario}: throughput (req/s)`, 'req/s', (s) => s.rps)}
+  ${panel(left, `${title}: throughput (req/s)`, 'req/s', (s) => s.rps)}
   ${panel(left + pw + gap, 'p99 latency (ms)', 'ms', (s) => s.p99)}
   ${p99limit}
-  <g font-size="12"><rect x="${left}" y="${H - 16}" width="14" height="4" fill="#1f5fbf"/><text x="${left + 20}" y="${H - 10}">Gatehouse (${f0(stored)} stored tokens, one core)</text>
-  <rect x="${left + 300}" y="${H - 16}" width="14" height="4" fill="#9a9a9a"/><text x="${left + 320}" y="${H - 10}">bare Koa + @koa/router + koa-bodyparser</text></g>
+  <g font-size="12">${legend}</g>
 </svg>
 `;
+}
+
+// ------------------------------------------------------------------------------ past one machine (--pg)
+
+/** Where Gatehouse stored its data in a `--pg` run: the SQLite file, or PostgreSQL + Redis behind one or two instances. */
+export type Topology = 'sqlite' | 'pg' | 'pg2';
+export const TOPOLOGIES: Record<Topology, { label: string; color: string }> = {
+  sqlite: { label: 'SQLite, one instance', color: '#1f5fbf' },
+  pg: { label: 'PostgreSQL + Redis, one instance', color: '#2e8b57' },
+  pg2: { label: 'PostgreSQL + Redis, two instances behind a loopback balancer', color: '#d35400' },
+};
+
+export interface ScaleRow { scenarioId: string; scenario: string; topology: Topology; connections: number; sample: Sample; rounds: number[] }
+
+/** The `--pg` comparison: a table per scenario (req/s and p99 by connections, each topology) and the token target. */
+export function scaleMarkdown(rows: ScaleRow[], meta: Pick<Meta, 'command' | 'machine' | 'source' | 'rounds' | 'duration' | 'date' | 'totalSeconds'> & { database: string }): string {
+  const at = (id: string, t: Topology, c: number) => rows.find((r) => r.scenarioId === id && r.topology === t && r.connections === c);
+  const ids = [...new Set(rows.map((r) => r.scenarioId))];
+  const conns = [...new Set(rows.map((r) => r.connections))].sort((a, b) => a - b);
+  const topos = (Object.keys(TOPOLOGIES) as Topology[]).filter((t) => rows.some((r) => r.topology === t));
+  const cell = (r: ScaleRow | undefined) => (r ? `${f0(r.sample.rps)}${r.sample.non2xx + r.sample.errors ? ` (${r.sample.non2xx + r.sample.errors} bad)` : ''} | ${f1(r.sample.p99)} | ${f0(r.sample.cpuUsPerReq)}` : '— | — | —');
+  const out = [
+    `Command: \`${meta.command}\` (${meta.date}, took ${Math.round(meta.totalSeconds)} s)  `,
+    `Machine: ${meta.machine}  `,
+    `Source: ${meta.source}  `,
+    `Database: ${meta.database}  `,
+    `Median of ${meta.rounds} round(s) of ${meta.duration} s per measurement; every measurement starts fresh servers on a fresh copy of the seeded data (SQLite: the file; PostgreSQL: \`create database … template\`, Redis keys under the bench prefix deleted). CPU µs/req counts the Gatehouse processes only (not PostgreSQL, Redis or the balancer).`,
+    '',
+  ];
+  for (const id of ids) {
+    const name = rows.find((r) => r.scenarioId === id)!.scenario;
+    out.push(`#### ${name}`, '', `| conns |${topos.map((t) => ` ${TOPOLOGIES[t].label} req/s | p99 ms | CPU µs/req |`).join('')}${topos.includes('pg') && topos.includes('sqlite') ? ' PG×1 ÷ SQLite |' : ''}${topos.includes('pg2') && topos.includes('pg') ? ' PG×2 ÷ PG×1 |' : ''}`,
+      `| ---: |${topos.map(() => ' ---: | ---: | ---: |').join('')}${topos.includes('pg') && topos.includes('sqlite') ? ' ---: |' : ''}${topos.includes('pg2') && topos.includes('pg') ? ' ---: |' : ''}`);
+    for (const c of conns) {
+      const ratio = (a?: ScaleRow, b?: ScaleRow) => (a && b && b.sample.rps > 0 ? `${(a.sample.rps / b.sample.rps).toFixed(2)}×` : '—');
+      out.push(`| ${c} |${topos.map((t) => ` ${cell(at(id, t, c))} |`).join('')}${topos.includes('pg') && topos.includes('sqlite') ? ` ${ratio(at(id, 'pg', c), at(id, 'sqlite', c))} |` : ''}${topos.includes('pg2') && topos.includes('pg') ? ` ${ratio(at(id, 'pg2', c), at(id, 'pg', c))} |` : ''}`);
+    }
+    out.push('');
+  }
+  const tokenTargets = conns.map((c) => [c, at('client_credentials', 'pg', c), at('client_credentials', 'sqlite', c)] as const).filter(([, p, s]) => p && s);
+  if (tokenTargets.length) {
+    out.push('| target | measured | met |', '| --- | --- | :---: |');
+    for (const [c, p, s] of tokenTargets) {
+      const r = p!.sample.rps / s!.sample.rps;
+      out.push(`| PostgreSQL token rate (client_credentials, one instance) ≥ 0.50× SQLite's, ${c} connections | ${r.toFixed(2)}× (${f0(p!.sample.rps)} ÷ ${f0(s!.sample.rps)} req/s) | ${r >= 0.5 ? 'yes' : '**no**'} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** One plot per scenario of a `--pg` run: every topology's throughput and p99 against connections. */
+export function scaleSvg(rows: ScaleRow[], scenarioId: string): string {
+  const mine = rows.filter((r) => r.scenarioId === scenarioId);
+  if (!mine.length) return '';
+  return plot(mine[0].scenario, (Object.keys(TOPOLOGIES) as Topology[]).filter((t) => mine.some((r) => r.topology === t))
+    .map((t) => ({ ...TOPOLOGIES[t], points: mine.filter((r) => r.topology === t).map((r) => ({ connections: r.connections, sample: r.sample })) })));
 }

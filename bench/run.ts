@@ -1,4 +1,10 @@
 // `npm run bench [-- --quick | --large | --rounds N | --duration S | --out DIR | --only a,b]`
+// `npm run bench -- --pg [--quick | --rounds N | --duration S | --connections 50,200,500 | --topologies sqlite,pg,pg2 | --only a,b]`
+//
+// With --pg, past one machine instead: token (client_credentials), introspection and the OpenID Connect code flow on
+// SQLite, on PostgreSQL + Redis (bench/pg.ts: a database and a Redis prefix of the bench's own, fresh for every
+// measurement), and on two PostgreSQL instances behind bench/balancer.ts, at each connection count; results in
+// results/latest-pg.{md,json} and one results/latest-pg-<scenario>.svg per scenario.
 //
 // Every scenario against a freshly started Gatehouse (production mode, SQLite file in a temp dir, a fresh copy of the
 // seeded database, pinned to one core) and a bare Koa baseline (bench/baseline.ts) on the same core, alternating
@@ -15,7 +21,8 @@ import { ADMIN_PASSWORD, BENCH_ISSUER, benchEnv, cpuMicros, HAS_TASKSET, LOAD_CO
 import { buildFixture, freshCopy, type Fixture } from './fixture.ts';
 import { CODE_ROUND, OIDC_CODE, SCENARIOS, VS_OIDC_PROVIDER, type Scenario } from './scenarios.ts';
 import { codeRounds, oidcLogin, oidcRequests, type Tally } from './code-round.ts';
-import { markdown, svg, type Meta, type Row, type Sample, type Startup } from './report.ts';
+import { markdown, scaleMarkdown, scaleSvg, svg, TOPOLOGIES, type Meta, type Row, type Sample, type ScaleRow, type Startup, type Topology } from './report.ts';
+import { BENCH_PG_SERVER, BENCH_REDIS_URL, dropBenchDatabases, freshPg, pgStore, startDeployment, type Deployment } from './pg.ts';
 
 const { values: opt } = parseArgs({ options: {
   quick: { type: 'boolean', default: false },
@@ -27,6 +34,8 @@ const { values: opt } = parseArgs({ options: {
   only: { type: 'string' },
   'no-sweep': { type: 'boolean', default: false },
   'keep-temp': { type: 'boolean', default: false },
+  pg: { type: 'boolean', default: false },
+  topologies: { type: 'string' },
 } });
 
 // The load generator stays off the server's core: re-run this script pinned to the other one.
@@ -42,7 +51,7 @@ const duration = quick ? 2 : Math.max(1, Number(opt.duration ?? 10));
 // alone set its p99 over a 10 s measurement; see docs/performance.md). Capped in time for the slowest scenarios.
 const warmRequests = quick ? 2_000 : 20_000;
 const warmMaxSeconds = quick ? 1 : 10;
-const conns = Number(opt.connections ?? 50);
+const conns = opt.pg ? 50 : Number(opt.connections ?? 50);
 const sizes = opt.large && !quick ? [10_000, 1_000_000] : [10_000];
 const QUICK_IDS = ['client_credentials', 'client_credentials_jwt', 'introspect', 'hello', 'hello_jwt', 'device_pending', CODE_ROUND.id, OIDC_CODE.id];
 const only = opt.only?.split(',') ?? (quick ? QUICK_IDS : null);
@@ -71,24 +80,33 @@ type Load = { rps: number; p50: number; p99: number; total: number; non2xx: numb
  * Starts a fresh server (Gatehouse on a fresh copy of the fixture database), runs `warm` and then `load` against it,
  * and reads the server's CPU time and memory and the machine's other load over `load` only.
  */
-async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Promise<Load>, warm?: (s: Running) => Promise<unknown>): Promise<Sample> {
-  const env = { ...benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite')), BENCH_CLIENT_ID: fx.clientId, BENCH_CLIENT_SECRET: fx.clientSecret,
+async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Promise<Load>, warm?: (s: Running) => Promise<unknown>, topology: Topology = 'sqlite'): Promise<Sample> {
+  const fixtureEnv = { BENCH_CLIENT_ID: fx.clientId, BENCH_CLIENT_SECRET: fx.clientSecret,
     BENCH_JWT_CLIENT_ID: fx.jwtClientId, BENCH_JWT_CLIENT_SECRET: fx.jwtClientSecret, BENCH_DEVICE_CODE: fx.deviceCode };
-  const server = await start(kind, env);
+  // SQLite: one server on a fresh copy of the file. PostgreSQL (--pg): one or two on a fresh copy of the database.
+  let dep: Deployment;
+  if (kind !== 'gatehouse' || topology === 'sqlite') {
+    const one = await start(kind, { ...benchEnv(kind === 'gatehouse' ? freshCopy(fx, runDb) : join(dir, 'unused.sqlite')), ...fixtureEnv });
+    dep = { front: one, servers: [one], all: [one] };
+  } else dep = await startDeployment(await freshPg(), topology === 'pg2' ? 2 : 1, fixtureEnv);
+  const server = dep.front;
+  const serversCpu = () => dep.servers.reduce((a, s) => a + cpuMicros(s.pid), 0);
   try {
     if (warm) await warm(server);
-    const m0 = machineCpuMicros(), cpu0 = cpuMicros(server.pid), self0 = process.cpuUsage(), t0 = performance.now();
+    const m0 = machineCpuMicros(), cpu0 = serversCpu(), self0 = process.cpuUsage(), t0 = performance.now();
     const r = await load(server);
-    const cpu = cpuMicros(server.pid) - cpu0;
+    const cpu = serversCpu() - cpu0;
     const self = process.cpuUsage(self0);
     const wallUs = (performance.now() - t0) * 1000;
     const m1 = machineCpuMicros();
     const other = m1.busy - m0.busy - cpu - self.user - self.system;
-    const mem = memoryMb(server.pid);
+    const mem = dep.servers.map((s) => memoryMb(s.pid)).reduce((a, m) => ({ rss: a.rss + m.rss, peak: a.peak + m.peak }), { rss: 0, peak: 0 });
     return { ...r, cpuUsPerReq: cpu / Math.max(1, r.total), rssMb: mem.rss, peakMb: mem.peak, otherCpuPct: Math.max(0, (100 * other) / (wallUs * cpus().length)), stealPct: (100 * (HAS_TASKSET ? (m1.serverCoreSteal - m0.serverCoreSteal) / wallUs : (m1.steal - m0.steal) / (wallUs * cpus().length))) };
   } finally {
-    const code = await stop(server);
-    if (code !== 0 && code !== null) log(`warning: ${kind} exited with ${code}`);
+    for (const s of dep.all) {
+      const code = await stop(s);
+      if (code !== 0 && code !== null) log(`warning: ${s.kind} exited with ${code}`);
+    }
   }
 }
 
@@ -98,7 +116,7 @@ async function measured(kind: ServerKind, fx: Fixture, load: (s: Running) => Pro
  */
 const nameOf = (kind: ServerKind, url: string) => (kind === 'gatehouse' ? BENCH_ISSUER : url);
 
-function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, connections: number): Promise<Sample> {
+function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, connections: number, topology: Topology = 'sqlite'): Promise<Sample> {
   // One request list for warm-up and run, so the refresh pool advances past the tokens the warm-up spent.
   // A scenario whose expected answer is not 2xx (device_pending's 400) counts every other answer as an error.
   const tally = { unexpected: 0, first: '' };
@@ -115,7 +133,7 @@ function measureScenario(kind: ServerKind, scenario: Scenario, fx: Fixture, conn
     const r = await cannon({ url: server.url, connections, duration, requests: requestsFor(nameOf(kind, server.url)), timeout: 10 });
     if (tally.unexpected) log(`${scenario.id} on ${kind}: ${tally.unexpected} unexpected answers, first: ${tally.first}`);
     return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: expected ? tally.unexpected : r.non2xx, errors: r.errors + r.timeouts };
-  }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests: requestsFor(nameOf(kind, server.url)), timeout: 10 }, warmMaxSeconds));
+  }, (server) => cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests: requestsFor(nameOf(kind, server.url)), timeout: 10 }, warmMaxSeconds), topology);
 }
 
 async function measureCodeRound(kind: ServerKind, fx: Fixture): Promise<Sample> {
@@ -133,7 +151,7 @@ async function measureCodeRound(kind: ServerKind, fx: Fixture): Promise<Sample> 
  * The OpenID Connect code flow (OIDC_CODE) with autocannon: one signed-in session with consent given (oidcLogin),
  * then every connection runs authorize GET → token exchange. Its 302s are not errors; failed rounds are tallied.
  */
-async function measureOidc(kind: ServerKind, fx: Fixture, connections: number): Promise<Sample> {
+async function measureOidc(kind: ServerKind, fx: Fixture, connections: number, topology: Topology = 'sqlite'): Promise<Sample> {
   const tally: Tally = { failed: 0 };
   let requests: autocannon.Request[] = [];
   const s = await measured(kind, fx, async (server) => {
@@ -144,9 +162,93 @@ async function measureOidc(kind: ServerKind, fx: Fixture, connections: number): 
     const cookie = await oidcLogin(server.url, { clientId: fx.clientId, clientSecret: fx.clientSecret, username: 'admin', password: ADMIN_PASSWORD, workers: 0, seconds: 0 }, kind);
     requests = oidcRequests(fx, cookie, kind, tally) as autocannon.Request[];
     return cannon({ url: server.url, connections: Math.max(connections, 10), amount: warmRequests, requests, timeout: 10 }, warmMaxSeconds);
-  });
+  }, topology);
   if (tally.failed) log(`OIDC code flow on ${kind}: ${tally.failed} failed rounds, first: ${tally.first}`);
   return s;
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const med = (xs: Sample[]): Sample => ({
+  rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), cpuUsPerReq: median(xs.map((x) => x.cpuUsPerReq)),
+  rssMb: Math.max(...xs.map((x) => x.rssMb)), peakMb: Math.max(...xs.map((x) => x.peakMb)), total: xs.reduce((a, x) => a + x.total, 0),
+  non2xx: xs.reduce((a, x) => a + x.non2xx, 0), errors: xs.reduce((a, x) => a + x.errors, 0), otherCpuPct: median(xs.map((x) => x.otherCpuPct)), stealPct: median(xs.map((x) => x.stealPct)),
+});
+const git = (...a: string[]) => spawnSync('git', a, { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' }).stdout?.trim() ?? '';
+const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
+const source = `${git('rev-parse', '--short', 'HEAD') || 'unknown commit'}${dirty ? ` + ${dirty} uncommitted file(s) under src/` : ''}`;
+const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+// --------------------------------------------------------------------------------------------------------- --pg
+/** The scenarios measured past one machine: token issuance, introspection, the OpenID Connect code flow. */
+const SCALE_IDS = ['client_credentials', 'introspect', OIDC_CODE.id];
+
+async function scaleRun(): Promise<void> {
+  const ids = SCALE_IDS.filter((id) => !opt.only || opt.only.split(',').includes(id));
+  const topologies = (opt.topologies?.split(',') ?? Object.keys(TOPOLOGIES)) as Topology[];
+  for (const t of topologies) if (!(t in TOPOLOGIES)) throw new Error(`--topologies: ${t} is none of ${Object.keys(TOPOLOGIES).join(', ')}`);
+  const counts = (opt.connections ?? '50,200,500').split(',').map(Number);
+  const fixtureOptions = { stored: 10_000, accessPool: 5000, refreshPool: 0, minted: quick ? 2 : 24, clients: 51, log };
+  const byTopology = new Map<Topology, Fixture>();
+  const got = new Map<string, { row: Omit<ScaleRow, 'sample' | 'rounds'>; samples: Sample[] }>();
+  try {
+    if (topologies.includes('sqlite')) {
+      log('building the SQLite fixture');
+      byTopology.set('sqlite', await buildFixture(dir, fixtureOptions));
+    }
+    if (topologies.some((t) => t !== 'sqlite')) {
+      log(`building the PostgreSQL fixture (${BENCH_PG_SERVER.replace(/\/\/[^@/]*@/, '//')} → database gatehouse_bench_template; Redis ${BENCH_REDIS_URL})`);
+      const pgFx = await buildFixture(dir, fixtureOptions, await pgStore());
+      for (const t of topologies) if (t !== 'sqlite') byTopology.set(t, pgFx);
+    }
+    // Every round: each scenario at each connection count on each topology back to back, the topologies' order
+    // reversed every other round (as the main run alternates Gatehouse and bare Koa).
+    for (let round = 0; round < rounds; round++) {
+      for (const id of ids) {
+        for (const c of counts) {
+          for (const t of round % 2 ? [...topologies].reverse() : topologies) {
+            const fx = byTopology.get(t)!;
+            const scenario = SCENARIOS.find((s) => s.id === id);
+            const sample = scenario ? await measureScenario('gatehouse', scenario, fx, c, t) : await measureOidc('gatehouse', fx, c, t);
+            const key = `${id}|${t}|${c}`;
+            if (!got.has(key)) got.set(key, { row: { scenarioId: id, scenario: scenario?.name ?? OIDC_CODE.name, topology: t, connections: c }, samples: [] });
+            got.get(key)!.samples.push(sample);
+            log(`${id} @${c} ${TOPOLOGIES[t].label}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99.toFixed(1)} ms, ${Math.round(sample.cpuUsPerReq)} µs CPU/req${sample.non2xx + sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ''}, other CPU ${sample.otherCpuPct.toFixed(0)}%`);
+          }
+        }
+      }
+    }
+  } finally {
+    if (!opt['keep-temp']) {
+      rmSync(dir, { recursive: true, force: true });
+      if (topologies.some((t) => t !== 'sqlite')) await dropBenchDatabases();
+    }
+  }
+  const rows: ScaleRow[] = [...got.values()].map((g) => ({ ...g.row, sample: med(g.samples), rounds: g.samples.map((x) => x.rps) }));
+  const meta = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, machine: machine(), source, rounds, duration, date: new Date().toISOString(), totalSeconds: (performance.now() - T0) / 1000,
+    database: `PostgreSQL ${await pgVersion()} (a database of the bench's own, a fresh copy per measurement; pool of 10 connections per instance), Redis at ${BENCH_REDIS_URL} (prefix gatehouse_bench:)`,
+  };
+  mkdirSync(outDir, { recursive: true });
+  const md = scaleMarkdown(rows, meta);
+  writeFileSync(join(outDir, 'latest-pg.md'), md);
+  writeFileSync(join(outDir, 'latest-pg.json'), JSON.stringify({ meta, rows }, null, 2) + '\n');
+  for (const id of ids) {
+    const plot = scaleSvg(rows, id);
+    if (plot) writeFileSync(join(outDir, `latest-pg-${id}.svg`), plot);
+  }
+  process.stdout.write(md);
+}
+
+async function pgVersion(): Promise<string> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: BENCH_PG_SERVER });
+  try { await c.connect(); return (await c.query('show server_version')).rows[0].server_version as string; } catch { return '(version unknown)'; } finally { await c.end().catch(() => {}); }
+}
+
+const machine = () => `${cpus().length} cores (nproc), ${cpuModel}, Node ${process.version}, ${HAS_TASKSET ? `server pinned to core ${SERVER_CORE}, load generator on core ${LOAD_CORE} (taskset)` : 'no taskset: nothing pinned'}`;
+
+if (opt.pg) {
+  await scaleRun();
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -218,25 +320,15 @@ try {
   if (!opt['keep-temp']) rmSync(dir, { recursive: true, force: true });
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-const med = (xs: Sample[]): Sample => ({
-  rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), cpuUsPerReq: median(xs.map((x) => x.cpuUsPerReq)),
-  rssMb: Math.max(...xs.map((x) => x.rssMb)), peakMb: Math.max(...xs.map((x) => x.peakMb)), total: xs.reduce((a, x) => a + x.total, 0),
-  non2xx: xs.reduce((a, x) => a + x.non2xx, 0), errors: xs.reduce((a, x) => a + x.errors, 0), otherCpuPct: median(xs.map((x) => x.otherCpuPct)), stealPct: median(xs.map((x) => x.stealPct)),
-});
 const order = [...SCENARIOS.map((s) => s.id), CODE_ROUND.id, OIDC_CODE.id];
 const rows: Row[] = [...samples.values()]
   .map((s) => ({ scenario: s.scenario, scenarioId: s.scenarioId, stored: s.stored, connections: s.connections, gatehouse: med(s.g), baseline: s.b.length ? med(s.b) : null, gatehouseRounds: s.g.map((x) => x.rps), baselineRounds: s.b.map((x) => x.rps),
     oidcProvider: s.p.length ? med(s.p) : null, oidcProviderRounds: s.p.map((x) => x.rps) }))
   .sort((a, b) => a.stored - b.stored || order.indexOf(a.scenarioId) - order.indexOf(b.scenarioId) || a.connections - b.connections);
 
-const git = (...a: string[]) => spawnSync('git', a, { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' }).stdout?.trim() ?? '';
-const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
-const source = `${git('rev-parse', '--short', 'HEAD') || 'unknown commit'}${dirty ? ` + ${dirty} uncommitted file(s) under src/` : ''}`;
-const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
 const meta: Meta = {
   command: `npm run bench${process.argv.slice(2).length ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
-  machine: `${cpus().length} cores (nproc), ${cpuModel}, Node ${process.version}, ${HAS_TASKSET ? `server pinned to core ${SERVER_CORE}, load generator on core ${LOAD_CORE} (taskset)` : 'no taskset: nothing pinned'}`,
+  machine: machine(),
   source, rounds, duration, warmRequests, warmMaxSeconds, date: new Date().toISOString(), totalSeconds: (performance.now() - T0) / 1000,
   fixtures: fixtures.map((f) => ({ stored: f.stored, accessRows: f.seeded.accessRows, refreshRows: f.seeded.refreshRows, clients: f.seeded.clients, sizeMb: f.sizeMb, minted: f.minted, refreshPool: f.refresh.length })),
   startup,

@@ -41,17 +41,14 @@ function cloner(db: Database.Database, table: string, id: number) {
   return { row, insert: (over: Record<string, unknown>) => ins.run({ ...row, ...over }) };
 }
 
-export function seed(file: string, o: SeedOptions): SeedResult {
-  const t0 = performance.now();
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  const now = Date.now();
-  const access = cloner(db, 'access_tokens', o.templates.accessTokenId);
-  const refresh = cloner(db, 'refresh_tokens', o.templates.refreshTokenId);
-  const app = cloner(db, 'applications', o.templates.applicationId);
-  const count = (t: string) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n;
-  const out: SeedResult = { access: [], refresh: [], accessRows: 0, refreshRows: 0, clients: 0, ms: 0 };
+/** The tables seeding adds rows to, each row a clone of the template row with some columns overridden. */
+export type SeedTable = 'access_tokens' | 'refresh_tokens' | 'applications';
+
+/**
+ * The rows to add to reach `o` from `counts` (the rows each table holds now), in insertion order, for either engine:
+ * fills `access` and `refresh` with the pools' plaintext as it goes.
+ */
+export function* seedRows(o: SeedOptions, counts: Record<SeedTable, number>, out: Pick<SeedResult, 'access' | 'refresh'>, now = Date.now()): Generator<[SeedTable, Record<string, unknown>]> {
   // Background rows: a realistic mix — half expired, a tenth revoked, the rest live for an hour to a month.
   // Background row i of n, issued at an even pace over the past 30 days (so in key and rowid order).
   const background = (i: number, n: number) => {
@@ -62,22 +59,38 @@ export function seed(file: string, o: SeedOptions): SeedResult {
       revoked_at: i % 10 === 3 ? now - 1 : null,
     };
   };
+  const accessBackground = o.stored - counts.access_tokens - o.accessPool;
+  const refreshBackground = o.stored - counts.refresh_tokens - o.refreshPool;
+  for (let i = 0; i < accessBackground; i++) yield ['access_tokens', background(i, accessBackground)];
+  for (let i = 0; i < refreshBackground; i++) yield ['refresh_tokens', { ...background(i, refreshBackground), used_at: i % 4 === 1 ? now - 1 : null }];
+  for (let i = 0; i < o.accessPool; i++) {
+    const t = generateOrderedToken(now);
+    out.access.push(t);
+    yield ['access_tokens', { token_hash: hashToken(t), expires_at: now + 365 * DAY, created_at: now, revoked_at: null }];
+  }
+  for (let i = 0; i < o.refreshPool; i++) {
+    const t = generateOrderedToken(now);
+    out.refresh.push(t);
+    yield ['refresh_tokens', { token_hash: hashToken(t), family_id: newFamilyId(now), expires_at: now + 365 * DAY, created_at: now, used_at: null, revoked_at: null }];
+  }
+  for (let i = counts.applications; i < o.clients; i++) yield ['applications', { client_id: randomBytes(18).toString('base64url'), name: `Bench client ${i}` }];
+}
+
+/** The template row each table's seeded rows are cloned from. */
+export const templateIds = (o: SeedOptions): Record<SeedTable, number> => ({ access_tokens: o.templates.accessTokenId, refresh_tokens: o.templates.refreshTokenId, applications: o.templates.applicationId });
+
+export function seed(file: string, o: SeedOptions): SeedResult {
+  const t0 = performance.now();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const ids = templateIds(o);
+  const tables = Object.keys(ids) as SeedTable[];
+  const cloners = Object.fromEntries(tables.map((t) => [t, cloner(db, t, ids[t])])) as Record<SeedTable, ReturnType<typeof cloner>>;
+  const count = (t: string) => (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n;
+  const out: SeedResult = { access: [], refresh: [], accessRows: 0, refreshRows: 0, clients: 0, ms: 0 };
   db.transaction(() => {
-    const accessBackground = o.stored - count('access_tokens') - o.accessPool;
-    const refreshBackground = o.stored - count('refresh_tokens') - o.refreshPool;
-    for (let i = 0; i < accessBackground; i++) access.insert(background(i, accessBackground));
-    for (let i = 0; i < refreshBackground; i++) refresh.insert({ ...background(i, refreshBackground), used_at: i % 4 === 1 ? now - 1 : null });
-    for (let i = 0; i < o.accessPool; i++) {
-      const t = generateOrderedToken(now);
-      out.access.push(t);
-      access.insert({ token_hash: hashToken(t), expires_at: now + 365 * DAY, created_at: now, revoked_at: null });
-    }
-    for (let i = 0; i < o.refreshPool; i++) {
-      const t = generateOrderedToken(now);
-      out.refresh.push(t);
-      refresh.insert({ token_hash: hashToken(t), family_id: newFamilyId(now), expires_at: now + 365 * DAY, created_at: now, used_at: null, revoked_at: null });
-    }
-    for (let i = count('applications'); i < o.clients; i++) app.insert({ client_id: randomBytes(18).toString('base64url'), name: `Bench client ${i}` });
+    for (const [table, over] of seedRows(o, Object.fromEntries(tables.map((t) => [t, count(t)])) as Record<SeedTable, number>, out)) cloners[table].insert(over);
   })();
   out.accessRows = count('access_tokens');
   out.refreshRows = count('refresh_tokens');
@@ -94,15 +107,24 @@ export function seed(file: string, o: SeedOptions): SeedResult {
  * slow_down (§3.5), which node-oidc-provider does not answer either: both servers do the same work.
  */
 export function pendingDeviceCode(file: string, applicationId: number): string {
-  const code = randomBytes(32).toString('base64url');
-  const now = Date.now();
+  const row = pendingDeviceCodeRow(applicationId);
   const db = new Database(file);
   try {
-    db.prepare(`insert into device_codes (device_code_hash, user_code_hash, application_id, scope, status, amr, poll_interval, last_polled_at, expires_at, created_at)
-      values (?, ?, ?, 'read', 'pending', '', 0, null, ?, ?)`).run(hashToken(code), hashToken(randomBytes(16).toString('hex')), applicationId, now + 7 * 24 * 3600_000, now);
+    db.prepare(row.sql).run(...row.params);
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally { db.close(); }
-  return code;
+  return row.code;
+}
+
+/** The statement (`?` placeholders) storing a pending device code, for either engine. */
+export function pendingDeviceCodeRow(applicationId: number) {
+  const code = randomBytes(32).toString('base64url');
+  const now = Date.now();
+  return {
+    code, params: [hashToken(code), hashToken(randomBytes(16).toString('hex')), applicationId, now + 7 * 24 * 3600_000, now],
+    sql: `insert into device_codes (device_code_hash, user_code_hash, application_id, scope, status, amr, poll_interval, last_polled_at, expires_at, created_at)
+      values (?, ?, ?, 'read', 'pending', '', 0, null, ?, ?)`,
+  };
 }
 
 /** Folds the WAL into the main file so the file can be copied on its own. */

@@ -27,8 +27,10 @@ export function pinThisProcessToLoadCore(): void {
 
 /** Gatehouse, bare Koa (bench/baseline.ts) and node-oidc-provider (bench/oidc-provider.ts). */
 export type ServerKind = 'gatehouse' | 'baseline' | 'oidc-provider';
+/** What start() runs: a server under test, or the `--pg` bench's loopback balancer (bench/balancer.ts). */
+export type ProcessKind = ServerKind | 'balancer';
 
-export interface Running { kind: ServerKind; proc: ChildProcess; pid: number; url: string; startedMs: number }
+export interface Running { kind: ProcessKind; proc: ChildProcess; pid: number; url: string; startedMs: number }
 
 /** Gatehouse's ISSUER in the bench (a DPoP proof's htu names it). */
 export const BENCH_ISSUER = 'https://bench.local';
@@ -56,10 +58,10 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-const SCRIPTS: Record<ServerKind, string[]> = { gatehouse: [`${ROOT}src/main.ts`, 'serve'], baseline: [`${ROOT}bench/baseline.ts`], 'oidc-provider': [`${ROOT}bench/oidc-provider.ts`] };
+const SCRIPTS: Record<ProcessKind, string[]> = { gatehouse: [`${ROOT}src/main.ts`, 'serve'], baseline: [`${ROOT}bench/baseline.ts`], 'oidc-provider': [`${ROOT}bench/oidc-provider.ts`], balancer: [`${ROOT}bench/balancer.ts`] };
 
 /** Starts `src/main.ts serve` (or a yardstick) and resolves when it prints where it serves. */
-export function start(kind: ServerKind, env: NodeJS.ProcessEnv, o: StartOptions = {}): Promise<Running> {
+export function start(kind: ProcessKind, env: NodeJS.ProcessEnv, o: StartOptions = {}): Promise<Running> {
   const script = SCRIPTS[kind];
   // Gatehouse runs with the flags `npm start` gives it (see package.json), the yardsticks with Node's defaults.
   const flags = kind === 'gatehouse' ? [...START_FLAGS, ...NODE_FLAGS] : NODE_FLAGS;

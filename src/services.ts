@@ -77,8 +77,13 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     : { ttlMs: dialect === 'postgresql' ? 0 : CLIENT_CACHE_MS };
   // Access-token lookups are cached only where this process is the database's one writer (SQLite): instances
   // sharing PostgreSQL read every time, so a revocation on one is seen by the next request on any other.
-  const stores = createStores(orm, sql, { sealKey, clientCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0, metadataClients: config.clientIdMetadata.mode === 'on' });
+  // Resource servers are cached and invalidated alike, on their own topic.
+  const resourceCache = redis
+    ? { ttlMs: CLIENT_CACHE_MS, onChange: () => { redis.cache.publish('resources').catch(() => {}); } }
+    : { ttlMs: clientCache.ttlMs };
+  const stores = createStores(orm, sql, { sealKey, clientCache, resourceCache, nonces: redis?.nonces, tokenCacheMs: dialect === 'sqlite' ? TOKEN_CACHE_MS : 0, metadataClients: config.clientIdMetadata.mode === 'on' });
   redis?.cache.subscribe('clients', () => stores.clients.invalidate());
+  redis?.cache.subscribe('resources', () => stores.resourceServers.invalidate());
   // GraphQL event subscriptions hear the events of every instance.
   if (redis) stores.events.connectBus(redis.bus);
   const external = sql.dataVersion

@@ -23,6 +23,7 @@ export const settings = {
     file: setting({ env: 'DB_FILE', kind: string(), default: 'gatehouse.sqlite', doc: 'SQLite file (`:memory:` for tests)' }),
     url: optional({ env: 'DATABASE_URL', kind: url({ schemes: ['postgres', 'postgresql'], hint: ' (or leave it unset for SQLite)' }), secret: true, doc: '`postgres://user:pass@host:5432/db`: PostgreSQL instead of the SQLite file' }),
     connectTimeoutMs: setting({ env: 'DB_CONNECT_TIMEOUT_MS', kind: duration('milliseconds'), default: 5000, doc: 'PostgreSQL: longest wait for a connection (a new one, or a free one from the pool); past it, 503 + `Retry-After`' }),
+    poolSize: setting({ env: 'DB_POOL_SIZE', kind: count(), default: 10, doc: 'PostgreSQL: connections each instance opens at most; a request waits for a free one (see docs/performance.md: it bounds the token rate), each instance counts against the server\'s `max_connections`' }),
     queryTimeoutMs: setting({ env: 'DB_QUERY_TIMEOUT_MS', kind: duration('milliseconds'), default: 5000, doc: 'PostgreSQL: longest wait for one statement (migrations: none); past it, 503 + `Retry-After`' }),
   },
   redisUrl: optional({ env: 'REDIS_URL', kind: url({ schemes: ['redis', 'rediss'] }), secret: true, doc: '`redis://host:6379`: sessions, rate limits, OAuth 1 nonces and client-cache invalidation shared by instances' }),

@@ -14,11 +14,22 @@ const EVENTS_TOPIC = 'events';
 
 type Listener = (event: AuditEvent & { id: number; createdAt: number }) => void;
 
-/** Writes audit rows (one prepared INSERT: this runs on every token request) and tells live listeners. */
+const INSERT = 'insert into events (type, user_id, client_id, ip, request_id, detail, created_at) values (?, ?, ?, ?, ?, ?, ?)';
+/** At most this many events share one multi-row INSERT (seven parameters each). */
+const BATCH_MAX = 100;
+type Pending = { params: unknown[]; resolve: (id: number) => void; reject: (e: unknown) => void };
+
+/**
+ * Writes audit rows and tells live listeners. One row is written on every token request: on SQLite through one
+ * prepared INSERT (its group commit already shares one transaction among a tick's writes); on PostgreSQL the rows
+ * recorded during one turn of the event loop go in one multi-row INSERT, one round trip and one commit for all of
+ * them instead of one each (see docs/performance.md: round trips bound the token rate there).
+ */
 export class EventRepository implements EventSink {
   readonly #sql: Sql;
   readonly #listeners = new Set<Listener>();
   #bus: EventBus | undefined;
+  #pending: Pending[] = [];
   constructor(sql: Sql) { this.#sql = sql; }
 
   async record(event: AuditEvent) {
@@ -26,14 +37,41 @@ export class EventRepository implements EventSink {
     // Behind a trusted proxy the source comes from X-Forwarded-For and can be any text: keep what fits the column
     // (an over-long value must not lose the audit row, nor fail the request it audits).
     const e = event.ip && event.ip.length > IP_WIDTH ? { ...event, ip: event.ip.slice(0, IP_WIDTH) } : event;
-    const id = await this.#sql.insert('insert into events (type, user_id, client_id, ip, request_id, detail, created_at) values (?, ?, ?, ?, ?, ?, ?)',
-      [e.type, e.userId ?? null, e.clientId ?? null, e.ip ?? null, e.requestId ?? null, e.detail ? JSON.stringify(e.detail) : null, createdAt]);
+    const params = [e.type, e.userId ?? null, e.clientId ?? null, e.ip ?? null, e.requestId ?? null, e.detail ? JSON.stringify(e.detail) : null, createdAt];
+    const id = this.#sql.dialect === 'postgresql' ? await this.#batched(params) : await this.#sql.insert(INSERT, params);
     const recorded = { ...e, id, createdAt };
     // With a bus (Redis), listeners on every instance hear the event through it, this one's included; should the
     // publish fail, this instance's own listeners still hear it. The publish is not awaited: the request that
     // recorded the event does not wait for Redis (one PUBLISH per event, on the command connection).
     if (this.#bus) this.#bus.publish(EVENTS_TOPIC, JSON.stringify(recorded)).catch(() => this.#notify(recorded));
     else this.#notify(recorded);
+  }
+
+  /** Queues one row for this tick's INSERT; resolves with its id once stored. */
+  #batched(params: unknown[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ params, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => { void this.#flush(); });
+    });
+  }
+
+  async #flush() {
+    const all = this.#pending;
+    this.#pending = [];
+    for (let i = 0; i < all.length; i += BATCH_MAX) {
+      const jobs = all.slice(i, i + BATCH_MAX);
+      if (jobs.length === 1) { this.#sql.insert(INSERT, jobs[0].params).then(jobs[0].resolve, jobs[0].reject); continue; }
+      try {
+        const rows = await this.#sql.all<{ id: number }>(`${INSERT}${', (?, ?, ?, ?, ?, ?, ?)'.repeat(jobs.length - 1)} returning id`, jobs.flatMap((j) => j.params));
+        // One statement takes its serial ids in VALUES order, so its ids sorted are its rows' ids in that order
+        // (RETURNING itself promises no order).
+        const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+        jobs.forEach((j, k) => j.resolve(ids[k]));
+      } catch {
+        // One bad row must not lose the others' audit rows: each on its own, so only it fails.
+        for (const j of jobs) this.#sql.insert(INSERT, j.params).then(j.resolve, j.reject);
+      }
+    }
   }
 
   #notify(event: AuditEvent & { id: number; createdAt: number }): void {

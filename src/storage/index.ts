@@ -26,20 +26,20 @@ export type Stores = ReturnType<typeof createStores>;
  * Repositories use the request's EntityManager (DESIGN rule 7). Protocol endpoints run without one (their hot
  * paths are plain SQL); an ORM call there, e.g. a client-cache miss, gets a short-lived fork of its own.
  */
-export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; clientCache?: ClientCacheOptions; nonces?: NonceStore; tokenCacheMs?: number; metadataClients?: boolean }) {
+export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; clientCache?: ClientCacheOptions; resourceCache?: ClientCacheOptions; nonces?: NonceStore; tokenCacheMs?: number; metadataClients?: boolean }) {
   const em = (): EntityManager => RequestContext.getEntityManager() ?? orm.em.fork();
   // One cache of access-token lookups, cleared by every repository whose writes can end a token's life.
   const tokenCache = new TokenCache(opts.tokenCacheMs ?? 0);
   const clients = new ApplicationRepository(em, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache, { metadataClients: opts.metadataClients ?? true });
   const tokens = new TokenRepository(sql, tokenCache);
   // The admin API sees its store through the interface only (src/graphql: no table or column names).
-  const resourceServers = new ResourceServerRepository(sql);
+  const resourceServers = new ResourceServerRepository(sql, opts.resourceCache ?? { ttlMs: opts.clientCache?.ttlMs ?? CLIENT_CACHE_MS });
   const events = new EventRepository(sql);
   const admin: AdminStore = new AdminRepository(sql, tokenCache, { clients, tokens, resourceServers, events });
   return {
     sql,
-    /** Forgets every cached read (clients, access-token lookups): for writes made outside this process. */
-    invalidateCaches() { tokenCache.clear(); clients.invalidate(); },
+    /** Forgets every cached read (clients, resource servers, access-token lookups): for writes made outside this process. */
+    invalidateCaches() { tokenCache.clear(); clients.invalidate(); resourceServers.invalidate(); },
     users: new UserRepository(em, tokenCache, sql),
     clients,
     events,

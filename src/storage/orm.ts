@@ -47,7 +47,7 @@ export async function postgresOptions(config: Pick<GatehouseConfig, 'database'>,
     ...commonOptions('postgresql', postgresqlMigrations),
     driver: PostgreSqlDriver,
     clientUrl: config.database.url,
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: config.database.poolSize },
     // Every wait on the database is bounded, and ends in 503 (see pg-timeouts.ts).
     driverOptions,
   } as unknown as Options;

@@ -18,12 +18,13 @@ for (const withRedis of [true, false]) {
     let b: Instance | undefined;
     let clientId: string;
     let secret: string;
+    let env: NodeJS.ProcessEnv;
     const redirectUri = 'https://client.example/cb';
 
     before(async function () {
       if (!POSTGRES_URL || (withRedis && !REDIS_URL)) this.skip();
       db = await testDatabase();
-      const env = {
+      env = {
         ...process.env, ...db.env, NODE_ENV: 'development', PORT: '0',
         REDIS_URL: withRedis ? REDIS_URL : '', REDIS_PREFIX: `gh_multi_${randomBytes(4).toString('hex')}:`,
         LOGIN_LIMIT_PER_USERNAME: '3', CLIENT_AUTH_FAILURE_LIMIT: '4',
@@ -128,6 +129,19 @@ for (const withRedis of [true, false]) {
 
       expect((await cc(a!.url, oldSecret)).status, 'the old secret stops working on A at once').to.equal(401);
       expect((await cc(a!.url, newSecret)).status).to.equal(200);
+    });
+
+    it('a resource server registered by another process is known to both instances at once (RFC 8707 catalogue cache)', async () => {
+      const out = gatehouseSync(['createclient', '--name', 'Machine', '--owner', 'carol', '--grant-types', 'client-credentials', '--scopes', 'read'], env);
+      const auth = { id: /client_id: (\S+)/.exec(out)![1], secret: /client_secret: (\S+)/.exec(out)![1] };
+      const resource = `https://rs-${randomBytes(3).toString('hex')}.example/api`;
+      const cc = (url: string) => postForm(`${url}/o/token/`, { grant_type: 'client_credentials', scope: 'read', resource }, auth);
+      // Both instances read (and may cache) the catalogue without it.
+      for (const url of [a!.url, b!.url]) expect((await (await cc(url)).json()).error).to.equal('invalid_target');
+      gatehouseSync(['createresource', resource, '--name', 'RS', '--scopes', 'read'], env);
+      for (const url of [a!.url, b!.url]) expect((await cc(url)).status, `${url} after createresource`).to.equal(200);
+      gatehouseSync(['deleteresource', resource], env);
+      for (const url of [a!.url, b!.url]) expect((await (await cc(url)).json()).error, `${url} after deleteresource`).to.equal('invalid_target');
     });
   });
 }
