@@ -78,6 +78,21 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     expect(prm.dpop_signing_alg_values_supported).to.have.members(['ES256', 'PS256', 'EdDSA', 'Ed25519']);
   });
 
+  it('FAPI 2.0 §5.3.2.1: a client assertion whose aud is an array (even [issuer]) is invalid_client; the issuer as a string passes', async () => {
+    const owner = await t.app.seed.user({ username: 'aud-owner' });
+    const { client: c } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], ...conforming, jwks });
+    const htu = `${t.url}/o/token/`;
+    const ask = async (aud: string | string[]) => {
+      const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(c.clientId).setSubject(c.clientId).setAudience(aud).setIssuedAt().setExpirationTime('1m').setJti(crypto.randomUUID()).sign(key);
+      return fetch(htu, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', DPoP: await proof(await dpopKey(), { htu }) },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read', client_assertion_type: JWT_BEARER, client_assertion: jwt }) });
+    };
+    const array = await ask([t.app.config.issuer]);
+    expect(array.status).to.equal(401);
+    expect((await array.json()).error).to.equal('invalid_client');
+    expect((await ask(t.app.config.issuer)).status).to.equal(200);
+  });
+
   it('FAPI 2.0 §5.3.2.2: a pushed authorization request without redirect_uri is invalid_request, naming the rule', async () => {
     const setup = await codeFlowSetup(t, { ...conforming, jwks });
     const par = `${t.url}/o/par`;

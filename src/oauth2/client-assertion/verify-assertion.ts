@@ -1,6 +1,6 @@
 import { createLocalJWKSet } from 'jose';
 import { InvalidClient } from '../errors.ts';
-import { algsUnder, type SecurityProfile } from '../security-profile/index.ts';
+import { algsUnder, has, type SecurityProfile } from '../security-profile/index.ts';
 import type { ClientRecord } from '../store.ts';
 import { assertionAlgsFor } from './algorithms.ts';
 import { CLIENT_ASSERTION, ClientJwtRefused, verifyClientJwt } from './client-jwt.ts';
@@ -53,6 +53,8 @@ export async function verifyClientAssertion(assertion: string, method: string, c
     await verifyClientJwt(assertion, {
       kind: CLIENT_ASSERTION, clientId: client.clientId, audience: v.issuer(), algorithms, maxLifetimeSeconds: v.maxLifetimeSeconds,
       key, rekey, replay: v.replay, now: v.now?.() ?? Date.now(),
+      // FAPI 2.0 §5.3.2.1: "only accept its issuer identifier value … as a string in the aud claim".
+      also: has(v.securityProfile, 'fapi2:client-auth') ? (p) => { if (typeof p.aud !== 'string') throw new ClientJwtRefused('aud must be the issuer as a string (FAPI 2.0).'); } : undefined,
     });
   } catch (e) {
     if (e instanceof ClientJwtRefused) refuse(e.reason === 'replayed' ? 'assertion_replayed' : 'assertion_invalid');

@@ -39,6 +39,9 @@ export async function validateClientInput(raw: RawClientInput, policy: Registrat
   const responseTypes = validResponseTypes(c, grantTypes);
   const applicationType = validApplicationType(c, redirectUris, grantTypes, clientType);
 
+  // RFC 9449 §5.2: a client whose access tokens must be DPoP-bound cannot take one from the authorization endpoint,
+  // where no proof can be made (implicit and hybrid response types with token).
+  if (dpopBoundAccessTokens && Array.isArray(responseTypes) && responseTypes.some((r) => r.split(' ').includes('token'))) errors.dpopBoundAccessTokens = 'Access tokens bound with DPoP cannot be issued from the authorization endpoint: leave out response types with token.';
   if (Object.keys(errors).length) return { ok: false, errors };
   const value: ClientInput = {
     name,
