@@ -32,6 +32,8 @@ export interface GraphQLDeps {
    * OAuthError; absent, the DPoP scheme is refused.
    */
   dpopKey?: (koa: KoaContext, accessToken: string) => Promise<string>;
+  /** RFC 9449 §7.1: the algorithms a proof may use (the server's DpopSettings.algs), for the challenges' algs. */
+  dpopAlgs?: readonly string[];
 }
 
 export interface GraphQLContext {
@@ -61,7 +63,7 @@ function createLoaders({ admin }: Stores) {
 
 /** RFC 9449 §7: `Authorization: DPoP <token>` with a proof of the key the token is bound to. */
 async function dpopViewer(koa: KoaContext, deps: GraphQLDeps): Promise<Viewer> {
-  const refused = (error = 'invalid_token', extra?: Record<string, string>) => unauthenticated(dpopChallenge(deps.config.issuer, error, extra));
+  const refused = (error = 'invalid_token', extra?: Record<string, string>) => unauthenticated(dpopChallenge(deps.config.issuer, error, extra, deps.dpopAlgs));
   const token = parseDpopAuthorization(koa.get('authorization'));
   if (!token || !deps.dpopKey) throw refused();
   const tokenHash = hashToken(token);

@@ -11,16 +11,16 @@ export const bearerChallenge = (issuer: string): Record<string, string> => ({
   'WWW-Authenticate': challenge({ realm: 'gatehouse', error: 'invalid_token', resource_metadata: protectedResourceMetadataUrl(issuer) }),
 });
 /** RFC 9449 §7.1: the refusal of a DPoP request (its error code, the algorithms a proof may use, a fresh nonce if asked). */
-export const dpopChallenge = (issuer: string, error: string, extra: Record<string, string> = {}): Record<string, string> => ({
+export const dpopChallenge = (issuer: string, error: string, extra: Record<string, string> = {}, algs: readonly string[] = DPOP_ALGS): Record<string, string> => ({
   ...extra,
-  'WWW-Authenticate': authChallenge('DPoP', { realm: 'gatehouse', error, resource_metadata: protectedResourceMetadataUrl(issuer), algs: DPOP_ALGS.join(' ') }),
+  'WWW-Authenticate': authChallenge('DPoP', { realm: 'gatehouse', error, resource_metadata: protectedResourceMetadataUrl(issuer), algs: algs.join(' ') }),
 });
 /**
  * RFC 9449 §7.1: a caller with neither a token nor a session is UNAUTHENTICATED (401) with the challenges of both
  * schemes the API takes, Bearer and (when the server verifies proofs) DPoP.
  */
 export const anonymous = (ctx: Pick<GraphQLContext, 'deps'>) => unauthenticated({
-  'WWW-Authenticate': missingTokenChallenges({ realm: 'gatehouse', resource_metadata: protectedResourceMetadataUrl(ctx.deps.config.issuer) }, ctx.deps.dpopKey ? DPOP_ALGS : undefined),
+  'WWW-Authenticate': missingTokenChallenges({ realm: 'gatehouse', resource_metadata: protectedResourceMetadataUrl(ctx.deps.config.issuer) }, ctx.deps.dpopKey ? ctx.deps.dpopAlgs ?? DPOP_ALGS : undefined),
 });
 export const forbidden = (why = 'You may not do this.') => new GraphQLError(why, { extensions: { code: 'FORBIDDEN' } });
 /** A write lost a race with another one on the same thing: nothing changed, the caller may try again. */

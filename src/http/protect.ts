@@ -41,10 +41,10 @@ export interface RequireTokenOptions {
 const RFC6750_BODY_FIELDS = ['access_token'] as const;
 
 /** RFC 6750 §3 Bearer, or RFC 9449 §7.1 DPoP (with the algorithms a proof may use) when the request used DPoP or the token needs it. */
-function challenge(realm: string, e: OAuthError, scope?: string, metadata?: string, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
+function challenge(realm: string, e: OAuthError, scope?: string, metadata?: string, scheme: 'Bearer' | 'DPoP' = 'Bearer', algs: readonly string[] = DPOP_ALGS): string {
   // RFC 9728 §5.1: resource_metadata is where the client finds which authorization server to ask (the MCP
   // authorization flow starts here).
-  return authChallenge(scheme, { realm, error: e.error, error_description: e.description, scope, resource_metadata: metadata, algs: scheme === 'DPoP' ? DPOP_ALGS.join(' ') : undefined });
+  return authChallenge(scheme, { realm, error: e.error, error_description: e.description, scope, resource_metadata: metadata, algs: scheme === 'DPoP' ? algs.join(' ') : undefined });
 }
 
 /**
@@ -112,7 +112,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       const scopeHint = needed.length ? needed.join(' ') : undefined;
       if (!e && !token) {
         // RFC 9449 §7.1: where DPoP is taken, the client learns both schemes (and the proof algorithms) from this 401.
-        ctx.set('WWW-Authenticate', missingTokenChallenges({ realm, scope: scopeHint, resource_metadata: metadata }, o.dpop ? DPOP_ALGS : undefined));
+        ctx.set('WWW-Authenticate', missingTokenChallenges({ realm, scope: scopeHint, resource_metadata: metadata }, o.dpop?.settings.algs));
         ctx.status = 401;
         ctx.body = { error: 'invalid_request', error_description: 'An access token is required.' };
         return;
@@ -132,7 +132,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       }
       if (e) {
         const scheme = dpop || boundAsBearer || usesDpopScheme(ctx.req.headers.authorization) ? 'DPoP' : 'Bearer';
-        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata, scheme);
+        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata, scheme, o.dpop?.settings.algs);
         throw e;
       }
       ctx.state.token = info;

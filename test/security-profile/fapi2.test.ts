@@ -93,6 +93,15 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     expect((await ask(t.app.config.issuer)).status).to.equal(200);
   });
 
+  it('RFC 9449 §7.1 challenges under fapi2 name only the proof algorithms accepted (/api/hello, GraphQL)', async () => {
+    const api = await fetch(`${t.url}/api/hello`);
+    expect(api.status).to.equal(401);
+    expect(api.headers.get('www-authenticate')).to.contain('algs="ES256 EdDSA Ed25519 PS256"');
+    const gql = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { username } }' }) });
+    expect(gql.status).to.equal(401);
+    expect(gql.headers.get('www-authenticate')).to.contain('algs="ES256 EdDSA Ed25519 PS256"');
+  });
+
   it('FAPI 2.0 §5.3.2.2: a pushed authorization request without redirect_uri is invalid_request, naming the rule', async () => {
     const setup = await codeFlowSetup(t, { ...conforming, jwks });
     const par = `${t.url}/o/par`;
