@@ -1,4 +1,4 @@
-// The full authorization-code round as a logged-in browser and its client do it: authorize POST → code → token
+// The full authorization-code round as a logged-in browser and its client do it: consent page GET → its form POSTed → code → token
 // exchange (PKCE S256); and the OpenID Connect code flow of a user who already consented: authorize GET (scope openid,
 // nonce, PKCE) → code → token exchange with an ID Token, on Gatehouse, bare Koa and node-oidc-provider alike.
 // The code round is measured as rounds per second with N concurrent workers — plain fetch; the OpenID Connect one
@@ -7,6 +7,22 @@ import { basic, pkce } from './scenarios.ts';
 import type { ServerKind } from './server.ts';
 
 const CSRF = /name="csrfmiddlewaretoken" value="([^"]+)"/;
+const FORM_ONCE = /name="form_once" value="([^"]+)"/;
+
+/**
+ * A consent as a browser gives it: GET the authorization request (the consent page, or a code at once when consent
+ * is remembered), then POST the form with its CSRF field and its one-time `form_once` token (each consent form is
+ * single-use, src/http/consent-form.ts). Answers the response that carries the code in its Location.
+ */
+async function consent(base: string, s: { cookie: string; csrf: string }, fields: Record<string, string>, signal: () => AbortSignal): Promise<Response> {
+  const page = await fetch(`${base}/o/authorize/?${new URLSearchParams(fields)}`, { headers: { cookie: s.cookie }, redirect: 'manual', signal: signal() });
+  const html = await page.text();
+  // Consent remembered: the code is in this answer (its body already read here).
+  if (page.status === 302) return new Response(null, { status: 302, headers: page.headers });
+  const once = FORM_ONCE.exec(html)?.[1];
+  return fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: signal(), headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, csrfmiddlewaretoken: s.csrf, allow: 'Authorize', ...(once ? { form_once: once } : {}) }) });
+}
 const REDIRECT_URI = 'https://bench.local/cb';
 
 export interface CodeRoundOptions { clientId: string; clientSecret: string; username: string; password: string; workers: number; seconds: number }
@@ -69,9 +85,7 @@ export async function codeRounds(base: string, o: CodeRoundOptions): Promise<Cod
       const t0 = performance.now();
       try {
         const { verifier, challenge } = pkce();
-        const a = await fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(10_000),
-          headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ csrfmiddlewaretoken: s.csrf, client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', allow: 'Authorize', code_challenge: challenge, code_challenge_method: 'S256' }) });
+        const a = await consent(base, s, { client_id: o.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' }, () => AbortSignal.timeout(10_000));
         await a.arrayBuffer();
         const location = a.headers.get('location');
         const code = a.status === 302 && location ? new URL(location).searchParams.get('code') : null;
@@ -106,8 +120,7 @@ export async function oidcLogin(base: string, o: CodeRoundOptions, server: Serve
   if (server !== 'oidc-provider') {
     const s = await login(base, o);
     const { challenge } = pkce();
-    const r = await fetch(`${base}/o/authorize/`, { method: 'POST', redirect: 'manual', signal: signal(), headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...Object.fromEntries(oidcQuery(o, challenge, 'consent')), csrfmiddlewaretoken: s.csrf, allow: 'Authorize' }) });
+    const r = await consent(base, s, Object.fromEntries(oidcQuery(o, challenge, 'consent')), signal);
     await r.arrayBuffer();
     if (r.status !== 302) throw new Error(`consent to openid answered ${r.status}`);
     return s.cookie;

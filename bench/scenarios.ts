@@ -121,7 +121,7 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** Not an autocannon scenario: a plain fetch loop (bench/code-round.ts). */
-export const CODE_ROUND = { id: 'code_round', name: 'authorization-code round (authorize POST → token)' };
+export const CODE_ROUND = { id: 'code_round', name: 'authorization-code round (consent GET → POST → token)' };
 /** The OpenID Connect code flow (bench/code-round.ts), measured on node-oidc-provider too. */
 export const OIDC_CODE = { id: 'oidc_code', name: 'OIDC code flow (authorize GET → token + ID Token)' };
 /** Scenarios also measured on node-oidc-provider (bench/oidc-provider.ts), at the first size and the main connection count. */
