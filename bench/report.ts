@@ -127,7 +127,8 @@ export function targets(rows: Row[], meta: Meta, mainConns: number): Target[] {
   }
   // Issue 19: the OpenID Connect code flow at twice node-oidc-provider's rate, JWT issuance at least at its rate;
   // opaque token issuance beside them, not judged. Issue 20: RFC 8628 pending polls at least at its rate.
-  for (const [id, min, label] of [['oidc_code', 2, null], ['client_credentials_jwt', 1, null], ['client_credentials', null, null], ['device_pending', 1, 'device-flow pending polls']] as const) {
+  // Issue 22: DPoP-bound client_credentials at 1.5× its rate with its dPoP feature on.
+  for (const [id, min, label] of [['oidc_code', 2, null], ['client_credentials_jwt', 1, null], ['client_credentials_dpop', 1.5, null], ['client_credentials', null, null], ['device_pending', 1, 'device-flow pending polls']] as const) {
     const r = rows.find((x) => x.scenarioId === id && x.oidcProvider);
     if (!r) continue;
     const j = judged(providerRoundRatios(r), providerRatio(r));
