@@ -145,6 +145,19 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     expect((await push(await object('PS256', 'p1', pss.privateKey))).status).to.equal(201);
   });
 
+  it('fapi2:par-required: a request object sent to the authorization endpoint unpushed is refused unread, its jti left for the push', async () => {
+    const setup = await codeFlowSetup(t, { ...conforming, jwks });
+    const id = setup.client.clientId;
+    const request = await new SignJWT({ response_type: 'code', client_id: id, redirect_uri: CB, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(id).setAudience(t.app.config.issuer).setIssuedAt().setJti(`ro-${id}`).setExpirationTime(Math.floor(Date.now() / 1000) + 60).sign(key);
+    const res = await setup.browser.get(`/o/authorize/?${new URLSearchParams({ client_id: id, request })}`);
+    expect(res.status).to.equal(400);
+    expect(await res.text()).to.contain('fapi2:par-required');
+    // The refusal came before the object was verified: its jti was not spent, so the client can still push it.
+    const pushed = await fetch(`${t.url}/o/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: id, client_assertion_type: JWT_BEARER, client_assertion: await assertion(t, id, { key, kid: 'k1', alg: 'ES256' }), request }) });
+    expect(pushed.status).to.equal(201);
+  });
+
   it('openid-client: PAR + private_key_jwt + DPoP, client_credentials and the code flow', async () => {
     const setup = await codeFlowSetup(t, { grantTypes: ['authorization_code', 'client_credentials'], allowedScopes: ['openid', 'read'], ...conforming, jwks });
     const config = await client.discovery(new URL(t.app.config.issuer), setup.client.clientId, {}, client.PrivateKeyJwt({ key, kid: 'k1' }), { execute: [client.allowInsecureRequests] });

@@ -115,6 +115,9 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     try {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
       const pushed = !deciding && isPushedRequestUri(outer.request_uri);
+      // RFC 9126 §5: when only pushed requests count, a request asks by request_uri (the decision is checked below).
+      // Refused before anything else is read: an unpushed request object's jti is not spent, its request_uri not fetched.
+      if (deps.requirePushed && !deciding && !pushed) refuseUnpushed(deps.unpushedRule);
       const pushedRow = pushed ? await resolvePushedRequest(outer, deps.pushedRequests, Date.now(), true) : undefined;
       let params = pushedRow ? pushedRow.params : outer;
       // RFC 9101 §5.2: a registered https request_uri is fetched and then treated as the request object by value.
@@ -124,8 +127,6 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
       if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile, deps.requestObjectReplay);
-      // RFC 9126 §5: when only pushed requests count, a request asks by request_uri (the decision is checked below).
-      if (deps.requirePushed && !deciding && !pushed) refuseUnpushed(deps.unpushedRule);
       const req = await validateAuthorizationRequest(params, deps.settings);
       if (deciding) {
         if (!ctx.state.user) throw new InvalidRequest('Log in first.');
