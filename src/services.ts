@@ -152,7 +152,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     // One budget of password guesses per username and per source for the login page and the password grant.
     passwordThrottle: createPasswordThrottle(limiter, config.rateLimit),
     // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
-    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), assertions, clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
+    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), assertions, securityProfile: config.securityProfile, clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
     /** The client lookup of the authorization endpoint (a metadata document's failure is an error page there). */
     metadataClients,
     requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer, dpop }),

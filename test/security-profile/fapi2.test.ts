@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import * as client from 'openid-client';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/index.ts';
+import { testDatabase } from '../database.ts';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
 import { assertion, JWT_BEARER, tokenRequest } from '../oauth2/client-assertion/assertions.ts';
@@ -210,6 +215,42 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     expect(oidc.id_token_signing_alg_values_supported).to.have.members(['ES256', 'EdDSA']);
     expect(oidc.userinfo_signing_alg_values_supported).to.have.members(['ES256', 'EdDSA']);
     for (const f of ['revocation_endpoint_auth_signing_alg_values_supported', 'introspection_endpoint_auth_signing_alg_values_supported']) expect(oidc[f], f).to.have.members(['PS256', 'ES256', 'EdDSA']);
+  });
+
+  it('fapi2:client-auth, fapi2:confidential-only: a client registered before the profile is refused at every endpoint it authenticates to, not only /o/token', async () => {
+    // The clients are registered with no profile set; the same database then serves under fapi2.
+    const dir = mkdtempSync(join(tmpdir(), 'gh-fapi2-'));
+    const db = await testDatabase({ sqliteFile: join(dir, 'db.sqlite3') });
+    const before = await createApp({ env: 'test', database: db.database, ...db.redis });
+    const owner = await before.seed.user({ username: 'pre-profile-owner' });
+    const { client: basic, clientSecret } = await before.seed.client({ owner, grantTypes: ['authorization_code', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code' as never], redirectUris: [CB], allowedScopes: ['read'] });
+    const { client: pub } = await before.seed.client({ owner, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: [CB], allowedScopes: ['read'] });
+    await before.close();
+    const app = await createApp({ env: 'test', database: db.database, ...db.redis, securityProfile: 'fapi2' });
+    const { url } = await app.listen(0, '127.0.0.1');
+    try {
+      const basicAuth = `Basic ${Buffer.from(`${encodeURIComponent(basic.clientId)}:${encodeURIComponent(clientSecret!)}`).toString('base64')}`;
+      const post = (path: string, body: Record<string, string>, authorization?: string) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) }, body: new URLSearchParams(body) });
+      const pushed = { response_type: 'code', redirect_uri: CB, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' };
+      const cases: [string, Response, string][] = [
+        ['PAR (basic)', await post('/o/par', pushed, basicAuth), 'fapi2:client-auth'],
+        ['revocation', await post('/o/revoke_token/', { token: 'x' }, basicAuth), 'fapi2:client-auth'],
+        ['introspection', await post('/o/introspect/', { token: 'x' }, basicAuth), 'fapi2:client-auth'],
+        ['device authorization', await post('/o/device-authorization/', { scope: 'read' }, basicAuth), 'fapi2:client-auth'],
+        ['PAR (public)', await post('/o/par', { ...pushed, client_id: pub.clientId }), 'fapi2:confidential-only'],
+      ];
+      for (const [where, res, rule] of cases) {
+        expect(res.status, where).to.equal(400);
+        const body = await res.json() as Record<string, string>;
+        expect(body.error, where).to.equal('unauthorized_client');
+        expect(body.error_description, where).to.match(new RegExp(`^${rule}: `));
+      }
+      // Discovery says so: under fapi2 every endpoint a client authenticates to takes private_key_jwt only.
+      for (const doc of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+        const meta = await (await fetch(`${url}${doc}`)).json() as Record<string, unknown>;
+        for (const f of ['token_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported']) expect(meta[f], `${doc} ${f}`).to.deep.equal(['private_key_jwt']);
+      }
+    } finally { await app.close(); await db.drop(); rmSync(dir, { recursive: true, force: true }); }
   });
 
   it('fapi2:par-required holds even with REQUIRE_PUSHED_AUTHORIZATION_REQUESTS=false', async () => {

@@ -8,6 +8,8 @@ import type { ClientRecord, ClientStore, EventSink } from '../../oauth2/store.ts
 import { CredentialMemo } from '../../oauth2/credential-memo.ts';
 import { refuseIfThrottled, throttledCheck, type ClientThrottle } from '../client-throttle.ts';
 import { formParams } from '../oauth-endpoint.ts';
+import { clientRefusal } from '../../oauth2/security-profile/requests.ts';
+import type { SecurityProfile } from '../../oauth2/security-profile/rules.ts';
 
 export interface ClientAuthDeps extends ClientThrottle {
   /** Only the lookup: the token endpoint's resolves client ID metadata documents too (oauth2/client-id-metadata.ts). */
@@ -18,6 +20,8 @@ export interface ClientAuthDeps extends ClientThrottle {
   verified?: CredentialMemo;
   /** RFC 7523 client assertions (private_key_jwt, client_secret_jwt); absent, every assertion is refused. */
   assertions?: AssertionVerifier;
+  /** A client the profile refuses (registered before it was set) is refused here, whatever the endpoint. */
+  securityProfile?: SecurityProfile;
 }
 
 /**
@@ -79,14 +83,20 @@ async function checkClient(ctx: Context, auth: string, params: Record<string, st
 }
 
 /**
- * The one client-authentication step of the protocol endpoints (token, revocation, introspection's client mode):
- * reads the form, authenticates the client (RFC 6749 §2.3.1, see clientFrom) and leaves it for
+ * The one client-authentication step of the protocol endpoints (token, PAR, revocation, device authorization,
+ * introspection's client mode): reads the form, authenticates the client (RFC 6749 §2.3.1, see clientFrom), refuses
+ * one the security profile does not allow (clientRefusal) and leaves it for
  * authenticatedClient(). `skip` lets an endpoint with another way in (introspection's bearer mode) pass by.
  */
 export function clientAuthentication(deps: ClientAuthDeps, opts: { skip?: (ctx: Context) => boolean } = {}): Middleware {
   const { skip } = opts;
   return async function authenticateClientStep(ctx, next) {
-    if (!skip?.(ctx)) ctx.state.client = await clientFrom(ctx, formParams(ctx), deps);
+    if (!skip?.(ctx)) {
+      const client = await clientFrom(ctx, formParams(ctx), deps);
+      const refused = clientRefusal(deps.securityProfile, client);
+      if (refused) throw refused;
+      ctx.state.client = client;
+    }
     await next();
   };
 }

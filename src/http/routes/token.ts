@@ -43,7 +43,7 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     }
     // RFC 9449 §5: a proof binds what is issued to its key; a client registered with dpop_bound_access_tokens must send one (§5.2).
     const dpopJkt = await tokenRequestKey(ctx, deps.dpop);
-    const violation = tokenViolation(deps.securityProfile, { grantType, takesResource: grant.parameters.has('resource'), resource: params.resource, dpopJkt, client });
+    const violation = tokenViolation(deps.securityProfile, { grantType, takesResource: grant.parameters.has('resource'), resource: params.resource, dpopJkt });
     if (violation) throw violation;
     if (!dpopJkt && client.dpopBoundAccessTokens) throw new InvalidDpopProof('This client must send a DPoP proof with every token request.');
     const declared: Record<string, string> = {};

@@ -32,7 +32,18 @@ export interface ProfiledTokenRequest {
   takesResource: boolean;
   resource?: string;
   dpopJkt?: string;
-  client: { clientType: string; tokenEndpointAuthMethod: string };
+}
+
+/**
+ * FAPI 2.0 §5.3.2.1 (1), (4): the rule an authenticated client breaks, as the error to answer; undefined when it
+ * conforms. Registration refuses such clients (clients.ts); this refuses those registered before the profile was set,
+ * at every endpoint a client authenticates to (token, PAR, revocation, introspection, device authorization: the one
+ * client-authentication step, src/http/middleware/client-auth.ts), until they conform.
+ */
+export function clientRefusal(profile: SecurityProfile | undefined, client: { clientType: string; tokenEndpointAuthMethod: string }): OAuthError | undefined {
+  if (client.clientType !== 'confidential' && has(profile, 'fapi2:confidential-only')) return new UnauthorizedClient(named('fapi2:confidential-only', 'only confidential clients may use this server.'));
+  if (client.tokenEndpointAuthMethod !== 'private_key_jwt' && has(profile, 'fapi2:client-auth')) return new UnauthorizedClient(named('fapi2:client-auth', 'the client must authenticate with private_key_jwt.'));
+  return undefined;
 }
 
 /** The first rule a token request breaks, as the error to answer; undefined when it conforms. */
@@ -40,9 +51,6 @@ export function tokenViolation(profile: SecurityProfile | undefined, r: Profiled
   const broken = (id: string) => has(profile, id);
   if (r.grantType === 'password' && broken('oauth2.1:no-password')) return new UnsupportedGrantType(named('oauth2.1:no-password', 'the password grant is not allowed.'));
   if (r.grantType === 'implicit' && broken('oauth2.1:no-implicit')) return new UnsupportedGrantType(named('oauth2.1:no-implicit', 'the implicit grant is not allowed.'));
-  // FAPI 2.0 §5.3.2.1: clients registered before the profile was set are refused until they conform.
-  if (r.client.clientType !== 'confidential' && broken('fapi2:confidential-only')) return new UnauthorizedClient(named('fapi2:confidential-only', 'only confidential clients may obtain tokens.'));
-  if (r.client.tokenEndpointAuthMethod !== 'private_key_jwt' && broken('fapi2:client-auth')) return new UnauthorizedClient(named('fapi2:client-auth', 'the client must authenticate with private_key_jwt.'));
   if (!r.dpopJkt && broken('fapi2:sender-constrained')) return new InvalidDpopProof(named('fapi2:sender-constrained', 'a DPoP proof is required with every token request.'));
   if (r.takesResource && !r.resource && broken('mcp:resource-indicator')) return new InvalidTarget(named('mcp:resource-indicator', 'the resource parameter (RFC 8707) is required.'));
   return undefined;
