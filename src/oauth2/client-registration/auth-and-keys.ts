@@ -28,8 +28,9 @@ export function validKeys({ raw, policy, context, errors }: Check, method: unkno
   // RFC 9101 / Core §6: the keys request objects are verified with, and their one algorithm. Not privileges: they
   // only let the client prove its requests (left out, the current ones stay; null or '' removes them).
   const jwksRaw = raw.jwks === undefined ? context.current?.jwks ?? null : raw.jwks;
-  const jwks = jwksRaw === null || jwksRaw === '' ? null : publicJwkSet(jwksRaw);
-  if (jwks === undefined) errors.jwks = `Must be a JWK Set of at most ${MAX_JWKS_KEYS} public keys.`;
+  const checked = jwksRaw === null || jwksRaw === '' ? null : checkJwkSet(jwksRaw);
+  const jwks = checked === null ? null : 'text' in checked ? checked.text : undefined;
+  if (checked && 'problem' in checked) errors.jwks = checked.problem;
   const algRaw = raw.requestObjectSigningAlg === undefined ? context.current?.requestObjectSigningAlg ?? null : raw.requestObjectSigningAlg;
   const requestObjectSigningAlg = algRaw === null || algRaw === '' ? null : choice(algRaw, REQUEST_OBJECT_ALGS, 'RS256');
   if (algRaw !== null && algRaw !== '' && !requestObjectSigningAlg) errors.requestObjectSigningAlg = `Choose ${REQUEST_OBJECT_ALGS.join(', ')}.`;
@@ -70,19 +71,42 @@ export function validRequestUris({ raw, policy, context, errors }: Check): strin
   return requestUris;
 }
 
-/** A JWK Set of public keys only (a private member would mean the client leaked its key), as canonical JSON; undefined when invalid. */
-export function publicJwkSet(raw: unknown): string | undefined {
+/** RFC 7518 §3.3, §3.5: "A key of size 2048 bits or larger MUST be used" with RS* and PS* (DPoP proofs: dpop/proof-key.ts). */
+export const MIN_RSA_BITS = 2048;
+
+/** The size in bits of a JWK's base64url modulus `n` (leading zero octets do not count). */
+function modulusBits(n: string): number {
+  const octets = Buffer.from(n, 'base64url');
+  let i = 0;
+  while (i < octets.length && octets[i] === 0) i++;
+  return i === octets.length ? 0 : (octets.length - i - 1) * 8 + (32 - Math.clz32(octets[i]));
+}
+
+/**
+ * A JWK Set of public keys only (a private member would mean the client leaked its key), as canonical JSON, or why
+ * it is not one. An RSA key below MIN_RSA_BITS could never verify anything here: refused where it is registered.
+ */
+export function checkJwkSet(raw: unknown): { text: string } | { problem: string } {
+  const invalid = { problem: `Must be a JWK Set of at most ${MAX_JWKS_KEYS} public keys.` };
   let set: unknown = raw;
   if (typeof raw === 'string') {
-    if (raw.length > MAX_JWKS_LENGTH) return undefined;
-    try { set = JSON.parse(raw); } catch { return undefined; }
+    if (raw.length > MAX_JWKS_LENGTH) return invalid;
+    try { set = JSON.parse(raw); } catch { return invalid; }
   }
   const keys = (set as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_JWKS_KEYS) return undefined;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_JWKS_KEYS) return invalid;
   for (const k of keys) {
-    if (typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string') return undefined;
-    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k)) return undefined;
+    if (typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string') return invalid;
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k)) return invalid;
+    const { kty, n } = k as { kty: string; n?: unknown };
+    if (kty === 'RSA' && (typeof n !== 'string' || modulusBits(n) < MIN_RSA_BITS)) return { problem: `RSA keys must be ${MIN_RSA_BITS} bits or larger (RFC 7518 §3.3).` };
   }
   const text = JSON.stringify({ keys });
-  return text.length > MAX_JWKS_LENGTH ? undefined : text;
+  return text.length > MAX_JWKS_LENGTH ? invalid : { text };
+}
+
+/** checkJwkSet's canonical JSON; undefined when the set is refused. */
+export function publicJwkSet(raw: unknown): string | undefined {
+  const checked = checkJwkSet(raw);
+  return 'text' in checked ? checked.text : undefined;
 }

@@ -1,4 +1,5 @@
 import { constants, createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { MIN_RSA_BITS } from '../client-registration/auth-and-keys.ts';
 
 /**
  * How node:crypto verifies each asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864 §2) and the key
@@ -15,9 +16,6 @@ const ALG_RULES: Record<string, AlgRule> = {
   EdDSA: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
   Ed25519: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
 };
-
-/** RFC 7518 §3.3, §3.5: an RSA key of 2048 bits or more. */
-const MIN_RSA_BITS = 2048;
 
 /**
  * RFC 7518 §3.3: 2048 bits or more; RFC 8017 §3.1: an odd exponent of at least 3. With e = 1 a "signature" is the
