@@ -19,6 +19,11 @@ export interface DeployFacts {
   signingKeys: { kid: string; alg: string; status: string; createdAt: number; retiredAt: number | null; sealedUnderDevKey: boolean }[] | null;
   /** Clients registered with one of the grant types asked about (implicit, password). */
   clientsWithGrants: { clientId: string; grantTypes: string[] }[] | null;
+  /**
+   * client_secret_jwt clients registered for HS384 or HS512 whose secret is too short for it (RFC 7518 §3.2), its
+   * length read off the sealed copy (absent: not read).
+   */
+  shortSecretClients?: { clientId: string; alg: string; octets: number }[] | null;
   /** Every client's metadata that SECURITY_PROFILE's rules judge (absent: not read). */
   profileClients?: (ProfiledClient & { clientId: string })[] | null;
 }
@@ -123,6 +128,13 @@ export const RULES: readonly Rule[] = [
   {
     id: 'W008', severity: 'warning', fix: 'Unset PKCE_ALLOW_PLAIN: every client library sends S256.',
     check: (i) => (i.config.pkce.allowPlain ? 'PKCE_ALLOW_PLAIN is on: the `plain` method protects nothing against an attacker who sees the authorization request (RFC 9700 §2.1.1).' : undefined),
+  },
+  {
+    id: 'W010', severity: 'warning', fix: 'Rotate their secrets (the application page, GraphQL rotateClientSecret, or an update through RFC 7592): new secrets are 64 characters and fit HS512.',
+    check(i) {
+      const cs = i.facts.shortSecretClients ?? [];
+      return cs.length ? `Clients registered for client_secret_jwt with an HMAC algorithm their secret is too short for (RFC 7518 §3.2: HS384 needs 48 octets, HS512 64), so their assertions are refused: ${names(cs.map((c) => `${c.clientId} (${c.alg}, ${c.octets} octets)`))}.` : undefined;
+    },
   },
   ...PROFILE_RULES_CHECKED,
 ];

@@ -1,5 +1,6 @@
 import { generateClientId, generateClientSecret, hashClientSecret } from './tokens.ts';
 import { seal } from '../oauth1/secret-box.ts';
+import { secretFitsSigningAlg } from './client-assertion/algorithms.ts';
 import type { ClientInput, ClientOrigin, ClientRecord, ClientStore, EventSink } from './store.ts';
 
 export interface ClientDeps { clients: ClientStore; events: EventSink; pepper: string; sealKey: Buffer }
@@ -55,14 +56,17 @@ export async function registerClient(
 }
 
 /**
- * Updates a client. A secret is generated (and returned once) when the client comes to use one (usesSecret), or when
- * OAuth 1 is switched on and no sealed copy exists (the plaintext of the old secret is not kept anywhere).
+ * Updates a client. A secret is generated (and returned once) when the client comes to use one (usesSecret), when
+ * OAuth 1 is switched on and no sealed copy exists (the plaintext of the old secret is not kept anywhere), or when
+ * its token_endpoint_auth_signing_alg is an HS alg its secret is too short for (RFC 7518 §3.2: a secret of 43
+ * characters, from before issue 22, fits HS256 only). Issuing one, as for the switch to client_secret_jwt, rather
+ * than refusing the update: the new secret (64 octets) fits every HS alg and is shown once, like every secret.
  */
 export async function updateClient(client: ClientRecord, input: ClientInput, deps: ClientDeps, actor?: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
   let clientSecret: string | null = null;
   let forms: { secretHash?: string | null; oauth1SecretSealed?: string | null } = {};
   if (!usesSecret(input)) forms = { secretHash: null, oauth1SecretSealed: null };
-  else if (!client.secretHash || (needsSealedSecret(input) && !client.hasOAuth1Secret)) {
+  else if (!client.secretHash || (needsSealedSecret(input) && !client.hasOAuth1Secret) || !secretFitsSigningAlg(input, client.secretOctets)) {
     // The plaintext of the old secret is not kept: switching to client_secret_jwt (or OAuth 1) issues a new one.
     clientSecret = generateClientSecret();
     forms = storedForms(clientSecret, input, deps);

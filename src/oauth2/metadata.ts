@@ -34,7 +34,9 @@ export function authorizationServerMetadata(o: { issuer: string; scopes: readonl
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHOD_NAMES],
     // RFC 7662 §2.1: introspection callers must authenticate; here that means a confidential client's secret.
     introspection_endpoint_auth_methods_supported: [...SECRET_AUTH_METHOD_NAMES],
-    // RFC 8414 §2: required when private_key_jwt or client_secret_jwt is listed; never `none`.
+    // RFC 8414 §2: required when private_key_jwt or client_secret_jwt is listed; never `none`. HS384 and HS512 stay
+    // listed: every secret issued now is 64 octets and keys them (RFC 7518 §3.2); an older 43-octet one is refused
+    // per assertion for them (client-assertion/algorithms.ts hmacKeyFits).
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],

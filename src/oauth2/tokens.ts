@@ -59,10 +59,17 @@ function jwtTimePrefix(token: string): string | null {
 
 export const generateClientId = (): string => randomBytes(18).toString('base64url');
 
-export const generateClientSecret = (): string => randomBytes(32).toString('base64url');
+/**
+ * Random bytes in a client secret: 48, i.e. 64 base64url characters = 64 octets, so that every secret issued keys
+ * HS512 as well as HS256 for client_secret_jwt (RFC 7518 §3.2: the key at least as long as the hash, 64 octets for
+ * HS512). Secrets issued before issue 22 had 32 bytes (43 characters) and fit HS256 only.
+ */
+export const CLIENT_SECRET_OCTETS = 48;
+
+export const generateClientSecret = (): string => randomBytes(CLIENT_SECRET_OCTETS).toString('base64url');
 
 /**
- * Client secrets are generated here with 256 bits of entropy, so a slow KDF adds nothing against brute force;
+ * Client secrets are generated here with 384 bits of entropy, so a slow KDF adds nothing against brute force;
  * HMAC-SHA-256 under a server-side pepper means a stolen database alone cannot even check a guess.
  */
 export function hashClientSecret(secret: string, pepper: string | Buffer): string {

@@ -2,6 +2,7 @@ import type { ApplicationEntity } from './application.entity.ts';
 import type { AccessTokenFormat, ApplicationType, ClientInput, ClientOrigin, ClientRecord, ClientType, GrantType, IdTokenSigningAlg, ResponseType, SubjectType, TokenEndpointAuthMethod } from '../oauth2/store.ts';
 import { grantResponseTypes } from '../oauth2/response-types.ts';
 import { readTokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
+import { sealedOctets } from '../oauth1/secret-box.ts';
 
 // An applications row as the core's ClientRecord, and a ClientInput as the row's columns (lists space-separated).
 
@@ -48,6 +49,7 @@ export function toRecord(a: ApplicationEntity): ClientRecord {
     tokenEndpointAuthSigningAlg: a.tokenEndpointAuthSigningAlg ?? null,
     requestUris: split(a.requestUris ?? ''),
     hasOAuth1Secret: Boolean(a.oauth1SecretSealed),
+    secretOctets: a.oauth1SecretSealed ? sealedOctets(a.oauth1SecretSealed) : null,
     ownerId: (a.owner as unknown as { id: number }).id,
     registered: a.registered as ClientOrigin,
     tokenExchange: readTokenExchangePolicy(a.tokenExchange),

@@ -5,7 +5,8 @@ import { pendingMigrations } from './orm.ts';
 import { Application } from './application.entity.ts';
 import { SigningKey } from './signing-key.entity.ts';
 import { User } from './user.entity.ts';
-import { open } from '../oauth1/secret-box.ts';
+import { open, sealedOctets } from '../oauth1/secret-box.ts';
+import { hmacKeyFits } from '../oauth2/client-assertion/algorithms.ts';
 import type { DeployFacts } from '../config/deploy-check.ts';
 import { readResponseTypes } from './application-record.ts';
 import type { ClientType, GrantType, IdTokenSigningAlg, TokenEndpointAuthMethod } from '../oauth2/store.ts';
@@ -28,6 +29,12 @@ export async function gatherDeployFacts(orm: Orm, dialect: Dialect, opts: { devS
       const rows = await em.find(Application, { $or: opts.grantTypes.map((g) => ({ grantTypes: { $like: `%${g}%` } })) }, { orderBy: { id: 'asc' }, fields: ['clientId', 'grantTypes'] });
       // The LIKE narrows; the split decides (a URN could contain a word).
       return rows.map((a) => ({ clientId: a.clientId, grantTypes: a.grantTypes.split(' ').filter((g) => opts.grantTypes.includes(g)) })).filter((c) => c.grantTypes.length > 0);
+    }),
+    // RFC 7518 §3.2: the secret's length is the sealed copy's ciphertext length (no key needed, nothing opened).
+    shortSecretClients: await attempt(async () => {
+      const rows = await em.find(Application, { tokenEndpointAuthMethod: 'client_secret_jwt', tokenEndpointAuthSigningAlg: { $in: ['HS384', 'HS512'] } }, { orderBy: { id: 'asc' }, fields: ['clientId', 'tokenEndpointAuthSigningAlg', 'oauth1SecretSealed'] });
+      return rows.map((a) => ({ clientId: a.clientId, alg: a.tokenEndpointAuthSigningAlg!, octets: a.oauth1SecretSealed ? sealedOctets(a.oauth1SecretSealed) ?? 0 : 0 }))
+        .filter((c) => !hmacKeyFits(c.alg, c.octets));
     }),
     // SECURITY_PROFILE: the metadata its rules judge, of every client (security-profile/clients.ts decides).
     profileClients: await attempt(async () => (await em.find(Application, {}, { orderBy: { id: 'asc' } })).map((a) => {

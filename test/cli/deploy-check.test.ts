@@ -9,7 +9,7 @@ import { deployCheck, LEGACY_GRANT_TYPES, type DeployFacts, type DeployInput, ty
 import { devDefaults } from '../../src/config/settings.ts';
 import { gatherDeployFacts } from '../../src/storage/deploy-facts.ts';
 import { dialectOf } from '../../src/storage/orm.ts';
-import { parseKey } from '../../src/oauth1/secret-box.ts';
+import { parseKey, seal } from '../../src/oauth1/secret-box.ts';
 import { createUser, setPassword } from '../../src/accounts/users.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
@@ -156,6 +156,21 @@ describe('check --deploy', () => {
       const found = deployCheck(input({}, facts));
       expect(ids(found)).to.deep.equal(['W006']);
       expect(found[0].message).to.include(client.clientId);
+    });
+
+    it('W010 a client registered for HS384 or HS512 whose secret is too short for it (RFC 7518 §3.2), read off the sealed copy', async () => {
+      const owner = await app.seed.user({ username: 'owner10' });
+      const csjwt = (alg: string) => app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], tokenEndpointAuthMethod: 'client_secret_jwt', tokenEndpointAuthSigningAlg: alg });
+      const [short, , hs256] = [(await csjwt('HS512')).client, (await csjwt('HS384')).client, (await csjwt('HS256')).client];
+      // 43 characters, as secrets were issued before issue 22; the HS384 client keeps its 64-character one.
+      const legacy = seal('s'.repeat(43), parseKey('ab'.repeat(32)));
+      await app.stores.sql.run('update applications set oauth1_secret_sealed = ? where client_id in (?, ?)', [legacy, short.clientId, hs256.clientId]);
+      const facts = await factsOf(app);
+      expect(facts.shortSecretClients).to.deep.equal([{ clientId: short.clientId, alg: 'HS512', octets: 43 }]);
+      const found = deployCheck(input({}, { shortSecretClients: facts.shortSecretClients }));
+      expect(ids(found)).to.deep.equal(['W010']);
+      expect(found[0]).to.include({ severity: 'warning' });
+      expect(found[0].message).to.include(short.clientId);
     });
 
     it('W007 PLAYGROUND on', () => {

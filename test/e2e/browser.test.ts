@@ -84,7 +84,7 @@ describe('e2e: the pages in a real browser (headless Chromium)', function () {
     await shoot('application-detail');
     clientId = (await page.getByTestId('client-id').textContent())!.trim();
     clientSecret = await page.getByTestId('client-secret').inputValue();
-    expect(clientSecret).to.have.length(43);
+    expect(clientSecret).to.have.length(64);
     await page.reload();
     expect(await page.getByTestId('client-secret').count()).to.equal(0);
   });

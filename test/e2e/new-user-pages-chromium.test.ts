@@ -56,7 +56,7 @@ describe('e2e: new-user fixes in a real browser (issue 21)', function () {
       await page.waitForURL(/\/o\/applications\/\d+\/$/);
       const box = page.getByTestId('client-secret');
       const secret = await box.inputValue();
-      expect(secret).to.have.length(43);
+      expect(secret).to.have.length(64);
       expect(await box.evaluate((e) => getComputedStyle(e).fontFamily)).to.match(/monospace/);
       await page.getByRole('button', { name: t['apps.copy'] }).click();
       await page.waitForFunction((text) => document.getElementById('copy-status')?.textContent === text, t['apps.copied']);

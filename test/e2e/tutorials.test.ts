@@ -33,7 +33,7 @@ describe('e2e: the README tutorials, step by step', function () {
     const detail = await (await admin.get(registered.headers.get('location')!)).text();
     const CLIENT_ID = testIdValue(detail, 'client-id')!;
     const CLIENT_SECRET = testIdValue(detail, 'client-secret')!;
-    expect(CLIENT_SECRET).to.have.length(43);
+    expect(CLIENT_SECRET).to.have.length(64);
     const auth = { id: CLIENT_ID, secret: CLIENT_SECRET };
 
     // 2. A PKCE pair, the authorization page, Allow.

@@ -23,7 +23,7 @@ describe('GraphQL admin API: queries and mutations over HTTP', () => {
     const { client, clientSecret } = r.data.registerClient;
     expect(client).to.include({ name: 'Via GraphQL', clientType: 'CONFIDENTIAL' });
     expect(client.owner.username).to.equal('alice');
-    expect(clientSecret).to.match(/^[\w-]{43}$/);
+    expect(clientSecret).to.match(/^[\w-]{64}$/);
     const again = await a.user('query($id: ID) { client(id: $id) { clientId } }', { id: client.id });
     expect(JSON.stringify(again)).not.to.include(clientSecret);
     const b = await a.aliceBrowser();

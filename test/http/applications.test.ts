@@ -40,7 +40,7 @@ describe('application registry pages (/o/applications/)', () => {
     const clientId = testIdValue(html, 'client-id')!;
     const secret = testIdValue(html, 'client-secret')!;
     expect(clientId).to.match(/^[\w-]{16,}$/);
-    expect(secret).to.match(/^[\w-]{43,}$/);
+    expect(secret).to.match(/^[\w-]{64}$/);
     const row = await applicationRow(clientId);
     expect(row.secret_hash).to.be.a('string').and.not.include(secret);
     expect(verifyClientSecret(secret, row.secret_hash as string, srv.app.config.secretPepper)).to.equal(true);

@@ -88,9 +88,9 @@ describe('RFC 6749 §3.1.2 redirect URIs', () => {
 });
 
 describe('secrets and tokens at rest', () => {
-  it('client secrets: 256-bit, HMAC-SHA-256 under the pepper, verified in constant time', () => {
+  it('client secrets: 384-bit (RFC 7518 §3.2: 64 octets, the key size of HS512), HMAC-SHA-256 under the pepper, verified in constant time', () => {
     const secret = generateClientSecret();
-    expect(Buffer.from(secret, 'base64url')).to.have.length(32);
+    expect(Buffer.from(secret, 'base64url')).to.have.length(48);
     const stored = hashClientSecret(secret, 'pepper');
     expect(stored).to.match(/^hmac-sha256\$/).and.not.include(secret);
     expect(verifyClientSecret(secret, stored, 'pepper')).to.equal(true);

@@ -28,10 +28,10 @@ describe('RFC 6749 §10.10 credential guessing: generated values', () => {
     expect(generateClientId()).to.not.equal(id);
   });
 
-  it('client secrets carry at least 256 bits and are URL-safe', () => {
+  it('client secrets carry 384 bits in 64 URL-safe characters: 64 octets, the key size HS512 needs (RFC 7518 §3.2)', () => {
     const s = generateClientSecret();
     expect(s).to.match(B64URL);
-    expect(bits(s)).to.be.at.least(256);
+    expect([s.length, bits(s), Buffer.byteLength(s, 'utf8')]).to.deep.equal([64, 384, 64]);
     expect(generateClientSecret()).to.not.equal(s);
   });
 });

@@ -4,6 +4,7 @@ import { csrfProtection } from '../middleware/csrf.ts';
 import { HttpError } from '../middleware/errors.ts';
 import { currentUser, requireLogin } from '../middleware/session-user.ts';
 import { flash, tr, type Render } from '../render.ts';
+import { revealOnce } from '../reveal-once.ts';
 import { echoUri } from '../../oauth2/redirect-uri.ts';
 import type { ClientStore } from '../../oauth2/store.ts';
 import { updateClient, type ClientDeps } from '../../oauth2/clients.ts';
@@ -45,8 +46,14 @@ export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: Clien
       // The same registration rules as the form: the URI is validated, and privileges.ts reviews an admin's trust.
       const result = await validateClientInput({ ...client, redirectUris: [...client.redirectUris, uri] }, deps.policy, { actor: user, current: client });
       if (!result.ok) throw new HttpError(400, 'invalid_request', Object.values(result.errors).join(' '));
-      await updateClient(client, result.value, deps.clientDeps, { userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
+      const { clientSecret } = await updateClient(client, result.value, deps.clientDeps, { userId: user.id, ip: ctx.ip, requestId: ctx.state.requestId });
       flash(ctx, tr(ctx)('pg.callbackAdded', { uri: echoUri(uri), name: client.name }));
+      // A new secret (updateClient: e.g. one too short for the client's HS alg, RFC 7518 §3.2) is shown once, where
+      // the form shows secrets: the application's page.
+      if (clientSecret) {
+        revealOnce(ctx, client.id, clientSecret);
+        return ctx.redirect(`/o/applications/${client.id}/`);
+      }
     }
     ctx.redirect(`/o/playground/?app=${client.id}`);
   });

@@ -5,6 +5,38 @@
 export const PRIVATE_KEY_JWT_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export const CLIENT_SECRET_JWT_ALGS = ['HS256', 'HS384', 'HS512'] as const;
 
+/**
+ * RFC 7518 §3.2: "A key of the same size as the hash output (for instance, 256 bits for HS256) or larger MUST be used
+ * with this algorithm": the octets an HMAC key needs for each HS alg.
+ */
+export const HMAC_KEY_OCTETS: Readonly<Record<(typeof CLIENT_SECRET_JWT_ALGS)[number], number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+/** The one rule (RFC 7518 §3.2): whether a key of `octets` octets may key `alg`; false for an alg that is not HS*. */
+export function hmacKeyFits(alg: string, octets: number): boolean {
+  const need = Object.hasOwn(HMAC_KEY_OCTETS, alg) ? HMAC_KEY_OCTETS[alg as keyof typeof HMAC_KEY_OCTETS] : undefined;
+  return need !== undefined && octets >= need;
+}
+
+/** The HMAC key a client secret gives for `alg` (its UTF-8 octets), or null where RFC 7518 §3.2 forbids it: too short. */
+export function hmacKeyFor(alg: string, secret: string): Uint8Array | null {
+  const key = new TextEncoder().encode(secret);
+  return hmacKeyFits(alg, key.length) ? key : null;
+}
+
+/** Why a secret cannot key `alg` (error_description of the refusal, RFC 6749 §5.2 invalid_client). */
+export const hmacKeyTooShort = (alg: string): string =>
+  `The client secret is too short for ${alg}: RFC 7518 §3.2 requires a key of at least ${HMAC_KEY_OCTETS[alg as keyof typeof HMAC_KEY_OCTETS] ?? '?'} octets. Use HS256, or rotate the secret (new secrets fit HS512).`;
+
+/**
+ * Whether a client's secret (of `octets` octets; null when unknown) can key the token_endpoint_auth_signing_alg it
+ * registers for client_secret_jwt. True where no HS alg is registered: any alg of the method is then judged per assertion.
+ */
+export function secretFitsSigningAlg(client: { tokenEndpointAuthMethod: string; tokenEndpointAuthSigningAlg: string | null }, octets: number | null): boolean {
+  const alg = client.tokenEndpointAuthSigningAlg;
+  if (client.tokenEndpointAuthMethod !== 'client_secret_jwt' || !alg) return true;
+  return octets !== null && hmacKeyFits(alg, octets);
+}
+
 /** RFC 9101 §6.1 / Core §6.1: what a request object may be signed with (request_object_signing_alg); never `none`. */
 export const REQUEST_OBJECT_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 

@@ -8,10 +8,13 @@ import type { AssertionReplayStore } from './store.ts';
 /** Clock skew allowed on exp, nbf and iat of every client-signed JWT. */
 export const CLIENT_JWT_SKEW_S = 30;
 
-/** Why a client JWT was refused: `replayed` for a jti already spent, `invalid` for everything else. */
+/**
+ * Why a client JWT was refused: `replayed` for a jti already spent, `key_too_short` for an HMAC alg the client's
+ * secret is too short to key (RFC 7518 §3.2), `invalid` for everything else.
+ */
 export class ClientJwtRefused extends Error {
-  readonly reason: 'invalid' | 'replayed';
-  constructor(message: string, reason: 'invalid' | 'replayed' = 'invalid') { super(message); this.reason = reason; }
+  readonly reason: 'invalid' | 'replayed' | 'key_too_short';
+  constructor(message: string, reason: 'invalid' | 'replayed' | 'key_too_short' = 'invalid') { super(message); this.reason = reason; }
 }
 
 /** The authorization request parameters (RFC 6749 §4.1.1, Core §3.1.2.1, RFC 9126, RFC 7636, RFC 8707, RFC 9449): none belongs in a client assertion. */
@@ -54,9 +57,9 @@ export interface ClientJwtCheck {
   algorithms: readonly string[];
   /** exp at most this far past now (seconds): a jti is remembered that long. */
   maxLifetimeSeconds: number;
-  /** The verification key, asked for once the header holds (a bad alg costs no jwks_uri fetch); null: refused. `rekey`
-   * gives a fresh one when the JWT names a kid the key set lacks (rotated keys). */
-  key: () => Promise<Uint8Array | JWTVerifyGetKey | null>;
+  /** The verification key for the header's `alg`, asked for once the header holds (a bad alg costs no jwks_uri fetch);
+   * null: refused. `rekey` gives a fresh one when the JWT names a kid the key set lacks (rotated keys). */
+  key: (alg: string) => Promise<Uint8Array | JWTVerifyGetKey | null>;
   rekey?: () => Promise<JWTVerifyGetKey | null>;
   /** Spends the jti once every other check holds; absent, nothing is spent. */
   replay?: Pick<AssertionReplayStore, 'spend'>;
@@ -81,7 +84,7 @@ export async function verifyClientJwt(jwt: string, c: ClientJwtCheck): Promise<J
     issuer: c.clientId, ...(kind.subjectIsClient ? { subject: c.clientId } : {}), audience: c.audience,
     algorithms: [...c.algorithms], clockTolerance: CLIENT_JWT_SKEW_S, requiredClaims: [...kind.required], currentDate: new Date(c.now),
   };
-  const key = await c.key();
+  const key = await c.key(header.alg);
   if (!key) throw new ClientJwtRefused(`No key of this client verifies a ${kind.name}.`);
   let payload: JWTPayload;
   try {

@@ -2,7 +2,7 @@ import { createLocalJWKSet } from 'jose';
 import { InvalidClient } from '../errors.ts';
 import { algsUnder, has, type SecurityProfile } from '../security-profile/index.ts';
 import type { ClientRecord } from '../store.ts';
-import { assertionAlgsFor } from './algorithms.ts';
+import { assertionAlgsFor, hmacKeyFor, hmacKeyTooShort } from './algorithms.ts';
 import { CLIENT_ASSERTION, ClientJwtRefused, verifyClientJwt } from './client-jwt.ts';
 import type { ClientKeys } from './client-keys.ts';
 import type { AssertionReplayStore } from './store.ts';
@@ -21,9 +21,13 @@ export interface AssertionVerifier {
   now?: () => number;
 }
 
-/** Every refusal says the same: which check failed is for the audit event (its reason), never for the caller. */
-const refuse = (reason: 'assertion_invalid' | 'assertion_replayed' = 'assertion_invalid'): never => {
-  throw new InvalidClient('Client authentication failed.', { reason });
+/**
+ * Every refusal says the same: which check failed is for the audit event (its reason), never for the caller. One
+ * exception: a secret too short for the alg (RFC 7518 §3.2) is named, since the client cannot fix it by guessing; it
+ * tells only that the secret predates issue 22 (generated secrets were 43 characters, now 64), nothing of its value.
+ */
+const refuse = (reason: 'assertion_invalid' | 'assertion_replayed' | 'assertion_key_too_short' = 'assertion_invalid', description = 'Client authentication failed.'): never => {
+  throw new InvalidClient(description, { reason });
 };
 
 /**
@@ -36,10 +40,15 @@ export async function verifyClientAssertion(assertion: string, method: string, c
   // private_key_jwt client to an HMAC keyed with anything (Core §9: the method registered is the one used).
   if (client.tokenEndpointAuthMethod !== method) refuse();
   const algorithms = algsUnder(v.securityProfile, assertionAlgsFor(method, client.tokenEndpointAuthSigningAlg));
-  const key = async () => {
+  const key = async (alg: string) => {
     if (method === 'client_secret_jwt') {
       const secret = await v.secretOf(client);
-      return secret ? new TextEncoder().encode(secret) : null;
+      if (!secret) return null;
+      // RFC 7518 §3.2: the secret keys the HMAC only if it is at least as long as the hash (a 43-character secret
+      // from before issue 22 fits HS256 alone). Refused before any MAC is computed with it.
+      const hmac = hmacKeyFor(alg, secret);
+      if (!hmac) throw new ClientJwtRefused(hmacKeyTooShort(alg), 'key_too_short');
+      return hmac;
     }
     try { const set = await v.keys.of(client); return set ? createLocalJWKSet(set) : null; } catch { return null; }
   };
@@ -57,7 +66,7 @@ export async function verifyClientAssertion(assertion: string, method: string, c
       also: has(v.securityProfile, 'fapi2:client-auth') ? (p) => { if (typeof p.aud !== 'string') throw new ClientJwtRefused('aud must be the issuer as a string (FAPI 2.0).'); } : undefined,
     });
   } catch (e) {
-    if (e instanceof ClientJwtRefused) refuse(e.reason === 'replayed' ? 'assertion_replayed' : 'assertion_invalid');
+    if (e instanceof ClientJwtRefused) refuse(`assertion_${e.reason}`, e.reason === 'key_too_short' ? e.message : undefined);
     throw e;
   }
 }

@@ -11,6 +11,7 @@ export const errorsEn = {
   'error.title.500': 'Something went wrong',
   'error.title.other': 'The request could not be completed',
   'failure.assertion_invalid': 'The client assertion (private_key_jwt or client_secret_jwt) did not verify: check its signature, key, algorithm, iss, sub, aud (the issuer) and exp.',
+  'failure.assertion_key_too_short': 'The client secret is too short for the client assertion\'s HMAC algorithm (RFC 7518 §3.2: HS384 needs 48 octets, HS512 64): use HS256, or rotate the secret (new secrets are 64 characters).',
   'failure.assertion_replayed': 'The client assertion\'s jti was already used: make a new assertion, with a new jti, for every request.',
   'failure.secret_mismatch': 'The client secret (or client authentication) did not match: check the secret, or whether it was rotated.',
   'failure.throttled': 'Too many failed attempts from this source: requests are refused for a while.',

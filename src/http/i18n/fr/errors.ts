@@ -11,6 +11,7 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.title.500': "Une erreur s'est produite",
   'error.title.other': "La demande n'a pas pu aboutir",
   'failure.assertion_invalid': 'L’assertion du client (private_key_jwt ou client_secret_jwt) n’a pas été vérifiée : vérifiez sa signature, sa clé, son algorithme, iss, sub, aud (l’émetteur) et exp.',
+  'failure.assertion_key_too_short': 'Le secret du client est trop court pour l’algorithme HMAC de l’assertion (RFC 7518 §3.2 : HS384 demande 48 octets, HS512 64) : utilisez HS256, ou renouvelez le secret (les nouveaux secrets font 64 caractères).',
   'failure.assertion_replayed': 'Le jti de l’assertion du client a déjà servi : faites une nouvelle assertion, avec un nouveau jti, pour chaque requête.',
   'failure.secret_mismatch': 'Le secret client (ou l’authentification du client) ne correspond pas : vérifiez le secret, ou s’il a été renouvelé.',
   'failure.throttled': 'Trop de tentatives échouées depuis cette source : les requêtes sont refusées pour un temps.',
