@@ -11,6 +11,9 @@ export const CLIENT_SECRET_JWT_ALGS = ['HS256', 'HS384', 'HS512'] as const;
  */
 export const HMAC_KEY_OCTETS: Readonly<Record<(typeof CLIENT_SECRET_JWT_ALGS)[number], number>> = { HS256: 32, HS384: 48, HS512: 64 };
 
+/** RFC 7518 §3.3, §3.5: "A key of size 2048 bits or larger MUST be used" with RS* and PS*: client keys at registration, DPoP proof keys. */
+export const MIN_RSA_BITS = 2048;
+
 /** The one rule (RFC 7518 §3.2): whether a key of `octets` octets may key `alg`; false for an alg that is not HS*. */
 export function hmacKeyFits(alg: string, octets: number): boolean {
   const need = Object.hasOwn(HMAC_KEY_OCTETS, alg) ? HMAC_KEY_OCTETS[alg as keyof typeof HMAC_KEY_OCTETS] : undefined;

@@ -1,7 +1,7 @@
 // How the client proves itself and its requests: the token endpoint's authentication method, its public keys
 // (jwks or jwks_uri), the algorithms of its assertions and request objects, and the request_uris it may pass.
 import { CLIENT_AUTH_METHOD_NAMES } from '../client-auth.ts';
-import { assertionAlgsFor, CLIENT_ASSERTION_ALGS, REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
+import { assertionAlgsFor, CLIENT_ASSERTION_ALGS, MIN_RSA_BITS, REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
 import type { TokenEndpointAuthMethod } from '../store.ts';
 import { choice, httpsUrlProblem, optionalText, toList } from './fields.ts';
 import type { Check } from './types.ts';
@@ -70,9 +70,6 @@ export function validRequestUris({ raw, policy, context, errors }: Check): strin
   }
   return requestUris;
 }
-
-/** RFC 7518 §3.3, §3.5: "A key of size 2048 bits or larger MUST be used" with RS* and PS* (DPoP proofs: dpop/proof-key.ts). */
-export const MIN_RSA_BITS = 2048;
 
 /** The size in bits of a JWK's base64url modulus `n` (leading zero octets do not count). */
 function modulusBits(n: string): number {

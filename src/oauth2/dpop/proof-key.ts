@@ -1,5 +1,5 @@
 import { constants, createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { MIN_RSA_BITS } from '../client-registration/auth-and-keys.ts';
+import { MIN_RSA_BITS } from '../client-assertion/algorithms.ts';
 
 /**
  * How node:crypto verifies each asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864 §2) and the key
