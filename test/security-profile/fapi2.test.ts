@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/index.ts';
 import { testDatabase } from '../database.ts';
-import { createTestApp, type TestServer } from '../helpers.ts';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
 import { assertion, JWT_BEARER, tokenRequest } from '../oauth2/client-assertion/assertions.ts';
 import { dpopKey, proof } from '../oauth2/dpop/proofs.ts';
@@ -158,6 +158,14 @@ describe('Security profile fapi2 (FAPI 2.0 Security Profile)', () => {
     const res = await setup.browser.get(`/o/authorize/?${new URLSearchParams({ client_id: id, request })}`);
     expect(res.status).to.equal(400);
     expect(await res.text()).to.contain('fapi2:par-required');
+    // Nor as a consent decision (a POST), by a stranger or by the signed-in user: a decision carries the request's
+    // own fields, never a request object, so none is read.
+    const stranger = new Browser(t.url);
+    for (const [b, page] of [[stranger, '/accounts/login/'], [setup.browser, '/o/applications/register/']] as const) {
+      const decision = await b.post('/o/authorize/', { csrfmiddlewaretoken: await b.csrf(page), allow: 'Authorize', client_id: id, request });
+      expect(decision.status).to.equal(400);
+      expect(await decision.text()).to.contain('request object');
+    }
     // The refusal came before the object was verified: its jti was not spent, so the client can still push it.
     const pushed = await fetch(`${t.url}/o/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: id, client_assertion_type: JWT_BEARER, client_assertion: await assertion(t, id, { key, kid: 'k1', alg: 'ES256' }), request }) });
     expect(pushed.status).to.equal(201);

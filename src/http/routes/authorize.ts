@@ -114,6 +114,9 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     const deciding = ctx.method === 'POST';
     try {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
+      // The consent form posts the request's own fields (requestFields), never a request object or request_uri: a
+      // POST naming one is refused unread, so no stranger's POST spends an object's jti or sends us fetching a URI.
+      if (deciding && (outer.request !== undefined || outer.request_uri !== undefined)) throw new InvalidRequest('A consent decision carries the request\'s parameters, not a request object or request_uri.', { fatal: true });
       const pushed = !deciding && isPushedRequestUri(outer.request_uri);
       // RFC 9126 §5: when only pushed requests count, a request asks by request_uri (the decision is checked below).
       // Refused before anything else is read: an unpushed request object's jti is not spent, its request_uri not fetched.
