@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual, createSign, createVerify } from 'node:crypto';
+import { createHmac, createPublicKey, timingSafeEqual, createSign, createVerify } from 'node:crypto';
+import { rsaKeyProblem } from '../oauth2/client-assertion/algorithms.ts';
 import { percentEncode } from './encoding.ts';
 import { baseStringUri } from './params.ts';
 
@@ -43,7 +44,11 @@ const equal = (a: string, b: string) => {
 export function verifySignature(method: SignatureMethod, baseString: string, signature: string, consumerSecret: string, tokenSecret: string, rsaPublicKeyPem?: string | null): boolean {
   if (method === 'RSA-SHA1') {
     if (!rsaPublicKeyPem) return false;
-    try { return createVerify('RSA-SHA1').update(baseString).verify(rsaPublicKeyPem, signature, 'base64'); } catch { return false; }
+    try {
+      // A key registered before the RSA key rule (too small, or e = 1: forgeable) verifies nothing.
+      const key = createPublicKey(rsaPublicKeyPem);
+      return !rsaKeyProblem(key) && createVerify('RSA-SHA1').update(baseString).verify(key, signature, 'base64');
+    } catch { return false; }
   }
   return equal(sign(method, baseString, consumerSecret, tokenSecret), signature);
 }

@@ -1,3 +1,5 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+
 // RFC 7518 §3.1 algorithms a client assertion may use (RFC 7523 §3, OIDC Core §9). Never `none`: an unsigned
 // assertion proves nothing. Asymmetric ones for private_key_jwt, HMAC ones (the client secret as key) for
 // client_secret_jwt: a private_key_jwt client must not be able to authenticate with a shared-secret MAC, and the
@@ -11,8 +13,39 @@ export const CLIENT_SECRET_JWT_ALGS = ['HS256', 'HS384', 'HS512'] as const;
  */
 export const HMAC_KEY_OCTETS: Readonly<Record<(typeof CLIENT_SECRET_JWT_ALGS)[number], number>> = { HS256: 32, HS384: 48, HS512: 64 };
 
-/** RFC 7518 §3.3, §3.5: "A key of size 2048 bits or larger MUST be used" with RS* and PS*: client keys at registration, DPoP proof keys. */
+/** RFC 7518 §3.3, §3.5: "A key of size 2048 bits or larger MUST be used" with RS* and PS*. */
 export const MIN_RSA_BITS = 2048;
+
+/**
+ * Why an RSA public key may not verify anything here (undefined: it may): RFC 7518 §3.3, §3.5, 2048 bits or more;
+ * RFC 8017 §3.1, an odd exponent of at least 3 — with e = 1 a "signature" is the encoded message itself, which anyone
+ * can write. The one rule for every RSA key a client brings: jwks, jwks_uri documents, OAuth 1 RSA-SHA1 keys (at
+ * registration and at use) and DPoP proof keys.
+ */
+export function rsaKeyProblem(key: KeyObject): string | undefined {
+  const d = key.asymmetricKeyDetails;
+  if ((d?.modulusLength ?? 0) < MIN_RSA_BITS) return `RSA keys must be ${MIN_RSA_BITS} bits or larger (RFC 7518 §3.3).`;
+  const e = d?.publicExponent ?? 0n;
+  if (e < 3n || e % 2n !== 1n) return 'An RSA key\'s public exponent must be odd and at least 3 (RFC 8017 §3.1).';
+  return undefined;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Why a client's public JWK could not verify a signature here (undefined: it could). It must open as an asymmetric
+ * public key — key members in strict base64url (decoders skip junk, so a padded small modulus would pass a length
+ * check), an EC point on its curve, a known kty — and an RSA key must pass rsaKeyProblem. Checked where the key
+ * is registered or fetched, not first when an assertion fails against it.
+ */
+export function publicJwkProblem(jwk: Record<string, unknown>): string | undefined {
+  for (const m of ['n', 'e', 'x', 'y']) {
+    if (m in jwk && (typeof jwk[m] !== 'string' || !BASE64URL.test(jwk[m]))) return `A key's "${m}" is not base64url.`;
+  }
+  let key: KeyObject;
+  try { key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }); } catch { return 'A key is not a usable public key.'; }
+  return key.asymmetricKeyType === 'rsa' ? rsaKeyProblem(key) : undefined;
+}
 
 /** The one rule (RFC 7518 §3.2): whether a key of `octets` octets may key `alg`; false for an alg that is not HS*. */
 export function hmacKeyFits(alg: string, octets: number): boolean {

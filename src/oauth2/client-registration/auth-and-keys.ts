@@ -1,7 +1,7 @@
 // How the client proves itself and its requests: the token endpoint's authentication method, its public keys
 // (jwks or jwks_uri), the algorithms of its assertions and request objects, and the request_uris it may pass.
 import { CLIENT_AUTH_METHOD_NAMES } from '../client-auth.ts';
-import { assertionAlgsFor, CLIENT_ASSERTION_ALGS, MIN_RSA_BITS, REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
+import { assertionAlgsFor, CLIENT_ASSERTION_ALGS, publicJwkProblem, REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
 import type { TokenEndpointAuthMethod } from '../store.ts';
 import { choice, httpsUrlProblem, optionalText, toList } from './fields.ts';
 import type { Check } from './types.ts';
@@ -71,17 +71,9 @@ export function validRequestUris({ raw, policy, context, errors }: Check): strin
   return requestUris;
 }
 
-/** The size in bits of a JWK's base64url modulus `n` (leading zero octets do not count). */
-function modulusBits(n: string): number {
-  const octets = Buffer.from(n, 'base64url');
-  let i = 0;
-  while (i < octets.length && octets[i] === 0) i++;
-  return i === octets.length ? 0 : (octets.length - i - 1) * 8 + (32 - Math.clz32(octets[i]));
-}
-
 /**
  * A JWK Set of public keys only (a private member would mean the client leaked its key), as canonical JSON, or why
- * it is not one. An RSA key below MIN_RSA_BITS could never verify anything here: refused where it is registered.
+ * it is not one. A key that could never verify anything here (publicJwkProblem) is refused where it is registered.
  */
 export function checkJwkSet(raw: unknown): { text: string } | { problem: string } {
   const invalid = { problem: `Must be a JWK Set of at most ${MAX_JWKS_KEYS} public keys.` };
@@ -95,8 +87,8 @@ export function checkJwkSet(raw: unknown): { text: string } | { problem: string 
   for (const k of keys) {
     if (typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string') return invalid;
     if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k)) return invalid;
-    const { kty, n } = k as { kty: string; n?: unknown };
-    if (kty === 'RSA' && (typeof n !== 'string' || modulusBits(n) < MIN_RSA_BITS)) return { problem: `RSA keys must be ${MIN_RSA_BITS} bits or larger (RFC 7518 §3.3).` };
+    const problem = publicJwkProblem(k as Record<string, unknown>);
+    if (problem) return { problem };
   }
   const text = JSON.stringify({ keys });
   return text.length > MAX_JWKS_LENGTH ? invalid : { text };

@@ -1,5 +1,6 @@
 // OAuth 1.0a on the same client (RFC 5849): switched on per client, HMAC with the secret or RSA-SHA1 with a public key.
 import { createPublicKey } from 'node:crypto';
+import { rsaKeyProblem } from '../client-assertion/algorithms.ts';
 import { toBool } from './fields.ts';
 import type { Check } from './types.ts';
 
@@ -10,7 +11,12 @@ export function validOAuth1({ raw, errors }: Check): { oauth1Enabled: boolean | 
   if (raw.rsaPublicKey != null && typeof raw.rsaPublicKey !== 'string') errors.rsaPublicKey = 'Must be a PEM text.';
   if (rsaPublicKey) {
     // RFC 5849 §3.4.3: RSA-SHA1 needs the consumer's RSA public key.
-    try { if (createPublicKey(rsaPublicKey).asymmetricKeyType !== 'rsa') errors.rsaPublicKey = 'Must be an RSA public key.'; } catch { errors.rsaPublicKey = 'Not a PEM public key.'; }
+    // Its size and exponent by the one RSA key rule (client-assertion/algorithms.ts).
+    try {
+      const key = createPublicKey(rsaPublicKey);
+      const problem = key.asymmetricKeyType === 'rsa' ? rsaKeyProblem(key) : 'Must be an RSA public key.';
+      if (problem) errors.rsaPublicKey = problem;
+    } catch { errors.rsaPublicKey = 'Not a PEM public key.'; }
   }
   return { oauth1Enabled, rsaPublicKey };
 }

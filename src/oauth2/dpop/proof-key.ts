@@ -1,5 +1,5 @@
 import { constants, createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { MIN_RSA_BITS } from '../client-assertion/algorithms.ts';
+import { rsaKeyProblem } from '../client-assertion/algorithms.ts';
 
 /**
  * How node:crypto verifies each asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864 §2) and the key
@@ -16,16 +16,6 @@ const ALG_RULES: Record<string, AlgRule> = {
   EdDSA: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
   Ed25519: { digest: null, kty: 'OKP', crv: ['Ed25519'] },
 };
-
-/**
- * RFC 7518 §3.3: 2048 bits or more; RFC 8017 §3.1: an odd exponent of at least 3. With e = 1 a "signature" is the
- * encoded message itself, so anyone could make proofs for that key's thumbprint.
- */
-function usableRsa(key: KeyObject): boolean {
-  const d = key.asymmetricKeyDetails;
-  const e = d?.publicExponent ?? 0n;
-  return (d?.modulusLength ?? 0) >= MIN_RSA_BITS && e >= 3n && e % 2n === 1n;
-}
 
 /** RFC 7638 §3.2: the required members of each key type, in lexicographic order: the thumbprint's input. */
 const THUMBPRINT_MEMBERS: Record<AlgRule['kty'], readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
@@ -66,7 +56,7 @@ export function openProofKey(jwk: Record<string, unknown>): ProofKey | null {
   } catch {
     return null;
   }
-  if (key.asymmetricKeyType === 'rsa' && !usableRsa(key)) return null;
+  if (key.asymmetricKeyType === 'rsa' && rsaKeyProblem(key)) return null;
   const opened: ProofKey = { key, jkt: createHash('sha256').update(input).digest('base64url'), kty: jwk.kty as AlgRule['kty'], crv: typeof jwk.crv === 'string' ? jwk.crv : undefined };
   if (OPENED.size >= OPENED_MAX) OPENED.delete(OPENED.keys().next().value as string);
   OPENED.set(input, opened);

@@ -1,19 +1,40 @@
 import { expect } from 'chai';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createTestApp, type TestServer } from '../../helpers.ts';
+import { DocumentServer } from '../../document-server.ts';
 import { actors, CLIENT_INPUT } from '../../graphql/gql-helpers.ts';
+import { tokenRequest } from './assertions.ts';
 
-// RFC 7518 §3.3 (RS*) and §3.5 (PS*): "A key of size 2048 bits or larger MUST be used". A client's registered RSA key
-// below that could never verify an assertion or request object: refused where it is registered, saying why.
-describe('RFC 7518 §3.3: client RSA keys of fewer than 2048 bits are refused at registration', () => {
+const rsaJwk = (bits: number) => ({ ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }), kid: `r${bits}`, alg: 'RS256', use: 'sig' });
+
+/**
+ * An RS256 "signature" made without any private key, for an RSA key whose exponent is 1: s^1 mod n = s, so the
+ * EMSA-PKCS1-v1_5 encoding of the hash (RFC 8017 §9.2) is itself a valid signature. What a key rule must stop.
+ */
+function forgedRs256(claims: Record<string, unknown>, kid: string, modulusOctets: number): string {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', kid })}.${b64(claims)}`;
+  const digestInfo = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), createHash('sha256').update(input).digest()]);
+  const em = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(modulusOctets - digestInfo.length - 3, 0xff), Buffer.from([0]), digestInfo]);
+  return `${input}.${em.toString('base64url')}`;
+}
+
+// RFC 7518 §3.3 (RS*) and §3.5 (PS*): "A key of size 2048 bits or larger MUST be used"; RFC 8017 §3.1: an odd
+// exponent of at least 3. A client key that breaks either is refused where it is registered (and where it is fetched).
+describe('RFC 7518 §3.3 / RFC 8017 §3.1: client RSA keys too small or with a forgeable exponent are refused', () => {
   let srv: TestServer;
-  before(async () => { srv = await createTestApp({ registration: 'open' }); });
-  after(() => srv.close());
+  let docs: DocumentServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  before(async () => {
+    docs = await new DocumentServer().start();
+    srv = await createTestApp({ registration: 'open', outboundAllowedHosts: ['127.0.0.1'] } as never);
+    a = await actors(srv);
+  });
+  after(async () => { await srv.close(); docs.close(); });
 
-  const rsaJwk = (bits: number) => ({ ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }), kid: `r${bits}`, alg: 'RS256', use: 'sig' });
-  const register = async (jwks: unknown) => {
+  const register = async (jwks: unknown, extra: Record<string, unknown> = {}) => {
     const res = await fetch(`${srv.url}/o/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ client_name: 'rsa', grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256', jwks, scope: 'read' }) });
+      body: JSON.stringify({ client_name: 'rsa', grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256', scope: 'read', ...(jwks === undefined ? {} : { jwks }), ...extra }) });
     return { status: res.status, body: await res.json() as Record<string, string> };
   };
 
@@ -30,11 +51,69 @@ describe('RFC 7518 §3.3: client RSA keys of fewer than 2048 bits are refused at
     expect((await register({ keys: [rsaJwk(2048)] })).status).to.equal(201);
   });
 
+  it('an exponent of 1, a modulus padded with junk, a misspelt kty or an EC point off its curve is refused at registration', async () => {
+    const good = rsaJwk(2048);
+    const small = rsaJwk(1024);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    for (const [what, key] of [
+      ['e = 1', { ...good, e: 'AQ' }],
+      ['e = 0', { ...good, e: 'AA' }],
+      ['a 1024-bit n with junk after it', { ...small, n: `${small.n} ${'A'.repeat(300)}` }],
+      ['kty rsa', { ...good, kty: 'rsa' }],
+      ['an EC point off the curve', { ...ec, y: ec.x }],
+      ['oct without k', { kty: 'oct' }],
+    ] as const) {
+      const r = await register({ keys: [key] });
+      expect(r.status, what).to.equal(400);
+      expect(r.body.error, what).to.equal('invalid_client_metadata');
+    }
+  });
+
+  it('a jwks_uri serving an e = 1 key: a forged assertion (no private key) is invalid_client', async () => {
+    const good = rsaJwk(2048);
+    docs.routes.set('/e1.json', (res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ keys: [{ ...good, e: 'AQ', kid: 'e1' }] })); });
+    const r = await register(undefined, { jwks_uri: `${docs.base}/e1.json` });
+    expect(r.status).to.equal(201);
+    const now = Math.floor(Date.now() / 1000);
+    const id = r.body.client_id;
+    const forged = forgedRs256({ iss: id, sub: id, aud: srv.app.config.issuer, iat: now, exp: now + 60, jti: randomUUID() }, 'e1', Buffer.from(good.n!, 'base64url').length);
+    const res = await tokenRequest(srv, forged, { scope: 'read' });
+    expect(res.status).to.equal(401);
+    expect((await res.json() as Record<string, string>).error).to.equal('invalid_client');
+  });
+
   it('GraphQL registerClient: the same refusal, BAD_USER_INPUT naming the size', async () => {
-    const a = await actors(srv);
     const r = await a.user('mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId } } }',
       { input: { ...CLIENT_INPUT, grantTypes: ['CLIENT_CREDENTIALS'], redirectUris: [], tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', jwks: JSON.stringify({ keys: [rsaJwk(1024)] }) } });
     expect(r.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
     expect(JSON.stringify(r.errors)).to.contain('2048 bits');
+  });
+
+  it('OAuth 1.0a RSA-SHA1 consumer keys: 1024 bits or e = 1 refused at registration; a weak key stored before is refused at use', async () => {
+    const pem = (jwk: object) => createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+    const strong = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const reg = (rsaPublicKey: string) => a.user('mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId } } }',
+      { input: { ...CLIENT_INPUT, clientType: 'PUBLIC', tokenEndpointAuthMethod: 'NONE', oauth1Enabled: true, rsaPublicKey } });
+    for (const [what, key] of [['1024 bits', pem(rsaJwk(1024))], ['e = 1', pem({ ...strong.publicKey.export({ format: 'jwk' }), e: 'AQ' })]] as const) {
+      const r = await reg(key);
+      expect(r.errors?.[0]?.extensions?.code, what).to.equal('BAD_USER_INPUT');
+      expect(JSON.stringify(r.errors), what).to.match(/2048 bits|exponent/);
+    }
+    // A consumer that registered a strong key, whose stored key is then a weak one (registered before this rule):
+    // its RSA-SHA1 signatures no longer verify.
+    const ok = await reg(strong.publicKey.export({ type: 'spki', format: 'pem' }) as string);
+    const clientId = ok.data.registerClient.client.clientId as string;
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    await srv.app.withContext(() => srv.app.orm.em.getConnection().execute('update applications set rsa_public_key = ? where client_id = ?', [weak.publicKey.export({ type: 'spki', format: 'pem' }), clientId]));
+    const initiate = async (privateKey: typeof weak.privateKey) => {
+      const url = `${srv.url}/oauth1/initiate`;
+      const params: Record<string, string> = { oauth_callback: 'oob', oauth_consumer_key: clientId, oauth_nonce: randomUUID().replace(/-/g, ''), oauth_signature_method: 'RSA-SHA1', oauth_timestamp: String(Math.floor(Date.now() / 1000)), oauth_version: '1.0' };
+      const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+      const base = ['POST', enc(url), enc(Object.keys(params).sort().map((k) => `${enc(k)}=${enc(params[k])}`).join('&'))].join('&');
+      const signature = createSign('RSA-SHA1').update(base).sign(privateKey, 'base64');
+      const header = `OAuth ${Object.entries({ ...params, oauth_signature: signature }).map(([k, v]) => `${k}="${enc(v)}"`).join(', ')}`;
+      return fetch(url, { method: 'POST', headers: { authorization: header } });
+    };
+    expect((await initiate(weak.privateKey)).status).to.equal(401);
   });
 });
