@@ -82,6 +82,18 @@ describe('RFC 7518 §3.3 / RFC 8017 §3.1: client RSA keys too small or with a f
     expect((await res.json() as Record<string, string>).error).to.equal('invalid_client');
   });
 
+  it('an inline jwks stored before the rule with an e = 1 key verifies nothing: the forged assertion is invalid_client', async () => {
+    const good = rsaJwk(2048);
+    const r = await register({ keys: [{ ...good, kid: 'g' }] });
+    expect(r.status).to.equal(201);
+    const id = r.body.client_id;
+    await srv.app.withContext(() => srv.app.orm.em.getConnection().execute('update applications set jwks = ? where client_id = ?', [JSON.stringify({ keys: [{ ...good, e: 'AQ', kid: 'e1' }] }), id]));
+    const now = Math.floor(Date.now() / 1000);
+    const forged = forgedRs256({ iss: id, sub: id, aud: srv.app.config.issuer, iat: now, exp: now + 60, jti: randomUUID() }, 'e1', Buffer.from(good.n!, 'base64url').length);
+    const res = await tokenRequest(srv, forged, { scope: 'read' });
+    expect(res.status).to.equal(401);
+  });
+
   it('GraphQL registerClient: the same refusal, BAD_USER_INPUT naming the size', async () => {
     const r = await a.user('mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId } } }',
       { input: { ...CLIENT_INPUT, grantTypes: ['CLIENT_CREDENTIALS'], redirectUris: [], tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', jwks: JSON.stringify({ keys: [rsaJwk(1024)] }) } });
