@@ -17,7 +17,8 @@ const needsSealedSecret = (input: Pick<ClientInput, 'oauth1Enabled' | 'tokenEndp
  * a secret-based token endpoint method, or OAuth 1 HMAC signatures. A private_key_jwt client is confidential without
  * one, so none is issued, returned or stored for it.
  */
-const usesSecret = (input: Pick<ClientInput, 'clientType' | 'oauth1Enabled' | 'tokenEndpointAuthMethod'>) =>
+/** Whether the client authenticates with a secret (OAuth 2 or OAuth 1): only such a client gets one, or a new one. */
+export const usesSecret = (input: Pick<ClientInput, 'clientType' | 'oauth1Enabled' | 'tokenEndpointAuthMethod'>) =>
   input.clientType === 'confidential' && (input.tokenEndpointAuthMethod !== 'private_key_jwt' || input.oauth1Enabled);
 
 /** The secret's stored forms: always an HMAC for OAuth 2; also a sealed copy where needsSealedSecret. */

@@ -2,7 +2,7 @@ import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
-import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient, usesSecret } from '../../oauth2/clients.ts';
 import { ACCESS_TOKEN_FORMATS, CLIENT_ORIGINS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
 import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
@@ -100,7 +100,7 @@ export const clientResolvers = {
     },
     async rotateClientSecret(_: unknown, args: Args, ctx: GraphQLContext) {
       const client = await manageable(ctx, args.id);
-      if (client.clientType !== 'confidential') throw badUserInput({ id: 'Public clients have no secret.' }, []);
+      if (!usesSecret(client)) throw badUserInput({ id: 'This client has no secret: it is public or authenticates with private_key_jwt.' }, []);
       try {
         return payload(ctx, client, await rotateClientSecret(client, clientDeps(ctx), ctx.audit));
       } catch (e) {

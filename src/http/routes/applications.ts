@@ -2,7 +2,7 @@ import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
-import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient, type ClientDeps } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient, usesSecret, type ClientDeps } from '../../oauth2/clients.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES, isPrivilegedResponseType } from '../../oauth2/response-types.ts';
@@ -158,7 +158,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     const clientSecret = takeRevealed(ctx, client.id);
     ctx.set('Cache-Control', 'no-store');
     const failures = await deps.recentFailures(client.clientId);
-    deps.render(ctx, 'applications/detail', { application: client, clientSecret, scopeChoices: deps.scopes, failures });
+    deps.render(ctx, 'applications/detail', { application: client, clientSecret, scopeChoices: deps.scopes, failures, hasSecret: usesSecret(client) });
   });
 
   router.get(['/:id/update', '/:id/update/'], async (ctx) => {
@@ -182,7 +182,7 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
 
   router.post(['/:id/rotate-secret', '/:id/rotate-secret/'], async (ctx) => {
     const client = await load(ctx);
-    if (client.clientType !== 'confidential') throw new HttpError(400, 'invalid_request', 'Public applications have no secret.');
+    if (!usesSecret(client)) throw new HttpError(400, 'invalid_request', 'This application has no secret: it is public or authenticates with private_key_jwt.');
     let secret: string;
     try {
       secret = await rotateClientSecret(client, deps, actor(ctx));

@@ -61,6 +61,11 @@ describe('RFC 7591 / GraphQL registration of private_key_jwt and client_secret_j
     expect((await tokenRequest(srv, await assertion(srv, c.clientId, { key: pair.privateKey, kid: 'g1' }), { scope: 'read' })).status).to.equal(200);
     const bad = await a.user(`mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId } } }`, { input: { ...CLIENT_INPUT, tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT' } });
     expect(bad.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
+    // It has no secret, so there is none to rotate: no secret is issued that would only look usable.
+    const id = (await a.user(`{ client(clientId: "${c.clientId}") { id } }`)).data.client.id as string;
+    const rotated = await a.user('mutation($id: ID!) { rotateClientSecret(id: $id) { clientSecret } }', { id });
+    expect(rotated.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
+    expect(JSON.stringify(rotated.data ?? null)).not.to.match(/clientSecret":"/);
   });
 });
 
