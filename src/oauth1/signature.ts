@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, timingSafeEqual, createSign, createVerify } from 'node:crypto';
+import { createHmac, createPublicKey, timingSafeEqual, createSign, createVerify, type KeyObject } from 'node:crypto';
 import { rsaKeyProblem } from '../oauth2/client-assertion/algorithms.ts';
 import { percentEncode } from './encoding.ts';
 import { baseStringUri } from './params.ts';
@@ -40,15 +40,29 @@ const equal = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+const consumerKeys = new Map<string, KeyObject | null>();
+
+/**
+ * A consumer's registered RSA key, opened and held to the key rule once per distinct PEM: one registered before the
+ * rule (too small, e = 1, a small factor: forgeable) verifies nothing (null).
+ */
+function consumerKey(pem: string): KeyObject | null {
+  let key = consumerKeys.get(pem);
+  if (key === undefined) {
+    try { key = createPublicKey(pem); } catch { key = null; }
+    if (key && (key.asymmetricKeyType !== 'rsa' || rsaKeyProblem(key, { modulus: true }))) key = null;
+    consumerKeys.set(pem, key);
+    if (consumerKeys.size > 1000) consumerKeys.delete(consumerKeys.keys().next().value!);
+  }
+  return key;
+}
+
 /** Constant-time for the shared-secret methods; RSA-SHA1 checks with the registered public key (§3.4.3). */
 export function verifySignature(method: SignatureMethod, baseString: string, signature: string, consumerSecret: string, tokenSecret: string, rsaPublicKeyPem?: string | null): boolean {
   if (method === 'RSA-SHA1') {
     if (!rsaPublicKeyPem) return false;
-    try {
-      // A key registered before the RSA key rule (too small, or e = 1: forgeable) verifies nothing.
-      const key = createPublicKey(rsaPublicKeyPem);
-      return !rsaKeyProblem(key) && createVerify('RSA-SHA1').update(baseString).verify(key, signature, 'base64');
-    } catch { return false; }
+    const key = consumerKey(rsaPublicKeyPem);
+    try { return key !== null && createVerify('RSA-SHA1').update(baseString).verify(key, signature, 'base64'); } catch { return false; }
   }
   return equal(sign(method, baseString, consumerSecret, tokenSecret), signature);
 }

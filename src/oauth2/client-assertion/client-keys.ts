@@ -18,6 +18,25 @@ export interface ClientKeyLimits {
 
 export const DEFAULT_KEY_LIMITS: ClientKeyLimits = { ttlMs: 5 * 60_000, maxEntries: 1000, refetchIntervalMs: 60_000, failureMemoryMs: 10_000 };
 
+const checked = new Map<string, JSONWebKeySet | null>();
+const CHECKED_MAX = 1000;
+
+/**
+ * A client's registered (inline) jwks, held to the rules of registration (publicJwkSet) once per distinct set: one
+ * stored before a rule existed (an RSA key with e = 1, say, which anyone can forge signatures for) verifies nothing:
+ * null. Client assertions and request objects both take their keys from here.
+ */
+export function registeredKeys(jwks: string): JSONWebKeySet | null {
+  let keys = checked.get(jwks);
+  if (keys === undefined) {
+    const text = publicJwkSet(jwks);
+    keys = text ? JSON.parse(text) as JSONWebKeySet : null;
+    checked.set(jwks, keys);
+    while (checked.size > CHECKED_MAX) checked.delete(checked.keys().next().value!);
+  }
+  return keys;
+}
+
 /** Thrown when a client's keys cannot be had: the caller answers invalid_client, the cause is for the log only. */
 export class ClientKeysUnavailable extends Error {}
 
@@ -36,14 +55,13 @@ export class ClientKeys {
   readonly #cache = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<JSONWebKeySet>>();
   readonly #failedAt = new Map<string, number>();
-  readonly #checked = new Map<string, JSONWebKeySet | null>();
   constructor(fetch: JwksFetcher, limits: ClientKeyLimits = DEFAULT_KEY_LIMITS, now: () => number = Date.now) {
     this.#fetch = fetch; this.#limits = limits; this.#now = now;
   }
 
   /** The key set to verify with; null when the client registered none. */
   async of(client: Pick<ClientRecord, 'jwks' | 'jwksUri'>, o: { refresh?: boolean } = {}): Promise<JSONWebKeySet | null> {
-    if (client.jwks) return this.#registered(client.jwks);
+    if (client.jwks) return registeredKeys(client.jwks);
     if (!client.jwksUri) return null;
     const url = client.jwksUri;
     const hit = this.#cache.get(url);
@@ -52,21 +70,6 @@ export class ClientKeys {
     const mayRefetch = !hit || now - hit.fetchedAt >= this.#limits.refetchIntervalMs;
     if (hit && (o.refresh ? !mayRefetch : fresh)) return hit.keys;
     return this.#load(url);
-  }
-
-  /**
-   * A registered jwks, held to the rules of registration (publicJwkSet) once per distinct set: one stored before a
-   * rule existed (an RSA key with e = 1, say, which anyone can forge signatures for) verifies nothing.
-   */
-  #registered(jwks: string): JSONWebKeySet | null {
-    let keys = this.#checked.get(jwks);
-    if (keys === undefined) {
-      const text = publicJwkSet(jwks);
-      keys = text ? JSON.parse(text) as JSONWebKeySet : null;
-      this.#checked.set(jwks, keys);
-      while (this.#checked.size > this.#limits.maxEntries) this.#checked.delete(this.#checked.keys().next().value!);
-    }
-    return keys;
   }
 
   #load(url: string): Promise<JSONWebKeySet> {

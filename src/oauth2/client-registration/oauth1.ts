@@ -1,8 +1,10 @@
 // OAuth 1.0a on the same client (RFC 5849): switched on per client, HMAC with the secret or RSA-SHA1 with a public key.
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { rsaKeyProblem } from '../client-assertion/algorithms.ts';
 import { toBool } from './fields.ts';
 import type { Check } from './types.ts';
+
+const isPrivateKey = (pem: string): boolean => { try { createPrivateKey(pem); return true; } catch { return false; } };
 
 export function validOAuth1({ raw, errors }: Check): { oauth1Enabled: boolean | null; rsaPublicKey: string | null } {
   const oauth1Enabled = toBool(raw.oauth1Enabled);
@@ -12,11 +14,15 @@ export function validOAuth1({ raw, errors }: Check): { oauth1Enabled: boolean | 
   if (rsaPublicKey) {
     // RFC 5849 §3.4.3: RSA-SHA1 needs the consumer's RSA public key.
     // Its size and exponent by the one RSA key rule (client-assertion/algorithms.ts).
-    try {
-      const key = createPublicKey(rsaPublicKey);
-      const problem = key.asymmetricKeyType === 'rsa' ? rsaKeyProblem(key) : 'Must be an RSA public key.';
-      if (problem) errors.rsaPublicKey = problem;
-    } catch { errors.rsaPublicKey = 'Not a PEM public key.'; }
+    // A private key would be stored and shown back: refused, never turned into its public half here.
+    if (isPrivateKey(rsaPublicKey)) errors.rsaPublicKey = 'That is a private key: paste the public key only.';
+    else {
+      try {
+        const key = createPublicKey(rsaPublicKey);
+        const problem = key.asymmetricKeyType === 'rsa' ? rsaKeyProblem(key, { modulus: true }) : 'Must be an RSA public key.';
+        if (problem) errors.rsaPublicKey = problem;
+      } catch { errors.rsaPublicKey = 'Not a PEM public key.'; }
+    }
   }
   return { oauth1Enabled, rsaPublicKey };
 }

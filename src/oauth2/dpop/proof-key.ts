@@ -1,5 +1,5 @@
 import { constants, createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { rsaKeyProblem } from '../client-assertion/algorithms.ts';
+import { isBase64url, rsaKeyProblem } from '../client-assertion/algorithms.ts';
 
 /**
  * How node:crypto verifies each asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864 §2) and the key
@@ -39,6 +39,8 @@ function canonical(jwk: Record<string, unknown>): string | null {
   for (const m of members) {
     const v = jwk[m];
     if (typeof v !== 'string' || !v) return null;
+    // RFC 7638 §3.2 hashes the members as sent: key bytes must be strict base64url, or one key has many jkt.
+    if (m !== 'kty' && m !== 'crv' && !isBase64url(v)) return null;
     picked[m] = v;
   }
   return JSON.stringify(picked);

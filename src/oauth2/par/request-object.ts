@@ -1,10 +1,11 @@
-import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet } from 'jose';
 import { joinResourceParams } from '../resources.ts';
 import { InvalidClientId, InvalidRequestObject } from '../errors.ts';
 import { REQUEST_OBJECT_ALGS } from '../client-assertion/algorithms.ts';
 import { algsUnder, type SecurityProfile } from '../security-profile/index.ts';
 import type { ClientRecord, ClientStore } from '../store.ts';
 import type { AssertionReplayStore } from '../client-assertion/store.ts';
+import { registeredKeys } from '../client-assertion/client-keys.ts';
 import { ClientJwtRefused, REQUEST_OBJECT, verifyClientJwt } from '../client-assertion/client-jwt.ts';
 
 /** A request object longer than this is not an authorization request. */
@@ -30,7 +31,8 @@ export type RequestObjectReplay = Pick<AssertionReplayStore, 'spend'>;
 export async function verifyRequestObject(jwt: string, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile, replay?: RequestObjectReplay): Promise<Record<string, string>> {
   if (jwt.length > MAX_REQUEST_OBJECT) throw new InvalidRequestObject('The request object is too large.');
   if (!client.jwks) throw new InvalidRequestObject('This client registered no keys (jwks) to verify request objects with.');
-  const jwks = JSON.parse(client.jwks) as JSONWebKeySet;
+  const jwks = registeredKeys(client.jwks);
+  if (!jwks) throw new InvalidRequestObject('This client\'s registered keys (jwks) fail the key rules; register them again.');
   let payload;
   try {
     // RFC 9101 §4: iss is the client_id, aud the issuer; typ never another kind's (§10.8). RFC 9101 §10.1 and Core

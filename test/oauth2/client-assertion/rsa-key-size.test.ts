@@ -1,10 +1,15 @@
 import { expect } from 'chai';
-import { createHash, createPublicKey, createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, createPublicKey, createSign, generateKeyPairSync, generatePrimeSync, randomUUID } from 'node:crypto';
+import { dpopKey, proof } from '../dpop/proofs.ts';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { DocumentServer } from '../../document-server.ts';
 import { actors, CLIENT_INPUT } from '../../graphql/gql-helpers.ts';
 import { tokenRequest } from './assertions.ts';
 
+const bigB64 = (n: bigint) => Buffer.from(n.toString(16).padStart(Math.ceil(n.toString(16).length / 2) * 2, '0'), 'hex').toString('base64url');
+/** 3 × a 2047-bit prime, 997 × a 2040-bit one: moduli anyone factors (the private exponent follows from the public key). */
+const THREE_P = 3n * generatePrimeSync(2047, { bigint: true });
+const P997 = 997n * generatePrimeSync(2040, { bigint: true });
 const rsaJwk = (bits: number) => ({ ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }), kid: `r${bits}`, alg: 'RS256', use: 'sig' });
 
 /**
@@ -62,6 +67,13 @@ describe('RFC 7518 §3.3 / RFC 8017 §3.1: client RSA keys too small or with a f
       ['kty rsa', { ...good, kty: 'rsa' }],
       ['an EC point off the curve', { ...ec, y: ec.x }],
       ['oct without k', { kty: 'oct' }],
+      ['a modulus with the factor 3', { kty: 'RSA', n: bigB64(THREE_P), e: 'AQAB' }],
+      ['a modulus with the factor 997', { kty: 'RSA', n: bigB64(P997), e: 'AQAB' }],
+      ['an exponent of 2^300 + 1', { ...good, e: bigB64(2n ** 300n + 1n) }],
+      ['an X25519 key (no signatures)', generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' })],
+      ['a secp256k1 key (no algorithm here)', generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' })],
+      ['use enc', { ...good, use: 'enc' }],
+      ['alg none', { ...good, alg: 'none' }],
     ] as const) {
       const r = await register({ keys: [key] });
       expect(r.status, what).to.equal(400);
@@ -94,6 +106,33 @@ describe('RFC 7518 §3.3 / RFC 8017 §3.1: client RSA keys too small or with a f
     expect(res.status).to.equal(401);
   });
 
+  it('a request object signed with an e = 1 key of an inline jwks stored before the rule is invalid_request_object', async () => {
+    const good = rsaJwk(2048);
+    const r = await register({ keys: [{ ...good, kid: 'g' }] }, { grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['https://rp.example/cb'] });
+    expect(r.status).to.equal(201);
+    const id = r.body.client_id;
+    await srv.app.withContext(() => srv.app.orm.em.getConnection().execute('update applications set jwks = ? where client_id = ?', [JSON.stringify({ keys: [{ ...good, e: 'AQ', kid: 'e1' }] }), id]));
+    const now = Math.floor(Date.now() / 1000);
+    const request = forgedRs256({ iss: id, aud: srv.app.config.issuer, iat: now, exp: now + 60, client_id: id, response_type: 'code', redirect_uri: 'https://rp.example/cb', scope: 'read' }, 'e1', Buffer.from(good.n!, 'base64url').length);
+    const res = await fetch(`${srv.url}/o/authorize/?${new URLSearchParams({ client_id: id, request })}`, { redirect: 'manual' });
+    expect(res.status).to.equal(400);
+    expect(await res.text()).to.contain('invalid_request_object');
+  });
+
+  it('RFC 9449 / RFC 7638: a DPoP proof whose jwk members are not strict base64url is invalid_dpop_proof (one key, one jkt)', async () => {
+    const owner = await srv.app.seed.user({ username: 'dpop-b64' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+    const key = await dpopKey('ES256');
+    const htu = `${srv.url}/o/token/`;
+    const ask = async (jwk: Record<string, unknown>) => fetch(htu, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', DPoP: await proof(key, { htu, jwk }), authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}` }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }) });
+    expect((await ask(key.publicJwk as Record<string, unknown>)).status).to.equal(200);
+    for (const x of [`${key.publicJwk.x}=`, `${key.publicJwk.x!.slice(0, 5)}.${key.publicJwk.x!.slice(5)}`]) {
+      const res = await ask({ ...key.publicJwk, x });
+      expect(res.status, x).to.equal(400);
+      expect((await res.json() as Record<string, string>).error, x).to.equal('invalid_dpop_proof');
+    }
+  });
+
   it('GraphQL registerClient: the same refusal, BAD_USER_INPUT naming the size', async () => {
     const r = await a.user('mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId } } }',
       { input: { ...CLIENT_INPUT, grantTypes: ['CLIENT_CREDENTIALS'], redirectUris: [], tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', jwks: JSON.stringify({ keys: [rsaJwk(1024)] }) } });
@@ -106,10 +145,13 @@ describe('RFC 7518 §3.3 / RFC 8017 §3.1: client RSA keys too small or with a f
     const strong = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const reg = (rsaPublicKey: string) => a.user('mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId } } }',
       { input: { ...CLIENT_INPUT, clientType: 'PUBLIC', tokenEndpointAuthMethod: 'NONE', oauth1Enabled: true, rsaPublicKey } });
-    for (const [what, key] of [['1024 bits', pem(rsaJwk(1024))], ['e = 1', pem({ ...strong.publicKey.export({ format: 'jwk' }), e: 'AQ' })]] as const) {
+    for (const [what, key] of [['1024 bits', pem(rsaJwk(1024))], ['e = 1', pem({ ...strong.publicKey.export({ format: 'jwk' }), e: 'AQ' })],
+      ['a modulus with a small factor (PKCS#1 PEM)', createPublicKey({ key: { kty: 'RSA', n: bigB64(THREE_P), e: 'AQAB' } as never, format: 'jwk' }).export({ type: 'pkcs1', format: 'pem' }) as string],
+      ['a private key', strong.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string]] as const) {
       const r = await reg(key);
       expect(r.errors?.[0]?.extensions?.code, what).to.equal('BAD_USER_INPUT');
-      expect(JSON.stringify(r.errors), what).to.match(/2048 bits|exponent/);
+      expect(JSON.stringify(r.errors), what).to.match(/2048 bits|exponent|factor|prime|public key/);
+      expect(JSON.stringify(r.data ?? null), what).not.to.contain('PRIVATE KEY');
     }
     // A consumer that registered a strong key, whose stored key is then a weak one (registered before this rule):
     // its RSA-SHA1 signatures no longer verify.
