@@ -158,13 +158,14 @@ async function createPgSql(pool: PgPool): Promise<Sql> {
     if (text === undefined) { text = toPgPlaceholders(sql) + suffix; texts.set(key, text); }
     return { text, values: params, types: pgTypes };
   };
+  const rowsOf = coalescedInserts((sql, params, suffix) => pool.query(q(sql, params, suffix)));
   return {
     dialect: 'postgresql',
     stats,
     get: async <T>(sql: string, params: unknown[] = []) => (await pool.query(q(sql, params))).rows[0] as T | undefined,
     all: async <T>(sql: string, params: unknown[] = []) => (await pool.query(q(sql, params))).rows as T[],
-    run: async (sql, params = []) => (await pool.query(q(sql, params))).rowCount ?? 0,
-    insert: async (sql, params = []) => Number((await pool.query(q(sql, params, ' returning id'))).rows[0].id),
+    run: async (sql, params = []) => (SINGLE_ROW_INSERT.test(sql) ? rowsOf(sql, params, false) : (await pool.query(q(sql, params))).rowCount ?? 0),
+    insert: async (sql, params = []) => (SINGLE_ROW_INSERT.test(sql) ? rowsOf(sql, params, true) : Number((await pool.query(q(sql, params, ' returning id'))).rows[0].id)),
     async atomic(fn) {
       const client = await pool.connect();
       try {
@@ -184,4 +185,51 @@ async function createPgSql(pool: PgPool): Promise<Sql> {
       }
     },
   };
+}
+
+/** A plain one-row INSERT (no ON CONFLICT, no RETURNING, no subquery): rows of the same text can share a statement. */
+const SINGLE_ROW_INSERT = /^insert into \w+ \([\w, ]+\)\s+values (\([?, ]+\))$/;
+/** At most this many rows share one INSERT (13 parameters a token row: far below PostgreSQL's 65,535). */
+const COALESCE_MAX = 100;
+
+type InsertJob = { params: unknown[]; resolve: (n: number) => void; reject: (e: unknown) => void };
+
+/**
+ * PostgreSQL's group commit: the one-row INSERTs of the same statement queued during one turn of the event loop
+ * (under load, the token rows and audit rows of every request answered in that turn) go as one multi-row INSERT,
+ * one round trip and one commit for all of them instead of one each, as SQLite's flush shares one transaction.
+ * Each caller's promise settles only once its row is stored (with its id for `withId`: one statement takes its
+ * serial ids in VALUES order, so the returned ids sorted are the rows' ids in that order, RETURNING promising no
+ * order). Should the database refuse a row (too long, a duplicate key), each row is retried on its own, so only the
+ * bad one fails. Measured in docs/performance.md (issue 21).
+ */
+function coalescedInserts(exec: (sql: string, params: unknown[], suffix: string) => Promise<PgResult>) {
+  const queues = new Map<string, InsertJob[]>();
+  const one = (sql: string, j: InsertJob, withId: boolean) =>
+    exec(sql, j.params, withId ? ' returning id' : '').then((r) => j.resolve(withId ? Number(r.rows[0]!.id) : r.rowCount ?? 0), j.reject);
+  const flush = (key: string, sql: string, withId: boolean) => {
+    const all = queues.get(key)!;
+    queues.delete(key);
+    const tuple = SINGLE_ROW_INSERT.exec(sql)![1];
+    for (let i = 0; i < all.length; i += COALESCE_MAX) {
+      const jobs = all.slice(i, i + COALESCE_MAX);
+      if (jobs.length === 1) { void one(sql, jobs[0]!, withId); continue; }
+      exec(sql + `, ${tuple}`.repeat(jobs.length - 1), jobs.flatMap((j) => j.params), withId ? ' returning id' : '').then((r) => {
+        const ids = withId ? r.rows.map((row) => Number(row.id)).sort((a, b) => a - b) : [];
+        jobs.forEach((j, k) => j.resolve(withId ? ids[k]! : 1));
+      }, (e: { code?: unknown }) => {
+        // A row the database refused (SQLSTATE class 22 data, 23 integrity) rolled back the statement: the others
+        // go again alone. Anything else (a timeout, a lost connection) may have committed, or may take as long
+        // again: every caller hears it.
+        if (typeof e?.code === 'string' && /^2[23]/.test(e.code)) for (const j of jobs) void one(sql, j, withId);
+        else for (const j of jobs) j.reject(e);
+      });
+    }
+  };
+  return (sql: string, params: unknown[], withId: boolean) => new Promise<number>((resolve, reject) => {
+    const key = withId ? `${sql}\u0000id` : sql;
+    let queue = queues.get(key);
+    if (!queue) { queues.set(key, queue = []); setImmediate(flush, key, sql, withId); }
+    queue.push({ params, resolve, reject });
+  });
 }

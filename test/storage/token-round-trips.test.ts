@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { postForm } from '../oauth-helpers.ts';
+import { POSTGRES_URL, REDIS_URL } from '../database.ts';
+import { hashToken } from '../../src/oauth2/tokens.ts';
+
+// Issue 21: on PostgreSQL + Redis the token rate is bound by round trips (each one a socket write, a parse and a
+// timer in Gatehouse, and a statement or command on servers that share the machine's cores). A client_credentials
+// token needs one token row, one audit row, one read of the client's failure budget and one publish of the event;
+// concurrent requests of one event-loop turn share their INSERTs and their PUBLISH. Counted at the drivers.
+describe('Round trips of concurrent client_credentials tokens on PostgreSQL + Redis (issue 21)', function () {
+  let srv: TestServer;
+  let auth: { id: string; secret: string };
+  const sql = new Map<string, number>();
+  const redis = new Map<string, number>();
+  let counting = false;
+  const query = Reflect.get(pg.Client.prototype, 'query') as (...a: unknown[]) => unknown;
+  const send = Reflect.get(Redis.prototype, 'sendCommand') as (this: Redis, c: { name: string }) => unknown;
+
+  before(async function () {
+    if (!POSTGRES_URL || !REDIS_URL) this.skip();
+    pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+      if (counting) {
+        const q = a[0] as string | { text: string };
+        const head = (typeof q === 'string' ? q : q.text).split('(')[0]!.trim();
+        sql.set(head, (sql.get(head) ?? 0) + 1);
+      }
+      return query.apply(this, a);
+    } as typeof pg.Client.prototype.query;
+    Redis.prototype.sendCommand = function (this: Redis, c: { name: string }) {
+      if (counting) redis.set(c.name, (redis.get(c.name) ?? 0) + 1);
+      return send.call(this, c);
+    } as unknown as Redis['sendCommand'];
+    srv = await createTestApp();
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+    auth = { id: client.clientId, secret: clientSecret! };
+  });
+  after(async () => {
+    pg.Client.prototype.query = query as typeof pg.Client.prototype.query;
+    Redis.prototype.sendCommand = send as unknown as Redis['sendCommand'];
+    await srv?.close();
+  });
+
+  it('30 concurrent requests: 30 stored tokens, in fewer than 30 INSERTs; one Redis read each and fewer than 30 PUBLISH', async () => {
+    // Warm-up: the client record and the verified Basic credentials are remembered after the first request.
+    expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, auth)).status).to.equal(200);
+    counting = true;
+    let tokens: string[];
+    try {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, auth)));
+      expect(answers.map((r) => r.status)).to.deep.equal(Array(30).fill(200));
+      tokens = await Promise.all(answers.map(async (r) => (await r.json() as { access_token: string }).access_token));
+      await new Promise((r) => setTimeout(r, 100)); // the PUBLISH is not awaited by the answer
+    } finally { counting = false; }
+    // Every answered token is stored (RFC 6749 §5.1: the answer is given only after the row is written).
+    const hashes = tokens.map(hashToken);
+    const stored = await srv.app.stores.sql.all<{ token_hash: string }>(`select token_hash from access_tokens where token_hash in (${hashes.map(() => '?').join(', ')})`, hashes);
+    expect(stored, 'stored token rows').to.have.length(30);
+    expect(sql.get('insert into access_tokens') ?? 0, 'statements inserting the 30 tokens').to.be.within(1, 29);
+    expect(sql.get('insert into events') ?? 0, 'statements inserting the 30 events').to.be.within(1, 29);
+    expect(redis.get('publish') ?? 0, 'PUBLISH of the 30 events').to.be.within(1, 29);
+    expect([...redis.keys()].filter((c) => c !== 'publish' && c !== 'get'), 'Redis commands besides GET and PUBLISH').to.deep.equal([]);
+    expect(redis.get('get'), 'one read of the failure budget per request').to.equal(30);
+  });
+});
