@@ -134,7 +134,9 @@ function createSqliteSql(native: NativeSqlite): Sql {
 // ------------------------------------------------------------------------------------------ PostgreSQL
 
 interface PgResult { rows: Record<string, unknown>[]; rowCount: number | null }
-interface PgQuery { text: string; values: unknown[]; types: unknown }
+interface PgQuery { text: string; name?: string; values: unknown[]; types: unknown }
+/** Distinct statement texts prepared by name on each connection; later ones run unnamed. */
+const NAMED_MAX = 500;
 interface PgClient { query(q: PgQuery | string): Promise<PgResult>; release(err?: Error | boolean): void }
 interface PgPool { query(q: PgQuery): Promise<PgResult>; connect(): Promise<PgClient> }
 
@@ -149,14 +151,22 @@ async function createPgSql(pool: PgPool): Promise<Sql> {
   const { TypeOverrides } = (await import('pg')).default;
   const pgTypes = new TypeOverrides();
   pgTypes.setTypeParser(20, Number);
-  const texts = new Map<string, string>();
+  // Named (prepared) statements: each connection parses and plans a text once, then sends only its name and
+  // values (the server's parse and plan were a share of PostgreSQL's CPU per token, on the cores Gatehouse shares).
+  // Texts past NAMED_MAX (a query built with a varying number of values) go unnamed, so neither side keeps an
+  // unbounded number of statements; so do texts with `*`, whose prepared result type a migration adding a column
+  // (another instance's, in a rolling upgrade) would break ("cached plan must not change result type").
+  const texts = new Map<string, { text: string; name: string | undefined }>();
   const stats = { statements: 0 };
   const q = (sql: string, params: unknown[], suffix = ''): PgQuery => {
     stats.statements++;
     const key = suffix ? `${sql}\u0000${suffix}` : sql;
-    let text = texts.get(key);
-    if (text === undefined) { text = toPgPlaceholders(sql) + suffix; texts.set(key, text); }
-    return { text, values: params, types: pgTypes };
+    let t = texts.get(key);
+    if (t === undefined) {
+      t = { text: toPgPlaceholders(sql) + suffix, name: texts.size < NAMED_MAX && !sql.includes('*') ? `gatehouse_${texts.size}` : undefined };
+      texts.set(key, t);
+    }
+    return { text: t.text, name: t.name, values: params, types: pgTypes };
   };
   const rowsOf = coalescedInserts((sql, params, suffix) => pool.query(q(sql, params, suffix)));
   return {
