@@ -30,20 +30,24 @@ const log = (s: string) => process.stderr.write(`[cpu-split] ${s}\n`);
 const amount = Number(opt.requests);
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cpu-split-'));
 
-/** CPU µs of each PostgreSQL backend serving database `url` names, by pid. */
-async function backends(url: string): Promise<Map<number, number>> {
+/** CPU µs of each PostgreSQL backend serving database `url` names, by pid, and the database's commits so far. */
+async function backends(url: string): Promise<{ cpu: Map<number, number>; commits: number }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const { rows } = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-    return new Map(rows.flatMap((r) => { try { return [[r.pid, cpuMicros(r.pid)] as [number, number]]; } catch { return []; } }));
+    // pg_stat_database is updated when a backend reports (at most every 0.5–1 s; our own statements count too).
+    await c.query('select pg_stat_clear_snapshot()');
+    const { rows: [db] } = await c.query<{ commits: string }>('select xact_commit as commits from pg_stat_database where datname = current_database()');
+    return { cpu: new Map(rows.flatMap((r) => { try { return [[r.pid, cpuMicros(r.pid)] as [number, number]]; } catch { return []; } })), commits: Number(db!.commits) };
   } finally { await c.end(); }
 }
 
-async function redisCpu(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
+/** The Redis server's CPU µs and commands processed so far (every client of that server counts). */
+async function redisStats(redis: Redis): Promise<{ cpu: number; commands: number }> {
+  const info = await redis.info();
   const v = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return (v('used_cpu_sys') + v('used_cpu_user')) * 1e6;
+  return { cpu: (v('used_cpu_sys') + v('used_cpu_user')) * 1e6, commands: v('total_commands_processed') };
 }
 
 const redis = new Redis(BENCH_REDIS_URL);
@@ -56,16 +60,18 @@ try {
     autocannon({ url: server.url, connections: Number(opt.connections), amount: n, requests, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
   });
   await run(Math.min(20_000, amount));
-  const pg0 = await backends(url), g0 = cpuMicros(server.pid), r0 = await redisCpu(redis), t0 = performance.now();
+  const pg0 = await backends(url), g0 = cpuMicros(server.pid), r0 = await redisStats(redis), t0 = performance.now();
   const result = await run(amount);
   const seconds = (performance.now() - t0) / 1000;
-  const g = cpuMicros(server.pid) - g0, r = (await redisCpu(redis)) - r0;
+  const g = cpuMicros(server.pid) - g0, r1 = await redisStats(redis);
+  await new Promise((r) => setTimeout(r, 1500)); // the backends report their commits to pg_stat_database
   const pg1 = await backends(url);
-  const p = [...pg1].reduce((sum, [pid, us]) => sum + (pg0.has(pid) ? us - pg0.get(pid)! : 0), 0);
+  const p = [...pg1.cpu].reduce((sum, [pid, us]) => sum + (pg0.cpu.has(pid) ? us - pg0.cpu.get(pid)! : 0), 0);
   await stop(server);
   const n = result.requests.total, per = (us: number) => Math.round(us / n);
   process.stdout.write(`${scenario.name}, ${opt.connections} connections: ${n} requests (${result.non2xx} non-2xx) in ${seconds.toFixed(1)} s (${Math.round(n / seconds)} req/s)\n`
-    + `CPU µs/request: Gatehouse ${per(g)}, PostgreSQL backends ${per(p)} (${pg1.size} connections), Redis server ${per(r)}; total ${per(g + p + r)}\n`);
+    + `CPU µs/request: Gatehouse ${per(g)}, PostgreSQL backends ${per(p)} (${pg1.cpu.size} connections), Redis server ${per(r1.cpu - r0.cpu)}; total ${per(g + p + r1.cpu - r0.cpu)}\n`
+    + `per request: PostgreSQL commits ${((pg1.commits - pg0.commits) / n).toFixed(2)}, Redis commands ${((r1.commands - r0.commands) / n).toFixed(2)}\n`);
 } finally {
   redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
