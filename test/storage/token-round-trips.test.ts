@@ -55,7 +55,7 @@ describe('Round trips of concurrent client_credentials tokens on PostgreSQL + Re
       tokens = await Promise.all(answers.map(async (r) => (await r.json() as { access_token: string }).access_token));
       await new Promise((r) => setTimeout(r, 100)); // the PUBLISH is not awaited by the answer
     } finally { counting = false; }
-    // Every answered token is stored (RFC 6749 §5.1: the answer is given only after the row is written).
+    // Every answered token is stored: no answer is given before its row is written.
     const hashes = tokens.map(hashToken);
     const stored = await srv.app.stores.sql.all<{ token_hash: string }>(`select token_hash from access_tokens where token_hash in (${hashes.map(() => '?').join(', ')})`, hashes);
     expect(stored, 'stored token rows').to.have.length(30);
