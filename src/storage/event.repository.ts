@@ -12,24 +12,20 @@ const IP_WIDTH = 64;
 export interface EventBus { publish(topic: string, payload: string): Promise<void>; subscribe(topic: string, onMessage: (payload: string) => void): void }
 const EVENTS_TOPIC = 'events';
 
-type Listener = (event: AuditEvent & { id: number; createdAt: number }) => void;
-
 const INSERT = 'insert into events (type, user_id, client_id, ip, request_id, detail, created_at) values (?, ?, ?, ?, ?, ?, ?)';
-/** At most this many events share one multi-row INSERT (seven parameters each). */
-const BATCH_MAX = 100;
-type Pending = { params: unknown[]; resolve: (id: number) => void; reject: (e: unknown) => void };
+type Recorded = AuditEvent & { id: number; createdAt: number };
+type Listener = (event: Recorded) => void;
 
 /**
- * Writes audit rows and tells live listeners. One row is written on every token request: on SQLite through one
- * prepared INSERT (its group commit already shares one transaction among a tick's writes); on PostgreSQL the rows
- * recorded during one turn of the event loop go in one multi-row INSERT, one round trip and one commit for all of
- * them instead of one each (see docs/performance.md: round trips bound the token rate there).
+ * Writes audit rows and tells live listeners. One row is written on every token request, through Sql's group
+ * commit on both engines (storage/sql.ts: the rows of one event-loop turn share one commit, and on PostgreSQL one
+ * multi-row INSERT). With a bus the events of one turn also share one PUBLISH (docs/performance.md, issue 21).
  */
 export class EventRepository implements EventSink {
   readonly #sql: Sql;
   readonly #listeners = new Set<Listener>();
   #bus: EventBus | undefined;
-  #pending: Pending[] = [];
+  #outbox: Recorded[] = [];
   constructor(sql: Sql) { this.#sql = sql; }
 
   async record(event: AuditEvent) {
@@ -37,44 +33,23 @@ export class EventRepository implements EventSink {
     // Behind a trusted proxy the source comes from X-Forwarded-For and can be any text: keep what fits the column
     // (an over-long value must not lose the audit row, nor fail the request it audits).
     const e = event.ip && event.ip.length > IP_WIDTH ? { ...event, ip: event.ip.slice(0, IP_WIDTH) } : event;
-    const params = [e.type, e.userId ?? null, e.clientId ?? null, e.ip ?? null, e.requestId ?? null, e.detail ? JSON.stringify(e.detail) : null, createdAt];
-    const id = this.#sql.dialect === 'postgresql' ? await this.#batched(params) : await this.#sql.insert(INSERT, params);
+    const id = await this.#sql.insert(INSERT, [e.type, e.userId ?? null, e.clientId ?? null, e.ip ?? null, e.requestId ?? null, e.detail ? JSON.stringify(e.detail) : null, createdAt]);
     const recorded = { ...e, id, createdAt };
-    // With a bus (Redis), listeners on every instance hear the event through it, this one's included; should the
-    // publish fail, this instance's own listeners still hear it. The publish is not awaited: the request that
-    // recorded the event does not wait for Redis (one PUBLISH per event, on the command connection).
-    if (this.#bus) this.#bus.publish(EVENTS_TOPIC, JSON.stringify(recorded)).catch(() => this.#notify(recorded));
-    else this.#notify(recorded);
+    if (!this.#bus) { this.#notify(recorded); return; }
+    // With a bus (Redis), listeners on every instance hear the event through it, this one's included. The events
+    // recorded in one turn go in one PUBLISH (a JSON array), not awaited: the request does not wait for Redis.
+    this.#outbox.push(recorded);
+    if (this.#outbox.length === 1) setImmediate(() => this.#publish());
   }
 
-  /** Queues one row for this tick's INSERT; resolves with its id once stored. */
-  #batched(params: unknown[]): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ params, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => { void this.#flush(); });
-    });
+  #publish() {
+    const events = this.#outbox;
+    this.#outbox = [];
+    // Should the publish fail, this instance's own listeners still hear the events.
+    this.#bus!.publish(EVENTS_TOPIC, JSON.stringify(events)).catch(() => { for (const e of events) this.#notify(e); });
   }
 
-  async #flush() {
-    const all = this.#pending;
-    this.#pending = [];
-    for (let i = 0; i < all.length; i += BATCH_MAX) {
-      const jobs = all.slice(i, i + BATCH_MAX);
-      if (jobs.length === 1) { this.#sql.insert(INSERT, jobs[0].params).then(jobs[0].resolve, jobs[0].reject); continue; }
-      try {
-        const rows = await this.#sql.all<{ id: number }>(`${INSERT}${', (?, ?, ?, ?, ?, ?, ?)'.repeat(jobs.length - 1)} returning id`, jobs.flatMap((j) => j.params));
-        // One statement takes its serial ids in VALUES order, so its ids sorted are its rows' ids in that order
-        // (RETURNING itself promises no order).
-        const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-        jobs.forEach((j, k) => j.resolve(ids[k]));
-      } catch {
-        // One bad row must not lose the others' audit rows: each on its own, so only it fails.
-        for (const j of jobs) this.#sql.insert(INSERT, j.params).then(j.resolve, j.reject);
-      }
-    }
-  }
-
-  #notify(event: AuditEvent & { id: number; createdAt: number }): void {
+  #notify(event: Recorded): void {
     for (const l of this.#listeners) l(event);
   }
 
@@ -85,9 +60,10 @@ export class EventRepository implements EventSink {
   connectBus(bus: EventBus): void {
     this.#bus = bus;
     bus.subscribe(EVENTS_TOPIC, (payload) => {
-      let event: AuditEvent & { id: number; createdAt: number };
-      try { event = JSON.parse(payload) as typeof event; } catch { return; }
-      this.#notify(event);
+      let events: Recorded | Recorded[];
+      try { events = JSON.parse(payload) as typeof events; } catch { return; }
+      // An array from this version; one event from an instance of the version before (a rolling upgrade).
+      for (const event of Array.isArray(events) ? events : [events]) this.#notify(event);
     });
   }
 

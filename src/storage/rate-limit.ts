@@ -34,7 +34,8 @@ interface CounterStore {
   increment(bucket: string, cap: number, windowMs: number): Promise<Count>;
   /** -1, never below 0, window kept. */
   decrement(bucket: string): Promise<void>;
-  read(bucket: string): Promise<Count | null>;
+  /** `limit`: a count below it is allowed whatever the window's end, which a store may then leave unread. */
+  read(bucket: string, limit: number): Promise<Count | null>;
   remove(bucket: string): Promise<void>;
 }
 
@@ -61,9 +62,9 @@ class Limiter implements RateLimiter {
   refund(key: string) { return this.#store.decrement(bucketOf(key)); }
 
   async peek(key: string, limit: number): Promise<Attempt> {
-    const c = await this.#store.read(bucketOf(key));
-    if (!c || c.msLeft <= 0) return { allowed: true, retryAfter: 0 };
-    return { allowed: c.count < limit, retryAfter: seconds(c.msLeft) };
+    const c = await this.#store.read(bucketOf(key), limit);
+    if (!c || c.msLeft <= 0 || c.count < limit) return { allowed: true, retryAfter: 0 };
+    return { allowed: false, retryAfter: seconds(c.msLeft) };
   }
 
   reset(key: string) { return this.#store.remove(bucketOf(key)); }
@@ -171,11 +172,16 @@ class RedisCounters implements CounterStore {
 
   async decrement(bucket: string) { await this.#client.eval(DECREMENT, 1, this.#prefix + bucket); }
 
-  async read(bucket: string) {
+  // Every token request of a remembered client peeks (http/client-throttle.ts): one GET, the window's end only
+  // when the count is high enough to refuse. A key whose window ended is gone (PEXPIRE), so GET alone answers
+  // "allowed"; PTTL ≤ 0 after it means the window ended in between. (MULTI GET PTTL EXEC was four commands.)
+  async read(bucket: string, limit: number) {
     const key = this.#prefix + bucket;
-    const r = await this.#client.multi().get(key).pttl(key).exec();
-    const [count, ttl] = (r ?? []).map(([, v]) => v) as [string | null | undefined, number | undefined];
-    return count == null || !ttl || ttl <= 0 ? null : { count: Number(count), msLeft: ttl };
+    const count = await this.#client.get(key);
+    if (count === null) return null;
+    if (Number(count) < limit) return { count: Number(count), msLeft: 0 };
+    const ttl = await this.#client.pttl(key);
+    return ttl <= 0 ? null : { count: Number(count), msLeft: ttl };
   }
 
   async remove(bucket: string) { await this.#client.del(this.#prefix + bucket); }

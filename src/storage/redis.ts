@@ -39,7 +39,9 @@ export async function createRedisState(url: string, opts: { prefix?: string; com
     maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, commandTimeout: opts.commandTimeoutMs ?? 2000, lazyConnect: true,
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
   };
-  const client = new Redis(url, options);
+  // Commands issued in one turn of the event loop (the failure-budget reads of every token request answered in
+  // it, a turn's PUBLISH) leave in one socket write: a write each was a tenth of a token's CPU (docs/performance.md).
+  const client = new Redis(url, { ...options, enableAutoPipelining: true });
   const sub = new Redis(url, { ...options, commandTimeout: undefined });
   // Errors surface on the commands that hit them; an unlistened 'error' event would end the process. The first
   // one explains a failed start better than connect()'s "Connection is closed." (ioredis messages carry no password).

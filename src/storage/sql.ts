@@ -134,7 +134,9 @@ function createSqliteSql(native: NativeSqlite): Sql {
 // ------------------------------------------------------------------------------------------ PostgreSQL
 
 interface PgResult { rows: Record<string, unknown>[]; rowCount: number | null }
-interface PgQuery { text: string; values: unknown[]; types: unknown }
+interface PgQuery { text: string; name?: string; values: unknown[]; types: unknown }
+/** Distinct statement texts prepared by name on each connection; later ones run unnamed. */
+const NAMED_MAX = 500;
 interface PgClient { query(q: PgQuery | string): Promise<PgResult>; release(err?: Error | boolean): void }
 interface PgPool { query(q: PgQuery): Promise<PgResult>; connect(): Promise<PgClient> }
 
@@ -149,22 +151,31 @@ async function createPgSql(pool: PgPool): Promise<Sql> {
   const { TypeOverrides } = (await import('pg')).default;
   const pgTypes = new TypeOverrides();
   pgTypes.setTypeParser(20, Number);
-  const texts = new Map<string, string>();
+  // Named (prepared) statements: each connection parses and plans a text once, then sends only its name and
+  // values (the server's parse and plan were a share of PostgreSQL's CPU per token, on the cores Gatehouse shares).
+  // Texts past NAMED_MAX (a query built with a varying number of values) go unnamed, so neither side keeps an
+  // unbounded number of statements; so do texts with `*`, whose prepared result type a migration adding a column
+  // (another instance's, in a rolling upgrade) would break ("cached plan must not change result type").
+  const texts = new Map<string, { text: string; name: string | undefined }>();
   const stats = { statements: 0 };
   const q = (sql: string, params: unknown[], suffix = ''): PgQuery => {
     stats.statements++;
     const key = suffix ? `${sql}\u0000${suffix}` : sql;
-    let text = texts.get(key);
-    if (text === undefined) { text = toPgPlaceholders(sql) + suffix; texts.set(key, text); }
-    return { text, values: params, types: pgTypes };
+    let t = texts.get(key);
+    if (t === undefined) {
+      t = { text: toPgPlaceholders(sql) + suffix, name: texts.size < NAMED_MAX && !sql.includes('*') ? `gatehouse_${texts.size}` : undefined };
+      texts.set(key, t);
+    }
+    return { text: t.text, name: t.name, values: params, types: pgTypes };
   };
+  const rowsOf = coalescedInserts((sql, params, suffix) => pool.query(q(sql, params, suffix)));
   return {
     dialect: 'postgresql',
     stats,
     get: async <T>(sql: string, params: unknown[] = []) => (await pool.query(q(sql, params))).rows[0] as T | undefined,
     all: async <T>(sql: string, params: unknown[] = []) => (await pool.query(q(sql, params))).rows as T[],
-    run: async (sql, params = []) => (await pool.query(q(sql, params))).rowCount ?? 0,
-    insert: async (sql, params = []) => Number((await pool.query(q(sql, params, ' returning id'))).rows[0].id),
+    run: async (sql, params = []) => (SINGLE_ROW_INSERT.test(sql) ? rowsOf(sql, params, false) : (await pool.query(q(sql, params))).rowCount ?? 0),
+    insert: async (sql, params = []) => (SINGLE_ROW_INSERT.test(sql) ? rowsOf(sql, params, true) : Number((await pool.query(q(sql, params, ' returning id'))).rows[0].id)),
     async atomic(fn) {
       const client = await pool.connect();
       try {
@@ -184,4 +195,51 @@ async function createPgSql(pool: PgPool): Promise<Sql> {
       }
     },
   };
+}
+
+/** A plain one-row INSERT (no ON CONFLICT, no RETURNING, no subquery): rows of the same text can share a statement. */
+const SINGLE_ROW_INSERT = /^insert into \w+ \([\w, ]+\)\s+values (\([?, ]+\))$/;
+/** At most this many rows share one INSERT (13 parameters a token row: far below PostgreSQL's 65,535). */
+const COALESCE_MAX = 100;
+
+type InsertJob = { params: unknown[]; resolve: (n: number) => void; reject: (e: unknown) => void };
+
+/**
+ * PostgreSQL's group commit: the one-row INSERTs of the same statement queued during one turn of the event loop
+ * (under load, the token rows and audit rows of every request answered in that turn) go as one multi-row INSERT,
+ * one round trip and one commit for all of them instead of one each, as SQLite's flush shares one transaction.
+ * Each caller's promise settles only once its row is stored (with its id for `withId`: one statement takes its
+ * serial ids in VALUES order, so the returned ids sorted are the rows' ids in that order, RETURNING promising no
+ * order). Should the database refuse a row (too long, a duplicate key), each row is retried on its own, so only the
+ * bad one fails. Measured in docs/performance.md (issue 21).
+ */
+function coalescedInserts(exec: (sql: string, params: unknown[], suffix: string) => Promise<PgResult>) {
+  const queues = new Map<string, InsertJob[]>();
+  const one = (sql: string, j: InsertJob, withId: boolean) =>
+    exec(sql, j.params, withId ? ' returning id' : '').then((r) => j.resolve(withId ? Number(r.rows[0]!.id) : r.rowCount ?? 0), j.reject);
+  const flush = (key: string, sql: string, withId: boolean) => {
+    const all = queues.get(key)!;
+    queues.delete(key);
+    const tuple = SINGLE_ROW_INSERT.exec(sql)![1];
+    for (let i = 0; i < all.length; i += COALESCE_MAX) {
+      const jobs = all.slice(i, i + COALESCE_MAX);
+      if (jobs.length === 1) { void one(sql, jobs[0]!, withId); continue; }
+      exec(sql + `, ${tuple}`.repeat(jobs.length - 1), jobs.flatMap((j) => j.params), withId ? ' returning id' : '').then((r) => {
+        const ids = withId ? r.rows.map((row) => Number(row.id)).sort((a, b) => a - b) : [];
+        jobs.forEach((j, k) => j.resolve(withId ? ids[k]! : 1));
+      }, (e: { code?: unknown }) => {
+        // A row the database refused (SQLSTATE class 22 data, 23 integrity) rolled back the statement: the others
+        // go again alone. Anything else (a timeout, a lost connection) may have committed, or may take as long
+        // again: every caller hears it.
+        if (typeof e?.code === 'string' && /^2[23]/.test(e.code)) for (const j of jobs) void one(sql, j, withId);
+        else for (const j of jobs) j.reject(e);
+      });
+    }
+  };
+  return (sql: string, params: unknown[], withId: boolean) => new Promise<number>((resolve, reject) => {
+    const key = withId ? `${sql}\u0000id` : sql;
+    let queue = queues.get(key);
+    if (!queue) { queues.set(key, queue = []); setImmediate(flush, key, sql, withId); }
+    queue.push({ params, resolve, reject });
+  });
 }
