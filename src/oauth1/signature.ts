@@ -1,5 +1,6 @@
 import { createHmac, createPublicKey, timingSafeEqual, createSign, createVerify, type KeyObject } from 'node:crypto';
 import { rsaKeyProblem } from '../oauth2/client-assertion/algorithms.ts';
+import { boundedMemo } from '../oauth2/bounded-memo.ts';
 import { percentEncode } from './encoding.ts';
 import { baseStringUri } from './params.ts';
 
@@ -40,22 +41,17 @@ const equal = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-const consumerKeys = new Map<string, KeyObject | null>();
+const consumerKeys = boundedMemo<string, KeyObject | null>(1000);
 
 /**
  * A consumer's registered RSA key, opened and held to the key rule once per distinct PEM: one registered before the
  * rule (too small, e = 1, a small factor: forgeable) verifies nothing (null).
  */
-function consumerKey(pem: string): KeyObject | null {
-  let key = consumerKeys.get(pem);
-  if (key === undefined) {
-    try { key = createPublicKey(pem); } catch { key = null; }
-    if (key && (key.asymmetricKeyType !== 'rsa' || rsaKeyProblem(key, { modulus: true }))) key = null;
-    consumerKeys.set(pem, key);
-    if (consumerKeys.size > 1000) consumerKeys.delete(consumerKeys.keys().next().value!);
-  }
-  return key;
-}
+const consumerKey = (pem: string): KeyObject | null => consumerKeys(pem, () => {
+  let key: KeyObject;
+  try { key = createPublicKey(pem); } catch { return null; }
+  return key.asymmetricKeyType === 'rsa' && !rsaKeyProblem(key, { modulus: true }) ? key : null;
+});
 
 /** Constant-time for the shared-secret methods; RSA-SHA1 checks with the registered public key (§3.4.3). */
 export function verifySignature(method: SignatureMethod, baseString: string, signature: string, consumerSecret: string, tokenSecret: string, rsaPublicKeyPem?: string | null): boolean {

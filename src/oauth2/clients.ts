@@ -15,9 +15,8 @@ const needsSealedSecret = (input: Pick<ClientInput, 'oauth1Enabled' | 'tokenEndp
 /**
  * Whether the client has any use for a shared secret (RFC 7591 §3.2.1: client_secret only when the client uses one):
  * a secret-based token endpoint method, or OAuth 1 HMAC signatures. A private_key_jwt client is confidential without
- * one, so none is issued, returned or stored for it.
+ * one, so none is issued, returned or stored for it, and it has none to rotate.
  */
-/** Whether the client authenticates with a secret (OAuth 2 or OAuth 1): only such a client gets one, or a new one. */
 export const usesSecret = (input: Pick<ClientInput, 'clientType' | 'oauth1Enabled' | 'tokenEndpointAuthMethod'>) =>
   input.clientType === 'confidential' && (input.tokenEndpointAuthMethod !== 'private_key_jwt' || input.oauth1Enabled);
 
@@ -67,7 +66,7 @@ export async function updateClient(client: ClientRecord, input: ClientInput, dep
   let clientSecret: string | null = null;
   let forms: { secretHash?: string | null; oauth1SecretSealed?: string | null } = {};
   if (!usesSecret(input)) forms = { secretHash: null, oauth1SecretSealed: null };
-  else if (!client.secretHash || (needsSealedSecret(input) && !client.hasOAuth1Secret) || !secretFitsSigningAlg(input, client.secretOctets)) {
+  else if (!client.secretHash || (needsSealedSecret(input) && client.secretOctets === null) || !secretFitsSigningAlg(input, client.secretOctets)) {
     // The plaintext of the old secret is not kept: switching to client_secret_jwt (or OAuth 1) issues a new one.
     clientSecret = generateClientSecret();
     forms = storedForms(clientSecret, input, deps);

@@ -21,9 +21,9 @@ export const MAX_RSA_BITS = 8192;
 
 /** The primes below 1000, multiplied (NIST SP 800-89 §5.3.3's partial public-key validation, as OpenSSL's). */
 const SMALL_PRIMES = ((): bigint => {
-  let product = 1n;
-  for (let p = 2; p < 1000; p++) if (![...Array(p).keys()].slice(2).some((d) => p % d === 0)) product *= BigInt(p);
-  return product;
+  const primes: number[] = [];
+  for (let n = 2; n < 1000; n++) if (primes.every((p) => n % p !== 0)) primes.push(n);
+  return primes.reduce((product, p) => product * BigInt(p), 1n);
 })();
 
 const gcd = (a: bigint, b: bigint): bigint => { while (b) [a, b] = [b, a % b]; return a; };

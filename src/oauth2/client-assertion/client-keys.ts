@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { publicJwkSet } from '../client-registration.ts';
+import { boundedMemo } from '../bounded-memo.ts';
 import type { ClientRecord } from '../store.ts';
 
 /** Fetches a jwks_uri through the outbound guard (oidc/outbound.ts: no private targets, size and time caps, no redirects). */
@@ -18,8 +19,7 @@ export interface ClientKeyLimits {
 
 export const DEFAULT_KEY_LIMITS: ClientKeyLimits = { ttlMs: 5 * 60_000, maxEntries: 1000, refetchIntervalMs: 60_000, failureMemoryMs: 10_000 };
 
-const checked = new Map<string, JSONWebKeySet | null>();
-const CHECKED_MAX = 1000;
+const checked = boundedMemo<string, JSONWebKeySet | null>(1000);
 
 /**
  * A client's registered (inline) jwks, held to the rules of registration (publicJwkSet) once per distinct set: one
@@ -27,14 +27,10 @@ const CHECKED_MAX = 1000;
  * null. Client assertions and request objects both take their keys from here.
  */
 export function registeredKeys(jwks: string): JSONWebKeySet | null {
-  let keys = checked.get(jwks);
-  if (keys === undefined) {
+  return checked(jwks, () => {
     const text = publicJwkSet(jwks);
-    keys = text ? JSON.parse(text) as JSONWebKeySet : null;
-    checked.set(jwks, keys);
-    while (checked.size > CHECKED_MAX) checked.delete(checked.keys().next().value!);
-  }
-  return keys;
+    return text ? JSON.parse(text) as JSONWebKeySet : null;
+  });
 }
 
 /** Thrown when a client's keys cannot be had: the caller answers invalid_client, the cause is for the log only. */

@@ -94,11 +94,9 @@ export interface ClientRecord extends ClientInput {
   id: number;
   clientId: string;
   secretHash: string | null;
-  /** Whether a sealed copy of the secret exists for OAuth 1 HMAC (never the secret itself here). */
-  hasOAuth1Secret: boolean;
   /**
    * The secret's length in octets where a sealed copy is kept (OAuth 1, client_secret_jwt), read off the ciphertext's
-   * length (oauth1/secret-box.ts sealedOctets), never by opening it; null without one. RFC 7518 §3.2 judges it
+   * length (oauth1/secret-box.ts sealedOctets), never by opening it; null: no sealed copy. RFC 7518 §3.2 judges it
    * against token_endpoint_auth_signing_alg (client-assertion/algorithms.ts secretFitsSigningAlg).
    */
   secretOctets: number | null;
