@@ -83,8 +83,10 @@ export function parseBasicAuthorization(header: string): { clientId: string; cli
   const colon = decoded.indexOf(':');
   if (colon < 0) throw malformed();
   const clientId = formDecode(decoded.slice(0, colon));
-  if (!clientId) throw malformed();
-  return { clientId, clientSecret: formDecode(decoded.slice(colon + 1)) };
+  const clientSecret = formDecode(decoded.slice(colon + 1));
+  // A NUL (%00) is in no id or secret, and no database compares text holding one (PostgreSQL refuses it outright).
+  if (!clientId || clientId.includes('\0') || clientSecret.includes('\0')) throw malformed();
+  return { clientId, clientSecret };
 }
 
 /** How the client presented itself at the token, revocation or introspection endpoint (RFC 6749 §2.3). */

@@ -54,3 +54,18 @@ describe('RFC 6749 §2.3.1 client authentication: remembered Basic credentials',
     expect((await res.json()).error).to.equal('invalid_request');
   });
 });
+
+// A NUL inside a Basic header's form-encoded id or secret (%00) reached the client lookup, which PostgreSQL cannot
+// compare: 500. It is a malformed header, as every other (attacker read 4).
+describe('RFC 6749 §2.3.1: a NUL inside Basic credentials', () => {
+  let srv: TestServer;
+  before(async () => { srv = await createTestApp(); });
+  after(() => srv.close());
+  it('is invalid_client 401, never a server error', async () => {
+    for (const pair of ['bad%00one:x', 'someone:sec%00ret']) {
+      const res = await fetch(`${srv.url}/o/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(pair).toString('base64')}` }, body: 'grant_type=client_credentials' });
+      expect(res.status, pair).to.equal(401);
+      expect((await res.json() as Record<string, string>).error, pair).to.equal('invalid_client');
+    }
+  });
+});
