@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application } from './application.entity.ts';
+import { deleteInBatches } from './maintenance.ts';
 import { columns, split, toRecord } from './application-record.ts';
 import { ClientCache, type ClientCacheOptions } from './client-cache.ts';
 import { InitialAccessTokens, type InitialAccessTokenInput } from './initial-access-tokens.ts';
@@ -26,6 +27,9 @@ const AS_STORED = { disableIdentityMap: true } as const;
 
 // The applications table (ClientStore, RegistrationStore, MetadataClientStore); the row mapping, cache, initial access
 // tokens, metadata rows and system owner are modules of their own. Every write here clears the cache.
+/** Tables whose rows name a client (application_id), children before the grants they point at. */
+const OWNED_BY_CLIENT = ['access_tokens', 'refresh_tokens', 'oauth1_tokens', 'authorization_codes', 'device_codes', 'grants'] as const;
+
 export class ApplicationRepository implements ClientStore, RegistrationStore, MetadataClientStore {
   readonly #em: () => EntityManager;
   readonly #cache: ClientCacheOptions;
@@ -109,8 +113,17 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     this.#changed();
   }
 
+  /**
+   * Foreign keys cascade to codes, tokens and grants, so nothing issued to the client survives it. They go first, in
+   * batches: deleting the client's row locks it until the statement commits, and every token INSERT naming the client
+   * waits for that lock — on PostgreSQL with the other clients' rows of its turn (storage/sql.ts, coalescedInserts). A
+   * cascade over a busy client's tokens held everyone's answers for its whole length (attacker read 4, issue 21);
+   * now the row's lock covers only what arrived during the batches. A request racing the deletion hears
+   * invalid_client (http/middleware/client-auth.ts).
+   */
   async delete(id: number) {
-    // Foreign keys cascade to codes, tokens and grants, so nothing issued to the client survives it.
+    const conn = this.#em().getConnection();
+    for (const table of OWNED_BY_CLIENT) await deleteInBatches(conn, table, 'application_id = ?', [id], { maxBatches: 1000 });
     await this.#em().nativeDelete(Application, { id });
     this.#changed();
   }

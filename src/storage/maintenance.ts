@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Orm } from './orm.ts';
 
 /** Each table with expiring rows: its key and expiry columns. rate_limits holds the throttles' windows without Redis. */
@@ -17,18 +18,29 @@ const TABLES = [
  */
 export async function clearExpired(orm: Orm, opts: { now?: number; batchSize?: number } = {}): Promise<Record<string, number>> {
   const now = opts.now ?? Date.now();
-  const batch = opts.batchSize ?? 1000;
   const conn = orm.em.getConnection();
   const counts: Record<string, number> = {};
-  for (const { name, key, expires } of TABLES) {
-    let total = 0;
-    for (;;) {
-      const res = await conn.execute(`delete from ${name} where ${key} in (select ${key} from ${name} where ${expires} < ? limit ?)`, [now, batch], 'run');
-      const n = Number((res as { affectedRows?: number }).affectedRows ?? 0);
-      total += n;
-      if (n < batch) break;
-    }
-    counts[name] = total;
-  }
+  for (const { name, key, expires } of TABLES) counts[name] = await deleteInBatches(conn, name, `${expires} < ?`, [now], { key, batchSize: opts.batchSize });
   return counts;
+}
+
+type Connection = ReturnType<Orm['em']['getConnection']>;
+
+/**
+ * Deletes the rows of `table` matching `where`, at most `batchSize` a statement, each in its own transaction, until a
+ * statement finds fewer: no lock is held for the whole set, and other writers get their turn between batches.
+ * `maxBatches` bounds the work where new matching rows may keep arriving (what is left is the caller's to finish).
+ */
+export async function deleteInBatches(conn: Connection, table: string, where: string, params: unknown[], opts: { key?: string; batchSize?: number; maxBatches?: number } = {}): Promise<number> {
+  const { key = 'id', batchSize = 1000, maxBatches = Infinity } = opts;
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const res = await conn.execute(`delete from ${table} where ${key} in (select ${key} from ${table} where ${where} limit ?)`, [...params, batchSize], 'run');
+    const n = Number((res as { affectedRows?: number }).affectedRows ?? 0);
+    total += n;
+    if (n < batchSize) break;
+    // SQLite answers in-process without leaving the event loop: requests waiting on it are served between batches.
+    await nextTurn();
+  }
+  return total;
 }

@@ -1,7 +1,8 @@
 import type { Context, Middleware } from 'koa';
 import { extractClientCredentials, JWT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { authenticateClient } from '../../oauth2/authenticate-client.ts';
-import { isOAuthError } from '../../oauth2/errors.ts';
+import { InvalidClient, isOAuthError } from '../../oauth2/errors.ts';
+import { isForeignKeyViolation } from '../../storage/unique.ts';
 import { reasonOf } from '../../oauth2/failure-reasons.ts';
 import type { AssertionVerifier } from '../../oauth2/client-assertion/verify-assertion.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../../oauth2/store.ts';
@@ -97,7 +98,14 @@ export function clientAuthentication(deps: ClientAuthDeps, opts: { skip?: (ctx: 
       if (refused) throw refused;
       ctx.state.client = client;
     }
-    await next();
+    try {
+      await next();
+    } catch (e) {
+      // The client was deleted after it authenticated: its row (a token, a pushed request, a device code) cannot be
+      // stored, and the request is answered as one arriving after the deletion, not with a 500 (attacker read 4).
+      if (ctx.state.client && isForeignKeyViolation(e)) throw new InvalidClient('The client no longer exists.');
+      throw e;
+    }
   };
 }
 

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { createTestApp, type TestServer } from '../helpers.ts';
+import { postForm } from '../oauth-helpers.ts';
+import { actors } from '../graphql/gql-helpers.ts';
+import { dialect } from '../database.ts';
+
+// Attacker read 4 (issue 21): a client's deletion racing its own token requests. On PostgreSQL a turn's token rows go
+// to the database as one INSERT, so anything that holds one client's row locked for long holds every client's answers.
+describe('Deleting a client while tokens are being issued (issue 21, attacker read 4)', function () {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  beforeEach(async () => {
+    srv = await createTestApp();
+    a = await actors(srv);
+  });
+  afterEach(async () => srv?.close());
+
+  async function ccClient(name: string) {
+    const owner = await srv.app.seed.user({ username: `owner-${name}` });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, name, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] });
+    return { client, auth: { id: client.clientId, secret: clientSecret! } };
+  }
+
+  it('a token request whose client is deleted after it authenticated gets 401 invalid_client, not 500, and nothing is stored', async () => {
+    const { client, auth } = await ccClient('doomed');
+    // The first request leaves the client record and its verified credentials remembered, as under load.
+    expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, auth)).status).to.equal(200);
+    // Deleted behind the instance's back (the row alone, as a concurrent deletion's commit lands between this
+    // request's authentication and its token row), so the remembered record still authenticates.
+    await srv.app.stores.sql.run('delete from access_tokens where application_id = ?', [client.id]);
+    await srv.app.stores.sql.run('delete from applications where id = ?', [client.id]);
+    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, auth);
+    expect(res.status).to.equal(401);
+    expect(await res.json()).to.include({ error: 'invalid_client' });
+    expect(res.headers.get('www-authenticate')).to.match(/^Basic /);
+    expect(await srv.app.stores.sql.all('select id from access_tokens where application_id = ?', [client.id])).to.deep.equal([]);
+  });
+
+  it('deleting a client with many tokens leaves other clients\' token requests unblocked, and removes every row it owned', async function () {
+    this.timeout(60_000);
+    const doomed = await ccClient('doomed');
+    const other = await ccClient('other');
+    const rows = dialect === 'postgresql' ? 60_000 : 20_000;
+    const now = Date.now();
+    const sql = srv.app.stores.sql;
+    if (dialect === 'postgresql') {
+      await sql.run(`insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource)
+        select md5(g::text) || md5((g + 1)::text), ?, null, null, 'read', null, ?, ?, '' from generate_series(1, ?) g`, [doomed.client.id, now + 3600_000, now, rows]);
+      await sql.run(`insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource)
+        select md5(g::text) || md5((g + 2)::text), ?, null, null, 'read', md5(g::text), ?, ?, '' from generate_series(1, ?) g`, [doomed.client.id, now + 3600_000, now, rows]);
+    } else {
+      await sql.run(`insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource)
+        with recursive g(n) as (select 1 union all select n + 1 from g where n < ?) select printf('%064x', n), ?, null, null, 'read', null, ?, ?, '' from g`, [rows, doomed.client.id, now + 3600_000, now]);
+    }
+    // Warm both clients (remembered records and credentials), so the requests below are pure token issuance.
+    for (const c of [doomed, other]) expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, c.auth)).status).to.equal(200);
+    // And the GraphQL endpoint, whose first request loads its schema.
+    expect((await a.admin('{ viewer { id } }')).errors).to.equal(undefined);
+
+    let deleting = true;
+    const started = performance.now();
+    const deletion = a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(doomed.client.id) })
+      .then((r) => { deleting = false; return { r, ms: performance.now() - started }; });
+    // While the deletion runs: the doomed client keeps asking (its rows join the same turns as the other's), and the
+    // other client's answers are timed.
+    const otherLatencies: number[] = [];
+    const doomedStatuses = new Set<number>();
+    const load = async (c: typeof doomed, record: boolean) => {
+      while (deleting) {
+        const t = performance.now();
+        const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, c.auth);
+        await res.arrayBuffer();
+        if (record) { expect(res.status, 'the other client').to.equal(200); otherLatencies.push(performance.now() - t); } else doomedStatuses.add(res.status);
+      }
+    };
+    await Promise.all([load(doomed, false), load(doomed, false), load(other, true), load(other, true), deletion]);
+    const { r, ms } = await deletion;
+    expect(r.errors).to.equal(undefined);
+    expect([...doomedStatuses].filter((s) => s !== 200 && s !== 401), 'the doomed client hears 200 or 401, never 500').to.deep.equal([]);
+    // The other client is never made to wait for the whole deletion: its slowest answer takes well under it.
+    const worst = Math.max(...otherLatencies);
+    expect(worst, `other client's slowest answer (${otherLatencies.length} answers) against the deletion's ${Math.round(ms)} ms`).to.be.below(ms / 2);
+    for (const table of ['access_tokens', 'refresh_tokens']) {
+      expect(await sql.all(`select id from ${table} where application_id = ?`, [doomed.client.id]), table).to.deep.equal([]);
+    }
+    expect((await sql.all('select id from access_tokens where application_id = ?', [other.client.id])).length).to.be.above(otherLatencies.length);
+  });
+});
