@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { postForm } from '../oauth-helpers.ts';
+import { codeFlowSetup, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
 import { dialect } from '../database.ts';
 
@@ -34,6 +34,19 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     expect(await res.json()).to.include({ error: 'invalid_client' });
     expect(res.headers.get('www-authenticate')).to.match(/^Basic /);
     expect(await srv.app.stores.sql.all('select id from access_tokens where application_id = ?', [client.id])).to.deep.equal([]);
+  });
+
+  it('a consent given after the client was deleted gets a clear 400 page, not 500, and no grant or code is stored', async () => {
+    const setup = await codeFlowSetup(srv);
+    const { challenge } = pkcePair();
+    const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+    expect(fields, 'the consent page').to.not.equal(null);
+    await srv.app.stores.sql.run('delete from applications where id = ?', [setup.client.id]);
+    const res = await setup.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+    expect(res.status).to.equal(400);
+    expect(res.headers.get('location'), 'never redirected to the deleted client').to.equal(null);
+    expect(await res.text()).to.include('was deleted');
+    for (const table of ['grants', 'authorization_codes']) expect(await srv.app.stores.sql.all(`select id from ${table} where application_id = ?`, [setup.client.id]), table).to.deep.equal([]);
   });
 
   it('deleting a client with many tokens leaves other clients\' token requests unblocked, and removes every row it owned', async function () {

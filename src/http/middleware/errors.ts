@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import { isOAuthError, type OAuthError } from '../../oauth2/errors.ts';
 import type { Logger } from '../../logger.ts';
+import { isForeignKeyViolation } from '../../storage/unique.ts';
 
 /** An error meant for a person or a JSON caller, with a stable code (pages use it; OAuth uses OAuthError). */
 export class HttpError extends Error {
@@ -57,6 +58,13 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
         status = err.status;
         code = 'invalid_request';
         description = status === 413 ? 'The request body is too large.' : status === 415 ? 'Unsupported content type.' : 'The request could not be parsed.';
+        title = 'The request could not be completed';
+      } else if (isForeignKeyViolation(err)) {
+        // What the request stands on (its client) was deleted while it was answered: the caller hears what it would
+        // have heard a moment later, never a 500. Client-authenticated endpoints say invalid_client (client-auth.ts).
+        status = 400;
+        code = 'invalid_request';
+        description = 'The application this request is for was deleted meanwhile.';
         title = 'The request could not be completed';
       } else if (isUnavailable(err)) {
         status = 503;
