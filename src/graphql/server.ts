@@ -6,7 +6,7 @@ import { createSchema, createYoga, processRegularResult, type YogaServerInstance
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Context, Middleware } from 'koa';
 import { buildContext, type GraphQLContext, type GraphQLDeps } from './context.ts';
-import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE } from '../http/middleware/errors.ts';
+import { isDeletedMeanwhile, isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE } from '../http/middleware/errors.ts';
 import { STREAM_REFUSAL, useGuard, type StreamRefusal } from './guard.ts';
 import { connectionResolvers } from './connection.ts';
 import { clientResolvers } from './resolvers/client.ts';
@@ -57,6 +57,8 @@ export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError:
       maskError: (error, message) => {
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+        // Deleted while this operation ran (a client raced by deleteClient): what a moment later would say.
+        if (isDeletedMeanwhile(original)) return new GraphQLError('Not found (deleted meanwhile).', { extensions: { code: 'NOT_FOUND' } });
         deps.logError(original);
         // The database or Redis did not answer (in time): 503 + Retry-After, as every endpoint says it (http/middleware/errors.ts).
         if (isUnavailable(original)) return new GraphQLError(UNAVAILABLE, { extensions: { code: UNAVAILABLE_CODE, http: { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } } } });

@@ -95,6 +95,7 @@ export async function rotateClientSecret(client: ClientRecord, deps: ClientDeps,
 }
 
 export async function deleteClient(client: ClientRecord, deps: ClientDeps, actor?: Actor): Promise<void> {
-  await deps.clients.delete(client.id);
+  // Recorded once, by the call that deleted it (concurrent deletions of one client share one run).
+  if (!(await deps.clients.delete(client.id))) return;
   await deps.events.record({ type: 'client.deleted', clientId: client.clientId, userId: actor?.userId, ip: actor?.ip, requestId: actor?.requestId });
 }

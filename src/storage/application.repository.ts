@@ -7,7 +7,7 @@ import { ClientCache, type ClientCacheOptions } from './client-cache.ts';
 import { InitialAccessTokens, type InitialAccessTokenInput } from './initial-access-tokens.ts';
 import { MetadataClients } from './metadata-clients.ts';
 import { SystemOwner } from './system-owner.ts';
-import type { ClientInput, ClientOrigin, RegistrationStore, ClientRecord, ClientStore } from '../oauth2/store.ts';
+import { DeletedMeanwhile, type ClientInput, type ClientOrigin, type RegistrationStore, type ClientRecord, type ClientStore } from '../oauth2/store.ts';
 import { writeTokenExchangePolicy, type TokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
 import type { MetadataClientStore, MetadataScope } from '../oauth2/metadata-client-resolver.ts';
 
@@ -32,6 +32,7 @@ const OWNED_BY_CLIENT = ['access_tokens', 'refresh_tokens', 'oauth1_tokens', 'au
 
 export class ApplicationRepository implements ClientStore, RegistrationStore, MetadataClientStore {
   readonly #em: () => EntityManager;
+  readonly #deleting = new Map<number, Promise<boolean>>();
   readonly #cache: ClientCacheOptions;
   readonly #cached: ClientCache;
   readonly #tokenCache: TokenCache;
@@ -91,7 +92,8 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
 
   async update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }) {
     const em = this.#em();
-    const a = await em.findOneOrFail(Application, { id });
+    const a = await em.findOne(Application, { id });
+    if (!a) throw new DeletedMeanwhile();
     em.assign(a, {
       ...columns(data),
       ...(data.secretHash !== undefined ? { secretHash: data.secretHash } : {}),
@@ -121,11 +123,20 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
    * now the row's lock covers only what arrived during the batches. A request racing the deletion hears
    * invalid_client (http/middleware/client-auth.ts).
    */
-  async delete(id: number) {
-    const conn = this.#em().getConnection();
-    for (const table of OWNED_BY_CLIENT) await deleteInBatches(conn, table, 'application_id = ?', [id], { maxBatches: 1000 });
-    await this.#em().nativeDelete(Application, { id });
-    this.#changed();
+  async delete(id: number): Promise<boolean> {
+    // Concurrent deletions of one client (50 identical RFC 7592 DELETEs) share one run: each would otherwise walk the
+    // same batches and hold a pool connection while it did (attacker read 5, F3).
+    const running = this.#deleting.get(id);
+    if (running) return running.then(() => false);
+    const run = (async () => {
+      const conn = this.#em().getConnection();
+      for (const table of OWNED_BY_CLIENT) await deleteInBatches(conn, table, 'application_id = ?', [id], { maxBatches: 1000 });
+      const deleted = await this.#em().nativeDelete(Application, { id });
+      this.#changed();
+      return deleted > 0;
+    })();
+    this.#deleting.set(id, run);
+    try { return await run; } finally { this.#deleting.delete(id); }
   }
 
   async findByRegistrationTokenHash(tokenHash: string) {

@@ -1,5 +1,5 @@
 import type { Sql } from './sql.ts';
-import type { GrantRecord, GrantStore } from '../oauth2/store.ts';
+import { DeletedMeanwhile, type GrantRecord, type GrantStore } from '../oauth2/store.ts';
 
 interface DbGrant { id: number; user_id: number; application_id: number; scope: string; claims: string; consented_origins: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null }
 
@@ -30,7 +30,10 @@ export class GrantRepository implements GrantStore {
       on conflict (user_id, application_id) do update set scope = excluded.scope, claims = ${keepClaims}, consented_origins = ${setOrigins},
       created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`,
     [userId, applicationId, scope, claims ?? '', origins, now]);
-    return (await this.find(userId, applicationId))!;
+    // The client's deletion may have taken the row since (its grants go in batches before it): say so, never a null.
+    const grant = await this.find(userId, applicationId);
+    if (!grant) throw new DeletedMeanwhile();
+    return grant;
   }
 
   async claimsOf(id: number) {

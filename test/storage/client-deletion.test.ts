@@ -10,7 +10,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
   let srv: TestServer;
   let a: Awaited<ReturnType<typeof actors>>;
   beforeEach(async () => {
-    srv = await createTestApp();
+    srv = await createTestApp({ registration: 'open' });
     a = await actors(srv);
   });
   afterEach(async () => srv?.close());
@@ -97,5 +97,56 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
       expect(await sql.all(`select id from ${table} where application_id = ?`, [doomed.client.id]), table).to.deep.equal([]);
     }
     expect((await sql.all('select id from access_tokens where application_id = ?', [other.client.id])).length).to.be.above(otherLatencies.length);
+  });
+
+  // Attacker read 5: the same deletion raced by the other ways in (F1 consent, F2 updates, F3 many DELETEs at once).
+  it('50 identical RFC 7592 DELETEs at once: each answers 204, the deletion runs once (one set of batches, one event)', async () => {
+    const reg = await (await fetch(`${srv.url}/o/register/`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'many deletes', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' }) })).json() as Record<string, string>;
+    expect(reg.registration_client_uri, JSON.stringify(reg)).to.be.a('string');
+    const conn = srv.app.orm.em.getConnection();
+    const execute = conn.execute.bind(conn);
+    let tokenBatches = 0;
+    conn.execute = ((q: string, ...rest: unknown[]) => { if (/^delete from access_tokens/.test(q)) tokenBatches++; return (execute as (...a: unknown[]) => unknown)(q, ...rest); }) as typeof conn.execute;
+    try {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(reg.registration_client_uri!, { method: 'DELETE', headers: { authorization: `Bearer ${reg.registration_access_token}` } })));
+      expect(answers.map((r) => r.status).filter((s) => s !== 204 && s !== 401), 'every DELETE: 204 (or 401 once the client is gone)').to.deep.equal([]);
+    } finally { conn.execute = execute as typeof conn.execute; }
+    expect(tokenBatches, 'batches deleting the client\'s access tokens').to.equal(1);
+    const events = await srv.app.stores.sql.all<{ id: number }>('select id from events where type = ? and client_id = ?', ['client.deleted', reg.client_id]);
+    expect(events, 'client.deleted events').to.have.length(1);
+  });
+
+  it('an update of a client deleted meanwhile is refused as deleted (GraphQL NOT_FOUND, never INTERNAL_SERVER_ERROR)', async () => {
+    const { client } = await ccClient('updated');
+    const input = { name: 'renamed', grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'] };
+    // The repository step the race reaches: the client was read (authorized) before the deletion, written after it.
+    await srv.app.stores.sql.run('delete from applications where id = ?', [client.id]);
+    let refused: unknown;
+    try { await srv.app.stores.clients.update(client.id, { ...client, ...input } as never); } catch (e) { refused = e; }
+    expect((refused as Error)?.name).to.equal('DeletedMeanwhile');
+    // Raced through the API: every answer is the update or NOT_FOUND.
+    for (let i = 0; i < 15; i++) {
+      const c = (await ccClient(`race-${i}`)).client;
+      const [upd] = await Promise.all([
+        a.admin('mutation($id: ID!, $input: ClientInput!) { updateClient(id: $id, input: $input) { client { id } } }', { id: String(c.id), input: { name: `renamed ${i}`, grantTypes: ['CLIENT_CREDENTIALS'], redirectUris: [], allowedScopes: ['read'] } }),
+        a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(c.id) }),
+      ]);
+      for (const e of upd.errors ?? []) expect(e.extensions?.code, JSON.stringify(e)).to.equal('NOT_FOUND');
+    }
+  });
+
+  it('consents racing their client\'s deletion: each answers a redirect or 400, never 500', async function () {
+    this.timeout(60_000);
+    for (let i = 0; i < 20; i++) {
+      const setup = await codeFlowSetup(srv);
+      const { challenge } = pkcePair();
+      const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+      const [res] = await Promise.all([
+        setup.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' }),
+        new Promise((r) => setTimeout(r, i % 4)).then(() => a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(setup.client.id) })),
+      ]);
+      expect([302, 400], `round ${i}`).to.include(res.status);
+    }
   });
 });

@@ -2,12 +2,12 @@ import type { Context, Middleware } from 'koa';
 import { extractClientCredentials, JWT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { authenticateClient } from '../../oauth2/authenticate-client.ts';
 import { InvalidClient, isOAuthError } from '../../oauth2/errors.ts';
-import { isForeignKeyViolation } from '../../storage/unique.ts';
 import { reasonOf } from '../../oauth2/failure-reasons.ts';
 import type { AssertionVerifier } from '../../oauth2/client-assertion/verify-assertion.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../../oauth2/store.ts';
 import { CredentialMemo } from '../../oauth2/credential-memo.ts';
 import { refuseIfThrottled, throttledCheck, type ClientThrottle } from '../client-throttle.ts';
+import { isDeletedMeanwhile } from './errors.ts';
 import { formParams } from '../oauth-endpoint.ts';
 import { clientRefusal } from '../../oauth2/security-profile/requests.ts';
 import type { SecurityProfile } from '../../oauth2/security-profile/rules.ts';
@@ -103,7 +103,7 @@ export function clientAuthentication(deps: ClientAuthDeps, opts: { skip?: (ctx: 
     } catch (e) {
       // The client was deleted after it authenticated: its row (a token, a pushed request, a device code) cannot be
       // stored, and the request is answered as one arriving after the deletion, not with a 500 (attacker read 4).
-      if (ctx.state.client && isForeignKeyViolation(e)) throw new InvalidClient('The client no longer exists.');
+      if (ctx.state.client && isDeletedMeanwhile(e)) throw new InvalidClient('The client no longer exists.');
       throw e;
     }
   };

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { isOAuthError, type OAuthError } from '../../oauth2/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { isForeignKeyViolation } from '../../storage/unique.ts';
+import { DeletedMeanwhile } from '../../oauth2/store.ts';
 
 /** An error meant for a person or a JSON caller, with a stable code (pages use it; OAuth uses OAuthError). */
 export class HttpError extends Error {
@@ -59,7 +60,7 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
         code = 'invalid_request';
         description = status === 413 ? 'The request body is too large.' : status === 415 ? 'Unsupported content type.' : 'The request could not be parsed.';
         title = 'The request could not be completed';
-      } else if (isForeignKeyViolation(err)) {
+      } else if (isDeletedMeanwhile(err)) {
         // What the request stands on (its client) was deleted while it was answered: the caller hears what it would
         // have heard a moment later, never a 500. Client-authenticated endpoints say invalid_client (client-auth.ts).
         status = 400;
@@ -116,4 +117,12 @@ export function isUnavailable(err: unknown): boolean {
     if (Array.isArray((e as { errors?: unknown[] }).errors) && (e as { errors: unknown[] }).errors.some(isUnavailable)) return true;
   }
   return false;
+}
+
+/**
+ * What a request stood on (its client) was deleted while it was answered: a write naming it hit a foreign key, or a
+ * store found it gone (DeletedMeanwhile). Answered as a request arriving after the deletion would be.
+ */
+export function isDeletedMeanwhile(err: unknown): boolean {
+  return err instanceof DeletedMeanwhile || isForeignKeyViolation(err);
 }
