@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { BoundedMap } from './bounded-memo.ts';
 
 interface Verified { clientId: string; secretHash: string }
 
@@ -10,16 +11,14 @@ interface Verified { clientId: string; secretHash: string }
  * once. Gatehouse's secrets carry 256 random bits, so the digest held in memory gives nothing to guess from.
  */
 export class CredentialMemo {
-  readonly #map = new Map<string, Verified>();
-  readonly #max: number;
-  constructor(max = 1000) { this.#max = max; }
+  readonly #map: BoundedMap<string, Verified>;
+  constructor(max = 1000) { this.#map = new BoundedMap(max); }
 
   static key(authorization: string): string { return hash('sha256', authorization, 'base64url'); }
 
   get(key: string): Verified | undefined { return this.#map.get(key); }
 
   set(key: string, v: Verified): void {
-    if (this.#map.size >= this.#max && !this.#map.has(key)) this.#map.delete(this.#map.keys().next().value!);
     this.#map.set(key, v);
   }
 }

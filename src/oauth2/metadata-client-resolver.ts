@@ -3,6 +3,7 @@
 import { ClientMetadataError, METADATA_DOCUMENT_TIMEOUT_MS, documentLifetimeSeconds, metadataClientIdProblem, validateMetadataDocument, looksLikeMetadataClientId, type MetadataCacheLimits } from './client-id-metadata.ts';
 import type { RegistrationPolicy } from './client-registration.ts';
 import type { ClientInput, ClientRecord, ClientStore } from './store.ts';
+import { BoundedMap } from './bounded-memo.ts';
 
 /** Which metadata rows an operation covers: all of them, or one origin's (`https://host[:port]/`). */
 export interface MetadataScope { prefix?: string }
@@ -77,7 +78,7 @@ export class MetadataClientResolver {
   readonly #d: MetadataResolverDeps;
   readonly #inFlight = new Map<string, Promise<ClientRecord>>();
   readonly #perSite = new Map<string, number>();
-  readonly #failed = new Map<string, { error: ClientMetadataError; until: number }>();
+  readonly #failed = new BoundedMap<string, { error: ClientMetadataError; until: number }>(FAILURES_REMEMBERED);
   constructor(deps: MetadataResolverDeps) { this.#d = deps; }
 
   #now() { return (this.#d.now ?? Date.now)(); }
@@ -126,8 +127,6 @@ export class MetadataClientResolver {
 
   /** Full memory forgets its oldest entry (a Map keeps insertion order), never all of them at once. */
   #remember(clientId: string, error: ClientMetadataError) {
-    this.#failed.delete(clientId);
-    if (this.#failed.size >= FAILURES_REMEMBERED) this.#failed.delete(this.#failed.keys().next().value!);
     this.#failed.set(clientId, { error, until: this.#now() + METADATA_FAILURE_MEMORY_MS });
   }
 

@@ -1,4 +1,5 @@
 import type { TokenInfo } from '../oauth2/store.ts';
+import { BoundedMap } from '../oauth2/bounded-memo.ts';
 
 /**
  * How long a cached access-token lookup may be served before it is read again: a bound, not the invalidation (this
@@ -16,11 +17,10 @@ const TOKEN_CACHE_MAX = 20_000;
  */
 export class TokenCache {
   readonly #ttlMs: number;
-  readonly #max: number;
-  readonly #map = new Map<string, { info: TokenInfo; until: number }>();
+  readonly #map: BoundedMap<string, { info: TokenInfo; until: number }>;
   #generation = 0;
 
-  constructor(ttlMs = TOKEN_CACHE_MS, max = TOKEN_CACHE_MAX) { this.#ttlMs = ttlMs; this.#max = max; }
+  constructor(ttlMs = TOKEN_CACHE_MS, max = TOKEN_CACHE_MAX) { this.#ttlMs = ttlMs; this.#map = new BoundedMap(max); }
 
   /** Taken before a read: a clear() between the read and `set` makes the read too old to cache. */
   get generation(): number { return this.#generation; }
@@ -35,8 +35,6 @@ export class TokenCache {
 
   set(tokenHash: string, info: TokenInfo, generation: number, now: number): void {
     if (this.#ttlMs <= 0 || generation !== this.#generation) return;
-    // Oldest first out: Map iterates in insertion order.
-    if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value!);
     this.#map.set(tokenHash, { info: Object.freeze(info), until: now + this.#ttlMs });
   }
 

@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { publicJwkSet } from '../client-registration.ts';
-import { boundedMemo } from '../bounded-memo.ts';
+import { BoundedMap, boundedMemo } from '../bounded-memo.ts';
 import type { ClientRecord } from '../store.ts';
 
 /** Fetches a jwks_uri through the outbound guard (oidc/outbound.ts: no private targets, size and time caps, no redirects). */
@@ -48,11 +48,13 @@ export class ClientKeys {
   readonly #fetch: JwksFetcher;
   readonly #limits: ClientKeyLimits;
   readonly #now: () => number;
-  readonly #cache = new Map<string, Entry>();
+  readonly #cache: BoundedMap<string, Entry>;
   readonly #inFlight = new Map<string, Promise<JSONWebKeySet>>();
-  readonly #failedAt = new Map<string, number>();
+  readonly #failedAt: BoundedMap<string, number>;
   constructor(fetch: JwksFetcher, limits: ClientKeyLimits = DEFAULT_KEY_LIMITS, now: () => number = Date.now) {
     this.#fetch = fetch; this.#limits = limits; this.#now = now;
+    this.#cache = new BoundedMap(limits.maxEntries);
+    this.#failedAt = new BoundedMap(limits.maxEntries);
   }
 
   /** The key set to verify with; null when the client registered none. */
@@ -81,9 +83,7 @@ export class ClientKeys {
 
   async #fetchSet(url: string): Promise<JSONWebKeySet> {
     const failed = (why: string) => {
-      this.#failedAt.delete(url);
       this.#failedAt.set(url, this.#now());
-      while (this.#failedAt.size > this.#limits.maxEntries) this.#failedAt.delete(this.#failedAt.keys().next().value!);
       return new ClientKeysUnavailable(why);
     };
     let doc: unknown;
@@ -93,9 +93,7 @@ export class ClientKeys {
     if (!text) throw failed('jwks_uri did not answer a JWK Set of public keys');
     this.#failedAt.delete(url);
     const keys = JSON.parse(text) as JSONWebKeySet;
-    this.#cache.delete(url);
     this.#cache.set(url, { keys, fetchedAt: this.#now() });
-    while (this.#cache.size > this.#limits.maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
     return keys;
   }
 }

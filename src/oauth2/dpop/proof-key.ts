@@ -1,5 +1,6 @@
 import { constants, createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { isBase64url, rsaKeyProblem } from '../client-assertion/algorithms.ts';
+import { BoundedMap } from '../bounded-memo.ts';
 
 /**
  * How node:crypto verifies each asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864 §2) and the key
@@ -28,8 +29,7 @@ export interface ProofKey { key: KeyObject; jkt: string; kty: AlgRule['kty']; cr
  * skips the import; the map is bounded (oldest entry out first), so a stream of fresh keys costs memory only up to
  * the bound.
  */
-const OPENED = new Map<string, ProofKey>();
-const OPENED_MAX = 2048;
+const OPENED = new BoundedMap<string, ProofKey>(2048);
 
 /** The RFC 7638 thumbprint input of a JWK, or null when a required member is missing or not a string. */
 function canonical(jwk: Record<string, unknown>): string | null {
@@ -60,7 +60,6 @@ export function openProofKey(jwk: Record<string, unknown>): ProofKey | null {
   }
   if (key.asymmetricKeyType === 'rsa' && rsaKeyProblem(key)) return null;
   const opened: ProofKey = { key, jkt: createHash('sha256').update(input).digest('base64url'), kty: jwk.kty as AlgRule['kty'], crv: typeof jwk.crv === 'string' ? jwk.crv : undefined };
-  if (OPENED.size >= OPENED_MAX) OPENED.delete(OPENED.keys().next().value as string);
   OPENED.set(input, opened);
   return opened;
 }
