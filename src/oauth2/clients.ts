@@ -1,7 +1,7 @@
 import { generateClientId, generateClientSecret, hashClientSecret } from './tokens.ts';
 import { seal } from '../oauth1/secret-box.ts';
 import { secretFitsSigningAlg } from './client-assertion/algorithms.ts';
-import type { ClientInput, ClientOrigin, ClientRecord, ClientStore, EventSink } from './store.ts';
+import { DeletedMeanwhile, type ClientInput, type ClientOrigin, type ClientRecord, type ClientStore, type EventSink } from './store.ts';
 
 export interface ClientDeps { clients: ClientStore; events: EventSink; pepper: string; sealKey: Buffer }
 type Actor = { userId?: number; ip?: string | null; requestId?: string | null };
@@ -89,7 +89,11 @@ export class SecretRotationRace extends Error {
 export async function rotateClientSecret(client: ClientRecord, deps: ClientDeps, actor?: Actor): Promise<string> {
   const clientSecret = generateClientSecret();
   const forms = storedForms(clientSecret, client, deps);
-  if (!(await deps.clients.setSecretHash(client.id, client.secretHash, forms.secretHash, forms.oauth1SecretSealed))) throw new SecretRotationRace();
+  if (!(await deps.clients.setSecretHash(client.id, client.secretHash, forms.secretHash, forms.oauth1SecretSealed))) {
+    // Lost to another rotation, or to the client's deletion (said as such, not as a race to retry).
+    if (!(await deps.clients.findById(client.id))) throw new DeletedMeanwhile();
+    throw new SecretRotationRace();
+  }
   await deps.events.record({ type: 'client.secret_rotated', clientId: client.clientId, userId: actor?.userId, ip: actor?.ip, requestId: actor?.requestId });
   return clientSecret;
 }

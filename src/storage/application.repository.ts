@@ -2,6 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application } from './application.entity.ts';
 import { deleteInBatches } from './maintenance.ts';
+import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeUnderClientGrantsTx } from './revocation.ts';
+import { tx, type Sql } from './sql.ts';
+import { retryingConflicts } from './unique.ts';
 import { columns, split, toRecord } from './application-record.ts';
 import { ClientCache, type ClientCacheOptions } from './client-cache.ts';
 import { InitialAccessTokens, type InitialAccessTokenInput } from './initial-access-tokens.ts';
@@ -27,11 +30,12 @@ const AS_STORED = { disableIdentityMap: true } as const;
 
 // The applications table (ClientStore, RegistrationStore, MetadataClientStore); the row mapping, cache, initial access
 // tokens, metadata rows and system owner are modules of their own. Every write here clears the cache.
-/** Tables whose rows name a client (application_id), children before the grants they point at. */
-const OWNED_BY_CLIENT = ['access_tokens', 'refresh_tokens', 'oauth1_tokens', 'authorization_codes', 'device_codes', 'grants'] as const;
+/** Tables whose other rows name a client (application_id), children before the grants they point at (access tokens: revocation.ts). */
+const OWNED_BY_CLIENT = ['refresh_tokens', 'oauth1_tokens', 'authorization_codes', 'device_codes', 'grants'] as const;
 
 export class ApplicationRepository implements ClientStore, RegistrationStore, MetadataClientStore {
   readonly #em: () => EntityManager;
+  readonly #sql: Sql;
   readonly #deleting = new Map<number, Promise<boolean>>();
   readonly #cache: ClientCacheOptions;
   readonly #cached: ClientCache;
@@ -40,8 +44,8 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   readonly #initialTokens: InitialAccessTokens;
   readonly #metadata: MetadataClients;
   readonly #systemOwner: SystemOwner;
-  constructor(em: () => EntityManager, cache: ClientCacheOptions, tokenCache: TokenCache, lookup: ClientLookupOptions = { metadataClients: true }) {
-    this.#em = em; this.#cache = cache; this.#tokenCache = tokenCache; this.#lookup = lookup;
+  constructor(em: () => EntityManager, sql: Sql, cache: ClientCacheOptions, tokenCache: TokenCache, lookup: ClientLookupOptions = { metadataClients: true }) {
+    this.#em = em; this.#sql = sql; this.#cache = cache; this.#tokenCache = tokenCache; this.#lookup = lookup;
     this.#cached = new ClientCache(cache.ttlMs);
     this.#initialTokens = new InitialAccessTokens(em);
     this.#systemOwner = new SystemOwner(em);
@@ -111,8 +115,9 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async setTokenExchange(id: number, policy: TokenExchangePolicy | null) {
-    await this.#em().nativeUpdate(Application, { id }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
+    const changed = await this.#em().nativeUpdate(Application, { id }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
     this.#changed();
+    if (!changed) throw new DeletedMeanwhile();
   }
 
   /**
@@ -129,9 +134,34 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     const running = this.#deleting.get(id);
     if (running) return running.then(() => false);
     const run = (async () => {
+      const sql = this.#sql;
+      // First the client stops getting tokens: no grant or response type is left to it, and every instance forgets
+      // its cached record. What it was doing finishes; nothing new starts, so the steps below do not chase refresh
+      // rotations (whose locks, taken in the other order, deadlocked the grants' deletion: attacker read 6, N1), and a
+      // deletion that fails part-way leaves a client that can do nothing, never a half-deleted one that works.
+      if (!(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', updatedAt: Date.now() }))) return false;
+      this.#changed();
+      // Access tokens a batch at a time, each batch with what was exchanged from it (revocation.ts), until a batch
+      // comes back short; a client issuing faster than this is deleted by the last step's cascade.
+      for (let i = 0; i < 20_000; i++) {
+        const n = await retryingConflicts(() => sql.atomic(() => deleteClientTokenBatchTx(id, Date.now())));
+        if (n < CLIENT_TOKEN_BATCH) break;
+      }
+      this.#tokenCache.clear();
       const conn = this.#em().getConnection();
-      for (const table of OWNED_BY_CLIENT) await deleteInBatches(conn, table, 'application_id = ?', [id], { maxBatches: 1000 });
-      const deleted = await this.#em().nativeDelete(Application, { id });
+      for (const table of OWNED_BY_CLIENT) {
+        if (table === 'grants') await retryingConflicts(() => sql.atomic(() => revokeUnderClientGrantsTx(id, Date.now())));
+        await deleteInBatches(conn, table, 'application_id = ?', [id], { maxBatches: 10_000 });
+      }
+      // The last step, in one transaction: the client's row locked first (PostgreSQL: token INSERTs naming it wait,
+      // briefly, as little is left), the access tokens that arrived since taken with what was exchanged from them,
+      // then the row and the rest by cascade.
+      const deleted = await retryingConflicts(() => sql.atomic(function* () {
+        if (!(yield* tx.get('select a.id from applications a where a.id = ?', [id], { lock: 'a' }))) return 0;
+        while ((yield* deleteClientTokenBatchTx(id, Date.now())) === CLIENT_TOKEN_BATCH) { /* the rest, a batch at a time */ }
+        yield* revokeUnderClientGrantsTx(id, Date.now());
+        return yield* tx.run('delete from applications where id = ?', [id]);
+      }));
       this.#changed();
       return deleted > 0;
     })();

@@ -16,6 +16,8 @@ export class ClientCache {
   #origins: { value: Promise<ReadonlySet<string>>; until: number } | null = null;
   /** Client records by client_id: every token request authenticates a client, so this is the hottest read. */
   readonly #byClientId = new Map<string, { record: ClientRecord; until: number }>();
+  /** Bumped by clear(): a record read before a change (a deletion) and returned after it is not cached. */
+  #generation = 0;
   constructor(ttlMs: number) { this.#ttlMs = ttlMs; }
 
   /** The origins, loaded when not cached; a failed load is not kept. */
@@ -33,9 +35,10 @@ export class ClientCache {
     const now = Date.now();
     const hit = this.#byClientId.get(clientId);
     if (hit && hit.until > now) return hit.record;
+    const generation = this.#generation;
     const record = await load();
     if (!record) return null; // misses are not cached: random ids must not fill memory
-    if (this.#ttlMs > 0) {
+    if (this.#ttlMs > 0 && generation === this.#generation) {
       if (this.#byClientId.size >= CLIENT_CACHE_MAX) this.#byClientId.clear();
       this.#byClientId.set(clientId, { record, until: now + this.#ttlMs });
     }
@@ -48,5 +51,5 @@ export class ClientCache {
     if (hit) hit.record = { ...hit.record, metadataLastUsedAt: now };
   }
 
-  clear() { this.#origins = null; this.#byClientId.clear(); }
+  clear() { this.#generation++; this.#origins = null; this.#byClientId.clear(); }
 }

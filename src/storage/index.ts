@@ -30,7 +30,7 @@ export function createStores(orm: Orm, sql: Sql, opts: { sealKey: Buffer; client
   const em = (): EntityManager => RequestContext.getEntityManager() ?? orm.em.fork();
   // One cache of access-token lookups, cleared by every repository whose writes can end a token's life.
   const tokenCache = new TokenCache(opts.tokenCacheMs ?? 0);
-  const clients = new ApplicationRepository(em, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache, { metadataClients: opts.metadataClients ?? true });
+  const clients = new ApplicationRepository(em, sql, opts.clientCache ?? { ttlMs: CLIENT_CACHE_MS }, tokenCache, { metadataClients: opts.metadataClients ?? true });
   const tokens = new TokenRepository(sql, tokenCache);
   // The admin API sees its store through the interface only (src/graphql: no table or column names).
   const resourceServers = new ResourceServerRepository(sql, opts.resourceCache ?? { ttlMs: opts.clientCache?.ttlMs ?? CLIENT_CACHE_MS });

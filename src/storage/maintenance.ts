@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Orm } from './orm.ts';
+import { retryingConflicts } from './unique.ts';
 
 /** Each table with expiring rows: its key and expiry columns. rate_limits holds the throttles' windows without Redis. */
 const TABLES = [
@@ -35,7 +36,7 @@ export async function deleteInBatches(conn: Connection, table: string, where: st
   const { key = 'id', batchSize = 1000, maxBatches = Infinity } = opts;
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
-    const res = await conn.execute(`delete from ${table} where ${key} in (select ${key} from ${table} where ${where} limit ?)`, [...params, batchSize], 'run');
+    const res = await retryingConflicts(() => conn.execute(`delete from ${table} where ${key} in (select ${key} from ${table} where ${where} limit ?)`, [...params, batchSize], 'run'));
     const n = Number((res as { affectedRows?: number }).affectedRows ?? 0);
     total += n;
     if (n < batchSize) break;

@@ -11,3 +11,38 @@ export function* revokeCredentialsTx(column: 'user_id' | 'application_id' | 'gra
     + (yield* tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
     + (yield* tx.run(`update authorization_codes set consumed_at = ? where ${column} = ? and consumed_at is null`, [now, value]));
 }
+
+/** Access tokens a client's deletion takes at a time (placeholders padded to it, so the statements' texts are fixed). */
+export const CLIENT_TOKEN_BATCH = 500;
+const BATCH_MARKS = Array(CLIENT_TOKEN_BATCH).fill('?').join(', ');
+
+/** Revokes what was exchanged from the given access tokens, down the chain (RFC 8693; other clients' rows). */
+const REVOKE_EXCHANGED_FROM_IDS = `with recursive chain(token_hash) as (
+    select a.token_hash from access_tokens a join access_tokens s on a.exchanged_from = s.token_hash where s.id in (${BATCH_MARKS})
+    union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
+  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
+
+/**
+ * One batch of a client's deletion: up to CLIENT_TOKEN_BATCH of its access tokens, with every token exchanged from
+ * them (other clients' rows, which the cascade would not reach). The rows are revoked first, which locks them on
+ * PostgreSQL: an exchange holding one as its subject has committed (and its token is in the chain) or waits and then
+ * finds the subject gone (stored revoked, TokenRepository.issue). Returns how many of the client's tokens went.
+ */
+export function* deleteClientTokenBatchTx(applicationId: number, now: number): Step<number> {
+  const ids = (yield* tx.all<{ id: number }>(`select id from access_tokens where application_id = ? limit ${CLIENT_TOKEN_BATCH}`, [applicationId])).map((r) => Number(r.id));
+  if (!ids.length) return 0;
+  const padded = [...ids, ...Array(CLIENT_TOKEN_BATCH - ids.length).fill(0)];
+  yield* tx.run(`update access_tokens set revoked_at = ? where id in (${BATCH_MARKS}) and revoked_at is null`, [now, ...padded]);
+  yield* tx.run(REVOKE_EXCHANGED_FROM_IDS, [...padded, now]);
+  yield* tx.run(`delete from access_tokens where id in (${BATCH_MARKS})`, padded);
+  return ids.length;
+}
+
+/**
+ * Tokens other clients hold under a client's grants (an exchanged token carries its subject's grant, which the
+ * grants' deletion would only set null): revoked before the grants go.
+ */
+export function* revokeUnderClientGrantsTx(applicationId: number, now: number): Step<number> {
+  return (yield* tx.run('update access_tokens set revoked_at = ? where grant_id in (select id from grants where application_id = ?) and revoked_at is null', [now, applicationId]))
+    + (yield* tx.run('update refresh_tokens set revoked_at = ? where grant_id in (select id from grants where application_id = ?) and revoked_at is null', [now, applicationId]));
+}

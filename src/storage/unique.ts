@@ -23,3 +23,23 @@ export function isForeignKeyViolation(e: unknown): boolean {
   const err = e as { code?: unknown } | null;
   return !!err && typeof err === 'object' && (err.code === '23503' || err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY');
 }
+
+/**
+ * Whether PostgreSQL ended the statement to break a deadlock (40P01) or a serialization conflict (40001): the work
+ * was rolled back whole and may simply be run again. A client's deletion meets it beside refresh rotations (its
+ * cascade sets their grant null while a rotation holds the rows and waits for the grant).
+ */
+export function isRetryableConflict(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** Runs `fn`, again (up to `attempts` times in all, after a short pause) when it lost a deadlock. */
+export async function retryingConflicts<T>(fn: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try { return await fn(); } catch (e) {
+      if (i >= attempts || !isRetryableConflict(e)) throw e;
+      await new Promise((r) => setTimeout(r, 20 * i));
+    }
+  }
+}

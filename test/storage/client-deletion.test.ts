@@ -89,7 +89,8 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     await Promise.all([load(doomed, false), load(doomed, false), load(other, true), load(other, true), deletion]);
     const { r, ms } = await deletion;
     expect(r.errors).to.equal(undefined);
-    expect([...doomedStatuses].filter((s) => s !== 200 && s !== 401), 'the doomed client hears 200 or 401, never 500').to.deep.equal([]);
+    // 400 unauthorized_client once the deletion began (it first takes the client's grant types), 401 once it is gone.
+    expect([...doomedStatuses].filter((s) => s !== 200 && s !== 400 && s !== 401), 'the doomed client hears 200, 400 or 401, never 500').to.deep.equal([]);
     // The other client is never made to wait for the whole deletion: its slowest answer takes well under it.
     const worst = Math.max(...otherLatencies);
     expect(worst, `other client's slowest answer (${otherLatencies.length} answers) against the deletion's ${Math.round(ms)} ms`).to.be.below(ms / 2);
@@ -107,12 +108,12 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     const conn = srv.app.orm.em.getConnection();
     const execute = conn.execute.bind(conn);
     let tokenBatches = 0;
-    conn.execute = ((q: string, ...rest: unknown[]) => { if (/^delete from access_tokens/.test(q)) tokenBatches++; return (execute as (...a: unknown[]) => unknown)(q, ...rest); }) as typeof conn.execute;
+    conn.execute = ((q: string, ...rest: unknown[]) => { if (/^delete from refresh_tokens/.test(q)) tokenBatches++; return (execute as (...a: unknown[]) => unknown)(q, ...rest); }) as typeof conn.execute;
     try {
       const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(reg.registration_client_uri!, { method: 'DELETE', headers: { authorization: `Bearer ${reg.registration_access_token}` } })));
       expect(answers.map((r) => r.status).filter((s) => s !== 204 && s !== 401), 'every DELETE: 204 (or 401 once the client is gone)').to.deep.equal([]);
     } finally { conn.execute = execute as typeof conn.execute; }
-    expect(tokenBatches, 'batches deleting the client\'s access tokens').to.equal(1);
+    expect(tokenBatches, 'batches deleting the client\'s refresh tokens').to.equal(1);
     const events = await srv.app.stores.sql.all<{ id: number }>('select id from events where type = ? and client_id = ?', ['client.deleted', reg.client_id]);
     expect(events, 'client.deleted events').to.have.length(1);
   });
@@ -147,6 +148,72 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
         new Promise((r) => setTimeout(r, i % 4)).then(() => a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(setup.client.id) })),
       ]);
       expect([302, 400], `round ${i}`).to.include(res.status);
+    }
+  });
+
+  // Attacker read 6 (N2, N4): what was derived from the client's tokens, and the admin settings write.
+  it('deleting a client ends the tokens other clients got by exchanging its tokens (RFC 8693), as revoking them would', async () => {
+    const API_A = 'https://a.example/api';
+    const API_B = 'https://b.example/api';
+    await srv.app.stores.resourceServers.create({ identifier: API_A, name: 'A', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
+    await srv.app.stores.resourceServers.create({ identifier: API_B, name: 'B', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
+    const backend = await ccClient('backend');
+    const policy = await a.admin('mutation($id: ID!, $p: TokenExchangePolicyInput) { setTokenExchangePolicy(id: $id, policy: $p) { clientId } }',
+      { id: String(backend.client.id), p: { audiences: [API_B], subjectAudiences: [API_A], impersonation: true, delegation: false } });
+    expect(policy.errors, JSON.stringify(policy.errors)).to.equal(undefined);
+    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
+    const { codeFlowTokens } = await import('../oauth-helpers.ts');
+    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
+    const exchange = async (subjectToken: string) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', resource: API_B }, backend.auth)).json()) as Record<string, string>;
+    const derived = await exchange(subject.access_token);
+    expect(derived.access_token, JSON.stringify(derived)).to.be.a('string');
+    const active = async (t: string) => ((await (await postForm(`${srv.url}/o/introspect/`, { token: t }, backend.auth)).json()) as { active: boolean }).active;
+    expect(await active(derived.access_token)).to.equal(true);
+    expect((await a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(setup.client.id) })).errors).to.equal(undefined);
+    expect(await active(derived.access_token), 'a token exchanged from the deleted client\'s token').to.equal(false);
+    const hello = await fetch(`${srv.url}/api/hello`, { headers: { authorization: `Bearer ${derived.access_token}` } });
+    expect(hello.status).to.equal(401);
+  });
+
+  it('a token-exchange policy set on a client deleted meanwhile is refused as deleted and records no event', async () => {
+    const { client } = await ccClient('policy');
+    await srv.app.stores.sql.run('delete from applications where id = ?', [client.id]);
+    let refused: unknown;
+    try { await srv.app.stores.admin.setTokenExchangePolicy(client.id, { audiences: ['https://b.example/api'], subjectAudiences: [], impersonation: true, delegation: false, actorClients: [] } as never, a.root.id); } catch (e) { refused = e; }
+    expect((refused as Error)?.name).to.equal('DeletedMeanwhile');
+    expect(await srv.app.stores.sql.all('select id from events where type = ?', ['client.token_exchange_changed'])).to.deep.equal([]);
+  });
+
+  it('a client deleted while its refresh tokens rotate is deleted whole (no deadlock leaves it half-deleted); rotations hear 200, 400, 401 or 503', async function () {
+    this.timeout(120_000);
+    for (let round = 0; round < 4; round++) {
+      const user = await srv.app.seed.user({ username: `rotor-${round}` });
+      const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, name: `rotor ${round}`, grantTypes: ['password'], allowedScopes: ['read'] });
+      const auth = { id: client.clientId, secret: clientSecret! };
+      const chains = await Promise.all(Array.from({ length: 12 }, async () =>
+        ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: user.username, password: user.password, scope: 'read' }, auth)).json()) as { refresh_token: string }).refresh_token));
+      let deleting = true;
+      const statuses = new Set<number>();
+      const rotate = async (refresh: string) => {
+        while (deleting) {
+          const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: refresh }, auth);
+          statuses.add(res.status);
+          if (res.status !== 200) return;
+          refresh = ((await res.json()) as { refresh_token: string }).refresh_token;
+        }
+      };
+      const rotations = chains.map(rotate);
+      await new Promise((r) => setTimeout(r, 50));
+      const del = await a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(client.id) });
+      deleting = false;
+      await Promise.all(rotations);
+      expect(del.errors, `round ${round}: ${JSON.stringify(del.errors)}`).to.equal(undefined);
+      expect([...statuses].filter((s) => ![200, 400, 401, 503].includes(s)), `round ${round}`).to.deep.equal([]);
+      for (const table of ['applications', 'access_tokens', 'refresh_tokens', 'grants']) {
+        const column = table === 'applications' ? 'id' : 'application_id';
+        expect(await srv.app.stores.sql.all(`select 1 from ${table} where ${column} = ?`, [client.id]), `round ${round}: ${table}`).to.deep.equal([]);
+      }
     }
   });
 });

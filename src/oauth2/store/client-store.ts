@@ -32,6 +32,9 @@ export interface ClientStore {
    * when it was already gone or another call on this instance was deleting it (which this one waited for).
    */
   delete(id: number): Promise<boolean>;
-  /** Used by: the admin API's setTokenExchangePolicy only (privileges.ts tokenExchangePolicyRefusal decides first); null turns exchange off. */
+  /**
+   * Used by: the admin API's setTokenExchangePolicy only (privileges.ts tokenExchangePolicyRefusal decides first); null
+   * turns exchange off. Throws DeletedMeanwhile when the client is gone.
+   */
   setTokenExchange(id: number, policy: TokenExchangePolicy | null): Promise<void>;
 }
