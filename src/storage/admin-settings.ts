@@ -1,4 +1,4 @@
-import type { ClientStore, EventSink } from '../oauth2/store.ts';
+import { DeletedMeanwhile, type ClientStore, type EventSink } from '../oauth2/store.ts';
 import type { ResourceServerInput, ResourceServerStore } from '../oauth2/resources.ts';
 import type { TokenExchangePolicy } from '../oauth2/token-exchange/policy.ts';
 import type { AdminStore } from './admin-store.ts';
@@ -29,6 +29,7 @@ export class AdminSettings implements SettingsStore {
   async setTokenExchangePolicy(id: number, policy: TokenExchangePolicy | null, by: number | null) {
     await this.#clients.setTokenExchange(id, policy);
     const c = await this.#clients.findById(id);
+    if (!c) throw new DeletedMeanwhile(); // its deletion ended between the write and this read
     await this.#events.record({ type: 'client.token_exchange_changed', userId: by, clientId: c?.clientId ?? null, detail: { policy } });
   }
 

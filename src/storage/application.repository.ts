@@ -30,6 +30,23 @@ const AS_STORED = { disableIdentityMap: true } as const;
 
 // The applications table (ClientStore, RegistrationStore, MetadataClientStore); the row mapping, cache, initial access
 // tokens, metadata rows and system owner are modules of their own. Every write here clears the cache.
+/** A queue of at most `size` tasks running at once; the rest wait their turn, in order. */
+function slots(size: number) {
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (busy >= size) await new Promise<void>((r) => waiting.push(r));
+      else busy++;
+      try { return await task(); } finally {
+        const next = waiting.shift();
+        if (next) next(); else busy--;
+      }
+    },
+  };
+}
+const DELETIONS_AT_ONCE = 2;
+
 /** Tables whose other rows name a client (application_id), children before the grants they point at (access tokens: revocation.ts). */
 const OWNED_BY_CLIENT = ['refresh_tokens', 'oauth1_tokens', 'authorization_codes', 'device_codes', 'grants'] as const;
 
@@ -37,6 +54,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   readonly #em: () => EntityManager;
   readonly #sql: Sql;
   readonly #deleting = new Map<number, Promise<boolean>>();
+  readonly #deletionSlots = slots(DELETIONS_AT_ONCE);
   readonly #cache: ClientCacheOptions;
   readonly #cached: ClientCache;
   readonly #tokenCache: TokenCache;
@@ -133,13 +151,16 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     // same batches and hold a pool connection while it did (attacker read 5, F3).
     const running = this.#deleting.get(id);
     if (running) return running.then(() => false);
-    const run = (async () => {
+    // At most DELETIONS_AT_ONCE deletions of different clients run at once on an instance: each holds a pool
+    // connection per step, and eighty at once left token requests none (attacker read 7, F1). The others wait here,
+    // holding nothing.
+    const run = this.#deletionSlots.run(async () => {
       const sql = this.#sql;
-      // First the client stops getting tokens: no grant or response type is left to it, and every instance forgets
+      // First the client stops getting tokens: no grant or response type (nor exchange policy) is left to it, and every instance forgets
       // its cached record. What it was doing finishes; nothing new starts, so the steps below do not chase refresh
       // rotations (whose locks, taken in the other order, deadlocked the grants' deletion: attacker read 6, N1), and a
       // deletion that fails part-way leaves a client that can do nothing, never a half-deleted one that works.
-      if (!(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', updatedAt: Date.now() }))) return false;
+      if (!(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', tokenExchange: null, updatedAt: Date.now() }))) return false;
       this.#changed();
       // Access tokens a batch at a time, each batch with what was exchanged from it (revocation.ts), until a batch
       // comes back short; a client issuing faster than this is deleted by the last step's cascade.
@@ -164,7 +185,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
       }));
       this.#changed();
       return deleted > 0;
-    })();
+    });
     this.#deleting.set(id, run);
     try { return await run; } finally { this.#deleting.delete(id); }
   }

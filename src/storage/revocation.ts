@@ -16,9 +16,15 @@ export function* revokeCredentialsTx(column: 'user_id' | 'application_id' | 'gra
 export const CLIENT_TOKEN_BATCH = 500;
 const BATCH_MARKS = Array(CLIENT_TOKEN_BATCH).fill('?').join(', ');
 
-/** Revokes what was exchanged from the given access tokens, down the chain (RFC 8693; other clients' rows). */
-const REVOKE_EXCHANGED_FROM_IDS = `with recursive chain(token_hash) as (
-    select a.token_hash from access_tokens a join access_tokens s on a.exchanged_from = s.token_hash where s.id in (${BATCH_MARKS})
+/**
+ * Whether any token was exchanged from the given ones, and the revocation of everything exchanged from them, down the
+ * chain (RFC 8693; other clients' rows). Both start from the hashes through exchanged_from's index: a join from the
+ * batch's ids let PostgreSQL scan the whole table (and JIT-compile the plan) for every batch (attacker read 7, F1).
+ * Most batches have nothing exchanged from them and stop at the first, one index probe a token.
+ */
+const ANY_EXCHANGED_FROM = `select 1 as found from access_tokens where exchanged_from in (${BATCH_MARKS}) limit 1`;
+const REVOKE_EXCHANGED_FROM = `with recursive chain(token_hash) as (
+    select a.token_hash from access_tokens a where a.exchanged_from in (${BATCH_MARKS})
     union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
   update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
 
@@ -29,13 +35,15 @@ const REVOKE_EXCHANGED_FROM_IDS = `with recursive chain(token_hash) as (
  * finds the subject gone (stored revoked, TokenRepository.issue). Returns how many of the client's tokens went.
  */
 export function* deleteClientTokenBatchTx(applicationId: number, now: number): Step<number> {
-  const ids = (yield* tx.all<{ id: number }>(`select id from access_tokens where application_id = ? limit ${CLIENT_TOKEN_BATCH}`, [applicationId])).map((r) => Number(r.id));
-  if (!ids.length) return 0;
-  const padded = [...ids, ...Array(CLIENT_TOKEN_BATCH - ids.length).fill(0)];
-  yield* tx.run(`update access_tokens set revoked_at = ? where id in (${BATCH_MARKS}) and revoked_at is null`, [now, ...padded]);
-  yield* tx.run(REVOKE_EXCHANGED_FROM_IDS, [...padded, now]);
-  yield* tx.run(`delete from access_tokens where id in (${BATCH_MARKS})`, padded);
-  return ids.length;
+  const rows = yield* tx.all<{ id: number; token_hash: string }>(`select id, token_hash from access_tokens where application_id = ? limit ${CLIENT_TOKEN_BATCH}`, [applicationId]);
+  if (!rows.length) return 0;
+  const pad = <T>(values: T[], filler: T) => [...values, ...Array<T>(CLIENT_TOKEN_BATCH - values.length).fill(filler)];
+  const ids = pad(rows.map((r) => Number(r.id)), 0);
+  const hashes = pad(rows.map((r) => r.token_hash), '');
+  yield* tx.run(`update access_tokens set revoked_at = ? where id in (${BATCH_MARKS}) and revoked_at is null`, [now, ...ids]);
+  if (yield* tx.get(ANY_EXCHANGED_FROM, hashes)) yield* tx.run(REVOKE_EXCHANGED_FROM, [...hashes, now]);
+  yield* tx.run(`delete from access_tokens where id in (${BATCH_MARKS})`, ids);
+  return rows.length;
 }
 
 /**

@@ -216,4 +216,37 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
       }
     }
   });
+
+  it('60 clients deleted at once beside a large token table: every deletion completes, nothing of theirs is left, other clients keep being served', async function () {
+    this.timeout(120_000);
+    const sql = srv.app.stores.sql;
+    const filler = await ccClient('filler');
+    const now = Date.now();
+    // A table the size of a busy deployment's (the cost of a deletion's steps must not grow with it).
+    if (dialect === 'postgresql') {
+      await sql.run(`insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource)
+        select md5(g::text) || md5((g + 3)::text), ?, null, null, 'read', null, ?, ?, '' from generate_series(1, 120000) g`, [filler.client.id, now + 3600_000, now]);
+      await sql.run('analyze access_tokens');
+    } else {
+      await sql.run(`insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource)
+        with recursive g(n) as (select 1 union all select n + 1 from g where n < 40000) select printf('f%063x', n), ?, null, null, 'read', null, ?, ?, '' from g`, [filler.client.id, now + 3600_000, now]);
+    }
+    const doomed = await Promise.all(Array.from({ length: 60 }, (_, i) => ccClient(`many-${i}`)));
+    for (const d of doomed) expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, d.auth)).status).to.equal(200);
+    expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, filler.auth)).status).to.equal(200);
+    let deleting = true;
+    const otherStatuses: number[] = [];
+    const other = (async () => {
+      while (deleting) otherStatuses.push((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, filler.auth)).status);
+    })();
+    const results = await Promise.all(doomed.map((d) => a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(d.client.id) })));
+    deleting = false;
+    await other;
+    expect(results.flatMap((r) => r.errors ?? []), 'deletion errors').to.deep.equal([]);
+    const ids = doomed.map((d) => d.client.id);
+    const marks = ids.map(() => '?').join(', ');
+    expect(await sql.all(`select id from applications where id in (${marks})`, ids), 'clients left').to.deep.equal([]);
+    expect(await sql.all(`select id from access_tokens where application_id in (${marks})`, ids), 'tokens left').to.deep.equal([]);
+    expect(otherStatuses.filter((s) => s !== 200), 'the other client\'s answers meanwhile').to.deep.equal([]);
+  });
 });

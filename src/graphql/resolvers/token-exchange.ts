@@ -42,7 +42,10 @@ export const tokenExchangeResolvers = {
         policy = value;
       }
       await ctx.deps.stores.admin.setTokenExchangePolicy(id, policy, v.user.id);
-      return visible(ctx, 'Client', await ctx.deps.stores.admin.client(id));
+      // Deleted since the write: said as such, not as a null where the schema promises a client.
+      const client = await ctx.deps.stores.admin.client(id);
+      if (!client) throw notFound('Client');
+      return visible(ctx, 'Client', client);
     },
   },
 };
