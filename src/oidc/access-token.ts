@@ -4,10 +4,10 @@ import type { KeyRing, SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
 
 /**
- * The algorithm of JWT access tokens, chosen by measured signing cost (CPU µs a token through signJwt, jws.ts, on
- * the 2-CPU machine, docs/performance.md): ES256 45, EdDSA 48, RS256 387 on a loaded machine; 27–35 for ES256 and
- * Ed25519 alike on a quieter one. ES256 and EdDSA are within noise of each other; ES256 stays, as more resource
- * servers' JWT libraries verify it than Ed25519. RS256 costs eight times as much.
+ * The algorithm of JWT access tokens, chosen by measured signing cost: `node bench/mint-cost.ts` mints through this
+ * module with each algorithm (CPU µs a token on the 2-CPU bench machine, docs/performance.md, issue 19): ES256
+ * 24–34, EdDSA 28–43, RS256 240–290, each about 3 µs above node:crypto's bare signature. ES256 is the cheapest in
+ * every run, and more resource servers' JWT libraries verify it than Ed25519.
  */
 export const ACCESS_TOKEN_ALG: SigningAlg = 'ES256';
 
@@ -15,6 +15,8 @@ export interface AccessTokenSettings {
   keys: KeyRing;
   issuer: () => string;
   subjects: Subjects;
+  /** The algorithm that signs them; default ACCESS_TOKEN_ALG (bench/mint-cost.ts measures the others). */
+  alg?: SigningAlg;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface AccessTokenSettings {
 export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
   return {
     async signer(client) {
-      const key = await s.keys.signingKey(ACCESS_TOKEN_ALG);
+      const key = await s.keys.signingKey(s.alg ?? ACCESS_TOKEN_ALG);
       const iss = s.issuer();
       return (i: AccessTokenInput) => {
         const iat = Math.floor(i.now / 1000);
