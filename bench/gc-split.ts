@@ -3,6 +3,8 @@
 // and V8's own trace lines summed (scavenges and mark-compacts apart) and divided by the requests answered.
 //
 //   node bench/gc-split.ts [--requests 60000] [--connections 50] [--scenarios client_credentials,client_credentials_jwt] [--rounds 2]
+//
+// A scenario may name one setting for its server: `client_credentials_jwt:ACCESS_TOKEN_SIGNING_ALG=EdDSA`.
 import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,10 +26,12 @@ const LINE = /: (Scavenge|Mark-Compact|Minor Mark-Sweep|Mark-Sweep)\b[^,]*,(?: p
 try {
   const fx = await buildFixture(dir, { stored: 10_000, accessPool: 5000, refreshPool: 0, minted: 2, clients: 51, log });
   for (let round = 0; round < Number(opt.rounds); round++) {
-    for (const id of opt.scenarios.split(',')) {
+    for (const spec of opt.scenarios.split(',')) {
+      const [id, setting] = spec.split(':');
+      const [name, value] = setting ? setting.split('=') : [];
       const scenario = SCENARIOS.find((s) => s.id === id);
       if (!scenario) throw new Error(`unknown scenario ${id}`);
-      const server = await start('gatehouse', benchEnv(freshCopy(fx, join(dir, `run-${round}.sqlite`))), { nodeArgs: ['--trace-gc'] });
+      const server = await start('gatehouse', { ...benchEnv(freshCopy(fx, join(dir, `run-${round}.sqlite`))), ...(name ? { [name]: value } : {}) }, { nodeArgs: ['--trace-gc'] });
       const requests = scenario.requests(fx) as autocannon.Request[];
       const run = (amount: number) => new Promise<autocannon.Result>((resolve, reject) => {
         autocannon({ url: server.url, connections: Number(opt.connections), amount, requests, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
@@ -54,7 +58,7 @@ try {
       const n = res.requests.total;
       const parts = [...gc].map(([k, v]) => `${k} ${v.n}× ${(v.ms * 1000 / n).toFixed(1)} µs/req`).join(', ');
       const total = [...gc.values()].reduce((a, v) => a + v.ms, 0) * 1000 / n;
-      console.log(`round ${round + 1} ${id}: ${Math.round(res.requests.average)} req/s, CPU ${(cpu / n).toFixed(1)} µs/req, GC ${total.toFixed(1)} µs/req (${parts})`);
+      console.log(`round ${round + 1} ${spec}: ${Math.round(res.requests.average)} req/s, CPU ${(cpu / n).toFixed(1)} µs/req, GC ${total.toFixed(1)} µs/req (${parts})`);
     }
   }
 } finally {

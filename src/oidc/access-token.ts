@@ -15,7 +15,7 @@ export interface AccessTokenSettings {
   keys: KeyRing;
   issuer: () => string;
   subjects: Subjects;
-  /** The algorithm that signs them; default ACCESS_TOKEN_ALG (bench/mint-cost.ts measures the others). */
+  /** The algorithm that signs them (ACCESS_TOKEN_SIGNING_ALG); default ACCESS_TOKEN_ALG. */
   alg?: SigningAlg;
 }
 
