@@ -26,7 +26,9 @@ const LINE = /: (Scavenge|Mark-Compact|Minor Mark-Sweep|Mark-Sweep)\b[^,]*,(?: p
 try {
   const fx = await buildFixture(dir, { stored: 10_000, accessPool: 5000, refreshPool: 0, minted: 2, clients: 51, log });
   for (let round = 0; round < Number(opt.rounds); round++) {
-    for (const spec of opt.scenarios.split(',')) {
+    // Every other round in reverse order, so a load that rises or falls during the run does not favour one scenario.
+    const specs = opt.scenarios.split(',');
+    for (const spec of round % 2 ? specs.reverse() : specs) {
       const [id, setting] = spec.split(':');
       const [name, value] = setting ? setting.split('=') : [];
       const scenario = SCENARIOS.find((s) => s.id === id);
