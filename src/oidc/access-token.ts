@@ -4,10 +4,11 @@ import type { KeyRing, SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
 
 /**
- * The algorithm of JWT access tokens, chosen by measured signing cost: `node bench/mint-cost.ts` mints through this
- * module with each algorithm (CPU µs a token on the 2-CPU bench machine, docs/performance.md, issue 19): ES256
- * 24–34, EdDSA 28–43, RS256 240–290, each about 3 µs above node:crypto's bare signature. ES256 is the cheapest in
- * every run, and more resource servers' JWT libraries verify it than Ed25519.
+ * The default algorithm of JWT access tokens (ACCESS_TOKEN_SIGNING_ALG), chosen by measured signing cost
+ * (docs/performance.md, issue 19). Minted through this module (`node bench/mint-cost.ts`, CPU µs a token on the
+ * 2-CPU bench machine): ES256 24–34, EdDSA 28–43, RS256 240–290, ES256 the cheapest in every run. In the server
+ * (`bench/gc-split.ts`) ES256 and EdDSA are within noise of each other and RS256 costs ten times either. ES256 also
+ * is what more resource servers' JWT libraries verify than Ed25519.
  */
 export const ACCESS_TOKEN_ALG: SigningAlg = 'ES256';
 
