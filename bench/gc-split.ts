@@ -4,7 +4,9 @@
 //
 //   node bench/gc-split.ts [--requests 60000] [--connections 50] [--scenarios client_credentials,client_credentials_jwt] [--rounds 2]
 //
-// A scenario may name one setting for its server: `client_credentials_jwt:ACCESS_TOKEN_SIGNING_ALG=EdDSA`.
+// A scenario may name one setting for its server: `client_credentials_jwt:ACCESS_TOKEN_SIGNING_ALG=EdDSA`, or its young
+// generation's size, `client_credentials_jwt:SEMI=16` (--max-semi-space-size in MB; run with BENCH_START_FLAGS=' ' so the
+// bench's own --max-semi-space-size=4 does not follow and win).
 import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +33,10 @@ try {
     for (const spec of round % 2 ? specs.reverse() : specs) {
       const [id, setting] = spec.split(':');
       const [name, value] = setting ? setting.split('=') : [];
+      const semi = name === 'SEMI' ? [`--max-semi-space-size=${value}`] : [];
       const scenario = SCENARIOS.find((s) => s.id === id);
       if (!scenario) throw new Error(`unknown scenario ${id}`);
-      const server = await start('gatehouse', { ...benchEnv(freshCopy(fx, join(dir, `run-${round}.sqlite`))), ...(name ? { [name]: value } : {}) }, { nodeArgs: ['--trace-gc'] });
+      const server = await start('gatehouse', { ...benchEnv(freshCopy(fx, join(dir, `run-${round}.sqlite`))), ...(name && !semi.length ? { [name]: value } : {}) }, { nodeArgs: ['--trace-gc', ...semi] });
       const requests = scenario.requests(fx) as autocannon.Request[];
       const run = (amount: number) => new Promise<autocannon.Result>((resolve, reject) => {
         autocannon({ url: server.url, connections: Number(opt.connections), amount, requests, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
