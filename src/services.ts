@@ -145,7 +145,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
     loginSessions: createLoginSessions({ store: stores.loginSessions, users: stores.users, backchannel, events: stores.events, tokens: stores.tokens }),
-    accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer, subjects }),
+    accessTokens: createJwtAccessTokens({ keys: signingKeys, issuer: () => config.issuer, subjects, alg: config.tokens.accessTokenSigningAlg }),
     idTokens: createIdTokenIssuer({ keys: signingKeys, issuer: () => config.issuer, ttl: () => config.tokens.accessTokenTtl, users: stores.users, subjects }),
     render: createRenderer({ siteName: 'Gatehouse', cache: true, playground: config.playground }),
     sessionStore: redis?.sessions ?? stores.sessions,

@@ -4,6 +4,8 @@
 // group where it belongs) and run `npm run docs:config`; checks that involve two settings go in `rules` below.
 import { scopeDescriptions } from '../oauth2/scope.ts';
 import { has, SECURITY_PROFILES } from '../oauth2/security-profile/index.ts';
+import { SIGNING_ALGS } from '../oauth2/store.ts';
+import { ACCESS_TOKEN_ALG } from '../oidc/access-token.ts';
 import { bool, dictionary, duration, int, key32, list, oneOf, origins, secret, secretList, size, string, url } from './kinds.ts';
 import { optional, setting, type ConfigOf, type OverridesOf, type Rules } from './schema.ts';
 
@@ -39,6 +41,7 @@ export const settings = {
     accessTokenMaxLifetime: setting({ env: 'ACCESS_TOKEN_MAX_LIFETIME', kind: duration('seconds'), default: 24 * 3600, doc: 'the longest access token lifetime an administrator may give one client (GraphQL `accessTokenLifetime`)' }),
     refreshTokenMaxLifetime: setting({ env: 'REFRESH_TOKEN_MAX_LIFETIME', kind: duration('seconds'), default: 365 * 24 * 3600, doc: 'the longest refresh token lifetime an administrator may give one client (`refreshTokenLifetime`)' }),
     authorizationCodeMaxLifetime: setting({ env: 'AUTHORIZATION_CODE_MAX_LIFETIME', kind: duration('seconds'), default: 600, doc: 'the longest authorization code lifetime an administrator may give one client (`authorizationCodeLifetime`; RFC 6749 §4.1.2 recommends at most 10 minutes)' }),
+    accessTokenSigningAlg: setting({ env: 'ACCESS_TOKEN_SIGNING_ALG', kind: oneOf(SIGNING_ALGS), default: ACCESS_TOKEN_ALG, doc: 'the algorithm of RFC 9068 JWT access tokens (clients registered with `access_token_format=jwt`): `ES256`, the cheapest signature measured (docs/performance.md), `EdDSA`, or `RS256` (RFC 9068 §2.1 makes it mandatory, so every resource server verifies it) at about ten times the CPU' }),
     oauth1TemporaryTtl: setting({ env: 'OAUTH1_TEMPORARY_TTL', kind: duration('seconds'), default: 600, doc: 'OAuth 1 temporary credentials lifetime' }),
   },
   allowInsecureTransport: setting({ env: 'ALLOW_INSECURE_TRANSPORT', kind: bool(), default: true, defaultText: 'true outside production', doc: 'plain http for local development: cookies lose `Secure`, OAuth 1 PLAINTEXT works without TLS' }),

@@ -4,10 +4,11 @@ import type { KeyRing, SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
 
 /**
- * The algorithm of JWT access tokens, chosen by measured signing cost (CPU µs a token through signJwt, jws.ts, on
- * the 2-CPU machine, docs/performance.md): ES256 45, EdDSA 48, RS256 387 on a loaded machine; 27–35 for ES256 and
- * Ed25519 alike on a quieter one. ES256 and EdDSA are within noise of each other; ES256 stays, as more resource
- * servers' JWT libraries verify it than Ed25519. RS256 costs eight times as much.
+ * The default algorithm of JWT access tokens (ACCESS_TOKEN_SIGNING_ALG), chosen by measured signing cost
+ * (docs/performance.md, issue 19). Minted through this module (`node bench/mint-cost.ts`, CPU µs a token on the
+ * 2-CPU bench machine): ES256 24–34, EdDSA 28–43, RS256 240–290, ES256 the cheapest in every run. In the server
+ * (`bench/gc-split.ts`) ES256 and EdDSA are within noise of each other and RS256 costs ten times either. ES256 also
+ * is what more resource servers' JWT libraries verify than Ed25519.
  */
 export const ACCESS_TOKEN_ALG: SigningAlg = 'ES256';
 
@@ -15,6 +16,8 @@ export interface AccessTokenSettings {
   keys: KeyRing;
   issuer: () => string;
   subjects: Subjects;
+  /** The algorithm that signs them (ACCESS_TOKEN_SIGNING_ALG); default ACCESS_TOKEN_ALG. */
+  alg?: SigningAlg;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface AccessTokenSettings {
 export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
   return {
     async signer(client) {
-      const key = await s.keys.signingKey(ACCESS_TOKEN_ALG);
+      const key = await s.keys.signingKey(s.alg ?? ACCESS_TOKEN_ALG);
       const iss = s.issuer();
       return (i: AccessTokenInput) => {
         const iat = Math.floor(i.now / 1000);

@@ -123,3 +123,22 @@ describe('OpenID Connect Registration §2 id_token_signed_response_alg, per clie
     expect(String(error)).to.contain('accessTokenFormat');
   });
 });
+
+describe('ACCESS_TOKEN_SIGNING_ALG: the algorithm of RFC 9068 JWT access tokens', () => {
+  for (const alg of ['RS256', 'EdDSA'] as const) {
+    it(`${alg}: the token verifies with jose against the JWKS, header {alg, kid, typ at+jwt}, and still introspects active by its hash`, async () => {
+      const t = await createTestApp({ tokens: { accessTokenSigningAlg: alg } });
+      try {
+        const owner = await t.app.seed.user({ username: `alg-${alg}` });
+        const { client, clientSecret } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read', 'introspection'], accessTokenFormat: 'jwt' });
+        const auth = { id: client.clientId, secret: clientSecret! };
+        const body = await (await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, auth)).json() as Record<string, string>;
+        const jwks = createLocalJWKSet(await (await fetch(`${t.url}/.well-known/jwks.json`)).json() as JSONWebKeySet);
+        const { payload, protectedHeader } = await jwtVerify(body.access_token, jwks, { issuer: t.app.config.issuer, audience: t.app.config.issuer, typ: 'at+jwt', algorithms: [alg] });
+        expect(protectedHeader).to.deep.equal({ alg, kid: (await t.app.signingKeys.signingKey(alg)).kid, typ: 'at+jwt' });
+        expect(payload).to.include({ sub: client.clientId, client_id: client.clientId, scope: 'read' });
+        expect(await (await postForm(`${t.url}/o/introspect/`, { token: body.access_token }, auth)).json()).to.include({ active: true, client_id: client.clientId });
+      } finally { await t.close(); }
+    });
+  }
+});
