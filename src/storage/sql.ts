@@ -214,14 +214,17 @@ async function createPgSql(pool: PgPool): Promise<Sql> {
 }
 
 /** A plain one-row INSERT (no ON CONFLICT, no RETURNING, no subquery): rows of the same text can share a statement. */
-const SINGLE_ROW_INSERT = /^insert into (\w+) \(([\w, ]+)\)\s+values \([?, ]+\)$/;
+const SINGLE_ROW_INSERT = /^insert into (\w+) \(([\w, ]+)\)\s+values \(([?, ]+)\)$/;
 /** At most this many rows of one INSERT text share a statement. */
 const COALESCE_MAX = 100;
 
 /** The table and columns of a plain one-row INSERT, or null for any other statement. */
 export function singleRowInsert(sql: string): { table: string; columns: string[] } | null {
   const m = SINGLE_ROW_INSERT.exec(sql);
-  return m ? { table: m[1]!, columns: m[2]!.split(',').map((c) => c.trim()) } : null;
+  // Unquoted names, as PostgreSQL folds them (the JSON keys must match the row type's). A text whose placeholders
+  // do not match its columns one for one runs alone and fails as written.
+  const columns = m ? m[2]!.split(',').map((c) => c.trim().toLowerCase()) : [];
+  return m && columns.length === m[3]!.split('?').length - 1 ? { table: m[1]!.toLowerCase(), columns } : null;
 }
 
 /**
@@ -300,7 +303,7 @@ function coalescedInserts(exec: (sql: string, params: unknown[], suffix: string)
   };
   return (sql: string, shape: { table: string; columns: string[] }, params: unknown[], withId: boolean) => new Promise<number>((resolve, reject) => {
     const job = { params, resolve, reject };
-    if (!jsonSafe(params)) { void one(sql, job, withId); return; }
+    if (params.length !== shape.columns.length || !jsonSafe(params)) { void one(sql, job, withId); return; }
     const key = withId ? `${sql}\u0000id` : sql;
     let queue = queues.get(key);
     if (!queue) {

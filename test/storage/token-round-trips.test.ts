@@ -113,5 +113,9 @@ describe('Round trips of concurrent client_credentials tokens on PostgreSQL + Re
     const fine = await sql.all<{ id: number; client_id: string }>('select id, client_id from events where client_id like ? order by client_id', ['c-%']);
     expect(fine.map((r) => r.client_id)).to.deep.equal(['c-fine-1', 'c-fine-2', 'c-ok-1', 'c-ok-2']);
     expect(fine.slice(0, 2).map((r) => Number(r.id))).to.deep.equal([(results[1] as PromiseFulfilledResult<number>).value, (results[5] as PromiseFulfilledResult<number>).value]);
+    // A caller's wrong number of values fails as it would alone (JSON would have filled the missing column with null).
+    const [short] = await Promise.allSettled([sql.run('insert into events (type, created_at, client_id) values (?, ?, ?)', ['test.short', 1]), eventRow('c-fine-3')]);
+    expect(short.status, 'a row with a value missing').to.equal('rejected');
+    expect(await sql.all('select id from events where type = ?', ['test.short'])).to.deep.equal([]);
   });
 });
