@@ -60,6 +60,8 @@ export class EventRepository implements EventSink {
   connectBus(bus: EventBus): void {
     this.#bus = bus;
     bus.subscribe(EVENTS_TOPIC, (payload) => {
+      // Every instance hears every event; one with no listener (no live subscription) has nothing to read it for.
+      if (this.#listeners.size === 0) return;
       let events: Recorded | Recorded[];
       try { events = JSON.parse(payload) as typeof events; } catch { return; }
       // An array from this version; one event from an instance of the version before (a rolling upgrade).

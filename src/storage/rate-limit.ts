@@ -163,6 +163,8 @@ export class RedisRateLimiter extends Limiter {
 class RedisCounters implements CounterStore {
   readonly #client: Redis;
   readonly #prefix: string;
+  /** The reads asked for in this turn of the event loop, by limit and key (see `read`). */
+  #reads = new Map<string, Promise<Count | null>>();
   constructor(client: Redis, prefix: string) { this.#client = client; this.#prefix = prefix; }
 
   async increment(bucket: string, cap: number, windowMs: number) {
@@ -175,7 +177,20 @@ class RedisCounters implements CounterStore {
   // Every token request of a remembered client peeks (http/client-throttle.ts): one GET, the window's end only
   // when the count is high enough to refuse. A key whose window ended is gone (PEXPIRE), so GET alone answers
   // "allowed"; PTTL ≤ 0 after it means the window ended in between. (MULTI GET PTTL EXEC was four commands.)
-  async read(bucket: string, limit: number) {
+  // The peeks of one key asked in one turn share one read, which the command connection sends at the end of that
+  // turn (ioredis autopipelining, setImmediate): each of them was asked before it was sent, as if all were asked
+  // at once. A peek in a later turn reads again. Only peeks share: `increment` (consume) is never shared.
+  read(bucket: string, limit: number): Promise<Count | null> {
+    const id = `${limit} ${bucket}`;
+    let read = this.#reads.get(id);
+    if (!read) {
+      if (this.#reads.size === 0) setImmediate(() => { this.#reads = new Map(); });
+      this.#reads.set(id, read = this.#read(bucket, limit));
+    }
+    return read;
+  }
+
+  async #read(bucket: string, limit: number) {
     const key = this.#prefix + bucket;
     const count = await this.#client.get(key);
     if (count === null) return null;

@@ -161,6 +161,27 @@ describe('storage: Redis shared state (createRedisState)', function () {
       expect(await raw.pttl(`${prefix}limit:${bucket(key)}`), 'a refund keeps the window').to.be.within(55_000, 60_000);
     });
 
+    it('peeks of one key in one turn share one GET; a peek in a later turn reads again, and sees the attempts counted since', async () => {
+      const key = `client-auth:${id()}`;
+      const gets: string[] = [];
+      const send = Reflect.get(Redis.prototype, 'sendCommand') as (this: Redis, c: { name: string; args: unknown[] }) => unknown;
+      Redis.prototype.sendCommand = function (this: Redis, c: { name: string; args: unknown[] }) {
+        if (c.name === 'get' && String(c.args[0]).endsWith(bucket(key))) gets.push(String(c.args[0]));
+        return send.call(this, c);
+      } as unknown as Redis['sendCommand'];
+      try {
+        expect(await Promise.all(Array.from({ length: 20 }, () => a.limiter.peek(key, 2)))).to.deep.equal(Array(20).fill({ allowed: true, retryAfter: 0 }));
+        expect(gets, 'GETs for 20 peeks of one turn').to.have.length(1);
+        for (let i = 0; i < 2; i++) await b.limiter.consume(key, 2, 60);
+        const later = await Promise.all([a.limiter.peek(key, 2), a.limiter.peek(key, 2), a.limiter.peek(`${key}-other`, 2)]);
+        expect(later.map((r) => r.allowed), 'peeks after the limit was used up on the other instance').to.deep.equal([false, false, true]);
+        expect(later[0]!.retryAfter).to.be.within(1, 60);
+        expect(gets, 'GETs of the key in two turns').to.have.length(2);
+      } finally {
+        Redis.prototype.sendCommand = send as unknown as Redis['sendCommand'];
+      }
+    });
+
     it('reset on one instance clears the count for all', async () => {
       const key = `login:${id()}`;
       for (let i = 0; i < 3; i++) await a.limiter.consume(key, 2, 60);
