@@ -16,7 +16,12 @@ export const AccessToken = defineEntity({
      * Revoking that token revokes this one, and what was exchanged from this one in turn (TokenRepository).
      */
     exchangedFrom: p.string().length(64).nullable(),
+    /**
+     * RFC 8693 §4.1: the client_id of the current actor (`act.sub`) of a delegated token; null for every other token.
+     * Deleting that client revokes this token, and what was exchanged from it (storage/revocation.ts).
+     */
+    actorClientId: p.text().nullable(),
   },
-  indexes: nonNullIndexes('access_tokens', { user: 'user_id', grant: 'grant_id', exchangedFrom: 'exchanged_from' }),
+  indexes: nonNullIndexes('access_tokens', { user: 'user_id', grant: 'grant_id', exchangedFrom: 'exchanged_from', actorClientId: 'actor_client_id' }),
 });
 export type AccessTokenEntity = InferEntity<typeof AccessToken>;

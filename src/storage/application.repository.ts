@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application } from './application.entity.ts';
 import { deleteInBatches } from './maintenance.ts';
-import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeUnderClientGrantsTx } from './revocation.ts';
+import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeThroughClientTx } from './revocation.ts';
 import { tx, type Sql } from './sql.ts';
 import { retryingConflicts } from './unique.ts';
 import { columns, split, toRecord } from './application-record.ts';
@@ -160,7 +160,8 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
       // its cached record. What it was doing finishes; nothing new starts, so the steps below do not chase refresh
       // rotations (whose locks, taken in the other order, deadlocked the grants' deletion: attacker read 6, N1), and a
       // deletion that fails part-way leaves a client that can do nothing, never a half-deleted one that works.
-      if (!(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', tokenExchange: null, updatedAt: Date.now() }))) return false;
+      const clientId = (await sql.get<{ client_id: string }>('select client_id from applications where id = ?', [id]))?.client_id;
+      if (clientId === undefined || !(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', tokenExchange: null, updatedAt: Date.now() }))) return false;
       this.#changed();
       // Access tokens a batch at a time, each batch with what was exchanged from it (revocation.ts), until a batch
       // comes back short; a client issuing faster than this is deleted by the last step's cascade.
@@ -171,7 +172,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
       this.#tokenCache.clear();
       const conn = this.#em().getConnection();
       for (const table of OWNED_BY_CLIENT) {
-        if (table === 'grants') await retryingConflicts(() => sql.atomic(() => revokeUnderClientGrantsTx(id, Date.now())));
+        if (table === 'grants') await retryingConflicts(() => sql.atomic(() => revokeThroughClientTx(id, clientId, Date.now())));
         await deleteInBatches(conn, table, 'application_id = ?', [id], { maxBatches: 10_000 });
       }
       // The last step, in one transaction: the client's row locked first (PostgreSQL: token INSERTs naming it wait,
@@ -180,7 +181,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
       const deleted = await retryingConflicts(() => sql.atomic(function* () {
         if (!(yield* tx.get('select a.id from applications a where a.id = ?', [id], { lock: 'a' }))) return 0;
         while ((yield* deleteClientTokenBatchTx(id, Date.now())) === CLIENT_TOKEN_BATCH) { /* the rest, a batch at a time */ }
-        yield* revokeUnderClientGrantsTx(id, Date.now());
+        yield* revokeThroughClientTx(id, clientId, Date.now());
         return yield* tx.run('delete from applications where id = ?', [id]);
       }));
       this.#changed();

@@ -46,11 +46,21 @@ export function* deleteClientTokenBatchTx(applicationId: number, now: number): S
   return rows.length;
 }
 
+/** Tokens delegated to a client as actor (RFC 8693 §4.1 act.sub), and what was exchanged from them, down the chain. */
+const ANY_ACTED_BY = 'select 1 as found from access_tokens where actor_client_id = ? limit 1';
+const REVOKE_ACTED_BY = `with recursive chain(token_hash) as (
+    select token_hash from access_tokens where actor_client_id = ?
+    union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
+  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
+
 /**
- * Tokens other clients hold under a client's grants (an exchanged token carries its subject's grant, which the
- * grants' deletion would only set null): revoked before the grants go.
+ * What other clients hold through a client, revoked before its grants go: tokens under its grants (an exchanged token
+ * carries its subject's grant, which the grants' deletion would only set null), and tokens it was the actor of
+ * (RFC 8693 delegation: `act` names it), with what was exchanged from them (attacker read 7, F2).
  */
-export function* revokeUnderClientGrantsTx(applicationId: number, now: number): Step<number> {
-  return (yield* tx.run('update access_tokens set revoked_at = ? where grant_id in (select id from grants where application_id = ?) and revoked_at is null', [now, applicationId]))
+export function* revokeThroughClientTx(applicationId: number, clientId: string, now: number): Step<number> {
+  const acted = (yield* tx.get(ANY_ACTED_BY, [clientId])) ? yield* tx.run(REVOKE_ACTED_BY, [clientId, now]) : 0;
+  return acted
+    + (yield* tx.run('update access_tokens set revoked_at = ? where grant_id in (select id from grants where application_id = ?) and revoked_at is null', [now, applicationId]))
     + (yield* tx.run('update refresh_tokens set revoked_at = ? where grant_id in (select id from grants where application_id = ?) and revoked_at is null', [now, applicationId]));
 }

@@ -17,8 +17,8 @@ const SELECT_TOKEN = (table: string, extra = '') => `select t.token_hash, t.appl
   from ${table} t join applications a on a.id = t.application_id left join users u on u.id = t.user_id where t.token_hash = ?`;
 const SELECT_ACCESS = SELECT_TOKEN('access_tokens', ', t.act');
 const SELECT_REFRESH = SELECT_TOKEN('refresh_tokens', ', t.used_at, t.auth_time, t.sid, t.amr');
-const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, act, exchanged_from, revoked_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, act, exchanged_from, revoked_at, actor_client_id)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 /**
  * RFC 8693 with RFC 7009: an access token and every token exchanged from it, down the chain (exchanged_from), that is
  * not yet revoked. The seed is cast so PostgreSQL knows its type in the recursive union.
@@ -50,7 +50,7 @@ const params = (t: TokenRow) => [t.tokenHash, t.applicationId, t.userId, t.grant
 const refreshParams = (t: TokenRow) => [...params(t), t.login?.authTime ?? null, t.login?.sid ?? null, (t.login?.amr ?? []).join(' ')];
 
 /** `revokedAt`: an exchanged token whose subject token was revoked while it was being issued is stored revoked. */
-const accessParams = (t: TokenRow, revokedAt: number | null = null) => [...params(t), writeAct(t.act), t.exchangedFrom ?? null, revokedAt];
+const accessParams = (t: TokenRow, revokedAt: number | null = null) => [...params(t), writeAct(t.act), t.exchangedFrom ?? null, revokedAt, t.act?.sub ?? null];
 
 /** The one way issued token rows are written (the code, refresh, device and exchange paths), inside a transaction. */
 export function* insertRows(rows: IssuedRows): Step<void> {

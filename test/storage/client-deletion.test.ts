@@ -21,6 +21,18 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     return { client, auth: { id: client.clientId, secret: clientSecret! } };
   }
 
+  const API_A = 'https://a.example/api';
+  const API_B = 'https://b.example/api';
+  /** Resource servers A and B, and a client allowed to exchange tokens for B (RFC 8693) under `policy`. */
+  async function exchangingBackend(policy: Record<string, unknown>) {
+    for (const identifier of [API_A, API_B]) await srv.app.stores.resourceServers.create({ identifier, name: identifier, scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
+    const backend = await ccClient('backend');
+    const set = await a.admin('mutation($id: ID!, $p: TokenExchangePolicyInput) { setTokenExchangePolicy(id: $id, policy: $p) { clientId } }',
+      { id: String(backend.client.id), p: { audiences: [API_B], impersonation: true, ...policy } });
+    expect(set.errors, JSON.stringify(set.errors)).to.equal(undefined);
+    return backend;
+  }
+
   it('a token request whose client is deleted after it authenticated gets 401 invalid_client, not 500, and nothing is stored', async () => {
     const { client, auth } = await ccClient('doomed');
     // The first request leaves the client record and its verified credentials remembered, as under load.
@@ -153,14 +165,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
 
   // Attacker read 6 (N2, N4): what was derived from the client's tokens, and the admin settings write.
   it('deleting a client ends the tokens other clients got by exchanging its tokens (RFC 8693), as revoking them would', async () => {
-    const API_A = 'https://a.example/api';
-    const API_B = 'https://b.example/api';
-    await srv.app.stores.resourceServers.create({ identifier: API_A, name: 'A', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
-    await srv.app.stores.resourceServers.create({ identifier: API_B, name: 'B', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: null });
-    const backend = await ccClient('backend');
-    const policy = await a.admin('mutation($id: ID!, $p: TokenExchangePolicyInput) { setTokenExchangePolicy(id: $id, policy: $p) { clientId } }',
-      { id: String(backend.client.id), p: { audiences: [API_B], subjectAudiences: [API_A], impersonation: true, delegation: false } });
-    expect(policy.errors, JSON.stringify(policy.errors)).to.equal(undefined);
+    const backend = await exchangingBackend({ subjectAudiences: [API_A], delegation: false });
     const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
     const { codeFlowTokens } = await import('../oauth-helpers.ts');
     const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
@@ -248,5 +253,28 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     expect(await sql.all(`select id from applications where id in (${marks})`, ids), 'clients left').to.deep.equal([]);
     expect(await sql.all(`select id from access_tokens where application_id in (${marks})`, ids), 'tokens left').to.deep.equal([]);
     expect(otherStatuses.filter((s) => s !== 200), 'the other client\'s answers meanwhile').to.deep.equal([]);
+  });
+
+  it('deleting a client ends the tokens it was the actor of (RFC 8693 delegation), and what was exchanged from them', async () => {
+    const actor = await ccClient('actor');
+    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: [actor.auth.id] });
+    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
+    const { codeFlowTokens } = await import('../oauth-helpers.ts');
+    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
+    const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
+    const AT = 'urn:ietf:params:oauth:token-type:access_token';
+    const exchange = async (body: Record<string, string>) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: AT, resource: API_B, ...body }, backend.auth)).json()) as Record<string, string>;
+    const delegated = await exchange({ subject_token: subject.access_token, actor_token: actorToken, actor_token_type: AT });
+    expect(delegated.access_token, JSON.stringify(delegated)).to.be.a('string');
+    // And one more link: the delegated token exchanged again (impersonation keeps its act).
+    const onward = await exchange({ subject_token: delegated.access_token });
+    expect(onward.access_token, JSON.stringify(onward)).to.be.a('string');
+    const active = async (t: string) => ((await (await postForm(`${srv.url}/o/introspect/`, { token: t }, backend.auth)).json()) as { active: boolean }).active;
+    expect(await active(delegated.access_token)).to.equal(true);
+    expect((await a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(actor.client.id) })).errors).to.equal(undefined);
+    expect(await active(delegated.access_token), 'the token the deleted client acted in').to.equal(false);
+    expect(await active(onward.access_token), 'a token exchanged from it').to.equal(false);
+    const own = (await (await postForm(`${srv.url}/o/introspect/`, { token: subject.access_token }, setup.auth)).json()) as { active: boolean };
+    expect(own.active, 'the user\'s own token lives on').to.equal(true);
   });
 });

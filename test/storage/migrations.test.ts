@@ -41,7 +41,7 @@ describe('storage: migrations', () => {
     const conn = orm.em.getConnection();
     const partial = await conn.execute("select name from sqlite_master where type = 'index' and sql like '% where %is not null%' order by name");
     expect(partial.map((r: { name: string }) => r.name)).to.deep.equal([
-      'access_tokens_exchanged_from_index', 'access_tokens_grant_id_index', 'access_tokens_user_id_index',
+      'access_tokens_actor_client_id_index', 'access_tokens_exchanged_from_index', 'access_tokens_grant_id_index', 'access_tokens_user_id_index',
       'events_user_id_index', 'refresh_tokens_grant_id_index', 'refresh_tokens_sid_index', 'refresh_tokens_user_id_index',
     ]);
     const plan = async (sql: string) => (await conn.execute(`explain query plan ${sql}`)).map((r: { detail: string }) => r.detail).join(' | ');

@@ -25,6 +25,7 @@ import { Migration20261206035713 } from './Migration20261206035713.ts';
 import { Migration20261206040116 } from './Migration20261206040116.ts';
 import { Migration20261206060241 } from './Migration20261206060241.ts';
 import { Migration20261206060747 } from './Migration20261206060747.ts';
+import { Migration20261207005719 } from './Migration20261207005719.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -54,4 +55,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206040116', class: Migration20261206040116 },
   { name: 'Migration20261206060241', class: Migration20261206060241 },
   { name: 'Migration20261206060747', class: Migration20261206060747 },
+  { name: 'Migration20261207005719', class: Migration20261207005719 },
 ];
