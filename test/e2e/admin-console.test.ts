@@ -115,7 +115,8 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     await shoot('users');
     const row = page.locator('#user-table tr[data-user=carol]');
     await row.getByRole('button', { name: 'Deactivate' }).click();
-    await page.locator('#user-table tr[data-user=carol]').getByRole('button', { name: 'Activate' }).waitFor();
+    // exact: an accessible-name match is a case-insensitive substring by default, and "Deactivate" contains it.
+    await page.locator('#user-table tr[data-user=carol]').getByRole('button', { name: 'Activate', exact: true }).waitFor();
     expect((await srv.app.stores.users.findById(carol.id))!.isActive).to.equal(false);
     await page.locator('#user-table tr[data-user=carol]').getByRole('button', { name: 'Make admin' }).click();
     await page.locator('#user-table tr[data-user=carol]').getByRole('button', { name: 'Remove admin' }).waitFor();
