@@ -24,6 +24,9 @@ import { isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedReq
 import type { ConsentForms } from '../consent-form.ts';
 import { FORM_ONCE_FIELD } from '../form-once.ts';
 
+/** The longest query a POSTed authorization request is re-sent with as a GET (URLs past ~8 KB are refused by many servers). */
+const MAX_AUTHORIZE_QUERY = 8_000;
+
 export interface AuthorizeDeps {
   settings: AuthorizeSettings;
   approvalPrompt: 'auto' | 'force';
@@ -225,8 +228,12 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     if (body[CSRF_FIELD] !== undefined || body.allow !== undefined) return next();
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(body)) for (const item of Array.isArray(v) ? v : [v]) if (typeof item === 'string') query.append(k, item);
+    // A body longer than a GET can carry would become a Location no client reads (undici refuses headers past 16 KB)
+    // and a URL no server takes: refused here, with the way to send a long request.
+    const search = query.toString();
+    if (search.length > MAX_AUTHORIZE_QUERY) throw new InvalidRequest('The authorization request is too long; push it (RFC 9126) or send it by reference (request_uri).');
     ctx.status = 303;
-    ctx.redirect(`/o/authorize/?${query}`);
+    ctx.redirect(`/o/authorize/?${search}`);
   }, csrfProtection(), async (ctx) => {
     const body = plainParams(ctx.request.body as Record<string, unknown>);
     await handle(ctx, body, async (req) => {
