@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createDatabase, dropDatabase, withDatabaseName } from '../src/storage/pg-admin.ts';
-import { toPgPlaceholders } from '../src/storage/sql.ts';
+import { toPgPlaceholders } from '../src/storage/sql-pg.ts';
 import { benchEnv, start, stop, type Running, type StartOptions } from './server.ts';
 import { pendingDeviceCodeRow, seedRows, templateIds, type SeedResult, type SeedTable } from './seed.ts';
 import type { FixtureStore } from './fixture.ts';

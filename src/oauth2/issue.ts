@@ -141,7 +141,7 @@ export const mintFor = (ctx: IssueContext, i: Issuance) =>
 /**
  * The one ending of every grant that issues without spending anything (client_credentials, password, implicit):
  * mint, store the rows and record `token.issued`. Queued together, the rows and the audit row share one commit
- * (storage/sql.ts, group commit), so a token is never issued unrecorded.
+ * (storage/sql-sqlite.ts and pg-coalesced-inserts.ts, group commit), so a token is never issued unrecorded.
  */
 export async function issueAndRecord(ctx: IssueContext, i: Issuance, event: { clientId: string; grant: string }): Promise<TokenResponse> {
   const { rows, response } = mintFor(ctx, i);

@@ -141,7 +141,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   /**
    * Foreign keys cascade to codes, tokens and grants, so nothing issued to the client survives it. They go first, in
    * batches: deleting the client's row locks it until the statement commits, and every token INSERT naming the client
-   * waits for that lock — on PostgreSQL with the other clients' rows of its turn (storage/sql.ts, coalescedInserts). A
+   * waits for that lock — on PostgreSQL with the other clients' rows of its turn (storage/pg-coalesced-inserts.ts). A
    * cascade over a busy client's tokens held everyone's answers for its whole length (attacker read 4, issue 21);
    * now the row's lock covers only what arrived during the batches. A request racing the deletion hears
    * invalid_client (http/middleware/client-auth.ts).

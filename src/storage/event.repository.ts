@@ -18,8 +18,8 @@ type Listener = (event: Recorded) => void;
 
 /**
  * Writes audit rows and tells live listeners. One row is written on every token request, through Sql's group
- * commit on both engines (storage/sql.ts: the rows of one event-loop turn share one commit, and on PostgreSQL one
- * multi-row INSERT). With a bus the events of one turn also share one PUBLISH (docs/performance.md, issue 21).
+ * commit on both engines (storage/sql-sqlite.ts, pg-coalesced-inserts.ts: the rows of one event-loop turn share one
+ * commit, and on PostgreSQL one statement). With a bus the events of one turn also share one PUBLISH (docs/performance.md, issue 21).
  */
 export class EventRepository implements EventSink {
   readonly #sql: Sql;

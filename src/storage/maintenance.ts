@@ -14,7 +14,7 @@ const TABLES = [
  * Deletes expired rows in batches, so a large backlog never holds one long write lock.
  * Each batch is one statement in its own transaction: on SQLite it takes the write lock before it reads (waiting
  * with busy_timeout, never failing on a stale snapshot), and the server's writers, which also take it first (BEGIN
- * IMMEDIATE, storage/sql.ts), get their turn between batches. Running beside live traffic costs callers no error.
+ * IMMEDIATE, storage/sql-sqlite.ts), get their turn between batches. Running beside live traffic costs callers no error.
  * Used refresh tokens stay until they expire: reuse detection needs them (RFC 9700 §4.14.2).
  */
 export async function clearExpired(orm: Orm, opts: { now?: number; batchSize?: number } = {}): Promise<Record<string, number>> {
