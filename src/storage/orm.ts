@@ -23,6 +23,9 @@ function commonOptions(dialect: Dialect, migrationsList: MigrationObject[]): Opt
       tableName: 'mikro_orm_migrations',
       path: `src/storage/migrations/${dialect}`,
       snapshotName: '.snapshot-gatehouse',
+      // The snapshot is written by `gatehouse makemigrations` alone: after a migration run MikroORM would rewrite it
+      // whenever the migrated database differs (a file holding other tables), into the source tree of the cwd.
+      snapshotOnMigrate: false,
       migrationsList,
       transactional: true,
       silent: true,

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { initStorage, withMigrator } from '../../src/storage/orm.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { sqliteMigrations } from '../../src/storage/migrations/sqlite/index.ts';
@@ -25,6 +26,29 @@ describe('storage: migrations', () => {
       expect(await (await withMigrator(again)).migrator.getPending()).to.have.length(0);
       await again.close(true);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never write into the source tree: migrating a file that already holds other tables leaves the committed snapshot as it was', async () => {
+    // MikroORM rewrites a dialect's snapshot after a migration run when the migrated schema differs from it (here the
+    // foreign table): the snapshot is what `gatehouse makemigrations` diffs against, and is written only by it.
+    const snapshot = new URL('../../src/storage/migrations/sqlite/.snapshot-gatehouse.json', import.meta.url);
+    const before = readFileSync(snapshot, 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-snapshot-'));
+    const file = join(dir, 'foreign.sqlite');
+    const db = new Database(file);
+    db.exec('create table legacy (x integer)');
+    db.close();
+    const cwd = process.cwd();
+    process.chdir(new URL('../..', import.meta.url).pathname);
+    try {
+      const orm = await initStorage(resolveConfig({ database: { file } }));
+      await orm.close(true);
+      expect(readFileSync(snapshot, 'utf8')).to.equal(before);
+    } finally {
+      process.chdir(cwd);
+      if (readFileSync(snapshot, 'utf8') !== before) writeFileSync(snapshot, before);
       rmSync(dir, { recursive: true, force: true });
     }
   });
