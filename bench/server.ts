@@ -4,10 +4,19 @@ import { readFileSync } from 'node:fs';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 const NODE_FLAGS: string[] = [];
-// A smaller young generation: ~35 MB less RSS under load, same throughput (measured with --only client_credentials,hello).
-// BENCH_START_FLAGS replaces them for A/B runs (an empty value runs Node's defaults); it does not reach the start-up
-// measurement through `npm start`, which takes the flags in package.json.
-const START_FLAGS = process.env.BENCH_START_FLAGS?.split(' ').filter(Boolean) ?? ['--max-semi-space-size=4'];
+/**
+ * The Node flags `npm start` gives Gatehouse (package.json's start script, expanded by sh with the server's env, so a
+ * flag that follows DATABASE_URL follows here too): a 4 MB young generation on SQLite (~35 MB less RSS, same
+ * throughput), 16 MB on PostgreSQL (docs/performance.md). BENCH_START_FLAGS replaces them for A/B runs (an empty value
+ * runs Node's defaults); it does not reach the start-up measurement through `npm start`.
+ */
+function startFlags(env: NodeJS.ProcessEnv): string[] {
+  if (process.env.BENCH_START_FLAGS !== undefined) return process.env.BENCH_START_FLAGS.split(' ').filter(Boolean);
+  const script = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const flags = / node (.*) src\/main\.ts serve$/.exec(script)?.[1];
+  if (flags === undefined) throw new Error(`bench/server.ts cannot read the node flags of npm start: ${script}`);
+  return spawnSync('sh', ['-c', `printf '%s\\n' ${flags}`], { env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+}
 export const HAS_TASKSET = spawnSync('sh', ['-c', 'command -v taskset && taskset -c 1 true'], { encoding: 'utf8' }).status === 0;
 export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 /** The server runs on this core, the load generator (this process) on the other one. */
@@ -64,7 +73,7 @@ const SCRIPTS: Record<ProcessKind, string[]> = { gatehouse: [`${ROOT}src/main.ts
 export function start(kind: ProcessKind, env: NodeJS.ProcessEnv, o: StartOptions = {}): Promise<Running> {
   const script = SCRIPTS[kind];
   // Gatehouse runs with the flags `npm start` gives it (see package.json), the yardsticks with Node's defaults.
-  const flags = kind === 'gatehouse' ? [...START_FLAGS, ...NODE_FLAGS] : NODE_FLAGS;
+  const flags = kind === 'gatehouse' ? [...startFlags(env), ...NODE_FLAGS] : NODE_FLAGS;
   let argv = o.viaNpm ? ['npm', 'start', '--silent'] : [process.execPath, ...(o.nodeArgs ?? []), ...flags, ...script];
   if (HAS_TASKSET && o.pin !== false) argv = ['taskset', '-c', SERVER_CORE, ...argv];
   const t0 = performance.now();
