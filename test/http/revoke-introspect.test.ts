@@ -74,11 +74,24 @@ describe('RFC 7009 revocation, RFC 7662 introspection, RFC 6750 protected resour
       expect((await (await introspect(body.access_token)).json()).active).to.equal(false);
     });
 
-    it("answers 200 without effect for unknown tokens and for another client's tokens", async () => {
-      const { body } = await issued();
+    it('answers 200 without effect for unknown tokens (RFC 7009 §2.2)', async () => {
       expect((await postForm(`${srv.url}/o/revoke_token/`, { token: 'unknown' }, rs)).status).to.equal(200);
-      expect((await postForm(`${srv.url}/o/revoke_token/`, { token: body.access_token }, rs)).status).to.equal(200);
+    });
+
+    it("refuses another client's live token with 400 invalid_grant and leaves it active; once it is no longer live, 200 (RFC 7009 §2.1, §2.2)", async () => {
+      const { s, body } = await issued();
+      for (const [token, hint] of [[body.access_token, 'access_token'], [body.refresh_token, 'refresh_token'], [body.access_token, undefined]] as const) {
+        const res = await postForm(`${srv.url}/o/revoke_token/`, { token, ...(hint ? { token_type_hint: hint } : {}) }, rs);
+        expect(res.status).to.equal(400);
+        const err = await res.json();
+        expect(err.error).to.equal('invalid_grant');
+        expect(err.error_description).to.match(/another client/);
+      }
       expect((await (await introspect(body.access_token)).json()).active).to.equal(true);
+      expect((await (await introspect(body.refresh_token)).json()).active).to.equal(true);
+      expect((await postForm(`${srv.url}/o/revoke_token/`, { token: body.refresh_token }, s.auth)).status).to.equal(200);
+      // Revoked now: an invalid token, whoever asks.
+      expect((await postForm(`${srv.url}/o/revoke_token/`, { token: body.access_token }, rs)).status).to.equal(200);
     });
 
     it('requires client authentication (401) and a token parameter (400)', async () => {
