@@ -2,6 +2,7 @@ import { tx, type Sql, type Step } from './sql.ts';
 import type { DeviceCodeRow, DeviceStatus, DeviceStore, PollResult, PollVerdict } from '../oauth2/device-store.ts';
 import { mergeScopes } from '../oauth2/scope.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
+import { holdGrantTx } from './revocation.ts';
 import { insertRows } from './token.repository.ts';
 
 interface DbDevice {
@@ -60,6 +61,7 @@ export class DeviceCodeRepository implements DeviceStore {
 
   poll(deviceCodeHash: string, now: number, judge: (row: DeviceCodeRow & { clientId: string }) => PollVerdict) {
     return this.#sql.atomic(function* (): Step<PollResult> {
+      yield* holdGrantTx('(select grant_id from device_codes where device_code_hash = ?)', [deviceCodeHash]);
       // Locked (PostgreSQL): concurrent polls queue here; SQLite runs the whole body in one synchronous transaction.
       const r = yield* tx.get<DbDevice>(`${SELECT} where d.device_code_hash = ?`, [deviceCodeHash], { lock: 'd' });
       if (!r) return { found: false };

@@ -47,10 +47,6 @@ export class GrantRepository implements GrantStore {
     return rows.map((r) => ({ ...toRecord(r), clientName: r.client_name, clientId: r.client_id }));
   }
 
-  async revoke(id: number, now: number) {
-    await this.#sql.run('update grants set revoked_at = ? where id = ? and revoked_at is null', [now, id]);
-  }
-
   async touch(id: number, now: number) {
     await this.#sql.run('update grants set last_used_at = ? where id = ?', [now, id]);
   }

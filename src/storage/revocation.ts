@@ -2,14 +2,38 @@ import { tx, type Step } from './sql.ts';
 
 /**
  * Ends every credential issued under one user, client or grant, in the caller's transaction: access, refresh and
- * OAuth 1 tokens are revoked (RFC 7009 §2.1), and pending authorization codes are spent, so none redeems later
- * (RFC 6749 §4.1.2: a spent code is refused and what it issued is revoked). Returns how many stopped working.
+ * OAuth 1 tokens are revoked (RFC 7009 §2.1), pending authorization codes are spent, so none redeems later
+ * (RFC 6749 §4.1.2: a spent code is refused and what it issued is revoked), and device codes not yet redeemed are
+ * denied, so the device's next poll hears access_denied (RFC 8628 §3.5; an approved code polled after its user revoked
+ * the grant got tokens: attacker read 8, F1). The caller changes the grants' rows first (holdGrantTx). Returns how many
+ * stopped working.
  */
 export function* revokeCredentialsTx(column: 'user_id' | 'application_id' | 'grant_id', value: number, now: number): Step<number> {
   return (yield* tx.run(`update access_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
     + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
     + (yield* tx.run(`update oauth1_tokens set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]))
-    + (yield* tx.run(`update authorization_codes set consumed_at = ? where ${column} = ? and consumed_at is null`, [now, value]));
+    + (yield* tx.run(`update authorization_codes set consumed_at = ? where ${column} = ? and consumed_at is null`, [now, value]))
+    + (yield* tx.run(`update device_codes set status = 'denied' where ${column} = ? and status in ('pending', 'approved')`, [value]));
+}
+
+/**
+ * Issuance's first step under a grant: the grant's row, held until the tokens are written (PostgreSQL: FOR SHARE, so
+ * issuances under one grant do not wait for each other). Revocation changes the grant's row first, so whichever of
+ * the two comes second sees the other: an issuance after it finds the grant revoked (and its code spent, its refresh
+ * token revoked, its device code denied), a revocation after it finds the tokens it wrote. Without it, tokens written
+ * while a revocation ran outlived it (attacker read 8, F4). Taken before any other row, in the order revocation takes
+ * them, so the two never wait for each other in a cycle. `grantId` is `?` or a scalar subquery naming the grant through
+ * the row the issuance redeems. Returns the grant's revocation time (null while live), or undefined without a grant.
+ */
+export function* holdGrantTx(grantId: string, params: unknown[]): Step<number | null | undefined> {
+  const g = yield* tx.get<{ revoked_at: number | string | null }>(`select g.revoked_at from grants g where g.id = ${grantId}`, params, { lock: 'g', share: true });
+  return g && (g.revoked_at === null ? null : Number(g.revoked_at));
+}
+
+/** A grant's revocation: its row first (see holdGrantTx), then everything issued under it, in one transaction. */
+export function* revokeGrantTx(grantId: number, now: number): Step<number> {
+  yield* tx.run('update grants set revoked_at = ? where id = ? and revoked_at is null', [now, grantId]);
+  return yield* revokeCredentialsTx('grant_id', grantId, now);
 }
 
 /** Access tokens a client's deletion takes at a time (placeholders padded to it, so the statements' texts are fixed). */

@@ -68,7 +68,7 @@ export async function createPgSql(pool: PgPool): Promise<Sql> {
       try {
         await client.query('begin');
         const result = await driveAsync(fn(tx), async (op) => {
-          const res = await client.query(q(op.sql, op.params, op.lock ? ` for update of ${op.lock}` : ''));
+          const res = await client.query(q(op.sql, op.params, op.lock ? ` for ${op.share ? 'share' : 'update'} of ${op.lock}` : ''));
           return op.kind === 'get' ? res.rows[0] : op.kind === 'all' ? res.rows : res.rowCount ?? 0;
         });
         await client.query('commit');

@@ -1,7 +1,7 @@
 import { tx, type Sql, type Step } from './sql.ts';
-import type { CodeRow, FamilyRef, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
+import { RevokedMeanwhile, type CodeRow, type FamilyRef, type IssuedRows, type RedeemResult, type TokenInfo, type TokenRow, type TokenStore } from '../oauth2/store.ts';
 import type { TokenCache } from './token-cache.ts';
-import { revokeCredentialsTx } from './revocation.ts';
+import { holdGrantTx, revokeGrantTx } from './revocation.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
 import { readAct, writeAct } from '../oauth2/token-exchange/act.ts';
 
@@ -89,6 +89,7 @@ export class TokenRepository implements TokenStore {
 
   async redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
+      yield* holdGrantTx('(select grant_id from authorization_codes where code_hash = ?)', [codeHash]);
       // Locked (PostgreSQL): a concurrent redemption waits here, then sees the code spent and takes the reuse path.
       const r = yield* tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash], { lock: 'c' });
       if (!r) return { ok: false, reason: 'not_found' };
@@ -113,6 +114,7 @@ export class TokenRepository implements TokenStore {
 
   async rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
+      yield* holdGrantTx('(select grant_id from refresh_tokens where token_hash = ?)', [tokenHash]);
       const r = yield* tx.get<DbToken>(SELECT_REFRESH, [tokenHash], { lock: 't' });
       if (!r) return { ok: false, reason: 'not_found' };
       const info = toInfo(r, 'refresh');
@@ -135,20 +137,26 @@ export class TokenRepository implements TokenStore {
     return this.#sql.run('update refresh_tokens set sid = null where sid = ?', [sid]);
   }
 
+  /**
+   * Writes a token issued on nothing redeemed (client_credentials alone: one coalesced INSERT), or under what can end
+   * while it is written, each row held in the order their endings take them (so none waits on another in a cycle):
+   * the actor's client (RFC 8693 §4.1; its deletion locks it first), the grant (holdGrantTx), the subject token. A
+   * grant revoked or an actor deleted meanwhile refuses the issuance (RevokedMeanwhile): tokens written while either
+   * ended outlived it (attacker read 8, F3 and F4).
+   */
   async issue(rows: IssuedRows) {
-    const from = rows.access.exchangedFrom;
-    if (from) {
+    const { exchangedFrom: from, grantId, act } = rows.access;
+    if (!from && grantId === null && !act && !rows.refresh) { await this.#sql.run(INSERT_ACCESS, accessParams(rows.access)); return; }
+    await this.#sql.atomic(function* (): Step<void> {
+      if (act && !(yield* tx.get('select a.id from applications a where a.client_id = ?', [act.sub], { lock: 'a', share: true }))) throw new RevokedMeanwhile('The actor client was deleted meanwhile.');
+      if (grantId !== null && (yield* holdGrantTx('?', [grantId])) !== null) throw new RevokedMeanwhile('The grant was revoked meanwhile.');
+      if (!from) { yield* insertRows(rows); return; }
       // RFC 8693: the subject token's row is locked while its exchanged token is written, so a revocation either
       // comes first (the new token is stored revoked with it) or waits and then finds it (revokeAccessToken).
-      await this.#sql.atomic(function* (): Step<void> {
-        const subject = yield* tx.get<{ revoked_at: number | string | null }>('select t.revoked_at from access_tokens t where t.token_hash = ?', [from], { lock: 't' });
-        const revokedAt = subject ? subject.revoked_at : rows.access.createdAt;
-        yield* tx.run(INSERT_ACCESS, accessParams(rows.access, revokedAt === null ? null : Number(revokedAt)));
-      });
-      return;
-    }
-    if (!rows.refresh) { await this.#sql.run(INSERT_ACCESS, accessParams(rows.access)); return; }
-    await this.#sql.atomic(() => insertRows(rows));
+      const subject = yield* tx.get<{ revoked_at: number | string | null }>('select t.revoked_at from access_tokens t where t.token_hash = ?', [from], { lock: 't' });
+      const revokedAt = subject ? subject.revoked_at : rows.access.createdAt;
+      yield* tx.run(INSERT_ACCESS, accessParams(rows.access, revokedAt === null ? null : Number(revokedAt)));
+    });
   }
 
   async findAccessToken(tokenHash: string) {
@@ -189,6 +197,6 @@ export class TokenRepository implements TokenStore {
   }
 
   revokeByGrant(grantId: number, now: number) {
-    return this.#ending(this.#sql.atomic(() => revokeCredentialsTx('grant_id', grantId, now)));
+    return this.#ending(this.#sql.atomic(() => revokeGrantTx(grantId, now)));
   }
 }

@@ -86,6 +86,21 @@ describe('RFC 8628 device authorization grant', () => {
     expect((await pollJson(other.clientId, String(d.device_code))).body.error).to.equal('invalid_grant');
   });
 
+  it('a device approved and then revoked by its user on the authorized-applications page gets access_denied, and nothing is issued (attacker read 8, F1)', async () => {
+    const { client, browser, user } = await setup();
+    const d = await authorize(client.clientId);
+    expect((await decide(browser, String(d.user_code))).status).to.equal(200);
+    const grant = (await t.app.stores.sql.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [user.id, client.id]))!;
+    const token = await browser.csrf(`/o/authorized_tokens/${grant.id}/delete/`);
+    expect((await browser.post(`/o/authorized_tokens/${grant.id}/delete/`, { csrfmiddlewaretoken: token })).status).to.equal(302);
+    await new Promise((r) => setTimeout(r, 10));
+    const res = await pollJson(client.clientId, String(d.device_code));
+    expect(res.status).to.equal(400);
+    expect(res.body.error).to.equal('access_denied');
+    expect(await t.app.stores.sql.all('select id from access_tokens where application_id = ?', [client.id])).to.deep.equal([]);
+    expect(await t.app.stores.sql.all('select id from refresh_tokens where application_id = ?', [client.id])).to.deep.equal([]);
+  });
+
   it('§3.3/§3.4: the prefilled link shows the consent page and approves nothing; Allow issues tokens (refresh and ID Token) exactly once', async () => {
     const { client, browser, user } = await setup();
     const d = await authorize(client.clientId);

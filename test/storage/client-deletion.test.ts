@@ -277,4 +277,22 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     const own = (await (await postForm(`${srv.url}/o/introspect/`, { token: subject.access_token }, setup.auth)).json()) as { active: boolean };
     expect(own.active, 'the user\'s own token lives on').to.equal(true);
   });
+
+  it('exchanges naming an actor, racing that actor\'s deletion, leave no active token acting for it (attacker read 8, F3)', async function () {
+    this.timeout(120_000);
+    const doomed = await Promise.all([0, 1, 2, 3].map((i) => ccClient(`racing-actor-${i}`)));
+    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: doomed.map((d) => d.auth.id) });
+    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
+    const { codeFlowTokens } = await import('../oauth-helpers.ts');
+    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
+    const AT = 'urn:ietf:params:oauth:token-type:access_token';
+    for (const actor of doomed) {
+      const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
+      const exchanges = Array.from({ length: 30 }, () => postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: AT, resource: API_B, subject_token: subject.access_token, actor_token: actorToken, actor_token_type: AT }, backend.auth));
+      const [deletion, ...answers] = await Promise.all([a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(actor.client.id) }), ...exchanges]);
+      expect(deletion.errors, JSON.stringify(deletion.errors)).to.equal(undefined);
+      expect(answers.map((r) => r.status).filter((s) => s >= 500), 'server errors').to.deep.equal([]);
+      expect(await srv.app.stores.sql.all('select id from access_tokens where actor_client_id = ? and revoked_at is null', [actor.auth.id]), `tokens acting for ${actor.auth.id}`).to.deep.equal([]);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { isOAuthError, type OAuthError } from '../../oauth2/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { isForeignKeyViolation } from '../../storage/unique.ts';
-import { DeletedMeanwhile } from '../../oauth2/store.ts';
+import { DeletedMeanwhile, RevokedMeanwhile } from '../../oauth2/store.ts';
 
 /** An error meant for a person or a JSON caller, with a stable code (pages use it; OAuth uses OAuthError). */
 export class HttpError extends Error {
@@ -59,6 +59,13 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
         status = err.status;
         code = 'invalid_request';
         description = status === 413 ? 'The request body is too large.' : status === 415 ? 'Unsupported content type.' : 'The request could not be parsed.';
+        title = 'The request could not be completed';
+      } else if (err instanceof RevokedMeanwhile) {
+        // The grant (or the actor) a token was being issued under ended meanwhile (TokenStore.issue): what a request a
+        // moment later would hear, RFC 6749 §5.2 invalid_grant.
+        status = 400;
+        code = 'invalid_grant';
+        description = err.message;
         title = 'The request could not be completed';
       } else if (isDeletedMeanwhile(err)) {
         // What the request stands on (its client) was deleted while it was answered: the caller hears what it would

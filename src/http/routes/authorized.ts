@@ -29,10 +29,8 @@ export function authorizedRoutes(deps: { grants: GrantStore; tokens: TokenStore;
   router.post(['/:id/delete', '/:id/delete/'], async (ctx) => {
     const user = currentUser(ctx);
     const grant = await own(user.id, ctx.params.id);
-    const now = Date.now();
     // Revoking the grant revokes every token and unused code under it, at once.
-    await deps.grants.revoke(grant.id, now);
-    const revoked = await deps.tokens.revokeByGrant(grant.id, now);
+    const revoked = await deps.tokens.revokeByGrant(grant.id, Date.now());
     await deps.events.record({ type: 'consent.revoked', userId: user.id, clientId: grant.clientId, ip: ctx.ip, requestId: ctx.state.requestId, detail: { tokens: revoked } });
     flash(ctx, tr(ctx)('authorized.revoked', { client: grant.clientName }));
     ctx.redirect('/o/authorized_tokens/');

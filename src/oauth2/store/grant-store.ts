@@ -27,8 +27,6 @@ export interface GrantStore {
   claimsOf(id: number): Promise<string>;
   /** Used by: authorized applications page. */
   listForUser(userId: number): Promise<(GrantRecord & { clientName: string; clientId: string })[]>;
-  /** Used by: revoke a grant (its tokens are revoked by TokenStore.revokeByGrant). */
-  revoke(id: number, now: number): Promise<void>;
   /** Used by: token issuance (last used). */
   touch(id: number, now: number): Promise<void>;
 }

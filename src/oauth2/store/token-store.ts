@@ -1,5 +1,13 @@
 import type { ActClaim } from '../token-exchange/act.ts';
 
+/**
+ * What a token is issued under ended while it was being issued: its grant was revoked, or the client named as its actor
+ * deleted (TokenStore.issue). Answered as a request arriving a moment later would be: invalid_grant (RFC 6749 §5.2).
+ */
+export class RevokedMeanwhile extends Error {
+  override readonly name = 'RevokedMeanwhile';
+}
+
 /** A row of access_tokens or refresh_tokens as the protocol sees it (hash only, never the token). */
 export interface TokenRow {
   tokenHash: string;
