@@ -113,16 +113,17 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }) {
-    const em = this.#em();
-    const a = await em.findOne(Application, { id });
-    if (!a) throw new DeletedMeanwhile();
-    em.assign(a, {
+    // One conditional write: a client whose deletion has begun (its grant types taken, see `delete`) is not given them
+    // back, which would let it get tokens again while its rows go (every valid client has at least one grant type).
+    const changed = await this.#em().nativeUpdate(Application, { id, grantTypes: { $ne: '' } }, {
       ...columns(data),
       ...(data.secretHash !== undefined ? { secretHash: data.secretHash } : {}),
       ...(data.oauth1SecretSealed !== undefined ? { oauth1SecretSealed: data.oauth1SecretSealed } : {}),
+      updatedAt: Date.now(),
     });
-    await em.flush();
     this.#changed();
+    const a = changed ? await this.#em().findOne(Application, { id }, AS_STORED) : null;
+    if (!a) throw new DeletedMeanwhile();
     return toRecord(a);
   }
 

@@ -149,6 +149,35 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     }
   });
 
+  // Review of issue 21: the deletion's first step takes the client's grant types so that nothing new starts while
+  // its rows go; an edit landing after that step wrote them back, and the client got tokens mid-deletion.
+  it('an update landing while the deletion runs is refused as deleted, and the client stays unable to get tokens', async () => {
+    const { client, auth } = await ccClient('edited-mid-deletion');
+    const conn = srv.app.orm.em.getConnection();
+    const execute = conn.execute.bind(conn);
+    let reached!: () => void;
+    const atBatches = new Promise<void>((r) => { reached = r; });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    // The deletion pauses at its batches, after its first step.
+    conn.execute = (async (q: string, ...rest: unknown[]) => {
+      if (/^delete from refresh_tokens/.test(q)) { reached(); await gate; }
+      return (execute as (...a: unknown[]) => unknown)(q, ...rest);
+    }) as typeof conn.execute;
+    try {
+      const deletion = srv.app.stores.clients.delete(client.id);
+      await atBatches;
+      let refused: unknown;
+      try { await srv.app.stores.clients.update(client.id, { ...client, name: 'edited', grantTypes: ['client_credentials'] }); } catch (e) { refused = e; }
+      expect((refused as Error)?.name, 'the update').to.equal('DeletedMeanwhile');
+      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, auth);
+      expect(res.status, 'a token request while the deletion runs').to.equal(400);
+      expect(await res.json()).to.include({ error: 'unauthorized_client' });
+      release();
+      expect(await deletion).to.equal(true);
+    } finally { release(); conn.execute = execute as typeof conn.execute; }
+  });
+
   it('consents racing their client\'s deletion: each answers a redirect or 400, never 500', async function () {
     this.timeout(60_000);
     for (let i = 0; i < 20; i++) {
