@@ -134,7 +134,8 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async setTokenExchange(id: number, policy: TokenExchangePolicy | null) {
-    const changed = await this.#em().nativeUpdate(Application, { id }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
+    // As `update`: a client whose deletion has begun keeps no policy (the deletion took it, so exchanges stop).
+    const changed = await this.#em().nativeUpdate(Application, { id, grantTypes: { $ne: '' } }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
     this.#changed();
     if (!changed) throw new DeletedMeanwhile();
   }

@@ -151,7 +151,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
 
   // Review of issue 21: the deletion's first step takes the client's grant types so that nothing new starts while
   // its rows go; an edit landing after that step wrote them back, and the client got tokens mid-deletion.
-  it('an update landing while the deletion runs is refused as deleted, and the client stays unable to get tokens', async () => {
+  it('an update or an exchange policy landing while the deletion runs is refused as deleted, and the client stays unable to get tokens', async () => {
     const { client, auth } = await ccClient('edited-mid-deletion');
     const conn = srv.app.orm.em.getConnection();
     const execute = conn.execute.bind(conn);
@@ -170,6 +170,11 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
       let refused: unknown;
       try { await srv.app.stores.clients.update(client.id, { ...client, name: 'edited', grantTypes: ['client_credentials'] }); } catch (e) { refused = e; }
       expect((refused as Error)?.name, 'the update').to.equal('DeletedMeanwhile');
+      // Nor may an administrator give it back an exchange policy (the deletion's first step took that too).
+      refused = undefined;
+      try { await srv.app.stores.admin.setTokenExchangePolicy(client.id, { audiences: ['https://b.example/api'], subjectAudiences: [], impersonation: true, delegation: false, actorClients: [] } as never, a.root.id); } catch (e) { refused = e; }
+      expect((refused as Error)?.name, 'the exchange policy').to.equal('DeletedMeanwhile');
+      expect((await srv.app.stores.clients.findById(client.id))?.tokenExchange, 'the stored policy').to.equal(null);
       const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, auth);
       expect(res.status, 'a token request while the deletion runs').to.equal(400);
       expect(await res.json()).to.include({ error: 'unauthorized_client' });
