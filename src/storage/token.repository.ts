@@ -1,7 +1,7 @@
 import { tx, type Sql, type Step } from './sql.ts';
 import type { CodeRow, FamilyRef, IssuedRows, RedeemResult, TokenInfo, TokenRow, TokenStore } from '../oauth2/store.ts';
 import type { TokenCache } from './token-cache.ts';
-import { revokeCredentialsTx } from './revocation.ts';
+import { revokeCredentialsTx, revokeExchangeChain } from './revocation.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
 import { readAct, writeAct } from '../oauth2/token-exchange/act.ts';
 
@@ -23,9 +23,7 @@ const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, us
  * RFC 8693 with RFC 7009: an access token and every token exchanged from it, down the chain (exchanged_from), that is
  * not yet revoked. The seed is cast so PostgreSQL knows its type in the recursive union.
  */
-const REVOKE_EXCHANGE_CHAIN = `with recursive chain(token_hash) as (
-    select cast(? as varchar(64)) union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
-  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
+const REVOKE_EXCHANGE_CHAIN = revokeExchangeChain('select cast(? as varchar(64))');
 // Refresh tokens also keep the login their family started with (OpenID Connect Core §12.2).
 const INSERT_REFRESH = `insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, auth_time, sid, amr)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
