@@ -147,12 +147,12 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     // holding nothing, for DELETION_WAIT_MS at most, then 503 (two deletions of huge clients must not hang the rest).
     const run = this.#deletionSlots.run(async () => {
       const sql = this.#sql;
-      // First the client stops getting tokens: no grant or response type (nor exchange policy) is left to it, and every instance forgets
+      // First the client stops getting tokens: no grant or response type (nor exchange policy, nor OAuth 1) is left to it, and every instance forgets
       // its cached record. What it was doing finishes; nothing new starts, so the steps below do not chase refresh
       // rotations (whose locks, taken in the other order, deadlocked the grants' deletion: attacker read 6, N1), and a
       // deletion that fails part-way leaves a client that can do nothing, never a half-deleted one that works.
       const clientId = (await sql.get<{ client_id: string }>('select client_id from applications where id = ?', [id]))?.client_id;
-      if (clientId === undefined || !(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', tokenExchange: null, updatedAt: Date.now() }))) return false;
+      if (clientId === undefined || !(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', tokenExchange: null, oauth1Enabled: false, updatedAt: Date.now() }))) return false;
       this.#changed();
       // Access tokens a batch at a time, each batch with what was exchanged from it (revocation.ts), until a batch
       // comes back short; a client issuing faster than this is deleted by the last step's cascade.

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
@@ -149,24 +151,32 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     }
   });
 
-  // Review of issue 21: the deletion's first step takes the client's grant types so that nothing new starts while
-  // its rows go; an edit landing after that step wrote them back, and the client got tokens mid-deletion.
-  it('an update or an exchange policy landing while the deletion runs is refused as deleted, and the client stays unable to get tokens', async () => {
-    const { client, auth } = await ccClient('edited-mid-deletion');
+  /** Runs `during` while `id`'s deletion is paused at its batches (after its first step), then lets it finish. */
+  async function whileDeleting(id: number, during: () => Promise<void>) {
     const conn = srv.app.orm.em.getConnection();
     const execute = conn.execute.bind(conn);
     let reached!: () => void;
     const atBatches = new Promise<void>((r) => { reached = r; });
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
-    // The deletion pauses at its batches, after its first step.
     conn.execute = (async (q: string, ...rest: unknown[]) => {
       if (/^delete from refresh_tokens/.test(q)) { reached(); await gate; }
       return (execute as (...a: unknown[]) => unknown)(q, ...rest);
     }) as typeof conn.execute;
     try {
-      const deletion = srv.app.stores.clients.delete(client.id);
+      const deletion = srv.app.stores.clients.delete(id);
       await atBatches;
+      await during();
+      release();
+      expect(await deletion, 'the deletion').to.equal(true);
+    } finally { release(); conn.execute = execute as typeof conn.execute; }
+  }
+
+  // Review of issue 21: the deletion's first step takes the client's grant types so that nothing new starts while
+  // its rows go; an edit landing after that step wrote them back, and the client got tokens mid-deletion.
+  it('an update or an exchange policy landing while the deletion runs is refused as deleted, and the client stays unable to get tokens', async () => {
+    const { client, auth } = await ccClient('edited-mid-deletion');
+    await whileDeleting(client.id, async () => {
       let refused: unknown;
       try { await srv.app.stores.clients.update(client.id, { ...client, name: 'edited', grantTypes: ['client_credentials'] }); } catch (e) { refused = e; }
       expect((refused as Error)?.name, 'the update').to.equal('DeletedMeanwhile');
@@ -178,9 +188,25 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
       const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, auth);
       expect(res.status, 'a token request while the deletion runs').to.equal(400);
       expect(await res.json()).to.include({ error: 'unauthorized_client' });
-      release();
-      expect(await deletion).to.equal(true);
-    } finally { release(); conn.execute = execute as typeof conn.execute; }
+    });
+  });
+
+  // Its OAuth 1.0a side too (RFC 5849): the consumer stops with the rest, or a deletion failing part-way leaves a
+  // client that still gets OAuth 1 credentials.
+  it('an OAuth 1.0a consumer being deleted gets no temporary credentials (401), as after its deletion', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner-oauth1' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, name: 'oauth1 consumer', grantTypes: ['authorization_code'], redirectUris: ['https://consumer.example/cb'], oauth1Enabled: true });
+    const initiate = async () => {
+      const o = new OAuth({ consumer: { key: client.clientId, secret: clientSecret! }, signature_method: 'HMAC-SHA1', hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64') });
+      const url = `${srv.url}/oauth1/initiate`;
+      const data = { oauth_callback: 'https://consumer.example/cb' };
+      return fetch(url, { method: 'POST', headers: { ...o.toHeader(o.authorize({ url, method: 'POST', data })), 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    };
+    expect((await initiate()).status, 'before the deletion').to.equal(200);
+    await whileDeleting(client.id, async () => {
+      expect((await initiate()).status, 'while the deletion runs').to.equal(401);
+    });
+    expect((await initiate()).status, 'after it').to.equal(401);
   });
 
   it('consents racing their client\'s deletion: each answers a redirect or 400, never 500', async function () {
