@@ -24,6 +24,8 @@ const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, us
  * not yet revoked. The seed is cast so PostgreSQL knows its type in the recursive union.
  */
 const REVOKE_EXCHANGE_CHAIN = revokeExchangeChain('select cast(? as varchar(64))');
+/** The actor of a delegated token (act.sub) is a client neither deleted nor being deleted (ApplicationRepository.delete). */
+const ACTOR_CLIENT_LIVE = 'select 1 as found from applications where client_id = ? and grant_types <> ?';
 // Refresh tokens also keep the login their family started with (OpenID Connect Core §12.2).
 const INSERT_REFRESH = `insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, auth_time, sid, amr)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -140,7 +142,12 @@ export class TokenRepository implements TokenStore {
       // comes first (the new token is stored revoked with it) or waits and then finds it (revokeAccessToken).
       await this.#sql.atomic(function* (): Step<void> {
         const subject = yield* tx.get<{ revoked_at: number | string | null }>('select t.revoked_at from access_tokens t where t.token_hash = ?', [from], { lock: 't' });
-        const revokedAt = subject ? subject.revoked_at : rows.access.createdAt;
+        let revokedAt = subject ? subject.revoked_at : rows.access.createdAt;
+        // RFC 8693 §4.1: a token acting for a client whose deletion has begun (its grant types taken) or ended is
+        // stored revoked too: that deletion revokes what its client acted in by actor_client_id, which this row may
+        // have been written too late to carry.
+        const actor = rows.access.act?.sub;
+        if (revokedAt === null && actor !== undefined && !(yield* tx.get(ACTOR_CLIENT_LIVE, [actor, '']))) revokedAt = rows.access.createdAt;
         yield* tx.run(INSERT_ACCESS, accessParams(rows.access, revokedAt === null ? null : Number(revokedAt)));
       });
       return;

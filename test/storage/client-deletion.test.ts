@@ -337,4 +337,36 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     const own = (await (await postForm(`${srv.url}/o/introspect/`, { token: subject.access_token }, setup.auth)).json()) as { active: boolean };
     expect(own.active, 'the user\'s own token lives on').to.equal(true);
   });
+  // Review of issue 21: the actor is found by actor_client_id, which only rows committed before the deletion's
+  // revocation steps carry. An exchange that read the actor token before the deletion and wrote its token after it
+  // left a live token acting for a client that no longer exists.
+  it('a delegated exchange racing its actor\'s whole deletion stores its token revoked (as one racing its subject\'s revocation)', async () => {
+    const actor = await ccClient('late-actor');
+    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: [actor.auth.id] });
+    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
+    const { codeFlowTokens } = await import('../oauth-helpers.ts');
+    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
+    const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
+    const tokens = srv.app.stores.tokens;
+    let reached!: () => void;
+    const atWrite = new Promise<void>((r) => { reached = r; });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    // The exchange has checked both tokens and minted; it waits to write while the actor client is deleted whole.
+    tokens.issue = (async (rows: Parameters<typeof tokens.issue>[0]) => { reached(); await gate; return Object.getPrototypeOf(tokens).issue.call(tokens, rows); }) as typeof tokens.issue;
+    try {
+      const AT = 'urn:ietf:params:oauth:token-type:access_token';
+      const exchange = postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: AT, resource: API_B,
+        subject_token: subject.access_token, actor_token: actorToken, actor_token_type: AT }, backend.auth);
+      await atWrite;
+      expect(await srv.app.stores.clients.delete(actor.client.id), 'the actor\'s deletion').to.equal(true);
+      release();
+      const res = await exchange;
+      const delegated = (await res.json()) as Record<string, string>;
+      expect(res.status, JSON.stringify(delegated)).to.equal(200);
+      const introspected = (await (await postForm(`${srv.url}/o/introspect/`, { token: delegated.access_token! }, backend.auth)).json()) as { active: boolean };
+      expect(introspected.active, 'a token acting for a deleted client').to.equal(false);
+      expect(await srv.app.stores.sql.all('select id from access_tokens where actor_client_id = ? and revoked_at is null', [actor.auth.id]), 'live tokens acting for it').to.deep.equal([]);
+    } finally { release(); delete (tokens as { issue?: unknown }).issue; }
+  });
 });
