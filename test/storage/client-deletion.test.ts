@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
+import { codeFlowSetup, codeFlowTokens, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
 import { dialect } from '../database.ts';
 
@@ -33,6 +33,20 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
       { id: String(backend.client.id), p: { audiences: [API_B], impersonation: true, ...policy } });
     expect(set.errors, JSON.stringify(set.errors)).to.equal(undefined);
     return backend;
+  }
+
+  const AT = 'urn:ietf:params:oauth:token-type:access_token';
+  /**
+   * RFC 8693 delegation: an actor client, a backend allowed to exchange with it as actor, a user's token for A (the
+   * subject) and the actor's own token.
+   */
+  async function delegation(actorName: string) {
+    const actor = await ccClient(actorName);
+    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: [actor.auth.id] });
+    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
+    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
+    const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
+    return { actor, backend, setup, subject, actorToken };
   }
 
   it('a token request whose client is deleted after it authenticated gets 401 invalid_client, not 500, and nothing is stored', async () => {
@@ -227,7 +241,6 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
   it('deleting a client ends the tokens other clients got by exchanging its tokens (RFC 8693), as revoking them would', async () => {
     const backend = await exchangingBackend({ subjectAudiences: [API_A], delegation: false });
     const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
-    const { codeFlowTokens } = await import('../oauth-helpers.ts');
     const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
     const exchange = async (subjectToken: string) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subjectToken,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', resource: API_B }, backend.auth)).json()) as Record<string, string>;
@@ -316,13 +329,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
   });
 
   it('deleting a client ends the tokens it was the actor of (RFC 8693 delegation), and what was exchanged from them', async () => {
-    const actor = await ccClient('actor');
-    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: [actor.auth.id] });
-    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
-    const { codeFlowTokens } = await import('../oauth-helpers.ts');
-    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
-    const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
-    const AT = 'urn:ietf:params:oauth:token-type:access_token';
+    const { actor, backend, setup, subject, actorToken } = await delegation('actor');
     const exchange = async (body: Record<string, string>) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: AT, resource: API_B, ...body }, backend.auth)).json()) as Record<string, string>;
     const delegated = await exchange({ subject_token: subject.access_token, actor_token: actorToken, actor_token_type: AT });
     expect(delegated.access_token, JSON.stringify(delegated)).to.be.a('string');
@@ -341,12 +348,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
   // revocation steps carry. An exchange that read the actor token before the deletion and wrote its token after it
   // left a live token acting for a client that no longer exists.
   it('a delegated exchange racing its actor\'s whole deletion stores its token revoked (as one racing its subject\'s revocation)', async () => {
-    const actor = await ccClient('late-actor');
-    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: [actor.auth.id] });
-    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
-    const { codeFlowTokens } = await import('../oauth-helpers.ts');
-    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
-    const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
+    const { actor, backend, subject, actorToken } = await delegation('late-actor');
     const tokens = srv.app.stores.tokens;
     let reached!: () => void;
     const atWrite = new Promise<void>((r) => { reached = r; });
@@ -355,7 +357,6 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     // The exchange has checked both tokens and minted; it waits to write while the actor client is deleted whole.
     tokens.issue = (async (rows: Parameters<typeof tokens.issue>[0]) => { reached(); await gate; return Object.getPrototypeOf(tokens).issue.call(tokens, rows); }) as typeof tokens.issue;
     try {
-      const AT = 'urn:ietf:params:oauth:token-type:access_token';
       const exchange = postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: AT, resource: API_B,
         subject_token: subject.access_token, actor_token: actorToken, actor_token_type: AT }, backend.auth);
       await atWrite;
