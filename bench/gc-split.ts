@@ -37,29 +37,35 @@ try {
       const scenario = SCENARIOS.find((s) => s.id === id);
       if (!scenario) throw new Error(`unknown scenario ${id}`);
       const server = await start('gatehouse', { ...benchEnv(freshCopy(fx, join(dir, `run-${round}.sqlite`))), ...(name && !semi.length ? { [name]: value } : {}) }, { nodeArgs: ['--trace-gc', ...semi] });
-      const requests = scenario.requests(fx) as autocannon.Request[];
-      const run = (amount: number) => new Promise<autocannon.Result>((resolve, reject) => {
-        autocannon({ url: server.url, connections: Number(opt.connections), amount, requests, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
-      });
-      await run(20_000);
+      // Stopped whatever happens: a failed run must not leave its server running (and holding its core) behind.
+      let res: autocannon.Result;
+      let cpu: number;
       const gc = new Map<string, { n: number; ms: number }>();
-      let counting = false;
-      server.proc.stdout!.on('data', (d: Buffer) => {
-        if (!counting) return;
-        for (const line of d.toString().split('\n')) {
-          const m = LINE.exec(line);
-          if (!m) continue;
-          const e = gc.get(m[1]) ?? { n: 0, ms: 0 };
-          e.n++; e.ms += Number(m[2]);
-          gc.set(m[1], e);
-        }
-      });
-      counting = true;
-      const cpu0 = cpuMicros(server.pid);
-      const res = await run(Number(opt.requests));
-      const cpu = cpuMicros(server.pid) - cpu0;
-      counting = false;
-      await stop(server);
+      try {
+        const requests = scenario.requests(fx) as autocannon.Request[];
+        const run = (amount: number) => new Promise<autocannon.Result>((resolve, reject) => {
+          autocannon({ url: server.url, connections: Number(opt.connections), amount, requests, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
+        });
+        await run(20_000);
+        let counting = false;
+        server.proc.stdout!.on('data', (d: Buffer) => {
+          if (!counting) return;
+          for (const line of d.toString().split('\n')) {
+            const m = LINE.exec(line);
+            if (!m) continue;
+            const e = gc.get(m[1]) ?? { n: 0, ms: 0 };
+            e.n++; e.ms += Number(m[2]);
+            gc.set(m[1], e);
+          }
+        });
+        counting = true;
+        const cpu0 = cpuMicros(server.pid);
+        res = await run(Number(opt.requests));
+        cpu = cpuMicros(server.pid) - cpu0;
+        counting = false;
+      } finally {
+        await stop(server);
+      }
       const n = res.requests.total;
       const parts = [...gc].map(([k, v]) => `${k} ${v.n}× ${(v.ms * 1000 / n).toFixed(1)} µs/req`).join(', ');
       const total = [...gc.values()].reduce((a, v) => a + v.ms, 0) * 1000 / n;

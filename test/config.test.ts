@@ -42,3 +42,19 @@ describe('config', () => {
     expect(() => loadConfig({ ALLOW_INSECURE_TRANSPORT: 'false' })).to.throw(ConfigError);
   });
 });
+
+// FAPI 2.0 §5.4.1 (fapi2:signing-algs): a fapi2 deployment signs with PS256, ES256 or EdDSA only — ID Tokens and
+// UserInfo are held to it per client; the JWT access tokens' one algorithm is held to it at start.
+describe('config: ACCESS_TOKEN_SIGNING_ALG under SECURITY_PROFILE=fapi2', () => {
+  it('RS256 is refused at start, naming the setting; ES256 and EdDSA start; without the profile RS256 starts', () => {
+    try {
+      loadConfig({ SECURITY_PROFILE: 'fapi2', ACCESS_TOKEN_SIGNING_ALG: 'RS256' });
+      expect.fail('should have thrown');
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+      expect((e as ConfigError).problems.filter((p) => p.includes('ACCESS_TOKEN_SIGNING_ALG'))).to.have.length(1);
+    }
+    for (const alg of ['ES256', 'EdDSA']) expect(loadConfig({ SECURITY_PROFILE: 'fapi2', ACCESS_TOKEN_SIGNING_ALG: alg }).tokens.accessTokenSigningAlg).to.equal(alg);
+    expect(loadConfig({ ACCESS_TOKEN_SIGNING_ALG: 'RS256' }).tokens.accessTokenSigningAlg).to.equal('RS256');
+  });
+});

@@ -3,7 +3,7 @@
 // the README's table (`npm run docs:config`) all derive from this table. To add a setting, add a line here (in the
 // group where it belongs) and run `npm run docs:config`; checks that involve two settings go in `rules` below.
 import { scopeDescriptions } from '../oauth2/scope.ts';
-import { has, SECURITY_PROFILES } from '../oauth2/security-profile/index.ts';
+import { algsUnder, has, SECURITY_PROFILES } from '../oauth2/security-profile/index.ts';
 import { SIGNING_ALGS } from '../oauth2/store.ts';
 import { ACCESS_TOKEN_ALG } from '../oidc/access-token.ts';
 import { bool, dictionary, duration, int, key32, list, oneOf, origins, secret, secretList, size, string, url } from './kinds.ts';
@@ -41,7 +41,7 @@ export const settings = {
     accessTokenMaxLifetime: setting({ env: 'ACCESS_TOKEN_MAX_LIFETIME', kind: duration('seconds'), default: 24 * 3600, doc: 'the longest access token lifetime an administrator may give one client (GraphQL `accessTokenLifetime`)' }),
     refreshTokenMaxLifetime: setting({ env: 'REFRESH_TOKEN_MAX_LIFETIME', kind: duration('seconds'), default: 365 * 24 * 3600, doc: 'the longest refresh token lifetime an administrator may give one client (`refreshTokenLifetime`)' }),
     authorizationCodeMaxLifetime: setting({ env: 'AUTHORIZATION_CODE_MAX_LIFETIME', kind: duration('seconds'), default: 600, doc: 'the longest authorization code lifetime an administrator may give one client (`authorizationCodeLifetime`; RFC 6749 §4.1.2 recommends at most 10 minutes)' }),
-    accessTokenSigningAlg: setting({ env: 'ACCESS_TOKEN_SIGNING_ALG', kind: oneOf(SIGNING_ALGS), default: ACCESS_TOKEN_ALG, doc: 'the algorithm of RFC 9068 JWT access tokens (clients registered with `access_token_format=jwt`): `ES256`, the cheapest signature measured (docs/performance.md), `EdDSA`, or `RS256` (RFC 9068 §2.1 makes it mandatory, so every resource server verifies it) at about ten times the CPU' }),
+    accessTokenSigningAlg: setting({ env: 'ACCESS_TOKEN_SIGNING_ALG', kind: oneOf(SIGNING_ALGS), default: ACCESS_TOKEN_ALG, doc: 'the algorithm of RFC 9068 JWT access tokens (clients registered with `access_token_format=jwt`): `ES256`, the cheapest signature measured (docs/performance.md), `EdDSA`, or `RS256` (RFC 9068 §2.1 makes it mandatory, so every resource server verifies it) at about ten times the CPU, refused under `SECURITY_PROFILE=fapi2` (FAPI 2.0 §5.4.1)' }),
     oauth1TemporaryTtl: setting({ env: 'OAUTH1_TEMPORARY_TTL', kind: duration('seconds'), default: 600, doc: 'OAuth 1 temporary credentials lifetime' }),
   },
   allowInsecureTransport: setting({ env: 'ALLOW_INSECURE_TRANSPORT', kind: bool(), default: true, defaultText: 'true outside production', doc: 'plain http for local development: cookies lose `Secure`, OAuth 1 PLAINTEXT works without TLS' }),
@@ -117,6 +117,9 @@ export type ConfigOverrides = OverridesOf<typeof settings>;
 // without them, so that it reports them by id beside the database's findings instead of failing to load.
 const issuerHttps = (c: GatehouseConfig) => (c.allowInsecureTransport || URL.parse(c.issuer)?.protocol === 'https:' ? undefined : 'ISSUER must be https unless ALLOW_INSECURE_TRANSPORT=true');
 const metricsToken = (c: GatehouseConfig) => (c.metrics.mode === 'off' || (c.metrics.token?.length ?? 0) >= 32 ? undefined : 'METRICS=on needs METRICS_TOKEN of at least 32 characters (/metrics is on the public listener)');
+// FAPI 2.0 §5.4.1 (fapi2:signing-algs): the JWT access tokens' one algorithm is held to the profile as ID Tokens are per client.
+const accessTokenAlgUnderProfile = (c: GatehouseConfig) => (algsUnder(c.securityProfile, [c.tokens.accessTokenSigningAlg]).length
+  ? undefined : `ACCESS_TOKEN_SIGNING_ALG=${c.tokens.accessTokenSigningAlg} is not allowed under SECURITY_PROFILE=${c.securityProfile} (fapi2:signing-algs: ES256 or EdDSA)`);
 const productionSecrets = (c: GatehouseConfig) => c.env !== 'production' ? undefined : [
   devDefaults.sessionKeys(c) ? 'production needs SESSION_KEYS of at least 32 characters each (the default key is refused)' : [],
   devDefaults.secretPepper(c) ? 'production needs SECRET_PEPPER of at least 32 characters (the default is refused)' : [],
@@ -135,6 +138,7 @@ export const rules: Rules<GatehouseConfig> = {
     issuerHttps,
     (c) => (c.clientIdMetadata.minTtl <= c.clientIdMetadata.maxTtl ? undefined : 'CLIENT_ID_METADATA_MIN_TTL must not exceed CLIENT_ID_METADATA_MAX_TTL'),
     metricsToken,
+    accessTokenAlgUnderProfile,
     (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),
     productionSecrets,
   ],

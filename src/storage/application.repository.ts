@@ -5,6 +5,7 @@ import { deleteInBatches } from './maintenance.ts';
 import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeThroughClientTx } from './revocation.ts';
 import { tx, type Sql } from './sql.ts';
 import { retryingConflicts } from './unique.ts';
+import { taskSlots } from './task-slots.ts';
 import { columns, split, toRecord } from './application-record.ts';
 import { ClientCache, type ClientCacheOptions } from './client-cache.ts';
 import { InitialAccessTokens, type InitialAccessTokenInput } from './initial-access-tokens.ts';
@@ -28,33 +29,21 @@ export interface ClientLookupOptions { metadataClients: boolean }
  */
 const AS_STORED = { disableIdentityMap: true } as const;
 
-// The applications table (ClientStore, RegistrationStore, MetadataClientStore); the row mapping, cache, initial access
-// tokens, metadata rows and system owner are modules of their own. Every write here clears the cache.
-/** A queue of at most `size` tasks running at once; the rest wait their turn, in order. */
-function slots(size: number) {
-  let busy = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (busy >= size) await new Promise<void>((r) => waiting.push(r));
-      else busy++;
-      try { return await task(); } finally {
-        const next = waiting.shift();
-        if (next) next(); else busy--;
-      }
-    },
-  };
-}
+/** Client deletions running at once on an instance (see `delete`). */
 const DELETIONS_AT_ONCE = 2;
+/** How long a deletion waits for one of those slots before it answers 503 (it has changed nothing yet). */
+const DELETION_WAIT_MS = 10_000;
 
 /** Tables whose other rows name a client (application_id), children before the grants they point at (access tokens: revocation.ts). */
 const OWNED_BY_CLIENT = ['refresh_tokens', 'oauth1_tokens', 'authorization_codes', 'device_codes', 'grants'] as const;
 
+// The applications table (ClientStore, RegistrationStore, MetadataClientStore); the row mapping, cache, initial access
+// tokens, metadata rows and system owner are modules of their own. Every write here clears the cache.
 export class ApplicationRepository implements ClientStore, RegistrationStore, MetadataClientStore {
   readonly #em: () => EntityManager;
   readonly #sql: Sql;
   readonly #deleting = new Map<number, Promise<boolean>>();
-  readonly #deletionSlots = slots(DELETIONS_AT_ONCE);
+  readonly #deletionSlots = taskSlots(DELETIONS_AT_ONCE, DELETION_WAIT_MS);
   readonly #cache: ClientCacheOptions;
   readonly #cached: ClientCache;
   readonly #tokenCache: TokenCache;
@@ -113,16 +102,17 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }) {
-    const em = this.#em();
-    const a = await em.findOne(Application, { id });
-    if (!a) throw new DeletedMeanwhile();
-    em.assign(a, {
+    // One conditional write: a client whose deletion has begun (its grant types taken, see `delete`) is not given them
+    // back, which would let it get tokens again while its rows go (every valid client has at least one grant type).
+    const changed = await this.#em().nativeUpdate(Application, { id, grantTypes: { $ne: '' } }, {
       ...columns(data),
       ...(data.secretHash !== undefined ? { secretHash: data.secretHash } : {}),
       ...(data.oauth1SecretSealed !== undefined ? { oauth1SecretSealed: data.oauth1SecretSealed } : {}),
+      updatedAt: Date.now(),
     });
-    await em.flush();
     this.#changed();
+    const a = changed ? await this.#em().findOne(Application, { id }, AS_STORED) : null;
+    if (!a) throw new DeletedMeanwhile();
     return toRecord(a);
   }
 
@@ -133,7 +123,8 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async setTokenExchange(id: number, policy: TokenExchangePolicy | null) {
-    const changed = await this.#em().nativeUpdate(Application, { id }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
+    // As `update`: a client whose deletion has begun keeps no policy (the deletion took it, so exchanges stop).
+    const changed = await this.#em().nativeUpdate(Application, { id, grantTypes: { $ne: '' } }, { tokenExchange: writeTokenExchangePolicy(policy), updatedAt: Date.now() });
     this.#changed();
     if (!changed) throw new DeletedMeanwhile();
   }
@@ -153,15 +144,15 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     if (running) return running.then(() => false);
     // At most DELETIONS_AT_ONCE deletions of different clients run at once on an instance: each holds a pool
     // connection per step, and eighty at once left token requests none (attacker read 7, F1). The others wait here,
-    // holding nothing.
+    // holding nothing, for DELETION_WAIT_MS at most, then 503 (two deletions of huge clients must not hang the rest).
     const run = this.#deletionSlots.run(async () => {
       const sql = this.#sql;
-      // First the client stops getting tokens: no grant or response type (nor exchange policy) is left to it, and every instance forgets
+      // First the client stops getting tokens: no grant or response type (nor exchange policy, nor OAuth 1) is left to it, and every instance forgets
       // its cached record. What it was doing finishes; nothing new starts, so the steps below do not chase refresh
       // rotations (whose locks, taken in the other order, deadlocked the grants' deletion: attacker read 6, N1), and a
       // deletion that fails part-way leaves a client that can do nothing, never a half-deleted one that works.
       const clientId = (await sql.get<{ client_id: string }>('select client_id from applications where id = ?', [id]))?.client_id;
-      if (clientId === undefined || !(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', tokenExchange: null, updatedAt: Date.now() }))) return false;
+      if (clientId === undefined || !(await this.#em().nativeUpdate(Application, { id }, { grantTypes: '', responseTypes: '', tokenExchange: null, oauth1Enabled: false, updatedAt: Date.now() }))) return false;
       this.#changed();
       // Access tokens a batch at a time, each batch with what was exchanged from it (revocation.ts), until a batch
       // comes back short; a client issuing faster than this is deleted by the last step's cascade.

@@ -36,6 +36,16 @@ export function* revokeGrantTx(grantId: number, now: number): Step<number> {
   return yield* revokeCredentialsTx('grant_id', grantId, now);
 }
 
+/**
+ * RFC 8693 with RFC 7009: an UPDATE revoking the access tokens `seed` selects (by token_hash) and every token exchanged
+ * from them, down the chain through exchanged_from's index, that is not yet revoked. Parameters: the seed's, then the
+ * time. One text for the revocation endpoint's chain and the client deletion's.
+ */
+export const revokeExchangeChain = (seed: string) => `with recursive chain(token_hash) as (
+    ${seed}
+    union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
+  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
+
 /** Access tokens a client's deletion takes at a time (placeholders padded to it, so the statements' texts are fixed). */
 export const CLIENT_TOKEN_BATCH = 500;
 const BATCH_MARKS = Array(CLIENT_TOKEN_BATCH).fill('?').join(', ');
@@ -47,10 +57,7 @@ const BATCH_MARKS = Array(CLIENT_TOKEN_BATCH).fill('?').join(', ');
  * Most batches have nothing exchanged from them and stop at the first, one index probe a token.
  */
 const ANY_EXCHANGED_FROM = `select 1 as found from access_tokens where exchanged_from in (${BATCH_MARKS}) limit 1`;
-const REVOKE_EXCHANGED_FROM = `with recursive chain(token_hash) as (
-    select a.token_hash from access_tokens a where a.exchanged_from in (${BATCH_MARKS})
-    union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
-  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
+const REVOKE_EXCHANGED_FROM = revokeExchangeChain(`select a.token_hash from access_tokens a where a.exchanged_from in (${BATCH_MARKS})`);
 
 /**
  * One batch of a client's deletion: up to CLIENT_TOKEN_BATCH of its access tokens, with every token exchanged from
@@ -72,10 +79,7 @@ export function* deleteClientTokenBatchTx(applicationId: number, now: number): S
 
 /** Tokens delegated to a client as actor (RFC 8693 §4.1 act.sub), and what was exchanged from them, down the chain. */
 const ANY_ACTED_BY = 'select 1 as found from access_tokens where actor_client_id = ? limit 1';
-const REVOKE_ACTED_BY = `with recursive chain(token_hash) as (
-    select token_hash from access_tokens where actor_client_id = ?
-    union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
-  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
+const REVOKE_ACTED_BY = revokeExchangeChain('select token_hash from access_tokens where actor_client_id = ?');
 
 /**
  * What other clients hold through a client, revoked before its grants go: tokens under its grants (an exchanged token

@@ -1,7 +1,7 @@
 import { tx, type Sql, type Step } from './sql.ts';
 import { RevokedMeanwhile, type CodeRow, type FamilyRef, type IssuedRows, type RedeemResult, type TokenInfo, type TokenRow, type TokenStore } from '../oauth2/store.ts';
 import type { TokenCache } from './token-cache.ts';
-import { holdGrantTx, revokeGrantTx } from './revocation.ts';
+import { holdGrantTx, revokeExchangeChain, revokeGrantTx } from './revocation.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
 import { readAct, writeAct } from '../oauth2/token-exchange/act.ts';
 
@@ -23,9 +23,9 @@ const INSERT_ACCESS = `insert into access_tokens (token_hash, application_id, us
  * RFC 8693 with RFC 7009: an access token and every token exchanged from it, down the chain (exchanged_from), that is
  * not yet revoked. The seed is cast so PostgreSQL knows its type in the recursive union.
  */
-const REVOKE_EXCHANGE_CHAIN = `with recursive chain(token_hash) as (
-    select cast(? as varchar(64)) union select a.token_hash from access_tokens a join chain c on a.exchanged_from = c.token_hash)
-  update access_tokens set revoked_at = ? where token_hash in (select token_hash from chain) and revoked_at is null`;
+const REVOKE_EXCHANGE_CHAIN = revokeExchangeChain('select cast(? as varchar(64))');
+/** The actor of a delegated token (act.sub) is a client neither deleted nor being deleted (ApplicationRepository.delete). */
+const ACTOR_CLIENT_LIVE = 'select 1 as found from applications a where a.client_id = ? and a.grant_types <> ?';
 // Refresh tokens also keep the login their family started with (OpenID Connect Core §12.2).
 const INSERT_REFRESH = `insert into refresh_tokens (token_hash, application_id, user_id, grant_id, scope, family_id, expires_at, created_at, resource, dpop_jkt, auth_time, sid, amr)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -148,7 +148,9 @@ export class TokenRepository implements TokenStore {
     const { exchangedFrom: from, grantId, act } = rows.access;
     if (!from && grantId === null && !act && !rows.refresh) { await this.#sql.run(INSERT_ACCESS, accessParams(rows.access)); return; }
     await this.#sql.atomic(function* (): Step<void> {
-      if (act && !(yield* tx.get('select a.id from applications a where a.client_id = ?', [act.sub], { lock: 'a', share: true }))) throw new RevokedMeanwhile('The actor client was deleted meanwhile.');
+      // RFC 8693 §4.1: the actor's client, live (a deletion's first step takes its grant types): its deletion revokes
+      // what it acted in by actor_client_id, among rows written before it, so one written after must not be.
+      if (act && !(yield* tx.get(ACTOR_CLIENT_LIVE, [act.sub, ''], { lock: 'a', share: true }))) throw new RevokedMeanwhile('The actor client was deleted meanwhile.');
       if (grantId !== null && (yield* holdGrantTx('?', [grantId])) !== null) throw new RevokedMeanwhile('The grant was revoked meanwhile.');
       if (!from) { yield* insertRows(rows); return; }
       // RFC 8693: the subject token's row is locked while its exchanged token is written, so a revocation either

@@ -6,6 +6,7 @@ import { SIGNING_ALGS } from '../../src/oidc/keys.ts';
 import { generateOrderedToken } from '../../src/oauth2/tokens.ts';
 import { Subjects } from '../../src/oidc/subject.ts';
 import { parseKey } from '../../src/oauth1/secret-box.ts';
+import { loadConfig } from '../../src/config.ts';
 
 describe('RFC 9068 JWT access tokens: the signer (src/oidc/access-token.ts, jws.ts)', () => {
   let t: TestServer;
@@ -16,8 +17,9 @@ describe('RFC 9068 JWT access tokens: the signer (src/oidc/access-token.ts, jws.
   const client = { clientId: 'rfc9068-client', subjectType: 'public' as const, sectorIdentifierUri: null, redirectUris: [] };
   const input = (o: { userId?: number | null; authTime?: number | null } = {}) => ({ clientId: client.clientId, userId: o.userId ?? null, scope: 'read write', authTime: o.authTime ?? null, jti: generateOrderedToken(), now: Date.now(), ttl: 600 });
 
-  it('the default algorithm is ES256, the cheapest measured signature (bench/mint-cost.ts, docs/performance.md)', () => {
-    expect(ACCESS_TOKEN_ALG).to.equal('ES256');
+  it('ACCESS_TOKEN_SIGNING_ALG defaults to ES256, the cheapest measured signature (bench/mint-cost.ts, docs/performance.md)', () => {
+    // The setting, not only the constant: a default that no longer reached the config would pass a constant check.
+    expect(loadConfig({}).tokens.accessTokenSigningAlg).to.equal('ES256').and.to.equal(ACCESS_TOKEN_ALG);
   });
 
   for (const alg of SIGNING_ALGS) {

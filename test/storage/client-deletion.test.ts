@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
+import { codeFlowSetup, codeFlowTokens, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
 import { dialect } from '../database.ts';
 
@@ -33,6 +35,20 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     return backend;
   }
 
+  const AT = 'urn:ietf:params:oauth:token-type:access_token';
+  /**
+   * RFC 8693 delegation: an actor client, a backend allowed to exchange with it as actor, a user's token for A (the
+   * subject) and the actor's own token.
+   */
+  async function delegation(actorName: string) {
+    const actor = await ccClient(actorName);
+    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: [actor.auth.id] });
+    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
+    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
+    const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
+    return { actor, backend, setup, subject, actorToken };
+  }
+
   it('a token request whose client is deleted after it authenticated gets 401 invalid_client, not 500, and nothing is stored', async () => {
     const { client, auth } = await ccClient('doomed');
     // The first request leaves the client record and its verified credentials remembered, as under load.
@@ -57,7 +73,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     const res = await setup.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
     expect(res.status).to.equal(400);
     expect(res.headers.get('location'), 'never redirected to the deleted client').to.equal(null);
-    expect(await res.text()).to.include('was deleted');
+    expect(await res.text(), 'the error page\'s code').to.include('<code>invalid_request</code>');
     for (const table of ['grants', 'authorization_codes']) expect(await srv.app.stores.sql.all(`select id from ${table} where application_id = ?`, [setup.client.id]), table).to.deep.equal([]);
   });
 
@@ -149,6 +165,64 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     }
   });
 
+  /** Runs `during` while `id`'s deletion is paused at its batches (after its first step), then lets it finish. */
+  async function whileDeleting(id: number, during: () => Promise<void>) {
+    const conn = srv.app.orm.em.getConnection();
+    const execute = conn.execute.bind(conn);
+    let reached!: () => void;
+    const atBatches = new Promise<void>((r) => { reached = r; });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    conn.execute = (async (q: string, ...rest: unknown[]) => {
+      if (/^delete from refresh_tokens/.test(q)) { reached(); await gate; }
+      return (execute as (...a: unknown[]) => unknown)(q, ...rest);
+    }) as typeof conn.execute;
+    try {
+      const deletion = srv.app.stores.clients.delete(id);
+      await atBatches;
+      await during();
+      release();
+      expect(await deletion, 'the deletion').to.equal(true);
+    } finally { release(); conn.execute = execute as typeof conn.execute; }
+  }
+
+  // Review of issue 21: the deletion's first step takes the client's grant types so that nothing new starts while
+  // its rows go; an edit landing after that step wrote them back, and the client got tokens mid-deletion.
+  it('an update or an exchange policy landing while the deletion runs is refused as deleted, and the client stays unable to get tokens', async () => {
+    const { client, auth } = await ccClient('edited-mid-deletion');
+    await whileDeleting(client.id, async () => {
+      let refused: unknown;
+      try { await srv.app.stores.clients.update(client.id, { ...client, name: 'edited', grantTypes: ['client_credentials'] }); } catch (e) { refused = e; }
+      expect((refused as Error)?.name, 'the update').to.equal('DeletedMeanwhile');
+      // Nor may an administrator give it back an exchange policy (the deletion's first step took that too).
+      refused = undefined;
+      try { await srv.app.stores.admin.setTokenExchangePolicy(client.id, { audiences: ['https://b.example/api'], subjectAudiences: [], impersonation: true, delegation: false, actorClients: [] } as never, a.root.id); } catch (e) { refused = e; }
+      expect((refused as Error)?.name, 'the exchange policy').to.equal('DeletedMeanwhile');
+      expect((await srv.app.stores.clients.findById(client.id))?.tokenExchange, 'the stored policy').to.equal(null);
+      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, auth);
+      expect(res.status, 'a token request while the deletion runs').to.equal(400);
+      expect(await res.json()).to.include({ error: 'unauthorized_client' });
+    });
+  });
+
+  // Its OAuth 1.0a side too (RFC 5849): the consumer stops with the rest, or a deletion failing part-way leaves a
+  // client that still gets OAuth 1 credentials.
+  it('an OAuth 1.0a consumer being deleted gets no temporary credentials (401), as after its deletion', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner-oauth1' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, name: 'oauth1 consumer', grantTypes: ['authorization_code'], redirectUris: ['https://consumer.example/cb'], oauth1Enabled: true });
+    const initiate = async () => {
+      const o = new OAuth({ consumer: { key: client.clientId, secret: clientSecret! }, signature_method: 'HMAC-SHA1', hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64') });
+      const url = `${srv.url}/oauth1/initiate`;
+      const data = { oauth_callback: 'https://consumer.example/cb' };
+      return fetch(url, { method: 'POST', headers: { ...o.toHeader(o.authorize({ url, method: 'POST', data })), 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    };
+    expect((await initiate()).status, 'before the deletion').to.equal(200);
+    await whileDeleting(client.id, async () => {
+      expect((await initiate()).status, 'while the deletion runs').to.equal(401);
+    });
+    expect((await initiate()).status, 'after it').to.equal(401);
+  });
+
   it('consents racing their client\'s deletion: each answers a redirect or 400, never 500', async function () {
     this.timeout(60_000);
     for (let i = 0; i < 20; i++) {
@@ -167,7 +241,6 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
   it('deleting a client ends the tokens other clients got by exchanging its tokens (RFC 8693), as revoking them would', async () => {
     const backend = await exchangingBackend({ subjectAudiences: [API_A], delegation: false });
     const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
-    const { codeFlowTokens } = await import('../oauth-helpers.ts');
     const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
     const exchange = async (subjectToken: string) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subjectToken,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', resource: API_B }, backend.auth)).json()) as Record<string, string>;
@@ -256,13 +329,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
   });
 
   it('deleting a client ends the tokens it was the actor of (RFC 8693 delegation), and what was exchanged from them', async () => {
-    const actor = await ccClient('actor');
-    const backend = await exchangingBackend({ subjectAudiences: [API_A, API_B], delegation: true, actorClients: [actor.auth.id] });
-    const setup = await codeFlowSetup(srv, { allowedScopes: ['read'] });
-    const { codeFlowTokens } = await import('../oauth-helpers.ts');
-    const subject = await codeFlowTokens(srv, setup, { resource: API_A, scope: 'read' });
-    const actorToken = ((await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, actor.auth)).json()) as { access_token: string }).access_token;
-    const AT = 'urn:ietf:params:oauth:token-type:access_token';
+    const { actor, backend, setup, subject, actorToken } = await delegation('actor');
     const exchange = async (body: Record<string, string>) => (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: AT, resource: API_B, ...body }, backend.auth)).json()) as Record<string, string>;
     const delegated = await exchange({ subject_token: subject.access_token, actor_token: actorToken, actor_token_type: AT });
     expect(delegated.access_token, JSON.stringify(delegated)).to.be.a('string');
@@ -276,6 +343,32 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     expect(await active(onward.access_token), 'a token exchanged from it').to.equal(false);
     const own = (await (await postForm(`${srv.url}/o/introspect/`, { token: subject.access_token }, setup.auth)).json()) as { active: boolean };
     expect(own.active, 'the user\'s own token lives on').to.equal(true);
+  });
+
+  // Review of issue 21: the actor is found by actor_client_id, which only rows committed before the deletion's
+  // revocation steps carry. An exchange that read the actor token before the deletion and wrote its token after it
+  // left a live token acting for a client that no longer exists.
+  it('a delegated exchange racing its actor\'s whole deletion is refused with invalid_grant, and nothing acting for it is live', async () => {
+    const { actor, backend, subject, actorToken } = await delegation('late-actor');
+    const tokens = srv.app.stores.tokens;
+    let reached!: () => void;
+    const atWrite = new Promise<void>((r) => { reached = r; });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    // The exchange has checked both tokens and minted; it waits to write while the actor client is deleted whole.
+    tokens.issue = (async (rows: Parameters<typeof tokens.issue>[0]) => { reached(); await gate; return Object.getPrototypeOf(tokens).issue.call(tokens, rows); }) as typeof tokens.issue;
+    try {
+      const exchange = postForm(`${srv.url}/o/token/`, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: AT, resource: API_B,
+        subject_token: subject.access_token, actor_token: actorToken, actor_token_type: AT }, backend.auth);
+      await atWrite;
+      expect(await srv.app.stores.clients.delete(actor.client.id), 'the actor\'s deletion').to.equal(true);
+      release();
+      const res = await exchange;
+      const body = (await res.json()) as Record<string, string>;
+      expect(res.status, JSON.stringify(body)).to.equal(400);
+      expect(body.error).to.equal('invalid_grant');
+      expect(await srv.app.stores.sql.all('select id from access_tokens where actor_client_id = ? and revoked_at is null', [actor.auth.id]), 'live tokens acting for it').to.deep.equal([]);
+    } finally { release(); delete (tokens as { issue?: unknown }).issue; }
   });
 
   it('exchanges naming an actor, racing that actor\'s deletion, leave no active token acting for it (attacker read 8, F3)', async function () {

@@ -113,8 +113,9 @@ export const UNAVAILABLE = 'The service is temporarily unavailable. Try again sh
 // Every wait on them is bounded (storage/orm.ts, storage/redis.ts), and each bound ends here: 57014 is PostgreSQL's
 // statement_timeout, 25P03 its idle-in-transaction timeout, 40P01 / 40001 a deadlock or serialization conflict it broke
 // by rolling one side back (try again), "Query read timeout" pg's own, "Command timed out"
-// ioredis's; SQLITE_BUSY* (BUSY, BUSY_SNAPSHOT, BUSY_RECOVERY, BUSY_TIMEOUT) comes after busy_timeout waited.
-const UNAVAILABLE_CODES = new Set(['40P01', '40001', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '57014', '25P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+// ioredis's; SQLITE_BUSY* (BUSY, BUSY_SNAPSHOT, BUSY_RECOVERY, BUSY_TIMEOUT) comes after busy_timeout waited;
+// SLOT_WAIT_TIMEOUT is our own wait for a turn at work run a few at a time (storage/task-slots.ts).
+const UNAVAILABLE_CODES = new Set(['SLOT_WAIT_TIMEOUT', '40P01', '40001', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '57014', '25P03', '08000', '08003', '08006', '08001', '08004', '53300']);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection is closed|Client has encountered a connection error|Reached the max retries per request limit|Stream isn't writeable|Query read timeout|Command timed out/i;
 
 export function isUnavailable(err: unknown): boolean {

@@ -26,6 +26,7 @@ import { Migration20261206040116 } from './Migration20261206040116.ts';
 import { Migration20261206060241 } from './Migration20261206060241.ts';
 import { Migration20261206060747 } from './Migration20261206060747.ts';
 import { Migration20261207005719 } from './Migration20261207005719.ts';
+import { Migration20261207021001 } from './Migration20261207021001.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -56,4 +57,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206060241', class: Migration20261206060241 },
   { name: 'Migration20261206060747', class: Migration20261206060747 },
   { name: 'Migration20261207005719', class: Migration20261207005719 },
+  { name: 'Migration20261207021001', class: Migration20261207021001 },
 ];

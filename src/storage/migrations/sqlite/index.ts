@@ -28,6 +28,7 @@ import { Migration20261206040114 } from './Migration20261206040114.ts';
 import { Migration20261206060349 } from './Migration20261206060349.ts';
 import { Migration20261206060743 } from './Migration20261206060743.ts';
 import { Migration20261207005718 } from './Migration20261207005718.ts';
+import { Migration20261207021000 } from './Migration20261207021000.ts';
 
 // Listed explicitly (not globbed) so migrations load the same way under native type stripping and bundlers.
 // `npm run gatehouse -- makemigrations` writes a new file and appends it here.
@@ -61,4 +62,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261206060349', class: Migration20261206060349 },
   { name: 'Migration20261206060743', class: Migration20261206060743 },
   { name: 'Migration20261207005718', class: Migration20261207005718 },
+  { name: 'Migration20261207021000', class: Migration20261207021000 },
 ];
