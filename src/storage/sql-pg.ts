@@ -35,7 +35,9 @@ export async function createPgSql(pool: PgPool): Promise<Sql> {
     let t = texts.get(key);
     if (t === undefined) {
       t = { text: toPgPlaceholders(sql) + suffix, name: texts.size < NAMED_MAX && !sql.includes('*') ? `gatehouse_${texts.size}` : undefined };
-      texts.set(key, t);
+      // Remembered up to NAMED_MAX texts too: past them a text is rebuilt each time, so queries built with a varying
+      // number of values (admin lists) cannot grow this map without bound (second read of issue 21).
+      if (texts.size < NAMED_MAX) texts.set(key, t);
     }
     return { text: t.text, name: t.name, values: params, types: pgTypes };
   };
