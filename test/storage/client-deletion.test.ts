@@ -5,14 +5,17 @@ import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
 import { dialect } from '../database.ts';
+import { createLogger } from '../../src/logger.ts';
 
 // Attacker read 4 (issue 21): a client's deletion racing its own token requests. On PostgreSQL a turn's token rows go
 // to the database as one INSERT, so anything that holds one client's row locked for long holds every client's answers.
 describe('Deleting a client while tokens are being issued (issue 21, attacker read 4)', function () {
   let srv: TestServer;
+  let logLines: string[] = [];
   let a: Awaited<ReturnType<typeof actors>>;
   beforeEach(async () => {
-    srv = await createTestApp({ registration: 'open' });
+    logLines = [];
+    srv = await createTestApp({ registration: 'open' }, { logger: createLogger((l) => logLines.push(l)) });
     a = await actors(srv);
   });
   afterEach(async () => srv?.close());
@@ -74,6 +77,8 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     expect(res.status).to.equal(400);
     expect(res.headers.get('location'), 'never redirected to the deleted client').to.equal(null);
     expect(await res.text(), 'the error page\'s code').to.include('<code>invalid_request</code>');
+    // Logged, so a foreign-key violation from a real bug would not pass unnoticed.
+    expect(logLines.filter((l) => l.includes('deleted meanwhile')), 'the warning').to.have.length(1);
     for (const table of ['grants', 'authorization_codes']) expect(await srv.app.stores.sql.all(`select id from ${table} where application_id = ?`, [setup.client.id]), table).to.deep.equal([]);
   });
 

@@ -74,6 +74,9 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
         code = 'invalid_request';
         description = 'The application this request is for was deleted meanwhile.';
         title = 'The request could not be completed';
+        // Logged, names only (no values): a foreign-key violation from a real bug would otherwise pass unnoticed.
+        const e = err as { name?: string; code?: string; constraint?: string };
+        logger.warn('deleted meanwhile', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, error: e?.name, code: e?.code, constraint: e?.constraint });
       } else if (isUnavailable(err)) {
         status = 503;
         code = 'temporarily_unavailable';
