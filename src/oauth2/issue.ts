@@ -13,7 +13,8 @@ export interface TokenResponse {
   token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
-  scope: string;
+  /** RFC 6749 §5.1; left out when nothing is granted (§3.3 has no empty scope value). */
+  scope?: string;
   /** OpenID Connect Core §3.1.3.3: with scope openid. */
   id_token?: string;
   /** RFC 8693 §2.2.1: what a token exchange issued. */
@@ -106,7 +107,7 @@ export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenRes
   const base = { applicationId: m.applicationId, userId: m.userId, grantId: m.grantId, scope: m.scope, familyId, createdAt: m.now };
   const rows: IssuedRows = { access: { ...base, tokenHash: hashToken(access), expiresAt: m.now + accessTtl * 1000, resources, dpopJkt: m.dpopJkt ?? null, ...(m.act ? { act: m.act } : {}), ...(m.exchangedFrom ? { exchangedFrom: m.exchangedFrom } : {}) } };
   if (refresh) rows.refresh = { ...base, tokenHash: hashToken(refresh), expiresAt: m.now + m.refreshTtl * 1000, login: m.login, resources: [...(m.grantedResources ?? resources)], dpopJkt: m.refreshJkt ?? null };
-  const response: TokenResponse = { access_token: access, token_type: m.dpopJkt ? 'DPoP' : 'Bearer', expires_in: accessTtl, scope: m.scope };
+  const response: TokenResponse = { access_token: access, token_type: m.dpopJkt ? 'DPoP' : 'Bearer', expires_in: accessTtl, ...(m.scope ? { scope: m.scope } : {}) };
   if (refresh) response.refresh_token = refresh;
   return { rows, response };
 }

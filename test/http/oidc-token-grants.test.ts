@@ -69,4 +69,18 @@ describe('OpenID Connect at the token endpoint: refreshed ID Tokens (Core §12.2
     const info = await fetch(`${t.url}/o/userinfo/`, { headers: { authorization: `Bearer ${body.access_token}` } });
     expect(info.status).to.be.oneOf([401, 403]);
   });
+
+  it('a token response granting no scope at all leaves scope out (RFC 6749 §5.1: no empty scope value), and asking for openid alone with client_credentials is invalid_scope', async () => {
+    const owner = await t.app.seed.user({ username: 'cc-none' });
+    // Only openid: no default scope is left to it.
+    const { client, clientSecret } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['openid'] });
+    const auth = { id: client.clientId, secret: clientSecret! };
+    const none = await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials' }, auth);
+    const body = await none.json() as Record<string, string>;
+    expect(none.status, JSON.stringify(body)).to.equal(200);
+    expect(body).to.not.have.property('scope');
+    const onlyOpenid = await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'openid' }, auth);
+    expect(onlyOpenid.status).to.equal(400);
+    expect((await onlyOpenid.json()).error).to.equal('invalid_scope');
+  });
 });

@@ -53,9 +53,15 @@ describe('OpenID Connect Core §5.3: UserInfo', () => {
   });
 
   it('a client_credentials token, which names no user, never opens UserInfo: openid is not granted to it', async () => {
-    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], grantTypes: ['client_credentials'] });
-    const cc = await (await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'openid' }, s.auth)).json() as { access_token: string; scope: string };
-    expect(cc.scope).to.equal('');
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'], grantTypes: ['client_credentials'] });
+    // Asked for openid alone, nothing could be granted: refused, never a token with an empty scope (RFC 6749 §3.3
+    // has no empty scope value; §5.2 invalid_scope).
+    const refused = await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'openid' }, s.auth);
+    expect(refused.status).to.equal(400);
+    expect((await refused.json()).error).to.equal('invalid_scope');
+    expect(await t.app.stores.sql.all('select id from access_tokens where application_id = ?', [s.client.id])).to.deep.equal([]);
+    const cc = await (await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'openid read' }, s.auth)).json() as { access_token: string; scope: string };
+    expect(cc.scope).to.equal('read');
     const res = await fetch(`${t.url}/userinfo`, { headers: bearer(cc.access_token) });
     expect(res.status).to.equal(403);
     expect((await res.json()).error).to.equal('insufficient_scope');

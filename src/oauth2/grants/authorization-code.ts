@@ -64,6 +64,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   }
   await recordRedeemed(ctx, { type: 'token.issued', clientId: client.clientId, userId, grantId, detail: { grant: grantType, scope: response!.scope } });
   // OpenID Connect Core §3.1.3.3: scope openid adds an ID Token, signed after the code is spent (it needs the code's user and nonce).
-  const idToken = await ctx.idTokens?.issue({ clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId: userId!, scope: response!.scope, ...oidc, accessToken: response!.access_token, now: ctx.now });
+  const idToken = await ctx.idTokens?.issue({ clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId: userId!, scope: response!.scope ?? '', ...oidc, accessToken: response!.access_token, now: ctx.now });
   return idToken ? { ...response!, id_token: idToken } : response!;
 }

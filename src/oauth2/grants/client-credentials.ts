@@ -20,7 +20,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   // OpenID Connect authenticates an end-user, and here there is none: no ID Token, and `openid` is not granted (RFC 6749
   // §3.3 lets the server narrow the scope; the response's `scope` says so), so the token never reaches UserInfo.
   // node-oidc-provider also issues no ID Token here, and keeps openid in the token's scope string.
-  const scopes = resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes).filter((s) => s !== OPENID_SCOPE);
+  const requested = parseScope(params.scope);
+  const scopes = resolveScope(requested, client.allowedScopes, ctx.settings.defaultScopes).filter((s) => s !== OPENID_SCOPE);
+  // Asked for openid alone, nothing is left to grant: a token's scope is never the empty string (RFC 6749 §3.3).
+  if (requested.length > 0 && scopes.length === 0) throw new InvalidScope('The openid scope needs a user; ask for the scopes of an API.');
   // The admin scope acts for an admin user; a client acting for itself has none.
   if (scopes.includes('admin')) throw new InvalidScope('The admin scope needs a user.');
   // RFC 8707 §2: the token is for the resources asked for, with only the scopes they take.

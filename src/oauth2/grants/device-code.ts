@@ -69,7 +69,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     if (!result.applied) throw new InvalidGrant('The device code has already been used.');
     await recordRedeemed(ctx, { type: 'token.issued', clientId: client.clientId, userId, grantId, detail: { grant: grantType, scope: response!.scope } });
     // OpenID Connect Core §3.1.3.3 as for a code: scope openid adds an ID Token (no nonce: RFC 8628 has none).
-    const idToken = await ctx.idTokens?.issue({ clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId: userId!, scope: response!.scope, nonce: null, authTime: login.authTime, sid: null, amr: login.amr, accessToken: response!.access_token, now: ctx.now });
+    const idToken = await ctx.idTokens?.issue({ clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId: userId!, scope: response!.scope ?? '', nonce: null, authTime: login.authTime, sid: null, amr: login.amr, accessToken: response!.access_token, now: ctx.now });
     return idToken ? { ...response!, id_token: idToken } : response!;
   }
   const Err = ERRORS[v.error];

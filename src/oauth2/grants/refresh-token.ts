@@ -57,6 +57,6 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   await recordRedeemed(ctx, { type: 'token.refreshed', clientId: client.clientId, userId, grantId, detail: { scope: response!.scope } });
   // OpenID Connect Core §12.2: a new ID Token for the same sub and client, without nonce; auth_time (and sid, amr)
   // are those of the original authentication, which the refresh token carried on.
-  const idToken = userId === null ? undefined : await ctx.idTokens?.issue({ clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId, scope: response!.scope, nonce: null, ...login, accessToken: response!.access_token, now: ctx.now });
+  const idToken = userId === null ? undefined : await ctx.idTokens?.issue({ clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId, scope: response!.scope ?? '', nonce: null, ...login, accessToken: response!.access_token, now: ctx.now });
   return idToken ? { ...response!, id_token: idToken } : response!;
 }
