@@ -13,7 +13,7 @@ import type { Sql } from './sql.ts';
 export interface RateLimiter {
   /** Counts one attempt; `allowed` is false (and nothing more is counted) once the key has used its `limit`. */
   consume(key: string, limit: number, windowSeconds: number): Promise<Attempt>;
-  /** Gives back one attempt that `consume` allowed (the check it guarded succeeded). */
+  /** Gives back one attempt that `consume` allowed (never one it refused: that one counted nothing). */
   refund(key: string): Promise<void>;
   /**
    * Reads without counting. Only for answers that check nothing secret (credentials verified before): never as a
@@ -28,10 +28,13 @@ export interface Attempt { allowed: boolean; retryAfter: number }
 /** What a store keeps per bucket: a count and the milliseconds left in its window. */
 interface Count { count: number; msLeft: number }
 
+/** Whether `increment` counted the attempt, and the milliseconds left in the bucket's window. */
+interface Increment { counted: boolean; msLeft: number }
+
 /** The stores are plain atomic counters; limits, key digests and Retry-After are decided once, in `Limiter`. */
 interface CounterStore {
-  /** Atomically: a new window at 1 if none is running, else +1 while the count is at most `cap`. */
-  increment(bucket: string, cap: number, windowMs: number): Promise<Count>;
+  /** Atomically: a new window at 1 if none is running, else +1 only while the count is below `cap`. */
+  increment(bucket: string, cap: number, windowMs: number): Promise<Increment>;
   /** -1, never below 0, window kept. */
   decrement(bucket: string): Promise<void>;
   /** `limit`: a count below it is allowed whatever the window's end, which a store may then leave unread. */
@@ -53,10 +56,12 @@ class Limiter implements RateLimiter {
   constructor(store: CounterStore) { this.#store = store; }
 
   async consume(key: string, limit: number, windowSeconds: number): Promise<Attempt> {
-    // The count saturates at limit + 1: refused attempts add nothing, so they cannot push the key further out of
-    // reach (a legitimate burst that was refused leaves nothing behind once its successes are refunded).
-    const { count, msLeft } = await this.#store.increment(bucketOf(key), limit, windowSeconds * 1000);
-    return { allowed: count <= limit, retryAfter: seconds(msLeft) };
+    // The one rule (issue 21): a key holds exactly the attempts it allowed and nobody gave back, 0 to `limit`. A
+    // refused attempt counts nothing, so a give-back always undoes an allowed one and never turns into a lasting
+    // count. (It once saturated at limit + 1, which no give-back undid: each burst from a source whose own budget
+    // was used up left one more count on the user's all-sources budget, and one source locked the user out.)
+    const { counted, msLeft } = await this.#store.increment(bucketOf(key), limit, windowSeconds * 1000);
+    return { allowed: counted, retryAfter: seconds(msLeft) };
   }
 
   refund(key: string) { return this.#store.decrement(bucketOf(key)); }
@@ -86,8 +91,9 @@ class MemoryCounters implements CounterStore {
       this.#buckets.set(bucket, b);
       if (this.#buckets.size > 100_000) this.#sweep(now);
     }
-    if (b.count <= cap) b.count++;
-    return { count: b.count, msLeft: b.resetAt - now };
+    const counted = b.count < cap;
+    if (counted) b.count++;
+    return { counted, msLeft: b.resetAt - now };
   }
 
   async decrement(bucket: string) {
@@ -109,7 +115,8 @@ class MemoryCounters implements CounterStore {
 
 /**
  * Counters in the database, for several instances without Redis: one upsert per attempt, atomic in both engines
- * (INSERT … ON CONFLICT DO UPDATE … RETURNING: the row is the counter, the engine serialises the updates).
+ * (INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING: the row is the counter, the engine serialises the updates;
+ * a refused attempt updates nothing, returns no row, and then reads its window's end).
  */
 export class SqlRateLimiter extends Limiter {
   // Ended windows are dead rows: cleartokens deletes them in batches (storage/maintenance.ts).
@@ -122,12 +129,16 @@ class SqlCounters implements CounterStore {
 
   async increment(bucket: string, cap: number, windowMs: number) {
     const now = Date.now();
-    const row = await this.#sql.get<{ hits: number; reset_at: number }>(`insert into rate_limits (bucket, hits, reset_at) values (?, 1, ?)
+    const row = await this.#sql.get<{ reset_at: number }>(`insert into rate_limits (bucket, hits, reset_at) values (?, 1, ?)
       on conflict (bucket) do update set
-        hits = case when rate_limits.reset_at <= ? then 1 when rate_limits.hits <= ? then rate_limits.hits + 1 else rate_limits.hits end,
+        hits = case when rate_limits.reset_at <= ? then 1 else rate_limits.hits + 1 end,
         reset_at = case when rate_limits.reset_at <= ? then excluded.reset_at else rate_limits.reset_at end
-      returning hits, reset_at`, [bucket, now + windowMs, now, cap, now]);
-    return { count: Number(row!.hits), msLeft: Number(row!.reset_at) - now };
+      where rate_limits.reset_at <= ? or rate_limits.hits < ?
+      returning reset_at`, [bucket, now + windowMs, now, now, now, cap]);
+    if (row) return { counted: true, msLeft: Number(row.reset_at) - now };
+    // Refused: the window's end for Retry-After (a row reset or ended in between: try again in a second).
+    const refused = await this.#sql.get<{ reset_at: number }>('select reset_at from rate_limits where bucket = ?', [bucket]);
+    return { counted: false, msLeft: refused ? Number(refused.reset_at) - Date.now() : 0 };
   }
 
   async decrement(bucket: string) {
@@ -144,12 +155,12 @@ class SqlCounters implements CounterStore {
 }
 
 // One fixed window per key, atomic on the Redis server so attempts from any number of instances count exactly:
-// the window starts (PEXPIRE) with the first attempt; the count saturates at cap + 1. Returns [count, ms left].
-const INCREMENT = `local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n <= tonumber(ARGV[2]) then n = redis.call('INCR', KEYS[1]) end
+// the window starts (PEXPIRE) with the first attempt; +1 only below cap. Returns [1 if counted else 0, ms left].
+const INCREMENT = `local counted = 0
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[2]) then redis.call('INCR', KEYS[1]); counted = 1 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}`;
+return {counted, ttl}`;
 // DECR keeps the key's TTL; a key gone (window over) or at 0 is left alone.
 const DECREMENT = `local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if n > 0 then redis.call('DECR', KEYS[1]) end
@@ -168,8 +179,8 @@ class RedisCounters implements CounterStore {
   constructor(client: Redis, prefix: string) { this.#client = client; this.#prefix = prefix; }
 
   async increment(bucket: string, cap: number, windowMs: number) {
-    const [count, msLeft] = (await this.#client.eval(INCREMENT, 1, this.#prefix + bucket, String(windowMs), String(cap))) as [number, number];
-    return { count, msLeft };
+    const [counted, msLeft] = (await this.#client.eval(INCREMENT, 1, this.#prefix + bucket, String(windowMs), String(cap))) as [number, number];
+    return { counted: counted === 1, msLeft };
   }
 
   async decrement(bucket: string) { await this.#client.eval(DECREMENT, 1, this.#prefix + bucket); }

@@ -125,6 +125,25 @@ describe('RFC 8628 device flow under attack (issue 20)', function () {
       expect((await enter(b.browser, d.user_code, ip)).status).to.equal(200);
     });
 
+    // Issue 21, attacker read 8 finding 2: each burst past the source's budget left one more count on the account's
+    // (the refused attempt that saturated it was never given back): 10 checks had counted 16.
+    it('bursts of wrong codes from one source spend on the account\'s budget only the codes checked', async () => {
+      const client = await deviceClient();
+      const d = await authorize(client.clientId);
+      const a = await person();
+      const ip = freshIp();
+      let checked = 0;
+      for (let wave = 0; wave < 15; wave++) {
+        const burst = await Promise.all(Array.from({ length: 30 }, () => enter(a.browser, wrongCode(), ip)));
+        checked += burst.filter((r) => r.status === 400).length;
+      }
+      expect(checked).to.equal(Math.min(PER_SOURCE, PER_ACCOUNT));
+      // From another source the account has PER_ACCOUNT - checked wrong codes left, and its real code goes through.
+      expect((await enter(a.browser, d.user_code, freshIp())).status, 'the real code from another source').to.equal(200);
+      for (let i = 0; i < PER_ACCOUNT - checked; i++) expect((await enter(a.browser, wrongCode(), freshIp())).status, `wrong code ${i + 1}`).to.equal(400);
+      expect((await enter(a.browser, wrongCode(), freshIp())).status, 'the account\'s budget used up').to.equal(429);
+    });
+
     it('50 concurrent wrong codes: exactly the budget reaches the check, per source and per account', async () => {
       const a = await person();
       const ip = freshIp();

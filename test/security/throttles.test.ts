@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { postForm } from '../oauth-helpers.ts';
+import { SqlRateLimiter } from '../../src/storage/rate-limit.ts';
 
 /** Counts the statuses of a burst of responses. */
 const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((t, s) => ({ ...t, [s]: (t[s] ?? 0) + 1 }), {});
@@ -157,6 +158,41 @@ describe('security: throttles consume before they check', () => {
     // Found by the third attack round: the source the user signed in from before is theirs and stays open.
     expect((await new Browser(srv.url, from('198.51.100.1')).login('victim', user.password)).status).to.equal(302);
   });
+
+  // Issue 21, attacker read 8 finding 2: every burst from one source against its used-up (user, source) budget left
+  // one count on the user's all-sources budget (the refused attempt that saturated it was never given back), so one
+  // source locked the user out of every new network with 5 checked passwords. LOGIN_LIMIT_PER_USERNAME_ALL_SOURCES
+  // is 20 here so that 15 such bursts would do it; 30 bursts of 50 come from the one source.
+  for (const limiter of ['the instance\'s own limiter', 'counts in the database (SqlRateLimiter)'] as const) {
+    it(`login: bursts of wrong passwords from one source spend only the guesses checked on the user's all-sources budget (${limiter})`, async function () {
+      this.timeout(120_000);
+      const counts = limiter === 'the instance\'s own limiter' ? undefined : await createTestApp();
+      const own = await createTestApp({ trustProxy: true, rateLimit: { loginPerUsernameAllSources: 20 } }, counts ? { limiter: new SqlRateLimiter(counts.app.stores.sql) } : {});
+      try {
+        const user = await own.app.seed.user({ username: 'victim' });
+        const attacker = new Browser(own.url, from('203.0.113.66'));
+        const csrf = await attacker.csrf('/accounts/login/');
+        const t: Record<number, number> = {};
+        for (let wave = 0; wave < 30; wave++) {
+          const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => attacker.post('/accounts/login/', { csrfmiddlewaretoken: csrf, username: 'victim', password: `wrong-${wave}-${i}` })));
+          for (const r of burst) t[r.status] = (t[r.status] ?? 0) + 1;
+        }
+        expect(t, 'only the (user, source) budget is ever checked').to.deep.equal({ 400: 5, 429: 1495 });
+        const fresh = await new Browser(own.url, from('198.51.100.77')).login('victim', user.password);
+        expect(fresh.status, 'the right password from a new source').to.equal(302);
+        // The all-sources budget still holds exactly 20 - 5 = 15 wrong passwords from other sources (3 each from 5).
+        for (let s = 0; s < 5; s++) {
+          const b = new Browser(own.url, from(`192.0.2.${100 + s}`));
+          const token = await b.csrf('/accounts/login/');
+          for (let j = 0; j < 3; j++) expect((await b.post('/accounts/login/', { csrfmiddlewaretoken: token, username: 'victim', password: `x-${s}-${j}` })).status).to.equal(400);
+        }
+        expect((await new Browser(own.url, from('198.51.100.78')).login('victim', user.password)).status, 'budget used up').to.equal(429);
+      } finally {
+        await own.close();
+        await counts?.close();
+      }
+    });
+  }
 
   it('OAuth 1: wrong signatures count in the same per-(client, source) budget as client secrets', async () => {
     const owner = await srv.app.seed.user({ username: 'owner' });

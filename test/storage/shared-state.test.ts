@@ -17,11 +17,12 @@ function limiterContract(name: string, make: () => Promise<[RateLimiter, RateLim
     expect(blocked.allowed).to.equal(false);
     expect(blocked.retryAfter).to.be.within(1, 60);
     expect((await one.peek(key, 3)).allowed).to.equal(false);
-    // Refused attempts add nothing (the count stops at limit + 1): refunding one success frees one attempt.
+    // Refused attempts add nothing (the count stops at the limit): refunding one success frees one attempt.
     for (let i = 0; i < 5; i++) expect((await two.consume(key, 3, 60)).allowed).to.equal(false);
     await one.refund(key);
     await one.refund(key);
     expect((await two.consume(key, 3, 60)).allowed).to.equal(true);
+    expect((await one.consume(key, 3, 60)).allowed).to.equal(true);
     expect((await one.consume(key, 3, 60)).allowed).to.equal(false);
     await two.reset(key);
     expect((await one.peek(key, 3)).allowed).to.equal(true);
@@ -36,8 +37,42 @@ function limiterContract(name: string, make: () => Promise<[RateLimiter, RateLim
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).consume(race, 10, 60)));
     expect(results.filter((r) => r.allowed)).to.have.length(10);
     expect(results.filter((r) => !r.allowed).every((r) => r.retryAfter >= 1)).to.equal(true);
-    expect((await one.peek(race, 12)).allowed, 'saturated at limit + 1').to.equal(true);
-    expect((await one.peek(race, 11)).allowed).to.equal(false);
+    expect((await one.peek(race, 11)).allowed, 'the refused 40 counted nothing').to.equal(true);
+    expect((await one.peek(race, 10)).allowed).to.equal(false);
+  });
+
+  // Issue 21, attacker read 8 finding 2: the count saturated at limit + 1, and the refused attempt that put it there
+  // was never given back, so each burst against an exhausted key left one more count on the keys beside it.
+  it(`${name}: a refused attempt leaves nothing behind: giving back every allowed attempt empties the key`, async () => {
+    const [one, two] = await make();
+    const key = `g:${randomBytes(4).toString('hex')}`;
+    for (let i = 0; i < 3; i++) expect((await one.consume(key, 3, 60)).allowed).to.equal(true);
+    for (let i = 0; i < 2; i++) expect((await two.consume(key, 3, 60)).allowed).to.equal(false);
+    for (let i = 0; i < 3; i++) await (i % 2 ? one : two).refund(key);
+    expect((await one.peek(key, 1)).allowed, 'nothing left counted').to.equal(true);
+    for (let i = 0; i < 3; i++) expect((await two.consume(key, 3, 60)).allowed, `attempt ${i + 1} of 3`).to.equal(true);
+    expect((await one.consume(key, 3, 60)).allowed).to.equal(false);
+  });
+
+  it(`${name}: concurrent attempts that count on every key or on none leave the shared key exactly as they found it`, async () => {
+    const [one, two] = await make();
+    // As accounts/password-throttle.ts does: `own` (per user and source) is used up; `shared` (per user, all sources)
+    // is given back whenever `own` refused.
+    const own = `o:${randomBytes(4).toString('hex')}`;
+    const shared = `s:${randomBytes(4).toString('hex')}`;
+    for (let i = 0; i < 2; i++) { await one.consume(own, 2, 60); await one.consume(shared, 10, 60); }
+    for (let wave = 0; wave < 10; wave++) {
+      await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+        const l = i % 2 ? one : two;
+        const [a, b] = await Promise.all([l.consume(own, 2, 60), l.consume(shared, 10, 60)]);
+        expect(a.allowed).to.equal(false);
+        if (b.allowed) await l.refund(shared);
+      }));
+    }
+    expect((await one.peek(shared, 3)).allowed, 'the 2 counted before the bursts, no more').to.equal(true);
+    expect((await one.peek(shared, 2)).allowed).to.equal(false);
+    const rest = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).consume(shared, 10, 60)));
+    expect(rest.filter((r) => r.allowed), 'the 8 left of 10').to.have.length(8);
   });
 
   it(`${name}: keys of any length (a 500-character username) fit the store`, async () => {
