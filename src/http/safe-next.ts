@@ -41,11 +41,15 @@ export function safeNext(candidate: unknown, origin: string, fallback = '/'): st
   return isLocalPath(target) && targetFits(target) ? target : fallback;
 }
 
-/** A path a browser resolves on this origin whatever decoding a hop applies: starts with one '/', no control characters. */
+/**
+ * A path a browser resolves on this origin whatever decoding a hop applies: starts with one '/', no control characters
+ * in its path once decoded. The query and fragment are not decoded: they cannot name another host, and a request's own
+ * values may encode a newline or a tab (a pretty-printed `claims`), which the login would otherwise drop.
+ */
 function isLocalPath(path: string): boolean {
   if (!path.startsWith('/') || NETWORK_PATH.test(path)) return false;
   let decoded: string;
-  try { decoded = decodeURIComponent(path); } catch { return false; }
+  try { decoded = decodeURIComponent(path.split(/[?#]/, 1)[0]); } catch { return false; }
   return !NETWORK_PATH.test(decoded) && !CONTROL.test(decoded) && !/^\/\s/.test(decoded);
 }
 

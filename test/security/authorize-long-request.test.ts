@@ -60,6 +60,26 @@ describe('security: a long authorization request through the sign-in round trip 
     });
   }
 
+  it('an anonymous request whose values hold control characters (a pretty-printed claims parameter, a state with a newline) is carried through login to consent, not dropped', async () => {
+    const claims = JSON.stringify({ userinfo: { email: null } }, null, '\t');
+    const state = 'line one\nline two\n\ttab';
+    const browser = new Browser(srv.url);
+    expect(await throughLogin(browser, await browser.get(`/o/authorize/?${request(state, { claims })}`))).to.equal(state);
+  });
+
+  for (const next of ['/?%0a//evil.com', '/?x=%0d%0aLocation:%20https://evil.com', '/#%09//evil.com', '/?%09/%2F%2Fevil.com', '/%0a?x=1', '/%09/evil.com?x=%0a']) {
+    it(`the login's next=${JSON.stringify(next)}: control characters decoded in the query are carried, the target stays on this origin`, async () => {
+      const browser = new Browser(srv.url);
+      const res = await browser.login(setup.user.username, setup.user.password, next);
+      expect(res.status).to.equal(302);
+      const location = res.headers.get('location')!;
+      expect(new URL(location, srv.url).origin).to.equal(new URL(srv.url).origin);
+      expect(location).to.match(/^\/(?![/\\])/);
+      // Carried as it is, unless a control character is in the path itself: then the home page, as before.
+      expect(location).to.equal(/^\/%0/i.test(next) ? '/' : next);
+    });
+  }
+
   it('an anonymous ~5,000-character POST goes on by 303, then through login to consent with the whole request', async () => {
     const state = stateFor(5_000);
     const browser = new Browser(srv.url);
