@@ -73,6 +73,19 @@ describe('security: hostile input (property-based, fast-check)', function () {
     expect(await res.text(), 'the error page\'s code').to.include('<code>invalid_request</code>');
   });
 
+  it('an anonymous POST just under the limit whose login Location would pass it (4-byte emoji: 13,262 characters) is refused naming PAR, never redirected (attacker read 8, finding 6)', async () => {
+    const base = new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: '' }).toString();
+    const body = base + '%F0%9F%98%80'.repeat(Math.floor((8_000 - base.length) / 12));
+    expect(body.length).to.be.within(7_989, 8_000);
+    const post = await fetch(`${srv.url}/o/authorize/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body, redirect: 'manual' });
+    expect(post.status).to.equal(303);
+    const get = await fetch(new URL(post.headers.get('location')!, srv.url), { redirect: 'manual', headers: { accept: 'text/html' } });
+    const location = get.headers.get('location');
+    expect(location === null || location.length <= 8_100, `a Location of ${location?.length}`).to.equal(true);
+    expect(get.status).to.equal(400);
+    expect(await get.text()).to.include('invalid_request').and.include('RFC 9126');
+  });
+
   it('answers an oversized body with 413 and a huge header with 431', async () => {
     const big = await fetch(`${srv.url}/o/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=' + 'x'.repeat(2_000_000) });
     expect(big.status).to.equal(413);

@@ -23,9 +23,10 @@ import { dereferenceRequestUri, isRemoteRequestUri, type RequestUriFetcher } fro
 import { isPushedRequestUri, pushAgainForLogin, refuseUnpushed, resolvePushedRequest, type PushedRequestStore } from '../../oauth2/par/pushed-requests.ts';
 import type { ConsentForms } from '../consent-form.ts';
 import { FORM_ONCE_FIELD } from '../form-once.ts';
+import { MAX_CARRIED_TARGET, targetFits } from '../safe-next.ts';
 
-/** The longest query a POSTed authorization request is re-sent with as a GET (URLs past ~8 KB are refused by many servers). */
-const MAX_AUTHORIZE_QUERY = 8_000;
+/** Why a request too long to carry is refused, and the way to send it (RFC 9126 §2, RFC 9101 §5.2). */
+const TOO_LONG = 'The authorization request is too long to carry in a URL; push it (RFC 9126) or send it by reference (request_uri).';
 
 export interface AuthorizeDeps {
   settings: AuthorizeSettings;
@@ -162,6 +163,9 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
             if (!a.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many authorization requests from this source. Try again later.', { 'Retry-After': String(a.retryAfter) });
           }
           if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
+          // The login page keeps a `next` only as long as safe-next.ts carries it, measured encoded as below: a longer
+          // one is refused here, clearly, rather than sent to a login that would drop it or in a Location past ~8 KB.
+          if (!targetFits(next)) return refuseTooLong(ctx, req);
           return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
         }
       }
@@ -171,6 +175,17 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
       if (e instanceof RedirectError) return respond(ctx, deps.render, errorResponse(e, deps.issuer()));
       throw e;
     }
+  }
+
+  /**
+   * RFC 6749 §4.1.2.1: the request is valid but too long to carry through the login; the refusal goes to the client
+   * (its redirect_uri was checked), unless that Location, which repeats the state, would itself be too long: then the
+   * page says it (400), as for a request whose redirect_uri cannot be used.
+   */
+  function refuseTooLong(ctx: Context, req: AuthorizationRequest): void {
+    const refusal = errorResponse(redirectError(req, new InvalidRequest(TOO_LONG)), deps.issuer());
+    if (isRedirect(refusal) && redirectLocation(refusal).length > MAX_CARRIED_TARGET) throw new InvalidRequest(TOO_LONG, { fatal: true });
+    respond(ctx, deps.render, refusal);
   }
 
   function query(ctx: Context): Record<string, string> {
@@ -229,9 +244,10 @@ export function authorizeRoutes(deps: AuthorizeDeps): Router {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(body)) for (const item of Array.isArray(v) ? v : [v]) if (typeof item === 'string') query.append(k, item);
     // A body longer than a GET can carry would become a Location no client reads (undici refuses headers past 16 KB)
-    // and a URL no server takes: refused here, with the way to send a long request.
+    // and a URL no server takes: refused here, with the way to send a long request. The same limit as the login's
+    // `next`, which the GET checks in its turn when it needs a login (encoded again there, it can grow threefold).
     const search = query.toString();
-    if (search.length > MAX_AUTHORIZE_QUERY) throw new InvalidRequest('The authorization request is too long; push it (RFC 9126) or send it by reference (request_uri).');
+    if (search.length > MAX_CARRIED_TARGET) throw new InvalidRequest(TOO_LONG);
     ctx.status = 303;
     ctx.redirect(`/o/authorize/?${search}`);
   }, csrfProtection(), async (ctx) => {
