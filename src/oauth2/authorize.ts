@@ -15,6 +15,10 @@ import { decideResources, formatResources, type Audience, type ResourceCatalog }
 import { isJkt } from './dpop/binding.ts';
 import { authorizationViolation, type SecurityProfile } from './security-profile/index.ts';
 
+/** The longest Location an authorization response may have, and the room kept in it for the code, iss and tokens. */
+const MAX_RESPONSE_LOCATION = 12_000;
+const RESPONSE_ROOM = 2_500;
+
 export interface AuthorizationRequest {
   client: ClientRecord;
   redirectUri: string;
@@ -95,6 +99,12 @@ export async function validateAuthorizationRequest(params: Record<string, string
   }
 
   const state = params.state;
+  // RFC 6749 §4.1.2: the redirect back repeats the state, re-encoded (an unreserved `~` sent as is becomes %7E). One
+  // that could take the response's Location past MAX_RESPONSE_LOCATION is refused on a page, since the error's redirect
+  // would repeat it too: a Location past ~16 KB is one the client cannot read (undici: UND_ERR_HEADERS_OVERFLOW).
+  if (state !== undefined && redirectUri.length + new URLSearchParams({ state }).toString().length + RESPONSE_ROOM > MAX_RESPONSE_LOCATION) {
+    throw new InvalidRequest('state is too long to come back in the redirect; keep it under a few kilobytes.', { fatal: true });
+  }
   // Errors go back the way the response would (Multiple Response Type Encoding §2.1; Core §3.2.2.6: the fragment).
   const { mode: responseMode, error: modeError } = responseModeOf(params.response_type, params.response_mode);
   const fail: (e: OAuthError) => never = (e) => { throw new RedirectError(e, redirectUri, state, responseMode); };

@@ -133,6 +133,25 @@ describe('security: a long authorization request through the sign-in round trip 
     expect(hidden(await res.text(), 'state')).to.equal(state);
   });
 
+  it('a state too long to come back in the redirect (7,000 `~`, 21 KB once encoded) is refused on a page, before consent; one that fits comes back whole within 12 KB', async () => {
+    // `~` is unreserved: a client may send it as is (7 KB here), and the redirect's serializer encodes it (%7E).
+    const tooLong = await setup.browser.get(`/o/authorize/?${request('')}${'~'.repeat(7_000)}`);
+    expect(tooLong.status).to.equal(400);
+    expect(tooLong.headers.get('location'), 'no redirect repeating it').to.equal(null);
+    expect(await tooLong.text()).to.include('<code>invalid_request</code>');
+    const state = '~'.repeat(2_500);
+    const page = await setup.browser.get(`/o/authorize/?${request('')}${state}`);
+    expect(page.status).to.equal(200);
+    const html = await page.text();
+    const fields: Record<string, string> = { csrfmiddlewaretoken: csrfFrom(html)!, allow: 'Authorize' };
+    for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]] ??= decodeHtml(m[2]);
+    const allowed = await setup.browser.post('/o/authorize/', fields);
+    expect(allowed.status).to.equal(302);
+    const location = allowed.headers.get('location')!;
+    expect(location.length).to.be.at.most(12_000);
+    expect(new URL(location).searchParams.get('state')).to.equal(state);
+  });
+
   it('a signed-in user asked to log in again (prompt=login) with a request too long to carry is refused, not sent to a login that drops it', async () => {
     const res = await setup.browser.get(`/o/authorize/?${request(' '.repeat(3_000), { prompt: 'login' })}`);
     expect(res.status).to.equal(302);
@@ -161,8 +180,9 @@ describe('security: a long authorization request through the sign-in round trip 
       } else if (res.status === 302) {
         expect(new URL(location!).searchParams.get('error')).to.equal('invalid_request');
       } else {
+        // Refused on a page: too long to carry (naming PAR), or a state too long to come back in the redirect.
         expect(res.status).to.equal(400);
-        expect(await res.text()).to.include('RFC 9126');
+        expect(await res.text()).to.include('<code>invalid_request</code>');
       }
     }), { numRuns: 40 });
   });
