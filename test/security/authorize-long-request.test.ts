@@ -160,6 +160,14 @@ describe('security: a long authorization request through the sign-in round trip 
     expect(to.searchParams.get('error')).to.equal('invalid_request');
   });
 
+  it('an anonymous visit to a signed-in page with a query too long to carry goes to login with the page alone as next, its Location within the limit', async () => {
+    const res = await new Browser(srv.url).get(`/o/authorized_tokens/?q=${'%C3%A9'.repeat(1_500)}`);
+    expect(res.status).to.equal(302);
+    const location = res.headers.get('location')!;
+    expect(location.length).to.be.at.most(LOCATION_LIMIT);
+    expect(location).to.equal(`/accounts/login/?next=${encodeURIComponent('/o/authorized_tokens/')}`);
+  });
+
   it('property: any anonymous request is carried to the login form intact with a Location within the limit, or refused with invalid_request', async () => {
     const piece = fc.oneof(fc.constant('a'), fc.constant(' '), fc.constant('+'), fc.constant('%'), fc.constant('é'), fc.constant('😀'), fc.constant('~'), fc.constant('"'), fc.constant('&'));
     await fc.assert(fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 60 }), fc.integer({ min: 20, max: 200 }), fc.boolean(), async (pieces, times, raw) => {

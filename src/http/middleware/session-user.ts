@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { UserRecord, UserStore } from '../../accounts/store.ts';
 import { HttpError } from './errors.ts';
+import { targetFits } from '../safe-next.ts';
 
 /** Loads the logged-in user (if any) into ctx.state.user; inactive users are treated as logged out. */
 export function sessionUser(users: UserStore): Middleware {
@@ -23,7 +24,9 @@ export function requireLogin(): Middleware {
   return async (ctx, next) => {
     if (!ctx.state.user) {
       if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw new HttpError(401, 'login_required', 'Log in to continue.');
-      ctx.redirect(`/accounts/login/?next=${encodeURIComponent(ctx.originalUrl)}`);
+      // The whole address if it fits through the login (safe-next.ts), else the page alone: never a Location past it.
+      const target = targetFits(ctx.originalUrl) ? ctx.originalUrl : targetFits(ctx.path) ? ctx.path : '/';
+      ctx.redirect(`/accounts/login/?next=${encodeURIComponent(target)}`);
       return;
     }
     await next();
