@@ -17,6 +17,7 @@ import { gatehouse } from '../spawn-server.ts';
 // interface deactivates: GraphQL (which the admin console calls, test/e2e/admin-console.test.ts) and the CLI.
 
 const CALLBACK = 'https://client.example/cb';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** An OAuth 1.0a consumer (the npm `oauth-1.0a` package, HMAC-SHA1), as test/e2e/oauth1.test.ts. */
 const consumer = (key: string, secret: string) => new OAuth({ consumer: { key, secret }, signature_method: 'HMAC-SHA1', hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64') });
@@ -100,6 +101,23 @@ describe('Attacker read 8, finding 5: deactivating a user revokes what they hold
       const detail = JSON.parse(ev!.detail);
       expect(detail.id).to.equal(s.user.id);
       expect(detail.tokens).to.be.at.least(4);
+    });
+
+    it('RFC 8628: a device authorization approved before the deactivation is denied at its poll after reactivation (§3.5 access_denied)', async () => {
+      const user = await srv.app.seed.user({ username: 'device-owner' });
+      const { client } = await srv.app.seed.client({ owner: user, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE_GRANT as never], allowedScopes: ['read'] });
+      const browser = new Browser(srv.url);
+      await browser.login(user.username, user.password);
+      const auth = await (await postForm(`${srv.url}/o/device-authorization/`, { client_id: client.clientId, scope: 'read' })).json() as Record<string, string>;
+      const page = await (await browser.get(`/o/device/?user_code=${encodeURIComponent(auth.user_code)}`)).text();
+      await browser.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(page)!, user_code: auth.user_code, allow: 'allow' });
+      const id = String(user.id);
+      await a.admin('mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } } }', { id });
+      await a.admin('mutation($id: ID!) { setUserActive(id: $id, active: true) { user { isActive } } }', { id });
+      const poll = await postForm(`${srv.url}/o/token/`, { grant_type: DEVICE_GRANT, device_code: auth.device_code, client_id: client.clientId });
+      expect(poll.status).to.equal(400);
+      expect((await poll.json()).error).to.equal('access_denied');
+      expect(await srv.app.stores.sql.all('select status from device_codes where user_id = ?', [user.id])).to.deep.equal([{ status: 'denied' }]);
     });
 
     it('a user signed in again after reactivation gets new tokens that work', async () => {
