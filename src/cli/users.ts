@@ -97,16 +97,21 @@ const SESSIONS_NOTE = 'The clients those sessions signed in to receive Back-Chan
 
 export const deactivateuser: Command = {
   name: 'deactivateuser',
-  summary: 'deactivate a user: tokens stop working, browser sessions end',
-  usage: `Usage: gatehouse deactivateuser USERNAME\n  The user's tokens stop working and their browser sessions end. ${SESSIONS_NOTE}`,
+  summary: 'deactivate a user: their tokens are revoked, browser sessions end',
+  usage: `Usage: gatehouse deactivateuser USERNAME\n  The user's grants, tokens and pending codes are revoked (a later activation gives none back) and their browser sessions end. ${SESSIONS_NOTE}`,
   async run({ fromEnv, args }) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     if (!positionals[0]) return usageError(deactivateuser, 'deactivateuser needs a USERNAME.');
-    return withApp(fromEnv, (app) => endSessionsAfter(app, positionals[0], 'deactivated', async (id) => {
-      await app.stores.users.setActive(id, false);
-      await app.stores.events.record({ type: 'user.deactivated', detail: { id, by: 'cli' } });
-      return null;
-    }));
+    let revoked = 0;
+    return withApp(fromEnv, async (app) => {
+      const code = await endSessionsAfter(app, positionals[0], 'deactivated', async (id) => {
+        revoked = await app.stores.users.setActive(id, false);
+        await app.stores.events.record({ type: 'user.deactivated', detail: { id, tokens: revoked, by: 'cli' } });
+        return null;
+      });
+      if (code === 0) out(`Revoked ${revoked} token(s) and pending code(s) of "${positionals[0]}".`);
+      return code;
+    });
   },
 };
 

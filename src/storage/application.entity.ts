@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt, epochMs } from './columns.ts';
+import { CLIENT_ID_LENGTH, createdAt, epochMs } from './columns.ts';
 import { User } from './user.entity.ts';
 
 /** An OAuth client ("application" in django-oauth-toolkit's words). List fields are space separated. */
@@ -8,8 +8,8 @@ export const Application = defineEntity({
   tableName: 'applications',
   properties: {
     id: p.integer().primary(),
-    // 255: a client ID metadata document's client_id is its URL (oauth2/client-id-metadata.ts).
-    clientId: p.string().length(255).unique(),
+    // A client ID metadata document's client_id is its URL (oauth2/client-id-metadata.ts): the longest accepted.
+    clientId: p.string().length(CLIENT_ID_LENGTH).unique(),
     name: p.string().length(255),
     /** OpenID Connect Registration §2 application_type: `web` or `native`. */
     applicationType: p.string().length(10).default('web'),

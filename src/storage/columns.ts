@@ -1,4 +1,12 @@
 import { p } from '@mikro-orm/core';
+import { METADATA_CLIENT_ID_MAX_LENGTH } from '../oauth2/client-id-metadata.ts';
+
+/**
+ * The width of every column holding a client_id (applications, events, pushed requests, OAuth 1 nonces' consumer
+ * key): the longest one Gatehouse accepts, a client ID metadata document's URL (attacker read 8, F9: events held 100,
+ * so on PostgreSQL each audit row of a longer one failed with 22001).
+ */
+export const CLIENT_ID_LENGTH = METADATA_CLIENT_ID_MAX_LENGTH;
 
 // Times are epoch milliseconds in BIGINT columns: the same representation on SQLite and PostgreSQL,
 // so hot-path SQL compares plain numbers and never depends on a dialect's date handling.

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt, nonNullIndexes } from './columns.ts';
+import { CLIENT_ID_LENGTH, createdAt, nonNullIndexes } from './columns.ts';
 
 /** Audit log row. Ids are plain columns, not foreign keys, so history outlives deleted users and clients. */
 export const Event = defineEntity({
@@ -9,7 +9,7 @@ export const Event = defineEntity({
     id: p.integer().primary(),
     type: p.string().length(60).index(),
     userId: p.integer().nullable(),
-    clientId: p.string().length(100).nullable().index(),
+    clientId: p.string().length(CLIENT_ID_LENGTH).nullable().index(),
     ip: p.string().length(64).nullable(),
     requestId: p.string().length(64).nullable(),
     detail: p.text().nullable(),

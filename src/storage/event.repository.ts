@@ -1,4 +1,5 @@
 import type { Sql } from './sql.ts';
+import { CLIENT_ID_LENGTH } from './columns.ts';
 import type { AuditEvent, EventSink } from '../oauth2/store.ts';
 import { REQUEST_REFUSED, type FailureReason } from '../oauth2/failure-reasons.ts';
 
@@ -7,6 +8,7 @@ export interface ClientFailure { reason: FailureReason; error: string | null; re
 
 /** The width of events.ip (event.entity.ts). */
 const IP_WIDTH = 64;
+const tooLong = (v: string | null | undefined, width: number): v is string => v != null && v.length > width;
 
 /** A publish/subscribe channel shared by the instances (src/storage/redis.ts `bus`). */
 export interface EventBus { publish(topic: string, payload: string): Promise<void>; subscribe(topic: string, onMessage: (payload: string) => void): void }
@@ -32,7 +34,9 @@ export class EventRepository implements EventSink {
     const createdAt = Date.now();
     // Behind a trusted proxy the source comes from X-Forwarded-For and can be any text: keep what fits the column
     // (an over-long value must not lose the audit row, nor fail the request it audits).
-    const e = event.ip && event.ip.length > IP_WIDTH ? { ...event, ip: event.ip.slice(0, IP_WIDTH) } : event;
+    // A client's own client_id always fits (CLIENT_ID_LENGTH); one presented that names no client can be any length.
+    const e = tooLong(event.ip, IP_WIDTH) || tooLong(event.clientId, CLIENT_ID_LENGTH)
+      ? { ...event, ip: event.ip?.slice(0, IP_WIDTH), clientId: event.clientId?.slice(0, CLIENT_ID_LENGTH) } : event;
     const id = await this.#sql.insert(INSERT, [e.type, e.userId ?? null, e.clientId ?? null, e.ip ?? null, e.requestId ?? null, e.detail ? JSON.stringify(e.detail) : null, createdAt]);
     const recorded = { ...e, id, createdAt };
     if (!this.#bus) { this.#notify(recorded); return; }

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt, epochMs } from './columns.ts';
+import { CLIENT_ID_LENGTH, createdAt, epochMs } from './columns.ts';
 import { User } from './user.entity.ts';
 import { Application } from './application.entity.ts';
 import { Grant } from './grant.entity.ts';
@@ -37,7 +37,8 @@ export const OAuth1Nonce = defineEntity({
   uniques: [{ properties: ['consumerKey', 'token', 'timestamp', 'nonce'] }],
   properties: {
     id: p.integer().primary(),
-    consumerKey: p.string().length(100),
+    /** The consumer key is the client_id. */
+    consumerKey: p.string().length(CLIENT_ID_LENGTH),
     token: p.string().length(64),
     timestamp: p.bigint('number'),
     nonce: p.string().length(255),

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt, epochMs } from './columns.ts';
+import { CLIENT_ID_LENGTH, createdAt, epochMs } from './columns.ts';
 
 /**
  * RFC 9126 pushed authorization requests, shared by every instance (the push and the authorize GET may reach two).
@@ -10,7 +10,7 @@ export const PushedRequest = defineEntity({
   tableName: 'pushed_requests',
   properties: {
     requestHash: p.string().length(64).primary(),
-    clientId: p.string().length(255),
+    clientId: p.string().length(CLIENT_ID_LENGTH),
     /** The validated authorization request parameters, as a JSON object. */
     params: p.text(),
     createdAt: createdAt(),

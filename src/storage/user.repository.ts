@@ -3,7 +3,8 @@ import { User, type UserEntity } from './user.entity.ts';
 import type { ProfileChange, UserRecord, UserStore } from '../accounts/store.ts';
 import { readProfile } from '../accounts/profile.ts';
 import type { TokenCache } from './token-cache.ts';
-import type { Sql } from './sql.ts';
+import { tx, type Sql } from './sql.ts';
+import { revokeAllTx } from './admin-revocation.ts';
 import { isUniqueViolation } from './unique.ts';
 
 interface DbUser { id: number; username: string; email: string | null; is_admin: number | boolean; is_active: number | boolean; created_at: number; last_login_at: number | null; profile: unknown; email_verified: number | boolean; updated_at: number | null; sessions_ended_at?: number | string | null }
@@ -71,9 +72,23 @@ export class UserRepository implements UserStore {
     await this.#em().nativeUpdate(User, { id }, { sessionsEndedAt: at });
   }
 
-  async setActive(id: number, isActive: boolean) {
-    // A deactivated user's tokens stop working at once: cached lookups carry the old state.
-    try { await this.#em().nativeUpdate(User, { id }, { isActive }); } finally { this.#tokenCache.clear(); }
+  /**
+   * Used by: GraphQL setUserActive (the admin console calls it), CLI deactivateuser. Deactivation is revocation, in
+   * the flag's transaction: the user's grants, access, refresh and OAuth 1 tokens, pending codes, and the browser
+   * sessions signed in until now all end, so a reactivation after a new password gives none back (attacker read 8,
+   * F5). Returns how many credentials stopped working (0 for an activation).
+   */
+  async setActive(id: number, isActive: boolean, now = Date.now()): Promise<number> {
+    try {
+      return await this.#sql.atomic(function* () {
+        if (isActive) { yield* tx.run('update users set is_active = ? where id = ?', [1, id]); return 0; }
+        yield* tx.run('update users set is_active = ?, sessions_ended_at = ? where id = ?', [0, now, id]);
+        return yield* revokeAllTx('user_id', id, now);
+      });
+    } finally {
+      // Cached lookups carry the old state.
+      this.#tokenCache.clear();
+    }
   }
 
   async updateProfile(id: number, c: ProfileChange) {

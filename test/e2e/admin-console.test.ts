@@ -135,6 +135,31 @@ describe('e2e: the admin console in a real browser (headless Chromium)', functio
     expect(await page.locator('#user-table tbody tr').getAttribute('data-user')).to.equal('carol');
   });
 
+  it('users: deactivate, reset the password, activate — the tokens held before stay dead (attacker read 8, F5)', async () => {
+    const erin = await srv.app.seed.user({ username: 'erin', password: 'erin-password-1' });
+    const auth = { id: appClient.client.clientId, secret: appClient.clientSecret! };
+    const held = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'erin', password: 'erin-password-1', scope: 'read' }, auth)).json() as { access_token: string; refresh_token: string };
+    const hello = () => fetch(`${srv.url}/api/hello`, { headers: { authorization: `Bearer ${held.access_token}` } });
+    expect((await hello()).status).to.equal(200);
+    await open('/admin/users/');
+    const row = () => page.locator('#user-table tr[data-user=erin]');
+    await row().getByRole('button', { name: 'Deactivate' }).click();
+    await row().getByRole('button', { name: 'Activate', exact: true }).waitFor();
+    await row().getByRole('button', { name: 'Reset password' }).click();
+    await page.fill('#password-new', 'erin-new-password-2');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#password-form[hidden]', { state: 'attached' });
+    await row().getByRole('button', { name: 'Activate', exact: true }).click();
+    await row().getByRole('button', { name: 'Deactivate' }).waitFor();
+    expect((await srv.app.stores.users.findById(erin.id))!.isActive).to.equal(true);
+    expect((await hello()).status, 'the old access token').to.equal(401);
+    const refresh = await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: held.refresh_token }, auth);
+    expect(refresh.status, 'the old refresh token').to.equal(400);
+    expect((await refresh.json()).error).to.equal('invalid_grant');
+    const live = await srv.app.stores.sql.get<{ n: number }>('select count(*) as n from access_tokens where user_id = ? and revoked_at is null', [erin.id]);
+    expect(Number(live!.n)).to.equal(0);
+  });
+
   it('applications: a hostile name and a javascript: URI stay inert text', async () => {
     await open('/admin/applications/');
     const row = page.locator(`#client-table tr[data-client="${hostile.client.clientId}"]`);

@@ -69,6 +69,24 @@ describe('OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadat
     expect(refreshed.status).to.equal(200);
   });
 
+  it('the longest client_id accepted (255 characters): its code flow, refresh, revocation and their audit rows store (attacker read 8, F9)', async () => {
+    // events.client_id was 100 characters: on PostgreSQL each audit row of such a client failed (22001).
+    const clientId = site.doc(`/${'l'.repeat(255 - site.base.length - '/.json'.length)}.json`);
+    expect(clientId).to.have.length(255);
+    const { verifier, params } = authorizeParams(clientId);
+    const callback = await authorizeThroughConsent(browser, params);
+    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK, client_id: clientId, code_verifier: verifier });
+    expect(res.status).to.equal(200);
+    const tokens = await res.json() as Json;
+    const refreshed = await postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
+    expect(refreshed.status).to.equal(200);
+    expect((await postForm(`${t.url}/o/revoke_token/`, { token: (await refreshed.json() as Json).refresh_token, client_id: clientId })).status).to.equal(200);
+    const types = (await t.app.stores.sql.all<Json>('select type from events where client_id = ? order by id', [clientId])).map((e) => e.type);
+    expect(types).to.include.members(['consent.granted', 'token.issued', 'token.refreshed', 'token.revoked']);
+    const stored = await t.app.stores.sql.all<Json>('select count(*) as n from access_tokens t join applications a on a.id = t.application_id where a.client_id = ?', [clientId]);
+    expect(Number(stored[0].n)).to.equal(2);
+  });
+
   it('cache: a second request within max-age does not fetch again; a stale document is fetched again', async () => {
     const fresh = site.doc('/cached.json', {}, { 'Cache-Control': 'max-age=600' });
     await browser.get(`/o/authorize/?${new URLSearchParams(authorizeParams(fresh).params)}`);

@@ -62,6 +62,13 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect((await res.json()).error).to.equal('invalid_client');
     });
 
+    it('audits an unknown client_id longer than any client\'s by the first 255 characters (events.client_id\'s width)', async () => {
+      const presented = 'z'.repeat(256) + 'tail';
+      const res = await postForm(token, { grant_type: 'client_credentials' }, { id: presented, secret: 'x' });
+      expect(res.status).to.equal(401);
+      expect((await rows("select client_id from events where type = 'client.auth_failed'")).map((r) => r.client_id)).to.deep.equal(['z'.repeat(255)]);
+    });
+
     it('rejects two authentication methods at once (RFC 6749 §2.3)', async () => {
       const res = await postForm(token, { grant_type: 'client_credentials', client_secret: cc.secret }, cc);
       expect(res.status).to.equal(400);

@@ -40,8 +40,9 @@ export const userResolvers = {
       if (id === v.user.id && !args.active) throw badUserInput({ id: 'You cannot deactivate yourself.' }, []);
       const user = Number.isNaN(id) ? null : await ctx.deps.stores.users.findById(id);
       if (!user) throw notFound('User');
-      await ctx.deps.stores.users.setActive(id, args.active);
-      await ctx.deps.stores.events.record({ type: args.active ? 'user.activated' : 'user.deactivated', ...ctx.audit, detail: { id } });
+      // Deactivation revokes what the user holds (UserRepository.setActive): `tokens` says how much.
+      const revoked = await ctx.deps.stores.users.setActive(id, args.active);
+      await ctx.deps.stores.events.record({ type: args.active ? 'user.activated' : 'user.deactivated', ...ctx.audit, detail: args.active ? { id } : { id, tokens: revoked } });
       if (!args.active) await ctx.deps.loginSessions.endAllOf(id, 'deactivated', ctx.audit);
       return { user: visible(ctx, 'User', { ...userRecordView(user), isActive: args.active }) };
     },

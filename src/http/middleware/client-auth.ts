@@ -75,7 +75,7 @@ async function checkClient(ctx: Context, auth: string, params: Record<string, st
     try {
       return await authenticateClient(presented, deps.clients, deps.pepper, deps.assertions);
     } catch (e) {
-      if (isVerdict(e)) await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId.slice(0, 100) ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path, reason: reasonOf(e) } });
+      if (isVerdict(e)) await deps.events.record({ type: 'client.auth_failed', clientId: presented?.clientId ?? null, ip: ctx.ip, requestId: ctx.state.requestId, detail: { path: ctx.path, reason: reasonOf(e) } });
       throw e;
     }
   };

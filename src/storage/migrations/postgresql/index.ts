@@ -27,6 +27,7 @@ import { Migration20261206060241 } from './Migration20261206060241.ts';
 import { Migration20261206060747 } from './Migration20261206060747.ts';
 import { Migration20261207005719 } from './Migration20261207005719.ts';
 import { Migration20261207021001 } from './Migration20261207021001.ts';
+import { Migration20261207024423 } from './Migration20261207024423.ts';
 
 // Listed explicitly (not globbed), like the SQLite set; `makemigrations` with DATABASE_URL set appends here.
 export const postgresqlMigrations: MigrationObject[] = [
@@ -58,4 +59,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206060747', class: Migration20261206060747 },
   { name: 'Migration20261207005719', class: Migration20261207005719 },
   { name: 'Migration20261207021001', class: Migration20261207021001 },
+  { name: 'Migration20261207024423', class: Migration20261207024423 },
 ];
