@@ -44,13 +44,14 @@ export function resolverMaps(typeDefs = loadTypeDefs()): Record<string, Record<s
   return merged;
 }
 
-export function createGraphQL(deps: GraphQLDeps & { graphiql: boolean; logError: (e: unknown) => void }): Middleware {
+export function createGraphQL(deps: GraphQLDeps & { logError: (e: unknown) => void }): Middleware {
   const typeDefs = loadTypeDefs();
   const schema = createSchema<{ koa: Context }>({ typeDefs, resolvers: resolverMaps(typeDefs) as never });
   const yoga = createYoga<{ koa: Context }>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: deps.graphiql,
+    // Yoga's GraphiQL page loads GraphiQL from a CDN with inline scripts: ours is src/http/routes/graphiql.ts.
+    graphiql: false,
     landingPage: false,
     // Unexpected errors become "Unexpected error." for the client; the original is logged with the request id.
     maskedErrors: {

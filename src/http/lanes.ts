@@ -53,7 +53,8 @@ export function laneChains(s: Services, koa: Koa): LaneChains {
 
 // A DPoP-bound token (RFC 9449 §7.1) takes the token lane as a bearer token does.
 const usesBearer: (ctx: Koa.Context) => boolean = (ctx) => usesBearerScheme(parseBearer(ctx.get('authorization'))) || usesDpopScheme(ctx.get('authorization'));
-const asksForPage = (ctx: Koa.Context): boolean => ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html';
+/** A browser opening the URL (GET preferring HTML): GraphiQL, or a page lane's answer. */
+export const asksForPage = (ctx: Koa.Context): boolean => ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html';
 
 /**
  * Mounts each router in the chain its lane names, and sends each request down the lane of the router whose routes

@@ -22,6 +22,7 @@ import { introspectRoutes } from './routes/introspect.ts';
 import { metadataRoutes } from './routes/metadata.ts';
 import { resourceExampleRoutes } from './routes/resource-examples.ts';
 import { graphqlRoutes } from './routes/graphql.ts';
+import { graphiqlAssetRoutes, graphiqlPage } from './routes/graphiql.ts';
 import { oidcDiscoveryRoutes } from './routes/oidc-discovery.ts';
 import { oidcUserinfoRoutes } from './routes/oidc-userinfo.ts';
 import { oidcLogoutRoutes } from './routes/oidc-logout.ts';
@@ -54,8 +55,10 @@ export function createRouters(s: Services): Router[] {
     temporaryTtl: ttl.oauth1TemporaryTtl, securityProfile: config.securityProfile, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
   });
   const graphql = lazy(async () => (await import('../graphql/server.ts')).createGraphQL({
-    stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, streamSlots: s.streamSlots, dpopKey: (ctx, token) => resourceRequestKey(ctx, s.dpop, token), dpopAlgs: s.dpop.settings.algs, graphiql: config.env !== 'production', logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
+    stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, streamSlots: s.streamSlots, dpopKey: (ctx, token) => resourceRequestKey(ctx, s.dpop, token), dpopAlgs: s.dpop.settings.algs, logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
   }));
+  // GraphiQL outside production, as graphql-yoga offered it, but served from our origin (routes/graphiql.ts).
+  const graphiql = config.env !== 'production';
   return [
     homeRoutes({ render }),
     loginRoutes({ users: stores.users, events: stores.events, passwords: s.passwordThrottle, render, backchannel: s.backchannel, tokens: stores.tokens, loginSessions: s.loginSessions }),
@@ -72,7 +75,8 @@ export function createRouters(s: Services): Router[] {
     adminRoutes({ render, scopes: config.scopes, lifetimeMaxima: policy.lifetimeMaxima }),
     ...(config.playground ? [playgroundRoutes({ clients: stores.clients, clientDeps, policy, render, issuer })] : []),
     ...oauth1,
-    graphqlRoutes({ serve: graphql }),
+    graphqlRoutes({ serve: graphql, graphiql: graphiql ? graphiqlPage({ render }) : undefined }),
+    ...(graphiql ? [graphiqlAssetRoutes()] : []),
     healthRoutes({ ping: async () => { await Promise.all([stores.sql.get('select 1 as ok'), s.redis?.ping()]); } }),
     tokenRoutes({
       ...clientAuth, dpop: s.dpop, securityProfile: config.securityProfile,

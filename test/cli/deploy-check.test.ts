@@ -173,8 +173,10 @@ describe('check --deploy', () => {
       expect(found[0].message).to.include(short.clientId);
     });
 
-    it('W007 PLAYGROUND on', () => {
-      expect(ids(deployCheck(input({ playground: true })))).to.deep.equal(['W007']);
+    it('W007 PLAYGROUND on: says who can open it (signed-in users: the playground asks for a login), not "anyone"', () => {
+      const found = deployCheck(input({ playground: true }));
+      expect(ids(found)).to.deep.equal(['W007']);
+      expect(found[0].message).to.match(/signed-in user/).and.not.match(/anyone/);
     });
 
     it('W008 PKCE_ALLOW_PLAIN on', () => {

@@ -70,3 +70,13 @@ export function httpsOnly(opts: { origin: () => string }): Middleware {
     ctx.redirect(opts.origin() + ctx.originalUrl);
   };
 }
+
+/**
+ * GraphiQL's page (outside production): the bundle's fonts are data: URLs, its editor runs workers, which it loads
+ * from our origin, and its editor and React components write style="" attributes (positions, sizes). Scripts and
+ * <style>/<link> stay 'self' plus the page's nonce; only style attributes are let through (style-src-attr), which
+ * can move a box on this one page but neither run code nor read the page.
+ */
+export function withGraphiQLSources(csp: string): string {
+  return `${csp}; style-src-attr 'unsafe-inline'; font-src 'self' data:; worker-src 'self'`;
+}

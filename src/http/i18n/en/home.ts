@@ -14,7 +14,7 @@ export const homeEn = {
   'home.authorizedHint': 'see and revoke the access you granted',
   'home.playground': 'OAuth playground',
   'home.playgroundHint': 'run real flows against this server and see every request',
-  'home.tagline': 'An OAuth 2 and OAuth 1.0a authorization server.',
-  'home.discovery': 'Discovery document:',
+  'home.tagline': 'An OAuth 2, OpenID Connect and OAuth 1.0a authorization server.',
+  'home.discovery': 'Discovery documents:',
   'common.cancel': 'Cancel',
 } as const;

@@ -15,7 +15,7 @@ export const homeFr: Record<keyof typeof homeEn, string> = {
   'home.authorizedHint': 'voyez et retirez les accès que vous avez donnés',
   'home.playground': 'Bac à sable OAuth',
   'home.playgroundHint': 'lancez de vrais échanges avec ce serveur et voyez chaque requête',
-  'home.tagline': "Un serveur d'autorisation OAuth 2 et OAuth 1.0a.",
-  'home.discovery': 'Document de découverte :',
+  'home.tagline': "Un serveur d'autorisation OAuth 2, OpenID Connect et OAuth 1.0a.",
+  'home.discovery': 'Documents de découverte :',
   'common.cancel': 'Annuler',
 };

@@ -1,0 +1,18 @@
+import { createHash } from 'node:crypto';
+import type { Context } from 'koa';
+
+/** A file served from our own origin (no CDN: Gatehouse may be offline), with a content hash as its ETag. */
+export interface StaticAsset { body: string | Buffer; type: string; etag: string }
+
+export function staticAsset(body: string | Buffer, type: string): StaticAsset {
+  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` };
+}
+
+/** Answers the asset, or 304 when the browser's copy is the same. */
+export function sendAsset(ctx: Context, asset: StaticAsset): void {
+  ctx.set('Cache-Control', 'public, max-age=3600');
+  ctx.set('ETag', asset.etag);
+  if (ctx.get('if-none-match') === asset.etag) { ctx.status = 304; return; }
+  ctx.type = asset.type;
+  ctx.body = asset.body;
+}
