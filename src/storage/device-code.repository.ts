@@ -61,6 +61,8 @@ export class DeviceCodeRepository implements DeviceStore {
 
   poll(deviceCodeHash: string, now: number, judge: (row: DeviceCodeRow & { clientId: string }) => PollVerdict) {
     return this.#sql.atomic(function* (): Step<PollResult> {
+      // The grant first, as its revocation takes it; a revocation denies the code (approval binds it in one transaction
+      // with the grant's write), so the poll hears access_denied.
       yield* holdGrantTx('(select grant_id from device_codes where device_code_hash = ?)', [deviceCodeHash]);
       // Locked (PostgreSQL): concurrent polls queue here; SQLite runs the whole body in one synchronous transaction.
       const r = yield* tx.get<DbDevice>(`${SELECT} where d.device_code_hash = ?`, [deviceCodeHash], { lock: 'd' });

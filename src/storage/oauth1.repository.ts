@@ -2,6 +2,8 @@ import { hashToken } from '../oauth2/tokens.ts';
 import { open, seal } from '../oauth1/secret-box.ts';
 import type { ConsumerRecord, OAuth1FlowStore, TokenCredentials } from '../oauth1/store.ts';
 import { tx, type Sql } from './sql.ts';
+import { holdGrantTx } from './revocation.ts';
+import { RevokedMeanwhile } from '../oauth2/store.ts';
 
 interface DbToken { id: number; kind: string; application_id: number; user_id: number | null; grant_id: number | null; secret_sealed: string; callback: string | null; verifier_hash: string | null; expires_at: number | null; used_at: number | null; revoked_at: number | null; user_active: number | boolean | null }
 
@@ -56,8 +58,12 @@ export class OAuth1Repository implements OAuth1FlowStore {
 
   /** The user approved: bind the temporary credentials to them and record the verifier's hash. */
   async approveTemporary(token: string, userId: number, verifier: string, grantId: number): Promise<boolean> {
-    return (await this.#sql.run("update oauth1_tokens set user_id = ?, verifier_hash = ?, grant_id = ? where token_hash = ? and kind = 'temporary' and used_at is null and verifier_hash is null and revoked_at is null",
-      [userId, hashToken(verifier), grantId, hashToken(token)])) === 1;
+    return this.#sql.atomic(function* () {
+      // Bound only while the grant is held and live (holdGrantTx; attacker read 9, F2).
+      if ((yield* holdGrantTx('?', [grantId])) !== null) throw new RevokedMeanwhile('The grant was revoked meanwhile.');
+      return (yield* tx.run("update oauth1_tokens set user_id = ?, verifier_hash = ?, grant_id = ? where token_hash = ? and kind = 'temporary' and used_at is null and verifier_hash is null and revoked_at is null",
+        [userId, hashToken(verifier), grantId, hashToken(token)])) === 1;
+    });
   }
 
   async refuseTemporary(token: string): Promise<void> {
@@ -71,6 +77,9 @@ export class OAuth1Repository implements OAuth1FlowStore {
   exchange(o: { temporary: string; verifier: string; token: string; secret: string; now: number }): Promise<{ userId: number; applicationId: number } | null> {
     const sealed = seal(o.secret, this.#key);
     return this.#sql.atomic(function* () {
+      // The grant first, as its revocation takes it (holdGrantTx): token credentials written while it was revoked
+      // outlived it on PostgreSQL (attacker read 9, F2).
+      if (typeof (yield* holdGrantTx("(select grant_id from oauth1_tokens where token_hash = ? and kind = 'temporary')", [hashToken(o.temporary)])) === 'number') return null;
       const t = yield* tx.get<DbToken>("select * from oauth1_tokens t where token_hash = ? and kind = 'temporary'", [hashToken(o.temporary)], { lock: 't' });
       if (!t || t.user_id === null || t.verifier_hash !== hashToken(o.verifier)) return null;
       if ((yield* tx.run('update oauth1_tokens set used_at = ? where id = ? and used_at is null and revoked_at is null', [o.now, t.id])) !== 1) return null;

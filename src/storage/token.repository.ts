@@ -81,15 +81,20 @@ export class TokenRepository implements TokenStore {
     try { return await write; } finally { this.#cache.clear(); }
   }
 
+  /** A code under a grant is written while the grant is held and live (holdGrantTx): attacker read 9, F1. */
   async saveCode(c: CodeRow) {
-    await this.#sql.run(`insert into authorization_codes (code_hash, application_id, user_id, grant_id, redirect_uri, redirect_uri_provided, scope,
+    await this.#sql.atomic(function* (): Step<void> {
+      if (c.grantId !== null && (yield* holdGrantTx('?', [c.grantId])) !== null) throw new RevokedMeanwhile('The grant was revoked meanwhile.');
+      yield* tx.run(`insert into authorization_codes (code_hash, application_id, user_id, grant_id, redirect_uri, redirect_uri_provided, scope,
       code_challenge, code_challenge_method, family_id, nonce, auth_time, sid, amr, id_token_claims, expires_at, created_at, resource, dpop_jkt) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.nonce, c.authTime, c.sid, c.amr.join(' '), c.idTokenClaims, c.expiresAt, c.createdAt, formatResources(c.resources ?? []), c.dpopJkt ?? null]);
+      [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.nonce, c.authTime, c.sid, c.amr.join(' '), c.idTokenClaims, c.expiresAt, c.createdAt, formatResources(c.resources ?? []), c.dpopJkt ?? null]);
+    });
   }
 
   async redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
-      yield* holdGrantTx('(select grant_id from authorization_codes where code_hash = ?)', [codeHash]);
+      // A code under a revoked grant never redeems, whenever it was written (the revocation spends those it finds).
+      if (typeof (yield* holdGrantTx('(select grant_id from authorization_codes where code_hash = ?)', [codeHash])) === 'number') return { ok: false, reason: 'not_found' };
       // Locked (PostgreSQL): a concurrent redemption waits here, then sees the code spent and takes the reuse path.
       const r = yield* tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash], { lock: 'c' });
       if (!r) return { ok: false, reason: 'not_found' };
@@ -114,7 +119,7 @@ export class TokenRepository implements TokenStore {
 
   async rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
-      yield* holdGrantTx('(select grant_id from refresh_tokens where token_hash = ?)', [tokenHash]);
+      if (typeof (yield* holdGrantTx('(select grant_id from refresh_tokens where token_hash = ?)', [tokenHash])) === 'number') return { ok: false, reason: 'not_found' };
       const r = yield* tx.get<DbToken>(SELECT_REFRESH, [tokenHash], { lock: 't' });
       if (!r) return { ok: false, reason: 'not_found' };
       const info = toInfo(r, 'refresh');

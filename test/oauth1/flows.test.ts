@@ -75,6 +75,18 @@ describe('RFC 5849 §2 flows (core, real storage)', () => {
   const exchange = (temp: Signer, verifier: string) => issueTokenCredentials(signed(URL_TOKEN, consumer, { token: temp, extra: { oauth_verifier: verifier } }), ctx);
   const tokenRows = async () => (await app.stores.sql.all<{ kind: string }>('select kind from oauth1_tokens')).map((r) => r.kind);
 
+  it('exchanges racing the revocation of their grant leave no live token credentials under it (attacker read 9, F2)', async function () {
+    this.timeout(60_000);
+    for (let round = 0; round < 4; round++) {
+      const pending = await Promise.all(Array.from({ length: 25 }, () => approved()));
+      const grant = (await app.stores.sql.get<{ id: number }>('select id from grants where user_id = ? and application_id = (select id from applications where client_id = ?)', [user.id, consumer.key]))!;
+      const results = await Promise.allSettled([app.stores.tokens.revokeByGrant(grant.id, Date.now()), ...pending.map((p) => exchange(p.temp, p.verifier))]);
+      expect(results[0].status, 'the revocation').to.equal('fulfilled');
+      const live = await app.stores.sql.all("select id from oauth1_tokens where grant_id = ? and kind = 'access' and revoked_at is null", [grant.id]);
+      expect(live, `round ${round}: live token credentials under the revoked grant`).to.deep.equal([]);
+    }
+  });
+
   describe('§2.1 temporary credentials', () => {
     it('issues them with oauth_callback_confirmed=true, stored as pending for the registered callback', async () => {
       const temp = await initiate();

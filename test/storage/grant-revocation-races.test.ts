@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
+import { codeFlowSetup, codeFlowTokens, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 
 // Attacker read 8 (issue 21): a grant revoked while tokens are being issued under it. Issuance takes the grant's row
 // before any other (PostgreSQL: FOR SHARE) and revocation changes the grant's row first, so whichever comes second
@@ -28,5 +28,32 @@ describe('Revoking a grant while tokens are issued under it (attacker read 8)', 
       expect(await live('access_tokens', grant.id), `round ${round}: live access tokens under the revoked grant`).to.deep.equal([]);
       expect(await live('refresh_tokens', grant.id), `round ${round}: live refresh tokens under the revoked grant`).to.deep.equal([]);
     }
+  });
+
+  it('a consent whose grant is revoked between the grant\'s write and the code\'s gets no code, and nothing lives under the grant (attacker read 9, F1)', async () => {
+    const setup = await codeFlowSetup(srv);
+    const { challenge } = pkcePair();
+    const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+    const tokens = srv.app.stores.tokens;
+    let grant!: { id: number };
+    let reached!: () => void;
+    const atSave = new Promise<void>((r) => { reached = r; });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    // The approval has written the grant; it waits to write its code while the user revokes the grant.
+    tokens.saveCode = (async (c: Parameters<typeof tokens.saveCode>[0]) => { reached(); await gate; return Object.getPrototypeOf(tokens).saveCode.call(tokens, c); }) as typeof tokens.saveCode;
+    try {
+      expect(fields, 'the consent page').to.not.equal(null);
+      const consent = setup.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+      await atSave;
+      grant = (await srv.app.stores.sql.get<{ id: number }>('select id from grants where application_id = ?', [setup.client.id]))!;
+      await tokens.revokeByGrant(grant.id, Date.now());
+      release();
+      const res = await consent;
+      expect(res.headers.get('location') ?? '', 'no code for the client').to.not.match(/[?&]code=/);
+      expect(res.status).to.equal(400);
+    } finally { release(); delete (tokens as { saveCode?: unknown }).saveCode; }
+    expect(await srv.app.stores.sql.all('select id from authorization_codes where grant_id = ? and consumed_at is null', [grant.id]), 'live codes').to.deep.equal([]);
+    expect(await live('access_tokens', grant.id)).to.deep.equal([]);
   });
 });
