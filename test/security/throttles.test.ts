@@ -209,6 +209,21 @@ describe('security: throttles consume before they check', () => {
     expect((await initiate(clientSecret!, '198.51.100.30')).status).to.equal(200);
   });
 
+  it('OAuth 1: a refused token signed with the right consumer secret is no secret guess — it spends none of the budget (attacker read 9, F3)', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: ['https://consumer.example/cb'], oauth1Enabled: true });
+    // A revoked or unknown token, the consumer's own secret (PLAINTEXT: consumer secret & token secret).
+    const withToken = (ip: string) => fetch(`${srv.url}/api/oauth1/user`, {
+      headers: { ...from(ip), authorization: `OAuth oauth_consumer_key="${client.clientId}", oauth_token="revoked-or-unknown", oauth_signature_method="PLAINTEXT", oauth_signature="${encodeURIComponent(clientSecret!)}%26whatever"` },
+    });
+    const res = await Promise.all(Array.from({ length: 30 }, () => withToken('203.0.113.10')));
+    expect(tally(res.map((r) => r.status))).to.deep.equal({ 401: 30 });
+    // The application's own requests from that address still work, on both doors.
+    const initiate = await fetch(`${srv.url}/oauth1/initiate`, { method: 'POST', headers: { ...from('203.0.113.10'), authorization: `OAuth oauth_consumer_key="${client.clientId}", oauth_signature_method="PLAINTEXT", oauth_signature="${encodeURIComponent(clientSecret!)}%26", oauth_callback="oob"` } });
+    expect(initiate.status).to.equal(200);
+    expect((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: client.clientId, secret: clientSecret! }, from('203.0.113.10'))).status).to.equal(200);
+  });
+
   it('a source address longer than the event column (a forwarded header) is an ordinary failure, still audited', async () => {
     const owner = await srv.app.seed.user({ username: 'owner' });
     const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['password'], redirectUris: [] });

@@ -36,7 +36,12 @@ export interface OAuth1Deps {
   securityProfile?: SecurityProfile;
 }
 
-const isVerdict = (e: unknown) => isOAuth1Error(e) && e.status === 401;
+/**
+ * A verdict on the consumer's secret, which the budget counts: a signature that does not match, or a consumer key
+ * that names no consumer. A token refused before any secret is checked (unknown, expired, revoked: `token_rejected`)
+ * is not one: an application calling with the tokens its user just revoked locked itself out (attacker read 9, F3).
+ */
+const isVerdict = (e: unknown) => isOAuth1Error(e) && e.status === 401 && e.problem !== 'token_rejected';
 
 /** What the core verifies a signed request with; a wrong signature counts as a failed client authentication. */
 function signedSettings(ctx: Context, deps: Pick<OAuth1Deps, 'allowPlaintext' | 'throttle'>): SignedRequestSettings {
