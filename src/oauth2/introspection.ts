@@ -53,7 +53,8 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
   if (!t || !isLive(t, now)) return { active: false };
   const r: IntrospectionResponse = {
     active: true,
-    scope: t.scope,
+    // RFC 7662 §2.2: scope is optional; a token granted none has none (RFC 6749 §3.3: no empty scope value).
+    ...(t.scope ? { scope: t.scope } : {}),
     client_id: t.clientId,
     token_type: t.kind === 'access' ? (t.dpopJkt ? 'DPoP' : 'Bearer') : 'refresh_token',
     exp: Math.floor(t.expiresAt / 1000),

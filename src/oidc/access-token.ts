@@ -43,8 +43,9 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
           sub: i.userId === null ? i.clientId : s.subjects.of(i.userId, client),
           client_id: i.clientId,
           iat,
-          scope: i.scope,
         };
+        // RFC 9068 §2.2.3: the scopes granted; a token granted none has no scope claim (never an empty one).
+        if (i.scope) claims.scope = i.scope;
         // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint.
         if (i.jkt) claims.cnf = { jkt: i.jkt };
         // RFC 8693 §4.1: a delegated token names its actor (and earlier ones, nested).

@@ -30,6 +30,20 @@ describe('RFC 9068 JWT access tokens, per client', () => {
     return { client, body: await res.json() as Record<string, string> };
   }
 
+  it('a token granted no scope carries no scope at all: no empty scope claim in the JWT, none at introspection (RFC 6749 §3.3 has no empty scope value; attacker read 9, F6)', async () => {
+    const owner = await t.app.seed.user({ username: 'cc-noscope' });
+    // Only openid: no default scope is left to it, and client_credentials does not grant openid.
+    const { client, clientSecret } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['openid'], accessTokenFormat: 'jwt' });
+    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials' }, { id: client.clientId, secret: clientSecret! });
+    const body = await res.json() as Record<string, string>;
+    expect(res.status, JSON.stringify(body)).to.equal(200);
+    expect(body).to.not.have.property('scope');
+    expect((await verify(body.access_token)).payload).to.not.have.property('scope');
+    const info = await introspect(body.access_token);
+    expect(info.active).to.equal(true);
+    expect(info).to.not.have.property('scope');
+  });
+
   it('§2.1/§2.2: a jwt client\'s token verifies against the JWKS, typ at+jwt, with iss, exp, aud, sub, client_id, iat, jti, scope', async () => {
     const before = Math.floor(Date.now() / 1000);
     const { client, body } = await clientCredentials('jwt');
