@@ -48,10 +48,15 @@ export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLim
     // The order matters below: keys[0] is reset by the right password, the others only get this attempt back.
     const keys = [`login:user-source:${user}\n${source ?? ''}`, `login:ip:${source ?? ''}`, ...(known ? [] : [`login:user:${user}`])];
     const caps = [limits.loginPerUsername, limits.loginPerIp, limits.loginPerUsernameAllSources];
-    const attempts = await Promise.all(keys.map((k, i) => limiter.consume(k, caps[i], limits.windowSeconds)));
+    // The source's own budgets first, the all-sources one only for an attempt they allow: a flood from a used-up source,
+    // held in flight, would otherwise fill the user's all-sources budget between each count and its give-back, and
+    // lock the user out of every new network meanwhile (attacker read 9, F5).
+    const consume = (from: number, to: number) => Promise.all(keys.slice(from, to).map((k, i) => limiter.consume(k, caps[from + i], limits.windowSeconds)));
+    const local = await consume(0, 2);
+    const attempts = local.every((a) => a.allowed) ? [...local, ...await consume(2, keys.length)] : local;
     if (attempts.some((a) => !a.allowed)) {
       // An attempt counts on every key or on none: a refused key gives back what the others counted.
-      await Promise.all(keys.filter((_, i) => attempts[i].allowed).map((k) => limiter.refund(k)));
+      await Promise.all(keys.filter((_, i) => attempts[i]?.allowed).map((k) => limiter.refund(k)));
       return { retryAfter: Math.max(...attempts.filter((a) => !a.allowed).map((a) => a.retryAfter)) };
     }
     let result: T | null;

@@ -194,6 +194,28 @@ describe('security: throttles consume before they check', () => {
     });
   }
 
+  it('login: a flood from one used-up source, held in flight, never takes the user\'s all-sources budget from a new source (attacker read 9, F5; counts in the database)', async function () {
+    this.timeout(120_000);
+    const counts = await createTestApp();
+    const own = await createTestApp({ trustProxy: true, rateLimit: { loginPerUsernameAllSources: 20 } }, { limiter: new SqlRateLimiter(counts.app.stores.sql) });
+    try {
+      const user = await own.app.seed.user({ username: 'victim' });
+      const attacker = new Browser(own.url, from('203.0.113.67'));
+      const csrf = await attacker.csrf('/accounts/login/');
+      for (let i = 0; i < 5; i++) expect((await attacker.post('/accounts/login/', { csrfmiddlewaretoken: csrf, username: 'victim', password: `wrong-${i}` })).status).to.equal(400);
+      for (let round = 0; round < 3; round++) {
+        const flood = Array.from({ length: 150 }, (_, i) => attacker.post('/accounts/login/', { csrfmiddlewaretoken: csrf, username: 'victim', password: `flood-${round}-${i}` }));
+        const victim = new Browser(own.url, from(`198.51.100.${90 + round}`)).login('victim', user.password);
+        const [answer, ...refused] = await Promise.all([victim, ...flood]);
+        expect(refused.every((r) => r.status === 429), 'the used-up source is refused').to.equal(true);
+        expect(answer.status, `round ${round}: the right password from a new source`).to.equal(302);
+      }
+    } finally {
+      await own.close();
+      await counts.close();
+    }
+  });
+
   it('OAuth 1: wrong signatures count in the same per-(client, source) budget as client secrets', async () => {
     const owner = await srv.app.seed.user({ username: 'owner' });
     const { client, clientSecret } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: ['https://consumer.example/cb'], oauth1Enabled: true });
@@ -216,7 +238,9 @@ describe('security: throttles consume before they check', () => {
     const withToken = (ip: string) => fetch(`${srv.url}/api/oauth1/user`, {
       headers: { ...from(ip), authorization: `OAuth oauth_consumer_key="${client.clientId}", oauth_token="revoked-or-unknown", oauth_signature_method="PLAINTEXT", oauth_signature="${encodeURIComponent(clientSecret!)}%26whatever"` },
     });
-    const res = await Promise.all(Array.from({ length: 30 }, () => withToken('203.0.113.10')));
+    // In waves of 10 (under the budget of 20 even while in flight: each attempt is counted before its check).
+    const res: Response[] = [];
+    for (let wave = 0; wave < 3; wave++) res.push(...await Promise.all(Array.from({ length: 10 }, () => withToken('203.0.113.10'))));
     expect(tally(res.map((r) => r.status))).to.deep.equal({ 401: 30 });
     // The application's own requests from that address still work, on both doors.
     const initiate = await fetch(`${srv.url}/oauth1/initiate`, { method: 'POST', headers: { ...from('203.0.113.10'), authorization: `OAuth oauth_consumer_key="${client.clientId}", oauth_signature_method="PLAINTEXT", oauth_signature="${encodeURIComponent(clientSecret!)}%26", oauth_callback="oob"` } });
