@@ -1,5 +1,6 @@
 import type { Sql } from './sql.ts';
-import { DeletedMeanwhile, type GrantRecord, type GrantStore } from '../oauth2/store.ts';
+import { DeletedMeanwhile, RevokedMeanwhile, type GrantRecord, type GrantStore } from '../oauth2/store.ts';
+import { WHILE_USER_ACTIVE } from './revocation.ts';
 
 interface DbGrant { id: number; user_id: number; application_id: number; scope: string; claims: string; consented_origins: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null }
 
@@ -26,10 +27,12 @@ export class GrantRepository implements GrantStore {
     const kept = old && old.revokedAt === null ? old.consentedOrigins ?? [] : [];
     const origins = added === undefined ? '' : [...new Set([...kept, ...added])].join(' ');
     const setOrigins = added === undefined ? "case when grants.revoked_at is null then grants.consented_origins else '' end" : 'excluded.consented_origins';
-    await this.#sql.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at) values (?, ?, ?, ?, ?, ?, null, null)
+    const written = await this.#sql.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at)
+      select ?, ?, ?, ?, ?, ?, null, null ${WHILE_USER_ACTIVE}
       on conflict (user_id, application_id) do update set scope = excluded.scope, claims = ${keepClaims}, consented_origins = ${setOrigins},
       created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`,
-    [userId, applicationId, scope, claims ?? '', origins, now]);
+    [userId, applicationId, scope, claims ?? '', origins, now, userId]);
+    if (written === 0) throw new RevokedMeanwhile('The user was deactivated meanwhile.');
     // The client's deletion may have taken the row since (its grants go in batches before it): say so, never a null.
     const grant = await this.find(userId, applicationId);
     if (!grant) throw new DeletedMeanwhile();

@@ -26,9 +26,20 @@ export function* revokeCredentialsTx(column: 'user_id' | 'application_id' | 'gra
  * the row the issuance redeems. Returns the grant's revocation time (null while live), or undefined without a grant.
  */
 export function* holdGrantTx(grantId: string, params: unknown[]): Step<number | null | undefined> {
+  // The grant's user first, as a deactivation takes it (then the user's grants): a grant whose user is inactive is as
+  // good as revoked (0), so nothing is issued to a user deactivated while the request ran (attacker read 10, F1).
+  const u = yield* tx.get<{ is_active: number | boolean }>(`select u.is_active from users u where u.id = (select g0.user_id from grants g0 where g0.id = ${grantId})`, params, { lock: 'u', share: true });
   const g = yield* tx.get<{ revoked_at: number | string | null }>(`select g.revoked_at from grants g where g.id = ${grantId}`, params, { lock: 'g', share: true });
-  return g && (g.revoked_at === null ? null : Number(g.revoked_at));
+  if (!g) return undefined;
+  return g.revoked_at !== null ? Number(g.revoked_at) : u && !u.is_active ? 0 : null;
 }
+
+/**
+ * A grant written (or revived after a revocation) for a user, only while the user is active: `insert … select … where`
+ * this, so a consent, a password grant or a device approval that checked the user before a deactivation cannot bring
+ * the revoked grant back after it (attacker read 10, F1). Its parameter is the user's id.
+ */
+export const WHILE_USER_ACTIVE = 'where exists (select 1 from users where id = ? and is_active)';
 
 /** A grant's revocation: its row first (see holdGrantTx), then everything issued under it, in one transaction. */
 export function* revokeGrantTx(grantId: number, now: number): Step<number> {

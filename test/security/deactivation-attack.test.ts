@@ -103,6 +103,43 @@ describe('Attacker read 8, finding 5: deactivating a user revokes what they hold
       expect(detail.tokens).to.be.at.least(4);
     });
 
+    // Attacker read 10, F1: a request that checked the user before the deactivation and wrote after it revived the
+    // revoked grant, and its tokens lived again once the user was reactivated. The grant's write waits here.
+    for (const path of ['password grant', 'consent'] as const) {
+      it(`a ${path} in flight across the deactivation gets nothing, and reactivation gives nothing back (attacker read 10, F1)`, async () => {
+        const s = await codeFlowSetup(srv, { grantTypes: ['authorization_code', 'password'] });
+        await getCode(s); // a grant exists, then is revoked by the deactivation below
+        const grants = srv.app.stores.grants;
+        let reached!: () => void;
+        const atWrite = new Promise<void>((r) => { reached = r; });
+        let release!: () => void;
+        const gate = new Promise<void>((r) => { release = r; });
+        grants.upsert = (async (...args: Parameters<typeof grants.upsert>) => { reached(); await gate; return Object.getPrototypeOf(grants).upsert.apply(grants, args); }) as typeof grants.upsert;
+        const id = String(s.user.id);
+        try {
+          let answer: Promise<Response>;
+          if (path === 'password grant') {
+            answer = postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: s.user.username, password: s.user.password, scope: 'read' }, s.auth);
+          } else {
+            const { fields } = await (await import('../oauth-helpers.ts')).consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read write', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+            expect(fields, 'the consent page').to.not.equal(null);
+            answer = s.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+          }
+          await atWrite;
+          expect((await a.admin('mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } } }', { id })).errors).to.equal(undefined);
+          release();
+          const res = await answer;
+          expect(res.status, await res.clone().text()).to.equal(400);
+          expect(res.headers.get('location') ?? '').to.not.match(/[?&]code=/);
+        } finally { release(); delete (grants as { upsert?: unknown }).upsert; }
+        expect((await a.admin('mutation($id: ID!) { setUserActive(id: $id, active: true) { user { isActive } } }', { id })).errors).to.equal(undefined);
+        const sql = srv.app.stores.sql;
+        expect(await sql.all('select id from grants where user_id = ? and revoked_at is null', [s.user.id]), 'live grants').to.deep.equal([]);
+        expect(await sql.all('select id from access_tokens where user_id = ? and revoked_at is null', [s.user.id]), 'live access tokens').to.deep.equal([]);
+        expect(await sql.all('select id from authorization_codes where user_id = ? and consumed_at is null', [s.user.id]), 'live codes').to.deep.equal([]);
+      });
+    }
+
     it('RFC 8628: a device authorization approved before the deactivation is denied at its poll after reactivation (§3.5 access_denied)', async () => {
       const user = await srv.app.seed.user({ username: 'device-owner' });
       const { client } = await srv.app.seed.client({ owner: user, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE_GRANT as never], allowedScopes: ['read'] });
