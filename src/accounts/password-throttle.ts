@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RateLimiter } from '../storage/rate-limit.ts';
+import { sourceOf } from '../http/source.ts';
 
 export interface PasswordLimits { loginPerUsername: number; loginPerUsernameAllSources: number; loginPerIp: number; windowSeconds: number }
 
@@ -32,7 +33,9 @@ export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLim
       const key = createHash('sha256').update(JSON.stringify([username, password, source])).digest('base64');
       let flight = inFlight.get(key) as Promise<Guarded<T>> | undefined;
       if (!flight) {
-        flight = guardOnce(username, source, check).finally(() => inFlight.delete(key));
+        // One source an IPv4 address or an IPv6 /64 (http/source.ts), as every other budget counts them: one subscriber
+        // rotating through its /64 had a fresh per-source budget at every address (attacker read 10, F3).
+        flight = guardOnce(username, source === null ? null : sourceOf(source), check).finally(() => inFlight.delete(key));
         inFlight.set(key, flight);
       }
       return flight;

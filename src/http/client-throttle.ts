@@ -1,6 +1,7 @@
 // One budget of secret checks per (client_id, source) for every door a client secret can be guessed through: the
 // OAuth 2 endpoints (client_secret_basic / _post) and OAuth 1 signatures (the consumer secret is the same secret).
 import type { RateLimiter } from '../storage/rate-limit.ts';
+import { sourceOf } from './source.ts';
 import { HttpError } from './middleware/errors.ts';
 
 export interface ClientThrottle {
@@ -11,7 +12,8 @@ export interface ClientThrottle {
 }
 
 // Per (client_id, source): guesses from one address cannot lock the client out everywhere. The limiter digests keys.
-const keyOf = (clientId: string, source: string) => `client-auth:${source} ${clientId}`;
+// A source is an IPv4 address or an IPv6 /64 (source.ts), as for every other budget.
+const keyOf = (clientId: string, source: string) => `client-auth:${sourceOf(source)} ${clientId}`;
 
 const tooMany = (retryAfter: number) => new HttpError(429, 'invalid_client', 'Too many failed client authentications. Try again later.', { 'Retry-After': String(retryAfter) });
 

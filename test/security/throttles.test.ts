@@ -102,6 +102,21 @@ describe('security: throttles consume before they check', () => {
     expect(tally(post.map((r) => r.status))).to.deep.equal({ 200: 60 });
   });
 
+  it('password grant and client secrets: a new IPv6 address of the same /64 for every guess is still one source (attacker read 10, F3)', async () => {
+    const owner = await srv.app.seed.user({ username: 'owner' });
+    const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['password'], redirectUris: [] });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const r = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', client_id: client.clientId, username: `user${i}`, password: 'Winter2024!' }, undefined, from(`2001:db8:1:2::${(i + 1).toString(16)}`));
+      statuses.push(r.status);
+    }
+    expect(tally(statuses)).to.deep.equal({ 400: 20, 429: 10 });
+    const { client: confidential } = await srv.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [] });
+    const secrets: number[] = [];
+    for (let i = 0; i < 25; i++) secrets.push((await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials' }, { id: confidential.clientId, secret: `guess-${i}` }, from(`2001:db8:1:2::${(i + 100).toString(16)}`))).status);
+    expect(tally(secrets)).to.deep.equal({ 401: 20, 429: 5 });
+  });
+
   it('password grant: 60 usernames sprayed from one source through a public client meet 429 (per-source limit)', async () => {
     const owner = await srv.app.seed.user({ username: 'owner' });
     const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['password'], redirectUris: [] });
