@@ -26,10 +26,10 @@ const loadAssets = () => (assets ??= import('@graphql-yoga/render-graphiql/graph
   ['start.js', staticAsset(readFileSync(new URL('../../../templates/static/graphiql-start.js', import.meta.url)), JS)],
 ])));
 
-/** GraphiQL's scripts, styles and workers, at /static/graphiql/<name>. */
+/** GraphiQL's scripts, styles and workers, at /static/graphiql/<name>: for signed-in users, as the page is. */
 export function graphiqlAssetRoutes(): Router {
   const router = pageRouter();
-  router.get('/static/graphiql/:name', async (ctx) => {
+  router.get('/static/graphiql/:name', requireLogin(), async (ctx) => {
     const asset = (await loadAssets()).get(ctx.params.name);
     if (asset) sendAsset(ctx, asset);
   });
