@@ -349,6 +349,18 @@ describe('RFC 8693 token exchange', () => {
       expect((await exchange(setup.auth, { subject_token: idToken, subject_token_type: IDT, resource: API_B })).body.error).to.equal('invalid_request');
     });
 
+    it('an ID Token from before its grant was revoked stays refused once the user consents again (attacker read 10, F2)', async () => {
+      const { setup, idToken } = await signedIn();
+      const g = await a.admin('query($c: ID) { grants(clientId: $c) { nodes { id } } }', { c: await idOf(setup.client.clientId) });
+      await a.admin('mutation($id: ID!) { revokeGrant(id: $id) { revokedTokens } }', { id: g.data.grants.nodes[0].id });
+      // The grant's next life starts a second later at least, as an ID Token's iat counts whole seconds.
+      await new Promise((r) => setTimeout(r, 1_100));
+      const again = await codeFlowTokens(srv, setup, { scope: 'openid read', nonce: 'n2' });
+      expect((await exchange(setup.auth, { subject_token: idToken, subject_token_type: IDT, resource: API_B })).body.error, 'the old ID Token').to.equal('invalid_request');
+      const fresh = await exchange(setup.auth, { subject_token: again.id_token, subject_token_type: IDT, resource: API_B, scope: 'read' });
+      expect(fresh.status, JSON.stringify(fresh.body)).to.equal(200);
+    });
+
     it('another client\'s ID Token, a forged one, an access JWT or an ID Token as actor → invalid_request', async () => {
       const { idToken } = await signedIn();
       expect((await exchange(svcA, { subject_token: idToken, subject_token_type: IDT, resource: API_B })).body.error).to.equal('invalid_request');
