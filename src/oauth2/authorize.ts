@@ -16,7 +16,7 @@ import { isJkt } from './dpop/binding.ts';
 import { authorizationViolation, type SecurityProfile } from './security-profile/index.ts';
 
 /** The longest Location an authorization response may have, and the room kept in it for the code, iss and tokens. */
-const MAX_RESPONSE_LOCATION = 12_000;
+export const MAX_RESPONSE_LOCATION = 12_000;
 const RESPONSE_ROOM = 2_500;
 
 export interface AuthorizationRequest {

@@ -234,4 +234,13 @@ describe('OpenID Connect Core §3.2, §3.3: implicit and hybrid response types',
     expect(fragment.get('access_token')).to.be.a('string');
     expect((await verify(fragment.get('id_token')!, s)).nonce).to.equal('n');
   });
+  it('a response whose redirect would pass 12 KB (a near-limit state and an ID Token full of long profile claims) is refused on a page, never a Location the client cannot read (attacker read 10, F5)', async () => {
+    const s = await setup();
+    const long = 'é'.repeat(250);
+    await t.app.stores.users.updateProfile(s.user.id, { profile: { name: long, given_name: long, family_name: long, middle_name: long, nickname: long, profile: `https://example.com/${'p'.repeat(230)}`, website: `https://example.com/${'w'.repeat(230)}`, locale: 'fr-FR' } as never, email: 'ann@example.com', emailVerified: true, updatedAt: Date.now() });
+    const res = await authorize(s, { response_type: 'id_token', scope: 'openid profile', state: 'a'.repeat(9_000) });
+    expect(res.headers.get('location')?.length ?? 0, 'the Location').to.be.at.most(12_000);
+    expect(res.status).to.equal(400);
+    expect(await res.text()).to.include('form_post');
+  });
 });

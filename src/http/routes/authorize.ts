@@ -4,7 +4,7 @@ import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { approve, canSkipConsent, type ApproveDeps, type ApprovingSession } from '../../oauth2/approve.ts';
 import { isRedirect, redirectLocation, type AuthorizationResponse } from '../../oauth2/authorization-response.ts';
-import { checkUserMayGrant, denied, errorResponse, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
+import { checkUserMayGrant, denied, errorResponse, MAX_RESPONSE_LOCATION, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import { afterLogin, authenticationStep, promptNoneRefusal, promptValues } from '../../oidc/prompt.ts';
 import { claimsOfScope } from '../../oidc/claims.ts';
@@ -96,7 +96,14 @@ function redirectTarget(redirectUri: string): { host: string | null; scheme: str
 /** Sends the authorization response: a redirect, or the auto-submitting form (OAuth 2.0 Form Post Response Mode §2). */
 function respond(ctx: Context, render: Render, r: AuthorizationResponse): void {
   ctx.set('Cache-Control', 'no-store');
-  if (isRedirect(r)) return ctx.redirect(redirectLocation(r));
+  if (isRedirect(r)) {
+    // The last word on a redirect's length, whatever made it long (an ID Token full of long claims beside a near-limit
+    // state): past MAX_RESPONSE_LOCATION the client could not read it (undici: UND_ERR_HEADERS_OVERFLOW), so a page
+    // says so and names the response mode that carries any length (attacker read 10, F5).
+    const location = redirectLocation(r);
+    if (location.length > MAX_RESPONSE_LOCATION) throw new InvalidRequest('The response is too long to go back in a redirect: ask for response_mode=form_post, or send a shorter state.', { fatal: true });
+    return ctx.redirect(location);
+  }
   // The page's CSP (nonce script, frame-ancestors 'none') and X-Frame-Options DENY come from the page lane.
   render(ctx, 'form-post', { redirectUri: r.redirectUri, fields: r.params });
 }
