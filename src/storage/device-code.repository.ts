@@ -2,7 +2,8 @@ import { tx, type Sql, type Step } from './sql.ts';
 import type { DeviceCodeRow, DeviceStatus, DeviceStore, PollResult, PollVerdict } from '../oauth2/device-store.ts';
 import { mergeScopes } from '../oauth2/scope.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
-import { holdGrantTx, WHILE_USER_ACTIVE } from './revocation.ts';
+import { holdGrantTx } from './revocation.ts';
+import { grantUpsert } from './grant.repository.ts';
 import { RevokedMeanwhile } from '../oauth2/store.ts';
 import { insertRows } from './token.repository.ts';
 
@@ -49,12 +50,7 @@ export class DeviceCodeRepository implements DeviceStore {
       const old = yield* tx.get<{ scope: string; revoked_at: number | null }>('select scope, revoked_at from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]);
       const scope = mergeScopes(old && old.revoked_at === null ? old.scope : undefined, code.scope);
       // No redirect here: a new or revived grant has no consented redirect origin (issue 20), others keep theirs.
-      const written = yield* tx.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at)
-        select ?, ?, ?, '', '', ?, null, null ${WHILE_USER_ACTIVE}
-        on conflict (user_id, application_id) do update set scope = excluded.scope,
-        claims = case when grants.revoked_at is null then grants.claims else excluded.claims end,
-        consented_origins = case when grants.revoked_at is null then grants.consented_origins else excluded.consented_origins end,
-        created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`, [d.userId, code.application_id, scope, now, d.userId]);
+      const written = yield* tx.run(...grantUpsert({ userId: d.userId, applicationId: code.application_id, scope, now }));
       if (written === 0) throw new RevokedMeanwhile('The user was deactivated meanwhile.');
       const grant = (yield* tx.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]))!;
       yield* tx.run('update device_codes set grant_id = ? where id = ?', [grant.id, code.id]);

@@ -10,6 +10,24 @@ const toRecord = (g: DbGrant): GrantRecord => ({
   lastUsedAt: g.last_used_at === null ? null : Number(g.last_used_at), revokedAt: g.revoked_at === null ? null : Number(g.revoked_at),
 });
 
+/**
+ * The one statement that writes a user's grant to a client (consent, password grant, device approval): one row per
+ * user and client (unique index). Consenting again after a revocation revives the row, its life (created_at)
+ * starting anew and without its old claims or origins; a live row keeps the claims and origins the caller leaves
+ * undefined. Written only while the user is active (WHILE_USER_ACTIVE): 0 rows changed means the user was
+ * deactivated meanwhile (attacker read 10, F1).
+ */
+export function grantUpsert(g: { userId: number; applicationId: number; scope: string; claims?: string; origins?: string; now: number }): [string, unknown[]] {
+  const keepIfLive = (column: string) => `case when grants.revoked_at is null then grants.${column} else excluded.${column} end`;
+  return [`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at)
+    select ?, ?, ?, ?, ?, ?, null, null ${WHILE_USER_ACTIVE}
+    on conflict (user_id, application_id) do update set scope = excluded.scope,
+    claims = ${g.claims === undefined ? keepIfLive('claims') : 'excluded.claims'},
+    consented_origins = ${g.origins === undefined ? keepIfLive('consented_origins') : 'excluded.consented_origins'},
+    created_at = ${keepIfLive('created_at')}, revoked_at = null`,
+  [g.userId, g.applicationId, g.scope, g.claims ?? '', g.origins ?? '', g.now, g.userId]];
+}
+
 export class GrantRepository implements GrantStore {
   readonly #sql: Sql;
   constructor(sql: Sql) { this.#sql = sql; }
@@ -20,18 +38,10 @@ export class GrantRepository implements GrantStore {
   }
 
   async upsert(userId: number, applicationId: number, scope: string, now: number, claims?: string, added?: string[]) {
-    // One row per user and client (unique index); consenting again after a revocation revives it (without its old
-    // claims or origins).
-    const keepClaims = claims === undefined ? 'case when grants.revoked_at is null then grants.claims else excluded.claims end' : 'excluded.claims';
     const old = added === undefined ? undefined : await this.find(userId, applicationId);
     const kept = old && old.revokedAt === null ? old.consentedOrigins ?? [] : [];
-    const origins = added === undefined ? '' : [...new Set([...kept, ...added])].join(' ');
-    const setOrigins = added === undefined ? "case when grants.revoked_at is null then grants.consented_origins else '' end" : 'excluded.consented_origins';
-    const written = await this.#sql.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at)
-      select ?, ?, ?, ?, ?, ?, null, null ${WHILE_USER_ACTIVE}
-      on conflict (user_id, application_id) do update set scope = excluded.scope, claims = ${keepClaims}, consented_origins = ${setOrigins},
-      created_at = case when grants.revoked_at is null then grants.created_at else excluded.created_at end, revoked_at = null`,
-    [userId, applicationId, scope, claims ?? '', origins, now, userId]);
+    const origins = added === undefined ? undefined : [...new Set([...kept, ...added])].join(' ');
+    const written = await this.#sql.run(...grantUpsert({ userId, applicationId, scope, claims, origins, now }));
     if (written === 0) throw new RevokedMeanwhile('The user was deactivated meanwhile.');
     // The client's deletion may have taken the row since (its grants go in batches before it): say so, never a null.
     const grant = await this.find(userId, applicationId);
