@@ -3,8 +3,7 @@ import type { DeviceCodeRow, DeviceStatus, DeviceStore, PollResult, PollVerdict 
 import { mergeScopes } from '../oauth2/scope.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
 import { holdGrantTx } from './revocation.ts';
-import { grantUpsert } from './grant.repository.ts';
-import { RevokedMeanwhile } from '../oauth2/store.ts';
+import { grantUpsertTx } from './grant.repository.ts';
 import { insertRows } from './token.repository.ts';
 
 interface DbDevice {
@@ -50,10 +49,8 @@ export class DeviceCodeRepository implements DeviceStore {
       const old = yield* tx.get<{ scope: string; revoked_at: number | null }>('select scope, revoked_at from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]);
       const scope = mergeScopes(old && old.revoked_at === null ? old.scope : undefined, code.scope);
       // No redirect here: a new or revived grant has no consented redirect origin (issue 20), others keep theirs.
-      const written = yield* tx.run(...grantUpsert({ userId: d.userId, applicationId: code.application_id, scope, now }));
-      if (written === 0) throw new RevokedMeanwhile('The user was deactivated meanwhile.');
-      const grant = (yield* tx.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [d.userId, code.application_id]))!;
-      yield* tx.run('update device_codes set grant_id = ? where id = ?', [grant.id, code.id]);
+      const grantId = yield* grantUpsertTx({ userId: d.userId, applicationId: code.application_id, scope, now });
+      yield* tx.run('update device_codes set grant_id = ? where id = ?', [grantId, code.id]);
       return true;
     });
   }
@@ -61,11 +58,16 @@ export class DeviceCodeRepository implements DeviceStore {
   poll(deviceCodeHash: string, now: number, judge: (row: DeviceCodeRow & { clientId: string }) => PollVerdict) {
     return this.#sql.atomic(function* (): Step<PollResult> {
       // The grant first, as its revocation takes it; a revocation denies the code (approval binds it in one transaction
-      // with the grant's write), so the poll hears access_denied.
-      yield* holdGrantTx('(select grant_id from device_codes where device_code_hash = ?)', [deviceCodeHash]);
+      // with the grant's write), so the poll hears access_denied. An approved code whose grant has ended anyway (its
+      // user deactivated) is denied here: only a live grant issues (second read 11, #1).
+      const held = yield* holdGrantTx('(select grant_id from device_codes where device_code_hash = ?)', [deviceCodeHash]);
       // Locked (PostgreSQL): concurrent polls queue here; SQLite runs the whole body in one synchronous transaction.
       const r = yield* tx.get<DbDevice>(`${SELECT} where d.device_code_hash = ?`, [deviceCodeHash], { lock: 'd' });
       if (!r) return { found: false };
+      if (held === 'ended' && r.status === 'approved') {
+        yield* tx.run(`update device_codes set status = 'denied' where id = ?`, [r.id]);
+        r.status = 'denied';
+      }
       const verdict = judge(toRow(r));
       if ('issue' in verdict) {
         // Exactly once: approved → consumed; a poll that lost the race changes nothing and stores nothing.

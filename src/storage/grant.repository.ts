@@ -1,6 +1,6 @@
-import type { Sql } from './sql.ts';
+import { tx, type Sql, type Step } from './sql.ts';
 import { DeletedMeanwhile, RevokedMeanwhile, type GrantRecord, type GrantStore } from '../oauth2/store.ts';
-import { WHILE_USER_ACTIVE } from './revocation.ts';
+import { holdUserTx } from './revocation.ts';
 
 interface DbGrant { id: number; user_id: number; application_id: number; scope: string; claims: string; consented_origins: string | null; created_at: number; last_used_at: number | null; revoked_at: number | null }
 
@@ -11,21 +11,28 @@ const toRecord = (g: DbGrant): GrantRecord => ({
 });
 
 /**
- * The one statement that writes a user's grant to a client (consent, password grant, device approval): one row per
- * user and client (unique index). Consenting again after a revocation revives the row, its life (created_at)
- * starting anew and without its old claims or origins; a live row keeps the claims and origins the caller leaves
- * undefined. Written only while the user is active (WHILE_USER_ACTIVE): 0 rows changed means the user was
- * deactivated meanwhile (attacker read 10, F1).
+ * The one write of a user's grant to a client (consent, password grant, device approval), in the caller's
+ * transaction: one row per user and client (unique index). Consenting again after a revocation revives the row, its
+ * life (created_at) starting anew and without its old claims or origins; a live row keeps the claims and origins the
+ * caller leaves undefined. The user's row is held first (holdUserTx), as a deactivation takes it: a write that began
+ * before a deactivation committed waits for it, then refuses (RevokedMeanwhile), rather than reviving the grant the
+ * deactivation revoked (attacker read 10, F1; second read 11, #1/#3: `insert … where exists (active user)` read the
+ * user as of its statement's start on PostgreSQL, then revived the row once the deactivation let it go).
  */
-export function grantUpsert(g: { userId: number; applicationId: number; scope: string; claims?: string; origins?: string; now: number }): [string, unknown[]] {
+export function* grantUpsertTx(g: { userId: number; applicationId: number; scope: string; claims?: string; origins?: string; now: number }): Step<number> {
+  if (!(yield* holdUserTx(g.userId))) throw new RevokedMeanwhile('The user was deactivated meanwhile.');
   const keepIfLive = (column: string) => `case when grants.revoked_at is null then grants.${column} else excluded.${column} end`;
-  return [`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at)
-    select ?, ?, ?, ?, ?, ?, null, null ${WHILE_USER_ACTIVE}
+  yield* tx.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at)
+    values (?, ?, ?, ?, ?, ?, null, null)
     on conflict (user_id, application_id) do update set scope = excluded.scope,
     claims = ${g.claims === undefined ? keepIfLive('claims') : 'excluded.claims'},
     consented_origins = ${g.origins === undefined ? keepIfLive('consented_origins') : 'excluded.consented_origins'},
     created_at = ${keepIfLive('created_at')}, revoked_at = null`,
-  [g.userId, g.applicationId, g.scope, g.claims ?? '', g.origins ?? '', g.now, g.userId]];
+  [g.userId, g.applicationId, g.scope, g.claims ?? '', g.origins ?? '', g.now]);
+  // The client's deletion may have taken the row since (its grants go in batches before it): say so, never a null.
+  const grant = yield* tx.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [g.userId, g.applicationId]);
+  if (!grant) throw new DeletedMeanwhile();
+  return grant.id;
 }
 
 export class GrantRepository implements GrantStore {
@@ -38,12 +45,12 @@ export class GrantRepository implements GrantStore {
   }
 
   async upsert(userId: number, applicationId: number, scope: string, now: number, claims?: string, added?: string[]) {
-    const old = added === undefined ? undefined : await this.find(userId, applicationId);
-    const kept = old && old.revokedAt === null ? old.consentedOrigins ?? [] : [];
-    const origins = added === undefined ? undefined : [...new Set([...kept, ...added])].join(' ');
-    const written = await this.#sql.run(...grantUpsert({ userId, applicationId, scope, claims, origins, now }));
-    if (written === 0) throw new RevokedMeanwhile('The user was deactivated meanwhile.');
-    // The client's deletion may have taken the row since (its grants go in batches before it): say so, never a null.
+    await this.#sql.atomic(function* () {
+      const old = added === undefined ? undefined : yield* tx.get<{ consented_origins: string | null; revoked_at: unknown }>('select consented_origins, revoked_at from grants where user_id = ? and application_id = ?', [userId, applicationId]);
+      const kept = old && old.revoked_at === null ? (old.consented_origins ?? '').split(' ').filter(Boolean) : [];
+      const origins = added === undefined ? undefined : [...new Set([...kept, ...added])].join(' ');
+      return yield* grantUpsertTx({ userId, applicationId, scope, claims, origins, now });
+    });
     const grant = await this.find(userId, applicationId);
     if (!grant) throw new DeletedMeanwhile();
     return grant;

@@ -60,7 +60,7 @@ export class OAuth1Repository implements OAuth1FlowStore {
   async approveTemporary(token: string, userId: number, verifier: string, grantId: number): Promise<boolean> {
     return this.#sql.atomic(function* () {
       // Bound only while the grant is held and live (holdGrantTx; attacker read 9, F2).
-      if ((yield* holdGrantTx('?', [grantId])) !== null) throw new RevokedMeanwhile('The grant was revoked meanwhile.');
+      if ((yield* holdGrantTx('?', [grantId])) !== 'live') throw new RevokedMeanwhile('The grant was revoked meanwhile.');
       return (yield* tx.run("update oauth1_tokens set user_id = ?, verifier_hash = ?, grant_id = ? where token_hash = ? and kind = 'temporary' and used_at is null and verifier_hash is null and revoked_at is null",
         [userId, hashToken(verifier), grantId, hashToken(token)])) === 1;
     });
@@ -79,7 +79,7 @@ export class OAuth1Repository implements OAuth1FlowStore {
     return this.#sql.atomic(function* () {
       // The grant first, as its revocation takes it (holdGrantTx): token credentials written while it was revoked
       // outlived it on PostgreSQL (attacker read 9, F2).
-      if (typeof (yield* holdGrantTx("(select grant_id from oauth1_tokens where token_hash = ? and kind = 'temporary')", [hashToken(o.temporary)])) === 'number') return null;
+      if ((yield* holdGrantTx("(select grant_id from oauth1_tokens where token_hash = ? and kind = 'temporary')", [hashToken(o.temporary)])) === 'ended') return null;
       const t = yield* tx.get<DbToken>("select * from oauth1_tokens t where token_hash = ? and kind = 'temporary'", [hashToken(o.temporary)], { lock: 't' });
       if (!t || t.user_id === null || t.verifier_hash !== hashToken(o.verifier)) return null;
       if ((yield* tx.run('update oauth1_tokens set used_at = ? where id = ? and used_at is null and revoked_at is null', [o.now, t.id])) !== 1) return null;

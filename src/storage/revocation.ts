@@ -23,23 +23,28 @@ export function* revokeCredentialsTx(column: 'user_id' | 'application_id' | 'gra
  * token revoked, its device code denied), a revocation after it finds the tokens it wrote. Without it, tokens written
  * while a revocation ran outlived it (attacker read 8, F4). Taken before any other row, in the order revocation takes
  * them, so the two never wait for each other in a cycle. `grantId` is `?` or a scalar subquery naming the grant through
- * the row the issuance redeems. Returns the grant's revocation time (null while live), or undefined without a grant.
+ * the row the issuance redeems. Says whether the grant is live, ended (revoked, or its user inactive) or absent (no such
+ * grant, or no row naming one): each caller reads the one answer the same way.
  */
-export function* holdGrantTx(grantId: string, params: unknown[]): Step<number | null | undefined> {
+export type GrantHold = 'live' | 'ended' | 'absent';
+export function* holdGrantTx(grantId: string, params: unknown[]): Step<GrantHold> {
   // The grant's user first, as a deactivation takes it (then the user's grants): a grant whose user is inactive is as
   // good as revoked (0), so nothing is issued to a user deactivated while the request ran (attacker read 10, F1).
   const u = yield* tx.get<{ is_active: number | boolean }>(`select u.is_active from users u where u.id = (select g0.user_id from grants g0 where g0.id = ${grantId})`, params, { lock: 'u', share: true });
   const g = yield* tx.get<{ revoked_at: number | string | null }>(`select g.revoked_at from grants g where g.id = ${grantId}`, params, { lock: 'g', share: true });
-  if (!g) return undefined;
-  return g.revoked_at !== null ? Number(g.revoked_at) : u && !u.is_active ? 0 : null;
+  if (!g) return 'absent';
+  return g.revoked_at === null && u?.is_active ? 'live' : 'ended';
 }
 
 /**
- * A grant written (or revived after a revocation) for a user, only while the user is active: `insert … select … where`
- * this, so a consent, a password grant or a device approval that checked the user before a deactivation cannot bring
- * the revoked grant back after it (attacker read 10, F1). Its parameter is the user's id.
+ * A user's row, held until the caller's transaction ends (PostgreSQL: FOR SHARE, so writes for one user do not wait
+ * for each other, while a deactivation, which updates the row first, waits for them or they for it and then read its
+ * outcome). Returns whether the user exists and is active.
  */
-export const WHILE_USER_ACTIVE = 'where exists (select 1 from users where id = ? and is_active)';
+export function* holdUserTx(userId: number): Step<boolean> {
+  const u = yield* tx.get<{ is_active: number | boolean }>('select u.is_active from users u where u.id = ?', [userId], { lock: 'u', share: true });
+  return Boolean(u?.is_active);
+}
 
 /** A grant's revocation: its row first (see holdGrantTx), then everything issued under it, in one transaction. */
 export function* revokeGrantTx(grantId: number, now: number): Step<number> {

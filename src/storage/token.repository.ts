@@ -84,7 +84,7 @@ export class TokenRepository implements TokenStore {
   /** A code under a grant is written while the grant is held and live (holdGrantTx): attacker read 9, F1. */
   async saveCode(c: CodeRow) {
     await this.#sql.atomic(function* (): Step<void> {
-      if (c.grantId !== null && (yield* holdGrantTx('?', [c.grantId])) !== null) throw new RevokedMeanwhile('The grant was revoked meanwhile.');
+      if (c.grantId !== null && (yield* holdGrantTx('?', [c.grantId])) !== 'live') throw new RevokedMeanwhile('The grant was revoked meanwhile.');
       yield* tx.run(`insert into authorization_codes (code_hash, application_id, user_id, grant_id, redirect_uri, redirect_uri_provided, scope,
       code_challenge, code_challenge_method, family_id, nonce, auth_time, sid, amr, id_token_claims, expires_at, created_at, resource, dpop_jkt) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [c.codeHash, c.applicationId, c.userId, c.grantId, c.redirectUri, c.redirectUriProvided ? 1 : 0, c.scope, c.codeChallenge, c.codeChallengeMethod, c.familyId, c.nonce, c.authTime, c.sid, c.amr.join(' '), c.idTokenClaims, c.expiresAt, c.createdAt, formatResources(c.resources ?? []), c.dpopJkt ?? null]);
@@ -94,7 +94,7 @@ export class TokenRepository implements TokenStore {
   async redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
       // A code under a revoked grant never redeems, whenever it was written (the revocation spends those it finds).
-      if (typeof (yield* holdGrantTx('(select grant_id from authorization_codes where code_hash = ?)', [codeHash])) === 'number') return { ok: false, reason: 'not_found' };
+      if ((yield* holdGrantTx('(select grant_id from authorization_codes where code_hash = ?)', [codeHash])) === 'ended') return { ok: false, reason: 'not_found' };
       // Locked (PostgreSQL): a concurrent redemption waits here, then sees the code spent and takes the reuse path.
       const r = yield* tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash], { lock: 'c' });
       if (!r) return { ok: false, reason: 'not_found' };
@@ -119,7 +119,7 @@ export class TokenRepository implements TokenStore {
 
   async rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
-      if (typeof (yield* holdGrantTx('(select grant_id from refresh_tokens where token_hash = ?)', [tokenHash])) === 'number') return { ok: false, reason: 'not_found' };
+      if ((yield* holdGrantTx('(select grant_id from refresh_tokens where token_hash = ?)', [tokenHash])) === 'ended') return { ok: false, reason: 'not_found' };
       const r = yield* tx.get<DbToken>(SELECT_REFRESH, [tokenHash], { lock: 't' });
       if (!r) return { ok: false, reason: 'not_found' };
       const info = toInfo(r, 'refresh');
@@ -156,7 +156,7 @@ export class TokenRepository implements TokenStore {
       // RFC 8693 §4.1: the actor's client, live (a deletion's first step takes its grant types): its deletion revokes
       // what it acted in by actor_client_id, among rows written before it, so one written after must not be.
       if (act && !(yield* tx.get(ACTOR_CLIENT_LIVE, [act.sub, ''], { lock: 'a', share: true }))) throw new RevokedMeanwhile('The actor client was deleted meanwhile.');
-      if (grantId !== null && (yield* holdGrantTx('?', [grantId])) !== null) throw new RevokedMeanwhile('The grant was revoked meanwhile.');
+      if (grantId !== null && (yield* holdGrantTx('?', [grantId])) !== 'live') throw new RevokedMeanwhile('The grant was revoked meanwhile.');
       if (!from) { yield* insertRows(rows); return; }
       // RFC 8693: the subject token's row is locked while its exchanged token is written, so a revocation either
       // comes first (the new token is stored revoked with it) or waits and then finds it (revokeAccessToken).
