@@ -91,10 +91,12 @@ function measure(doc: DocumentNode): GraphQLError | null {
       }
       const inner = sel.selectionSet ? sizeOf(sel.selectionSet) : NONE;
       out.fields = add(out.fields, 1 + inner.fields);
+      // Every field is a value in the answer, __typename too (600 aliased ones under 48 × 100 nodes answered 45 MB:
+      // attacker read 11, F2).
+      out.values = add(out.values, 1 + Math.min(pageSize(sel) * inner.values, SATURATED));
       // Introspection: graphql-js's MaxIntrospectionDepthRule bounds its depth, MAX_FIELDS its size, its cost its number.
       if (sel.name.value.startsWith('__')) { out.cost = add(out.cost, INTROSPECTION_COST[sel.name.value] ?? 0); continue; }
       out.depth = Math.max(out.depth, 1 + inner.depth);
-      out.values = add(out.values, 1 + Math.min(pageSize(sel) * inner.values, SATURATED));
       if (sel.selectionSet) out.cost = add(out.cost, 1 + Math.min(pageSize(sel) * inner.cost, SATURATED));
     }
     return out;

@@ -67,6 +67,16 @@ describe('security: every GraphQL list is bounded, in the cost rule and in its r
       expect(r.body.data).to.equal(undefined);
     });
 
+    // Attacker read 11, F2: __typename counted nothing, so 600 aliased __typename under 48 × 100 nodes (a 9.5 KB
+    // query) answered 45.5 MB and held the process for 7 s.
+    it('a page of nodes each carrying hundreds of aliased __typename is refused before it runs', async () => {
+      const aliases = Array.from({ length: 400 }, (_, i) => `t${i}: __typename`).join(' ');
+      const r = await query(`fragment F on Token { ${aliases} } { grants(first: 100) { nodes { liveTokens(first: 100) { ...F } } } }`);
+      expect(r.status).to.equal(400);
+      expect(r.body.errors[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      expect(r.body.data).to.equal(undefined);
+    });
+
     it('introspection counts: one whole __schema is fine, dozens under aliases are refused', async () => {
       const one = await query('{ __schema { types { name fields { name } } } }');
       expect(one.status).to.equal(200);
