@@ -29,6 +29,13 @@ module.exports = {
       to: { path: '^src/(http|graphql)/' },
     },
     {
+      name: 'accounts-without-transports',
+      comment: 'src/accounts (users, passwords, throttles and who counts as one source) sits under the transports: http and graphql call it, never the reverse.',
+      severity: 'error',
+      from: { path: '^src/accounts/' },
+      to: { path: '^src/(http|graphql)/' },
+    },
+    {
       name: 'graphql-without-orm',
       comment: 'The admin API asks storage through the admin store (src/storage/admin-store.ts): named queries returning views, never MikroORM or an entity.',
       severity: 'error',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RateLimiter } from '../storage/rate-limit.ts';
-import { sourceOf } from '../http/source.ts';
+import { sourceOf } from './source.ts';
 
 export interface PasswordLimits { loginPerUsername: number; loginPerUsernameAllSources: number; loginPerIp: number; windowSeconds: number }
 
@@ -33,7 +33,7 @@ export function createPasswordThrottle(limiter: RateLimiter, limits: PasswordLim
       const key = createHash('sha256').update(JSON.stringify([username, password, source])).digest('base64');
       let flight = inFlight.get(key) as Promise<Guarded<T>> | undefined;
       if (!flight) {
-        // One source an IPv4 address or an IPv6 /64 (http/source.ts), as every other budget counts them: one subscriber
+        // One source an IPv4 address or an IPv6 /64 (accounts/source.ts), as every other budget counts them: one subscriber
         // rotating through its /64 had a fresh per-source budget at every address (attacker read 10, F3).
         flight = guardOnce(username, source === null ? null : sourceOf(source), check).finally(() => inFlight.delete(key));
         inFlight.set(key, flight);

@@ -1,7 +1,7 @@
 // One budget of secret checks per (client_id, source) for every door a client secret can be guessed through: the
 // OAuth 2 endpoints (client_secret_basic / _post) and OAuth 1 signatures (the consumer secret is the same secret).
 import type { RateLimiter } from '../storage/rate-limit.ts';
-import { sourceOf } from './source.ts';
+import { sourceOf } from '../accounts/source.ts';
 import { HttpError } from './middleware/errors.ts';
 
 export interface ClientThrottle {

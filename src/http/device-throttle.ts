@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import type { RateLimiter } from '../storage/rate-limit.ts';
 import { HttpError } from './middleware/errors.ts';
 import { authenticatedClient } from './middleware/client-auth.ts';
-import { sourceOf } from './source.ts';
+import { sourceOf } from '../accounts/source.ts';
 
 /**
  * Wrong user codes in the window per source (an IPv6 /64, an IPv4 address) and per signed-in account. No budget is

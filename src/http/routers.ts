@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { resourceRequestKey } from './dpop.ts';
-import { sourceOf } from './source.ts';
+import { sourceOf } from '../accounts/source.ts';
 import type { Services } from '../services.ts';
 import { authorizationServerMetadata } from '../oauth2/metadata.ts';
 import { isPrivilegedScope } from '../oauth2/scope.ts';

@@ -296,6 +296,18 @@ describe('OpenID Connect Dynamic Client Registration 1.0 / RFC 7591 / RFC 7592',
       const n = (await t.app.stores.sql.all<Json>('select count(*) as n from applications where registered = ?', ['dynamic']))[0].n;
       expect(Number(n)).to.equal(10);
     });
+
+    // Attacker read 11, F3: the budget keyed the raw address, so 20 addresses of one IPv6 /64 registered 20 clients.
+    it('an IPv6 /64 is one source: a new address of it for every registration is still refused past the budget', async () => {
+      const proxied = await createTestApp({ registration: 'open', trustProxy: true, rateLimit: { registrationsPerSource: 3 } });
+      try {
+        const results = [];
+        for (let i = 1; i <= 6; i++) results.push((await post(proxied, WEB, { 'x-forwarded-for': `2001:db8:7:9::${i.toString(16)}` })).res.status);
+        expect(results).to.deep.equal([201, 201, 201, 429, 429, 429]);
+        // Another /64 is another source.
+        expect((await post(proxied, WEB, { 'x-forwarded-for': '2001:db8:7:a::1' })).res.status).to.equal(201);
+      } finally { await proxied.close(); }
+    });
   });
 
   describe('REGISTRATION=token: initial access tokens (RFC 7591 §3)', () => {

@@ -1,3 +1,4 @@
+import { sourceOf } from '../../accounts/source.ts';
 import type { Context, Middleware } from 'koa';
 import { bearerChallenge } from '../../oauth2/challenge.ts';
 import type Router from '../router.ts';
@@ -58,7 +59,8 @@ export function registrationRoutes(deps: RegistrationDeps): Router {
 
   const register: Middleware = async function register(ctx) {
     // Consume, then check: every attempt from a source counts, and only a token-gated success is given back.
-    const key = `registration:${ctx.ip}`;
+    // One source is an IPv4 address or an IPv6 /64, as for every budget (attacker read 11, F3: a /64 got 20 of 20).
+    const key = `registration:${sourceOf(ctx.ip)}`;
     const attempt = await deps.limiter.consume(key, deps.perSource, deps.windowSeconds);
     if (!attempt.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many registrations from this source. Try again later.', { 'Retry-After': String(attempt.retryAfter) });
     // RFC 7591 §3: an initial access token, issued by an administrator, gates registration. Checked first, spent

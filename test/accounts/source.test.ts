@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { sourceOf } from '../../src/http/source.ts';
+import { sourceOf } from '../../src/accounts/source.ts';
 
 describe('throttle sources (sourceOf)', () => {
   it('an IPv4 address is its own source, also written as IPv4-mapped IPv6 (dotted or hex)', () => {
