@@ -7,8 +7,8 @@ export class IdTokenHintRefused extends Error {}
 
 /**
  * An id_token_hint (Core §3.1.2.1, RP-Initiated Logout §2): an ID Token we issued, signed by one of our keys in the
- * JWKS (no `none`, no HMAC, no key carried in the token). Its expiry is not checked: both specifications accept an
- * expired hint. Returns its claims.
+ * JWKS (no `none`, no HMAC, no key carried in the token), carrying an ID Token's required claims. Its expiry is not
+ * checked: both specifications accept an expired hint. Returns its claims.
  */
 export async function verifyIdTokenHint(token: string, keys: KeyRing, issuer: string): Promise<Record<string, unknown>> {
   try {
@@ -20,6 +20,9 @@ export async function verifyIdTokenHint(token: string, keys: KeyRing, issuer: st
     const { payload } = await compactVerify(token, createLocalJWKSet(await keys.jwks()), { algorithms: [...SIGNING_ALGS] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
     if (claims.iss !== issuer) throw new Error('issuer');
+    // Core §2: an ID Token has sub, aud, exp and iat. A signed UserInfo response (same keys, no typ, no exp or iat:
+    // Core §5.3.2) is not one, and must not open the logout's redirect or name the user (attacker read 11, F5).
+    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number' || hintAudience(claims) === null) throw new Error('claims');
     return claims;
   } catch {
     throw new IdTokenHintRefused('id_token_hint is not an ID Token issued here.');

@@ -69,6 +69,20 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
     }
   });
 
+  // Attacker read 11, F5: a signed UserInfo response (same keys, no typ) passed as an id_token_hint offered the
+  // post_logout_redirect_uri and named the user at the authorization endpoint. An ID Token has exp and iat (Core §2).
+  it('a signed UserInfo response is no id_token_hint: refused at logout and at the authorization endpoint', async () => {
+    const s = await setup({ userinfoSignedResponseAlg: 'ES256' });
+    const { access_token } = await codeFlowTokens(t, s, { scope: 'openid' });
+    const userinfo = await (await fetch(`${t.url}/o/userinfo/`, { headers: { authorization: `Bearer ${access_token}` } })).text();
+    expect(userinfo.split('.'), 'a compact JWS').to.have.length(3);
+    const logout = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: userinfo, post_logout_redirect_uri: 'https://client.example/bye', state: 's' })}`);
+    expect(logout.status).to.equal(400);
+    const authorize = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'x', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', prompt: 'none', id_token_hint: userinfo })}`);
+    const back = new URL(authorize.headers.get('location') ?? 'about:blank');
+    expect(back.searchParams.get('error'), `${authorize.status}`).to.equal('invalid_request');
+  });
+
   it('without a hint or redirect: confirmation, then a signed-out page', async () => {
     const s = await setup();
     const html = await (await s.browser.get('/o/logout/')).text();
