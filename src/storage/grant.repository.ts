@@ -13,7 +13,9 @@ const toRecord = (g: DbGrant): GrantRecord => ({
 /**
  * The one write of a user's grant to a client (consent, password grant, device approval), in the caller's
  * transaction: one row per user and client (unique index). Consenting again after a revocation revives the row, its
- * life (created_at) starting anew and without its old claims or origins; a live row keeps the claims and origins the
+ * life (created_at) starting anew, no earlier than the whole second after its revocation's (an ID Token's iat counts
+ * seconds: one issued in the revocation's second must stay of the old life; attacker read 11, F4), and without its old
+ * claims or origins; a live row keeps the claims and origins the
  * caller leaves undefined. The user's row is held first (holdUserTx), as a deactivation takes it: a write that began
  * before a deactivation committed waits for it, then refuses (RevokedMeanwhile), rather than reviving the grant the
  * deactivation revoked (attacker read 10, F1; second read 11, #1/#3: `insert … where exists (active user)` read the
@@ -27,8 +29,9 @@ export function* grantUpsertTx(g: { userId: number; applicationId: number; scope
     on conflict (user_id, application_id) do update set scope = excluded.scope,
     claims = ${g.claims === undefined ? keepIfLive('claims') : 'excluded.claims'},
     consented_origins = ${g.origins === undefined ? keepIfLive('consented_origins') : 'excluded.consented_origins'},
-    created_at = ${keepIfLive('created_at')}, revoked_at = null`,
-  [g.userId, g.applicationId, g.scope, g.claims ?? '', g.origins ?? '', g.now]);
+    created_at = case when grants.revoked_at is null then grants.created_at
+      when ? > (grants.revoked_at / 1000 + 1) * 1000 then ? else (grants.revoked_at / 1000 + 1) * 1000 end, revoked_at = null`,
+  [g.userId, g.applicationId, g.scope, g.claims ?? '', g.origins ?? '', g.now, g.now, g.now]);
   // The client's deletion may have taken the row since (its grants go in batches before it): say so, never a null.
   const grant = yield* tx.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [g.userId, g.applicationId]);
   if (!grant) throw new DeletedMeanwhile();

@@ -361,6 +361,22 @@ describe('RFC 8693 token exchange', () => {
       expect(fresh.status, JSON.stringify(fresh.body)).to.equal(200);
     });
 
+    // Attacker read 11, F4: iat counts seconds, so with the revocation and the new consent in the ID Token's second
+    // the old ID Token exchanged again (6 of 6).
+    it('an ID Token from before its grant was revoked stays refused when the revocation and the new consent fall in its second', async () => {
+      for (let attempt = 0; ; attempt++) {
+        await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+        const second = Math.floor(Date.now() / 1000);
+        const { setup, idToken } = await signedIn();
+        const g = await a.admin('query($c: ID) { grants(clientId: $c) { nodes { id } } }', { c: await idOf(setup.client.clientId) });
+        await a.admin('mutation($id: ID!) { revokeGrant(id: $id) { revokedTokens } }', { id: g.data.grants.nodes[0].id });
+        await codeFlowTokens(srv, setup, { scope: 'openid read', nonce: 'n2' });
+        if (Math.floor(Date.now() / 1000) !== second && attempt < 4) continue; // not within one second: again
+        expect((await exchange(setup.auth, { subject_token: idToken, subject_token_type: IDT, resource: API_B })).body.error, 'the old ID Token').to.equal('invalid_request');
+        return;
+      }
+    });
+
     it('another client\'s ID Token, a forged one, an access JWT or an ID Token as actor → invalid_request', async () => {
       const { idToken } = await signedIn();
       expect((await exchange(svcA, { subject_token: idToken, subject_token_type: IDT, resource: API_B })).body.error).to.equal('invalid_request');

@@ -24,7 +24,8 @@ export function idTokenUser(claims: Record<string, unknown> | null, client: { cl
 export function idTokenSubject(u: { userId: number; expiresAt: number; issuedAt: number }, user: { username: string; isActive: boolean } | null, grant: GrantRecord | null, client: { id: number; clientId: string }, now: number): TokenInfo {
   if (!user?.isActive || !grant || grant.revokedAt !== null) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
   // An ID Token of an earlier life of the grant (before a revocation and a new consent, which restarts created_at) was
-  // revoked with it (attacker read 10, F2); iat counts whole seconds.
+  // revoked with it (attacker read 10, F2); iat counts whole seconds, so a revived grant's life starts at the earliest
+  // on the whole second after its revocation's (grantUpsertTx; attacker read 11, F4).
   if (u.issuedAt < Math.floor(grant.createdAt / 1000)) throw unacceptableToken('The subject_token is invalid, expired or revoked.');
   return { kind: 'access', tokenHash: '', applicationId: client.id, userId: u.userId, grantId: grant.id, scope: grant.scope, familyId: null, expiresAt: u.expiresAt, createdAt: now, clientId: client.clientId, username: user.username, revokedAt: null, usedAt: null, resources: [] };
 }
