@@ -40,7 +40,7 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
         if (ctx.status === 501) throw new HttpError(501, 'not_implemented', `${ctx.method} is not implemented.`);
       }
     } catch (thrown) {
-      const err = thrown instanceof RevokedMeanwhile ? endedMeanwhile() : thrown;
+      const err = thrown instanceof RevokedMeanwhile ? endedMeanwhile(ctx) : thrown;
       let status = 500;
       let code = 'server_error';
       let description = 'The server encountered an unexpected condition.';
@@ -101,9 +101,12 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
  * What a token, code or approval was being given under ended meanwhile (its grant revoked, its user deactivated, its
  * actor deleted: RevokedMeanwhile). A client hears what a request a moment later would, RFC 6749 §5.2 invalid_grant,
  * with a fixed text that says nothing of the account's state, and the refusal is recorded like any other (onRefused).
+ * A person (the device and OAuth 1 pages) is told that nothing was authorized. The authorization endpoint answers its
+ * client itself, at the redirect_uri (authorize-request.ts).
  */
-function endedMeanwhile(): OAuthError {
-  return new InvalidGrant('The grant is no longer valid.', { reason: 'grant_ended' });
+function endedMeanwhile(ctx: Context): OAuthError | HttpError {
+  if (wantsJson(ctx)) return new InvalidGrant('The grant is no longer valid.', { reason: 'grant_ended' });
+  return new HttpError(403, 'access_denied', 'Nothing was authorized: the authorization ended while it was being given. Start again from the application.');
 }
 
 function isClientHttpError(err: unknown): err is { status: number } {
