@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { Browser, csrfFrom, type TestServer } from './helpers.ts';
@@ -60,6 +61,20 @@ export async function authorizeThroughConsent(browser: Browser, params: Record<s
   const post = await browser.post('/o/authorize/', fields);
   if (post.status !== 302) throw new Error(`consent POST answered ${post.status}`);
   return new URL(post.headers.get('location')!, browser.base);
+}
+
+/**
+ * RFC 6749 §4.1.2.1: an authorization refused to the client at its redirect_uri (302), with the request's state and
+ * RFC 9207's iss, and no code; returns the redirect's parameters.
+ */
+export function redirectedRefusal(res: Response, o: { issuer: string; state: string; callback?: string }): URLSearchParams {
+  expect(res.status, 'a redirect to the client').to.equal(302);
+  const back = new URL(res.headers.get('location')!);
+  expect(`${back.origin}${back.pathname}`).to.equal(o.callback ?? 'https://client.example/cb');
+  expect(back.searchParams.get('code'), 'no code for the client').to.equal(null);
+  expect(back.searchParams.get('state')).to.equal(o.state);
+  expect(back.searchParams.get('iss')).to.equal(o.issuer);
+  return back.searchParams;
 }
 
 const decodeHtml = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

@@ -7,7 +7,7 @@ import { isOAuthError } from './errors.ts';
 export const FAILURE_REASONS = [
   'secret_mismatch', 'assertion_invalid', 'assertion_replayed', 'assertion_key_too_short', 'throttled', 'grant_not_allowed', 'unsupported_grant_type', 'scope_not_allowed', 'redirect_uri_mismatch',
   'pkce_mismatch', 'pkce_missing', 'pkce_downgrade', 'code_expired', 'code_reused', 'code_invalid', 'code_other_client',
-  'invalid_refresh_token', 'refresh_token_reused', 'refresh_token_expired', 'invalid_credentials', 'invalid_request', 'invalid_dpop_proof', 'dpop_key_mismatch', 'other',
+  'invalid_refresh_token', 'refresh_token_reused', 'refresh_token_expired', 'grant_ended', 'invalid_credentials', 'invalid_request', 'invalid_dpop_proof', 'dpop_key_mismatch', 'other',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

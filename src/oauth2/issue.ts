@@ -140,18 +140,27 @@ export const mintFor = (ctx: IssueContext, i: Issuance) =>
   mintTokens({ ...i, ...dpopBinding(ctx.dpopJkt, { clientType: i.writer.clientType }), accessTtl: i.writer.accessTtl ?? ctx.settings.accessTokenTtl, refreshTtl: i.writer.refreshTtl ?? ctx.settings.refreshTokenTtl, now: ctx.now });
 
 /**
- * The one ending of every grant that issues without spending anything (client_credentials, password, implicit):
- * mint, store the rows and record `token.issued`. Queued together, the rows and the audit row share one commit
- * (storage/sql-sqlite.ts and pg-coalesced-inserts.ts, group commit), so a token is never issued unrecorded.
+ * The one ending of every grant that issues without spending anything (client_credentials, password, implicit, token
+ * exchange): mint, store the rows and record `token.issued` — only once they are stored. Rows standing on nothing that
+ * can end (client_credentials) are never refused (TokenStore.issue), so they and the audit row are queued together
+ * and share one commit (storage/sql-sqlite.ts and pg-coalesced-inserts.ts, group commit): the hot path keeps one
+ * commit, and a token is never issued unrecorded. Rows under a grant or an actor may be refused (RevokedMeanwhile):
+ * their event waits for them, so a refused issuance is never audited as issued (second read 11).
  */
 export async function issueAndRecord(ctx: IssueContext, i: Issuance, event: { clientId: string; grant: string }): Promise<TokenResponse> {
   const { rows, response } = mintFor(ctx, i);
-  await Promise.all([
-    ctx.tokens.issue(rows),
-    ctx.events.record({ type: 'token.issued', clientId: event.clientId, userId: i.userId, ...ctx.audit, detail: { grant: event.grant, scope: i.scope, ...(i.audience ? { resource: i.audience.resources } : {}) } }),
-  ]);
+  const issued = () => ctx.events.record({ type: 'token.issued', clientId: event.clientId, userId: i.userId, ...ctx.audit, detail: { grant: event.grant, scope: i.scope, ...(i.audience ? { resource: i.audience.resources } : {}) } });
+  if (mayBeRefused(rows)) {
+    await ctx.tokens.issue(rows);
+    await issued();
+  } else {
+    await Promise.all([ctx.tokens.issue(rows), issued()]);
+  }
   return response;
 }
+
+/** Whether TokenStore.issue may refuse these rows: they stand on a grant or an actor that can end meanwhile. */
+const mayBeRefused = (rows: IssuedRows) => rows.access.grantId !== null || Boolean(rows.access.act);
 
 /**
  * The ending of a grant whose store already saved the rows while spending a code or a refresh token: the grant is

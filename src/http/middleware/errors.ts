@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { isOAuthError, type OAuthError } from '../../oauth2/errors.ts';
+import { InvalidGrant, isOAuthError, type OAuthError } from '../../oauth2/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { isForeignKeyViolation } from '../../storage/unique.ts';
 import { DeletedMeanwhile, RevokedMeanwhile } from '../../oauth2/store.ts';
@@ -39,7 +39,8 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
         if (ctx.status === 405) throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed here.`, { Allow: ctx.response.get('Allow') });
         if (ctx.status === 501) throw new HttpError(501, 'not_implemented', `${ctx.method} is not implemented.`);
       }
-    } catch (err) {
+    } catch (thrown) {
+      const err = thrown instanceof RevokedMeanwhile ? endedMeanwhile(ctx) : thrown;
       let status = 500;
       let code = 'server_error';
       let description = 'The server encountered an unexpected condition.';
@@ -59,13 +60,6 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
         status = err.status;
         code = 'invalid_request';
         description = status === 413 ? 'The request body is too large.' : status === 415 ? 'Unsupported content type.' : 'The request could not be parsed.';
-        title = 'The request could not be completed';
-      } else if (err instanceof RevokedMeanwhile) {
-        // The grant (or the actor) a token was being issued under ended meanwhile (TokenStore.issue): what a request a
-        // moment later would hear, RFC 6749 §5.2 invalid_grant.
-        status = 400;
-        code = 'invalid_grant';
-        description = err.message;
         title = 'The request could not be completed';
       } else if (isDeletedMeanwhile(err)) {
         // What the request stands on (its client) was deleted while it was answered: the caller hears what it would
@@ -101,6 +95,18 @@ export function errorHandler(logger: Logger, render: Render, onRefused?: (ctx: C
       }
     }
   };
+}
+
+/**
+ * What a token, code or approval was being given under ended meanwhile (its grant revoked, its user deactivated, its
+ * actor deleted: RevokedMeanwhile). A client hears what a request a moment later would, RFC 6749 §5.2 invalid_grant,
+ * with a fixed text that says nothing of the account's state, and the refusal is recorded like any other (onRefused).
+ * A person (the device and OAuth 1 pages) is told that nothing was authorized. The authorization endpoint answers its
+ * client itself, at the redirect_uri (authorize-request.ts).
+ */
+function endedMeanwhile(ctx: Context): OAuthError | HttpError {
+  if (wantsJson(ctx)) return new InvalidGrant('The grant is no longer valid.', { reason: 'grant_ended' });
+  return new HttpError(403, 'access_denied', 'Nothing was authorized: the authorization ended while it was being given. Start again from the application.');
 }
 
 function isClientHttpError(err: unknown): err is { status: number } {

@@ -3,10 +3,10 @@ import { HttpError } from '../middleware/errors.ts';
 import type { ApproveDeps } from '../../oauth2/approve.ts';
 import { isRedirect, redirectLocation } from '../../oauth2/authorization-response.ts';
 import { checkUserMayGrant, errorResponse, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
-import { InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
+import { AccessDenied, InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import { afterLogin, authenticationStep } from '../../oidc/prompt.ts';
 import type { Subjects } from '../../oidc/subject.ts';
-import type { GrantStore } from '../../oauth2/store.ts';
+import { RevokedMeanwhile, type GrantStore } from '../../oauth2/store.ts';
 import type { UserStore } from '../../accounts/store.ts';
 import { currentUser } from '../middleware/session-user.ts';
 import type { LoginSessions } from '../../oidc/login-sessions.ts';
@@ -18,6 +18,9 @@ import type { ConsentForms } from '../consent-form.ts';
 import { FORM_ONCE_FIELD } from '../form-once.ts';
 import { MAX_CARRIED_TARGET, targetFits } from '../safe-next.ts';
 import { authSession, respond, TOO_LONG } from './authorize-helpers.ts';
+
+/** Said to the client when the authorization ended while it was given; nothing about why (the account's state is not the client's). */
+const ENDED_MEANWHILE = 'The authorization was not completed.';
 
 export interface AuthorizeDeps {
   settings: AuthorizeSettings;
@@ -68,6 +71,7 @@ export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
   async function handle(ctx: Context, outer: Record<string, string>, decide: (req: AuthorizationRequest, pushed: boolean) => Promise<void>) {
     // The consent form's POST decides; every other request (GET; HEAD never gets here) asks.
     const deciding = ctx.method === 'POST';
+    let validated: AuthorizationRequest | undefined;
     try {
       // RFC 9126 §4: a pushed request's parameters replace the outer ones; each GET spends it (one-time use).
       // The consent form posts the request's own fields (requestFields), never a request object or request_uri: a
@@ -86,7 +90,7 @@ export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
       if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile, deps.requestObjectReplay);
-      const req = await validateAuthorizationRequest(params, deps.settings);
+      const req = validated = await validateAuthorizationRequest(params, deps.settings);
       if (deciding) {
         if (!ctx.state.user) throw new InvalidRequest('Log in first.');
         // The form is spent by its first decision, allow or deny; where only pushed requests count, it must be one
@@ -125,6 +129,10 @@ export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
       await decide(req, pushed);
     } catch (e) {
       if (e instanceof RedirectError) return respond(ctx, deps.render, errorResponse(e, deps.issuer()));
+      // RFC 6749 §4.1.2.1: what the approval stood on ended while it was given (its grant revoked, its user
+      // deactivated: RevokedMeanwhile, from the consent POST or an auto-approving GET). The redirect_uri was validated,
+      // so the client hears access_denied there, with state and iss as every redirected error; no code was written.
+      if (e instanceof RevokedMeanwhile && validated) return respond(ctx, deps.render, errorResponse(redirectError(validated, new AccessDenied(ENDED_MEANWHILE)), deps.issuer()));
       throw e;
     }
   }

@@ -93,7 +93,11 @@ export interface TokenStore {
   redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>>;
   /** Used by: refresh_token grant; same contract as redeemCode for a refresh token. */
   rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>>;
-  /** Used by: client_credentials, password, implicit. */
+  /**
+   * Used by: client_credentials, password, implicit, token exchange. Rows under a grant or an actor (RFC 8693 act)
+   * are refused with RevokedMeanwhile when it ended meanwhile; rows under neither never are (issueAndRecord relies
+   * on it to share their commit with the audit row).
+   */
   issue(rows: IssuedRows): Promise<void>;
   /** Used by: introspection, protected resources (one indexed lookup). */
   findAccessToken(tokenHash: string): Promise<TokenInfo | null>;

@@ -31,6 +31,7 @@ export const errorsEn = {
   'failure.invalid_refresh_token': 'The refresh token is unknown, revoked, or belongs to another application.',
   'failure.refresh_token_reused': 'A refresh token was used after it had been replaced: its whole family was revoked.',
   'failure.refresh_token_expired': 'The refresh token had expired.',
+  'failure.grant_ended': 'The authorization the token was being issued under ended meanwhile (revoked): the user must authorize again.',
   'failure.invalid_credentials': 'The resource owner credentials of the password grant were refused.',
   'failure.invalid_request': 'The request was malformed (a parameter missing, repeated or invalid).',
   'failure.other': 'The request was refused (see the error code).',

@@ -31,6 +31,7 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'failure.invalid_refresh_token': 'Le jeton de rafraîchissement est inconnu, révoqué, ou appartient à une autre application.',
   'failure.refresh_token_reused': 'Un jeton de rafraîchissement a servi après avoir été remplacé : toute sa famille a été révoquée.',
   'failure.refresh_token_expired': 'Le jeton de rafraîchissement avait expiré.',
+  'failure.grant_ended': 'L’autorisation sous laquelle le jeton était délivré a pris fin entre-temps (révoquée) : l’utilisateur doit autoriser à nouveau.',
   'failure.invalid_credentials': 'Les identifiants du propriétaire (autorisation password) ont été refusés.',
   'failure.invalid_request': 'La requête était mal formée (un paramètre manquant, répété ou invalide).',
   'failure.other': 'La requête a été refusée (voir le code d’erreur).',
