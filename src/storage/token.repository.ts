@@ -64,8 +64,16 @@ export function* insertRows(rows: IssuedRows): Step<void> {
  * writes (see storage/orm.ts on page size). Every token of a family carries the grant it came from, so the grant's
  * index finds them (every token of that grant not yet purged: ~1,400 rows a device for a client refreshing hourly,
  * read only when a family is revoked); a family without a grant is looked for by scanning.
+ *
+ * The grant's row is taken first, exclusively (PostgreSQL FOR UPDATE): a rotation or redemption holds it (FOR SHARE,
+ * holdGrantTx) until its rows are written, so one in flight commits before these UPDATEs run and they see what it
+ * wrote; one after finds its token revoked. Without it the UPDATEs missed a new refresh token a rotation was inserting,
+ * and a thief rotating continuously outlived the victim's replay (second read 11, #2). A transaction that already
+ * holds the grant shared must not call this (the upgrade would deadlock against another): reuse is answered first,
+ * and the family revoked in a transaction of its own (revokeFamily).
  */
 function* revokeFamilyTx(family: FamilyRef, now: number): Step<number> {
+  if (family.grantId !== null) yield* tx.get('select g.id from grants g where g.id = ?', [family.grantId], { lock: 'g' });
   const [where, keys] = family.grantId !== null ? ['grant_id = ? and family_id = ?', [family.grantId, family.familyId]] : ['family_id = ?', [family.familyId]];
   return (yield* tx.run(`update access_tokens set revoked_at = ? where ${where} and revoked_at is null`, [now, ...keys]))
     + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${where} and revoked_at is null`, [now, ...keys]));
@@ -92,6 +100,7 @@ export class TokenRepository implements TokenStore {
   }
 
   async redeemCode(codeHash: string, now: number, decide: (code: CodeRow & { clientId: string }) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
+    let reused: FamilyRef | undefined;
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
       // A code under a revoked grant never redeems, whenever it was written (the revocation spends those it finds).
       if ((yield* holdGrantTx('(select grant_id from authorization_codes where code_hash = ?)', [codeHash])) === 'ended') return { ok: false, reason: 'not_found' };
@@ -99,8 +108,8 @@ export class TokenRepository implements TokenStore {
       const r = yield* tx.get<Record<string, unknown>>('select c.*, a.client_id as app_client_id from authorization_codes c join applications a on a.id = c.application_id where c.code_hash = ?', [codeHash], { lock: 'c' });
       if (!r) return { ok: false, reason: 'not_found' };
       if (r.consumed_at !== null) {
-        // RFC 6749 §4.1.2: a code used twice must be refused, and tokens issued from it should be revoked.
-        yield* revokeFamilyTx({ familyId: r.family_id as string, grantId: r.grant_id as number | null }, now);
+        // RFC 6749 §4.1.2: a code used twice must be refused, and tokens issued from it should be revoked (below).
+        reused = { familyId: r.family_id as string, grantId: r.grant_id as number | null };
         return { ok: false, reason: 'reused' };
       }
       const rows = decide({
@@ -113,19 +122,21 @@ export class TokenRepository implements TokenStore {
       yield* insertRows(rows);
       return { ok: true, value: rows };
     });
-    if (!result.ok && result.reason === 'reused') this.#cache.clear(); // the family was revoked
+    // Reuse: the family is revoked once the redemption's transaction (which held the grant shared) has ended.
+    if (reused) await this.revokeFamily(reused, now);
     return result;
   }
 
   async rotateRefreshToken(tokenHash: string, now: number, decide: (token: TokenInfo) => IssuedRows): Promise<RedeemResult<IssuedRows>> {
+    let reused: FamilyRef | undefined;
     const result = await this.#sql.atomic(function* (): Step<RedeemResult<IssuedRows>> {
       if ((yield* holdGrantTx('(select grant_id from refresh_tokens where token_hash = ?)', [tokenHash])) === 'ended') return { ok: false, reason: 'not_found' };
       const r = yield* tx.get<DbToken>(SELECT_REFRESH, [tokenHash], { lock: 't' });
       if (!r) return { ok: false, reason: 'not_found' };
       const info = toInfo(r, 'refresh');
       if (info.usedAt !== null && info.familyId) {
-        // RFC 9700 §4.14.2: a rotated refresh token presented again means theft; revoke the whole family.
-        yield* revokeFamilyTx({ familyId: info.familyId, grantId: info.grantId }, now);
+        // RFC 9700 §4.14.2: a rotated refresh token presented again means theft; revoke the whole family (below).
+        reused = { familyId: info.familyId, grantId: info.grantId };
         return { ok: false, reason: 'reused' };
       }
       if (info.revokedAt !== null) return { ok: false, reason: 'not_found' };
@@ -134,7 +145,8 @@ export class TokenRepository implements TokenStore {
       yield* insertRows(rows);
       return { ok: true, value: rows };
     });
-    if (!result.ok && result.reason === 'reused') this.#cache.clear(); // the family was revoked
+    // Reuse: the family is revoked once the redemption's transaction (which held the grant shared) has ended.
+    if (reused) await this.revokeFamily(reused, now);
     return result;
   }
 
