@@ -99,14 +99,15 @@ export async function validateAuthorizationRequest(params: Record<string, string
   }
 
   const state = params.state;
+  // Errors go back the way the response would (Multiple Response Type Encoding §2.1; Core §3.2.2.6: the fragment).
+  const { mode: responseMode, error: modeError } = responseModeOf(params.response_type, params.response_mode);
   // RFC 6749 §4.1.2: the redirect back repeats the state, re-encoded (an unreserved `~` sent as is becomes %7E). One
   // that could take the response's Location past MAX_RESPONSE_LOCATION is refused on a page, since the error's redirect
   // would repeat it too: a Location past ~16 KB is one the client cannot read (undici: UND_ERR_HEADERS_OVERFLOW).
-  if (state !== undefined && redirectUri.length + new URLSearchParams({ state }).toString().length + RESPONSE_ROOM > MAX_RESPONSE_LOCATION) {
-    throw new InvalidRequest('state is too long to come back in the redirect; keep it under a few kilobytes.', { fatal: true });
+  // form_post carries it in a form, whatever its length (second read 11, #6).
+  if (state !== undefined && responseMode !== 'form_post' && redirectUri.length + new URLSearchParams({ state }).toString().length + RESPONSE_ROOM > MAX_RESPONSE_LOCATION) {
+    throw new InvalidRequest('state is too long to come back in the redirect: send a shorter state, or ask for response_mode=form_post.', { fatal: true });
   }
-  // Errors go back the way the response would (Multiple Response Type Encoding §2.1; Core §3.2.2.6: the fragment).
-  const { mode: responseMode, error: modeError } = responseModeOf(params.response_type, params.response_mode);
   const fail: (e: OAuthError) => never = (e) => { throw new RedirectError(e, redirectUri, state, responseMode); };
   if (modeError) fail(modeError);
 

@@ -243,4 +243,14 @@ describe('OpenID Connect Core §3.2, §3.3: implicit and hybrid response types',
     expect(res.status).to.equal(400);
     expect(await res.text()).to.include('form_post');
   });
+  // Second read 11, #6: the state's length rule is a redirect's; form_post, the mode the refusal names, carries any.
+  it('a state too long for a redirect goes back whole with response_mode=form_post', async () => {
+    const s = await setup();
+    const state = 'a'.repeat(11_800);
+    const res = await authorize(s, { response_type: 'id_token', response_mode: 'form_post', state });
+    expect(res.status, 'the form_post page').to.equal(200);
+    const html = await res.text();
+    expect(html).to.include(`name="state" value="${state}"`);
+    expect(html).to.match(/name="id_token" value="[\w-]+\.[\w-]+\.[\w-]+"/);
+  });
 });
