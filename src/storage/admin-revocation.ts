@@ -1,18 +1,9 @@
 import type { TokenStore } from '../oauth2/store.ts';
 import type { AdminStore, TokenKind, TokenView } from './admin-store.ts';
 import { TOKEN_SOURCES, tokenView, type Row } from './admin-views.ts';
-import { revokeCredentialsTx } from './revocation.ts';
-import { tx, type Sql, type Step } from './sql.ts';
+import { revokeGrantsTx } from './revocation.ts';
+import type { Sql } from './sql.ts';
 import type { TokenCache } from './token-cache.ts';
-
-/**
- * The grants of a user or client, then everything issued under them, in the caller's transaction: nothing issued in
- * between survives. Shared by the admin API's revocations and a user's deactivation (UserRepository.setActive).
- */
-export function* revokeAllTx(column: 'user_id' | 'application_id', value: number, now: number): Step<number> {
-  yield* tx.run(`update grants set revoked_at = ? where ${column} = ? and revoked_at is null`, [now, value]);
-  return yield* revokeCredentialsTx(column, value, now);
-}
 
 /** The admin API's revocations: everything of a user or client, or one token. Each clears the token cache. */
 export class AdminRevocation implements Pick<AdminStore, 'revokeAllForUser' | 'revokeAllForClient' | 'revokeToken'> {
@@ -33,7 +24,7 @@ export class AdminRevocation implements Pick<AdminStore, 'revokeAllForUser' | 'r
 
   async #revokeAll(column: 'user_id' | 'application_id', value: number, now: number): Promise<number> {
     try {
-      return await this.#sql.atomic(() => revokeAllTx(column, value, now));
+      return await this.#sql.atomic(() => revokeGrantsTx(column, value, now));
     } finally {
       this.#tokenCache.clear();
     }

@@ -142,7 +142,7 @@ export interface AdminStore {
 
   // Revocation: each one transaction, after which no token, refresh token or pending authorization code it covers
   // works (RFC 7009 §2.1, RFC 6749 §4.1.2). They return how many stopped working. (`revokeGrant` uses the core's
-  // GrantStore.revoke and TokenStore.revokeByGrant, the authorized-applications page's path.)
+  // TokenStore.revokeByGrant, the authorized-applications page's path.)
   /** Used by: `revokeAllForUser`: every grant, token and pending code of the user. */
   revokeAllForUser(userId: number, now: number): Promise<number>;
   /** Used by: `revokeAllForClient`: every grant, token and pending code of the client. */

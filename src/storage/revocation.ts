@@ -46,10 +46,15 @@ export function* holdUserTx(userId: number): Step<boolean> {
   return Boolean(u?.is_active);
 }
 
-/** A grant's revocation: its row first (see holdGrantTx), then everything issued under it, in one transaction. */
-export function* revokeGrantTx(grantId: number, now: number): Step<number> {
-  yield* tx.run('update grants set revoked_at = ? where id = ? and revoked_at is null', [now, grantId]);
-  return yield* revokeCredentialsTx('grant_id', grantId, now);
+/**
+ * The one revocation of grants: one grant (`id`), or every grant of a user or a client. The grants' rows first (see
+ * holdGrantTx; a deactivation has changed the user's row before), then everything issued under them, in the caller's
+ * transaction, so nothing issued in between survives. Used by the revocation of a grant (TokenStore.revokeByGrant), the
+ * admin API's revocations of a user's or client's everything, and a user's deactivation (UserRepository.setActive).
+ */
+export function* revokeGrantsTx(by: 'id' | 'user_id' | 'application_id', value: number, now: number): Step<number> {
+  yield* tx.run(`update grants set revoked_at = ? where ${by} = ? and revoked_at is null`, [now, value]);
+  return yield* revokeCredentialsTx(by === 'id' ? 'grant_id' : by, value, now);
 }
 
 /**

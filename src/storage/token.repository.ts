@@ -1,7 +1,7 @@
 import { tx, type Sql, type Step } from './sql.ts';
 import { RevokedMeanwhile, type CodeRow, type FamilyRef, type IssuedRows, type RedeemResult, type TokenInfo, type TokenRow, type TokenStore } from '../oauth2/store.ts';
 import type { TokenCache } from './token-cache.ts';
-import { holdGrantTx, revokeExchangeChain, revokeGrantTx } from './revocation.ts';
+import { holdGrantTx, revokeExchangeChain, revokeGrantsTx } from './revocation.ts';
 import { formatResources, splitResources } from '../oauth2/resources.ts';
 import { readAct, writeAct } from '../oauth2/token-exchange/act.ts';
 
@@ -216,6 +216,6 @@ export class TokenRepository implements TokenStore {
   }
 
   revokeByGrant(grantId: number, now: number) {
-    return this.#ending(this.#sql.atomic(() => revokeGrantTx(grantId, now)));
+    return this.#ending(this.#sql.atomic(() => revokeGrantsTx('id', grantId, now)));
   }
 }

@@ -4,7 +4,7 @@ import type { ProfileChange, UserRecord, UserStore } from '../accounts/store.ts'
 import { readProfile } from '../accounts/profile.ts';
 import type { TokenCache } from './token-cache.ts';
 import { tx, type Sql } from './sql.ts';
-import { revokeAllTx } from './admin-revocation.ts';
+import { revokeGrantsTx } from './revocation.ts';
 import { isUniqueViolation } from './unique.ts';
 
 interface DbUser { id: number; username: string; email: string | null; is_admin: number | boolean; is_active: number | boolean; created_at: number; last_login_at: number | null; profile: unknown; email_verified: number | boolean; updated_at: number | null; sessions_ended_at?: number | string | null }
@@ -85,7 +85,7 @@ export class UserRepository implements UserStore {
         // deactivated made a session after the deactivation's end (attacker read 10, F1b).
         if (isActive) { yield* tx.run('update users set is_active = ?, sessions_ended_at = ? where id = ? and is_active = ?', [1, now, id, 0]); return 0; }
         yield* tx.run('update users set is_active = ?, sessions_ended_at = ? where id = ?', [0, now, id]);
-        return yield* revokeAllTx('user_id', id, now);
+        return yield* revokeGrantsTx('user_id', id, now);
       });
     } finally {
       // Cached lookups carry the old state.

@@ -80,13 +80,17 @@ describe('RFC 7009 revocation, RFC 7662 introspection, RFC 6750 protected resour
 
     it("refuses another client's token with 400 invalid_grant and leaves it active, live or not: no oracle of a token's state (RFC 7009 §2.1: ownership is checked first)", async () => {
       const { s, body } = await issued();
+      const answers = [];
       for (const [token, hint] of [[body.access_token, 'access_token'], [body.refresh_token, 'refresh_token'], [body.access_token, undefined]] as const) {
         const res = await postForm(`${srv.url}/o/revoke_token/`, { token, ...(hint ? { token_type_hint: hint } : {}) }, rs);
         expect(res.status).to.equal(400);
         const err = await res.json();
         expect(err.error).to.equal('invalid_grant');
-        expect(err.error_description).to.match(/another client/);
+        answers.push(err);
       }
+      // One answer whatever the token and hint: nothing in it tells them apart.
+      expect(answers[1]).to.deep.equal(answers[0]);
+      expect(answers[2]).to.deep.equal(answers[0]);
       expect((await (await introspect(body.access_token)).json()).active).to.equal(true);
       expect((await (await introspect(body.refresh_token)).json()).active).to.equal(true);
       expect((await postForm(`${srv.url}/o/revoke_token/`, { token: body.refresh_token }, s.auth)).status).to.equal(200);
