@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { IdTokenInput, IdTokenIssuer } from '../oauth2/grants/context.ts';
 import { parseScope } from '../oauth2/scope.ts';
-import { OPENID_SCOPE, userClaims } from './claims.ts';
+import { claimsOfScope, OPENID_SCOPE, userClaims } from './claims.ts';
 import type { Subjects } from './subject.ts';
 import type { UserStore } from '../accounts/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing, type SigningAlg } from './keys.ts';
@@ -54,9 +54,13 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       if (i.sid) claims.sid = i.sid;
       // Core §2 and RFC 8176: how the user authenticated (['pwd'] for the password form).
       if (i.amr?.length) claims.amr = [...i.amr];
-      // Core §5.5: claims requested for the ID Token by name (the user consented to them on the way); §5.4: with no
-      // access token for UserInfo (response_type id_token), the claims of the granted scopes too.
-      const scopes = i.scopeClaims ? parseScope(i.scope) : [];
+      // Core §5.5: claims requested for the ID Token by name (the user consented to them on the way), and the claims of
+      // the granted scopes: §5.4 requires them with no access token for UserInfo (response_type id_token), and they
+      // are given at the token endpoint too, as relying parties that build a profile from the ID Token alone expect
+      // (Auth.js's OIDC provider, passport-openidconnect without skipUserProfile: a sign-in otherwise had no name or
+      // email; fresh-eyes 11). Only front-channel ID Tokens beside a code or token leave them to UserInfo, to keep
+      // the redirect short (approve.ts).
+      const scopes = i.scopeClaims === false ? [] : parseScope(i.scope).filter((scope) => claimsOfScope(scope).length > 0);
       const user = i.claims?.length || scopes.length ? await s.users.findById(i.userId) : null;
       if (user) for (const [name, value] of Object.entries(userClaims(user, String(claims.sub), scopes, i.claims))) claims[name] ??= value;
       return signJwt(key, claims, 'JWT');

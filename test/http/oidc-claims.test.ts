@@ -37,6 +37,22 @@ describe('OpenID Connect Core §5.4: claims by scope (profile, email, address, p
     }
   });
 
+  // Fresh-eyes 11: Auth.js's OIDC provider and passport-openidconnect build the profile from the ID Token; without the
+  // scopes' claims there a sign-in had no name or email. The token endpoint's ID Token carries them, as UserInfo does.
+  it('the ID Token from the token endpoint carries the granted scopes\' claims too, on the code flow and on refresh', async () => {
+    const s = await setupWithProfile();
+    const idClaims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    const tokens = await codeFlowTokens(t, s, { scope: 'openid profile email', prompt: 'consent' });
+    const first = idClaims(tokens.id_token);
+    expect(first).to.include({ sub: String(s.user.id), name: 'Ada Lovelace', preferred_username: s.user.username, email: 'ada@example.com', email_verified: false });
+    expect(first, 'address was not granted').to.not.have.property('address');
+    const refreshed = await (await fetch(`${t.url}/o/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${s.auth.id}:${s.auth.secret}`).toString('base64')}` }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })).json();
+    expect(idClaims(refreshed.id_token)).to.include({ name: 'Ada Lovelace', email: 'ada@example.com' });
+    // openid alone: nothing beyond the protocol's claims.
+    const bare = idClaims((await codeFlowTokens(t, s, { scope: 'openid', prompt: 'consent' })).id_token);
+    expect(bare).to.not.have.any.keys('name', 'email', 'preferred_username');
+  });
+
   it('discovery lists address and phone in scopes_supported and their claims in claims_supported', async () => {
     const d = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
     expect(d.scopes_supported).to.include.members(['address', 'phone']);

@@ -56,7 +56,10 @@ export interface IdTokenInput {
   accessToken?: string;
   /** The code issued with it from the authorization endpoint (c_hash, Core §3.3.2.11). */
   code?: string;
-  /** Core §5.4: with no access token (response_type id_token), the scopes' claims go in the ID Token. */
+  /**
+   * Whether the granted scopes' claims go in the ID Token (Core §5.4 requires them with no access token, response_type
+   * id_token). Absent (the token endpoint): they do. False: a front-channel ID Token beside a code or token.
+   */
   scopeClaims?: boolean;
   now: number;
   /** The client's id_token_signed_response_alg; absent, RS256. */
