@@ -2,6 +2,7 @@ import type { AccessTokenInput, JwtAccessTokens } from '../oauth2/issue.ts';
 import type { Subjects } from './subject.ts';
 import type { KeyRing, SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
+import { canonicalResource } from '../oauth2/resources.ts';
 
 /**
  * The default algorithm of JWT access tokens (ACCESS_TOKEN_SIGNING_ALG), chosen by measured signing cost
@@ -22,13 +23,16 @@ export interface AccessTokenSettings {
 
 /**
  * RFC 9068 JWT access tokens. The audience is the resources the client asked for (RFC 8707); without a `resource`
- * parameter it is the issuer, whose APIs (/api/*, /graphql, /o/userinfo) are the token's resource.
+ * parameter it is Gatehouse's own APIs (/api/*, /graphql, /o/userinfo), named as their metadata names them.
  */
 export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
   return {
     async signer(client) {
       const key = await s.keys.signingKey(s.alg ?? ACCESS_TOKEN_ALG);
       const iss = s.issuer();
+      // Gatehouse's own APIs, as their RFC 9728 metadata and discovery's protected_resources name them (the issuer in
+      // canonical form, "https://host/"): a resource server that takes its audience from the metadata accepts the token.
+      const ownResource = canonicalResource(iss) ?? iss;
       return (i: AccessTokenInput) => {
         const iat = Math.floor(i.now / 1000);
         const claims: Record<string, unknown> = {
@@ -37,8 +41,8 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
           jti: i.jti,
           iss,
           exp: iat + i.ttl,
-          // RFC 8707 §2 / RFC 9068 §3: the resources the token was asked for; without any, Gatehouse's own APIs (the issuer).
-          aud: !i.resources?.length ? iss : i.resources.length === 1 ? i.resources[0] : [...i.resources],
+          // RFC 8707 §2 / RFC 9068 §3: the resources the token was asked for; without any, Gatehouse's own APIs.
+          aud: !i.resources?.length ? ownResource : i.resources.length === 1 ? i.resources[0] : [...i.resources],
           // RFC 9068 §2.2: without a resource owner (client_credentials), sub names the client.
           sub: i.userId === null ? i.clientId : s.subjects.of(i.userId, client),
           client_id: i.clientId,

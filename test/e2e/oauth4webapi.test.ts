@@ -111,7 +111,9 @@ describe('e2e: oauth4webapi against Gatehouse (RFC 8414, 6749, 7636, 9207, 7662,
 
     // RFC 9068 §4: the resource server's validation: typ at+jwt, signature from jwks_uri, iss, aud, exp, and the claims.
     const request = new Request(`${srv.url}/api/hello`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
-    const at = await oauth.validateJwtAccessToken(as, request, srv.app.config.issuer, insecure);
+    // The resource server's audience is its identifier, as its RFC 9728 metadata publishes it (fresh-eyes 11).
+    const resource = (await (await fetch(`${srv.url}/.well-known/oauth-protected-resource`)).json() as { resource: string }).resource;
+    const at = await oauth.validateJwtAccessToken(as, request, resource, insecure);
     expect(at).to.include({ iss: srv.app.config.issuer, sub: String(setup.user.id), client_id: client.client_id });
     expect(at.scope).to.equal('openid profile');
     const wrongAudience = new Request(`${srv.url}/api/hello`, { headers: { authorization: `Bearer ${tokens.access_token}` } });

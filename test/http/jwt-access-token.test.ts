@@ -18,7 +18,7 @@ describe('RFC 9068 JWT access tokens, per client', () => {
   });
   after(() => t.close());
 
-  const verify = (token: string) => jwtVerify(token, jwks, { issuer: t.app.config.issuer, audience: t.app.config.issuer, typ: 'at+jwt' });
+  const verify = (token: string) => jwtVerify(token, jwks, { issuer: t.app.config.issuer, audience: `${t.app.config.issuer}/`, typ: 'at+jwt' });
   const introspect = async (token: string) => (await postForm(`${t.url}/o/introspect/`, { token }, rs)).json() as Promise<Record<string, unknown>>;
   const hello = (token: string) => fetch(`${t.url}/api/hello`, { headers: { authorization: `Bearer ${token}` } });
 
@@ -50,7 +50,7 @@ describe('RFC 9068 JWT access tokens, per client', () => {
     const { payload, protectedHeader } = await verify(body.access_token);
     expect(protectedHeader).to.include({ typ: 'at+jwt', alg: 'ES256', kid: (await t.app.signingKeys.signingKey('ES256')).kid });
     // §2.2: without a resource owner, sub names the client.
-    expect(payload).to.include({ iss: t.app.config.issuer, aud: t.app.config.issuer, sub: client.clientId, client_id: client.clientId, scope: 'read' });
+    expect(payload).to.include({ iss: t.app.config.issuer, aud: `${t.app.config.issuer}/`, sub: client.clientId, client_id: client.clientId, scope: 'read' });
     expect(payload.iat).to.be.within(before, before + 5);
     expect(payload.exp! - payload.iat!).to.equal(Number(body.expires_in));
     expect(payload.jti).to.be.a('string').with.length(52);
@@ -148,7 +148,7 @@ describe('ACCESS_TOKEN_SIGNING_ALG: the algorithm of RFC 9068 JWT access tokens'
         const auth = { id: client.clientId, secret: clientSecret! };
         const body = await (await postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, auth)).json() as Record<string, string>;
         const jwks = createLocalJWKSet(await (await fetch(`${t.url}/.well-known/jwks.json`)).json() as JSONWebKeySet);
-        const { payload, protectedHeader } = await jwtVerify(body.access_token, jwks, { issuer: t.app.config.issuer, audience: t.app.config.issuer, typ: 'at+jwt', algorithms: [alg] });
+        const { payload, protectedHeader } = await jwtVerify(body.access_token, jwks, { issuer: t.app.config.issuer, audience: `${t.app.config.issuer}/`, typ: 'at+jwt', algorithms: [alg] });
         expect(protectedHeader).to.deep.equal({ alg, kid: (await t.app.signingKeys.signingKey(alg)).kid, typ: 'at+jwt' });
         expect(payload).to.include({ sub: client.clientId, client_id: client.clientId, scope: 'read' });
         expect(await (await postForm(`${t.url}/o/introspect/`, { token: body.access_token }, auth)).json()).to.include({ active: true, client_id: client.clientId });

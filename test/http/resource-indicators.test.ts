@@ -112,12 +112,18 @@ describe('RFC 8707 resource indicators', () => {
     expect(claims.iss).to.equal(srv.app.config.issuer);
   });
 
-  it('JWT aud lists several resources; without resource it stays the issuer', async () => {
+  // Fresh-eyes 11: without a resource the token was for "issuer", while RFC 9728 metadata and discovery's
+  // protected_resources name Gatehouse's APIs "issuer/": a resource server taking its audience from the metadata
+  // (oauth4webapi's validateJwtAccessToken) refused every such token. One identifier, the one the metadata publishes.
+  it('JWT aud lists several resources; without resource it is Gatehouse\'s own APIs, as their RFC 9728 metadata names them', async () => {
     const setup = await codeFlowSetup(srv, { allowedScopes: ['read', 'a:read'], grantTypes: ['client_credentials'], accessTokenFormat: 'jwt' });
     const two = await token(srv, { grant_type: 'client_credentials', scope: 'read', resource: [A, JWT_RS] }, setup.auth);
     expect(payload(two.body.access_token).aud).to.deep.equal([A, JWT_RS]);
     const none = await token(srv, { grant_type: 'client_credentials', scope: 'read' }, setup.auth);
-    expect(payload(none.body.access_token).aud).to.equal(srv.app.config.issuer);
+    const metadata = await (await fetch(`${srv.url}/.well-known/oauth-protected-resource`)).json() as { resource: string };
+    expect(payload(none.body.access_token).aud).to.equal(metadata.resource);
+    const asked = await token(srv, { grant_type: 'client_credentials', scope: 'read', resource: metadata.resource }, setup.auth);
+    expect(payload(asked.body.access_token).aud, 'asked for by that identifier').to.equal(metadata.resource);
   });
 
   describe('client_credentials', () => {

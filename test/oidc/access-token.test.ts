@@ -28,10 +28,10 @@ describe('RFC 9068 JWT access tokens: the signer (src/oidc/access-token.ts, jws.
       const i = input();
       const jwt = (await tokens.signer(client))(i);
       const jwks = createLocalJWKSet(await t.app.signingKeys.jwks());
-      const { payload, protectedHeader } = await jwtVerify(jwt, jwks, { issuer: t.app.config.issuer, audience: t.app.config.issuer, typ: 'at+jwt', algorithms: [alg] });
+      const { payload, protectedHeader } = await jwtVerify(jwt, jwks, { issuer: t.app.config.issuer, audience: `${t.app.config.issuer}/`, typ: 'at+jwt', algorithms: [alg] });
       expect(protectedHeader).to.deep.equal({ alg, kid: (await t.app.signingKeys.signingKey(alg)).kid, typ: 'at+jwt' });
       // §2.2: every required claim, and nothing a client_credentials token has no value for (no auth_time, acr, amr).
-      expect(payload).to.deep.equal({ jti: i.jti, iss: t.app.config.issuer, exp: Math.floor(i.now / 1000) + 600, aud: t.app.config.issuer, sub: client.clientId, client_id: client.clientId, iat: Math.floor(i.now / 1000), scope: 'read write' });
+      expect(payload).to.deep.equal({ jti: i.jti, iss: t.app.config.issuer, exp: Math.floor(i.now / 1000) + 600, aud: `${t.app.config.issuer}/`, sub: client.clientId, client_id: client.clientId, iat: Math.floor(i.now / 1000), scope: 'read write' });
     });
   }
 
