@@ -68,7 +68,10 @@ export class DeviceCodeRepository implements DeviceStore {
         yield* tx.run(`update device_codes set status = 'denied' where id = ?`, [r.id]);
         r.status = 'denied';
       }
-      const verdict = judge(toRow(r));
+      // Approved after this poll looked for its grant (none was bound yet, so none is held): issuing now would write
+      // tokens a revocation of that grant, running beside, could not see (PostgreSQL; attacker read 12, G1). This poll
+      // hears authorization_pending; the next holds the grant.
+      const verdict = judge(toRow(held === 'absent' && r.grant_id !== null ? { ...r, status: 'pending' } : r));
       if ('issue' in verdict) {
         // Exactly once: approved → consumed; a poll that lost the race changes nothing and stores nothing.
         if ((yield* tx.run(`update device_codes set status = 'consumed' where id = ? and status = 'approved'`, [r.id])) !== 1) return { found: true, verdict, applied: false };

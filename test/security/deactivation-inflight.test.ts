@@ -147,3 +147,57 @@ describe('Second read 11, #1: the device poll refuses an approved code whose gra
     expect(await srv.app.stores.sql.all('select id from access_tokens where user_id = ?', [user.id])).to.deep.equal([]);
   });
 });
+
+describe('Attacker read 12, G1: a device poll racing its approval issues nothing a revocation cannot see (PostgreSQL)', function () {
+  let db: TestDatabase;
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  before(function () { if (!POSTGRES_URL) this.skip(); });
+  beforeEach(async () => {
+    db = await testDatabase();
+    const app = await createApp({ env: 'test', database: db.database, ...db.redis });
+    const { url } = await app.listen(0, '127.0.0.1');
+    srv = { app, url, close: async () => { await app.close(); await db.drop(); } };
+    a = await actors(srv);
+  });
+  afterEach(() => srv?.close());
+
+  it('RFC 8628 §3.5: a poll that looked for the grant before the approval committed hears authorization_pending; after a revocation the next hears access_denied', async () => {
+    const user = await srv.app.seed.user({ username: 'device-owner' });
+    const { client } = await srv.app.seed.client({ owner: user, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE_GRANT as never], allowedScopes: ['read'] });
+    const browser = new Browser(srv.url);
+    await browser.login(user.username, user.password);
+    const start = async () => await (await postForm(`${srv.url}/o/device-authorization/`, { client_id: client.clientId, scope: 'read' })).json() as Record<string, string>;
+    const first = await start();
+    const page = await (await browser.get(`/o/device/?user_code=${encodeURIComponent(first.user_code)}`)).text();
+    expect((await browser.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(page)!, user_code: first.user_code, allow: 'allow' })).status).to.be.below(400);
+    const grant = (await db.query<{ id: number }>(`select id from grants where user_id = ${user.id}`))[0];
+    const second = await start();
+    const code = (await db.query<{ id: number }>(`select id from device_codes where status = 'pending'`))[0];
+
+    // The approval of the second code, as DeviceCodeRepository.decide writes it, not yet committed.
+    const approval = new pg.Client({ connectionString: (db.database as { url: string }).url });
+    await approval.connect();
+    try {
+      await approval.query('begin');
+      await approval.query(`update device_codes set status = 'approved', user_id = $1, grant_id = $2, amr = 'pwd' where id = $3`, [user.id, grant.id, code.id]);
+      const poll = () => postForm(`${srv.url}/o/token/`, { grant_type: DEVICE_GRANT, device_code: second.device_code, client_id: client.clientId });
+      const raced = poll();
+      // Until the poll waits on the code's row (it looked for the grant before the approval commits).
+      for (let i = 0; i < 200; i++) {
+        const waiting = await db.query(`select pid from pg_stat_activity where wait_event_type = 'Lock' and query like '%device_codes%' and pid <> pg_backend_pid()`);
+        if (waiting.length) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await approval.query('commit');
+      const res = await raced;
+      expect(res.status, 'the poll that raced the approval').to.equal(400);
+      expect((await res.json()).error).to.equal('authorization_pending');
+    } finally { await approval.end(); }
+    expect((await a.admin('mutation($id: ID!) { revokeGrant(id: $id) { revokedTokens } }', { id: String(grant.id) })).errors).to.equal(undefined);
+    await new Promise((r) => setTimeout(r, 5_100)); // the poll interval (RFC 8628 §3.5), so the next is not slow_down
+    const after = await postForm(`${srv.url}/o/token/`, { grant_type: DEVICE_GRANT, device_code: second.device_code, client_id: client.clientId });
+    expect((await after.json()).error).to.equal('access_denied');
+    expect(await db.query(`select id from access_tokens where user_id = ${user.id} and revoked_at is null`)).to.deep.equal([]);
+  });
+});
