@@ -26,8 +26,18 @@ export async function createUser(users: UserStore, data: { username: string; pas
   return { ok: true, user };
 }
 
+/**
+ * A reserved account (the owner of dynamically registered clients, `~dynamic`): its name fails the username rule, so
+ * nobody registers it, and it never signs in or gets a password, whatever an administrator sets on it (an admin
+ * console offered to reset its password and make it an administrator, which would sign in as the owner of every
+ * registered client; fresh-eyes 11).
+ */
+export const isReservedAccount = (username: string): boolean => validateUsername(username) !== null;
+
 /** Sets a new password (the same strength rule as a new user's); the caller ends the user's other sessions. */
 export async function setPassword(users: UserStore, userId: number, password: string): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+  const owner = await users.findById(userId);
+  if (owner && isReservedAccount(owner.username)) return { ok: false, errors: { id: 'This account is reserved: it never signs in, so it has no password.' } };
   const p = validatePasswordStrength(password);
   if (p) return { ok: false, errors: { password: p } };
   await users.setPasswordHash(userId, await hashPassword(password), { changed: true });
@@ -41,7 +51,7 @@ export async function setPassword(users: UserStore, userId: number, password: st
 export async function authenticate(users: UserStore, username: string, password: string): Promise<UserRecord | null> {
   const found = await users.findByUsername(username);
   const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!found || !ok || !found.isActive) return null;
+  if (!found || !ok || !found.isActive || isReservedAccount(found.username)) return null;
   if (needsRehash(found.passwordHash)) await users.setPasswordHash(found.id, await hashPassword(password));
   await users.touchLogin(found.id, Date.now());
   const { passwordHash: _omit, ...user } = found;
