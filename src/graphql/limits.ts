@@ -102,6 +102,27 @@ function measure(doc: DocumentNode): GraphQLError | null {
     return out;
   };
 
+  // Inside introspection (__schema, __type) no field is aliased: graphql-js merges a field selected twice under one
+  // name, so without aliases the answer is bounded by the schema itself, while 600 aliased `name`s under
+  // `types { fields { … } }` answered 6.5 MB from 11 KB (attacker read 12, G3). Introspection queries of GraphiQL,
+  // codegen and the clients' tools alias nothing there.
+  const aliasIn = new Map<string, boolean>();
+  const aliased = (set: SelectionSetNode): boolean => set.selections.some((sel) => {
+    if (sel.kind === Kind.FIELD) return sel.alias !== undefined || (sel.selectionSet !== undefined && aliased(sel.selectionSet));
+    if (sel.kind === Kind.INLINE_FRAGMENT) return aliased(sel.selectionSet);
+    const name = sel.name.value;
+    if (!aliasIn.has(name)) { aliasIn.set(name, false); const f = fragments.get(name); aliasIn.set(name, f ? aliased(f.selectionSet) : false); }
+    return aliasIn.get(name)!;
+  });
+  const introspectionAliased = (set: SelectionSetNode, seen = new Set<string>()): boolean => set.selections.some((sel) => {
+    if (sel.kind === Kind.FIELD) return sel.selectionSet !== undefined && (sel.name.value === '__schema' || sel.name.value === '__type' ? aliased(sel.selectionSet) : introspectionAliased(sel.selectionSet, seen));
+    if (sel.kind === Kind.INLINE_FRAGMENT) return introspectionAliased(sel.selectionSet, seen);
+    if (seen.has(sel.name.value)) return false;
+    seen.add(sel.name.value);
+    const f = fragments.get(sel.name.value);
+    return f ? introspectionAliased(f.selectionSet, seen) : false;
+  });
+
   // Every definition is validated, used or not: all count towards the inlined size; depth and cost are an
   // operation's (a fragment's own depth says nothing: introspection's TypeRef is deep, under __schema).
   let fields = 0;
@@ -112,6 +133,7 @@ function measure(doc: DocumentNode): GraphQLError | null {
     fields = add(fields, size.fields);
     if (fields > MAX_FIELDS) return refused(`The query selects more than ${MAX_FIELDS} fields, fragments inlined.`, 'QUERY_TOO_COMPLEX', { fields });
     if (d.kind === Kind.FRAGMENT_DEFINITION) continue;
+    if (introspectionAliased(d.selectionSet)) return refused('Fields inside __schema or __type cannot be aliased.', 'QUERY_TOO_COMPLEX');
     if (size.depth > MAX_DEPTH) return refused(`Query depth ${size.depth} exceeds the limit of ${MAX_DEPTH}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
     if (size.cost > MAX_COST) return refused(`Query cost ${size.cost} exceeds the limit of ${MAX_COST}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
     if (size.values > MAX_VALUES) return refused(`The answer could hold ${size.values} values, over the limit of ${MAX_VALUES}: ask for smaller pages or fewer fields.`, 'QUERY_TOO_COMPLEX', { values: size.values });

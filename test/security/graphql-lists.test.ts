@@ -77,6 +77,21 @@ describe('security: every GraphQL list is bounded, in the cost rule and in its r
       expect(r.body.data).to.equal(undefined);
     });
 
+    // Attacker read 12, G3: introspection's lists counted one value each, so 600 aliased names under every field of
+    // every type (5.9 KB) answered 2.8 MB, 650 descriptions 6.5 MB.
+    it('introspection takes no aliases inside __schema or __type, by fragment too; the standard introspection query passes', async () => {
+      const names = Array.from({ length: 600 }, (_, i) => `n${i}: name`).join(' ');
+      for (const q of [`{ __schema { types { fields { ${names} } } } }`, `fragment F on __Field { ${names} } { __schema { types { fields { ...F } } } }`, '{ __type(name: "Query") { fields { a: name } } }']) {
+        const r = await query(q);
+        expect(r.status, q.slice(0, 60)).to.equal(400);
+        expect(r.body.errors[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      }
+      const { getIntrospectionQuery } = await import('graphql');
+      const full = await query(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
+      expect(full.status).to.equal(200);
+      expect(full.body.data.__schema.types.length).to.be.above(10);
+    });
+
     it('introspection counts: one whole __schema is fine, dozens under aliases are refused', async () => {
       const one = await query('{ __schema { types { name fields { name } } } }');
       expect(one.status).to.equal(200);
