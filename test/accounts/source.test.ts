@@ -15,6 +15,16 @@ describe('throttle sources (sourceOf)', () => {
     expect(sourceOf('2001:db8::')).to.equal('2001:db8:0:0::/64');
   });
 
+  // Attacker read 12, G5: a proxy that appends the port (Azure Application Gateway) gave every connection a budget of
+  // its own, and one 6to4 host holds 2^16 /64s.
+  it('an address with a port (as some proxies forward it) is the address; a 6to4 address is its IPv4 host', () => {
+    expect(sourceOf('198.51.100.7:51234')).to.equal('198.51.100.7');
+    expect(sourceOf('[2001:db8:20:1::9]:443')).to.equal(sourceOf('2001:db8:20:1::1'));
+    expect(sourceOf('[2001:db8:20:1::9]')).to.equal(sourceOf('2001:db8:20:1::1'));
+    expect(sourceOf('2002:c633:6407:1::1')).to.equal('198.51.100.7');
+    expect(sourceOf('2002:c633:6407:ffff::2')).to.equal('198.51.100.7');
+  });
+
   it('no address, or something else, is a source of its own (never an IPv4 or IPv6 source)', () => {
     expect(sourceOf(undefined)).to.equal('unknown');
     expect(sourceOf('')).to.equal('unknown');
