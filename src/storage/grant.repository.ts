@@ -21,17 +21,25 @@ const toRecord = (g: DbGrant): GrantRecord => ({
  * deactivation revoked (attacker read 10, F1; second read 11, #1/#3: `insert … where exists (active user)` read the
  * user as of its statement's start on PostgreSQL, then revived the row once the deactivation let it go).
  */
-export function* grantUpsertTx(g: { userId: number; applicationId: number; scope: string; claims?: string; origins?: string; now: number }): Step<number> {
+export function* grantUpsertTx(g: { userId: number; applicationId: number; scope: string; claims?: string; addOrigins?: readonly string[]; now: number }): Step<number> {
   if (!(yield* holdUserTx(g.userId))) throw new RevokedMeanwhile('The user was deactivated meanwhile.');
+  // Redirect origins consented to (issue 20) add to a live grant's, read with its row locked, so a revocation cannot
+  // fall between the read and the write and leave the revived grant the old ones (attacker read 12).
+  let origins: string | undefined;
+  if (g.addOrigins !== undefined) {
+    const old = yield* tx.get<{ consented_origins: string | null; revoked_at: unknown }>('select g.consented_origins, g.revoked_at from grants g where g.user_id = ? and g.application_id = ?', [g.userId, g.applicationId], { lock: 'g' });
+    const kept = old && old.revoked_at === null ? (old.consented_origins ?? '').split(' ').filter(Boolean) : [];
+    origins = [...new Set([...kept, ...g.addOrigins])].join(' ');
+  }
   const keepIfLive = (column: string) => `case when grants.revoked_at is null then grants.${column} else excluded.${column} end`;
   yield* tx.run(`insert into grants (user_id, application_id, scope, claims, consented_origins, created_at, last_used_at, revoked_at)
     values (?, ?, ?, ?, ?, ?, null, null)
     on conflict (user_id, application_id) do update set scope = excluded.scope,
     claims = ${g.claims === undefined ? keepIfLive('claims') : 'excluded.claims'},
-    consented_origins = ${g.origins === undefined ? keepIfLive('consented_origins') : 'excluded.consented_origins'},
+    consented_origins = ${origins === undefined ? keepIfLive('consented_origins') : 'excluded.consented_origins'},
     created_at = case when grants.revoked_at is null then grants.created_at
       when ? > (grants.revoked_at / 1000 + 1) * 1000 then ? else (grants.revoked_at / 1000 + 1) * 1000 end, revoked_at = null`,
-  [g.userId, g.applicationId, g.scope, g.claims ?? '', g.origins ?? '', g.now, g.now, g.now]);
+  [g.userId, g.applicationId, g.scope, g.claims ?? '', origins ?? '', g.now, g.now, g.now]);
   // The client's deletion may have taken the row since (its grants go in batches before it): say so, never a null.
   const grant = yield* tx.get<{ id: number }>('select id from grants where user_id = ? and application_id = ?', [g.userId, g.applicationId]);
   if (!grant) throw new DeletedMeanwhile();
@@ -49,10 +57,7 @@ export class GrantRepository implements GrantStore {
 
   async upsert(userId: number, applicationId: number, scope: string, now: number, claims?: string, added?: string[]) {
     await this.#sql.atomic(function* () {
-      const old = added === undefined ? undefined : yield* tx.get<{ consented_origins: string | null; revoked_at: unknown }>('select consented_origins, revoked_at from grants where user_id = ? and application_id = ?', [userId, applicationId]);
-      const kept = old && old.revoked_at === null ? (old.consented_origins ?? '').split(' ').filter(Boolean) : [];
-      const origins = added === undefined ? undefined : [...new Set([...kept, ...added])].join(' ');
-      return yield* grantUpsertTx({ userId, applicationId, scope, claims, origins, now });
+      return yield* grantUpsertTx({ userId, applicationId, scope, claims, addOrigins: added, now });
     });
     const grant = await this.find(userId, applicationId);
     if (!grant) throw new DeletedMeanwhile();
