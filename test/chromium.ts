@@ -34,3 +34,23 @@ export async function documentsDuring(p: Page, go: () => Promise<unknown>): Prom
   try { await go(); } finally { p.off('response', on); }
   return seen;
 }
+
+/**
+ * What sticks out at the page's width, named (elements, and text overflowing its box), so a failure says what to
+ * fix; empty when the page fits (no horizontal scroll).
+ */
+export function sticksOut(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const limit = document.documentElement.clientWidth + 0.5;
+    const out: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      if (r.getBoundingClientRect().right > limit) out.push(`text in ${n.parentElement?.tagName}#${n.parentElement?.id}: ${n.textContent?.slice(0, 40)}`);
+    }
+    for (const e of document.querySelectorAll('body *')) if (e.getBoundingClientRect().right > limit) out.push(`${e.tagName}#${e.id}.${e.className}`);
+    if (document.documentElement.scrollWidth > document.documentElement.clientWidth) out.push(`scrollWidth ${document.documentElement.scrollWidth}`);
+    return out;
+  });
+}

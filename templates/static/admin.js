@@ -8,7 +8,7 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const statusLine = document.getElementById('admin-status');
 const $ = (sel) => document.querySelector(sel);
 
-/** One GraphQL call; throws the API's messages (each error's message) if it answers errors. */
+/** One GraphQL call; throws what the API refused (each error said by explain) if it answers errors. */
 async function gql(query, variables = {}) {
   const res = await fetch('/graphql', {
     method: 'POST', credentials: 'same-origin',
@@ -16,12 +16,25 @@ async function gql(query, variables = {}) {
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join(' '));
+  if (body.errors?.length) throw new Error(body.errors.map(explain).join(' '));
   return body.data;
 }
 
 const say = (text) => { statusLine.textContent = text; };
 const word = (key, params = {}) => words[key].replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ''));
+// An API error in the page's language when its code (extensions.code, src/graphql/errors.ts) is one of these; any
+// other keeps the API's own message. Invalid input names each field with the API's reason for it.
+const CODES = { BAD_USER_INPUT: 'badInput', CONFLICT: 'conflict', FORBIDDEN: 'forbidden', NOT_FOUND: 'notFound', UNAUTHENTICATED: 'unauthenticated', ROTATION_TOO_SOON: 'rotationTooSoon' };
+function explain(e) {
+  const key = CODES[e.extensions?.code];
+  if (!key) return e.message;
+  if (key === 'badInput') {
+    const fields = e.extensions.fields;
+    return Array.isArray(fields) ? word(key, { fields: fields.map((f) => `${f.path.at(-1)}: ${f.message}`).join(' ') }) : e.message;
+  }
+  return word(key, { n: e.extensions.retryInSeconds });
+}
+const clientType = (type) => (type ? word(type.toLowerCase()) : '');
 /** Runs an action, saying "Done." or why it was refused; the page stays usable either way. */
 async function act(fn) {
   try { const r = await fn(); say(typeof r === 'string' ? r : word('done')); } catch (e) { say(word('failed', { why: e.message })); }
@@ -41,9 +54,14 @@ const button = (label, onClick, cls) => el('button', { type: 'button', class: cl
 // The reader's own zone here (the browser knows it), so it is named: "06/12/2026 03:13 UTC+1".
 const shownAt = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }) : '—');
 const yesNo = (b) => word(b ? 'yes' : 'no');
-/** Fills a table's body with rows, or one "Nothing found." row. */
+/**
+ * Fills a table's body with rows, or one "Nothing found." row. Each cell gets its column's header words as
+ * data-label: on a phone the stylesheet hides the headers and shows the label above each stacked cell.
+ */
 function fill(table, rows) {
   const body = table.tBodies[0];
+  const heads = [...table.tHead.rows[0].cells].map((th) => th.textContent.trim());
+  for (const row of rows) for (const [i, cell] of [...row.cells].entries()) if (heads[i]) cell.dataset.label = heads[i];
   body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: table.tHead.rows[0].cells.length }, word('none')))]));
 }
 const submitted = (form, fn) => form.addEventListener('submit', (e) => { e.preventDefault(); fn(); });
@@ -78,9 +96,19 @@ async function users() {
     $('#password-new').value = '';
     $('#password-form').hidden = true;
   }));
+  // What the API refuses is said next to the form (on a phone the status line is a screen away), and in the status line.
+  const createError = $('#user-create-error');
   submitted($('#user-create'), () => act(async () => {
     const input = { username: $('#new-username').value, password: $('#new-password').value, email: $('#new-email').value || null, isAdmin: $('#new-admin').checked };
-    await gql('mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }', { i: input });
+    createError.hidden = true;
+    try {
+      await gql('mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }', { i: input });
+    } catch (e) {
+      createError.textContent = word('failed', { why: e.message });
+      createError.hidden = false;
+      createError.scrollIntoView({ block: 'nearest' });
+      throw e;
+    }
     $('#user-create').reset();
     await load();
   }));
@@ -104,7 +132,7 @@ async function applications() {
   async function loadPage() {
     const { clients } = await gql('query($a: String) { clients(first: 50, after: $a) { nodes { id clientId name clientType owner { username } grants(first: 0) { totalCount } } pageInfo { hasNextPage endCursor } } }', { a: after });
     rows.push(...clients.nodes.map((c) => el('tr', { 'data-client': c.clientId },
-      el('td', {}, c.name), el('td', {}, el('code', {}, c.clientId)), el('td', {}, c.owner?.username ?? ''), el('td', {}, (c.clientType ?? '').toLowerCase()),
+      el('td', {}, c.name), el('td', {}, el('code', {}, c.clientId)), el('td', {}, c.owner?.username ?? ''), el('td', {}, clientType(c.clientType)),
       el('td', {}, String(c.grants.totalCount)), el('td', {}, button(word('manage'), () => act(() => open(c.id)))))));
     fill($('#client-table'), rows);
     after = clients.pageInfo.endCursor;

@@ -32,8 +32,8 @@ export async function verifyWithJwks(jwt, header, jwks) {
   }
 }
 
-/** The lines of a decoded-JWT step: header, claims, then each check as ok or FAIL. */
-export function jwtLines(header, claims, checks) {
-  return ['header', JSON.stringify(header, null, 2), '', 'claims', JSON.stringify(claims, null, 2), '', 'checks',
+/** The lines of a decoded-JWT step: header, claims, then each check as ok or FAIL (under `checksTitle`, in the page's language). */
+export function jwtLines(header, claims, checks, checksTitle = 'checks') {
+  return ['header', JSON.stringify(header, null, 2), '', 'claims', JSON.stringify(claims, null, 2), '', checksTitle,
     ...checks.map(([what, ok]) => `${ok ? 'ok  ' : 'FAIL'} ${what}`)];
 }

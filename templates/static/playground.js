@@ -6,6 +6,9 @@ import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
 (() => {
   const $ = (sel) => document.querySelector(sel);
   const log = $('#pg-log');
+  // The log's words in the page's language (pg.js.* of src/http/i18n, in data-words); {name} filled here.
+  const words = JSON.parse(log.dataset.words);
+  const word = (key, params = {}) => words[key].replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ''));
   const store = {
     get: () => JSON.parse(sessionStorage.getItem('gatehouse-playground') || '{}'),
     set: (patch) => sessionStorage.setItem('gatehouse-playground', JSON.stringify({ ...store.get(), ...patch })),
@@ -38,7 +41,7 @@ import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
     try { pretty = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON */ }
     const keep = ['content-type', 'cache-control', 'www-authenticate', 'pragma'];
     const resHeaders = keep.filter((k) => res.headers.get(k)).map((k) => `${k}: ${res.headers.get(k)}`);
-    step(`${title} → ${res.status}`, [...shown, '', '--- response ---', `HTTP ${res.status}`, ...resHeaders, '', pretty]).dataset.status = String(res.status);
+    step(`${title} → ${res.status}`, [...shown, '', word('response'), `HTTP ${res.status}`, ...resHeaders, '', pretty]).dataset.status = String(res.status);
     return { status: res.status, type: (res.headers.get('content-type') ?? '').split(';')[0].trim(), text, json: () => JSON.parse(text) };
   }
 
@@ -66,7 +69,7 @@ import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
     $('#pg-userinfo-jwt').hidden = !t?.id_token;
     $('#pg-userinfo-jwt-hint').hidden = !t?.id_token;
     if (!t) $('#pg-current').textContent = '';
-    else $('#pg-current').textContent = `access_token ${t.access_token.slice(0, 10)}…  refresh_token ${t.refresh_token ? t.refresh_token.slice(0, 10) + '…' : '(none)'}  scope "${t.scope}"`;
+    else $('#pg-current').textContent = `access_token ${t.access_token.slice(0, 10)}…  refresh_token ${t.refresh_token ? t.refresh_token.slice(0, 10) + '…' : word('noRefresh')}  scope "${t.scope}"`;
   }
 
   function remember() {
@@ -89,38 +92,38 @@ import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
     step(title, [`verifier ${verifier}`, `challenge = BASE64URL(SHA-256(verifier))`, ...(nonce ? [`nonce ${nonce}`] : []), '', url.toString()]);
     const a = document.createElement('a');
     a.href = url.toString();
-    a.textContent = 'Open the consent page';
+    a.textContent = word('openConsent');
     a.className = 'button primary';
     a.id = 'pg-open';
     log.firstChild.append(a);
   }
 
   // Authorization code + PKCE (RFC 6749 §4.1, RFC 7636), and the OpenID Connect code flow (Core §3.1).
-  $('#pg-code')?.addEventListener('click', () => authorizationRequest('code', '1. Authorization request (open it; you will come back here)'));
-  $('#pg-oidc')?.addEventListener('click', () => authorizationRequest('oidc', '1. OpenID Connect authentication request (open it; you will come back here)'));
+  $('#pg-code')?.addEventListener('click', () => authorizationRequest('code', word('codeRequest')));
+  $('#pg-oidc')?.addEventListener('click', () => authorizationRequest('oidc', word('oidcRequest')));
 
   /** Decodes a JWT, verifies it with the server's JWKS (fetched and shown as a step), and shows it with its checks. */
   async function showJwt(title, id, jwt, checksOf) {
     const { header, claims } = decodeJwt(jwt);
-    const r = await send('JWKS (OpenID Connect Discovery §3 jwks_uri)', 'GET', `${origin}/.well-known/jwks.json`);
+    const r = await send(word('jwks'), 'GET', `${origin}/.well-known/jwks.json`);
     const signed = await verifyWithJwks(jwt, header, r.status === 200 ? r.json() : null);
-    const checks = [...checksOf(claims), [`signature (${header.alg}, kid ${header.kid}) verifies with the JWKS key`, signed]];
-    const section = step(title, jwtLines(header, claims, checks));
+    const checks = [...checksOf(claims), [word('signatureOk', { alg: header.alg, kid: header.kid }), signed]];
+    const section = step(title, jwtLines(header, claims, checks, word('checks')));
     document.getElementById(id)?.removeAttribute('id'); // the newest step of its kind holds the id
     section.id = id;
     section.dataset.checks = checks.every(([, ok]) => ok) ? 'ok' : 'failed';
     return claims;
   }
   const issuedHere = (claims) => [
-    [`iss is ${log.dataset.issuer}`, claims.iss === log.dataset.issuer],
-    [`aud contains ${client().id}`, [].concat(claims.aud).includes(client().id)],
+    [word('issIs', { iss: log.dataset.issuer }), claims.iss === log.dataset.issuer],
+    [word('audContains', { client: client().id }), [].concat(claims.aud).includes(client().id)],
   ];
 
   /** Shows the ID Token and the checks a relying party makes of it (OpenID Connect Core §3.1.3.7). */
   async function showIdToken(idToken) {
     const now = Math.floor(Date.now() / 1000);
-    const claims = await showJwt('3. ID Token, decoded', 'pg-id-token', idToken, (c) => [...issuedHere(c),
-      ['exp is in the future', c.exp > now], ['nonce is the one this page sent', c.nonce === store.get().nonce]]);
+    const claims = await showJwt(word('idTokenDecoded'), 'pg-id-token', idToken, (c) => [...issuedHere(c),
+      [word('expFuture'), c.exp > now], [word('nonceSent'), c.nonce === store.get().nonce]]);
     store.set({ idTokenSub: claims.sub });
   }
 
@@ -132,33 +135,33 @@ import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
   async function userinfo(signed) {
     const idTokenSub = store.get().idTokenSub;
     const headers = { Authorization: `Bearer ${store.get().tokens.access_token}`, ...(signed ? { Accept: 'application/jwt' } : {}) };
-    const r = await send(signed ? 'UserInfo, signed (OpenID Connect Core §5.3.2)' : 'UserInfo (OpenID Connect Core §5.3)', 'GET', `${origin}/o/userinfo/`, headers);
+    const r = await send(word(signed ? 'userinfoSigned' : 'userinfo'), 'GET', `${origin}/o/userinfo/`, headers);
     if (r.status !== 200) return r;
     if (r.type === 'application/jwt') {
-      await showJwt('UserInfo response, decoded (Core §5.3.2)', 'pg-userinfo-decoded', r.text.trim(), (c) => [...issuedHere(c),
-        ...(idTokenSub ? [['sub is the ID Token sub', c.sub === idTokenSub]] : [])]);
+      await showJwt(word('userinfoDecoded'), 'pg-userinfo-decoded', r.text.trim(), (c) => [...issuedHere(c),
+        ...(idTokenSub ? [[word('subIsIdTokenSub'), c.sub === idTokenSub]] : [])]);
       return r;
     }
-    if (signed) step('UserInfo answered JSON: this application registered no UserInfo signing algorithm (userinfo_signed_response_alg, Core §5.3.2); choose one on its page', []);
-    if (idTokenSub) step(r.json().sub === idTokenSub ? 'UserInfo sub is the ID Token sub (Core §5.3.2)' : 'UserInfo sub differs from the ID Token sub: refuse it (Core §5.3.2)', []);
+    if (signed) step(word('userinfoJson'), []);
+    if (idTokenSub) step(word(r.json().sub === idTokenSub ? 'userinfoSubSame' : 'userinfoSubDiffers'), []);
     return r;
   }
   $('#pg-userinfo')?.addEventListener('click', () => userinfo(false));
   $('#pg-userinfo-jwt')?.addEventListener('click', () => userinfo(true));
 
-  $('#pg-cc')?.addEventListener('click', async () => { remember(); await tokenRequest('Client credentials (RFC 6749 §4.4)', { grant_type: 'client_credentials', scope: store.get().scope }); });
-  $('#pg-refresh')?.addEventListener('click', () => tokenRequest('Refresh (RFC 6749 §6)', { grant_type: 'refresh_token', refresh_token: store.get().tokens.refresh_token }));
-  $('#pg-hello')?.addEventListener('click', () => send('Protected resource (RFC 6750)', 'GET', `${origin}/api/hello`, { Authorization: `Bearer ${store.get().tokens.access_token}` }));
+  $('#pg-cc')?.addEventListener('click', async () => { remember(); await tokenRequest(word('clientCredentials'), { grant_type: 'client_credentials', scope: store.get().scope }); });
+  $('#pg-refresh')?.addEventListener('click', () => tokenRequest(word('refresh'), { grant_type: 'refresh_token', refresh_token: store.get().tokens.refresh_token }));
+  $('#pg-hello')?.addEventListener('click', () => send(word('resource'), 'GET', `${origin}/api/hello`, { Authorization: `Bearer ${store.get().tokens.access_token}` }));
   $('#pg-introspect')?.addEventListener('click', () => {
     const a = authFor(client(), { token: store.get().tokens.access_token });
-    return send('Introspection (RFC 7662)', 'POST', `${origin}/o/introspect/`, { 'Content-Type': 'application/x-www-form-urlencoded', ...a.headers }, formBody(a.params));
+    return send(word('introspection'), 'POST', `${origin}/o/introspect/`, { 'Content-Type': 'application/x-www-form-urlencoded', ...a.headers }, formBody(a.params));
   });
   // Revokes the refresh token when there is one (RFC 7009 §2.1: its access tokens go with it), else the access
   // token; then the page forgets them, so no button offers to use a dead token.
   $('#pg-revoke')?.addEventListener('click', async () => {
     const t = store.get().tokens;
     const a = authFor(client(), t.refresh_token ? { token: t.refresh_token, token_type_hint: 'refresh_token' } : { token: t.access_token, token_type_hint: 'access_token' });
-    const r = await send('Revocation (RFC 7009)', 'POST', `${origin}/o/revoke_token/`, { 'Content-Type': 'application/x-www-form-urlencoded', ...a.headers }, formBody(a.params));
+    const r = await send(word('revocation'), 'POST', `${origin}/o/revoke_token/`, { 'Content-Type': 'application/x-www-form-urlencoded', ...a.headers }, formBody(a.params));
     if (r.status === 200) {
       store.set({ tokens: null, idTokenSub: null });
       showTokens();
@@ -177,20 +180,20 @@ import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
     const base = [method, `${u.origin}${u.pathname}`, all.map(([k, v]) => `${k}=${v}`).join('&')].map(pct).join('&');
     const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(`${pct(c.secret)}&${pct(token?.secret ?? '')}`), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
     params.oauth_signature = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(base)))));
-    step(`${title}: signature base string`, [base]);
+    step(word('baseString', { title }), [base]);
     const header = `OAuth realm="gatehouse", ${Object.entries(params).map(([k, v]) => `${pct(k)}="${pct(v)}"`).join(', ')}`;
     return send(title, method, url, { Authorization: header });
   }
   $('#pg-oauth1')?.addEventListener('click', async () => {
     remember();
     store.set({ flow: 'oauth1' });
-    const r = await oauth1('1. Temporary credentials (RFC 5849 §2.1)', 'POST', `${origin}/oauth1/initiate`, { oauth_callback: callback });
+    const r = await oauth1(word('temporary'), 'POST', `${origin}/oauth1/initiate`, { oauth_callback: callback });
     if (r.status !== 200) return;
     const temp = Object.fromEntries(new URLSearchParams(r.text));
     store.set({ temp });
     const a = document.createElement('a');
     a.href = `${origin}/oauth1/authorize?oauth_token=${encodeURIComponent(temp.oauth_token)}`;
-    a.textContent = 'Open the OAuth 1 authorization page';
+    a.textContent = word('openOauth1');
     a.className = 'button primary';
     a.id = 'pg-open';
     log.firstChild.append(a);
@@ -203,23 +206,23 @@ import { decodeJwt, jwtLines, verifyWithJwks } from './playground-jwt.js';
     const q = new URLSearchParams(location.search);
     const s = store.get();
     if (!q.toString()) return;
-    step('Redirect back to the playground', [location.href]);
+    step(word('redirectBack'), [location.href]);
     if (s.flow === 'code' || s.flow === 'oidc') {
-      if (q.get('state') !== s.state) { step('State mismatch: refusing the response (RFC 6749 §10.12)', []); return; }
+      if (q.get('state') !== s.state) { step(word('stateMismatch'), []); return; }
       if (q.get('code')) {
-        const r = await tokenRequest('2. Code exchange (RFC 6749 §4.1.3)', { grant_type: 'authorization_code', code: q.get('code'), redirect_uri: callback, code_verifier: s.verifier });
+        const r = await tokenRequest(word('codeExchange'), { grant_type: 'authorization_code', code: q.get('code'), redirect_uri: callback, code_verifier: s.verifier });
         if (s.flow === 'oidc' && r.status === 200) {
           const idToken = r.json().id_token;
-          if (!idToken) { step('No id_token in the token response (OpenID Connect Core §3.1.3.3 requires one)', []); return; }
+          if (!idToken) { step(word('noIdToken'), []); return; }
           await showIdToken(idToken);
           await userinfo(false);
         }
       }
     } else if (s.flow === 'oauth1' && q.get('oauth_verifier')) {
-      const r = await oauth1('3. Token credentials (RFC 5849 §2.3)', 'POST', `${origin}/oauth1/token`, { oauth_verifier: q.get('oauth_verifier') }, { key: s.temp.oauth_token, secret: s.temp.oauth_token_secret });
+      const r = await oauth1(word('tokenCredentials'), 'POST', `${origin}/oauth1/token`, { oauth_verifier: q.get('oauth_verifier') }, { key: s.temp.oauth_token, secret: s.temp.oauth_token_secret });
       if (r.status !== 200) return;
       const creds = Object.fromEntries(new URLSearchParams(r.text));
-      await oauth1('4. Protected resource (RFC 5849 §3)', 'GET', `${origin}/api/oauth1/user`, {}, { key: creds.oauth_token, secret: creds.oauth_token_secret });
+      await oauth1(word('oauth1Resource'), 'GET', `${origin}/api/oauth1/user`, {}, { key: creds.oauth_token, secret: creds.oauth_token_secret });
     }
     history.replaceState(null, '', `${origin}/o/playground/callback`);
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { createTestApp, type TestServer } from '../helpers.ts';
-import { launchChromium, logInThroughForm, watchProblems } from '../chromium.ts';
+import { launchChromium, logInThroughForm, sticksOut, watchProblems } from '../chromium.ts';
 import { en } from '../../src/http/i18n/en.ts';
 import { fr } from '../../src/http/i18n/fr.ts';
 
@@ -99,21 +99,7 @@ describe('e2e: new-user fixes in a real browser (issue 21)', function () {
       await page.locator('#pg-client-secret').fill(clientSecret!);
       await page.locator('#pg-code').click();
       await page.locator('#pg-open').waitFor();
-      const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth }));
-      // What sticks out, named (elements, and text that overflows its box), so a failure says what to fix.
-      const wide = await page.evaluate(() => {
-        const limit = document.documentElement.clientWidth + 0.5;
-        const out: string[] = [];
-        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-          const r = document.createRange();
-          r.selectNodeContents(n);
-          if (r.getBoundingClientRect().right > limit) out.push(`text in ${n.parentElement?.tagName}#${n.parentElement?.id}: ${n.textContent?.slice(0, 40)}`);
-        }
-        for (const e of document.querySelectorAll('body *')) if (e.getBoundingClientRect().right > limit) out.push(`${e.tagName}#${e.id}.${e.className}`);
-        return out;
-      });
-      expect(overflow.scroll, `no horizontal scroll at 360 px: ${wide.join(', ')}`).to.be.at.most(overflow.width);
+      expect(await sticksOut(page), 'no horizontal scroll at 360 px').to.deep.equal([]);
       await page.locator('#pg-cc').click();
       await page.locator('#pg-token-actions:not([hidden])').waitFor();
       const before = await page.locator('.pg-step').count();

@@ -9,7 +9,8 @@ import { fr } from '../../src/http/i18n/fr.ts';
 // The playground's signed UserInfo step (OpenID Connect Core §5.3.2) in headless Chromium, English and French, at
 // 360 px: a client that registered userinfo_signed_response_alg gets application/jwt, which the page decodes and
 // verifies against the JWKS like the ID Token; a client that did not gets JSON and is told why. No console error
-// or CSP violation (the page's script is a module importing playground-jwt.js under the nonce).
+// or CSP violation (the page's script is a module importing playground-jwt.js under the nonce). The log is in the
+// page's language (pg.js.* words).
 describe('e2e: the playground shows signed UserInfo decoded and verified (issue 19)', function () {
   this.timeout(120_000);
   let srv: TestServer;
@@ -60,18 +61,18 @@ describe('e2e: the playground shows signed UserInfo decoded and verified (issue 
       const button = page.getByRole('button', { name: t['pg.userinfoJwt'] });
       expect(await button.isVisible()).to.equal(true);
       expect(await page.locator('#pg-userinfo-jwt-hint').textContent()).to.equal(t['pg.userinfoJwtHint']);
-      const asked = page.locator('.pg-step[data-status]', { hasText: 'UserInfo, signed (OpenID Connect Core §5.3.2)' });
+      const asked = page.locator('.pg-step[data-status]', { hasText: t['pg.js.userinfoSigned'] });
       await button.click();
       await asked.waitFor();
-      await page.locator('.pg-step', { hasText: 'UserInfo response, decoded' }).nth(1).waitFor();
+      await page.locator('.pg-step', { hasText: t['pg.js.userinfoDecoded'] }).nth(1).waitFor();
       const request = (await asked.textContent())!;
       expect(request).to.include('Accept: application/jwt');
       expect(request).to.include('content-type: application/jwt');
       const shown = (await decoded.textContent())!;
       expect(await decoded.getAttribute('data-checks')).to.equal('ok');
       expect(printed(shown, 'header')).to.include({ alg: 'ES256' });
-      expect(shown).to.match(/ok {3}signature \(ES256, kid [^)]+\) verifies with the JWKS key/);
-      expect(shown).to.include('ok   sub is the ID Token sub');
+      expect(shown).to.match(new RegExp(`ok {3}${t['pg.js.signatureOk'].replace(/[()]/g, '\\$&').replace('{alg}', 'ES256').replace('{kid}', '[^)]+')}`));
+      expect(shown).to.include(`ok   ${t['pg.js.subIsIdTokenSub']}`);
       // What the page shows is what the server signed: the JWT in the transcript, verified here with jose.
       const jwt = /\n\n([\w-]+\.[\w-]+\.[\w-]+)\s*$/.exec(request)![1];
       const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${srv.url}/.well-known/jwks.json`)), { issuer: srv.app.config.issuer, audience: client.clientId, algorithms: ['ES256'] });
@@ -84,9 +85,9 @@ describe('e2e: the playground shows signed UserInfo decoded and verified (issue 
     it(`says a client without userinfo_signed_response_alg got JSON, and shows no decoded JWT (${lang})`, async () => {
       const { client, clientSecret } = await srv.app.seed.client({ owner: alice, name: `Plain ${lang}`, redirectUris: [`${srv.url}/o/playground/callback`], allowedScopes: ['openid', 'email'] });
       const page = await oidcFlow(lang, client.clientId, clientSecret!);
-      await page.locator('.pg-step', { hasText: 'UserInfo sub is the ID Token sub' }).waitFor();
+      await page.locator('.pg-step', { hasText: t['pg.js.userinfoSubSame'] }).waitFor();
       await page.getByRole('button', { name: t['pg.userinfoJwt'] }).click();
-      await page.locator('.pg-step', { hasText: 'UserInfo answered JSON' }).waitFor();
+      await page.locator('.pg-step', { hasText: t['pg.js.userinfoJson'] }).waitFor();
       expect(await page.locator('#pg-userinfo-decoded').count()).to.equal(0);
       expect(await fitsWidth(page), 'no horizontal scroll at 360 px').to.equal(true);
       await page.context().close();

@@ -20,7 +20,7 @@ describe('page strings: one catalog per language, picked by Accept-Language (RFC
 
   it('translates every key (no English left behind in French)', () => {
     expect(Object.keys(fr).sort()).to.deep.equal(Object.keys(en).sort());
-    const untranslated = Object.keys(en).filter((k) => (fr as Record<string, string>)[k] === (en as Record<string, string>)[k] && !/^(admin\.applications|apps\.oauth1|apps\.title|apps\.type|authorized\.application|authorized\.actions|nav\.applications|pg\.application|pg\.oidc)$/.test(k));
+    const untranslated = Object.keys(en).filter((k) => (fr as Record<string, string>)[k] === (en as Record<string, string>)[k] && !/^(admin\.applications|apps\.oauth1|apps\.title|apps\.type|apps\.clientType\.public|admin\.js\.public|authorized\.application|authorized\.actions|nav\.applications|pg\.application|pg\.oidc)$/.test(k));
     expect(untranslated).to.deep.equal([]);
   });
 

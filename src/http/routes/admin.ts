@@ -26,7 +26,7 @@ const requireAdmin = (): Middleware => async (ctx, next) => {
 /** The words the script shows (buttons it makes, messages), handed to it in the page's language. */
 const SCRIPT_WORDS = Object.keys(adminEn).filter((k) => k.startsWith('admin.js.')) as MessageKey[];
 
-const PLACEHOLDERS = Object.fromEntries(['user', 'why', 'n', 'client', 'name', 'identifier'].map((p) => [p, `{${p}}`]));
+const PLACEHOLDERS = Object.fromEntries(['user', 'why', 'n', 'client', 'name', 'identifier', 'fields'].map((p) => [p, `{${p}}`]));
 
 // A GraphQL enum value of a registry name, the rule of src/graphql/resolvers/client.ts (enumName).
 const enumName = (name: string) => name.replace(/^.*:/, '').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();

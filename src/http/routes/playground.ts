@@ -9,6 +9,16 @@ import { echoUri } from '../../oauth2/redirect-uri.ts';
 import type { ClientStore } from '../../oauth2/store.ts';
 import { updateClient, type ClientDeps } from '../../oauth2/clients.ts';
 import { validateClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
+import { playgroundEn } from '../i18n/en/playground.ts';
+import type { MessageKey } from '../i18n/index.ts';
+
+/** The words the script writes in the log (`pg.js.*`), in the page's language; its placeholders stay for it to fill. */
+const SCRIPT_WORDS = Object.keys(playgroundEn).filter((k) => k.startsWith('pg.js.')) as MessageKey[];
+const PLACEHOLDERS = Object.fromEntries(['alg', 'kid', 'iss', 'client', 'title'].map((p) => [p, `{${p}}`]));
+const scriptWords = (ctx: Parameters<typeof tr>[0]) => {
+  const t = tr(ctx);
+  return JSON.stringify(Object.fromEntries(SCRIPT_WORDS.map((k) => [k.slice('pg.js.'.length), t(k, PLACEHOLDERS)])));
+};
 
 /**
  * The OAuth playground: a page whose script is a real OAuth client (fetch over HTTP to this server's own
@@ -27,12 +37,12 @@ export function playgroundRoutes(deps: { clients: ClientStore; clientDeps: Clien
       oauth1Enabled: c.oauth1Enabled, hasCallback: c.redirectUris.includes(callbackUri(`${ctx.protocol}://${ctx.host}`)),
     }));
     ctx.set('Cache-Control', 'no-store');
-    deps.render(ctx, 'playground', { title: 'OAuth playground', applications, callbackUri: callbackUri(`${ctx.protocol}://${ctx.host}`), issuer: deps.issuer() });
+    deps.render(ctx, 'playground', { title: tr(ctx)('pg.title'), words: scriptWords(ctx), applications, callbackUri: callbackUri(`${ctx.protocol}://${ctx.host}`), issuer: deps.issuer() });
   });
 
   // The page after the authorization server redirects back: the script picks up code/state (or oauth_verifier).
   router.get('/callback', (ctx) => {
-    deps.render(ctx, 'playground', { title: 'OAuth playground', applications: [], callbackUri: callbackUri(`${ctx.protocol}://${ctx.host}`), issuer: deps.issuer(), isCallback: true });
+    deps.render(ctx, 'playground', { title: tr(ctx)('pg.title'), words: scriptWords(ctx), applications: [], callbackUri: callbackUri(`${ctx.protocol}://${ctx.host}`), issuer: deps.issuer(), isCallback: true });
   });
 
   router.post('/register-callback', async (ctx) => {

@@ -42,6 +42,7 @@ export const adminEn = {
   'admin.clientId': 'Client ID',
   'admin.owner': 'Owner',
   'admin.type': 'Type',
+  'admin.eventType': 'Event type',
   'admin.redirectUris': 'Redirect URIs',
   'admin.grantCount': 'Grants',
   'admin.privileged': 'Settings only administrators may give',
@@ -109,4 +110,13 @@ export const adminEn = {
   'admin.js.deleted': '{name} deleted.',
   'admin.js.defaultTtl': 'default',
   'admin.js.seconds': '{n} seconds',
+  'admin.js.confidential': 'confidential',
+  'admin.js.public': 'public',
+  // What the API refused, by its error code (extensions.code); another code shows the API's own message.
+  'admin.js.badInput': 'invalid input: {fields}',
+  'admin.js.conflict': 'someone changed this at the same time; nothing was changed, try again.',
+  'admin.js.forbidden': 'you may not do this.',
+  'admin.js.notFound': 'not found (it may have just been deleted).',
+  'admin.js.unauthenticated': 'your session has ended; log in again.',
+  'admin.js.rotationTooSoon': 'the keys were rotated a moment ago; try again in {n} seconds, or force it.',
 } as const;

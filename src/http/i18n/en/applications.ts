@@ -29,6 +29,8 @@ export const applicationsEn = {
   'apps.secretHidden': 'hidden: it was shown once when created; rotate it to get a new one',
   'apps.secretNone': 'none (public client)',
   'apps.clientType': 'Client type',
+  'apps.clientType.confidential': 'confidential',
+  'apps.clientType.public': 'public',
   'apps.grantTypes': 'Grant types',
   'apps.redirectUris': 'Redirect URIs',
   'apps.allowedScopes': 'Allowed scopes',

@@ -30,6 +30,8 @@ export const applicationsFr: Record<keyof typeof applicationsEn, string> = {
   'apps.secretHidden': 'masqué : il a été affiché une fois à la création ; renouvelez-le pour en obtenir un nouveau',
   'apps.secretNone': 'aucun (client public)',
   'apps.clientType': 'Type de client',
+  'apps.clientType.confidential': 'confidentiel',
+  'apps.clientType.public': 'public',
   'apps.grantTypes': "Types d'autorisation",
   'apps.redirectUris': 'URI de redirection',
   'apps.allowedScopes': 'Portées autorisées',
