@@ -30,7 +30,7 @@ export type GrantHold = 'live' | 'ended' | 'absent';
 export function* holdGrantTx(grantId: string, params: unknown[]): Step<GrantHold> {
   // The grant's user first, as a deactivation takes it (then the user's grants): a grant whose user is inactive is as
   // good as revoked (0), so nothing is issued to a user deactivated while the request ran (attacker read 10, F1).
-  const u = yield* tx.get<{ is_active: number | boolean }>(`select u.is_active from users u where u.id = (select g0.user_id from grants g0 where g0.id = ${grantId})`, params, { lock: 'u', share: true });
+  const u = yield* tx.get<{ is_active: number | boolean }>(`select u.is_active from users u where u.id = (select g0.user_id from grants g0 where g0.id = ${grantId})`, params, { lock: 'u', share: true, gate: 'u.id' });
   const g = yield* tx.get<{ revoked_at: number | string | null }>(`select g.revoked_at from grants g where g.id = ${grantId}`, params, { lock: 'g', share: true });
   if (!g) return 'absent';
   return g.revoked_at === null && u?.is_active ? 'live' : 'ended';
@@ -42,7 +42,7 @@ export function* holdGrantTx(grantId: string, params: unknown[]): Step<GrantHold
  * outcome). Returns whether the user exists and is active.
  */
 export function* holdUserTx(userId: number): Step<boolean> {
-  const u = yield* tx.get<{ is_active: number | boolean }>('select u.is_active from users u where u.id = ?', [userId], { lock: 'u', share: true });
+  const u = yield* tx.get<{ is_active: number | boolean }>('select u.is_active from users u where u.id = ?', [userId], { lock: 'u', share: true, gate: 'u.id' });
   return Boolean(u?.is_active);
 }
 
@@ -53,6 +53,9 @@ export function* holdUserTx(userId: number): Step<boolean> {
  * admin API's revocations of a user's or client's everything, and a user's deactivation (UserRepository.setActive).
  */
 export function* revokeGrantsTx(by: 'id' | 'user_id' | 'application_id', value: number, now: number): Step<number> {
+  // The user's gate first (sql-tx.ts): issuances for that user wait behind this revocation instead of starving it.
+  if (by === 'id') yield* tx.gate('select user_id from grants where id = ?', [value]);
+  if (by === 'user_id') yield* tx.gate('?', [value]);
   yield* tx.run(`update grants set revoked_at = ? where ${by} = ? and revoked_at is null`, [now, value]);
   return yield* revokeCredentialsTx(by === 'id' ? 'grant_id' : by, value, now);
 }

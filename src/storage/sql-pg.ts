@@ -4,6 +4,9 @@ import { driveAsync, tx } from './sql-tx.ts';
 
 // PostgreSQL through pg's pool: named (prepared) statements, one-row INSERTs coalesced per turn (pg-coalesced-inserts.ts).
 
+/** The advisory-lock namespace of users' gates (sql-tx.ts `gate`): the lock's first key, the user's id its second. */
+const USER_GATE = 0x6761;
+
 export interface PgResult { rows: Record<string, unknown>[]; rowCount: number | null }
 interface PgQuery { text: string; name?: string; values: unknown[]; types: unknown }
 /** Distinct statement texts prepared by name on each connection; later ones run unnamed. */
@@ -70,7 +73,10 @@ export async function createPgSql(pool: PgPool): Promise<Sql> {
       try {
         await client.query('begin');
         const result = await driveAsync(fn(tx), async (op) => {
-          const res = await client.query(q(op.sql, op.params, op.lock ? ` for ${op.share ? 'share' : 'update'} of ${op.lock}` : ''));
+          // A user's gate (sql-tx.ts): closed by an ending, passed by an issuance in the statement that reads the user.
+          if (op.kind === 'gate') { await client.query(q(`select pg_advisory_xact_lock(${USER_GATE}, cast((${op.sql}) as integer))`, op.params)); return undefined; }
+          const sql = op.gate ? op.sql.replace(/^\s*select\s/i, `select pg_advisory_xact_lock_shared(${USER_GATE}, cast(${op.gate} as integer)) as gate_, `) : op.sql;
+          const res = await client.query(q(sql, op.params, op.lock ? ` for ${op.share ? 'share' : 'update'} of ${op.lock}` : ''));
           return op.kind === 'get' ? res.rows[0] : op.kind === 'all' ? res.rows : res.rowCount ?? 0;
         });
         await client.query('commit');

@@ -17,6 +17,8 @@ export function createSqliteSql(native: NativeSqlite): Sql {
     return s;
   };
   const exec = (op: Op): unknown => {
+    // One transaction at a time: no gate to close or pass (sql-tx.ts).
+    if (op.kind === 'gate') return undefined;
     const s = stmt(op.sql);
     return op.kind === 'get' ? s.get(...op.params) : op.kind === 'all' ? s.all(...op.params) : s.run(...op.params).changes;
   };

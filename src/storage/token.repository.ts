@@ -73,7 +73,11 @@ export function* insertRows(rows: IssuedRows): Step<void> {
  * and the family revoked in a transaction of its own (revokeFamily).
  */
 function* revokeFamilyTx(family: FamilyRef, now: number): Step<number> {
-  if (family.grantId !== null) yield* tx.get('select g.id from grants g where g.id = ?', [family.grantId], { lock: 'g' });
+  if (family.grantId !== null) {
+    // The user's gate, then the grant (see revokeGrantsTx): rotations arriving meanwhile queue behind it.
+    yield* tx.gate('select user_id from grants where id = ?', [family.grantId]);
+    yield* tx.get('select g.id from grants g where g.id = ?', [family.grantId], { lock: 'g' });
+  }
   const [where, keys] = family.grantId !== null ? ['grant_id = ? and family_id = ?', [family.grantId, family.familyId]] : ['family_id = ?', [family.familyId]];
   return (yield* tx.run(`update access_tokens set revoked_at = ? where ${where} and revoked_at is null`, [now, ...keys]))
     + (yield* tx.run(`update refresh_tokens set revoked_at = ? where ${where} and revoked_at is null`, [now, ...keys]));

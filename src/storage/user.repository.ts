@@ -81,6 +81,8 @@ export class UserRepository implements UserStore {
   async setActive(id: number, isActive: boolean, now = Date.now()): Promise<number> {
     try {
       return await this.#sql.atomic(function* () {
+        // The user's gate first (sql-tx.ts): issuances for this user arriving meanwhile wait behind the change.
+        yield* tx.gate('?', [id]);
         // Activating ends the sessions from before too: a sign-in that was checking the password while the user was
         // deactivated made a session after the deactivation's end (attacker read 10, F1b).
         if (isActive) { yield* tx.run('update users set is_active = ?, sessions_ended_at = ? where id = ? and is_active = ?', [1, now, id, 0]); return 0; }

@@ -201,3 +201,42 @@ describe('Attacker read 12, G1: a device poll racing its approval issues nothing
     expect(await db.query(`select id from access_tokens where user_id = ${user.id} and revoked_at is null`)).to.deep.equal([]);
   });
 });
+
+// Attacker read 12, G2 (PostgreSQL): an issuance holds its user's row FOR SHARE, and PostgreSQL lets a new share lock
+// pass a writer waiting on the row, so 30–40 overlapping auto-approved authorizations (the user's own browser) kept a
+// deactivation waiting until its statement timeout: 503 every time, and the user stayed active. Every issuance passes
+// its user's gate and an ending closes it first (sql-tx.ts `gate`): arrivals queue behind the ending.
+describe('Attacker read 12, G2: a flood of a user\'s own issuances cannot hold off their deactivation (PostgreSQL)', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  before(function () { if (!POSTGRES_URL) this.skip(); });
+  beforeEach(async () => {
+    db = await testDatabase();
+    const app = await createApp({ env: 'test', database: db.database, ...db.redis });
+    const { url } = await app.listen(0, '127.0.0.1');
+    srv = { app, url, close: async () => { await app.close(); await db.drop(); } };
+    a = await actors(srv);
+  });
+  afterEach(() => srv?.close());
+
+  it('40 auto-approved authorizations kept in flight: setUserActive(false) answers without an error, and the user is inactive', async () => {
+    const s = await codeFlowSetup(srv, { skipAuthorization: true });
+    const query = new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', ...CHALLENGE });
+    let flooding = true;
+    const loops = Array.from({ length: 40 }, async () => {
+      while (flooding) await (await s.browser.get(`/o/authorize/?${query}`)).arrayBuffer();
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const started = Date.now();
+    const res = await a.admin('mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } } }', { id: String(s.user.id) });
+    const took = Date.now() - started;
+    flooding = false;
+    await Promise.all(loops);
+    expect(res.errors, `${took} ms: ${JSON.stringify(res.errors)}`).to.equal(undefined);
+    expect(res.data.setUserActive.user.isActive).to.equal(false);
+    expect(took, 'well within the 5 s statement timeout').to.be.below(4_000);
+    expect(await srv.app.stores.sql.all('select id from access_tokens where user_id = ? and revoked_at is null', [s.user.id])).to.deep.equal([]);
+  });
+});
