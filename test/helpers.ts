@@ -1,17 +1,17 @@
 import { createApp, type Gatehouse, type GatehouseDeps } from '../src/index.ts';
 import type { ConfigOverrides } from '../src/config.ts';
-import { testDatabase } from './database.ts';
+import { testDatabase, type TestDatabase } from './database.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface TestServer { app: Gatehouse; url: string; close(): Promise<void> }
+export interface TestServer { app: Gatehouse; url: string; close(): Promise<void>; /** Its database, to reach beside the server (createTestApp sets it). */ db?: TestDatabase }
 
 /** A whole Gatehouse on a fresh database (in-memory SQLite, or PostgreSQL under DATABASE_URL), on a free port. */
 export async function createTestApp(overrides: ConfigOverrides = {}, deps: GatehouseDeps = {}): Promise<TestServer> {
   const db = await testDatabase();
   const app = await createApp({ env: 'test', database: db.database, ...db.redis, ...overrides }, deps);
   const { url } = await app.listen(0, '127.0.0.1');
-  return { app, url, close: async () => { await app.close(); await db.drop(); } };
+  return { app, url, db, close: async () => { await app.close(); await db.drop(); } };
 }
 
 /** A resource server of the test's own (a Koa app), on a free loopback port; `base` ends with a slash. */

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { createApp } from '../../src/index.ts';
-import { Browser, csrfFrom, type TestServer } from '../helpers.ts';
+import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, consentForm, getCode, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
-import { POSTGRES_URL, testDatabase, type TestDatabase } from '../database.ts';
+import { POSTGRES_URL, type TestDatabase } from '../database.ts';
 
 // Second read 11, #1 and #3 (PostgreSQL): a grant written while a user's deactivation was still running — its
 // transaction had revoked the user's grants but not yet committed — revived the revoked row. `insert … where exists
@@ -45,10 +44,8 @@ describe('Second read 11, #1/#3: a grant written while a deactivation runs does 
   let a: Awaited<ReturnType<typeof actors>>;
   before(function () { if (!POSTGRES_URL) this.skip(); });
   beforeEach(async () => {
-    db = await testDatabase();
-    const app = await createApp({ env: 'test', database: db.database, ...db.redis });
-    const { url } = await app.listen(0, '127.0.0.1');
-    srv = { app, url, close: async () => { await app.close(); await db.drop(); } };
+    srv = await createTestApp();
+    db = srv.db!;
     a = await actors(srv);
   });
   afterEach(() => srv?.close());
@@ -122,12 +119,7 @@ describe('Second read 11, #1/#3: a grant written while a deactivation runs does 
 
 describe('Second read 11, #1: the device poll refuses an approved code whose grant has ended', () => {
   let srv: TestServer;
-  beforeEach(async () => {
-    const db = await testDatabase();
-    const app = await createApp({ env: 'test', database: db.database, ...db.redis });
-    const { url } = await app.listen(0, '127.0.0.1');
-    srv = { app, url, close: async () => { await app.close(); await db.drop(); } };
-  });
+  beforeEach(async () => { srv = await createTestApp(); });
   afterEach(() => srv.close());
 
   it('RFC 8628 §3.5: a code approved for a user no longer active is access_denied, and stays denied', async () => {
@@ -154,10 +146,8 @@ describe('Attacker read 12, G1: a device poll racing its approval issues nothing
   let a: Awaited<ReturnType<typeof actors>>;
   before(function () { if (!POSTGRES_URL) this.skip(); });
   beforeEach(async () => {
-    db = await testDatabase();
-    const app = await createApp({ env: 'test', database: db.database, ...db.redis });
-    const { url } = await app.listen(0, '127.0.0.1');
-    srv = { app, url, close: async () => { await app.close(); await db.drop(); } };
+    srv = await createTestApp();
+    db = srv.db!;
     a = await actors(srv);
   });
   afterEach(() => srv?.close());
@@ -208,17 +198,10 @@ describe('Attacker read 12, G1: a device poll racing its approval issues nothing
 // its user's gate and an ending closes it first (sql-tx.ts `gate`): arrivals queue behind the ending.
 describe('Attacker read 12, G2: a flood of a user\'s own issuances cannot hold off their deactivation (PostgreSQL)', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
   let srv: TestServer;
   let a: Awaited<ReturnType<typeof actors>>;
   before(function () { if (!POSTGRES_URL) this.skip(); });
-  beforeEach(async () => {
-    db = await testDatabase();
-    const app = await createApp({ env: 'test', database: db.database, ...db.redis });
-    const { url } = await app.listen(0, '127.0.0.1');
-    srv = { app, url, close: async () => { await app.close(); await db.drop(); } };
-    a = await actors(srv);
-  });
+  beforeEach(async () => { srv = await createTestApp(); a = await actors(srv); });
   afterEach(() => srv?.close());
 
   it('40 auto-approved authorizations kept in flight: setUserActive(false) answers without an error, and the user is inactive', async () => {

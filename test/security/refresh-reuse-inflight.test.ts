@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { createApp } from '../../src/index.ts';
 import { hashToken } from '../../src/oauth2/tokens.ts';
-import type { TestServer } from '../helpers.ts';
+import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
-import { POSTGRES_URL, testDatabase, type TestDatabase } from '../database.ts';
+import { POSTGRES_URL, type TestDatabase } from '../database.ts';
 
 // Second read 11, #2 (PostgreSQL): RFC 9700 §4.14.2 reuse detection revoked the family with UPDATEs that cannot see a
 // row a rotation in flight inserts: the refresh UPDATE waited on the rotated token's row lock, then re-checked that
@@ -17,10 +16,8 @@ describe('Second read 11, #2: reuse detection reaches a rotation in flight (Post
   let srv: TestServer;
   before(function () { if (!POSTGRES_URL) this.skip(); });
   beforeEach(async () => {
-    db = await testDatabase();
-    const app = await createApp({ env: 'test', database: db.database, ...db.redis });
-    const { url } = await app.listen(0, '127.0.0.1');
-    srv = { app, url, close: async () => { await app.close(); await db.drop(); } };
+    srv = await createTestApp();
+    db = srv.db!;
   });
   afterEach(() => srv?.close());
 
