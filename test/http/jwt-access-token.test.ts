@@ -65,6 +65,20 @@ describe('RFC 9068 JWT access tokens, per client', () => {
     expect(rows[0].token_hash.slice(0, 9)).to.equal(jti.slice(0, 9));
   });
 
+  it('fifty concurrent JWT issuances (minted together in turns): fifty distinct tokens, each verifying, stored and introspecting active', async () => {
+    const owner = await t.app.seed.user({ username: 'cc-concurrent' });
+    const { client, clientSecret } = await t.app.seed.client({ owner, grantTypes: ['client_credentials'], redirectUris: [], allowedScopes: ['read'], accessTokenFormat: 'jwt' });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => postForm(`${t.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read' }, { id: client.clientId, secret: clientSecret! })));
+    expect(answers.map((r) => r.status)).to.deep.equal(Array(50).fill(200));
+    const tokens = await Promise.all(answers.map(async (r) => (await r.json() as Record<string, string>).access_token));
+    const jtis = await Promise.all(tokens.map(async (token) => (await verify(token)).payload.jti));
+    expect(new Set(jtis).size).to.equal(50);
+    const stored = await t.app.stores.sql.all<{ token_hash: string }>(`select token_hash from access_tokens where token_hash in (${tokens.map(() => '?').join(', ')})`, tokens.map(hashToken));
+    expect(stored).to.have.length(50);
+    const infos = await Promise.all(tokens.slice(0, 10).map(introspect));
+    expect(infos.map((i) => i.active)).to.deep.equal(Array(10).fill(true));
+  });
+
   it('an opaque client (the default) still gets an opaque token', async () => {
     const { body } = await clientCredentials('opaque');
     expect(body.access_token.split('.')).to.have.length(1);
