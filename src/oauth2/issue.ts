@@ -5,6 +5,7 @@ import type { AccessTokenFormat, ClientRecord, EventSink, GrantStore, IssuedRows
 import type { Audience } from './resources.ts';
 import type { ActClaim } from './token-exchange/act.ts';
 import { dpopBinding } from './dpop/binding.ts';
+import { mintInTurn } from './mint-turn.ts';
 
 /** RFC 6749 §5.1 successful response body. */
 export interface TokenResponse {
@@ -161,33 +162,6 @@ export async function issueAndRecord(ctx: IssueContext, i: Issuance, event: { cl
 
 /** Whether minting this issuance signs a JWT (the format mintTokens picks: a resource's own, else the client's). */
 const signs = (i: Issuance) => Boolean(i.writer.jwt) && (i.audience?.format ?? i.writer.format) === 'jwt';
-
-type Minted = ReturnType<typeof mintTokens>;
-let minting: { mint: () => Minted; resolve: (m: Minted) => void; reject: (e: unknown) => void }[] = [];
-
-/**
- * JWT access tokens are minted in turns: every issuance that reaches issueAndRecord during one turn of the event loop
- * is minted, signature included, back to back in one callback (setImmediate, after the turn's I/O), and each caller
- * then goes on with its own rows. An ES256 signature walks OpenSSL's ~150 KB precomputed P-256 table; made one per
- * request between two requests' other work, the table and the request path evict each other from the CPU's caches
- * and both run slower. Minted together, a loaded server spends about a quarter less CPU a JWT (docs/performance.md,
- * issue 19). The code, refresh and device grants mint inside their store's transaction, which the SQLite group commit
- * already runs back to back. A mint that throws fails its own caller only.
- */
-export function mintInTurn(mint: () => Minted): Promise<Minted> {
-  return new Promise((resolve, reject) => {
-    minting.push({ mint, resolve, reject });
-    if (minting.length === 1) setImmediate(mintTurn);
-  });
-}
-
-function mintTurn() {
-  const turn = minting;
-  minting = [];
-  for (const m of turn) {
-    try { m.resolve(m.mint()); } catch (e) { m.reject(e); }
-  }
-}
 
 /** Whether TokenStore.issue may refuse these rows: they stand on a grant or an actor that can end meanwhile. */
 const mayBeRefused = (rows: IssuedRows) => rows.access.grantId !== null || Boolean(rows.access.act);

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { mintInTurn } from '../../src/oauth2/issue.ts';
+import { mintInTurn } from '../../src/oauth2/mint-turn.ts';
 
-type Minted = Awaited<ReturnType<typeof mintInTurn>>;
-const minted = (n: number) => ({ rows: { access: { tokenHash: `h${n}` } }, response: { access_token: `t${n}` } }) as unknown as Minted;
+const minted = (n: number) => ({ rows: { access: { tokenHash: `h${n}` } }, response: { access_token: `t${n}` } });
 
 describe('JWT mints in turns (issueAndRecord)', () => {
   it('mints asked for in one turn run together after it, in order, none at the call', async () => {
