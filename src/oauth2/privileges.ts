@@ -54,13 +54,16 @@ const CAPABILITIES = [
 
 /**
  * Refuses, field by field, any privileged capability a non-administrator would add to a client (`current` is the
- * client before an update; undefined on registration).
+ * client before an update; undefined on registration). Making a confidential client public adds back everything it holds.
  */
 export function privilegeErrors(value: ClientInput, actor: RegistrationActor, current?: ClientRecord): FieldErrors {
   const errors: FieldErrors = {};
   if (actor.isAdmin) return errors;
+  // What an administrator gave a confidential client was given to a client that proves who it is: made public, anyone
+  // holding its client_id would use it, so it is kept only while the client stays confidential (attacker read 13B, F4).
+  const keeps = current !== undefined && !actor.dynamic && (current.clientType === 'public' || value.clientType === 'confidential');
   for (const cap of CAPABILITIES) {
-    const before = current && !actor.dynamic ? cap.has(current) : [];
+    const before = keeps ? cap.has(current) : [];
     const added = cap.has(value).filter((x) => !before.includes(x));
     if (added.length) errors[cap.field] = `Only administrators can allow ${added.map((a) => `"${a}"`).join(', ')}.`;
   }

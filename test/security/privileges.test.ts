@@ -87,6 +87,27 @@ describe('security: privileged client capabilities are set by administrators onl
     expect((await res.json()).data.updateClient.client).to.deep.equal({ name: 'Renamed', skipAuthorization: true });
   });
 
+  it('a non-admin cannot make a client an administrator trusted as confidential public while it keeps what the trust gave (attacker read 13B, F4)', async () => {
+    // An administrator gave a confidential client the password grant, the introspection scope and a day-long token.
+    const { client } = await srv.app.seed.client({ owner: mallory, redirectUris: [ATTACKER_CB], grantTypes: ['authorization_code', 'password'], allowedScopes: ['read', 'introspection'], accessTokenLifetime: 86_400 });
+    const token = csrfFrom(await (await attacker.get('/o/applications/')).text())!;
+    const update = async (i: Record<string, unknown>) => (await attacker.request('/graphql', {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+      body: JSON.stringify({ query: 'mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { clientType } } }', variables: { id: String(client.id), i: { name: 'x', redirectUris: [ATTACKER_CB], clientType: 'PUBLIC', tokenEndpointAuthMethod: 'NONE', ...i } } }),
+    })).json();
+    // Kept as they are, anyone holding the client_id would get the password grant and day-long tokens without a secret.
+    const kept = await update({ grantTypes: ['AUTHORIZATION_CODE', 'PASSWORD'], allowedScopes: ['read', 'introspection'], accessTokenLifetime: 86_400 });
+    expect(kept.errors?.[0]?.extensions?.code, JSON.stringify(kept)).to.equal('BAD_USER_INPUT');
+    const [row] = await srv.app.stores.sql.all<Record<string, unknown>>('select client_type, grant_types from applications where id = ?', [client.id]);
+    expect(row.client_type).to.equal('confidential');
+    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'mallory', password: mallory.password, client_id: client.clientId, scope: 'read' });
+    expect(res.status).to.equal(401);
+    expect((await res.json()).error).to.equal('invalid_client');
+    // Dropping what an administrator gave, the owner may make it public.
+    const dropped = await update({ grantTypes: ['AUTHORIZATION_CODE'], allowedScopes: ['read'], accessTokenLifetime: null });
+    expect(dropped.data?.updateClient?.client, JSON.stringify(dropped)).to.deep.equal({ clientType: 'PUBLIC' });
+  });
+
   it('a non-admin who changes where a trusted client\'s codes go loses skip-consent (third attack round)', async () => {
     const { client } = await srv.app.seed.client({ owner: mallory, redirectUris: ['https://trusted.example/cb'], allowedScopes: ['read'], skipAuthorization: true });
     const form = await (await attacker.get(`/o/applications/${client.id}/update/`)).text();
