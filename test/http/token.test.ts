@@ -106,6 +106,20 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect((await res.json()).error).to.equal('invalid_scope');
     });
 
+    it('a scope of more scopes than any client holds is invalid_scope before anything else, even from a public client with a made-up refresh token (attacker read 13A, F1: 24,000 scopes held the loop ~0.8 s)', async () => {
+      const owner = await srv.app.seed.user({ username: 'pub-scopes' });
+      const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1:9/cb'] });
+      const many = Array.from({ length: 101 }, (_, i) => `s${i}`).join(' ');
+      const res = await postForm(token, { grant_type: 'refresh_token', refresh_token: 'made-up', client_id: client.clientId, scope: many });
+      expect(res.status).to.equal(400);
+      const body = await res.json();
+      expect(body.error).to.equal('invalid_scope');
+      expect(body.error_description).to.include('100');
+      // A hundred is still a scope: the grant then judges the refresh token.
+      const hundred = await postForm(token, { grant_type: 'refresh_token', refresh_token: 'made-up', client_id: client.clientId, scope: many.split(' ').slice(0, 100).join(' ') });
+      expect((await hundred.json()).error).to.equal('invalid_grant');
+    });
+
     it('refuses client credentials to a public client', async () => {
       const owner = await srv.app.seed.user({ username: 'pub' });
       const { client } = await srv.app.seed.client({ owner, clientType: 'public', grantTypes: ['authorization_code'], redirectUris: ['http://127.0.0.1:9/cb'] });
