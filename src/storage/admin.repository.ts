@@ -9,7 +9,9 @@ import {
 import { AdminQueries, byId, groupBy, newestFirst, type Where } from './admin-queries.ts';
 import { AdminRevocation } from './admin-revocation.ts';
 import { AdminSettings } from './admin-settings.ts';
-import type { Sql } from './sql.ts';
+import { tx, type Sql } from './sql.ts';
+import { revokeGrantsTx } from './revocation.ts';
+import { parseScope, scopeUserMayNotHold } from '../oauth2/scope.ts';
 import type { TokenCache } from './token-cache.ts';
 
 // The admin API's store (admin-store.ts): its pages and batch lookups here (query shapes in admin-queries.ts),
@@ -59,9 +61,24 @@ export class AdminRepository implements AdminStore {
     return this.#queries.page('users', USER_COLUMNS, { username: filter.search ? { contains: filter.search } : undefined }, page, userView);
   }
 
-  async setUserAdmin(id: number, isAdmin: boolean) {
+  /**
+   * A demotion ends the user's grants that hold a scope only an administrator may (scopeUserMayNotHold: `admin`), in the
+   * flag's transaction behind the user's gate, so neither their access tokens nor a refresh carries it on (attacker
+   * read 13A, F2: a refresh kept issuing `admin` after the demotion, and resource servers trusting the scope saw it).
+   */
+  async setUserAdmin(id: number, isAdmin: boolean, now = Date.now()) {
     // Cached token lookups carry the user as it was: an admin token of a demoted user must stop being one at once.
-    try { return (await this.#sql.run('update users set is_admin = ? where id = ?', [isAdmin ? 1 : 0, id])) > 0; } finally { this.#tokenCache.clear(); }
+    try {
+      return await this.#sql.atomic(function* () {
+        yield* tx.gate('?', [id]);
+        const changed = (yield* tx.run('update users set is_admin = ? where id = ?', [isAdmin ? 1 : 0, id])) > 0;
+        if (changed && !isAdmin) {
+          const grants = yield* tx.all<{ id: number; scope: string }>('select id, scope from grants where user_id = ? and revoked_at is null', [id]);
+          for (const g of grants) if (scopeUserMayNotHold(parseScope(g.scope), { isAdmin: false })) yield* revokeGrantsTx('id', Number(g.id), now);
+        }
+        return changed;
+      });
+    } finally { this.#tokenCache.clear(); }
   }
 
   liveGrants(filter: { userId?: number; clientId?: number }, page: Page) {

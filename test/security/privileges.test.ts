@@ -170,4 +170,46 @@ describe('security: privileged client capabilities are set by administrators onl
     expect(res.status).to.equal(400);
     expect((await res.json()).error).to.equal('invalid_scope');
   });
+
+  describe('a refresh carries only what the client and its user may hold now (attacker read 13A, F2)', () => {
+    const adminGql = async (query: string, variables: Record<string, unknown>) => {
+      const csrf = csrfFrom(await (await admin.get('/o/applications/')).text())!;
+      return (await admin.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ query, variables }) })).json();
+    };
+    const password = (c: { id: string; secret: string }, user: UserRecord & { password: string }, scope: string) =>
+      postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: user.username, password: user.password, scope }, c);
+    const refresh = (c: { id: string; secret: string }, token: string) => postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: token }, c);
+
+    it('a scope an administrator took from the client is gone from the next refresh: its tokens no longer introspect others', async () => {
+      const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'introspection'] });
+      const c = { id: client.clientId, secret: clientSecret! };
+      const first = await (await password(c, mallory, 'read introspection')).json();
+      expect(first.scope).to.equal('read introspection');
+      const updated = await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(client.id), i: { name: client.name, grantTypes: ['PASSWORD'], redirectUris: [], allowedScopes: ['read'] } });
+      expect(updated.data?.updateClient?.client?.allowedScopes, JSON.stringify(updated)).to.deep.equal(['read']);
+      const res = await refresh(c, first.refresh_token);
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).to.equal(200);
+      expect(body.scope).to.equal('read');
+      // The new token, as a bearer, is no resource server: another client's token is not its to introspect.
+      const other = await (await password(c, mallory, 'read')).json();
+      const seen = await fetch(`${srv.url}/o/introspect/`, { method: 'POST', headers: { authorization: `Bearer ${body.access_token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: other.access_token }) });
+      expect(seen.status).to.not.equal(200);
+    });
+
+    it('a demoted administrator\'s grants holding the admin scope end: neither its refresh token nor its access token works', async () => {
+      const carol = await srv.app.seed.user({ username: 'carol', isAdmin: true });
+      const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });
+      const c = { id: client.clientId, secret: clientSecret! };
+      const adminToken = await (await password(c, carol, 'read admin')).json();
+      expect(adminToken.scope).to.equal('read admin');
+      const demoted = await adminGql('mutation($id: ID!) { setUserAdmin(id: $id, isAdmin: false) { user { isAdmin } } }', { id: String(carol.id) });
+      expect(demoted.data?.setUserAdmin?.user, JSON.stringify(demoted)).to.deep.equal({ isAdmin: false });
+      const res = await refresh(c, adminToken.refresh_token);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_grant');
+      const info = await (await postForm(`${srv.url}/o/introspect/`, { token: adminToken.access_token }, c)).json();
+      expect(info.active).to.equal(false);
+    });
+  });
 });

@@ -37,8 +37,13 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     const original = parseScope(token.scope);
     // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
     if (requested.length && !isSubset(requested, original)) throw new InvalidScope('The requested scope exceeds the original grant.');
+    // What an administrator has taken from the client since is not carried on (attacker read 13A, F2); RFC 6749 §6 lets
+    // the new token's scope be narrower, and the response says so.
+    const asked = requested.length ? requested : original;
+    const allowed = asked.filter((s) => client.allowedScopes.includes(s));
+    if (allowed.length === 0 && asked.length > 0) throw new InvalidScope('None of the granted scopes is allowed to this client any more.');
     const granted = token.resources ?? [];
-    const target = decideGrantedResources(requestedResources, granted, requested.length ? requested : original, requested.length > 0, catalog);
+    const target = decideGrantedResources(requestedResources, granted, allowed, requested.length > 0, catalog);
     const scope = formatScope(target.scopes);
     userId = token.userId;
     grantId = token.grantId;
