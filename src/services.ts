@@ -24,7 +24,7 @@ import { createRequireOAuth1 } from './http/routes/oauth1.ts';
 import { KeyRing } from './oidc/keys.ts';
 import { createBackchannel } from './oidc/logout.ts';
 import { createLoginSessions } from './oidc/login-sessions.ts';
-import { createJwtAccessTokens } from './oidc/access-token.ts';
+import { createJwtAccessTokens, longestSignedLifetime } from './oidc/access-token.ts';
 import { createIdTokenIssuer } from './oidc/id-token.ts';
 import { registrationPolicy, Subjects } from './oidc/subject.ts';
 import { getDocument, getJson, getJsonDocument } from './oidc/outbound.ts';
@@ -98,8 +98,9 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const clientThrottle = { limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds };
   // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
-  // OpenID Connect signing keys. A retired key stays published as long as an ID Token it signed may live (their lifetime is the access token's).
-  const signingKeys = new KeyRing(stores.signingKeys, { sealKey, retainMs: () => config.tokens.accessTokenTtl * 1000, events: stores.events });
+  // OpenID Connect signing keys. A retired key stays published as long as anything it signed may live: ID Tokens (the
+  // access token's lifetime) and RFC 9068 access tokens, whose lifetime a client or a resource server may lengthen.
+  const signingKeys = new KeyRing(stores.signingKeys, { sealKey, retainMs: () => longestSignedLifetime(config.tokens) * 1000, events: stores.events });
   // Core §8: every sub a client receives comes from here (pairwise ones keyed from ENCRYPTION_KEY).
   const subjects = new Subjects(sealKey);
   // RFC 9449: proofs checked against a replay cache every instance shares, nonces every instance can verify.

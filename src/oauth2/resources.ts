@@ -174,6 +174,9 @@ export function narrowResources(requested: readonly string[], granted: readonly 
 }
 
 /** What a token for these resources looks like: its audience, its format (a resource's own), its lifetime. */
+/** The longest access-token lifetime (seconds) a resource server may set for its tokens. */
+export const RESOURCE_ACCESS_TOKEN_MAX_TTL = 86_400;
+
 export interface Audience { resources: string[]; format: AccessTokenFormat | null; ttl: number | null }
 
 /**
@@ -215,7 +218,7 @@ export function validateResourceServer(raw: { identifier?: unknown; name?: unkno
   const format = raw.accessTokenFormat ?? 'opaque';
   if (!ACCESS_TOKEN_FORMATS.includes(format as AccessTokenFormat)) errors.accessTokenFormat = `One of ${ACCESS_TOKEN_FORMATS.join(', ')}.`;
   const ttl = raw.accessTokenTtl ?? null;
-  if (ttl !== null && !(Number.isInteger(ttl) && (ttl as number) >= 1 && (ttl as number) <= 86400)) errors.accessTokenTtl = 'Seconds, from 1 to 86400.';
+  if (ttl !== null && !(Number.isInteger(ttl) && (ttl as number) >= 1 && (ttl as number) <= RESOURCE_ACCESS_TOKEN_MAX_TTL)) errors.accessTokenTtl = `Seconds, from 1 to ${RESOURCE_ACCESS_TOKEN_MAX_TTL}.`;
   if (Object.keys(errors).length) return { errors };
   return { value: { identifier: identifier!, name, scopes: scopes!, accessTokenFormat: format as AccessTokenFormat, accessTokenTtl: ttl as number | null }, errors };
 }

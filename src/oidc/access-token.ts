@@ -2,7 +2,7 @@ import type { AccessTokenInput, JwtAccessTokens } from '../oauth2/issue.ts';
 import type { Subjects } from './subject.ts';
 import type { KeyRing, SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
-import { canonicalResource } from '../oauth2/resources.ts';
+import { canonicalResource, RESOURCE_ACCESS_TOKEN_MAX_TTL } from '../oauth2/resources.ts';
 
 /**
  * The default algorithm of JWT access tokens (ACCESS_TOKEN_SIGNING_ALG), chosen by measured signing cost
@@ -12,6 +12,16 @@ import { canonicalResource } from '../oauth2/resources.ts';
  * is what more resource servers' JWT libraries verify than Ed25519.
  */
 export const ACCESS_TOKEN_ALG: SigningAlg = 'ES256';
+
+/**
+ * The longest any token Gatehouse signs may live, in seconds, so a retired key stays published that long (KeyRing
+ * retainMs): an ID Token lives as long as the server's access tokens, an RFC 9068 access token as long as its client's
+ * (ACCESS_TOKEN_MAX_LIFETIME) or its resource server's (RESOURCE_ACCESS_TOKEN_MAX_TTL) lifetime allows. Retention by
+ * ACCESS_TOKEN_TTL alone dropped a key from the JWKS while a client's day-long JWT it signed still lived (attacker read
+ * 13A, F3).
+ */
+export const longestSignedLifetime = (t: { accessTokenTtl: number; accessTokenMaxLifetime: number }): number =>
+  Math.max(t.accessTokenTtl, t.accessTokenMaxLifetime, RESOURCE_ACCESS_TOKEN_MAX_TTL);
 
 export interface AccessTokenSettings {
   keys: KeyRing;

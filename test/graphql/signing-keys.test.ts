@@ -75,3 +75,22 @@ describe('GraphQL: signing keys (administrators only) and clients\' OIDC fields'
     expect(none.errors).to.have.length(1);
   });
 });
+
+describe('signing keys outlive every token they signed (attacker read 13A, F3)', () => {
+  it('with ACCESS_TOKEN_TTL=60, a retired key stays published for the longest lifetime a client (ACCESS_TOKEN_MAX_LIFETIME) or a resource server may give a JWT access token', async () => {
+    const srv = await createTestApp({ tokens: { accessTokenTtl: 60 } });
+    try {
+      const a = await actors(srv);
+      const rotated = await a.admin('mutation { rotateSigningKeys(force: true) { currentKids } }');
+      expect(rotated.errors).to.equal(undefined);
+      const keys = (await a.admin('{ signingKeys { kid status retiresAt } }')).data.signingKeys as { status: string; retiresAt: string | null }[];
+      const retired = keys.filter((k) => k.status === 'RETIRED');
+      expect(retired).to.have.length(3);
+      // A client's 24 h JWT minted just before the rotation must still verify against the JWKS until it expires.
+      const longest = Math.max(srv.app.config.tokens.accessTokenMaxLifetime, 86_400) * 1000;
+      for (const k of retired) expect(Date.parse(k.retiresAt!) - Date.now()).to.be.at.least(longest - 5_000);
+    } finally {
+      await srv.close();
+    }
+  });
+});
