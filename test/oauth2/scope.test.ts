@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { formatScope, isSubset, isValidScopeToken, MAX_SCOPE_TOKENS, parseScope, resolveScope } from '../../src/oauth2/scope.ts';
-import { InvalidScope } from '../../src/oauth2/errors.ts';
-import { isOAuthError } from '../../src/oauth2/errors.ts';
+import { InvalidScope, isOAuthError } from '../../src/oauth2/errors.ts';
 
 const failure = (fn: () => unknown) => {
   try { fn(); } catch (e) { if (isOAuthError(e)) return [e.status, e.error]; throw e; }
