@@ -202,6 +202,21 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       expect((await res.json()).error).to.be.oneOf(['invalid_grant', 'unauthorized_client']);
     });
 
+    it('another client\'s code or refresh token is answered as a made-up one: no word that it is real, and its owner still redeems it (attacker read 13A, L2)', async () => {
+      const a = await codeFlowSetup(srv);
+      const b = await codeFlowSetup(srv);
+      const { code, verifier } = await getCode(a);
+      const redeem = (c: string, auth: { id: string; secret: string }) => postForm(token, { grant_type: 'authorization_code', code: c, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, auth);
+      const stolen = await (await redeem(code, b.auth)).json();
+      const madeUp = await (await redeem('made-up-code', b.auth)).json();
+      expect(stolen).to.deep.equal(madeUp);
+      const tokens = await (await redeem(code, a.auth)).json();
+      expect(tokens.refresh_token).to.be.a('string');
+      const refresh = (t: string, auth: { id: string; secret: string }) => postForm(token, { grant_type: 'refresh_token', refresh_token: t }, auth);
+      expect(await (await refresh(tokens.refresh_token, b.auth)).json()).to.deep.equal(await (await refresh('made-up-refresh', b.auth)).json());
+      expect((await refresh(tokens.refresh_token, a.auth)).status).to.equal(200);
+    });
+
     it('refuses an expired code', async () => {
       await srv.close();
       srv = await createTestApp({ tokens: { authorizationCodeTtl: 1 } });

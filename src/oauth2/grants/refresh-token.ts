@@ -29,8 +29,9 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const catalog = await ctx.resources?.();
   const writer = await tokenWriter(ctx, client, catalog?.anyJwt);
   const result = await ctx.tokens.rotateRefreshToken(hashToken(params.refresh_token), ctx.now, (token) => {
-    // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
-    if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token was issued to another client.', { reason: 'invalid_refresh_token' });
+    // RFC 6749 §6: the refresh token must have been issued to the authenticated client; refused in a made-up token's
+    // words, so another client cannot learn that it is real (attacker read 13A, L2).
+    if (token.applicationId !== client.id) throw new InvalidGrant('The refresh token is invalid.', { reason: 'invalid_refresh_token' });
     if (token.expiresAt <= ctx.now) throw new InvalidGrant('The refresh token has expired.', { reason: 'refresh_token_expired' });
     // RFC 9449 §5: a refresh token bound to a key (public clients) is used only with a proof of that key.
     checkBoundKey(token.dpopJkt, ctx.dpopJkt, 'refresh token');
