@@ -1,3 +1,4 @@
+import { canonicalResource } from './resources.ts';
 import type { TokenInfo, TokenStore } from './store.ts';
 import { hashToken } from './tokens.ts';
 import type { ActClaim } from './token-exchange/act.ts';
@@ -59,7 +60,9 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
     token_type: t.kind === 'access' ? (t.dpopJkt ? 'DPoP' : 'Bearer') : 'refresh_token',
     exp: Math.floor(t.expiresAt / 1000),
     iat: Math.floor(t.createdAt / 1000),
-    aud: !t.resources?.length ? t.clientId : t.resources.length === 1 ? t.resources[0] : [...t.resources],
+    // The resources it was asked for (RFC 8707); without any, Gatehouse's own APIs, named as an RFC 9068 JWT of the same
+    // token names them (its aud), so the two never disagree (attacker read 13A, L1).
+    aud: !t.resources?.length ? canonicalResource(issuer) ?? issuer : t.resources.length === 1 ? t.resources[0] : [...t.resources],
     iss: issuer,
   };
   // RFC 9449 §6.2: the resource server checks the proof's key against cnf.jkt.
@@ -68,6 +71,9 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
   if (t.username !== null && t.userId !== null) {
     r.sub = subject.of(t.userId);
     if (!subject.pairwise) r.username = t.username;
+  } else if (t.userId === null) {
+    // RFC 9068 §2.2: without a resource owner the subject is the client, as its JWT says.
+    r.sub = t.clientId;
   }
   return r;
 }

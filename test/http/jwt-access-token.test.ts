@@ -79,6 +79,13 @@ describe('RFC 9068 JWT access tokens, per client', () => {
     expect(infos.map((i) => i.active)).to.deep.equal(Array(10).fill(true));
   });
 
+  it('introspection says what the JWT says: the same aud (Gatehouse\'s own APIs when no resource was named) and sub (the client, without a user) (attacker read 13A, L1)', async () => {
+    const { body } = await clientCredentials('jwt');
+    const { payload } = await verify(body.access_token);
+    const info = await introspect(body.access_token);
+    expect(info).to.include({ active: true, aud: payload.aud, sub: payload.sub });
+  });
+
   it('an opaque client (the default) still gets an opaque token', async () => {
     const { body } = await clientCredentials('opaque');
     expect(body.access_token.split('.')).to.have.length(1);

@@ -145,10 +145,10 @@ describe('RFC 8707 resource indicators', () => {
       expect(defaults.body.scope).to.equal('read');
     });
 
-    it('without resource nothing changes: aud is the client in introspection', async () => {
+    it('without resource the token is for Gatehouse\'s own APIs: introspection\'s aud names them as its JWT and RFC 9728 metadata do (attacker read 13A, L1)', async () => {
       const setup = await setupFor();
       const t = await token(srv, { grant_type: 'client_credentials', scope: 'read' }, setup.auth);
-      expect(await introspect(srv, t.body.access_token, setup.auth)).to.include({ aud: setup.client.clientId });
+      expect(await introspect(srv, t.body.access_token, setup.auth)).to.include({ aud: `${srv.app.config.issuer}/` });
     });
   });
 
