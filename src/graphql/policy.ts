@@ -71,6 +71,18 @@ export function visible<K extends NodeType>(ctx: GraphQLContext, type: K, node: 
   return v.isAdmin ? node : RULES[type](v, node, via);
 }
 
+/**
+ * A mutation's payload node as the viewer may read it: null to a token without the `read` scope, which may change
+ * what it changes but not read it back (queries check `read` at their root, requireViewer; attacker read 13B, F5: a
+ * `write`-only token's updateProfile payload answered username, isAdmin and lastLoginAt). The payload types'
+ * node fields (UserPayload.user, ClientSecretPayload.client) resolve through it.
+ */
+export function readable<T>(ctx: GraphQLContext, node: T | null, managing?: 'applications'): T | null {
+  const v = viewerOf(ctx);
+  // A client's payload also reads to the `applications` scope, which manages the user's own clients (manageable).
+  return v.isAdmin || v.scopes.includes('read') || (managing !== undefined && v.scopes.includes(managing)) ? node : null;
+}
+
 /** The nodes of a list the viewer may see whole, in order; the others (a client's public face included) are left out. */
 export function visibleAll<K extends NodeType, N extends Nodes[K]>(ctx: GraphQLContext, type: K, nodes: readonly N[], via: Via = {}): N[] {
   const v = viewerOf(ctx);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
-import { actors, CLIENT_INPUT } from './gql-helpers.ts';
+import { actors, CLIENT_INPUT, gql } from './gql-helpers.ts';
 
 describe('GraphQL admin API: authorization matrix (anonymous, user, admin)', () => {
   let srv: TestServer;
@@ -75,5 +75,30 @@ describe('GraphQL admin API: authorization matrix (anonymous, user, admin)', () 
     const token = csrfFrom(await (await b.get('/o/applications/')).text())!;
     const ok = await (await post({ 'x-csrf-token': token })).json();
     expect(ok.data.registerClient.client.id).to.be.a('string');
+  });
+});
+
+describe('GraphQL admin API: a write-only token', () => {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  before(async () => {
+    srv = await createTestApp();
+    a = await actors(srv);
+  });
+  after(() => srv.close());
+  const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
+
+  it('a token without the read scope reads nothing through a mutation\'s payload: what it changed is null, the change still made (attacker read 13B, F5)', async () => {
+    const { client, clientSecret } = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['write', 'profile'] });
+    const res = await fetch(`${srv.url}/o/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}` }, body: new URLSearchParams({ grant_type: 'password', username: 'alice', password: a.alice.password, scope: 'write profile' }) });
+    const writeOnly = gql(srv.url, (await res.json()).access_token);
+    expect(code(await writeOnly('{ viewer { username } }'))).to.equal('FORBIDDEN');
+    const changed = await writeOnly('mutation($id: ID!) { updateProfile(id: $id, input: { nickname: "al" }) { user { username isAdmin lastLoginAt } } }', { id: String(a.alice.id) });
+    expect(changed.errors, JSON.stringify(changed)).to.equal(undefined);
+    expect(changed.data.updateProfile.user).to.equal(null);
+    const [row] = await srv.app.stores.sql.all<{ profile: string }>('select profile from users where id = ?', [a.alice.id]);
+    expect(JSON.parse(row.profile).nickname).to.equal('al');
+    // With read, the same payload answers.
+    expect((await a.user('mutation($id: ID!) { updateProfile(id: $id, input: { nickname: "al" }) { user { username } } }', { id: String(a.alice.id) })).data.updateProfile.user).to.deep.equal({ username: 'alice' });
   });
 });

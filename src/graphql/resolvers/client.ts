@@ -11,7 +11,7 @@ import { initialTokenLifetimeProblem, issueInitialAccessToken } from '../../oaut
 import { rowId } from '../ids.ts';
 import { badUserInput, conflict, notFound } from '../errors.ts';
 import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
-import { hides, isFace, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
+import { hides, isFace, readable, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 import { RECENT_FAILURES } from '../../oauth2/failure-reasons.ts';
@@ -55,6 +55,7 @@ export const enumValues = (names: readonly string[]) => Object.fromEntries(names
 const payload = (ctx: GraphQLContext, c: ClientRecord, clientSecret: string | null) => ({ client: visible(ctx, 'Client', clientRecordView(c)), clientSecret });
 
 export const clientResolvers = {
+  ClientSecretPayload: { client: (p: { client: ClientView | ClientFace | null }, _: Args, ctx: GraphQLContext) => readable(ctx, p.client, 'applications') },
   ClientType: { CONFIDENTIAL: 'confidential', PUBLIC: 'public' },
   GrantType: enumValues(REGISTRABLE_GRANT_TYPES),
   TokenEndpointAuthMethod: enumValues(CLIENT_AUTH_METHOD_NAMES),

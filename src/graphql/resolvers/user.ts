@@ -4,7 +4,7 @@ import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts'
 import { rowId } from '../ids.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { userRecordView, type UserView } from '../../storage/admin-store.ts';
-import { claimAllowed, requireClaims, visible, visibleAll } from '../policy.ts';
+import { claimAllowed, readable, requireClaims, visible, visibleAll } from '../policy.ts';
 
 type Args = Record<string, any>;
 
@@ -16,6 +16,7 @@ function renameKeys(o: Record<string, unknown>, rename: (k: string) => string): 
 }
 
 export const userResolvers = {
+  UserPayload: { user: (p: { user: UserView | null }, _: Args, ctx: GraphQLContext) => readable(ctx, p.user) },
   Query: {
     viewer: (_: unknown, __: Args, ctx: GraphQLContext) => visible(ctx, 'User', userRecordView(requireViewer(ctx).user)),
     async users(_: unknown, args: Args, ctx: GraphQLContext) {
