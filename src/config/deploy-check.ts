@@ -100,7 +100,7 @@ export const RULES: readonly Rule[] = [
     check: (i) => (i.facts.pendingMigrations.length ? `${i.facts.pendingMigrations.length} database migration(s) pending: ${names(i.facts.pendingMigrations, 3)}.` : undefined),
   },
   {
-    id: 'W003', severity: 'warning', fix: 'Run `gatehouse changepassword USER` for each (or change it on the account page).',
+    id: 'W003', severity: 'warning', fix: 'Run `gatehouse changepassword USER` for each (or reset it in the admin console, /admin/users/).',
     check: (i) => (i.facts.initialPasswordAdmins?.length ? `The first admin's initial password (printed at the first start, or ADMIN_PASSWORD) was never changed: ${names(i.facts.initialPasswordAdmins)}.` : undefined),
   },
   {

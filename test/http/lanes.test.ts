@@ -104,4 +104,18 @@ describe('lanes: every endpoint declares whether it is a page or a protocol endp
     expect(page.status).to.equal(200);
     expect(page.headers.get('content-security-policy')).to.match(/'nonce-/);
   });
+
+  it('every page a signed-in browser gets is no-store and varies by cookie, so no shared cache keeps one user\'s page for another (attacker read 13B, F6)', async () => {
+    const browser = new Browser(srv.url);
+    await browser.login('lee', 'correct horse battery');
+    const pages = routes.filter((r) => r.lane.kind === 'page' && r.method === 'GET' && r.path !== '/favicon.ico');
+    expect(pages.map((r) => r.path)).to.include.members(['/accounts/profile', '/o/applications', '/o/authorized_tokens', '/admin/users/']);
+    for (const { path } of pages) {
+      const res = await browser.request(`${srv.url}${path}`, { redirect: 'manual' });
+      expect(res.headers.get('cache-control') ?? '', path).to.include('no-store');
+      expect(res.headers.get('vary') ?? '', path).to.match(/cookie/i);
+    }
+    const api = await browser.request(`${srv.url}/graphql?query=${encodeURIComponent('{ viewer { username } }')}`, { headers: { accept: 'application/json' } });
+    expect(api.headers.get('cache-control') ?? '').to.include('no-store');
+  });
 });
