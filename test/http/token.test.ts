@@ -210,6 +210,9 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       const stolen = await (await redeem(code, b.auth)).json();
       const madeUp = await (await redeem('made-up-code', b.auth)).json();
       expect(stolen).to.deep.equal(madeUp);
+      // Nor in the refusal kept on the thief's own client (its application page shows the reason).
+      const reasons = await srv.app.stores.sql.all<{ detail: string }>("select detail from events where type = 'client.request_refused' and client_id = ? order by id", [b.client.clientId]);
+      expect(reasons.map((r) => JSON.parse(r.detail).reason)).to.deep.equal(['code_invalid', 'code_invalid']);
       const tokens = await (await redeem(code, a.auth)).json();
       expect(tokens.refresh_token).to.be.a('string');
       const refresh = (t: string, auth: { id: string; secret: string }) => postForm(token, { grant_type: 'refresh_token', refresh_token: t }, auth);

@@ -30,8 +30,9 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const writer = await tokenWriter(ctx, client, catalog?.anyJwt);
   const result = await ctx.tokens.redeemCode(hashToken(params.code), ctx.now, (code) => {
     // RFC 6749 §4.1.3: the code must have been issued to the authenticated client; refused in a made-up code's words, so
-    // another client cannot learn that it is real (attacker read 13A, L2).
-    if (code.applicationId !== client.id) throw new InvalidGrant('The code is invalid.', { reason: 'code_other_client' });
+    // another client cannot learn that it is real, here or in the failure reason its own application page shows
+    // (attacker read 13A, L2; second read 13).
+    if (code.applicationId !== client.id) throw new InvalidGrant('The code is invalid.', { reason: 'code_invalid' });
     if (code.expiresAt <= ctx.now) throw new InvalidGrant('The code has expired.', { reason: 'code_expired' });
     // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
     if ((code.redirectUriProvided || params.redirect_uri !== undefined) && params.redirect_uri !== code.redirectUri) {
