@@ -78,16 +78,18 @@ export function joinResourceParams(values: readonly string[]): string {
  */
 export function parseResourceParam(value: string | undefined): string[] {
   if (value === undefined) return [];
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const raw of value.split(' ')) {
     if (raw === '') continue;
     if (raw === MALFORMED_RESOURCE) throw new InvalidTarget('Each resource is one absolute URI; send several as repeated resource parameters (RFC 8707 §2).');
     const c = canonicalResource(raw);
     if (c === null) throw new InvalidTarget('resource must be an absolute URI without a fragment (RFC 8707 §2).');
-    if (!out.includes(c)) out.push(c);
+    out.add(c);
+    // Refused as soon as it is past the bound: 10,000 resources deduplicated by a list walk held the loop 1.3 s before
+    // a refresh token was looked up (second read 13).
+    if (out.size > MAX_RESOURCES) throw new InvalidTarget(`At most ${MAX_RESOURCES} resource parameters.`);
   }
-  if (out.length > MAX_RESOURCES) throw new InvalidTarget(`At most ${MAX_RESOURCES} resource parameters.`);
-  return out;
+  return [...out];
 }
 
 /** A resource as issuance sees it; the built-in one (Gatehouse's own APIs) takes every scope and the client's format. */
