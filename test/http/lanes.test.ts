@@ -117,5 +117,11 @@ describe('lanes: every endpoint declares whether it is a page or a protocol endp
     }
     const api = await browser.request(`${srv.url}/graphql?query=${encodeURIComponent('{ viewer { username } }')}`, { headers: { accept: 'application/json' } });
     expect(api.headers.get('cache-control') ?? '').to.include('no-store');
+    // Signed out: the login form's CSRF token is no one else's either (second read 13).
+    const login = await new Browser(srv.url).get('/accounts/login/');
+    expect(login.headers.get('cache-control') ?? '').to.include('no-store');
+    // Static assets keep their own caching.
+    const css = await fetch(`${srv.url}${(await login.text()).match(/href="(\/static\/[^"]+\.css)"/)![1]}`);
+    expect(css.headers.get('cache-control') ?? '').to.not.include('no-store');
   });
 });

@@ -33,6 +33,10 @@ export function securityHeaders(opts: { hsts: boolean }): Middleware {
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    // A page carries this nonce, a CSRF token or someone's data: no cache keeps it, shared or not, for anyone else or
+    // for later (attacker read 13B, F6; second read 13: the login form too). Static assets set their own caching.
+    ctx.set('Cache-Control', 'no-store');
+    ctx.vary('Cookie');
     if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000');
     // form-action is left out: Chrome applies it to the redirect after the consent POST, which goes to the client.
     ctx.set('Content-Security-Policy', [

@@ -15,13 +15,6 @@ export function sessionUser(users: UserStore): Middleware {
       if (user?.isActive && !ended) ctx.state.user = user;
       else ctx.session = null;
     }
-    // What a signed-in user is answered is theirs, an error page too: no shared cache may keep it for the next person
-    // (a page, the admin API's JSON to a session). An answer that chose its own caching (static assets, the JWKS)
-    // keeps it (attacker read 13B, F6).
-    if (ctx.state.user) {
-      ctx.vary('Cookie');
-      ctx.set('Cache-Control', 'no-store');
-    }
     await next();
   };
 }
