@@ -11,7 +11,6 @@ import { AdminRevocation } from './admin-revocation.ts';
 import { AdminSettings } from './admin-settings.ts';
 import { tx, type Sql } from './sql.ts';
 import { revokeGrantsTx } from './revocation.ts';
-import { parseScope, scopeUserMayNotHold } from '../oauth2/scope.ts';
 import type { TokenCache } from './token-cache.ts';
 
 // The admin API's store (admin-store.ts): its pages and batch lookups here (query shapes in admin-queries.ts),
@@ -73,8 +72,13 @@ export class AdminRepository implements AdminStore {
         yield* tx.gate('?', [id]);
         const changed = (yield* tx.run('update users set is_admin = ? where id = ?', [isAdmin ? 1 : 0, id])) > 0;
         if (changed && !isAdmin) {
-          const grants = yield* tx.all<{ id: number; scope: string }>('select id, scope from grants where user_id = ? and revoked_at is null', [id]);
-          for (const g of grants) if (scopeUserMayNotHold(parseScope(g.scope), { isAdmin: false })) yield* revokeGrantsTx('id', Number(g.id), now);
+          // The grant's own scope, or its live tokens' (two approvals merging at once can leave the grant's scope
+          // without `admin` while its tokens carry it: second read 13).
+          const holds = "(' ' || scope || ' ') like '% admin %'";
+          const grants = yield* tx.all<{ id: number }>(`select g.id from grants g where g.user_id = ? and g.revoked_at is null and (${holds.replace('scope', 'g.scope')}
+            or exists (select 1 from access_tokens a where a.grant_id = g.id and a.revoked_at is null and ${holds.replace('scope', 'a.scope')})
+            or exists (select 1 from refresh_tokens r where r.grant_id = g.id and r.revoked_at is null and ${holds.replace('scope', 'r.scope')}))`, [id]);
+          for (const g of grants) yield* revokeGrantsTx('id', Number(g.id), now);
         }
         return changed;
       });

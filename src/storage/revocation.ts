@@ -1,3 +1,4 @@
+import { scopeUserMayNotHold } from '../oauth2/scope.ts';
 import { tx, type Step } from './sql.ts';
 
 /**
@@ -30,10 +31,28 @@ export type GrantHold = 'live' | 'ended' | 'absent';
 export function* holdGrantTx(grantId: string, params: unknown[]): Step<GrantHold> {
   // The grant's user first, as a deactivation takes it (then the user's grants): a grant whose user is inactive is as
   // good as revoked (0), so nothing is issued to a user deactivated while the request ran (attacker read 10, F1).
-  const u = yield* tx.get<{ is_active: number | boolean }>(`select u.is_active from users u where u.id = (select g0.user_id from grants g0 where g0.id = ${grantId})`, params, { lock: 'u', share: true, gate: 'u.id' });
-  const g = yield* tx.get<{ revoked_at: number | string | null }>(`select g.revoked_at from grants g where g.id = ${grantId}`, params, { lock: 'g', share: true });
+  const u = yield* tx.get<{ is_active: number | boolean; is_admin: number | boolean }>(`select u.is_active, u.is_admin from users u where u.id = (select g0.user_id from grants g0 where g0.id = ${grantId})`, params, { lock: 'u', share: true, gate: 'u.id' });
+  const g = yield* tx.get<{ revoked_at: number | string | null; scope: string | null }>(`select g.revoked_at, g.scope from grants g where g.id = ${grantId}`, params, { lock: 'g', share: true });
   if (!g) return 'absent';
-  return g.revoked_at === null && u?.is_active ? 'live' : 'ended';
+  // Likewise a grant holding a scope its user may no longer hold (`admin` of a demoted administrator): an issuance that
+  // checked the user before the demotion and wrote after it issues nothing under it (second read 13).
+  const outgrown = u !== undefined && scopeUserMayNotHold((g.scope ?? '').split(' '), { isAdmin: Boolean(u.is_admin) }) !== undefined;
+  return g.revoked_at === null && u?.is_active && !outgrown ? 'live' : 'ended';
+}
+
+/**
+ * Revokes the live access and refresh tokens of a user or a client whose scope holds any of `scopes`: what a client was
+ * allowed, or a user could hold, and no longer may (a privileged scope an administrator took from a client,
+ * ApplicationRepository.update). Returns how many tokens stopped working.
+ */
+export function* revokeHoldingScopesTx(by: 'application_id' | 'user_id', value: number, scopes: readonly string[], now: number): Step<number> {
+  let n = 0;
+  for (const table of ['access_tokens', 'refresh_tokens']) {
+    for (const scope of scopes) {
+      n += yield* tx.run(`update ${table} set revoked_at = ? where ${by} = ? and revoked_at is null and (' ' || scope || ' ') like ?`, [now, value, `% ${scope} %`]);
+    }
+  }
+  return n;
 }
 
 /**

@@ -180,21 +180,57 @@ describe('security: privileged client capabilities are set by administrators onl
       postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: user.username, password: user.password, scope }, c);
     const refresh = (c: { id: string; secret: string }, token: string) => postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: token }, c);
 
-    it('a scope an administrator took from the client is gone from the next refresh: its tokens no longer introspect others', async () => {
-      const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'introspection'] });
+    it('a scope an administrator took from the client is gone from the next refresh (RFC 6749 §6: the new scope may be narrower)', async () => {
+      const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'write'] });
       const c = { id: client.clientId, secret: clientSecret! };
-      const first = await (await password(c, mallory, 'read introspection')).json();
-      expect(first.scope).to.equal('read introspection');
+      const first = await (await password(c, mallory, 'read write')).json();
+      expect(first.scope).to.equal('read write');
       const updated = await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(client.id), i: { name: client.name, grantTypes: ['PASSWORD'], redirectUris: [], allowedScopes: ['read'] } });
       expect(updated.data?.updateClient?.client?.allowedScopes, JSON.stringify(updated)).to.deep.equal(['read']);
       const res = await refresh(c, first.refresh_token);
       const body = await res.json();
       expect(res.status, JSON.stringify(body)).to.equal(200);
       expect(body.scope).to.equal('read');
-      // The new token, as a bearer, is no resource server: another client's token is not its to introspect.
+      const info = await (await postForm(`${srv.url}/o/introspect/`, { token: body.access_token }, c)).json();
+      expect(info.scope).to.equal('read');
+    });
+
+    it('an access token issued before an administrator took a privileged scope from its client loses it at once: no more introspecting others (second read 13)', async () => {
+      const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'introspection'] });
+      const c = { id: client.clientId, secret: clientSecret! };
+      const held = await (await password(c, mallory, 'read introspection')).json();
       const other = await (await password(c, mallory, 'read')).json();
-      const seen = await fetch(`${srv.url}/o/introspect/`, { method: 'POST', headers: { authorization: `Bearer ${body.access_token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: other.access_token }) });
-      expect(seen.status).to.not.equal(200);
+      const asBearer = () => fetch(`${srv.url}/o/introspect/`, { method: 'POST', headers: { authorization: `Bearer ${held.access_token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: other.access_token }) });
+      expect((await asBearer()).status).to.equal(200);
+      await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(client.id), i: { name: client.name, grantTypes: ['PASSWORD'], redirectUris: [], allowedScopes: ['read'] } });
+      expect((await asBearer()).status).to.not.equal(200);
+      // Its refresh token went with it; the token without the scope lives on.
+      expect((await refresh(c, held.refresh_token)).status).to.equal(400);
+      expect((await refresh(c, other.refresh_token)).status).to.equal(200);
+    });
+
+    it('a grant holding the admin scope of a user who is no longer an administrator is as good as revoked, whatever wrote it after the demotion (second read 13)', async () => {
+      const dave = await srv.app.seed.user({ username: 'dave', isAdmin: true });
+      const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });
+      const c = { id: client.clientId, secret: clientSecret! };
+      const t = await (await password(c, dave, 'read admin')).json();
+      // As an issuance that checked him before a demotion and wrote after it would leave things: the flag gone, the grant live.
+      await srv.app.stores.sql.run('update users set is_admin = ? where id = ?', [0, dave.id]);
+      const res = await refresh(c, t.refresh_token);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_grant');
+    });
+
+    it('a demotion ends the grants whose tokens hold admin even when the grant\'s own scope no longer says so (second read 13)', async () => {
+      const erin = await srv.app.seed.user({ username: 'erin', isAdmin: true });
+      const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });
+      const c = { id: client.clientId, secret: clientSecret! };
+      const t = await (await password(c, erin, 'read admin')).json();
+      // Two approvals merging at once can leave the grant's scope without admin while its tokens carry it.
+      await srv.app.stores.sql.run('update grants set scope = ? where user_id = ?', ['read', erin.id]);
+      await adminGql('mutation($id: ID!) { setUserAdmin(id: $id, isAdmin: false) { user { isAdmin } } }', { id: String(erin.id) });
+      expect((await refresh(c, t.refresh_token)).status).to.equal(400);
+      expect((await (await postForm(`${srv.url}/o/introspect/`, { token: t.access_token }, c)).json()).active).to.equal(false);
     });
 
     it('a demoted administrator\'s grants holding the admin scope end: neither its refresh token nor its access token works', async () => {
