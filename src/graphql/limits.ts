@@ -1,6 +1,7 @@
 import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
 import { GraphQLError, Kind, Lexer, Source, TokenKind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { DEFAULT_PAGE, MAX_PAGE } from './connection.ts';
+import { SCALAR_LISTS } from './list-bounds.ts';
 
 // Cost before work (issue 17 #2): every check here is linear in the document, and runs before graphql-js's own
 // validation walks it. Those rules are not all linear (OverlappingFieldsCanBeMerged compares fields pairwise), so
@@ -16,7 +17,8 @@ export const MAX_COST = 5000;
  * bound an answer, since a page of nodes can each carry hundreds of aliased scalars (a 5 KB query over a grant's
  * live tokens answered 68 MB before this).
  */
-export const MAX_VALUES = 50_000;/** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
+export const MAX_VALUES = 50_000;
+/** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
 const SATURATED = 1e15;
 
 /** A 400 (also for `Accept: application/json`, where yoga answers the spec's validation errors with 200). */
@@ -89,13 +91,14 @@ function measure(doc: DocumentNode): GraphQLError | null {
         out.depth = Math.max(out.depth, inner.depth); out.cost = add(out.cost, inner.cost); out.fields = add(out.fields, inner.fields); out.values = add(out.values, inner.values);
         continue;
       }
+      const name = sel.name.value;
       const inner = sel.selectionSet ? sizeOf(sel.selectionSet) : NONE;
       out.fields = add(out.fields, 1 + inner.fields);
       // Every field is a value in the answer, __typename too (600 aliased ones under 48 × 100 nodes answered 45 MB:
-      // attacker read 11, F2).
-      out.values = add(out.values, 1 + Math.min(pageSize(sel) * inner.values, SATURATED));
+      // attacker read 11, F2), and a scalar list as many as it may hold (attacker read 13B, F3).
+      out.values = add(out.values, 1 + (sel.selectionSet ? Math.min(pageSize(sel) * inner.values, SATURATED) : SCALAR_LISTS[name] ?? 0));
       // Introspection: graphql-js's MaxIntrospectionDepthRule bounds its depth, MAX_FIELDS its size, its cost its number.
-      if (sel.name.value.startsWith('__')) { out.cost = add(out.cost, INTROSPECTION_COST[sel.name.value] ?? 0); continue; }
+      if (name.startsWith('__')) { out.cost = add(out.cost, INTROSPECTION_COST[name] ?? 0); continue; }
       out.depth = Math.max(out.depth, 1 + inner.depth);
       if (sel.selectionSet) out.cost = add(out.cost, 1 + Math.min(pageSize(sel) * inner.cost, SATURATED));
     }

@@ -11,6 +11,7 @@ import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
 import { MAX_ALLOWED_ORIGINS, MAX_REDIRECT_URIS } from '../../src/oauth2/client-registration.ts';
 
 const uris = (n: number) => Array.from({ length: n }, (_, i) => `https://rp.example/cb/${i}`);
+const aliases = (n: number, field: string) => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
 
 describe('security: GraphQL amplification through aliases (attacker read 13B)', function () {
   this.timeout(60_000);
@@ -76,6 +77,19 @@ describe('security: GraphQL amplification through aliases (attacker read 13B)', 
         expect(res.status).to.equal(400);
         expect(await t.app.stores.sql.all('select id from applications where client_id = ?', [clientId])).to.deep.equal([]);
       } finally { await t.close(); site.close(); }
+    });
+
+    it('600 aliases of one client\'s redirectUris are refused before execution (QUERY_TOO_COMPLEX), and a page of lists still answers', async () => {
+      const c = await a.user('mutation($i: ClientInput!) { registerClient(input: $i) { client { id } } }', { i: { ...CLIENT_INPUT, name: 'Aliased', redirectUris: uris(50) } });
+      const id = c.data.registerClient.client.id;
+      const r = await a.user(`{ client(id: "${id}") { ${aliases(600, 'redirectUris')} } }`);
+      expect(r.status).to.equal(400);
+      expect(r.errors?.[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      expect(r.data ?? null).to.equal(null);
+      const page = await a.user(`{ clients(first: 12) { nodes { ${aliases(400, 'redirectUris')} } } }`);
+      expect(page.errors?.[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      const fine = await a.user('{ clients(first: 100) { nodes { redirectUris postLogoutRedirectUris allowedOrigins allowedScopes requestUris grantTypes responseTypes } } }');
+      expect(fine.errors ?? []).to.deep.equal([]);
     });
   });
 });
