@@ -92,4 +92,29 @@ describe('security: GraphQL amplification through aliases (attacker read 13B)', 
       expect(fine.errors ?? []).to.deep.equal([]);
     });
   });
+
+  describe('F1: totalCount of a root connection has a cost', () => {
+    before(async () => {
+      // A few thousand audit rows (the count is what is refused, not timed).
+      await srv.app.stores.sql.run("with recursive n(i) as (select 1 union all select i + 1 from n where i < 3000) insert into events (type, created_at) select 'test.bulk', 0 from n");
+    });
+
+    it('hundreds of aliased totalCounts on root connections are refused before any count runs; a handful pass', async () => {
+      for (const q of [`{ ${aliases(320, 'events { totalCount }')} }`, `{ ${aliases(40, 'events(first: 0) { totalCount }')} }`, `fragment C on Query { t: tokens { totalCount } } { ${aliases(20, 'viewer { id }')} ...C a: events { totalCount } b: grants { totalCount } c: clients { totalCount } d: users { totalCount } e: tokens(filter: { kind: REFRESH }) { totalCount } f: events(first: 1) { totalCount } g: events(first: 2) { totalCount } h: events(first: 3) { totalCount } i: events(first: 4) { totalCount } }`]) {
+        const r = await a.admin(q);
+        expect(r.status, q.slice(0, 60)).to.equal(400);
+        expect(r.errors?.[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      }
+      const read = await a.userReadOnly(`{ ${aliases(320, 'tokens { totalCount }')} }`);
+      expect(read.errors?.[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      const few = await a.admin('{ events { totalCount } grants { totalCount } clients { totalCount } users { totalCount } tokens { totalCount } }');
+      expect(few.errors ?? []).to.deep.equal([]);
+      expect(few.data.events.totalCount).to.be.at.least(3000);
+    });
+
+    it('the admin console\'s clients page (a nested grants totalCount per client) still answers', async () => {
+      const r = await a.admin('{ clients(first: 50) { nodes { id clientId name clientType owner { username } grants(first: 0) { totalCount } } pageInfo { hasNextPage endCursor } } }');
+      expect(r.errors ?? []).to.deep.equal([]);
+    });
+  });
 });
