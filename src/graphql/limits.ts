@@ -1,5 +1,5 @@
 import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
-import { GraphQLError, Kind, Lexer, Source, TokenKind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, Lexer, OperationTypeNode, Source, TokenKind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { DEFAULT_PAGE, MAX_PAGE } from './connection.ts';
 import { SCALAR_LISTS } from './list-bounds.ts';
 
@@ -24,6 +24,11 @@ export const MAX_VALUES = 50_000;
  * connection until the statement timeout (attacker read 13B, F1); at this price an operation holds about nine.
  */
 export const COUNT_COST = 500;
+/**
+ * Root fields of a mutation, aliases included and fragments inlined: each is a write (and an audit event); 110 aliased
+ * updateProfile wrote 110 events in one request (attacker read 13B, F2). A form saves one thing at a time.
+ */
+export const MAX_MUTATIONS = 10;
 /** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
 const SATURATED = 1e15;
 
@@ -47,11 +52,11 @@ export function checkSource(source: string): GraphQLError | null {
 
 /**
  * A selection set's size, at a page-size multiplier of 1: cost is linear in it, so a fragment is measured once.
- * `counts`: its own totalCount fields (fragments inlined); `rootCounts`: the totalCounts of its own fields named as
- * root connections (read for an operation's root selection only).
+ * `top`: its own fields (fragments inlined, no __ meta field); `counts`: its own totalCount fields; `rootCounts`: the
+ * totalCounts of its own fields named as root connections (read for an operation's root selection only).
  */
-interface Size { depth: number; cost: number; fields: number; values: number; counts: number; rootCounts: number }
-const NONE: Size = { depth: 0, cost: 0, fields: 0, values: 0, counts: 0, rootCounts: 0 };
+interface Size { depth: number; cost: number; fields: number; values: number; top: number; counts: number; rootCounts: number }
+const NONE: Size = { depth: 0, cost: 0, fields: 0, values: 0, top: 0, counts: 0, rootCounts: 0 };
 const add = (a: number, b: number) => Math.min(a + b, SATURATED);
 
 const LISTS = /^(clients|users|grants|tokens|events)$/;
@@ -99,12 +104,13 @@ function measure(doc: DocumentNode): GraphQLError | null {
       if (sel.kind !== Kind.FIELD) {
         const inner = sel.kind === Kind.FRAGMENT_SPREAD ? spread(sel.name.value) : sizeOf(sel.selectionSet);
         out.depth = Math.max(out.depth, inner.depth); out.cost = add(out.cost, inner.cost); out.fields = add(out.fields, inner.fields); out.values = add(out.values, inner.values);
-        out.counts = add(out.counts, inner.counts); out.rootCounts = add(out.rootCounts, inner.rootCounts);
+        out.top = add(out.top, inner.top); out.counts = add(out.counts, inner.counts); out.rootCounts = add(out.rootCounts, inner.rootCounts);
         continue;
       }
       const name = sel.name.value;
       const inner = sel.selectionSet ? sizeOf(sel.selectionSet) : NONE;
       out.fields = add(out.fields, 1 + inner.fields);
+      if (!name.startsWith('__')) out.top = add(out.top, 1);
       if (name === 'totalCount') out.counts = add(out.counts, 1);
       if (LISTS.test(name)) out.rootCounts = add(out.rootCounts, inner.counts);
       // Every field is a value in the answer, __typename too (600 aliased ones under 48 × 100 nodes answered 45 MB:
@@ -150,6 +156,7 @@ function measure(doc: DocumentNode): GraphQLError | null {
     if (fields > MAX_FIELDS) return refused(`The query selects more than ${MAX_FIELDS} fields, fragments inlined.`, 'QUERY_TOO_COMPLEX', { fields });
     if (d.kind === Kind.FRAGMENT_DEFINITION) continue;
     if (introspectionAliased(d.selectionSet)) return refused('Fields inside __schema or __type cannot be aliased.', 'QUERY_TOO_COMPLEX');
+    if (d.operation === OperationTypeNode.MUTATION && size.top > MAX_MUTATIONS) return refused(`The mutation has ${size.top} root fields, fragments inlined and aliases included: send at most ${MAX_MUTATIONS} per request.`, 'QUERY_TOO_COMPLEX', { mutations: size.top });
     const cost = add(size.cost, Math.min(size.rootCounts * COUNT_COST, SATURATED));
     if (size.depth > MAX_DEPTH) return refused(`Query depth ${size.depth} exceeds the limit of ${MAX_DEPTH}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost });
     if (cost > MAX_COST) return refused(`Query cost ${cost} exceeds the limit of ${MAX_COST}${size.rootCounts ? ` (each totalCount of a list costs ${COUNT_COST})` : ''}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost });

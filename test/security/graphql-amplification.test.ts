@@ -117,4 +117,30 @@ describe('security: GraphQL amplification through aliases (attacker read 13B)', 
       expect(r.errors ?? []).to.deep.equal([]);
     });
   });
+
+  describe('F2: root mutation fields per operation are bounded', () => {
+    it('60 aliased updateProfile are refused before any runs (no audit event written); 10 pass', async () => {
+      const before = await srv.app.stores.sql.all<{ n: number }>("select count(*) as n from events where type like 'user.%'");
+      const many = await a.user(`mutation { ${Array.from({ length: 60 }, (_, i) => `u${i}: updateProfile(id: "${a.alice.id}", input: { nickname: "n${i}" }) { user { id } }`).join(' ')} }`);
+      expect(many.status).to.equal(400);
+      expect(many.errors?.[0].extensions.code).to.equal('QUERY_TOO_COMPLEX');
+      expect(many.data ?? null).to.equal(null);
+      const after = await srv.app.stores.sql.all<{ n: number }>("select count(*) as n from events where type like 'user.%'");
+      expect(Number(after[0].n)).to.equal(Number(before[0].n));
+      const ten = await a.user(`mutation { ${Array.from({ length: 10 }, (_, i) => `u${i}: updateProfile(id: "${a.alice.id}", input: { nickname: "n${i}" }) { user { id } }`).join(' ')} }`);
+      expect(ten.errors ?? []).to.deep.equal([]);
+    });
+
+    it('counts fragments inlined (spread twice, inline fragments) and aliases', async () => {
+      const many = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}: registerClient(input: $i) { client { id } }`).join(' ');
+      for (const q of [
+        `mutation($i: ClientInput!) { ...M ... on Mutation { ${many(5, 'x')} } } fragment M on Mutation { ${many(6, 'r')} }`,
+        `mutation($i: ClientInput!) { ...M ...N } fragment M on Mutation { ${many(6, 'r')} } fragment N on Mutation { ${many(6, 's')} }`,
+      ]) {
+        const r = await a.user(q, { i: { ...CLIENT_INPUT, name: 'Many at once' } });
+        expect(r.errors?.[0].extensions.code, q.slice(0, 60)).to.equal('QUERY_TOO_COMPLEX');
+      }
+      expect(await srv.app.stores.sql.all('select id from applications where name = ?', ['Many at once'])).to.deep.equal([]);
+    });
+  });
 });
