@@ -8,7 +8,7 @@ import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { CALLBACK, DocumentServer } from '../document-server.ts';
 import { pkcePair } from '../oauth-helpers.ts';
 import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
-import { MAX_ALLOWED_ORIGINS, MAX_REDIRECT_URIS } from '../../src/oauth2/client-registration.ts';
+import { MAX_ALLOWED_ORIGINS, MAX_REDIRECT_URIS, MAX_URI_LIST_CHARS } from '../../src/oauth2/client-registration.ts';
 
 const uris = (n: number) => Array.from({ length: n }, (_, i) => `https://rp.example/cb/${i}`);
 const aliases = (n: number, field: string) => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
@@ -37,6 +37,18 @@ describe('security: GraphQL amplification through aliases (attacker read 13B)', 
       expect(up.errors?.[0].extensions.code).to.equal('BAD_USER_INPUT');
       const [row] = await srv.app.stores.sql.all<{ n: number }>('select count(*) as n from applications where name = ?', ['Via GraphQL']);
       expect(Number(row.n)).to.equal(1);
+    });
+
+    // Counted by items, 100 redirect URIs of ~960 characters each still let 490 aliases answer 47 MB: each list's
+    // characters are bounded too, so an answer's bytes stay within its values' worth.
+    it('a list of URIs is bounded in characters too (MAX_URI_LIST_CHARS), on GraphQL and RFC 7591 alike', async () => {
+      const long = Array.from({ length: 30 }, (_, i) => `https://rp.example/${i}/${'x'.repeat(Math.ceil(MAX_URI_LIST_CHARS / 30))}`);
+      const r = await a.user('mutation($i: ClientInput!) { registerClient(input: $i) { client { id } } }', { i: { ...CLIENT_INPUT, name: 'Long URIs', redirectUris: long } });
+      expect(r.errors?.[0].extensions.code).to.equal('BAD_USER_INPUT');
+      const res = await fetch(`${srv.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'RP', redirect_uris: long }) });
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_redirect_uri');
+      expect(await srv.app.stores.sql.all('select id from applications where name = ?', ['Long URIs'])).to.deep.equal([]);
     });
 
     it('RFC 7591 registration and RFC 7592 update refuse too many redirect URIs with invalid_redirect_uri', async () => {
