@@ -2,7 +2,7 @@
 // description, whether it is secret. The configuration type, createApp's overrides type, the loader's checks and
 // the README's table (`npm run docs:config`) all derive from this table. To add a setting, add a line here (in the
 // group where it belongs) and run `npm run docs:config`; checks that involve two settings go in `rules` below.
-import { scopeDescriptions } from '../oauth2/scope.ts';
+import { MAX_SCOPES, scopeDescriptions } from '../oauth2/scope.ts';
 import { algsUnder, has, SECURITY_PROFILES } from '../oauth2/security-profile/index.ts';
 import { SIGNING_ALGS } from '../oauth2/store.ts';
 import { ACCESS_TOKEN_ALG } from '../oidc/access-token.ts';
@@ -140,6 +140,7 @@ export const rules: Rules<GatehouseConfig> = {
     metricsToken,
     accessTokenAlgUnderProfile,
     (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),
+    (c) => (Object.keys(c.scopes).length <= MAX_SCOPES ? undefined : `scopes names more than ${MAX_SCOPES} scopes`),
     productionSecrets,
   ],
 };

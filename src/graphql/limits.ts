@@ -1,6 +1,7 @@
 import { RECENT_FAILURES } from '../oauth2/failure-reasons.ts';
-import { GraphQLError, Kind, Lexer, Source, TokenKind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, Lexer, OperationTypeNode, Source, TokenKind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { DEFAULT_PAGE, MAX_PAGE } from './connection.ts';
+import { SCALAR_LISTS } from './list-bounds.ts';
 
 // Cost before work (issue 17 #2): every check here is linear in the document, and runs before graphql-js's own
 // validation walks it. Those rules are not all linear (OverlappingFieldsCanBeMerged compares fields pairwise), so
@@ -16,7 +17,19 @@ export const MAX_COST = 5000;
  * bound an answer, since a page of nodes can each carry hundreds of aliased scalars (a 5 KB query over a grant's
  * live tokens answered 68 MB before this).
  */
-export const MAX_VALUES = 50_000;/** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
+export const MAX_VALUES = 50_000;
+/**
+ * The cost of `totalCount` on a root connection (clients, users, grants, tokens, events): a COUNT query each, a full
+ * scan of the audit log for events. It cost nothing, so 320 aliases held SQLite 2.3 s and took every PostgreSQL
+ * connection until the statement timeout (attacker read 13B, F1); at this price an operation holds about nine.
+ */
+export const COUNT_COST = 500;
+/**
+ * Root fields of a mutation, aliases included and fragments inlined: each is a write (and an audit event); 110 aliased
+ * updateProfile wrote 110 events in one request (attacker read 13B, F2). A form saves one thing at a time.
+ */
+export const MAX_MUTATIONS = 10;
+/** Where sums and products stop growing: a doubling chain of fragments never reaches Infinity (nor 0 × Infinity). */
 const SATURATED = 1e15;
 
 /** A 400 (also for `Accept: application/json`, where yoga answers the spec's validation errors with 200). */
@@ -37,9 +50,13 @@ export function checkSource(source: string): GraphQLError | null {
   return null;
 }
 
-/** A selection set's size, at a page-size multiplier of 1: cost is linear in it, so a fragment is measured once. */
-interface Size { depth: number; cost: number; fields: number; values: number }
-const NONE: Size = { depth: 0, cost: 0, fields: 0, values: 0 };
+/**
+ * A selection set's size, at a page-size multiplier of 1: cost is linear in it, so a fragment is measured once.
+ * `top`: its own fields (fragments inlined, no __ meta field); `counts`: its own totalCount fields; `rootCounts`: the
+ * totalCounts of its own fields named as root connections (read for an operation's root selection only).
+ */
+interface Size { depth: number; cost: number; fields: number; values: number; top: number; counts: number; rootCounts: number }
+const NONE: Size = { depth: 0, cost: 0, fields: 0, values: 0, top: 0, counts: 0, rootCounts: 0 };
 const add = (a: number, b: number) => Math.min(a + b, SATURATED);
 
 const LISTS = /^(clients|users|grants|tokens|events)$/;
@@ -87,15 +104,20 @@ function measure(doc: DocumentNode): GraphQLError | null {
       if (sel.kind !== Kind.FIELD) {
         const inner = sel.kind === Kind.FRAGMENT_SPREAD ? spread(sel.name.value) : sizeOf(sel.selectionSet);
         out.depth = Math.max(out.depth, inner.depth); out.cost = add(out.cost, inner.cost); out.fields = add(out.fields, inner.fields); out.values = add(out.values, inner.values);
+        out.top = add(out.top, inner.top); out.counts = add(out.counts, inner.counts); out.rootCounts = add(out.rootCounts, inner.rootCounts);
         continue;
       }
+      const name = sel.name.value;
       const inner = sel.selectionSet ? sizeOf(sel.selectionSet) : NONE;
       out.fields = add(out.fields, 1 + inner.fields);
+      if (!name.startsWith('__')) out.top = add(out.top, 1);
+      if (name === 'totalCount') out.counts = add(out.counts, 1);
+      if (LISTS.test(name)) out.rootCounts = add(out.rootCounts, inner.counts);
       // Every field is a value in the answer, __typename too (600 aliased ones under 48 × 100 nodes answered 45 MB:
-      // attacker read 11, F2).
-      out.values = add(out.values, 1 + Math.min(pageSize(sel) * inner.values, SATURATED));
+      // attacker read 11, F2), and a scalar list as many as it may hold (attacker read 13B, F3).
+      out.values = add(out.values, 1 + (sel.selectionSet ? Math.min(pageSize(sel) * inner.values, SATURATED) : SCALAR_LISTS[name] ?? 0));
       // Introspection: graphql-js's MaxIntrospectionDepthRule bounds its depth, MAX_FIELDS its size, its cost its number.
-      if (sel.name.value.startsWith('__')) { out.cost = add(out.cost, INTROSPECTION_COST[sel.name.value] ?? 0); continue; }
+      if (name.startsWith('__')) { out.cost = add(out.cost, INTROSPECTION_COST[name] ?? 0); continue; }
       out.depth = Math.max(out.depth, 1 + inner.depth);
       if (sel.selectionSet) out.cost = add(out.cost, 1 + Math.min(pageSize(sel) * inner.cost, SATURATED));
     }
@@ -134,8 +156,10 @@ function measure(doc: DocumentNode): GraphQLError | null {
     if (fields > MAX_FIELDS) return refused(`The query selects more than ${MAX_FIELDS} fields, fragments inlined.`, 'QUERY_TOO_COMPLEX', { fields });
     if (d.kind === Kind.FRAGMENT_DEFINITION) continue;
     if (introspectionAliased(d.selectionSet)) return refused('Fields inside __schema or __type cannot be aliased.', 'QUERY_TOO_COMPLEX');
-    if (size.depth > MAX_DEPTH) return refused(`Query depth ${size.depth} exceeds the limit of ${MAX_DEPTH}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
-    if (size.cost > MAX_COST) return refused(`Query cost ${size.cost} exceeds the limit of ${MAX_COST}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost: size.cost });
+    if (d.operation === OperationTypeNode.MUTATION && size.top > MAX_MUTATIONS) return refused(`The mutation has ${size.top} root fields, fragments inlined and aliases included: send at most ${MAX_MUTATIONS} per request.`, 'QUERY_TOO_COMPLEX', { mutations: size.top });
+    const cost = add(size.cost, Math.min(size.rootCounts * COUNT_COST, SATURATED));
+    if (size.depth > MAX_DEPTH) return refused(`Query depth ${size.depth} exceeds the limit of ${MAX_DEPTH}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost });
+    if (cost > MAX_COST) return refused(`Query cost ${cost} exceeds the limit of ${MAX_COST}${size.rootCounts ? ` (each totalCount of a list costs ${COUNT_COST})` : ''}.`, 'QUERY_TOO_COMPLEX', { depth: size.depth, cost });
     if (size.values > MAX_VALUES) return refused(`The answer could hold ${size.values} values, over the limit of ${MAX_VALUES}: ask for smaller pages or fewer fields.`, 'QUERY_TOO_COMPLEX', { values: size.values });
   }
   return null;

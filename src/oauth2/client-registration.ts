@@ -5,3 +5,6 @@ export { validateClientInput } from './client-registration/validate.ts';
 export { LIFETIME_FIELDS } from './client-registration/tokens.ts';
 export { publicJwkSet, REQUEST_OBJECT_ALGS } from './client-registration/auth-and-keys.ts';
 export { redirectHosts, SECTOR_DOCUMENT_MAX_BYTES } from './client-registration/oidc.ts';
+export { MAX_REDIRECT_URIS, MAX_URI_LIST_CHARS } from './client-registration/redirect-uris.ts';
+export { MAX_REQUEST_URIS } from './client-registration/auth-and-keys.ts';
+export { MAX_ALLOWED_ORIGINS } from './client-registration/names-scopes-origins.ts';

@@ -42,6 +42,12 @@ export function scopeUserMayNotHold(scopes: readonly string[], user: { isAdmin: 
   return user.isAdmin ? undefined : scopes.find((s) => s === 'admin');
 }
 
+/**
+ * Scopes the server may know (config.scopes): every scope list it stores (a client's allowed scopes, a grant's, a
+ * token's, a resource server's) is a set of them, so this bounds each list the admin API answers (attacker read 13B, F3).
+ */
+export const MAX_SCOPES = 100;
+
 export const isValidScopeToken = (token: string): boolean => SCOPE_TOKEN.test(token);
 
 /**

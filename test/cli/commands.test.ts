@@ -7,6 +7,7 @@ import { generateKeyPair, exportJWK } from 'jose';
 import { createApp } from '../../src/index.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../src/oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../src/oauth2/response-types.ts';
+import { MAX_REDIRECT_URIS } from '../../src/oauth2/client-registration.ts';
 import { testDatabase, type TestDatabase } from '../database.ts';
 import { MAIN } from '../spawn-server.ts';
 import { Browser } from '../helpers.ts';
@@ -174,6 +175,15 @@ describe('CLI commands: help, changepassword, createclient\'s registry values', 
         '--redirect-uris', 'com.example.app:/cb', '--auth-method', 'none'], env);
       expect(r.code, r.stderr).to.equal(0);
       expect(await clientOf(r.stdout)).to.include({ clientType: 'public', applicationType: 'native', tokenEndpointAuthMethod: 'none' });
+    });
+
+    // Attacker read 13B, F3: the CLI is one of the write paths of a client's redirect URIs, bounded in the one validation.
+    it('more redirect URIs than MAX_REDIRECT_URIS exits 1 naming --redirect-uris, and registers nothing', async () => {
+      const many = Array.from({ length: MAX_REDIRECT_URIS + 1 }, (_, i) => `https://app.example/cb/${i}`).join(',');
+      const r = await gatehouse(['createclient', '--name', 'Too many', '--owner', 'bob', '--redirect-uris', many], env);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stderr).to.match(/^--redirect-uris: /m);
+      expect(r.stdout).not.to.match(/client_id: /);
     });
 
     it('a value outside a registry exits 1 naming the option', async function () {

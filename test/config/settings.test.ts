@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ConfigError, loadConfig, resolveConfig } from '../../src/config.ts';
 import { isSecret, walk } from '../../src/config/schema.ts';
 import { settings } from '../../src/config/settings.ts';
+import { MAX_SCOPES } from '../../src/oauth2/scope.ts';
 
 const all = [...walk(settings)];
 const problemsOf = (f: () => unknown): string[] => {
@@ -62,6 +63,13 @@ describe('config: a bad value is refused with an error naming it', () => {
   it('an empty variable is unset, except a list (empty)', () => {
     expect(loadConfig({ PORT: '', ADMIN_USERNAME: '', CORS_ORIGINS: '' })).to.include({ port: 8000 });
     expect(loadConfig({ DEFAULT_SCOPES: '' }).defaultScopes).to.deep.equal([]);
+  });
+
+  // Attacker read 13B, F3: every stored scope list is a set of these, and the admin API counts each as this bound.
+  it('scopes: at most MAX_SCOPES are known', () => {
+    const scopes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, `Scope ${i}`]));
+    expect(problemsOf(() => resolveConfig({ scopes: scopes(MAX_SCOPES + 1), defaultScopes: [] }))).to.deep.equal([`scopes names more than ${MAX_SCOPES} scopes`]);
+    expect(resolveConfig({ scopes: scopes(MAX_SCOPES), defaultScopes: [] }).scopes).to.have.property('s0');
   });
 
   it('overrides win over the environment and are checked as strictly', () => {

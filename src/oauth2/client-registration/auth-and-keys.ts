@@ -10,7 +10,7 @@ import type { Check } from './types.ts';
 export { REQUEST_OBJECT_ALGS };
 const MAX_JWKS_KEYS = 10;
 const MAX_JWKS_LENGTH = 16 * 1024;
-const MAX_REQUEST_URIS = 10;
+export const MAX_REQUEST_URIS = 10;
 
 export function validAuthMethod({ raw, errors }: Check, clientType: unknown): unknown {
   const defaultMethod: TokenEndpointAuthMethod = clientType === 'public' ? 'none' : 'client_secret_basic';

@@ -5,6 +5,9 @@ import { DECEPTIVE_TEXT } from '../hostile-text.ts';
 import { toBool, toList } from './fields.ts';
 import type { Check } from './types.ts';
 
+/** Browser origins one client may call from (a scalar list GraphQL answers: bounded, attacker read 13B, F3). */
+export const MAX_ALLOWED_ORIGINS = 100;
+
 export function validName({ raw, errors }: Check): string {
   const name = typeof raw.name === 'string' ? raw.name.trim() : '';
   if (!name) errors.name = 'Give the application a name.';
@@ -37,6 +40,7 @@ export function validOrigins({ raw, errors }: Check): string[] {
   const originList = toList(raw.allowedOrigins);
   const allowedOrigins: string[] = [];
   if (!originList) errors.allowedOrigins = 'Origins must be text.';
+  else if (originList.length > MAX_ALLOWED_ORIGINS) errors.allowedOrigins = `Allow at most ${MAX_ALLOWED_ORIGINS} origins.`;
   else {
     for (const o of originList) {
       let url: URL | undefined;

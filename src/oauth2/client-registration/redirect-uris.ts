@@ -5,12 +5,26 @@ import { APPLICATION_TYPES, type ApplicationType, type GrantType } from '../stor
 import { choice } from './fields.ts';
 import type { Check } from './types.ts';
 
+/**
+ * Redirect URIs (and, apart, post-logout redirect URIs) one client may register: real clients register a handful
+ * (GitLab's dynamic registration refuses more than 100 too). Unbounded, a signed-in user's clients each held ~990
+ * (the 100 KB body), which an aliased GraphQL query multiplied into a 59 MB answer (attacker read 13B, F3).
+ */
+export const MAX_REDIRECT_URIS = 100;
+/**
+ * Characters of one such list, all URIs together (100 of 200 on average): counted by items alone, 100 URIs of ~960
+ * characters still let 490 aliases answer 47 MB, where the admin API's limits assume values of a name's size.
+ */
+export const MAX_URI_LIST_CHARS = 20_000;
+
 export function validRedirectUris({ raw, policy, errors }: Check, grantTypes: readonly GrantType[]): { redirectUris: string[]; postLogoutRedirectUris: string[] } {
   const uris = (field: 'redirectUris' | 'postLogoutRedirectUris'): string[] => {
     const value = raw[field];
     const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join('\n') : value == null ? '' : null;
     if (text === null) { errors[field] = 'URIs must be text.'; return []; }
     const list = parseRedirectUriList(text);
+    if (list.length > MAX_REDIRECT_URIS) { errors[field] = `Register at most ${MAX_REDIRECT_URIS} URIs.`; return []; }
+    if (list.reduce((n, uri) => n + uri.length, 0) > MAX_URI_LIST_CHARS) { errors[field] = `Register at most ${MAX_URI_LIST_CHARS} characters of URIs.`; return []; }
     for (const uri of list) {
       const problem = validateRedirectUriForRegistration(uri, { allowInsecureTransport: policy.allowInsecureTransport });
       if (problem) { errors[field] = `${echoUri(uri)}: ${problem}`; break; }
