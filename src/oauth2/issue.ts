@@ -91,17 +91,22 @@ export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, clien
  */
 export const newFamilyId = (now: number) => timePrefix(now) + randomBytes(16).toString('hex');
 
+/**
+ * The signer of an issuance's access token, or undefined for an opaque one. RFC 8707: a resource server's own format
+ * when one is asked for; otherwise the client's. Used by mintTokens, and by issueAndRecord to mint JWTs in turns.
+ */
+const jwtSignerOf = (m: Pick<MintInput, 'audience' | 'writer'>) => ((m.audience?.format ?? m.writer.format) === 'jwt' ? m.writer.jwt : undefined);
+
 /** Creates the token strings (returned once) and the hashed rows to store. Pure apart from randomness. */
 export function mintTokens(m: MintInput): { rows: IssuedRows; response: TokenResponse } {
   const opaque = generateOrderedToken(m.now);
   const resources = m.audience?.resources ?? [];
-  // RFC 8707: a resource server's own format and lifetime when one is asked for; otherwise the client's.
-  const format = m.audience?.format ?? m.writer.format;
   const accessTtl = m.audience?.ttl ?? m.accessTtl;
   // RFC 9068 §2.2: the random token becomes the JWT's jti; the JWT itself is what is hashed and stored, so
   // introspection, revocation and bearer checks find it exactly as they find an opaque token.
-  const access = format === 'jwt' && m.writer.jwt
-    ? m.writer.jwt({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: accessTtl, resources, act: m.act ?? null, jkt: m.dpopJkt })
+  const signer = jwtSignerOf(m);
+  const access = signer
+    ? signer({ clientId: m.writer.clientId, userId: m.userId, scope: m.scope, authTime: m.authTime ?? null, jti: opaque, now: m.now, ttl: accessTtl, resources, act: m.act ?? null, jkt: m.dpopJkt })
     : opaque;
   const refresh = m.withRefresh ? generateOrderedToken(m.now) : undefined;
   const familyId = m.familyId ?? (refresh ? newFamilyId(m.now) : null);
@@ -149,7 +154,7 @@ export const mintFor = (ctx: IssueContext, i: Issuance) =>
  * their event waits for them, so a refused issuance is never audited as issued (second read 11).
  */
 export async function issueAndRecord(ctx: IssueContext, i: Issuance, event: { clientId: string; grant: string }): Promise<TokenResponse> {
-  const { rows, response } = signs(i) ? await mintInTurn(() => mintFor(ctx, i)) : mintFor(ctx, i);
+  const { rows, response } = jwtSignerOf(i) ? await mintInTurn(() => mintFor(ctx, i)) : mintFor(ctx, i);
   const issued = () => ctx.events.record({ type: 'token.issued', clientId: event.clientId, userId: i.userId, ...ctx.audit, detail: { grant: event.grant, scope: i.scope, ...(i.audience ? { resource: i.audience.resources } : {}) } });
   if (mayBeRefused(rows)) {
     await ctx.tokens.issue(rows);
@@ -159,9 +164,6 @@ export async function issueAndRecord(ctx: IssueContext, i: Issuance, event: { cl
   }
   return response;
 }
-
-/** Whether minting this issuance signs a JWT (the format mintTokens picks: a resource's own, else the client's). */
-const signs = (i: Issuance) => Boolean(i.writer.jwt) && (i.audience?.format ?? i.writer.format) === 'jwt';
 
 /** Whether TokenStore.issue may refuse these rows: they stand on a grant or an actor that can end meanwhile. */
 const mayBeRefused = (rows: IssuedRows) => rows.access.grantId !== null || Boolean(rows.access.act);
