@@ -4,6 +4,7 @@
 // COUNT (a full scan): 320 aliases held SQLite 2.3 s and took every PostgreSQL connection. F2: any number of root
 // mutation fields per request (110 updateProfile wrote 110 audit events in 65 ms).
 import { expect } from 'chai';
+import { generateKeyPairSync } from 'node:crypto';
 import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { CALLBACK, DocumentServer } from '../document-server.ts';
 import { pkcePair } from '../oauth-helpers.ts';
@@ -49,6 +50,23 @@ describe('security: GraphQL amplification through aliases (attacker read 13B)', 
       expect(res.status).to.equal(400);
       expect((await res.json()).error).to.equal('invalid_redirect_uri');
       expect(await srv.app.stores.sql.all('select id from applications where name = ?', ['Long URIs'])).to.deep.equal([]);
+    });
+
+    it('origins and request_uris are bounded in characters too, and an RSA public key is stored as the key alone (attacker read 14, F1–F3)', async () => {
+      const register = (i: Record<string, unknown>) => a.user('mutation($i: ClientInput!) { registerClient(input: $i) { client { id rsaPublicKey } } }', { i: { ...CLIENT_INPUT, name: 'Bounded', ...i } });
+      // 100 origins of ~900 characters: within the count, far past the characters.
+      const origins = Array.from({ length: MAX_ALLOWED_ORIGINS }, (_, i) => `https://${String(i).padStart(3, '0')}${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example`);
+      expect((await register({ allowedOrigins: origins })).errors?.[0].extensions.code).to.equal('BAD_USER_INPUT');
+      const requestUris = Array.from({ length: 10 }, (_, i) => `https://rp.example/${i}/${'r'.repeat(1_990)}`);
+      expect((await register({ requestUris })).errors?.[0].extensions.code).to.equal('BAD_USER_INPUT');
+      // 95 KB of text before a real key: OpenSSL's PEM reader skips it, the stored value must not keep it.
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+      const padded = await register({ oauth1Enabled: true, rsaPublicKey: `${'junk '.repeat(19_000)}\n${pem}` });
+      expect(padded.errors?.[0].extensions.code).to.equal('BAD_USER_INPUT');
+      const clean = await register({ oauth1Enabled: true, rsaPublicKey: pem });
+      expect(clean.data.registerClient.client.rsaPublicKey.trim()).to.equal(pem.trim());
+      expect(await srv.app.stores.sql.all('select id from applications where name = ? and length(rsa_public_key) > 2000', ['Bounded'])).to.deep.equal([]);
     });
 
     it('RFC 7591 registration and RFC 7592 update refuse too many redirect URIs with invalid_redirect_uri', async () => {

@@ -5,6 +5,7 @@ import { assertionAlgsFor, CLIENT_ASSERTION_ALGS, publicJwkProblem, REQUEST_OBJE
 import type { TokenEndpointAuthMethod } from '../store.ts';
 import { choice, httpsUrlProblem, optionalText, toList } from './fields.ts';
 import type { Check } from './types.ts';
+import { MAX_URI_LIST_CHARS, overCharBound } from './redirect-uris.ts';
 
 /** RFC 9101 §10.1 / Core §6: the algorithms request objects may use (client-assertion/algorithms.ts). */
 export { REQUEST_OBJECT_ALGS };
@@ -60,6 +61,7 @@ export function validRequestUris({ raw, policy, context, errors }: Check): strin
   const requestUris: string[] = [];
   if (!requestUriList) errors.requestUris = 'URIs must be text.';
   else if (requestUriList.length > MAX_REQUEST_URIS) errors.requestUris = `Register at most ${MAX_REQUEST_URIS} request_uris.`;
+  else if (overCharBound(requestUriList)) errors.requestUris = `Register at most ${MAX_URI_LIST_CHARS} characters of request_uris.`;
   else {
     for (const u of requestUriList) {
       // https (plain http only in development, as for every other URL the server fetches).

@@ -4,13 +4,22 @@ import { rsaKeyProblem } from '../client-assertion/algorithms.ts';
 import { toBool } from './fields.ts';
 import type { Check } from './types.ts';
 
+/** The longest PEM text taken for a key: an 8192-bit RSA public key's is about 1.5 KB. */
+const MAX_PEM_CHARS = 4096;
+
 const isPrivateKey = (pem: string): boolean => { try { createPrivateKey(pem); return true; } catch { return false; } };
 
 export function validOAuth1({ raw, errors }: Check): { oauth1Enabled: boolean | null; rsaPublicKey: string | null } {
   const oauth1Enabled = toBool(raw.oauth1Enabled);
   if (oauth1Enabled === null) errors.oauth1Enabled = 'Must be true or false.';
-  const rsaPublicKey = typeof raw.rsaPublicKey === 'string' && raw.rsaPublicKey.trim() ? raw.rsaPublicKey.trim() : null;
+  let rsaPublicKey = typeof raw.rsaPublicKey === 'string' && raw.rsaPublicKey.trim() ? raw.rsaPublicKey.trim() : null;
   if (raw.rsaPublicKey != null && typeof raw.rsaPublicKey !== 'string') errors.rsaPublicKey = 'Must be a PEM text.';
+  // A PEM key and nothing else: OpenSSL's reader skips any text before -----BEGIN, so 95 KB of it was stored and
+  // answered as one GraphQL value (attacker read 14, F1). An 8192-bit key's PEM is under 1.5 KB.
+  if (rsaPublicKey && (rsaPublicKey.length > MAX_PEM_CHARS || !rsaPublicKey.startsWith('-----BEGIN '))) {
+    errors.rsaPublicKey = 'Must be a PEM public key alone (-----BEGIN PUBLIC KEY-----).';
+    rsaPublicKey = null;
+  }
   if (rsaPublicKey) {
     // RFC 5849 §3.4.3: RSA-SHA1 needs the consumer's RSA public key.
     // Its size and exponent by the one RSA key rule (client-assertion/algorithms.ts).

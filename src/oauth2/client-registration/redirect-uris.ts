@@ -17,6 +17,9 @@ export const MAX_REDIRECT_URIS = 100;
  */
 export const MAX_URI_LIST_CHARS = 20_000;
 
+/** Whether a list of URIs (redirect, post-logout, origins, request_uris) holds more than MAX_URI_LIST_CHARS characters. */
+export const overCharBound = (list: readonly string[]): boolean => list.reduce((n, uri) => n + uri.length, 0) > MAX_URI_LIST_CHARS;
+
 export function validRedirectUris({ raw, policy, errors }: Check, grantTypes: readonly GrantType[]): { redirectUris: string[]; postLogoutRedirectUris: string[] } {
   const uris = (field: 'redirectUris' | 'postLogoutRedirectUris'): string[] => {
     const value = raw[field];
@@ -24,7 +27,7 @@ export function validRedirectUris({ raw, policy, errors }: Check, grantTypes: re
     if (text === null) { errors[field] = 'URIs must be text.'; return []; }
     const list = parseRedirectUriList(text);
     if (list.length > MAX_REDIRECT_URIS) { errors[field] = `Register at most ${MAX_REDIRECT_URIS} URIs.`; return []; }
-    if (list.reduce((n, uri) => n + uri.length, 0) > MAX_URI_LIST_CHARS) { errors[field] = `Register at most ${MAX_URI_LIST_CHARS} characters of URIs.`; return []; }
+    if (overCharBound(list)) { errors[field] = `Register at most ${MAX_URI_LIST_CHARS} characters of URIs.`; return []; }
     for (const uri of list) {
       const problem = validateRedirectUriForRegistration(uri, { allowInsecureTransport: policy.allowInsecureTransport });
       if (problem) { errors[field] = `${echoUri(uri)}: ${problem}`; break; }
