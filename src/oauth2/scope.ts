@@ -35,6 +35,17 @@ export const scopeDescriptions = (): Record<string, string> => Object.fromEntrie
 export const isPrivilegedScope = (scope: string): boolean => PRIVILEGED_SCOPES.has(scope);
 
 /**
+ * A stored token's scope as it counts now: a privileged scope only while the token's client is still allowed it. An
+ * administrator taking one from a client revokes the tokens holding it (ApplicationRepository.update), but a token
+ * minted meanwhile from the client as it was read, or from a code consented before, would keep it (attacker read 14,
+ * F4/F5): every lookup of a token reads its scope through this (storage/token.repository.ts).
+ */
+export function scopeStillAllowed(scope: string, allowed: readonly string[]): string {
+  const scopes = scope.split(' ');
+  return scopes.some((s) => PRIVILEGED_SCOPES.has(s) && !allowed.includes(s)) ? scopes.filter((s) => !PRIVILEGED_SCOPES.has(s) || allowed.includes(s)).join(' ') : scope;
+}
+
+/**
  * The privileged scopes a user may hold in a token: `admin` only for an administrator (the client was allowed it by
  * an administrator, see privileges.ts privilegeErrors). Returns the first scope the user may not have, if any.
  */

@@ -1,3 +1,4 @@
+import { scopeStillAllowed } from '../oauth2/scope.ts';
 import { tx, type Sql, type Step } from './sql.ts';
 import { RevokedMeanwhile, type CodeRow, type FamilyRef, type IssuedRows, type RedeemResult, type TokenInfo, type TokenRow, type TokenStore } from '../oauth2/store.ts';
 import type { TokenCache } from './token-cache.ts';
@@ -8,12 +9,12 @@ import { readAct, writeAct } from '../oauth2/token-exchange/act.ts';
 interface DbToken {
   token_hash: string; application_id: number; user_id: number | null; grant_id: number | null; scope: string;
   family_id: string | null; expires_at: number; created_at: number; revoked_at: number | null; used_at?: number | null;
-  client_id: string; username: string | null; user_active: number | boolean | null;
+  client_id: string; allowed_scopes: string; username: string | null; user_active: number | boolean | null;
   auth_time?: number | string | null; sid?: string | null; amr?: string; resource: string; act?: string | null; dpop_jkt: string | null;
 }
 
 const SELECT_TOKEN = (table: string, extra = '') => `select t.token_hash, t.application_id, t.user_id, t.grant_id, t.scope, t.family_id,
-  t.expires_at, t.created_at, t.revoked_at, t.resource, t.dpop_jkt${extra}, a.client_id, u.username, u.is_active as user_active
+  t.expires_at, t.created_at, t.revoked_at, t.resource, t.dpop_jkt${extra}, a.client_id, a.allowed_scopes, u.username, u.is_active as user_active
   from ${table} t join applications a on a.id = t.application_id left join users u on u.id = t.user_id where t.token_hash = ?`;
 const SELECT_ACCESS = SELECT_TOKEN('access_tokens', ', t.act');
 const SELECT_REFRESH = SELECT_TOKEN('refresh_tokens', ', t.used_at, t.auth_time, t.sid, t.amr');
@@ -34,7 +35,7 @@ function toInfo(r: DbToken, kind: 'access' | 'refresh'): TokenInfo {
   // A deactivated user's tokens stop working at once, without touching every row.
   const inactiveUser = r.user_id !== null && !r.user_active;
   return {
-    kind, tokenHash: r.token_hash, applicationId: r.application_id, userId: r.user_id, grantId: r.grant_id, scope: r.scope,
+    kind, tokenHash: r.token_hash, applicationId: r.application_id, userId: r.user_id, grantId: r.grant_id, scope: scopeStillAllowed(r.scope, (r.allowed_scopes ?? '').split(' ')),
     familyId: r.family_id, expiresAt: Number(r.expires_at), createdAt: Number(r.created_at), clientId: r.client_id, username: r.username,
     revokedAt: r.revoked_at !== null ? Number(r.revoked_at) : inactiveUser ? 0 : null,
     usedAt: r.used_at != null ? Number(r.used_at) : null,

@@ -3,7 +3,7 @@
 // following one link must never hand an ordinary user's client the admin scope without a consent page.
 import { expect } from 'chai';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
-import { pkcePair, postForm } from '../oauth-helpers.ts';
+import { codeFlowSetup, getCode, pkcePair, postForm } from '../oauth-helpers.ts';
 import type { UserRecord } from '../../src/accounts/store.ts';
 
 describe('security: privileged client capabilities are set by administrators only (issue 17 #1)', () => {
@@ -207,6 +207,20 @@ describe('security: privileged client capabilities are set by administrators onl
       // Its refresh token went with it; the token without the scope lives on.
       expect((await refresh(c, held.refresh_token)).status).to.equal(400);
       expect((await refresh(c, other.refresh_token)).status).to.equal(200);
+    });
+
+    it('a code consented before an administrator took a privileged scope from its client yields a token without it: a privileged scope counts only while the client still has it (attacker read 14, F4/F5)', async () => {
+      // The client is an administrator's (the consent page is what a user sees for a privileged scope).
+      const setup = await codeFlowSetup(srv, { owner: root, allowedScopes: ['read', 'introspection'] });
+      const { code, verifier } = await getCode(setup, { scope: 'read introspection' });
+      await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read'] } });
+      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).to.equal(200);
+      const asBearer = await fetch(`${srv.url}/o/introspect/`, { method: 'POST', headers: { authorization: `Bearer ${body.access_token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: body.access_token }) });
+      expect(asBearer.status).to.not.equal(200);
+      const info = await (await postForm(`${srv.url}/o/introspect/`, { token: body.access_token }, setup.auth)).json();
+      expect(info).to.include({ active: true, scope: 'read' });
     });
 
     it('a grant holding the admin scope of a user who is no longer an administrator is as good as revoked, whatever wrote it after the demotion (second read 13)', async () => {
