@@ -33,6 +33,8 @@ export const PRIVILEGED_SCOPES: ReadonlySet<string> = new Set(SCOPES.filter((s) 
 /** config.scopes's default: each shipped scope and the words the consent page shows for it. */
 export const scopeDescriptions = (): Record<string, string> => Object.fromEntries(SCOPES.map((s) => [s.name, s.description]));
 export const isPrivilegedScope = (scope: string): boolean => PRIVILEGED_SCOPES.has(scope);
+/** The scope only an administrator may hold in a token (scopeUserMayNotHold). */
+export const ADMIN_SCOPE = 'admin';
 
 /**
  * A stored token's scope as it counts now: a privileged scope only while the token's client is still allowed it. An
@@ -50,7 +52,7 @@ export function scopeStillAllowed(scope: string, allowed: readonly string[]): st
  * an administrator, see privileges.ts privilegeErrors). Returns the first scope the user may not have, if any.
  */
 export function scopeUserMayNotHold(scopes: readonly string[], user: { isAdmin: boolean }): string | undefined {
-  return user.isAdmin ? undefined : scopes.find((s) => s === 'admin');
+  return user.isAdmin ? undefined : scopes.find((s) => s === ADMIN_SCOPE);
 }
 
 /**
@@ -62,15 +64,10 @@ export const MAX_SCOPES = 100;
 export const isValidScopeToken = (token: string): boolean => SCOPE_TOKEN.test(token);
 
 /**
- * The most distinct scopes one request may name: more than any client is allowed, so a longer list could only be
- * refused later, after every grant's other checks had walked it (24,000 made-up scopes held the event loop ~0.8 s
- * before a refresh token was even looked up: attacker read 13A, F1).
- */
-export const MAX_SCOPE_TOKENS = 100;
-
-/**
- * Splits a space-delimited scope string (order kept, duplicates dropped); invalid characters, or more than
- * MAX_SCOPE_TOKENS distinct scopes, are invalid_scope. Every scope a request carries is parsed here.
+ * Splits a space-delimited scope string (order kept, duplicates dropped); invalid characters, or more distinct scopes
+ * than the server may know (MAX_SCOPES: a longer list could only be refused later, after every grant's other checks had
+ * walked it; 24,000 made-up scopes held the event loop ~0.8 s before a refresh token was even looked up: attacker
+ * read 13A, F1), are invalid_scope. Every scope a request carries is parsed here.
  */
 export function parseScope(value: string | undefined | null): string[] {
   if (!value) return [];
@@ -79,7 +76,7 @@ export function parseScope(value: string | undefined | null): string[] {
     if (token === '') continue;
     if (!isValidScopeToken(token)) throw new InvalidScope('The scope contains characters RFC 6749 §3.3 does not allow.');
     out.add(token);
-    if (out.size > MAX_SCOPE_TOKENS) throw new InvalidScope(`The scope names more than ${MAX_SCOPE_TOKENS} scopes.`);
+    if (out.size > MAX_SCOPES) throw new InvalidScope(`The scope names more than ${MAX_SCOPES} scopes.`);
   }
   return [...out];
 }

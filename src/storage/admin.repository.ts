@@ -10,7 +10,8 @@ import { AdminQueries, byId, groupBy, newestFirst, type Where } from './admin-qu
 import { AdminRevocation } from './admin-revocation.ts';
 import { AdminSettings } from './admin-settings.ts';
 import { tx, type Sql } from './sql.ts';
-import { revokeGrantsTx } from './revocation.ts';
+import { holdsScope, holdsScopeParam, revokeGrantsTx } from './revocation.ts';
+import { ADMIN_SCOPE } from '../oauth2/scope.ts';
 import type { TokenCache } from './token-cache.ts';
 
 // The admin API's store (admin-store.ts): its pages and batch lookups here (query shapes in admin-queries.ts),
@@ -74,10 +75,10 @@ export class AdminRepository implements AdminStore {
         if (changed && !isAdmin) {
           // The grant's own scope, or its live tokens' (two approvals merging at once can leave the grant's scope
           // without `admin` while its tokens carry it: second read 13).
-          const holds = "(' ' || scope || ' ') like '% admin %'";
-          const grants = yield* tx.all<{ id: number }>(`select g.id from grants g where g.user_id = ? and g.revoked_at is null and (${holds.replace('scope', 'g.scope')}
-            or exists (select 1 from access_tokens a where a.grant_id = g.id and a.revoked_at is null and ${holds.replace('scope', 'a.scope')})
-            or exists (select 1 from refresh_tokens r where r.grant_id = g.id and r.revoked_at is null and ${holds.replace('scope', 'r.scope')}))`, [id]);
+          const admin = holdsScopeParam(ADMIN_SCOPE);
+          const grants = yield* tx.all<{ id: number }>(`select g.id from grants g where g.user_id = ? and g.revoked_at is null and (${holdsScope('g.scope')}
+            or exists (select 1 from access_tokens a where a.grant_id = g.id and a.revoked_at is null and ${holdsScope('a.scope')})
+            or exists (select 1 from refresh_tokens r where r.grant_id = g.id and r.revoked_at is null and ${holdsScope('r.scope')}))`, [id, admin, admin, admin]);
           for (const g of grants) yield* revokeGrantsTx('id', Number(g.id), now);
         }
         return changed;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application } from './application.entity.ts';
 import { deleteInBatches } from './maintenance.ts';
-import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeHoldingScopesTx, revokeThroughClientTx } from './revocation.ts';
+import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeClientTokensHoldingTx, revokeThroughClientTx } from './revocation.ts';
 import { PRIVILEGED_SCOPES } from '../oauth2/scope.ts';
 import { tx, type Sql } from './sql.ts';
 import { retryingConflicts } from './unique.ts';
@@ -114,7 +114,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     // A privileged scope the client no longer has leaves its live tokens too: an access token with `introspection`
     // kept introspecting every token for its lifetime, a refresh token kept the scope for the next (second read 13).
     const dropped = changed ? [...PRIVILEGED_SCOPES].filter((p) => !data.allowedScopes.includes(p)) : [];
-    if (dropped.length) await this.#sql.atomic(() => revokeHoldingScopesTx('application_id', id, dropped, Date.now()));
+    if (dropped.length) await this.#sql.atomic(() => revokeClientTokensHoldingTx(id, dropped, Date.now()));
     this.#changed();
     const a = changed ? await this.#em().findOne(Application, { id }, AS_STORED) : null;
     if (!a) throw new DeletedMeanwhile();

@@ -40,16 +40,19 @@ export function* holdGrantTx(grantId: string, params: unknown[]): Step<GrantHold
   return g.revoked_at === null && u?.is_active && !outgrown ? 'live' : 'ended';
 }
 
+/** SQL: the space-separated scopes in `column` hold the one given as the next parameter, `holdsScopeParam(scope)`. */
+export const holdsScope = (column: string) => `(' ' || ${column} || ' ') like ?`;
+export const holdsScopeParam = (scope: string) => `% ${scope} %`;
+
 /**
- * Revokes the live access and refresh tokens of a user or a client whose scope holds any of `scopes`: what a client was
- * allowed, or a user could hold, and no longer may (a privileged scope an administrator took from a client,
- * ApplicationRepository.update). Returns how many tokens stopped working.
+ * Revokes a client's live access and refresh tokens whose scope holds any of `scopes`: privileged scopes an
+ * administrator took from the client (ApplicationRepository.update). Returns how many tokens stopped working.
  */
-export function* revokeHoldingScopesTx(by: 'application_id' | 'user_id', value: number, scopes: readonly string[], now: number): Step<number> {
+export function* revokeClientTokensHoldingTx(applicationId: number, scopes: readonly string[], now: number): Step<number> {
   let n = 0;
   for (const table of ['access_tokens', 'refresh_tokens']) {
     for (const scope of scopes) {
-      n += yield* tx.run(`update ${table} set revoked_at = ? where ${by} = ? and revoked_at is null and (' ' || scope || ' ') like ?`, [now, value, `% ${scope} %`]);
+      n += yield* tx.run(`update ${table} set revoked_at = ? where application_id = ? and revoked_at is null and ${holdsScope('scope')}`, [now, applicationId, holdsScopeParam(scope)]);
     }
   }
   return n;

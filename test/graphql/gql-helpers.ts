@@ -23,6 +23,8 @@ export async function actors(srv: TestServer) {
   const userToken = await token(alice, 'read write applications profile email phone address');
   return {
     root, alice, console: client, adminToken, userToken,
+    /** A token of the console client (password grant) for this user and scope. */
+    token,
     admin: gql(srv.url, adminToken),
     // The first-party console an administrator allowed `applications`: alice manages her own clients with it, and
     // her profile claims (the OpenID Connect scopes that release them).

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatScope, isSubset, isValidScopeToken, MAX_SCOPE_TOKENS, parseScope, resolveScope } from '../../src/oauth2/scope.ts';
+import { formatScope, isSubset, isValidScopeToken, MAX_SCOPES, parseScope, resolveScope } from '../../src/oauth2/scope.ts';
 import { InvalidScope, isOAuthError } from '../../src/oauth2/errors.ts';
 
 const failure = (fn: () => unknown) => {
@@ -31,10 +31,10 @@ describe('RFC 6749 §3.3 scope', () => {
     it('is case-sensitive (§3.3: the strings are case-sensitive)', () => {
       expect(parseScope('read READ')).to.deep.equal(['read', 'READ']);
     });
-    it('refuses more than MAX_SCOPE_TOKENS distinct scopes, and counts duplicates once', () => {
-      const names = Array.from({ length: MAX_SCOPE_TOKENS + 1 }, (_, i) => `s${i}`);
+    it('refuses more than MAX_SCOPES distinct scopes, and counts duplicates once', () => {
+      const names = Array.from({ length: MAX_SCOPES + 1 }, (_, i) => `s${i}`);
       expect(() => parseScope(names.join(' '))).to.throw(InvalidScope);
-      expect(parseScope([...names.slice(0, MAX_SCOPE_TOKENS), ...names.slice(0, MAX_SCOPE_TOKENS)].join(' '))).to.have.length(MAX_SCOPE_TOKENS);
+      expect(parseScope([...names.slice(0, MAX_SCOPES), ...names.slice(0, MAX_SCOPES)].join(' '))).to.have.length(MAX_SCOPES);
     });
 
     it('refuses forbidden characters with invalid_scope 400', () => {
