@@ -48,6 +48,17 @@ export function scopeStillAllowed(scope: string, allowed: readonly string[]): st
 }
 
 /**
+ * The scopes of an authorization (a code, a device code, a refresh token) the client may still be given: what an
+ * administrator took from the client since is not carried on (attacker read 13A, F2). RFC 6749 §6 and §5.1 let the
+ * issued scope be narrower than asked, and the response says so; nothing left of a non-empty scope is invalid_scope.
+ */
+export function narrowToClient(asked: readonly string[], client: { allowedScopes: readonly string[] }): string[] {
+  const allowed = asked.filter((s) => client.allowedScopes.includes(s));
+  if (allowed.length === 0 && asked.length > 0) throw new InvalidScope('None of the granted scopes is allowed to this client any more.');
+  return allowed;
+}
+
+/**
  * The privileged scopes a user may hold in a token: `admin` only for an administrator (the client was allowed it by
  * an administrator, see privileges.ts privilegeErrors). Returns the first scope the user may not have, if any.
  */

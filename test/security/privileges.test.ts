@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, getCode, pkcePair, postForm } from '../oauth-helpers.ts';
 import type { UserRecord } from '../../src/accounts/store.ts';
+import { hashToken } from '../../src/oauth2/tokens.ts';
 
 describe('security: privileged client capabilities are set by administrators only (issue 17 #1)', () => {
   let srv: TestServer;
@@ -221,6 +222,27 @@ describe('security: privileged client capabilities are set by administrators onl
       expect(asBearer.status).to.not.equal(200);
       const info = await (await postForm(`${srv.url}/o/introspect/`, { token: body.access_token }, setup.auth)).json();
       expect(info).to.include({ active: true, scope: 'read' });
+    });
+
+    it('a code or a device code approved before an administrator took any scope from the client yields a token without it, as a refresh does (RFC 6749 §6 narrowing)', async () => {
+      const setup = await codeFlowSetup(srv, { owner: root, allowedScopes: ['read', 'write'] });
+      const { code, verifier } = await getCode(setup, { scope: 'read write' });
+      const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+      const { client: device } = await srv.app.seed.client({ owner: root, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never], allowedScopes: ['read', 'write'] });
+      const d = await (await postForm(`${srv.url}/o/device-authorization/`, { client_id: device.clientId, scope: 'read write' })).json();
+      const page = await attacker.get(`/o/device/?user_code=${encodeURIComponent(d.user_code)}`);
+      expect((await attacker.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(await page.text())!, user_code: d.user_code, allow: 'allow' })).status).to.be.below(400);
+      const take = (c: typeof setup.client, grantTypes: string[], redirectUris: string[]) =>
+        adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(c.id), i: { name: c.name, clientType: c.clientType === 'public' ? 'PUBLIC' : 'CONFIDENTIAL', grantTypes, redirectUris, allowedScopes: ['read'] } });
+      expect((await take(setup.client, ['AUTHORIZATION_CODE'], ['https://client.example/cb'])).data?.updateClient?.client?.allowedScopes).to.deep.equal(['read']);
+      expect((await take(device, ['DEVICE_CODE'], [])).data?.updateClient?.client?.allowedScopes).to.deep.equal(['read']);
+      const fromCode = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth)).json();
+      const fromDevice = await (await postForm(`${srv.url}/o/token/`, { grant_type: DEVICE, device_code: d.device_code, client_id: device.clientId })).json();
+      for (const body of [fromCode, fromDevice]) {
+        expect(body.scope, JSON.stringify(body)).to.equal('read');
+        // Stored as issued: introspection and the resource endpoints read the row.
+        expect(await srv.app.stores.sql.all('select scope from access_tokens where token_hash = ?', [hashToken(body.access_token)])).to.deep.equal([{ scope: 'read' }]);
+      }
     });
 
     it('a grant holding the admin scope of a user who is no longer an administrator is as good as revoked, whatever wrote it after the demotion (second read 13)', async () => {

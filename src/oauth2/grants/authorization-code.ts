@@ -5,7 +5,7 @@ import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams, IdTokenInput } from './context.ts';
 import { decideGrantedResources, parseResourceParam } from '../resources.ts';
-import { formatScope, parseScope } from '../scope.ts';
+import { formatScope, narrowToClient, parseScope } from '../scope.ts';
 import { checkBoundKey } from '../dpop/binding.ts';
 
 export const grantType = 'authorization_code';
@@ -54,7 +54,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     // The refresh token carries the login on, so a refreshed ID Token keeps auth_time, sid and amr (Core §12.2).
     const login = { authTime: code.authTime, sid: code.sid, amr: code.amr };
     const granted = code.resources ?? [];
-    const target = decideGrantedResources(requested, granted, parseScope(code.scope), false, catalog);
+    const target = decideGrantedResources(requested, granted, narrowToClient(parseScope(code.scope), client), false, catalog);
     const minted = mintFor(ctx, { applicationId: client.id, userId: code.userId, grantId: code.grantId, scope: formatScope(target.scopes), familyId: code.familyId, withRefresh: issuesRefreshToken, writer, authTime: code.authTime, login, audience: target.audience, grantedResources: granted });
     // The refresh token keeps the whole authorization (scope and resources), so a narrowed token can widen again.
     if (minted.rows.refresh) minted.rows.refresh.scope = code.scope;

@@ -4,7 +4,7 @@ import type { ClientRecord } from '../store.ts';
 import type { PollVerdict } from '../device-store.ts';
 import { hashToken } from '../tokens.ts';
 import { decideGrantedResources, parseResourceParam } from '../resources.ts';
-import { formatScope, parseScope } from '../scope.ts';
+import { formatScope, narrowToClient, parseScope } from '../scope.ts';
 import type { GrantContext, GrantParams } from './context.ts';
 
 export const grantType = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -51,7 +51,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
       userId = row.userId;
       grantId = row.grantId;
       login = { authTime: row.authTime, amr: row.amr };
-      const target = decideGrantedResources(requested, row.resources, parseScope(row.scope), false, catalog);
+      const target = decideGrantedResources(requested, row.resources, narrowToClient(parseScope(row.scope), client), false, catalog);
       const minted = mintFor(ctx, { applicationId: client.id, userId: row.userId, grantId: row.grantId, scope: formatScope(target.scopes), familyId: newFamilyId(ctx.now), withRefresh: issuesRefreshToken, writer, authTime: row.authTime, login: { authTime: row.authTime, sid: null, amr: row.amr }, audience: target.audience, grantedResources: row.resources });
       // The refresh token keeps the whole authorization (scope and resources), so a narrowed token can widen again.
       if (minted.rows.refresh) minted.rows.refresh.scope = row.scope;

@@ -1,6 +1,6 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
 import { mintFor, recordRedeemed, refuseUnspent, tokenWriter, type TokenResponse } from '../issue.ts';
-import { formatScope, isSubset, parseScope } from '../scope.ts';
+import { formatScope, isSubset, narrowToClient, parseScope } from '../scope.ts';
 import type { ClientRecord, LoginFacts } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams } from './context.ts';
@@ -38,11 +38,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     const original = parseScope(token.scope);
     // RFC 6749 §6: the requested scope MUST NOT include any scope not originally granted.
     if (requested.length && !isSubset(requested, original)) throw new InvalidScope('The requested scope exceeds the original grant.');
-    // What an administrator has taken from the client since is not carried on (attacker read 13A, F2); RFC 6749 §6 lets
-    // the new token's scope be narrower, and the response says so.
-    const asked = requested.length ? requested : original;
-    const allowed = asked.filter((s) => client.allowedScopes.includes(s));
-    if (allowed.length === 0 && asked.length > 0) throw new InvalidScope('None of the granted scopes is allowed to this client any more.');
+    const allowed = narrowToClient(requested.length ? requested : original, client);
     const granted = token.resources ?? [];
     const target = decideGrantedResources(requestedResources, granted, allowed, requested.length > 0, catalog);
     const scope = formatScope(target.scopes);
