@@ -28,7 +28,7 @@ const client = { clientId: 'bench-client-0123456789abcdef', accessTokenFormat: '
 
 function contextFor(alg: SigningAlg | null): Pick<IssueContext, 'accessTokens' | 'settings' | 'now'> {
   const ring = { signingKey: async () => keys.get(alg ?? 'ES256')! } as unknown as KeyRing;
-  return { accessTokens: alg ? createJwtAccessTokens({ keys: ring, issuer: () => 'https://bench.local', subjects: new Subjects(seal), alg }) : undefined, settings: { accessTokenTtl: 3600, refreshTokenTtl: 86400 }, now: Date.now() };
+  return { accessTokens: alg ? createJwtAccessTokens({ keys: ring, issuer: () => 'https://bench.local', subjects: new Subjects(seal), alg }) : undefined, settings: { accessTokenTtl: 3600, refreshTokenTtl: 86400, accessTokenMaxLifetime: 86400, refreshTokenMaxLifetime: 86400 * 90 }, now: Date.now() };
 }
 
 const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };

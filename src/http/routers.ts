@@ -83,7 +83,7 @@ export function createRouters(s: Services): Router[] {
       grantContext: (ctx) => ({
         tokens: stores.tokens, grants: stores.grants, users: stores.users, events: stores.events, now: Date.now(), audit: audit(ctx), passwordThrottle: s.passwordThrottle, idTokens: s.idTokens, accessTokens: s.accessTokens, resources: s.resourceCatalog, devices: stores.devices,
         verifyIdToken: (token: string) => verifyIdTokenHint(token, s.signingKeys, config.issuer),
-        settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
+        settings: { accessTokenTtl: ttl.accessTokenTtl, refreshTokenTtl: ttl.refreshTokenTtl, accessTokenMaxLifetime: ttl.accessTokenMaxLifetime, refreshTokenMaxLifetime: ttl.refreshTokenMaxLifetime, defaultScopes: config.defaultScopes, allowPlainPkce: config.pkce.allowPlain },
       }),
     }),
     // RFC 8628: the device authorization endpoint and the verification page /o/device/.

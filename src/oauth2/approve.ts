@@ -2,7 +2,7 @@ import type { AuthorizationRequest } from './authorize.ts';
 import { authorizationResponse, type AuthorizationResponse } from './authorization-response.ts';
 import { ServerError } from './errors.ts';
 import type { IdTokenIssuer } from './grants/context.ts';
-import { issueAndRecord, newFamilyId, tokenWriter, type JwtAccessTokens } from './issue.ts';
+import { clientLifetime, issueAndRecord, newFamilyId, tokenWriter, type JwtAccessTokens } from './issue.ts';
 import { formatScope, isSubset, mergeScopes, parseScope } from './scope.ts';
 import { maySkipConsent } from './privileges.ts';
 import * as implicit from './grants/implicit.ts';
@@ -16,7 +16,7 @@ export interface ApproveDeps {
   tokens: TokenStore;
   grants: GrantStore;
   events: EventSink;
-  settings: { issuer: string; authorizationCodeTtl: number; accessTokenTtl: number; refreshTokenTtl: number };
+  settings: { issuer: string; authorizationCodeTtl: number; authorizationCodeMaxLifetime: number; accessTokenTtl: number; refreshTokenTtl: number; accessTokenMaxLifetime: number; refreshTokenMaxLifetime: number };
   accessTokens?: JwtAccessTokens;
   /** OpenID Connect ID Tokens for the implicit and hybrid response types. */
   idTokens?: IdTokenIssuer;
@@ -89,7 +89,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
       idTokenClaims: (req.claims?.id_token ?? []).join(' '), resources: req.resources ?? [], dpopJkt: req.dpopJkt ?? null,
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       // Issue 21: the client's own code lifetime when an administrator set one (bounded by AUTHORIZATION_CODE_MAX_LIFETIME).
-      expiresAt: deps.now + (client.authorizationCodeLifetime ?? deps.settings.authorizationCodeTtl) * 1000, createdAt: deps.now,
+      expiresAt: deps.now + (clientLifetime(client.authorizationCodeLifetime, deps.settings.authorizationCodeMaxLifetime) ?? deps.settings.authorizationCodeTtl) * 1000, createdAt: deps.now,
     });
   }
   let accessToken: string | undefined;

@@ -74,12 +74,19 @@ export interface TokenWriter {
 }
 
 /**
+ * A client's own lifetime as it counts when a token or code is made: at most the server's current maximum, which an
+ * operator may have lowered since an administrator set it (a JWT living longer would also outlive its signing key's
+ * retention, oidc/access-token.ts longestSignedLifetime). null: the server's default lifetime.
+ */
+export const clientLifetime = (own: number | null | undefined, max: number): number | null => (own == null ? null : Math.min(own, max));
+
+/**
  * The one decision of how a client's access tokens are written (RFC 9068 JWT or opaque). Awaited before minting,
  * so mintTokens stays synchronous inside a store's transaction.
  */
-export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat' | 'clientType'> & Partial<Pick<ClientRecord, 'accessTokenLifetime' | 'refreshTokenLifetime'>> & SubjectClient, resourceMayNeedJwt = false): Promise<TokenWriter> {
+export async function tokenWriter(ctx: Pick<IssueContext, 'accessTokens' | 'settings'>, client: Pick<ClientRecord, 'clientId' | 'accessTokenFormat' | 'clientType'> & Partial<Pick<ClientRecord, 'accessTokenLifetime' | 'refreshTokenLifetime'>> & SubjectClient, resourceMayNeedJwt = false): Promise<TokenWriter> {
   const format = client.accessTokenFormat;
-  const lifetimes = { accessTtl: client.accessTokenLifetime ?? null, refreshTtl: client.refreshTokenLifetime ?? null };
+  const lifetimes = { accessTtl: clientLifetime(client.accessTokenLifetime, ctx.settings.accessTokenMaxLifetime), refreshTtl: clientLifetime(client.refreshTokenLifetime, ctx.settings.refreshTokenMaxLifetime) };
   const base = { clientId: client.clientId, clientType: client.clientType, format, ...lifetimes };
   if ((format !== 'jwt' && !resourceMayNeedJwt) || !ctx.accessTokens) return base;
   return { ...base, jwt: await ctx.accessTokens.signer(client) };
@@ -123,7 +130,8 @@ export interface IssueContext {
   tokens: Pick<TokenStore, 'issue'>;
   grants: Pick<GrantStore, 'touch'>;
   events: EventSink;
-  settings: { accessTokenTtl: number; refreshTokenTtl: number };
+  /** Issue 21: the maxima bound a client's own lifetimes (client-registration/tokens.ts clientLifetime). */
+  settings: { accessTokenTtl: number; refreshTokenTtl: number; accessTokenMaxLifetime: number; refreshTokenMaxLifetime: number };
   /** RFC 9068 JWT access tokens (src/oidc/access-token.ts); absent, every client gets opaque tokens. */
   accessTokens?: JwtAccessTokens;
   /** RFC 9449: the thumbprint of the request's verified DPoP proof; absent, no proof was sent (or no token endpoint). */

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { createTestApp, type TestServer } from '../helpers.ts';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Browser, createTestApp, type TestServer } from '../helpers.ts';
+import { testDatabase } from '../database.ts';
+import { createApp } from '../../src/index.ts';
 import { actors, CLIENT_INPUT } from './gql-helpers.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 
@@ -83,5 +89,47 @@ describe('Issue 21: per-client token and code lifetimes (administrators only, bo
     await new Promise((r) => setTimeout(r, 1200));
     const ok = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example/cb', code_verifier: second.verifier }, plain.auth);
     expect(ok.status).to.equal(200);
+  });
+});
+
+describe('Issue 21: a client\'s lifetime stored under higher maxima than the server runs with now is held to the current ones', () => {
+  // An operator lowers ACCESS_TOKEN_MAX_LIFETIME (…) and restarts: the clients keep what they were given under the old
+  // maxima. A JWT living past the maximum would also outlive its signing key's retention (oidc/access-token.ts
+  // longestSignedLifetime), so its resource servers could no longer verify it.
+  let srv: TestServer;
+  let setup: Awaited<ReturnType<typeof codeFlowSetup>>;
+  let below: Awaited<ReturnType<typeof codeFlowSetup>>;
+  before(async () => {
+    const file = join(tmpdir(), `gh-lifetimes-${randomBytes(4).toString('hex')}.sqlite`);
+    const db = await testDatabase({ sqliteFile: file });
+    const before = await createApp({ env: 'test', database: db.database, ...db.redis, tokens: { accessTokenMaxLifetime: 86400, refreshTokenMaxLifetime: 864000, authorizationCodeMaxLifetime: 600 } });
+    const { url } = await before.listen(0, '127.0.0.1');
+    const first = { app: before, url, db, close: async () => {} };
+    setup = await codeFlowSetup(first, { grantTypes: ['authorization_code'], allowedScopes: ['read'], accessTokenLifetime: 7200, refreshTokenLifetime: 86400, authorizationCodeLifetime: 300 });
+    below = await codeFlowSetup(first, { grantTypes: ['authorization_code'], accessTokenLifetime: 120 });
+    await before.close();
+    const app = await createApp({ env: 'test', database: db.database, ...db.redis, tokens: { accessTokenMaxLifetime: 600, refreshTokenMaxLifetime: 3600, authorizationCodeMaxLifetime: 30 } });
+    srv = { app, url: (await app.listen(0, '127.0.0.1')).url, db, close: async () => { await app.close(); await db.drop(); await rm(file, { force: true }); } };
+    for (const s of [setup, below]) {
+      s.browser = new Browser(srv.url);
+      await s.browser.login(s.user.username, s.user.password);
+    }
+  });
+  after(() => srv.close());
+
+  it('tokens, refresh tokens and codes expire by the current maxima; a client\'s lifetime under them still counts', async () => {
+    const { code, verifier } = await getCode(setup, { scope: 'read' });
+    const [row] = await srv.app.stores.sql.all<{ expires_at: number | string; created_at: number | string }>('select expires_at, created_at from authorization_codes order by id desc limit 1');
+    expect(Number(row.expires_at) - Number(row.created_at)).to.equal(30_000);
+    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth)).json();
+    expect(body.expires_in, JSON.stringify(body)).to.equal(600);
+    const now = Math.floor(Date.now() / 1000);
+    const refresh = await (await postForm(`${srv.url}/o/introspect/`, { token: body.refresh_token }, setup.auth)).json();
+    expect(refresh.exp).to.be.within(now + 3590, now + 3610);
+    const refreshed = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, setup.auth)).json();
+    expect(refreshed.expires_in).to.equal(600);
+    const second = await getCode(below);
+    const ok = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example/cb', code_verifier: second.verifier }, below.auth)).json();
+    expect(ok.expires_in).to.equal(120);
   });
 });

@@ -14,6 +14,8 @@ export interface GrantContext {
   settings: {
     accessTokenTtl: number;
     refreshTokenTtl: number;
+    accessTokenMaxLifetime: number;
+    refreshTokenMaxLifetime: number;
     defaultScopes: readonly string[];
     allowPlainPkce: boolean;
   };

@@ -1,5 +1,5 @@
 import { InvalidRequest, InvalidTarget } from '../errors.ts';
-import { issueAndRecord, tokenWriter } from '../issue.ts';
+import { clientLifetime, issueAndRecord, tokenWriter } from '../issue.ts';
 import { formatScope } from '../scope.ts';
 import { hashToken } from '../tokens.ts';
 import type { ClientRecord } from '../store.ts';
@@ -30,7 +30,7 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
   const jwt = req.requested === TOKEN_TYPE.jwt;
   if (jwt && !ctx.accessTokens) throw new InvalidRequest('This server does not issue JWT access tokens.');
   // Issue 21: the client's own access-token lifetime (an administrator's) when it has one, still within the subject's.
-  const audience = exchangedAudience(targets, catalog, client.accessTokenLifetime ?? ctx.settings.accessTokenTtl, actor ? [subject, actor] : [subject], ctx.now, jwt);
+  const audience = exchangedAudience(targets, catalog, clientLifetime(client.accessTokenLifetime, ctx.settings.accessTokenMaxLifetime) ?? ctx.settings.accessTokenTtl, actor ? [subject, actor] : [subject], ctx.now, jwt);
   const writer = await tokenWriter(ctx, client, audience.format === 'jwt');
   const act = actFor(subject, actor);
   // The derived token joins the subject token's grant and family: revoking either (the user's grant, the refresh
