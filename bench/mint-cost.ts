@@ -24,7 +24,7 @@ let sink = 0;
 function evict() { for (let i = 0; i < other.length; i += 8) sink += other[i]; }
 const seal = Buffer.alloc(32, 7);
 const keys = new Map(await Promise.all(SIGNING_ALGS.map(async (alg) => [alg, await privateKeyOf(await generateSigningKey(alg, 'current', seal, Date.now()), seal)] as const)));
-const client = { clientId: 'bench-client-0123456789abcdef', accessTokenFormat: 'jwt' as const, clientType: 'confidential' as const, subjectType: 'public' as const, sectorIdentifierUri: null, redirectUris: [] };
+const client = { clientId: 'bench-client-0123456789abcdef', accessTokenFormat: 'jwt' as const, clientType: 'confidential' as const, subjectType: 'public' as const, sectorIdentifierUri: null, redirectUris: [], grantTypes: ['client_credentials'] };
 
 function contextFor(alg: SigningAlg | null): Pick<IssueContext, 'accessTokens' | 'settings' | 'now'> {
   const ring = { signingKey: async () => keys.get(alg ?? 'ES256')! } as unknown as KeyRing;

@@ -18,6 +18,12 @@ export const PRIVILEGED_GRANT_TYPES: ReadonlySet<GrantType> = new Set(GRANTS.fil
 export const REDIRECT_GRANT_TYPES: ReadonlySet<GrantType> = new Set(GRANTS.flatMap((g) => ('responseType' in g ? [g.grantType] : [])));
 
 /**
+ * Grants that hand a user's tokens to the client at the token endpoint, never through a redirect URI (password, device
+ * code, token exchange): naming a redirect host proves nothing for them (oidc/subject.ts sectorOf).
+ */
+export const REDIRECTLESS_USER_GRANT_TYPES: ReadonlySet<string> = new Set(GRANTS.filter((g) => g.userTokensWithoutRedirect).map((g) => g.grantType));
+
+/**
  * django-oauth-toolkit spells grant types with dashes; accept both spellings from forms and CLIs. An exact name
  * wins, so URN grant types (RFC 8628's urn:ietf:params:oauth:grant-type:device_code) keep their dashes.
  */

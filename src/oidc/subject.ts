@@ -2,15 +2,21 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import type { SecurityProfile } from '../oauth2/security-profile/index.ts';
 import { redirectHosts, SECTOR_DOCUMENT_MAX_BYTES, type RegistrationPolicy } from '../oauth2/client-registration.ts';
 import type { SubjectClient } from '../oauth2/store.ts';
+import { REDIRECTLESS_USER_GRANT_TYPES } from '../oauth2/grant-types.ts';
 import { getJson, type OutboundOptions } from './outbound.ts';
 
 export type { SubjectClient };
 
 /**
  * Core §8.1: the sector identifier, the host of the sector_identifier_uri or else of the redirect URIs (registration
- * refuses a pairwise client whose redirect URIs name several hosts without one, client-registration.ts).
+ * refuses a pairwise client whose redirect URIs name several hosts without one, client-registration.ts). Naming a
+ * host proves nothing by itself: anyone may register another site's redirect URIs or sector document. What keeps a
+ * stranger from that site's subs is that tokens go only to those redirect URIs. A client that may get a user's tokens
+ * without them (REDIRECTLESS_USER_GRANT_TYPES: password, device code, token exchange) therefore has a sector of its own, its client_id, and links nobody
+ * (attacker read 15, F1). "client_id=" cannot begin a host name.
  */
 export function sectorOf(client: SubjectClient): string {
+  if (client.grantTypes.some((g) => REDIRECTLESS_USER_GRANT_TYPES.has(g))) return `client_id=${client.clientId}`;
   if (client.sectorIdentifierUri) return URL.parse(client.sectorIdentifierUri)?.hostname ?? '';
   return redirectHosts(client.redirectUris)[0] ?? '';
 }

@@ -119,6 +119,32 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(own.status).to.equal(302);
     expect(own.headers.get('location')).to.equal('https://client.example/bye');
   });
+
+  it('§8.1: a client that gets a user\'s tokens without a redirect (device flow) has a sector of its own, whatever host it names: naming another client\'s redirect host or sector document does not link the user (attacker read 15, F1)', async () => {
+    const victim = await pairwise();
+    const { sub } = await idTokenSub(victim);
+    const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+    const mallory = await t.app.seed.user({ username: `m${Date.now()}` });
+    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    const claims = [{ redirectUris: ['https://client.example/cb'] }, { redirectUris: [], sectorIdentifierUri: sector.url }];
+    const subs: string[] = [];
+    for (const claim of claims) {
+      const { client } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never], allowedScopes: ['openid'], subjectType: 'pairwise', ...claim });
+      const d = await (await postForm(`${t.url}/o/device-authorization/`, { client_id: client.clientId, scope: 'openid' })).json();
+      // The victim's user approves it (a phished user code): the tokens go to the device, never to a redirect URI.
+      const page = await victim.browser.get(`/o/device/?user_code=${encodeURIComponent(d.user_code)}`);
+      expect((await victim.browser.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(await page.text())!, user_code: d.user_code, allow: 'allow' })).status).to.be.below(400);
+      const tokens = await (await postForm(`${t.url}/o/token/`, { grant_type: DEVICE, device_code: d.device_code, client_id: client.clientId })).json();
+      const deviceSub = decodeJwt(tokens.id_token).sub!;
+      expect(deviceSub, JSON.stringify(claim)).to.not.equal(sub);
+      expect(deviceSub).to.not.equal(String(victim.user.id));
+      // UserInfo agrees with its ID Token, as everywhere (Core §5.3.2).
+      expect((await (await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) })).json()).sub).to.equal(deviceSub);
+      subs.push(deviceSub);
+    }
+    // Each such client has its own: two of them cannot link the user either.
+    expect(subs[0]).to.not.equal(subs[1]);
+  });
 });
 
 describe('OpenID Connect Registration §2 / §5: subject_type and sector_identifier_uri at registration', () => {

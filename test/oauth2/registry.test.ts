@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../src/oauth2/client-auth.ts';
 import { GRANTS, grants } from '../../src/oauth2/grants/index.ts';
-import { GRANT_TYPES, PRIVILEGED_GRANT_TYPES, REGISTRABLE_GRANT_TYPES, effectiveGrantTypes, normalizeGrantType } from '../../src/oauth2/grant-types.ts';
+import { GRANT_TYPES, PRIVILEGED_GRANT_TYPES, REDIRECTLESS_USER_GRANT_TYPES, REGISTRABLE_GRANT_TYPES, effectiveGrantTypes, normalizeGrantType } from '../../src/oauth2/grant-types.ts';
 import { RESPONSE_TYPES, isPrivilegedResponseType, responseTypeRule } from '../../src/oauth2/response-types.ts';
 import { authorizationServerMetadata } from '../../src/oauth2/metadata.ts';
 
@@ -28,6 +28,8 @@ describe('registries: grant types and client authentication methods', () => {
     // Members, not the whole list: a new grant adds itself without editing this test.
     expect(REGISTRABLE_GRANT_TYPES).to.include.members(['authorization_code', 'implicit', 'password', 'client_credentials']).and.not.include('refresh_token');
     expect([...PRIVILEGED_GRANT_TYPES]).to.have.members(['implicit', 'password']);
+    // OpenID Connect Core §8.1 (oidc/subject.ts): only grants whose tokens reach the client at its redirect URIs let a pairwise client share its redirect host's sector.
+    expect([...REDIRECTLESS_USER_GRANT_TYPES]).to.have.members(['password', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']);
     // OpenID Connect Registration §2: which grants each response type needs; the order of its words does not matter.
     expect(RESPONSE_TYPES.map((rt) => responseTypeRule(rt)!.grants)).to.deep.equal([['authorization_code'], ['implicit'], ['implicit'], ['implicit'], ['authorization_code', 'implicit'], ['authorization_code', 'implicit'], ['authorization_code', 'implicit']]);
     expect(responseTypeRule('token id_token code')!.value).to.equal('code id_token token');

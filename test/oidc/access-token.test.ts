@@ -14,7 +14,7 @@ describe('RFC 9068 JWT access tokens: the signer (src/oidc/access-token.ts, jws.
   after(() => t.close());
 
   const subjects = () => new Subjects(parseKey(t.app.config.encryptionKey));
-  const client = { clientId: 'rfc9068-client', subjectType: 'public' as const, sectorIdentifierUri: null, redirectUris: [] };
+  const client = { clientId: 'rfc9068-client', subjectType: 'public' as const, sectorIdentifierUri: null, redirectUris: [], grantTypes: ['client_credentials'] };
   const input = (o: { userId?: number | null; authTime?: number | null } = {}) => ({ clientId: client.clientId, userId: o.userId ?? null, scope: 'read write', authTime: o.authTime ?? null, jti: generateOrderedToken(), now: Date.now(), ttl: 600 });
 
   it('ACCESS_TOKEN_SIGNING_ALG defaults to ES256, the cheapest measured signature (bench/mint-cost.ts, docs/performance.md)', () => {

@@ -13,10 +13,11 @@ export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 
 export const registrable = true;
 export const issuesRefreshToken = true;
 export const privileged = false;
+export const userTokensWithoutRedirect = false;
 export const responseType = 'code';
 
 /** RFC 6749 §4.1.3, with PKCE (RFC 7636 §4.6). The code is spent atomically with the tokens' insertion. */
-export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse> {
   if (!params.code) throw new InvalidRequest('code is required.');
   // Whatever can fail is ready before the code is spent: a code spent on a failed answer would be lost to the client.
   await ctx.idTokens?.ready(client.idTokenSignedResponseAlg);

@@ -1,5 +1,5 @@
 import { InvalidScope, UnauthorizedClient } from '../errors.ts';
-import { issueAndRecord, tokenWriter } from '../issue.ts';
+import { issueAndRecord, tokenWriter, type TokenResponse } from '../issue.ts';
 import { formatScope, parseScope, resolveScope } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
@@ -12,9 +12,10 @@ export const registrable = true;
 // RFC 6749 §4.4.3: a refresh token SHOULD NOT be included.
 export const issuesRefreshToken = false;
 export const privileged = false;
+export const userTokensWithoutRedirect = false;
 
 /** RFC 6749 §4.4: the client acts for itself; no refresh token (§4.4.3). */
-export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse> {
   // RFC 6749 §4.4: the client credentials grant type MUST only be used by confidential clients.
   if (client.clientType !== 'confidential') throw new UnauthorizedClient('Public clients cannot use the client credentials grant.');
   // OpenID Connect authenticates an end-user, and here there is none: no ID Token, and `openid` is not granted (RFC 6749

@@ -13,6 +13,8 @@ export const parameters: ReadonlySet<string> = new Set(['device_code', 'resource
 export const registrable = true;
 export const issuesRefreshToken = true;
 export const privileged = false;
+/** A user's tokens reach the client at the token endpoint, not at a redirect URI (oidc/subject.ts sectorOf). */
+export const userTokensWithoutRedirect = true;
 
 /** RFC 8628 §3.5: slow_down raises the interval by 5 s; capped so a broken client is not sent away for hours. */
 export const SLOW_DOWN_STEP = 5;
@@ -29,7 +31,7 @@ const MESSAGES = {
 } as const;
 
 /** RFC 8628 §3.4/§3.5: the device polls; tokens are issued exactly once, after the user approved. */
-export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse> {
   if (!params.device_code) throw new InvalidRequest('device_code is required.');
   if (!ctx.devices) throw new InvalidGrant('The device code is invalid.');
   // Whatever can fail is ready before the code is spent (as for authorization codes).

@@ -7,4 +7,5 @@ export const registrable = true;
 export const issuesRefreshToken = false;
 // Tokens in URLs (RFC 9700 §2.1.2): only administrators allow it.
 export const privileged = true;
+export const userTokensWithoutRedirect = false;
 export const responseType = 'token';

@@ -1,6 +1,6 @@
 import { authenticate } from '../../accounts/users.ts';
 import { InvalidGrant, InvalidRequest, InvalidScope, TooManyAttempts } from '../errors.ts';
-import { issueAndRecord, tokenWriter } from '../issue.ts';
+import { issueAndRecord, tokenWriter, type TokenResponse } from '../issue.ts';
 import { formatScope, mergeScopes, parseScope, resolveScope, scopeUserMayNotHold } from '../scope.ts';
 import type { ClientRecord } from '../store.ts';
 import type { GrantContext, GrantParams } from './context.ts';
@@ -12,9 +12,11 @@ export const registrable = true;
 export const issuesRefreshToken = true;
 // The client collects users' passwords (RFC 9700 §2.4: MUST NOT be used): only administrators allow it.
 export const privileged = true;
+/** A user's tokens reach the client at the token endpoint, not at a redirect URI (oidc/subject.ts sectorOf). */
+export const userTokensWithoutRedirect = true;
 
 /** RFC 6749 §4.3: resource owner password credentials, only for clients registered for it. */
-export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse> {
   if (!params.username || !params.password) throw new InvalidRequest('username and password are required.');
   // RFC 8707 §2: checked before the password, so a wrong resource costs no guess.
   const d = await decideResources(params.resource, resolveScope(parseScope(params.scope), client.allowedScopes, ctx.settings.defaultScopes), params.scope !== undefined, ctx.resources);

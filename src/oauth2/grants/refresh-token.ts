@@ -13,9 +13,10 @@ export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope'
 export const registrable = false;
 export const issuesRefreshToken = true;
 export const privileged = false;
+export const userTokensWithoutRedirect = false;
 
 /** RFC 6749 §6 with rotation: each use spends the token and returns a new pair in the same family. */
-export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse> {
   if (!params.refresh_token) throw new InvalidRequest('refresh_token is required.');
   // As for codes: ready to sign before the token is spent (grants/context.ts IdTokenIssuer.ready).
   await ctx.idTokens?.ready(client.idTokenSignedResponseAlg);

@@ -1,5 +1,5 @@
 import { InvalidRequest, InvalidTarget } from '../errors.ts';
-import { clientLifetime, issueAndRecord, tokenWriter } from '../issue.ts';
+import { clientLifetime, issueAndRecord, tokenWriter, type TokenResponse } from '../issue.ts';
 import { formatScope } from '../scope.ts';
 import { hashToken } from '../tokens.ts';
 import type { ClientRecord } from '../store.ts';
@@ -14,11 +14,13 @@ export const registrable = false;
 export const issuesRefreshToken = false;
 // The privilege is the policy itself (privileges.ts tokenExchangePolicyRefusal), not a grant type on the client.
 export const privileged = false;
+/** A user's tokens reach the client at the token endpoint, not at a redirect URI (oidc/subject.ts sectorOf). */
+export const userTokensWithoutRedirect = true;
 /** The token endpoint's check: only a client an administrator gave an exchange policy may use this grant. */
 export const enabledFor = (client: Pick<ClientRecord, 'tokenExchange' | 'registered' | 'clientType'>): boolean => client.registered === 'owner' && client.clientType === 'confidential' && Boolean(client.tokenExchange);
 
 /** RFC 8693 §2: a token for the subject (impersonation) or for an actor acting for it (delegation, §4.1 act). */
-export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext) {
+export async function handle(params: GrantParams, client: ClientRecord, ctx: GrantContext): Promise<TokenResponse> {
   const req = parseExchangeRequest(params);
   const policy = policyFor(client, req.actorToken !== null);
   if (!ctx.resources) throw new InvalidTarget('Resource indicators are not accepted here.');

@@ -88,7 +88,11 @@ export interface ClientInput {
 }
 
 /** What a user's `sub` for a client depends on (Core §8: its subject type and what names its sector). */
-export type SubjectClient = Pick<ClientInput, 'subjectType' | 'redirectUris' | 'sectorIdentifierUri'>;
+/**
+ * What a client's `sub` for a user depends on (oidc/subject.ts): written out rather than picked from ClientInput, whose
+ * grant types are typed from the grant modules that take this type (a Pick would make the two types circular).
+ */
+export interface SubjectClient { clientId: string; subjectType: SubjectType; redirectUris: readonly string[]; sectorIdentifierUri: string | null; grantTypes: readonly string[] }
 
 export interface ClientRecord extends ClientInput {
   id: number;
