@@ -7,6 +7,7 @@ import { validateDynamicMetadata } from './dynamic-registration.ts';
 import type { RegistrationPolicy } from './client-registration.ts';
 import { isOAuthError } from './errors.ts';
 import { hostileValue } from './hostile-text.ts';
+import { actsForItself } from './privileges.ts';
 import type { ClientInput } from './store.ts';
 
 /** Longest client_id URL kept (the applications.client_id column). */
@@ -79,12 +80,18 @@ export async function validateMetadataDocument(clientId: string, doc: unknown, p
   // The URL names the client: its host is the name users see (consent page), the document's client_name only beside it.
   const named = { ...m, token_endpoint_auth_method: method, client_name: typeof m.client_name === 'string' && m.client_name.trim() ? m.client_name : new URL(clientId).host };
   delete (named as Record<string, unknown>).client_id;
+  let input: ClientInput;
   try {
-    return await validateDynamicMetadata(named, policy);
+    input = await validateDynamicMetadata(named, policy);
   } catch (e) {
     if (isOAuthError(e)) throw new ClientMetadataError(e.description ?? e.error);
     throw e;
   }
+  // A self-published client acts for the users who consent to it, never for itself: with private_key_jwt it could
+  // otherwise mint tokens with no user for whatever scopes its document names (attacker read 15, F5).
+  const own = input.grantTypes.find(actsForItself);
+  if (own) throw new ClientMetadataError(`a metadata document's client acts for its users only: no ${own} grant`);
+  return input;
 }
 
 /** Lifetime bounds (seconds), the cap on documents kept, and the cap on those of one host. */

@@ -115,6 +115,7 @@ export function tokenExchangePolicyRefusal(actor: RegistrationActor, client: Pic
 
 /** Grants where the client acts for itself, with no user to consent (RFC 6749 §4.4). */
 const CLIENT_ACTS_FOR_ITSELF: ReadonlySet<string> = new Set(['client_credentials']);
+export const actsForItself = (grantType: string): boolean => CLIENT_ACTS_FOR_ITSELF.has(grantType);
 
 /**
  * A token the client gets for itself, for an RFC 8707 resource server, with the scopes that server takes and no user
@@ -124,4 +125,4 @@ const CLIENT_ACTS_FOR_ITSELF: ReadonlySet<string> = new Set(['client_credentials
  * token endpoint before the grant runs (a grant module cannot import this module: grant-types.ts imports the grants).
  */
 export const mayNameResourceWithGrant = (client: Pick<ClientRecord, 'registered'>, grantType: string): boolean =>
-  client.registered === 'owner' || !CLIENT_ACTS_FOR_ITSELF.has(grantType);
+  client.registered === 'owner' || !actsForItself(grantType);

@@ -239,7 +239,10 @@ describe('Client ID Metadata Documents: what is refused (SSRF, document rules, p
 
   it('never a privileged capability (the DYNAMIC actor): admin or introspection scope, password or implicit grant, skip consent', async () => {
     for (const [path, doc] of [['/admin.json', { scope: 'read admin' }], ['/introspection.json', { scope: 'introspection' }], ['/password.json', { grant_types: ['authorization_code', 'password'] }],
-      ['/implicit.json', { grant_types: ['implicit'], response_types: ['token'] }], ['/cc.json', { grant_types: ['client_credentials'] }]] as const) {
+      ['/implicit.json', { grant_types: ['implicit'], response_types: ['token'] }], ['/cc.json', { grant_types: ['client_credentials'] }],
+      // A private_key_jwt client could authenticate for client_credentials: a stranger's self-published client would mint
+      // tokens for itself, with no user, whatever scopes the document names (attacker read 15, F5).
+      ['/cc-keys.json', { grant_types: ['authorization_code', 'client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${site.base}/jwks.json` }]] as const) {
       site.doc(path, doc);
       await refused(site.base + path);
     }
