@@ -75,11 +75,12 @@ export async function createApp(overrides: ConfigOverrides = {}, deps: Gatehouse
   if (metrics) koa.use(metrics.middleware);
   if (config.logRequests) koa.use(accessLog(services.logger));
   // A refused request of an authenticated client is kept, with its reason code, on an event linked to the client
-  // (src/oauth2/failure-reasons.ts): only clients that proved their credentials can add rows this way.
+  // (src/oauth2/failure-reasons.ts). A public client proves nothing, so these rows go through the per-source bound
+  // (src/http/failure-events.ts).
   koa.use(errorHandler(services.logger, services.render, async (ctx, err) => {
     const client = ctx.state.client as { clientId: string } | undefined;
     if (!client) return;
-    await stores.events.record({ type: REQUEST_REFUSED, clientId: client.clientId, ip: ctx.ip, requestId: ctx.state.requestId as string, detail: { reason: reasonOf(err), error: err.error, path: ctx.path } });
+    await services.failureEvents.record({ type: REQUEST_REFUSED, clientId: client.clientId, ip: ctx.ip, requestId: ctx.state.requestId as string, detail: { reason: reasonOf(err), error: err.error, path: ctx.path } });
   }));
   // 3. The routers (src/http/routers.ts), each in its lane's chain; a router without a lane stops the start.
   try {

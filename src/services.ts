@@ -36,6 +36,7 @@ import { METADATA_DOCUMENT_MAX_BYTES } from './oauth2/client-id-metadata.ts';
 import { MetadataClientResolver, withMetadataClients } from './oauth2/metadata-client-resolver.ts';
 import { InvalidClient } from './oauth2/errors.ts';
 import { resourceCatalog } from './oauth2/resources.ts';
+import { boundedFailureEvents } from './http/failure-events.ts';
 
 /** Byte cap on a jwks_uri document (at most 10 keys, oauth2/client-registration.ts publicJwkSet). */
 const JWKS_MAX_BYTES = 64 * 1024;
@@ -96,6 +97,8 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const clientDeps: ClientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
   // One budget of client-secret checks per (client, source), shared by OAuth 2 client authentication and OAuth 1 signatures.
   const clientThrottle = { limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds };
+  // What strangers can make us record (refused client authentications, a public client's refused requests): bounded per source.
+  const failureEvents = boundedFailureEvents(stores.events, limiter, { perSource: config.rateLimit.failureEventsPerSource, windowSeconds: config.rateLimit.windowSeconds });
   // PLAINTEXT sends the secrets themselves, so only over TLS or in local development (RFC 5849 §3.4.4).
   const allowPlaintext = (ctx: Context) => ctx.protocol === 'https' || config.allowInsecureTransport;
   // OpenID Connect signing keys. A retired key stays published as long as anything it signed may live: ID Tokens (the
@@ -141,7 +144,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
   const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
-    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, streamSlots, clientDeps, clientThrottle, allowPlaintext, signingKeys, subjects, backchannel, dpop, consentForms,
+    config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, streamSlots, clientDeps, clientThrottle, failureEvents, allowPlaintext, signingKeys, subjects, backchannel, dpop, consentForms,
     /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
@@ -153,7 +156,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     // One budget of password guesses per username and per source for the login page and the password grant.
     passwordThrottle: createPasswordThrottle(limiter, config.rateLimit),
     // What the token, revocation and introspection endpoints need to authenticate clients (one memo of verified Basic credentials).
-    clientAuth: { ...clientDeps, ...clientThrottle, verified: new CredentialMemo(), assertions, securityProfile: config.securityProfile, clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
+    clientAuth: { ...clientDeps, events: failureEvents, ...clientThrottle, verified: new CredentialMemo(), assertions, securityProfile: config.securityProfile, clients: withMetadataClients(stores.clients, metadataClients, (d) => new InvalidClient(d)) },
     /** The client lookup of the authorization endpoint (a metadata document's failure is an error page there). */
     metadataClients,
     requireToken: createRequireToken(stores.tokens, { issuer: () => config.issuer, dpop }),
