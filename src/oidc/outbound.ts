@@ -46,6 +46,18 @@ function embeddedIpv4(address: string): string | undefined {
 }
 
 export class OutboundRefused extends Error {}
+/** Too many outbound requests in flight to one host (OUTBOUND_PER_HOST). */
+class OutboundBusy extends Error {}
+
+/**
+ * Outbound requests in flight at once to one host, in this process. Each fetch is caused by one request of somebody
+ * else's (an anonymous authorization request naming a request_uri, a metadata document's URL), so without a bound 300
+ * requests at once opened 300 sockets to one slow host (attacker read 15, F3). Past it a fetch fails at once, as a
+ * transient failure (a stale copy may serve). No bound in all: one would let a few slow hosts stop every other fetch,
+ * and without it each fetch still answers one inbound request.
+ */
+export const OUTBOUND_PER_HOST = 8;
+const inFlight = new Map<string, number>();
 
 export interface OutboundOptions {
   /** Host names (or IP literals) that may resolve to private addresses: a test relying party, an intranet app. */
@@ -59,7 +71,7 @@ export interface OutboundOptions {
 }
 
 /** Why an outbound document could not be had, as a class: `transient` ones may pass (timeout, unreachable, 5xx). */
-export type FailureReason = 'refused' | 'timeout' | 'unreachable' | 'status' | 'server_error' | 'invalid';
+export type FailureReason = 'refused' | 'timeout' | 'unreachable' | 'status' | 'server_error' | 'invalid' | 'busy';
 
 /** The one text a caller is shown for any failed outbound document: how a name resolved or a port answered stays in the log. */
 export const FETCH_FAILED = 'could not be fetched';
@@ -72,11 +84,12 @@ export class OutboundFailure extends Error {
   readonly reason: FailureReason;
   constructor(reason: FailureReason) { super(FETCH_FAILED); this.reason = reason; }
   /** The document may be there next time: a stale copy of it can still serve. */
-  get transient(): boolean { return this.reason === 'timeout' || this.reason === 'unreachable' || this.reason === 'server_error'; }
+  get transient(): boolean { return this.reason === 'timeout' || this.reason === 'unreachable' || this.reason === 'server_error' || this.reason === 'busy'; }
 }
 
 function failureReason(e: unknown): FailureReason {
   if (e instanceof OutboundRefused) return 'refused';
+  if (e instanceof OutboundBusy) return 'busy';
   const err = e as Error;
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timeout';
   const m = String(err?.message ?? '');
@@ -152,7 +165,15 @@ function send(method: string, url: string, headers: Record<string, string>, body
   };
   const timeoutMs = o.timeoutMs ?? 5000;
   const maxBytes = o.maxResponseBytes ?? 16 * 1024;
-  return new Promise((resolve, reject) => {
+  const key = host.toLowerCase();
+  const here = inFlight.get(key) ?? 0;
+  if (here >= OUTBOUND_PER_HOST) return Promise.reject(new OutboundBusy(`${OUTBOUND_PER_HOST} requests to ${echoUri(host)} are in flight`));
+  inFlight.set(key, here + 1);
+  const done = () => {
+    const n = (inFlight.get(key) ?? 1) - 1;
+    if (n > 0) inFlight.set(key, n); else inFlight.delete(key);
+  };
+  return new Promise<{ status: number; body: Buffer; cacheControl?: string; contentType?: string }>((resolve, reject) => {
     const { request } = load(u.protocol === 'https:' ? 'node:https' : 'node:http') as typeof Http;
     const req = request(u, { method, lookup, signal: o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs), headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -167,5 +188,5 @@ function send(method: string, url: string, headers: Record<string, string>, body
     });
     req.on('error', reject);
     req.end(body);
-  });
+  }).finally(done);
 }

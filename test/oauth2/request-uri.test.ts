@@ -125,4 +125,26 @@ describe('RFC 9101 §5.2 request_uri by reference', () => {
     await errorPage(srv, s, { client_id: s.client.clientId, request_uri: `${docs.base}/slow.jwt` });
     expect(Date.now() - started).to.be.below(6000);
   });
+  it('a client with no keys to verify a request object with is refused before anything is fetched (attacker read 15, F3)', async () => {
+    const owner = await srv.app.seed.user({ username: `k${Math.random().toString(36).slice(2, 8)}` });
+    const { client } = await srv.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: [CB], requestUris: [`${docs.base}/keyless.jwt`] });
+    serve('/keyless.jwt', 'x');
+    const res = await fetch(`${srv.url}/o/authorize/?${new URLSearchParams({ client_id: client.clientId, request_uri: `${docs.base}/keyless.jwt` })}`);
+    expect(res.status).to.equal(400);
+    expect(await res.text()).to.include('invalid_request_object');
+    expect(docs.hitsOf('/keyless.jwt')).to.equal(0);
+  });
+
+  it('300 anonymous requests naming one hanging request_uri open at most 8 connections to its host; the rest fail at once (attacker read 15, F3)', async function () {
+    this.timeout(20_000);
+    const s = await setup(srv, [`${docs.base}/hang.jwt`]);
+    const held: { destroy(): void }[] = [];
+    docs.routes.set('/hang.jwt', (res) => { held.push(res); });
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 300 }, () => fetch(`${srv.url}/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: `${docs.base}/hang.jwt` })}`).then((r) => r.status)));
+    expect(new Set(answers)).to.deep.equal(new Set([400]));
+    expect(docs.hitsOf('/hang.jwt')).to.be.at.most(8);
+    expect(Date.now() - started).to.be.below(8000);
+    for (const r of held) r.destroy();
+  });
 });

@@ -28,11 +28,17 @@ export type RequestObjectReplay = Pick<AssertionReplayStore, 'spend'>;
  * returns the authorization request parameters it carries.
  */
 
-export async function verifyRequestObject(jwt: string, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile, replay?: RequestObjectReplay): Promise<Record<string, string>> {
-  if (jwt.length > MAX_REQUEST_OBJECT) throw new InvalidRequestObject('The request object is too large.');
+/** The keys a client's request objects are verified with (its registered `jwks`), or invalid_request_object: none to use. */
+export function requestObjectKeys(client: Pick<ClientRecord, 'jwks'>): NonNullable<ReturnType<typeof registeredKeys>> {
   if (!client.jwks) throw new InvalidRequestObject('This client registered no keys (jwks) to verify request objects with.');
   const jwks = registeredKeys(client.jwks);
   if (!jwks) throw new InvalidRequestObject('This client\'s registered keys (jwks) fail the key rules; register them again.');
+  return jwks;
+}
+
+export async function verifyRequestObject(jwt: string, client: ClientRecord, issuer: string, now: number, profile?: SecurityProfile, replay?: RequestObjectReplay): Promise<Record<string, string>> {
+  if (jwt.length > MAX_REQUEST_OBJECT) throw new InvalidRequestObject('The request object is too large.');
+  const jwks = requestObjectKeys(client);
   let payload;
   try {
     // RFC 9101 §4: iss is the client_id, aud the issuer; typ never another kind's (§10.8). RFC 9101 §10.1 and Core

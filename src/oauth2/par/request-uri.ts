@@ -1,6 +1,7 @@
 import { InvalidRequestObject, InvalidRequestUri } from '../errors.ts';
 import type { ClientRecord } from '../store.ts';
 import { isPushedRequestUri } from './pushed-requests.ts';
+import { requestObjectKeys } from './request-object.ts';
 
 /** RFC 9101 §10.2: the media type a request object by reference is served with. */
 export const REQUEST_OBJECT_MEDIA_TYPE = 'application/oauth-authz-req+jwt';
@@ -29,6 +30,8 @@ export async function dereferenceRequestUri(outer: Record<string, string>, clien
   if (!url || !(url.protocol === 'https:' || (o.allowHttp && url.protocol === 'http:'))) throw new InvalidRequestUri('The request_uri must be an https URL.');
   // Registration §2: require_request_uri_registration (advertised true); the string as registered, byte for byte.
   if (!client.requestUris.includes(uri)) throw new InvalidRequestUri('The request_uri is not registered for this client.');
+  // Nothing to verify the object with, nothing fetched: an anonymous request must not make a fetch that cannot serve.
+  requestObjectKeys(client);
   let doc: { body: string; contentType: string | undefined };
   try { doc = await fetch(uri); } catch { throw new InvalidRequestUri('The request_uri could not be fetched.'); }
   const media = doc.contentType?.split(';')[0].trim().toLowerCase();
