@@ -36,8 +36,12 @@ export interface MetadataResolverDeps {
   now?: () => number;
 }
 
-/** Fetches in flight at once in this process: anonymous requests start them, so their number is bounded. */
-export const METADATA_FETCHES_IN_FLIGHT = 8;
+/**
+ * Fetches in flight at once in this process: anonymous requests start them, so their number is bounded. 32, not 8:
+ * eight requests to slow sites held every slot (attacker read 15, F4); with IP literals one site, holding them all
+ * now takes sixteen slow registrable domains, kept busy without a pause.
+ */
+export const METADATA_FETCHES_IN_FLIGHT = 32;
 /** Of those, at most this many for one site: one slow site cannot take the slots every other client needs. */
 export const METADATA_FETCHES_PER_SITE = 2;
 /** A URL whose document failed is not fetched again for this long (in this process), so retries cost nothing. */
@@ -51,11 +55,13 @@ const FAILURES_REMEMBERED = 1000;
 /**
  * The site a URL belongs to, for the per-site fetch limit: the host's last two labels, three under a two-letter
  * country code with a short second level (example.co.uk), so wildcard subdomains of one attacker share one budget.
- * An approximation of the registrable domain without the Public Suffix List; IP literals are their own site.
+ * An approximation of the registrable domain without the Public Suffix List. Every IP literal is one site: addresses
+ * cost nothing (an unrouted one hangs until the deadline), so each its own site let anyone hold every slot
+ * (attacker read 15, F4).
  */
 export function siteOf(url: string): string {
   const host = new URL(url).hostname;
-  if (host.startsWith('[') || /^[\d.]+$/.test(host)) return host;
+  if (host.startsWith('[') || /^[\d.]+$/.test(host)) return 'IP literals';
   const labels = host.split('.');
   const n = labels.length >= 3 && labels.at(-1)!.length === 2 && labels.at(-2)!.length <= 3 ? 3 : 2;
   return labels.slice(-n).join('.');

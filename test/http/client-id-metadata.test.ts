@@ -132,7 +132,7 @@ describe('OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadat
     expect(site.hitsOf('/flaky.json')).to.equal(1);
   });
 
-  it('at most 2 documents of one site are fetched at once (8 in all); the next request is refused without a fetch', async function () {
+  it('at most 2 documents of one site are fetched at once (32 in all); the next request is refused without a fetch', async function () {
     this.timeout(15_000);
     const paths = Array.from({ length: 9 }, (_, i) => `/hang${i}.json`);
     for (const p of paths) site.routes.set(p, (res) => { setTimeout(() => { if (!res.destroyed) res.end('{}'); }, 6000); });

@@ -2,6 +2,8 @@
 // reproduces a finding over real HTTP and failed on the code before its rule.
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, createTestApp, testIdValue, type TestServer } from '../helpers.ts';
@@ -9,6 +11,7 @@ import { authorizeThroughConsent, pkcePair, postForm } from '../oauth-helpers.ts
 import { CALLBACK, DocumentServer } from '../document-server.ts';
 import { testDatabase } from '../database.ts';
 import { createApp } from '../../src/index.ts';
+import { siteOf } from '../../src/oauth2/metadata-client-resolver.ts';
 import { issueInitialAccessToken } from '../../src/oauth2/dynamic-registration.ts';
 
 type Json = Record<string, any>;
@@ -336,5 +339,42 @@ describe('Attacker read of issue 20: initial access tokens', () => {
     expect((await issueInitialAccessToken(t.app.stores.clients, { singleUse: true, expiresIn: 60, createdBy: null })).expiresAt).to.be.a('number');
     const listed = await t.app.stores.clients.initialAccessTokens(100);
     expect(listed.every((x) => x.expiresAt === null || Number.isSafeInteger(x.expiresAt))).to.equal(true);
+  });
+});
+
+describe('Attacker read 15, F4: eight anonymous requests held every metadata-document fetch slot', () => {
+  let site: DocumentServer;
+  before(async () => { site = await new DocumentServer().start(); });
+  after(() => site.close());
+
+  it('IP literals are one site (each was its own, so any unrouted addresses held every slot for free)', () => {
+    expect(siteOf('https://203.0.113.5/a.json')).to.equal(siteOf('https://198.51.100.9/b.json'));
+    expect(siteOf('https://[2001:db8::1]/a.json')).to.equal(siteOf('https://203.0.113.5/a.json'));
+    expect(siteOf('https://a.example.com/x')).to.equal('example.com');
+    expect(siteOf('https://a.example.com/x')).to.not.equal(siteOf('https://203.0.113.5/a.json'));
+  });
+
+  it('8 anonymous requests to documents hanging on 4 IP literals no longer hold every slot: a new client on a named site is served', async function () {
+    this.timeout(20_000);
+    // 127.0.0.2–5 are loopback addresses on Linux: four hosts that take the connection and never answer.
+    const hosts = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+    const servers = await Promise.all(hosts.map((h) => new Promise<Server>((resolve) => { const s = createServer(() => { /* never answers */ }); s.listen(0, h, () => resolve(s)); })));
+    const own = await createTestApp({ outboundAllowedHosts: [...hosts, '127.0.0.1', 'localhost'] });
+    try {
+      const anonymous = new Browser(own.url);
+      const params = (clientId: string) => new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: CALLBACK, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+      const hanging = servers.flatMap((s, i) => [0, 1].map((n) => anonymous.get(`/o/authorize/?${params(`http://${hosts[i]}:${(s.address() as AddressInfo).port}/doc${n}.json`)}`)));
+      await sleep(300);
+      const named = `${site.base.replace('127.0.0.1', 'localhost')}/named-site.json`;
+      site.doc('/named-site.json', { client_id: named });
+      const res = await anonymous.get(`/o/authorize/?${params(named)}`);
+      // Anonymous: the document was read and the request goes on to the login page, not an error page.
+      expect(res.status).to.equal(302);
+      expect(site.hitsOf('/named-site.json')).to.equal(1);
+      expect((await Promise.all(hanging)).map((r) => r.status)).to.deep.equal(Array(8).fill(400));
+    } finally {
+      await own.close();
+      for (const s of servers) { s.closeAllConnections(); s.close(); }
+    }
   });
 });
