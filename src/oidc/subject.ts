@@ -22,6 +22,13 @@ export function sectorOf(client: SubjectClient): string {
 }
 
 /**
+ * What every `sub` a client is given is made from: its subject type and, pairwise, its sector. When this changes, every
+ * sub the client's live tokens stand for changes with it, so a stranger could take tokens under one sector and read them
+ * under another's (another RP's redirect host): ApplicationRepository ends them at such a change (attacker read 16, F1/F2).
+ */
+export const subjectRule = (client: SubjectClient): string => (client.subjectType === 'pairwise' ? `pairwise ${sectorOf(client)}` : 'public');
+
+/**
  * Core §8: the one place a `sub` is made for (user, client). Every claim set that names a user goes through
  * `of`: ID Tokens, UserInfo, JWT access tokens, introspection, logout tokens, and the id_token_hint check.
  * Public: the user's id, never reassigned (as django-oauth-toolkit). Pairwise (§8.1): base64url HMAC-SHA256 of

@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { TokenCache } from './token-cache.ts';
 import { Application } from './application.entity.ts';
 import { deleteInBatches } from './maintenance.ts';
-import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeClientTokensHoldingTx, revokeThroughClientTx } from './revocation.ts';
+import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeClientTokensHoldingTx, revokeGrantsTx, revokeThroughClientTx } from './revocation.ts';
+import { subjectRule } from '../oidc/subject.ts';
 import { PRIVILEGED_SCOPES } from '../oauth2/scope.ts';
 import { tx, type Sql } from './sql.ts';
 import { retryingConflicts } from './unique.ts';
@@ -57,7 +58,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     this.#cached = new ClientCache(cache.ttlMs);
     this.#initialTokens = new InitialAccessTokens(em);
     this.#systemOwner = new SystemOwner(em);
-    this.#metadata = new MetadataClients(em, { systemOwner: () => this.systemOwner(), changed: () => this.#changed() });
+    this.#metadata = new MetadataClients(em, { systemOwner: () => this.systemOwner(), changed: () => this.#changed(), endIfSubjectsChange: (b, a) => this.endIfSubjectsChange(b, a) });
   }
 
   /** Every CORS origin some application registered (cached like client records; any write here clears it). */
@@ -103,6 +104,7 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
   }
 
   async update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }) {
+    const before = await this.#em().findOne(Application, { id }, AS_STORED);
     // One conditional write: a client whose deletion has begun (its grant types taken, see `delete`) is not given them
     // back, which would let it get tokens again while its rows go (every valid client has at least one grant type).
     const changed = await this.#em().nativeUpdate(Application, { id, grantTypes: { $ne: '' } }, {
@@ -118,7 +120,20 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
     this.#changed();
     const a = changed ? await this.#em().findOne(Application, { id }, AS_STORED) : null;
     if (!a) throw new DeletedMeanwhile();
-    return toRecord(a);
+    const after = toRecord(a);
+    if (before) await this.endIfSubjectsChange(toRecord(before), after);
+    return after;
+  }
+
+  /**
+   * OpenID Connect Core §8.1: a client whose subs are made another way now (its subject type, or its pairwise sector:
+   * redirect hosts, sector_identifier_uri, a grant that needs no redirect) has every grant and credential issued
+   * before ended, as a revocation does: its tokens would otherwise answer the new sub for a user who consented under
+   * the old one (attacker read 16, F1/F2: device tokens, then the device grant dropped, read the victim RP's sub).
+   */
+  async endIfSubjectsChange(before: ClientRecord, after: ClientRecord) {
+    if (subjectRule(before) === subjectRule(after)) return;
+    await this.#sql.atomic(() => revokeGrantsTx('application_id', after.id, Date.now()));
   }
 
   async setSecretHash(id: number, expected: string | null, secretHash: string | null, oauth1SecretSealed?: string | null) {

@@ -5,7 +5,7 @@ import type { ClientInput, ClientRecord } from '../oauth2/store.ts';
 import type { MetadataClientStore, MetadataScope } from '../oauth2/metadata-client-resolver.ts';
 
 /** What metadata rows need of the repository that owns them: the owner of their rows, and telling the client cache. */
-export interface MetadataClientsOwner { systemOwner(): Promise<number>; changed(): void }
+export interface MetadataClientsOwner { systemOwner(): Promise<number>; changed(): void; endIfSubjectsChange(before: ClientRecord, after: ClientRecord): Promise<void> }
 
 /**
  * Clients whose client_id is the URL of their metadata document: the rows saved from fetched documents, and the
@@ -35,7 +35,11 @@ export class MetadataClients implements Omit<MetadataClientStore, 'findByClientI
     }
     this.#owner.changed();
     const saved = await this.#em().fork().findOne(Application, { clientId, registered: 'metadata' });
-    return saved ? toRecord(saved) : null;
+    if (!saved) return null;
+    const record = toRecord(saved);
+    // A document fetched again may make its subs another way (ApplicationRepository.endIfSubjectsChange).
+    if (existing) await this.#owner.endIfSubjectsChange(toRecord(existing), record);
+    return record;
   }
 
   /** The row only: ApplicationRepository updates its cached record. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
-import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
+import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
 import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
 import { Subjects } from '../../src/oidc/subject.ts';
@@ -144,6 +144,48 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     }
     // Each such client has its own: two of them cannot link the user either.
     expect(subs[0]).to.not.equal(subs[1]);
+  });
+
+  it('§8.1: a change of what makes a client\'s sub (its sector, its subject type) ends everything issued before it: a stranger cannot get tokens under one sector and read them under another (attacker read 16, F1/F2)', async () => {
+    const victim = await pairwise();
+    const { sub } = await idTokenSub(victim);
+    const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+    const mallory = await t.app.seed.user({ username: `n${Date.now()}` });
+    const owner = new Browser(t.url);
+    await owner.login(mallory.username, mallory.password);
+    const update = async (id: number, input: Record<string, unknown>) => {
+      const csrf = csrfFrom(await (await owner.get('/o/applications/')).text())!;
+      const res = await owner.request('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ query: 'mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { grantTypes redirectUris } } }', variables: { id: String(id), i: input } }) });
+      const body = await res.json();
+      expect(body.errors, JSON.stringify(body)).to.equal(undefined);
+    };
+    const deviceTokens = async (clientId: string) => {
+      const d = await (await postForm(`${t.url}/o/device-authorization/`, { client_id: clientId, scope: 'openid' })).json();
+      const page = await victim.browser.get(`/o/device/?user_code=${encodeURIComponent(d.user_code)}`);
+      await victim.browser.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(await page.text())!, user_code: d.user_code, allow: 'allow' });
+      return (await postForm(`${t.url}/o/token/`, { grant_type: DEVICE, device_code: d.device_code, client_id: clientId })).json();
+    };
+    const base = { name: 'flip', clientType: 'PUBLIC', tokenEndpointAuthMethod: 'NONE', allowedScopes: ['openid'], subjectType: 'PAIRWISE' };
+    // 1. Device tokens under the client's own sector, then the device grant dropped: the sector becomes the victim's host.
+    const { client: a } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], subjectType: 'pairwise' });
+    const first = await deviceTokens(a.clientId);
+    expect(decodeJwt(first.id_token).sub).to.not.equal(sub);
+    await update(a.id, { ...base, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'] });
+    // 2. A public-subject client with the device grant switched to pairwise on the victim's host, the grant dropped.
+    const { client: b } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'] });
+    const second = await deviceTokens(b.clientId);
+    await update(b.id, { ...base, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'] });
+    for (const tokens of [first, second]) {
+      const info = await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) });
+      expect(info.status, 'the old access token').to.equal(401);
+      const refreshed = await postForm(`${t.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: tokens === first ? a.clientId : b.clientId });
+      expect(refreshed.status, 'the old refresh token').to.equal(400);
+    }
+    // A change that keeps the sub (the name) ends nothing.
+    const { client: c } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never], allowedScopes: ['openid'], subjectType: 'pairwise' });
+    const third = await deviceTokens(c.clientId);
+    await update(c.id, { ...base, name: 'renamed', grantTypes: ['DEVICE_CODE'], redirectUris: c.redirectUris });
+    expect((await fetch(`${t.url}/userinfo`, { headers: bearer(third.access_token) })).status).to.equal(200);
   });
 });
 
