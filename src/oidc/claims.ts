@@ -45,9 +45,13 @@ export const CLAIMS_SUPPORTED: readonly string[] = [...ID_TOKEN_CLAIMS, ...Objec
  * Core §5.3.2: `sub` always, plus the claims of the granted scopes that the user has a value for, plus the claims
  * asked for by name with the `claims` request parameter (§5.5; `requested`, already limited to known claims).
  */
-export function userClaims(user: UserRecord, sub: string, scopes: readonly string[], requested: readonly string[] = []): Record<string, unknown> {
+export function userClaims(user: UserRecord, sub: string, scopes: readonly string[], requested: readonly string[], clientScopes: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { sub };
-  const names = new Set([...scopes.flatMap(claimsOfScope), ...requested]);
+  // A claim asked for by name is released only while the client still has a scope releasing it (the rule
+  // request-params.ts parseClaimsRequest applied when it was asked): an administrator taking `email` from the client
+  // ends it too (attacker read 16, F3).
+  const reachable = new Set(clientScopes.flatMap(claimsOfScope));
+  const names = new Set([...scopes.flatMap(claimsOfScope), ...requested.filter((c) => reachable.has(c))]);
   for (const claim of names) {
     const v = CLAIM_VALUES[claim]?.(user);
     if (v !== undefined) out[claim] = v;

@@ -62,7 +62,7 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       // the redirect short (approve.ts).
       const scopes = i.scopeClaims === false ? [] : parseScope(i.scope).filter((scope) => claimsOfScope(scope).length > 0);
       const user = i.claims?.length || scopes.length ? await s.users.findById(i.userId) : null;
-      if (user) for (const [name, value] of Object.entries(userClaims(user, String(claims.sub), scopes, i.claims))) claims[name] ??= value;
+      if (user) for (const [name, value] of Object.entries(userClaims(user, String(claims.sub), scopes, i.claims ?? [], i.client.allowedScopes))) claims[name] ??= value;
       return signJwt(key, claims, 'JWT');
     },
   };

@@ -245,6 +245,22 @@ describe('security: privileged client capabilities are set by administrators onl
       }
     });
 
+    it('a claim asked for by name (the claims parameter) is released only while the client still has its scope: the ID Token and UserInfo after the administrator took `email` (attacker read 16, F3)', async () => {
+      const setup = await codeFlowSetup(srv, { owner: root, allowedScopes: ['openid', 'read', 'email'] });
+      await srv.app.stores.sql.run('update users set email = ? where id = ?', ['carol@secret.example', setup.user.id]);
+      const claims = JSON.stringify({ id_token: { email: null }, userinfo: { email: null } });
+      const { code, verifier } = await getCode(setup, { scope: 'openid read', nonce: 'n', claims });
+      await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid', 'read'] } });
+      const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth)).json();
+      expect(body.scope, JSON.stringify(body)).to.equal('openid read');
+      const idToken = JSON.parse(Buffer.from(body.id_token.split('.')[1], 'base64url').toString());
+      expect(idToken).to.have.property('sub');
+      expect(idToken).to.not.have.property('email');
+      const info = await (await fetch(`${srv.url}/userinfo`, { headers: { authorization: `Bearer ${body.access_token}` } })).json();
+      expect(info).to.have.property('sub');
+      expect(info).to.not.have.property('email');
+    });
+
     it('a grant holding the admin scope of a user who is no longer an administrator is as good as revoked, whatever wrote it after the demotion (second read 13)', async () => {
       const dave = await srv.app.seed.user({ username: 'dave', isAdmin: true });
       const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });

@@ -44,7 +44,7 @@ export function oidcUserinfoRoutes(deps: UserinfoDeps): Router {
     }
     // Core §5.5: plus the claims the user agreed to share with this client by name (the `claims` parameter).
     const consented = token.grantId === null ? '' : await deps.grants.claimsOf(token.grantId);
-    const claims = userClaims(user, deps.subjects.of(user.id, client), parseScope(token.scope), consented.split(' ').filter(Boolean));
+    const claims = userClaims(user, deps.subjects.of(user.id, client), parseScope(token.scope), consented.split(' ').filter(Boolean), client.allowedScopes);
     if (!client.userinfoSignedResponseAlg) { ctx.body = claims; return; }
     // Core §5.3.2: a client that registered userinfo_signed_response_alg gets a JWS, as application/jwt.
     ctx.body = await signUserinfo(deps.keys, { ...claims, iss: deps.issuer(), aud: client.clientId }, client.userinfoSignedResponseAlg);

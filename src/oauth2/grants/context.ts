@@ -40,8 +40,8 @@ export interface GrantContext {
 /** Who authenticated, for whom, and the access token issued with it (Core §3.1.3.6 at_hash). */
 export interface IdTokenInput {
   clientId: string;
-  /** Whom the token is for: the client's subject type and sector make its `sub` (Core §8). */
-  client: SubjectClient;
+  /** Whom the token is for: the client's subject type and sector make its `sub` (Core §8); its scopes bound the claims. */
+  client: SubjectClient & { allowedScopes: readonly string[] };
   userId: number;
   /** The granted scope: without `openid` there is no ID Token. */
   scope: string;
