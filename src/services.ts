@@ -129,7 +129,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const cimd = config.clientIdMetadata;
   const metadataClients = cimd.mode === 'on' ? new MetadataClientResolver({
     store: stores.clients, policy,
-    fetchDocument: (url, signal) => getJsonDocument(url, { allowedHosts: config.outboundAllowedHosts, signal, maxResponseBytes: METADATA_DOCUMENT_MAX_BYTES, onFailure: logOutbound }),
+    fetchDocument: (url, signal) => getJsonDocument(url, { pool: 'metadata', allowedHosts: config.outboundAllowedHosts, signal, maxResponseBytes: METADATA_DOCUMENT_MAX_BYTES, onFailure: logOutbound }),
     limits: { minTtlSeconds: cimd.minTtl, maxTtlSeconds: cimd.maxTtl, maxClients: cimd.maxClients, maxClientsPerHost: cimd.maxClientsPerHost },
   }) : null;
   // RFC 7523 client assertions: jwks_uri read through the same outbound guard (64 KiB, 5 s, no redirects), jtis
@@ -142,7 +142,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
     securityProfile: config.securityProfile,
   };
   // RFC 9101 §5.2: request objects by reference, through the same guard (16 KiB, 3 s, no redirects).
-  const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
+  const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { pool: 'request_uri', allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
     config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, streamSlots, clientDeps, clientThrottle, failureEvents, allowPlaintext, signingKeys, subjects, backchannel, dpop, consentForms,
     /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */

@@ -150,7 +150,9 @@ export class MetadataClientResolver {
     let fetched: { json: unknown; cacheControl: string | undefined };
     try { fetched = await this.#d.fetchDocument(clientId, deadline); } catch (e) {
       // One text whatever happened (oidc/outbound.ts FETCH_FAILED): the cause is in the server log, not for the caller.
-      throw new ClientMetadataError('the metadata document could not be fetched', { kind: (e as { transient?: boolean })?.transient ? 'unavailable' : 'invalid' });
+      // Our own bound (oidc/outbound.ts OUTBOUND_PER_HOST) says nothing of the document: never remembered against it.
+      const reason = (e as { reason?: string })?.reason;
+      throw new ClientMetadataError('the metadata document could not be fetched', { kind: reason === 'busy' ? 'load' : (e as { transient?: boolean })?.transient ? 'unavailable' : 'invalid' });
     }
     const policy: RegistrationPolicy = { ...this.#d.policy, sectorDocument: (uri) => this.#d.policy.sectorDocument(uri, { signal: deadline }) };
     let input: ClientInput;

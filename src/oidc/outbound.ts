@@ -50,7 +50,7 @@ export class OutboundRefused extends Error {}
 class OutboundBusy extends Error {}
 
 /**
- * Outbound requests in flight at once to one host, in this process. Each fetch is caused by one request of somebody
+ * Outbound requests in flight at once to one host, in this process, per pool (OutboundOptions.pool). Each fetch is caused by one request of somebody
  * else's (an anonymous authorization request naming a request_uri, a metadata document's URL), so without a bound 300
  * requests at once opened 300 sockets to one slow host (attacker read 15, F3). Past it a fetch fails at once, as a
  * transient failure (a stale copy may serve). No bound in all: one would let a few slow hosts stop every other fetch,
@@ -66,6 +66,12 @@ export interface OutboundOptions {
   maxResponseBytes?: number;
   /** A deadline of the caller's, over this request and others (a metadata document and its sector document). */
   signal?: AbortSignal;
+  /**
+   * Whose share of OUTBOUND_PER_HOST this fetch takes. Fetches anyone can cause with an anonymous request (request_uri,
+   * client ID metadata documents) each have their own, so a flood of one kind cannot starve a host's others (its
+   * jwks_uri, its back-channel logout: attacker read 16, F4). Default: the share of the rest.
+   */
+  pool?: 'request_uri' | 'metadata';
   /** Where a failure's details go (the server log): the caller of getJson sees only FETCH_FAILED. */
   onFailure?: (failure: { url: string; reason: FailureReason; detail: string }) => void;
 }
@@ -165,7 +171,7 @@ function send(method: string, url: string, headers: Record<string, string>, body
   };
   const timeoutMs = o.timeoutMs ?? 5000;
   const maxBytes = o.maxResponseBytes ?? 16 * 1024;
-  const key = host.toLowerCase();
+  const key = `${o.pool ?? 'other'} ${host.toLowerCase()}`;
   const here = inFlight.get(key) ?? 0;
   if (here >= OUTBOUND_PER_HOST) return Promise.reject(new OutboundBusy(`${OUTBOUND_PER_HOST} requests to ${echoUri(host)} are in flight`));
   inFlight.set(key, here + 1);

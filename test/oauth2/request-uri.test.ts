@@ -147,4 +147,19 @@ describe('RFC 9101 §5.2 request_uri by reference', () => {
     expect(Date.now() - started).to.be.below(8000);
     for (const r of held) r.destroy();
   });
+  it('a request_uri flood holding a host\'s request_uri slots does not starve that host\'s other documents (attacker read 16, F4)', async function () {
+    this.timeout(20_000);
+    const s = await setup(srv, [`${docs.base}/hang-again.jwt`]);
+    const held: { destroy(): void }[] = [];
+    docs.routes.set('/hang-again.jwt', (res) => { held.push(res); });
+    const flood = Array.from({ length: 10 }, () => fetch(`${srv.url}/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: `${docs.base}/hang-again.jwt` })}`));
+    await new Promise((r) => setTimeout(r, 300));
+    // A client ID metadata document on the same host, fetched while the flood holds its request_uri slots.
+    const victim = docs.doc('/victim-client.json');
+    const res = await fetch(`${srv.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: victim, redirect_uri: 'http://127.0.0.1:8080/callback', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+    expect(res.status, 'the metadata document was read: the request goes on to the login page').to.equal(302);
+    expect(docs.hitsOf('/victim-client.json')).to.equal(1);
+    for (const r of held) r.destroy();
+    await Promise.all(flood);
+  });
 });

@@ -87,7 +87,11 @@ export class ClientKeys {
       return new ClientKeysUnavailable(why);
     };
     let doc: unknown;
-    try { doc = await this.#fetch(url); } catch { throw failed('jwks_uri could not be fetched'); }
+    try { doc = await this.#fetch(url); } catch (e) {
+      // Our own bound on fetches in flight to the host (oidc/outbound.ts) says nothing of the document: not remembered.
+      if ((e as { reason?: string })?.reason === 'busy') throw new ClientKeysUnavailable('jwks_uri could not be fetched');
+      throw failed('jwks_uri could not be fetched');
+    }
     // The same rules as a registered jwks: public keys only, at most 10.
     const text = publicJwkSet(doc);
     if (!text) throw failed('jwks_uri did not answer a JWK Set of public keys');
