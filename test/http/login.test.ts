@@ -24,11 +24,15 @@ describe('accounts: login, logout, next, CSRF, throttling', () => {
 
   it('rotates the session id at login (no session fixation)', async () => {
     const b = new Browser(srv.url);
+    // An anonymous view stores no session (its form token is in a signed cookie of its own): no id to fixate.
     await b.csrf('/accounts/login/');
+    expect(b.cookies.get('gatehouse.sid')).to.equal(undefined);
+    await b.login('alice', 'correct horse battery');
     const before = b.cookies.get('gatehouse.sid');
     expect(before).to.be.a('string');
-    const token = await b.csrf('/accounts/login/');
-    await b.post('/accounts/login/', { csrfmiddlewaretoken: token, username: 'alice', password: 'correct horse battery' });
+    // A session that exists is replaced by the next sign-in in it.
+    const token = await b.csrf('/o/applications/');
+    expect((await b.post('/accounts/login/', { csrfmiddlewaretoken: token, username: 'alice', password: 'correct horse battery' })).status).to.equal(302);
     expect(b.cookies.get('gatehouse.sid')).to.be.a('string').and.not.equal(before);
   });
 

@@ -87,18 +87,31 @@ describe('security: pages (issue 17 #13, #14, #15)', () => {
       expect(await sessionCount(srv)).to.equal(before);
     });
 
-    it('the login form\'s anonymous session lives 2 hours, not 14 days; the signed-in one gets 14 days', async () => {
-      const expiry = (res: Response) => {
-        const c = res.headers.getSetCookie().find((x) => x.startsWith('gatehouse.sid='));
+    it('the login form\'s CSRF cookie lives 2 hours, not 14 days; the signed-in session gets 14 days', async () => {
+      const expiry = (res: Response, name: string) => {
+        const c = res.headers.getSetCookie().find((x) => x.startsWith(`${name}=`));
         return c ? Date.parse(/expires=([^;]+)/i.exec(c)![1]) - Date.now() : null;
       };
       const b = new Browser(srv.url);
       const form = await b.get('/accounts/login/');
-      const anonymous = expiry(form)!;
-      expect(anonymous).to.be.within(3600_000, 2 * 3600_000 + 5_000);
+      expect(expiry(form, 'gatehouse.csrf')!).to.be.within(3600_000, 2 * 3600_000 + 5_000);
       const login = await b.post('/accounts/login/', { csrfmiddlewaretoken: csrfFrom(await form.text())!, username: 'pat', password: 'correct horse battery' });
       expect(login.status).to.equal(302);
-      expect(expiry(login)!).to.be.greaterThan(13 * 24 * 3600_000);
+      expect(expiry(login, 'gatehouse.sid')!).to.be.greaterThan(13 * 24 * 3600_000);
+    });
+
+    it('anonymous views of the login form store nothing: 100 of them add no session (attacker reads 15 and 16, F7); its token is bound to the visitor\'s own signed cookie', async () => {
+      const before = await sessionCount(srv);
+      const views = await Promise.all(Array.from({ length: 100 }, () => fetch(`${srv.url}/accounts/login/`)));
+      expect(views.map((r) => r.status)).to.deep.equal(Array(100).fill(200));
+      expect(views.every((r) => sessionCookie(r) === undefined), 'no session cookie').to.equal(true);
+      expect(await sessionCount(srv)).to.equal(before);
+      // Another visitor's token (and cookie) does not pass for this one, nor does a form without the cookie.
+      const other = csrfFrom(await views[0].text())!;
+      const b = new Browser(srv.url);
+      await b.get('/accounts/login/');
+      expect((await b.post('/accounts/login/', { csrfmiddlewaretoken: other, username: 'pat', password: 'correct horse battery' })).status).to.equal(403);
+      expect((await fetch(`${srv.url}/accounts/login/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrfmiddlewaretoken: other, username: 'pat', password: 'correct horse battery' }) })).status).to.equal(403);
     });
 
     it('the login form still gets its CSRF session, and logging in works', async () => {

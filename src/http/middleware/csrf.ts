@@ -9,16 +9,41 @@ export const CSRF_FIELD = 'csrfmiddlewaretoken';
 export const SESSION_COOKIE = 'gatehouse.sid';
 /** How long a signed-in session lasts (renewed while used). */
 export const SIGNED_IN_SESSION_MS = 14 * 24 * 3600 * 1000;
-/** An anonymous session holds only a form's CSRF token: it need not outlive the form (issue 17 #15). */
+/** How long an anonymous visitor's form token lasts: it need not outlive the form (issue 17 #15). */
 export const ANONYMOUS_SESSION_MS = 2 * 3600 * 1000;
+/**
+ * An anonymous visitor's form token, in a signed cookie of its own: signed (the session keys, as the session cookie),
+ * HttpOnly, SameSite=Lax and Secure as the session cookie is. A stored session per anonymous view let anyone write a
+ * row (or a Redis key) per request: 2,000 cookie-less views of the login page, 2,000 sessions living 2 hours
+ * (attacker reads 15 and 16, F7). The form's field must equal the visitor's own cookie (a double submit a third site
+ * can neither read nor forge); the session, and its own token, begin at sign-in.
+ */
+export const ANONYMOUS_CSRF_COOKIE = 'gatehouse.csrf';
+const TOKEN = /^[\w-]{43}$/;
 
-/** The session's synchronizer token, created on first use. */
+function anonymousToken(ctx: Context): string | undefined {
+  const token = ctx.cookies.get(ANONYMOUS_CSRF_COOKIE, { signed: true });
+  return token && TOKEN.test(token) ? token : undefined;
+}
+
+/**
+ * The form's synchronizer token: the session's, created on first use, or for an anonymous visitor without a session
+ * the one in their own signed cookie (set here), so an anonymous page view stores nothing.
+ */
 export function csrfToken(ctx: Context): string {
   const session = ctx.session!;
-  if (typeof session.csrf !== 'string') {
-    session.csrf = randomBytes(32).toString('base64url');
-    if (!ctx.state.user) session.maxAge = ANONYMOUS_SESSION_MS;
+  if (typeof session.csrf === 'string') return session.csrf;
+  if (!ctx.state.user && session.isNew) {
+    let token = anonymousToken(ctx);
+    if (!token) {
+      token = randomBytes(32).toString('base64url');
+      const o = (ctx as Context & { sessionOptions?: { secure?: boolean } }).sessionOptions;
+      ctx.cookies.set(ANONYMOUS_CSRF_COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', secure: o?.secure ?? ctx.secure, maxAge: ANONYMOUS_SESSION_MS, overwrite: true });
+    }
+    return token;
   }
+  session.csrf = randomBytes(32).toString('base64url');
+  if (!ctx.state.user) session.maxAge = ANONYMOUS_SESSION_MS;
   return session.csrf as string;
 }
 
@@ -29,6 +54,7 @@ export function csrfToken(ctx: Context): string {
  */
 export function rotateCsrfToken(ctx: Context): void {
   delete ctx.session!.csrf;
+  ctx.cookies.set(ANONYMOUS_CSRF_COOKIE, null, { signed: true });
 }
 
 /** Rejects unsafe requests whose form field (or X-CSRF-Token header) does not carry the session's token. */
@@ -37,7 +63,8 @@ export function csrfProtection(): Middleware {
     if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
       const body = (ctx.request.body ?? {}) as Record<string, unknown>;
       const sent = typeof body[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : ctx.get('x-csrf-token');
-      const expected = ctx.session?.csrf;
+      // A signed-in user's token is the session's only; an anonymous visitor's, the session's or their own cookie's.
+      const expected = typeof ctx.session?.csrf === 'string' ? ctx.session.csrf : ctx.state.user ? undefined : anonymousToken(ctx);
       if (!sent || typeof expected !== 'string' || !timingSafeEqualString(sent, expected)) {
         throw new HttpError(403, 'csrf_failed', 'The form has expired or did not come from this site. Go back, reload the page and try again.');
       }
