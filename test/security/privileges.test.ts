@@ -261,6 +261,16 @@ describe('security: privileged client capabilities are set by administrators onl
       expect(info).to.not.have.property('email');
     });
 
+    it('a code is redeemed only while its redirect URI is still registered: an approval racing a change of the redirect URIs (and so of a pairwise sector) cannot bring its code to the new ones (attacker read 17, F1)', async () => {
+      const setup = await codeFlowSetup(srv, { owner: root, allowedScopes: ['read'] });
+      const { code, verifier } = await getCode(setup);
+      const moved = await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { redirectUris } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://elsewhere.example/cb'], allowedScopes: ['read'] } });
+      expect(moved.data?.updateClient?.client?.redirectUris, JSON.stringify(moved)).to.deep.equal(['https://elsewhere.example/cb']);
+      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+      expect(res.status).to.equal(400);
+      expect((await res.json()).error).to.equal('invalid_grant');
+    });
+
     it('a grant holding the admin scope of a user who is no longer an administrator is as good as revoked, whatever wrote it after the demotion (second read 13)', async () => {
       const dave = await srv.app.seed.user({ username: 'dave', isAdmin: true });
       const { client, clientSecret } = await srv.app.seed.client({ owner: root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });

@@ -1,6 +1,7 @@
 import { InvalidGrant, InvalidRequest } from '../errors.ts';
 import { mintFor, recordRedeemed, refuseUnspent, tokenWriter, type TokenResponse } from '../issue.ts';
 import { verifyPkce, type PkceMethod } from '../pkce.ts';
+import { matchRedirectUri } from '../redirect-uri.ts';
 import type { ClientRecord } from '../store.ts';
 import { hashToken } from '../tokens.ts';
 import type { GrantContext, GrantParams, IdTokenInput } from './context.ts';
@@ -39,6 +40,10 @@ export async function handle(params: GrantParams, client: ClientRecord, ctx: Gra
     if ((code.redirectUriProvided || params.redirect_uri !== undefined) && params.redirect_uri !== code.redirectUri) {
       throw new InvalidGrant('redirect_uri does not match the authorization request.', { reason: 'redirect_uri_mismatch' });
     }
+    // And still one the client has: an approval checked against the client as it was, racing a change of its redirect
+    // URIs (and so of its pairwise sector), wrote a code the old host could redeem for the new sector's sub (attacker
+    // read 17, F1: 31 of 45 on PostgreSQL). The change ends what was issued before it; this ends what it raced.
+    if (!matchRedirectUri(code.redirectUri, client.redirectUris)) throw new InvalidGrant('The code was issued for a redirect URI this client no longer has.', { reason: 'redirect_uri_mismatch' });
     if (code.codeChallenge) {
       // RFC 7636 §4.6: the verifier must transform to the stored challenge.
       if (!params.code_verifier) throw new InvalidGrant('code_verifier is required.', { reason: 'pkce_missing' });
