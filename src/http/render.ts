@@ -64,7 +64,7 @@ export function createRenderer(opts: { siteName: string; cache: boolean; playgro
       nonce: ctx.state.cspNonce,
       csrfField: CSRF_FIELD,
       // A function, called by the forms that need it: a page without a form creates no session (no row, no cookie).
-      csrfToken: () => (ctx.session ? csrfToken(ctx) : ''),
+      csrfToken: () => csrfToken(ctx),
       path: ctx.path,
       flash,
       errors: {},

@@ -69,6 +69,19 @@ describe('Back-Channel Logout when a user\'s sessions end elsewhere (deactivatio
     } finally { rp.server.close(); }
   });
 
+  it('the first sign-in after the sessions were ended works: the login page shown to the ended session carries a usable token (attacker read 17, F2)', async () => {
+    const rp = await scriptedRp([200]);
+    try {
+      const { s } = await signedInToTwo(rp.url);
+      await a.admin('mutation($id: ID!) { endUserSessions(id: $id) { user { id } } }', { id: String(s.user.id) });
+      // The browser still holds the ended session's cookie when it opens the login page.
+      const res = await s.browser.login(s.user.username, s.user.password);
+      expect(res.status).to.equal(302);
+      expect((await s.browser.get('/o/authorized_tokens/')).status).to.equal(200);
+      await t.app.backchannel.idle();
+    } finally { rp.server.close(); }
+  });
+
   it('GraphQL setUserPassword (administrators only, strength rule): the old sessions end and their clients get logout tokens', async () => {
     const rp = await scriptedRp([200]);
     try {

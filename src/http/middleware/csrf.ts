@@ -31,9 +31,10 @@ function anonymousToken(ctx: Context): string | undefined {
  * the one in their own signed cookie (set here), so an anonymous page view stores nothing.
  */
 export function csrfToken(ctx: Context): string {
-  const session = ctx.session!;
-  if (typeof session.csrf === 'string') return session.csrf;
-  if (!ctx.state.user && session.isNew) {
+  const session = ctx.session;
+  if (typeof session?.csrf === 'string') return session.csrf;
+  // No session at all: one that just ended (sessionUser dropped it); its page is an anonymous visitor's.
+  if (!ctx.state.user && (!session || session.isNew)) {
     let token = anonymousToken(ctx);
     if (!token) {
       token = randomBytes(32).toString('base64url');
@@ -42,6 +43,7 @@ export function csrfToken(ctx: Context): string {
     }
     return token;
   }
+  if (!session) return '';
   session.csrf = randomBytes(32).toString('base64url');
   if (!ctx.state.user) session.maxAge = ANONYMOUS_SESSION_MS;
   return session.csrf as string;
