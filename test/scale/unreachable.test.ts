@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createApp, encodeBasicAuthorization, type Gatehouse } from '../../src/index.ts';
 import { POSTGRES_URL, testDatabase, type TestDatabase } from '../database.ts';
 import { tcpProxy } from './proxy.ts';
+import { Browser } from '../helpers.ts';
 
 // RFC 6749 §5.2 has no code for an outage; like §4.1.2.1's temporarily_unavailable, the caller learns it may retry.
 describe('faults: the database goes away and comes back (PostgreSQL)', function () {
@@ -42,7 +43,10 @@ describe('faults: the database goes away and comes back (PostgreSQL)', function 
 
     const introspect = await fetch(`${url}/o/introspect/`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: access_token }) });
     expect(introspect.status).to.equal(503);
-    const page = await fetch(`${url}/accounts/login/`, { headers: { accept: 'text/html' } });
+    // The login form itself needs no database (an anonymous visitor's token is a cookie of their own); signing in does.
+    const browser = new Browser(url, { accept: 'text/html' });
+    const csrf = await browser.csrf('/accounts/login/');
+    const page = await browser.post('/accounts/login/', { csrfmiddlewaretoken: csrf, username: 'nobody', password: 'not checked' });
     expect(page.status).to.equal(503);
     expect(page.headers.get('content-type')).to.match(/text\/html/);
     const html = await page.text();
