@@ -4,6 +4,7 @@ import { ClientMetadataError, METADATA_DOCUMENT_TIMEOUT_MS, documentLifetimeSeco
 import type { RegistrationPolicy } from './client-registration.ts';
 import type { ClientInput, ClientRecord, ClientStore } from './store.ts';
 import { BoundedMap } from './bounded-memo.ts';
+import { refusedByOwnBound } from '../oidc/outbound.ts';
 
 /** Which metadata rows an operation covers: all of them, or one origin's (`https://host[:port]/`). */
 export interface MetadataScope { prefix?: string }
@@ -150,9 +151,7 @@ export class MetadataClientResolver {
     let fetched: { json: unknown; cacheControl: string | undefined };
     try { fetched = await this.#d.fetchDocument(clientId, deadline); } catch (e) {
       // One text whatever happened (oidc/outbound.ts FETCH_FAILED): the cause is in the server log, not for the caller.
-      // Our own bound (oidc/outbound.ts OUTBOUND_PER_HOST) says nothing of the document: never remembered against it.
-      const reason = (e as { reason?: string })?.reason;
-      throw new ClientMetadataError('the metadata document could not be fetched', { kind: reason === 'busy' ? 'load' : (e as { transient?: boolean })?.transient ? 'unavailable' : 'invalid' });
+      throw new ClientMetadataError('the metadata document could not be fetched', { kind: refusedByOwnBound(e) ? 'load' : (e as { transient?: boolean })?.transient ? 'unavailable' : 'invalid' });
     }
     const policy: RegistrationPolicy = { ...this.#d.policy, sectorDocument: (uri) => this.#d.policy.sectorDocument(uri, { signal: deadline }) };
     let input: ClientInput;

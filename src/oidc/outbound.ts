@@ -93,6 +93,12 @@ export class OutboundFailure extends Error {
   get transient(): boolean { return this.reason === 'timeout' || this.reason === 'unreachable' || this.reason === 'server_error' || this.reason === 'busy'; }
 }
 
+/**
+ * The fetch never left: our own bound on fetches in flight to the host (OUTBOUND_PER_HOST) refused it. It says nothing
+ * of the document or the host, so no caller remembers it against either.
+ */
+export function refusedByOwnBound(e: unknown): boolean { return e instanceof OutboundFailure && e.reason === 'busy'; }
+
 function failureReason(e: unknown): FailureReason {
   if (e instanceof OutboundRefused) return 'refused';
   if (e instanceof OutboundBusy) return 'busy';

@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { publicJwkSet } from '../client-registration.ts';
 import { BoundedMap, boundedMemo } from '../bounded-memo.ts';
 import type { ClientRecord } from '../store.ts';
+import { refusedByOwnBound } from '../../oidc/outbound.ts';
 
 /** Fetches a jwks_uri through the outbound guard (oidc/outbound.ts: no private targets, size and time caps, no redirects). */
 export type JwksFetcher = (url: string) => Promise<unknown>;
@@ -88,8 +89,7 @@ export class ClientKeys {
     };
     let doc: unknown;
     try { doc = await this.#fetch(url); } catch (e) {
-      // Our own bound on fetches in flight to the host (oidc/outbound.ts) says nothing of the document: not remembered.
-      if ((e as { reason?: string })?.reason === 'busy') throw new ClientKeysUnavailable('jwks_uri could not be fetched');
+      if (refusedByOwnBound(e)) throw new ClientKeysUnavailable('jwks_uri could not be fetched');
       throw failed('jwks_uri could not be fetched');
     }
     // The same rules as a registered jwks: public keys only, at most 10.
