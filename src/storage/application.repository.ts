@@ -3,7 +3,7 @@ import type { TokenCache } from './token-cache.ts';
 import { Application } from './application.entity.ts';
 import { deleteInBatches } from './maintenance.ts';
 import { CLIENT_TOKEN_BATCH, deleteClientTokenBatchTx, revokeClientTokensHoldingTx, revokeGrantsTx, revokeThroughClientTx } from './revocation.ts';
-import { subjectRule } from '../oidc/subject.ts';
+import { subjectRule, type SubjectClient } from '../oidc/subject.ts';
 import { PRIVILEGED_SCOPES } from '../oauth2/scope.ts';
 import { tx, type Sql } from './sql.ts';
 import { retryingConflicts } from './unique.ts';
@@ -105,6 +105,9 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
 
   async update(id: number, data: ClientInput & { secretHash?: string | null; oauth1SecretSealed?: string | null }) {
     const before = await this.#em().findOne(Application, { id }, AS_STORED);
+    // Ended before the row names the new rule as well as after (endIfSubjectsChange): ended only after, a token of the
+    // old sector was live, and read under the new one by userinfo or introspection, for as long as the revocation took.
+    if (before) await this.endIfSubjectsChange(toRecord(before), { ...data, clientId: before.clientId });
     // One conditional write: a client whose deletion has begun (its grant types taken, see `delete`) is not given them
     // back, which would let it get tokens again while its rows go (every valid client has at least one grant type).
     const changed = await this.#em().nativeUpdate(Application, { id, grantTypes: { $ne: '' } }, {
@@ -131,9 +134,9 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
    * before ended, as a revocation does: its tokens would otherwise answer the new sub for a user who consented under
    * the old one (attacker read 16, F1/F2: device tokens, then the device grant dropped, read the victim RP's sub).
    */
-  async endIfSubjectsChange(before: ClientRecord, after: ClientRecord) {
+  async endIfSubjectsChange(before: ClientRecord, after: SubjectClient) {
     if (subjectRule(before) === subjectRule(after)) return;
-    await this.#sql.atomic(() => revokeGrantsTx('application_id', after.id, Date.now()));
+    await this.#sql.atomic(() => revokeGrantsTx('application_id', before.id, Date.now()));
   }
 
   async setSecretHash(id: number, expected: string | null, secretHash: string | null, oauth1SecretSealed?: string | null) {

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Application } from './application.entity.ts';
 import { columns, toRecord } from './application-record.ts';
-import type { ClientInput, ClientRecord } from '../oauth2/store.ts';
+import type { ClientInput, ClientRecord, SubjectClient } from '../oauth2/store.ts';
 import type { MetadataClientStore, MetadataScope } from '../oauth2/metadata-client-resolver.ts';
 
 /** What metadata rows need of the repository that owns them: the owner of their rows, and telling the client cache. */
-export interface MetadataClientsOwner { systemOwner(): Promise<number>; changed(): void; endIfSubjectsChange(before: ClientRecord, after: ClientRecord): Promise<void> }
+export interface MetadataClientsOwner { systemOwner(): Promise<number>; changed(): void; endIfSubjectsChange(before: ClientRecord, after: SubjectClient): Promise<void> }
 
 /**
  * Clients whose client_id is the URL of their metadata document: the rows saved from fetched documents, and the
@@ -20,6 +20,8 @@ export class MetadataClients implements Omit<MetadataClientStore, 'findByClientI
     const existing = await this.#em().fork().findOne(Application, { clientId });
     if (existing && existing.registered !== 'metadata') return null;
     if (existing) {
+      // Ended before the row names a new sector as well as after (ApplicationRepository.update says why).
+      await this.#owner.endIfSubjectsChange(toRecord(existing), { ...input, clientId });
       // Only the document's fields change: the row (its id, grants and tokens) stays the same client.
       await this.#em().nativeUpdate(Application, { id: existing.id, registered: 'metadata' }, { ...columns(input), secretHash: null, metadataExpiresAt: expiresAt, metadataLastUsedAt: now, updatedAt: Date.now() });
     } else {

@@ -187,6 +187,41 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     await update(c.id, { ...base, name: 'renamed', grantTypes: ['DEVICE_CODE'], redirectUris: c.redirectUris });
     expect((await fetch(`${t.url}/userinfo`, { headers: bearer(third.access_token) })).status).to.equal(200);
   });
+
+  it('§8.1: the client row never names the new sector while a token issued under the old one is live (no window for a userinfo read between the update and the revocation; review of attacker read 16)', async () => {
+    const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+    const alice = await t.app.seed.user({ username: `w${Date.now()}` });
+    const { client, clientSecret } = await t.app.seed.client({ owner: alice, grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], subjectType: 'pairwise' });
+    const auth = { id: client.clientId, secret: clientSecret! };
+    const user = new Browser(t.url);
+    await user.login(alice.username, alice.password);
+    const d = await (await postForm(`${t.url}/o/device-authorization/`, { client_id: client.clientId, scope: 'openid' }, auth)).json();
+    const page = await user.get(`/o/device/?user_code=${encodeURIComponent(d.user_code)}`);
+    await user.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(await page.text())!, user_code: d.user_code, allow: 'allow' });
+    const tokens = await (await postForm(`${t.url}/o/token/`, { grant_type: DEVICE, device_code: d.device_code }, auth)).json();
+    expect(tokens.access_token, JSON.stringify(tokens)).to.be.a('string');
+    // A trigger records, at the instant the client row changes, how many of its tokens are still live.
+    const sql = t.app.stores.sql;
+    await sql.run('create table sector_probe (live integer)');
+    if (sql.dialect === 'sqlite') {
+      await sql.run(`create trigger sector_probe_t after update on applications when new.id = ${client.id} begin
+        insert into sector_probe select count(*) from access_tokens where application_id = new.id and revoked_at is null; end`);
+    } else {
+      await sql.run(`create function sector_probe_f() returns trigger language plpgsql as $$ begin
+        insert into sector_probe select count(*) from access_tokens where application_id = new.id and revoked_at is null; return new; end $$`);
+      await sql.run(`create trigger sector_probe_t after update on applications for each row when (new.id = ${client.id}) execute function sector_probe_f()`);
+    }
+    try {
+      await t.app.withContext(() => t.app.stores.clients.update(client.id, { ...client, grantTypes: ['authorization_code'] }));
+      const rows = await sql.all<{ live: number }>('select live from sector_probe');
+      expect(rows.map((r) => Number(r.live)), 'live tokens when the row changed').to.deep.equal([0]);
+      expect((await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) })).status).to.equal(401);
+    } finally {
+      await sql.run('drop trigger sector_probe_t' + (sql.dialect === 'sqlite' ? '' : ' on applications'));
+      if (sql.dialect !== 'sqlite') await sql.run('drop function sector_probe_f()');
+      await sql.run('drop table sector_probe');
+    }
+  });
 });
 
 describe('OpenID Connect Registration §2 / §5: subject_type and sector_identifier_uri at registration', () => {
