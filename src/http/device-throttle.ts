@@ -2,7 +2,7 @@
 // Both on the shared limiter (memory, the database or Redis, as for passwords and client secrets), consume first.
 import type { Middleware } from 'koa';
 import type { RateLimiter } from '../storage/rate-limit.ts';
-import { HttpError } from './middleware/errors.ts';
+import { requestBudget } from './request-budget.ts';
 import { authenticatedClient } from './middleware/client-auth.ts';
 import { sourceOf } from '../accounts/source.ts';
 
@@ -38,11 +38,6 @@ export function userCodeGuard(limiter: RateLimiter, windowSeconds: number): User
 
 export interface DeviceAuthorizationLimits { perSource: number; perClient: number }
 
-/** The device authorization endpoint's budgets are per minute (DEVICE_AUTHORIZATION_LIMIT_*). */
-const MINUTE = 60;
-
-const tooMany = (retryAfter: number, what: string) => new HttpError(429, 'temporarily_unavailable', `Too many device authorization requests ${what}. Try again later.`, { 'Retry-After': String(retryAfter) });
-
 /**
  * RFC 8628 §3.1 device authorization requests: every request counts (none is given back, each stores a row).
  * `perSource` runs before client authentication, so junk costs its sender too; `perClient` after it, so a stranger
@@ -50,15 +45,7 @@ const tooMany = (retryAfter: number, what: string) => new HttpError(429, 'tempor
  */
 export function deviceAuthorizationLimits(limiter: RateLimiter, limits: DeviceAuthorizationLimits): { perSource: Middleware; perClient: Middleware } {
   return {
-    perSource: async function deviceAuthorizationPerSource(ctx, next) {
-      const a = await limiter.consume(`device-authorization:source:${sourceOf(ctx.ip)}`, limits.perSource, MINUTE);
-      if (!a.allowed) throw tooMany(a.retryAfter, 'from this source');
-      await next();
-    },
-    perClient: async function deviceAuthorizationPerClient(ctx, next) {
-      const a = await limiter.consume(`device-authorization:client:${authenticatedClient(ctx).clientId}`, limits.perClient, MINUTE);
-      if (!a.allowed) throw tooMany(a.retryAfter, 'for this client');
-      await next();
-    },
+    perSource: requestBudget(limiter, { key: (ctx) => `device-authorization:source:${sourceOf(ctx.ip)}`, perMinute: limits.perSource, what: 'device authorization requests from this source' }),
+    perClient: requestBudget(limiter, { key: (ctx) => `device-authorization:client:${authenticatedClient(ctx).clientId}`, perMinute: limits.perClient, what: 'device authorization requests for this client' }),
   };
 }

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import { resourceRequestKey } from './dpop.ts';
 import { sourceOf } from '../accounts/source.ts';
+import { requestBudget } from './request-budget.ts';
+import { authenticatedClient } from './middleware/client-auth.ts';
 import type { Services } from '../services.ts';
 import { authorizationServerMetadata } from '../oauth2/metadata.ts';
 import { isPrivilegedScope } from '../oauth2/scope.ts';
@@ -92,7 +94,11 @@ export function createRouters(s: Services): Router[] {
       guard: userCodeGuard(s.limiter, config.rateLimit.windowSeconds), users: stores.users,
       limits: deviceAuthorizationLimits(s.limiter, { perSource: config.rateLimit.deviceAuthorizationPerSource, perClient: config.rateLimit.deviceAuthorizationPerClient }),
     }),
-    parRoutes({ ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, requestObjectReplay: stores.assertionJtis, issuer, dpop: s.dpop }),
+    parRoutes({
+      ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, requestObjectReplay: stores.assertionJtis, issuer, dpop: s.dpop,
+      // Attacker read 16, F8: a public client's pushes are anyone's; a confidential client's are its own (authenticated).
+      publicPushBudget: requestBudget(s.limiter, { key: (ctx) => (authenticatedClient(ctx).clientType === 'public' ? `par:source:${sourceOf(ctx.ip)}` : null), perMinute: config.rateLimit.pushedRequestsPerSource, what: 'pushed authorization requests from this source' }),
+    }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),
     metadataRoutes({

@@ -182,3 +182,32 @@ describe('RFC 9126 pushed authorization requests', () => {
     expect(tokens.scope).to.equal('read');
   });
 });
+
+// Anyone may push as a public client: each push stores a row for up to 90 s (attacker read 16, F8).
+describe('RFC 9126 pushed authorization requests of public clients: a budget per source', () => {
+  let srv: TestServer;
+  before(async () => { srv = await createTestApp({ rateLimit: { pushedRequestsPerSource: 5 } }); });
+  after(() => srv.close());
+
+  const pushAs = (clientId: string, auth?: { id: string; secret: string }) =>
+    postForm(`${srv.url}/o/par`, { ...(auth ? {} : { client_id: clientId }), response_type: 'code', redirect_uri: CB, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, auth);
+  const stored = async () => Number((await srv.app.stores.sql.all<{ n: number }>('select count(*) as n from pushed_requests'))[0].n);
+
+  it('20 concurrent pushes as a public client from one source store 5; the rest get 429 temporarily_unavailable with Retry-After', async () => {
+    const setup = await codeFlowSetup(srv, { clientType: 'public' });
+    const before = await stored();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => pushAs(setup.client.clientId)));
+    expect(answers.filter((r) => r.status === 201)).to.have.length(5);
+    const refused = answers.filter((r) => r.status !== 201);
+    expect(refused.map((r) => r.status)).to.deep.equal(Array(15).fill(429));
+    expect(Number(refused[0].headers.get('retry-after'))).to.be.within(1, 60);
+    expect((await refused[0].json() as Record<string, string>).error).to.equal('temporarily_unavailable');
+    expect(await stored()).to.equal(before + 5);
+  });
+
+  it('a confidential client, which proves who it is, is not held to it (a relying party pushes for all its users from one host)', async () => {
+    const setup = await codeFlowSetup(srv);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => pushAs(setup.client.clientId, setup.auth)));
+    expect(answers.map((r) => r.status)).to.deep.equal(Array(10).fill(201));
+  });
+});
