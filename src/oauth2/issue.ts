@@ -151,7 +151,13 @@ export type Issuance = Omit<MintInput, 'accessTtl' | 'refreshTtl' | 'now'>;
 export const mintFor = (ctx: IssueContext, i: Issuance) =>
   // RFC 9449 §5: a verified proof binds what every grant issues ("applicable for all access token requests regardless
   // of grant type"), decided here once rather than in each grant (token exchange once forgot it).
-  mintTokens({ ...i, ...dpopBinding(ctx.dpopJkt, { clientType: i.writer.clientType }), accessTtl: i.writer.accessTtl ?? ctx.settings.accessTokenTtl, refreshTtl: i.writer.refreshTtl ?? ctx.settings.refreshTokenTtl, now: ctx.now });
+  mintTokens({ ...i, ...dpopBinding(ctx.dpopJkt, { clientType: i.writer.clientType }), audience: heldToMaximum(i.audience, ctx.settings.accessTokenMaxLifetime), accessTtl: i.writer.accessTtl ?? ctx.settings.accessTokenTtl, refreshTtl: i.writer.refreshTtl ?? ctx.settings.refreshTokenTtl, now: ctx.now });
+
+/**
+ * ACCESS_TOKEN_MAX_LIFETIME bounds a resource server's own lifetime (up to RESOURCE_ACCESS_TOKEN_MAX_TTL) as it bounds a
+ * client's: one set under a higher maximum kept minting day-long tokens after the operator lowered it (attacker read 16, F6).
+ */
+const heldToMaximum = (a: Audience | undefined, max: number): Audience | undefined => (a?.ttl != null && a.ttl > max ? { ...a, ttl: max } : a);
 
 /**
  * The one ending of every grant that issues without spending anything (client_credentials, password, implicit, token

@@ -132,4 +132,22 @@ describe('Issue 21: a client\'s lifetime stored under higher maxima than the ser
     const ok = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example/cb', code_verifier: second.verifier }, below.auth)).json();
     expect(ok.expires_in).to.equal(120);
   });
+
+  it('a resource server\'s own lifetime (up to a day) is held to ACCESS_TOKEN_MAX_LIFETIME too, JWT and opaque (attacker read 16, F6)', async () => {
+    const rs = srv.app.stores.resourceServers;
+    const [opaque, jwt] = ['https://long-opaque.example/', 'https://long-jwt.example/'];
+    await rs.create({ identifier: opaque, name: 'long opaque', scopes: ['read'], accessTokenFormat: 'opaque', accessTokenTtl: 86_400 });
+    await rs.create({ identifier: jwt, name: 'long JWT', scopes: ['read'], accessTokenFormat: 'jwt', accessTokenTtl: 86_400 });
+    const app = await codeFlowSetup(srv, { grantTypes: ['client_credentials'], allowedScopes: ['read'] });
+    for (const resource of [opaque, jwt]) {
+      const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'client_credentials', scope: 'read', resource }, app.auth)).json();
+      expect(body.expires_in, JSON.stringify(body)).to.equal(600);
+      const [row] = await srv.app.stores.sql.all<{ expires_at: number | string; created_at: number | string }>('select expires_at, created_at from access_tokens order by id desc limit 1');
+      expect(Number(row.expires_at) - Number(row.created_at)).to.equal(600_000);
+      if (resource === jwt) {
+        const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString());
+        expect(claims.exp - claims.iat).to.equal(600);
+      }
+    }
+  });
 });
