@@ -59,6 +59,9 @@ class OutboundBusy extends Error {}
 export const OUTBOUND_PER_HOST = 8;
 const inFlight = new Map<string, number>();
 
+/** One spelling of an IPv6 address: canonical, or the IPv4 address it carries (::ffff:a.b.c.d) as that address. */
+const canonicalAddress = (address: string): string => embeddedIpv4(address) ?? new URL(`http://[${address}]/`).hostname.slice(1, -1);
+
 export interface OutboundOptions {
   /** Host names (or IP literals) that may resolve to private addresses: a test relying party, an intranet app. */
   allowedHosts: readonly string[];
@@ -177,7 +180,10 @@ function send(method: string, url: string, headers: Record<string, string>, body
   };
   const timeoutMs = o.timeoutMs ?? 5000;
   const maxBytes = o.maxResponseBytes ?? 16 * 1024;
-  const key = `${o.pool ?? 'other'} ${host.toLowerCase()}`;
+  // One name is one share in any spelling (case, a trailing dot; an IP literal IPv4-mapped or not: attacker read 16, F5).
+  // Not one per address: hosting shares addresses (a CDN's serve thousands of sites), and one site's flood would fail
+  // every other site's documents and logouts there. A host's other names are other hosts here, as to its own TLS.
+  const key = `${o.pool ?? 'other'} ${isIP(host) === 6 ? canonicalAddress(host) : host.toLowerCase().replace(/\.$/, '')}`;
   const here = inFlight.get(key) ?? 0;
   if (here >= OUTBOUND_PER_HOST) return Promise.reject(new OutboundBusy(`${OUTBOUND_PER_HOST} requests to ${echoUri(host)} are in flight`));
   inFlight.set(key, here + 1);

@@ -162,4 +162,22 @@ describe('RFC 9101 §5.2 request_uri by reference', () => {
     for (const r of held) r.destroy();
     await Promise.all(flood);
   });
+  it('one name is one share in any spelling: an IP literal IPv4-mapped or not, a name in capitals or with a trailing dot (attacker read 16, F5)', async function () {
+    this.timeout(20_000);
+    const port = new URL(docs.base).port;
+    const spellings = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::ffff:127.0.0.1]:${port}`, `http://LOCALHOST.:${port}`];
+    const t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1', 'localhost', 'localhost.', '::ffff:7f00:1'] });
+    try {
+      const s = await setup(t, spellings.map((b) => `${b}/spelled.jwt`));
+      const held: { destroy(): void }[] = [];
+      docs.routes.set('/spelled.jwt', (res) => { held.push(res); });
+      const ask = (base: string) => fetch(`${t.url}/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: `${base}/spelled.jwt` })}`).then((r) => r.status);
+      const flood = spellings.flatMap((b) => Array.from({ length: 8 }, () => ask(b)));
+      await new Promise((r) => setTimeout(r, 1500));
+      // Two names (127.0.0.1 and localhost), two spellings each: 8 connections a name.
+      expect(docs.hitsOf('/spelled.jwt'), 'connections held to the two names').to.be.at.most(16);
+      for (const r of held) r.destroy();
+      expect(new Set(await Promise.all(flood))).to.deep.equal(new Set([400]));
+    } finally { await t.close(); }
+  });
 });
