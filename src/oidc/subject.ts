@@ -13,12 +13,15 @@ export type { SubjectClient };
  * host proves nothing by itself: anyone may register another site's redirect URIs or sector document. What keeps a
  * stranger from that site's subs is that tokens go only to those redirect URIs. A client that may get a user's tokens
  * without them (REDIRECTLESS_USER_GRANT_TYPES: password, device code, token exchange) therefore has a sector of its own, its client_id, and links nobody
- * (attacker read 15, F1). "client_id=" cannot begin a host name.
+ * (attacker read 15, F1), and so does one whose redirect URIs do not deliver to the host they name (a native app's private-use
+scheme or loopback URI: `redirectHosts`; attacker read 18, F1). "client_id=" cannot begin a host name.
  */
 export function sectorOf(client: SubjectClient): string {
-  if (client.grantTypes.some((g) => REDIRECTLESS_USER_GRANT_TYPES.has(g))) return `client_id=${client.clientId}`;
+  const own = `client_id=${client.clientId}`;
+  if (client.grantTypes.some((g) => REDIRECTLESS_USER_GRANT_TYPES.has(g))) return own;
   if (client.sectorIdentifierUri) return URL.parse(client.sectorIdentifierUri)?.hostname ?? '';
-  return redirectHosts(client.redirectUris)[0] ?? '';
+  // Redirect URIs whose host is not where the code goes (a private-use scheme, loopback) name no sector (attacker read 18, F1).
+  return redirectHosts(client.redirectUris)?.[0] ?? own;
 }
 
 /**

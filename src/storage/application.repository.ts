@@ -136,7 +136,13 @@ export class ApplicationRepository implements ClientStore, RegistrationStore, Me
    */
   async endIfSubjectsChange(before: ClientRecord, after: SubjectClient) {
     if (subjectRule(before) === subjectRule(after)) return;
-    await this.#sql.atomic(() => revokeGrantsTx('application_id', before.id, Date.now()));
+    // The token cache is cleared once the revocation has committed, as every revocation's (token-cache.ts): cleared
+    // only before it (by the update), a read in between cached the ended token for TOKEN_CACHE_MS (attacker read 18, F2).
+    try {
+      await this.#sql.atomic(() => revokeGrantsTx('application_id', before.id, Date.now()));
+    } finally {
+      this.#tokenCache.clear();
+    }
   }
 
   async setSecretHash(id: number, expected: string | null, secretHash: string | null, oauth1SecretSealed?: string | null) {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, codeFlowTokens, postForm } from '../oauth-helpers.ts';
+import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, pkcePair, postForm } from '../oauth-helpers.ts';
 import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
 import { Subjects } from '../../src/oidc/subject.ts';
 import { parseKey } from '../../src/oauth1/secret-box.ts';
@@ -146,6 +146,24 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(subs[0]).to.not.equal(subs[1]);
   });
 
+  it('§8.1: a redirect URI whose host does not receive the code (a private-use scheme, loopback) names no sector: a native app cannot take another RP\'s sub by writing its host there, and two loopback apps are not linked (attacker read 18, F1)', async () => {
+    const victim = await pairwise();
+    const { sub } = await idTokenSub(victim);
+    const subOf = async (redirect: string) => {
+      const { client } = await t.app.seed.client({ owner: victim.user, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: [redirect], allowedScopes: ['openid'], subjectType: 'pairwise' });
+      const { verifier, challenge } = pkcePair();
+      const loc = await authorizeThroughConsent(victim.browser, { response_type: 'code', client_id: client.clientId, redirect_uri: redirect, scope: 'openid', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+      const code = loc.searchParams.get('code');
+      expect(code, loc.href).to.be.a('string');
+      const body = await (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', client_id: client.clientId, code: code!, redirect_uri: redirect, code_verifier: verifier })).json();
+      expect(body.id_token, JSON.stringify(body)).to.be.a('string');
+      return decodeJwt(body.id_token).sub!;
+    };
+    expect(await subOf('com.attacker.app://client.example/cb'), 'a private-use scheme naming the RP\'s host').to.not.equal(sub);
+    expect(await subOf('com.attacker.app:/cb')).to.not.equal(sub);
+    expect(await subOf('http://127.0.0.1/cb'), 'two loopback apps').to.not.equal(await subOf('http://127.0.0.1/cb'));
+  });
+
   it('§8.1: a change of what makes a client\'s sub (its sector, its subject type) ends everything issued before it: a stranger cannot get tokens under one sector and read them under another (attacker read 16, F1/F2)', async () => {
     const victim = await pairwise();
     const { sub } = await idTokenSub(victim);
@@ -186,6 +204,29 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     const third = await deviceTokens(c.clientId);
     await update(c.id, { ...base, name: 'renamed', grantTypes: ['DEVICE_CODE'], redirectUris: c.redirectUris });
     expect((await fetch(`${t.url}/userinfo`, { headers: bearer(third.access_token) })).status).to.equal(200);
+  });
+
+  it('§8.1: while a sector change runs, userinfo answers a token of the old sector only with the old sub, and never again once it returns (SQLite token cache; attacker read 18, F2)', async () => {
+    const s = await pairwise();
+    const { sub, tokens } = await idTokenSub(s);
+    let running = true;
+    const answers: { status: number; sub?: string }[] = [];
+    const loop = async () => {
+      while (running) {
+        const res = await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) });
+        answers.push({ status: res.status, sub: res.status === 200 ? (await res.json()).sub : (await res.text(), undefined) });
+      }
+    };
+    const loops = Array.from({ length: 8 }, loop);
+    await new Promise((r) => setTimeout(r, 50));
+    await t.app.withContext(() => t.app.stores.clients.update(s.client.id, { ...s.client, redirectUris: ['https://victim.example/cb'] }));
+    const after = await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) });
+    running = false;
+    await Promise.all(loops);
+    expect(after.status, 'once the change returned').to.equal(401);
+    expect(answers.filter((a) => a.status === 200 && a.sub !== sub), 'answers with another sub').to.deep.equal([]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) })).status, 'later').to.equal(401);
   });
 
   it('§8.1: the client row never names the new sector while a token issued under the old one is live (no window for a userinfo read between the update and the revocation; review of attacker read 16)', async () => {

@@ -383,7 +383,9 @@ describe('Attacker read 15, F4: eight anonymous requests held every metadata-doc
     const own = await createTestApp({ outboundAllowedHosts: ['127.0.0.1', 'localhost'], clientIdMetadata: { minTtl: 1 } });
     try {
       const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
-      const url = site.doc('/flip.json', { subject_type: 'pairwise', scope: 'openid', grant_types: [DEVICE, 'authorization_code'] }, { 'Cache-Control': 'max-age=1' });
+      // A redirect URI that reaches its host (a loopback one names no sector at all: attacker read 18, F1).
+      const rp = 'https://rp.example/callback';
+      const url = site.doc('/flip.json', { subject_type: 'pairwise', scope: 'openid', grant_types: [DEVICE, 'authorization_code'], redirect_uris: [rp] }, { 'Cache-Control': 'max-age=1' });
       const user = await own.app.seed.user({ username: `f${Math.random().toString(36).slice(2, 8)}` });
       const browser = new Browser(own.url);
       await browser.login(user.username, user.password);
@@ -393,10 +395,10 @@ describe('Attacker read 15, F4: eight anonymous requests held every metadata-doc
       await browser.post('/o/device/', { csrfmiddlewaretoken: csrf, user_code: d.user_code, allow: 'allow' });
       const tokens = await (await postForm(`${own.url}/o/token/`, { grant_type: DEVICE, device_code: d.device_code, client_id: url })).json();
       expect((await fetch(`${own.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).to.equal(200);
-      site.doc('/flip.json', { subject_type: 'pairwise', scope: 'openid', grant_types: ['authorization_code'] }, { 'Cache-Control': 'max-age=1' });
+      site.doc('/flip.json', { subject_type: 'pairwise', scope: 'openid', grant_types: ['authorization_code'], redirect_uris: [rp] }, { 'Cache-Control': 'max-age=1' });
       await sleep(1100);
       // Any use of the client_id fetches the stale document again.
-      await browser.get(`/o/authorize/?${new URLSearchParams(authorize(url, { scope: 'openid' }).params)}`);
+      await browser.get(`/o/authorize/?${new URLSearchParams(authorize(url, { scope: 'openid', redirect_uri: rp }).params)}`);
       expect((await fetch(`${own.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).to.equal(401);
       expect((await postForm(`${own.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: url })).status).to.equal(400);
     } finally { await own.close(); }

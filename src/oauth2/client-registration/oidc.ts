@@ -1,5 +1,5 @@
 // OpenID Connect metadata: how the ID Token and UserInfo are signed, and which sub the client gets (Core §8).
-import { echoUri } from '../redirect-uri.ts';
+import { echoUri, isLoopbackHost } from '../redirect-uri.ts';
 import { SIGNING_ALGS, SUBJECT_TYPES, type IdTokenSigningAlg, type SubjectType } from '../store.ts';
 import { choice, optionalText } from './fields.ts';
 import { idTokenAlgDefault } from '../security-profile/index.ts';
@@ -30,8 +30,22 @@ export async function validSubject(c: Check, redirectUris: readonly string[]): P
   return { subjectType, sectorIdentifierUri };
 }
 
-/** The hosts of a client's redirect URIs (Core §8.1 without a sector_identifier_uri: the sector is that host). */
-export const redirectHosts = (redirectUris: readonly string[]): string[] => [...new Set(redirectUris.map((u) => URL.parse(u)?.hostname ?? ''))];
+/**
+ * Whether a code sent to this redirect URI reaches the host it names: http(s) to a host that is not loopback. A
+ * private-use scheme's authority (`com.app://rp.example/cb`) or a loopback address is whatever app on the device
+ * claims it, so it names the host without proving anything (attacker read 18, F1).
+ */
+const reachesItsHost = (uri: string): boolean => {
+  const u = URL.parse(uri);
+  return !!u && (u.protocol === 'https:' || u.protocol === 'http:') && !isLoopbackHost(u.hostname);
+};
+
+/**
+ * Core §8.1 without a sector_identifier_uri: the hosts of a client's redirect URIs, its sector when they are one; null
+ * when some redirect URI does not reach its host (or there is none), so they name no sector (subject.ts sectorOf).
+ */
+export const redirectHosts = (redirectUris: readonly string[]): string[] | null =>
+  (redirectUris.length > 0 && redirectUris.every(reachesItsHost) ? [...new Set(redirectUris.map((u) => URL.parse(u)!.hostname))] : null);
 
 /** Byte cap on a sector_identifier_uri document: a JSON array of redirect URIs, never large. */
 export const SECTOR_DOCUMENT_MAX_BYTES = 64 * 1024;
@@ -43,9 +57,11 @@ export const SECTOR_DOCUMENT_MAX_BYTES = 64 * 1024;
 async function sectorProblem(subjectType: SubjectType, uri: string | null, redirectUris: readonly string[], policy: RegistrationPolicy): Promise<string | null> {
   if (uri === null) {
     if (subjectType !== 'pairwise') return null;
+    if (redirectUris.length === 0) return 'A pairwise client needs redirect URIs on one host, or a sector_identifier_uri.';
+    // Core §8.1: several hosts need a sector_identifier_uri to name the one sector. Redirect URIs that name no sector
+    // (a native app's: redirectHosts) give the client a sector of its own.
     const hosts = redirectHosts(redirectUris);
-    // Core §8.1: several hosts need a sector_identifier_uri to name the one sector.
-    return hosts.length === 1 && hosts[0] !== '' ? null : 'A pairwise client needs redirect URIs on one host, or a sector_identifier_uri.';
+    return hosts === null || hosts.length === 1 ? null : 'A pairwise client needs redirect URIs on one host, or a sector_identifier_uri.';
   }
   const url = URL.parse(uri);
   // Registration §2: sector_identifier_uri MUST use https (plain http only where insecure transport is allowed, as for callbacks).
