@@ -12,7 +12,7 @@ import type { ClientDeps } from '../oauth2/clients.ts';
 import type { KeyRing } from '../oidc/keys.ts';
 import { anonymous, bearerChallenge, dpopChallenge, forbidden, unauthenticated } from './errors.ts';
 import { isOAuthError } from '../oauth2/errors.ts';
-import { SESSION_COOKIE } from '../http/middleware/csrf.ts';
+import { sessionCookieName } from '../http/middleware/csrf.ts';
 
 /** `tokenHash` / `sessionKey`: what the viewer came with, so a long-lived answer (a subscription) can check it still holds. */
 export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[]; tokenHash?: string; sessionKey?: string }
@@ -108,7 +108,7 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
     viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes, tokenHash };
   } else if (koa.state.user) {
     const user = koa.state.user as UserRecord;
-    viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write', 'applications'], sessionKey: koa.cookies.get(SESSION_COOKIE, { signed: true }) };
+    viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write', 'applications'], sessionKey: koa.cookies.get(sessionCookieName(koa), { signed: true }) };
     const sent = koa.get('x-csrf-token');
     const expected = koa.session?.csrf;
     csrfOk = Boolean(sent) && typeof expected === 'string' && timingSafeEqualString(sent, expected);

@@ -12,7 +12,7 @@ import { rejectNul } from './middleware/reject-nul.ts';
 import { byteLimit, formBody } from './middleware/form-body.ts';
 import { apiSecurityHeaders, httpsOnly, securityHeaders } from './middleware/security-headers.ts';
 import { sessionUser } from './middleware/session-user.ts';
-import { SESSION_COOKIE, SIGNED_IN_SESSION_MS } from './middleware/csrf.ts';
+import { cookieName, SESSION_COOKIE, SIGNED_IN_SESSION_MS } from './middleware/csrf.ts';
 import { protocolCors } from './middleware/cors.ts';
 
 export interface LaneChains {
@@ -28,7 +28,7 @@ export function laneChains(s: Services, koa: Koa): LaneChains {
   const hsts = !config.allowInsecureTransport;
   // The session cookie is Secure unless insecure transport is allowed: there, pages asked over http go to https first.
   const session = compose([...(config.allowInsecureTransport ? [] : [httpsOnly({ origin: () => new URL(config.issuer).origin })]), lazy(async () => (await import('koa-session')).default({
-    key: SESSION_COOKIE,
+    key: cookieName(SESSION_COOKIE, !config.allowInsecureTransport),
     signed: true,
     httpOnly: true,
     sameSite: 'lax',

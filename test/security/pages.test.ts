@@ -13,7 +13,7 @@ async function sessionCount(srv: TestServer): Promise<number> {
   return Number((await srv.app.stores.sql.get<{ n: number }>('select count(*) as n from sessions'))!.n);
 }
 
-const sessionCookie = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('gatehouse.sid'));
+const sessionCookie = (res: Response) => res.headers.getSetCookie().find((c) => /^(__Host-)?gatehouse\.sid=/.test(c));
 
 function expectPageHeaders(res: Response, what: string) {
   const h = res.headers;
@@ -154,5 +154,29 @@ describe('security: pages over plain http when secure transport is required (iss
     expect(res.status).to.equal(302);
     expect(sessionCookie(res)).to.match(/;\s*secure/i);
     expect((await b.get('/o/applications/')).status).to.equal(200);
+  });
+
+  it('under https the session and form cookies are __Host- names, which a sibling subdomain cannot set: a tossed anonymous pair does not sign the victim in as the attacker (attacker read 18, F3)', async () => {
+    await srv.app.seed.user({ username: 'mallory', password: 'mallory horse battery' });
+    // The attacker's own visit: the form token and the cookies that carry it.
+    const attacker = new Browser(srv.url, { 'x-forwarded-proto': 'https' });
+    const form = await attacker.get('/accounts/login/');
+    const setCookies = form.headers.getSetCookie();
+    for (const c of setCookies) {
+      expect(c, 'every cookie set under https').to.match(/^__Host-/);
+      expect(c).to.match(/;\s*secure/i).and.to.match(/;\s*path=\/(;|$)/i).and.not.match(/;\s*domain=/i);
+    }
+    expect([...attacker.cookies.keys()].sort()).to.deep.equal(['__Host-gatehouse.csrf', '__Host-gatehouse.csrf.sig']);
+    const token = csrfFrom(await form.text())!;
+    // A sibling subdomain can only plant cookies without the prefix (RFC 6265bis §4.1.3.2): the victim's browser holds those.
+    const victim = new Browser(srv.url, { 'x-forwarded-proto': 'https' });
+    for (const [k, v] of attacker.cookies) victim.cookies.set(k.replace(/^__Host-/, ''), v);
+    const res = await victim.post('/accounts/login/', { csrfmiddlewaretoken: token, username: 'mallory', password: 'mallory horse battery' });
+    expect(res.status, 'the planted token is not the visitor\'s').to.equal(403);
+    // Signed in, the session cookie is __Host- too.
+    const pat = new Browser(srv.url, { 'x-forwarded-proto': 'https' });
+    expect((await pat.login('pat', 'correct horse battery')).status).to.equal(302);
+    expect([...pat.cookies.keys()]).to.include('__Host-gatehouse.sid');
+    expect((await pat.get('/o/applications/')).status).to.equal(200);
   });
 });

@@ -5,8 +5,19 @@ import { HttpError } from './errors.ts';
 
 export const CSRF_FIELD = 'csrfmiddlewaretoken';
 
-/** The session cookie (signed); its value is the session store's key. */
+/** The session cookie (signed); its value is the session store's key. Its name under https: `cookieName`. */
 export const SESSION_COOKIE = 'gatehouse.sid';
+/**
+ * A cookie's name: under https (Secure cookies) with the `__Host-` prefix (RFC 6265bis §4.1.3.2), which a browser
+ * accepts only from this host, Secure, for path `/`, without Domain. A sibling subdomain could otherwise plant its own
+ * pair (cookie tossing) and sign a visitor in as someone else (attacker read 18, F3).
+ */
+export const cookieName = (name: string, secure: boolean): string => (secure ? `__Host-${name}` : name);
+
+/** Whether this request's cookies are Secure: as the session cookie is (the page lane's), else as the request. */
+const secureCookies = (ctx: Context): boolean => (ctx as Context & { sessionOptions?: { secure?: boolean } }).sessionOptions?.secure ?? ctx.secure;
+/** The session cookie's name for this request (graphql/context.ts reads the session key from it). */
+export const sessionCookieName = (ctx: Context): string => cookieName(SESSION_COOKIE, secureCookies(ctx));
 /** How long a signed-in session lasts (renewed while used). */
 export const SIGNED_IN_SESSION_MS = 14 * 24 * 3600 * 1000;
 /** How long an anonymous visitor's form token lasts: it need not outlive the form (issue 17 #15). */
@@ -21,8 +32,10 @@ export const ANONYMOUS_SESSION_MS = 2 * 3600 * 1000;
 export const ANONYMOUS_CSRF_COOKIE = 'gatehouse.csrf';
 const TOKEN = /^[\w-]{43}$/;
 
+const anonymousCookie = (ctx: Context): string => cookieName(ANONYMOUS_CSRF_COOKIE, secureCookies(ctx));
+
 function anonymousToken(ctx: Context): string | undefined {
-  const token = ctx.cookies.get(ANONYMOUS_CSRF_COOKIE, { signed: true });
+  const token = ctx.cookies.get(anonymousCookie(ctx), { signed: true });
   return token && TOKEN.test(token) ? token : undefined;
 }
 
@@ -38,8 +51,7 @@ export function csrfToken(ctx: Context): string {
     let token = anonymousToken(ctx);
     if (!token) {
       token = randomBytes(32).toString('base64url');
-      const o = (ctx as Context & { sessionOptions?: { secure?: boolean } }).sessionOptions;
-      ctx.cookies.set(ANONYMOUS_CSRF_COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', secure: o?.secure ?? ctx.secure, maxAge: ANONYMOUS_SESSION_MS, overwrite: true });
+      ctx.cookies.set(anonymousCookie(ctx), token, { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), path: '/', maxAge: ANONYMOUS_SESSION_MS, overwrite: true });
     }
     return token;
   }
@@ -56,7 +68,7 @@ export function csrfToken(ctx: Context): string {
  */
 export function rotateCsrfToken(ctx: Context): void {
   delete ctx.session!.csrf;
-  ctx.cookies.set(ANONYMOUS_CSRF_COOKIE, null, { signed: true });
+  ctx.cookies.set(anonymousCookie(ctx), null, { signed: true, secure: secureCookies(ctx), path: '/' });
 }
 
 /** Rejects unsafe requests whose form field (or X-CSRF-Token header) does not carry the session's token. */
