@@ -19,9 +19,13 @@ scheme or loopback URI: `redirectHosts`; attacker read 18, F1). "client_id=" can
 export function sectorOf(client: SubjectClient): string {
   const own = `client_id=${client.clientId}`;
   if (client.grantTypes.some((g) => REDIRECTLESS_USER_GRANT_TYPES.has(g))) return own;
-  if (client.sectorIdentifierUri) return URL.parse(client.sectorIdentifierUri)?.hostname ?? '';
-  // Redirect URIs whose host is not where the code goes (a private-use scheme, loopback) name no sector (attacker read 18, F1).
-  return redirectHosts(client.redirectUris)?.[0] ?? own;
+  // Redirect URIs whose host is not where the code goes (a private-use scheme, loopback) name no sector (attacker read
+  // 18, F1), nor take one from a sector document that lists them: anyone can register the same URIs with the same
+  // document, and the code goes to whichever app on the device claims them (attacker read 19, F1).
+  const hosts = redirectHosts(client.redirectUris);
+  if (hosts === null) return own;
+  if (client.sectorIdentifierUri) return URL.parse(client.sectorIdentifierUri)?.hostname ?? own;
+  return hosts[0];
 }
 
 /**

@@ -164,6 +164,19 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(await subOf('http://127.0.0.1/cb'), 'two loopback apps').to.not.equal(await subOf('http://127.0.0.1/cb'));
   });
 
+  it('§8.1: a sector document does not lend its sector to redirect URIs that do not reach their host: a site that lists its native app\'s loopback or private-use URI links no stranger who registers the same (attacker read 19, F1)', async () => {
+    sector.set(200, JSON.stringify(['https://client.example/cb', 'http://127.0.0.1/callback', 'com.victim.app:/oauth/cb']));
+    const site = await codeFlowSetup(t, { allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector.url });
+    const { sub } = await idTokenSub(site);
+    for (const redirect of ['http://127.0.0.1/callback', 'com.victim.app:/oauth/cb']) {
+      const { client } = await t.app.seed.client({ owner: site.user, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: [redirect], allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector.url });
+      const { verifier, challenge } = pkcePair();
+      const loc = await authorizeThroughConsent(site.browser, { response_type: 'code', client_id: client.clientId, redirect_uri: redirect, scope: 'openid', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+      const body = await (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', client_id: client.clientId, code: loc.searchParams.get('code')!, redirect_uri: redirect, code_verifier: verifier })).json();
+      expect(decodeJwt(body.id_token).sub, redirect).to.not.equal(sub);
+    }
+  });
+
   it('§8.1: a change of what makes a client\'s sub (its sector, its subject type) ends everything issued before it: a stranger cannot get tokens under one sector and read them under another (attacker read 16, F1/F2)', async () => {
     const victim = await pairwise();
     const { sub } = await idTokenSub(victim);
