@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import { resourceRequestKey } from './dpop.ts';
 import { sourceOf } from '../accounts/source.ts';
 import { requestBudget } from './request-budget.ts';
-import { authenticatedClient } from './middleware/client-auth.ts';
 import type { Services } from '../services.ts';
 import { authorizationServerMetadata } from '../oauth2/metadata.ts';
 import { isPrivilegedScope } from '../oauth2/scope.ts';
@@ -96,8 +95,9 @@ export function createRouters(s: Services): Router[] {
     }),
     parRoutes({
       ...clientAuth, settings: authorizeSettings, pushedRequests: stores.pushedRequests, requestObjectReplay: stores.assertionJtis, issuer, dpop: s.dpop,
-      // Attacker read 16, F8: a public client's pushes are anyone's; a confidential client's are its own (authenticated).
-      publicPushBudget: requestBudget(s.limiter, { key: (ctx) => (authenticatedClient(ctx).clientType === 'public' ? `par:source:${sourceOf(ctx.ip)}` : null), perMinute: config.rateLimit.pushedRequestsPerSource, what: 'pushed authorization requests from this source' }),
+      // Anyone may push: as a public client, or as a confidential client of their own registration (attacker reads 16, F8
+      // and 19, F2). Before client authentication, so pushes that fail it count too.
+      pushBudget: requestBudget(s.limiter, { key: (ctx) => `par:source:${sourceOf(ctx.ip)}`, perMinute: config.rateLimit.pushedRequestsPerSource, what: 'pushed authorization requests from this source' }),
     }),
     revokeRoutes({ ...clientAuth, tokens: stores.tokens }),
     introspectRoutes({ ...clientAuth, tokens: stores.tokens, issuer, subjects: s.subjects }),

@@ -183,11 +183,12 @@ describe('RFC 9126 pushed authorization requests', () => {
   });
 });
 
-// Anyone may push as a public client: each push stores a row for up to 90 s (attacker read 16, F8).
-describe('RFC 9126 pushed authorization requests of public clients: a budget per source', () => {
+// Each push stores a row for up to 90 s, and anyone may push: as a public client, or as a confidential client of their
+// own registration (attacker reads 16, F8, and 19, F2). Every push counts against its source, before authentication.
+describe('RFC 9126 pushed authorization requests: a budget per source', () => {
   let srv: TestServer;
-  before(async () => { srv = await createTestApp({ rateLimit: { pushedRequestsPerSource: 5 } }); });
-  after(() => srv.close());
+  beforeEach(async () => { srv = await createTestApp({ rateLimit: { pushedRequestsPerSource: 5 } }); });
+  afterEach(() => srv.close());
 
   const pushAs = (clientId: string, auth?: { id: string; secret: string }) =>
     postForm(`${srv.url}/o/par`, { ...(auth ? {} : { client_id: clientId }), response_type: 'code', redirect_uri: CB, scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, auth);
@@ -205,9 +206,13 @@ describe('RFC 9126 pushed authorization requests of public clients: a budget per
     expect(await stored()).to.equal(before + 5);
   });
 
-  it('a confidential client, which proves who it is, is not held to it (a relying party pushes for all its users from one host)', async () => {
+  it('a confidential client is held to it too (anyone may register one), and so are pushes that fail authentication', async () => {
     const setup = await codeFlowSetup(srv);
+    const before = await stored();
+    const wrong = await Promise.all(Array.from({ length: 2 }, () => pushAs(setup.client.clientId, { id: setup.client.clientId, secret: 'wrong' })));
+    expect(wrong.map((r) => r.status)).to.deep.equal([401, 401]);
     const answers = await Promise.all(Array.from({ length: 10 }, () => pushAs(setup.client.clientId, setup.auth)));
-    expect(answers.map((r) => r.status)).to.deep.equal(Array(10).fill(201));
+    expect(answers.map((r) => r.status).sort()).to.deep.equal([...Array(3).fill(201), ...Array(7).fill(429)]);
+    expect(await stored()).to.equal(before + 3);
   });
 });

@@ -15,8 +15,8 @@ export interface ParRouteDeps extends ClientAuthDeps {
   requestObjectReplay?: RequestObjectReplay;
   issuer: () => string;
   dpop: HttpDpop;
-  /** Counts the pushes of public clients (anyone may push as one: each stores a row); after client authentication. */
-  publicPushBudget: Middleware;
+  /** Counts every push per source (each stores a row; anyone may push), before client authentication. */
+  pushBudget: Middleware;
 }
 
 /**
@@ -25,7 +25,7 @@ export interface ParRouteDeps extends ClientAuthDeps {
  */
 export function parRoutes(deps: ParRouteDeps): Router {
   const router = protocolRouter({ cors: true });
-  router.post(['/o/par', '/o/par/'], oauthEndpoint(), clientAuthentication(deps), deps.publicPushBudget, async function parEndpoint(ctx) {
+  router.post(['/o/par', '/o/par/'], oauthEndpoint(), deps.pushBudget, clientAuthentication(deps), async function parEndpoint(ctx) {
     const params = formParams(ctx);
     // RFC 9449 §10.1: a proof at the PAR endpoint binds the code to its key (pushAuthorizationRequest reconciles it
     // with dpop_jkt, after a request object has been expanded).
