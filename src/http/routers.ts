@@ -114,6 +114,6 @@ export function createRouters(s: Services): Router[] {
       mode: config.registration, clientDeps, registrations: stores.clients, policy, issuer,
       limiter: s.limiter, perSource: config.rateLimit.registrationsPerSource, windowSeconds: config.rateLimit.windowSeconds,
     })]),
-    resourceExampleRoutes({ requireToken: ownToken, requireOAuth1: s.requireOAuth1 }),
+    resourceExampleRoutes({ requireToken: ownToken, requireOAuth1: s.requireOAuth1, clients: stores.clients }),
   ];
 }

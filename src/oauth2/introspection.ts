@@ -49,6 +49,9 @@ export const visibleTo = (t: TokenInfo | null, who: Introspector): TokenInfo | n
  */
 export interface TokenSubject { of(userId: number): string; pairwise: boolean }
 
+/** The username a token's client may be told: none for a pairwise client, or any client linked the user (Core §8.1). */
+export const usernameFor = (t: Pick<TokenInfo, 'username'>, pairwise: boolean): string | undefined => (t.username === null || pairwise ? undefined : t.username);
+
 /** RFC 7662 §2.2: inactive, unknown, expired and revoked tokens all answer just {"active": false}. */
 export function describeToken(t: TokenInfo | null, now: number, issuer: string, subject: TokenSubject): IntrospectionResponse {
   if (!t || !isLive(t, now)) return { active: false };
@@ -70,7 +73,8 @@ export function describeToken(t: TokenInfo | null, now: number, issuer: string, 
   if (t.act) r.act = t.act;
   if (t.username !== null && t.userId !== null) {
     r.sub = subject.of(t.userId);
-    if (!subject.pairwise) r.username = t.username;
+    const username = usernameFor(t, subject.pairwise);
+    if (username !== undefined) r.username = username;
   } else if (t.userId === null) {
     // RFC 9068 §2.2: without a resource owner the subject is the client, as its JWT says.
     r.sub = t.clientId;

@@ -79,6 +79,21 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(new Subjects(parseKey(t.app.config.encryptionKey)).of(byRedirect.user.id, bySector.client)).to.equal(two);
   });
 
+  it('§8.1: the example resources (/api/hello, /api/verify) do not name the user to a pairwise client, as introspection does not: the username is the same for every client (attacker read 19, F3)', async () => {
+    const s = await pairwise();
+    const { tokens } = await idTokenSub(s);
+    const hello = await (await fetch(`${t.url}/api/hello`, { headers: bearer(tokens.access_token) })).json();
+    expect(hello).to.include({ message: 'Hello, OAuth2!', client_id: s.client.clientId });
+    expect(hello).to.not.have.property('user');
+    const verify = await (await postForm(`${t.url}/api/verify`, { token: tokens.access_token })).json();
+    expect(verify).to.include({ client_id: s.client.clientId });
+    expect(verify).to.not.have.property('user');
+    // A public-subject client is told, as the tutorials show.
+    const pub = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'] });
+    const own = await codeFlowTokens(t, pub, { scope: 'read' });
+    expect((await (await fetch(`${t.url}/api/hello`, { headers: bearer(own.access_token) })).json()).user).to.equal(pub.user.username);
+  });
+
   it('stable across signing-key rotation, and different for two users', async () => {
     const s = await pairwise();
     const before = (await idTokenSub(s)).sub;
