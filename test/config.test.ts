@@ -38,6 +38,19 @@ describe('config', () => {
     expect(ok.allowInsecureTransport).to.equal(false);
   });
 
+  it('refuses a default lifetime above its maximum, naming both settings (attacker read 19, F4)', () => {
+    for (const [ttl, max] of [['ACCESS_TOKEN_TTL', 'ACCESS_TOKEN_MAX_LIFETIME'], ['REFRESH_TOKEN_TTL', 'REFRESH_TOKEN_MAX_LIFETIME'], ['AUTHORIZATION_CODE_TTL', 'AUTHORIZATION_CODE_MAX_LIFETIME']]) {
+      try {
+        loadConfig({ [ttl]: '7200', [max]: '600' });
+        expect.fail(`${ttl}=7200 with ${max}=600 should not load`);
+      } catch (e) {
+        expect(e, ttl).to.be.instanceOf(ConfigError);
+        expect((e as ConfigError).problems.join(' '), ttl).to.include(ttl).and.include(max);
+      }
+      expect(loadConfig({ [ttl]: '600', [max]: '600' }).tokens).to.be.an('object');
+    }
+  });
+
   it('refuses an http issuer when insecure transport is off', () => {
     expect(() => loadConfig({ ALLOW_INSECURE_TRANSPORT: 'false' })).to.throw(ConfigError);
   });

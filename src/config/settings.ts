@@ -139,6 +139,10 @@ export const rules: Rules<GatehouseConfig> = {
   checks: [
     issuerHttps,
     (c) => (c.clientIdMetadata.minTtl <= c.clientIdMetadata.maxTtl ? undefined : 'CLIENT_ID_METADATA_MIN_TTL must not exceed CLIENT_ID_METADATA_MAX_TTL'),
+    // A maximum bounds every lifetime, the server's default too (attacker read 19, F4: ACCESS_TOKEN_TTL=7200 under a
+    // 600 s maximum issued 7,200 s tokens, past what JWT key retention was sized for).
+    ...([['accessTokenTtl', 'accessTokenMaxLifetime', 'ACCESS_TOKEN'], ['refreshTokenTtl', 'refreshTokenMaxLifetime', 'REFRESH_TOKEN'], ['authorizationCodeTtl', 'authorizationCodeMaxLifetime', 'AUTHORIZATION_CODE']] as const)
+      .map(([ttl, max, env]) => (c: GatehouseConfig) => (c.tokens[ttl] <= c.tokens[max] ? undefined : `${env}_TTL (${c.tokens[ttl]} s) must not exceed ${env}_MAX_LIFETIME (${c.tokens[max]} s)`)),
     metricsToken,
     accessTokenAlgUnderProfile,
     (c) => c.defaultScopes.filter((s) => !(s in c.scopes)).map((s) => `DEFAULT_SCOPES names unknown scope "${s}"`),

@@ -18,7 +18,7 @@ describe('Issue 21: per-client token and code lifetimes (administrators only, bo
   let srv: TestServer;
   let a: Awaited<ReturnType<typeof actors>>;
   before(async () => {
-    srv = await createTestApp({ tokens: { accessTokenMaxLifetime: 7200, refreshTokenMaxLifetime: 86400, authorizationCodeMaxLifetime: 300 } });
+    srv = await createTestApp({ tokens: { refreshTokenTtl: 86400, accessTokenMaxLifetime: 7200, refreshTokenMaxLifetime: 86400, authorizationCodeMaxLifetime: 300 } });
     a = await actors(srv);
   });
   after(() => srv.close());
@@ -102,13 +102,14 @@ describe('Issue 21: a client\'s lifetime stored under higher maxima than the ser
   before(async () => {
     const file = join(tmpdir(), `gh-lifetimes-${randomBytes(4).toString('hex')}.sqlite`);
     const db = await testDatabase({ sqliteFile: file });
-    const before = await createApp({ env: 'test', database: db.database, ...db.redis, tokens: { accessTokenMaxLifetime: 86400, refreshTokenMaxLifetime: 864000, authorizationCodeMaxLifetime: 600 } });
+    const before = await createApp({ env: 'test', database: db.database, ...db.redis, tokens: { refreshTokenTtl: 864000, accessTokenMaxLifetime: 86400, refreshTokenMaxLifetime: 864000, authorizationCodeMaxLifetime: 600 } });
     const { url } = await before.listen(0, '127.0.0.1');
     const first = { app: before, url, db, close: async () => {} };
     setup = await codeFlowSetup(first, { grantTypes: ['authorization_code'], allowedScopes: ['read'], accessTokenLifetime: 7200, refreshTokenLifetime: 86400, authorizationCodeLifetime: 300 });
     below = await codeFlowSetup(first, { grantTypes: ['authorization_code'], accessTokenLifetime: 120 });
     await before.close();
-    const app = await createApp({ env: 'test', database: db.database, ...db.redis, tokens: { accessTokenMaxLifetime: 600, refreshTokenMaxLifetime: 3600, authorizationCodeMaxLifetime: 30 } });
+    // The defaults go down with the maxima (a default above its maximum does not load: test/config.test.ts).
+    const app = await createApp({ env: 'test', database: db.database, ...db.redis, tokens: { accessTokenTtl: 300, refreshTokenTtl: 1800, authorizationCodeTtl: 20, accessTokenMaxLifetime: 600, refreshTokenMaxLifetime: 3600, authorizationCodeMaxLifetime: 30 } });
     srv = { app, url: (await app.listen(0, '127.0.0.1')).url, db, close: async () => { await app.close(); await db.drop(); await rm(file, { force: true }); } };
     for (const s of [setup, below]) {
       s.browser = new Browser(srv.url);
