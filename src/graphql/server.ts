@@ -22,6 +22,24 @@ import { tokenExchangeResolvers } from './resolvers/token-exchange.ts';
 const UNAVAILABLE_CODE = 'TEMPORARILY_UNAVAILABLE';
 const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
+/**
+ * GraphQL over HTTP §6.1 (GET): `variables` and `extensions` are JSON-encoded maps. Yoga parses them without a guard:
+ * one that is not JSON became an INTERNAL_SERVER_ERROR and an error-level log line with a stack, for anyone (attacker
+ * read 19, F5). Returns the first such parameter's name.
+ */
+function malformedSearchParam(query: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['variables', 'extensions']) {
+    const text = query[name];
+    if (text === undefined) continue;
+    if (typeof text !== 'string') return name;
+    try {
+      const v: unknown = JSON.parse(text);
+      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) return name;
+    } catch { return name; }
+  }
+  return undefined;
+}
+
 /** The SDL is the contract: base.graphql first, then every area file that extends it. */
 export function loadTypeDefs(): string {
   const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.graphql')).sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)));
@@ -83,6 +101,12 @@ export function createGraphQL(deps: GraphQLDeps & { logError: (e: unknown) => vo
     if (ctx.path !== '/graphql') return next();
     ctx.state.api = true;
     if (ctx.get('origin')) ctx.vary('Origin'); // the CORS answer depends on it (adminCors)
+    const malformed = ctx.method === 'GET' ? malformedSearchParam(ctx.query) : undefined;
+    if (malformed) {
+      ctx.status = 400;
+      ctx.body = { errors: [{ message: `${malformed} must be a JSON object.`, extensions: { code: 'BAD_REQUEST' } }] };
+      return;
+    }
     const answer = await direct(ctx);
     if (answer) {
       directStats.answered++;

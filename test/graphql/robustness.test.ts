@@ -61,6 +61,26 @@ describe('GraphQL admin API: contract, limits, batching and live events', () => 
     expect(JSON.stringify([bad, cursor])).not.to.match(/select |\.ts:\d+|at [A-Z]\w+\./);
   });
 
+  it('a GET whose variables or extensions are not JSON is a bad request (400 BAD_REQUEST), as a POST body that is not JSON (attacker read 19, F5)', async () => {
+    for (const bad of ['variables=%7Bbad', 'extensions=%7Bbad', 'variables=', 'variables=%5B1%5D']) {
+      const res = await fetch(`${srv.url}/graphql?query=%7B__typename%7D&${bad}`, { headers: { accept: 'application/json' } });
+      const body = await res.json();
+      expect(res.status, bad).to.equal(400);
+      expect(body.errors[0].extensions.code, bad).to.equal('BAD_REQUEST');
+      expect(JSON.stringify(body), bad).not.to.match(/SyntaxError|\.ts:\d+|at [A-Z]\w+\./);
+    }
+    const post = await fetch(`${srv.url}/graphql`, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: '{"query": "{ __typename }", "variables": {bad' });
+    expect(post.status).to.equal(400);
+    // Well-formed variables (or null) go on to the query.
+    for (const variables of ['{"n":1}', 'null']) {
+      const ok = await fetch(`${srv.url}/graphql?query=${encodeURIComponent('query($n: Int) { __typename }')}&variables=${encodeURIComponent(variables)}`, { headers: { accept: 'application/json' } });
+      const body = await ok.json();
+      expect(ok.status, variables).to.equal(200);
+      expect(body.data ?? body.errors, variables).to.not.equal(undefined);
+      expect(JSON.stringify(body), variables).to.not.include('BAD_REQUEST');
+    }
+  });
+
   it('batches: 50 clients with their grants, owners and live tokens in a handful of SQL statements', async () => {
     for (let i = 0; i < 50; i++) {
       const { client, clientSecret } = await srv.app.seed.client({ owner: a.alice, grantTypes: ['password'], redirectUris: [] });
