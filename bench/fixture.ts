@@ -68,7 +68,8 @@ export async function buildFixture(dir: string, o: FixtureOptions, store: Fixtur
   const t0 = performance.now();
   const template = store.template;
   // A week-long access-token lifetime for the tokens minted here only: the JWT pool's exp must outlast a --large run.
-  const env = { ...store.env, ACCESS_TOKEN_TTL: String(7 * 24 * 3600) };
+  // The maximum goes up with it (a default above its maximum does not load).
+  const env = { ...store.env, ACCESS_TOKEN_TTL: String(7 * 24 * 3600), ACCESS_TOKEN_MAX_LIFETIME: String(7 * 24 * 3600) };
   // The first start migrates the new file and creates user admin (ADMIN_PASSWORD); the client is registered through
   // the CLI meanwhile (SQLite in WAL mode takes the second writer; PostgreSQL any number), then real tokens come from the password grant.
   const server = await start('gatehouse', env, { pin: false });
