@@ -13,6 +13,8 @@ import type { KeyRing } from '../oidc/keys.ts';
 import { anonymous, bearerChallenge, dpopChallenge, forbidden, unauthenticated } from './errors.ts';
 import { isOAuthError } from '../oauth2/errors.ts';
 import { sessionCookieName } from '../http/middleware/csrf.ts';
+import { GraphQLError } from 'graphql';
+import type { TokenInfo } from '../oauth2/store.ts';
 
 /** `tokenHash` / `sessionKey`: what the viewer came with, so a long-lived answer (a subscription) can check it still holds. */
 export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | 'token'; scopes: string[]; tokenHash?: string; sessionKey?: string }
@@ -76,8 +78,19 @@ async function dpopViewer(koa: KoaContext, deps: GraphQLDeps): Promise<Viewer> {
     throw refused(e.error, e.headers['DPoP-Nonce'] ? { 'DPoP-Nonce': e.headers['DPoP-Nonce'] } : undefined);
   }
   if (jkt !== info.dpopJkt) throw refused('invalid_dpop_proof');
-  const user = await deps.stores.users.findById(info.userId);
-  if (!user?.isActive) throw refused();
+  return tokenViewer(info, tokenHash, deps, refused);
+}
+
+/**
+ * The viewer a user's access token stands for, bearer or DPoP. Core §8.1: not a pairwise client's token: the admin API
+ * names the user (id, username, every other client's grants), which would link them across the clients pairwise
+ * subjects keep apart (attacker read 20, F1).
+ */
+async function tokenViewer(info: TokenInfo, tokenHash: string, deps: GraphQLDeps, refused: () => Error): Promise<Viewer> {
+  if (info.userId === null) throw refused();
+  const [user, client] = await Promise.all([deps.stores.users.findById(info.userId), deps.stores.clients.findByClientId(info.clientId)]);
+  if (!user?.isActive || !client) throw refused();
+  if (client.subjectType === 'pairwise') throw new GraphQLError('A pairwise client\'s token does not call the admin API: it names the user.', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
   const scopes = parseScope(info.scope);
   return { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes, tokenHash };
 }
@@ -102,10 +115,7 @@ export async function buildContext(koa: KoaContext, deps: GraphQLDeps): Promise<
     const checked = await checkAccessToken(deps.stores.tokens, { hash: tokenHash }, { resource: deps.config.issuer, issuer: deps.config.issuer, scheme: 'bearer' });
     const info = checked.ok ? checked.token : null;
     if (!info || info.userId === null) throw refused();
-    const user = await deps.stores.users.findById(info.userId);
-    if (!user?.isActive) throw refused();
-    const scopes = parseScope(info.scope);
-    viewer = { user, isAdmin: user.isAdmin && scopes.includes('admin'), via: 'token', scopes, tokenHash };
+    viewer = await tokenViewer(info, tokenHash, deps, refused);
   } else if (koa.state.user) {
     const user = koa.state.user as UserRecord;
     viewer = { user, isAdmin: user.isAdmin, via: 'session', scopes: ['admin', 'read', 'write', 'applications'], sessionKey: koa.cookies.get(sessionCookieName(koa), { signed: true }) };

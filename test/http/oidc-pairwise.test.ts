@@ -94,6 +94,22 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect((await (await fetch(`${t.url}/api/hello`, { headers: bearer(own.access_token) })).json()).user).to.equal(pub.user.username);
   });
 
+  it('§8.1: a pairwise client\'s token does not call the GraphQL admin API, which names the user (id, username, every other client\'s grants): refused as a bearer token, whatever its scope (attacker read 20, F1)', async () => {
+    const s = await pairwise();
+    const tokens = await codeFlowTokens(t, s, { scope: 'openid read' });
+    const ask = (token: string) => fetch(`${t.url}/graphql`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: '{ viewer { id username } grants(first: 5) { edges { node { id } } } }' }) });
+    const res = await ask(tokens.access_token);
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).to.equal(403);
+    expect(body.errors[0].extensions.code).to.equal('FORBIDDEN');
+    expect(JSON.stringify(body)).to.not.include(s.user.username);
+    // A public-subject client's token is the user's own app, as before.
+    const pub = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'] });
+    const own = await codeFlowTokens(t, pub, { scope: 'read' });
+    const mine = await (await ask(own.access_token)).json();
+    expect(mine.data.viewer.username).to.equal(pub.user.username);
+  });
+
   it('stable across signing-key rotation, and different for two users', async () => {
     const s = await pairwise();
     const before = (await idTokenSub(s)).sub;
