@@ -51,7 +51,7 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       // Core §3.1.3.7 step 11: the nonce of the authentication request, unmodified.
       if (i.nonce !== null) claims.nonce = i.nonce;
       // Back-Channel Logout §2.1: the session the user signed in with, so a logout_token can name it.
-      if (i.sid) claims.sid = i.sid;
+      if (i.sid) claims.sid = s.subjects.sidFor(i.sid, i.client);
       // Core §2 and RFC 8176: how the user authenticated (['pwd'] for the password form).
       if (i.amr?.length) claims.amr = [...i.amr];
       // Core §5.5: claims requested for the ID Token by name (the user consented to them on the way), and the claims of

@@ -75,7 +75,7 @@ export interface FrontchannelFrame { src: string; origin: string }
  * signed in to, in an iframe; §2/§3: with iss and sid query parameters when the client registered
  * frontchannel_logout_session_required (added to the URI's own query, which §2 allows).
  */
-export async function frontchannelFrames(clientIds: readonly string[], sid: string | null, issuer: string, clients: Pick<ClientStore, 'findByClientId'>): Promise<FrontchannelFrame[]> {
+export async function frontchannelFrames(clientIds: readonly string[], sid: string | null, issuer: string, clients: Pick<ClientStore, 'findByClientId'>, subjects: Pick<Subjects, 'sidFor'>): Promise<FrontchannelFrame[]> {
   const frames: FrontchannelFrame[] = [];
   for (const id of clientIds) {
     const client = await clients.findByClientId(id).catch(() => null);
@@ -83,7 +83,7 @@ export async function frontchannelFrames(clientIds: readonly string[], sid: stri
     const url = new URL(client.frontchannelLogoutUri);
     if (client.frontchannelLogoutSessionRequired && sid) {
       url.searchParams.append('iss', issuer);
-      url.searchParams.append('sid', sid);
+      url.searchParams.append('sid', subjects.sidFor(sid, client));
     }
     frames.push({ src: url.href, origin: url.origin });
   }
@@ -154,7 +154,7 @@ export function createBackchannel(s: BackchannelSettings) {
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
       let outcome: { status?: number; error?: string; refused?: boolean };
       try {
-        const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: client.backchannelLogoutSessionRequired || sid ? sid : null }, Date.now());
+        const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: sid === null ? null : s.subjects.sidFor(sid, client) }, Date.now());
         outcome = { status: await inTurn(() => postForm(uri, { logout_token: token }, s.outbound())) };
       } catch (e) {
         // The client's owner reads these events: a reason class, never the resolver's or the guard's words (which

@@ -53,6 +53,17 @@ export class Subjects {
     // A host holds no space, so "sector user" cannot be read two ways.
     return createHmac('sha256', this.#key).update(`${sectorOf(client)} ${userId}`).digest('base64url');
   }
+
+  /**
+   * The session's `sid` as this client knows it (ID Tokens, logout tokens, front-channel logout; Back-Channel Logout
+   * §2.1). One browser session gives every client the same sid, which linked a user across pairwise clients as a
+   * shared sub would (attacker read 20, F2): a pairwise client gets its sector's, an HMAC as its sub ("sid " keeps the
+   * two inputs apart), so clients of one sector still agree. A public-subject client gets the session's own.
+   */
+  sidFor(sid: string, client: SubjectClient): string {
+    if (client.subjectType !== 'pairwise') return sid;
+    return createHmac('sha256', this.#key).update(`sid ${sectorOf(client)} ${sid}`).digest('base64url').slice(0, 32);
+  }
 }
 
 /** The registration rules' settings, with the SSRF-guarded fetch of sector_identifier_uri documents (Registration §5). */

@@ -134,6 +134,34 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     } finally { rp.close(); }
   });
 
+  it('§8.1 with Back-Channel Logout §2.1: a pairwise client\'s sid is its sector\'s, not the browser session\'s one value that every client is given (which linked the user); its logout token names the same sid as its ID Token (attacker read 20, F2)', async () => {
+    const got: string[] = [];
+    const rp = createServer((req, res) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => { got.push(new URLSearchParams(b).get('logout_token') ?? ''); res.writeHead(200).end(); }); });
+    await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
+    try {
+      const backchannelLogoutUri = `http://127.0.0.1:${(rp.address() as { port: number }).port}/bc`;
+      const a = await pairwise({ backchannelLogoutUri, backchannelLogoutSessionRequired: true });
+      const b = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid'], subjectType: 'pairwise', redirectUris: ['https://other-rp.example/cb'] });
+      const pub = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid'] });
+      const sidOf = async (s: Awaited<ReturnType<typeof pairwise>>, redirect: string) => {
+        const { verifier, challenge } = pkcePair();
+        const loc = await authorizeThroughConsent(a.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: redirect, scope: 'openid', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+        const body = await (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: loc.searchParams.get('code')!, redirect_uri: redirect, code_verifier: verifier }, s.auth)).json();
+        return decodeJwt(body.id_token).sid as string;
+      };
+      const sidA = await sidOf(a, 'https://client.example/cb');
+      const sidB = await sidOf({ ...b, browser: a.browser }, 'https://other-rp.example/cb');
+      const sidPublic = await sidOf({ ...pub, browser: a.browser }, 'https://client.example/cb');
+      expect(sidA).to.be.a('string');
+      expect(new Set([sidA, sidB, sidPublic]).size, 'three clients, three sids').to.equal(3);
+      const page = await a.browser.get('/o/logout/');
+      await a.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await page.text())! });
+      await t.app.backchannel.idle();
+      expect(got).to.have.length(1);
+      expect(decodeJwt(got[0]).sid, 'the logout token names the sid the client knows').to.equal(sidA);
+    } finally { rp.close(); }
+  });
+
   it('RP-Initiated Logout §2: a pairwise id_token_hint maps back to the signed-in user; another user\'s hint gets no redirect', async () => {
     const a = await pairwise({ postLogoutRedirectUris: ['https://client.example/bye'] });
     const hint = (await idTokenSub(a)).tokens.id_token;

@@ -96,7 +96,7 @@ export function oidcLogoutRoutes(deps: LogoutDeps): Router {
     const pending = ctx.session?.pendingLogout as { redirectTo: string | null; lang: string | null } | undefined;
     const loc = locale(pending?.lang ?? undefined);
     // Read before the session ends: the clients it signed in to, and its sid.
-    const frames = ctx.state.user ? await frontchannelFrames(relyingPartiesOf(ctx), sessionSid(ctx), deps.issuer(), deps.clients) : [];
+    const frames = ctx.state.user ? await frontchannelFrames(relyingPartiesOf(ctx), sessionSid(ctx), deps.issuer(), deps.clients, deps.subjects) : [];
     await endSession(ctx, deps);
     ctx.set('Cache-Control', 'no-store');
     if (!frames.length && pending?.redirectTo) return ctx.redirect(pending.redirectTo);
