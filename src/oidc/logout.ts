@@ -121,8 +121,53 @@ export async function logoutToken(keys: KeyRing, issuer: string, client: ClientR
  */
 const worthRetrying = (o: { status?: number; refused?: boolean }) => !o.refused && o.status !== 400;
 
-/** At most this many back-channel requests are open at once in a process. */
-const MAX_IN_FLIGHT = 8;
+/** At most this many back-channel requests are open at once in a process, */
+const MAX_IN_FLIGHT = 32;
+/**
+ * and at most this many to one host. Anyone may register clients whose back-channel host never answers: with one
+ * queue for all, a user's logouts at such clients held every request open for the outbound timeout while another
+ * relying party's logout waited behind them, longer with every cycle (73 s after 40: attacker read 20, F3).
+ */
+const MAX_IN_FLIGHT_PER_HOST = 2;
+/** Deliveries waiting for one host past which another fails at once, to be retried later as a busy host. */
+const MAX_WAITING_PER_HOST = 200;
+
+class HostBusy extends Error {}
+
+/**
+ * Turns for outbound requests, fair between hosts: each host gets at most its share in flight, and a freed turn goes
+ * to the next host with work in round-robin order, so one host's queue never stands in front of another's.
+ */
+function fairTurns(): <T>(host: string, fn: () => Promise<T>) => Promise<T> {
+  let inFlight = 0;
+  // Insertion order is the round-robin order: a host served moves to the back.
+  const hosts = new Map<string, { open: number; waiting: (() => void)[] }>();
+  const serve = (): void => {
+    for (const [key, h] of hosts) {
+      if (inFlight >= MAX_IN_FLIGHT) return;
+      if (h.waiting.length === 0 || h.open >= MAX_IN_FLIGHT_PER_HOST) continue;
+      hosts.delete(key);
+      hosts.set(key, h);
+      h.open++;
+      inFlight++;
+      h.waiting.shift()!();
+      return serve();
+    }
+  };
+  return async (host, fn) => {
+    let h = hosts.get(host);
+    if (!h) hosts.set(host, (h = { open: 0, waiting: [] }));
+    if (h.waiting.length >= MAX_WAITING_PER_HOST) throw new HostBusy();
+    const mine = h;
+    await new Promise<void>((resolve) => { mine.waiting.push(resolve); serve(); });
+    try { return await fn(); } finally {
+      mine.open--;
+      inFlight--;
+      if (mine.open === 0 && mine.waiting.length === 0 && hosts.get(host) === mine) hosts.delete(host);
+      serve();
+    }
+  };
+}
 
 const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError' || /timed? ?out/i.test(e.message));
 
@@ -136,18 +181,9 @@ const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutErro
 export function createBackchannel(s: BackchannelSettings) {
   const pending = new Set<Promise<void>>();
   const delays = s.retryDelaysMs ?? [2_000, 10_000, 60_000];
-  // Outbound work is bounded for the whole process: a user with many clients (any user may register them) logging
-  // out again and again makes at most MAX_IN_FLIGHT requests at once; the rest wait their turn.
-  let inFlight = 0;
-  const waiting: (() => void)[] = [];
-  async function inTurn<T>(fn: () => Promise<T>): Promise<T> {
-    if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => waiting.push(r));
-    inFlight++;
-    try { return await fn(); } finally {
-      inFlight--;
-      waiting.shift()?.();
-    }
-  }
+  // Outbound work is bounded for the whole process and shared fairly between hosts (fairTurns): a user with many
+  // clients (any user may register them) logging out again and again holds at most a host's share of the requests.
+  const inTurn = fairTurns();
   async function deliver(client: ClientRecord, sid: string | null, userId: number): Promise<void> {
     const uri = client.backchannelLogoutUri!;
     const sub = s.subjects.of(userId, client);
@@ -155,11 +191,12 @@ export function createBackchannel(s: BackchannelSettings) {
       let outcome: { status?: number; error?: string; refused?: boolean };
       try {
         const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: sid === null ? null : s.subjects.sidFor(sid, client) }, Date.now());
-        outcome = { status: await inTurn(() => postForm(uri, { logout_token: token }, s.outbound())) };
+        const host = (URL.parse(uri)?.hostname ?? uri).toLowerCase().replace(/\.$/, '');
+        outcome = { status: await inTurn(host, () => postForm(uri, { logout_token: token }, s.outbound())) };
       } catch (e) {
         // The client's owner reads these events: a reason class, never the resolver's or the guard's words (which
         // would tell them how a host name resolves inside our network).
-        outcome = e instanceof OutboundRefused ? { error: 'refused', refused: true } : { error: isTimeout(e) ? 'timeout' : 'unreachable' };
+        outcome = e instanceof OutboundRefused ? { error: 'refused', refused: true } : e instanceof HostBusy ? { error: 'busy' } : { error: isTimeout(e) ? 'timeout' : 'unreachable' };
       }
       // §2.8: the RP answers 200 when it logged out; OPs should also take 204 (frameworks send it for an empty body).
       const ok = outcome.status === 200 || outcome.status === 204;

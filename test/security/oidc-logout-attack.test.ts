@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, getCode, postForm } from '../oauth-helpers.ts';
@@ -157,5 +158,42 @@ describe('security: issue 19 second attacker read (id_token_hint without a sessi
     const res = await fetch(`${t.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', id_token_hint: hint, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`, { redirect: 'manual' });
     expect(res.status).to.equal(302);
     expect(decodeURIComponent(res.headers.get('location')!)).to.not.include(s.user.username);
+  });
+});
+
+describe('security: attacker read 20 (back-channel logout under a flood)', () => {
+  let t: TestServer;
+  before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1', 'localhost'] }, { backchannelRetryDelaysMs: [10] }); });
+  after(() => t.close());
+
+  it('F3 deliveries to one host that never answers take a share of their own: another relying party is told at once, not after the flood', async function () {
+    this.timeout(30_000);
+    const held = new Set<Socket>();
+    const tarpit = createServer(() => { /* never answers */ });
+    tarpit.on('connection', (sock) => { held.add(sock); sock.on('close', () => held.delete(sock)); });
+    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const rp = await scriptedRp([200]);
+    try {
+      const hang = `http://127.0.0.1:${(tarpit.address() as { port: number }).port}/bc`;
+      const mallory = await t.app.seed.user({ username: 'flooder' });
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: hang })).client.clientId);
+      t.app.backchannel.notify(ids, { sid: 'flood', userId: mallory.id });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(held.size, 'connections the flood holds to its host').to.be.at.most(4);
+      const alice = await t.app.seed.user({ username: 'told' });
+      // Another host name for the relying party (the flood's is 127.0.0.1).
+      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url.replace('127.0.0.1', 'localhost') })).client;
+      const started = Date.now();
+      t.app.backchannel.notify([victim.clientId], { sid: 'victim', userId: alice.id });
+      while (rp.tokens.length === 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 20));
+      expect(rp.tokens, 'the relying party was told').to.have.length(1);
+      expect(Date.now() - started, 'ms until it was told').to.be.below(1500);
+    } finally {
+      tarpit.close();
+      for (const sock of held) sock.destroy();
+      rp.server.close();
+      await t.app.backchannel.idle();
+    }
   });
 });
