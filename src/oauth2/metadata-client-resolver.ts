@@ -3,6 +3,8 @@
 import { ClientMetadataError, METADATA_DOCUMENT_TIMEOUT_MS, documentLifetimeSeconds, metadataClientIdProblem, validateMetadataDocument, looksLikeMetadataClientId, type MetadataCacheLimits } from './client-id-metadata.ts';
 import type { RegistrationPolicy } from './client-registration.ts';
 import type { ClientInput, ClientRecord, ClientStore } from './store.ts';
+import { createRequire } from 'node:module';
+import type * as Tldts from 'tldts';
 import { BoundedMap } from './bounded-memo.ts';
 import { refusedByOwnBound } from '../oidc/outbound.ts';
 
@@ -53,25 +55,28 @@ export const METADATA_STALE_GRACE_MS = 24 * 3600_000;
 export const METADATA_TOUCH_MS = 60_000;
 const FAILURES_REMEMBERED = 1000;
 
+// tldts (the Public Suffix List, ~5 ms to load): required on the first document fetched, not at start.
+const load = createRequire(import.meta.url);
+let publicSuffixes: typeof Tldts | undefined;
+
 /**
- * The site a URL belongs to, for the per-site fetch limit: the host's last two labels, three under a two-letter
- * country code with a short second level (example.co.uk), so wildcard subdomains of one attacker share one budget.
- * An approximation of the registrable domain without the Public Suffix List. Every IP literal is one site: addresses
- * cost nothing (an unrouted one hangs until the deadline), so each its own site let anyone hold every slot
- * (attacker read 15, F4).
+ * The site a URL belongs to, for the per-site fetch limit: the host's registrable domain by the Public Suffix List,
+ * its private section included, so wildcard subdomains of one attacker share one budget (a guess at the list let
+ * `*.qz.io` be sixteen sites: attacker read 20, F4) while a platform's tenants (`*.vercel.app`) are owners of their
+ * own. Every IP literal is one site: addresses cost nothing (an unrouted one hangs until the deadline), so each its own
+ * site let anyone hold every slot (attacker read 15, F4).
  */
 export function siteOf(url: string): string {
-  const host = new URL(url).hostname;
+  const host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
   if (host.startsWith('[') || /^[\d.]+$/.test(host)) return 'IP literals';
-  const labels = host.split('.');
-  const n = labels.length >= 3 && labels.at(-1)!.length === 2 && labels.at(-2)!.length <= 3 ? 3 : 2;
-  return labels.slice(-n).join('.');
+  publicSuffixes ??= load('tldts') as typeof Tldts;
+  return publicSuffixes.getDomain(host, { allowPrivateDomains: true }) ?? host;
 }
 
 /** The stored rows of one origin, for the per-host quota: client_ids are canonical URLs, so they start with it. */
 const originPrefix = (clientId: string) => `${new URL(clientId).origin}/`;
 
-const load = (message: string) => new ClientMetadataError(message, { kind: 'load' });
+const overloaded = (message: string) => new ClientMetadataError(message, { kind: 'load' });
 
 /**
  * Resolves client_ids that are URLs. A fresh row answers without a fetch; a missing or stale one is fetched (one
@@ -117,7 +122,7 @@ export class MetadataClientResolver {
     if (running) return running;
     const site = siteOf(clientId);
     if (this.#inFlight.size >= METADATA_FETCHES_IN_FLIGHT || (this.#perSite.get(site) ?? 0) >= METADATA_FETCHES_PER_SITE) {
-      return Promise.reject(load('too many metadata documents are being fetched; try again shortly'));
+      return Promise.reject(overloaded('too many metadata documents are being fetched; try again shortly'));
     }
     this.#perSite.set(site, (this.#perSite.get(site) ?? 0) + 1);
     const flight = this.#refresh(clientId, stored).catch((e: unknown) => {
@@ -143,7 +148,7 @@ export class MetadataClientResolver {
     // Checked before the fetch, so a flood of new URLs costs no outbound request while nothing can make room.
     if (!stored) {
       for (const [scope, max] of [[{}, limits.maxClients], [host, limits.maxClientsPerHost]] as const) {
-        if ((await store.countMetadataClients(scope)) >= max && !(await store.evictMetadataClient({ ...scope, dryRun: true }))) throw load('too many client metadata documents are held; try again later');
+        if ((await store.countMetadataClients(scope)) >= max && !(await store.evictMetadataClient({ ...scope, dryRun: true }))) throw overloaded('too many client metadata documents are held; try again later');
       }
     }
     // One deadline for everything this resolution fetches: the document, then any sector_identifier_uri it names.
@@ -176,7 +181,7 @@ export class MetadataClientResolver {
       for (let i = 0; i < 64 && (await store.countMetadataClients(scope)) > max; i++) {
         if (await store.evictMetadataClient({ ...scope, exceptId: saved.id })) continue;
         await store.deleteMetadataClient(saved.id);
-        throw load('too many client metadata documents are held; try again later');
+        throw overloaded('too many client metadata documents are held; try again later');
       }
     }
   }

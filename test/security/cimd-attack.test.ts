@@ -354,6 +354,23 @@ describe('Attacker read 15, F4: eight anonymous requests held every metadata-doc
     expect(siteOf('https://a.example.com/x')).to.not.equal(siteOf('https://203.0.113.5/a.json'));
   });
 
+  it('a site is the registrable domain of the Public Suffix List: subdomains of a short ccTLD domain are one site, a platform\'s tenants each their own (attacker read 20, F4)', () => {
+    // Each of these was its own site under the "short second level under a country code" guess: sixteen wildcard
+    // subdomains of one cheap domain held every fetch slot.
+    for (const domain of ['qz.io', 'ab.de', 'xyz.me', 'bit.ly']) {
+      expect(siteOf(`https://s1.${domain}/c`), domain).to.equal(domain);
+      expect(siteOf(`https://s1.${domain}/c`), domain).to.equal(siteOf(`https://deep.s2.${domain}/c`));
+    }
+    // Public suffixes still count: example.co.uk and example.com.au are sites of their own.
+    expect(siteOf('https://a.example.co.uk/x')).to.equal('example.co.uk');
+    expect(siteOf('https://a.example.co.uk/x')).to.not.equal(siteOf('https://a.other.co.uk/x'));
+    expect(siteOf('https://a.example.com.au/x')).to.equal('example.com.au');
+    // A platform's tenants (PSL private section) are different owners: one slow app does not block the others.
+    expect(siteOf('https://one.herokuapp.com/x')).to.not.equal(siteOf('https://two.herokuapp.com/x'));
+    expect(siteOf('https://one.vercel.app/x')).to.not.equal(siteOf('https://two.vercel.app/x'));
+    expect(siteOf('https://EXAMPLE.com./x')).to.equal('example.com');
+  });
+
   it('8 anonymous requests to documents hanging on 4 IP literals no longer hold every slot: a new client on a named site is served', async function () {
     this.timeout(20_000);
     // 127.0.0.2–5 are loopback addresses on Linux: four hosts that take the connection and never answer.
