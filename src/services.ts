@@ -94,7 +94,10 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // Open event streams per user: in this process, or across instances in Redis (EVENT_STREAMS_PER_USER).
   const streamSlots = redis?.streams ?? new MemoryStreamSlots();
   const limiter = deps.limiter ?? redis?.limiter ?? (dialect === 'postgresql' ? new SqlRateLimiter(sql) : new MemoryRateLimiter());
-  const clientDeps: ClientDeps = { clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey };
+  const clientDeps: ClientDeps = {
+    clients: stores.clients, events: stores.events, pepper: config.secretPepper, sealKey,
+    accountRegistrations: (userId) => limiter.consume(`registration:account:${userId}`, config.rateLimit.registrationsPerAccount, config.rateLimit.windowSeconds),
+  };
   // One budget of client-secret checks per (client, source), shared by OAuth 2 client authentication and OAuth 1 signatures.
   const clientThrottle = { limiter, failureLimit: config.rateLimit.clientAuthFailures, windowSeconds: config.rateLimit.windowSeconds };
   // What strangers can make us record (refused client authentications, a public client's refused requests): bounded per source.

@@ -83,6 +83,7 @@ export const settings = {
     loginPerUsernameAllSources: setting({ env: 'LOGIN_LIMIT_PER_USERNAME_ALL_SOURCES', kind: count(), default: 100, doc: 'failed password checks per username from all sources in the window' }),
     loginPerIp: setting({ env: 'LOGIN_LIMIT_PER_IP', kind: count(), default: 20, doc: 'failed password checks per source in the window' }),
     windowSeconds: setting({ env: 'RATE_LIMIT_WINDOW', kind: duration('seconds'), default: 900, doc: 'the window of the login and client-authentication limits' }),
+    registrationsPerAccount: setting({ env: 'REGISTRATION_LIMIT_PER_ACCOUNT', kind: count(), default: 20, doc: 'clients an account that is not an administrator may register in the window (GraphQL `registerClient`, the applications page); more are refused (429, `RATE_LIMITED`)' }),
     registrationsPerSource: setting({ env: 'REGISTRATION_LIMIT_PER_SOURCE', kind: count(), default: 20, doc: 'dynamic client registration attempts per source in the window' }),
     deviceAuthorizationPerSource: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_SOURCE', kind: count(), default: 30, doc: 'RFC 8628 device authorization requests per source (an IPv4 address, an IPv6 /64) per minute; more get 429 `temporarily_unavailable`' }),
     deviceAuthorizationPerClient: setting({ env: 'DEVICE_AUTHORIZATION_LIMIT_PER_CLIENT', kind: count(), default: 1000, doc: 'RFC 8628 device authorization requests per authenticated client per minute, from all sources together' }),

@@ -23,6 +23,8 @@ export const anonymous = (ctx: Pick<GraphQLContext, 'deps'>) => unauthenticated(
   'WWW-Authenticate': missingTokenChallenges({ realm: 'gatehouse', resource_metadata: protectedResourceMetadataUrl(ctx.deps.config.issuer) }, ctx.deps.dpopKey ? ctx.deps.dpopAlgs ?? DPOP_ALGS : undefined),
 });
 export const forbidden = (why = 'You may not do this.') => new GraphQLError(why, { extensions: { code: 'FORBIDDEN' } });
+/** A budget is spent (an account's registrations): nothing changed; `retryAfter` seconds until there is room. */
+export const rateLimited = (why: string, retryAfter: number) => new GraphQLError(why, { extensions: { code: 'RATE_LIMITED', retryAfter } });
 /** A write lost a race with another one on the same thing: nothing changed, the caller may try again. */
 export const conflict = (why: string) => new GraphQLError(why, { extensions: { code: 'CONFLICT' } });
 export const notFound = (what: string) => new GraphQLError(`${what} not found.`, { extensions: { code: 'NOT_FOUND' } });

@@ -3,8 +3,18 @@ import { seal } from '../oauth1/secret-box.ts';
 import { secretFitsSigningAlg } from './client-assertion/algorithms.ts';
 import { DeletedMeanwhile, type ClientInput, type ClientOrigin, type ClientRecord, type ClientStore, type EventSink } from './store.ts';
 
-export interface ClientDeps { clients: ClientStore; events: EventSink; pepper: string; sealKey: Buffer }
-type Actor = { userId?: number; ip?: string | null; requestId?: string | null };
+export interface ClientDeps {
+  clients: ClientStore; events: EventSink; pepper: string; sealKey: Buffer;
+  /** Counts an account's own registration, consumed before it (REGISTRATION_LIMIT_PER_ACCOUNT); absent, none counted. */
+  accountRegistrations?: (userId: number) => Promise<{ allowed: boolean; retryAfter: number }>;
+}
+type Actor = { userId?: number; ip?: string | null; requestId?: string | null; isAdmin?: boolean };
+
+/** An account registered as many clients as its budget allows in the window (REGISTRATION_LIMIT_PER_ACCOUNT). */
+export class RegistrationBudgetSpent extends Error {
+  readonly retryAfter: number;
+  constructor(retryAfter: number) { super('Too many clients registered from this account. Try again later.'); this.retryAfter = retryAfter; }
+}
 
 /**
  * Whether a sealed copy of the secret is kept: OAuth 1 HMAC signatures and client_secret_jwt assertions (RFC 7523,
@@ -37,6 +47,13 @@ export class RegistrationClaimLost extends Error {}
 export async function registerClient(
   input: ClientInput, ownerId: number, deps: ClientDeps, actor?: Actor, origin?: { registered: ClientOrigin; registrationTokenHash: string; claim?: () => Promise<boolean> },
 ): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+  // An account's own registrations (GraphQL, the applications page) store a row each and any account may make them:
+  // counted per account, consume first (attacker read 20, F5: 5,000 clients in 3 s). Dynamic registration has its own
+  // budget per source; administrators, the CLI and the seeder are not counted.
+  if (!origin && actor?.userId !== undefined && !actor.isAdmin && deps.accountRegistrations) {
+    const attempt = await deps.accountRegistrations(actor.userId);
+    if (!attempt.allowed) throw new RegistrationBudgetSpent(attempt.retryAfter);
+  }
   const clientSecret = usesSecret(input) ? generateClientSecret() : null;
   const { claim, ...stored } = origin ?? {};
   const client = await deps.clients.create({

@@ -89,3 +89,37 @@ describe('GraphQL admin API: authorization matrix (anonymous, user, admin)', () 
     expect(ok.data.registerClient.client.id).to.be.a('string');
   });
 });
+
+// Each registration stores a client; any account may register: an account's own registrations are budgeted per window
+// (attacker read 20, F5: 500 requests of 10 aliased registerClient stored 5,000 clients in 3 s).
+describe('GraphQL registerClient and the applications page: a budget per account', () => {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof actors>>;
+  before(async () => { srv = await createTestApp({ rateLimit: { registrationsPerAccount: 3 } }); a = await actors(srv); });
+  after(() => srv.close());
+
+  const owned = async (userId: number) => Number((await srv.app.stores.sql.all<{ n: number }>('select count(*) as n from applications where owner_id = ?', [userId]))[0].n);
+  const aliased = (n: number) => `mutation($i: ClientInput!) { ${Array.from({ length: n }, (_, k) => `r${k}: registerClient(input: $i) { client { clientId } }`).join(' ')} }`;
+
+  it('an account registers 3 in the window; the rest are refused RATE_LIMITED, stored nothing, and the page answers 429', async () => {
+    const before = await owned(a.alice.id);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => a.user(aliased(1), { i: CLIENT_INPUT })));
+    expect(answers.filter((r) => r.data?.r0).length, JSON.stringify(answers)).to.equal(3);
+    expect(answers.filter((r) => !r.data?.r0).map((r) => r.errors![0].extensions.code)).to.deep.equal(['RATE_LIMITED', 'RATE_LIMITED']);
+    expect(await owned(a.alice.id)).to.equal(before + 3);
+    // The applications page spends the same budget.
+    const browser = await a.aliceBrowser();
+    const form = await (await browser.get('/o/applications/register/')).text();
+    const fields = Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const page = await browser.post('/o/applications/register/', { ...fields, csrfmiddlewaretoken: csrfFrom(form)!, name: 'Page', client_type: 'confidential', grant_types: 'authorization_code', redirect_uris: 'https://client.example/cb', allowed_scopes: 'read' });
+    expect(page.status).to.equal(429);
+    expect(Number(page.headers.get('retry-after'))).to.be.greaterThan(0);
+    expect(await owned(a.alice.id)).to.equal(before + 3);
+  });
+
+  it('an administrator is not held to it', async () => {
+    const res = await a.admin(aliased(5), { i: CLIENT_INPUT });
+    expect(res.errors, JSON.stringify(res.errors)).to.equal(undefined);
+    expect(Object.values(res.data!).filter(Boolean)).to.have.length(5);
+  });
+});

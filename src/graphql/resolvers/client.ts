@@ -2,14 +2,14 @@ import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { validateClientInput } from '../../oauth2/client-registration.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
-import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient, usesSecret } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, RegistrationBudgetSpent, rotateClientSecret, SecretRotationRace, updateClient, usesSecret } from '../../oauth2/clients.ts';
 import { ACCESS_TOKEN_FORMATS, CLIENT_ORIGINS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
 import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
 import { initialTokenLifetimeProblem, issueInitialAccessToken } from '../../oauth2/dynamic-registration.ts';
 import { rowId } from '../ids.ts';
-import { badUserInput, conflict, notFound } from '../errors.ts';
+import { badUserInput, conflict, notFound, rateLimited } from '../errors.ts';
 import { CLIENT_FIELDS, clientRecordView, type ClientField, type ClientView } from '../../storage/admin-store.ts';
 import { hides, isFace, readable, seesWhole, visible, visibleAll, type ClientFace } from '../policy.ts';
 import { columnsFor, nodeFields } from '../selection.ts';
@@ -91,8 +91,13 @@ export const clientResolvers = {
     },
     async registerClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const v = requireViewer(ctx, 'applications');
-      const { client, clientSecret } = await registerClient(await validated(ctx, args.input), v.user.id, clientDeps(ctx), ctx.audit);
-      return payload(ctx, client, clientSecret);
+      const input = await validated(ctx, args.input);
+      let registered: Awaited<ReturnType<typeof registerClient>>;
+      try { registered = await registerClient(input, v.user.id, clientDeps(ctx), { ...ctx.audit, isAdmin: v.isAdmin }); } catch (e) {
+        if (e instanceof RegistrationBudgetSpent) throw rateLimited(e.message, e.retryAfter);
+        throw e;
+      }
+      return payload(ctx, registered.client, registered.clientSecret);
     },
     async updateClient(_: unknown, args: Args, ctx: GraphQLContext) {
       const existing = await manageable(ctx, args.id);

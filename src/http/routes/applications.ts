@@ -2,7 +2,7 @@ import type Router from '../router.ts';
 import { pageRouter } from '../router.ts';
 import type { Context } from 'koa';
 import { validateClientInput, type RawClientInput, type RegistrationPolicy } from '../../oauth2/client-registration.ts';
-import { deleteClient, registerClient, rotateClientSecret, SecretRotationRace, updateClient, usesSecret, type ClientDeps } from '../../oauth2/clients.ts';
+import { deleteClient, registerClient, RegistrationBudgetSpent, rotateClientSecret, SecretRotationRace, updateClient, usesSecret, type ClientDeps } from '../../oauth2/clients.ts';
 import { CLIENT_AUTH_METHOD_NAMES } from '../../oauth2/client-auth.ts';
 import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES, isPrivilegedResponseType } from '../../oauth2/response-types.ts';
@@ -141,9 +141,10 @@ export function applicationRoutes(deps: ApplicationPageDeps): Router {
     }
     let registered: Awaited<ReturnType<typeof registerClient>>;
     try {
-      registered = await registerClient(result.value, user.id, deps, actor(ctx));
+      registered = await registerClient(result.value, user.id, deps, { ...actor(ctx), isAdmin: user.isAdmin });
     } catch (e) {
       await refundFormToken(deps.limiter, 'register', user.id, once!);
+      if (e instanceof RegistrationBudgetSpent) throw new HttpError(429, 'temporarily_unavailable', e.message, { 'Retry-After': String(e.retryAfter) });
       throw e;
     }
     const { client, clientSecret } = registered;
