@@ -70,7 +70,9 @@ export function siteOf(url: string): string {
   const host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
   if (host.startsWith('[') || /^[\d.]+$/.test(host)) return 'IP literals';
   publicSuffixes ??= load('tldts') as typeof Tldts;
-  return publicSuffixes.getDomain(host, { allowPrivateDomains: true }) ?? host;
+  // A name the list gives no domain for (a label that starts or ends with a hyphen) is not a site of its own: its last
+  // two labels are (attacker read 21, F4: `-1.attacker.com`, `-2.attacker.com`, … were each a site).
+  return publicSuffixes.getDomain(host, { allowPrivateDomains: true }) ?? host.split('.').slice(-2).join('.');
 }
 
 /** The stored rows of one origin, for the per-host quota: client_ids are canonical URLs, so they start with it. */

@@ -221,6 +221,10 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(await subOf('com.attacker.app://client.example/cb'), 'a private-use scheme naming the RP\'s host').to.not.equal(sub);
     expect(await subOf('com.attacker.app:/cb')).to.not.equal(sub);
     expect(await subOf('http://127.0.0.1/cb'), 'two loopback apps').to.not.equal(await subOf('http://127.0.0.1/cb'));
+    // Every spelling of this device: *.localhost, a trailing dot, the rest of 127/8, IPv4-mapped (attacker read 21, F3).
+    for (const redirect of ['https://app.localhost/cb', 'http://localhost./cb', 'https://127.0.0.2/cb', 'http://[::ffff:127.0.0.1]/cb']) {
+      expect(await subOf(redirect), redirect).to.not.equal(await subOf(redirect));
+    }
   });
 
   it('§8.1: a sector document does not lend its sector to redirect URIs that do not reach their host: a site that lists its native app\'s loopback or private-use URI links no stranger who registers the same (attacker read 19, F1)', async () => {

@@ -369,6 +369,9 @@ describe('Attacker read 15, F4: eight anonymous requests held every metadata-doc
     expect(siteOf('https://one.herokuapp.com/x')).to.not.equal(siteOf('https://two.herokuapp.com/x'));
     expect(siteOf('https://one.vercel.app/x')).to.not.equal(siteOf('https://two.vercel.app/x'));
     expect(siteOf('https://EXAMPLE.com./x')).to.equal('example.com');
+    // Names the list gives no domain for (a label starting or ending with a hyphen) fall back to their last two labels,
+    // never to themselves (attacker read 21, F4).
+    for (const host of ['-1.attacker.com', 'x1-.attacker.com', 'a.-b.attacker.com']) expect(siteOf(`https://${host}/c`), host).to.equal('attacker.com');
   });
 
   it('8 anonymous requests to documents hanging on 4 IP literals no longer hold every slot: a new client on a named site is served', async function () {

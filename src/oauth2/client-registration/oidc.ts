@@ -1,5 +1,7 @@
 // OpenID Connect metadata: how the ID Token and UserInfo are signed, and which sub the client gets (Core §8).
+import { isIP } from 'node:net';
 import { echoUri, isLoopbackHost } from '../redirect-uri.ts';
+import { isPrivateAddress } from '../../oidc/outbound.ts';
 import { SIGNING_ALGS, SUBJECT_TYPES, type IdTokenSigningAlg, type SubjectType } from '../store.ts';
 import { choice, optionalText } from './fields.ts';
 import { idTokenAlgDefault } from '../security-profile/index.ts';
@@ -37,7 +39,11 @@ export async function validSubject(c: Check, redirectUris: readonly string[]): P
  */
 const reachesItsHost = (uri: string): boolean => {
   const u = URL.parse(uri);
-  return !!u && (u.protocol === 'https:' || u.protocol === 'http:') && !isLoopbackHost(u.hostname);
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) return false;
+  // The user's own device or network in any spelling: `localhost`, `*.localhost` (RFC 6761 §6.3), a trailing dot,
+  // and every loopback, private or mapped address literal (attacker read 21, F3).
+  const host = u.hostname.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
+  return !(isLoopbackHost(u.hostname) || host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isPrivateAddress(host)));
 };
 
 /**
