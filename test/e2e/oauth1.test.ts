@@ -66,6 +66,18 @@ describe('e2e: RFC 5849 three-legged flow with the oauth-1.0a client library', (
     return { o, temp, verifier, token: { key: creds.oauth_token, secret: creds.oauth_token_secret } };
   }
 
+  it('a pairwise client is not told the username over OAuth 1 either (/api/oauth1/user, /api/hello), as over OAuth 2 (attacker read 21, F2)', async () => {
+    const pairwise = await codeFlowSetup(srv, { redirectUris: [CALLBACK], oauth1Enabled: true, name: 'Photo printer', subjectType: 'pairwise' });
+    setup = pairwise;
+    const { o, token } = await threeLegs(consumer(pairwise.client.clientId, pairwise.secret!));
+    const user = await signed(o, `${srv.url}/api/oauth1/user`, 'GET', {}, token);
+    expect(user.status).to.equal(200);
+    expect(await user.json()).to.deep.equal({});
+    const hello = await (await signed(o, `${srv.url}/api/hello`, 'GET', {}, token)).json();
+    expect(hello.message).to.equal('Hello, OAuth1!');
+    expect(hello).to.not.have.property('user');
+  });
+
   it('completes the three legs through the login and consent pages and calls the protected resources', async () => {
     const { o, token } = await threeLegs();
     const user = await signed(o, `${srv.url}/api/oauth1/user`, 'GET', {}, token);
