@@ -54,6 +54,8 @@ export function createRouters(s: Services): Router[] {
   const oauth1 = oauth1Routes({
     store: stores.oauth1, users: stores.users, grants: stores.grants, events: stores.events, render, allowPlaintext: s.allowPlaintext, throttle: s.clientThrottle, realm: 'gatehouse',
     temporaryTtl: ttl.oauth1TemporaryTtl, securityProfile: config.securityProfile, clientName: async (id) => (await stores.clients.findById(id))?.name ?? 'An application',
+    // Each initiate stores temporary credentials and a nonce, and any account may make a consumer (attacker read 21, F7).
+    initiateBudget: requestBudget(s.limiter, { key: (ctx) => `oauth1-initiate:source:${sourceOf(ctx.ip)}`, perMinute: config.rateLimit.oauth1InitiatesPerSource, what: 'temporary credential requests from this source' }),
   });
   const graphql = lazy(async () => (await import('../graphql/server.ts')).createGraphQL({
     stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, streamSlots: s.streamSlots, dpopKey: (ctx, token) => resourceRequestKey(ctx, s.dpop, token), dpopAlgs: s.dpop.settings.algs, logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),

@@ -195,3 +195,25 @@ describe('e2e: RFC 5849 three-legged flow with the oauth-1.0a client library', (
     expect(results.filter((r) => r.status === 200)).to.have.length(1);
   });
 });
+
+// RFC 5849 §2.1: each initiate stores temporary credentials (and its nonce), and any account may make a consumer
+// (attacker read 21, F7: 3,000 initiates stored 3,000 rows in 2.7 s). Counted per source before anything is stored.
+describe('e2e: OAuth 1.0a temporary credentials: a budget per source', () => {
+  let srv: TestServer;
+  before(async () => { srv = await createTestApp({ rateLimit: { oauth1InitiatesPerSource: 3 } }); });
+  after(() => srv.close());
+
+  it('6 concurrent initiates from one source store 3 credentials and 3 nonces; the rest get 429 with Retry-After', async () => {
+    const setup = await codeFlowSetup(srv, { redirectUris: ['https://consumer.example/cb'], oauth1Enabled: true });
+    const count = async (table: string) => Number((await srv.app.stores.sql.all<{ n: number }>(`select count(*) as n from ${table}`))[0].n);
+    const [tokens, nonces] = [await count('oauth1_tokens'), await count('oauth1_nonces')];
+    const o = consumer(setup.client.clientId, setup.secret!);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => signed(o, `${srv.url}/oauth1/initiate`, 'POST', { oauth_callback: 'oob' })));
+    expect(answers.map((r) => r.status).sort()).to.deep.equal([200, 200, 200, 429, 429, 429]);
+    const refused = answers.find((r) => r.status === 429)!;
+    expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 60);
+    expect((await refused.json()).error).to.equal('temporarily_unavailable');
+    expect(await count('oauth1_tokens')).to.equal(tokens + 3);
+    expect(await count('oauth1_nonces')).to.equal(nonces + 3);
+  });
+});

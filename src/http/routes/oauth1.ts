@@ -32,6 +32,8 @@ export interface OAuth1Deps {
   realm: string;
   /** The per-(client, source) budget of secret checks that OAuth 2 client authentication uses too. */
   throttle: ClientThrottle;
+  /** Counts every initiate per source, before its signature is checked (a nonce) or anything is stored. */
+  initiateBudget: Middleware;
   /** Under any SECURITY_PROFILE OAuth 1.0a is off (oauth2.1:no-oauth1): every route refuses before any other work. */
   securityProfile?: SecurityProfile;
 }
@@ -93,7 +95,7 @@ export function oauth1Routes(deps: OAuth1Deps): Router[] {
   const flow = (ctx: Context) => ({ ...signedSettings(ctx, deps), store: deps.store, events: deps.events, audit: audit(ctx) });
 
   // RFC 5849 §2.1: temporary credentials.
-  api.post('/oauth1/initiate', json, oauth1Errors(deps.realm), outsideProfile(deps.securityProfile), async (ctx) => {
+  api.post('/oauth1/initiate', json, deps.initiateBudget, oauth1Errors(deps.realm), outsideProfile(deps.securityProfile), async (ctx) => {
     formEncoded(ctx, { ...await issueTemporaryCredentials(oauth1Request(ctx), { ...flow(ctx), temporaryTtl: deps.temporaryTtl }) });
   });
 
