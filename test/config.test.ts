@@ -51,6 +51,13 @@ describe('config', () => {
     }
   });
 
+  it('refuses a duration past ten years of seconds, or past setTimeout\'s largest delay in milliseconds (attacker read 21, F8)', () => {
+    for (const env of [{ ACCESS_TOKEN_TTL: '9999999999999', ACCESS_TOKEN_MAX_LIFETIME: '9999999999999' }, { OAUTH1_TEMPORARY_TTL: '315360001' }, { DPOP_PROOF_WINDOW: '9999999999999' }]) {
+      expect(() => loadConfig(env), JSON.stringify(env)).to.throw(ConfigError, /at most/);
+    }
+    expect(loadConfig({ REFRESH_TOKEN_TTL: String(10 * 365 * 24 * 3600), REFRESH_TOKEN_MAX_LIFETIME: String(10 * 365 * 24 * 3600) }).tokens.refreshTokenTtl).to.equal(315360000);
+  });
+
   it('refuses an http issuer when insecure transport is off', () => {
     expect(() => loadConfig({ ALLOW_INSECURE_TRANSPORT: 'false' })).to.throw(ConfigError);
   });

@@ -54,9 +54,14 @@ export function int(bounds: { min?: number; max?: number; label?: string } = {})
 }
 
 /** Every wait has a bound (docs/security.md): 0 would mean "wait forever", so durations are positive. */
+/**
+ * The longest duration: ten years of seconds (an expiry past what a Date holds answered "Invalid time value" to
+ * GraphQL callers: attacker read 21, F8), and setTimeout's largest delay in milliseconds (past it Node waits 1 ms).
+ */
+const LONGEST = { seconds: 10 * 365 * 24 * 3600, milliseconds: 2 ** 31 - 1 };
 export const duration = (unit: 'seconds' | 'milliseconds'): Kind<number> => {
-  const whole = int({ min: 1, label: unit });
-  return { ...whole, check(v) { try { return whole.check(v); } catch (e) { throw new Invalid(`must be a positive number of ${unit}`, (e as Invalid).got); } } };
+  const whole = int({ min: 1, max: LONGEST[unit], label: unit });
+  return { ...whole, check(v) { try { return whole.check(v); } catch (e) { throw new Invalid(`must be a positive number of ${unit}, at most ${LONGEST[unit]}`, (e as Invalid).got); } } };
 };
 
 const TRUE = ['1', 'true', 'yes', 'on'];
