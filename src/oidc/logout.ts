@@ -5,6 +5,7 @@ import { DEFAULT_SIGNING_ALG, type KeyRing } from './keys.ts';
 import { postForm, OutboundRefused, type OutboundOptions } from './outbound.ts';
 import type { Subjects } from './subject.ts';
 import { signJwt } from './jws.ts';
+import { siteOf } from '../oauth2/metadata-client-resolver.ts';
 
 export const END_SESSION_PATH = '/o/logout/';
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -124,46 +125,54 @@ const worthRetrying = (o: { status?: number; refused?: boolean }) => !o.refused 
 /** At most this many back-channel requests are open at once in a process, */
 const MAX_IN_FLIGHT = 32;
 /**
- * and at most this many to one host. Anyone may register clients whose back-channel host never answers: with one
- * queue for all, a user's logouts at such clients held every request open for the outbound timeout while another
- * relying party's logout waited behind them, longer with every cycle (73 s after 40: attacker read 20, F3).
+ * and at most this many for one sharer (turnsOf). Anyone may register clients whose back-channel host never answers:
+ * with one queue for all, a user's logouts at such clients held every request open for the outbound timeout while
+ * another relying party's logout waited behind them, longer with every cycle (73 s after 40: attacker read 20, F3).
  */
-const MAX_IN_FLIGHT_PER_HOST = 2;
-/** Deliveries waiting for one host past which another fails at once, to be retried later as a busy host. */
-const MAX_WAITING_PER_HOST = 200;
+const MAX_IN_FLIGHT_PER_SHARER = 2;
+/** Deliveries waiting for one sharer past which another fails at once, to be retried later as busy. */
+const MAX_WAITING_PER_SHARER = 200;
 
-class HostBusy extends Error {}
+class TurnsBusy extends Error {}
 
 /**
- * Turns for outbound requests, fair between hosts: each host gets at most its share in flight, and a freed turn goes
- * to the next host with work in round-robin order, so one host's queue never stands in front of another's.
+ * Whose share of the turns a delivery takes: its client's owner. Not the host's: anyone may point their clients at
+ * another relying party's host (another port, firewalled), and shared that host's turns (attacker read 21, F1); nor
+ * the client's: an owner has as many as they like. Clients registered dynamically or by a metadata document share one
+ * system owner, so theirs go by the back-channel URI's site (its registrable domain).
  */
-function fairTurns(): <T>(host: string, fn: () => Promise<T>) => Promise<T> {
+const turnsOf = (client: ClientRecord, uri: string): string => (client.registered === 'owner' ? `owner ${client.ownerId}` : `site ${siteOf(uri)}`);
+
+/**
+ * Turns for outbound requests, fair between sharers (turnsOf): each gets at most its share in flight, and a freed turn
+ * goes to the next with work in round-robin order, so one sharer's queue never stands in front of another's.
+ */
+function fairTurns(): <T>(sharer: string, fn: () => Promise<T>) => Promise<T> {
   let inFlight = 0;
-  // Insertion order is the round-robin order: a host served moves to the back.
-  const hosts = new Map<string, { open: number; waiting: (() => void)[] }>();
+  // Insertion order is the round-robin order: a sharer served moves to the back.
+  const sharers = new Map<string, { open: number; waiting: (() => void)[] }>();
   const serve = (): void => {
-    for (const [key, h] of hosts) {
+    for (const [key, h] of sharers) {
       if (inFlight >= MAX_IN_FLIGHT) return;
-      if (h.waiting.length === 0 || h.open >= MAX_IN_FLIGHT_PER_HOST) continue;
-      hosts.delete(key);
-      hosts.set(key, h);
+      if (h.waiting.length === 0 || h.open >= MAX_IN_FLIGHT_PER_SHARER) continue;
+      sharers.delete(key);
+      sharers.set(key, h);
       h.open++;
       inFlight++;
       h.waiting.shift()!();
       return serve();
     }
   };
-  return async (host, fn) => {
-    let h = hosts.get(host);
-    if (!h) hosts.set(host, (h = { open: 0, waiting: [] }));
-    if (h.waiting.length >= MAX_WAITING_PER_HOST) throw new HostBusy();
+  return async (sharer, fn) => {
+    let h = sharers.get(sharer);
+    if (!h) sharers.set(sharer, (h = { open: 0, waiting: [] }));
+    if (h.waiting.length >= MAX_WAITING_PER_SHARER) throw new TurnsBusy();
     const mine = h;
     await new Promise<void>((resolve) => { mine.waiting.push(resolve); serve(); });
     try { return await fn(); } finally {
       mine.open--;
       inFlight--;
-      if (mine.open === 0 && mine.waiting.length === 0 && hosts.get(host) === mine) hosts.delete(host);
+      if (mine.open === 0 && mine.waiting.length === 0 && sharers.get(sharer) === mine) sharers.delete(sharer);
       serve();
     }
   };
@@ -181,8 +190,8 @@ const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutErro
 export function createBackchannel(s: BackchannelSettings) {
   const pending = new Set<Promise<void>>();
   const delays = s.retryDelaysMs ?? [2_000, 10_000, 60_000];
-  // Outbound work is bounded for the whole process and shared fairly between hosts (fairTurns): a user with many
-  // clients (any user may register them) logging out again and again holds at most a host's share of the requests.
+  // Outbound work is bounded for the whole process and shared fairly between owners (fairTurns, turnsOf): a user with
+  // many clients (any user may register them) logging out again and again holds at most their own share.
   const inTurn = fairTurns();
   async function deliver(client: ClientRecord, sid: string | null, userId: number): Promise<void> {
     const uri = client.backchannelLogoutUri!;
@@ -191,12 +200,11 @@ export function createBackchannel(s: BackchannelSettings) {
       let outcome: { status?: number; error?: string; refused?: boolean };
       try {
         const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: sid === null ? null : s.subjects.sidFor(sid, client) }, Date.now());
-        const host = (URL.parse(uri)?.hostname ?? uri).toLowerCase().replace(/\.$/, '');
-        outcome = { status: await inTurn(host, () => postForm(uri, { logout_token: token }, s.outbound())) };
+        outcome = { status: await inTurn(turnsOf(client, uri), () => postForm(uri, { logout_token: token }, s.outbound())) };
       } catch (e) {
         // The client's owner reads these events: a reason class, never the resolver's or the guard's words (which
         // would tell them how a host name resolves inside our network).
-        outcome = e instanceof OutboundRefused ? { error: 'refused', refused: true } : e instanceof HostBusy ? { error: 'busy' } : { error: isTimeout(e) ? 'timeout' : 'unreachable' };
+        outcome = e instanceof OutboundRefused ? { error: 'refused', refused: true } : e instanceof TurnsBusy ? { error: 'busy' } : { error: isTimeout(e) ? 'timeout' : 'unreachable' };
       }
       // §2.8: the RP answers 200 when it logged out; OPs should also take 204 (frameworks send it for an empty body).
       const ok = outcome.status === 200 || outcome.status === 204;

@@ -166,7 +166,7 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
   before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1', 'localhost'] }, { backchannelRetryDelaysMs: [10] }); });
   after(() => t.close());
 
-  it('F3 deliveries to one host that never answers take a share of their own: another relying party is told at once, not after the flood', async function () {
+  it('F3 deliveries to one host that never answers take their owner\'s share: another owner\'s relying party, even on that host, is told at once (attacker reads 20 F3, 21 F1)', async function () {
     this.timeout(30_000);
     const held = new Set<Socket>();
     const tarpit = createServer(() => { /* never answers */ });
@@ -182,8 +182,9 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       await new Promise((r) => setTimeout(r, 300));
       expect(held.size, 'connections the flood holds to its host').to.be.at.most(4);
       const alice = await t.app.seed.user({ username: 'told' });
-      // Another host name for the relying party (the flood's is 127.0.0.1).
-      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url.replace('127.0.0.1', 'localhost') })).client;
+      // The relying party on the flood's own host name (another port): turns are shared by owner, not by host, since
+      // anyone may point their clients at another's host (attacker read 21, F1).
+      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
       const started = Date.now();
       t.app.backchannel.notify([victim.clientId], { sid: 'victim', userId: alice.id });
       while (rp.tokens.length === 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 20));
