@@ -11,6 +11,7 @@ import { generateOrderedToken, hashToken } from './tokens.ts';
 import { consentOrigin } from './redirect-uri.ts';
 import { promptValues } from '../oidc/prompt.ts';
 import { unconsentedClaims } from '../oidc/request-params.ts';
+import { AUTH_TIME_ASKED } from '../oidc/subject.ts';
 
 export interface ApproveDeps {
   tokens: TokenStore;
@@ -78,6 +79,9 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
   const familyId = newFamilyId(deps.now);
   // RFC 9207 §2: `iss` identifies this server in every authorization response.
   const out: Record<string, string | number | undefined> = { state: req.state, iss: deps.settings.issuer };
+  // The ID Token's claims asked for by name; `auth_time` when max_age was sent (Core §3.1.2.1: then REQUIRED), which is
+  // what gives it to a pairwise client (oidc/id-token.ts).
+  const idTokenClaims = [...(req.claims?.id_token ?? []), ...(req.maxAge !== undefined ? [AUTH_TIME_ASKED] : [])];
   if (rule.code) {
     out.code = generateOrderedToken(deps.now);
     await deps.tokens.saveCode({
@@ -86,7 +90,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
       codeChallengeMethod: req.codeChallengeMethod ?? null, familyId,
       // OpenID Connect Core §3.1.2.1: the nonce goes back in the ID Token unmodified; auth_time is when the user logged in.
       nonce: req.nonce ?? null, authTime: session.authTime, sid, amr: openid ? session.amr ?? [] : [],
-      idTokenClaims: (req.claims?.id_token ?? []).join(' '), resources: req.resources ?? [], dpopJkt: req.dpopJkt ?? null,
+      idTokenClaims: idTokenClaims.join(' '), resources: req.resources ?? [], dpopJkt: req.dpopJkt ?? null,
       // RFC 6749 §4.1.2: codes are short-lived (60 s by default here; the RFC's ceiling is 10 minutes).
       // Issue 21: the client's own code lifetime when an administrator set one (bounded by AUTHORIZATION_CODE_MAX_LIFETIME).
       expiresAt: deps.now + (clientLifetime(client.authorizationCodeLifetime, deps.settings.authorizationCodeMaxLifetime) ?? deps.settings.authorizationCodeTtl) * 1000, createdAt: deps.now,
@@ -103,7 +107,7 @@ export async function approve(req: AuthorizationRequest, userId: number, deps: A
     // Core §3.2.2.10, §3.3.2.11: at_hash for the access token, c_hash for the code returned beside it.
     out.id_token = await deps.idTokens!.issue({
       clientId: client.clientId, client, alg: client.idTokenSignedResponseAlg, userId, scope, nonce: req.nonce ?? null, authTime: session.authTime,
-      sid, amr: session.amr, claims: req.claims?.id_token, accessToken, code: out.code as string | undefined, scopeClaims: !rule.token && !rule.code, now: deps.now,
+      sid, amr: session.amr, claims: idTokenClaims, accessToken, code: out.code as string | undefined, scopeClaims: !rule.token && !rule.code, now: deps.now,
     });
     if (!rule.token) await deps.events.record({ type: 'token.issued', clientId: client.clientId, userId, ...deps.audit, detail: { grant: implicit.grantType, responseType: req.responseType, scope } });
   }

@@ -1,5 +1,5 @@
 import type { AccessTokenInput, JwtAccessTokens } from '../oauth2/issue.ts';
-import type { Subjects } from './subject.ts';
+import { authTimeFor, type Subjects } from './subject.ts';
 import type { KeyRing, SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
 import { canonicalResource, RESOURCE_ACCESS_TOKEN_MAX_TTL } from '../oauth2/resources.ts';
@@ -64,7 +64,7 @@ export function createJwtAccessTokens(s: AccessTokenSettings): JwtAccessTokens {
         if (i.jkt) claims.cnf = { jkt: i.jkt };
         // RFC 8693 §4.1: a delegated token names its actor (and earlier ones, nested).
         if (i.act) claims.act = i.act;
-        if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
+        if (i.authTime !== null && authTimeFor(client)) claims.auth_time = Math.floor(i.authTime / 1000);
         // RFC 9068 §2.1: typ at+jwt, so a JWT access token is never taken for an ID Token.
         return signJwt(key, claims, 'at+jwt');
       };

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { IdTokenInput, IdTokenIssuer } from '../oauth2/grants/context.ts';
 import { parseScope } from '../oauth2/scope.ts';
 import { claimsOfScope, OPENID_SCOPE, userClaims } from './claims.ts';
-import type { Subjects } from './subject.ts';
+import { authTimeFor, type Subjects } from './subject.ts';
 import type { UserStore } from '../accounts/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing, type SigningAlg } from './keys.ts';
 import { signJwt } from './jws.ts';
@@ -47,7 +47,7 @@ export function createIdTokenIssuer(s: IdTokenSettings): IdTokenIssuer {
       // Core §3.1.3.6, §3.3.2.11: at_hash with an access token, c_hash with a code from the authorization endpoint.
       if (i.accessToken !== undefined) claims.at_hash = tokenHash(i.accessToken, key.alg);
       if (i.code !== undefined) claims.c_hash = tokenHash(i.code, key.alg);
-      if (i.authTime !== null) claims.auth_time = Math.floor(i.authTime / 1000);
+      if (i.authTime !== null && authTimeFor(i.client, i.claims)) claims.auth_time = Math.floor(i.authTime / 1000);
       // Core §3.1.3.7 step 11: the nonce of the authentication request, unmodified.
       if (i.nonce !== null) claims.nonce = i.nonce;
       // Back-Channel Logout §2.1: the session the user signed in with, so a logout_token can name it.

@@ -72,3 +72,14 @@ export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes:
   const lifetimeMaxima = { accessTokenLifetime: c.tokens.accessTokenMaxLifetime, refreshTokenLifetime: c.tokens.refreshTokenMaxLifetime, authorizationCodeLifetime: c.tokens.authorizationCodeMaxLifetime };
   return { allowInsecureTransport: c.allowInsecureTransport, securityProfile: c.securityProfile, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, o) => getJson(uri, { ...outbound, signal: o?.signal }), lifetimeMaxima };
 }
+
+/** In an ID Token's claim names: the request sent max_age, so auth_time is REQUIRED (Core §3.1.2.1). */
+export const AUTH_TIME_ASKED = 'auth_time';
+
+/**
+ * Whether a token for this client says when the user signed in. The login's second is the same at every client of one
+ * browser session, so a pairwise client gets it only when it asked (max_age): otherwise two of them linked the user by
+ * it, as by a shared sid (attacker read 21, F5). RFC 9068 §2.2.1 and Core §2 make it optional otherwise.
+ */
+export const authTimeFor = (client: Pick<SubjectClient, 'subjectType'>, asked: readonly string[] = []): boolean =>
+  client.subjectType !== 'pairwise' || asked.includes(AUTH_TIME_ASKED);

@@ -110,6 +110,29 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(mine.data.viewer.username).to.equal(pub.user.username);
   });
 
+  it('§8.1: a pairwise client is not given auth_time unless it asked (max_age, Core §3.1.2.1): the login\'s second is the same at every client of one browser session (attacker read 21, F5)', async () => {
+    const a = await pairwise();
+    const b = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid', 'read'], subjectType: 'pairwise', accessTokenFormat: 'jwt', redirectUris: ['https://other-rp.example/cb'] });
+    const tokensOf = async (s: Awaited<ReturnType<typeof pairwise>>, redirect: string, extra: Record<string, string> = {}) => {
+      const { verifier, challenge } = pkcePair();
+      const loc = await authorizeThroughConsent(a.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: redirect, scope: 'openid read', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
+      return (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: loc.searchParams.get('code')!, redirect_uri: redirect, code_verifier: verifier }, s.auth)).json();
+    };
+    const one = await tokensOf(a, 'https://client.example/cb');
+    const two = await tokensOf({ ...b, browser: a.browser }, 'https://other-rp.example/cb');
+    for (const tokens of [one, two]) {
+      expect(decodeJwt(tokens.id_token), 'ID Token').to.not.have.property('auth_time');
+      expect(decodeJwt(tokens.access_token), 'JWT access token').to.not.have.property('auth_time');
+    }
+    // Asked for with max_age, it is there (REQUIRED).
+    const asked = await tokensOf(a, 'https://client.example/cb', { max_age: '3600' });
+    expect(asked.id_token, JSON.stringify(asked)).to.be.a('string');
+    expect(decodeJwt(asked.id_token).auth_time).to.be.a('number');
+    // A public-subject client keeps it, as before.
+    const pub = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid', 'read'] });
+    expect(decodeJwt((await tokensOf({ ...pub, browser: a.browser }, 'https://client.example/cb')).id_token).auth_time).to.be.a('number');
+  });
+
   it('stable across signing-key rotation, and different for two users', async () => {
     const s = await pairwise();
     const before = (await idTokenSub(s)).sub;
