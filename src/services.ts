@@ -123,7 +123,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // Back-Channel Logout deliveries, in the background; outbound calls refuse private targets not allowed (oidc/outbound.ts).
   const backchannel = createBackchannel({
     keys: signingKeys, issuer: () => config.issuer, clients: stores.clients, events: stores.events, subjects,
-    outbound: () => ({ allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
+    outbound: () => ({ pool: 'backchannel', allowedHosts: config.outboundAllowedHosts }), retryDelaysMs: deps.backchannelRetryDelaysMs,
   });
   // Client ID metadata documents: a URL client_id is fetched through the outbound guard and kept as an applications row.
   // A failed outbound document: the caller is told "could not be fetched", the details are for the operator only.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IdTokenHintRefused, verifyIdTokenHint } from './id-token-hint.ts';
 import type { ClientRecord, ClientStore, EventSink } from '../oauth2/store.ts';
 import { DEFAULT_SIGNING_ALG, type KeyRing } from './keys.ts';
-import { postForm, OutboundRefused, type OutboundOptions } from './outbound.ts';
+import { postForm, OutboundRefused, refusedByOwnBound, type OutboundOptions } from './outbound.ts';
 import type { Subjects } from './subject.ts';
 import { signJwt } from './jws.ts';
 import { siteOf } from '../oauth2/metadata-client-resolver.ts';
@@ -204,7 +204,7 @@ export function createBackchannel(s: BackchannelSettings) {
       } catch (e) {
         // The client's owner reads these events: a reason class, never the resolver's or the guard's words (which
         // would tell them how a host name resolves inside our network).
-        outcome = e instanceof OutboundRefused ? { error: 'refused', refused: true } : e instanceof TurnsBusy ? { error: 'busy' } : { error: isTimeout(e) ? 'timeout' : 'unreachable' };
+        outcome = e instanceof OutboundRefused ? { error: 'refused', refused: true } : e instanceof TurnsBusy || refusedByOwnBound(e) ? { error: 'busy' } : { error: isTimeout(e) ? 'timeout' : 'unreachable' };
       }
       // §2.8: the RP answers 200 when it logged out; OPs should also take 204 (frameworks send it for an empty body).
       const ok = outcome.status === 200 || outcome.status === 204;

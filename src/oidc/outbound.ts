@@ -74,7 +74,7 @@ export interface OutboundOptions {
    * client ID metadata documents) each have their own, so a flood of one kind cannot starve a host's others (its
    * jwks_uri, its back-channel logout: attacker read 16, F4). Default: the share of the rest.
    */
-  pool?: 'request_uri' | 'metadata';
+  pool?: 'request_uri' | 'metadata' | 'sector' | 'backchannel';
   /** Where a failure's details go (the server log): the caller of getJson sees only FETCH_FAILED. */
   onFailure?: (failure: { url: string; reason: FailureReason; detail: string }) => void;
 }
@@ -100,7 +100,7 @@ export class OutboundFailure extends Error {
  * The fetch never left: our own bound on fetches in flight to the host (OUTBOUND_PER_HOST) refused it. It says nothing
  * of the document or the host, so no caller remembers it against either.
  */
-export function refusedByOwnBound(e: unknown): boolean { return e instanceof OutboundFailure && e.reason === 'busy'; }
+export function refusedByOwnBound(e: unknown): boolean { return e instanceof OutboundBusy || (e instanceof OutboundFailure && e.reason === 'busy'); }
 
 function failureReason(e: unknown): FailureReason {
   if (e instanceof OutboundRefused) return 'refused';
@@ -183,6 +183,10 @@ function send(method: string, url: string, headers: Record<string, string>, body
   // One name is one share in any spelling (case, a trailing dot; an IP literal IPv4-mapped or not: attacker read 16, F5).
   // Not one per address: hosting shares addresses (a CDN's serve thousands of sites), and one site's flood would fail
   // every other site's documents and logouts there. A host's other names are other hosts here, as to its own TLS.
+  // Back-channel logout deliveries are bounded where they are made, fairly between owners (logout.ts fairTurns), and
+  // share no host's slots with fetches strangers can cause: ten failing registrations naming a sector document on a
+  // relying party's host held its slots and failed its logout on every attempt (attacker read 22, F1).
+  if (o.pool === 'backchannel') return sendNow(method, u, headers, body, o, keepBody, lookup, timeoutMs, maxBytes);
   const key = `${o.pool ?? 'other'} ${isIP(host) === 6 ? canonicalAddress(host) : host.toLowerCase().replace(/\.$/, '')}`;
   const here = inFlight.get(key) ?? 0;
   if (here >= OUTBOUND_PER_HOST) return Promise.reject(new OutboundBusy(`${OUTBOUND_PER_HOST} requests to ${echoUri(host)} are in flight`));
@@ -191,6 +195,12 @@ function send(method: string, url: string, headers: Record<string, string>, body
     const n = (inFlight.get(key) ?? 1) - 1;
     if (n > 0) inFlight.set(key, n); else inFlight.delete(key);
   };
+  return sendNow(method, u, headers, body, o, keepBody, lookup, timeoutMs, maxBytes).finally(done);
+}
+
+type Lookup = (hostname: string, opts: object, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => void;
+
+function sendNow(method: string, u: URL, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody: boolean, lookup: Lookup, timeoutMs: number, maxBytes: number): Promise<{ status: number; body: Buffer; cacheControl?: string; contentType?: string }> {
   return new Promise<{ status: number; body: Buffer; cacheControl?: string; contentType?: string }>((resolve, reject) => {
     const { request } = load(u.protocol === 'https:' ? 'node:https' : 'node:http') as typeof Http;
     const req = request(u, { method, lookup, signal: o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs), headers }, (res) => {
@@ -206,5 +216,5 @@ function send(method: string, url: string, headers: Record<string, string>, body
     });
     req.on('error', reject);
     req.end(body);
-  }).finally(done);
+  });
 }

@@ -214,6 +214,7 @@ describe('e2e: OAuth 1.0a temporary credentials: a budget per source', () => {
     expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 60);
     expect((await refused.json()).error).to.equal('temporarily_unavailable');
     expect(await count('oauth1_tokens')).to.equal(tokens + 3);
-    expect(await count('oauth1_nonces')).to.equal(nonces + 3);
+    // Nonces are kept in the database, or in Redis when there is one (then this table stays empty).
+    if (!process.env.REDIS_URL) expect(await count('oauth1_nonces')).to.equal(nonces + 3);
   });
 });

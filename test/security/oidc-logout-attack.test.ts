@@ -197,4 +197,34 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       await t.app.backchannel.idle();
     }
   });
+
+  it('F1 (read 22) fetches anyone can cause at the relying party\'s host (sector documents of failed registrations) do not take its logout delivery\'s turns; a refusal by our own bound is recorded as busy', async function () {
+    this.timeout(30_000);
+    const held = new Set<Socket>();
+    const tarpit = createServer(() => { /* never answers */ });
+    tarpit.on('connection', (sock) => { held.add(sock); sock.on('close', () => held.delete(sock)); });
+    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const rp = await scriptedRp([200]);
+    try {
+      // Ten sector_identifier_uri fetches at the relying party's host name (another port that never answers): more than
+      // OUTBOUND_PER_HOST. Anyone can cause them: each is a registration that fails validation.
+      const sector = `http://127.0.0.1:${(tarpit.address() as { port: number }).port}/sector.json`;
+      const mallory = await t.app.seed.user({ username: 'sectorflood' });
+      const floods = Array.from({ length: 10 }, () => t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://mallory.example/cb'], allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector }).catch(() => null));
+      await new Promise((r) => setTimeout(r, 300));
+      const alice = await t.app.seed.user({ username: 'stilltold' });
+      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
+      const started = Date.now();
+      t.app.backchannel.notify([victim.clientId], { sid: 'victim', userId: alice.id });
+      while (rp.tokens.length === 0 && Date.now() - started < 4_000) await new Promise((r) => setTimeout(r, 20));
+      expect(rp.tokens, 'the relying party was told at the first attempt').to.have.length(1);
+      expect(Date.now() - started).to.be.below(1500);
+      await Promise.all(floods);
+    } finally {
+      tarpit.close();
+      for (const sock of held) sock.destroy();
+      rp.server.close();
+      await t.app.backchannel.idle();
+    }
+  });
 });
