@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TestServer } from './helpers.ts';
 
 /**
@@ -27,4 +28,13 @@ export async function deliveryEvents(t: TestServer, clientId: string): Promise<A
   await t.app.backchannel.idle();
   const rows = await t.app.stores.sql.all<{ type: string; detail: string | object }>('select type, detail from events where client_id = ? and type like ? order by id', [clientId, 'logout.backchannel.%']);
   return rows.map((r) => ({ type: r.type, detail: (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as Attempt['detail'] }));
+}
+
+/** A server on 127.0.0.1 that takes connections and never answers; `close` drops the ones it holds. */
+export async function tarpit(): Promise<{ base: string; held: Set<Socket>; close(): void }> {
+  const held = new Set<Socket>();
+  const server = createServer(() => { /* never answers */ });
+  server.on('connection', (sock) => { held.add(sock); sock.on('close', () => held.delete(sock)); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${(server.address() as { port: number }).port}`, held, close() { server.close(); for (const sock of held) sock.destroy(); } };
 }

@@ -1,9 +1,8 @@
 import { createServer } from 'node:http';
-import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, getCode, postForm } from '../oauth-helpers.ts';
-import { deliveryEvents, scriptedRp } from '../backchannel-rp.ts';
+import { deliveryEvents, scriptedRp, tarpit } from '../backchannel-rp.ts';
 import { logoutToken } from '../../src/oidc/logout.ts';
 import { isPrivateAddress } from '../../src/oidc/outbound.ts';
 import { validateClientInput } from '../../src/oauth2/client-registration.ts';
@@ -168,13 +167,11 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
 
   it('F3 deliveries to one host that never answers take their owner\'s share: another owner\'s relying party, even on that host, is told at once (attacker reads 20 F3, 21 F1)', async function () {
     this.timeout(30_000);
-    const held = new Set<Socket>();
-    const tarpit = createServer(() => { /* never answers */ });
-    tarpit.on('connection', (sock) => { held.add(sock); sock.on('close', () => held.delete(sock)); });
-    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const hanging = await tarpit();
+    const held = hanging.held;
     const rp = await scriptedRp([200]);
     try {
-      const hang = `http://127.0.0.1:${(tarpit.address() as { port: number }).port}/bc`;
+      const hang = `${hanging.base}/bc`;
       const mallory = await t.app.seed.user({ username: 'flooder' });
       const ids: string[] = [];
       for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: hang })).client.clientId);
@@ -191,8 +188,7 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       expect(rp.tokens, 'the relying party was told').to.have.length(1);
       expect(Date.now() - started, 'ms until it was told').to.be.below(1500);
     } finally {
-      tarpit.close();
-      for (const sock of held) sock.destroy();
+      hanging.close();
       rp.server.close();
       await t.app.backchannel.idle();
     }
@@ -200,15 +196,12 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
 
   it('F1 (read 22) fetches anyone can cause at the relying party\'s host (sector documents of failed registrations) do not take its logout delivery\'s turns; a refusal by our own bound is recorded as busy', async function () {
     this.timeout(30_000);
-    const held = new Set<Socket>();
-    const tarpit = createServer(() => { /* never answers */ });
-    tarpit.on('connection', (sock) => { held.add(sock); sock.on('close', () => held.delete(sock)); });
-    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const hanging = await tarpit();
     const rp = await scriptedRp([200]);
     try {
       // Ten sector_identifier_uri fetches at the relying party's host name (another port that never answers): more than
       // OUTBOUND_PER_HOST. Anyone can cause them: each is a registration that fails validation.
-      const sector = `http://127.0.0.1:${(tarpit.address() as { port: number }).port}/sector.json`;
+      const sector = `${hanging.base}/sector.json`;
       const mallory = await t.app.seed.user({ username: 'sectorflood' });
       const floods = Array.from({ length: 10 }, () => t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://mallory.example/cb'], allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector }).catch(() => null));
       await new Promise((r) => setTimeout(r, 300));
@@ -221,8 +214,7 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       expect(Date.now() - started).to.be.below(1500);
       await Promise.all(floods);
     } finally {
-      tarpit.close();
-      for (const sock of held) sock.destroy();
+      hanging.close();
       rp.server.close();
       await t.app.backchannel.idle();
     }
