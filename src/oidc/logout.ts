@@ -5,7 +5,6 @@ import { DEFAULT_SIGNING_ALG, type KeyRing } from './keys.ts';
 import { postForm, OutboundRefused, refusedByOwnBound, type OutboundOptions } from './outbound.ts';
 import type { Subjects } from './subject.ts';
 import { signJwt } from './jws.ts';
-import { siteOf } from '../oauth2/metadata-client-resolver.ts';
 
 export const END_SESSION_PATH = '/o/logout/';
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -125,11 +124,13 @@ const worthRetrying = (o: { status?: number; refused?: boolean }) => !o.refused 
 /** At most this many back-channel requests are open at once in a process, */
 const MAX_IN_FLIGHT = 32;
 /**
- * and at most this many for one sharer (turnsOf). Anyone may register clients whose back-channel host never answers:
- * with one queue for all, a user's logouts at such clients held every request open for the outbound timeout while
- * another relying party's logout waited behind them, longer with every cycle (73 s after 40: attacker read 20, F3).
+ * at most this many for one sharer (turnsOf: an owner). Anyone may register clients whose back-channel host never
+ * answers: with one queue for all, a user's logouts at such clients held every request open for the outbound timeout
+ * while another relying party's logout waited behind them, longer with every cycle (73 s after 40: attacker read 20, F3),
  */
-const MAX_IN_FLIGHT_PER_SHARER = 2;
+const MAX_IN_FLIGHT_PER_SHARER = 4;
+/** and one for one client: an owner's relying party that hangs holds one turn, never its siblings' (read 22, F5). */
+const MAX_IN_FLIGHT_PER_CLIENT = 1;
 /** Deliveries waiting for one sharer past which another fails at once, to be retried later as busy. */
 const MAX_WAITING_PER_SHARER = 200;
 
@@ -137,40 +138,47 @@ class TurnsBusy extends Error {}
 
 /**
  * Whose share of the turns a delivery takes: its client's owner. Not the host's: anyone may point their clients at
- * another relying party's host (another port, firewalled), and shared that host's turns (attacker read 21, F1); nor
- * the client's: an owner has as many as they like. Clients registered dynamically or by a metadata document share one
- * system owner, so theirs go by the back-channel URI's site (its registrable domain).
+ * another relying party's host (another port, firewalled), and shared that host's turns (attacker read 21, F1). Clients
+ * registered dynamically or by a metadata document share one system owner and nothing ties them to a host or site, so
+ * each is a sharer of its own (a site let a stranger's dynamic client join a victim's: read 22, F2).
  */
-const turnsOf = (client: ClientRecord, uri: string): string => (client.registered === 'owner' ? `owner ${client.ownerId}` : `site ${siteOf(uri)}`);
+const turnsOf = (client: ClientRecord): string => (client.registered === 'owner' ? `owner ${client.ownerId}` : `client ${client.id}`);
 
 /**
- * Turns for outbound requests, fair between sharers (turnsOf): each gets at most its share in flight, and a freed turn
- * goes to the next with work in round-robin order, so one sharer's queue never stands in front of another's.
+ * Turns for outbound requests, fair between sharers (turnsOf) and between the clients of one: a freed turn goes to the
+ * next sharer with a delivery whose client has no turn open, in round-robin order, so one sharer's queue never stands
+ * in front of another's, nor one client's in front of its siblings'.
  */
-function fairTurns(): <T>(sharer: string, fn: () => Promise<T>) => Promise<T> {
+function fairTurns(): <T>(sharer: string, client: number, fn: () => Promise<T>) => Promise<T> {
   let inFlight = 0;
   // Insertion order is the round-robin order: a sharer served moves to the back.
-  const sharers = new Map<string, { open: number; waiting: (() => void)[] }>();
+  const sharers = new Map<string, { open: number; clients: Map<number, number>; waiting: { client: number; go: () => void }[] }>();
   const serve = (): void => {
     for (const [key, h] of sharers) {
       if (inFlight >= MAX_IN_FLIGHT) return;
-      if (h.waiting.length === 0 || h.open >= MAX_IN_FLIGHT_PER_SHARER) continue;
+      if (h.open >= MAX_IN_FLIGHT_PER_SHARER) continue;
+      const next = h.waiting.findIndex((w) => (h.clients.get(w.client) ?? 0) < MAX_IN_FLIGHT_PER_CLIENT);
+      if (next < 0) continue;
+      const [w] = h.waiting.splice(next, 1);
       sharers.delete(key);
       sharers.set(key, h);
       h.open++;
+      h.clients.set(w.client, (h.clients.get(w.client) ?? 0) + 1);
       inFlight++;
-      h.waiting.shift()!();
+      w.go();
       return serve();
     }
   };
-  return async (sharer, fn) => {
+  return async (sharer, client, fn) => {
     let h = sharers.get(sharer);
-    if (!h) sharers.set(sharer, (h = { open: 0, waiting: [] }));
+    if (!h) sharers.set(sharer, (h = { open: 0, clients: new Map(), waiting: [] }));
     if (h.waiting.length >= MAX_WAITING_PER_SHARER) throw new TurnsBusy();
     const mine = h;
-    await new Promise<void>((resolve) => { mine.waiting.push(resolve); serve(); });
+    await new Promise<void>((go) => { mine.waiting.push({ client, go }); serve(); });
     try { return await fn(); } finally {
       mine.open--;
+      const left = (mine.clients.get(client) ?? 1) - 1;
+      if (left > 0) mine.clients.set(client, left); else mine.clients.delete(client);
       inFlight--;
       if (mine.open === 0 && mine.waiting.length === 0 && sharers.get(sharer) === mine) sharers.delete(sharer);
       serve();
@@ -200,7 +208,7 @@ export function createBackchannel(s: BackchannelSettings) {
       let outcome: { status?: number; error?: string; refused?: boolean };
       try {
         const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: sid === null ? null : s.subjects.sidFor(sid, client) }, Date.now());
-        outcome = { status: await inTurn(turnsOf(client, uri), () => postForm(uri, { logout_token: token }, s.outbound())) };
+        outcome = { status: await inTurn(turnsOf(client), client.id, () => postForm(uri, { logout_token: token }, s.outbound())) };
       } catch (e) {
         // The client's owner reads these events: a reason class, never the resolver's or the guard's words (which
         // would tell them how a host name resolves inside our network).

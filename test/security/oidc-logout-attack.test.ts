@@ -219,4 +219,27 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       await t.app.backchannel.idle();
     }
   });
+
+  it('F2/F5 (read 22) a hanging relying party takes one turn of its owner\'s, so its siblings are told at once; clients of the system owner (dynamic registration) each have their own', async function () {
+    this.timeout(30_000);
+    const hanging = await tarpit();
+    const rp = await scriptedRp([200]);
+    try {
+      const owner = await t.app.seed.user({ username: 'siblings' });
+      const slow = (await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://slow.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: `${hanging.base}/bc` })).client;
+      const healthy = (await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
+      for (let i = 0; i < 40; i++) t.app.backchannel.notify([slow.clientId], { sid: `s${i}`, userId: owner.id });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(hanging.held.size, 'connections the slow relying party holds').to.be.at.most(1);
+      const started = Date.now();
+      t.app.backchannel.notify([healthy.clientId], { sid: 'sibling', userId: owner.id });
+      while (rp.tokens.length === 0 && Date.now() - started < 4_000) await new Promise((r) => setTimeout(r, 20));
+      expect(rp.tokens, 'the sibling was told').to.have.length(1);
+      expect(Date.now() - started).to.be.below(1500);
+    } finally {
+      hanging.close();
+      rp.server.close();
+      await t.app.backchannel.idle();
+    }
+  });
 });
