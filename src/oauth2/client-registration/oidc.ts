@@ -40,11 +40,15 @@ export async function validSubject(c: Check, redirectUris: readonly string[]): P
 const reachesItsHost = (uri: string): boolean => {
   const u = URL.parse(uri);
   if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) return false;
-  // The user's own device or network in any spelling: `localhost`, `*.localhost` (RFC 6761 §6.3), a trailing dot,
-  // and every loopback, private or mapped address literal (attacker read 21, F3).
+  // The user's own device or network in any spelling: every loopback, private or mapped address literal, `localhost`
+  // and `*.localhost` (RFC 6761 §6.3), a trailing dot (attacker read 21, F3); and a name that is not one host worldwide,
+  // so two owners' clients on two networks would share its sector: a single label, a special-use domain (RFC 6762
+  // `.local`, RFC 8375 `home.arpa`, ICANN's `.internal`) or a common private one (attacker read 22, F3).
   const host = u.hostname.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
-  return !(isLoopbackHost(u.hostname) || host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isPrivateAddress(host)));
+  if (isIP(host) !== 0) return !isPrivateAddress(host);
+  return !(isLoopbackHost(u.hostname) || !host.includes('.') || NOT_ONE_HOST_WORLDWIDE.test(host));
 };
+const NOT_ONE_HOST_WORLDWIDE = /(^|\.)(localhost|local|localdomain|internal|home\.arpa|lan|home|corp|intranet|private)$/;
 
 /**
  * Core §8.1 without a sector_identifier_uri: the hosts of a client's redirect URIs, its sector when they are one; null
