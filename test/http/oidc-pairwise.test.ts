@@ -246,7 +246,7 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(await subOf('http://127.0.0.1/cb'), 'two loopback apps').to.not.equal(await subOf('http://127.0.0.1/cb'));
     // Every spelling of this device: *.localhost, a trailing dot, the rest of 127/8, IPv4-mapped (attacker read 21, F3).
     // Nor a name that is not one host worldwide: single labels and special-use domains (attacker read 22, F3).
-    for (const redirect of ['https://app.localhost/cb', 'http://localhost./cb', 'https://127.0.0.2/cb', 'http://[::ffff:127.0.0.1]/cb', 'https://app.local/cb', 'https://localhost.localdomain/cb', 'https://printer/cb', 'https://ip6-localhost/cb', 'https://x.home.arpa/cb', 'https://a.internal/cb']) {
+    for (const redirect of ['https://app.localhost/cb', 'http://localhost./cb', 'https://127.0.0.2/cb', 'http://[::ffff:127.0.0.1]/cb', 'https://app.local/cb', 'https://localhost.localdomain/cb', 'https://printer/cb', 'https://ip6-localhost/cb', 'https://x.home.arpa/cb', 'https://a.internal/cb', 'https://app.local../cb', 'https://myapp.test/cb', 'https://x.invalid/cb']) {
       expect(await subOf(redirect), redirect).to.not.equal(await subOf(redirect));
     }
   });

@@ -44,11 +44,11 @@ const reachesItsHost = (uri: string): boolean => {
   // and `*.localhost` (RFC 6761 §6.3), a trailing dot (attacker read 21, F3); and a name that is not one host worldwide,
   // so two owners' clients on two networks would share its sector: a single label, a special-use domain (RFC 6762
   // `.local`, RFC 8375 `home.arpa`, ICANN's `.internal`) or a common private one (attacker read 22, F3).
-  const host = u.hostname.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
+  const host = u.hostname.toLowerCase().replace(/\.+$/, '').replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0) return !isPrivateAddress(host);
   return !(isLoopbackHost(u.hostname) || !host.includes('.') || NOT_ONE_HOST_WORLDWIDE.test(host));
 };
-const NOT_ONE_HOST_WORLDWIDE = /(^|\.)(localhost|local|localdomain|internal|home\.arpa|lan|home|corp|intranet|private)$/;
+const NOT_ONE_HOST_WORLDWIDE = /(^|\.)(localhost|local|localdomain|internal|home\.arpa|test|invalid|alt|lan|home|corp|intranet|private)$/;
 
 /**
  * Core §8.1 without a sector_identifier_uri: the hosts of a client's redirect URIs, its sector when they are one; null
