@@ -207,8 +207,10 @@ export function createBackchannel(s: BackchannelSettings) {
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
       let outcome: { status?: number; error?: string; refused?: boolean };
       try {
-        const token = await logoutToken(s.keys, s.issuer(), client, { sub, sid: sid === null ? null : s.subjects.sidFor(sid, client) }, Date.now());
-        outcome = { status: await inTurn(turnsOf(client), client.id, () => postForm(uri, { logout_token: token }, s.outbound())) };
+        // Signed once its turn has come: a token signed before a long wait reached the relying party expired, which
+        // answers 400, final (attacker read 23, F1: 133 s behind 860 strangers' clients, past the token's 120 s).
+        const subject = { sub, sid: sid === null ? null : s.subjects.sidFor(sid, client) };
+        outcome = { status: await inTurn(turnsOf(client), client.id, async () => postForm(uri, { logout_token: await logoutToken(s.keys, s.issuer(), client, subject, Date.now()) }, s.outbound())) };
       } catch (e) {
         // The client's owner reads these events: a reason class, never the resolver's or the guard's words (which
         // would tell them how a host name resolves inside our network).

@@ -242,4 +242,33 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       await t.app.backchannel.idle();
     }
   });
+
+  it('F1 (read 23) a delivery that waited for its turn carries a token signed when its turn came, not before the wait', async function () {
+    this.timeout(30_000);
+    const hanging = await tarpit();
+    const rp = await scriptedRp([200]);
+    try {
+      // Eight owners with four hanging clients each hold all 32 turns for the outbound timeout (5 s).
+      for (let o = 0; o < 8; o++) {
+        const owner = await t.app.seed.user({ username: `holder${o}` });
+        const ids: string[] = [];
+        for (let i = 0; i < 4; i++) ids.push((await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: `${hanging.base}/bc${o}-${i}` })).client.clientId);
+        t.app.backchannel.notify(ids, { sid: `hold${o}`, userId: owner.id });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(hanging.held.size, 'turns held').to.equal(32);
+      const alice = await t.app.seed.user({ username: 'waited' });
+      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
+      const asked = Math.floor(Date.now() / 1000);
+      t.app.backchannel.notify([victim.clientId], { sid: 'waited', userId: alice.id });
+      while (rp.tokens.length === 0 && Date.now() / 1000 - asked < 12) await new Promise((r) => setTimeout(r, 50));
+      expect(rp.tokens).to.have.length(1);
+      const { iat } = JSON.parse(Buffer.from(rp.tokens[0].split('.')[1], 'base64url').toString()) as { iat: number };
+      expect(iat - asked, 'seconds between the logout and the token\'s iat').to.be.at.least(3);
+    } finally {
+      hanging.close();
+      rp.server.close();
+      await t.app.backchannel.idle();
+    }
+  });
 });
