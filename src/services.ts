@@ -137,7 +137,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   }) : null;
   // RFC 7523 client assertions: jwks_uri read through the same outbound guard (64 KiB, 5 s, no redirects), jtis
   // spent in Redis or the database, client_secret_jwt's secret opened from its sealed copy.
-  const clientKeys = new ClientKeys((url) => getJson(url, { allowedHosts: config.outboundAllowedHosts, timeoutMs: 5000, maxResponseBytes: JWKS_MAX_BYTES, onFailure: logOutbound }));
+  const clientKeys = new ClientKeys((url) => getJson(url, { pool: 'jwks', allowedHosts: config.outboundAllowedHosts, timeoutMs: 5000, maxResponseBytes: JWKS_MAX_BYTES, onFailure: logOutbound }));
   const vault = new ClientSecretVault(sql, sealKey);
   const assertions: AssertionVerifier = {
     issuer: () => config.issuer, maxLifetimeSeconds: config.clientAssertionMaxLifetime, replay: stores.assertionJtis, keys: clientKeys,

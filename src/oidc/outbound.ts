@@ -74,7 +74,7 @@ export interface OutboundOptions {
    * client ID metadata documents) each have their own, so a flood of one kind cannot starve a host's others (its
    * jwks_uri, its back-channel logout: attacker read 16, F4). Default: the share of the rest.
    */
-  pool?: 'request_uri' | 'metadata' | 'sector' | 'backchannel';
+  pool?: 'request_uri' | 'metadata' | 'sector' | 'jwks' | 'backchannel';
   /** Where a failure's details go (the server log): the caller of getJson sees only FETCH_FAILED. */
   onFailure?: (failure: { url: string; reason: FailureReason; detail: string }) => void;
 }

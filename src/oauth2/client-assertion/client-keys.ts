@@ -89,7 +89,13 @@ export class ClientKeys {
     };
     let doc: unknown;
     try { doc = await this.#fetch(url); } catch (e) {
-      if (refusedByOwnBound(e)) throw new ClientKeysUnavailable('jwks_uri could not be fetched');
+      if (refusedByOwnBound(e)) {
+        // Our own bound on the host said no, nothing about the keys: the last good set serves meanwhile (strangers'
+        // clients at the same host could otherwise keep a client from authenticating: attacker read 23, F2).
+        const last = this.#cache.get(url);
+        if (last) return last.keys;
+        throw new ClientKeysUnavailable('jwks_uri could not be fetched');
+      }
       throw failed('jwks_uri could not be fetched');
     }
     // The same rules as a registered jwks: public keys only, at most 10.

@@ -3,6 +3,8 @@ import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { DocumentServer } from '../../document-server.ts';
 import { assertion, tokenRequest } from './assertions.ts';
+import { ClientKeys, ClientKeysUnavailable, DEFAULT_KEY_LIMITS } from '../../../src/oauth2/client-assertion/client-keys.ts';
+import { OutboundFailure } from '../../../src/oidc/outbound.ts';
 
 // RFC 7591 §2 jwks_uri for private_key_jwt: fetched through the outbound guard of src/oidc/outbound.ts (the one
 // client ID metadata documents use), cached, read again once on an unknown kid (rate-limited).
@@ -97,5 +99,26 @@ describe('RFC 7523 private_key_jwt with a jwks_uri', () => {
       const c = await clientOf(open, `${docs.base}${path}`);
       await refused(await tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' })));
     }
+  });
+});
+
+// Attacker read 23, F2: strangers' clients with jwks_uris on the same host (another port that hangs) held the host's
+// outbound slots, and a client whose cached set had just expired could not authenticate while the flood lasted.
+describe('jwks_uri: a set past its cache lifetime still serves while our own bound refuses the fetch', () => {
+  const SET = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] };
+  const client = { jwks: null, jwksUri: 'https://rp.example/jwks' };
+
+  it('busy (OUTBOUND_PER_HOST): the last good set; any other failure: unavailable, as before', async () => {
+    let now = 0;
+    let answer: () => Promise<unknown> = async () => SET;
+    const keys = new ClientKeys(() => answer(), { ...DEFAULT_KEY_LIMITS }, () => now);
+    expect((await keys.of(client))!.keys).to.have.length(1);
+    now += DEFAULT_KEY_LIMITS.ttlMs + 1;
+    answer = async () => { throw new OutboundFailure('busy'); };
+    expect((await keys.of(client))!.keys[0].kid, 'stale, while the host is busy').to.equal('k1');
+    answer = async () => { throw new OutboundFailure('timeout'); };
+    let error: unknown;
+    try { await keys.of(client); } catch (e) { error = e; }
+    expect(error).to.be.instanceOf(ClientKeysUnavailable);
   });
 });
