@@ -97,6 +97,25 @@ describe('GraphQL admin API: contract, limits, batching and live events', () => 
     expect(used).to.be.at.most(10);
   });
 
+  it('subscriptions whose callers go before reading anything end quietly: no uncaught exception, their stream slots come back, the server goes on (CI at 923e17a: a browser leaving the events page crashed the PostgreSQL pass)', async () => {
+    let uncaught: unknown;
+    const catcher = (e: unknown) => { uncaught = e; };
+    process.prependListener('uncaughtException', catcher);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const ac = new AbortController();
+        const res = await fetch(`${srv.url}/graphql`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${a.adminToken}` }, body: JSON.stringify({ query: 'subscription { events { type } }' }) });
+        expect(res.headers.get('content-type')).to.match(/text\/event-stream/);
+        ac.abort();
+        // The stream's slot (EVENT_STREAMS_PER_USER) is given back once the server has seen the caller go.
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(uncaught, String((uncaught as Error)?.stack)).to.equal(undefined);
+      expect((await a.admin('{ viewer { username } }')).data).to.deep.equal({ viewer: { username: 'root' } });
+    } finally { process.removeListener('uncaughtException', catcher); }
+  });
+
   it('streams audit events live over server-sent events (subscription)', async () => {
     const admin = await srv.app.seed.client({ owner: a.root, grantTypes: ['password'], allowedScopes: ['read', 'admin'] });
     const adminToken = (await (await postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: 'root', password: a.root.password, scope: 'admin' }, { id: admin.client.clientId, secret: admin.clientSecret! })).json()).access_token;
