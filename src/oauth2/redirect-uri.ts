@@ -1,8 +1,6 @@
 // Redirect URIs: strict rules at registration, exact string match at use (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-/** A loopback host name as URL writes it (RFC 8252 §7.3, and `localhost`): an app on the user's own device. */
-export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname);
 /** How long an echoed URI may be in an error message: enough to recognise it, never a wall of text. */
 export const ECHOED_URI_MAX = 80;
 

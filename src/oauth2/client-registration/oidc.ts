@@ -1,6 +1,6 @@
 // OpenID Connect metadata: how the ID Token and UserInfo are signed, and which sub the client gets (Core §8).
 import { isIP } from 'node:net';
-import { echoUri, isLoopbackHost } from '../redirect-uri.ts';
+import { echoUri } from '../redirect-uri.ts';
 import { isPrivateAddress } from '../../oidc/outbound.ts';
 import { SIGNING_ALGS, SUBJECT_TYPES, type IdTokenSigningAlg, type SubjectType } from '../store.ts';
 import { choice, optionalText } from './fields.ts';
@@ -46,7 +46,7 @@ const reachesItsHost = (uri: string): boolean => {
   // `.local`, RFC 8375 `home.arpa`, ICANN's `.internal`) or a common private one (attacker read 22, F3).
   const host = u.hostname.toLowerCase().replace(/\.+$/, '').replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0) return !isPrivateAddress(host);
-  return !(isLoopbackHost(u.hostname) || !host.includes('.') || NOT_ONE_HOST_WORLDWIDE.test(host));
+  return host.includes('.') && !NOT_ONE_HOST_WORLDWIDE.test(host);
 };
 const NOT_ONE_HOST_WORLDWIDE = /(^|\.)(localhost|local|localdomain|internal|home\.arpa|test|invalid|alt|lan|home|corp|intranet|private)$/;
 
