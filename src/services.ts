@@ -128,7 +128,10 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   // Client ID metadata documents: a URL client_id is fetched through the outbound guard and kept as an applications row.
   // A failed outbound document: the caller is told "could not be fetched", the details are for the operator only.
   const logOutbound = (f: { url: string; reason: string; detail: string }) => logger.warn('outbound document could not be fetched', f);
-  const policy = registrationPolicy(config, logOutbound);
+  const policy = registrationPolicy(config, {
+    onFailure: logOutbound,
+    sectorFetches: (requester) => limiter.consume(`sector-fetch:${requester}`, config.rateLimit.sectorFetches, config.rateLimit.windowSeconds),
+  });
   const cimd = config.clientIdMetadata;
   const metadataClients = cimd.mode === 'on' ? new MetadataClientResolver({
     store: stores.clients, policy,
@@ -148,7 +151,7 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const fetchRequestUri: RequestUriFetcher = (uri) => getDocument(uri, REQUEST_OBJECT_MEDIA_TYPE, { pool: 'request_uri', allowedHosts: config.outboundAllowedHosts, timeoutMs: REQUEST_URI_TIMEOUT_MS, maxResponseBytes: REQUEST_URI_MAX_BYTES, onFailure: logOutbound });
   return {
     config, logger, orm, fetchRequestUri, sql, redis, stores, limiter, streamSlots, clientDeps, clientThrottle, failureEvents, allowPlaintext, signingKeys, subjects, backchannel, dpop, consentForms,
-    /** The registration rules' settings (sector documents fetched with failures logged), for /o/register. */
+    /** The registration rules' settings (sector documents fetched with failures logged and budgeted), for every surface that registers. */
     registrationPolicy: policy,
     // Which RPs each login session signed in to, by user: sessions ended away from the browser still reach them.
     loginSessions: createLoginSessions({ store: stores.loginSessions, users: stores.users, backchannel, events: stores.events, tokens: stores.tokens }),

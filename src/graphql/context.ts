@@ -9,6 +9,7 @@ import { hashToken, timingSafeEqualString } from '../oauth2/tokens.ts';
 import { parseBearer, parseDpopAuthorization, usesBearerScheme, usesDpopScheme } from '../oauth2/bearer.ts';
 import type { Stores } from '../storage/index.ts';
 import type { ClientDeps } from '../oauth2/clients.ts';
+import type { RegistrationPolicy } from '../oauth2/client-registration.ts';
 import type { KeyRing } from '../oidc/keys.ts';
 import { anonymous, bearerChallenge, dpopChallenge, forbidden, unauthenticated } from './errors.ts';
 import { isOAuthError } from '../oauth2/errors.ts';
@@ -21,6 +22,8 @@ export interface Viewer { user: UserRecord; isAdmin: boolean; via: 'session' | '
 
 export interface GraphQLDeps {
   stores: Stores; config: GatehouseConfig; clientDeps: ClientDeps;
+  /** The registration rules of every surface (services.ts), their sector fetches budgeted. */
+  registrationPolicy: RegistrationPolicy;
   /** OpenID Connect signing keys: rotation, and how long a retired key stays published. */
   signingKeys: Pick<KeyRing, 'ensure' | 'rotate' | 'publishedUntil'>;
   /** The pages' session store: a subscription over a session ends when that session does (logout). */

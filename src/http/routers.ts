@@ -58,7 +58,7 @@ export function createRouters(s: Services): Router[] {
     initiateBudget: requestBudget(s.limiter, { key: (ctx) => `oauth1-initiate:source:${sourceOf(ctx.ip)}`, perMinute: config.rateLimit.oauth1InitiatesPerSource, what: 'temporary credential requests from this source' }),
   });
   const graphql = lazy(async () => (await import('../graphql/server.ts')).createGraphQL({
-    stores, config, clientDeps, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, streamSlots: s.streamSlots, dpopKey: (ctx, token) => resourceRequestKey(ctx, s.dpop, token), dpopAlgs: s.dpop.settings.algs, logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
+    stores, config, clientDeps, registrationPolicy: policy, signingKeys: s.signingKeys, sessions: s.sessionStore, loginSessions: s.loginSessions, streamSlots: s.streamSlots, dpopKey: (ctx, token) => resourceRequestKey(ctx, s.dpop, token), dpopAlgs: s.dpop.settings.algs, logError: (e) => s.logger.error('graphql error', { error: (e as Error)?.stack ?? String(e) }),
   }));
   // GraphiQL outside production, as graphql-yoga offered it, but served from our origin (routes/graphiql.ts).
   const graphiql = config.env !== 'production';

@@ -10,7 +10,11 @@ import { isPrivilegedResponseType } from './response-types.ts';
  * Who is registering or changing a client. The CLI and the seeder act as the operator, an administrator.
  * `dynamic`: a caller of the RFC 7591 registration endpoint, who is nobody we know.
  */
-export interface RegistrationActor { isAdmin: boolean; dynamic?: boolean }
+export interface RegistrationActor {
+  isAdmin: boolean; dynamic?: boolean;
+  /** The account registering, whose budget its sector document fetches spend (client-registration/oidc.ts). */
+  id?: number;
+}
 
 /**
  * RFC 7591 / RFC 7592 callers: never an administrator, and judged without the client's current capabilities, so

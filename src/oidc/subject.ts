@@ -67,11 +67,11 @@ export class Subjects {
 }
 
 /** The registration rules' settings, with the SSRF-guarded fetch of sector_identifier_uri documents (Registration §5). */
-export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes: Record<string, string>; outboundAllowedHosts: readonly string[]; tokens: { accessTokenMaxLifetime: number; refreshTokenMaxLifetime: number; authorizationCodeMaxLifetime: number }; securityProfile?: SecurityProfile }, onFailure?: OutboundOptions['onFailure']): RegistrationPolicy {
+export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes: Record<string, string>; outboundAllowedHosts: readonly string[]; tokens: { accessTokenMaxLifetime: number; refreshTokenMaxLifetime: number; authorizationCodeMaxLifetime: number }; securityProfile?: SecurityProfile }, o: { onFailure?: OutboundOptions['onFailure']; sectorFetches?: RegistrationPolicy['sectorFetches'] } = {}): RegistrationPolicy {
   // Anyone may cause these fetches (a registration that fails validation still fetched): a share of their own per host.
-  const outbound: OutboundOptions = { pool: 'sector', allowedHosts: c.outboundAllowedHosts, timeoutMs: 5000, maxResponseBytes: SECTOR_DOCUMENT_MAX_BYTES, onFailure };
+  const outbound: OutboundOptions = { pool: 'sector', allowedHosts: c.outboundAllowedHosts, timeoutMs: 5000, maxResponseBytes: SECTOR_DOCUMENT_MAX_BYTES, onFailure: o.onFailure };
   const lifetimeMaxima = { accessTokenLifetime: c.tokens.accessTokenMaxLifetime, refreshTokenLifetime: c.tokens.refreshTokenMaxLifetime, authorizationCodeLifetime: c.tokens.authorizationCodeMaxLifetime };
-  return { allowInsecureTransport: c.allowInsecureTransport, securityProfile: c.securityProfile, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, o) => getJson(uri, { ...outbound, signal: o?.signal }), lifetimeMaxima };
+  return { allowInsecureTransport: c.allowInsecureTransport, securityProfile: c.securityProfile, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, f) => getJson(uri, { ...outbound, signal: f?.signal }), sectorFetches: o.sectorFetches, lifetimeMaxima };
 }
 
 /** In an ID Token's claim names: the request sent max_age, so auth_time is REQUIRED (Core §3.1.2.1). */

@@ -423,3 +423,70 @@ describe('OpenID Connect Registration §2 / §5: subject_type and sector_identif
     expect(fieldError(await create({ sectorIdentifierUri: `${sector.url}#x` }))).to.be.a('string');
   });
 });
+
+describe('Registration §5: sector_identifier_uri fetches are budgeted per client updated and per account registering, failures included (SECTOR_FETCH_LIMIT)', () => {
+  // Each validation of a pairwise client with a sector_identifier_uri fetches the document, an update that changes
+  // nothing else included: unbudgeted, one client's failing updates held the sector share of the document's host.
+  let t: TestServer;
+  let sector: Awaited<ReturnType<typeof sectorServer>>;
+  let as: Awaited<ReturnType<typeof actors>>;
+  before(async () => {
+    sector = await sectorServer();
+    t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'], registration: 'open', rateLimit: { sectorFetches: 3, registrationsPerSource: 1000 } });
+    as = await actors(t);
+  });
+  after(async () => { await t.close(); sector.server.close(); });
+
+  const UPDATE = 'mutation($id: ID!, $input: ClientInput!) { updateClient(id: $id, input: $input) { client { name } } }';
+  const CREATE = 'mutation($input: ClientInput!) { registerClient(input: $input) { client { id clientId } } }';
+  const fieldError = (r: { errors?: any[] }) => (r.errors?.[0]?.extensions?.fields as { path: string[]; message: string }[] | undefined)?.find((f) => f.path.at(-1) === 'sectorIdentifierUri')?.message;
+  const input = () => ({ ...CLIENT_INPUT, subjectType: 'PAIRWISE', redirectUris: ['https://client.example/cb'], sectorIdentifierUri: sector.url });
+
+  it('GraphQL: of 6 concurrent updates of one client, 3 fetch; the rest are refused on the field without a fetch; another client and an administrator are not held to it', async () => {
+    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    const mine = await as.user(CREATE, { input: input() });
+    expect(mine.errors, JSON.stringify(mine.errors)).to.equal(undefined);
+    const theirs = await as.admin(CREATE, { input: input() });
+    // Failing from here on (the document no longer lists the redirect URI): failures count too.
+    sector.set(404, '[]');
+    const before = sector.hits();
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => as.user(UPDATE, { id: mine.data.registerClient.client.id, input: { ...input(), name: `Edit ${i}` } })));
+    expect(sector.hits() - before).to.equal(3);
+    const messages = answers.map(fieldError);
+    expect(messages.filter((m) => /could not be fetched|does not list|JSON array/.test(m ?? '')).length, JSON.stringify(messages)).to.equal(3);
+    const refused = messages.filter((m) => /too often/.test(m ?? ''));
+    expect(refused.length, JSON.stringify(messages)).to.equal(3);
+    expect(refused[0]).to.match(/try again in \d+ seconds/);
+    // The administrator's client, updated by the administrator: not counted.
+    const h = sector.hits();
+    for (let i = 0; i < 4; i++) await as.admin(UPDATE, { id: theirs.data.registerClient.client.id, input: { ...input(), name: `Admin ${i}` } });
+    expect(sector.hits() - h).to.equal(4);
+    // Nothing was stored by a refused update.
+    const [row] = await t.app.stores.sql.all<{ name: string }>('select name from applications where client_id = ?', [mine.data.registerClient.client.clientId]);
+    expect(row.name).to.equal(CLIENT_INPUT.name);
+  });
+
+  it('GraphQL: an account\'s failing registrations spend its budget (aliased in one request or not)', async () => {
+    sector.set(404, '[]');
+    const bob = await t.app.seed.user({ username: 'bob-sector' });
+    const bobGql = (await import('../graphql/gql-helpers.ts')).gql(t.url, await as.token(bob, 'applications'));
+    const before = sector.hits();
+    const aliased = `mutation($input: ClientInput!) { ${Array.from({ length: 5 }, (_, k) => `r${k}: registerClient(input: $input) { client { id } }`).join(' ')} }`;
+    await Promise.all([bobGql(aliased, { input: input() }), bobGql(CREATE, { input: input() })]);
+    expect(sector.hits() - before).to.equal(3);
+  });
+
+  it('RFC 7592: 8 concurrent PUTs with one registration access token fetch 3 times; the refused answer 400 invalid_client_metadata', async () => {
+    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    const metadata = { redirect_uris: ['https://client.example/cb'], subject_type: 'pairwise', sector_identifier_uri: sector.url, token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] };
+    const reg = await (await fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(metadata) })).json() as Record<string, string>;
+    expect(reg.client_id, JSON.stringify(reg)).to.be.a('string');
+    sector.set(404, '[]');
+    const before = sector.hits();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(reg.registration_client_uri, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${reg.registration_access_token}` }, body: JSON.stringify({ ...metadata, client_id: reg.client_id }) })));
+    expect(sector.hits() - before).to.equal(3);
+    const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, ...(await r.json()) as { error: string; error_description: string } })));
+    expect(bodies.every((b) => b.status === 400 && b.error === 'invalid_client_metadata'), JSON.stringify(bodies)).to.equal(true);
+    expect(bodies.filter((b) => /too often/.test(b.error_description)).length).to.equal(5);
+  });
+});

@@ -4,7 +4,6 @@ import { REGISTRABLE_GRANT_TYPES } from '../../oauth2/grant-types.ts';
 import { RESPONSE_TYPES } from '../../oauth2/response-types.ts';
 import { deleteClient, registerClient, RegistrationBudgetSpent, rotateClientSecret, SecretRotationRace, updateClient, usesSecret } from '../../oauth2/clients.ts';
 import { ACCESS_TOKEN_FORMATS, CLIENT_ORIGINS, SIGNING_ALGS, SUBJECT_TYPES, type ClientRecord } from '../../oauth2/store.ts';
-import { registrationPolicy } from '../../oidc/subject.ts';
 import { connection, pageArgs } from '../connection.ts';
 import { requireAdmin, requireViewer, type GraphQLContext } from '../context.ts';
 import { initialTokenLifetimeProblem, issueInitialAccessToken } from '../../oauth2/dynamic-registration.ts';
@@ -22,7 +21,6 @@ type Args = Record<string, any>;
 /** Client fields with resolvers of their own (below): a page need not read anything for them. */
 const RESOLVED_CLIENT_FIELDS = ['owner', 'grants', 'recentFailures'];
 
-const policy = (ctx: GraphQLContext) => registrationPolicy(ctx.deps.config);
 const clientDeps = (ctx: GraphQLContext) => ctx.deps.clientDeps;
 
 /**
@@ -39,7 +37,7 @@ async function manageable(ctx: GraphQLContext, id: string): Promise<ClientRecord
 
 /** The registration rules, privileges included: the viewer's admin rights decide what they may allow (oauth2/privileges.ts). */
 async function validated(ctx: GraphQLContext, input: Args, current?: ClientRecord) {
-  const result = await validateClientInput(input, policy(ctx), { actor: { isAdmin: ctx.viewer?.isAdmin === true }, current });
+  const result = await validateClientInput(input, ctx.deps.registrationPolicy, { actor: { isAdmin: ctx.viewer?.isAdmin === true, id: ctx.viewer?.user.id }, current });
   if (!result.ok) throw badUserInput(result.errors);
   return result.value;
 }

@@ -5,7 +5,7 @@ import { isPrivateAddress } from '../../oidc/outbound.ts';
 import { SIGNING_ALGS, SUBJECT_TYPES, type IdTokenSigningAlg, type SubjectType } from '../store.ts';
 import { choice, optionalText } from './fields.ts';
 import { idTokenAlgDefault } from '../security-profile/index.ts';
-import type { Check, RegistrationPolicy } from './types.ts';
+import type { Check, RegistrationContext, RegistrationPolicy } from './types.ts';
 
 export function validSigningAlgs({ raw, policy, context, errors }: Check): { idTokenSignedResponseAlg: IdTokenSigningAlg | null; userinfoSignedResponseAlg: IdTokenSigningAlg | null } {
   // Core §10.1 / Registration §2: `none` is not in the list, so an unsigned ID Token can never be registered.
@@ -26,7 +26,7 @@ export async function validSubject(c: Check, redirectUris: readonly string[]): P
   const sectorIdentifierUri = raw.sectorIdentifierUri === undefined ? (context.current?.sectorIdentifierUri ?? null) : optionalText(raw.sectorIdentifierUri);
   if (sectorIdentifierUri === undefined) errors.sectorIdentifierUri = 'Must be a URL.';
   else if (!errors.redirectUris && !errors.subjectType) {
-    const problem = await sectorProblem(subjectType!, sectorIdentifierUri, redirectUris, policy);
+    const problem = await sectorProblem(subjectType!, sectorIdentifierUri, redirectUris, policy, sectorRequester(context));
     if (problem) errors.sectorIdentifierUri = problem;
   }
   return { subjectType, sectorIdentifierUri };
@@ -57,6 +57,14 @@ const NOT_ONE_HOST_WORLDWIDE = /(^|\.)(localhost|local|localdomain|internal|home
 export const redirectHosts = (redirectUris: readonly string[]): string[] | null =>
   (redirectUris.length > 0 && redirectUris.every(reachesItsHost) ? [...new Set(redirectUris.map((u) => URL.parse(u)!.hostname))] : null);
 
+/**
+ * Whose budget a sector document fetch spends (SECTOR_FETCH_LIMIT): the client an update is for, else the account
+ * registering. None for an administrator (or the operator), nor for a dynamic registration, which its source's
+ * registration budget already counts before validation (routes/registration.ts).
+ */
+const sectorRequester = ({ actor, current }: RegistrationContext): string | null =>
+  actor.isAdmin ? null : current ? `client:${current.id}` : actor.id !== undefined ? `account:${actor.id}` : null;
+
 /** Byte cap on a sector_identifier_uri document: a JSON array of redirect URIs, never large. */
 export const SECTOR_DOCUMENT_MAX_BYTES = 64 * 1024;
 
@@ -64,7 +72,7 @@ export const SECTOR_DOCUMENT_MAX_BYTES = 64 * 1024;
  * Core §8.1 and Registration §5: a sector_identifier_uri is https, and its document is a JSON array holding every
  * redirect URI of the client; without one, a pairwise client's redirect URIs must share one host (its sector).
  */
-async function sectorProblem(subjectType: SubjectType, uri: string | null, redirectUris: readonly string[], policy: RegistrationPolicy): Promise<string | null> {
+async function sectorProblem(subjectType: SubjectType, uri: string | null, redirectUris: readonly string[], policy: RegistrationPolicy, requester: string | null): Promise<string | null> {
   if (uri === null) {
     if (subjectType !== 'pairwise') return null;
     if (redirectUris.length === 0) return 'A pairwise client needs redirect URIs on one host, or a sector_identifier_uri.';
@@ -77,6 +85,12 @@ async function sectorProblem(subjectType: SubjectType, uri: string | null, redir
   // Registration §2: sector_identifier_uri MUST use https (plain http only where insecure transport is allowed, as for callbacks).
   if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && policy.allowInsecureTransport))) return 'sector_identifier_uri must be an https URL.';
   if (url.hash) return 'sector_identifier_uri must not have a fragment.';
+  // Counted before the fetch, failed ones included: unbudgeted, one client's failing updates (each fetches, even one
+  // that changes nothing else) held the sector share of the document's host against everyone's registrations.
+  if (requester && policy.sectorFetches) {
+    const attempt = await policy.sectorFetches(requester);
+    if (!attempt.allowed) return `sector_identifier_uri was fetched too often; try again in ${attempt.retryAfter} seconds.`;
+  }
   let doc: unknown;
   // One text for every failure: the reason (refused, unresolvable, closed port) would map our network for the caller.
   try { doc = await policy.sectorDocument(url.href); } catch { return 'sector_identifier_uri could not be fetched.'; }

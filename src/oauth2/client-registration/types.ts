@@ -52,6 +52,11 @@ export interface RegistrationPolicy {
    * (oidc/subject.ts); `signal` is a caller's deadline over more than this fetch (a metadata document's resolution).
    */
   sectorDocument(uri: string, o?: { signal?: AbortSignal }): Promise<unknown>;
+  /**
+   * Counts one sector document fetch against who causes it (`client:<id>` updating, `account:<id>` registering),
+   * before the fetch (SECTOR_FETCH_LIMIT); absent, none are counted (the CLI, the seeder).
+   */
+  sectorFetches?(requester: string): Promise<{ allowed: boolean; retryAfter: number }>;
   /** Issue 21: the longest lifetimes (seconds) a client may be given (ACCESS_TOKEN_MAX_LIFETIME…). */
   lifetimeMaxima: LifetimeMaxima;
 }
