@@ -162,7 +162,7 @@ export async function getDocument(url: string, accept: string, o: OutboundOption
   }
 }
 
-function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<{ status: number; body: Buffer; cacheControl?: string; contentType?: string }> {
+function send(method: string, url: string, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody = false): Promise<Answer> {
   const u = new URL(url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return Promise.reject(new OutboundRefused('not an http(s) URL'));
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -178,15 +178,14 @@ function send(method: string, url: string, headers: Record<string, string>, body
       return all ? cb(null, addresses) : cb(null, addresses[0].address, addresses[0].family);
     });
   };
-  const timeoutMs = o.timeoutMs ?? 5000;
-  const maxBytes = o.maxResponseBytes ?? 16 * 1024;
+  const out: Outgoing = { method, url: u, headers, body, keepBody, lookup, timeoutMs: o.timeoutMs ?? 5000, maxBytes: o.maxResponseBytes ?? 16 * 1024, signal: o.signal };
   // One name is one share in any spelling (case, a trailing dot; an IP literal IPv4-mapped or not: attacker read 16, F5).
   // Not one per address: hosting shares addresses (a CDN's serve thousands of sites), and one site's flood would fail
   // every other site's documents and logouts there. A host's other names are other hosts here, as to its own TLS.
   // Back-channel logout deliveries are bounded where they are made, fairly between owners (logout.ts fairTurns), and
   // share no host's slots with fetches strangers can cause: ten failing registrations naming a sector document on a
   // relying party's host held its slots and failed its logout on every attempt (attacker read 22, F1).
-  if (o.pool === 'backchannel') return sendNow(method, u, headers, body, o, keepBody, lookup, timeoutMs, maxBytes);
+  if (o.pool === 'backchannel') return sendNow(out);
   const key = `${o.pool ?? 'other'} ${isIP(host) === 6 ? canonicalAddress(host) : host.toLowerCase().replace(/\.$/, '')}`;
   const here = inFlight.get(key) ?? 0;
   if (here >= OUTBOUND_PER_HOST) return Promise.reject(new OutboundBusy(`${OUTBOUND_PER_HOST} requests to ${echoUri(host)} are in flight`));
@@ -195,15 +194,18 @@ function send(method: string, url: string, headers: Record<string, string>, body
     const n = (inFlight.get(key) ?? 1) - 1;
     if (n > 0) inFlight.set(key, n); else inFlight.delete(key);
   };
-  return sendNow(method, u, headers, body, o, keepBody, lookup, timeoutMs, maxBytes).finally(done);
+  return sendNow(out).finally(done);
 }
 
 type Lookup = (hostname: string, opts: object, cb: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => void;
+type Answer = { status: number; body: Buffer; cacheControl?: string; contentType?: string };
+/** One request as send() decided it: the guarded lookup, the deadline, the byte cap, whether the body is kept. */
+interface Outgoing { method: string; url: URL; headers: Record<string, string>; body: string; keepBody: boolean; lookup: Lookup; timeoutMs: number; maxBytes: number; signal?: AbortSignal }
 
-function sendNow(method: string, u: URL, headers: Record<string, string>, body: string, o: OutboundOptions, keepBody: boolean, lookup: Lookup, timeoutMs: number, maxBytes: number): Promise<{ status: number; body: Buffer; cacheControl?: string; contentType?: string }> {
-  return new Promise<{ status: number; body: Buffer; cacheControl?: string; contentType?: string }>((resolve, reject) => {
+function sendNow({ method, url: u, headers, body, keepBody, lookup, timeoutMs, maxBytes, signal }: Outgoing): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
     const { request } = load(u.protocol === 'https:' ? 'node:https' : 'node:http') as typeof Http;
-    const req = request(u, { method, lookup, signal: o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs), headers }, (res) => {
+    const req = request(u, { method, lookup, signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs), headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
