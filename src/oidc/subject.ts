@@ -74,7 +74,11 @@ export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes:
   return { allowInsecureTransport: c.allowInsecureTransport, securityProfile: c.securityProfile, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, f) => getJson(uri, { ...outbound, signal: f?.signal }), sectorFetches: o.sectorFetches, lifetimeMaxima };
 }
 
-/** In an ID Token's claim names: the request sent max_age, so auth_time is REQUIRED (Core §3.1.2.1). */
+/**
+ * The ID Token claims a request asked for are kept by name with its code or grant. A `claims` parameter may name
+ * auth_time itself (Core §5.5.1); max_age asks for it too (Core §3.1.2.1: then REQUIRED), so approve.ts adds this name
+ * for it: one list says what the request asked, whichever way it asked.
+ */
 export const AUTH_TIME_ASKED = 'auth_time';
 
 /**
