@@ -97,11 +97,11 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
     const needed = opts.scopes ?? [];
     const resourceOf = typeof opts.resource === 'function' ? opts.resource : opts.resource === undefined ? undefined : () => opts.resource as string;
     if (typeof opts.resource === 'string' && resourceServerIdentifier(opts.resource) === null) throw new Error('requireToken: resource must be an absolute http(s) URI without query or fragment (RFC 8707 §2, RFC 9728 §2)');
+    // Only a refusal names the metadata (RFC 9728 §5.1): built then, not for every request that passes.
     const metadataOf = (resource: string | undefined) => (opts.resourceMetadata === false ? undefined : opts.resourceMetadata ?? (resource === undefined ? undefined : protectedResourceMetadataUrl(resource)));
     return async (ctx, next) => {
       ctx.state.api = true;
       const resource = resourceOf?.();
-      const metadata = metadataOf(resource);
       let e: OAuthError | undefined;
       let token: string | null = null;
       let dpop = false;
@@ -112,7 +112,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       const scopeHint = needed.length ? needed.join(' ') : undefined;
       if (!e && !token) {
         // RFC 9449 §7.1: where DPoP is taken, the client learns both schemes (and the proof algorithms) from this 401.
-        ctx.set('WWW-Authenticate', missingTokenChallenges({ realm, scope: scopeHint, resource_metadata: metadata }, o.dpop?.settings.algs));
+        ctx.set('WWW-Authenticate', missingTokenChallenges({ realm, scope: scopeHint, resource_metadata: metadataOf(resource) }, o.dpop?.settings.algs));
         ctx.status = 401;
         ctx.body = { error: 'invalid_request', error_description: 'An access token is required.' };
         return;
@@ -132,7 +132,7 @@ export function createRequireToken(tokens: TokenStore, o: { issuer: () => string
       }
       if (e) {
         const scheme = dpop || boundAsBearer || usesDpopScheme(ctx.req.headers.authorization) ? 'DPoP' : 'Bearer';
-        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadata, scheme, o.dpop?.settings.algs);
+        e.headers['WWW-Authenticate'] = challenge(realm, e, e.error === 'invalid_request' ? undefined : scopeHint, metadataOf(resource), scheme, o.dpop?.settings.algs);
         throw e;
       }
       ctx.state.token = info;

@@ -32,6 +32,14 @@ export const MAX_RESOURCES = 10;
 const MAX_RESOURCE_LENGTH = 2048;
 
 /**
+ * canonicalResource's answers for the values seen lately: every bearer check compares the issuer or a resource's
+ * identifier, the same few strings, and parsing them as URLs was 4 % of /api/hello's CPU (bench/profile.ts). Bounded (cleared when
+ * full), so values strangers send cost what they cost before and hold no memory.
+ */
+const CANONICAL = new Map<string, string | null>();
+const CANONICAL_MEMO = 256;
+
+/**
  * The one form a resource identifier is compared and stored in: WHATWG URL serialisation (scheme and host lower
  * case, default port dropped, an empty path written `/`), so `https://MCP.example` and `https://mcp.example/` name
  * the same resource. Null when it is no absolute URI or has a fragment (RFC 8707 §2: MUST be absolute, MUST NOT
@@ -39,9 +47,13 @@ const MAX_RESOURCE_LENGTH = 2048;
  */
 export function canonicalResource(value: string): string | null {
   if (value.length > MAX_RESOURCE_LENGTH || /[\s#]/.test(value)) return null;
+  const known = CANONICAL.get(value);
+  if (known !== undefined) return known;
   const url = URL.parse(value);
-  if (!url || url.hash || !/^[a-z][a-z0-9+.-]*:$/.test(url.protocol)) return null;
-  return url.href;
+  const c = !url || url.hash || !/^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? null : url.href;
+  if (CANONICAL.size >= CANONICAL_MEMO) CANONICAL.clear();
+  CANONICAL.set(value, c);
+  return c;
 }
 
 /**
