@@ -50,7 +50,7 @@ export class OutboundRefused extends Error {}
 class OutboundBusy extends Error {}
 
 /**
- * Outbound requests in flight at once to one host, in this process, per pool (OutboundOptions.pool). Each fetch is caused by one request of somebody
+ * Outbound requests in flight at once to one host and port, in this process, per pool (OutboundOptions.pool). Each fetch is caused by one request of somebody
  * else's (an anonymous authorization request naming a request_uri, a metadata document's URL), so without a bound 300
  * requests at once opened 300 sockets to one slow host (attacker read 15, F3). Past it a fetch fails at once, as a
  * transient failure (a stale copy may serve). No bound in all: one would let a few slow hosts stop every other fetch,
@@ -186,7 +186,9 @@ function send(method: string, url: string, headers: Record<string, string>, body
   // share no host's slots with fetches strangers can cause: ten failing registrations naming a sector document on a
   // relying party's host held its slots and failed its logout on every attempt (attacker read 22, F1).
   if (o.pool === 'backchannel') return sendNow(out);
-  const key = `${o.pool ?? 'other'} ${isIP(host) === 6 ? canonicalAddress(host) : host.toLowerCase().replace(/\.$/, '')}`;
+  // Per port too: another port is another server. Counted by name alone, strangers' fetches to a port of the name that
+  // never answers held the share of the server a client's own keys are on (attacker read 24, F1/F2).
+  const key = `${o.pool ?? 'other'} ${isIP(host) === 6 ? canonicalAddress(host) : host.toLowerCase().replace(/\.$/, '')} ${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
   const here = inFlight.get(key) ?? 0;
   if (here >= OUTBOUND_PER_HOST) return Promise.reject(new OutboundBusy(`${OUTBOUND_PER_HOST} requests to ${echoUri(host)} are in flight`));
   inFlight.set(key, here + 1);

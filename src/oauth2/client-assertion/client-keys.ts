@@ -92,8 +92,10 @@ export class ClientKeys {
       if (refusedByOwnBound(e)) {
         // Our own bound on the host said no, nothing about the keys: the last good set serves meanwhile (strangers'
         // clients at the same host could otherwise keep a client from authenticating: attacker read 23, F2).
+        // One more cache lifetime at most: a key the client removed from its set must not live on for as long as
+        // somebody keeps the host busy (attacker read 24, F1).
         const last = this.#cache.get(url);
-        if (last) return last.keys;
+        if (last && this.#now() - last.fetchedAt < 2 * this.#limits.ttlMs) return last.keys;
         throw new ClientKeysUnavailable('jwks_uri could not be fetched');
       }
       throw failed('jwks_uri could not be fetched');

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createServer as createNetServer } from 'node:net';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { DocumentServer } from '../../document-server.ts';
@@ -92,6 +93,26 @@ describe('RFC 7523 private_key_jwt with a jwks_uri', () => {
     expect(Date.now() - started).to.be.within(4000, 7500);
   });
 
+  it('a host\'s share of fetches is per port: strangers\' jwks_uris on another port of the same name that never answers do not keep a client from fetching its own keys (attacker read 24, F1/F2)', async function () {
+    this.timeout(20_000);
+    const held: import('node:net').Socket[] = [];
+    const hang = createNetServer((socket) => { held.push(socket); });
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    try {
+      const hangPort = (hang.address() as { port: number }).port;
+      const strangers = await Promise.all(Array.from({ length: 10 }, (_, i) => clientOf(open, `http://127.0.0.1:${hangPort}/hang?i=${i}`)));
+      const flood = strangers.map(async (c) => tokenRequest(open, await assertion(open, c.clientId, { key, kid: 'k1' })));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(held.length, 'the strangers\' fetches are hanging').to.be.at.least(8);
+      serveJson('/own-port.json', { keys: [pub] });
+      const victim = await clientOf(open, `${docs.base}/own-port.json`);
+      const res = await tokenRequest(open, await assertion(open, victim.clientId, { key, kid: 'k1' }));
+      expect(res.status, await res.clone().text()).to.equal(200);
+      for (const sock of held) sock.destroy();
+      await Promise.all(flood);
+    } finally { for (const sock of held) sock.destroy(); hang.close(); }
+  });
+
   it('a set holding a private key, or no keys, is not used', async () => {
     serveJson('/private.json', { keys: [{ ...pub, d: 'AAAA' }] });
     serveJson('/empty.json', { keys: [] });
@@ -120,5 +141,19 @@ describe('jwks_uri: a set past its cache lifetime still serves while our own bou
     let error: unknown;
     try { await keys.of(client); } catch (e) { error = e; }
     expect(error).to.be.instanceOf(ClientKeysUnavailable);
+  });
+
+  it('the last good set serves a busy host for one more cache lifetime at most: a key the client removed does not live on for as long as strangers keep the host busy (attacker read 24, F1)', async () => {
+    let now = 0;
+    let answer: () => Promise<unknown> = async () => SET;
+    const keys = new ClientKeys(() => answer(), { ...DEFAULT_KEY_LIMITS }, () => now);
+    await keys.of(client);
+    answer = async () => { throw new OutboundFailure('busy'); };
+    now += 2 * DEFAULT_KEY_LIMITS.ttlMs - 1;
+    expect((await keys.of(client))!.keys[0].kid, 'within a second lifetime').to.equal('k1');
+    now += 2;
+    let error: unknown;
+    try { await keys.of(client); } catch (e) { error = e; }
+    expect(error, 'past it').to.be.instanceOf(ClientKeysUnavailable);
   });
 });
