@@ -205,6 +205,8 @@ export function requestFields(req: AuthorizationRequest): Record<string, string>
   if (req.state !== undefined) f.state = req.state;
   if (req.codeChallenge) { f.code_challenge = req.codeChallenge; f.code_challenge_method = req.codeChallengeMethod!; }
   if (req.nonce !== undefined) f.nonce = req.nonce;
+  // Core §3.1.2.1: with max_age, auth_time is REQUIRED in the ID Token; the approval reads it from here (approve.ts).
+  if (req.maxAge !== undefined) f.max_age = String(req.maxAge);
   if (req.claimsParameter !== undefined) f.claims = req.claimsParameter;
   if (req.resources?.length) f.resource = formatResources(req.resources);
   if (req.dpopJkt) f.dpop_jkt = req.dpopJkt;
