@@ -23,20 +23,29 @@ const UNAVAILABLE_CODE = 'TEMPORARILY_UNAVAILABLE';
 const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
 /**
- * GraphQL over HTTP §6.1 (GET): `variables` and `extensions` are JSON-encoded maps. Yoga parses them without a guard:
- * one that is not JSON became an INTERNAL_SERVER_ERROR and an error-level log line with a stack, for anyone (attacker
- * read 19, F5). Returns the first such parameter's name.
+ * Why a request is not a GraphQL-over-HTTP request (GraphQL over HTTP §5: a `query` string is required; §6.1 GET:
+ * `variables` and `extensions` are JSON-encoded maps), or undefined. Yoga let such requests through to its parser:
+ * a GET's `variables` that was not JSON became an INTERNAL_SERVER_ERROR with a stack in the log (attacker read 19,
+ * F5); a GET without a query answered 200, and a POST body of `{}` "sent invalid JSON" with the SyntaxError of a
+ * second read of the consumed body. Only JSON POST bodies are judged here (other media types are yoga's).
  */
-function malformedSearchParam(query: Record<string, string | string[] | undefined>): string | undefined {
-  for (const name of ['variables', 'extensions']) {
-    const text = query[name];
-    if (text === undefined) continue;
-    if (typeof text !== 'string') return name;
-    try {
-      const v: unknown = JSON.parse(text);
-      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) return name;
-    } catch { return name; }
-  }
+function notAGraphQLRequest(ctx: Context): string | undefined {
+  let params: Record<string, unknown>;
+  if (ctx.method === 'GET') {
+    params = {};
+    for (const [name, text] of Object.entries(ctx.query)) {
+      if (typeof text !== 'string') return `${name} must be sent once.`;
+      if (name !== 'variables' && name !== 'extensions') { params[name] = text; continue; }
+      try { params[name] = JSON.parse(text); } catch { return `${name} must be a JSON object.`; }
+    }
+  } else if (ctx.method === 'POST' && ctx.is('application/json')) {
+    const body = (ctx.request as { body?: unknown }).body;
+    if (!isObject(body)) return 'The body must be a JSON object with a query.';
+    params = body;
+  } else return undefined;
+  if (typeof params.query !== 'string' || !params.query.trim()) return 'A query is required (a GraphQL document as the query parameter).';
+  for (const name of ['variables', 'extensions']) if (params[name] != null && !isObject(params[name])) return `${name} must be a JSON object.`;
+  if (params.operationName != null && typeof params.operationName !== 'string') return 'operationName must be a string.';
   return undefined;
 }
 
@@ -101,10 +110,10 @@ export function createGraphQL(deps: GraphQLDeps & { logError: (e: unknown) => vo
     if (ctx.path !== '/graphql') return next();
     ctx.state.api = true;
     if (ctx.get('origin')) ctx.vary('Origin'); // the CORS answer depends on it (adminCors)
-    const malformed = ctx.method === 'GET' ? malformedSearchParam(ctx.query) : undefined;
+    const malformed = notAGraphQLRequest(ctx);
     if (malformed) {
       ctx.status = 400;
-      ctx.body = { errors: [{ message: `${malformed} must be a JSON object.`, extensions: { code: 'BAD_REQUEST' } }] };
+      ctx.body = { errors: [{ message: malformed, extensions: { code: 'BAD_REQUEST' } }] };
       return;
     }
     const answer = await direct(ctx);

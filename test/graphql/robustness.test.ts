@@ -81,6 +81,26 @@ describe('GraphQL admin API: contract, limits, batching and live events', () => 
     }
   });
 
+  it('a request that is not a GraphQL-over-HTTP request (no query string; a JSON body that is no object) is 400 BAD_REQUEST naming what is missing, and never echoes a parser error (attacker reads 19 and 24: GET without a query answered 200, POST {} "sent invalid JSON" with a SyntaxError)', async () => {
+    const gets = ['', '?query=', '?operationName=x', '?variables=%7B%7D'];
+    const posts = ['{}', '[]', '{"query":null}', '{"operationName":"x"}', '{"query":""}'];
+    const answers = [
+      ...await Promise.all(gets.map((q) => fetch(`${srv.url}/graphql${q}`, { headers: { accept: 'application/json' } }))),
+      ...await Promise.all(posts.map((body) => fetch(`${srv.url}/graphql`, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body }))),
+    ];
+    for (const [i, res] of answers.entries()) {
+      const sent = [...gets, ...posts][i];
+      const body = await res.json();
+      expect(res.status, sent).to.equal(400);
+      expect(body.errors[0].extensions.code, sent).to.equal('BAD_REQUEST');
+      expect(body.errors[0].message, sent).to.match(/query/);
+      expect(JSON.stringify(body), sent).not.to.match(/SyntaxError|originalError|invalid JSON/);
+    }
+    // A query still runs, by GET and by POST.
+    expect((await (await fetch(`${srv.url}/graphql?query=%7B__typename%7D`, { headers: { accept: 'application/json' } })).json()).data).to.deep.equal({ __typename: 'Query' });
+    expect((await (await fetch(`${srv.url}/graphql`, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' })).json()).data).to.deep.equal({ __typename: 'Query' });
+  });
+
   it('batches: 50 clients with their grants, owners and live tokens in a handful of SQL statements', async () => {
     for (let i = 0; i < 50; i++) {
       const { client, clientSecret } = await srv.app.seed.client({ owner: a.alice, grantTypes: ['password'], redirectUris: [] });
