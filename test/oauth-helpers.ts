@@ -28,7 +28,7 @@ export function postForm(url: string, body: Record<string, string>, auth?: { id:
 /** A logged-in person and a confidential client registered for the authorization-code flow. */
 export async function codeFlowSetup(srv: TestServer, client: Partial<Parameters<TestServer['app']['seed']['client']>[0]> = {}) {
   const user = await srv.app.seed.user({ username: `u${randomBytes(3).toString('hex')}` });
-  const { client: c, clientSecret } = await srv.app.seed.client({ owner: user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read', 'write'], ...client });
+  const { client: c, clientSecret } = await srv.app.seed.client({ owner: user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read', 'write'], ...client });
   const browser = new Browser(srv.url);
   await browser.login(user.username, user.password);
   return { user, client: c as ClientRecord, secret: clientSecret, browser, auth: { id: c.clientId, secret: clientSecret ?? '' } };
@@ -70,7 +70,7 @@ export async function authorizeThroughConsent(browser: Browser, params: Record<s
 export function redirectedRefusal(res: Response, o: { issuer: string; state: string; callback?: string }): URLSearchParams {
   expect(res.status, 'a redirect to the client').to.equal(302);
   const back = new URL(res.headers.get('location')!);
-  expect(`${back.origin}${back.pathname}`).to.equal(o.callback ?? 'https://client.example/cb');
+  expect(`${back.origin}${back.pathname}`).to.equal(o.callback ?? 'https://client.example.com/cb');
   expect(back.searchParams.get('code'), 'no code for the client').to.equal(null);
   expect(back.searchParams.get('state')).to.equal(o.state);
   expect(back.searchParams.get('iss')).to.equal(o.issuer);
@@ -82,7 +82,7 @@ const decodeHtml = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'
 /** Runs authorize → code for a setup; returns the code and the verifier used. */
 export async function getCode(setup: Awaited<ReturnType<typeof codeFlowSetup>>, extra: Record<string, string> = {}) {
   const { verifier, challenge } = pkcePair();
-  const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
+  const loc = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
   return { code: loc.searchParams.get('code')!, verifier, location: loc };
 }
 
@@ -90,7 +90,7 @@ export async function getCode(setup: Awaited<ReturnType<typeof codeFlowSetup>>, 
 export async function codeFlowTokens(srv: TestServer, setup: Awaited<ReturnType<typeof codeFlowSetup>>, extra: Record<string, string> = {}, headers?: (tokenUrl: string) => Promise<Record<string, string>>): Promise<Record<string, string>> {
   const { code, verifier } = await getCode(setup, extra);
   const tokenUrl = `${srv.url}/o/token/`;
-  const res = await postForm(tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth, headers ? await headers(tokenUrl) : undefined);
+  const res = await postForm(tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth, headers ? await headers(tokenUrl) : undefined);
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
   return res.json() as Promise<Record<string, string>>;
 }

@@ -140,7 +140,7 @@ describe('CLI (npm run gatehouse -- <command>)', () => {
       const client = await app.withContext(() => app.stores.clients.findByClientId(clientId));
       expect(client).to.include({ userinfoSignedResponseAlg: 'ES256', subjectType: 'pairwise', sectorIdentifierUri: null });
     } finally { await app.close(); }
-    try { await gatehouse('createclient', '--name', 'Spread', '--owner', 'root', '--redirect-uris', 'https://a.example/cb,https://b.example/cb', '--subject-type', 'pairwise'); expect.fail('should fail'); } catch (e) { expect((e as { code: number; stderr: string }).code).to.equal(1); expect((e as { stderr: string }).stderr).to.match(/^--sector-identifier-uri: /m); }
+    try { await gatehouse('createclient', '--name', 'Spread', '--owner', 'root', '--redirect-uris', 'https://a.example.com/cb,https://b.example.com/cb', '--subject-type', 'pairwise'); expect.fail('should fail'); } catch (e) { expect((e as { code: number; stderr: string }).code).to.equal(1); expect((e as { stderr: string }).stderr).to.match(/^--sector-identifier-uri: /m); }
   });
 
   it('createclient rejects invalid input with exit code 1', async () => {

@@ -51,7 +51,7 @@ describe('e2e: new-user fixes in a real browser (issue 21)', function () {
       const { context, page } = await loggedIn(lang);
       await page.goto(`${srv.url}/o/applications/register/`);
       await page.locator('#name').fill(`Secret box ${lang}`);
-      await page.locator('#redirect_uris').fill('https://client.example/cb');
+      await page.locator('#redirect_uris').fill('https://client.example.com/cb');
       await page.locator('form button[type=submit]').last().click();
       await page.waitForURL(/\/o\/applications\/\d+\/$/);
       const box = page.getByTestId('client-secret');
@@ -66,7 +66,7 @@ describe('e2e: new-user fixes in a real browser (issue 21)', function () {
     });
 
     it(`the playground keeps its form values after "Add the playground callback" (${lang})`, async () => {
-      const { client, clientSecret } = await srv.app.seed.client({ owner: alice, name: `Keep ${lang}`, redirectUris: ['https://client.example/cb'], allowedScopes: ['read', 'write'] });
+      const { client, clientSecret } = await srv.app.seed.client({ owner: alice, name: `Keep ${lang}`, redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read', 'write'] });
       const { context, page } = await loggedIn(lang);
       await page.goto(`${srv.url}/o/playground/`);
       await page.locator('#pg-app').selectOption(client.clientId);
@@ -90,7 +90,7 @@ describe('e2e: new-user fixes in a real browser (issue 21)', function () {
     });
 
     it(`the playground fits 360 px without horizontal scroll and forgets tokens after a revoke (${lang})`, async () => {
-      const { client, clientSecret } = await srv.app.seed.client({ owner: alice, name: `A rather long application name for a narrow phone screen ${lang}`, grantTypes: ['authorization_code', 'client_credentials'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read', 'write'] });
+      const { client, clientSecret } = await srv.app.seed.client({ owner: alice, name: `A rather long application name for a narrow phone screen ${lang}`, grantTypes: ['authorization_code', 'client_credentials'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read', 'write'] });
       const { context, page } = await loggedIn(lang);
       await page.setViewportSize({ width: 360, height: 800 });
       await page.goto(`${srv.url}/o/playground/`);

@@ -111,7 +111,7 @@ describe('GraphQL registerClient and the applications page: a budget per account
     const browser = await a.aliceBrowser();
     const form = await (await browser.get('/o/applications/register/')).text();
     const fields = Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    const page = await browser.post('/o/applications/register/', { ...fields, csrfmiddlewaretoken: csrfFrom(form)!, name: 'Page', client_type: 'confidential', grant_types: 'authorization_code', redirect_uris: 'https://client.example/cb', allowed_scopes: 'read' });
+    const page = await browser.post('/o/applications/register/', { ...fields, csrfmiddlewaretoken: csrfFrom(form)!, name: 'Page', client_type: 'confidential', grant_types: 'authorization_code', redirect_uris: 'https://client.example.com/cb', allowed_scopes: 'read' });
     expect(page.status).to.equal(429);
     expect(Number(page.headers.get('retry-after'))).to.be.greaterThan(0);
     expect(await owned(a.alice.id)).to.equal(before + 3);

@@ -80,14 +80,14 @@ describe('Issue 21: per-client token and code lifetimes (administrators only, bo
     const setup = await codeFlowSetup(srv, { authorizationCodeLifetime: 1 });
     const { code, verifier } = await getCode(setup);
     await new Promise((r) => setTimeout(r, 1200));
-    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+    const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth);
     expect(res.status).to.equal(400);
     expect((await res.json()).error).to.equal('invalid_grant');
     // A client without one keeps the server's AUTHORIZATION_CODE_TTL (60 s): the same wait is fine.
     const plain = await codeFlowSetup(srv);
     const second = await getCode(plain);
     await new Promise((r) => setTimeout(r, 1200));
-    const ok = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example/cb', code_verifier: second.verifier }, plain.auth);
+    const ok = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example.com/cb', code_verifier: second.verifier }, plain.auth);
     expect(ok.status).to.equal(200);
   });
 });
@@ -122,7 +122,7 @@ describe('Issue 21: a client\'s lifetime stored under higher maxima than the ser
     const { code, verifier } = await getCode(setup, { scope: 'read' });
     const [row] = await srv.app.stores.sql.all<{ expires_at: number | string; created_at: number | string }>('select expires_at, created_at from authorization_codes order by id desc limit 1');
     expect(Number(row.expires_at) - Number(row.created_at)).to.equal(30_000);
-    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth)).json();
+    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth)).json();
     expect(body.expires_in, JSON.stringify(body)).to.equal(600);
     const now = Math.floor(Date.now() / 1000);
     const refresh = await (await postForm(`${srv.url}/o/introspect/`, { token: body.refresh_token }, setup.auth)).json();
@@ -130,7 +130,7 @@ describe('Issue 21: a client\'s lifetime stored under higher maxima than the ser
     const refreshed = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: body.refresh_token }, setup.auth)).json();
     expect(refreshed.expires_in).to.equal(600);
     const second = await getCode(below);
-    const ok = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example/cb', code_verifier: second.verifier }, below.auth)).json();
+    const ok = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: second.code, redirect_uri: 'https://client.example.com/cb', code_verifier: second.verifier }, below.auth)).json();
     expect(ok.expires_in).to.equal(120);
   });
 

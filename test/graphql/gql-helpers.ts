@@ -35,4 +35,4 @@ export async function actors(srv: TestServer) {
   };
 }
 
-export const CLIENT_INPUT = { name: 'Via GraphQL', grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read', 'write'] };
+export const CLIENT_INPUT = { name: 'Via GraphQL', grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read', 'write'] };

@@ -8,14 +8,14 @@ type Setup = Awaited<ReturnType<typeof codeFlowSetup>>;
 /** A refresh token from one finished code round, and a second code the client has not redeemed yet. */
 async function consentWithPendingCode(srv: TestServer, setup: Setup) {
   const first = await getCode(setup);
-  const tokens = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: first.code, redirect_uri: 'https://client.example/cb', code_verifier: first.verifier }, setup.auth)).json();
+  const tokens = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: first.code, redirect_uri: 'https://client.example.com/cb', code_verifier: first.verifier }, setup.auth)).json();
   expect(tokens.refresh_token, 'the first round issues a refresh token').to.be.a('string');
   return { refreshToken: tokens.refresh_token as string, pending: await getCode(setup) };
 }
 
 /** RFC 6749 §5.2: a code or refresh token whose authorization was revoked is invalid_grant. */
 async function expectDead(srv: TestServer, setup: Setup, { refreshToken, pending }: Awaited<ReturnType<typeof consentWithPendingCode>>) {
-  const code = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: pending.code, redirect_uri: 'https://client.example/cb', code_verifier: pending.verifier }, setup.auth);
+  const code = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: pending.code, redirect_uri: 'https://client.example.com/cb', code_verifier: pending.verifier }, setup.auth);
   expect(code.status, 'the pending code').to.equal(400);
   expect((await code.json()).error).to.equal('invalid_grant');
   const refresh = await postForm(`${srv.url}/o/token/`, { grant_type: 'refresh_token', refresh_token: refreshToken }, setup.auth);

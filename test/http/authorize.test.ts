@@ -28,7 +28,7 @@ describe('RFC 6749 §3.1 authorization endpoint (/o/authorize/)', () => {
     expect(res.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
     const html = await res.text();
     expect(html).to.include('Photo Printer');
-    expect(html).to.include('client.example');
+    expect(html).to.include('client.example.com');
     expect(html).to.include('name="scope" value="read write"');
   });
 
@@ -38,15 +38,15 @@ describe('RFC 6749 §3.1 authorization endpoint (/o/authorize/)', () => {
       { response_type: 'code', client_id: 'unknown' },
       { response_type: 'code' },
       { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://evil.example/cb' },
-      { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb/../evil' },
-      { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/CB' },
+      { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb/../evil' },
+      { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/CB' },
     ] as Record<string, string>[]) {
       const res = await s.browser.get(q(params));
       expect(res.status, JSON.stringify(params)).to.equal(400);
       expect(res.headers.get('location')).to.equal(null);
       expect(res.headers.get('content-type')).to.match(/text\/html/);
     }
-    const dup = await s.browser.get(`/o/authorize/?response_type=code&client_id=${s.client.clientId}&redirect_uri=https://client.example/cb&redirect_uri=https://evil.example/`);
+    const dup = await s.browser.get(`/o/authorize/?response_type=code&client_id=${s.client.clientId}&redirect_uri=https://client.example.com/cb&redirect_uri=https://evil.example/`);
     expect(dup.status).to.equal(400);
     expect(dup.headers.get('location')).to.equal(null);
   });
@@ -64,7 +64,7 @@ describe('RFC 6749 §3.1 authorization endpoint (/o/authorize/)', () => {
       const res = await s.browser.get(q(params));
       expect(res.status, error).to.equal(302);
       const loc = new URL(res.headers.get('location')!);
-      expect(`${loc.origin}${loc.pathname}`).to.equal('https://client.example/cb');
+      expect(`${loc.origin}${loc.pathname}`).to.equal('https://client.example.com/cb');
       const values = params.response_type === 'token' ? new URLSearchParams(loc.hash.slice(1)) : loc.searchParams;
       expect(values.get('error'), JSON.stringify(params)).to.equal(error);
       expect(values.get('state')).to.equal('s1');
@@ -130,8 +130,8 @@ describe('RFC 6749 §3.1 authorization endpoint (/o/authorize/)', () => {
   });
 
   it('keeps the redirect URI query and adds the code to it (RFC 6749 §3.1.2)', async () => {
-    const s = await codeFlowSetup(srv, { redirectUris: ['https://client.example/cb?tenant=7'] });
-    const loc = await authorizeThroughConsent(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb?tenant=7' });
+    const s = await codeFlowSetup(srv, { redirectUris: ['https://client.example.com/cb?tenant=7'] });
+    const loc = await authorizeThroughConsent(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb?tenant=7' });
     expect(loc.searchParams.get('tenant')).to.equal('7');
     expect(loc.searchParams.get('code')).to.be.a('string');
   });
@@ -146,7 +146,7 @@ describe('RFC 6749 §3.1 authorization endpoint (/o/authorize/)', () => {
     const s = await codeFlowSetup(srv);
     const { verifier, challenge } = pkcePair();
     const loc = await authorizeThroughConsent(s.browser, { response_type: 'code', client_id: s.client.clientId, code_challenge: challenge, code_challenge_method: 'S256' });
-    expect(`${loc.origin}${loc.pathname}`).to.equal('https://client.example/cb');
+    expect(`${loc.origin}${loc.pathname}`).to.equal('https://client.example.com/cb');
     const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: loc.searchParams.get('code')!, code_verifier: verifier }, s.auth);
     expect(res.status).to.equal(200);
   });

@@ -8,7 +8,7 @@ import { codeFlowSetup, getCode, pkcePair, postForm, redirectedRefusal } from '.
 // answered to whoever asked in their own terms: the client at its validated redirect_uri (RFC 6749 §4.1.2.1
 // access_denied), the person on a page that says nothing was authorized, never a bare 400 invalid_grant.
 
-const CALLBACK = 'https://client.example/cb';
+const CALLBACK = 'https://client.example.com/cb';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 describe('An authorization that ends while it is being given (second read 11, B)', () => {

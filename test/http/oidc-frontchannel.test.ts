@@ -20,18 +20,18 @@ describe('OpenID Connect Front-Channel Logout 1.0', () => {
 
   it('§2 registration through GraphQL: scheme, host and port of a redirect URI; https or loopback http; no fragment', async () => {
     const a = await actors(t);
-    const ok = await a.user(REGISTER, { input: { ...CLIENT_INPUT, frontchannelLogoutUri: 'https://client.example/fc?x=1', frontchannelLogoutSessionRequired: true } });
+    const ok = await a.user(REGISTER, { input: { ...CLIENT_INPUT, frontchannelLogoutUri: 'https://client.example.com/fc?x=1', frontchannelLogoutSessionRequired: true } });
     expect(ok.errors).to.equal(undefined);
-    expect(ok.data.registerClient.client).to.include({ frontchannelLogoutUri: 'https://client.example/fc?x=1', frontchannelLogoutSessionRequired: true });
+    expect(ok.data.registerClient.client).to.include({ frontchannelLogoutUri: 'https://client.example.com/fc?x=1', frontchannelLogoutSessionRequired: true });
     const local = await a.user(REGISTER, { input: { ...CLIENT_INPUT, redirectUris: ['http://localhost:5173/cb'], frontchannelLogoutUri: 'http://localhost:5173/fc' } });
     expect(local.errors).to.equal(undefined);
     for (const [redirect, uri] of [
-      ['https://client.example/cb', 'https://other.example/fc'], // another host
-      ['https://client.example/cb', 'https://client.example:8443/fc'], // another port
-      ['https://client.example/cb', 'http://client.example/fc'], // another scheme, and not loopback
-      ['http://client.example/cb', 'http://client.example/fc'], // http off loopback, even if it matches
-      ['https://client.example/cb', 'https://client.example/fc#frag'],
-      ['https://client.example/cb', 'javascript:alert(1)'],
+      ['https://client.example.com/cb', 'https://other.example/fc'], // another host
+      ['https://client.example.com/cb', 'https://client.example.com:8443/fc'], // another port
+      ['https://client.example.com/cb', 'http://client.example.com/fc'], // another scheme, and not loopback
+      ['http://client.example.com/cb', 'http://client.example.com/fc'], // http off loopback, even if it matches
+      ['https://client.example.com/cb', 'https://client.example.com/fc#frag'],
+      ['https://client.example.com/cb', 'javascript:alert(1)'],
       ['com.example.app:/cb', 'com.example.app:/fc'],
     ]) {
       // A private-use scheme redirect is a public (native) client's (RFC 8252 §8.4, issue 20 #9).
@@ -56,35 +56,35 @@ describe('OpenID Connect Front-Channel Logout 1.0', () => {
   });
 
   it('§3-§4: the signed-out page frames each RP\'s page (iss and sid when required), and its CSP allows those origins alone', async () => {
-    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], frontchannelLogoutUri: 'https://client.example/fc?app=1', frontchannelLogoutSessionRequired: true, postLogoutRedirectUris: ['https://client.example/bye'] });
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], frontchannelLogoutUri: 'https://client.example.com/fc?app=1', frontchannelLogoutSessionRequired: true, postLogoutRedirectUris: ['https://client.example.com/bye'] });
     const jwks = createLocalJWKSet(await (await fetch(`${t.url}/.well-known/jwks.json`)).json() as JSONWebKeySet);
     const { id_token: idToken } = await codeFlowTokens(t, s, { scope: 'openid' });
     const { payload } = await jwtVerify(idToken, jwks);
 
-    const ask = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: 'https://client.example/bye', state: 's1' })}`);
+    const ask = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: 'https://client.example.com/bye', state: 's1' })}`);
     // The confirmation page frames nothing.
     expect(frameSrc(ask.headers.get('content-security-policy'))).to.equal("'none'");
     const done = await s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await ask.text())! });
     expect(done.status).to.equal(200);
     const html = await done.text();
     const srcs = iframes(html);
-    const mine = new URL(srcs.find((u) => u.startsWith('https://client.example/'))!);
+    const mine = new URL(srcs.find((u) => u.startsWith('https://client.example.com/'))!);
     expect(Object.fromEntries(mine.searchParams)).to.deep.equal({ app: '1', iss: t.app.config.issuer, sid: payload.sid });
-    expect(frameSrc(done.headers.get('content-security-policy'))!.split(' ')).to.include('https://client.example').and.not.include("'none'");
+    expect(frameSrc(done.headers.get('content-security-policy'))!.split(' ')).to.include('https://client.example.com').and.not.include("'none'");
     expect(done.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
     // The post-logout redirect still happens, after the frames had a moment to load.
-    expect(html).to.include('https://client.example/bye?state=s1');
+    expect(html).to.include('https://client.example.com/bye?state=s1');
     // The session is over.
     expect((await s.browser.get('/o/authorized_tokens/')).status).to.equal(302);
   });
 
   it('an RP registered without session required gets no iss or sid; other pages keep frame-src \'none\'', async () => {
-    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], frontchannelLogoutUri: 'https://client.example/fc' });
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid'], frontchannelLogoutUri: 'https://client.example.com/fc' });
     await codeFlowTokens(t, s, { scope: 'openid' });
     const home = await s.browser.get('/o/applications/');
     expect(frameSrc(home.headers.get('content-security-policy'))).to.equal("'none'");
     const done = await s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await (await s.browser.get('/o/logout/')).text())! });
-    expect(iframes(await done.text())).to.deep.equal(['https://client.example/fc']);
-    expect(frameSrc(done.headers.get('content-security-policy'))).to.equal('https://client.example');
+    expect(iframes(await done.text())).to.deep.equal(['https://client.example.com/fc']);
+    expect(frameSrc(done.headers.get('content-security-policy'))).to.equal('https://client.example.com');
   });
 });

@@ -11,7 +11,7 @@ describe('OpenID Connect Core §3.1.2.1: id_token_hint on the authorization requ
   const setup = () => codeFlowSetup(t, { allowedScopes: ['openid', 'read'], skipAuthorization: true });
   type Setup = Awaited<ReturnType<typeof setup>>;
   const authorize = (s: Setup, extra: Record<string, string>, browser: Browser = s.browser) =>
-    browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'st', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...extra })}`);
+    browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...extra })}`);
   const location = (res: Response) => new URL(res.headers.get('location')!, t.url);
   /** An ID Token signed by our current RS256 key, with any claims (an expired one, another audience). */
   async function ours(claims: Record<string, unknown>) {
@@ -49,7 +49,7 @@ describe('OpenID Connect Core §3.1.2.1: id_token_hint on the authorization requ
       const res = await authorize(s, { id_token_hint: await make(s) });
       expect(res.status).to.equal(302);
       const loc = location(res);
-      expect(loc.origin).to.equal('https://client.example');
+      expect(loc.origin).to.equal('https://client.example.com');
       expect(loc.searchParams.get('error')).to.equal('invalid_request');
       expect(loc.searchParams.get('state')).to.equal('st');
       expect(loc.searchParams.has('code')).to.equal(false);

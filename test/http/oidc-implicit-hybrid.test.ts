@@ -6,7 +6,7 @@ import { authorizeThroughConsent, pkcePair, postForm } from '../oauth-helpers.ts
 import { tokenHash } from '../../src/oidc/id-token.ts';
 import { RESPONSE_TYPES } from '../../src/oauth2/response-types.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 
 describe('OpenID Connect Core §3.2, §3.3: implicit and hybrid response types', () => {
   let t: TestServer;

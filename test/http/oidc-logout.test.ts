@@ -22,7 +22,7 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
   before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1'] }); });
   after(() => t.close());
 
-  const setup = (extra = {}) => codeFlowSetup(t, { allowedScopes: ['openid', 'read'], postLogoutRedirectUris: ['https://client.example/bye'], ...extra });
+  const setup = (extra = {}) => codeFlowSetup(t, { allowedScopes: ['openid', 'read'], postLogoutRedirectUris: ['https://client.example.com/bye'], ...extra });
 
   it('discovery names the end_session_endpoint and the back-channel support', async () => {
     const doc = await (await fetch(`${t.url}/.well-known/openid-configuration`)).json();
@@ -32,7 +32,7 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
   it('§2-§3: id_token_hint + exact post_logout_redirect_uri + state: a CSRF-protected confirmation, then the redirect with state', async () => {
     const s = await setup();
     const { id_token: hint } = await codeFlowTokens(t, s, { scope: 'openid' });
-    const page = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: 'https://client.example/bye', state: 'st 1', ui_locales: 'fr-CA en' })}`);
+    const page = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: 'https://client.example.com/bye', state: 'st 1', ui_locales: 'fr-CA en' })}`);
     expect(page.status).to.equal(200);
     expect(page.headers.get('x-frame-options') ?? page.headers.get('content-security-policy')).to.match(/DENY|frame-ancestors 'none'/i);
     expect(page.headers.get('content-language')).to.equal('fr');
@@ -41,26 +41,26 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
     expect((await s.browser.post('/o/logout/confirm/', {})).status).to.equal(403);
     const done = await s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(html)! });
     expect(done.status).to.equal(302);
-    expect(done.headers.get('location')).to.equal('https://client.example/bye?state=st+1');
+    expect(done.headers.get('location')).to.equal('https://client.example.com/bye?state=st+1');
     expect((await s.browser.get('/o/authorized_tokens/')).status).to.equal(302);
   });
 
   it('§3.1: a post_logout_redirect_uri not registered exactly is refused with a page, never redirected', async () => {
     const s = await setup();
-    for (const uri of ['https://client.example/bye/', 'https://client.example/bye?x=1', 'https://evil.example/bye']) {
+    for (const uri of ['https://client.example.com/bye/', 'https://client.example.com/bye?x=1', 'https://evil.example/bye']) {
       const res = await s.browser.get(`/o/logout/?${new URLSearchParams({ client_id: s.client.clientId, post_logout_redirect_uri: uri })}`);
       expect(res.status, uri).to.equal(400);
       expect(res.headers.get('location'), uri).to.equal(null);
     }
     // Without a client there is nothing to match against.
-    expect((await s.browser.get(`/o/logout/?post_logout_redirect_uri=${encodeURIComponent('https://client.example/bye')}`)).status).to.equal(400);
+    expect((await s.browser.get(`/o/logout/?post_logout_redirect_uri=${encodeURIComponent('https://client.example.com/bye')}`)).status).to.equal(400);
   });
 
   it('an id_token_hint of another client is refused, and a forged hint is refused', async () => {
     const a = await setup();
     const b = await setup();
     const { id_token: hintA } = await codeFlowTokens(t, a, { scope: 'openid' });
-    const res = await b.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: hintA, client_id: b.client.clientId, post_logout_redirect_uri: 'https://client.example/bye' })}`);
+    const res = await b.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: hintA, client_id: b.client.clientId, post_logout_redirect_uri: 'https://client.example.com/bye' })}`);
     expect(res.status).to.equal(400);
     const [h, p] = hintA.split('.');
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${p}.`;
@@ -76,9 +76,9 @@ describe('OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0', (
     const { access_token } = await codeFlowTokens(t, s, { scope: 'openid' });
     const userinfo = await (await fetch(`${t.url}/o/userinfo/`, { headers: { authorization: `Bearer ${access_token}` } })).text();
     expect(userinfo.split('.'), 'a compact JWS').to.have.length(3);
-    const logout = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: userinfo, post_logout_redirect_uri: 'https://client.example/bye', state: 's' })}`);
+    const logout = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: userinfo, post_logout_redirect_uri: 'https://client.example.com/bye', state: 's' })}`);
     expect(logout.status).to.equal(400);
-    const authorize = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'x', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', prompt: 'none', id_token_hint: userinfo })}`);
+    const authorize = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'x', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', prompt: 'none', id_token_hint: userinfo })}`);
     const back = new URL(authorize.headers.get('location') ?? 'about:blank');
     expect(back.searchParams.get('error'), `${authorize.status}`).to.equal('invalid_request');
   });

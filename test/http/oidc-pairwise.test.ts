@@ -57,7 +57,7 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
 
   it('§8.1: two clients of one sector (one redirect host) get the same sub; a public client gets the user id', async () => {
     const a = await pairwise();
-    const b = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid'], subjectType: 'pairwise', redirectUris: ['https://client.example/cb', 'https://client.example/other'] });
+    const b = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid'], subjectType: 'pairwise', redirectUris: ['https://client.example.com/cb', 'https://client.example.com/other'] });
     b.browser = a.browser;
     const c = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid'] });
     c.browser = a.browser;
@@ -67,7 +67,7 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
   });
 
   it('§8.1: a sector_identifier_uri names the sector: its host, not the redirect URIs\', so the sub differs', async () => {
-    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    sector.set(200, JSON.stringify(['https://client.example.com/cb']));
     const byRedirect = await pairwise();
     const bySector = await codeFlowSetup(t, { owner: byRedirect.user, allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector.url });
     bySector.browser = byRedirect.browser;
@@ -118,19 +118,31 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
       const loc = await authorizeThroughConsent(a.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: redirect, scope: 'openid read', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256', ...extra });
       return (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: loc.searchParams.get('code')!, redirect_uri: redirect, code_verifier: verifier }, s.auth)).json();
     };
-    const one = await tokensOf(a, 'https://client.example/cb');
+    const one = await tokensOf(a, 'https://client.example.com/cb');
     const two = await tokensOf({ ...b, browser: a.browser }, 'https://other-rp.example/cb');
     for (const tokens of [one, two]) {
       expect(decodeJwt(tokens.id_token), 'ID Token').to.not.have.property('auth_time');
       expect(decodeJwt(tokens.access_token), 'JWT access token').to.not.have.property('auth_time');
     }
     // Asked for with max_age, it is there (REQUIRED).
-    const asked = await tokensOf(a, 'https://client.example/cb', { max_age: '3600' });
+    const asked = await tokensOf(a, 'https://client.example.com/cb', { max_age: '3600' });
     expect(asked.id_token, JSON.stringify(asked)).to.be.a('string');
     expect(decodeJwt(asked.id_token).auth_time).to.be.a('number');
     // A public-subject client keeps it, as before.
     const pub = await codeFlowSetup(t, { owner: a.user, allowedScopes: ['openid', 'read'] });
-    expect(decodeJwt((await tokensOf({ ...pub, browser: a.browser }, 'https://client.example/cb')).id_token).auth_time).to.be.a('number');
+    expect(decodeJwt((await tokensOf({ ...pub, browser: a.browser }, 'https://client.example.com/cb')).id_token).auth_time).to.be.a('number');
+  });
+
+  it('Core §3.1.2.1: max_age survives the consent page: a pairwise client\'s first authorization, through the form, still gets auth_time (attacker read 24, F3)', async () => {
+    const s = await pairwise();
+    const { verifier, challenge } = pkcePair();
+    const { res, fields } = await (await import('../oauth-helpers.ts')).consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid read', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256', max_age: '36000' });
+    expect(res.status, 'the consent page is shown').to.equal(200);
+    expect(fields!.max_age).to.equal('36000');
+    const post = await s.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+    const code = new URL(post.headers.get('location')!).searchParams.get('code')!;
+    const tokens = await (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
+    expect(decodeJwt(tokens.id_token).auth_time, JSON.stringify(tokens)).to.be.a('number');
   });
 
   it('stable across signing-key rotation, and different for two users', async () => {
@@ -172,9 +184,9 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
         const body = await (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: loc.searchParams.get('code')!, redirect_uri: redirect, code_verifier: verifier }, s.auth)).json();
         return decodeJwt(body.id_token).sid as string;
       };
-      const sidA = await sidOf(a, 'https://client.example/cb');
+      const sidA = await sidOf(a, 'https://client.example.com/cb');
       const sidB = await sidOf({ ...b, browser: a.browser }, 'https://other-rp.example/cb');
-      const sidPublic = await sidOf({ ...pub, browser: a.browser }, 'https://client.example/cb');
+      const sidPublic = await sidOf({ ...pub, browser: a.browser }, 'https://client.example.com/cb');
       expect(sidA).to.be.a('string');
       expect(new Set([sidA, sidB, sidPublic]).size, 'three clients, three sids').to.equal(3);
       const page = await a.browser.get('/o/logout/');
@@ -186,10 +198,10 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
   });
 
   it('RP-Initiated Logout §2: a pairwise id_token_hint maps back to the signed-in user; another user\'s hint gets no redirect', async () => {
-    const a = await pairwise({ postLogoutRedirectUris: ['https://client.example/bye'] });
+    const a = await pairwise({ postLogoutRedirectUris: ['https://client.example.com/bye'] });
     const hint = (await idTokenSub(a)).tokens.id_token;
     const ask = async (s: typeof a) => {
-      const page = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: 'https://client.example/bye' })}`);
+      const page = await s.browser.get(`/o/logout/?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: 'https://client.example.com/bye' })}`);
       expect(page.status).to.equal(200);
       return s.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(await page.text())! });
     };
@@ -199,7 +211,7 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     expect(other.headers.get('location')).to.equal(null);
     const own = await ask(a);
     expect(own.status).to.equal(302);
-    expect(own.headers.get('location')).to.equal('https://client.example/bye');
+    expect(own.headers.get('location')).to.equal('https://client.example.com/bye');
   });
 
   it('§8.1: a client that gets a user\'s tokens without a redirect (device flow) has a sector of its own, whatever host it names: naming another client\'s redirect host or sector document does not link the user (attacker read 15, F1)', async () => {
@@ -207,8 +219,8 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     const { sub } = await idTokenSub(victim);
     const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
     const mallory = await t.app.seed.user({ username: `m${Date.now()}` });
-    sector.set(200, JSON.stringify(['https://client.example/cb']));
-    const claims = [{ redirectUris: ['https://client.example/cb'] }, { redirectUris: [], sectorIdentifierUri: sector.url }];
+    sector.set(200, JSON.stringify(['https://client.example.com/cb']));
+    const claims = [{ redirectUris: ['https://client.example.com/cb'] }, { redirectUris: [], sectorIdentifierUri: sector.url }];
     const subs: string[] = [];
     for (const claim of claims) {
       const { client } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never], allowedScopes: ['openid'], subjectType: 'pairwise', ...claim });
@@ -241,18 +253,19 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
       expect(body.id_token, JSON.stringify(body)).to.be.a('string');
       return decodeJwt(body.id_token).sub!;
     };
-    expect(await subOf('com.attacker.app://client.example/cb'), 'a private-use scheme naming the RP\'s host').to.not.equal(sub);
+    expect(await subOf('com.attacker.app://client.example.com/cb'), 'a private-use scheme naming the RP\'s host').to.not.equal(sub);
     expect(await subOf('com.attacker.app:/cb')).to.not.equal(sub);
     expect(await subOf('http://127.0.0.1/cb'), 'two loopback apps').to.not.equal(await subOf('http://127.0.0.1/cb'));
     // Every spelling of this device: *.localhost, a trailing dot, the rest of 127/8, IPv4-mapped (attacker read 21, F3).
-    // Nor a name that is not one host worldwide: single labels and special-use domains (attacker read 22, F3).
-    for (const redirect of ['https://app.localhost/cb', 'http://localhost./cb', 'https://127.0.0.2/cb', 'http://[::ffff:127.0.0.1]/cb', 'https://app.local/cb', 'https://localhost.localdomain/cb', 'https://printer/cb', 'https://ip6-localhost/cb', 'https://x.home.arpa/cb', 'https://a.internal/cb', 'https://app.local../cb', 'https://myapp.test/cb', 'https://x.invalid/cb']) {
+    // Nor a name that is not one host worldwide: single labels and special-use domains (attacker read 22, F3; RFC 6761
+    // §6.5 `.example` and RFC 9665 `service.arpa`: attacker read 24, F4).
+    for (const redirect of ['https://app.localhost/cb', 'http://localhost./cb', 'https://127.0.0.2/cb', 'http://[::ffff:127.0.0.1]/cb', 'https://app.local/cb', 'https://localhost.localdomain/cb', 'https://printer/cb', 'https://ip6-localhost/cb', 'https://x.home.arpa/cb', 'https://a.internal/cb', 'https://app.local../cb', 'https://myapp.test/cb', 'https://x.invalid/cb', 'https://app.example/cb', 'https://printer.service.arpa/cb']) {
       expect(await subOf(redirect), redirect).to.not.equal(await subOf(redirect));
     }
   });
 
   it('§8.1: a sector document does not lend its sector to redirect URIs that do not reach their host: a site that lists its native app\'s loopback or private-use URI links no stranger who registers the same (attacker read 19, F1)', async () => {
-    sector.set(200, JSON.stringify(['https://client.example/cb', 'http://127.0.0.1/callback', 'com.victim.app:/oauth/cb']));
+    sector.set(200, JSON.stringify(['https://client.example.com/cb', 'http://127.0.0.1/callback', 'com.victim.app:/oauth/cb']));
     const site = await codeFlowSetup(t, { allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector.url });
     const { sub } = await idTokenSub(site);
     for (const redirect of ['http://127.0.0.1/callback', 'com.victim.app:/oauth/cb']) {
@@ -285,14 +298,14 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
     };
     const base = { name: 'flip', clientType: 'PUBLIC', tokenEndpointAuthMethod: 'NONE', allowedScopes: ['openid'], subjectType: 'PAIRWISE' };
     // 1. Device tokens under the client's own sector, then the device grant dropped: the sector becomes the victim's host.
-    const { client: a } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], subjectType: 'pairwise' });
+    const { client: a } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], subjectType: 'pairwise' });
     const first = await deviceTokens(a.clientId);
     expect(decodeJwt(first.id_token).sub).to.not.equal(sub);
-    await update(a.id, { ...base, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'] });
+    await update(a.id, { ...base, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example.com/cb'] });
     // 2. A public-subject client with the device grant switched to pairwise on the victim's host, the grant dropped.
-    const { client: b } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'] });
+    const { client: b } = await t.app.seed.client({ owner: mallory, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'] });
     const second = await deviceTokens(b.clientId);
-    await update(b.id, { ...base, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'] });
+    await update(b.id, { ...base, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example.com/cb'] });
     for (const tokens of [first, second]) {
       const info = await fetch(`${t.url}/userinfo`, { headers: bearer(tokens.access_token) });
       expect(info.status, 'the old access token').to.equal(401);
@@ -332,7 +345,7 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
   it('§8.1: the client row never names the new sector while a token issued under the old one is live (no window for a userinfo read between the update and the revocation; review of attacker read 16)', async () => {
     const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
     const alice = await t.app.seed.user({ username: `w${Date.now()}` });
-    const { client, clientSecret } = await t.app.seed.client({ owner: alice, grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], subjectType: 'pairwise' });
+    const { client, clientSecret } = await t.app.seed.client({ owner: alice, grantTypes: [DEVICE as never, 'authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], subjectType: 'pairwise' });
     const auth = { id: client.clientId, secret: clientSecret! };
     const user = new Browser(t.url);
     await user.login(alice.username, alice.password);
@@ -385,9 +398,9 @@ describe('OpenID Connect Registration §2 / §5: subject_type and sector_identif
   const fieldError = (r: { errors?: any[] }) => (r.errors?.[0]?.extensions?.fields as { path: string[]; message: string }[] | undefined)?.find((f) => f.path.at(-1) === 'sectorIdentifierUri')?.message;
 
   it('accepts a document (fetched when saved) that lists every redirect URI', async () => {
-    sector.set(200, JSON.stringify(['https://client.example/cb', 'https://other.example/cb']));
+    sector.set(200, JSON.stringify(['https://client.example.com/cb', 'https://other.example.com/cb']));
     const before = sector.hits();
-    const r = await create({ redirectUris: ['https://client.example/cb', 'https://other.example/cb'], sectorIdentifierUri: sector.url });
+    const r = await create({ redirectUris: ['https://client.example.com/cb', 'https://other.example.com/cb'], sectorIdentifierUri: sector.url });
     expect(r.errors, JSON.stringify(r.errors)).to.equal(undefined);
     expect(r.data.registerClient.client).to.include({ subjectType: 'PAIRWISE', sectorIdentifierUri: sector.url });
     expect(sector.hits()).to.equal(before + 1);
@@ -396,17 +409,17 @@ describe('OpenID Connect Registration §2 / §5: subject_type and sector_identif
   });
 
   it('§8.1: pairwise with redirect URIs on several hosts and no sector_identifier_uri is refused', async () => {
-    const r = await create({ redirectUris: ['https://client.example/cb', 'https://other.example/cb'] });
+    const r = await create({ redirectUris: ['https://client.example.com/cb', 'https://other.example.com/cb'] });
     expect(r.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');
     expect(fieldError(r)).to.be.a('string');
     // Public clients may spread over hosts.
-    expect((await create({ subjectType: 'PUBLIC', redirectUris: ['https://client.example/cb', 'https://other.example/cb'] })).errors).to.equal(undefined);
+    expect((await create({ subjectType: 'PUBLIC', redirectUris: ['https://client.example.com/cb', 'https://other.example.com/cb'] })).errors).to.equal(undefined);
   });
 
   it('§5: refused when the document misses a redirect URI, is no JSON array, answers 404, or is too large', async () => {
-    for (const [status, body] of [[200, JSON.stringify(['https://client.example/cb'])], [200, '{"redirect_uris":[]}'], [200, 'not json'], [404, '[]'], [200, JSON.stringify(Array(5000).fill('https://client.example/cb/padding-padding'))]] as const) {
+    for (const [status, body] of [[200, JSON.stringify(['https://client.example.com/cb'])], [200, '{"redirect_uris":[]}'], [200, 'not json'], [404, '[]'], [200, JSON.stringify(Array(5000).fill('https://client.example.com/cb/padding-padding'))]] as const) {
       sector.set(status, body);
-      const r = await create({ redirectUris: ['https://client.example/cb', 'https://other.example/cb'], sectorIdentifierUri: sector.url });
+      const r = await create({ redirectUris: ['https://client.example.com/cb', 'https://other.example.com/cb'], sectorIdentifierUri: sector.url });
       expect(fieldError(r), `${status} ${body.slice(0, 30)}`).to.be.a('string');
     }
     const rows = await t.app.stores.sql.all('select id from applications where subject_type = ? and sector_identifier_uri is null', ['pairwise']);
@@ -414,12 +427,12 @@ describe('OpenID Connect Registration §2 / §5: subject_type and sector_identif
   });
 
   it('the fetch is outbound: a loopback host not on the allow-list is refused (SSRF), and so is a non-URL or a fragment', async () => {
-    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    sector.set(200, JSON.stringify(['https://client.example.com/cb']));
     const before = sector.hits();
     // One text for every failure (no DNS or port oracle); the reason is in the server log.
     expect(fieldError(await create({ sectorIdentifierUri: sector.url }, strictAs))).to.match(/could not be fetched/);
     expect(sector.hits()).to.equal(before);
-    expect(fieldError(await create({ sectorIdentifierUri: 'ftp://client.example/s.json' }))).to.be.a('string');
+    expect(fieldError(await create({ sectorIdentifierUri: 'ftp://client.example.com/s.json' }))).to.be.a('string');
     expect(fieldError(await create({ sectorIdentifierUri: `${sector.url}#x` }))).to.be.a('string');
   });
 });
@@ -440,10 +453,10 @@ describe('Registration §5: sector_identifier_uri fetches are budgeted per clien
   const UPDATE = 'mutation($id: ID!, $input: ClientInput!) { updateClient(id: $id, input: $input) { client { name } } }';
   const CREATE = 'mutation($input: ClientInput!) { registerClient(input: $input) { client { id clientId } } }';
   const fieldError = (r: { errors?: any[] }) => (r.errors?.[0]?.extensions?.fields as { path: string[]; message: string }[] | undefined)?.find((f) => f.path.at(-1) === 'sectorIdentifierUri')?.message;
-  const input = () => ({ ...CLIENT_INPUT, subjectType: 'PAIRWISE', redirectUris: ['https://client.example/cb'], sectorIdentifierUri: sector.url });
+  const input = () => ({ ...CLIENT_INPUT, subjectType: 'PAIRWISE', redirectUris: ['https://client.example.com/cb'], sectorIdentifierUri: sector.url });
 
   it('GraphQL: of 6 concurrent updates of one client, 3 fetch; the rest are refused on the field without a fetch; another client and an administrator are not held to it', async () => {
-    sector.set(200, JSON.stringify(['https://client.example/cb']));
+    sector.set(200, JSON.stringify(['https://client.example.com/cb']));
     const mine = await as.user(CREATE, { input: input() });
     expect(mine.errors, JSON.stringify(mine.errors)).to.equal(undefined);
     const theirs = await as.admin(CREATE, { input: input() });
@@ -477,8 +490,8 @@ describe('Registration §5: sector_identifier_uri fetches are budgeted per clien
   });
 
   it('RFC 7592: 8 concurrent PUTs with one registration access token fetch 3 times; the refused answer 400 invalid_client_metadata', async () => {
-    sector.set(200, JSON.stringify(['https://client.example/cb']));
-    const metadata = { redirect_uris: ['https://client.example/cb'], subject_type: 'pairwise', sector_identifier_uri: sector.url, token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] };
+    sector.set(200, JSON.stringify(['https://client.example.com/cb']));
+    const metadata = { redirect_uris: ['https://client.example.com/cb'], subject_type: 'pairwise', sector_identifier_uri: sector.url, token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] };
     const reg = await (await fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(metadata) })).json() as Record<string, string>;
     expect(reg.client_id, JSON.stringify(reg)).to.be.a('string');
     sector.set(404, '[]');

@@ -11,7 +11,7 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
   const setup = () => codeFlowSetup(t, { allowedScopes: ['openid', 'read'] });
   const pkce = pkcePair();
   const request = (s: Awaited<ReturnType<typeof setup>>, extra: Record<string, string>) =>
-    `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'st', code_challenge: pkce.challenge, code_challenge_method: 'S256', ...extra })}`;
+    `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', code_challenge: pkce.challenge, code_challenge_method: 'S256', ...extra })}`;
   /** The client's redirect (never a page), as a URL. */
   async function redirected(browser: Browser, path: string) {
     const res = await browser.get(path);
@@ -26,7 +26,7 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
   it('§3.1.2.6: prompt=none without a session is login_required at the redirect URI, with state and iss', async () => {
     const s = await setup();
     const location = await redirected(new Browser(t.url), request(s, { prompt: 'none' }));
-    expect(location.origin + location.pathname).to.equal('https://client.example/cb');
+    expect(location.origin + location.pathname).to.equal('https://client.example.com/cb');
     expect(location.searchParams.get('error')).to.equal('login_required');
     expect(location.searchParams.get('state')).to.equal('st');
     expect(location.searchParams.get('iss')).to.equal(t.app.config.issuer);
@@ -63,7 +63,7 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     const loggedIn = await s.browser.login(s.user.username, s.user.password, next, login.pathname + login.search);
     const back = await redirected(s.browser, loggedIn.headers.get('location')!);
     const code = back.searchParams.get('code')!;
-    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: pkce.verifier }, s.auth);
+    const res = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: pkce.verifier }, s.auth);
     const { id_token } = await res.json() as { id_token: string };
     expect(await authTimeOf(id_token)).to.be.greaterThan(firstAuth);
   });

@@ -16,7 +16,7 @@ describe('OpenID Connect Core §3.1.2.1 / §5.5: claims, login_hint, ui_locales,
     return s;
   };
   const request = (s: { client: { clientId: string } }, extra: Record<string, string>) =>
-    `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'st', code_challenge: pkce.challenge, code_challenge_method: 'S256', ...extra })}`;
+    `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', code_challenge: pkce.challenge, code_challenge_method: 'S256', ...extra })}`;
   const claimsParam = (c: unknown) => JSON.stringify(c);
   const redirected = async (browser: Browser, path: string) => {
     const res = await browser.get(path);

@@ -18,7 +18,7 @@ describe('Back-Channel Logout when a user\'s sessions end elsewhere (deactivatio
   /** A user signed in to two clients with a back-channel, in one browser session; the ID Tokens' sids. */
   async function signedInToTwo(rpUrl: string) {
     const s = await codeFlowSetup(t, { allowedScopes: ['openid'], backchannelLogoutUri: rpUrl });
-    const other = await t.app.seed.client({ owner: s.user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rpUrl });
+    const other = await t.app.seed.client({ owner: s.user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rpUrl });
     const s2 = { ...s, client: other.client, auth: { id: other.client.clientId, secret: other.clientSecret ?? '' } };
     const jwks = createLocalJWKSet(await (await fetch(`${t.url}/.well-known/jwks.json`)).json() as JSONWebKeySet);
     const sids = [];

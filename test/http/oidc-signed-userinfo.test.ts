@@ -64,7 +64,7 @@ describe('OpenID Connect Core §5.3.2 / Registration §2: signed UserInfo respon
     const form = await (await browser.get('/o/applications/register/')).text();
     const post = await browser.post('/o/applications/register/', {
       ...formFieldsFrom(form), name: 'Signed userinfo', client_type: 'confidential', grant_types: 'authorization_code',
-      redirect_uris: 'https://client.example/cb', userinfo_signed_response_alg: 'ES256', subject_type: 'pairwise', sector_identifier_uri: '',
+      redirect_uris: 'https://client.example.com/cb', userinfo_signed_response_alg: 'ES256', subject_type: 'pairwise', sector_identifier_uri: '',
     });
     expect(post.status).to.equal(302);
     const rows = await t.app.stores.sql.all<{ id: number; userinfo_signed_response_alg: string; subject_type: string }>('select id, userinfo_signed_response_alg, subject_type from applications where name = ?', ['Signed userinfo']);
@@ -73,7 +73,7 @@ describe('OpenID Connect Core §5.3.2 / Registration §2: signed UserInfo respon
     expect(edit).to.match(/<option value="ES256" selected/);
     expect(edit).to.match(/<option value="pairwise" selected/);
     // A bad value is a field error on the form, never a 500.
-    const bad = await browser.post('/o/applications/register/', { csrfmiddlewaretoken: csrfFrom(form)!, name: 'Bad', grant_types: 'authorization_code', redirect_uris: 'https://client.example/cb', userinfo_signed_response_alg: 'none' });
+    const bad = await browser.post('/o/applications/register/', { csrfmiddlewaretoken: csrfFrom(form)!, name: 'Bad', grant_types: 'authorization_code', redirect_uris: 'https://client.example.com/cb', userinfo_signed_response_alg: 'none' });
     expect(bad.status).to.equal(400);
   });
 });

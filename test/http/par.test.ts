@@ -5,7 +5,7 @@ import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { hashToken } from '../../src/oauth2/tokens.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 const URN = /^urn:ietf:params:oauth:request_uri:[A-Za-z0-9_-]{20,}$/;
 
 // RFC 9126: pushed authorization requests, over real HTTP.

@@ -4,7 +4,7 @@ import { exportJWK, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, clientSigningKeys, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 
 // RFC 9101 (JAR) / OpenID Connect Core §6.1: signed request objects by value, over real HTTP.
 describe('RFC 9101 / Core §6 request objects', () => {

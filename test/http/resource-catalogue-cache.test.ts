@@ -3,7 +3,7 @@ import { createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, getCode, postForm } from '../oauth-helpers.ts';
 import { actors } from '../graphql/gql-helpers.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 const FRESH = 'https://fresh.example/api';
 const CREATE = 'mutation($input: ResourceServerInput!) { createResourceServer(input: $input) { id } }';
 

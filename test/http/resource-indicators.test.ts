@@ -7,7 +7,7 @@ import { authorizeThroughConsent, bothChallenges, codeFlowSetup, pkcePair, postF
 import { scopeDescriptions } from '../../src/oauth2/scope.ts';
 import { dpopKey, proof } from '../oauth2/dpop/proofs.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 const A = 'https://a.example/api';
 const B = 'https://b.example/mcp';
 const JWT_RS = 'https://jwt.example/';

@@ -17,7 +17,7 @@ describe('RFC 7009 revocation, RFC 7662 introspection, RFC 6750 protected resour
   async function issued(scope = 'read write') {
     const s = await codeFlowSetup(srv);
     const { code, verifier } = await getCode(s, { scope });
-    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
     return { s, body };
   }
   const introspect = async (token: string, auth: { id: string; secret: string } | null = rs, extra: Record<string, string> = {}) =>

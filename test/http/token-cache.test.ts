@@ -34,7 +34,7 @@ describe('Access-token lookups (cached on SQLite): every write that ends a token
   async function issued() {
     const s = await codeFlowSetup(srv);
     const { code, verifier } = await getCode(s, { scope: 'read' });
-    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+    const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
     return { s, code, verifier, access: body.access_token as string, refresh: body.refresh_token as string };
   }
 
@@ -92,7 +92,7 @@ describe('Access-token lookups (cached on SQLite): every write that ends a token
   it('RFC 6749 §4.1.2: an authorization code used twice revokes what it issued', async () => {
     const { access, code, verifier, s } = await issued();
     await expectServedFromCache(access);
-    const again = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
+    const again = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth);
     expect((await again.json()).error).to.equal('invalid_grant');
     await expectEnded(access);
   });

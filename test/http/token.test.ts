@@ -167,7 +167,7 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       const { code, verifier, location } = await getCode(s);
       expect(location.searchParams.get('state')).to.equal('xyz');
       expect(location.searchParams.get('iss')).to.equal(srv.app.config.issuer);
-      const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier };
+      const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier };
       const first = await postForm(token, params, s.auth);
       expect(first.status).to.equal(200);
       const body = await first.json();
@@ -186,8 +186,8 @@ describe('RFC 6749 §3.2 token endpoint', () => {
     it('refuses a mismatched redirect_uri, a wrong verifier and a missing verifier with invalid_grant, leaving the code usable', async () => {
       const s = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(s);
-      const base = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb' };
-      for (const bad of [{ ...base, redirect_uri: 'https://client.example/cb/', code_verifier: verifier }, { ...base, code_verifier: 'x'.repeat(43) }, base]) {
+      const base = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb' };
+      for (const bad of [{ ...base, redirect_uri: 'https://client.example.com/cb/', code_verifier: verifier }, { ...base, code_verifier: 'x'.repeat(43) }, base]) {
         const res = await postForm(token, bad, s.auth);
         expect(res.status).to.equal(400);
         expect((await res.json()).error).to.equal('invalid_grant');
@@ -198,7 +198,7 @@ describe('RFC 6749 §3.2 token endpoint', () => {
     it("refuses another client's code", async () => {
       const s = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(s);
-      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, { id: cc.id, secret: cc.secret });
+      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, { id: cc.id, secret: cc.secret });
       expect((await res.json()).error).to.be.oneOf(['invalid_grant', 'unauthorized_client']);
     });
 
@@ -206,7 +206,7 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       const a = await codeFlowSetup(srv);
       const b = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(a);
-      const redeem = (c: string, auth: { id: string; secret: string }) => postForm(token, { grant_type: 'authorization_code', code: c, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, auth);
+      const redeem = (c: string, auth: { id: string; secret: string }) => postForm(token, { grant_type: 'authorization_code', code: c, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, auth);
       const stolen = await (await redeem(code, b.auth)).json();
       const madeUp = await (await redeem('made-up-code', b.auth)).json();
       expect(stolen).to.deep.equal(madeUp);
@@ -227,21 +227,21 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       const s = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(s);
       await new Promise((r) => setTimeout(r, 1100));
-      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
+      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth);
       expect((await res.json()).error).to.equal('invalid_grant');
     });
 
     it('lets a public client exchange with PKCE and no secret', async () => {
       const s = await codeFlowSetup(srv, { clientType: 'public' });
       const { code, verifier } = await getCode(s);
-      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier, client_id: s.client.clientId });
+      const res = await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier, client_id: s.client.clientId });
       expect(res.status).to.equal(200);
     });
 
     it('gives exactly one token to 50 concurrent exchanges of one code, and revokes it (§4.1.2)', async () => {
       const s = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(s);
-      const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier };
+      const params = { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier };
       const results = await Promise.all(Array.from({ length: 50 }, () => postForm(token, params, s.auth)));
       expect(results.filter((r) => r.status === 200)).to.have.length(1);
       const refused = results.filter((r) => r.status === 400);
@@ -259,7 +259,7 @@ describe('RFC 6749 §3.2 token endpoint', () => {
     async function tokens() {
       const s = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(s, { scope: 'read write' });
-      const body = await (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+      const body = await (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
       return { s, body };
     }
 
@@ -284,7 +284,7 @@ describe('RFC 6749 §3.2 token endpoint', () => {
       const s = await codeFlowSetup(srv);
       const exchange = async () => {
         const { code, verifier } = await getCode(s, { scope: 'read' });
-        return (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+        return (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
       };
       const [a, b] = [await exchange(), await exchange()];
       const grants = await rows('select distinct grant_id from refresh_tokens where token_hash in (?, ?)', [hashToken(a.refresh_token), hashToken(b.refresh_token)]);

@@ -4,7 +4,7 @@ import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { DocumentServer } from '../document-server.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 const JAR = 'application/oauth-authz-req+jwt';
 
 // RFC 9101 §5.2 / §6.2: request objects by reference. The request_uri must be registered (exact match) and is

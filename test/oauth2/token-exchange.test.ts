@@ -183,7 +183,7 @@ describe('RFC 8693 token exchange', () => {
     });
 
     it('a public client can never get one → FORBIDDEN', async () => {
-      const { client } = await srv.app.seed.client({ owner: a.root, name: 'public', clientType: 'public', grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read'] });
+      const { client } = await srv.app.seed.client({ owner: a.root, name: 'public', clientType: 'public', grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read'] });
       expect((await setPolicy(a.admin, (client as ClientRecord).clientId, { audiences: [API_B], impersonation: true })).errors?.[0].extensions.code).to.equal('FORBIDDEN');
     });
 

@@ -15,7 +15,7 @@ describe('logs: JSON lines through pino, with the request id and without secrets
       const s = await codeFlowSetup(srv);
       const { code, verifier } = await getCode(s);
       const rid = 'flow-request-0001';
-      const res = await postForm(`${url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth, { 'x-request-id': rid });
+      const res = await postForm(`${url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth, { 'x-request-id': rid });
       assert.equal(res.status, 200);
       const t = await res.json() as Record<string, string>;
       const bad = await postForm(`${url}/o/token/`, { grant_type: 'client_credentials' }, { id: s.client.clientId, secret: 'wrong-secret-value' }, { 'x-request-id': 'flow-request-0002' });

@@ -23,9 +23,9 @@ describe('metrics (/metrics, Prometheus)', () => {
   it('counts a real flow by label: tokens by grant and outcome, authorizations, client-auth failures, latency per route template', async () => {
     const setup = await codeFlowSetup(srv);
     await codeFlowTokens(srv, setup);
-    const denied = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'write', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }, 'deny');
+    const denied = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'write', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }, 'deny');
     assert.equal(denied.searchParams.get('error'), 'access_denied');
-    const bad = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://client.example/cb' }, { id: setup.client.clientId, secret: 'wrong-secret' });
+    const bad = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://client.example.com/cb' }, { id: setup.client.clientId, secret: 'wrong-secret' });
     assert.equal(bad.status, 401);
     const unknownGrant = await postForm(`${srv.url}/o/token/`, { grant_type: 'made-up-grant-123' }, setup.auth);
     assert.equal(unknownGrant.status, 400);

@@ -12,12 +12,12 @@ describe('explainable failures: a client\'s refused requests, with their reason,
   before(async () => {
     srv = await createTestApp();
     a = await actors(srv);
-    const seeded = await srv.app.seed.client({ owner: a.alice, name: 'Alice app', grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read', 'write'] });
+    const seeded = await srv.app.seed.client({ owner: a.alice, name: 'Alice app', grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read', 'write'] });
     client = seeded.client as ClientRecord;
     const auth = { id: client.clientId, secret: seeded.clientSecret! };
     const setup = { user: a.alice, client, secret: seeded.clientSecret, browser: await a.aliceBrowser(), auth };
     const token = (body: Record<string, string>, creds = auth) => postForm(`${srv.url}/o/token/`, body, creds);
-    const cb = 'https://client.example/cb';
+    const cb = 'https://client.example.com/cb';
 
     // PKCE: a verifier that does not match the challenge.
     const c1 = await getCode(setup);
@@ -25,7 +25,7 @@ describe('explainable failures: a client\'s refused requests, with their reason,
     assert.equal((await token({ grant_type: 'authorization_code', code: c1.code, redirect_uri: cb, code_verifier: wrongVerifier })).status, 400);
     // A redirect_uri other than the authorization request's.
     const c2 = await getCode(setup);
-    assert.equal((await token({ grant_type: 'authorization_code', code: c2.code, redirect_uri: 'https://client.example/other', code_verifier: c2.verifier })).status, 400);
+    assert.equal((await token({ grant_type: 'authorization_code', code: c2.code, redirect_uri: 'https://client.example.com/other', code_verifier: c2.verifier })).status, 400);
     // A code redeemed twice.
     const c3 = await getCode(setup);
     assert.equal((await token({ grant_type: 'authorization_code', code: c3.code, redirect_uri: cb, code_verifier: c3.verifier })).status, 200);

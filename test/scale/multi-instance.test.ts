@@ -19,7 +19,7 @@ for (const withRedis of [true, false]) {
     let clientId: string;
     let secret: string;
     let env: NodeJS.ProcessEnv;
-    const redirectUri = 'https://client.example/cb';
+    const redirectUri = 'https://client.example.com/cb';
 
     before(async function () {
       if (!POSTGRES_URL || (withRedis && !REDIS_URL)) this.skip();

@@ -11,7 +11,7 @@ import { authorizeThroughConsent, codeFlowSetup, pkcePair } from '../oauth-helpe
 import { assertion, JWT_BEARER, tokenRequest } from '../oauth2/client-assertion/assertions.ts';
 import { dpopKey, proof } from '../oauth2/dpop/proofs.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 const register = (t: TestServer, body: Record<string, unknown>) => fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 // SECURITY_PROFILE=fapi2 (FAPI 2.0 Security Profile): PAR, private_key_jwt, DPoP, response_type code, over real HTTP.

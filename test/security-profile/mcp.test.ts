@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, pkcePair, postForm } from '../oauth-helpers.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 
 // SECURITY_PROFILE=mcp (MCP authorization 2025-11-25): oauth2.1 plus RFC 8707 resource on every request.
 describe('Security profile mcp (MCP authorization 2025-11-25)', () => {

@@ -11,7 +11,7 @@ describe('Security profile oauth2.1 (draft-ietf-oauth-v2-1)', () => {
   after(() => t.close());
 
   it('oauth2.1:no-implicit: dynamic registration of an implicit client is invalid_client_metadata naming the rule', async () => {
-    const res = await register(t, { redirect_uris: ['https://client.example/cb'], grant_types: ['implicit'], response_types: ['token'], token_endpoint_auth_method: 'none' });
+    const res = await register(t, { redirect_uris: ['https://client.example.com/cb'], grant_types: ['implicit'], response_types: ['token'], token_endpoint_auth_method: 'none' });
     expect(res.status).to.equal(400);
     const body = await res.json() as Record<string, string>;
     expect(['invalid_client_metadata']).to.include(body.error);
@@ -27,7 +27,7 @@ describe('Security profile oauth2.1 (draft-ietf-oauth-v2-1)', () => {
 
   it('oauth2.1:pkce-s256: a confidential client\'s authorization request without code_challenge is refused (redirected invalid_request)', async () => {
     const setup = await codeFlowSetup(t);
-    const res = await setup.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's1' })}`);
+    const res = await setup.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 's1' })}`);
     expect(res.status).to.equal(302);
     const loc = new URL(res.headers.get('location')!);
     expect(loc.searchParams.get('error')).to.equal('invalid_request');
@@ -54,11 +54,11 @@ describe('Security profile oauth2.1 (draft-ietf-oauth-v2-1)', () => {
 
   it('oauth2.1:pkce-s256: PKCE plain, and a public client without PKCE, are refused naming the rule', async () => {
     const setup = await codeFlowSetup(t);
-    const plain = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' });
+    const plain = await authorizeThroughConsent(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' });
     expect(plain.searchParams.get('error')).to.equal('invalid_request');
     expect(plain.searchParams.get('error_description')).to.match(/^oauth2\.1:pkce-s256: /);
     const pub = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none' });
-    const none = await authorizeThroughConsent(pub.browser, { response_type: 'code', client_id: pub.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read' });
+    const none = await authorizeThroughConsent(pub.browser, { response_type: 'code', client_id: pub.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read' });
     expect(none.searchParams.get('error_description')).to.match(/^oauth2\.1:pkce-s256: /);
   });
 
@@ -77,12 +77,12 @@ describe('Security profile oauth2.1 (draft-ietf-oauth-v2-1)', () => {
     it('no client write path may turn it on: seed/CLI/GraphQL (validateClientInput) and the applications form', async () => {
       const owner = await t.app.seed.user({ username: `o1${Date.now()}` });
       let error: unknown;
-      try { await t.app.seed.client({ owner, redirectUris: ['https://client.example/cb'], oauth1Enabled: true }); } catch (e) { error = e; }
+      try { await t.app.seed.client({ owner, redirectUris: ['https://client.example.com/cb'], oauth1Enabled: true }); } catch (e) { error = e; }
       expect(String(error)).to.contain('oauth2.1:no-oauth1');
       const setup = await codeFlowSetup(t);
       const csrf = await setup.browser.csrf(`/o/applications/${setup.client.id}/update/`);
       const res = await setup.browser.post(`/o/applications/${setup.client.id}/update/`, {
-        csrfmiddlewaretoken: csrf, name: 'x', client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read'], redirect_uris: 'https://client.example/cb', oauth1_enabled: 'on',
+        csrfmiddlewaretoken: csrf, name: 'x', client_type: 'confidential', grant_types: ['authorization_code'], allowed_scopes: ['read'], redirect_uris: 'https://client.example.com/cb', oauth1_enabled: 'on',
       });
       expect(res.status).to.not.equal(302);
       expect(await res.text()).to.contain('oauth2.1:no-oauth1');

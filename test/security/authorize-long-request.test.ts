@@ -7,7 +7,7 @@ import { codeFlowSetup, pkcePair } from '../oauth-helpers.ts';
 // the sign-in round trip intact, or refused clearly (invalid_request naming PAR) — never dropped at the login page,
 // never a Location past ~8 KB (undici reads at most 16 KB of response headers in all: UND_ERR_HEADERS_OVERFLOW).
 const LOCATION_LIMIT = 8_100;
-const REDIRECT_URI = 'https://client.example/cb';
+const REDIRECT_URI = 'https://client.example.com/cb';
 
 const decodeHtml = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const hidden = (html: string, name: string) => { const m = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html); return m ? decodeHtml(m[1]) : undefined; };

@@ -259,17 +259,17 @@ describe('Attacker read of issue 20: client ID metadata documents', () => {
 
     it('a registered client: a grant from before the rule (no origins) skips consent as before; a recorded one asks for a new origin', async () => {
       const owner = await t.app.seed.user({ username: `o${Math.random().toString(36).slice(2, 8)}` });
-      const { client } = await t.app.seed.client({ owner, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb', 'https://other.example/cb'] });
+      const { client } = await t.app.seed.client({ owner, clientType: 'public', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb', 'https://other.example/cb'] });
       const browser = await signedIn(t);
       const params = (redirect: string) => authorize(client.clientId, { redirect_uri: redirect }).params;
       const at = (redirect: string) => browser.get(`/o/authorize/?${new URLSearchParams(params(redirect))}`);
-      await authorizeThroughConsent(browser, params('https://client.example/cb'));
-      expect(await origins(client.clientId)).to.equal('https://client.example');
+      await authorizeThroughConsent(browser, params('https://client.example.com/cb'));
+      expect(await origins(client.clientId)).to.equal('https://client.example.com');
       expect((await at('https://other.example/cb')).status).to.equal(200);
       await t.app.stores.sql.run('update grants set consented_origins = null');
       expect((await at('https://other.example/cb')).status).to.equal(302);
       // That old grant had consented to every registered redirect URI: they are recorded, nothing more.
-      expect((await origins(client.clientId))?.split(' ').sort()).to.deep.equal(['https://client.example', 'https://other.example']);
+      expect((await origins(client.clientId))?.split(' ').sort()).to.deep.equal(['https://client.example.com', 'https://other.example']);
     });
   });
 
@@ -404,7 +404,7 @@ describe('Attacker read 15, F4: eight anonymous requests held every metadata-doc
     try {
       const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
       // A redirect URI that reaches its host (a loopback one names no sector at all: attacker read 18, F1).
-      const rp = 'https://rp.example/callback';
+      const rp = 'https://rp.example.com/callback';
       const url = site.doc('/flip.json', { subject_type: 'pairwise', scope: 'openid', grant_types: [DEVICE, 'authorization_code'], redirect_uris: [rp] }, { 'Cache-Control': 'max-age=1' });
       const user = await own.app.seed.user({ username: `f${Math.random().toString(36).slice(2, 8)}` });
       const browser = new Browser(own.url);

@@ -53,7 +53,7 @@ describe('security: cleartokens beside refresh-token rotations (another process 
     const refresh: string[] = [];
     for (let i = 0; i < FAMILIES; i++) {
       const { code, verifier } = await getCode(setup);
-      const res = await postForm(tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+      const res = await postForm(tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth);
       expect(res.status).to.equal(200);
       refresh.push((await res.json()).refresh_token);
     }

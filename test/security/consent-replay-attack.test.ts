@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Browser, createTestApp, type TestServer } from '../helpers.ts';
 import { codeFlowSetup, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 
-const CB = 'https://client.example/cb';
+const CB = 'https://client.example.com/cb';
 type Setup = Awaited<ReturnType<typeof codeFlowSetup>>;
 
 // Issue 22 attacker read: a consent decision is spent once (RFC 9126 §4 for pushed requests), HEAD never approves

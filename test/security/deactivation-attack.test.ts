@@ -16,7 +16,7 @@ import { gatehouse } from '../spawn-server.ts';
 // attacker's tokens back. Deactivation now revokes what the user holds, in the flag's transaction, whichever
 // interface deactivates: GraphQL (which the admin console calls, test/e2e/admin-console.test.ts) and the CLI.
 
-const CALLBACK = 'https://client.example/cb';
+const CALLBACK = 'https://client.example.com/cb';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** An OAuth 1.0a consumer (the npm `oauth-1.0a` package, HMAC-SHA1), as test/e2e/oauth1.test.ts. */
@@ -121,7 +121,7 @@ describe('Attacker read 8, finding 5: deactivating a user revokes what they hold
           if (path === 'password grant') {
             answer = postForm(`${srv.url}/o/token/`, { grant_type: 'password', username: s.user.username, password: s.user.password, scope: 'read' }, s.auth);
           } else {
-            const { fields } = await (await import('../oauth-helpers.ts')).consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read write', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+            const { fields } = await (await import('../oauth-helpers.ts')).consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read write', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
             expect(fields, 'the consent page').to.not.equal(null);
             answer = s.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
           }

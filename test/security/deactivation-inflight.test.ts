@@ -62,7 +62,7 @@ describe('Second read 11, #1/#3: a grant written while a deactivation runs does 
   it('a consent posted meanwhile issues no code, and reactivation gives no grant back', async () => {
     const s = await codeFlowSetup(srv);
     await getCode(s); // the user's grant to the client, which the deactivation revokes
-    const { fields } = await consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read write', state: 's', ...CHALLENGE });
+    const { fields } = await consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read write', state: 's', ...CHALLENGE });
     expect(fields, 'the consent page').to.not.equal(null);
     const deactivation = await openDeactivation(db, s.user.id);
     const answer = s.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
@@ -206,7 +206,7 @@ describe('Attacker read 12, G2: a flood of a user\'s own issuances cannot hold o
 
   it('40 auto-approved authorizations kept in flight: setUserActive(false) answers without an error, and the user is inactive', async () => {
     const s = await codeFlowSetup(srv, { skipAuthorization: true });
-    const query = new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', ...CHALLENGE });
+    const query = new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 's', ...CHALLENGE });
     let flooding = true;
     const loops = Array.from({ length: 40 }, async () => {
       while (flooding) await (await s.browser.get(`/o/authorize/?${query}`)).arrayBuffer();

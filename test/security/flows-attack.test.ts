@@ -50,14 +50,14 @@ describe('security: flows attack (issue 20)', () => {
     const hostile = ['\u200e', '\u200f', '\u061c', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u2028', '\u2029', '\u00ad', '\u202e', '\u2066', '\u0007', '\u0085', '\u{e0001}'];
     for (const ch of hostile) {
       it(`client_name with U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} → invalid_client_metadata`, async () => {
-        const { status, body } = await register({ client_name: `My${ch}Bank`, redirect_uris: ['https://client.example/cb'] });
+        const { status, body } = await register({ client_name: `My${ch}Bank`, redirect_uris: ['https://client.example.com/cb'] });
         expect(status).to.equal(400);
         expect(body.error).to.equal('invalid_client_metadata');
         expect(body.error_description).to.match(/^client_name/);
       });
     }
     it('a plain name (accents, other scripts) still registers', async () => {
-      const { status, body } = await register({ client_name: 'Café Ωmega 東京', redirect_uris: ['https://client.example/cb'] });
+      const { status, body } = await register({ client_name: 'Café Ωmega 東京', redirect_uris: ['https://client.example.com/cb'] });
       expect(status).to.equal(201);
       expect(body.client_name).to.equal('Café Ωmega 東京');
     });
@@ -88,7 +88,7 @@ describe('security: flows attack (issue 20)', () => {
 
   describe('#10 registration answers', () => {
     it('10a: a client_secret_jwt / client_secret_basic client gets a secret; a none client does not', async () => {
-      const basic = await register({ client_name: 'b', redirect_uris: ['https://client.example/cb'] });
+      const basic = await register({ client_name: 'b', redirect_uris: ['https://client.example.com/cb'] });
       expect(basic.status).to.equal(201);
       expect(basic.body.client_secret).to.be.a('string');
     });
@@ -106,7 +106,7 @@ describe('security: flows attack (issue 20)', () => {
       expect(body.response_types).to.deep.equal([]);
     });
     it('10b: grant_types [authorization_code] without response_types still defaults to [code]', async () => {
-      const { status, body } = await register({ client_name: 'web', redirect_uris: ['https://client.example/cb'] });
+      const { status, body } = await register({ client_name: 'web', redirect_uris: ['https://client.example.com/cb'] });
       expect(status).to.equal(201);
       expect(body.response_types).to.deep.equal(['code']);
     });
@@ -200,7 +200,7 @@ describe('security: flows attack (issue 20)', () => {
     it('each unauthenticated hop gets a new request_uri, but never a later expiry than the pushed one', async () => {
       const setup = await codeFlowSetup(t);
       const pushedAt = Date.now();
-      const res = await postForm(`${t.url}/o/par`, { response_type: 'code', redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, setup.auth);
+      const res = await postForm(`${t.url}/o/par`, { response_type: 'code', redirect_uri: 'https://client.example.com/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, setup.auth);
       expect(res.status).to.equal(201);
       let uri = String((await res.json() as Json).request_uri);
       const anonymous = new Browser(t.url);
@@ -220,7 +220,7 @@ describe('security: flows attack (issue 20)', () => {
       const pair = await generateKeyPair('ES256', { extractable: true });
       const jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] };
       const setup = await codeFlowSetup(t, { jwks, requestObjectSigningAlg: 'ES256' });
-      const jwt = await new SignJWT({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })
+      const jwt = await new SignJWT({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })
         .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(setup.client.clientId).setAudience(t.app.config.issuer).setJti(`j-${Math.random()}`)
         .setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 120).sign(pair.privateKey);
       const anonymous = new Browser(t.url);
@@ -244,7 +244,7 @@ describe('security: flows attack (issue 20)', () => {
         const anonymous = new Browser(small.url);
         const statuses: number[] = [];
         for (let i = 0; i < 3; i++) {
-          const res = await postForm(`${small.url}/o/par`, { response_type: 'code', redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, setup.auth);
+          const res = await postForm(`${small.url}/o/par`, { response_type: 'code', redirect_uri: 'https://client.example.com/cb', scope: 'read', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, setup.auth);
           const uri = String((await res.json() as Json).request_uri);
           const before = Number((await small.app.stores.sql.get<{ n: number }>('select count(*) as n from pushed_requests'))!.n);
           const r = await anonymous.get(`/o/authorize/?${new URLSearchParams({ client_id: setup.client.clientId, request_uri: uri })}`);

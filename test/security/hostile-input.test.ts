@@ -74,7 +74,7 @@ describe('security: hostile input (property-based, fast-check)', function () {
   });
 
   it('an anonymous POST just under the limit whose login Location would pass it (4-byte emoji: 13,262 characters) is refused naming PAR, never redirected (attacker read 8, finding 6)', async () => {
-    const base = new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: '' }).toString();
+    const base = new URLSearchParams({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: '' }).toString();
     const body = base + '%F0%9F%98%80'.repeat(Math.floor((8_000 - base.length) / 12));
     expect(body.length).to.be.within(7_989, 8_000);
     const post = await fetch(`${srv.url}/o/authorize/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body, redirect: 'manual' });

@@ -15,7 +15,7 @@ describe('security: secrets never reach the logs; every form needs its CSRF toke
       const secrets = [s.secret!, s.user.password];
       const { code, verifier } = await getCode(s);
       secrets.push(code, verifier);
-      const t = await (await postForm(`${url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth)).json();
+      const t = await (await postForm(`${url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
       secrets.push(t.access_token, t.refresh_token);
       const r = await (await postForm(`${url}/o/token/`, { grant_type: 'refresh_token', refresh_token: t.refresh_token }, s.auth)).json();
       secrets.push(r.access_token, r.refresh_token);
@@ -36,7 +36,7 @@ describe('security: secrets never reach the logs; every form needs its CSRF toke
     let s: Awaited<ReturnType<typeof codeFlowSetup>>;
     before(async () => {
       srv = await createTestApp();
-      s = await codeFlowSetup(srv, { redirectUris: ['https://client.example/cb'], oauth1Enabled: true });
+      s = await codeFlowSetup(srv, { redirectUris: ['https://client.example.com/cb'], oauth1Enabled: true });
       await authorizeThroughConsent(s.browser, { response_type: 'code', client_id: s.client.clientId, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
     });
     after(() => srv.close());

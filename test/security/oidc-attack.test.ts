@@ -14,7 +14,7 @@ describe('security: issue 19 attacker read', () => {
   after(() => t.close());
   const setup = () => codeFlowSetup(t, { grantTypes: ['authorization_code'], allowedScopes: ['openid', 'read'] });
   const redeem = (s: Awaited<ReturnType<typeof setup>>, code: string, verifier: string) =>
-    postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, s.auth);
+    postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth);
 
   /** Makes every signing-key load fail (as a wrong ENCRYPTION_KEY does), or only those of `alg`, while `fn` runs. */
   async function keysBroken<T>(fn: () => Promise<T>, alg?: string): Promise<T> {
@@ -65,7 +65,7 @@ describe('security: issue 19 attacker read', () => {
   it('#2 prompt=login and max_age ask for a fresh login without signing the user out (no logout by link)', async () => {
     const s = await setup();
     const { challenge } = pkcePair();
-    const request = (extra: Record<string, string>) => `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...extra })}`;
+    const request = (extra: Record<string, string>) => `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...extra })}`;
     await getCode(s, { scope: 'openid' }); // consent given once
     await new Promise((r) => setTimeout(r, 1100)); // auth_time counts seconds: max_age=0 needs the login a second old
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
@@ -106,7 +106,7 @@ describe('security: issue 19 attacker read', () => {
   it('#4 an unsigned request object and an https request_uri are refused (Core §3.1.2.6, RFC 9101 §6.2), not silently dropped with the nonce they carry', async () => {
     const s = await setup();
     const { challenge } = pkcePair();
-    const base = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' };
+    const base = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' };
     // Request objects by value are supported (issue 22), signed only: alg none is an error page, never a redirect.
     const unsigned = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, request: 'eyJhbGciOiJub25lIn0.e30.' })}`);
     expect(unsigned.status).to.equal(400);
@@ -114,7 +114,7 @@ describe('security: issue 19 attacker read', () => {
     expect(await unsigned.text()).to.include('invalid_request_object');
     // By reference only from a registered request_uri (RFC 9101 §5.2, test/oauth2/request-uri.test.ts): this client
     // registered none, so the https request_uri is refused unfetched, on an error page (its redirect_uri is unproven).
-    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, request_uri: 'https://client.example/request.jwt' })}`);
+    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ ...base, request_uri: 'https://client.example.com/request.jwt' })}`);
     expect(res.status).to.equal(400);
     expect(res.headers.get('location')).to.equal(null);
     expect(await res.text()).to.include('invalid_request_uri');

@@ -48,7 +48,7 @@ describe('security: issue 19 attacker read (logout, sessions, requested subjects
     const token = await logoutToken(t.app.signingKeys, t.app.config.issuer, s.client, { sub: String(s.user.id), sid: null }, Date.now());
     const res = await s.browser.get(logoutUrl(token));
     expect(res.status).to.equal(400);
-    const authz = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', state: 's', id_token_hint: token, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
+    const authz = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 's', id_token_hint: token, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
     expect(authz.status).to.equal(302);
     expect(new URL(authz.headers.get('location')!).searchParams.get('error')).to.equal('invalid_request');
   });
@@ -58,13 +58,13 @@ describe('security: issue 19 attacker read (logout, sessions, requested subjects
     try {
       const one = await codeFlowSetup(t, { allowedScopes: ['openid'], backchannelLogoutUri: rp.url });
       await codeFlowTokens(t, one, { scope: 'openid' });
-      const { client: two } = await t.app.seed.client({ owner: one.user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url });
+      const { client: two } = await t.app.seed.client({ owner: one.user, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url });
       // Signed in to the second client with prompt=login: the login page, then the code.
-      const first = await one.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: two.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', prompt: 'login', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
+      const first = await one.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: two.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', prompt: 'login', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
       expect(first.status).to.equal(302);
       const login = new URL(first.headers.get('location')!, t.url);
       expect((await one.browser.login(one.user.username, one.user.password, login.searchParams.get('next')!, login.pathname + login.search)).status).to.equal(302);
-      const back = await authorizeThroughConsent(one.browser, { response_type: 'code', client_id: two.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+      const back = await authorizeThroughConsent(one.browser, { response_type: 'code', client_id: two.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
       expect(back.searchParams.get('code')).to.be.a('string');
       const html = await (await one.browser.get('/o/logout/')).text();
       expect((await one.browser.post('/o/logout/confirm/', { csrfmiddlewaretoken: csrfFrom(html)! })).status).to.equal(200);
@@ -92,7 +92,7 @@ describe('security: issue 19 attacker read (logout, sessions, requested subjects
       const url = `http://127.0.0.1:${(tarpit.address() as { port: number }).port}/bc`;
       const owner = await t.app.seed.user({ username: 'fanout' });
       const ids: string[] = [];
-      for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: url })).client.clientId);
+      for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], backchannelLogoutUri: url })).client.clientId);
       t.app.backchannel.notify(ids, { sid: 'sid-fanout', userId: owner.id });
       await t.app.backchannel.idle();
       expect(most).to.be.at.most(8);
@@ -104,14 +104,14 @@ describe('security: issue 19 attacker read (logout, sessions, requested subjects
     const s = await codeFlowSetup(t, { allowedScopes: ['openid'] });
     await codeFlowTokens(t, s, { scope: 'openid' });
     const claims = JSON.stringify({ id_token: { sub: { value: '999999', essential: true } } });
-    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', prompt: 'none', state: 's', claims, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
+    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', prompt: 'none', state: 's', claims, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`);
     expect(res.status).to.equal(302);
     const back = new URL(res.headers.get('location')!);
     expect(back.searchParams.get('error')).to.equal('login_required');
     expect(back.searchParams.get('code')).to.equal(null);
     // The signed-in user's own sub is fine.
     const own = await getCode(s, { scope: 'openid', claims: JSON.stringify({ id_token: { sub: { value: String(s.user.id) } } }) });
-    const tok = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: own.code, redirect_uri: 'https://client.example/cb', code_verifier: own.verifier }, s.auth);
+    const tok = await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code: own.code, redirect_uri: 'https://client.example.com/cb', code_verifier: own.verifier }, s.auth);
     expect(tok.status).to.equal(200);
   });
 });
@@ -154,7 +154,7 @@ describe('security: issue 19 second attacker read (id_token_hint without a sessi
   it('F2 an id_token_hint sent without a session does not put the user\'s name in the login redirect', async () => {
     const s = await codeFlowSetup(t, { allowedScopes: ['openid'] });
     const { id_token: hint } = await codeFlowTokens(t, s, { scope: 'openid', nonce: 'n' });
-    const res = await fetch(`${t.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'openid', id_token_hint: hint, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+    const res = await fetch(`${t.url}/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', id_token_hint: hint, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`, { redirect: 'manual' });
     expect(res.status).to.equal(302);
     expect(decodeURIComponent(res.headers.get('location')!)).to.not.include(s.user.username);
   });
@@ -174,7 +174,7 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       const hang = `${hanging.base}/bc`;
       const mallory = await t.app.seed.user({ username: 'flooder' });
       const ids: string[] = [];
-      for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: hang })).client.clientId);
+      for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], backchannelLogoutUri: hang })).client.clientId);
       t.app.backchannel.notify(ids, { sid: 'flood', userId: mallory.id });
       await new Promise((r) => setTimeout(r, 300));
       expect(held.size, 'connections the flood holds to its host').to.be.at.most(4);
@@ -252,7 +252,7 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       for (let o = 0; o < 8; o++) {
         const owner = await t.app.seed.user({ username: `holder${o}` });
         const ids: string[] = [];
-        for (let i = 0; i < 4; i++) ids.push((await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: `${hanging.base}/bc${o}-${i}` })).client.clientId);
+        for (let i = 0; i < 4; i++) ids.push((await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], backchannelLogoutUri: `${hanging.base}/bc${o}-${i}` })).client.clientId);
         t.app.backchannel.notify(ids, { sid: `hold${o}`, userId: owner.id });
       }
       await new Promise((r) => setTimeout(r, 300));

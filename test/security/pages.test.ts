@@ -31,7 +31,7 @@ describe('security: pages (issue 17 #13, #14, #15)', () => {
   before(async () => {
     srv = await createTestApp();
     const owner = await srv.app.seed.user({ username: 'pat', password: 'correct horse battery' });
-    clientId = (await srv.app.seed.client({ owner, redirectUris: ['https://client.example/cb'], grantTypes: ['authorization_code'] })).client.clientId;
+    clientId = (await srv.app.seed.client({ owner, redirectUris: ['https://client.example.com/cb'], grantTypes: ['authorization_code'] })).client.clientId;
   });
   after(() => srv.close());
 

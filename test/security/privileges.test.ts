@@ -214,8 +214,8 @@ describe('security: privileged client capabilities are set by administrators onl
       // The client is an administrator's (the consent page is what a user sees for a privileged scope).
       const setup = await codeFlowSetup(srv, { owner: root, allowedScopes: ['read', 'introspection'] });
       const { code, verifier } = await getCode(setup, { scope: 'read introspection' });
-      await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read'] } });
-      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+      await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read'] } });
+      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth);
       const body = await res.json();
       expect(res.status, JSON.stringify(body)).to.equal(200);
       const asBearer = await fetch(`${srv.url}/o/introspect/`, { method: 'POST', headers: { authorization: `Bearer ${body.access_token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: body.access_token }) });
@@ -234,9 +234,9 @@ describe('security: privileged client capabilities are set by administrators onl
       expect((await attacker.post('/o/device/', { csrfmiddlewaretoken: csrfFrom(await page.text())!, user_code: d.user_code, allow: 'allow' })).status).to.be.below(400);
       const take = (c: typeof setup.client, grantTypes: string[], redirectUris: string[]) =>
         adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(c.id), i: { name: c.name, clientType: c.clientType === 'public' ? 'PUBLIC' : 'CONFIDENTIAL', grantTypes, redirectUris, allowedScopes: ['read'] } });
-      expect((await take(setup.client, ['AUTHORIZATION_CODE'], ['https://client.example/cb'])).data?.updateClient?.client?.allowedScopes).to.deep.equal(['read']);
+      expect((await take(setup.client, ['AUTHORIZATION_CODE'], ['https://client.example.com/cb'])).data?.updateClient?.client?.allowedScopes).to.deep.equal(['read']);
       expect((await take(device, ['DEVICE_CODE'], [])).data?.updateClient?.client?.allowedScopes).to.deep.equal(['read']);
-      const fromCode = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth)).json();
+      const fromCode = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth)).json();
       const fromDevice = await (await postForm(`${srv.url}/o/token/`, { grant_type: DEVICE, device_code: d.device_code, client_id: device.clientId })).json();
       for (const body of [fromCode, fromDevice]) {
         expect(body.scope, JSON.stringify(body)).to.equal('read');
@@ -250,8 +250,8 @@ describe('security: privileged client capabilities are set by administrators onl
       await srv.app.stores.sql.run('update users set email = ? where id = ?', ['carol@secret.example', setup.user.id]);
       const claims = JSON.stringify({ id_token: { email: null }, userinfo: { email: null } });
       const { code, verifier } = await getCode(setup, { scope: 'openid read', nonce: 'n', claims });
-      await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example/cb'], allowedScopes: ['openid', 'read'] } });
-      const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth)).json();
+      await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { allowedScopes } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid', 'read'] } });
+      const body = await (await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth)).json();
       expect(body.scope, JSON.stringify(body)).to.equal('openid read');
       const idToken = JSON.parse(Buffer.from(body.id_token.split('.')[1], 'base64url').toString());
       expect(idToken).to.have.property('sub');
@@ -266,7 +266,7 @@ describe('security: privileged client capabilities are set by administrators onl
       const { code, verifier } = await getCode(setup);
       const moved = await adminGql('mutation($id: ID!, $i: ClientInput!) { updateClient(id: $id, input: $i) { client { redirectUris } } }', { id: String(setup.client.id), i: { name: setup.client.name, grantTypes: ['AUTHORIZATION_CODE'], redirectUris: ['https://elsewhere.example/cb'], allowedScopes: ['read'] } });
       expect(moved.data?.updateClient?.client?.redirectUris, JSON.stringify(moved)).to.deep.equal(['https://elsewhere.example/cb']);
-      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth);
+      const res = await postForm(`${srv.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth);
       expect(res.status).to.equal(400);
       expect((await res.json()).error).to.equal('invalid_grant');
     });

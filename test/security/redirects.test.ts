@@ -62,7 +62,7 @@ describe('security: redirects built from user input stay on this origin (issue 1
   }
 
   it('keeps a legitimate next: path, query and an absolute URL on this origin', async () => {
-    for (const [next, want] of [['/o/applications/?tab=1&x=%2F', '/o/applications/?tab=1&x=%2F'], [`${srv.url}/o/authorized_tokens/`, '/o/authorized_tokens/'], ['/o/authorize/?client_id=a&redirect_uri=https%3A%2F%2Fclient.example%2Fcb', '/o/authorize/?client_id=a&redirect_uri=https%3A%2F%2Fclient.example%2Fcb']]) {
+    for (const [next, want] of [['/o/applications/?tab=1&x=%2F', '/o/applications/?tab=1&x=%2F'], [`${srv.url}/o/authorized_tokens/`, '/o/authorized_tokens/'], ['/o/authorize/?client_id=a&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb', '/o/authorize/?client_id=a&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb']]) {
       const res = await new Browser(srv.url).login('rita', 'correct horse battery', next);
       expect(res.headers.get('location'), next).to.equal(want);
     }

@@ -176,7 +176,7 @@ describe('Security: RFC 8707 resource indicators and RFC 9728 resource metadata 
       const pair = await generateKeyPair('ES256', { extractable: true });
       const jwks = { keys: [{ ...await exportJWK(pair.publicKey), kid: 'k1', alg: 'ES256', use: 'sig' }] };
       const setup = await codeFlowSetup(srv, { jwks, requestObjectSigningAlg: 'ES256' });
-      const sign = (resource: unknown) => new SignJWT({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', resource })
+      const sign = (resource: unknown) => new SignJWT({ response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', resource })
         .setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(setup.client.clientId).setAudience(srv.app.config.issuer).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 120).sign(pair.privateKey);
       const joined = await authorizeThroughConsent(setup.browser, { client_id: setup.client.clientId, request: await sign('https://ja.example/ https://jb.example/') });
       expect(joined.searchParams.get('error')).to.equal('invalid_target');

@@ -67,12 +67,12 @@ describe('security: every wait has a timeout (blackholed PostgreSQL and Redis)',
     browser = new Browser(url);
     expect((await browser.login(owner.username, owner.password)).status).to.equal(302);
     // A bearer token for the admin API, the other way in to /graphql (no session: yoga itself meets the outage).
-    const { client: app2, clientSecret: secret2 } = await app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example/cb'], allowedScopes: ['read'] });
+    const { client: app2, clientSecret: secret2 } = await app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read'] });
     const { verifier, challenge } = pkcePair();
-    const loc = await authorizeThroughConsent(browser, { response_type: 'code', client_id: app2.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+    const loc = await authorizeThroughConsent(browser, { response_type: 'code', client_id: app2.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
     const issued = await fetch(`${url}/o/token/`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: encodeBasicAuthorization(app2.clientId, secret2!) },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: loc.searchParams.get('code')!, redirect_uri: 'https://client.example/cb', code_verifier: verifier }),
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: loc.searchParams.get('code')!, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }),
     });
     bearer = (await issued.json()).access_token;
   });

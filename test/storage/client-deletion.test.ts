@@ -70,7 +70,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
   it('a consent given after the client was deleted gets a clear 400 page, not 500, and no grant or code is stored', async () => {
     const setup = await codeFlowSetup(srv);
     const { challenge } = pkcePair();
-    const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+    const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
     expect(fields, 'the consent page').to.not.equal(null);
     await srv.app.stores.sql.run('delete from applications where id = ?', [setup.client.id]);
     const res = await setup.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
@@ -233,7 +233,7 @@ describe('Deleting a client while tokens are being issued (issue 21, attacker re
     for (let i = 0; i < 20; i++) {
       const setup = await codeFlowSetup(srv);
       const { challenge } = pkcePair();
-      const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+      const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
       const [res] = await Promise.all([
         setup.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' }),
         new Promise((r) => setTimeout(r, i % 4)).then(() => a.admin('mutation($id: ID!) { deleteClient(id: $id) { deletedId } }', { id: String(setup.client.id) })),

@@ -11,7 +11,7 @@ describe('storage: every column holding a client_id takes the longest client_id 
   before(async () => { srv = await createTestApp(); });
   after(() => srv.close());
 
-  const longest = `https://client.example/${'x'.repeat(METADATA_CLIENT_ID_MAX_LENGTH - 'https://client.example/'.length)}`;
+  const longest = `https://client.example.com/${'x'.repeat(METADATA_CLIENT_ID_MAX_LENGTH - 'https://client.example.com/'.length)}`;
 
   it('events.client_id: an audit row of a 255-character client_id', async () => {
     expect(longest).to.have.length(255);

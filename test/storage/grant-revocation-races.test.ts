@@ -33,7 +33,7 @@ describe('Revoking a grant while tokens are issued under it (attacker read 8)', 
   it('a consent whose grant is revoked between the grant\'s write and the code\'s gets no code, and nothing lives under the grant (attacker read 9, F1)', async () => {
     const setup = await codeFlowSetup(srv);
     const { challenge } = pkcePair();
-    const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+    const { fields } = await consentForm(setup.browser, { response_type: 'code', client_id: setup.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
     const tokens = srv.app.stores.tokens;
     let grant!: { id: number };
     let reached!: () => void;

@@ -43,12 +43,13 @@ const reachesItsHost = (uri: string): boolean => {
   // The user's own device or network in any spelling: every loopback, private or mapped address literal, `localhost`
   // and `*.localhost` (RFC 6761 §6.3), a trailing dot (attacker read 21, F3); and a name that is not one host worldwide,
   // so two owners' clients on two networks would share its sector: a single label, a special-use domain (RFC 6762
-  // `.local`, RFC 8375 `home.arpa`, ICANN's `.internal`) or a common private one (attacker read 22, F3).
+  // `.local`, RFC 8375 `home.arpa`, RFC 9665 `service.arpa`, ICANN's `.internal`, RFC 6761's `.test`, `.invalid` and
+  // `.example`) or a common private one (attacker reads 22 F3, 23 F4, 24 F4).
   const host = u.hostname.toLowerCase().replace(/\.+$/, '').replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0) return !isPrivateAddress(host);
   return host.includes('.') && !NOT_ONE_HOST_WORLDWIDE.test(host);
 };
-const NOT_ONE_HOST_WORLDWIDE = /(^|\.)(localhost|local|localdomain|internal|home\.arpa|test|invalid|alt|lan|home|corp|intranet|private)$/;
+const NOT_ONE_HOST_WORLDWIDE = /(^|\.)(localhost|local|localdomain|internal|home\.arpa|service\.arpa|test|invalid|example|alt|lan|home|corp|intranet|private)$/;
 
 /**
  * Core §8.1 without a sector_identifier_uri: the hosts of a client's redirect URIs, its sector when they are one; null

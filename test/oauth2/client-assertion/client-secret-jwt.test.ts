@@ -77,7 +77,7 @@ describe('RFC 7523 client_secret_jwt client authentication', () => {
     expect((await client.clientCredentialsGrant(config, { scope: 'read' })).access_token).to.be.a('string');
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: 'https://client.example/cb', scope: 'openid read', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: 'https://client.example.com/cb', scope: 'openid read', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
     const callback = await authorizeThroughConsent(setup.browser, Object.fromEntries(url.searchParams));
     const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
     expect(tokens.access_token).to.be.a('string');

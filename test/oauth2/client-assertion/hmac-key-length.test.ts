@@ -57,11 +57,11 @@ describe('RFC 7518 §3.2 HMAC key size: client_secret_jwt and the length of the 
   });
 
   it('the same refusal at introspection, revocation and PAR (one client authentication for all)', async () => {
-    const { clientId, secret } = await legacyClient({ grantTypes: ['authorization_code', 'client_credentials'], redirectUris: ['https://client.example/cb'] });
+    const { clientId, secret } = await legacyClient({ grantTypes: ['authorization_code', 'client_credentials'], redirectUris: ['https://client.example.com/cb'] });
     const form = async (path: string, body: Record<string, string>, alg: string) => postForm(`${srv.url}${path}`, { ...body, client_assertion_type: JWT_BEARER, client_assertion: await assertion(srv, clientId, { key: secret, alg }) });
     await tooShort(await form('/o/introspect/', { token: 'x' }, 'HS512'));
     await tooShort(await form('/o/revoke_token/', { token: 'x' }, 'HS512'));
-    const par = { response_type: 'code', redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+    const par = { response_type: 'code', redirect_uri: 'https://client.example.com/cb', scope: 'read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
     await tooShort(await form('/o/par', par, 'HS512'));
     expect((await form('/o/par', par, 'HS256')).status).to.equal(201);
   });
@@ -132,7 +132,7 @@ describe('RFC 7518 §3.2 HMAC key size: client_secret_jwt and the length of the 
 
   it('the playground adding its callback to a client whose secret is too short for its HS512 shows the new secret once, on the application page', async () => {
     const owner = await user();
-    const { clientId } = await legacyClient({ owner, tokenEndpointAuthSigningAlg: 'HS512', grantTypes: ['authorization_code', 'client_credentials'], redirectUris: ['https://client.example/cb'] });
+    const { clientId } = await legacyClient({ owner, tokenEndpointAuthSigningAlg: 'HS512', grantTypes: ['authorization_code', 'client_credentials'], redirectUris: ['https://client.example.com/cb'] });
     const id = (await srv.app.stores.clients.findByClientId(clientId))!.id;
     const b = new Browser(srv.url);
     await b.login(owner.username, owner.password);

@@ -158,7 +158,7 @@ describe('RFC 7523 private_key_jwt client authentication', () => {
     expect(intro.status).to.equal(200);
     expect((await intro.json() as { active: boolean }).active).to.equal(true);
     expect((await form('/o/revoke_token/', { token: token.access_token })).status).to.equal(200);
-    const par = await form('/o/par', { response_type: 'code', redirect_uri: 'https://client.example/cb', scope: 'read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    const par = await form('/o/par', { response_type: 'code', redirect_uri: 'https://client.example.com/cb', scope: 'read', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
     expect(par.status).to.equal(201);
     const device = await form('/o/device-authorization/', { scope: 'read' });
     expect(device.status).to.equal(200);
@@ -171,7 +171,7 @@ describe('RFC 7523 private_key_jwt client authentication', () => {
     expect(cc.access_token).to.be.a('string');
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: 'https://client.example/cb', scope: 'openid read', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: 'https://client.example.com/cb', scope: 'openid read', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
     const callback = await authorizeThroughConsent(setup.browser, Object.fromEntries(url.searchParams));
     const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
     expect(tokens.claims()?.aud).to.equal(setup.client.clientId);

@@ -54,10 +54,10 @@ describe('RFC 7591 / GraphQL registration of private_key_jwt and client_secret_j
     const pair = await generateKeyPair('ES256', { extractable: true });
     const jwks = JSON.stringify({ keys: [{ ...await exportJWK(pair.publicKey), kid: 'g1' }] });
     const r = await a.user(`mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId tokenEndpointAuthMethod tokenEndpointAuthSigningAlg jwksUri requestUris } clientSecret } }`,
-      { input: { ...CLIENT_INPUT, grantTypes: ['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS'], tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', jwks, tokenEndpointAuthSigningAlg: 'ES256', requestUris: ['https://client.example/r.jwt'] } });
+      { input: { ...CLIENT_INPUT, grantTypes: ['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS'], tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', jwks, tokenEndpointAuthSigningAlg: 'ES256', requestUris: ['https://client.example.com/r.jwt'] } });
     expect(r.errors).to.equal(undefined);
     const c = r.data.registerClient.client;
-    expect(c).to.deep.include({ tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', tokenEndpointAuthSigningAlg: 'ES256', jwksUri: null, requestUris: ['https://client.example/r.jwt'] });
+    expect(c).to.deep.include({ tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', tokenEndpointAuthSigningAlg: 'ES256', jwksUri: null, requestUris: ['https://client.example.com/r.jwt'] });
     expect((await tokenRequest(srv, await assertion(srv, c.clientId, { key: pair.privateKey, kid: 'g1' }), { scope: 'read' })).status).to.equal(200);
     const bad = await a.user(`mutation($input: ClientInput!) { registerClient(input: $input) { client { clientId } } }`, { input: { ...CLIENT_INPUT, tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT' } });
     expect(bad.errors?.[0]?.extensions?.code).to.equal('BAD_USER_INPUT');

@@ -17,7 +17,7 @@ describe('RFC 9449 §7.2 a DPoP-bound token is never a bearer token', () => {
     const { code, verifier } = await getCode(setup, extra);
     const token = `${srv.url}/o/token/`;
     const headers = bound ? { DPoP: await proof(key ?? await dpopKey(), { htu: token }) } : undefined;
-    const body = await (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, setup.auth, headers)).json();
+    const body = await (await postForm(token, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, setup.auth, headers)).json();
     expect(body.token_type).to.equal(bound ? 'DPoP' : 'Bearer');
     return body.access_token;
   }

@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { authorizeThroughConsent, clientSigningKeys, codeFlowSetup, getCode, pkcePair, postForm } from '../../oauth-helpers.ts';
 import { dpopKey, proof, type DpopKey } from './proofs.ts';
 
-const REDIRECT = 'https://client.example/cb';
+const REDIRECT = 'https://client.example.com/cb';
 
 describe('RFC 9449 DPoP with the authorization code and refresh grants', () => {
   let srv: TestServer;

@@ -26,13 +26,13 @@ for (const requireNonce of [false, true]) {
     });
 
     it('authorization code flow (public client, PKCE): bound access and refresh tokens; refresh with the handle', async () => {
-      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['https://client.example/cb'], allowedScopes: ['read'] });
+      const setup = await codeFlowSetup(t, { clientType: 'public', tokenEndpointAuthMethod: 'none', redirectUris: ['https://client.example.com/cb'], allowedScopes: ['read'] });
       const config = await client.discovery(new URL(t.app.config.issuer), setup.client.clientId, undefined, client.None(), { algorithm: 'oauth2', execute: [client.allowInsecureRequests] });
       const keyPair = await client.randomDPoPKeyPair('ES256');
       const DPoP = client.getDPoPHandle(config, keyPair);
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
-      const url = client.buildAuthorizationUrl(config, { redirect_uri: 'https://client.example/cb', scope: 'read', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const url = client.buildAuthorizationUrl(config, { redirect_uri: 'https://client.example.com/cb', scope: 'read', state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
       const callback = await authorizeThroughConsent(setup.browser, Object.fromEntries(url.searchParams));
       const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP });
       expect(tokens.token_type).to.equal('dpop');

@@ -24,13 +24,13 @@ describe('RFC 9449 §5.2 dpop_bound_access_tokens (registration metadata, GraphQ
 
   it('refused with a response type that issues a token from the authorization endpoint (implicit, hybrid): no proof can bind it there', async () => {
     const res = await fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'implicit'], response_types: ['code', 'token'], token_endpoint_auth_method: 'none', dpop_bound_access_tokens: true }) });
+      body: JSON.stringify({ redirect_uris: ['https://client.example.com/cb'], grant_types: ['authorization_code', 'implicit'], response_types: ['code', 'token'], token_endpoint_auth_method: 'none', dpop_bound_access_tokens: true }) });
     expect(res.status).to.equal(400);
     const body = await res.json() as Record<string, string>;
     expect(body.error).to.equal('invalid_client_metadata');
     expect(body.error_description).to.contain('DPoP');
     const ok = await fetch(`${t.url}/o/register`, { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', dpop_bound_access_tokens: true }) });
+      body: JSON.stringify({ redirect_uris: ['https://client.example.com/cb'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', dpop_bound_access_tokens: true }) });
     expect(ok.status).to.equal(201);
   });
 
