@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
-import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, pkcePair, postForm } from '../oauth-helpers.ts';
-import { actors, CLIENT_INPUT } from '../graphql/gql-helpers.ts';
+import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
+import { actors, CLIENT_INPUT, gql } from '../graphql/gql-helpers.ts';
 import { Subjects } from '../../src/oidc/subject.ts';
 import { parseKey } from '../../src/oauth1/secret-box.ts';
 
@@ -136,7 +136,7 @@ describe('OpenID Connect Core §8: pairwise subject identifiers', () => {
   it('Core §3.1.2.1: max_age survives the consent page: a pairwise client\'s first authorization, through the form, still gets auth_time (attacker read 24, F3)', async () => {
     const s = await pairwise();
     const { verifier, challenge } = pkcePair();
-    const { res, fields } = await (await import('../oauth-helpers.ts')).consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid read', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256', max_age: '36000' });
+    const { res, fields } = await consentForm(s.browser, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid read', nonce: 'n', state: 's', code_challenge: challenge, code_challenge_method: 'S256', max_age: '36000' });
     expect(res.status, 'the consent page is shown').to.equal(200);
     expect(fields!.max_age).to.equal('36000');
     const post = await s.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
@@ -482,7 +482,7 @@ describe('Registration §5: sector_identifier_uri fetches are budgeted per clien
   it('GraphQL: an account\'s failing registrations spend its budget (aliased in one request or not)', async () => {
     sector.set(404, '[]');
     const bob = await t.app.seed.user({ username: 'bob-sector' });
-    const bobGql = (await import('../graphql/gql-helpers.ts')).gql(t.url, await as.token(bob, 'applications'));
+    const bobGql = gql(t.url, await as.token(bob, 'applications'));
     const before = sector.hits();
     const aliased = `mutation($input: ClientInput!) { ${Array.from({ length: 5 }, (_, k) => `r${k}: registerClient(input: $input) { client { id } }`).join(' ')} }`;
     await Promise.all([bobGql(aliased, { input: input() }), bobGql(CREATE, { input: input() })]);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createTestApp, type TestServer } from '../../helpers.ts';
 import { DocumentServer } from '../../document-server.ts';
@@ -95,7 +95,7 @@ describe('RFC 7523 private_key_jwt with a jwks_uri', () => {
 
   it('a host\'s share of fetches is per port: strangers\' jwks_uris on another port of the same name that never answers do not keep a client from fetching its own keys (attacker read 24, F1/F2)', async function () {
     this.timeout(20_000);
-    const held: import('node:net').Socket[] = [];
+    const held: Socket[] = [];
     const hang = createNetServer((socket) => { held.push(socket); });
     await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
     try {
