@@ -38,7 +38,8 @@ function notAGraphQLRequest(ctx: Context): string | undefined {
       if (name !== 'variables' && name !== 'extensions') { params[name] = text; continue; }
       try { params[name] = JSON.parse(text); } catch { return `${name} must be a JSON object.`; }
     }
-  } else if (ctx.method === 'POST' && ctx.is('application/json')) {
+  } else if (ctx.method === 'POST' && /^application\/json\s*(?:;|$)/i.test(ctx.get('content-type'))) {
+    // By the header itself: ctx.is() answers null for a request without a body, which yoga then read as invalid JSON.
     const body = (ctx.request as { body?: unknown }).body;
     if (!isObject(body)) return 'The body must be a JSON object with a query.';
     params = body;

@@ -1,10 +1,25 @@
 import { expect } from 'chai';
+import { connect } from 'node:net';
 import { buildSchema, getIntrospectionQuery, isObjectType } from 'graphql';
 import { createTestApp, type TestServer } from '../helpers.ts';
 import { postForm } from '../oauth-helpers.ts';
 import { loadTypeDefs, resolverMaps } from '../../src/graphql/server.ts';
 import { clientView as clientNode, eventView as eventNode, grantView as grantNode, tokenView as tokenNode, userView as userNode } from '../../src/storage/admin-views.ts';
 import { actors } from './gql-helpers.ts';
+
+/** A POST with no body and neither Content-Length nor Transfer-Encoding (as `curl -X POST` sends), answered as a Response. */
+async function rawPost(base: string, path: string, headers: string): Promise<Response> {
+  const { host, port } = new URL(base);
+  const socket = connect(Number(port), host.replace(/:\d+$/, ''));
+  socket.end(`POST ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n${headers}\r\n`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString();
+  const [head, ...rest] = text.split('\r\n\r\n');
+  let body = rest.join('\r\n\r\n');
+  if (/transfer-encoding: chunked/i.test(head)) body = body.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '');
+  return new Response(body, { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)![1]) });
+}
 
 describe('GraphQL admin API: contract, limits, batching and live events', () => {
   let srv: TestServer;
@@ -81,15 +96,17 @@ describe('GraphQL admin API: contract, limits, batching and live events', () => 
     }
   });
 
-  it('a request that is not a GraphQL-over-HTTP request (no query string; a JSON body that is no object) is 400 BAD_REQUEST naming what is missing, and never echoes a parser error (attacker reads 19 and 24: GET without a query answered 200, POST {} "sent invalid JSON" with a SyntaxError)', async () => {
+  it('a request that is not a GraphQL-over-HTTP request (no query string; a JSON body that is no object) is 400 BAD_REQUEST naming what is missing, and never echoes a parser error (beside attacker read 19, F5; read 25, F4: GET without a query answered 200, POST {} or no body "sent invalid JSON" with a SyntaxError)', async () => {
     const gets = ['', '?query=', '?operationName=x', '?variables=%7B%7D'];
     const posts = ['{}', '[]', '{"query":null}', '{"operationName":"x"}', '{"query":""}'];
     const answers = [
       ...await Promise.all(gets.map((q) => fetch(`${srv.url}/graphql${q}`, { headers: { accept: 'application/json' } }))),
+      // No body at all (attacker read 25, F4: the media type is not known without one, and yoga's SyntaxError showed).
+      await rawPost(srv.url, '/graphql', 'content-type: application/json\r\naccept: application/json\r\n'),
       ...await Promise.all(posts.map((body) => fetch(`${srv.url}/graphql`, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body }))),
     ];
     for (const [i, res] of answers.entries()) {
-      const sent = [...gets, ...posts][i];
+      const sent = [...gets, '(no body)', ...posts][i];
       const body = await res.json();
       expect(res.status, sent).to.equal(400);
       expect(body.errors[0].extensions.code, sent).to.equal('BAD_REQUEST');
