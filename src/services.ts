@@ -130,7 +130,10 @@ export async function createServices(config: GatehouseConfig, deps: GatehouseDep
   const logOutbound = (f: { url: string; reason: string; detail: string }) => logger.warn('outbound document could not be fetched', f);
   const policy = registrationPolicy(config, {
     onFailure: logOutbound,
-    sectorFetches: (requester) => limiter.consume(`sector-fetch:${requester}`, config.rateLimit.sectorFetches, config.rateLimit.windowSeconds),
+    sectorFetches: async (requester) => {
+      const key = `sector-fetch:${requester}`;
+      return { ...await limiter.consume(key, config.rateLimit.sectorFetches, config.rateLimit.windowSeconds), refund: () => limiter.refund(key) };
+    },
   });
   const cimd = config.clientIdMetadata;
   const metadataClients = cimd.mode === 'on' ? new MetadataClientResolver({

@@ -9,6 +9,8 @@ import { isOAuthError } from './errors.ts';
 import { hostileValue } from './hostile-text.ts';
 import { actsForItself } from './privileges.ts';
 import type { ClientInput } from './store.ts';
+import { createRequire } from 'node:module';
+import type * as Tldts from 'tldts';
 
 /** Longest client_id URL kept (the applications.client_id column). */
 export const METADATA_CLIENT_ID_MAX_LENGTH = 255;
@@ -64,6 +66,40 @@ const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'cl
  * live as long as the cached document and could not rotate apart from it. The rest goes through the dynamic
  * registration rules (DYNAMIC actor: no privileged scope, grant or response type, ever).
  */
+// tldts (the Public Suffix List, ~5 ms to load): required on the first document fetched, not at start.
+const IP_LITERALS = 'IP literals';
+const load = createRequire(import.meta.url);
+let publicSuffixes: typeof Tldts | undefined;
+
+/**
+ * The site a URL belongs to, for the per-site fetch limit: the host's registrable domain by the Public Suffix List,
+ * its private section included, so wildcard subdomains of one attacker share one budget (a guess at the list let
+ * `*.qz.io` be sixteen sites: attacker read 20, F4) while a platform's tenants (`*.vercel.app`) are owners of their
+ * own. Every IP literal is one site: addresses cost nothing (an unrouted one hangs until the deadline), so each its own
+ * site let anyone hold every slot (attacker read 15, F4).
+ */
+export function siteOf(url: string): string {
+  const host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
+  if (host.startsWith('[') || /^[\d.]+$/.test(host)) return IP_LITERALS;
+  publicSuffixes ??= load('tldts') as typeof Tldts;
+  // A name the list gives no domain for (a label that starts or ends with a hyphen) is not a site of its own: its last
+  // two labels are (attacker read 21, F4: `-1.attacker.com`, `-2.attacker.com`, … were each a site).
+  return publicSuffixes.getDomain(host, { allowPrivateDomains: true }) ?? host.split('.').slice(-2).join('.');
+}
+
+/**
+ * Core §8.1 for a document anyone can have us read: its sector_identifier_uri is on the document's own site (its own
+ * host, for an IP literal). Anonymous authorization requests cause these fetches, with no account or registration to
+ * count them against: naming a slow path on a relying party's host held that host's sector share and failed the
+ * relying party's own registrations (attacker read 25, F1).
+ */
+const onOwnSite = (clientId: string, uri: string): boolean => {
+  const url = URL.parse(uri);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return true; // refused by the registration rules
+  const own = new URL(clientId);
+  return url.hostname === own.hostname || (siteOf(uri) === siteOf(clientId) && siteOf(uri) !== IP_LITERALS);
+};
+
 export async function validateMetadataDocument(clientId: string, doc: unknown, policy: RegistrationPolicy): Promise<ClientInput> {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ClientMetadataError('the document is not a JSON object');
   // The request guard's rule (rejectNul) for every string of the document: no NUL or lone surrogate reaches a store.
@@ -77,6 +113,7 @@ export async function validateMetadataDocument(clientId: string, doc: unknown, p
     if (typeof m.jwks_uri !== 'string' || m.jwks !== undefined) throw new ClientMetadataError('token_endpoint_auth_method private_key_jwt needs the keys at jwks_uri, not inline jwks');
   } else if (method !== 'none') throw new ClientMetadataError('token_endpoint_auth_method must be none or private_key_jwt');
   if (!Array.isArray(m.redirect_uris) || m.redirect_uris.length === 0) throw new ClientMetadataError('redirect_uris is required');
+  if (typeof m.sector_identifier_uri === 'string' && !onOwnSite(clientId, m.sector_identifier_uri)) throw new ClientMetadataError('sector_identifier_uri must be on the document\'s own site');
   // The URL names the client: its host is the name users see (consent page), the document's client_name only beside it.
   const named = { ...m, token_endpoint_auth_method: method, client_name: typeof m.client_name === 'string' && m.client_name.trim() ? m.client_name : new URL(clientId).host };
   delete (named as Record<string, unknown>).client_id;

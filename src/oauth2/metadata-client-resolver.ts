@@ -1,10 +1,8 @@
 // Resolves client_ids that are URLs (client ID metadata documents, client-id-metadata.ts) and bounds what anonymous
 // requests can make this server do: fetches in flight, time per resolution, rows kept.
-import { ClientMetadataError, METADATA_DOCUMENT_TIMEOUT_MS, documentLifetimeSeconds, metadataClientIdProblem, validateMetadataDocument, looksLikeMetadataClientId, type MetadataCacheLimits } from './client-id-metadata.ts';
+import { ClientMetadataError, METADATA_DOCUMENT_TIMEOUT_MS, documentLifetimeSeconds, metadataClientIdProblem, siteOf, validateMetadataDocument, looksLikeMetadataClientId, type MetadataCacheLimits } from './client-id-metadata.ts';
 import type { RegistrationPolicy } from './client-registration.ts';
 import type { ClientInput, ClientRecord, ClientStore } from './store.ts';
-import { createRequire } from 'node:module';
-import type * as Tldts from 'tldts';
 import { BoundedMap } from './bounded-memo.ts';
 import { refusedByOwnBound } from '../oidc/outbound.ts';
 
@@ -55,25 +53,7 @@ export const METADATA_STALE_GRACE_MS = 24 * 3600_000;
 export const METADATA_TOUCH_MS = 60_000;
 const FAILURES_REMEMBERED = 1000;
 
-// tldts (the Public Suffix List, ~5 ms to load): required on the first document fetched, not at start.
-const load = createRequire(import.meta.url);
-let publicSuffixes: typeof Tldts | undefined;
-
-/**
- * The site a URL belongs to, for the per-site fetch limit: the host's registrable domain by the Public Suffix List,
- * its private section included, so wildcard subdomains of one attacker share one budget (a guess at the list let
- * `*.qz.io` be sixteen sites: attacker read 20, F4) while a platform's tenants (`*.vercel.app`) are owners of their
- * own. Every IP literal is one site: addresses cost nothing (an unrouted one hangs until the deadline), so each its own
- * site let anyone hold every slot (attacker read 15, F4).
- */
-export function siteOf(url: string): string {
-  const host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
-  if (host.startsWith('[') || /^[\d.]+$/.test(host)) return 'IP literals';
-  publicSuffixes ??= load('tldts') as typeof Tldts;
-  // A name the list gives no domain for (a label that starts or ends with a hyphen) is not a site of its own: its last
-  // two labels are (attacker read 21, F4: `-1.attacker.com`, `-2.attacker.com`, … were each a site).
-  return publicSuffixes.getDomain(host, { allowPrivateDomains: true }) ?? host.split('.').slice(-2).join('.');
-}
+export { siteOf } from './client-id-metadata.ts';
 
 /** The stored rows of one origin, for the per-host quota: client_ids are canonical URLs, so they start with it. */
 const originPrefix = (clientId: string) => `${new URL(clientId).origin}/`;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Browser, createTestApp, csrfFrom, type TestServer } from '../helpers.ts';
 import { authorizeThroughConsent, codeFlowSetup, codeFlowTokens, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
@@ -7,15 +7,24 @@ import { actors, CLIENT_INPUT, gql } from '../graphql/gql-helpers.ts';
 import { Subjects } from '../../src/oidc/subject.ts';
 import { parseKey } from '../../src/oauth1/secret-box.ts';
 
-/** Serves a sector_identifier_uri document (Registration §5) at /sector.json; `body` is what it answers. */
-function sectorServer(): Promise<{ url: string; set(status: number, body: string): void; hits: () => number; server: Server }> {
+/**
+ * Serves a sector_identifier_uri document (Registration §5) at /sector.json; `body` is what it answers. A path under
+ * /hang is held unanswered until `release()`.
+ */
+function sectorServer(): Promise<{ url: string; set(status: number, body: string): void; hits: () => number; release(): void; server: Server }> {
   let answer = { status: 200, body: '[]' };
   let hits = 0;
-  const server = createServer((_req, res) => { hits++; res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body); });
+  let held: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/hang')) { held.push(res); return; }
+    hits++;
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+  });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}/sector.json`,
     set(status, body) { answer = { status, body }; },
     hits: () => hits,
+    release() { for (const res of held) res.destroy(); held = []; },
     server,
   })));
 }
@@ -487,6 +496,25 @@ describe('Registration §5: sector_identifier_uri fetches are budgeted per clien
     const aliased = `mutation($input: ClientInput!) { ${Array.from({ length: 5 }, (_, k) => `r${k}: registerClient(input: $input) { client { id } }`).join(' ')} }`;
     await Promise.all([bobGql(aliased, { input: input() }), bobGql(CREATE, { input: input() })]);
     expect(sector.hits() - before).to.equal(3);
+  });
+
+  it('a fetch our own bound refused (the host\'s share kept busy by others) is given back: a flood does not spend a relying party\'s budget (attacker read 25, F1)', async function () {
+    this.timeout(20_000);
+    sector.set(200, JSON.stringify(['https://client.example.com/cb']));
+    const carol = await t.app.seed.user({ username: 'carol-sector' });
+    const carolGql = gql(t.url, await as.token(carol, 'applications'));
+    // An administrator's 8 registrations (not counted) naming a path of the same host that never answers.
+    const hanging = Array.from({ length: 8 }, (_, i) => as.admin(CREATE, { input: { ...input(), sectorIdentifierUri: sector.url.replace('/sector.json', `/hang${i}`) } }));
+    await new Promise((r) => setTimeout(r, 500));
+    const busy = [];
+    for (let i = 0; i < 5; i++) busy.push(fieldError(await carolGql(CREATE, { input: input() })));
+    expect(busy.every((m) => /could not be fetched/.test(m ?? '')), JSON.stringify(busy)).to.equal(true);
+    sector.release();
+    await Promise.all(hanging);
+    // Her 3 are all still there.
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push(await carolGql(CREATE, { input: input() }));
+    expect(after.map((r) => r.errors?.[0]?.message ?? 'ok'), JSON.stringify(after.map((r) => r.errors))).to.deep.equal(['ok', 'ok', 'ok']);
   });
 
   it('RFC 7592: 8 concurrent PUTs with one registration access token fetch 3 times; the refused answer 400 invalid_client_metadata', async () => {

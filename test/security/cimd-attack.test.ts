@@ -63,6 +63,18 @@ describe('Attacker read of issue 20: client ID metadata documents', () => {
       expect(Date.now() - started).to.be.below(4500);
     });
 
+    it('a document\'s sector_identifier_uri is on the document\'s own site: one on another host is refused before anything is fetched there, so anonymous requests cannot spend a relying party\'s sector share (attacker read 25, F1)', async () => {
+      const elsewhere = otherHost(site);
+      elsewhere.routes.set('/their-sector.json', (res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('[]'); });
+      const before = site.hitsOf('/their-sector.json');
+      const url = site.doc('/sector-elsewhere.json', { subject_type: 'pairwise', sector_identifier_uri: `${elsewhere.base}/their-sector.json` });
+      const res = await get(browser, url);
+      expect(res.status).to.equal(400);
+      expect(await res.text()).to.match(/sector_identifier_uri/);
+      expect(site.hitsOf('/their-sector.json') - before, 'nothing fetched at the other host').to.equal(0);
+      expect(await metadataIds(t)).to.not.include(url);
+    });
+
     it('8 hanging documents on one host do not refuse a client on another host', async function () {
       this.timeout(20_000);
       const paths = Array.from({ length: 8 }, (_, i) => `/host-hang${i}.json`);

@@ -1,7 +1,7 @@
 // OpenID Connect metadata: how the ID Token and UserInfo are signed, and which sub the client gets (Core §8).
 import { isIP } from 'node:net';
 import { echoUri } from '../redirect-uri.ts';
-import { isPrivateAddress } from '../../oidc/outbound.ts';
+import { isPrivateAddress, refusedByOwnBound } from '../../oidc/outbound.ts';
 import { SIGNING_ALGS, SUBJECT_TYPES, type IdTokenSigningAlg, type SubjectType } from '../store.ts';
 import { choice, optionalText } from './fields.ts';
 import { idTokenAlgDefault } from '../security-profile/index.ts';
@@ -88,13 +88,16 @@ async function sectorProblem(subjectType: SubjectType, uri: string | null, redir
   if (url.hash) return 'sector_identifier_uri must not have a fragment.';
   // Counted before the fetch, failed ones included: unbudgeted, one client's failing updates (each fetches, even one
   // that changes nothing else) held the sector share of the document's host against everyone's registrations.
-  if (requester && policy.sectorFetches) {
-    const attempt = await policy.sectorFetches(requester);
-    if (!attempt.allowed) return `sector_identifier_uri was fetched too often; try again in ${attempt.retryAfter} seconds.`;
-  }
+  const attempt = requester && policy.sectorFetches ? await policy.sectorFetches(requester) : undefined;
+  if (attempt && !attempt.allowed) return `sector_identifier_uri was fetched too often; try again in ${attempt.retryAfter} seconds.`;
   let doc: unknown;
   // One text for every failure: the reason (refused, unresolvable, closed port) would map our network for the caller.
-  try { doc = await policy.sectorDocument(url.href); } catch { return 'sector_identifier_uri could not be fetched.'; }
+  try { doc = await policy.sectorDocument(url.href); } catch (e) {
+    // Refused by our own bound on the host, nothing was fetched: not the caller's to pay for (others kept it busy,
+    // and a flood of theirs would otherwise spend a relying party's budget: attacker read 25, F1).
+    if (refusedByOwnBound(e)) await attempt?.refund();
+    return 'sector_identifier_uri could not be fetched.';
+  }
   if (!Array.isArray(doc) || !doc.every((v) => typeof v === 'string')) return 'sector_identifier_uri must answer a JSON array of URIs.';
   // Registration §5: the values of redirect_uris MUST be among the elements of the array.
   const missing = redirectUris.find((r) => !doc.includes(r));

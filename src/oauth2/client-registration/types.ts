@@ -54,9 +54,10 @@ export interface RegistrationPolicy {
   sectorDocument(uri: string, o?: { signal?: AbortSignal }): Promise<unknown>;
   /**
    * Counts one sector document fetch against who causes it (`client:<id>` updating, `account:<id>` registering),
-   * before the fetch (SECTOR_FETCH_LIMIT); absent, none are counted (the CLI, the seeder).
+   * before the fetch (SECTOR_FETCH_LIMIT); `refund` gives it back when our own bound refused the fetch. Absent, none
+   * are counted (the CLI, the seeder).
    */
-  sectorFetches?(requester: string): Promise<{ allowed: boolean; retryAfter: number }>;
+  sectorFetches?(requester: string): Promise<{ allowed: boolean; retryAfter: number; refund(): Promise<void> }>;
   /** Issue 21: the longest lifetimes (seconds) a client may be given (ACCESS_TOKEN_MAX_LIFETIME…). */
   lifetimeMaxima: LifetimeMaxima;
 }
