@@ -40,9 +40,12 @@ export function authenticationStep(req: { prompt?: string; maxAge?: number; expe
   return prompt.has('none') ? new LoginRequired(reason) : 'login';
 }
 
+/** How long after the login a request forced the user may take on the consent page before it asks again (10 min). */
+export const RESUMED_MAX_AGE_S = 600;
+
 /**
- * Where the login page sends the user back: the same request without prompt=login/select_account and max_age, which the fresh
- * login now satisfies (kept, they would send the user to the login page again and again).
+ * Where the login page sends the user back: the same request without prompt=login/select_account, and with a max_age
+ * the fresh login satisfies (as they were, they would send the user to the login page again and again).
  */
 export function afterLogin(path: string, query: string, currentUsername?: string, hintedUsername?: string): string {
   const q = new URLSearchParams(query);
@@ -53,7 +56,11 @@ export function afterLogin(path: string, query: string, currentUsername?: string
   else if (values.has('select_account') && currentUsername !== undefined && !q.has('login_hint')) q.set('login_hint', currentUsername);
   const prompt = [...values].filter((p) => p !== 'login' && p !== 'select_account');
   if (prompt.length) q.set('prompt', prompt.join(' ')); else q.delete('prompt');
-  q.delete('max_age');
+  // The login just made answers max_age: the request it resumes keeps asking (auth_time is then REQUIRED in the ID
+  // Token, Core §3.1.2.1, and a pairwise client gets it only when asked), but allows RESUMED_MAX_AGE_S for the consent
+  // page after that login, so max_age=0 cannot send the user back to log in again and again.
+  const maxAge = q.get('max_age');
+  if (maxAge !== null) q.set('max_age', String(Math.max(Number(maxAge), RESUMED_MAX_AGE_S)));
   return `${path}?${q}`;
 }
 

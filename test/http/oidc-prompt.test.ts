@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Browser, createTestApp, type TestServer } from '../helpers.ts';
-import { codeFlowSetup, codeFlowTokens, pkcePair, postForm } from '../oauth-helpers.ts';
+import { codeFlowSetup, codeFlowTokens, consentForm, pkcePair, postForm } from '../oauth-helpers.ts';
 
 describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
   let t: TestServer;
@@ -77,7 +77,52 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     expect((await redirected(s.browser, request(s, { max_age: '0', prompt: 'none' }))).searchParams.get('error')).to.equal('login_required');
     const login = await redirected(s.browser, request(s, { max_age: '0' }));
     expect(login.pathname).to.equal('/accounts/login/');
-    expect(new URL(login.searchParams.get('next')!, t.url).searchParams.has('max_age')).to.equal(false);
+    // The request resumed after that login still asks (auth_time), and allows the login it just forced.
+    expect(new URL(login.searchParams.get('next')!, t.url).searchParams.get('max_age')).to.equal('600');
+  });
+
+  /** Follows the login page's `next` after logging in there again; returns the consent form (or the redirect) it leads to. */
+  async function loginAgain(browser: Browser, loginLocation: URL, s: Awaited<ReturnType<typeof setup>>) {
+    expect(loginLocation.pathname).to.equal('/accounts/login/');
+    const next = loginLocation.searchParams.get('next')!;
+    const done = await browser.login(s.user.username, s.user.password, next, `${loginLocation.pathname}${loginLocation.search}`);
+    expect(done.status).to.equal(302);
+    return consentForm(browser, new URL(done.headers.get('location')!, t.url).searchParams);
+  }
+
+  it('max_age at the decision: a consent form posted after max_age has passed asks for a new login rather than issuing a code with an older auth_time (attacker read 25, F2)', async function () {
+    this.timeout(15_000);
+    const s = await setup();
+    const fresh = new Browser(t.url);
+    await fresh.login(s.user.username, s.user.password);
+    const { challenge, verifier } = pkcePair();
+    const params = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: '2' };
+    const { res, fields } = await consentForm(fresh, params);
+    expect(res.status).to.equal(200);
+    await new Promise((r) => setTimeout(r, 3100));
+    const late = await fresh.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+    expect(late.status).to.equal(302);
+    const login = new URL(late.headers.get('location')!, t.url);
+    expect(login.pathname, 'no code for the client: a new login first').to.equal('/accounts/login/');
+    const relogin = Math.floor(Date.now() / 1000);
+    const again = await loginAgain(fresh, login, s);
+    expect(again.fields, 'the consent page again, for the same request').to.not.equal(null);
+    const post = await fresh.post('/o/authorize/', { ...again.fields!, allow: 'Authorize' });
+    const code = new URL(post.headers.get('location')!).searchParams.get('code')!;
+    const tokens = await (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
+    expect(await authTimeOf(tokens.id_token)).to.be.at.least(relogin);
+  });
+
+  it('a pairwise client that sent max_age still gets auth_time after the login it forced (the request resumed after that login keeps max_age, at least RESUMED_MAX_AGE_S)', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'], subjectType: 'pairwise' });
+    const { challenge, verifier } = pkcePair();
+    await new Promise((r) => setTimeout(r, 1100));
+    const login = await redirected(s.browser, `/o/authorize/?${new URLSearchParams({ response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: '0' })}`);
+    const { fields } = await loginAgain(s.browser, login, s);
+    const post = await s.browser.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+    const code = new URL(post.headers.get('location')!).searchParams.get('code')!;
+    const tokens = await (await postForm(`${t.url}/o/token/`, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example.com/cb', code_verifier: verifier }, s.auth)).json();
+    expect(await authTimeOf(tokens.id_token), JSON.stringify(tokens)).to.be.a('number');
   });
 
   it('auth_time in the ID Token is the session\'s login time', async () => {

@@ -96,34 +96,37 @@ export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
         // The form is spent by its first decision, allow or deny; where only pushed requests count, it must be one
         // shown for a pushed request, not a form written by hand (consent-form.ts).
         await deps.consentForms.spend(outer[FORM_ONCE_FIELD], currentUser(ctx).id, requestFields(req), Date.now(), deps);
-      } else {
-        // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
-        // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
-        const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? deps.subjects.of(currentUser(ctx).id, req.client) : undefined);
-        if (isOAuthError(step)) throw redirectError(req, step);
-        if (step === 'login') {
-          // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until
-          // it succeeds, so a link with prompt=login, select_account or max_age=0 cannot sign anyone out (logout needs
-          // POST + CSRF). select_account offers the signed-in account (login_hint) and lets another be chosen.
-          const current = ctx.state.user ? currentUser(ctx).username : undefined;
-          const reauth = ctx.state.user ? '&reauth=1' : '';
-          // Only to a browser already signed in here: otherwise anyone holding an old ID Token (a client granted only
-          // openid) would read the user's name in our Location header (Core §5.4: preferred_username needs profile).
-          const hinted = ctx.state.user ? await hintedUsername(req) : undefined;
-          const serverSide = pushed || signed;
-          let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
-          // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
-          // again, as the login leaves it, under a new request_uri.
-          if (serverSide && deps.detourAllowed) {
-            const a = await deps.detourAllowed(ctx.ip);
-            if (!a.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many authorization requests from this source. Try again later.', { 'Retry-After': String(a.retryAfter) });
-          }
-          if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
-          // The login page keeps a `next` only as long as safe-next.ts carries it, measured encoded as below: a longer
-          // one is refused here, clearly, rather than sent to a login that would drop it or in a Location past ~8 KB.
-          if (!targetFits(next)) return refuseTooLong(ctx, req);
-          return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
+      }
+      // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
+      // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
+      // A decision too: max_age may have run out while the page was open (Core §3.1.2.1 MUST; attacker read 25, F2).
+      // Its fields (requestFields) carry max_age but no prompt, so only the login's age can send it back to log in.
+      const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? deps.subjects.of(currentUser(ctx).id, req.client) : undefined);
+      if (isOAuthError(step)) throw redirectError(req, step);
+      if (step === 'login') {
+        // A decision's request resumes from its fields, set aside server-side like a pushed one.
+        if (deciding) params = requestFields(req);
+        // A fresh login is asked for (reauth: the form shows although a user is signed in); the session stays until
+        // it succeeds, so a link with prompt=login, select_account or max_age=0 cannot sign anyone out (logout needs
+        // POST + CSRF). select_account offers the signed-in account (login_hint) and lets another be chosen.
+        const current = ctx.state.user ? currentUser(ctx).username : undefined;
+        const reauth = ctx.state.user ? '&reauth=1' : '';
+        // Only to a browser already signed in here: otherwise anyone holding an old ID Token (a client granted only
+        // openid) would read the user's name in our Location header (Core §5.4: preferred_username needs profile).
+        const hinted = ctx.state.user ? await hintedUsername(req) : undefined;
+        const serverSide = pushed || signed || deciding;
+        let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
+        // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
+        // again, as the login leaves it, under a new request_uri.
+        if (serverSide && deps.detourAllowed) {
+          const a = await deps.detourAllowed(ctx.ip);
+          if (!a.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many authorization requests from this source. Try again later.', { 'Retry-After': String(a.retryAfter) });
         }
+        if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
+        // The login page keeps a `next` only as long as safe-next.ts carries it, measured encoded as below: a longer
+        // one is refused here, clearly, rather than sent to a login that would drop it or in a Location past ~8 KB.
+        if (!targetFits(next)) return refuseTooLong(ctx, req);
+        return ctx.redirect(`/accounts/login/?next=${encodeURIComponent(next)}${reauth}`);
       }
       checkUserMayGrant(req, currentUser(ctx));
       await decide(req, pushed);
