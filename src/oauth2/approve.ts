@@ -11,7 +11,7 @@ import { generateOrderedToken, hashToken } from './tokens.ts';
 import { consentOrigin } from './redirect-uri.ts';
 import { promptValues } from '../oidc/prompt.ts';
 import { unconsentedClaims } from '../oidc/request-params.ts';
-import { AUTH_TIME_ASKED } from '../oidc/subject.ts';
+import { AUTH_TIME_ASKED } from '../oidc/claims.ts';
 
 export interface ApproveDeps {
   tokens: TokenStore;

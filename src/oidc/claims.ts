@@ -36,6 +36,13 @@ export const CLAIM_VALUES: Readonly<Record<string, (u: UserRecord) => unknown>> 
 /** The claims each scope releases, by scope name (the consent page lists them). */
 export const claimsOfScope = (scope: string): readonly string[] => Object.keys((SCOPE_CLAIMS as Record<string, object>)[scope] ?? {});
 
+/**
+ * The ID Token claims a request asked for are kept by name with its code or grant. A `claims` parameter may name
+ * auth_time itself (Core §5.5.1, request-params.ts); max_age asks for it too (Core §3.1.2.1: then REQUIRED), so
+ * approve.ts adds this name for it: one list says what the request asked, whichever way it asked.
+ */
+export const AUTH_TIME_ASKED = 'auth_time';
+
 /** Claims of the ID Token itself (Core §2) that Gatehouse issues. */
 export const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'at_hash', 'c_hash', 'sid', 'amr'] as const;
 

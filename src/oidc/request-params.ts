@@ -1,5 +1,5 @@
 import { InvalidRequest } from '../oauth2/errors.ts';
-import { CLAIM_VALUES, claimsOfScope } from './claims.ts';
+import { AUTH_TIME_ASKED, CLAIM_VALUES, claimsOfScope } from './claims.ts';
 
 /** OpenID Connect Core §3.1.2.1 display values; Gatehouse's pages fit each, so the value changes nothing. */
 export const DISPLAY_VALUES = ['page', 'popup', 'touch', 'wap'] as const;
@@ -40,6 +40,9 @@ export function parseClaimsRequest(value: string | undefined, allowedScopes: rea
         out.sub = spec.value;
       }
       if (Object.hasOwn(CLAIM_VALUES, name) && reachable.has(name)) out[member].push(name);
+      // §5.5.1: auth_time asked for in the ID Token is REQUIRED there. It is a fact of the login, not of the user, so no
+      // scope releases it (what a pairwise client gets only when asked: subject.ts authTimeFor).
+      else if (member === 'id_token' && name === AUTH_TIME_ASKED && !out.id_token.includes(name)) out.id_token.push(name);
     }
   }
   return out;
@@ -47,8 +50,8 @@ export function parseClaimsRequest(value: string | undefined, allowedScopes: rea
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every claim a claims request names, for the consent page. */
-export const requestedClaims = (c: ClaimsRequest | undefined): string[] => [...new Set([...(c?.userinfo ?? []), ...(c?.id_token ?? [])])];
+/** Every claim of the user's a claims request names, for the consent page (not auth_time, a fact of the login). */
+export const requestedClaims = (c: ClaimsRequest | undefined): string[] => [...new Set([...(c?.userinfo ?? []), ...(c?.id_token ?? [])])].filter((name) => Object.hasOwn(CLAIM_VALUES, name));
 
 /**
  * What the login page may take from the authentication request it interrupts (Core §3.1.2.1): `login_hint` to

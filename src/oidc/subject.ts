@@ -4,6 +4,7 @@ import { redirectHosts, SECTOR_DOCUMENT_MAX_BYTES, type RegistrationPolicy } fro
 import type { SubjectClient } from '../oauth2/store.ts';
 import { REDIRECTLESS_USER_GRANT_TYPES } from '../oauth2/grant-types.ts';
 import { getJson, type OutboundOptions } from './outbound.ts';
+import { AUTH_TIME_ASKED } from './claims.ts';
 
 export type { SubjectClient };
 
@@ -74,12 +75,6 @@ export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes:
   return { allowInsecureTransport: c.allowInsecureTransport, securityProfile: c.securityProfile, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, f) => getJson(uri, { ...outbound, signal: f?.signal }), sectorFetches: o.sectorFetches, lifetimeMaxima };
 }
 
-/**
- * The ID Token claims a request asked for are kept by name with its code or grant. A `claims` parameter may name
- * auth_time itself (Core §5.5.1); max_age asks for it too (Core §3.1.2.1: then REQUIRED), so approve.ts adds this name
- * for it: one list says what the request asked, whichever way it asked.
- */
-export const AUTH_TIME_ASKED = 'auth_time';
 
 /**
  * Whether a token for this client says when the user signed in. The login's second is the same at every client of one

@@ -125,6 +125,20 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     expect(await authTimeOf(tokens.id_token), JSON.stringify(tokens)).to.be.a('number');
   });
 
+  it('Core §5.5.1: auth_time asked for with the claims parameter is in a pairwise client\'s ID Token, without listing it on the consent page or making prompt=none interaction_required', async () => {
+    const s = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'], subjectType: 'pairwise' });
+    const claims = JSON.stringify({ id_token: { auth_time: { essential: true } } });
+    const page = await s.browser.get(request(s, { claims, nonce: 'n' }));
+    expect(page.status).to.equal(200);
+    // Only the request's own hidden field names it; the list of what is shared does not.
+    expect((await page.text()).replace(/<input[^>]*>/g, '')).to.not.include('auth_time');
+    const tokens = await codeFlowTokens(t, s, { scope: 'openid', nonce: 'n', claims });
+    expect(await authTimeOf(tokens.id_token), JSON.stringify(tokens)).to.be.a('number');
+    const none = await redirected(s.browser, request(s, { claims, prompt: 'none' }));
+    expect(none.searchParams.get('error')).to.equal(null);
+    expect(none.searchParams.get('code')).to.be.a('string');
+  });
+
   it('auth_time in the ID Token is the session\'s login time', async () => {
     const s = await setup();
     const before = Math.floor(Date.now() / 1000);
