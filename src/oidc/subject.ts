@@ -75,7 +75,6 @@ export function registrationPolicy(c: { allowInsecureTransport: boolean; scopes:
   return { allowInsecureTransport: c.allowInsecureTransport, securityProfile: c.securityProfile, knownScopes: Object.keys(c.scopes), sectorDocument: (uri, f) => getJson(uri, { ...outbound, signal: f?.signal }), sectorFetches: o.sectorFetches, lifetimeMaxima };
 }
 
-
 /**
  * Whether a token for this client says when the user signed in. The login's second is the same at every client of one
  * browser session, so a pairwise client gets it only when it asked (max_age): otherwise two of them linked the user by
