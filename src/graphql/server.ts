@@ -40,6 +40,7 @@ function notAGraphQLRequest(ctx: Context): string | undefined {
     }
   } else if (ctx.method === 'POST' && /^application\/json\s*(?:;|$)/i.test(ctx.get('content-type'))) {
     // By the header itself: ctx.is() answers null for a request without a body, which yoga then read as invalid JSON.
+    // Only the type our body parser reads: yoga reads other JSON types (application/graphql+json) from the stream itself.
     const body = (ctx.request as { body?: unknown }).body;
     if (!isObject(body)) return 'The body must be a JSON object with a query.';
     params = body;

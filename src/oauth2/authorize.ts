@@ -47,7 +47,15 @@ export interface AuthorizationRequest {
   audience?: Audience;
   /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to. */
   dpopJkt?: string;
+  /**
+   * When the request was set aside for a login (epoch ms, LOGIN_AFTER): a login at or after it is the one its prompt
+   * and max_age asked for (oidc/prompt.ts authenticationStep). Only from a copy we stored or a consent form we showed.
+   */
+  loginAfter?: number;
 }
+
+/** The parameter of a request we set aside for a login (par/pushed-requests.ts pushAgainForLogin) that holds loginAfter. */
+export const LOGIN_AFTER = 'login_after';
 
 /** An error to report to the client by redirecting (RFC 6749 §4.1.2.1, §4.2.2.1). */
 export class RedirectError extends Error {
@@ -173,7 +181,7 @@ export async function validateAuthorizationRequest(params: Record<string, string
       expectedSub = claims.sub;
     }
   } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target!.resources, audience: target!.audience, dpopJkt: params.dpop_jkt };
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target!.resources, audience: target!.audience, dpopJkt: params.dpop_jkt, loginAfter: /^\d{1,15}$/.test(params[LOGIN_AFTER] ?? '') ? Number(params[LOGIN_AFTER]) : undefined };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
@@ -210,5 +218,6 @@ export function requestFields(req: AuthorizationRequest): Record<string, string>
   if (req.claimsParameter !== undefined) f.claims = req.claimsParameter;
   if (req.resources?.length) f.resource = formatResources(req.resources);
   if (req.dpopJkt) f.dpop_jkt = req.dpopJkt;
+  if (req.loginAfter !== undefined) f[LOGIN_AFTER] = String(req.loginAfter);
   return f;
 }

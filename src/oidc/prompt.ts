@@ -27,12 +27,18 @@ export function validateAuthenticationParams(params: { prompt?: string; max_age?
  * page may not be shown, so the answer is a login_required error to redirect (§3.1.2.6).
  * `authTime` is undefined without a session, null when the session does not know when it logged in.
  */
-export function authenticationStep(req: { prompt?: string; maxAge?: number; expectedSub?: string }, authTime: number | null | undefined, now: number, sessionSub?: string): 'proceed' | 'login' | OAuthError {
+export function authenticationStep(req: { prompt?: string; maxAge?: number; expectedSub?: string; loginAfter?: number }, authTime: number | null | undefined, now: number, sessionSub?: string): 'proceed' | 'login' | OAuthError {
   const prompt = promptValues(req.prompt);
+  // A request set aside for a login (loginAfter) is answered by a login since: that is the login its prompt=login,
+  // select_account or max_age asked for, however long the consent page then took (as node-oidc-provider counts a
+  // login within its interaction). Before one, they ask again: opening the stored copy skipped them (attacker read 26, F1).
+  const loggedInForIt = req.loginAfter !== undefined && typeof authTime === 'number' && authTime >= req.loginAfter;
   let reason: string | undefined;
   if (authTime === undefined) reason = 'The user is not logged in.';
   // Core §3.1.2.1 id_token_hint: another End-User is signed in than the one the client expects.
   else if (req.expectedSub !== undefined && req.expectedSub !== sessionSub) reason = 'The user signed in is not the one the request names (id_token_hint or a claims sub value).';
+  else if (loggedInForIt) reason = undefined;
+  else if (req.loginAfter !== undefined) reason = 'The request waits for a new login.';
   else if (prompt.has('login')) reason = 'A fresh login was requested.';
   else if (prompt.has('select_account')) reason = 'An account choice was requested.';
   else if (req.maxAge !== undefined && (authTime === null || Math.floor(now / 1000) - Math.floor(authTime / 1000) > req.maxAge)) reason = 'The last login is older than max_age.';

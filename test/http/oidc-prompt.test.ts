@@ -113,6 +113,54 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     expect(await authTimeOf(tokens.id_token)).to.be.at.least(relogin);
   });
 
+  it('a request set aside for a login is usable only after a login: opened without one, it asks again — late consent POSTs, and PAR with prompt=login (attacker read 26, F1)', async function () {
+    this.timeout(15_000);
+    const s = await setup();
+    const fresh = new Browser(t.url);
+    await fresh.login(s.user.username, s.user.password);
+    const { challenge } = pkcePair();
+    const params = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: '1' };
+    const { fields } = await consentForm(fresh, params);
+    await new Promise((r) => setTimeout(r, 2100));
+    const late = await fresh.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+    const login = new URL(late.headers.get('location')!, t.url);
+    expect(login.pathname).to.equal('/accounts/login/');
+    // The set-aside request opened with the same old session, no login between: the login page again, no consent page.
+    const skipped = await fresh.get(login.searchParams.get('next')!);
+    expect(skipped.status).to.equal(302);
+    expect(new URL(skipped.headers.get('location')!, t.url).pathname).to.equal('/accounts/login/');
+
+    // PAR with prompt=login: the pushed request's copy set aside for the login does not skip it either.
+    const pushed = await (await postForm(`${t.url}/o/par/`, { ...params, max_age: '3600', prompt: 'login' }, s.auth)).json();
+    const first = await fresh.get(`/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: pushed.request_uri })}`);
+    const toLogin = new URL(first.headers.get('location')!, t.url);
+    expect(toLogin.pathname).to.equal('/accounts/login/');
+    const again = await fresh.get(toLogin.searchParams.get('next')!);
+    expect(again.status).to.equal(302);
+    const where = new URL(again.headers.get('location')!, t.url);
+    expect(where.pathname, 'no code without the login prompt=login asked for').to.equal('/accounts/login/');
+    expect(where.searchParams.get('code')).to.equal(null);
+    // Logging in then lets it go on: the consent page (or a code: the grant exists) after the login.
+    const done = await fresh.login(s.user.username, s.user.password, where.searchParams.get('next')!, `${where.pathname}${where.search}`);
+    const resumed = await fresh.get(done.headers.get('location')!);
+    expect([200, 302]).to.include(resumed.status);
+    if (resumed.status === 302) expect(new URL(resumed.headers.get('location')!).searchParams.get('code')).to.be.a('string');
+  });
+
+  it('a late refusal is the client\'s access_denied, not a login (attacker read 26, F3)', async function () {
+    this.timeout(10_000);
+    const s = await setup();
+    const fresh = new Browser(t.url);
+    await fresh.login(s.user.username, s.user.password);
+    const { challenge } = pkcePair();
+    const { fields } = await consentForm(fresh, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: '1' });
+    await new Promise((r) => setTimeout(r, 2100));
+    const late = await fresh.post('/o/authorize/', { ...fields! });
+    const back = new URL(late.headers.get('location')!, t.url);
+    expect(back.origin + back.pathname).to.equal('https://client.example.com/cb');
+    expect(back.searchParams.get('error')).to.equal('access_denied');
+  });
+
   it('a pairwise client that sent max_age still gets auth_time after the login it forced (the request resumed after that login keeps max_age, at least RESUMED_MAX_AGE_S)', async () => {
     const s = await codeFlowSetup(t, { allowedScopes: ['openid', 'read'], subjectType: 'pairwise' });
     const { challenge, verifier } = pkcePair();

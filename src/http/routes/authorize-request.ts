@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { HttpError } from '../middleware/errors.ts';
 import type { ApproveDeps } from '../../oauth2/approve.ts';
 import { isRedirect, redirectLocation } from '../../oauth2/authorization-response.ts';
-import { checkUserMayGrant, errorResponse, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
+import { checkUserMayGrant, errorResponse, LOGIN_AFTER, RedirectError, redirectError, requestFields, validateAuthorizationRequest, type AuthorizationRequest, type AuthorizeSettings } from '../../oauth2/authorize.ts';
 import { AccessDenied, InvalidRequest, isOAuthError } from '../../oauth2/errors.ts';
 import { afterLogin, authenticationStep } from '../../oidc/prompt.ts';
 import type { Subjects } from '../../oidc/subject.ts';
@@ -59,6 +59,9 @@ export interface AuthorizeDeps {
  */
 export type HandleAuthorization = (ctx: Context, outer: Record<string, string>, decide: (req: AuthorizationRequest, pushed: boolean) => Promise<void>) => Promise<void>;
 
+/** A request's parameters without LOGIN_AFTER, which only a copy we stored or a form we showed may carry. */
+const withoutLoginAfter = (params: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(params).filter(([k]) => k !== LOGIN_AFTER));
+
 export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
   /** The username of the End-User id_token_hint names, offered on the login page like a login_hint. */
   async function hintedUsername(req: AuthorizationRequest): Promise<string | undefined> {
@@ -90,6 +93,9 @@ export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
       // RFC 9101 / Core §6: a signed request object's parameters replace the outer ones (oauth2/par/request-object.ts).
       const signed = params.request !== undefined;
       if (signed) params = await expandRequestObject(params, objectClient!, deps.issuer(), Date.now(), deps.settings.securityProfile, deps.requestObjectReplay);
+      // loginAfter is ours: from a copy we set aside (a pushed row) or a consent form we showed (its digest holds it),
+      // never from a request's own parameters.
+      if (!pushedRow && !deciding && params[LOGIN_AFTER] !== undefined) params = withoutLoginAfter(params);
       const req = validated = await validateAuthorizationRequest(params, deps.settings);
       if (deciding) {
         if (!ctx.state.user) throw new InvalidRequest('Log in first.');
@@ -100,8 +106,10 @@ export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
       // Login first, then back here with the same request (RFC 6749 §3.1 leaves authentication to us); OpenID
       // Connect's prompt and max_age may ask for a fresh login, or forbid the page (Core §3.1.2.3, oidc/prompt.ts).
       // A decision too: max_age may have run out while the page was open (Core §3.1.2.1 MUST; attacker read 25, F2).
-      // Its fields (requestFields) carry max_age but no prompt, so only the login's age can send it back to log in.
-      const step = authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? deps.subjects.of(currentUser(ctx).id, req.client) : undefined);
+      // Its fields (requestFields) carry max_age but no prompt, so only the login's age can send it back to log in;
+      // a refusal needs no login (attacker read 26, F3).
+      const refusing = deciding && outer.allow === undefined;
+      const step = refusing ? 'proceed' : authenticationStep(req, ctx.state.user ? authSession(ctx).authTime : undefined, Date.now(), ctx.state.user ? deps.subjects.of(currentUser(ctx).id, req.client) : undefined);
       if (isOAuthError(step)) throw redirectError(req, step);
       if (step === 'login') {
         // A decision's request resumes from its fields, set aside server-side like a pushed one.
@@ -115,14 +123,20 @@ export function authorizationHandler(deps: AuthorizeDeps): HandleAuthorization {
         // openid) would read the user's name in our Location header (Core §5.4: preferred_username needs profile).
         const hinted = ctx.state.user ? await hintedUsername(req) : undefined;
         const serverSide = pushed || signed || deciding;
-        let next = afterLogin(ctx.path, serverSide ? new URLSearchParams(params).toString() : ctx.querystring, current, hinted);
-        // A spent pushed request (or a request object, whose prompt=login the login could not drop) is set aside
-        // again, as the login leaves it, under a new request_uri.
-        if (serverSide && deps.detourAllowed) {
-          const a = await deps.detourAllowed(ctx.ip);
-          if (!a.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many authorization requests from this source. Try again later.', { 'Retry-After': String(a.retryAfter) });
+        let next: string;
+        if (serverSide) {
+          if (deps.detourAllowed) {
+            const a = await deps.detourAllowed(ctx.ip);
+            if (!a.allowed) throw new HttpError(429, 'temporarily_unavailable', 'Too many authorization requests from this source. Try again later.', { 'Retry-After': String(a.retryAfter) });
+          }
+          // A spent pushed request, a request object or a decision is set aside under a new request_uri as it is, its
+          // prompt and max_age kept, with the time from which a login answers them (loginAfter): opened before one,
+          // it sends the user to log in again (attacker read 26, F1: the copy had them dropped, and was used as is).
+          const copy = { ...params, [LOGIN_AFTER]: String(req.loginAfter ?? Date.now()) };
+          next = `${ctx.path}?${await pushAgainForLogin(copy, deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
+        } else {
+          next = afterLogin(ctx.path, ctx.querystring, current, hinted);
         }
-        if (serverSide) next = `${ctx.path}?${await pushAgainForLogin(Object.fromEntries(new URLSearchParams(next.slice(next.indexOf('?') + 1))), deps.pushedRequests, Date.now(), pushedRow?.expiresAt)}`;
         // The login page keeps a `next` only as long as safe-next.ts carries it, measured encoded as below: a longer
         // one is refused here, clearly, rather than sent to a login that would drop it or in a Location past ~8 KB.
         if (!targetFits(next)) return refuseTooLong(ctx, req);
