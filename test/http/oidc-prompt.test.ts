@@ -90,17 +90,26 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     return consentForm(browser, new URL(done.headers.get('location')!, t.url).searchParams);
   }
 
-  it('max_age at the decision: a consent form posted after max_age has passed asks for a new login rather than issuing a code with an older auth_time (attacker read 25, F2)', async function () {
-    this.timeout(15_000);
-    const s = await setup();
+  /**
+   * A fresh login, then the consent page of an OpenID request with this max_age, left open `waitMs`: the browser, the
+   * request's parameters and verifier, and the form as shown.
+   */
+  async function consentLeftOpen(s: Awaited<ReturnType<typeof setup>>, maxAge: string, waitMs: number) {
     const fresh = new Browser(t.url);
     await fresh.login(s.user.username, s.user.password);
     const { challenge, verifier } = pkcePair();
-    const params = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: '2' };
+    const params = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: maxAge };
     const { res, fields } = await consentForm(fresh, params);
-    expect(res.status).to.equal(200);
-    await new Promise((r) => setTimeout(r, 3100));
-    const late = await fresh.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+    expect(res.status, 'the consent page is shown').to.equal(200);
+    await new Promise((r) => setTimeout(r, waitMs));
+    return { fresh, params, verifier, fields: fields! };
+  }
+
+  it('max_age at the decision: a consent form posted after max_age has passed asks for a new login rather than issuing a code with an older auth_time (attacker read 25, F2)', async function () {
+    this.timeout(15_000);
+    const s = await setup();
+    const { fresh, verifier, fields } = await consentLeftOpen(s, '2', 3100);
+    const late = await fresh.post('/o/authorize/', { ...fields, allow: 'Authorize' });
     expect(late.status).to.equal(302);
     const login = new URL(late.headers.get('location')!, t.url);
     expect(login.pathname, 'no code for the client: a new login first').to.equal('/accounts/login/');
@@ -116,13 +125,8 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
   it('a request set aside for a login is usable only after a login: opened without one, it asks again — late consent POSTs, and PAR with prompt=login (attacker read 26, F1)', async function () {
     this.timeout(15_000);
     const s = await setup();
-    const fresh = new Browser(t.url);
-    await fresh.login(s.user.username, s.user.password);
-    const { challenge } = pkcePair();
-    const params = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: '1' };
-    const { fields } = await consentForm(fresh, params);
-    await new Promise((r) => setTimeout(r, 2100));
-    const late = await fresh.post('/o/authorize/', { ...fields!, allow: 'Authorize' });
+    const { fresh, params, fields } = await consentLeftOpen(s, '1', 2100);
+    const late = await fresh.post('/o/authorize/', { ...fields, allow: 'Authorize' });
     const login = new URL(late.headers.get('location')!, t.url);
     expect(login.pathname).to.equal('/accounts/login/');
     // The set-aside request opened with the same old session, no login between: the login page again, no consent page.
@@ -150,12 +154,8 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
   it('a late refusal is the client\'s access_denied, not a login (attacker read 26, F3)', async function () {
     this.timeout(10_000);
     const s = await setup();
-    const fresh = new Browser(t.url);
-    await fresh.login(s.user.username, s.user.password);
-    const { challenge } = pkcePair();
-    const { fields } = await consentForm(fresh, { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: '1' });
-    await new Promise((r) => setTimeout(r, 2100));
-    const late = await fresh.post('/o/authorize/', { ...fields! });
+    const { fresh, fields } = await consentLeftOpen(s, '1', 2100);
+    const late = await fresh.post('/o/authorize/', { ...fields });
     const back = new URL(late.headers.get('location')!, t.url);
     expect(back.origin + back.pathname).to.equal('https://client.example.com/cb');
     expect(back.searchParams.get('error')).to.equal('access_denied');
