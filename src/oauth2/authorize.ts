@@ -42,6 +42,8 @@ export interface AuthorizationRequest {
   claimsParameter?: string;
   /** OpenID Connect Core §3.1.2.1, §5.5.1: the End-User (sub) a verified id_token_hint or a claims sub value names. */
   expectedSub?: string;
+  /** The id_token_hint as sent, carried by the consent form so a decision set aside for a login still names its user. */
+  idTokenHint?: string;
   /** RFC 8707: the resources asked for (canonical), empty for none, and the audience a token for them has. */
   resources?: string[];
   audience?: Audience;
@@ -181,7 +183,7 @@ export async function validateAuthorizationRequest(params: Record<string, string
       expectedSub = claims.sub;
     }
   } catch (e) { if (isOAuthError(e)) fail(e); throw e; }
-  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, resources: target!.resources, audience: target!.audience, dpopJkt: params.dpop_jkt, loginAfter: /^\d{1,15}$/.test(params[LOGIN_AFTER] ?? '') ? Number(params[LOGIN_AFTER]) : undefined };
+  return { client, redirectUri, redirectUriProvided: params.redirect_uri !== undefined, responseType, rule, responseMode, scopes, state, codeChallenge, codeChallengeMethod, prompt: params.prompt, maxAge, nonce, claims, claimsParameter: claims && params.claims, expectedSub, idTokenHint: params.id_token_hint, resources: target!.resources, audience: target!.audience, dpopJkt: params.dpop_jkt, loginAfter: /^\d{1,15}$/.test(params[LOGIN_AFTER] ?? '') ? Number(params[LOGIN_AFTER]) : undefined };
 }
 
 /** The admin scope acts as an administrator; only administrators can grant it (privileges.ts). */
@@ -218,6 +220,9 @@ export function requestFields(req: AuthorizationRequest): Record<string, string>
   if (req.claimsParameter !== undefined) f.claims = req.claimsParameter;
   if (req.resources?.length) f.resource = formatResources(req.resources);
   if (req.dpopJkt) f.dpop_jkt = req.dpopJkt;
+  // Core §3.1.2.1: the user the request names, for a decision set aside for a login (another user's login must not
+  // answer it: attacker read 27, F1).
+  if (req.idTokenHint !== undefined) f.id_token_hint = req.idTokenHint;
   if (req.loginAfter !== undefined) f[LOGIN_AFTER] = String(req.loginAfter);
   return f;
 }

@@ -94,11 +94,11 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
    * A fresh login, then the consent page of an OpenID request with this max_age, left open `waitMs`: the browser, the
    * request's parameters and verifier, and the form as shown.
    */
-  async function consentLeftOpen(s: Awaited<ReturnType<typeof setup>>, maxAge: string, waitMs: number) {
+  async function consentLeftOpen(s: Awaited<ReturnType<typeof setup>>, maxAge: string, waitMs: number, extra: Record<string, string> = {}) {
     const fresh = new Browser(t.url);
     await fresh.login(s.user.username, s.user.password);
     const { challenge, verifier } = pkcePair();
-    const params = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: maxAge };
+    const params = { response_type: 'code', client_id: s.client.clientId, redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', max_age: maxAge, ...extra };
     const { res, fields } = await consentForm(fresh, params);
     expect(res.status, 'the consent page is shown').to.equal(200);
     await new Promise((r) => setTimeout(r, waitMs));
@@ -149,6 +149,51 @@ describe('OpenID Connect Core §3.1.2.1: prompt and max_age', () => {
     const resumed = await fresh.get(done.headers.get('location')!);
     expect([200, 302]).to.include(resumed.status);
     if (resumed.status === 302) expect(new URL(resumed.headers.get('location')!).searchParams.get('code')).to.be.a('string');
+  });
+
+  it('a late decision set aside for a login keeps its id_token_hint: another user\'s login does not answer it (attacker read 27, F1)', async function () {
+    this.timeout(15_000);
+    const s = await setup();
+    const hint = (await codeFlowTokens(t, s, { scope: 'openid', nonce: 'n' })).id_token;
+    const { fresh, fields } = await consentLeftOpen(s, '1', 2100, { prompt: 'consent', id_token_hint: hint });
+    const late = await fresh.post('/o/authorize/', { ...fields, allow: 'Authorize' });
+    const login = new URL(late.headers.get('location')!, t.url);
+    expect(login.pathname).to.equal('/accounts/login/');
+    const bob = await t.app.seed.user({ username: `bob${Math.random().toString(36).slice(2, 7)}` });
+    const done = await fresh.login(bob.username, bob.password, login.searchParams.get('next')!, `${login.pathname}${login.search}`);
+    const resumed = await fresh.get(done.headers.get('location')!);
+    expect(resumed.status).to.equal(302);
+    const where = new URL(resumed.headers.get('location')!, t.url);
+    expect(where.searchParams.get('code'), 'no code for bob on a request naming another user').to.equal(null);
+    expect(where.pathname).to.equal('/accounts/login/');
+  });
+
+  it('login_after is only ours: a client pushing it (PAR) does not skip the login its prompt=login or max_age asks for (attacker read 27, F2)', async function () {
+    this.timeout(10_000);
+    const s = await setup();
+    await new Promise((r) => setTimeout(r, 2100));
+    const { challenge } = pkcePair();
+    for (const extra of [{ prompt: 'login' }, { max_age: '1' }] as Record<string, string>[]) {
+      const pushed = await (await postForm(`${t.url}/o/par/`, { response_type: 'code', redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'st', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', login_after: '0', ...extra }, s.auth)).json();
+      const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: pushed.request_uri })}`);
+      expect(res.status, JSON.stringify(extra)).to.equal(302);
+      expect(new URL(res.headers.get('location')!, t.url).pathname, JSON.stringify(extra)).to.equal('/accounts/login/');
+    }
+  });
+
+  it('a pushed request near the size limit still gets through the login it asks for (attacker read 27, F3)', async function () {
+    this.timeout(20_000);
+    const s = await setup();
+    const { challenge } = pkcePair();
+    let requestUri: string | undefined;
+    for (let pad = 8000; pad > 7000 && !requestUri; pad -= 8) {
+      const res = await postForm(`${t.url}/o/par/`, { response_type: 'code', redirect_uri: 'https://client.example.com/cb', scope: 'openid', state: 'x'.repeat(pad), nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256', prompt: 'login' }, s.auth);
+      if (res.status === 201) requestUri = ((await res.json()) as { request_uri: string }).request_uri;
+    }
+    expect(requestUri).to.be.a('string');
+    const res = await s.browser.get(`/o/authorize/?${new URLSearchParams({ client_id: s.client.clientId, request_uri: requestUri! })}`);
+    expect(res.status).to.equal(302);
+    expect(new URL(res.headers.get('location')!, t.url).pathname).to.equal('/accounts/login/');
   });
 
   it('a late refusal is the client\'s access_denied, not a login (attacker read 26, F3)', async function () {

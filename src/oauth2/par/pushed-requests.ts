@@ -1,7 +1,7 @@
 import { generateToken, hashToken } from '../tokens.ts';
 import { InvalidDpopProof, InvalidRequest, InvalidRequestUri } from '../errors.ts';
 import { has } from '../security-profile/index.ts';
-import { RedirectError, validateAuthorizationRequest, type AuthorizeSettings } from '../authorize.ts';
+import { LOGIN_AFTER, RedirectError, validateAuthorizationRequest, type AuthorizeSettings } from '../authorize.ts';
 import type { ClientRecord } from '../store.ts';
 import { expandRequestObject, type RequestObjectReplay } from './request-object.ts';
 
@@ -45,6 +45,9 @@ export async function pushAuthorizationRequest(client: ClientRecord, params: Rec
     if (request.dpop_jkt !== undefined && request.dpop_jkt !== proofJkt) throw new InvalidDpopProof('dpop_jkt does not match the key of the DPoP proof.');
     request.dpop_jkt = proofJkt;
   }
+  // LOGIN_AFTER is ours, set only on a copy set aside for a login (pushAgainForLogin): pushed by a client, it would let
+  // a stale session skip the login its own prompt=login or max_age asks for (attacker read 27, F2).
+  delete request[LOGIN_AFTER];
   // FAPI 2.0 §5.3.2.2 (5): "shall require the redirect_uri parameter in pushed authorization requests".
   if (has(settings.securityProfile, 'fapi2:par-required') && request.redirect_uri === undefined) throw new InvalidRequest('fapi2:par-required: a pushed authorization request must name its redirect_uri (FAPI 2.0 §5.3.2.2).');
   if (JSON.stringify(request).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The pushed request is too large.');
@@ -96,7 +99,8 @@ export const LOGIN_DETOUR_TTL_S = 600;
  * A request object's first detour lives LOGIN_DETOUR_TTL_S; the copy is capped at the size of a pushed request.
  */
 export async function pushAgainForLogin(params: Record<string, string>, store: PushedRequestStore, now: number, expiresAt?: number): Promise<string> {
-  if (JSON.stringify(params).length > MAX_PUSHED_PARAMS) throw new InvalidRequest('The authorization request is too large.');
+  // A copy keeps the prompt and max_age a push had, and adds login_after: room for that beyond what a push may hold.
+  if (JSON.stringify(params).length > MAX_PUSHED_PARAMS + 64) throw new InvalidRequest('The authorization request is too large.');
   const uri = PUSHED_REQUEST_URI_PREFIX + generateToken(32);
   await store.save(hashToken(uri), { clientId: params.client_id, params, expiresAt: Math.min(now + LOGIN_DETOUR_TTL_S * 1000, expiresAt ?? Infinity) });
   return new URLSearchParams({ client_id: params.client_id, request_uri: uri }).toString();
