@@ -165,89 +165,78 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
   before(async () => { t = await createTestApp({ outboundAllowedHosts: ['127.0.0.1', 'localhost'] }, { backchannelRetryDelaysMs: [10] }); });
   after(() => t.close());
 
+  type Hanging = Awaited<ReturnType<typeof tarpit>>;
+  type Rp = Awaited<ReturnType<typeof scriptedRp>>;
+  /** A flood test beside a host that never answers and a relying party that answers 200: both closed, deliveries drained, after. */
+  async function besideHangingHost(fn: (hanging: Hanging, rp: Rp) => Promise<void>) {
+    const hanging = await tarpit();
+    const rp = await scriptedRp([200]);
+    try { await fn(hanging, rp); } finally {
+      hanging.close();
+      rp.server.close();
+      await t.app.backchannel.idle();
+    }
+  }
+  /** A client of `owner` whose back-channel logout goes to `rp`, notified of one logout: the ms until the RP heard it (at most `patienceMs`). */
+  async function msUntilTold(rp: Rp, owner: Awaited<ReturnType<TestServer['app']['seed']['user']>>, sid: string, patienceMs: number): Promise<number> {
+    const client = (await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
+    const started = Date.now();
+    t.app.backchannel.notify([client.clientId], { sid, userId: owner.id });
+    while (rp.tokens.length === 0 && Date.now() - started < patienceMs) await new Promise((r) => setTimeout(r, 20));
+    return Date.now() - started;
+  }
+
   it('F3 deliveries to one host that never answers take their owner\'s share: another owner\'s relying party, even on that host, is told at once (attacker reads 20 F3, 21 F1)', async function () {
     this.timeout(30_000);
-    const hanging = await tarpit();
-    const held = hanging.held;
-    const rp = await scriptedRp([200]);
-    try {
+    await besideHangingHost(async (hanging, rp) => {
       const hang = `${hanging.base}/bc`;
       const mallory = await t.app.seed.user({ username: 'flooder' });
       const ids: string[] = [];
       for (let i = 0; i < 40; i++) ids.push((await t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://client.example.com/cb'], allowedScopes: ['openid'], backchannelLogoutUri: hang })).client.clientId);
       t.app.backchannel.notify(ids, { sid: 'flood', userId: mallory.id });
       await new Promise((r) => setTimeout(r, 300));
-      expect(held.size, 'connections the flood holds to its host').to.be.at.most(4);
-      const alice = await t.app.seed.user({ username: 'told' });
+      expect(hanging.held.size, 'connections the flood holds to its host').to.be.at.most(4);
       // The relying party on the flood's own host name (another port): turns are shared by owner, not by host, since
       // anyone may point their clients at another's host (attacker read 21, F1).
-      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
-      const started = Date.now();
-      t.app.backchannel.notify([victim.clientId], { sid: 'victim', userId: alice.id });
-      while (rp.tokens.length === 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 20));
+      const ms = await msUntilTold(rp, await t.app.seed.user({ username: 'told' }), 'victim', 15_000);
       expect(rp.tokens, 'the relying party was told').to.have.length(1);
-      expect(Date.now() - started, 'ms until it was told').to.be.below(1500);
-    } finally {
-      hanging.close();
-      rp.server.close();
-      await t.app.backchannel.idle();
-    }
+      expect(ms, 'ms until it was told').to.be.below(1500);
+    });
   });
 
   it('F1 (read 22) fetches anyone can cause at the relying party\'s host (sector documents of failed registrations) do not take its logout delivery\'s turns; a refusal by our own bound is recorded as busy', async function () {
     this.timeout(30_000);
-    const hanging = await tarpit();
-    const rp = await scriptedRp([200]);
-    try {
+    await besideHangingHost(async (hanging, rp) => {
       // Ten sector_identifier_uri fetches at the relying party's host name (another port that never answers): more than
       // OUTBOUND_PER_HOST. Anyone can cause them: each is a registration that fails validation.
       const sector = `${hanging.base}/sector.json`;
       const mallory = await t.app.seed.user({ username: 'sectorflood' });
       const floods = Array.from({ length: 10 }, () => t.app.seed.client({ owner: mallory, grantTypes: ['authorization_code'], redirectUris: ['https://mallory.example/cb'], allowedScopes: ['openid'], subjectType: 'pairwise', sectorIdentifierUri: sector }).catch(() => null));
       await new Promise((r) => setTimeout(r, 300));
-      const alice = await t.app.seed.user({ username: 'stilltold' });
-      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
-      const started = Date.now();
-      t.app.backchannel.notify([victim.clientId], { sid: 'victim', userId: alice.id });
-      while (rp.tokens.length === 0 && Date.now() - started < 4_000) await new Promise((r) => setTimeout(r, 20));
+      const ms = await msUntilTold(rp, await t.app.seed.user({ username: 'stilltold' }), 'victim', 4_000);
       expect(rp.tokens, 'the relying party was told at the first attempt').to.have.length(1);
-      expect(Date.now() - started).to.be.below(1500);
+      expect(ms).to.be.below(1500);
       await Promise.all(floods);
-    } finally {
-      hanging.close();
-      rp.server.close();
-      await t.app.backchannel.idle();
-    }
+    });
   });
 
   it('F2/F5 (read 22) a hanging relying party takes one turn of its owner\'s, so its siblings are told at once; clients of the system owner (dynamic registration) each have their own', async function () {
     this.timeout(30_000);
-    const hanging = await tarpit();
-    const rp = await scriptedRp([200]);
-    try {
+    await besideHangingHost(async (hanging, rp) => {
       const owner = await t.app.seed.user({ username: 'siblings' });
       const slow = (await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://slow.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: `${hanging.base}/bc` })).client;
-      const healthy = (await t.app.seed.client({ owner, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
       for (let i = 0; i < 40; i++) t.app.backchannel.notify([slow.clientId], { sid: `s${i}`, userId: owner.id });
       await new Promise((r) => setTimeout(r, 300));
       expect(hanging.held.size, 'connections the slow relying party holds').to.be.at.most(1);
-      const started = Date.now();
-      t.app.backchannel.notify([healthy.clientId], { sid: 'sibling', userId: owner.id });
-      while (rp.tokens.length === 0 && Date.now() - started < 4_000) await new Promise((r) => setTimeout(r, 20));
+      const ms = await msUntilTold(rp, owner, 'sibling', 4_000);
       expect(rp.tokens, 'the sibling was told').to.have.length(1);
-      expect(Date.now() - started).to.be.below(1500);
-    } finally {
-      hanging.close();
-      rp.server.close();
-      await t.app.backchannel.idle();
-    }
+      expect(ms).to.be.below(1500);
+    });
   });
 
   it('F1 (read 23) a delivery that waited for its turn carries a token signed when its turn came, not before the wait', async function () {
     this.timeout(30_000);
-    const hanging = await tarpit();
-    const rp = await scriptedRp([200]);
-    try {
+    await besideHangingHost(async (hanging, rp) => {
       // Eight owners with four hanging clients each hold all 32 turns for the outbound timeout (5 s).
       for (let o = 0; o < 8; o++) {
         const owner = await t.app.seed.user({ username: `holder${o}` });
@@ -257,18 +246,11 @@ describe('security: attacker read 20 (back-channel logout under a flood)', () =>
       }
       await new Promise((r) => setTimeout(r, 300));
       expect(hanging.held.size, 'turns held').to.equal(32);
-      const alice = await t.app.seed.user({ username: 'waited' });
-      const victim = (await t.app.seed.client({ owner: alice, grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'], allowedScopes: ['openid'], backchannelLogoutUri: rp.url })).client;
       const asked = Math.floor(Date.now() / 1000);
-      t.app.backchannel.notify([victim.clientId], { sid: 'waited', userId: alice.id });
-      while (rp.tokens.length === 0 && Date.now() / 1000 - asked < 12) await new Promise((r) => setTimeout(r, 50));
+      await msUntilTold(rp, await t.app.seed.user({ username: 'waited' }), 'waited', 12_000);
       expect(rp.tokens).to.have.length(1);
       const { iat } = JSON.parse(Buffer.from(rp.tokens[0].split('.')[1], 'base64url').toString()) as { iat: number };
       expect(iat - asked, 'seconds between the logout and the token\'s iat').to.be.at.least(3);
-    } finally {
-      hanging.close();
-      rp.server.close();
-      await t.app.backchannel.idle();
-    }
+    });
   });
 });
