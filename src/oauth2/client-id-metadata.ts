@@ -96,8 +96,8 @@ export function siteOf(url: string): string {
 const onOwnSite = (clientId: string, uri: string): boolean => {
   const url = URL.parse(uri);
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return true; // refused by the registration rules
-  const own = new URL(clientId);
-  return url.hostname === own.hostname || (siteOf(uri) === siteOf(clientId) && siteOf(uri) !== IP_LITERALS);
+  const site = siteOf(uri);
+  return url.hostname === new URL(clientId).hostname || (site === siteOf(clientId) && site !== IP_LITERALS);
 };
 
 export async function validateMetadataDocument(clientId: string, doc: unknown, policy: RegistrationPolicy): Promise<ClientInput> {
